@@ -1,0 +1,161 @@
+// Domain types shared by every stage of the pipeline:
+//   inputs ─► plan ─► build ─► measure ─► compare ─► policy ─► render ─► publish
+// Pure data only: no behaviour, no I/O.
+
+/** Which size the thresholds judge. Both are always measured and reported. */
+export type Metric = 'compressed' | 'uncompressed';
+
+/** A size threshold: an absolute number of bytes, or a percentage of the base size. */
+export type Threshold =
+  | { readonly kind: 'bytes'; readonly bytes: number; readonly text: string }
+  | { readonly kind: 'percent'; readonly percent: number; readonly text: string };
+
+/**
+ * A value given once for every target, or per target (`release=5%,debug=50MB`).
+ * `fallback` applies to targets without an entry of their own.
+ */
+export interface PerTarget<T> {
+  readonly fallback?: T;
+  readonly byTarget: ReadonlyMap<string, T>;
+}
+
+export interface Budgets {
+  /** Largest allowed growth against the base, bytes or percent. */
+  readonly maxIncrease: PerTarget<Threshold>;
+  /** Absolute budget on the judged metric (bytes only). */
+  readonly maxSize: PerTarget<Threshold>;
+  /** Largest allowed layer count. */
+  readonly maxLayers: PerTarget<number>;
+}
+
+export type CacheSpec =
+  | { readonly type: 'gha' }
+  | { readonly type: 'none' }
+  | { readonly type: 'local'; readonly dir: string }
+  | { readonly type: 'registry'; readonly ref: string };
+
+export type BaselineMode = 'auto' | 'build' | 'report' | 'none';
+export type CommentMode = 'always' | 'on-change' | 'on-regression' | 'never';
+export type DetailKind = 'layers' | 'files';
+
+/** Every input of action.yml, parsed once and validated. */
+export interface Inputs {
+  readonly context: string;
+  /** Dockerfile path as given, or undefined for `<context>/Dockerfile`. */
+  readonly file: string | undefined;
+  /** Targets as given; empty means "the Dockerfile's last stage". */
+  readonly targets: readonly string[];
+  readonly config: string | undefined;
+  /** `NAME=value` pairs, in order; values are secret-ish and never printed. */
+  readonly buildArgs: ReadonlyArray<readonly [string, string]>;
+  readonly platforms: readonly string[];
+  readonly network: string | undefined;
+  readonly builder: string | undefined;
+  readonly cache: CacheSpec;
+  readonly baseline: BaselineMode;
+  readonly baseRef: string | undefined;
+  readonly metric: Metric;
+  readonly budgets: Budgets;
+  readonly failOnRegression: boolean;
+  readonly comment: CommentMode;
+  readonly commentKey: string;
+  readonly details: readonly DetailKind[];
+  readonly githubToken: string;
+}
+
+/** One filesystem layer of a measured image. */
+export interface LayerStats {
+  /** Digest of the compressed blob, as in the manifest. */
+  readonly digest: string;
+  readonly mediaType: string;
+  /** Size of the blob as a registry stores it (the manifest descriptor's size). */
+  readonly compressedBytes: number;
+  /** Length of the uncompressed tar stream. */
+  readonly uncompressedBytes: number;
+  /** The Dockerfile instruction that made it, build-arg and other values redacted. */
+  readonly instruction: string;
+}
+
+/** How a number was obtained; numbers measured by different methods are not compared. */
+export type MeasureMethod = 'oci-layout';
+
+/** One final image of one target and platform. */
+export interface ImageStats {
+  readonly target: string;
+  readonly platform: string;
+  /** Digest of the platform image manifest. */
+  readonly digest: string;
+  readonly configDigest: string;
+  readonly compressedBytes: number;
+  readonly uncompressedBytes: number;
+  readonly layerCount: number;
+  readonly layers: readonly LayerStats[];
+  readonly method: MeasureMethod;
+}
+
+/** What happened to one target and platform on one side (head or base). */
+export type SideResult =
+  | { readonly state: 'measured'; readonly image: ImageStats }
+  /** The build (or measurement) failed; `error` is the last meaningful line(s), already free of secrets. */
+  | { readonly state: 'failed'; readonly error: string }
+  /** The target does not exist on this side (Dockerfile has no such stage there). */
+  | { readonly state: 'absent' }
+  /** No baseline was asked for, or it could not be had (e.g. base commit unreachable). */
+  | { readonly state: 'unavailable'; readonly reason: string };
+
+/** Row status after comparing head with base. */
+export type RowStatus =
+  | 'changed' // both measured, some number differs
+  | 'unchanged' // both measured, identical numbers
+  | 'new' // head measured, target absent on base
+  | 'removed' // base measured, target absent on head
+  | 'no-baseline' // head measured, baseline unavailable or failed
+  | 'head-failed'; // head build failed
+
+export interface Delta {
+  readonly compressedBytes: number;
+  readonly uncompressedBytes: number;
+  readonly layerCount: number;
+  /** Growth in percent of the base; null when the base is 0 bytes. */
+  readonly compressedPercent: number | null;
+  readonly uncompressedPercent: number | null;
+}
+
+export interface Comparison {
+  readonly target: string;
+  readonly platform: string;
+  readonly status: RowStatus;
+  readonly head: SideResult;
+  readonly base: SideResult;
+  /** Present when both sides were measured. */
+  readonly delta?: Delta;
+}
+
+export type Rule = 'max-increase' | 'max-size' | 'max-layers' | 'build';
+
+export interface Verdict {
+  readonly rule: Rule;
+  readonly ok: boolean;
+  /** Human text, e.g. "+2.1 MB (+12.0%) exceeds max-increase 10%". Free of secrets. */
+  readonly reason: string;
+}
+
+export interface JudgedRow extends Comparison {
+  readonly verdicts: readonly Verdict[];
+  /** True when any verdict failed. */
+  readonly regressed: boolean;
+}
+
+/** The outcome of the whole run, input of render and publish. */
+export interface Outcome {
+  readonly metric: Metric;
+  readonly rows: readonly JudgedRow[];
+  readonly regressed: boolean;
+  /** True when any row changed, is new or removed. */
+  readonly changed: boolean;
+  readonly head: { readonly sha: string; readonly ref?: string };
+  /** The base commit compared against, if any. */
+  readonly base?: { readonly sha: string; readonly ref?: string };
+  /** Notes shown under the table (baseline unavailable, cache warnings...), already escaped-free plain text. */
+  readonly notes: readonly string[];
+}
