@@ -1,4 +1,5 @@
-// Two suites: unit (pure core and parsers, no engine) and e2e (real dockerd, real git, bundled dist/).
+// unit: the pure core and parsers, no I/O. integration: real git, loopback HTTP, files; no Docker.
+// e2e: the real dockerd and buildx, and the bundled dist/index.js run the way the runner runs it.
 const tsJest = ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }];
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
@@ -9,6 +10,7 @@ const common = {
 export default {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/__tests__/unit/**/*.test.ts'] },
+    { ...common, displayName: 'integration', testMatch: ['<rootDir>/__tests__/integration/**/*.test.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/__tests__/e2e/**/*.test.ts'] }
   ]
 };

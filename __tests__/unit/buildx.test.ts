@@ -1,0 +1,146 @@
+import { readFileSync } from 'node:fs';
+import { buildxArgv, cacheScope, registryCacheRef, type BuildPlan } from '../../src/buildx/argv.js';
+import { lastErrorLine, maskSecrets, summarizeBuildFailure } from '../../src/buildx/failure.js';
+import { capabilities, parseBuildxInspect, parseBuildxVersion, parseImageStore } from '../../src/buildx/probe.js';
+
+const fixture = (name: string): string => readFileSync(new URL(`../fixtures/buildx/${name}`, import.meta.url), 'utf8');
+
+const base: BuildPlan = {
+  context: '/w',
+  file: '/w/Dockerfile',
+  stage: 'release',
+  platforms: [],
+  buildArgs: [],
+  network: undefined,
+  builder: undefined,
+  cache: { type: 'none' },
+  cacheScope: 'image-budget-release-default',
+  cacheExport: true,
+  outputDir: '/tmp/out',
+  metadataFile: '/tmp/meta.json'
+};
+const tail = ['--output', 'type=oci,dest=/tmp/out,tar=false', '--metadata-file', '/tmp/meta.json', '--progress', 'plain', '--', '/w'];
+
+describe('buildxArgv', () => {
+  test.each<[string, Partial<BuildPlan>, string[]]>([
+    ['minimal', {}, ['buildx', 'build', '--file', '/w/Dockerfile', '--target', 'release', ...tail]],
+    ['last stage: no --target', { stage: undefined }, ['buildx', 'build', '--file', '/w/Dockerfile', ...tail]],
+    [
+      'builder, platforms, network, build-args in order',
+      { builder: 'remote', platforms: ['linux/amd64', 'linux/386'], network: 'none', buildArgs: [['A', '1'], ['B', 'x,y=z']] },
+      ['buildx', 'build', '--builder', 'remote', '--file', '/w/Dockerfile', '--target', 'release', '--platform', 'linux/amd64,linux/386',
+        '--network', 'none', '--build-arg', 'A=1', '--build-arg', 'B=x,y=z', ...tail]
+    ],
+    [
+      'gha cache: scope per target, ignore-error',
+      { cache: { type: 'gha' } },
+      ['buildx', 'build', '--file', '/w/Dockerfile', '--target', 'release',
+        '--cache-from', 'type=gha,scope=image-budget-release-default',
+        '--cache-to', 'type=gha,scope=image-budget-release-default,mode=max,ignore-error=true', ...tail]
+    ],
+    [
+      'gha cache without export (classic docker driver): cache-from only',
+      { cache: { type: 'gha' }, cacheExport: false },
+      ['buildx', 'build', '--file', '/w/Dockerfile', '--target', 'release', '--cache-from', 'type=gha,scope=image-budget-release-default', ...tail]
+    ],
+    [
+      'local cache: one folder per scope',
+      { cache: { type: 'local', dir: '/cache/' } },
+      ['buildx', 'build', '--file', '/w/Dockerfile', '--target', 'release',
+        '--cache-from', 'type=local,src=/cache/image-budget-release-default',
+        '--cache-to', 'type=local,dest=/cache/image-budget-release-default,mode=max,ignore-error=true', ...tail]
+    ],
+    [
+      'local cache dir with a comma is quoted for buildx CSV',
+      { cache: { type: 'local', dir: '/c,d' } },
+      ['buildx', 'build', '--file', '/w/Dockerfile', '--target', 'release',
+        '--cache-from', 'type=local,"src=/c,d/image-budget-release-default"',
+        '--cache-to', 'type=local,"dest=/c,d/image-budget-release-default",mode=max,ignore-error=true', ...tail]
+    ],
+    [
+      'registry cache: a tag per scope',
+      { cache: { type: 'registry', ref: 'ghcr.io/o/cache' } },
+      ['buildx', 'build', '--file', '/w/Dockerfile', '--target', 'release',
+        '--cache-from', 'type=registry,ref=ghcr.io/o/cache:image-budget-release-default',
+        '--cache-to', 'type=registry,ref=ghcr.io/o/cache:image-budget-release-default,mode=max,ignore-error=true', ...tail]
+    ],
+    [
+      'a context starting with - stays after --',
+      { context: '-rf' },
+      ['buildx', 'build', '--file', '/w/Dockerfile', '--target', 'release', '--output', 'type=oci,dest=/tmp/out,tar=false',
+        '--metadata-file', '/tmp/meta.json', '--progress', 'plain', '--', '-rf']
+    ]
+  ])('%s', (_name, plan, expected) => {
+    expect(buildxArgv({ ...base, ...plan })).toEqual(expected);
+  });
+});
+
+describe('cache scope and registry ref', () => {
+  test.each([
+    ['image-budget', 'release', [], 'image-budget-release-default'],
+    ['image-budget', 'release', ['linux/amd64', 'linux/arm64/v8'], 'image-budget-release-linux-amd64+linux-arm64-v8'],
+    ['k', 'a.b_c', ['linux/386'], 'k-a.b_c-linux-386']
+  ])('cacheScope(%s, %s, %j) = %s', (key, target, platforms, expected) => {
+    expect(cacheScope(key, target, platforms)).toBe(expected);
+  });
+  test('two targets never share a scope', () => {
+    expect(cacheScope('k', 'release', [])).not.toBe(cacheScope('k', 'debug', []));
+  });
+  test.each([
+    ['ghcr.io/o/cache', 's', 'ghcr.io/o/cache:s'],
+    ['ghcr.io/o/cache:build', 's', 'ghcr.io/o/cache:build-s'],
+    ['localhost:5000/cache', 's', 'localhost:5000/cache:s']
+  ])('registryCacheRef(%s)', (ref, scope, expected) => {
+    expect(registryCacheRef(ref, scope)).toBe(expected);
+  });
+});
+
+describe('probe parsers on recorded output', () => {
+  test('buildx version', () => {
+    expect(parseBuildxVersion(fixture('version.txt'))).toBe('0.13.1+ds1');
+    expect(parseBuildxVersion('github.com/docker/buildx v0.29.1 abcdef')).toBe('0.29.1');
+    expect(parseBuildxVersion('docker: unknown command: docker buildx')).toBeUndefined();
+  });
+  test('inspect of the docker driver with the containerd store', () => {
+    const b = parseBuildxInspect(fixture('inspect-docker-containerd.txt'));
+    expect(b).toEqual({ name: 'default', driver: 'docker', status: 'running', platforms: ['linux/amd64', 'linux/amd64/v2', 'linux/amd64/v3', 'linux/amd64/v4'] });
+  });
+  test('inspect of the docker driver with the classic store', () => {
+    expect(parseBuildxInspect(fixture('inspect-docker-classic.txt')).driver).toBe('docker');
+  });
+  test('image store from docker info', () => {
+    expect(parseImageStore(fixture('info-driverstatus-containerd.json'))).toBe('containerd');
+    expect(parseImageStore(fixture('info-driverstatus-classic.json'))).toBe('classic');
+    expect(parseImageStore('not json')).toBe('classic');
+  });
+  test.each<[string, string, 'containerd' | 'classic' | 'not-applicable', boolean]>([
+    ['docker driver, classic store: no OCI or cache export', 'docker', 'classic', false],
+    ['docker driver, containerd store', 'docker', 'containerd', true],
+    ['docker-container driver', 'docker-container', 'not-applicable', true],
+    ['remote driver', 'remote', 'not-applicable', true]
+  ])('%s', (_n, driver, store, can) => {
+    const c = capabilities('0.13.1', { name: 'b', driver, status: 'running', platforms: [] }, store);
+    expect([c.ociExport, c.cacheExport]).toEqual([can, can]);
+  });
+});
+
+describe('build failure summary on a recorded failing build', () => {
+  const log = fixture('build-failed-run.log');
+  test('keeps the failing step output and the ERROR line, masks build-arg values', () => {
+    const s = summarizeBuildFailure(log, ['s3cr3t-value']);
+    expect(s).toContain('ls: /nonexistent-dir: No such file or directory');
+    expect(s).toMatch(/ERROR: failed to solve: process .* exit code: 1$/);
+    expect(s).not.toContain('s3cr3t-value');
+    expect(s).toContain('compiling with ***');
+    expect(s.split('\n').length).toBeLessThanOrEqual(20);
+  });
+  test('last error line', () => {
+    expect(lastErrorLine(log, [])).toMatch(/^failed to solve: process "\/bin\/sh -c echo/);
+    expect(lastErrorLine('ERROR: failed to solve: target stage "x" could not be found\n', [])).toBe(
+      'failed to solve: target stage "x" could not be found'
+    );
+  });
+  test('mask replaces longer secrets first and ignores short values', () => {
+    expect(maskSecrets('abcdef abc ab', ['abc', 'abcdef', 'ab'])).toBe('*** *** ab');
+  });
+});

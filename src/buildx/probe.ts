@@ -1,0 +1,112 @@
+// What the selected builder can do, probed once and passed on as data.
+// The parsers are pure (text in, data out); `probeBuilder` is the only I/O here.
+import type { Exec } from '../exec.js';
+
+export interface BuilderInfo {
+  readonly name: string;
+  readonly driver: string;
+  readonly status: string | undefined;
+  readonly platforms: readonly string[];
+}
+
+export type ImageStore = 'containerd' | 'classic' | 'not-applicable';
+
+export interface Capabilities {
+  readonly buildxVersion: string;
+  readonly builder: BuilderInfo;
+  readonly imageStore: ImageStore;
+  /** The builder can write an OCI image layout (`--output type=oci`). */
+  readonly ociExport: boolean;
+  /** The builder can export build cache (`--cache-to`). */
+  readonly cacheExport: boolean;
+}
+
+/** `docker buildx version` → "0.13.1+ds1". */
+export function parseBuildxVersion(text: string): string | undefined {
+  const m = /github\.com\/docker\/buildx\s+v?(\S+)/.exec(text) ?? /buildx\s+v?(\d+\.\d+\S*)/.exec(text);
+  return m?.[1];
+}
+
+/** `docker buildx inspect [name]` → the builder and its first node. */
+export function parseBuildxInspect(text: string): BuilderInfo {
+  const lines = text.split('\n');
+  const value = (key: string, from = 0): string | undefined => {
+    for (let i = from; i < lines.length; i++) {
+      const m = new RegExp(`^${key}:\\s*(.*)$`).exec(lines[i] ?? '');
+      if (m) return m[1]?.trim();
+    }
+    return undefined;
+  };
+  const nodesAt = lines.findIndex((l) => l.startsWith('Nodes:'));
+  const platforms = (value('Platforms', Math.max(nodesAt, 0)) ?? '')
+    .split(',')
+    .map((p) => p.replace(/\*$/, '').trim())
+    .filter(Boolean);
+  return {
+    name: value('Name') ?? 'default',
+    driver: value('Driver') ?? '',
+    status: nodesAt >= 0 ? value('Status', nodesAt) : undefined,
+    platforms
+  };
+}
+
+/** `docker info --format '{{json .DriverStatus}}'` → which image store the engine uses. */
+export function parseImageStore(driverStatusJson: string): 'containerd' | 'classic' {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(driverStatusJson);
+  } catch {
+    return 'classic';
+  }
+  if (!Array.isArray(parsed)) return 'classic';
+  const containerd = parsed.some(
+    (pair) => Array.isArray(pair) && pair[0] === 'driver-type' && String(pair[1]).includes('io.containerd.snapshotter')
+  );
+  return containerd ? 'containerd' : 'classic';
+}
+
+export function capabilities(buildxVersion: string, builder: BuilderInfo, store: ImageStore): Capabilities {
+  const classicDocker = builder.driver === 'docker' && store === 'classic';
+  return { buildxVersion, builder, imageStore: store, ociExport: !classicDocker, cacheExport: !classicDocker };
+}
+
+export class EngineError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EngineError';
+  }
+}
+
+const lastLine = (s: string): string =>
+  s
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .pop() ?? '';
+
+/** Probe docker, buildx and the builder once. Fails fast with an actionable message (RELIABILITY row 9). */
+export async function probeBuilder(exec: Exec, builderName: string | undefined): Promise<Capabilities> {
+  const version = await exec('docker', ['buildx', 'version']).catch((e: unknown) => {
+    throw new EngineError(`Docker is required but could not be run: ${e instanceof Error ? e.message : String(e)}`);
+  });
+  const buildxVersion = version.code === 0 ? parseBuildxVersion(version.stdout) : undefined;
+  if (!buildxVersion) {
+    throw new EngineError(
+      'Docker buildx is required but was not found. Install the buildx plugin, or add docker/setup-buildx-action before this step.'
+    );
+  }
+  const info = await exec('docker', ['info', '--format', '{{json .DriverStatus}}']);
+  if (info.code !== 0) {
+    throw new EngineError(`The Docker daemon is not reachable: ${lastLine(info.stderr) || `exit code ${info.code}`}`);
+  }
+  const inspect = await exec('docker', ['buildx', 'inspect', ...(builderName ? ['--', builderName] : [])]);
+  if (inspect.code !== 0) {
+    throw new EngineError(
+      `Builder ${builderName ? `"${builderName}" ` : ''}could not be inspected: ${lastLine(inspect.stderr)}. ` +
+        'List the available builders with `docker buildx ls`.'
+    );
+  }
+  const builder = parseBuildxInspect(inspect.stdout);
+  const store: ImageStore = builder.driver === 'docker' ? parseImageStore(info.stdout) : 'not-applicable';
+  return capabilities(buildxVersion, builder, store);
+}
