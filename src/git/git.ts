@@ -1,0 +1,199 @@
+// The only code that runs git. One instance per repository directory; every call goes through the
+// exec seam as an argv array. Refs and paths come from pull requests and inputs, so each one is
+// checked for a leading `-` before git runs and passed after `--` (or `--end-of-options`) where git
+// allows it (RELIABILITY row 23, security 9).
+import { exec as realExec, type Exec } from '../exec.js';
+
+/** A git command exited non-zero. The message carries git's last stderr line, never the environment. */
+export class GitError extends Error {
+  constructor(
+    /** The git subcommand, e.g. `fetch`. */
+    readonly command: string,
+    readonly exitCode: number,
+    /** Last non-empty stderr line, credentials in URLs masked; empty when git printed nothing. */
+    readonly reason: string
+  ) {
+    super(`git ${command} failed (exit ${exitCode})${reason ? `: ${reason}` : ''}`);
+    this.name = 'GitError';
+  }
+}
+
+/** A ref, SHA, remote or path that could be read as an option, or is not a valid ref name. */
+export class InvalidRefError extends Error {
+  constructor(
+    readonly value: string,
+    why: string
+  ) {
+    super(`Invalid git ref ${JSON.stringify(value)}: ${why}`);
+    this.name = 'InvalidRefError';
+  }
+}
+
+export interface GitOptions {
+  /** Defaults to the real exec; tests inject a spy or an exec with an isolated git config. */
+  readonly exec?: Exec;
+  /** Base environment of git; defaults to this process's. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+
+/** True for a full SHA-1 or SHA-256 object id in lower-case hex. */
+export function isFullSha(value: string): boolean {
+  return FULL_SHA.test(value);
+}
+
+/** Throws before any git call when a value could be parsed by git as an option. */
+export function assertNotOption(value: string, what: string): void {
+  if (value === '') throw new InvalidRefError(value, `${what} is empty`);
+  if (value.startsWith('-')) throw new InvalidRefError(value, `${what} must not start with "-"`);
+  if (/[\0\n\r]/.test(value)) throw new InvalidRefError(value, `${what} contains a control character`);
+}
+
+// Variables that would redirect git to another repository or index (e.g. when run from a git
+// hook): with GIT_INDEX_FILE set, `worktree add` could write the user's index.
+const REPO_ENV = [
+  'GIT_DIR',
+  'GIT_WORK_TREE',
+  'GIT_INDEX_FILE',
+  'GIT_OBJECT_DIRECTORY',
+  'GIT_ALTERNATE_OBJECT_DIRECTORIES',
+  'GIT_COMMON_DIR',
+  'GIT_NAMESPACE',
+  'GIT_PREFIX'
+];
+
+/** Last non-empty stderr line, with `scheme://user:secret@` credentials masked. */
+export function lastLine(stderr: string): string {
+  const lines = stderr.split(/\r?\n|\r/).map((l) => l.trim());
+  const last = lines.filter((l) => l !== '').pop() ?? '';
+  return last.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi, '$1***@');
+}
+
+// Keep git from repacking or running maintenance in the user's repository as a side effect.
+const QUIET_CONFIG = ['-c', 'gc.auto=0', '-c', 'maintenance.auto=false'];
+
+export class Git {
+  private readonly run: Exec;
+  private readonly env: NodeJS.ProcessEnv;
+
+  constructor(
+    /** The repository (any directory of its working tree). */
+    readonly repoDir: string,
+    options: GitOptions = {}
+  ) {
+    this.run = options.exec ?? realExec;
+    const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env) };
+    for (const name of REPO_ENV) delete env[name];
+    // Never wait for a credential prompt on a CI runner.
+    env.GIT_TERMINAL_PROMPT = '0';
+    env.GCM_INTERACTIVE = 'never';
+    this.env = env;
+  }
+
+  /** The commit `ref` names, or undefined when it does not resolve to a commit here. */
+  async revParseCommit(ref: string): Promise<string | undefined> {
+    assertNotOption(ref, 'ref');
+    const r = await this.git('rev-parse', ['--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], [0, 1]);
+    if (r.code !== 0) return undefined;
+    const sha = r.stdout.trim();
+    return isFullSha(sha) ? sha : undefined;
+  }
+
+  /** True when the commit object `sha` (a full SHA) is present. */
+  async hasCommit(sha: string): Promise<boolean> {
+    assertSha(sha);
+    return (await this.revParseCommit(sha)) === sha;
+  }
+
+  /** True for a shallow clone (actions/checkout's default `fetch-depth: 1`). */
+  async isShallow(): Promise<boolean> {
+    const r = await this.git('rev-parse', ['--is-shallow-repository']);
+    return r.stdout.trim() === 'true';
+  }
+
+  /**
+   * Fetches one commit from `remote` and returns its SHA. `shaOrRef` is a full SHA, a `refs/...`
+   * name, or a branch name (fetched as `refs/heads/<name>`). `depth` null fetches the whole
+   * history (use it for a complete clone: a `--depth` fetch would make it shallow).
+   * Writes objects and, for refs, FETCH_HEAD; never creates or moves a ref.
+   */
+  async fetchCommit(remote: string, shaOrRef: string, depth: number | null = 1): Promise<string> {
+    assertNotOption(remote, 'remote');
+    assertNotOption(shaOrRef, 'ref');
+    const bySha = isFullSha(shaOrRef);
+    let refspec = shaOrRef;
+    if (!bySha) {
+      if (!(await this.checkRefFormat(shaOrRef))) throw new InvalidRefError(shaOrRef, 'not a valid ref name');
+      refspec = shaOrRef.startsWith('refs/') ? shaOrRef : `refs/heads/${shaOrRef}`;
+    }
+    if (depth !== null && !(Number.isInteger(depth) && depth > 0)) {
+      throw new RangeError(`fetch depth must be a positive integer, got ${depth}`);
+    }
+    await this.git(
+      'fetch',
+      [
+        '--no-tags',
+        '--no-prune',
+        '--no-recurse-submodules',
+        // An empty refmap: no opportunistic update of refs/remotes/<remote>/* from the configured refspec.
+        '--refmap=',
+        ...(bySha ? ['--no-write-fetch-head'] : []),
+        ...(depth === null ? [] : [`--depth=${depth}`]),
+        remote,
+        '--',
+        refspec
+      ],
+      [0],
+      ['-c', 'protocol.version=2', ...QUIET_CONFIG]
+    );
+    const sha = await this.revParseCommit(bySha ? shaOrRef : 'FETCH_HEAD');
+    if (sha === undefined) throw new GitError('fetch', 0, `${shaOrRef} is not a commit`);
+    return sha;
+  }
+
+  /** `git check-ref-format --allow-onelevel`: true when `ref` is a well-formed ref name. */
+  async checkRefFormat(ref: string): Promise<boolean> {
+    // check-ref-format takes no `--`, so the option check is what keeps `ref` an operand.
+    assertNotOption(ref, 'ref');
+    const r = await this.git('check-ref-format', ['--allow-onelevel', ref], [0, 1]);
+    return r.code === 0;
+  }
+
+  /**
+   * Checks `sha` out, detached, into `dir` (absent or an empty directory). Repository hooks are
+   * not run: a post-checkout hook (husky, lfs) is no business of a baseline build.
+   */
+  async worktreeAdd(dir: string, sha: string): Promise<void> {
+    assertNotOption(dir, 'path');
+    assertSha(sha);
+    await this.git('worktree', ['add', '--detach', '--', dir, sha], [0], ['-c', 'core.hooksPath=/dev/null']);
+  }
+
+  /** Removes a worktree and its directory, even with local changes or locked (`--force` twice). */
+  async worktreeRemove(dir: string): Promise<void> {
+    assertNotOption(dir, 'path');
+    await this.git('worktree', ['remove', '--force', '--force', '--', dir]);
+  }
+
+  /** Forgets worktrees whose directory is gone (e.g. a temp dir wiped by a previous run). */
+  async worktreePrune(): Promise<void> {
+    await this.git('worktree', ['prune']);
+  }
+
+  private async git(
+    command: string,
+    args: readonly string[],
+    okCodes: readonly number[] = [0],
+    config: readonly string[] = []
+  ): Promise<{ code: number; stdout: string }> {
+    const r = await this.run('git', [...config, command, ...args], { cwd: this.repoDir, env: this.env });
+    if (!okCodes.includes(r.code)) throw new GitError(command, r.code, lastLine(r.stderr));
+    return r;
+  }
+}
+
+function assertSha(sha: string): void {
+  assertNotOption(sha, 'commit');
+  if (!isFullSha(sha)) throw new InvalidRefError(sha, 'expected a full commit SHA');
+}
