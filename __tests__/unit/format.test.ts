@@ -1,0 +1,116 @@
+import { describe, expect, it } from '@jest/globals';
+import type { Threshold } from '../../src/model.js';
+import {
+  formatBytes,
+  formatCount,
+  formatDelta,
+  formatExactBytes,
+  formatPercent,
+  formatThreshold,
+  shortSha
+} from '../../src/report/format.js';
+
+describe('formatBytes', () => {
+  it.each([
+    ['zero', 0, '0 B'],
+    ['one byte', 1, '1 B'],
+    ['largest byte count', 999, '999 B'],
+    ['one kilobyte', 1000, '1.00 kB'],
+    ['three significant digits', 1234, '1.23 kB'],
+    ['rounds half up', 1235, '1.24 kB'],
+    ['kilobytes', 340_000, '340 kB'],
+    ['just under a megabyte stays kB', 999_499, '999 kB'],
+    ['rounding up promotes the unit', 999_500, '1.00 MB'],
+    ['megabytes', 12_345_678, '12.3 MB'],
+    ['keeps trailing zeros', 2_100_000, '2.10 MB'],
+    ['gigabytes', 1_050_000_000, '1.05 GB'],
+    ['terabytes', 2_500_000_000_000, '2.50 TB'],
+    ['negative', -340_000, '-340 kB'],
+    ['fractions are rounded', 12.6, '13 B'],
+    ['NaN is visible, not a number', Number.NaN, '? B']
+  ])('%s: %p → %s', (_name, n, expected) => {
+    expect(formatBytes(n)).toBe(expected);
+  });
+});
+
+describe('formatDelta', () => {
+  it.each([
+    ['growth', 1_200_000, '+1.20 MB'],
+    ['shrink', -340_000, '-340 kB'],
+    ['zero has no sign', 0, '0 B'],
+    ['negative zero has no sign', -0, '0 B'],
+    ['one byte', 1, '+1 B'],
+    ['minus one byte', -1, '-1 B']
+  ])('%s: %p → %s', (_name, n, expected) => {
+    expect(formatDelta(n)).toBe(expected);
+  });
+});
+
+describe('formatPercent', () => {
+  it.each<[string, number | null, string]>([
+    ['growth', 12.3456, '+12.3%'],
+    ['shrink', -0.4, '-0.4%'],
+    ['zero', 0, '0%'],
+    ['no base', null, 'new'],
+    ['tiny growth keeps its sign', 0.001, '+0.0%'],
+    ['tiny shrink keeps its sign', -0.001, '-0.0%'],
+    ['large', 250, '+250.0%'],
+    ['infinite', Number.POSITIVE_INFINITY, '+∞%']
+  ])('%s: %p → %s', (_name, p, expected) => {
+    expect(formatPercent(p)).toBe(expected);
+  });
+
+  it('shows more digits on request', () => {
+    expect(formatPercent(10.0123, 3)).toBe('+10.012%');
+  });
+});
+
+describe('formatThreshold', () => {
+  const bytes = (n: number): Threshold => ({ kind: 'bytes', bytes: n, text: 'ignored' });
+  const percent = (n: number): Threshold => ({ kind: 'percent', percent: n, text: 'ignored' });
+  it.each<[string, Threshold, string]>([
+    ['whole percent', percent(10), '10%'],
+    ['fractional percent', percent(12.5), '12.5%'],
+    ['small percent', percent(0.25), '0.25%'],
+    ['decimal megabytes', bytes(25_000_000), '25 MB'],
+    ['fractional gigabytes', bytes(1_500_000_000), '1.5 GB'],
+    ['binary kibibytes', bytes(512 * 1024), '512 KiB'],
+    ['binary mebibytes', bytes(10 * 1024 * 1024), '10 MiB'],
+    ['decimal wins a tie in length', bytes(1_000_000), '1 MB'],
+    ['bytes', bytes(999), '999 B'],
+    ['three decimals are exact', bytes(12_345_000), '12.345 MB'],
+    ['no short exact form: exact bytes', bytes(12_345_678), '12345678 B']
+  ])('%s → %s', (_name, t, expected) => {
+    expect(formatThreshold(t)).toBe(expected);
+  });
+
+  it('never echoes the raw text (it may come from a pull request)', () => {
+    expect(formatThreshold({ kind: 'bytes', bytes: 1000, text: '<script>' })).toBe('1 kB');
+  });
+});
+
+describe('formatExactBytes', () => {
+  it.each([
+    [1000, '1 kB'],
+    [1024, '1 KiB'],
+    [1536, '1.5 KiB'],
+    [2_000_000_000, '2 GB']
+  ])('%p → %s', (n, expected) => {
+    expect(formatExactBytes(n)).toBe(expected);
+  });
+});
+
+describe('formatCount and shortSha', () => {
+  it.each<[string, number, number | undefined, string]>([
+    ['no delta', 8, undefined, '8'],
+    ['zero delta', 8, 0, '8'],
+    ['one more', 8, 1, '8 (+1)'],
+    ['two fewer', 6, -2, '6 (-2)']
+  ])('%s', (_name, n, d, expected) => {
+    expect(formatCount(n, d)).toBe(expected);
+  });
+
+  it('shortens a commit id to 7 characters', () => {
+    expect(shortSha('0123456789abcdef0123456789abcdef01234567')).toBe('0123456');
+  });
+});

@@ -1,0 +1,148 @@
+// Every string that comes from the repository (stage names, platforms, instructions, build errors)
+// goes through one of these before it reaches markdown. Pure.
+//
+// What they defend against (RELIABILITY rows 8, 44; security requirement 5):
+// - breaking the table (`|`, newlines) or the surrounding markup (backticks, `*`, `[`, HTML);
+// - raw HTML, including `<!--`, so nothing can spoof or close the sticky comment's hidden marker:
+//   the output never contains `<!--` or `-->` in its source text;
+// - GitHub's mentions and references (`@user`, `#12`, `GH-12`) and autolinks (`https://`, `www.`,
+//   e-mail addresses): a WORD JOINER (U+2060, invisible, no line break) after `@`, `#` and `GH-`
+//   breaks GitHub's patterns; escaping `:` and `www.` stops the GFM autolink extension;
+// - control and bidi-override characters (collapsed or removed), and unbounded length.
+
+/** U+2060 WORD JOINER: invisible, and not a word character for GitHub's mention and issue patterns. */
+export const WORD_JOINER = '\u2060';
+
+/** Default caps, in code points, before escaping. */
+export const CELL_MAX = 200;
+export const CODE_MAX = 240;
+
+// C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u0085]/g;
+// Bidirectional overrides and isolates ("Trojan source"), dropped.
+const BIDI = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
+
+/** One line: controls become spaces, whitespace runs collapse, ends trimmed, bidi controls dropped. */
+export function flatten(text: string): string {
+  return text.replace(BIDI, '').replace(CONTROL, ' ').replace(/\s+/g, ' ').trim();
+}
+
+/** At most `max` code points (never splitting a surrogate pair), with `…` when cut. */
+export function cap(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const points = Array.from(text);
+  if (points.length <= max) return text;
+  return `${points.slice(0, Math.max(0, max - 1)).join('')}…`;
+}
+
+/** Breaks `@user`, `@org/team`, e-mail addresses, `#12`, `GH-12` with an invisible word joiner. */
+export function breakReferences(text: string): string {
+  return text
+    .replace(/@(?=[\p{L}\p{N}_-])/gu, `@${WORD_JOINER}`)
+    .replace(/#(?=\p{N})/gu, `#${WORD_JOINER}`)
+    .replace(/\b(GH-)(?=\p{N})/giu, `$1${WORD_JOINER}`);
+}
+
+/** Breaks `<!--` and `-->` in text that is kept literally (code spans and blocks). */
+function breakComments(text: string): string {
+  return text.replace(/<!/g, `<${WORD_JOINER}!`).replace(/--(?=>)/g, `--${WORD_JOINER}`);
+}
+
+// Markdown metacharacters escaped with a backslash (any ASCII punctuation may be, in CommonMark).
+const BACKSLASHED = new Set(['\\', '`', '*', '_', '[', ']', '|', '~', '#', ':', '!', '{', '}', '^']);
+const ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', $: '&#36;' };
+
+/**
+ * Text safe inside a GFM table cell or any inline markdown: one line, capped at `max` code points,
+ * markdown metacharacters and `|` backslash-escaped, `& < > $` as entities (no HTML, no math),
+ * mentions, references and autolinks broken. An escaped string never begins a block (list item,
+ * heading, quote), so it is also safe at the start of a line or list item.
+ */
+export function escapeCell(text: string, max = CELL_MAX): string {
+  const plain = breakReferences(cap(flatten(text), max));
+  let out = '';
+  for (let i = 0; i < plain.length; i++) {
+    const ch = plain[i]!;
+    const entity = ENTITIES[ch];
+    if (entity !== undefined) out += entity;
+    else if (BACKSLASHED.has(ch)) out += `\\${ch}`;
+    else if (ch === '.' && /www$/i.test(plain.slice(Math.max(0, i - 3), i))) out += '\\.';
+    else out += ch;
+  }
+  // Block markers at the very start: `- x`, `+ x`, `= x` (setext), `1. x`, `1) x`.
+  return out.replace(/^([-+=])/, '\\$1').replace(/^(\d{1,9})([.)])/, '$1\\$2');
+}
+
+export interface CodeSpanOptions {
+  /** Escape `|` as `\|` so the span can sit in a GFM table cell (GFM unescapes it there). Default true. */
+  readonly table?: boolean;
+  /** Cap in code points. Default CODE_MAX. */
+  readonly max?: number;
+}
+
+/**
+ * A code span showing `text` literally: one line, capped, with a backtick fence longer than the
+ * longest backtick run inside, padded with spaces when the text starts or ends with a backtick.
+ * Empty text gives an empty string (nothing to show).
+ */
+export function codeSpan(text: string, options: CodeSpanOptions = {}): string {
+  const { table = true, max = CODE_MAX } = options;
+  let body = breakComments(cap(flatten(text), max));
+  if (body === '') return '';
+  if (table) body = body.replace(/\|/g, '\\|');
+  const fence = '`'.repeat(longestRun(body, '`') + 1);
+  const pad = body.startsWith('`') || body.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${body}${pad}${fence}`;
+}
+
+export interface CodeBlockOptions {
+  /** Keep at most this many lines: the last ones (the end of a build log matters most). Default 30. */
+  readonly maxLines?: number;
+  /** Cap per line in code points. Default 300. */
+  readonly lineMax?: number;
+}
+
+/**
+ * A fenced code block showing multi-line `text` literally (build errors). The fence is longer than
+ * any backtick run inside, so no line can close it early; controls are removed; lines are capped.
+ */
+export function codeBlock(text: string, options: CodeBlockOptions = {}): string {
+  const { maxLines = 30, lineMax = 300 } = options;
+  let lines = text
+    .replace(/\r\n?/g, '\n')
+    .split('\n')
+    .map((l) => breakComments(cap(l.replace(BIDI, '').replace(/\t/g, '  ').replace(CONTROL, ' ').trimEnd(), lineMax)));
+  while (lines.length > 0 && lines[0] === '') lines.shift();
+  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  if (lines.length > maxLines) lines = [`… (${lines.length - maxLines} earlier lines omitted)`, ...lines.slice(-maxLines)];
+  const body = lines.join('\n');
+  const fence = '`'.repeat(Math.max(3, longestRun(body, '`') + 1));
+  return `${fence}text\n${body}\n${fence}`;
+}
+
+/**
+ * Text safe inside HTML (e.g. `<summary>`, where markdown is not processed): one line, capped,
+ * `& < > " '` as entities, references broken.
+ */
+export function escapeHtml(text: string, max = CELL_MAX): string {
+  return breakReferences(cap(flatten(text), max)).replace(/[&<>"']/g, (ch) => HTML_ENTITIES[ch] ?? ch);
+}
+
+const HTML_ENTITIES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;'
+};
+
+function longestRun(text: string, ch: string): number {
+  let best = 0;
+  let run = 0;
+  for (const c of text) {
+    run = c === ch ? run + 1 : 0;
+    if (run > best) best = run;
+  }
+  return best;
+}

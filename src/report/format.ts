@@ -1,0 +1,102 @@
+// Number formatting for the comment, the summary and verdict reasons. Pure.
+//
+// Sizes use decimal units like `docker images` (1 kB = 1000 B) with three significant digits, and
+// the ASCII hyphen-minus for negative values everywhere (it survives copy-paste, logs and JSON).
+import type { Threshold } from '../model.js';
+
+const DECIMAL_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB'] as const;
+
+/** `0 B`, `999 B`, `1.23 kB`, `12.3 MB`, `1.05 GB`; negative values get a leading `-`. */
+export function formatBytes(n: number): string {
+  if (!Number.isFinite(n)) return Number.isNaN(n) ? '? B' : n > 0 ? '∞ B' : '-∞ B';
+  const sign = n < 0 ? '-' : '';
+  const abs = Math.abs(Math.round(n));
+  if (abs < 1000) return `${sign}${abs} B`;
+  let unit = 0;
+  let value = abs;
+  while (value >= 1000 && unit < DECIMAL_UNITS.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  // 999.6 kB rounds to "1.00e+3"; promote it to the next unit instead.
+  if (Number(value.toPrecision(3)) >= 1000 && unit < DECIMAL_UNITS.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${sign}${value.toPrecision(3)} ${DECIMAL_UNITS[unit]}`;
+}
+
+/** `+1.20 MB`, `-340 kB`, `0 B`. */
+export function formatDelta(n: number): string {
+  if (n === 0 || Object.is(n, -0) || Math.round(n) === 0) return '0 B';
+  return n > 0 ? `+${formatBytes(n)}` : formatBytes(n);
+}
+
+/**
+ * `+12.3%`, `-0.4%`, `0%`; `new` when there is no percentage (the base was 0 bytes or missing).
+ * A change too small to show at the given precision keeps its sign: `+0.0%`.
+ */
+export function formatPercent(p: number | null, digits = 1): string {
+  if (p === null) return 'new';
+  if (Number.isNaN(p)) return '?%';
+  if (p === 0) return '0%';
+  if (!Number.isFinite(p)) return p > 0 ? '+∞%' : '-∞%';
+  const text = Math.abs(p).toFixed(digits);
+  return `${p > 0 ? '+' : '-'}${text}%`;
+}
+
+/** `10%`, `12.5%`, `25 MB`, `512 KiB`, `1.5 GB`: the normalized form of a parsed threshold. */
+export function formatThreshold(t: Threshold): string {
+  if (t.kind === 'percent') return `${trimNumber(t.percent)}%`;
+  return formatExactBytes(t.bytes);
+}
+
+/** Layer count with its change: `8`, `8 (+1)`, `6 (-2)`. */
+export function formatCount(n: number, delta?: number): string {
+  if (delta === undefined || delta === 0) return String(n);
+  return `${n} (${delta > 0 ? '+' : '-'}${Math.abs(delta)})`;
+}
+
+/** Short commit id for display. */
+export function shortSha(sha: string): string {
+  return sha.slice(0, 7);
+}
+
+const BINARY_UNITS = ['KiB', 'MiB', 'GiB', 'TiB'] as const;
+
+/**
+ * A byte count written exactly when a short exact form exists (`25 MB`, `512 KiB`, `1.5 GB`),
+ * otherwise in bytes (`12345678 B`). Used for thresholds, where the user's exact number matters.
+ */
+export function formatExactBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 1000) return formatBytes(bytes);
+  const candidates: string[] = [];
+  for (let i = DECIMAL_UNITS.length - 1; i >= 1; i--) {
+    const unitSize = 1000 ** i;
+    if (bytes >= unitSize) {
+      const v = bytes / unitSize;
+      if (isShortExact(v)) candidates.push(`${trimNumber(v)} ${DECIMAL_UNITS[i]}`);
+      break;
+    }
+  }
+  for (let i = BINARY_UNITS.length; i >= 1; i--) {
+    const unitSize = 1024 ** i;
+    if (bytes >= unitSize) {
+      const v = bytes / unitSize;
+      if (isShortExact(v)) candidates.push(`${trimNumber(v)} ${BINARY_UNITS[i - 1]}`);
+      break;
+    }
+  }
+  if (candidates.length === 0) return `${Math.round(bytes)} B`;
+  // The shortest exact spelling wins; decimal first on a tie.
+  return candidates.reduce((a, b) => (b.length < a.length ? b : a));
+}
+
+function isShortExact(v: number): boolean {
+  return Math.abs(Math.round(v * 1000) - v * 1000) < 1e-6;
+}
+
+/** Up to three decimals, without trailing zeros: 10 → "10", 12.50 → "12.5". */
+function trimNumber(v: number): string {
+  return String(Number(v.toFixed(3)));
+}

@@ -1,0 +1,442 @@
+// The markdown of the sticky PR comment and of the job summary. Pure: Outcome in, string out.
+//
+// Shape (like compressed-size-action): heading, one verdict line, the main table (one row per
+// target and platform), unchanged rows folded when there are many, the failing reasons, notes,
+// one collapsed <details> per target with its layers, the commits compared, and (comment only) the
+// caller's hidden marker, last.
+//
+// Size cap (RELIABILITY rows 44, 49): trimmed structurally, whole blocks at a time, so <details>
+// and code fences stay balanced: per-target detail sections go first (unchanged rows' first, then
+// the others, then regressed rows', largest first within each group), then the folded unchanged
+// rows, then the list of failing checks (the table marks those rows too); the main table is kept,
+// and only if it alone is too large are rows cut (regressed rows kept first) with a count line.
+// The verdict line is never lost.
+import type { DetailKind, JudgedRow, LayerStats, Outcome, RowStatus } from '../model.js';
+import { diffLayers } from './compare.js';
+import { codeBlock, codeSpan, escapeCell, escapeHtml } from './escape.js';
+import { formatBytes, formatCount, formatDelta, formatPercent, shortSha } from './format.js';
+
+/** GitHub rejects comment bodies above 65,536 characters. */
+export const COMMENT_MAX_CHARS = 65_536;
+/** The runner aborts job summaries above 1 MiB; keep a little room for the file's own framing. */
+export const SUMMARY_MAX_BYTES = 1024 * 1024 - 1024;
+/** Fold unchanged rows into a collapsed table when there are more rows than this. */
+export const FOLD_UNCHANGED_ABOVE = 8;
+/** Layers listed per detail section at most. */
+const LAYERS_MAX = 100;
+const NOTES_MAX = 20;
+
+export interface RenderOptions {
+  /** What the collapsed details show; `files` is not rendered yet (no file data in the outcome). */
+  readonly details: readonly DetailKind[];
+  /** Heading text after the 📦; default "Image size". Escaped. */
+  readonly title?: string;
+  /** Fold unchanged rows when there are more rows than this (and some row is not unchanged). */
+  readonly foldUnchangedAbove?: number;
+}
+
+export interface CommentOptions extends RenderOptions {
+  /** The hidden marker, e.g. `<!-- image-budget:image-budget -->`; appended last, verbatim. */
+  readonly marker: string;
+  /**
+   * Largest body. Measured in UTF-8 bytes, which is never less than the character count GitHub
+   * limits, so a body that fits here fits there whatever its multibyte characters.
+   */
+  readonly maxChars?: number;
+}
+
+export interface SummaryOptions extends RenderOptions {
+  /** Largest summary in UTF-8 bytes; default SUMMARY_MAX_BYTES. */
+  readonly maxBytes?: number;
+}
+
+/** The sticky comment's body, ending with the marker. */
+export function renderComment(outcome: Outcome, options: CommentOptions): string {
+  return render(outcome, options, {
+    max: options.maxChars ?? COMMENT_MAX_CHARS,
+    marker: options.marker,
+    notice: 'Full report in the job summary.'
+  });
+}
+
+/** The job summary: the same content without the marker, capped at 1 MiB. */
+export function renderSummary(outcome: Outcome, options: SummaryOptions): string {
+  return `${render(outcome, options, {
+    max: (options.maxBytes ?? SUMMARY_MAX_BYTES) - 1,
+    notice: 'Some sections were left out to fit the job summary limit; the JSON report has everything.'
+  })}\n`;
+}
+
+/** The length GitHub and the runner are measured against, conservatively: UTF-8 bytes. */
+export function utf8Length(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n += 4;
+        i++;
+      } else n += 3;
+    } else n += 3;
+  }
+  return n;
+}
+
+interface Frame {
+  readonly max: number;
+  readonly marker?: string;
+  readonly notice: string;
+}
+
+interface DetailSection {
+  readonly text: string;
+  readonly size: number;
+  /** Dropped in ascending order: 0 unchanged rows, 1 others, 2 regressed rows. */
+  readonly keep: number;
+}
+
+function render(outcome: Outcome, options: RenderOptions, frame: Frame): string {
+  const rows = outcome.rows;
+  const foldAbove = options.foldUnchangedAbove ?? FOLD_UNCHANGED_ABOVE;
+  const fold = rows.length > foldAbove && rows.some((r) => r.status === 'unchanged') && rows.some((r) => r.status !== 'unchanged');
+  const mainRows = fold ? rows.filter((r) => r.status !== 'unchanged') : rows;
+  const foldedRows = fold ? rows.filter((r) => r.status === 'unchanged') : [];
+
+  const heading = `### 📦 ${options.title === undefined ? 'Image size' : escapeCell(options.title, 100)}`;
+  const verdict = verdictLine(outcome);
+  const foldBlock =
+    foldedRows.length > 0
+      ? `<details><summary>${plural(foldedRows.length, 'unchanged target')}</summary>\n\n${table(foldedRows)}\n\n</details>`
+      : undefined;
+  const foldLine = `_${plural(foldedRows.length, 'unchanged target')} not shown._`;
+  const notes = notesBlock(outcome.notes);
+  const footer = footerLine(outcome);
+  const details: DetailSection[] = options.details.includes('layers')
+    ? rows.flatMap((r) => {
+        const text = detailSection(r);
+        if (text === undefined) return [];
+        return [{ text, size: utf8Length(text), keep: r.regressed ? 2 : r.status === 'unchanged' ? 0 : 1 }];
+      })
+    : [];
+
+  interface Plan {
+    readonly rows: readonly JudgedRow[];
+    /** Main-table rows left out. */
+    readonly cut: number;
+    readonly fold: boolean;
+    readonly details: readonly DetailSection[];
+    readonly trimmed: boolean;
+    /** Failing checks listed at most. */
+    readonly failures?: number;
+  }
+  const compose = (p: Plan): string => {
+    const blocks: string[] = [heading, verdict];
+    if (p.rows.length > 0) blocks.push(table(p.rows));
+    if (p.cut > 0) blocks.push(`_… ${plural(p.cut, 'more target')} not shown._`);
+    if (foldBlock !== undefined) blocks.push(p.fold ? foldBlock : foldLine);
+    const failures = failuresBlock(p.rows, p.failures);
+    if (failures !== undefined) blocks.push(failures);
+    if (notes !== undefined) blocks.push(notes);
+    if (p.trimmed) blocks.push(`_${frame.notice}_`);
+    for (const d of p.details) blocks.push(d.text);
+    blocks.push(footer);
+    if (frame.marker !== undefined) blocks.push(frame.marker);
+    return blocks.join('\n\n');
+  };
+
+  const full = compose({ rows: mainRows, cut: 0, fold: true, details, trimmed: false });
+  if (utf8Length(full) <= frame.max) return full;
+
+  // 1. Detail sections, least useful and largest first.
+  const withoutDetails = compose({ rows: mainRows, cut: 0, fold: true, details: [], trimmed: true });
+  const room = frame.max - utf8Length(withoutDetails);
+  if (room >= 0) {
+    const order = [...details].sort((a, b) => a.keep - b.keep || b.size - a.size);
+    let used = details.reduce((n, d) => n + d.size + 2, 0);
+    const dropped = new Set<DetailSection>();
+    for (const d of order) {
+      if (used <= room) break;
+      dropped.add(d);
+      used -= d.size + 2;
+    }
+    return compose({ rows: mainRows, cut: 0, fold: true, details: details.filter((d) => !dropped.has(d)), trimmed: true });
+  }
+
+  // 2. The folded unchanged rows.
+  const noFold = compose({ rows: mainRows, cut: 0, fold: false, details: [], trimmed: true });
+  if (utf8Length(noFold) <= frame.max) return noFold;
+
+  // 3. The list of failing checks (the table already marks those rows), as many as fit.
+  const failureCount = mainRows.reduce((n, r) => n + r.verdicts.filter((v) => !v.ok).length, 0);
+  const withFailures = (f: number): string => compose({ rows: mainRows, cut: 0, fold: false, details: [], trimmed: true, failures: f });
+  if (failureCount > 0 && utf8Length(withFailures(0)) <= frame.max) {
+    return withFailures(largestFitting(failureCount - 1, (f) => utf8Length(withFailures(f)) <= frame.max));
+  }
+
+  // 4. Rows of the main table, keeping regressed, then changed, rows first; the largest count that fits.
+  const ranked = [...mainRows.keys()].sort((a, b) => rank(mainRows[a]!) - rank(mainRows[b]!) || a - b);
+  const keep = (k: number): JudgedRow[] => {
+    const chosen = new Set(ranked.slice(0, k));
+    return mainRows.filter((_, i) => chosen.has(i));
+  };
+  const withRows = (k: number): string =>
+    compose({ rows: keep(k), cut: mainRows.length - k, fold: false, details: [], trimmed: true, failures: 0 });
+  if (utf8Length(withRows(0)) > frame.max) {
+    // Not even the frame fits: the verdict and the marker, nothing else.
+    const blocks = [heading, verdict, `_${frame.notice}_`];
+    if (frame.marker !== undefined) blocks.push(frame.marker);
+    return blocks.join('\n\n');
+  }
+  return withRows(largestFitting(mainRows.length - 1, (k) => utf8Length(withRows(k)) <= frame.max));
+}
+
+/** The largest n in [0, max] for which fits(n) holds, given that fits(0) holds and fits is monotone. */
+function largestFitting(max: number, fits: (n: number) => boolean): number {
+  let lo = 0;
+  let hi = max;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (fits(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+function rank(r: JudgedRow): number {
+  if (r.regressed) return 0;
+  if (r.status === 'unchanged') return 2;
+  return 1;
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+function verdictLine(outcome: Outcome): string {
+  const rows = outcome.rows;
+  if (rows.length === 0) return 'No targets were measured.';
+  const failedBuilds = rows.filter((r) => r.status === 'head-failed').length;
+  const overBudget = rows.filter((r) => r.regressed && r.status !== 'head-failed').length;
+  const counts = statusCounts(rows);
+  const judged = rows.some((r) => r.verdicts.some((v) => v.rule !== 'build'));
+  const metric = judged ? ` · budgets judge the ${outcome.metric} size` : '';
+  if (outcome.regressed) {
+    const parts: string[] = [];
+    if (overBudget > 0) parts.push(`${plural(overBudget, 'target')} over budget`);
+    if (failedBuilds > 0) parts.push(`${failedBuilds} build${failedBuilds === 1 ? '' : 's'} failed`);
+    if (parts.length === 0) parts.push('regressed');
+    return `❌ **${parts.join(', ')}** · ${counts}${metric}`;
+  }
+  const head = judged ? '✅ **Within budget**' : '✅ **No budget set**';
+  return `${head} · ${counts}${metric}`;
+}
+
+const STATUS_LABEL: Readonly<Record<RowStatus, string>> = {
+  changed: 'changed',
+  unchanged: 'unchanged',
+  new: 'new',
+  removed: 'removed',
+  'no-baseline': 'no baseline',
+  'head-failed': 'build failed'
+};
+const STATUS_ORDER: readonly RowStatus[] = ['head-failed', 'changed', 'new', 'removed', 'no-baseline', 'unchanged'];
+
+function statusCounts(rows: readonly JudgedRow[]): string {
+  const parts = STATUS_ORDER.flatMap((s) => {
+    const n = rows.filter((r) => r.status === s).length;
+    return n > 0 ? [`${n} ${STATUS_LABEL[s]}`] : [];
+  });
+  return `${plural(rows.length, 'target')}: ${parts.join(', ')}`;
+}
+
+const TABLE_HEAD =
+  '| Target | Platform | Compressed | Δ | Uncompressed | Δ | Layers | Status |\n|:--|:--|--:|--:|--:|--:|--:|:--|';
+
+function table(rows: readonly JudgedRow[]): string {
+  return [TABLE_HEAD, ...rows.map(tableRow)].join('\n');
+}
+
+function cells(values: readonly string[]): string {
+  return `| ${values.join(' | ')} |`;
+}
+
+function targetCell(target: string): string {
+  return codeSpan(target) || '—';
+}
+
+function platformCell(platform: string): string {
+  return escapeCell(platform) || '—';
+}
+
+function tableRow(r: JudgedRow): string {
+  const label = statusCell(r);
+  const [target, platform] = [targetCell(r.target), platformCell(r.platform)];
+  const head = r.head.state === 'measured' ? r.head.image : undefined;
+  const base = r.base.state === 'measured' ? r.base.image : undefined;
+  switch (r.status) {
+    case 'changed':
+    case 'unchanged': {
+      const d = r.delta;
+      return cells([
+        target,
+        platform,
+        head ? formatBytes(head.compressedBytes) : '—',
+        d ? deltaText(d.compressedBytes, d.compressedPercent) : '—',
+        head ? formatBytes(head.uncompressedBytes) : '—',
+        d ? deltaText(d.uncompressedBytes, d.uncompressedPercent) : '—',
+        head ? formatCount(head.layerCount, d?.layerCount) : '—',
+        label
+      ]);
+    }
+    case 'new':
+    case 'no-baseline': {
+      const delta = r.status === 'new' ? 'new' : '—';
+      return cells([
+        target,
+        platform,
+        head ? formatBytes(head.compressedBytes) : '—',
+        delta,
+        head ? formatBytes(head.uncompressedBytes) : '—',
+        delta,
+        head ? String(head.layerCount) : '—',
+        label
+      ]);
+    }
+    case 'removed':
+      return cells([
+        target,
+        platform,
+        base ? `~~${formatBytes(base.compressedBytes)}~~` : '—',
+        base ? formatDelta(-base.compressedBytes) : 'removed',
+        base ? `~~${formatBytes(base.uncompressedBytes)}~~` : '—',
+        base ? formatDelta(-base.uncompressedBytes) : 'removed',
+        base ? `~~${base.layerCount}~~` : '—',
+        label
+      ]);
+    case 'head-failed':
+      // No sizes at all: stale numbers from the base would read as the head's (RELIABILITY row 15).
+      return cells([target, platform, '—', '—', '—', '—', '—', label]);
+  }
+}
+
+function statusCell(r: JudgedRow): string {
+  if (r.status === 'head-failed') return '❌ build failed';
+  if (r.regressed) return '❌ over budget';
+  return r.verdicts.length > 0 ? `✅ ${STATUS_LABEL[r.status]}` : STATUS_LABEL[r.status];
+}
+
+function deltaText(bytes: number, percent: number | null): string {
+  if (bytes === 0) return '0 B';
+  return percent === null ? formatDelta(bytes) : `${formatDelta(bytes)} (${formatPercent(percent)})`;
+}
+
+function failuresBlock(rows: readonly JudgedRow[], limit = Number.POSITIVE_INFINITY): string | undefined {
+  const items = rows.flatMap((r) =>
+    r.verdicts
+      .filter((v) => !v.ok)
+      .map((v) => `- ${targetCell(r.target)} (${platformCell(r.platform)}): ${escapeCell(v.reason, 400)}`)
+  );
+  if (items.length === 0) return undefined;
+  const shown = items.slice(0, limit);
+  if (shown.length < items.length) shown.push(`- _${plural(items.length - shown.length, 'more failing check')} not shown._`);
+  return `**Failed checks**\n\n${shown.join('\n')}`;
+}
+
+function notesBlock(notes: readonly string[]): string | undefined {
+  if (notes.length === 0) return undefined;
+  const items = notes.slice(0, NOTES_MAX).map((n) => `- ${escapeCell(n, 500)}`);
+  if (notes.length > NOTES_MAX) items.push(`- _${plural(notes.length - NOTES_MAX, 'more note')}_`);
+  return `**Notes**\n\n${items.join('\n')}`;
+}
+
+function footerLine(outcome: Outcome): string {
+  const side = (name: string, c: { readonly sha: string; readonly ref?: string }): string =>
+    `${name} ${codeSpan(shortSha(c.sha), { table: false })}${c.ref ? ` (${codeSpan(c.ref, { table: false, max: 100 })})` : ''}`;
+  const head = side('head', outcome.head);
+  return outcome.base ? `Compared ${side('base', outcome.base)} with ${head}.` : `Measured ${head}; no base commit to compare with.`;
+}
+
+// ── Per-target details ─────────────────────────────────────────────────────────────────────────
+
+function summaryLine(r: JudgedRow, what: string): string {
+  const target = escapeHtml(r.target) || '—';
+  const platform = escapeHtml(r.platform) || '—';
+  return `<details><summary><code>${target}</code> · ${platform} · ${what}</summary>`;
+}
+
+function section(r: JudgedRow, what: string, body: string): string {
+  return `${summaryLine(r, what)}\n\n${body}\n\n</details>`;
+}
+
+function detailSection(r: JudgedRow): string | undefined {
+  if (r.head.state === 'failed') {
+    return section(r, 'build failed', r.head.error.trim() === '' ? '_No error output._' : codeBlock(r.head.error));
+  }
+  if (r.head.state !== 'measured') return undefined;
+  const head = r.head.image;
+  if (r.base.state === 'measured' && (r.status === 'changed' || r.status === 'unchanged')) {
+    const changes = diffLayers(r.base.image.layers, head.layers);
+    const differing = changes.filter((c) => c.kind !== 'same');
+    if (differing.length > 0) {
+      const same = changes.length - differing.length;
+      const lines = differing.slice(0, LAYERS_MAX).map(layerChangeRow);
+      const body = [
+        '| # | Change | Instruction | Compressed | Δ | Uncompressed | Δ |\n|--:|:--|:--|--:|--:|--:|--:|',
+        ...lines
+      ].join('\n');
+      const more = differing.length > LAYERS_MAX ? ` ${plural(differing.length - LAYERS_MAX, 'more changed layer')} not shown.` : '';
+      const omitted = same > 0 ? `_${plural(same, 'unchanged layer')} not shown.${more}_` : more ? `_${more.trim()}_` : '';
+      return section(r, `${differing.length} of ${plural(head.layers.length, 'layer')} changed`, omitted ? `${body}\n\n${omitted}` : body);
+    }
+  }
+  return section(r, plural(head.layers.length, 'layer'), layerList(head.layers));
+}
+
+function layerList(layers: readonly LayerStats[]): string {
+  if (layers.length === 0) return '_No filesystem layers._';
+  const lines = layers
+    .slice(0, LAYERS_MAX)
+    .map((l, i) => cells([String(i + 1), codeSpan(l.instruction) || '—', formatBytes(l.compressedBytes), formatBytes(l.uncompressedBytes)]));
+  const more = layers.length > LAYERS_MAX ? `\n\n_${plural(layers.length - LAYERS_MAX, 'more layer')} not shown._` : '';
+  return `${['| # | Instruction | Compressed | Uncompressed |\n|--:|:--|--:|--:|', ...lines].join('\n')}${more}`;
+}
+
+function layerChangeRow(c: ReturnType<typeof diffLayers>[number]): string {
+  switch (c.kind) {
+    case 'changed':
+      return cells([
+        String(c.headIndex + 1),
+        'changed',
+        codeSpan(c.head.instruction) || '—',
+        `${formatBytes(c.base.compressedBytes)} → ${formatBytes(c.head.compressedBytes)}`,
+        formatDelta(c.head.compressedBytes - c.base.compressedBytes),
+        `${formatBytes(c.base.uncompressedBytes)} → ${formatBytes(c.head.uncompressedBytes)}`,
+        formatDelta(c.head.uncompressedBytes - c.base.uncompressedBytes)
+      ]);
+    case 'added':
+      return cells([
+        String(c.headIndex + 1),
+        'added',
+        codeSpan(c.head.instruction) || '—',
+        formatBytes(c.head.compressedBytes),
+        formatDelta(c.head.compressedBytes),
+        formatBytes(c.head.uncompressedBytes),
+        formatDelta(c.head.uncompressedBytes)
+      ]);
+    case 'removed':
+      return cells([
+        '—',
+        'removed',
+        codeSpan(c.base.instruction) || '—',
+        `~~${formatBytes(c.base.compressedBytes)}~~`,
+        formatDelta(-c.base.compressedBytes),
+        `~~${formatBytes(c.base.uncompressedBytes)}~~`,
+        formatDelta(-c.base.uncompressedBytes)
+      ]);
+    case 'same':
+      return cells([String(c.headIndex + 1), 'unchanged', codeSpan(c.head.instruction) || '—', '', '', '', '']);
+  }
+}
