@@ -29443,11 +29443,76 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /******/ /* webpack/runtime/asset-relocator-loader */
 /******/ if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = decodeURIComponent(new URL('.', import.meta.url).pathname).slice(import.meta.url.match(/^file:\/\/\/\w:/) ? 1 : 0, -1) + "/";
 /******/ 
+/******/ /* webpack/runtime/compat get default export */
+/******/ (() => {
+/******/ 	// getDefaultExport function for compatibility with non-harmony modules
+/******/ 	__nccwpck_require__.n = (module) => {
+/******/ 		var getter = module && module.__esModule ?
+/******/ 			() => (module['default']) :
+/******/ 			() => (module);
+/******/ 		__nccwpck_require__.d(getter, { a: getter });
+/******/ 		return getter;
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/define property getters */
+/******/ (() => {
+/******/ 	// define getter functions for harmony exports
+/******/ 	__nccwpck_require__.d = (exports, definition) => {
+/******/ 		for(var key in definition) {
+/******/ 			if(__nccwpck_require__.o(definition, key) && !__nccwpck_require__.o(exports, key)) {
+/******/ 				Object.defineProperty(exports, key, { enumerable: true, get: definition[key] });
+/******/ 			}
+/******/ 		}
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/hasOwnProperty shorthand */
+/******/ (() => {
+/******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
+/******/ })();
+/******/ 
 /************************************************************************/
 var __webpack_exports__ = {};
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+/**
+ * Sanitizes an input into a string so it can be passed into issueCommand safely
+ * @param input input to sanitize into a string
+ */
+function utils_toCommandValue(input) {
+    if (input === null || input === undefined) {
+        return '';
+    }
+    else if (typeof input === 'string' || input instanceof String) {
+        return input;
+    }
+    return JSON.stringify(input);
+}
+/**
+ *
+ * @param annotationProperties
+ * @returns The command properties to send with the actual annotation command
+ * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
+ */
+function utils_toCommandProperties(annotationProperties) {
+    if (!Object.keys(annotationProperties).length) {
+        return {};
+    }
+    return {
+        title: annotationProperties.title,
+        file: annotationProperties.file,
+        line: annotationProperties.startLine,
+        endLine: annotationProperties.endLine,
+        col: annotationProperties.startColumn,
+        endColumn: annotationProperties.endColumn
+    };
+}
+//# sourceMappingURL=utils.js.map
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
 
 
@@ -29486,7 +29551,7 @@ const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta
  */
 function command_issueCommand(command, properties, message) {
     const cmd = new Command(command, properties, message);
-    process.stdout.write(cmd.toString() + os.EOL);
+    process.stdout.write(cmd.toString() + external_os_namespaceObject.EOL);
 }
 function command_issue(name, message = '') {
     command_issueCommand(name, {}, message);
@@ -29526,13 +29591,13 @@ class Command {
     }
 }
 function escapeData(s) {
-    return toCommandValue(s)
+    return utils_toCommandValue(s)
         .replace(/%/g, '%25')
         .replace(/\r/g, '%0D')
         .replace(/\n/g, '%0A');
 }
 function escapeProperty(s) {
-    return toCommandValue(s)
+    return utils_toCommandValue(s)
         .replace(/%/g, '%25')
         .replace(/\r/g, '%0D')
         .replace(/\n/g, '%0A')
@@ -29557,16 +29622,16 @@ function file_command_issueFileCommand(command, message) {
     if (!filePath) {
         throw new Error(`Unable to find environment variable for file command ${command}`);
     }
-    if (!fs.existsSync(filePath)) {
+    if (!external_fs_namespaceObject.existsSync(filePath)) {
         throw new Error(`Missing file at path: ${filePath}`);
     }
-    fs.appendFileSync(filePath, `${toCommandValue(message)}${os.EOL}`, {
+    external_fs_namespaceObject.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_namespaceObject.EOL}`, {
         encoding: 'utf8'
     });
 }
 function file_command_prepareKeyValueMessage(key, value) {
-    const delimiter = `ghadelimiter_${crypto.randomUUID()}`;
-    const convertedValue = toCommandValue(value);
+    const delimiter = `ghadelimiter_${external_crypto_namespaceObject.randomUUID()}`;
+    const convertedValue = utils_toCommandValue(value);
     // These should realistically never happen, but just in case someone finds a
     // way to exploit uuid generation let's not allow keys or values that contain
     // the delimiter.
@@ -29576,7 +29641,7 @@ function file_command_prepareKeyValueMessage(key, value) {
     if (convertedValue.includes(delimiter)) {
         throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
     }
-    return `${key}<<${delimiter}${os.EOL}${convertedValue}${os.EOL}${delimiter}`;
+    return `${key}<<${delimiter}${external_os_namespaceObject.EOL}${convertedValue}${external_os_namespaceObject.EOL}${delimiter}`;
 }
 //# sourceMappingURL=file-command.js.map
 ;// CONCATENATED MODULE: external "path"
@@ -30806,7 +30871,7 @@ const _summary = new Summary();
  * @deprecated use `core.summary`
  */
 const markdownSummary = (/* unused pure expression or super */ null && (_summary));
-const summary = (/* unused pure expression or super */ null && (_summary));
+const summary_summary = _summary;
 //# sourceMappingURL=summary.js.map
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
 
@@ -32115,7 +32180,7 @@ function exportVariable(name, val) {
  * ```
  */
 function core_setSecret(secret) {
-    issueCommand('add-mask', {}, secret);
+    command_issueCommand('add-mask', {}, secret);
 }
 /**
  * Prepends inputPath to the PATH (for this action and future actions)
@@ -32198,10 +32263,10 @@ function getBooleanInput(name, options) {
 function setOutput(name, value) {
     const filePath = process.env['GITHUB_OUTPUT'] || '';
     if (filePath) {
-        return issueFileCommand('OUTPUT', prepareKeyValueMessage(name, value));
+        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
     }
-    process.stdout.write(os.EOL);
-    issueCommand('set-output', { name }, toCommandValue(value));
+    process.stdout.write(external_os_namespaceObject.EOL);
+    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
 }
 /**
  * Enables or disables the echoing of commands into stdout for the rest of the step.
@@ -32245,7 +32310,7 @@ function core_debug(message) {
  * @param properties optional properties to add to the annotation.
  */
 function error(message, properties = {}) {
-    issueCommand('error', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('error', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a warning issue
@@ -32253,7 +32318,7 @@ function error(message, properties = {}) {
  * @param properties optional properties to add to the annotation.
  */
 function warning(message, properties = {}) {
-    issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a notice issue
@@ -32278,13 +32343,13 @@ function info(message) {
  * @param name The name of the output group
  */
 function startGroup(name) {
-    issue('group', name);
+    command_issue('group', name);
 }
 /**
  * End an output group.
  */
 function endGroup() {
-    issue('endgroup');
+    command_issue('endgroup');
 }
 /**
  * Wrap an asynchronous function call in a group.
@@ -32355,6 +32420,442 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_namespaceObject);
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
+;// CONCATENATED MODULE: ./src/buildx/probe.ts
+/** `docker buildx version` → "0.13.1+ds1". */
+function parseBuildxVersion(text) {
+    const m = /github\.com\/docker\/buildx\s+v?(\S+)/.exec(text) ?? /buildx\s+v?(\d+\.\d+\S*)/.exec(text);
+    return m?.[1];
+}
+/** `docker buildx inspect [name]` → the builder and its first node. */
+function parseBuildxInspect(text) {
+    const lines = text.split('\n');
+    const value = (key, from = 0) => {
+        for (let i = from; i < lines.length; i++) {
+            const m = new RegExp(`^${key}:\\s*(.*)$`).exec(lines[i] ?? '');
+            if (m)
+                return m[1]?.trim();
+        }
+        return undefined;
+    };
+    const nodesAt = lines.findIndex((l) => l.startsWith('Nodes:'));
+    const platforms = (value('Platforms', Math.max(nodesAt, 0)) ?? '')
+        .split(',')
+        .map((p) => p.replace(/\*$/, '').trim())
+        .filter(Boolean);
+    return {
+        name: value('Name') ?? 'default',
+        driver: value('Driver') ?? '',
+        status: nodesAt >= 0 ? value('Status', nodesAt) : undefined,
+        platforms
+    };
+}
+/** `docker info --format '{{json .DriverStatus}}'` → which image store the engine uses. */
+function parseImageStore(driverStatusJson) {
+    let parsed;
+    try {
+        parsed = JSON.parse(driverStatusJson);
+    }
+    catch {
+        return 'classic';
+    }
+    if (!Array.isArray(parsed))
+        return 'classic';
+    const containerd = parsed.some((pair) => Array.isArray(pair) && pair[0] === 'driver-type' && String(pair[1]).includes('io.containerd.snapshotter'));
+    return containerd ? 'containerd' : 'classic';
+}
+function capabilities(buildxVersion, builder, store) {
+    const classicDocker = builder.driver === 'docker' && store === 'classic';
+    return { buildxVersion, builder, imageStore: store, ociExport: !classicDocker, cacheExport: !classicDocker };
+}
+class EngineError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'EngineError';
+    }
+}
+const lastLine = (s) => s
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .pop() ?? '';
+/** Probe docker, buildx and the builder once. Fails fast with an actionable message (RELIABILITY row 9). */
+async function probeBuilder(exec, builderName) {
+    const version = await exec('docker', ['buildx', 'version']).catch((e) => {
+        throw new EngineError(`Docker is required but could not be run: ${e instanceof Error ? e.message : String(e)}`);
+    });
+    const buildxVersion = version.code === 0 ? parseBuildxVersion(version.stdout) : undefined;
+    if (!buildxVersion) {
+        throw new EngineError('Docker buildx is required but was not found. Install the buildx plugin, or add docker/setup-buildx-action before this step.');
+    }
+    const info = await exec('docker', ['info', '--format', '{{json .DriverStatus}}']);
+    if (info.code !== 0) {
+        throw new EngineError(`The Docker daemon is not reachable: ${lastLine(info.stderr) || `exit code ${info.code}`}`);
+    }
+    const inspect = await exec('docker', ['buildx', 'inspect', ...(builderName ? ['--', builderName] : [])]);
+    if (inspect.code !== 0) {
+        throw new EngineError(`Builder ${builderName ? `"${builderName}" ` : ''}could not be inspected: ${lastLine(inspect.stderr)}. ` +
+            'List the available builders with `docker buildx ls`.');
+    }
+    const builder = parseBuildxInspect(inspect.stdout);
+    const store = builder.driver === 'docker' ? parseImageStore(info.stdout) : 'not-applicable';
+    return capabilities(buildxVersion, builder, store);
+}
+
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./src/exec.ts
+// The one seam through which the action runs programs (git, docker). Always an argv array, never a
+// shell, so no value from a pull request can be interpreted as shell syntax.
+
+/** Thrown when a program cannot be started at all (not found, not executable). */
+class ExecError extends Error {
+    file;
+    constructor(file, message) {
+        super(message);
+        this.file = file;
+        this.name = 'ExecError';
+    }
+}
+class Tail {
+    max;
+    parts = [];
+    length = 0;
+    constructor(max) {
+        this.max = max;
+    }
+    push(s) {
+        this.parts.push(s);
+        this.length += s.length;
+        while (this.length > this.max && this.parts.length > 1) {
+            this.length -= this.parts.shift().length;
+        }
+    }
+    toString() {
+        const all = this.parts.join('');
+        return all.length > this.max ? all.slice(all.length - this.max) : all;
+    }
+}
+const src_exec_exec = (file, args, options = {}) => new Promise((resolve, reject) => {
+    const max = options.maxCapture ?? 4 * 1024 * 1024;
+    const out = new Tail(max);
+    const err = new Tail(max);
+    const child = (0,external_node_child_process_namespaceObject.spawn)(file, [...args], {
+        cwd: options.cwd,
+        env: options.env ?? process.env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        shell: false
+    });
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (c) => {
+        out.push(c);
+        options.onStdout?.(c);
+    });
+    child.stderr.on('data', (c) => {
+        err.push(c);
+        options.onStderr?.(c);
+    });
+    child.on('error', (e) => {
+        reject(new ExecError(file, e.code === 'ENOENT' ? `${file}: command not found` : `${file}: ${e.message}`));
+    });
+    child.on('close', (code, signal) => {
+        resolve({ code: code ?? (signal ? 128 : 1), stdout: out.toString(), stderr: err.toString() });
+    });
+});
+
+;// CONCATENATED MODULE: ./src/git/git.ts
+// The only code that runs git. One instance per repository directory; every call goes through the
+// exec seam as an argv array. Refs and paths come from pull requests and inputs, so each one is
+// checked for a leading `-` before git runs and passed after `--` (or `--end-of-options`) where git
+// allows it (RELIABILITY row 23, security 9).
+
+/** A git command exited non-zero. The message carries git's last stderr line, never the environment. */
+class GitError extends Error {
+    command;
+    exitCode;
+    reason;
+    constructor(
+    /** The git subcommand, e.g. `fetch`. */
+    command, exitCode, 
+    /** Last non-empty stderr line, credentials in URLs masked; empty when git printed nothing. */
+    reason) {
+        super(`git ${command} failed (exit ${exitCode})${reason ? `: ${reason}` : ''}`);
+        this.command = command;
+        this.exitCode = exitCode;
+        this.reason = reason;
+        this.name = 'GitError';
+    }
+}
+/** A ref, SHA, remote or path that could be read as an option, or is not a valid ref name. */
+class InvalidRefError extends Error {
+    value;
+    constructor(value, why) {
+        super(`Invalid git ref ${JSON.stringify(value)}: ${why}`);
+        this.value = value;
+        this.name = 'InvalidRefError';
+    }
+}
+const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+/** True for a full SHA-1 or SHA-256 object id in lower-case hex. */
+function isFullSha(value) {
+    return FULL_SHA.test(value);
+}
+/** Throws before any git call when a value could be parsed by git as an option. */
+function assertNotOption(value, what) {
+    if (value === '')
+        throw new InvalidRefError(value, `${what} is empty`);
+    if (value.startsWith('-'))
+        throw new InvalidRefError(value, `${what} must not start with "-"`);
+    if (/[\0\n\r]/.test(value))
+        throw new InvalidRefError(value, `${what} contains a control character`);
+}
+// Variables that would redirect git to another repository or index (e.g. when run from a git
+// hook): with GIT_INDEX_FILE set, `worktree add` could write the user's index.
+const REPO_ENV = [
+    'GIT_DIR',
+    'GIT_WORK_TREE',
+    'GIT_INDEX_FILE',
+    'GIT_OBJECT_DIRECTORY',
+    'GIT_ALTERNATE_OBJECT_DIRECTORIES',
+    'GIT_COMMON_DIR',
+    'GIT_NAMESPACE',
+    'GIT_PREFIX'
+];
+/** Last non-empty stderr line, with `scheme://user:secret@` credentials masked. */
+function git_lastLine(stderr) {
+    const lines = stderr.split(/\r?\n|\r/).map((l) => l.trim());
+    const last = lines.filter((l) => l !== '').pop() ?? '';
+    return last.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi, '$1***@');
+}
+// Keep git from repacking or running maintenance in the user's repository as a side effect.
+const QUIET_CONFIG = ['-c', 'gc.auto=0', '-c', 'maintenance.auto=false'];
+class Git {
+    repoDir;
+    run;
+    env;
+    constructor(
+    /** The repository (any directory of its working tree). */
+    repoDir, options = {}) {
+        this.repoDir = repoDir;
+        this.run = options.exec ?? src_exec_exec;
+        const env = { ...(options.env ?? process.env) };
+        for (const name of REPO_ENV)
+            delete env[name];
+        // Never wait for a credential prompt on a CI runner.
+        env.GIT_TERMINAL_PROMPT = '0';
+        env.GCM_INTERACTIVE = 'never';
+        this.env = env;
+    }
+    /** The commit `ref` names, or undefined when it does not resolve to a commit here. */
+    async revParseCommit(ref) {
+        assertNotOption(ref, 'ref');
+        const r = await this.git('rev-parse', ['--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], [0, 1]);
+        if (r.code !== 0)
+            return undefined;
+        const sha = r.stdout.trim();
+        return isFullSha(sha) ? sha : undefined;
+    }
+    /** True when the commit object `sha` (a full SHA) is present. */
+    async hasCommit(sha) {
+        assertSha(sha);
+        return (await this.revParseCommit(sha)) === sha;
+    }
+    /** True for a shallow clone (actions/checkout's default `fetch-depth: 1`). */
+    async isShallow() {
+        const r = await this.git('rev-parse', ['--is-shallow-repository']);
+        return r.stdout.trim() === 'true';
+    }
+    /**
+     * Fetches one commit from `remote` and returns its SHA. `shaOrRef` is a full SHA, a `refs/...`
+     * name, or a branch name (fetched as `refs/heads/<name>`). `depth` null fetches the whole
+     * history (use it for a complete clone: a `--depth` fetch would make it shallow).
+     * Writes objects and, for refs, FETCH_HEAD; never creates or moves a ref.
+     */
+    async fetchCommit(remote, shaOrRef, depth = 1) {
+        assertNotOption(remote, 'remote');
+        assertNotOption(shaOrRef, 'ref');
+        const bySha = isFullSha(shaOrRef);
+        let refspec = shaOrRef;
+        if (!bySha) {
+            if (!(await this.checkRefFormat(shaOrRef)))
+                throw new InvalidRefError(shaOrRef, 'not a valid ref name');
+            refspec = shaOrRef.startsWith('refs/') ? shaOrRef : `refs/heads/${shaOrRef}`;
+        }
+        if (depth !== null && !(Number.isInteger(depth) && depth > 0)) {
+            throw new RangeError(`fetch depth must be a positive integer, got ${depth}`);
+        }
+        await this.git('fetch', [
+            '--no-tags',
+            '--no-prune',
+            '--no-recurse-submodules',
+            // An empty refmap: no opportunistic update of refs/remotes/<remote>/* from the configured refspec.
+            '--refmap=',
+            ...(bySha ? ['--no-write-fetch-head'] : []),
+            ...(depth === null ? [] : [`--depth=${depth}`]),
+            remote,
+            '--',
+            refspec
+        ], [0], ['-c', 'protocol.version=2', ...QUIET_CONFIG]);
+        const sha = await this.revParseCommit(bySha ? shaOrRef : 'FETCH_HEAD');
+        if (sha === undefined)
+            throw new GitError('fetch', 0, `${shaOrRef} is not a commit`);
+        return sha;
+    }
+    /** `git check-ref-format --allow-onelevel`: true when `ref` is a well-formed ref name. */
+    async checkRefFormat(ref) {
+        // check-ref-format takes no `--`, so the option check is what keeps `ref` an operand.
+        assertNotOption(ref, 'ref');
+        const r = await this.git('check-ref-format', ['--allow-onelevel', ref], [0, 1]);
+        return r.code === 0;
+    }
+    /**
+     * Checks `sha` out, detached, into `dir` (absent or an empty directory). Repository hooks are
+     * not run: a post-checkout hook (husky, lfs) is no business of a baseline build.
+     */
+    async worktreeAdd(dir, sha) {
+        assertNotOption(dir, 'path');
+        assertSha(sha);
+        await this.git('worktree', ['add', '--detach', '--', dir, sha], [0], ['-c', 'core.hooksPath=/dev/null']);
+    }
+    /** Removes a worktree and its directory, even with local changes or locked (`--force` twice). */
+    async worktreeRemove(dir) {
+        assertNotOption(dir, 'path');
+        await this.git('worktree', ['remove', '--force', '--force', '--', dir]);
+    }
+    /** Forgets worktrees whose directory is gone (e.g. a temp dir wiped by a previous run). */
+    async worktreePrune() {
+        await this.git('worktree', ['prune']);
+    }
+    async git(command, args, okCodes = [0], config = []) {
+        const r = await this.run('git', [...config, command, ...args], { cwd: this.repoDir, env: this.env });
+        if (!okCodes.includes(r.code))
+            throw new GitError(command, r.code, git_lastLine(r.stderr));
+        return r;
+    }
+}
+function assertSha(sha) {
+    assertNotOption(sha, 'commit');
+    if (!isFullSha(sha))
+        throw new InvalidRefError(sha, 'expected a full commit SHA');
+}
+
+;// CONCATENATED MODULE: ./src/git/base-checkout.ts
+// Check out the pull request's base commit into its own worktree, so the baseline can be built
+// without touching the user's checkout (STYLE habit 6): HEAD, index, working tree and refs stay as
+// they were. The fetch may add objects (and FETCH_HEAD for a ref name); nothing else changes.
+
+
+
+/**
+ * The base commit cannot be had (not in the clone and the fetch failed: force-pushed or deleted
+ * base, fetch refused). The caller reports "baseline unavailable"; it must not fall back to HEAD
+ * (RELIABILITY rows 21, 22).
+ */
+class BaselineUnavailableError extends Error {
+    ref;
+    reason;
+    constructor(
+    /** The ref or SHA that was asked for. */
+    ref, 
+    /** Git's reason (its last stderr line). */
+    reason) {
+        super(`could not fetch base ${ref}: ${reason}`);
+        this.ref = ref;
+        this.reason = reason;
+        this.name = 'BaselineUnavailableError';
+    }
+}
+/**
+ * Resolves `ref` to a commit (fetching it from the remote, depth 1 in a shallow clone, when it is
+ * missing) and checks it out detached in a new worktree under `tmpRoot`.
+ * @throws InvalidRefError before any git call when `ref` starts with `-` or is malformed.
+ * @throws BaselineUnavailableError when the commit cannot be found or fetched.
+ * @throws GitError when the worktree cannot be made.
+ */
+async function checkoutBase(options) {
+    const { repoDir, tmpRoot, remote = 'origin' } = options;
+    // Git takes upper-case hex too; one spelling keeps the fetch by id and the messages consistent.
+    const ref = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i.test(options.ref) ? options.ref.toLowerCase() : options.ref;
+    const git = new Git(repoDir, options.exec ? { exec: options.exec } : {});
+    const sha = await resolveBase(git, ref, remote);
+    // A worktree or temp dir left by an earlier run never blocks: the name is unique, and worktrees
+    // whose directory was wiped are pruned (RELIABILITY row 25).
+    await git.worktreePrune();
+    await (0,promises_namespaceObject.mkdir)(tmpRoot, { recursive: true });
+    const dir = external_node_path_default().resolve(await (0,promises_namespaceObject.mkdtemp)(external_node_path_default().join(external_node_path_default().resolve(tmpRoot), 'image-budget-base-')));
+    try {
+        await git.worktreeAdd(dir, sha);
+    }
+    catch (e) {
+        await removeWorktree(git, dir);
+        throw e;
+    }
+    let done;
+    return {
+        sha,
+        dir,
+        cleanup: () => (done ??= removeWorktree(git, dir))
+    };
+}
+async function resolveBase(git, ref, remote) {
+    // Both checks run before git sees the value.
+    if (!isFullSha(ref)) {
+        if (ref.startsWith('-') || ref === '')
+            throw new InvalidRefError(ref, 'a ref must not be empty or start with "-"');
+        if (!(await git.checkRefFormat(ref)))
+            throw new InvalidRefError(ref, 'not a valid ref name');
+    }
+    const local = await git.revParseCommit(ref);
+    if (local !== undefined)
+        return local;
+    // A full clone must stay full: a --depth fetch there would make it shallow.
+    const depth = (await git.isShallow()) ? 1 : null;
+    try {
+        return await git.fetchCommit(remote, ref, depth);
+    }
+    catch (e) {
+        if (e instanceof GitError)
+            throw new BaselineUnavailableError(ref, e.reason || e.message);
+        throw e;
+    }
+}
+/** Removes the worktree, then whatever is left of its dir, then prunes. Collects errors as warnings. */
+async function removeWorktree(git, dir) {
+    const warnings = [];
+    try {
+        await git.worktreeRemove(dir);
+    }
+    catch (e) {
+        // Not registered (add failed) or already gone: the rm and prune below finish the job.
+        if (!(e instanceof GitError))
+            warnings.push(`could not remove worktree ${dir}: ${message(e)}`);
+    }
+    try {
+        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+    }
+    catch (e) {
+        warnings.push(`could not remove ${dir}: ${message(e)}`);
+    }
+    try {
+        await git.worktreePrune();
+    }
+    catch (e) {
+        warnings.push(`could not prune worktrees: ${message(e)}`);
+    }
+    return warnings;
+}
+function message(e) {
+    return e instanceof Error ? e.message : String(e);
+}
+
 ;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
 
 
@@ -37315,7 +37816,7 @@ const defaults = {
         fetch: getProxyFetch(baseUrl)
     }
 };
-const utils_GitHub = Octokit.plugin(restEndpointMethods, paginateRest).defaults(defaults);
+const GitHub = Octokit.plugin(restEndpointMethods, paginateRest).defaults(defaults);
 
 /**
  * Convience function to correctly format Octokit Options to pass into the constructor.
@@ -37323,15 +37824,15 @@ const utils_GitHub = Octokit.plugin(restEndpointMethods, paginateRest).defaults(
  * @param     token    the repo PAT or GITHUB_TOKEN
  * @param     options  other options to set
  */
-function utils_getOctokitOptions(token, options) {
+function getOctokitOptions(token, options) {
     const opts = Object.assign({}, options || {}); // Shallow clone - don't mutate the object provided by the caller
     // Auth
-    const auth = Utils.getAuthString(token, opts);
+    const auth = getAuthString(token, opts);
     if (auth) {
         opts.auth = auth;
     }
     // Orchestration ID
-    const userAgent = Utils.getUserAgentWithOrchestrationId(opts.userAgent);
+    const userAgent = getUserAgentWithOrchestrationId(opts.userAgent);
     if (userAgent) {
         opts.userAgent = userAgent;
     }
@@ -37353,8 +37854,3754 @@ function getOctokit(token, options, ...additionalPlugins) {
     return new GitHubWithPlugins(getOctokitOptions(token, options));
 }
 //# sourceMappingURL=github.js.map
+;// CONCATENATED MODULE: ./src/github/client.ts
+// The one GitHub client: pull-request (issue) comments and the token's identity, behind a small
+// interface so the sticky-comment logic can run against a fake or a loopback stand-in.
+// Every URL comes from GITHUB_API_URL / GITHUB_GRAPHQL_URL as passed in, never a hard-coded
+// api.github.com (GHES, RELIABILITY row 48). The token goes only into the Authorization header:
+// it is never part of an error message or a log line.
+
+/** A failed API call. `status` is the HTTP status, undefined when no response came (network error). */
+class GitHubApiError extends Error {
+    operation;
+    status;
+    apiMessage;
+    constructor(operation, status, 
+    /** GitHub's `message` field, or the network error's text. */
+    apiMessage) {
+        super(`${operation} failed: ${status === undefined ? 'no response' : `HTTP ${status}`}: ${apiMessage}`);
+        this.operation = operation;
+        this.status = status;
+        this.apiMessage = apiMessage;
+        this.name = 'GitHubApiError';
+    }
+}
+const DEFAULT_RETRY = { attempts: 3, baseDelayMs: 1000, maxDelayMs: 20_000 };
+/**
+ * The GraphQL endpoint that goes with a REST base URL: `https://api.github.com` →
+ * `https://api.github.com/graphql`; GHES `https://ghe/api/v3` → `https://ghe/api/graphql`.
+ */
+function graphqlUrlFor(apiUrl) {
+    const base = apiUrl.replace(/\/+$/, '');
+    return /\/api\/v3$/.test(base) ? base.replace(/\/api\/v3$/, '/api/graphql') : `${base}/graphql`;
+}
+function isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+/** Validates one REST issue-comment object; undefined when it lacks an id (nothing can be done with it). */
+function parseIssueComment(value) {
+    if (!isRecord(value))
+        return undefined;
+    const { id, body, user, html_url: htmlUrl, created_at: createdAt } = value;
+    if (typeof id !== 'number' || !Number.isSafeInteger(id))
+        return undefined;
+    const login = isRecord(user) && typeof user['login'] === 'string' ? user['login'] : '';
+    const type = isRecord(user) && typeof user['type'] === 'string' ? user['type'] : undefined;
+    return {
+        id,
+        body: typeof body === 'string' ? body : '',
+        userLogin: login,
+        ...(type !== undefined ? { userType: type } : {}),
+        htmlUrl: typeof htmlUrl === 'string' ? htmlUrl : '',
+        createdAt: typeof createdAt === 'string' ? createdAt : ''
+    };
+}
+function parseViewerLogin(value) {
+    if (!isRecord(value) || !isRecord(value['data']))
+        return undefined;
+    const viewer = value['data']['viewer'];
+    if (!isRecord(viewer))
+        return undefined;
+    const login = viewer['login'];
+    return typeof login === 'string' && login !== '' ? login : undefined;
+}
+// Octokit throws a RequestError carrying `status` and, when a response came, `response`. Read it
+// structurally: only the status, GitHub's `message` and a few headers; never `request` (it holds the
+// Authorization header).
+function errorFacts(error) {
+    const response = isRecord(error) ? error['response'] : undefined;
+    if (!isRecord(response)) {
+        const cause = isRecord(error) && error['cause'] instanceof Error ? error['cause'].message : undefined;
+        const message = cause ?? (error instanceof Error ? error.message : String(error));
+        return { status: undefined, message, headers: {} };
+    }
+    const status = typeof response['status'] === 'number' ? response['status'] : undefined;
+    const data = response['data'];
+    const message = isRecord(data) && typeof data['message'] === 'string'
+        ? data['message']
+        : typeof data === 'string' && data !== ''
+            ? data.slice(0, 200)
+            : 'no message';
+    const headers = {};
+    const raw = response['headers'];
+    if (isRecord(raw)) {
+        for (const [k, v] of Object.entries(raw))
+            if (typeof v === 'string')
+                headers[k.toLowerCase()] = v;
+    }
+    return { status, message, headers };
+}
+function isRateLimited(facts) {
+    if (facts.status === 429)
+        return true;
+    return (facts.status === 403 && (facts.headers['retry-after'] !== undefined || facts.headers['x-ratelimit-remaining'] === '0'));
+}
+/** How long to wait before the next attempt, or undefined when this error must not be retried. */
+function retryDelay(facts, idempotent, attempt, policy) {
+    const limited = isRateLimited(facts);
+    const transient = facts.status === undefined || facts.status >= 500;
+    // A create that got a 5xx or no answer may have happened: never repeat it (no duplicate comment).
+    if (!limited && !(transient && idempotent))
+        return undefined;
+    const retryAfter = Number(facts.headers['retry-after']);
+    const reset = Number(facts.headers['x-ratelimit-reset']);
+    let delay;
+    if (Number.isFinite(retryAfter) && retryAfter >= 0)
+        delay = retryAfter * 1000;
+    else if (limited && Number.isFinite(reset) && reset > 0)
+        delay = Math.max(0, reset * 1000 - Date.now());
+    else
+        delay = policy.baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2);
+    return delay <= policy.maxDelayMs ? delay : undefined;
+}
+const sleepFor = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+async function withRetry(operation, idempotent, policy, call) {
+    const sleep = policy.sleep ?? sleepFor;
+    for (let attempt = 1;; attempt++) {
+        try {
+            return await call();
+        }
+        catch (error) {
+            const facts = errorFacts(error);
+            const delay = attempt < policy.attempts ? retryDelay(facts, idempotent, attempt, policy) : undefined;
+            if (delay === undefined)
+                throw new GitHubApiError(operation, facts.status, facts.message);
+            await sleep(delay);
+        }
+    }
+}
+function requireComment(operation, data) {
+    const comment = parseIssueComment(data);
+    if (!comment)
+        throw new GitHubApiError(operation, undefined, 'the response is not an issue comment');
+    return comment;
+}
+const VIEWER_QUERY = 'query { viewer { login } }';
+/** A CommentsApi over octokit (`getOctokit` from @actions/github), for one repository. */
+function createOctokitCommentsApi(options) {
+    if (options.token === '')
+        throw new Error('The GitHub token is empty: set the github-token input.');
+    const baseUrl = options.apiUrl.replace(/\/+$/, '');
+    const graphqlUrl = options.graphqlUrl ?? graphqlUrlFor(baseUrl);
+    const policy = options.retry ?? DEFAULT_RETRY;
+    const octokit = getOctokit(options.token, { baseUrl });
+    const { owner, repo } = options;
+    return {
+        async viewerLogin() {
+            try {
+                const response = await withRetry('GraphQL viewer', true, policy, () => octokit.request({ method: 'POST', url: graphqlUrl, query: VIEWER_QUERY }));
+                return parseViewerLogin(response.data);
+            }
+            catch {
+                return undefined;
+            }
+        },
+        async listComments(issue) {
+            const operation = `List comments of #${issue}`;
+            const items = await withRetry(operation, true, policy, () => octokit.paginate('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+                owner,
+                repo,
+                issue_number: issue,
+                per_page: 100
+            }));
+            const comments = [];
+            for (const item of items) {
+                const comment = parseIssueComment(item);
+                if (comment)
+                    comments.push(comment);
+            }
+            return comments;
+        },
+        async createComment(issue, body) {
+            const operation = `Create a comment on #${issue}`;
+            const response = await withRetry(operation, false, policy, () => octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+                owner,
+                repo,
+                issue_number: issue,
+                body
+            }));
+            return requireComment(operation, response.data);
+        },
+        async updateComment(id, body) {
+            const operation = `Update comment ${id}`;
+            const response = await withRetry(operation, true, policy, () => octokit.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', {
+                owner,
+                repo,
+                comment_id: id,
+                body
+            }));
+            return requireComment(operation, response.data);
+        },
+        async deleteComment(id) {
+            await withRetry(`Delete comment ${id}`, true, policy, () => octokit.request('DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}', { owner, repo, comment_id: id }));
+        }
+    };
+}
+
+;// CONCATENATED MODULE: ./src/github/event.ts
+// What the workflow event says about the commit under test: which repository, which commit is checked
+// out, and what to compare it with. Pure: the payload (the parsed GITHUB_EVENT_PATH file) and the
+// environment come in as data. The payload is untrusted JSON: every field is checked, and a missing or
+// malformed field leaves that part undefined instead of throwing (RELIABILITY rows 24, 29, 30).
+const PULL_REQUEST_EVENTS = ['pull_request', 'pull_request_target'];
+function event_isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function field(value, ...path) {
+    let current = value;
+    for (const key of path) {
+        if (!event_isRecord(current))
+            return undefined;
+        current = current[key];
+    }
+    return current;
+}
+// Control characters never belong in a ref or a name; such a value is treated as absent.
+const CONTROL = /[\u0000-\u001f\u007f]/;
+function event_text(value) {
+    if (typeof value !== 'string' || value === '' || value.length > 1024 || CONTROL.test(value))
+        return undefined;
+    return value;
+}
+const SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+const ZERO_SHA = /^0+$/;
+/** A full commit id (SHA-1 or SHA-256), lowercased; anything else is undefined. */
+function normalizeSha(value) {
+    if (typeof value !== 'string')
+        return undefined;
+    const sha = value.trim().toLowerCase();
+    return SHA.test(sha) ? sha : undefined;
+}
+function positiveInt(value) {
+    return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? value : undefined;
+}
+const NAME_PART = /^[A-Za-z0-9_.-]+$/;
+/** `owner/name` → RepoRef; undefined unless it is exactly two plain parts. */
+function parseRepoFullName(value) {
+    const full = event_text(value);
+    if (full === undefined)
+        return undefined;
+    const parts = full.split('/');
+    const [owner, name] = parts;
+    if (parts.length !== 2 || owner === undefined || name === undefined)
+        return undefined;
+    if (!NAME_PART.test(owner) || !NAME_PART.test(name))
+        return undefined;
+    return { owner, name };
+}
+function payloadRepo(payload) {
+    const fromFull = parseRepoFullName(field(payload, 'repository', 'full_name'));
+    if (fromFull)
+        return fromFull;
+    const owner = event_text(field(payload, 'repository', 'owner', 'login'));
+    const name = event_text(field(payload, 'repository', 'name'));
+    return owner !== undefined && name !== undefined ? parseRepoFullName(`${owner}/${name}`) : undefined;
+}
+function sameRepo(a, b) {
+    return a.toLowerCase() === b.toLowerCase();
+}
+function parsePullRequest(payload, repo, env) {
+    const pr = field(payload, 'pull_request');
+    const number = positiveInt(field(pr, 'number')) ?? positiveInt(field(payload, 'number'));
+    if (number === undefined)
+        return undefined;
+    const headRepoFullName = event_text(field(pr, 'head', 'repo', 'full_name'));
+    const baseRepoFullName = event_text(field(pr, 'base', 'repo', 'full_name')) ?? (repo ? `${repo.owner}/${repo.name}` : undefined);
+    // Unknown head or base repository: assume a fork, the safe side for both tokens and builds.
+    const isFork = headRepoFullName === undefined || baseRepoFullName === undefined || !sameRepo(headRepoFullName, baseRepoFullName);
+    return {
+        number,
+        baseSha: normalizeSha(field(pr, 'base', 'sha')),
+        headSha: normalizeSha(field(pr, 'head', 'sha')),
+        baseRef: event_text(field(pr, 'base', 'ref')) ?? event_text(env['GITHUB_BASE_REF']),
+        headRef: event_text(field(pr, 'head', 'ref')) ?? event_text(env['GITHUB_HEAD_REF']),
+        headRepoFullName,
+        isFork
+    };
+}
+function parseMergeGroup(payload) {
+    const group = field(payload, 'merge_group');
+    if (!event_isRecord(group))
+        return undefined;
+    return {
+        baseSha: normalizeSha(group['base_sha']),
+        headSha: normalizeSha(group['head_sha']),
+        baseRef: event_text(group['base_ref']),
+        headRef: event_text(group['head_ref'])
+    };
+}
+/**
+ * Reads the event. `eventName` is GITHUB_EVENT_NAME, `payload` the parsed event file (any JSON, or
+ * undefined when there is none), `env` the process environment (GITHUB_REPOSITORY, GITHUB_SHA,
+ * GITHUB_REF, GITHUB_BASE_REF, GITHUB_HEAD_REF). Never throws.
+ */
+function parseEventContext(eventName, payload, env) {
+    const repo = parseRepoFullName(env['GITHUB_REPOSITORY']) ?? payloadRepo(payload);
+    const envSha = normalizeSha(env['GITHUB_SHA']);
+    const base = {
+        event: eventName,
+        repo,
+        ref: event_text(env['GITHUB_REF']) ?? event_text(field(payload, 'ref')),
+        defaultBranch: event_text(field(payload, 'repository', 'default_branch'))
+    };
+    if (PULL_REQUEST_EVENTS.includes(eventName)) {
+        const pullRequest = parsePullRequest(payload, repo, env);
+        return {
+            ...base,
+            headSha: envSha ?? pullRequest?.headSha,
+            baseSha: pullRequest?.baseSha,
+            ...(pullRequest ? { pullRequest } : {})
+        };
+    }
+    if (eventName === 'push') {
+        const before = normalizeSha(field(payload, 'before'));
+        const pushBefore = before !== undefined && !ZERO_SHA.test(before) ? before : undefined;
+        return {
+            ...base,
+            headSha: envSha ?? normalizeSha(field(payload, 'after')),
+            baseSha: pushBefore,
+            ...(pushBefore ? { pushBefore } : {})
+        };
+    }
+    if (eventName === 'merge_group') {
+        const mergeGroup = parseMergeGroup(payload);
+        return {
+            ...base,
+            headSha: envSha ?? mergeGroup?.headSha,
+            baseSha: mergeGroup?.baseSha,
+            ...(mergeGroup ? { mergeGroup } : {})
+        };
+    }
+    // workflow_dispatch, schedule and anything else: measure the checked-out commit, no comparison.
+    return { ...base, headSha: envSha, baseSha: undefined };
+}
+
+;// CONCATENATED MODULE: ./src/github/sticky.ts
+
+/** `<!-- image-budget:KEY -->`, the hidden marker that closes every comment of ours. */
+function stickyMarker(key) {
+    return `<!-- image-budget:${key} -->`;
+}
+/** True when the body ends with the key's marker, trailing whitespace aside. */
+function hasMarker(body, key) {
+    return body.trimEnd().endsWith(stickyMarker(key));
+}
+/** The body with the marker as its last line (unchanged when it already ends with it). */
+function withMarker(body, key) {
+    if (hasMarker(body, key))
+        return body.trimEnd();
+    const text = body.trimEnd();
+    return text === '' ? stickyMarker(key) : `${text}\n\n${stickyMarker(key)}`;
+}
+const BOT_SUFFIX = '[bot]';
+const ACTIONS_BOT = 'github-actions[bot]';
+/**
+ * Whether a comment author is the token's identity. GraphQL names a bot without `[bot]`, REST with it,
+ * so a viewer login `X` matches `X` and `X[bot]`; `github-actions` and `github-actions[bot]` are the
+ * same. Unknown identity: only `github-actions[bot]` (the default GITHUB_TOKEN) counts.
+ * Logins compare case-insensitively, as GitHub treats them.
+ */
+function isOwnAuthor(login, identity) {
+    const author = login.toLowerCase();
+    if (author === '')
+        return false;
+    if (identity === undefined || identity === '')
+        return author === ACTIONS_BOT;
+    const me = identity.toLowerCase();
+    if (author === me || author === me + BOT_SUFFIX)
+        return true;
+    return me === ACTIONS_BOT && author === 'github-actions';
+}
+// GitHub may hand a body back with CRLF line ends; trailing whitespace is not a difference either.
+function sameBody(a, b) {
+    const norm = (s) => s.replace(/\r\n/g, '\n').trimEnd();
+    return norm(a) === norm(b);
+}
+function oldestFirst(a, b) {
+    if (a.createdAt !== b.createdAt)
+        return a.createdAt < b.createdAt ? -1 : 1;
+    return a.id - b.id;
+}
+/** Our marker comments for this key, oldest first. */
+function ownMarkerComments(comments, identity, key) {
+    return comments.filter((c) => hasMarker(c.body, key) && isOwnAuthor(c.userLogin, identity)).sort(oldestFirst);
+}
+/**
+ * Decides what to do, from the comments now on the pull request. Pure.
+ * - mode `never` → skip.
+ * - one of ours exists → keep the oldest (`unchanged` when its body is already this one, else
+ *   `update`) and delete the other ones of ours.
+ * - none → `create` when mode is `always`, `on-change` and changed, or `on-regression` and
+ *   regressed; else skip.
+ */
+function planSticky(comments, identity, key, body, mode, changed, regressed) {
+    if (mode === 'never')
+        return { kind: 'skip', reason: 'comment: never' };
+    const full = withMarker(body, key);
+    const [target, ...rest] = ownMarkerComments(comments, identity, key);
+    if (target) {
+        const duplicates = rest.map((c) => c.id);
+        return { kind: sameBody(target.body, full) ? 'unchanged' : 'update', body: full, target, duplicates };
+    }
+    if (mode === 'always')
+        return { kind: 'create', body: full };
+    if (mode === 'on-change') {
+        return changed ? { kind: 'create', body: full } : { kind: 'skip', reason: 'comment: on-change, and no size changed' };
+    }
+    return regressed
+        ? { kind: 'create', body: full }
+        : { kind: 'skip', reason: 'comment: on-regression, and nothing regressed' };
+}
+/** The snippet a workflow needs so that its token can comment. */
+const PERMISSIONS_SNIPPET = 'permissions:\n  pull-requests: write';
+/** The warning for a token that may not write comments (rows 34, 35). */
+function permissionMessage(error) {
+    return [
+        `The token cannot write pull request comments (${error.message}).`,
+        'Give the job this permission in the workflow:',
+        '',
+        PERMISSIONS_SNIPPET,
+        '',
+        'Pull requests from forks always get a read-only token: for them use the workflow_run mode, which comments from a separate, trusted workflow.'
+    ].join('\n');
+}
+function failure(error) {
+    if (error instanceof GitHubApiError) {
+        if (error.status === 401 || error.status === 403)
+            return { action: 'failed', message: permissionMessage(error) };
+        return { action: 'failed', message: error.message };
+    }
+    return { action: 'failed', message: `Commenting failed: ${error instanceof Error ? error.message : String(error)}` };
+}
+function statusOf(error) {
+    return error instanceof GitHubApiError ? error.status : undefined;
+}
+/** Deletes our duplicates; a failure here is reported, never fatal (a 404 means already gone). */
+async function deleteAll(api, ids) {
+    const problems = [];
+    for (const id of ids) {
+        try {
+            await api.deleteComment(id);
+        }
+        catch (error) {
+            if (statusOf(error) !== 404)
+                problems.push(error instanceof Error ? error.message : String(error));
+        }
+    }
+    return problems;
+}
+function note(parts) {
+    const text = parts.filter((p) => p !== '').join(' ');
+    return text === '' ? {} : { message: text };
+}
+function removedNote(count, problems) {
+    const removed = count - problems.length;
+    return [
+        removed > 0 ? `Removed ${removed} duplicate comment${removed === 1 ? '' : 's'}.` : '',
+        ...problems.map((p) => `Could not remove a duplicate: ${p}.`)
+    ];
+}
+/**
+ * After creating a comment, looks again: when two runs raced and both created one (row 39), every
+ * run keeps the oldest of ours, gives it this run's body and deletes the rest, so one remains.
+ */
+async function settleAfterCreate(api, options, identity, created, body) {
+    let comments;
+    try {
+        comments = await api.listComments(options.issue);
+    }
+    catch {
+        return { action: 'created', id: created.id, url: created.htmlUrl };
+    }
+    const [oldest, ...rest] = ownMarkerComments(comments, identity, options.key);
+    if (!oldest)
+        return { action: 'created', id: created.id, url: created.htmlUrl };
+    const problems = await deleteAll(api, rest.map((c) => c.id));
+    // The other run may already have deleted ours in favour of its older one: then that one is kept.
+    if (oldest.id === created.id) {
+        return { action: 'created', id: created.id, url: created.htmlUrl, ...note(removedNote(rest.length, problems)) };
+    }
+    try {
+        const kept = sameBody(oldest.body, body) ? oldest : await api.updateComment(oldest.id, body);
+        return { action: 'updated', id: kept.id, url: kept.htmlUrl, ...note(removedNote(rest.length, problems)) };
+    }
+    catch (error) {
+        return failure(error);
+    }
+}
+/** Creates, updates or leaves the sticky comment. Never throws: failures come back as `failed`. */
+async function upsertStickyComment(api, options) {
+    if (options.mode === 'never')
+        return { action: 'skipped', message: 'comment: never' };
+    const identity = options.identity ?? (await api.viewerLogin().catch(() => undefined));
+    let comments;
+    try {
+        comments = await api.listComments(options.issue);
+    }
+    catch (error) {
+        return failure(error);
+    }
+    const plan = planSticky(comments, identity, options.key, options.body, options.mode, options.changed, options.regressed);
+    try {
+        switch (plan.kind) {
+            case 'skip':
+                return { action: 'skipped', message: plan.reason };
+            case 'unchanged': {
+                const problems = await deleteAll(api, plan.duplicates);
+                return {
+                    action: 'unchanged',
+                    id: plan.target.id,
+                    url: plan.target.htmlUrl,
+                    ...note(removedNote(plan.duplicates.length, problems))
+                };
+            }
+            case 'update': {
+                let updated;
+                try {
+                    updated = await api.updateComment(plan.target.id, plan.body);
+                }
+                catch (error) {
+                    // Deleted between list and update (row 41): create a new one instead.
+                    if (statusOf(error) !== 404)
+                        throw error;
+                }
+                const problems = await deleteAll(api, plan.duplicates);
+                if (updated) {
+                    return {
+                        action: 'updated',
+                        id: updated.id,
+                        url: updated.htmlUrl,
+                        ...note(removedNote(plan.duplicates.length, problems))
+                    };
+                }
+                const created = await api.createComment(options.issue, plan.body);
+                return await settleAfterCreate(api, options, identity, created, plan.body);
+            }
+            case 'create': {
+                const created = await api.createComment(options.issue, plan.body);
+                return await settleAfterCreate(api, options, identity, created, plan.body);
+            }
+        }
+    }
+    catch (error) {
+        return failure(error);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/inputs/errors.ts
+// The error every input check throws: names the input, echoes the bad value (never a secret) and
+// says what is accepted, e.g. `Invalid input 'max-increase': "ten" (expected e.g. 10MB, 512KiB, 5%)`.
+const MAX_ECHO = 80;
+/** JSON-quotes a value for a message, cut to 80 characters so a pasted blob can't flood the log. */
+function quoteValue(value) {
+    const chars = Array.from(value); // code points, so a surrogate pair is never split
+    const cut = chars.length > MAX_ECHO ? `${chars.slice(0, MAX_ECHO - 1).join('')}…` : value;
+    return JSON.stringify(cut);
+}
+class InputError extends Error {
+    input;
+    value;
+    expected;
+    name = 'InputError';
+    /**
+     * @param input the action.yml input name
+     * @param value the offending value, or undefined when it is secret and must not be echoed
+     * @param expected the accepted forms, e.g. `e.g. 10MB, 512KiB, 5%`
+     */
+    constructor(input, value, expected, detail = {}) {
+        const shown = value === undefined ? (detail.subject ?? 'the value') : quoteValue(value);
+        const problem = detail.problem === undefined ? '' : ` ${detail.problem}`;
+        super(`Invalid input '${input}': ${shown}${problem} (${detail.hint ?? `expected ${expected}`})`);
+        this.input = input;
+        this.value = value;
+        this.expected = expected;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/inputs/grammar.ts
+
+// Keys are lowercase: the unit is matched case-insensitively, which is unambiguous because
+// every accepted unit stays distinct once lowercased (no bits, no milli-).
+const UNITS = new Map([
+    ['B', 1n],
+    ['kB', 1000n],
+    ['MB', 1000n ** 2n],
+    ['GB', 1000n ** 3n],
+    ['TB', 1000n ** 4n],
+    ['KiB', 1024n],
+    ['MiB', 1024n ** 2n],
+    ['GiB', 1024n ** 3n],
+    ['TiB', 1024n ** 4n]
+].map(([label, factor]) => [label.toLowerCase(), { label, factor }]));
+const UNIT_LIST = 'B, kB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024)';
+const SIZE_EXPECTED = 'e.g. 10MB, 512KiB';
+const THRESHOLD_EXPECTED = 'e.g. 10MB, 512KiB, 5%';
+const COUNT_EXPECTED = 'a whole number ≥ 0, e.g. 20';
+const BOOLEAN_EXPECTED = 'true or false';
+const TARGET_NAME_EXPECTED = 'a stage name: a letter, then letters, digits, "_", "." or "-", at most 128 characters';
+const DECIMAL = /^(\d+)(?:\.(\d+))?$/;
+const SIZE = /^(\d+(?:\.\d+)?)[ \t]*([A-Za-z]+)$/;
+const PERCENT = /^(\d+(?:\.\d+)?)[ \t]*%$/;
+/** `007.50` → `7.5`: the number as a user would write it. */
+function normalizeDecimal(intPart, fracPart) {
+    const int = BigInt(intPart).toString();
+    const frac = fracPart.replace(/0+$/, '');
+    return frac === '' ? int : `${int}.${frac}`;
+}
+function explainBadSize(text) {
+    if (text === '')
+        return 'is empty';
+    if (/^-\d/.test(text))
+        return 'is negative';
+    if (DECIMAL.test(text))
+        return 'has no unit';
+    return undefined;
+}
+function sizeBytes(input, text, expected) {
+    const m = SIZE.exec(text);
+    if (!m)
+        throw new InputError(input, text, expected, optionalProblem(explainBadSize(text)));
+    const [, numberText = '', unitText = ''] = m;
+    const unit = UNITS.get(unitText.toLowerCase());
+    if (!unit) {
+        throw new InputError(input, text, expected, {
+            problem: `has an unknown unit ${JSON.stringify(unitText)}; units are ${UNIT_LIST}`
+        });
+    }
+    const [, intPart = '0', fracPart = ''] = DECIMAL.exec(numberText) ?? [];
+    // Exact arithmetic: 1.5MB is 1500000 bytes, not 1499999.9999.
+    const scale = 10n ** BigInt(fracPart.length);
+    const scaled = BigInt(intPart + fracPart) * unit.factor;
+    if (scaled % scale !== 0n) {
+        throw new InputError(input, text, expected, { problem: 'is not a whole number of bytes' });
+    }
+    const bytes = scaled / scale;
+    if (bytes > BigInt(Number.MAX_SAFE_INTEGER)) {
+        throw new InputError(input, text, expected, { problem: 'is too large' });
+    }
+    return { bytes: Number(bytes), text: `${normalizeDecimal(intPart, fracPart)} ${unit.label}` };
+}
+function optionalProblem(problem) {
+    return problem === undefined ? {} : { problem };
+}
+/** A size in bytes: `10MB`, `1.5 GB`, `512KiB`, `10 mb`. A unit is required. */
+function parseSize(input, text) {
+    return sizeBytes(input, text, SIZE_EXPECTED).bytes;
+}
+/** A size, or a percentage of the base size when `percent` is allowed (max-increase). */
+function parseThreshold(input, text, options) {
+    const expected = options.percent ? THRESHOLD_EXPECTED : SIZE_EXPECTED;
+    const p = PERCENT.exec(text);
+    if (p) {
+        if (!options.percent) {
+            throw new InputError(input, text, expected, { problem: `is a percentage, which ${input} does not accept` });
+        }
+        const [, numberText = ''] = p;
+        const [, intPart = '0', fracPart = ''] = DECIMAL.exec(numberText) ?? [];
+        const percent = Number(numberText);
+        if (!Number.isFinite(percent))
+            throw new InputError(input, text, expected, { problem: 'is too large' });
+        return { kind: 'percent', percent, text: `${normalizeDecimal(intPart, fracPart)}%` };
+    }
+    const size = sizeBytes(input, text, expected);
+    return { kind: 'bytes', bytes: size.bytes, text: size.text };
+}
+/** A non-negative integer, e.g. a layer count. */
+function parseCount(input, text) {
+    if (!/^\d+$/.test(text)) {
+        throw new InputError(input, text, COUNT_EXPECTED, optionalProblem(/^-\d/.test(text) ? 'is negative' : undefined));
+    }
+    const n = Number(text);
+    if (!Number.isSafeInteger(n))
+        throw new InputError(input, text, COUNT_EXPECTED, { problem: 'is too large' });
+    return n;
+}
+/**
+ * `VALUE` for every target and/or `target=VALUE` entries, separated by commas or newlines:
+ * `10%`, `release=5%,debug=50MB`, `5%, debug=50MB`. Target keys are lowercased (stage names are
+ * case-insensitive). Empty text gives no fallback and no entries.
+ */
+function parsePerTarget(input, text, parseOne) {
+    const byTarget = new Map();
+    let fallback;
+    const expected = `one value for all targets and/or target=value entries, e.g. 10%, release=5MB`;
+    for (const entry of parseList(text)) {
+        const eq = entry.indexOf('=');
+        if (eq < 0) {
+            if (fallback !== undefined) {
+                throw new InputError(input, entry, expected, { problem: 'is a second value without a target' });
+            }
+            fallback = { value: parseOne(entry) };
+            continue;
+        }
+        const target = entry.slice(0, eq).trim();
+        if (!isValidTargetName(target)) {
+            throw new InputError(input, target, TARGET_NAME_EXPECTED, { problem: 'is not a valid target name' });
+        }
+        const key = target.toLowerCase();
+        if (byTarget.has(key)) {
+            throw new InputError(input, target, expected, { problem: 'is given more than once' });
+        }
+        byTarget.set(key, parseOne(entry.slice(eq + 1).trim()));
+    }
+    return fallback === undefined ? { byTarget } : { fallback: fallback.value, byTarget };
+}
+const TRUE = new Set(['true', 'True', 'TRUE']);
+const FALSE = new Set(['false', 'False', 'FALSE']);
+/** YAML 1.2 core schema booleans only, like @actions/core getBooleanInput; `yes`, `1`, `on` fail. */
+function parseBoolean(input, text) {
+    if (TRUE.has(text))
+        return true;
+    if (FALSE.has(text))
+        return false;
+    throw new InputError(input, text, BOOLEAN_EXPECTED);
+}
+/** Items separated by commas or newlines, trimmed, empties dropped. */
+function parseList(text) {
+    return text
+        .split(/[,\r\n]/)
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
+}
+/** Lines, trimmed, empties dropped; for values that may contain commas (build-args). */
+function parseLines(text) {
+    return text
+        .split(/\r?\n|\r/)
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
+}
+const TARGET_NAME = /^[a-zA-Z][a-zA-Z0-9_.-]*$/;
+/** Dockerfile stage-name rules. */
+function isValidTargetName(s) {
+    return s.length <= 128 && TARGET_NAME.test(s);
+}
+
+;// CONCATENATED MODULE: ./src/inputs/names.ts
+// The one place that spells the action's input names (as in action.yml) and their defaults.
+const INPUT = {
+    context: 'context',
+    file: 'file',
+    targets: 'targets',
+    config: 'config',
+    buildArgs: 'build-args',
+    platforms: 'platforms',
+    network: 'network',
+    builder: 'builder',
+    cache: 'cache',
+    baseline: 'baseline',
+    baseRef: 'base-ref',
+    metric: 'metric',
+    maxIncrease: 'max-increase',
+    maxSize: 'max-size',
+    maxLayers: 'max-layers',
+    failOnRegression: 'fail-on-regression',
+    comment: 'comment',
+    commentKey: 'comment-key',
+    details: 'details',
+    githubToken: 'github-token'
+};
+/** Values used when an input is empty. Inputs not listed here are optional and have no default. */
+const names_DEFAULTS = {
+    [INPUT.context]: '.',
+    [INPUT.cache]: 'gha',
+    [INPUT.baseline]: 'auto',
+    [INPUT.metric]: 'compressed',
+    [INPUT.failOnRegression]: 'true',
+    [INPUT.comment]: 'always',
+    [INPUT.commentKey]: 'image-budget',
+    [INPUT.details]: 'layers,files'
+};
+
+;// CONCATENATED MODULE: ./src/inputs/inputs.ts
+
+
+
+const MAX_TARGETS = 50;
+const BASELINES = ['auto', 'build', 'report', 'none'];
+const METRICS = ['compressed', 'uncompressed'];
+const COMMENTS = ['always', 'on-change', 'on-regression', 'never'];
+const DETAILS = ['layers', 'files'];
+const NETWORKS = ['default', 'none', 'host'];
+const BUILD_ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const PLATFORM = /^[a-z0-9_]+\/[a-z0-9_]+(?:\/[a-z0-9_]+)?$/;
+const BUILDER = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const COMMENT_KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const inputs_CONTROL = /[\u0000-\u001f\u007f]/;
+const NUL_OR_NEWLINE = /[\0\r\n]/;
+function oneOf(input, text, values) {
+    const found = values.find((v) => v === text);
+    if (found === undefined)
+        throw new InputError(input, text, `one of ${values.join(', ')}`);
+    return found;
+}
+/** A path-like string: anything but NUL and line breaks (they can't reach buildx intact). */
+function pathLike(input, text) {
+    if (NUL_OR_NEWLINE.test(text)) {
+        throw new InputError(input, text, 'a path on one line', { problem: 'contains a NUL or line break' });
+    }
+    return text;
+}
+function parseTargets(text) {
+    const targets = parseList(text);
+    const seen = new Set();
+    for (const t of targets) {
+        if (!isValidTargetName(t)) {
+            throw new InputError(INPUT.targets, t, TARGET_NAME_EXPECTED, { problem: 'is not a valid target name' });
+        }
+        const key = t.toLowerCase();
+        if (seen.has(key)) {
+            throw new InputError(INPUT.targets, t, 'each target once (names are case-insensitive)', {
+                problem: 'is listed more than once'
+            });
+        }
+        seen.add(key);
+    }
+    if (targets.length > MAX_TARGETS) {
+        throw new InputError(INPUT.targets, text, `at most ${MAX_TARGETS} targets`, {
+            problem: `lists ${targets.length} targets`
+        });
+    }
+    return targets;
+}
+function parseBuildArgs(text) {
+    const expected = 'NAME=value lines, NAME made of letters, digits and "_", not starting with a digit';
+    const args = [];
+    const seen = new Set();
+    // Numbered by the raw line so the message points at the right one; empty lines are skipped.
+    text.split(/\r?\n|\r/).forEach((raw, i) => {
+        const line = raw.trim();
+        if (line === '')
+            return;
+        const eq = line.indexOf('=');
+        // Values are secret-ish: errors name the line or the NAME, never the value.
+        if (eq < 0) {
+            throw new InputError(INPUT.buildArgs, undefined, expected, { subject: `line ${i + 1}`, problem: "has no '='" });
+        }
+        const name = line.slice(0, eq).trim();
+        const value = line.slice(eq + 1);
+        if (!BUILD_ARG_NAME.test(name)) {
+            throw new InputError(INPUT.buildArgs, undefined, expected, {
+                subject: `line ${i + 1}`,
+                problem: name === '' ? 'has no NAME before "="' : `has an invalid NAME ${JSON.stringify(name.slice(0, 80))}`
+            });
+        }
+        if (value.includes('\0')) {
+            throw new InputError(INPUT.buildArgs, undefined, expected, {
+                subject: `the value of ${name}`,
+                problem: 'contains a NUL character'
+            });
+        }
+        if (seen.has(name)) {
+            throw new InputError(INPUT.buildArgs, undefined, 'each NAME once', { subject: name, problem: 'is given twice' });
+        }
+        seen.add(name);
+        args.push([name, value]);
+    });
+    return args;
+}
+function parsePlatforms(text) {
+    const platforms = parseList(text);
+    const seen = new Set();
+    for (const p of platforms) {
+        if (!PLATFORM.test(p)) {
+            throw new InputError(INPUT.platforms, p, 'os/arch[/variant] in lowercase, e.g. linux/amd64, linux/arm64/v8');
+        }
+        if (seen.has(p)) {
+            throw new InputError(INPUT.platforms, p, 'each platform once', { problem: 'is listed more than once' });
+        }
+        seen.add(p);
+    }
+    return platforms;
+}
+function parseCache(text) {
+    const expected = 'gha, none, local=<dir> or registry=<ref>';
+    if (text === 'gha')
+        return { type: 'gha' };
+    if (text === 'none')
+        return { type: 'none' };
+    // Both values end up inside a buildx CSV spec (`type=local,src=<dir>`): a comma or quote would
+    // smuggle extra options in.
+    if (text.startsWith('local=')) {
+        const dir = text.slice('local='.length).trim();
+        if (dir === '' || /[,"]/.test(dir) || inputs_CONTROL.test(dir)) {
+            throw new InputError(INPUT.cache, text, expected, {
+                problem: 'needs a directory without commas, quotes or control characters'
+            });
+        }
+        return { type: 'local', dir };
+    }
+    if (text.startsWith('registry=')) {
+        const ref = text.slice('registry='.length).trim();
+        if (ref === '' || /[\s,"]/.test(ref) || inputs_CONTROL.test(ref) || ref.startsWith('-')) {
+            throw new InputError(INPUT.cache, text, expected, {
+                problem: 'needs an image reference without spaces, commas or quotes, not starting with "-"'
+            });
+        }
+        return { type: 'registry', ref };
+    }
+    throw new InputError(INPUT.cache, text, expected);
+}
+function parseBaseRef(text) {
+    const expected = 'a commit SHA or ref: no spaces, "..", control characters or leading "-", at most 255 characters';
+    if (/\s/.test(text) || inputs_CONTROL.test(text) || text.startsWith('-') || text.includes('..') || text.length > 255) {
+        throw new InputError(INPUT.baseRef, text, expected);
+    }
+    return text;
+}
+function parseDetails(text) {
+    const expected = `a list of ${DETAILS.join(', ')}, or none`;
+    const items = parseList(text);
+    if (items.length === 1 && items[0] === 'none')
+        return [];
+    const details = [];
+    for (const item of items) {
+        const kind = DETAILS.find((d) => d === item);
+        if (kind === undefined) {
+            const problem = item === 'none' ? { problem: 'cannot be combined with other values' } : {};
+            throw new InputError(INPUT.details, item, expected, problem);
+        }
+        if (!details.includes(kind))
+            details.push(kind);
+    }
+    return details;
+}
+function optional(text) {
+    return text === '' ? undefined : text;
+}
+/**
+ * Parses and validates every input. `get` returns the trimmed raw value or '' (like
+ * core.getInput); empty values take the DEFAULTS.
+ */
+function parseInputs(get) {
+    const read = (name) => {
+        const v = get(name);
+        return v !== '' ? v : (names_DEFAULTS[name] ?? '');
+    };
+    const context = pathLike(INPUT.context, read(INPUT.context));
+    const file = optional(pathLike(INPUT.file, read(INPUT.file)));
+    const targets = parseTargets(read(INPUT.targets));
+    const config = optional(pathLike(INPUT.config, read(INPUT.config)));
+    const buildArgs = parseBuildArgs(read(INPUT.buildArgs));
+    const platforms = parsePlatforms(read(INPUT.platforms));
+    const networkText = read(INPUT.network);
+    const network = networkText === '' ? undefined : oneOf(INPUT.network, networkText, NETWORKS);
+    const builderText = read(INPUT.builder);
+    if (builderText !== '' && !BUILDER.test(builderText)) {
+        throw new InputError(INPUT.builder, builderText, 'a builder name: letters, digits, "_", "." or "-"');
+    }
+    const builder = optional(builderText);
+    const cache = parseCache(read(INPUT.cache));
+    const baseline = oneOf(INPUT.baseline, read(INPUT.baseline), BASELINES);
+    const baseRefText = read(INPUT.baseRef);
+    const baseRef = baseRefText === '' ? undefined : parseBaseRef(baseRefText);
+    const metric = oneOf(INPUT.metric, read(INPUT.metric), METRICS);
+    const budgets = {
+        maxIncrease: parsePerTarget(INPUT.maxIncrease, read(INPUT.maxIncrease), (v) => parseThreshold(INPUT.maxIncrease, v, { percent: true })),
+        maxSize: parsePerTarget(INPUT.maxSize, read(INPUT.maxSize), (v) => parseThreshold(INPUT.maxSize, v, { percent: false })),
+        maxLayers: parsePerTarget(INPUT.maxLayers, read(INPUT.maxLayers), (v) => parseCount(INPUT.maxLayers, v))
+    };
+    const failOnRegression = parseBoolean(INPUT.failOnRegression, read(INPUT.failOnRegression));
+    const comment = oneOf(INPUT.comment, read(INPUT.comment), COMMENTS);
+    const commentKey = read(INPUT.commentKey);
+    if (!COMMENT_KEY.test(commentKey)) {
+        throw new InputError(INPUT.commentKey, commentKey, 'letters, digits, ".", "_" or "-", starting with a letter or digit, at most 64 characters');
+    }
+    const details = parseDetails(read(INPUT.details));
+    const githubToken = get(INPUT.githubToken);
+    return {
+        context,
+        file,
+        targets,
+        config,
+        buildArgs,
+        platforms,
+        network,
+        builder,
+        cache,
+        baseline,
+        baseRef,
+        metric,
+        budgets,
+        failOnRegression,
+        comment,
+        commentKey,
+        details,
+        githubToken
+    };
+}
+/**
+ * Fails when a per-target budget names a target that is not built (a typo would otherwise
+ * silently disable the budget). `targets` are the resolved target names.
+ */
+function checkBudgetTargets(budgets, targets) {
+    const built = new Set(targets.map((t) => t.toLowerCase()));
+    const entries = [
+        [INPUT.maxIncrease, budgets.maxIncrease],
+        [INPUT.maxSize, budgets.maxSize],
+        [INPUT.maxLayers, budgets.maxLayers]
+    ];
+    for (const [input, perTarget] of entries) {
+        for (const target of perTarget.byTarget.keys()) {
+            if (!built.has(target.toLowerCase())) {
+                throw new InputError(input, target, `one of the built targets: ${targets.join(', ')}`, {
+                    problem: 'is not a built target',
+                    hint: `built targets: ${targets.join(', ')}`
+                });
+            }
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/join.ts
+const ANY_PLATFORM = '*';
+/**
+ * One row per target and platform, in the head's order, then the targets only the base has.
+ * A side's '*' result (failed, absent, unavailable) pairs with every platform of the other side.
+ */
+function joinSides(head, base) {
+    const rows = [];
+    const baseBy = new Map(base.map((t) => [t.target, t.results]));
+    const seen = new Set();
+    const missing = { state: 'unavailable', reason: 'not built' };
+    for (const h of head) {
+        seen.add(h.target);
+        const b = baseBy.get(h.target) ?? [{ platform: ANY_PLATFORM, result: missing }];
+        const platforms = unique([...h.results.map((r) => r.platform), ...b.map((r) => r.platform)]);
+        const concrete = platforms.filter((p) => p !== ANY_PLATFORM);
+        for (const platform of concrete.length ? concrete : [ANY_PLATFORM]) {
+            rows.push({
+                target: h.target,
+                platform: platform === ANY_PLATFORM ? '' : platform,
+                head: pick(h.results, platform) ?? { state: 'absent' },
+                base: pick(b, platform) ?? { state: 'absent' }
+            });
+        }
+    }
+    for (const b of base) {
+        if (seen.has(b.target))
+            continue;
+        for (const r of b.results) {
+            rows.push({ target: b.target, platform: r.platform === ANY_PLATFORM ? '' : r.platform, head: { state: 'absent' }, base: r.result });
+        }
+    }
+    return rows;
+}
+function pick(results, platform) {
+    return (results.find((r) => r.platform === platform) ?? results.find((r) => r.platform === ANY_PLATFORM))?.result;
+}
+function unique(xs) {
+    return [...new Set(xs)];
+}
+
+;// CONCATENATED MODULE: ./src/buildx/argv.ts
+/** One field of buildx's CSV option syntax, quoted when it holds a comma or a quote. */
+function argv_field(key, value) {
+    const kv = `${key}=${value}`;
+    return /[",]/.test(kv) ? `"${kv.replace(/"/g, '""')}"` : kv;
+}
+/** Options of one cache backend as buildx wants them: `type=…,key=value,…`. */
+function cacheArgs(cache, scope, exportCache) {
+    let from;
+    let to;
+    switch (cache.type) {
+        case 'none':
+            return [];
+        case 'gha':
+            from = `type=gha,scope=${scope}`;
+            to = `type=gha,scope=${scope},mode=max,ignore-error=true`;
+            break;
+        case 'local': {
+            const dir = `${cache.dir.replace(/\/+$/, '')}/${scope}`;
+            from = `type=local,${argv_field('src', dir)}`;
+            to = `type=local,${argv_field('dest', dir)},mode=max,ignore-error=true`;
+            break;
+        }
+        case 'registry': {
+            const ref = registryCacheRef(cache.ref, scope);
+            from = `type=registry,${argv_field('ref', ref)}`;
+            to = `type=registry,${argv_field('ref', ref)},mode=max,ignore-error=true`;
+            break;
+        }
+    }
+    const args = ['--cache-from', from];
+    if (exportCache)
+        args.push('--cache-to', to);
+    return args;
+}
+/**
+ * A registry cache keeps one tag per scope so targets never overwrite each other:
+ * `ghcr.io/o/cache` → `ghcr.io/o/cache:<scope>`, `ghcr.io/o/cache:buildcache` → `…:buildcache-<scope>`.
+ */
+function registryCacheRef(ref, scope) {
+    const lastSlash = ref.lastIndexOf('/');
+    const colon = ref.indexOf(':', lastSlash + 1);
+    const tagSafe = scope.replace(/[^A-Za-z0-9_.-]/g, '-');
+    return colon === -1 ? `${ref}:${tagSafe}` : `${ref}-${tagSafe}`;
+}
+/**
+ * Cache scope per image, target and platform set, so targets never evict each other
+ * (moby/buildkit#2299). Only characters every cache backend accepts.
+ */
+function cacheScope(commentKey, target, platforms) {
+    const plat = platforms.length ? platforms.join('+') : 'default';
+    return `${commentKey}-${target}-${plat}`.replace(/[^A-Za-z0-9_.+-]/g, '-');
+}
+function buildxArgv(plan) {
+    const argv = ['buildx', 'build'];
+    if (plan.builder)
+        argv.push('--builder', plan.builder);
+    argv.push('--file', plan.file);
+    if (plan.stage)
+        argv.push('--target', plan.stage);
+    if (plan.platforms.length)
+        argv.push('--platform', plan.platforms.join(','));
+    if (plan.network)
+        argv.push('--network', plan.network);
+    for (const [name, value] of plan.buildArgs)
+        argv.push('--build-arg', `${name}=${value}`);
+    argv.push(...cacheArgs(plan.cache, plan.cacheScope, plan.cacheExport));
+    argv.push('--output', `type=oci,${argv_field('dest', plan.outputDir)},tar=false`);
+    argv.push('--metadata-file', plan.metadataFile);
+    argv.push('--progress', 'plain');
+    argv.push('--', plan.context);
+    return argv;
+}
+
+;// CONCATENATED MODULE: ./src/buildx/failure.ts
+// Pure: the part of a failed build's log a reader needs (the failing step's output and buildx's ERROR
+// line), with secret values masked.
+const MAX_LINES = 20;
+/** Replace every known secret value (3+ characters) in `text` with `***`. */
+function maskSecrets(text, secrets) {
+    let out = text;
+    for (const s of [...secrets].filter((v) => v.length >= 3).sort((a, b) => b.length - a.length)) {
+        out = out.split(s).join('***');
+    }
+    return out;
+}
+/**
+ * `docker buildx build` prints the failing step's last output between `------` rulers, then
+ * `ERROR: failed to solve: …`. Keep that block and the ERROR line; else the last lines.
+ */
+function summarizeBuildFailure(log, secrets) {
+    const lines = log.split('\n').map((l) => l.replace(/\s+$/, ''));
+    let end = -1;
+    for (let i = lines.length - 1; i >= 0; i--) {
+        if (/^(ERROR|error):/.test(lines[i] ?? '')) {
+            end = i;
+            break;
+        }
+    }
+    let picked;
+    if (end === -1) {
+        picked = lines.filter(Boolean).slice(-MAX_LINES);
+    }
+    else {
+        let start = end;
+        const rulers = [];
+        for (let i = end - 1; i >= 0 && rulers.length < 2; i--)
+            if (lines[i] === '------')
+                rulers.push(i);
+        if (rulers.length === 2)
+            start = rulers[1];
+        picked = lines.slice(start, end + 1).filter((l) => l !== '');
+        if (picked.length > MAX_LINES)
+            picked = [...picked.slice(0, 2), '…', ...picked.slice(-(MAX_LINES - 3))];
+    }
+    return maskSecrets(picked.join('\n'), secrets);
+}
+/** The last ERROR line alone, for one-line messages and annotations. */
+function lastErrorLine(log, secrets) {
+    const lines = log.split('\n').map((l) => l.trim()).filter(Boolean);
+    const err = [...lines].reverse().find((l) => /^(ERROR|error):/.test(l)) ?? lines[lines.length - 1] ?? '';
+    return maskSecrets(err.replace(/^(ERROR|error):\s*/, ''), secrets);
+}
+
+;// CONCATENATED MODULE: ./src/buildx/build.ts
+
+
+async function runBuild(exec, plan, options) {
+    const result = await exec('docker', buildxArgv(plan), {
+        cwd: plan.context,
+        env: options.env,
+        onStdout: options.onLog,
+        onStderr: options.onLog,
+        maxCapture: 256 * 1024
+    });
+    if (result.code === 0)
+        return { ok: true, layoutDir: plan.outputDir };
+    const log = `${result.stdout}\n${result.stderr}`;
+    return {
+        ok: false,
+        error: lastErrorLine(log, options.secrets) || `docker buildx build exited with code ${result.code}`,
+        detail: summarizeBuildFailure(log, options.secrets)
+    };
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
+;// CONCATENATED MODULE: external "node:stream/promises"
+const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+// EXTERNAL MODULE: external "node:zlib"
+var external_node_zlib_ = __nccwpck_require__(8522);
+;// CONCATENATED MODULE: ./src/image/history.ts
+/** Shown for a layer whose instruction is not known. */
+const UNKNOWN_INSTRUCTION = '?';
+const REDACTED = '***';
+/** Longest instruction returned, in code points, `…` included. */
+const MAX_INSTRUCTION_LENGTH = 300;
+/** Known secret values shorter than this are not replaced: they would blank out ordinary words. */
+const MIN_SECRET_LENGTH = 3;
+/** How many layers the history describes (its entries without `empty_layer`). */
+function historyLayerCount(history) {
+    return history.filter((h) => !h.emptyLayer).length;
+}
+/**
+ * One instruction per layer, redacted.
+ *
+ * Alignment rule: the i-th history entry without `empty_layer` made the i-th layer, counting from
+ * the base layer, the way `docker history` and BuildKit's exporter pair them. When the config has
+ * fewer such entries than there are layers, the layers left over (the last ones) get `?`; when it
+ * has more, the surplus entries are ignored. Nothing is shifted to fill a gap. Callers compare
+ * {@link historyLayerCount} with the layer count to warn about the mismatch.
+ *
+ * An entry without `created_by` (e.g. `docker import`, whose only trace is the comment
+ * `Imported from -`) shows its comment, redacted the same way, or `?` when it has none.
+ */
+function layerInstructions(history, layerCount, secrets) {
+    const made = history.filter((h) => !h.emptyLayer);
+    const out = [];
+    for (let i = 0; i < layerCount; i++) {
+        const entry = made[i];
+        const text = entry?.createdBy?.trim() ? entry.createdBy : entry?.comment;
+        const redacted = text === undefined ? '' : redactInstruction(text, secrets);
+        out.push(redacted === '' ? UNKNOWN_INSTRUCTION : redacted);
+    }
+    return out;
+}
+// ── Redaction ────────────────────────────────────────────────────────────────────────────────────
+const LINE_BREAKS = /[\t\n\v\f\r\u0085\u2028\u2029]/g;
+// C0, DEL, C1, zero-width and bidirectional controls (which can make text read other than it is).
+const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+/** Line breaks and tabs become spaces; other control and invisible characters go. Char by char. */
+function clean(s) {
+    return s.replace(LINE_BREAKS, ' ').replace(INVISIBLE, '').replace(LONE_SURROGATE, '\ufffd');
+}
+/** The regular expressions below are linear on this much; later text is cut anyway. */
+const WORK_LENGTH = 4096;
+// `/bin/sh -c #(nop)  ENV K=v` and friends, written by the classic builder for metadata instructions.
+const CLASSIC_NOP = /^(?:\/bin\/sh -c|cmd \/S \/C) #\(nop\) */;
+// Where the command starts after the last `K=v` of `RUN |N ...`: the shell BuildKit prefixed.
+const SHELL_START = / (?:(?:\S{0,64}\/)?(?:sh|bash|ash|dash|zsh|ksh)\b.{0,64}? -c |cmd \/S \/C |(?:powershell|pwsh)(?:\.exe)? .{0,64}?-Command )/;
+const NEXT_KEY = / [^\s=]+=/;
+const TOKEN_PATTERNS = [
+    // GitHub tokens: personal, OAuth, user-to-server, server-to-server, refresh, fine-grained.
+    [/\b(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{20,})/g, REDACTED],
+    // AWS access key ids (long-term and temporary).
+    [/\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g, REDACTED],
+    // password=..., NPM_TOKEN=..., client_secret="...", api-key=...
+    [
+        /\b([\w.-]{0,64}(?:password|passwd|token|secret|api[_-]?key|access[_-]?key|private[_-]?key)[\w.-]{0,64})=("[^"]*"|'[^']*'|[^\s"'&;|,]+)/gi,
+        `$1=${REDACTED}`
+    ],
+    // Credentials in URLs: https://user:pass@host
+    [/\b([a-z][a-z0-9+.-]{0,31}:\/\/)[^\s/@:]{1,256}:[^\s/@]{1,256}@/gi, `$1${REDACTED}@`],
+    [/\b(Bearer|Basic) +[A-Za-z0-9._~+/-]{8,}=*/g, `$1 ${REDACTED}`]
+];
+/**
+ * Makes one `created_by` safe to show:
+ * - control characters stripped (line breaks become spaces), runs of spaces collapsed;
+ * - every known secret value (at least {@link MIN_SECRET_LENGTH} characters) replaced by `***`,
+ *   wherever it appears;
+ * - BuildKit's ` # buildkit` suffix dropped; the classic builder's `/bin/sh -c #(nop) X` becomes `X`,
+ *   and its `/bin/sh -c cmd` becomes `RUN /bin/sh -c cmd`;
+ * - `RUN |N K=v ... cmd`: the N build-arg values are redacted. History drops quotes, so a value can
+ *   hold spaces: a value runs to the next ` KEY=`, and the last one to the shell BuildKit prefixed
+ *   (`/bin/sh -c`, a `SHELL`), else to the next space. Known secrets are replaced beforehand, so
+ *   their spaces never confuse this;
+ * - `ARG`, `ENV`, `LABEL` (also after `ONBUILD`): every value redacted, `K=***`;
+ * - token-like strings (GitHub tokens, AWS key ids, `password=`/`token=`/`secret=` values, URL
+ *   credentials, `Bearer` values) replaced by `***`;
+ * - capped at {@link MAX_INSTRUCTION_LENGTH} code points, ending with `…` when cut.
+ * When unsure where a value ends, more is redacted rather than less.
+ */
+function redactInstruction(createdBy, secrets) {
+    let s = replaceSecrets(clean(createdBy), secrets);
+    s = s.replace(/ {2,}/g, ' ').trim();
+    if (s.length > WORK_LENGTH)
+        s = s.slice(0, WORK_LENGTH);
+    s = s.replace(/ ?# buildkit$/, '');
+    s = simplifyClassic(s);
+    s = redactValues(s);
+    for (const [pattern, replacement] of TOKEN_PATTERNS)
+        s = s.replace(pattern, replacement);
+    return cap(s.trim(), MAX_INSTRUCTION_LENGTH);
+}
+function replaceSecrets(s, secrets) {
+    const values = [...new Set(secrets.map(clean))]
+        .filter((v) => v.length >= MIN_SECRET_LENGTH && v !== REDACTED)
+        // Longest first, so a secret that contains another one is replaced whole.
+        .sort((a, b) => b.length - a.length);
+    for (const v of values)
+        s = s.split(v).join(REDACTED);
+    return s;
+}
+function simplifyClassic(s) {
+    const nop = CLASSIC_NOP.exec(s);
+    if (nop)
+        return s.slice(nop[0].length).trim();
+    if (s.startsWith('/bin/sh -c ') || /^\|\d+ /.test(s))
+        return `RUN ${s}`;
+    return s;
+}
+function redactValues(s) {
+    const m = /^(\S+) (.*)$/.exec(s);
+    if (!m)
+        return s;
+    const [, word = '', rest = ''] = m;
+    switch (word.toUpperCase()) {
+        case 'RUN':
+            return rest.startsWith('|') ? `${word} ${redactRunArgs(rest)}` : s;
+        case 'ARG':
+            return `${word} ${redactPairs(rest, false)}`;
+        case 'ENV':
+        case 'LABEL':
+            return `${word} ${redactPairs(rest, true)}`;
+        case 'ONBUILD':
+            return `${word} ${redactValues(rest)}`;
+        default:
+            return s;
+    }
+}
+/** `|2 A=x B=y z /bin/sh -c make` → `|2 A=*** B=*** /bin/sh -c make`. */
+function redactRunArgs(rest) {
+    const head = /^\|(\d+)(?: |$)/.exec(rest);
+    if (!head)
+        return REDACTED;
+    const count = Number(head[1]);
+    const parts = [`|${count}`];
+    let pos = head[0].length;
+    for (let i = 0; i < count; i++) {
+        const key = /^([^\s=]+)=/.exec(rest.slice(pos));
+        // Fewer pairs than announced: what follows cannot be told apart from a value.
+        if (!key)
+            return [...parts, REDACTED].join(' ');
+        parts.push(`${key[1]}=${REDACTED}`);
+        pos += key[0].length;
+        const tail = rest.slice(pos);
+        const end = i < count - 1 ? NEXT_KEY.exec(tail) : (SHELL_START.exec(tail) ?? / /.exec(tail));
+        pos += end ? end.index + 1 : tail.length;
+    }
+    const command = rest.slice(pos).trim();
+    return command ? [...parts, command].join(' ') : parts.join(' ');
+}
+/**
+ * `K=v K2=v w` → `K=*** K2=***`: a value runs to the next ` KEY=`. Text before the first pair
+ * (bare `ARG NAME`s) stays. For ENV and LABEL without any `=` (legacy `ENV K v`), all but the
+ * first word is a value.
+ */
+function redactPairs(body, valuesOnly) {
+    const keys = [...body.matchAll(/(?:^|\s)([^\s=]+)=/g)];
+    const first = keys[0];
+    if (!first) {
+        if (!valuesOnly)
+            return body;
+        const sp = body.indexOf(' ');
+        return sp < 0 ? body : `${body.slice(0, sp)} ${REDACTED}`;
+    }
+    const prefix = body.slice(0, first.index).trim();
+    const pairs = keys.map((k) => `${k[1] ?? ''}=${REDACTED}`);
+    return [...(prefix ? [prefix] : []), ...pairs].join(' ');
+}
+function cap(s, max) {
+    const points = Array.from(s);
+    return points.length <= max ? s : `${points.slice(0, max - 1).join('')}…`;
+}
+
+;// CONCATENATED MODULE: ./src/image/oci.ts
+// Parsers for the JSON documents of an OCI image layout (oci-layout, index.json, image indexes,
+// image manifests, image configs), in both the OCI and the Docker v2 schema 2 media types.
+// Pure: JSON text in, validated typed values out. Every error names the document it came from and
+// the offending field, and never echoes the document's content (it can be hostile or secret).
+// ── Media types ──────────────────────────────────────────────────────────────────────────────────
+const MediaType = {
+    ociIndex: 'application/vnd.oci.image.index.v1+json',
+    ociManifest: 'application/vnd.oci.image.manifest.v1+json',
+    ociConfig: 'application/vnd.oci.image.config.v1+json',
+    ociLayer: 'application/vnd.oci.image.layer.v1.tar',
+    ociLayerGzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
+    ociLayerZstd: 'application/vnd.oci.image.layer.v1.tar+zstd',
+    ociForeignLayer: 'application/vnd.oci.image.layer.nondistributable.v1.tar',
+    ociForeignLayerGzip: 'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip',
+    ociForeignLayerZstd: 'application/vnd.oci.image.layer.nondistributable.v1.tar+zstd',
+    dockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
+    dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
+    dockerConfig: 'application/vnd.docker.container.image.v1+json',
+    dockerLayer: 'application/vnd.docker.image.rootfs.diff.tar',
+    dockerLayerGzip: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+    dockerLayerZstd: 'application/vnd.docker.image.rootfs.diff.tar.zstd',
+    dockerForeignLayerGzip: 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip'
+};
+const LAYER_COMPRESSION = new Map([
+    [MediaType.ociLayer, 'none'],
+    [MediaType.ociLayerGzip, 'gzip'],
+    [MediaType.ociLayerZstd, 'zstd'],
+    [MediaType.ociForeignLayer, 'none'],
+    [MediaType.ociForeignLayerGzip, 'gzip'],
+    [MediaType.ociForeignLayerZstd, 'zstd'],
+    [MediaType.dockerLayer, 'none'],
+    [MediaType.dockerLayerGzip, 'gzip'],
+    [MediaType.dockerLayerZstd, 'zstd'],
+    [MediaType.dockerForeignLayerGzip, 'gzip']
+]);
+/** How a layer blob of this media type is compressed; undefined when it is not a known layer type. */
+function layerCompression(mediaType) {
+    return LAYER_COMPRESSION.get(mediaType);
+}
+/** Foreign (Docker) or non-distributable (OCI) layers: registries may not hold them, and layouts may omit them. */
+function isForeignLayer(mediaType) {
+    return (mediaType === MediaType.dockerForeignLayerGzip ||
+        mediaType.startsWith('application/vnd.oci.image.layer.nondistributable.'));
+}
+function isIndexMediaType(mediaType) {
+    return mediaType === MediaType.ociIndex || mediaType === MediaType.dockerManifestList;
+}
+function isManifestMediaType(mediaType) {
+    return mediaType === MediaType.ociManifest || mediaType === MediaType.dockerManifest;
+}
+function isConfigMediaType(mediaType) {
+    return mediaType === MediaType.ociConfig || mediaType === MediaType.dockerConfig;
+}
+// ── Validation helpers ───────────────────────────────────────────────────────────────────────────
+const DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
+const SHA256 = /^sha256:[a-f0-9]{64}$/;
+/** True for `sha256:` followed by 64 lowercase hex digits: the only digests we turn into paths. */
+function isSha256Digest(digest) {
+    return SHA256.test(digest);
+}
+class Reader {
+    source;
+    constructor(source) {
+        this.source = source;
+    }
+    fail(path, expected) {
+        throw new Error(`Malformed ${this.source}: ${path ? `"${path}"` : 'the document'} must be ${expected}`);
+    }
+    parse(text) {
+        let value;
+        try {
+            value = JSON.parse(text);
+        }
+        catch {
+            // JSON.parse's own message quotes the input: say where, not what.
+            throw new Error(`Malformed ${this.source}: not valid JSON`);
+        }
+        return this.object(value, '');
+    }
+    object(value, path) {
+        if (typeof value !== 'object' || value === null || Array.isArray(value))
+            this.fail(path, 'an object');
+        return value;
+    }
+    string(value, path) {
+        if (typeof value !== 'string')
+            this.fail(path, 'a string');
+        return value;
+    }
+    optString(value, path) {
+        return value === undefined || value === null ? undefined : this.string(value, path);
+    }
+    /** Go writes a nil slice as `null`: treat it as empty. */
+    array(value, path) {
+        if (value === null)
+            return [];
+        if (!Array.isArray(value))
+            this.fail(path, 'an array');
+        return value;
+    }
+    schemaVersion(doc) {
+        if (doc.schemaVersion !== 2)
+            this.fail('schemaVersion', '2');
+    }
+    digest(value, path) {
+        const d = this.string(value, path);
+        if (!DIGEST.test(d) || (d.startsWith('sha256:') && !SHA256.test(d)))
+            this.fail(path, 'a digest like sha256:<64 hex>');
+        return d;
+    }
+    platform(value, path) {
+        const p = this.object(value, path);
+        const variant = this.optString(p.variant, `${path}.variant`);
+        return {
+            os: this.string(p.os, `${path}.os`),
+            architecture: this.string(p.architecture, `${path}.architecture`),
+            ...(variant ? { variant } : {})
+        };
+    }
+    annotations(value, path) {
+        if (value === undefined || value === null)
+            return {};
+        const a = this.object(value, path);
+        const out = {};
+        for (const [k, v] of Object.entries(a))
+            out[k] = this.string(v, `${path}.${k}`);
+        return out;
+    }
+    descriptor(value, path) {
+        const d = this.object(value, path);
+        const size = d.size;
+        if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
+            this.fail(`${path}.size`, 'a non-negative integer');
+        }
+        const artifactType = this.optString(d.artifactType, `${path}.artifactType`);
+        const urls = d.urls === undefined || d.urls === null
+            ? undefined
+            : this.array(d.urls, `${path}.urls`).map((u, i) => this.string(u, `${path}.urls[${i}]`));
+        return {
+            mediaType: this.string(d.mediaType, `${path}.mediaType`),
+            digest: this.digest(d.digest, `${path}.digest`),
+            size,
+            annotations: this.annotations(d.annotations, `${path}.annotations`),
+            ...(d.platform === undefined || d.platform === null ? {} : { platform: this.platform(d.platform, `${path}.platform`) }),
+            ...(artifactType ? { artifactType } : {}),
+            ...(urls ? { urls } : {})
+        };
+    }
+}
+// ── Parsers ──────────────────────────────────────────────────────────────────────────────────────
+/** `oci-layout`: returns `imageLayoutVersion` (e.g. "1.0.0"). */
+function parseLayoutFile(text, source = 'oci-layout') {
+    const r = new Reader(source);
+    return r.string(r.parse(text).imageLayoutVersion, 'imageLayoutVersion');
+}
+/**
+ * An image index (`index.json`, an OCI index blob or a Docker manifest list).
+ * `source` names the document in errors, e.g. `index.json` or the blob's digest.
+ */
+function parseIndex(text, source) {
+    const r = new Reader(`image index ${source}`);
+    const doc = r.parse(text);
+    r.schemaVersion(doc);
+    const mediaType = r.optString(doc.mediaType, 'mediaType');
+    if (mediaType !== undefined && !isIndexMediaType(mediaType))
+        r.fail('mediaType', 'an image index media type');
+    if (doc.manifests === undefined)
+        r.fail('manifests', 'an array');
+    const manifests = r.array(doc.manifests, 'manifests').map((m, i) => r.descriptor(m, `manifests[${i}]`));
+    return { ...(mediaType ? { mediaType } : {}), manifests };
+}
+/** An image manifest (OCI or Docker v2 schema 2). `source` names the blob in errors. */
+function parseManifest(text, source) {
+    const r = new Reader(`image manifest ${source}`);
+    const doc = r.parse(text);
+    r.schemaVersion(doc);
+    const mediaType = r.optString(doc.mediaType, 'mediaType');
+    if (mediaType !== undefined && !isManifestMediaType(mediaType))
+        r.fail('mediaType', 'an image manifest media type');
+    const artifactType = r.optString(doc.artifactType, 'artifactType');
+    if (doc.layers === undefined)
+        r.fail('layers', 'an array');
+    return {
+        ...(mediaType ? { mediaType } : {}),
+        ...(artifactType ? { artifactType } : {}),
+        config: r.descriptor(doc.config, 'config'),
+        layers: r.array(doc.layers, 'layers').map((l, i) => r.descriptor(l, `layers[${i}]`))
+    };
+}
+/** An image config; keeps the platform, `rootfs.diff_ids` and `history`. `source` names the blob in errors. */
+function parseConfig(text, source) {
+    const r = new Reader(`image config ${source}`);
+    const doc = r.parse(text);
+    const rootfs = r.object(doc.rootfs, 'rootfs');
+    if (rootfs.type !== 'layers')
+        r.fail('rootfs.type', '"layers"');
+    const diffIds = r.array(rootfs.diff_ids ?? null, 'rootfs.diff_ids').map((d, i) => r.digest(d, `rootfs.diff_ids[${i}]`));
+    const history = r.array(doc.history ?? null, 'history').map((h, i) => {
+        const e = r.object(h, `history[${i}]`);
+        const createdBy = r.optString(e.created_by, `history[${i}].created_by`);
+        const comment = r.optString(e.comment, `history[${i}].comment`);
+        const empty = e.empty_layer;
+        if (empty !== undefined && empty !== null && typeof empty !== 'boolean')
+            r.fail(`history[${i}].empty_layer`, 'a boolean');
+        return {
+            ...(createdBy !== undefined ? { createdBy } : {}),
+            emptyLayer: empty === true,
+            ...(comment !== undefined ? { comment } : {})
+        };
+    });
+    const variant = r.optString(doc.variant, 'variant');
+    return {
+        architecture: r.string(doc.architecture, 'architecture'),
+        os: r.string(doc.os, 'os'),
+        ...(variant ? { variant } : {}),
+        diffIds,
+        history
+    };
+}
+// ── Helpers on parsed values ─────────────────────────────────────────────────────────────────────
+/**
+ * True for the manifests BuildKit adds next to the platform images to carry provenance and SBOM
+ * attestations: annotated `vnd.docker.reference.type: attestation-manifest`, platform `unknown/unknown`.
+ */
+function isAttestationManifest(descriptor) {
+    if (descriptor.annotations['vnd.docker.reference.type'] === 'attestation-manifest')
+        return true;
+    return descriptor.platform?.os === 'unknown' && descriptor.platform.architecture === 'unknown';
+}
+/** `linux/amd64`, `linux/arm64/v8`: the form `--platform` takes. */
+function platformString(p) {
+    return p.variant ? `${p.os}/${p.architecture}/${p.variant}` : `${p.os}/${p.architecture}`;
+}
+
+;// CONCATENATED MODULE: ./src/image/measure.ts
+// Measures the images of an OCI image layout directory, as written by
+// `docker buildx build --output type=oci,dest=<dir>,tar=false`: one ImageStats per platform image.
+// Layers are streamed from disk through the decompressor into a counter; no layer is ever held in
+// memory. Blobs are addressed only by validated sha256 digests, never followed through symlinks,
+// and checked against the size and digest their descriptor gives.
+
+
+
+
+
+
+
+
+
+/** Largest index, manifest or config blob read; these are small JSON documents. */
+const MAX_JSON_BLOB = 4 * 1024 * 1024;
+/** Nested image indexes followed before giving up (BuildKit writes at most two levels). */
+const MAX_INDEX_DEPTH = 4;
+/**
+ * One ImageStats per platform image manifest of the layout, in index order (nested indexes
+ * depth-first). Skipped: attestation manifests, manifests whose config is not an image config
+ * (artifacts), and a manifest listed a second time (e.g. under two tags).
+ *
+ * compressedBytes is the sum of the manifest's layer descriptor sizes, exactly what a registry
+ * stores for the image. A layer listed twice in one manifest is counted twice, in both sizes and
+ * in layerCount: that is what the manifest says, what `docker history` shows and what unpacking
+ * applies (a registry would store the blob once and a pull would fetch it once). Each distinct
+ * blob is still only read once.
+ */
+async function measureOciLayout(dir, opts) {
+    const layout = new Layout(dir);
+    await layout.check();
+    const index = parseIndex(await layout.readFile('index.json'), `${dir}/index.json`);
+    const manifests = [];
+    await layout.collectManifests(index.manifests, 0, manifests);
+    const images = [];
+    const seen = new Set();
+    for (const desc of manifests) {
+        if (seen.has(desc.digest))
+            continue;
+        seen.add(desc.digest);
+        const image = await layout.measureImage(desc, opts);
+        if (image)
+            images.push(image);
+    }
+    if (images.length === 0)
+        throw new Error(`OCI layout ${dir} holds no image manifest (only attestations or artifacts)`);
+    return images;
+}
+/**
+ * Pipes `source` through `transforms` into a sink that counts (and, given `hash`, digests) the
+ * bytes coming out, one chunk at a time. Resolves to the count; rejects on any stream's error.
+ */
+async function countStream(source, transforms = [], hash) {
+    let count = 0;
+    const sink = new external_node_stream_.Writable({
+        write(chunk, _encoding, callback) {
+            count += chunk.length;
+            hash?.update(chunk);
+            callback();
+        }
+    });
+    await (0,external_node_stream_promises_namespaceObject.pipeline)([source, ...transforms, sink]);
+    return count;
+}
+/** A pass-through that feeds every chunk to `hash` (for checking a blob's digest on the way). */
+function digestTap(hash) {
+    return new external_node_stream_.Transform({
+        transform(chunk, _encoding, callback) {
+            hash.update(chunk);
+            callback(null, chunk);
+        }
+    });
+}
+function decompressor(compression, layer) {
+    switch (compression) {
+        case 'none':
+            return [];
+        case 'gzip':
+            return [external_node_zlib_.createGunzip()];
+        case 'zstd': {
+            // zlib has zstd from Node.js 22.15 / 23.8 on (the action runs on node24); older runtimes get a clear error.
+            const create = external_node_zlib_.createZstdDecompress;
+            if (typeof create !== 'function') {
+                throw new Error(`Layer ${layer.digest} is zstd-compressed (${layer.mediaType}) and this Node.js ${process.version} cannot decompress zstd (needs >= 22.15)`);
+            }
+            return [create()];
+        }
+    }
+}
+class Layout {
+    dir;
+    /** Per blob digest: its uncompressed size, measured once even when shared between platforms. */
+    layers = new Map();
+    constructor(dir) {
+        this.dir = dir;
+    }
+    async check() {
+        const version = parseLayoutFile(await this.readFile('oci-layout'), `${this.dir}/oci-layout`);
+        if (!/^1\./.test(version))
+            throw new Error(`OCI layout ${this.dir}: unsupported imageLayoutVersion "${version}"`);
+        for (const sub of ['blobs', (0,external_node_path_namespaceObject.join)('blobs', 'sha256')]) {
+            const st = await (0,promises_namespaceObject.lstat)((0,external_node_path_namespaceObject.join)(this.dir, sub)).catch((e) => {
+                throw new Error(`OCI layout ${this.dir}: cannot read ${sub}/ (${errorCode(e)})`);
+            });
+            if (!st.isDirectory())
+                throw new Error(`OCI layout ${this.dir}: ${sub} is not a directory (symlinks are refused)`);
+        }
+    }
+    /** A small top-level file of the layout (oci-layout, index.json). */
+    async readFile(name) {
+        const path = (0,external_node_path_namespaceObject.join)(this.dir, name);
+        const handle = await this.openRegular(path, `OCI layout ${this.dir}: ${name}`);
+        try {
+            const { size } = await handle.stat();
+            if (size > MAX_JSON_BLOB)
+                throw new Error(`OCI layout ${this.dir}: ${name} is ${size} bytes, more than the ${MAX_JSON_BLOB} accepted`);
+            return (await readAll(handle, size)).toString('utf8');
+        }
+        finally {
+            await handle.close();
+        }
+    }
+    async collectManifests(descs, depth, out) {
+        for (const desc of descs) {
+            if (isAttestationManifest(desc))
+                continue;
+            if (isManifestMediaType(desc.mediaType)) {
+                out.push(desc);
+            }
+            else if (isIndexMediaType(desc.mediaType)) {
+                if (depth >= MAX_INDEX_DEPTH)
+                    throw new Error(`OCI layout ${this.dir}: image indexes nested deeper than ${MAX_INDEX_DEPTH}`);
+                const nested = parseIndex(await this.readJsonBlob(desc, 'image index'), desc.digest);
+                await this.collectManifests(nested.manifests, depth + 1, out);
+            }
+            else {
+                throw new Error(`OCI layout ${this.dir}: ${desc.digest} has unsupported media type "${desc.mediaType}"`);
+            }
+        }
+    }
+    async measureImage(desc, opts) {
+        const manifest = parseManifest(await this.readJsonBlob(desc, 'image manifest'), desc.digest);
+        if (manifest.mediaType !== undefined && manifest.mediaType !== desc.mediaType) {
+            throw new Error(`Image manifest ${desc.digest} says it is ${manifest.mediaType}, its descriptor says ${desc.mediaType}`);
+        }
+        // Artifacts (signatures, SBOMs pushed as OCI artifacts) are manifests too, but not images.
+        if (manifest.artifactType !== undefined || !isConfigMediaType(manifest.config.mediaType))
+            return undefined;
+        const config = parseConfig(await this.readJsonBlob(manifest.config, 'image config'), manifest.config.digest);
+        if (config.diffIds.length !== manifest.layers.length) {
+            throw new Error(`Image manifest ${desc.digest} has ${manifest.layers.length} layers but its config ${manifest.config.digest} lists ${config.diffIds.length} diff_ids`);
+        }
+        // The config is authoritative; the index may add a variant the config leaves out.
+        const variant = config.variant ??
+            (desc.platform?.os === config.os && desc.platform.architecture === config.architecture ? desc.platform.variant : undefined);
+        const platform = platformString({ os: config.os, architecture: config.architecture, variant });
+        const described = historyLayerCount(config.history);
+        if (described !== manifest.layers.length) {
+            opts.onWarning?.(`${opts.target} (${platform}): the image history describes ${described} layers but the image has ${manifest.layers.length}; layers without a history entry are shown as "?"`);
+        }
+        const instructions = layerInstructions(config.history, manifest.layers.length, opts.secrets);
+        const layers = [];
+        for (const [i, layer] of manifest.layers.entries()) {
+            const sizes = await this.measureLayer(layer, config.diffIds[i] ?? '');
+            layers.push({
+                digest: layer.digest,
+                mediaType: layer.mediaType,
+                compressedBytes: layer.size,
+                uncompressedBytes: sizes.uncompressedBytes,
+                instruction: instructions[i] ?? UNKNOWN_INSTRUCTION
+            });
+        }
+        return {
+            target: opts.target,
+            platform,
+            digest: desc.digest,
+            configDigest: manifest.config.digest,
+            compressedBytes: sum(layers.map((l) => l.compressedBytes)),
+            uncompressedBytes: sum(layers.map((l) => l.uncompressedBytes)),
+            layerCount: layers.length,
+            layers,
+            method: 'oci-layout'
+        };
+    }
+    measureLayer(layer, diffId) {
+        // The same blob can only have one diff_id, so the blob digest alone keys the cache.
+        let sizes = this.layers.get(layer.digest);
+        if (!sizes) {
+            sizes = this.streamLayer(layer, diffId);
+            this.layers.set(layer.digest, sizes);
+        }
+        return sizes;
+    }
+    async streamLayer(layer, diffId) {
+        const compression = layerCompression(layer.mediaType);
+        if (compression === undefined)
+            throw new Error(`Layer ${layer.digest} has unsupported media type "${layer.mediaType}"`);
+        const handle = await this.openBlob(layer, 'layer').catch((e) => {
+            if (isForeignLayer(layer.mediaType) && errorCode(e) === 'ENOENT') {
+                throw new Error(`Layer ${layer.digest} is a foreign (non-distributable) layer and is not in the layout: its uncompressed size cannot be measured`);
+            }
+            throw e;
+        });
+        let transforms;
+        try {
+            transforms = decompressor(compression, layer);
+        }
+        catch (e) {
+            await handle.close();
+            throw e;
+        }
+        const blobHash = (0,external_node_crypto_.createHash)('sha256');
+        const tarHash = (0,external_node_crypto_.createHash)('sha256');
+        let uncompressedBytes;
+        try {
+            // The stream owns the handle from here and closes it at the end or on error.
+            const source = handle.createReadStream({ highWaterMark: 256 * 1024 });
+            uncompressedBytes = await countStream(source, [digestTap(blobHash), ...transforms], tarHash);
+        }
+        catch (e) {
+            throw new Error(`Layer ${layer.digest}: cannot read it as ${compression === 'none' ? 'a tar stream' : `${compression} data`} (${describe(e)})`);
+        }
+        checkDigest(blobHash, layer.digest, `Layer blob ${layer.digest}`);
+        if (diffId)
+            checkDigest(tarHash, diffId, `Uncompressed layer ${layer.digest} (diff_id)`);
+        return { uncompressedBytes };
+    }
+    async readJsonBlob(desc, what) {
+        if (desc.size > MAX_JSON_BLOB) {
+            throw new Error(`${capitalize(what)} ${desc.digest} is ${desc.size} bytes, more than the ${MAX_JSON_BLOB} accepted`);
+        }
+        const handle = await this.openBlob(desc, what);
+        let buf;
+        try {
+            buf = await readAll(handle, desc.size);
+        }
+        finally {
+            await handle.close();
+        }
+        const hash = (0,external_node_crypto_.createHash)('sha256').update(buf);
+        checkDigest(hash, desc.digest, `${capitalize(what)} ${desc.digest}`);
+        return buf.toString('utf8');
+    }
+    /** Opens a blob by digest; refuses non-sha256 digests, symlinks, non-files and a size other than the descriptor's. */
+    async openBlob(desc, what) {
+        if (!isSha256Digest(desc.digest)) {
+            throw new Error(`${capitalize(what)} digest "${desc.digest}" is not sha256:<64 hex>; refused`);
+        }
+        const path = (0,external_node_path_namespaceObject.join)(this.dir, 'blobs', 'sha256', desc.digest.slice('sha256:'.length));
+        const handle = await this.openRegular(path, `${capitalize(what)} ${desc.digest}`);
+        const { size } = await handle.stat();
+        if (size !== desc.size) {
+            await handle.close();
+            throw new Error(`${capitalize(what)} ${desc.digest} is ${size} bytes on disk but its descriptor says ${desc.size}`);
+        }
+        return handle;
+    }
+    /** lstat first for a clear message, then O_NOFOLLOW so a symlink swapped in meanwhile still fails. */
+    async openRegular(path, label) {
+        const st = await (0,promises_namespaceObject.lstat)(path).catch((e) => {
+            const code = errorCode(e);
+            const err = new Error(`${label}: ${code === 'ENOENT' ? 'missing' : `cannot read (${code})`}`);
+            err.code = code;
+            throw err;
+        });
+        if (st.isSymbolicLink())
+            throw new Error(`${label} is a symlink; refused`);
+        if (!st.isFile())
+            throw new Error(`${label} is not a regular file; refused`);
+        const handle = await (0,promises_namespaceObject.open)(path, external_node_fs_namespaceObject.constants.O_RDONLY | (external_node_fs_namespaceObject.constants.O_NOFOLLOW ?? 0));
+        const now = await handle.stat();
+        if (!now.isFile()) {
+            await handle.close();
+            throw new Error(`${label} is not a regular file; refused`);
+        }
+        return handle;
+    }
+}
+/** Reads exactly `size` bytes (files here are small and sized beforehand). */
+async function readAll(handle, size) {
+    const buf = Buffer.alloc(size);
+    let off = 0;
+    while (off < size) {
+        const { bytesRead } = await handle.read(buf, off, size - off, off);
+        if (bytesRead === 0)
+            throw new Error(`file shrank while being read (${off} of ${size} bytes)`);
+        off += bytesRead;
+    }
+    return buf;
+}
+function checkDigest(hash, expected, label) {
+    const actual = `sha256:${hash.digest('hex')}`;
+    if (expected.startsWith('sha256:') && actual !== expected) {
+        throw new Error(`${label} does not match its digest (content is ${actual})`);
+    }
+}
+function sum(values) {
+    return values.reduce((a, b) => a + b, 0);
+}
+function capitalize(s) {
+    return s.charAt(0).toUpperCase() + s.slice(1);
+}
+function errorCode(e) {
+    return typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string' ? e.code : 'error';
+}
+function describe(e) {
+    return e instanceof Error ? e.message : String(e);
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/side.ts
+// Build and measure every target of one side (head or base): buildx into an OCI layout, then the
+// streaming measurement. A failed build is a result, not an exception.
+
+
+
+
+
+
+
+async function buildSide(deps, req) {
+    const out = [];
+    for (const [i, target] of req.targets.entries()) {
+        const dir = external_node_path_default().join(deps.tmpDir, `${req.side}-${i}`);
+        await (0,promises_namespaceObject.mkdir)(dir, { recursive: true });
+        const plan = {
+            context: req.context,
+            file: req.dockerfile,
+            stage: target.stage,
+            platforms: req.platforms,
+            buildArgs: req.buildArgs,
+            network: req.network,
+            builder: req.builder,
+            cache: req.cache,
+            cacheScope: cacheScope(req.commentKey, target.name, req.platforms),
+            cacheExport: req.cacheExport,
+            outputDir: external_node_path_default().join(dir, 'layout'),
+            metadataFile: external_node_path_default().join(dir, 'metadata.json')
+        };
+        const results = await deps.log.group(`Build ${req.side} target ${target.name}`, async () => {
+            const built = await runBuild(deps.exec, plan, {
+                secrets: req.secrets,
+                env: deps.env,
+                onLog: (chunk) => process.stdout.write(maskSecrets(chunk, req.secrets))
+            });
+            if (!built.ok) {
+                deps.log.warning(`${req.side} build of ${target.name} failed: ${built.error}`);
+                return [{ platform: ANY_PLATFORM, result: { state: 'failed', error: built.detail } }];
+            }
+            try {
+                const images = await measureOciLayout(built.layoutDir, { target: target.name, secrets: req.secrets });
+                return images.map((image) => ({ platform: image.platform, result: { state: 'measured', image } }));
+            }
+            catch (e) {
+                const message = e instanceof Error ? e.message : String(e);
+                return [{ platform: ANY_PLATFORM, result: { state: 'failed', error: `measurement failed: ${message}` } }];
+            }
+            finally {
+                // Layer blobs can be gigabytes: drop them as soon as they are measured.
+                await (0,promises_namespaceObject.rm)(plan.outputDir, { recursive: true, force: true });
+            }
+        });
+        out.push({ target: target.name, results });
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/dockerfile/stages.ts
+// The stages of a Dockerfile (its FROM instructions), read the way BuildKit reads them: parser
+// directives, comments, line continuations with the escape character, and heredocs whose bodies
+// are not instructions. Pure, so an unknown target fails before any build, listing the stages.
+
+
+// BuildKit's directive syntax; directives are only read before the first other line.
+const DIRECTIVE = /^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$/;
+const COMMENT = /^\s*#/;
+const HEREDOC = /^(\d*)<<(-?)([^<]*)$/;
+const HEREDOC_INSTRUCTIONS = new Set(['run', 'copy', 'add']);
+function escapeRegExp(s) {
+    return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+/** Splits on unquoted whitespace, keeping quotes and escapes in the words (like BuildKit's raw lexer). */
+function rawWords(line) {
+    const words = [];
+    let word = '';
+    let quote;
+    let inWord = false;
+    for (let i = 0; i < line.length; i++) {
+        const c = line.charAt(i);
+        if (quote === undefined && /\s/.test(c)) {
+            if (inWord)
+                words.push(word);
+            word = '';
+            inWord = false;
+            continue;
+        }
+        inWord = true;
+        word += c;
+        if (c === '\\' && quote !== "'" && i + 1 < line.length) {
+            word += line.charAt(++i);
+        }
+        else if (quote === undefined && (c === '"' || c === "'")) {
+            quote = c;
+        }
+        else if (c === quote) {
+            quote = undefined;
+        }
+    }
+    if (inWord)
+        words.push(word);
+    return words;
+}
+function heredocsOf(line) {
+    const docs = [];
+    for (const word of rawWords(line)) {
+        const m = HEREDOC.exec(word);
+        if (!m)
+            continue;
+        const [, , chomp = '', rest = ''] = m;
+        const name = rest.replace(/\\(.)/g, '$1').replace(/["']/g, '');
+        if (name !== '')
+            docs.push({ name, chomp: chomp === '-' });
+    }
+    return docs;
+}
+/** The FROM instructions of a Dockerfile, in order. A Dockerfile without FROM gives []. */
+function parseStages(dockerfileText) {
+    const lines = dockerfileText.replace(/^\uFEFF/, '').split(/\r?\n/);
+    let escape = '\\';
+    let i = 0;
+    for (; i < lines.length; i++) {
+        const m = DIRECTIVE.exec((lines[i] ?? '').trimStart());
+        if (!m)
+            break;
+        const [, key = '', value = ''] = m;
+        if (key.toLowerCase() === 'escape' && (value === '`' || value === '\\'))
+            escape = value;
+    }
+    const continuation = new RegExp(`${escapeRegExp(escape)}[ \\t]*$`);
+    const stages = [];
+    while (i < lines.length) {
+        const first = lines[i] ?? '';
+        const startLine = i + 1;
+        i++;
+        if (first.trim() === '' || COMMENT.test(first))
+            continue;
+        // Join continuation lines; comment and blank lines inside a continuation are skipped.
+        let logical = first;
+        while (continuation.test(logical)) {
+            logical = logical.replace(continuation, '');
+            let next;
+            while (i < lines.length) {
+                const candidate = lines[i] ?? '';
+                i++;
+                if (candidate.trim() === '' || COMMENT.test(candidate))
+                    continue;
+                next = candidate;
+                break;
+            }
+            if (next === undefined)
+                break;
+            logical += next;
+        }
+        const words = logical.trim().split(/\s+/);
+        const keyword = (words[0] ?? '').toLowerCase();
+        if (keyword === 'from') {
+            // FROM [--platform=<p>] <image> [AS <name>]
+            let k = 1;
+            while (words[k]?.startsWith('--'))
+                k++;
+            const base = words[k];
+            if (base !== undefined) {
+                const name = words[k + 1]?.toLowerCase() === 'as' ? words[k + 2] : undefined;
+                stages.push({
+                    index: stages.length,
+                    ...(name !== undefined ? { name: name.toLowerCase() } : {}),
+                    base,
+                    line: startLine
+                });
+            }
+        }
+        else if (HEREDOC_INSTRUCTIONS.has(keyword) && logical.includes('<<')) {
+            // Heredoc bodies follow the instruction, one after another; they are data, not instructions.
+            // An unterminated heredoc runs to the end of the file (BuildKit then reports the error).
+            for (const doc of heredocsOf(logical)) {
+                while (i < lines.length) {
+                    let candidate = lines[i] ?? '';
+                    i++;
+                    if (doc.chomp)
+                        candidate = candidate.replace(/^\t+/, '');
+                    if (candidate === doc.name)
+                        break;
+                }
+            }
+        }
+    }
+    return stages;
+}
+/**
+ * Maps the requested targets to stages. No targets → the last stage. Unknown targets fail
+ * before any build, listing the stages of `dockerfileLabel` (the Dockerfile's path for messages).
+ */
+function resolveTargets(stages, requested, dockerfileLabel) {
+    const last = stages[stages.length - 1];
+    if (last === undefined) {
+        throw new InputError(INPUT.file, dockerfileLabel, 'a Dockerfile with at least one FROM instruction', {
+            problem: 'has no FROM instruction'
+        });
+    }
+    if (requested.length === 0) {
+        return [{ name: last.name ?? 'default', stage: last.name }];
+    }
+    const names = stages.flatMap((s) => (s.name === undefined ? [] : [s.name]));
+    const hint = names.length === 0 ? `${dockerfileLabel} has no named stages; name one with FROM <image> AS <name>` : `stages: ${names.join(', ')}`;
+    return requested.map((target) => {
+        const stage = names.find((n) => n === target.toLowerCase());
+        if (stage === undefined) {
+            throw new InputError(INPUT.targets, target, `one of the stages of ${dockerfileLabel}: ${names.join(', ')}`, {
+                problem: `is not a stage of ${dockerfileLabel}`,
+                hint
+            });
+        }
+        return { name: stage, stage };
+    });
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/targets.ts
+// Pre-flight: which targets to build on each side, decided from the Dockerfiles before any build.
+
+
+async function readStages(dockerfile) {
+    return parseStages(await (0,promises_namespaceObject.readFile)(dockerfile, 'utf8'));
+}
+/**
+ * Resolve the requested targets against the head's stages. A name the head lacks is "removed" when
+ * the base has it (RELIABILITY row 7); unknown on both, it fails with the head's stage list (row 4).
+ */
+function planTargets(headStages, baseStages, requested, dockerfileLabel) {
+    if (requested.length === 0)
+        return { head: resolveTargets(headStages, [], dockerfileLabel), removed: [] };
+    const headNames = new Set(headStages.flatMap((s) => (s.name ? [s.name] : [])));
+    const baseNames = new Set((baseStages ?? []).flatMap((s) => (s.name ? [s.name] : [])));
+    const head = [];
+    const removed = [];
+    for (const name of requested) {
+        const lower = name.toLowerCase();
+        if (headNames.has(lower))
+            head.push(...resolveTargets(headStages, [name], dockerfileLabel));
+        else if (baseNames.has(lower))
+            removed.push({ name: lower, stage: lower });
+        else
+            resolveTargets(headStages, [name], dockerfileLabel); // throws the InputError listing the stages
+    }
+    return { head, removed };
+}
+/** The base's own view of the targets: those its Dockerfile lacks are "absent" there (row 6). */
+function baseTargets(baseStages, wanted) {
+    if (!baseStages || baseStages.length === 0)
+        return { build: [], absent: [...wanted] };
+    const names = new Set(baseStages.flatMap((s) => (s.name ? [s.name] : [])));
+    const build = [];
+    const absent = [];
+    for (const t of wanted) {
+        // An unnamed last stage ("default") exists wherever the Dockerfile does.
+        if (t.stage === undefined || names.has(t.stage))
+            build.push(t);
+        else
+            absent.push(t);
+    }
+    return { build, absent };
+}
+
+;// CONCATENATED MODULE: ./src/report/compare.ts
+/** Compares every row, keeping the given order. */
+function compare(rows) {
+    return rows.map(compareRow);
+}
+/**
+ * The status of one row:
+ * - head failed (or was not measured at all) → `head-failed`, whatever the base;
+ * - head absent → `removed` (the target no longer exists on head);
+ * - head measured: base measured → `changed`/`unchanged`; base absent → `new`;
+ *   base failed or unavailable, or measured by another method → `no-baseline`.
+ * A delta is present only when both sides were measured by the same method.
+ */
+function compareRow(row) {
+    const { target, platform, head, base } = row;
+    const status = rowStatus(head, base);
+    if (head.state === 'measured' && base.state === 'measured' && status !== 'no-baseline') {
+        return { target, platform, status, head, base, delta: delta(head.image, base.image) };
+    }
+    return { target, platform, status, head, base };
+}
+function rowStatus(head, base) {
+    switch (head.state) {
+        case 'failed':
+        case 'unavailable':
+            return 'head-failed';
+        case 'absent':
+            return 'removed';
+        case 'measured':
+            switch (base.state) {
+                case 'absent':
+                    return 'new';
+                case 'failed':
+                case 'unavailable':
+                    return 'no-baseline';
+                case 'measured':
+                    // Numbers measured by different methods are not comparable (RELIABILITY row 20).
+                    if (base.image.method !== head.image.method)
+                        return 'no-baseline';
+                    return sameNumbers(head.image, base.image) ? 'unchanged' : 'changed';
+            }
+    }
+}
+function sameNumbers(a, b) {
+    return (a.compressedBytes === b.compressedBytes &&
+        a.uncompressedBytes === b.uncompressedBytes &&
+        a.layerCount === b.layerCount);
+}
+/** Head minus base, with growth in percent of the base (null when the base is 0 bytes). */
+function delta(head, base) {
+    return {
+        compressedBytes: head.compressedBytes - base.compressedBytes,
+        uncompressedBytes: head.uncompressedBytes - base.uncompressedBytes,
+        layerCount: head.layerCount - base.layerCount,
+        compressedPercent: percent(head.compressedBytes - base.compressedBytes, base.compressedBytes),
+        uncompressedPercent: percent(head.uncompressedBytes - base.uncompressedBytes, base.uncompressedBytes)
+    };
+}
+function percent(diff, of) {
+    return of === 0 ? null : (diff / of) * 100;
+}
+/**
+ * Layers of base and head matched by digest, in order (a longest common subsequence of digests),
+ * so a layer inserted early does not make every later layer look changed. Between two matched
+ * layers, the unmatched ones are paired by position as `changed`; any surplus is `added` (head) or
+ * `removed` (base). The result follows head order, with removed layers where they stood.
+ */
+function diffLayers(base, head) {
+    const n = base.length;
+    const m = head.length;
+    // lcs[i][j] = LCS length of base[i..] and head[j..]; images have at most a few hundred layers.
+    const lcs = Array.from({ length: n + 1 }, () => new Array(m + 1).fill(0));
+    for (let i = n - 1; i >= 0; i--) {
+        const row = lcs[i];
+        const next = lcs[i + 1];
+        for (let j = m - 1; j >= 0; j--) {
+            row[j] = base[i].digest === head[j].digest ? next[j + 1] + 1 : Math.max(next[j], row[j + 1]);
+        }
+    }
+    const out = [];
+    let i = 0;
+    let j = 0;
+    let gapBase = [];
+    let gapHead = [];
+    const flushGap = () => {
+        const pairs = Math.min(gapBase.length, gapHead.length);
+        for (let k = 0; k < Math.max(gapBase.length, gapHead.length); k++) {
+            const bi = gapBase[k];
+            const hj = gapHead[k];
+            if (k < pairs && bi !== undefined && hj !== undefined) {
+                out.push({ kind: 'changed', base: base[bi], head: head[hj], baseIndex: bi, headIndex: hj });
+            }
+            else if (hj !== undefined) {
+                out.push({ kind: 'added', head: head[hj], headIndex: hj });
+            }
+            else if (bi !== undefined) {
+                out.push({ kind: 'removed', base: base[bi], baseIndex: bi });
+            }
+        }
+        gapBase = [];
+        gapHead = [];
+    };
+    while (i < n || j < m) {
+        if (i < n && j < m && base[i].digest === head[j].digest && lcs[i][j] === lcs[i + 1][j + 1] + 1) {
+            flushGap();
+            out.push({ kind: 'same', base: base[i], head: head[j], baseIndex: i, headIndex: j });
+            i++;
+            j++;
+        }
+        else if (j < m && (i >= n || lcs[i][j + 1] >= lcs[i + 1][j])) {
+            gapHead.push(j++);
+        }
+        else {
+            gapBase.push(i++);
+        }
+    }
+    flushGap();
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/report/json.ts
+const REPORT_SCHEMA = 'image-budget/report';
+const REPORT_SCHEMA_VERSION = 1;
+/** Caps applied when reading a report back. */
+const REPORT_LIMITS = {
+    targets: 1000,
+    layers: 1000,
+    verdicts: 16,
+    notes: 100,
+    /** Most strings (names, digests, refs, instructions, reasons). */
+    string: 4096,
+    /** Build error text. */
+    error: 65536
+};
+/** The report of a run: JSON-serializable as is (`JSON.stringify(buildReport(...), null, 2)`). */
+function buildReport(outcome, meta) {
+    return {
+        schema: REPORT_SCHEMA,
+        version: REPORT_SCHEMA_VERSION,
+        tool: { name: meta.tool.name, version: meta.tool.version },
+        event: meta.event,
+        repository: meta.repository,
+        ...runIdField(meta.runId),
+        createdAt: meta.createdAt,
+        metric: outcome.metric,
+        regressed: outcome.regressed,
+        changed: outcome.changed,
+        head: commit(outcome.head),
+        base: outcome.base ? commit(outcome.base) : null,
+        targets: outcome.rows.map(reportTarget),
+        notes: [...outcome.notes]
+    };
+}
+function runIdField(runId) {
+    const n = typeof runId === 'string' && /^\d{1,15}$/.test(runId) ? Number(runId) : runId;
+    return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? { runId: n } : {};
+}
+function commit(c) {
+    return c.ref !== undefined ? { sha: c.sha, ref: c.ref } : { sha: c.sha };
+}
+function reportTarget(r) {
+    return {
+        target: r.target,
+        platform: r.platform,
+        status: r.status,
+        head: reportSide(r.head),
+        base: reportSide(r.base),
+        ...(r.delta ? { delta: { ...r.delta } } : {}),
+        verdicts: r.verdicts.map((v) => ({ rule: v.rule, ok: v.ok, reason: v.reason })),
+        regressed: r.regressed
+    };
+}
+function reportSide(s) {
+    switch (s.state) {
+        case 'measured': {
+            const i = s.image;
+            return {
+                state: 'measured',
+                digest: i.digest,
+                configDigest: i.configDigest,
+                compressedBytes: i.compressedBytes,
+                uncompressedBytes: i.uncompressedBytes,
+                layerCount: i.layerCount,
+                method: i.method,
+                layers: i.layers.map((l) => ({
+                    digest: l.digest,
+                    mediaType: l.mediaType,
+                    compressedBytes: l.compressedBytes,
+                    uncompressedBytes: l.uncompressedBytes,
+                    instruction: l.instruction
+                }))
+            };
+        }
+        case 'failed':
+            return { state: 'failed', error: s.error };
+        case 'absent':
+            return { state: 'absent' };
+        case 'unavailable':
+            return { state: 'unavailable', reason: s.reason };
+    }
+}
+/** A side of a report turned back into the pipeline's SideResult (e.g. a stored baseline). */
+function toSideResult(side, target, platform) {
+    switch (side.state) {
+        case 'measured': {
+            const image = {
+                target,
+                platform,
+                digest: side.digest,
+                configDigest: side.configDigest,
+                compressedBytes: side.compressedBytes,
+                uncompressedBytes: side.uncompressedBytes,
+                layerCount: side.layerCount,
+                layers: side.layers.map((l) => ({ ...l })),
+                method: side.method
+            };
+            return { state: 'measured', image };
+        }
+        case 'failed':
+            return { state: 'failed', error: side.error };
+        case 'absent':
+            return { state: 'absent' };
+        case 'unavailable':
+            return { state: 'unavailable', reason: side.reason };
+    }
+}
+/** A validated report turned back into an Outcome, e.g. to render the comment from an artifact. */
+function outcomeFromReport(report) {
+    const rows = report.targets.map((t) => {
+        const c = {
+            target: t.target,
+            platform: t.platform,
+            status: t.status,
+            head: toSideResult(t.head, t.target, t.platform),
+            base: toSideResult(t.base, t.target, t.platform),
+            ...(t.delta ? { delta: t.delta } : {})
+        };
+        return { ...c, verdicts: t.verdicts, regressed: t.regressed };
+    });
+    return {
+        metric: report.metric,
+        rows,
+        regressed: report.regressed,
+        changed: report.changed,
+        head: report.head,
+        ...(report.base ? { base: report.base } : {}),
+        notes: report.notes
+    };
+}
+class Invalid extends (/* unused pure expression or super */ null && (Error)) {
+}
+/**
+ * Checks that `value` (e.g. from JSON.parse) is a report of this schema version and returns a
+ * fresh, typed copy; or says what is wrong, with the path (`targets[2].head.layers[0].digest`).
+ * Never throws.
+ */
+function validateReport(value) {
+    try {
+        return { ok: true, report: readReport(value) };
+    }
+    catch (e) {
+        if (e instanceof Invalid)
+            return { ok: false, error: e.message };
+        throw e;
+    }
+}
+const json_DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,256}$/;
+const json_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
+const STATUSES = (/* unused pure expression or super */ null && (['changed', 'unchanged', 'new', 'removed', 'no-baseline', 'head-failed']));
+const RULES = (/* unused pure expression or super */ null && (['max-increase', 'max-size', 'max-layers', 'build']));
+const json_METRICS = (/* unused pure expression or super */ null && (['compressed', 'uncompressed']));
+const METHODS = (/* unused pure expression or super */ null && (['oci-layout']));
+function fail(path, what) {
+    throw new Invalid(`${path || 'report'}: ${what}`);
+}
+function obj(v, path) {
+    if (typeof v !== 'object' || v === null || Array.isArray(v))
+        fail(path, 'expected an object');
+    return v;
+}
+function json_field(o, key) {
+    return Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined;
+}
+function str(v, path, max = REPORT_LIMITS.string, pattern) {
+    if (typeof v !== 'string')
+        fail(path, 'expected a string');
+    if (v.length > max)
+        fail(path, `longer than ${max} characters`);
+    if (pattern && !pattern.test(v))
+        fail(path, `malformed value`);
+    return v;
+}
+function bool(v, path) {
+    if (typeof v !== 'boolean')
+        fail(path, 'expected true or false');
+    return v;
+}
+function count(v, path) {
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
+        fail(path, 'expected a non-negative integer');
+    return v;
+}
+function json_int(v, path) {
+    if (typeof v !== 'number' || !Number.isSafeInteger(v))
+        fail(path, 'expected an integer');
+    return v;
+}
+function percentOrNull(v, path) {
+    if (v === null)
+        return null;
+    if (typeof v !== 'number' || !Number.isFinite(v))
+        fail(path, 'expected a number or null');
+    return v;
+}
+function json_oneOf(v, values, path) {
+    if (typeof v !== 'string' || !values.includes(v))
+        fail(path, `expected one of ${values.join(', ')}`);
+    return v;
+}
+function list(v, path, max) {
+    if (!Array.isArray(v))
+        fail(path, 'expected an array');
+    if (v.length > max)
+        fail(path, `more than ${max} entries`);
+    return v;
+}
+function readReport(value) {
+    const o = obj(value, '');
+    if (json_field(o, 'schema') !== REPORT_SCHEMA)
+        fail('schema', `expected "${REPORT_SCHEMA}"`);
+    const version = json_field(o, 'version');
+    if (version !== REPORT_SCHEMA_VERSION) {
+        fail('version', `unsupported version ${JSON.stringify(version) ?? 'undefined'} (this tool reads ${REPORT_SCHEMA_VERSION})`);
+    }
+    const tool = obj(json_field(o, 'tool'), 'tool');
+    const runId = json_field(o, 'runId');
+    const createdAt = str(json_field(o, 'createdAt'), 'createdAt', 64, ISO_TIME);
+    if (Number.isNaN(Date.parse(createdAt)))
+        fail('createdAt', 'not a valid time');
+    const base = json_field(o, 'base');
+    return {
+        schema: REPORT_SCHEMA,
+        version: REPORT_SCHEMA_VERSION,
+        tool: { name: str(json_field(tool, 'name'), 'tool.name', 200), version: str(json_field(tool, 'version'), 'tool.version', 200) },
+        event: str(json_field(o, 'event'), 'event', 100),
+        repository: str(json_field(o, 'repository'), 'repository', 200),
+        ...(runId !== undefined ? { runId: count(runId, 'runId') } : {}),
+        createdAt,
+        metric: json_oneOf(json_field(o, 'metric'), json_METRICS, 'metric'),
+        regressed: bool(json_field(o, 'regressed'), 'regressed'),
+        changed: bool(json_field(o, 'changed'), 'changed'),
+        head: readCommit(json_field(o, 'head'), 'head'),
+        base: base === null ? null : readCommit(base, 'base'),
+        targets: list(json_field(o, 'targets'), 'targets', REPORT_LIMITS.targets).map((t, i) => readTarget(t, `targets[${i}]`)),
+        notes: list(json_field(o, 'notes'), 'notes', REPORT_LIMITS.notes).map((n, i) => str(n, `notes[${i}]`))
+    };
+}
+function readCommit(v, path) {
+    const o = obj(v, path);
+    const sha = str(json_field(o, 'sha'), `${path}.sha`, 64, json_SHA);
+    const ref = json_field(o, 'ref');
+    return ref === undefined ? { sha } : { sha, ref: str(ref, `${path}.ref`, 1024) };
+}
+function readTarget(v, path) {
+    const o = obj(v, path);
+    const head = readSide(json_field(o, 'head'), `${path}.head`);
+    const base = readSide(json_field(o, 'base'), `${path}.base`);
+    const delta = json_field(o, 'delta');
+    const status = json_oneOf(json_field(o, 'status'), STATUSES, `${path}.status`);
+    if ((status === 'changed' || status === 'unchanged') && (head.state !== 'measured' || base.state !== 'measured')) {
+        fail(`${path}.status`, `"${status}" needs both sides measured`);
+    }
+    const verdicts = list(json_field(o, 'verdicts'), `${path}.verdicts`, REPORT_LIMITS.verdicts).map((x, i) => readVerdict(x, `${path}.verdicts[${i}]`));
+    const regressed = bool(json_field(o, 'regressed'), `${path}.regressed`);
+    if (regressed !== verdicts.some((x) => !x.ok))
+        fail(`${path}.regressed`, 'disagrees with the verdicts');
+    return {
+        target: str(json_field(o, 'target'), `${path}.target`, 256),
+        platform: str(json_field(o, 'platform'), `${path}.platform`, 256),
+        status,
+        head,
+        base,
+        ...(delta !== undefined ? { delta: readDelta(delta, `${path}.delta`) } : {}),
+        verdicts,
+        regressed
+    };
+}
+function readSide(v, path) {
+    const o = obj(v, path);
+    const state = json_oneOf(json_field(o, 'state'), ['measured', 'failed', 'absent', 'unavailable'], `${path}.state`);
+    switch (state) {
+        case 'measured':
+            return {
+                state,
+                digest: str(json_field(o, 'digest'), `${path}.digest`, 300, json_DIGEST),
+                configDigest: str(json_field(o, 'configDigest'), `${path}.configDigest`, 300, json_DIGEST),
+                compressedBytes: count(json_field(o, 'compressedBytes'), `${path}.compressedBytes`),
+                uncompressedBytes: count(json_field(o, 'uncompressedBytes'), `${path}.uncompressedBytes`),
+                layerCount: count(json_field(o, 'layerCount'), `${path}.layerCount`),
+                method: json_oneOf(json_field(o, 'method'), METHODS, `${path}.method`),
+                layers: list(json_field(o, 'layers'), `${path}.layers`, REPORT_LIMITS.layers).map((l, i) => readLayer(l, `${path}.layers[${i}]`))
+            };
+        case 'failed':
+            return { state, error: str(json_field(o, 'error'), `${path}.error`, REPORT_LIMITS.error) };
+        case 'absent':
+            return { state };
+        case 'unavailable':
+            return { state, reason: str(json_field(o, 'reason'), `${path}.reason`) };
+    }
+}
+function readLayer(v, path) {
+    const o = obj(v, path);
+    return {
+        digest: str(json_field(o, 'digest'), `${path}.digest`, 300, json_DIGEST),
+        mediaType: str(json_field(o, 'mediaType'), `${path}.mediaType`, 256),
+        compressedBytes: count(json_field(o, 'compressedBytes'), `${path}.compressedBytes`),
+        uncompressedBytes: count(json_field(o, 'uncompressedBytes'), `${path}.uncompressedBytes`),
+        instruction: str(json_field(o, 'instruction'), `${path}.instruction`)
+    };
+}
+function readDelta(v, path) {
+    const o = obj(v, path);
+    return {
+        compressedBytes: json_int(json_field(o, 'compressedBytes'), `${path}.compressedBytes`),
+        uncompressedBytes: json_int(json_field(o, 'uncompressedBytes'), `${path}.uncompressedBytes`),
+        layerCount: json_int(json_field(o, 'layerCount'), `${path}.layerCount`),
+        compressedPercent: percentOrNull(json_field(o, 'compressedPercent'), `${path}.compressedPercent`),
+        uncompressedPercent: percentOrNull(json_field(o, 'uncompressedPercent'), `${path}.uncompressedPercent`)
+    };
+}
+function readVerdict(v, path) {
+    const o = obj(v, path);
+    return {
+        rule: json_oneOf(json_field(o, 'rule'), RULES, `${path}.rule`),
+        ok: bool(json_field(o, 'ok'), `${path}.ok`),
+        reason: str(json_field(o, 'reason'), `${path}.reason`, 1024)
+    };
+}
+
+;// CONCATENATED MODULE: ./src/report/format.ts
+const DECIMAL_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB'];
+/** `0 B`, `999 B`, `1.23 kB`, `12.3 MB`, `1.05 GB`; negative values get a leading `-`. */
+function formatBytes(n) {
+    if (!Number.isFinite(n))
+        return Number.isNaN(n) ? '? B' : n > 0 ? '∞ B' : '-∞ B';
+    const sign = n < 0 ? '-' : '';
+    const abs = Math.abs(Math.round(n));
+    if (abs < 1000)
+        return `${sign}${abs} B`;
+    let unit = 0;
+    let value = abs;
+    while (value >= 1000 && unit < DECIMAL_UNITS.length - 1) {
+        value /= 1000;
+        unit++;
+    }
+    // 999.6 kB rounds to "1.00e+3"; promote it to the next unit instead.
+    if (Number(value.toPrecision(3)) >= 1000 && unit < DECIMAL_UNITS.length - 1) {
+        value /= 1000;
+        unit++;
+    }
+    return `${sign}${value.toPrecision(3)} ${DECIMAL_UNITS[unit]}`;
+}
+/** `+1.20 MB`, `-340 kB`, `0 B`. */
+function formatDelta(n) {
+    if (n === 0 || Object.is(n, -0) || Math.round(n) === 0)
+        return '0 B';
+    return n > 0 ? `+${formatBytes(n)}` : formatBytes(n);
+}
+/**
+ * `+12.3%`, `-0.4%`, `0%`; `new` when there is no percentage (the base was 0 bytes or missing).
+ * A change too small to show at the given precision keeps its sign: `+0.0%`.
+ */
+function formatPercent(p, digits = 1) {
+    if (p === null)
+        return 'new';
+    if (Number.isNaN(p))
+        return '?%';
+    if (p === 0)
+        return '0%';
+    if (!Number.isFinite(p))
+        return p > 0 ? '+∞%' : '-∞%';
+    const text = Math.abs(p).toFixed(digits);
+    return `${p > 0 ? '+' : '-'}${text}%`;
+}
+/** `10%`, `12.5%`, `25 MB`, `512 KiB`, `1.5 GB`: the normalized form of a parsed threshold. */
+function formatThreshold(t) {
+    if (t.kind === 'percent')
+        return `${trimNumber(t.percent)}%`;
+    return formatExactBytes(t.bytes);
+}
+/** Layer count with its change: `8`, `8 (+1)`, `6 (-2)`. */
+function formatCount(n, delta) {
+    if (delta === undefined || delta === 0)
+        return String(n);
+    return `${n} (${delta > 0 ? '+' : '-'}${Math.abs(delta)})`;
+}
+/** Short commit id for display. */
+function shortSha(sha) {
+    return sha.slice(0, 7);
+}
+const BINARY_UNITS = ['KiB', 'MiB', 'GiB', 'TiB'];
+/**
+ * A byte count written exactly when a short exact form exists (`25 MB`, `512 KiB`, `1.5 GB`),
+ * otherwise in bytes (`12345678 B`). Used for thresholds, where the user's exact number matters.
+ */
+function formatExactBytes(bytes) {
+    if (!Number.isFinite(bytes) || bytes < 1000)
+        return formatBytes(bytes);
+    const candidates = [];
+    for (let i = DECIMAL_UNITS.length - 1; i >= 1; i--) {
+        const unitSize = 1000 ** i;
+        if (bytes >= unitSize) {
+            const v = bytes / unitSize;
+            if (isShortExact(v))
+                candidates.push(`${trimNumber(v)} ${DECIMAL_UNITS[i]}`);
+            break;
+        }
+    }
+    for (let i = BINARY_UNITS.length; i >= 1; i--) {
+        const unitSize = 1024 ** i;
+        if (bytes >= unitSize) {
+            const v = bytes / unitSize;
+            if (isShortExact(v))
+                candidates.push(`${trimNumber(v)} ${BINARY_UNITS[i - 1]}`);
+            break;
+        }
+    }
+    if (candidates.length === 0)
+        return `${Math.round(bytes)} B`;
+    // The shortest exact spelling wins; decimal first on a tie.
+    return candidates.reduce((a, b) => (b.length < a.length ? b : a));
+}
+function isShortExact(v) {
+    return Math.abs(Math.round(v * 1000) - v * 1000) < 1e-6;
+}
+/** Up to three decimals, without trailing zeros: 10 → "10", 12.50 → "12.5". */
+function trimNumber(v) {
+    return String(Number(v.toFixed(3)));
+}
+
+;// CONCATENATED MODULE: ./src/report/policy.ts
+
+/** The value for a target: its own entry, else the fallback, else none. */
+function forTarget(values, target) {
+    return values.byTarget.has(target) ? values.byTarget.get(target) : values.fallback;
+}
+/** Judges every row; see `judgeRow`. */
+function judge(comparisons, budgets, metric) {
+    return comparisons.map((c) => judgeRow(c, budgets, metric));
+}
+/**
+ * Verdicts for one row:
+ * - `build`: the head build failed (not ok);
+ * - `max-increase`: both sides measured (changed / unchanged); growth equal to the limit passes;
+ *   `new`, `removed` and `no-baseline` rows get none (RELIABILITY rows 6, 7, 16, 26);
+ * - `max-size`, `max-layers`: whenever the head was measured.
+ * A `removed` row gets no verdict at all.
+ */
+function judgeRow(c, budgets, metric) {
+    const verdicts = [];
+    if (c.head.state === 'failed' || c.head.state === 'unavailable' || c.status === 'head-failed') {
+        verdicts.push({ rule: 'build', ok: false, reason: buildReason(c) });
+    }
+    if (c.head.state === 'measured') {
+        const head = c.head.image;
+        const increase = forTarget(budgets.maxIncrease, c.target);
+        if (increase && c.base.state === 'measured' && c.delta && (c.status === 'changed' || c.status === 'unchanged')) {
+            verdicts.push(maxIncreaseVerdict(c.base.image, head, increase, metric));
+        }
+        const maxSize = forTarget(budgets.maxSize, c.target);
+        // A percentage is meaningless as an absolute budget; the inputs parser rejects it.
+        if (maxSize && maxSize.kind === 'bytes')
+            verdicts.push(maxSizeVerdict(head, maxSize, metric));
+        const maxLayers = forTarget(budgets.maxLayers, c.target);
+        if (maxLayers !== undefined)
+            verdicts.push(maxLayersVerdict(head.layerCount, maxLayers));
+    }
+    return { ...c, verdicts, regressed: verdicts.some((v) => !v.ok) };
+}
+function bytesOf(image, metric) {
+    return metric === 'compressed' ? image.compressedBytes : image.uncompressedBytes;
+}
+function buildReason(c) {
+    if (c.head.state === 'failed') {
+        const line = lastMeaningfulLine(c.head.error);
+        return line ? `build failed: ${line}` : 'build failed';
+    }
+    if (c.head.state === 'unavailable')
+        return `not measured: ${c.head.reason}`;
+    return 'build failed';
+}
+function lastMeaningfulLine(text) {
+    const lines = text
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter((l) => l !== '');
+    const last = lines[lines.length - 1] ?? '';
+    return last.length > 200 ? `${last.slice(0, 199)}…` : last;
+}
+function maxIncreaseVerdict(base, head, limit, metric) {
+    const before = bytesOf(base, metric);
+    const after = bytesOf(head, metric);
+    const growth = after - before;
+    const pct = before === 0 ? null : (growth / before) * 100;
+    let ok;
+    if (limit.kind === 'bytes') {
+        ok = growth <= limit.bytes;
+    }
+    else if (before === 0) {
+        // Any growth from nothing is an infinite percentage.
+        ok = growth <= 0;
+    }
+    else {
+        // growth / before * 100 <= percent, without the division's rounding error deciding a tie.
+        ok = growth * 100 <= limit.percent * before * (1 + 1e-12);
+    }
+    const limitText = formatThreshold(limit);
+    const change = `${bytesChange(growth, limit.kind === 'bytes' && !ok ? limit.bytes : undefined)} (${pct === null ? 'from 0 B' : formatPercent(pct, limit.kind === 'percent' && !ok ? digitsToShow(pct, limit.percent) : 1)})`;
+    return {
+        rule: 'max-increase',
+        ok,
+        reason: ok ? `${change} within max-increase ${limitText}` : `${change} exceeds max-increase ${limitText}`
+    };
+}
+/** True when a value over its limit would print the same as the limit at three significant digits. */
+function closeTo(value, limit) {
+    return value - limit < Math.abs(value) * 0.005;
+}
+function bytesChange(growth, overLimit) {
+    if (overLimit !== undefined && closeTo(growth, overLimit))
+        return `+${growth} B`;
+    return formatDelta(growth);
+}
+/** Fewest decimals (1 to 6) at which a percentage over its limit prints above it. */
+function digitsToShow(pct, limit) {
+    for (let d = 1; d <= 6; d++)
+        if (Number(pct.toFixed(d)) > limit)
+            return d;
+    return 6;
+}
+function maxSizeVerdict(head, limit, metric) {
+    const size = bytesOf(head, metric);
+    const ok = size <= limit.bytes;
+    const limitText = formatThreshold(limit);
+    const sizeText = !ok && closeTo(size, limit.bytes) ? `${size} B` : formatBytes(size);
+    return {
+        rule: 'max-size',
+        ok,
+        reason: ok ? `${sizeText} within max-size ${limitText}` : `${sizeText} exceeds max-size ${limitText}`
+    };
+}
+function maxLayersVerdict(count, max) {
+    const ok = count <= max;
+    const noun = count === 1 ? 'layer' : 'layers';
+    return {
+        rule: 'max-layers',
+        ok,
+        reason: ok ? `${count} ${noun} within max-layers ${max}` : `${count} ${noun} exceed${count === 1 ? 's' : ''} max-layers ${max}`
+    };
+}
+/** The run's outcome: regressed when any row regressed; changed when any row changed, is new or removed. */
+function buildOutcome(input) {
+    const rows = input.rows;
+    return {
+        metric: input.metric,
+        rows,
+        regressed: rows.some((r) => r.regressed),
+        changed: rows.some((r) => r.status === 'changed' || r.status === 'new' || r.status === 'removed'),
+        head: input.head,
+        ...(input.base ? { base: input.base } : {}),
+        notes: input.notes ?? []
+    };
+}
+/**
+ * One plain-text message for the step failure (RELIABILITY row 50), listing the offending targets:
+ * `Image budget exceeded: release (linux/amd64): 26.1 MB exceeds max-size 25 MB`. Undefined when
+ * nothing regressed. Not markdown: it goes to the log and the run annotations.
+ */
+function failureMessage(outcome, maxTargets = 10) {
+    const bad = outcome.rows.filter((r) => r.regressed);
+    if (bad.length === 0)
+        return undefined;
+    const lines = bad.slice(0, maxTargets).map((r) => {
+        const reasons = r.verdicts.filter((v) => !v.ok).map((v) => v.reason);
+        return `${oneLine(r.target)} (${oneLine(r.platform)}): ${reasons.map(oneLine).join('; ')}`;
+    });
+    if (bad.length > maxTargets)
+        lines.push(`…and ${bad.length - maxTargets} more`);
+    const built = bad.every((r) => r.verdicts.some((v) => v.rule === 'build' && !v.ok));
+    const head = built ? 'Image build failed' : 'Image budget exceeded';
+    return `${head} for ${bad.length} target${bad.length === 1 ? '' : 's'}:\n${lines.map((l) => `  ${l}`).join('\n')}`;
+}
+function oneLine(s) {
+    // eslint-disable-next-line no-control-regex
+    const flat = s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
+    return flat.length > 300 ? `${flat.slice(0, 299)}…` : flat;
+}
+
+;// CONCATENATED MODULE: ./src/report/escape.ts
+// Every string that comes from the repository (stage names, platforms, instructions, build errors)
+// goes through one of these before it reaches markdown. Pure.
+//
+// What they defend against (RELIABILITY rows 8, 44; security requirement 5):
+// - breaking the table (`|`, newlines) or the surrounding markup (backticks, `*`, `[`, HTML);
+// - raw HTML, including `<!--`, so nothing can spoof or close the sticky comment's hidden marker:
+//   the output never contains `<!--` or `-->` in its source text;
+// - GitHub's mentions and references (`@user`, `#12`, `GH-12`) and autolinks (`https://`, `www.`,
+//   e-mail addresses): a WORD JOINER (U+2060, invisible, no line break) after `@`, `#` and `GH-`
+//   breaks GitHub's patterns; escaping `:` and `www.` stops the GFM autolink extension;
+// - control and bidi-override characters (collapsed or removed), and unbounded length.
+/** U+2060 WORD JOINER: invisible, and not a word character for GitHub's mention and issue patterns. */
+const WORD_JOINER = '\u2060';
+/** Default caps, in code points, before escaping. */
+const CELL_MAX = 200;
+const CODE_MAX = 240;
+// C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
+// eslint-disable-next-line no-control-regex
+const escape_CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u0085]/g;
+// Bidirectional overrides and isolates ("Trojan source"), dropped.
+const BIDI = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
+/** One line: controls become spaces, whitespace runs collapse, ends trimmed, bidi controls dropped. */
+function flatten(text) {
+    return text.replace(BIDI, '').replace(escape_CONTROL, ' ').replace(/\s+/g, ' ').trim();
+}
+/** At most `max` code points (never splitting a surrogate pair), with `…` when cut. */
+function escape_cap(text, max) {
+    if (text.length <= max)
+        return text;
+    const points = Array.from(text);
+    if (points.length <= max)
+        return text;
+    return `${points.slice(0, Math.max(0, max - 1)).join('')}…`;
+}
+/** Breaks `@user`, `@org/team`, e-mail addresses, `#12`, `GH-12` with an invisible word joiner. */
+function breakReferences(text) {
+    return text
+        .replace(/@(?=[\p{L}\p{N}_-])/gu, `@${WORD_JOINER}`)
+        .replace(/#(?=\p{N})/gu, `#${WORD_JOINER}`)
+        .replace(/\b(GH-)(?=\p{N})/giu, `$1${WORD_JOINER}`);
+}
+/** Breaks `<!--` and `-->` in text that is kept literally (code spans and blocks). */
+function breakComments(text) {
+    return text.replace(/<!/g, `<${WORD_JOINER}!`).replace(/--(?=>)/g, `--${WORD_JOINER}`);
+}
+// Markdown metacharacters escaped with a backslash (any ASCII punctuation may be, in CommonMark).
+const BACKSLASHED = new Set(['\\', '`', '*', '_', '[', ']', '|', '~', '#', ':', '!', '{', '}', '^']);
+const ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', $: '&#36;' };
+/**
+ * Text safe inside a GFM table cell or any inline markdown: one line, capped at `max` code points,
+ * markdown metacharacters and `|` backslash-escaped, `& < > $` as entities (no HTML, no math),
+ * mentions, references and autolinks broken. An escaped string never begins a block (list item,
+ * heading, quote), so it is also safe at the start of a line or list item.
+ */
+function escapeCell(text, max = CELL_MAX) {
+    const plain = breakReferences(escape_cap(flatten(text), max));
+    let out = '';
+    for (let i = 0; i < plain.length; i++) {
+        const ch = plain[i];
+        const entity = ENTITIES[ch];
+        if (entity !== undefined)
+            out += entity;
+        else if (BACKSLASHED.has(ch))
+            out += `\\${ch}`;
+        else if (ch === '.' && /www$/i.test(plain.slice(Math.max(0, i - 3), i)))
+            out += '\\.';
+        else
+            out += ch;
+    }
+    // Block markers at the very start: `- x`, `+ x`, `= x` (setext), `1. x`, `1) x`.
+    return out.replace(/^([-+=])/, '\\$1').replace(/^(\d{1,9})([.)])/, '$1\\$2');
+}
+/**
+ * A code span showing `text` literally: one line, capped, with a backtick fence longer than the
+ * longest backtick run inside, padded with spaces when the text starts or ends with a backtick.
+ * Empty text gives an empty string (nothing to show).
+ */
+function codeSpan(text, options = {}) {
+    const { table = true, max = CODE_MAX } = options;
+    let body = breakComments(escape_cap(flatten(text), max));
+    if (body === '')
+        return '';
+    if (table)
+        body = body.replace(/\|/g, '\\|');
+    const fence = '`'.repeat(longestRun(body, '`') + 1);
+    const pad = body.startsWith('`') || body.endsWith('`') ? ' ' : '';
+    return `${fence}${pad}${body}${pad}${fence}`;
+}
+/**
+ * A fenced code block showing multi-line `text` literally (build errors). The fence is longer than
+ * any backtick run inside, so no line can close it early; controls are removed; lines are capped.
+ */
+function codeBlock(text, options = {}) {
+    const { maxLines = 30, lineMax = 300 } = options;
+    let lines = text
+        .replace(/\r\n?/g, '\n')
+        .split('\n')
+        .map((l) => breakComments(escape_cap(l.replace(BIDI, '').replace(/\t/g, '  ').replace(escape_CONTROL, ' ').trimEnd(), lineMax)));
+    while (lines.length > 0 && lines[0] === '')
+        lines.shift();
+    while (lines.length > 0 && lines[lines.length - 1] === '')
+        lines.pop();
+    if (lines.length > maxLines)
+        lines = [`… (${lines.length - maxLines} earlier lines omitted)`, ...lines.slice(-maxLines)];
+    const body = lines.join('\n');
+    const fence = '`'.repeat(Math.max(3, longestRun(body, '`') + 1));
+    return `${fence}text\n${body}\n${fence}`;
+}
+/**
+ * Text safe inside HTML (e.g. `<summary>`, where markdown is not processed): one line, capped,
+ * `& < > " '` as entities, references broken.
+ */
+function escapeHtml(text, max = CELL_MAX) {
+    return breakReferences(escape_cap(flatten(text), max)).replace(/[&<>"']/g, (ch) => HTML_ENTITIES[ch] ?? ch);
+}
+const HTML_ENTITIES = {
+    '&': '&amp;',
+    '<': '&lt;',
+    '>': '&gt;',
+    '"': '&quot;',
+    "'": '&#39;'
+};
+function longestRun(text, ch) {
+    let best = 0;
+    let run = 0;
+    for (const c of text) {
+        run = c === ch ? run + 1 : 0;
+        if (run > best)
+            best = run;
+    }
+    return best;
+}
+
+;// CONCATENATED MODULE: ./src/report/render.ts
+
+
+
+/** GitHub rejects comment bodies above 65,536 characters. */
+const COMMENT_MAX_CHARS = 65_536;
+/** The runner aborts job summaries above 1 MiB; keep a little room for the file's own framing. */
+const SUMMARY_MAX_BYTES = 1024 * 1024 - 1024;
+/** Fold unchanged rows into a collapsed table when there are more rows than this. */
+const FOLD_UNCHANGED_ABOVE = 8;
+/** Layers listed per detail section at most. */
+const LAYERS_MAX = 100;
+const NOTES_MAX = 20;
+/** The sticky comment's body, ending with the marker. */
+function renderComment(outcome, options) {
+    return render(outcome, options, {
+        max: options.maxChars ?? COMMENT_MAX_CHARS,
+        marker: options.marker,
+        notice: 'Full report in the job summary.'
+    });
+}
+/** The job summary: the same content without the marker, capped at 1 MiB. */
+function renderSummary(outcome, options) {
+    return `${render(outcome, options, {
+        max: (options.maxBytes ?? SUMMARY_MAX_BYTES) - 1,
+        notice: 'Some sections were left out to fit the job summary limit; the JSON report has everything.'
+    })}\n`;
+}
+/** The length GitHub and the runner are measured against, conservatively: UTF-8 bytes. */
+function utf8Length(text) {
+    let n = 0;
+    for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        if (c < 0x80)
+            n += 1;
+        else if (c < 0x800)
+            n += 2;
+        else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+            const d = text.charCodeAt(i + 1);
+            if (d >= 0xdc00 && d <= 0xdfff) {
+                n += 4;
+                i++;
+            }
+            else
+                n += 3;
+        }
+        else
+            n += 3;
+    }
+    return n;
+}
+function render(outcome, options, frame) {
+    const rows = outcome.rows;
+    const foldAbove = options.foldUnchangedAbove ?? FOLD_UNCHANGED_ABOVE;
+    const fold = rows.length > foldAbove && rows.some((r) => r.status === 'unchanged') && rows.some((r) => r.status !== 'unchanged');
+    const mainRows = fold ? rows.filter((r) => r.status !== 'unchanged') : rows;
+    const foldedRows = fold ? rows.filter((r) => r.status === 'unchanged') : [];
+    const heading = `### 📦 ${options.title === undefined ? 'Image size' : escapeCell(options.title, 100)}`;
+    const verdict = verdictLine(outcome);
+    const foldBlock = foldedRows.length > 0
+        ? `<details><summary>${plural(foldedRows.length, 'unchanged target')}</summary>\n\n${table(foldedRows)}\n\n</details>`
+        : undefined;
+    const foldLine = `_${plural(foldedRows.length, 'unchanged target')} not shown._`;
+    const notes = notesBlock(outcome.notes);
+    const footer = footerLine(outcome);
+    const details = options.details.includes('layers')
+        ? rows.flatMap((r) => {
+            const text = detailSection(r);
+            if (text === undefined)
+                return [];
+            return [{ text, size: utf8Length(text), keep: r.regressed ? 2 : r.status === 'unchanged' ? 0 : 1 }];
+        })
+        : [];
+    const compose = (p) => {
+        const blocks = [heading, verdict];
+        if (p.rows.length > 0)
+            blocks.push(table(p.rows));
+        if (p.cut > 0)
+            blocks.push(`_… ${plural(p.cut, 'more target')} not shown._`);
+        if (foldBlock !== undefined)
+            blocks.push(p.fold ? foldBlock : foldLine);
+        const failures = failuresBlock(p.rows, p.failures);
+        if (failures !== undefined)
+            blocks.push(failures);
+        if (notes !== undefined)
+            blocks.push(notes);
+        if (p.trimmed)
+            blocks.push(`_${frame.notice}_`);
+        for (const d of p.details)
+            blocks.push(d.text);
+        blocks.push(footer);
+        if (frame.marker !== undefined)
+            blocks.push(frame.marker);
+        return blocks.join('\n\n');
+    };
+    const full = compose({ rows: mainRows, cut: 0, fold: true, details, trimmed: false });
+    if (utf8Length(full) <= frame.max)
+        return full;
+    // 1. Detail sections, least useful and largest first.
+    const withoutDetails = compose({ rows: mainRows, cut: 0, fold: true, details: [], trimmed: true });
+    const room = frame.max - utf8Length(withoutDetails);
+    if (room >= 0) {
+        const order = [...details].sort((a, b) => a.keep - b.keep || b.size - a.size);
+        let used = details.reduce((n, d) => n + d.size + 2, 0);
+        const dropped = new Set();
+        for (const d of order) {
+            if (used <= room)
+                break;
+            dropped.add(d);
+            used -= d.size + 2;
+        }
+        return compose({ rows: mainRows, cut: 0, fold: true, details: details.filter((d) => !dropped.has(d)), trimmed: true });
+    }
+    // 2. The folded unchanged rows.
+    const noFold = compose({ rows: mainRows, cut: 0, fold: false, details: [], trimmed: true });
+    if (utf8Length(noFold) <= frame.max)
+        return noFold;
+    // 3. The list of failing checks (the table already marks those rows), as many as fit.
+    const failureCount = mainRows.reduce((n, r) => n + r.verdicts.filter((v) => !v.ok).length, 0);
+    const withFailures = (f) => compose({ rows: mainRows, cut: 0, fold: false, details: [], trimmed: true, failures: f });
+    if (failureCount > 0 && utf8Length(withFailures(0)) <= frame.max) {
+        return withFailures(largestFitting(failureCount - 1, (f) => utf8Length(withFailures(f)) <= frame.max));
+    }
+    // 4. Rows of the main table, keeping regressed, then changed, rows first; the largest count that fits.
+    const ranked = [...mainRows.keys()].sort((a, b) => rank(mainRows[a]) - rank(mainRows[b]) || a - b);
+    const keep = (k) => {
+        const chosen = new Set(ranked.slice(0, k));
+        return mainRows.filter((_, i) => chosen.has(i));
+    };
+    const withRows = (k) => compose({ rows: keep(k), cut: mainRows.length - k, fold: false, details: [], trimmed: true, failures: 0 });
+    if (utf8Length(withRows(0)) > frame.max) {
+        // Not even the frame fits: the verdict and the marker, nothing else.
+        const blocks = [heading, verdict, `_${frame.notice}_`];
+        if (frame.marker !== undefined)
+            blocks.push(frame.marker);
+        return blocks.join('\n\n');
+    }
+    return withRows(largestFitting(mainRows.length - 1, (k) => utf8Length(withRows(k)) <= frame.max));
+}
+/** The largest n in [0, max] for which fits(n) holds, given that fits(0) holds and fits is monotone. */
+function largestFitting(max, fits) {
+    let lo = 0;
+    let hi = max;
+    while (lo < hi) {
+        const mid = Math.ceil((lo + hi) / 2);
+        if (fits(mid))
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo;
+}
+function rank(r) {
+    if (r.regressed)
+        return 0;
+    if (r.status === 'unchanged')
+        return 2;
+    return 1;
+}
+function plural(n, noun) {
+    return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+function verdictLine(outcome) {
+    const rows = outcome.rows;
+    if (rows.length === 0)
+        return 'No targets were measured.';
+    const failedBuilds = rows.filter((r) => r.status === 'head-failed').length;
+    const overBudget = rows.filter((r) => r.regressed && r.status !== 'head-failed').length;
+    const counts = statusCounts(rows);
+    const judged = rows.some((r) => r.verdicts.some((v) => v.rule !== 'build'));
+    const metric = judged ? ` · budgets judge the ${outcome.metric} size` : '';
+    if (outcome.regressed) {
+        const parts = [];
+        if (overBudget > 0)
+            parts.push(`${plural(overBudget, 'target')} over budget`);
+        if (failedBuilds > 0)
+            parts.push(`${failedBuilds} build${failedBuilds === 1 ? '' : 's'} failed`);
+        if (parts.length === 0)
+            parts.push('regressed');
+        return `❌ **${parts.join(', ')}** · ${counts}${metric}`;
+    }
+    const head = judged ? '✅ **Within budget**' : '✅ **No budget set**';
+    return `${head} · ${counts}${metric}`;
+}
+const STATUS_LABEL = {
+    changed: 'changed',
+    unchanged: 'unchanged',
+    new: 'new',
+    removed: 'removed',
+    'no-baseline': 'no baseline',
+    'head-failed': 'build failed'
+};
+const STATUS_ORDER = ['head-failed', 'changed', 'new', 'removed', 'no-baseline', 'unchanged'];
+function statusCounts(rows) {
+    const parts = STATUS_ORDER.flatMap((s) => {
+        const n = rows.filter((r) => r.status === s).length;
+        return n > 0 ? [`${n} ${STATUS_LABEL[s]}`] : [];
+    });
+    return `${plural(rows.length, 'target')}: ${parts.join(', ')}`;
+}
+const TABLE_HEAD = '| Target | Platform | Compressed | Δ | Uncompressed | Δ | Layers | Status |\n|:--|:--|--:|--:|--:|--:|--:|:--|';
+function table(rows) {
+    return [TABLE_HEAD, ...rows.map(tableRow)].join('\n');
+}
+function cells(values) {
+    return `| ${values.join(' | ')} |`;
+}
+function targetCell(target) {
+    return codeSpan(target) || '—';
+}
+function platformCell(platform) {
+    return escapeCell(platform) || '—';
+}
+function tableRow(r) {
+    const label = statusCell(r);
+    const [target, platform] = [targetCell(r.target), platformCell(r.platform)];
+    const head = r.head.state === 'measured' ? r.head.image : undefined;
+    const base = r.base.state === 'measured' ? r.base.image : undefined;
+    switch (r.status) {
+        case 'changed':
+        case 'unchanged': {
+            const d = r.delta;
+            return cells([
+                target,
+                platform,
+                head ? formatBytes(head.compressedBytes) : '—',
+                d ? deltaText(d.compressedBytes, d.compressedPercent) : '—',
+                head ? formatBytes(head.uncompressedBytes) : '—',
+                d ? deltaText(d.uncompressedBytes, d.uncompressedPercent) : '—',
+                head ? formatCount(head.layerCount, d?.layerCount) : '—',
+                label
+            ]);
+        }
+        case 'new':
+        case 'no-baseline': {
+            const delta = r.status === 'new' ? 'new' : '—';
+            return cells([
+                target,
+                platform,
+                head ? formatBytes(head.compressedBytes) : '—',
+                delta,
+                head ? formatBytes(head.uncompressedBytes) : '—',
+                delta,
+                head ? String(head.layerCount) : '—',
+                label
+            ]);
+        }
+        case 'removed':
+            return cells([
+                target,
+                platform,
+                base ? `~~${formatBytes(base.compressedBytes)}~~` : '—',
+                base ? formatDelta(-base.compressedBytes) : 'removed',
+                base ? `~~${formatBytes(base.uncompressedBytes)}~~` : '—',
+                base ? formatDelta(-base.uncompressedBytes) : 'removed',
+                base ? `~~${base.layerCount}~~` : '—',
+                label
+            ]);
+        case 'head-failed':
+            // No sizes at all: stale numbers from the base would read as the head's (RELIABILITY row 15).
+            return cells([target, platform, '—', '—', '—', '—', '—', label]);
+    }
+}
+function statusCell(r) {
+    if (r.status === 'head-failed')
+        return '❌ build failed';
+    if (r.regressed)
+        return '❌ over budget';
+    return r.verdicts.length > 0 ? `✅ ${STATUS_LABEL[r.status]}` : STATUS_LABEL[r.status];
+}
+function deltaText(bytes, percent) {
+    if (bytes === 0)
+        return '0 B';
+    return percent === null ? formatDelta(bytes) : `${formatDelta(bytes)} (${formatPercent(percent)})`;
+}
+function failuresBlock(rows, limit = Number.POSITIVE_INFINITY) {
+    const items = rows.flatMap((r) => r.verdicts
+        .filter((v) => !v.ok)
+        .map((v) => `- ${targetCell(r.target)} (${platformCell(r.platform)}): ${escapeCell(v.reason, 400)}`));
+    if (items.length === 0)
+        return undefined;
+    const shown = items.slice(0, limit);
+    if (shown.length < items.length)
+        shown.push(`- _${plural(items.length - shown.length, 'more failing check')} not shown._`);
+    return `**Failed checks**\n\n${shown.join('\n')}`;
+}
+function notesBlock(notes) {
+    if (notes.length === 0)
+        return undefined;
+    const items = notes.slice(0, NOTES_MAX).map((n) => `- ${escapeCell(n, 500)}`);
+    if (notes.length > NOTES_MAX)
+        items.push(`- _${plural(notes.length - NOTES_MAX, 'more note')}_`);
+    return `**Notes**\n\n${items.join('\n')}`;
+}
+function footerLine(outcome) {
+    const side = (name, c) => `${name} ${codeSpan(shortSha(c.sha), { table: false })}${c.ref ? ` (${codeSpan(c.ref, { table: false, max: 100 })})` : ''}`;
+    const head = side('head', outcome.head);
+    return outcome.base ? `Compared ${side('base', outcome.base)} with ${head}.` : `Measured ${head}; no base commit to compare with.`;
+}
+// ── Per-target details ─────────────────────────────────────────────────────────────────────────
+function summaryLine(r, what) {
+    const target = escapeHtml(r.target) || '—';
+    const platform = escapeHtml(r.platform) || '—';
+    return `<details><summary><code>${target}</code> · ${platform} · ${what}</summary>`;
+}
+function section(r, what, body) {
+    return `${summaryLine(r, what)}\n\n${body}\n\n</details>`;
+}
+function detailSection(r) {
+    if (r.head.state === 'failed') {
+        return section(r, 'build failed', r.head.error.trim() === '' ? '_No error output._' : codeBlock(r.head.error));
+    }
+    if (r.head.state !== 'measured')
+        return undefined;
+    const head = r.head.image;
+    if (r.base.state === 'measured' && (r.status === 'changed' || r.status === 'unchanged')) {
+        const changes = diffLayers(r.base.image.layers, head.layers);
+        const differing = changes.filter((c) => c.kind !== 'same');
+        if (differing.length > 0) {
+            const same = changes.length - differing.length;
+            const lines = differing.slice(0, LAYERS_MAX).map(layerChangeRow);
+            const body = [
+                '| # | Change | Instruction | Compressed | Δ | Uncompressed | Δ |\n|--:|:--|:--|--:|--:|--:|--:|',
+                ...lines
+            ].join('\n');
+            const more = differing.length > LAYERS_MAX ? ` ${plural(differing.length - LAYERS_MAX, 'more changed layer')} not shown.` : '';
+            const omitted = same > 0 ? `_${plural(same, 'unchanged layer')} not shown.${more}_` : more ? `_${more.trim()}_` : '';
+            return section(r, `${differing.length} of ${plural(head.layers.length, 'layer')} changed`, omitted ? `${body}\n\n${omitted}` : body);
+        }
+    }
+    return section(r, plural(head.layers.length, 'layer'), layerList(head.layers));
+}
+function layerList(layers) {
+    if (layers.length === 0)
+        return '_No filesystem layers._';
+    const lines = layers
+        .slice(0, LAYERS_MAX)
+        .map((l, i) => cells([String(i + 1), codeSpan(l.instruction) || '—', formatBytes(l.compressedBytes), formatBytes(l.uncompressedBytes)]));
+    const more = layers.length > LAYERS_MAX ? `\n\n_${plural(layers.length - LAYERS_MAX, 'more layer')} not shown._` : '';
+    return `${['| # | Instruction | Compressed | Uncompressed |\n|--:|:--|--:|--:|', ...lines].join('\n')}${more}`;
+}
+function layerChangeRow(c) {
+    switch (c.kind) {
+        case 'changed':
+            return cells([
+                String(c.headIndex + 1),
+                'changed',
+                codeSpan(c.head.instruction) || '—',
+                `${formatBytes(c.base.compressedBytes)} → ${formatBytes(c.head.compressedBytes)}`,
+                formatDelta(c.head.compressedBytes - c.base.compressedBytes),
+                `${formatBytes(c.base.uncompressedBytes)} → ${formatBytes(c.head.uncompressedBytes)}`,
+                formatDelta(c.head.uncompressedBytes - c.base.uncompressedBytes)
+            ]);
+        case 'added':
+            return cells([
+                String(c.headIndex + 1),
+                'added',
+                codeSpan(c.head.instruction) || '—',
+                formatBytes(c.head.compressedBytes),
+                formatDelta(c.head.compressedBytes),
+                formatBytes(c.head.uncompressedBytes),
+                formatDelta(c.head.uncompressedBytes)
+            ]);
+        case 'removed':
+            return cells([
+                '—',
+                'removed',
+                codeSpan(c.base.instruction) || '—',
+                `~~${formatBytes(c.base.compressedBytes)}~~`,
+                formatDelta(-c.base.compressedBytes),
+                `~~${formatBytes(c.base.uncompressedBytes)}~~`,
+                formatDelta(-c.base.uncompressedBytes)
+            ]);
+        case 'same':
+            return cells([String(c.headIndex + 1), 'unchanged', codeSpan(c.head.instruction) || '—', '', '', '', '']);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/workspace/paths.ts
+// Filesystem confinement: every path a user or a pull request names must stay inside the workspace
+// (or the base worktree) after symlinks are resolved (RELIABILITY row 5, security 11).
+
+
+
+function inside(root, p) {
+    const rel = external_node_path_default().relative(root, p);
+    return rel === '' || (!rel.startsWith('..') && !external_node_path_default().isAbsolute(rel));
+}
+/**
+ * Resolve `value` (relative to `root`) to a real path inside `root`, or throw an InputError that
+ * names the input and the path tried.
+ */
+async function resolveInside(root, value, input, kind) {
+    const realRoot = await (0,promises_namespaceObject.realpath)(root);
+    if (external_node_path_default().isAbsolute(value)) {
+        throw new InputError(input, value, `a path relative to the workspace (${realRoot}), not an absolute path`);
+    }
+    const joined = external_node_path_default().resolve(realRoot, value);
+    if (!inside(realRoot, joined)) {
+        throw new InputError(input, value, `a path inside the workspace (${realRoot}); resolved to ${joined}`);
+    }
+    let real;
+    try {
+        real = await (0,promises_namespaceObject.realpath)(joined);
+    }
+    catch {
+        throw new InputError(input, value, `an existing ${kind}; not found at ${joined}`);
+    }
+    if (!inside(realRoot, real)) {
+        throw new InputError(input, value, `a path inside the workspace (${realRoot}); it links to ${real}`);
+    }
+    const st = await (0,promises_namespaceObject.stat)(real);
+    if (kind === 'file' ? !st.isFile() : !st.isDirectory()) {
+        throw new InputError(input, value, `a ${kind}; ${joined} is not one`);
+    }
+    return real;
+}
+/** Like resolveInside, but a missing path is `undefined` instead of an error (for the base commit). */
+async function resolveInsideIfExists(root, value, input, kind) {
+    try {
+        return await resolveInside(root, value, input, kind);
+    }
+    catch (e) {
+        if (e instanceof InputError && /not found at/.test(e.message))
+            return undefined;
+        throw e;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/main.ts
+// Wires the pipeline; every decision lives in the modules it calls.
+//   inputs ─► plan ─► build ─► measure ─► compare ─► policy ─► render ─► publish ─► exit
+// This is the one place that turns a failure into setFailed (non-Error throws included), and it
+// publishes the comment, summary, outputs and report before it fails the step (RELIABILITY row 50).
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+const TOOL = { name: 'image-budget', version: '0.1.0' };
+const coreLog = {
+    info: (m) => info(m),
+    warning: (m) => warning(m),
+    group: (title, fn) => group(title, fn)
+};
+async function run(deps = { env: process.env, exec: src_exec_exec, log: coreLog }) {
+    const cleanups = [];
+    try {
+        const result = await runPipeline(deps, cleanups);
+        await publishAndJudge(result);
+    }
+    catch (error) {
+        setFailed(errorMessage(error));
+    }
+    finally {
+        for (const cleanup of cleanups.reverse()) {
+            try {
+                const warnings = await cleanup();
+                if (Array.isArray(warnings))
+                    for (const w of warnings)
+                        deps.log.warning(String(w));
+            }
+            catch (e) {
+                deps.log.warning(`cleanup: ${errorMessage(e)}`);
+            }
+        }
+    }
+}
+function errorMessage(error) {
+    if (error instanceof Error)
+        return error.message;
+    return typeof error === 'string' ? error : `unexpected failure: ${JSON.stringify(error) ?? String(error)}`;
+}
+async function readEvent(env) {
+    let payload = {};
+    if (env.GITHUB_EVENT_PATH) {
+        try {
+            payload = JSON.parse(await (0,promises_namespaceObject.readFile)(env.GITHUB_EVENT_PATH, 'utf8'));
+        }
+        catch {
+            payload = {};
+        }
+    }
+    return parseEventContext(env.GITHUB_EVENT_NAME ?? '', payload, env);
+}
+/** The environment of the docker client: the Actions cache runtime stays, inputs and tokens go. */
+function clientEnv(env) {
+    const out = {};
+    for (const [k, v] of Object.entries(env)) {
+        if (k.startsWith('INPUT_') || k === 'GITHUB_TOKEN' || k === 'GH_TOKEN')
+            continue;
+        out[k] = v;
+    }
+    return out;
+}
+async function runPipeline(deps, cleanups) {
+    const { env, exec, log } = deps;
+    // 1. Inputs, all validated before anything else happens.
+    const inputs = parseInputs((name) => getInput(name));
+    for (const [, value] of inputs.buildArgs)
+        if (value.length >= 3)
+            core_setSecret(value);
+    if (inputs.config) {
+        throw new InputError(INPUT.config, inputs.config, 'no value for now', {
+            problem: 'is not supported yet',
+            hint: 'several images in one config file arrive in a later version; use one step per image with context, file and targets'
+        });
+    }
+    if (inputs.details.includes('files'))
+        log.info('details: files arrives in a later version; the comment lists layers.');
+    const event = await readEvent(env);
+    if (event.event === 'pull_request_target' && event.pullRequest?.isFork) {
+        throw new Error('Refusing to build a fork\'s pull request on pull_request_target: that event runs with a write token and ' +
+            'secrets, and building the fork\'s Dockerfile there would run untrusted code with them (a "pwn request"). ' +
+            'Use the pull_request event (the comment then needs the workflow_run pattern), see the README.');
+    }
+    // 2. Plan: paths confined to the workspace, Dockerfile stages, base checkout, targets per side.
+    const workspace = external_node_path_default().resolve(env.GITHUB_WORKSPACE || process.cwd());
+    const context = await resolveInside(workspace, inputs.context, INPUT.context, 'directory');
+    const fileRel = inputs.file ?? external_node_path_default().join(inputs.context, 'Dockerfile');
+    const dockerfile = await resolveInside(workspace, fileRel, INPUT.file, 'file');
+    const headStages = await readStages(dockerfile);
+    const tmpRoot = external_node_path_default().resolve(env.RUNNER_TEMP || external_node_os_default().tmpdir());
+    await (0,promises_namespaceObject.mkdir)(tmpRoot, { recursive: true });
+    const tmpDir = await (0,promises_namespaceObject.mkdtemp)(external_node_path_default().join(tmpRoot, 'image-budget-'));
+    cleanups.push(() => (0,promises_namespaceObject.rm)(tmpDir, { recursive: true, force: true }));
+    const notes = [];
+    const baseRef = inputs.baseRef ?? event.baseSha;
+    let base;
+    let baseUnavailable;
+    if (inputs.baseline === 'none') {
+        baseUnavailable = 'baseline: none';
+    }
+    else if (inputs.baseline === 'report') {
+        baseUnavailable = 'no stored report (stored baselines arrive in a later version)';
+        notes.push(`No stored baseline report found for ${baseRef ?? 'this run'}; sizes are absolute.`);
+    }
+    else if (!baseRef) {
+        baseUnavailable = `no base commit for event ${event.event || 'unknown'}`;
+    }
+    else {
+        try {
+            base = await log.group(`Check out base ${baseRef}`, () => checkoutBase({ repoDir: workspace, ref: baseRef, tmpRoot: tmpDir, exec }));
+            cleanups.push(() => base.cleanup());
+        }
+        catch (e) {
+            if (e instanceof InvalidRefError)
+                throw new InputError(INPUT.baseRef, baseRef, 'a commit SHA or a ref name', { problem: `is not usable: ${e.message}` });
+            if (!(e instanceof BaselineUnavailableError))
+                throw e;
+            baseUnavailable = e.message;
+            log.warning(`Baseline unavailable: ${e.message}`);
+            notes.push(`Baseline unavailable: ${e.message}.`);
+        }
+    }
+    let baseContext;
+    let baseDockerfile;
+    if (base) {
+        baseContext = await resolveInsideIfExists(base.dir, inputs.context, INPUT.context, 'directory');
+        baseDockerfile = await resolveInsideIfExists(base.dir, fileRel, INPUT.file, 'file');
+    }
+    const baseStages = baseDockerfile ? await readStages(baseDockerfile) : undefined;
+    const targets = planTargets(headStages, baseStages, inputs.targets, fileRel);
+    checkBudgetTargets(inputs.budgets, [...targets.head, ...targets.removed].map((t) => t.name));
+    // 3. Engine: probed once, before the first build.
+    const caps = await probeBuilder(exec, inputs.builder);
+    if (!caps.ociExport) {
+        throw new EngineError(`The builder "${caps.builder.name}" uses the docker driver with the classic image store, which cannot export ` +
+            'OCI images or build cache. Turn on the containerd image store ({"features":{"containerd-snapshotter":true}} ' +
+            'in daemon.json), or create a docker-container builder with docker/setup-buildx-action.');
+    }
+    let cache = inputs.cache;
+    if (cache.type === 'gha' && !(env.ACTIONS_RUNTIME_TOKEN && (env.ACTIONS_CACHE_URL || env.ACTIONS_RESULTS_URL))) {
+        log.info('cache: gha needs the Actions runtime (ACTIONS_RUNTIME_TOKEN); building without cache.');
+        cache = { type: 'none' };
+    }
+    const secrets = inputs.buildArgs.map(([, v]) => v);
+    const common = {
+        platforms: inputs.platforms,
+        buildArgs: inputs.buildArgs,
+        network: inputs.network,
+        builder: inputs.builder,
+        cache,
+        cacheExport: caps.cacheExport,
+        commentKey: inputs.commentKey,
+        secrets
+    };
+    const sideDeps = { exec, log, tmpDir, env: clientEnv(env) };
+    // 4. Build and measure the head, then the base.
+    const head = await buildSide(sideDeps, { ...common, side: 'head', context, dockerfile, targets: targets.head });
+    let baseResults;
+    if (base && baseContext && baseDockerfile) {
+        const { build, absent } = baseTargets(baseStages, [...targets.head, ...targets.removed]);
+        const built = await buildSide(sideDeps, { ...common, side: 'base', context: baseContext, dockerfile: baseDockerfile, targets: build });
+        baseResults = [...built, ...absent.map((t) => only(t.name, { state: 'absent' }))];
+        for (const t of built) {
+            if (t.results.some((r) => r.result.state === 'failed')) {
+                notes.push(`The base build of ${t.target} failed; it is not compared.`);
+            }
+        }
+    }
+    else if (base) {
+        // The base commit has no such Dockerfile: every target is new.
+        baseResults = [...targets.head, ...targets.removed].map((t) => only(t.name, { state: 'absent' }));
+    }
+    else {
+        const reason = baseUnavailable ?? 'baseline unavailable';
+        baseResults = targets.head.map((t) => only(t.name, { state: 'unavailable', reason }));
+    }
+    // 5. Compare and judge: pure.
+    const rows = joinSides(head, baseResults);
+    const judged = judge(compare(rows), inputs.budgets, inputs.metric);
+    const outcome = buildOutcome({
+        metric: inputs.metric,
+        rows: judged,
+        head: { sha: event.headSha ?? env.GITHUB_SHA ?? 'unknown', ...(event.ref ? { ref: event.ref } : {}) },
+        ...(base ? { base: { sha: base.sha, ...(inputs.baseRef ? { ref: inputs.baseRef } : {}) } } : {}),
+        notes
+    });
+    const headFailures = head.flatMap((t) => t.results.flatMap((r) => (r.result.state === 'failed' ? [`${t.target}: ${r.result.error}`] : [])));
+    return { deps, inputs, event, outcome, headFailures };
+}
+function only(target, result) {
+    return { target, results: [{ platform: ANY_PLATFORM, result }] };
+}
+async function publishAndJudge(p) {
+    const { deps, inputs, event, outcome } = p;
+    const { env, log } = deps;
+    // 6. Publish: report, summary, outputs, comment. Each can fail alone without losing the others.
+    const tmpRoot = external_node_path_default().resolve(env.RUNNER_TEMP || external_node_os_default().tmpdir());
+    const reportDir = external_node_path_default().join(tmpRoot, 'image-budget', inputs.commentKey);
+    await (0,promises_namespaceObject.mkdir)(reportDir, { recursive: true });
+    const reportPath = external_node_path_default().join(reportDir, 'report.json');
+    const report = buildReport(outcome, {
+        tool: TOOL,
+        event: event.event,
+        repository: event.repo ? `${event.repo.owner}/${event.repo.name}` : '',
+        ...(env.GITHUB_RUN_ID ? { runId: env.GITHUB_RUN_ID } : {}),
+        createdAt: new Date().toISOString()
+    });
+    await (0,promises_namespaceObject.writeFile)(reportPath, `${JSON.stringify(report, null, 2)}\n`);
+    setOutput('report', reportPath);
+    setOutput('regressed', String(outcome.regressed));
+    const summary = renderSummary(outcome, { details: inputs.details });
+    setOutput('summary', summary);
+    if (env.GITHUB_STEP_SUMMARY) {
+        try {
+            await summary_summary.addRaw(summary).write({ overwrite: false });
+        }
+        catch (e) {
+            log.warning(`Could not write the job summary: ${errorMessage(e)}`);
+        }
+    }
+    else {
+        log.info(summary);
+    }
+    const pr = event.pullRequest;
+    if (pr && event.repo && inputs.comment !== 'never') {
+        const body = renderComment(outcome, { marker: stickyMarker(inputs.commentKey), details: inputs.details });
+        let result;
+        if (!inputs.githubToken) {
+            result = { action: 'failed', message: 'no github-token was given' };
+        }
+        else {
+            const api = createOctokitCommentsApi({
+                token: inputs.githubToken,
+                owner: event.repo.owner,
+                repo: event.repo.name,
+                apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
+                ...(env.GITHUB_GRAPHQL_URL ? { graphqlUrl: env.GITHUB_GRAPHQL_URL } : {})
+            });
+            result = await upsertStickyComment(api, {
+                issue: pr.number,
+                key: inputs.commentKey,
+                body,
+                mode: inputs.comment,
+                changed: outcome.changed,
+                regressed: outcome.regressed
+            });
+        }
+        if (result.id !== undefined)
+            setOutput('comment-id', String(result.id));
+        if (result.url)
+            setOutput('comment-url', result.url);
+        if (result.action === 'failed') {
+            log.warning(`Could not post the pull-request comment: ${result.message ?? 'unknown error'}. The report is in the job summary and at ${reportPath}.`);
+        }
+        else {
+            log.info(`Comment ${result.action}${result.url ? `: ${result.url}` : ''}${result.message ? ` (${result.message})` : ''}`);
+        }
+    }
+    // 7. Verdict, last.
+    for (const row of outcome.rows.filter((r) => r.regressed)) {
+        const reasons = row.verdicts.filter((v) => !v.ok).map((v) => v.reason).join('; ');
+        error(reasons, { title: `image-budget: ${row.target}${row.platform ? ` (${row.platform})` : ''}` });
+    }
+    if (p.headFailures.length > 0) {
+        setFailed(`Head build failed:\n${p.headFailures.join('\n')}`);
+        return;
+    }
+    const message = failureMessage(outcome);
+    if (message) {
+        if (inputs.failOnRegression)
+            setFailed(message);
+        else
+            log.warning(`${message}\n(fail-on-regression is false: not failing the step)`);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/index.ts
+// Entry point of the action (runs.main): all the work is in main.ts.
 
-
-info(`hello ${github_context.eventName}`);
+void run();
 

@@ -1,3 +1,4 @@
-import * as core from '@actions/core';
-import * as github from '@actions/github';
-core.info(`hello ${github.context.eventName}`);
+// Entry point of the action (runs.main): all the work is in main.ts.
+import { run } from './main.js';
+
+void run();

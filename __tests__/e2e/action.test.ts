@@ -1,0 +1,210 @@
+// End to end: the bundled dist/index.js, run as the runner runs it, in real git checkouts shaped like
+// actions/checkout's pull-request checkout, against the real Docker engine and a loopback GitHub.
+import { jest } from '@jest/globals';
+import { readFile } from 'node:fs/promises';
+import { ensureEngine } from '../support/engine.js';
+import { makePullRequestCheckout, type FileTree, type PullRequestFixture } from '../support/git-fixture.js';
+import { startGitHubStandin, type GitHubStandin } from '../support/github-standin.js';
+import { buildAndRead } from '../support/independent.js';
+import { pullRequestPayload, runAction, type ActionRun, type ActionRunOptions } from '../support/run-action.js';
+
+jest.setTimeout(5 * 60_000);
+
+const BUILDER = [
+  'FROM image-budget/busybox AS builder',
+  'RUN mkdir -p /out && seq 1 60000 > /out/data.txt && echo app > /out/app',
+  'FROM builder AS debug'
+];
+const RELEASE_SCRATCH = ['FROM scratch AS release', 'COPY --from=builder /out/ /app/'];
+const RELEASE_FAT = ['FROM builder AS release', 'COPY --from=builder /out/ /app/'];
+const dockerfile = (...parts: string[][]): string => `${parts.flat().join('\n')}\n`;
+
+interface ReportTarget {
+  target: string;
+  platform: string;
+  status: string;
+  regressed: boolean;
+  head: { state: string; digest?: string; compressedBytes?: number; uncompressedBytes?: number; layerCount?: number; layers?: { digest: string }[] };
+  base: { state: string; compressedBytes?: number };
+  verdicts: { rule: string; ok: boolean; reason: string }[];
+}
+interface Report {
+  version: number;
+  regressed: boolean;
+  targets: ReportTarget[];
+}
+
+let github: GitHubStandin;
+const fixtures: PullRequestFixture[] = [];
+
+beforeAll(async () => {
+  ensureEngine();
+  github = await startGitHubStandin();
+});
+afterAll(async () => {
+  await github.close();
+  for (const f of fixtures) await f.cleanup();
+});
+
+async function pr(base: FileTree, head: FileTree, prNumber = 1): Promise<PullRequestFixture> {
+  const f = await makePullRequestCheckout({ files: { base, head }, prNumber });
+  fixtures.push(f);
+  return f;
+}
+
+async function runOnPr(
+  f: PullRequestFixture,
+  inputs: Record<string, string>,
+  more: Partial<ActionRunOptions> & { fork?: boolean } = {}
+): Promise<ActionRun> {
+  const run = await runAction({
+    workspace: f.checkout,
+    eventName: 'pull_request',
+    payload: pullRequestPayload({ number: f.prNumber, baseSha: f.baseSha, headSha: f.headSha, fork: more.fork ?? false }),
+    inputs: { network: 'none', ...inputs },
+    env: {
+      GITHUB_API_URL: github.url,
+      GITHUB_GRAPHQL_URL: github.graphqlUrl,
+      GITHUB_SHA: f.mergeSha,
+      GITHUB_REF: `refs/pull/${f.prNumber}/merge`,
+      ...(more.env ?? {})
+    },
+    ...(more.token ? { token: more.token } : {})
+  });
+  return run;
+}
+
+async function report(run: ActionRun): Promise<Report> {
+  expect(run.outputs.report).toBeTruthy();
+  return JSON.parse(await readFile(run.outputs.report!, 'utf8')) as Report;
+}
+
+const row = (r: Report, target: string): ReportTarget => {
+  const t = r.targets.find((x) => x.target === target);
+  if (!t) throw new Error(`no row for ${target} in ${JSON.stringify(r.targets.map((x) => x.target))}`);
+  return t;
+};
+
+test('a release stage that changes from FROM scratch to FROM builder fails max-increase, after commenting', async () => {
+  const f = await pr({ Dockerfile: dockerfile(BUILDER, RELEASE_SCRATCH) }, { Dockerfile: dockerfile(BUILDER, RELEASE_FAT) }, 11);
+  const run = await runOnPr(f, { targets: 'release', 'max-increase': '10%' });
+
+  expect(run.code).toBe(1);
+  expect(run.outputs.regressed).toBe('true');
+  const r = await report(run);
+  expect(r.version).toBe(1);
+  const release = row(r, 'release');
+  expect(release.status).toBe('changed');
+  expect(release.regressed).toBe(true);
+  expect(release.verdicts.find((v) => v.rule === 'max-increase')).toMatchObject({ ok: false });
+  // Posted first, then failed (RELIABILITY row 50): one comment with our marker, the summary, an annotation.
+  const comments = github.commentsOn(11);
+  expect(comments).toHaveLength(1);
+  expect(comments[0]!.body).toContain('<!-- image-budget:image-budget -->');
+  expect(comments[0]!.body).toContain('release');
+  expect(run.outputs['comment-id']).toBe(String(comments[0]!.id));
+  expect(run.outputs['comment-url']).toContain(`#issuecomment-${comments[0]!.id}`);
+  expect(run.summary).toContain('release');
+  expect(run.errors.join('\n')).toMatch(/release.*max-increase 10%|max-increase 10%/s);
+  // The base commit was not in the depth-1 checkout: it was fetched, and the checkout is untouched.
+  expect(release.base.state).toBe('measured');
+
+  // Every number equals an independent reading of the same image.
+  const independent = await buildAndRead(f.checkout, 'release');
+  expect(independent.size).toBe(1);
+  const [reading] = [...independent.values()];
+  expect(release.head.compressedBytes).toBe(reading!.compressedBytes);
+  expect(release.head.uncompressedBytes).toBe(reading!.uncompressedBytes);
+  expect(release.head.layerCount).toBe(reading!.layerCount);
+  expect(release.head.layers!.map((l) => l.digest)).toEqual(reading!.layerDigests);
+});
+
+test('an improvement passes and reports the saving', async () => {
+  const f = await pr({ Dockerfile: dockerfile(BUILDER, RELEASE_FAT) }, { Dockerfile: dockerfile(BUILDER, RELEASE_SCRATCH) }, 12);
+  const run = await runOnPr(f, { targets: 'release', 'max-increase': '10%', 'max-size': '1MB' });
+  expect(run.code).toBe(0);
+  expect(run.outputs.regressed).toBe('false');
+  const release = row(await report(run), 'release');
+  expect(release.status).toBe('changed');
+  expect(release.head.compressedBytes!).toBeLessThan(release.base.compressedBytes!);
+  expect(release.verdicts.every((v) => v.ok)).toBe(true);
+  expect(github.commentsOn(12)).toHaveLength(1);
+});
+
+test('two targets where only one grows: one changed row, one unchanged; a second run edits the same comment', async () => {
+  const base = { Dockerfile: dockerfile(BUILDER, RELEASE_SCRATCH) };
+  const head = {
+    Dockerfile: dockerfile(
+      ['FROM image-budget/busybox AS builder', 'RUN mkdir -p /out && seq 1 60000 > /out/data.txt && echo app > /out/app', 'FROM builder AS debug', 'RUN seq 1 30000 > /extra.txt'],
+      RELEASE_SCRATCH
+    )
+  };
+  const f = await pr(base, head, 13);
+  const first = await runOnPr(f, { targets: 'release\ndebug', 'max-increase': 'release=5%,debug=50%' });
+  expect(first.code).toBe(0);
+  const r = await report(first);
+  expect(row(r, 'release').status).toBe('unchanged');
+  expect(row(r, 'debug').status).toBe('changed');
+  expect(r.targets.map((t) => t.target)).toEqual(['release', 'debug']);
+  const [comment] = github.commentsOn(13);
+  expect(comment).toBeDefined();
+  const firstBody = comment!.body;
+  expect(firstBody).toContain('debug');
+
+  // Same pull request again with a tighter budget: the same comment is edited in place.
+  const patchesBefore = github.requests('PATCH').length;
+  const second = await runOnPr(f, { targets: 'release, debug', 'max-increase': 'release=5%,debug=1%' });
+  expect(second.code).toBe(1);
+  const after = github.commentsOn(13);
+  expect(after).toHaveLength(1);
+  expect(after[0]!.id).toBe(comment!.id);
+  expect(github.requests('PATCH').length).toBe(patchesBefore + 1);
+  expect(after[0]!.body).not.toBe(firstBody);
+  expect(after[0]!.body).toContain('max-increase 1%');
+  expect(second.outputs['comment-id']).toBe(String(comment!.id));
+});
+
+test('a fork pull request with a read-only token still passes, with a warning and the summary', async () => {
+  const f = await pr({ Dockerfile: dockerfile(BUILDER, RELEASE_SCRATCH) }, { Dockerfile: dockerfile(BUILDER, RELEASE_SCRATCH, ['COPY --from=builder /out/app /app2']) }, 14);
+  const posts = github.requests('POST').length;
+  const run = await runOnPr(f, { targets: 'release' }, { token: 'read-token', fork: true });
+  expect(run.code).toBe(0);
+  expect(run.warnings.join('\n')).toMatch(/pull-requests: write/);
+  expect(run.summary).toContain('release');
+  expect(run.outputs.report).toBeTruthy();
+  expect(github.commentsOn(14)).toHaveLength(0);
+  // It tried to post, was refused, and did not retry a 403 over and over.
+  const tried = github.requests('POST').slice(posts).filter((q) => q.route.endsWith('/issues/14/comments'));
+  expect(tried.length).toBeGreaterThanOrEqual(1);
+  expect(tried.length).toBeLessThanOrEqual(2);
+  expect(tried.every((q) => q.status === 403)).toBe(true);
+});
+
+describe('bad inputs fail before any build, naming the input', () => {
+  let f: PullRequestFixture;
+  beforeAll(async () => {
+    f = await pr({ Dockerfile: dockerfile(BUILDER, RELEASE_SCRATCH) }, { Dockerfile: dockerfile(BUILDER, RELEASE_SCRATCH) }, 15);
+  });
+  test.each<[string, Record<string, string>, RegExp]>([
+    ['threshold with no unit', { 'max-increase': '10' }, /Invalid input 'max-increase': "10".*expected/],
+    ['threshold in words', { 'max-increase': 'ten' }, /Invalid input 'max-increase': "ten"/],
+    ['boolean yes', { 'fail-on-regression': 'yes' }, /Invalid input 'fail-on-regression': "yes".*true or false/],
+    ['unknown target lists the stages', { targets: 'relase' }, /Invalid input 'targets': "relase".*builder, debug, release/],
+    ['Dockerfile outside the workspace', { file: '../../etc/passwd' }, /Invalid input 'file': "..\/..\/etc\/passwd"/],
+    ['missing Dockerfile names the path tried', { file: 'nope/Dockerfile' }, /Invalid input 'file': "nope\/Dockerfile".*nope\/Dockerfile/],
+    ['unknown comment mode', { comment: 'sometimes' }, /Invalid input 'comment': "sometimes".*always/],
+    ['per-target budget for a target not built', { targets: 'release', 'max-size': 'debug=10MB' }, /Invalid input 'max-size'/]
+  ])('%s', async (_name, inputs, message) => {
+    // No engine is reachable: if the action got as far as building, the error would be Docker's.
+    const run = await runOnPr(f, inputs, { env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
+    expect(run.code).toBe(1);
+    expect(run.errors.join('\n')).toMatch(message);
+    expect(run.stdout).not.toMatch(/Build head target/);
+  });
+
+  test('an unreachable Docker daemon fails fast with its error', async () => {
+    const run = await runOnPr(f, { targets: 'release' }, { env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
+    expect(run.code).toBe(1);
+    expect(run.errors.join('\n')).toMatch(/Docker daemon is not reachable/);
+  });
+});

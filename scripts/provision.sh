@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Everything the tests need besides npm packages, installed only when missing:
+#   git, cmark-gfm (GitHub's markdown renderer, to check the comment renders), and a Docker engine
+#   with buildx (scripts/engine.sh). Prints the DOCKER_HOST to use on its last line.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+missing=()
+command -v git >/dev/null || missing+=(git)
+command -v cmark-gfm >/dev/null || missing+=(cmark-gfm)
+if ((${#missing[@]})); then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "provision: installing ${missing[*]}" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "provision: missing ${missing[*]}: install them (Debian: apt-get install ${missing[*]})" >&2
+    exit 1
+  fi
+fi
+bash "$here/engine.sh" ensure

@@ -1,0 +1,59 @@
+// Filesystem confinement: every path a user or a pull request names must stay inside the workspace
+// (or the base worktree) after symlinks are resolved (RELIABILITY row 5, security 11).
+import { realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { InputError } from '../inputs/errors.js';
+
+function inside(root: string, p: string): boolean {
+  const rel = path.relative(root, p);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/**
+ * Resolve `value` (relative to `root`) to a real path inside `root`, or throw an InputError that
+ * names the input and the path tried.
+ */
+export async function resolveInside(
+  root: string,
+  value: string,
+  input: string,
+  kind: 'file' | 'directory'
+): Promise<string> {
+  const realRoot = await realpath(root);
+  if (path.isAbsolute(value)) {
+    throw new InputError(input, value, `a path relative to the workspace (${realRoot}), not an absolute path`);
+  }
+  const joined = path.resolve(realRoot, value);
+  if (!inside(realRoot, joined)) {
+    throw new InputError(input, value, `a path inside the workspace (${realRoot}); resolved to ${joined}`);
+  }
+  let real: string;
+  try {
+    real = await realpath(joined);
+  } catch {
+    throw new InputError(input, value, `an existing ${kind}; not found at ${joined}`);
+  }
+  if (!inside(realRoot, real)) {
+    throw new InputError(input, value, `a path inside the workspace (${realRoot}); it links to ${real}`);
+  }
+  const st = await stat(real);
+  if (kind === 'file' ? !st.isFile() : !st.isDirectory()) {
+    throw new InputError(input, value, `a ${kind}; ${joined} is not one`);
+  }
+  return real;
+}
+
+/** Like resolveInside, but a missing path is `undefined` instead of an error (for the base commit). */
+export async function resolveInsideIfExists(
+  root: string,
+  value: string,
+  input: string,
+  kind: 'file' | 'directory'
+): Promise<string | undefined> {
+  try {
+    return await resolveInside(root, value, input, kind);
+  } catch (e) {
+    if (e instanceof InputError && /not found at/.test(e.message)) return undefined;
+    throw e;
+  }
+}
