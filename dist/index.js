@@ -41507,7 +41507,8 @@ async function runPipeline(deps, cleanups) {
         metric: inputs.metric,
         rows: judged,
         head: { sha: event.headSha ?? env.GITHUB_SHA ?? 'unknown', ...(event.ref ? { ref: event.ref } : {}) },
-        ...(base ? { base: { sha: base.sha, ...(inputs.baseRef ? { ref: inputs.baseRef } : {}) } } : {}),
+        // A base-ref that names a branch or tag is shown beside the commit; a SHA is shown once.
+        ...(base ? { base: { sha: base.sha, ...(inputs.baseRef && inputs.baseRef.toLowerCase() !== base.sha ? { ref: inputs.baseRef } : {}) } } : {}),
         notes
     });
     const headFailures = head.flatMap((t) => t.results.flatMap((r) => (r.result.state === 'failed' ? [`${t.target}: ${r.result.error}`] : [])));
