@@ -41258,9 +41258,12 @@ function layerChangeRow(c) {
 
 
 
+/** The path does not exist (as opposed to escaping the root or being of the wrong kind). */
+class MissingPathError extends InputError {
+}
 function inside(root, p) {
     const rel = external_node_path_default().relative(root, p);
-    return rel === '' || (!rel.startsWith('..') && !external_node_path_default().isAbsolute(rel));
+    return rel === '' || (rel !== '..' && !rel.startsWith(`..${(external_node_path_default()).sep}`) && !external_node_path_default().isAbsolute(rel));
 }
 /**
  * Resolve `value` (relative to `root`) to a real path inside `root`, or throw an InputError that
@@ -41280,7 +41283,7 @@ async function resolveInside(root, value, input, kind) {
         real = await (0,promises_namespaceObject.realpath)(joined);
     }
     catch {
-        throw new InputError(input, value, `an existing ${kind}; not found at ${joined}`);
+        throw new MissingPathError(input, value, `an existing ${kind}; not found at ${joined}`);
     }
     if (!inside(realRoot, real)) {
         throw new InputError(input, value, `a path inside the workspace (${realRoot}); it links to ${real}`);
@@ -41297,7 +41300,7 @@ async function resolveInsideIfExists(root, value, input, kind) {
         return await resolveInside(root, value, input, kind);
     }
     catch (e) {
-        if (e instanceof InputError && /not found at/.test(e.message))
+        if (e instanceof MissingPathError)
             return undefined;
         throw e;
     }

@@ -208,3 +208,92 @@ describe('bad inputs fail before any build, naming the input', () => {
     expect(run.errors.join('\n')).toMatch(/Docker daemon is not reachable/);
   });
 });
+
+describe('targets and builds that come and go', () => {
+  test('a target the base lacks is new, one the head lacks is removed; neither fails', async () => {
+    const f = await pr(
+      { Dockerfile: dockerfile(BUILDER, ['FROM scratch AS old', 'COPY --from=builder /out/app /app']) },
+      { Dockerfile: dockerfile(BUILDER, RELEASE_SCRATCH) },
+      21
+    );
+    const run = await runOnPr(f, { targets: 'release, old', 'max-increase': '1%' });
+    expect(run.code).toBe(0);
+    const r = await report(run);
+    expect(row(r, 'release').status).toBe('new');
+    expect(row(r, 'old').status).toBe('removed');
+    expect(r.regressed).toBe(false);
+  });
+
+  test('a failing head build fails the step with its error, after the summary and the comment; build-arg values never leak', async () => {
+    const secret = 'hunter2-very-secret-value';
+    const f = await pr(
+      { Dockerfile: dockerfile(BUILDER, RELEASE_SCRATCH) },
+      { Dockerfile: dockerfile(BUILDER, ['FROM builder AS release', 'ARG TOKEN', 'RUN echo "token is $TOKEN" && exit 3']) },
+      22
+    );
+    const run = await runOnPr(f, { targets: 'release', 'build-args': `TOKEN=${secret}` });
+    expect(run.code).toBe(1);
+    expect(run.errors.join('\n')).toMatch(/release/);
+    expect(run.errors.join('\n')).toMatch(/exit code: 3/);
+    expect(run.summary).toMatch(/build failed/i);
+    const [comment] = github.commentsOn(22);
+    expect(comment?.body).toMatch(/build failed/i);
+    const reportText = await readFile(run.outputs.report!, 'utf8');
+    // `::add-mask::` is the runner's own command that hides the value in every later log line; the
+    // runner consumes it, it is never shown.
+    const log = run.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
+    expect(run.stdout).toContain(`::add-mask::${secret}`);
+    for (const place of [log, run.stderr, run.summary, comment!.body, reportText]) expect(place).not.toContain(secret);
+    expect(row(JSON.parse(reportText) as Report, 'release').head.state).toBe('failed');
+  });
+
+  test('a failing base build is a warning; the head is still judged on absolute budgets', async () => {
+    const f = await pr(
+      { Dockerfile: dockerfile(BUILDER, ['FROM builder AS release', 'RUN exit 5']) },
+      { Dockerfile: dockerfile(BUILDER, RELEASE_SCRATCH) },
+      23
+    );
+    const passing = await runOnPr(f, { targets: 'release', 'max-increase': '1%', 'max-size': '10MB' });
+    expect(passing.code).toBe(0);
+    expect(passing.warnings.join('\n')).toMatch(/base build of release failed/);
+    expect(row(await report(passing), 'release').status).toBe('no-baseline');
+
+    const tooBig = await runOnPr(f, { targets: 'release', 'max-size': '1kB' });
+    expect(tooBig.code).toBe(1);
+    expect(tooBig.errors.join('\n')).toMatch(/exceeds max-size 1 kB/);
+  });
+});
+
+describe('events without a pull request', () => {
+  test('push: compares with `before`, writes the summary and the report, never comments', async () => {
+    const f = await makePullRequestCheckout({
+      files: { base: { Dockerfile: dockerfile(BUILDER, RELEASE_SCRATCH) }, head: { Dockerfile: dockerfile(BUILDER, RELEASE_FAT) } },
+      prNumber: 31,
+      checkout: 'branch'
+    });
+    fixtures.push(f);
+    const before = github.state.requests.length;
+    const run = await runAction({
+      workspace: f.checkout,
+      eventName: 'push',
+      payload: { before: f.baseSha, after: f.headSha, ref: 'refs/heads/feature', repository: { full_name: 'o/r', default_branch: 'main' } },
+      inputs: { network: 'none', targets: 'release' },
+      env: { GITHUB_API_URL: github.url, GITHUB_SHA: f.headSha, GITHUB_REF: 'refs/heads/feature' }
+    });
+    expect(run.code).toBe(0);
+    expect(github.state.requests.length).toBe(before);
+    const release = row(await report(run), 'release');
+    expect(release.status).toBe('changed');
+    expect(run.summary).toContain('release');
+  });
+
+  test('baseline: none measures the head alone', async () => {
+    const f = await pr({ Dockerfile: dockerfile(BUILDER, RELEASE_SCRATCH) }, { Dockerfile: dockerfile(BUILDER, RELEASE_FAT) }, 32);
+    const run = await runOnPr(f, { targets: 'release', baseline: 'none', 'max-increase': '1%' });
+    expect(run.code).toBe(0);
+    const release = row(await report(run), 'release');
+    expect(release.status).toBe('no-baseline');
+    expect(release.base.state).toBe('unavailable');
+    expect(run.stdout).not.toMatch(/Build base target/);
+  });
+});

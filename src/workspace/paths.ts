@@ -4,9 +4,12 @@ import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../inputs/errors.js';
 
+/** The path does not exist (as opposed to escaping the root or being of the wrong kind). */
+export class MissingPathError extends InputError {}
+
 function inside(root: string, p: string): boolean {
   const rel = path.relative(root, p);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
 }
 
 /**
@@ -31,7 +34,7 @@ export async function resolveInside(
   try {
     real = await realpath(joined);
   } catch {
-    throw new InputError(input, value, `an existing ${kind}; not found at ${joined}`);
+    throw new MissingPathError(input, value, `an existing ${kind}; not found at ${joined}`);
   }
   if (!inside(realRoot, real)) {
     throw new InputError(input, value, `a path inside the workspace (${realRoot}); it links to ${real}`);
@@ -53,7 +56,7 @@ export async function resolveInsideIfExists(
   try {
     return await resolveInside(root, value, input, kind);
   } catch (e) {
-    if (e instanceof InputError && /not found at/.test(e.message)) return undefined;
+    if (e instanceof MissingPathError) return undefined;
     throw e;
   }
 }
