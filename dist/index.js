@@ -32385,9 +32385,9 @@ function group(name, fn) {
 function saveState(name, value) {
     const filePath = process.env['GITHUB_STATE'] || '';
     if (filePath) {
-        return issueFileCommand('STATE', prepareKeyValueMessage(name, value));
+        return file_command_issueFileCommand('STATE', file_command_prepareKeyValueMessage(name, value));
     }
-    issueCommand('save-state', { name }, toCommandValue(value));
+    command_issueCommand('save-state', { name }, utils_toCommandValue(value));
 }
 /**
  * Gets the value of an state set by this action's main execution.
@@ -32450,11 +32450,13 @@ function parseBuildxInspect(text) {
         .split(',')
         .map((p) => p.replace(/\*$/, '').trim())
         .filter(Boolean);
+    const error = value('Error');
     return {
         name: value('Name') ?? 'default',
         driver: value('Driver') ?? '',
         status: nodesAt >= 0 ? value('Status', nodesAt) : undefined,
-        platforms
+        platforms,
+        ...(error ? { error } : {})
     };
 }
 /** `docker info --format '{{json .DriverStatus}}'` → which image store the engine uses. */
@@ -32495,17 +32497,25 @@ async function probeBuilder(exec, builderName) {
     if (!buildxVersion) {
         throw new EngineError('Docker buildx is required but was not found. Install the buildx plugin, or add docker/setup-buildx-action before this step.');
     }
-    const info = await exec('docker', ['info', '--format', '{{json .DriverStatus}}']);
-    if (info.code !== 0) {
-        throw new EngineError(`The Docker daemon is not reachable: ${lastLine(info.stderr) || `exit code ${info.code}`}`);
-    }
+    // The builder first: a remote or Kubernetes builder needs no local daemon at all.
     const inspect = await exec('docker', ['buildx', 'inspect', ...(builderName ? ['--', builderName] : [])]);
-    if (inspect.code !== 0) {
-        throw new EngineError(`Builder ${builderName ? `"${builderName}" ` : ''}could not be inspected: ${lastLine(inspect.stderr)}. ` +
+    const builder = parseBuildxInspect(inspect.stdout);
+    if (inspect.code !== 0 || builder.error || !builder.driver) {
+        const reason = builder.error ?? (lastLine(inspect.stderr) || 'no driver reported');
+        if (/Cannot connect to the Docker daemon|docker daemon/i.test(reason)) {
+            throw new EngineError(`The Docker daemon is not reachable: ${reason}`);
+        }
+        throw new EngineError(`Builder ${builderName ? `"${builderName}" ` : ''}could not be inspected: ${reason}. ` +
             'List the available builders with `docker buildx ls`.');
     }
-    const builder = parseBuildxInspect(inspect.stdout);
-    const store = builder.driver === 'docker' ? parseImageStore(info.stdout) : 'not-applicable';
+    let store = 'not-applicable';
+    if (builder.driver === 'docker') {
+        const info = await exec('docker', ['info', '--format', '{{json .DriverStatus}}']);
+        if (info.code !== 0) {
+            throw new EngineError(`The Docker daemon is not reachable: ${lastLine(info.stderr) || `exit code ${info.code}`}`);
+        }
+        store = parseImageStore(info.stdout);
+    }
     return capabilities(buildxVersion, builder, store);
 }
 
@@ -38909,32 +38919,31 @@ function argv_field(key, value) {
     const kv = `${key}=${value}`;
     return /[",]/.test(kv) ? `"${kv.replace(/"/g, '""')}"` : kv;
 }
-/** Options of one cache backend as buildx wants them: `type=…,key=value,…`. */
-function cacheArgs(cache, scope, exportCache) {
-    let from;
-    let to;
-    switch (cache.type) {
-        case 'none':
-            return [];
-        case 'gha':
-            from = `type=gha,scope=${scope}`;
-            to = `type=gha,scope=${scope},mode=max,ignore-error=true`;
-            break;
-        case 'local': {
-            const dir = `${cache.dir.replace(/\/+$/, '')}/${scope}`;
-            from = `type=local,${argv_field('src', dir)}`;
-            to = `type=local,${argv_field('dest', dir)},mode=max,ignore-error=true`;
-            break;
+/** `--cache-from` for every scope read, `--cache-to` for the scope written (when the builder can). */
+function cacheArgs(cache, scopes, exportCache) {
+    const spec = (scope, to) => {
+        const write = to ? ',mode=max,ignore-error=true' : '';
+        switch (cache.type) {
+            case 'none':
+                return undefined;
+            case 'gha':
+                return `type=gha,scope=${scope}${write}`;
+            case 'local': {
+                const dir = `${cache.dir.replace(/\/+$/, '')}/${scope}`;
+                return `type=local,${argv_field(to ? 'dest' : 'src', dir)}${write}`;
+            }
+            case 'registry':
+                return `type=registry,${argv_field('ref', registryCacheRef(cache.ref, scope))}${write}`;
         }
-        case 'registry': {
-            const ref = registryCacheRef(cache.ref, scope);
-            from = `type=registry,${argv_field('ref', ref)}`;
-            to = `type=registry,${argv_field('ref', ref)},mode=max,ignore-error=true`;
-            break;
-        }
+    };
+    const args = [];
+    for (const scope of scopes.from) {
+        const from = spec(scope, false);
+        if (from)
+            args.push('--cache-from', from);
     }
-    const args = ['--cache-from', from];
-    if (exportCache)
+    const to = exportCache ? spec(scopes.to, true) : undefined;
+    if (to)
         args.push('--cache-to', to);
     return args;
 }
@@ -38949,12 +38958,19 @@ function registryCacheRef(ref, scope) {
     return colon === -1 ? `${ref}:${tagSafe}` : `${ref}-${tagSafe}`;
 }
 /**
- * Cache scope per image, target and platform set, so targets never evict each other
- * (moby/buildkit#2299). Only characters every cache backend accepts.
+ * Cache scope per image, side, target and platform set, so targets never evict each other
+ * (moby/buildkit#2299) and the base's build never overwrites the head's index. Only characters every
+ * cache backend accepts.
  */
-function cacheScope(commentKey, target, platforms) {
+function cacheScope(commentKey, side, target, platforms) {
     const plat = platforms.length ? platforms.join('+') : 'default';
-    return `${commentKey}-${target}-${plat}`.replace(/[^A-Za-z0-9_.+-]/g, '-');
+    return `${commentKey}-${side}-${target}-${plat}`.replace(/[^A-Za-z0-9_.+-]/g, '-');
+}
+/** The head reads its own cache, then the base's; the base reads and writes only its own. */
+function cacheScopesFor(commentKey, side, target, platforms) {
+    const own = cacheScope(commentKey, side, target, platforms);
+    const base = cacheScope(commentKey, 'base', target, platforms);
+    return { from: side === 'head' ? [own, base] : [own], to: own };
 }
 function buildxArgv(plan) {
     const argv = ['buildx', 'build'];
@@ -38969,7 +38985,7 @@ function buildxArgv(plan) {
         argv.push('--network', plan.network);
     for (const [name, value] of plan.buildArgs)
         argv.push('--build-arg', `${name}=${value}`);
-    argv.push(...cacheArgs(plan.cache, plan.cacheScope, plan.cacheExport));
+    argv.push(...cacheArgs(plan.cache, plan.cacheScopes, plan.cacheExport));
     argv.push('--output', `type=oci,${argv_field('dest', plan.outputDir)},tar=false`);
     argv.push('--metadata-file', plan.metadataFile);
     argv.push('--progress', 'plain');
@@ -39026,6 +39042,35 @@ function lastErrorLine(log, secrets) {
     const err = [...lines].reverse().find((l) => /^(ERROR|error):/.test(l)) ?? lines[lines.length - 1] ?? '';
     return maskSecrets(err.replace(/^(ERROR|error):\s*/, ''), secrets);
 }
+/**
+ * Cache trouble that did not fail the build (RELIABILITY row 11): buildx's `WARNING:` lines about a
+ * cache, and `ERROR` lines of the build steps that import or export cache. Each once, in order.
+ */
+function cacheProblems(log, secrets) {
+    const lines = log.split('\n').map((l) => l.trim());
+    const cacheSteps = new Set();
+    const out = [];
+    for (const line of lines) {
+        const step = /^#(\d+) (.*)$/.exec(line);
+        if (step && /\b(importing|exporting) cache\b|cache manifest|\bcache (import|export)/i.test(step[2] ?? ''))
+            cacheSteps.add(step[1]);
+    }
+    for (const line of lines) {
+        let problem;
+        if (/^WARNING:.*cache/i.test(line))
+            problem = line.replace(/^WARNING:\s*/, '');
+        const step = /^#(\d+) ERROR:\s*(.*)$/.exec(line);
+        if (step && cacheSteps.has(step[1]))
+            problem = step[2];
+        if (problem && !out.includes(problem))
+            out.push(problem);
+    }
+    return out.map((p) => maskSecrets(p, secrets));
+}
+/** A build that failed only because its cache backend could not be set up (retry without cache). */
+function isCacheSetupFailure(error) {
+    return /failed to configure \S+ cache (exporter|importer)|cache (exporter|importer).*(token|url|unauthori[sz]ed|forbidden)|This legacy service is shutting down/i.test(error);
+}
 
 ;// CONCATENATED MODULE: ./src/buildx/build.ts
 
@@ -39038,11 +39083,13 @@ async function runBuild(exec, plan, options) {
         onStderr: options.onLog,
         maxCapture: 256 * 1024
     });
-    if (result.code === 0)
-        return { ok: true, layoutDir: plan.outputDir };
     const log = `${result.stdout}\n${result.stderr}`;
+    const problems = cacheProblems(log, options.secrets);
+    if (result.code === 0)
+        return { ok: true, layoutDir: plan.outputDir, cacheProblems: problems };
     return {
         ok: false,
+        cacheProblems: problems,
         error: lastErrorLine(log, options.secrets) || `docker buildx build exited with code ${result.code}`,
         detail: summarizeBuildFailure(log, options.secrets)
     };
@@ -39803,17 +39850,25 @@ async function buildSide(deps, req) {
             network: req.network,
             builder: req.builder,
             cache: req.cache,
-            cacheScope: cacheScope(req.commentKey, target.name, req.platforms),
+            cacheScopes: cacheScopesFor(req.commentKey, req.side, target.name, req.platforms),
             cacheExport: req.cacheExport,
             outputDir: external_node_path_default().join(dir, 'layout'),
             metadataFile: external_node_path_default().join(dir, 'metadata.json')
         };
         const results = await deps.log.group(`Build ${req.side} target ${target.name}`, async () => {
-            const built = await runBuild(deps.exec, plan, {
+            const options = {
                 secrets: req.secrets,
                 env: deps.env,
                 onLog: (chunk) => process.stdout.write(maskSecrets(chunk, req.secrets))
-            });
+            };
+            let built = await runBuild(deps.exec, plan, options);
+            if (!built.ok && plan.cache.type !== 'none' && isCacheSetupFailure(built.error)) {
+                // A cache backend that cannot even be set up must not cost the build (RELIABILITY rows 11, 12).
+                deps.log.warning(`cache: ${built.error}; building ${target.name} again without cache.`);
+                built = await runBuild(deps.exec, { ...plan, cache: { type: 'none' } }, options);
+            }
+            for (const problem of built.cacheProblems)
+                deps.log.warning(`cache (${req.side} ${target.name}): ${problem}`);
             if (!built.ok) {
                 deps.log.warning(`${req.side} build of ${target.name} failed: ${built.error}`);
                 return [{ platform: ANY_PLATFORM, result: { state: 'failed', error: built.detail } }];
@@ -40161,6 +40216,107 @@ function diffLayers(base, head) {
     return out;
 }
 
+;// CONCATENATED MODULE: ./src/report/format.ts
+const DECIMAL_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB'];
+/** `0 B`, `999 B`, `1.23 kB`, `12.3 MB`, `1.05 GB`; negative values get a leading `-`. */
+function formatBytes(n) {
+    if (!Number.isFinite(n))
+        return Number.isNaN(n) ? '? B' : n > 0 ? '∞ B' : '-∞ B';
+    const sign = n < 0 ? '-' : '';
+    const abs = Math.abs(Math.round(n));
+    if (abs < 1000)
+        return `${sign}${abs} B`;
+    let unit = 0;
+    let value = abs;
+    while (value >= 1000 && unit < DECIMAL_UNITS.length - 1) {
+        value /= 1000;
+        unit++;
+    }
+    // 999.6 kB rounds to "1.00e+3"; promote it to the next unit instead.
+    if (Number(value.toPrecision(3)) >= 1000 && unit < DECIMAL_UNITS.length - 1) {
+        value /= 1000;
+        unit++;
+    }
+    return `${sign}${value.toPrecision(3)} ${DECIMAL_UNITS[unit]}`;
+}
+/** `+1.20 MB`, `-340 kB`, `0 B`. */
+function formatDelta(n) {
+    if (n === 0 || Object.is(n, -0) || Math.round(n) === 0)
+        return '0 B';
+    return n > 0 ? `+${formatBytes(n)}` : formatBytes(n);
+}
+/**
+ * `+12.3%`, `-0.4%`, `0%`; `new` when there is no percentage (the base was 0 bytes or missing).
+ * A change too small to show at the given precision keeps its sign: `+0.0%`.
+ */
+function formatPercent(p, digits = 1) {
+    if (p === null)
+        return 'new';
+    if (Number.isNaN(p))
+        return '?%';
+    if (p === 0)
+        return '0%';
+    if (!Number.isFinite(p))
+        return p > 0 ? '+∞%' : '-∞%';
+    const text = Math.abs(p).toFixed(digits);
+    return `${p > 0 ? '+' : '-'}${text}%`;
+}
+/** `10%`, `12.5%`, `25 MB`, `512 KiB`, `1.5 GB`: the normalized form of a parsed threshold. */
+function formatThreshold(t) {
+    if (t.kind === 'percent')
+        return `${trimNumber(t.percent)}%`;
+    return formatExactBytes(t.bytes);
+}
+/** Layer count with its change: `8`, `8 (+1)`, `6 (-2)`. */
+function formatCount(n, delta) {
+    if (delta === undefined || delta === 0)
+        return String(n);
+    return `${n} (${delta > 0 ? '+' : '-'}${Math.abs(delta)})`;
+}
+/** Short commit id for display. */
+function shortSha(sha) {
+    return sha.slice(0, 7);
+}
+const BINARY_UNITS = ['KiB', 'MiB', 'GiB', 'TiB'];
+/**
+ * A byte count written exactly when a short exact form exists (`25 MB`, `512 KiB`, `1.5 GB`),
+ * otherwise in bytes (`12345678 B`). Used for thresholds, where the user's exact number matters.
+ */
+function formatExactBytes(bytes) {
+    if (!Number.isFinite(bytes) || bytes < 1000)
+        return formatBytes(bytes);
+    const candidates = [];
+    for (let i = DECIMAL_UNITS.length - 1; i >= 1; i--) {
+        const unitSize = 1000 ** i;
+        if (bytes >= unitSize) {
+            const v = bytes / unitSize;
+            if (isShortExact(v))
+                candidates.push(`${trimNumber(v)} ${DECIMAL_UNITS[i]}`);
+            break;
+        }
+    }
+    for (let i = BINARY_UNITS.length; i >= 1; i--) {
+        const unitSize = 1024 ** i;
+        if (bytes >= unitSize) {
+            const v = bytes / unitSize;
+            if (isShortExact(v))
+                candidates.push(`${trimNumber(v)} ${BINARY_UNITS[i - 1]}`);
+            break;
+        }
+    }
+    if (candidates.length === 0)
+        return `${Math.round(bytes)} B`;
+    // The shortest exact spelling wins; decimal first on a tie.
+    return candidates.reduce((a, b) => (b.length < a.length ? b : a));
+}
+function isShortExact(v) {
+    return Math.abs(Math.round(v * 1000) - v * 1000) < 1e-6;
+}
+/** Up to three decimals, without trailing zeros: 10 → "10", 12.50 → "12.5". */
+function trimNumber(v) {
+    return String(Number(v.toFixed(3)));
+}
+
 ;// CONCATENATED MODULE: ./src/report/json.ts
 const REPORT_SCHEMA = 'image-budget/report';
 const REPORT_SCHEMA_VERSION = 1;
@@ -40481,107 +40637,6 @@ function readVerdict(v, path) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/report/format.ts
-const DECIMAL_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB'];
-/** `0 B`, `999 B`, `1.23 kB`, `12.3 MB`, `1.05 GB`; negative values get a leading `-`. */
-function formatBytes(n) {
-    if (!Number.isFinite(n))
-        return Number.isNaN(n) ? '? B' : n > 0 ? '∞ B' : '-∞ B';
-    const sign = n < 0 ? '-' : '';
-    const abs = Math.abs(Math.round(n));
-    if (abs < 1000)
-        return `${sign}${abs} B`;
-    let unit = 0;
-    let value = abs;
-    while (value >= 1000 && unit < DECIMAL_UNITS.length - 1) {
-        value /= 1000;
-        unit++;
-    }
-    // 999.6 kB rounds to "1.00e+3"; promote it to the next unit instead.
-    if (Number(value.toPrecision(3)) >= 1000 && unit < DECIMAL_UNITS.length - 1) {
-        value /= 1000;
-        unit++;
-    }
-    return `${sign}${value.toPrecision(3)} ${DECIMAL_UNITS[unit]}`;
-}
-/** `+1.20 MB`, `-340 kB`, `0 B`. */
-function formatDelta(n) {
-    if (n === 0 || Object.is(n, -0) || Math.round(n) === 0)
-        return '0 B';
-    return n > 0 ? `+${formatBytes(n)}` : formatBytes(n);
-}
-/**
- * `+12.3%`, `-0.4%`, `0%`; `new` when there is no percentage (the base was 0 bytes or missing).
- * A change too small to show at the given precision keeps its sign: `+0.0%`.
- */
-function formatPercent(p, digits = 1) {
-    if (p === null)
-        return 'new';
-    if (Number.isNaN(p))
-        return '?%';
-    if (p === 0)
-        return '0%';
-    if (!Number.isFinite(p))
-        return p > 0 ? '+∞%' : '-∞%';
-    const text = Math.abs(p).toFixed(digits);
-    return `${p > 0 ? '+' : '-'}${text}%`;
-}
-/** `10%`, `12.5%`, `25 MB`, `512 KiB`, `1.5 GB`: the normalized form of a parsed threshold. */
-function formatThreshold(t) {
-    if (t.kind === 'percent')
-        return `${trimNumber(t.percent)}%`;
-    return formatExactBytes(t.bytes);
-}
-/** Layer count with its change: `8`, `8 (+1)`, `6 (-2)`. */
-function formatCount(n, delta) {
-    if (delta === undefined || delta === 0)
-        return String(n);
-    return `${n} (${delta > 0 ? '+' : '-'}${Math.abs(delta)})`;
-}
-/** Short commit id for display. */
-function shortSha(sha) {
-    return sha.slice(0, 7);
-}
-const BINARY_UNITS = ['KiB', 'MiB', 'GiB', 'TiB'];
-/**
- * A byte count written exactly when a short exact form exists (`25 MB`, `512 KiB`, `1.5 GB`),
- * otherwise in bytes (`12345678 B`). Used for thresholds, where the user's exact number matters.
- */
-function formatExactBytes(bytes) {
-    if (!Number.isFinite(bytes) || bytes < 1000)
-        return formatBytes(bytes);
-    const candidates = [];
-    for (let i = DECIMAL_UNITS.length - 1; i >= 1; i--) {
-        const unitSize = 1000 ** i;
-        if (bytes >= unitSize) {
-            const v = bytes / unitSize;
-            if (isShortExact(v))
-                candidates.push(`${trimNumber(v)} ${DECIMAL_UNITS[i]}`);
-            break;
-        }
-    }
-    for (let i = BINARY_UNITS.length; i >= 1; i--) {
-        const unitSize = 1024 ** i;
-        if (bytes >= unitSize) {
-            const v = bytes / unitSize;
-            if (isShortExact(v))
-                candidates.push(`${trimNumber(v)} ${BINARY_UNITS[i - 1]}`);
-            break;
-        }
-    }
-    if (candidates.length === 0)
-        return `${Math.round(bytes)} B`;
-    // The shortest exact spelling wins; decimal first on a tie.
-    return candidates.reduce((a, b) => (b.length < a.length ? b : a));
-}
-function isShortExact(v) {
-    return Math.abs(Math.round(v * 1000) - v * 1000) < 1e-6;
-}
-/** Up to three decimals, without trailing zeros: 10 → "10", 12.50 → "12.5". */
-function trimNumber(v) {
-    return String(Number(v.toFixed(3)));
-}
-
 ;// CONCATENATED MODULE: ./src/report/policy.ts
 
 /** The value for a target: its own entry, else the fallback, else none. */
@@ -40738,6 +40793,43 @@ function oneLine(s) {
     // eslint-disable-next-line no-control-regex
     const flat = s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
     return flat.length > 300 ? `${flat.slice(0, 299)}…` : flat;
+}
+
+;// CONCATENATED MODULE: ./src/post.ts
+// The post step (action.yml `post`, `post-if: always()`): when the main step was cancelled or timed
+// out before its own cleanup ran, remove what it left: the base worktree (registered in the user's
+// repository) and the temp folder with image layouts (RELIABILITY rows 25, 52). Errors are warnings.
+
+
+
+const STATE = { isPost: 'isPost', tmpDir: 'tmpDir', worktree: 'worktree', cleaned: 'cleaned' };
+async function post(exec = src_exec_exec) {
+    if (getState(STATE.cleaned) === 'true')
+        return;
+    const worktree = getState(STATE.worktree);
+    if (worktree) {
+        try {
+            const { repo, dir } = JSON.parse(worktree);
+            const removed = await exec('git', ['-C', repo, 'worktree', 'remove', '--force', '--force', '--', dir]);
+            if (removed.code !== 0)
+                await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+            await exec('git', ['-C', repo, 'worktree', 'prune']);
+            info(`Removed the base worktree ${dir}`);
+        }
+        catch (e) {
+            warning(`post: could not remove the base worktree: ${e instanceof Error ? e.message : String(e)}`);
+        }
+    }
+    const tmpDir = getState(STATE.tmpDir);
+    if (tmpDir) {
+        try {
+            await (0,promises_namespaceObject.rm)(tmpDir, { recursive: true, force: true });
+            info(`Removed ${tmpDir}`);
+        }
+        catch (e) {
+            warning(`post: could not remove ${tmpDir}: ${e instanceof Error ? e.message : String(e)}`);
+        }
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/report/escape.ts
@@ -41271,10 +41363,13 @@ function inside(root, p) {
  */
 async function resolveInside(root, value, input, kind) {
     const realRoot = await (0,promises_namespaceObject.realpath)(root);
-    if (external_node_path_default().isAbsolute(value)) {
-        throw new InputError(input, value, `a path relative to the workspace (${realRoot}), not an absolute path`);
+    // An absolute path (`${{ github.workspace }}/Dockerfile`) is fine as long as it is inside.
+    const joined = external_node_path_default().isAbsolute(value) ? external_node_path_default().resolve(value) : external_node_path_default().resolve(realRoot, value);
+    const lexicalRoot = external_node_path_default().resolve(root);
+    if (external_node_path_default().isAbsolute(value) && !inside(realRoot, joined) && inside(lexicalRoot, joined)) {
+        // Written against the workspace as given, which itself sits behind a symlink.
+        return resolveInside(root, external_node_path_default().relative(lexicalRoot, joined) || '.', input, kind);
     }
-    const joined = external_node_path_default().resolve(realRoot, value);
     if (!inside(realRoot, joined)) {
         throw new InputError(input, value, `a path inside the workspace (${realRoot}); resolved to ${joined}`);
     }
@@ -41333,6 +41428,8 @@ async function resolveInsideIfExists(root, value, input, kind) {
 
 
 
+
+
 const TOOL = { name: 'image-budget', version: '0.1.0' };
 const coreLog = {
     info: (m) => info(m),
@@ -41349,18 +41446,43 @@ async function run(deps = { env: process.env, exec: src_exec_exec, log: coreLog 
         setFailed(errorMessage(error));
     }
     finally {
+        let clean = true;
         for (const cleanup of cleanups.reverse()) {
             try {
                 const warnings = await cleanup();
                 if (Array.isArray(warnings))
                     for (const w of warnings)
                         deps.log.warning(String(w));
+                if (Array.isArray(warnings) && warnings.length)
+                    clean = false;
             }
             catch (e) {
+                clean = false;
                 deps.log.warning(`cleanup: ${errorMessage(e)}`);
             }
         }
+        // The post step has nothing left to do (it cleans up only after a cancelled or failed cleanup).
+        if (clean)
+            saveState(STATE.cleaned, 'true');
     }
+}
+const SECRET_NAME = /TOKEN|SECRET|PASS|PWD|KEY|AUTH|CRED|PRIVATE|CERT|SESSION|COOKIE|SIGNATURE/i;
+const TOKEN_LIKE = /^(gh[pousr]_|github_pat_|AKIA|xox[abp]-|glpat-|sk-)/;
+function shouldMask(name, value) {
+    return value.length >= 3 && (SECRET_NAME.test(name) || TOKEN_LIKE.test(value));
+}
+/** The budgets as understood, normalised (RELIABILITY row 1): `max-increase 10%; max-size release=25 MB`. */
+function describeBudgets(inputs) {
+    const parts = [];
+    const each = (name, v, show) => {
+        const items = [...(v.fallback !== undefined ? [show(v.fallback)] : []), ...[...v.byTarget].map(([t, x]) => `${t}=${show(x)}`)];
+        if (items.length)
+            parts.push(`${name} ${items.join(', ')}`);
+    };
+    each(INPUT.maxIncrease, inputs.budgets.maxIncrease, formatThreshold);
+    each(INPUT.maxSize, inputs.budgets.maxSize, formatThreshold);
+    each(INPUT.maxLayers, inputs.budgets.maxLayers, String);
+    return parts.length ? `Budgets (${inputs.metric} size): ${parts.join('; ')}` : `No budgets set (${inputs.metric} size is reported).`;
 }
 function errorMessage(error) {
     if (error instanceof Error)
@@ -41393,9 +41515,14 @@ async function runPipeline(deps, cleanups) {
     const { env, exec, log } = deps;
     // 1. Inputs, all validated before anything else happens.
     const inputs = parseInputs((name) => getInput(name));
-    for (const [, value] of inputs.buildArgs)
-        if (value.length >= 3)
+    // Values of secret-looking build args are masked in the whole job's log. Every build-arg value is
+    // redacted from the comment, summary and report regardless; masking `DEBUG=true` job-wide would
+    // hide every later "true" (and drop job outputs that contain it).
+    for (const [name, value] of inputs.buildArgs)
+        if (shouldMask(name, value))
             core_setSecret(value);
+    const budgetsLine = describeBudgets(inputs);
+    log.info(budgetsLine);
     if (inputs.config) {
         throw new InputError(INPUT.config, inputs.config, 'no value for now', {
             problem: 'is not supported yet',
@@ -41413,14 +41540,19 @@ async function runPipeline(deps, cleanups) {
     // 2. Plan: paths confined to the workspace, Dockerfile stages, base checkout, targets per side.
     const workspace = external_node_path_default().resolve(env.GITHUB_WORKSPACE || process.cwd());
     const context = await resolveInside(workspace, inputs.context, INPUT.context, 'directory');
-    const fileRel = inputs.file ?? external_node_path_default().join(inputs.context, 'Dockerfile');
-    const dockerfile = await resolveInside(workspace, fileRel, INPUT.file, 'file');
+    const fileLabel = inputs.file ?? external_node_path_default().join(inputs.context, 'Dockerfile');
+    const dockerfile = await resolveInside(workspace, fileLabel, INPUT.file, 'file');
+    // The same places in the base commit's worktree, relative to the workspace.
+    const realWorkspace = await (0,promises_namespaceObject.realpath)(workspace);
+    const contextRel = external_node_path_default().relative(realWorkspace, context) || '.';
+    const fileRel = external_node_path_default().relative(realWorkspace, dockerfile);
     const headStages = await readStages(dockerfile);
     const tmpRoot = external_node_path_default().resolve(env.RUNNER_TEMP || external_node_os_default().tmpdir());
     await (0,promises_namespaceObject.mkdir)(tmpRoot, { recursive: true });
     const tmpDir = await (0,promises_namespaceObject.mkdtemp)(external_node_path_default().join(tmpRoot, 'image-budget-'));
+    saveState(STATE.tmpDir, tmpDir);
     cleanups.push(() => (0,promises_namespaceObject.rm)(tmpDir, { recursive: true, force: true }));
-    const notes = [];
+    const notes = [budgetsLine];
     const baseRef = inputs.baseRef ?? event.baseSha;
     let base;
     let baseUnavailable;
@@ -41437,26 +41569,29 @@ async function runPipeline(deps, cleanups) {
     else {
         try {
             base = await log.group(`Check out base ${baseRef}`, () => checkoutBase({ repoDir: workspace, ref: baseRef, tmpRoot: tmpDir, exec }));
+            saveState(STATE.worktree, JSON.stringify({ repo: workspace, dir: base.dir }));
             cleanups.push(() => base.cleanup());
         }
         catch (e) {
-            if (e instanceof InvalidRefError)
+            if (e instanceof InvalidRefError && inputs.baseRef) {
                 throw new InputError(INPUT.baseRef, baseRef, 'a commit SHA or a ref name', { problem: `is not usable: ${e.message}` });
-            if (!(e instanceof BaselineUnavailableError))
-                throw e;
-            baseUnavailable = e.message;
-            log.warning(`Baseline unavailable: ${e.message}`);
-            notes.push(`Baseline unavailable: ${e.message}.`);
+            }
+            // Whatever keeps the base from being checked out (unreachable commit, not a git checkout, a
+            // workspace git refuses as another user's, no git at all): the head is still measured and
+            // judged on absolute budgets (PRODUCT 7, RELIABILITY row 22).
+            baseUnavailable = e instanceof BaselineUnavailableError ? e.message : `could not check out base ${baseRef}: ${errorMessage(e)}`;
+            log.warning(`Baseline unavailable: ${baseUnavailable}`);
+            notes.push(`Baseline unavailable: ${baseUnavailable}.`);
         }
     }
     let baseContext;
     let baseDockerfile;
     if (base) {
-        baseContext = await resolveInsideIfExists(base.dir, inputs.context, INPUT.context, 'directory');
+        baseContext = await resolveInsideIfExists(base.dir, contextRel, INPUT.context, 'directory');
         baseDockerfile = await resolveInsideIfExists(base.dir, fileRel, INPUT.file, 'file');
     }
     const baseStages = baseDockerfile ? await readStages(baseDockerfile) : undefined;
-    const targets = planTargets(headStages, baseStages, inputs.targets, fileRel);
+    const targets = planTargets(headStages, baseStages, inputs.targets, fileLabel);
     checkBudgetTargets(inputs.budgets, [...targets.head, ...targets.removed].map((t) => t.name));
     // 3. Engine: probed once, before the first build.
     const caps = await probeBuilder(exec, inputs.builder);
@@ -41465,7 +41600,8 @@ async function runPipeline(deps, cleanups) {
             'OCI images or build cache. Turn on the containerd image store ({"features":{"containerd-snapshotter":true}} ' +
             'in daemon.json), or create a docker-container builder with docker/setup-buildx-action.');
     }
-    let cache = inputs.cache;
+    // A relative local cache folder is the workspace's (where actions/cache saves it), not the context's.
+    let cache = inputs.cache.type === 'local' ? { ...inputs.cache, dir: external_node_path_default().resolve(realWorkspace, inputs.cache.dir) } : inputs.cache;
     if (cache.type === 'gha' && !(env.ACTIONS_RUNTIME_TOKEN && (env.ACTIONS_CACHE_URL || env.ACTIONS_RESULTS_URL))) {
         log.info('cache: gha needs the Actions runtime (ACTIONS_RUNTIME_TOKEN); building without cache.');
         cache = { type: 'none' };
@@ -41505,7 +41641,14 @@ async function runPipeline(deps, cleanups) {
     }
     // 5. Compare and judge: pure.
     const rows = joinSides(head, baseResults);
-    const judged = judge(compare(rows), inputs.budgets, inputs.metric);
+    // Growth is judged where a change is under review (pull request, merge queue) or a base was named
+    // explicitly; after the fact (push, schedule) only absolute budgets fail (RELIABILITY row 29).
+    const judgeGrowth = Boolean(event.pullRequest || event.mergeGroup || inputs.baseRef);
+    const budgets = judgeGrowth ? inputs.budgets : { ...inputs.budgets, maxIncrease: { byTarget: new Map() } };
+    if (!judgeGrowth && (inputs.budgets.maxIncrease.fallback || inputs.budgets.maxIncrease.byTarget.size)) {
+        notes.push(`max-increase is judged on pull requests; on ${event.event || 'this event'} the growth is shown, not judged.`);
+    }
+    const judged = judge(compare(rows), budgets, inputs.metric);
     const outcome = buildOutcome({
         metric: inputs.metric,
         rows: judged,
@@ -41589,7 +41732,11 @@ async function publishAndJudge(p) {
     // 7. Verdict, last.
     for (const row of outcome.rows.filter((r) => r.regressed)) {
         const reasons = row.verdicts.filter((v) => !v.ok).map((v) => v.reason).join('; ');
-        error(reasons, { title: `image-budget: ${row.target}${row.platform ? ` (${row.platform})` : ''}` });
+        const title = `image-budget: ${row.target}${row.platform ? ` (${row.platform})` : ''}`;
+        if (inputs.failOnRegression || row.verdicts.some((v) => v.rule === 'build' && !v.ok))
+            error(reasons, { title });
+        else
+            warning(reasons, { title });
     }
     if (p.headFailures.length > 0) {
         setFailed(`Head build failed:\n${p.headFailures.join('\n')}`);
@@ -41605,7 +41752,16 @@ async function publishAndJudge(p) {
 }
 
 ;// CONCATENATED MODULE: ./src/index.ts
-// Entry point of the action (runs.main): all the work is in main.ts.
+// Entry point of the action (runs.main and runs.post): the work is in main.ts, the post step's
+// cleanup in post.ts.
 
-void run();
+
+
+if (getState(STATE.isPost) === 'true') {
+    void post();
+}
+else {
+    saveState(STATE.isPost, 'true');
+    void run();
+}
 

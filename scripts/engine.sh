@@ -63,6 +63,13 @@ JSON
 # Base images the examples and tests use: a busybox-static rootfs gives a shell without any pull.
 ensure_base_images() {
   if ! DOCKER_HOST="$HOST" docker image inspect image-budget/busybox:latest >/dev/null 2>&1; then
+    if ! command -v busybox >/dev/null; then
+      if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends busybox-static >/dev/null
+      else
+        log "busybox is missing: install busybox-static (it makes the local base image image-budget/busybox)"; exit 1
+      fi
+    fi
     local root; root=$(mktemp -d)
     mkdir -p "$root/bin" "$root/tmp" "$root/etc"
     cp "$(command -v busybox)" "$root/bin/busybox"

@@ -6,7 +6,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-DOCKER_HOST=$(bash scripts/provision.sh | tail -n 1)
+DOCKER_HOST=$(bash scripts/engine.sh ensure | tail -n 1)
 export DOCKER_HOST
 echo "example: Docker engine at $DOCKER_HOST" >&2
 [ -d node_modules ] || npm ci --no-audit --no-fund

@@ -1,4 +1,12 @@
-// Entry point of the action (runs.main): all the work is in main.ts.
+// Entry point of the action (runs.main and runs.post): the work is in main.ts, the post step's
+// cleanup in post.ts.
+import * as core from '@actions/core';
 import { run } from './main.js';
+import { post, STATE } from './post.js';
 
-void run();
+if (core.getState(STATE.isPost) === 'true') {
+  void post();
+} else {
+  core.saveState(STATE.isPost, 'true');
+  void run();
+}

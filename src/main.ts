@@ -3,7 +3,7 @@
 // This is the one place that turns a failure into setFailed (non-Error throws included), and it
 // publishes the comment, summary, outputs and report before it fails the step (RELIABILITY row 50).
 import * as core from '@actions/core';
-import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { EngineError, probeBuilder } from './buildx/probe.js';
@@ -22,8 +22,10 @@ import { ANY_PLATFORM, joinSides, type TargetResults } from './pipeline/join.js'
 import { buildSide, type SideRequest } from './pipeline/side.js';
 import { baseTargets, planTargets, readStages } from './pipeline/targets.js';
 import { compare } from './report/compare.js';
+import { formatThreshold } from './report/format.js';
 import { buildReport } from './report/json.js';
 import { buildOutcome, failureMessage, judge } from './report/policy.js';
+import { STATE } from './post.js';
 import { renderComment, renderSummary } from './report/render.js';
 import { resolveInside, resolveInsideIfExists } from './workspace/paths.js';
 
@@ -49,15 +51,40 @@ export async function run(deps: RunDeps = { env: process.env, exec: realExec, lo
   } catch (error) {
     core.setFailed(errorMessage(error));
   } finally {
+    let clean = true;
     for (const cleanup of cleanups.reverse()) {
       try {
         const warnings = await cleanup();
         if (Array.isArray(warnings)) for (const w of warnings) deps.log.warning(String(w));
+        if (Array.isArray(warnings) && warnings.length) clean = false;
       } catch (e) {
+        clean = false;
         deps.log.warning(`cleanup: ${errorMessage(e)}`);
       }
     }
+    // The post step has nothing left to do (it cleans up only after a cancelled or failed cleanup).
+    if (clean) core.saveState(STATE.cleaned, 'true');
   }
+}
+
+const SECRET_NAME = /TOKEN|SECRET|PASS|PWD|KEY|AUTH|CRED|PRIVATE|CERT|SESSION|COOKIE|SIGNATURE/i;
+const TOKEN_LIKE = /^(gh[pousr]_|github_pat_|AKIA|xox[abp]-|glpat-|sk-)/;
+
+function shouldMask(name: string, value: string): boolean {
+  return value.length >= 3 && (SECRET_NAME.test(name) || TOKEN_LIKE.test(value));
+}
+
+/** The budgets as understood, normalised (RELIABILITY row 1): `max-increase 10%; max-size release=25 MB`. */
+function describeBudgets(inputs: Inputs): string {
+  const parts: string[] = [];
+  const each = <T>(name: string, v: { fallback?: T; byTarget: ReadonlyMap<string, T> }, show: (x: T) => string): void => {
+    const items = [...(v.fallback !== undefined ? [show(v.fallback)] : []), ...[...v.byTarget].map(([t, x]) => `${t}=${show(x)}`)];
+    if (items.length) parts.push(`${name} ${items.join(', ')}`);
+  };
+  each(INPUT.maxIncrease, inputs.budgets.maxIncrease, formatThreshold);
+  each(INPUT.maxSize, inputs.budgets.maxSize, formatThreshold);
+  each(INPUT.maxLayers, inputs.budgets.maxLayers, String);
+  return parts.length ? `Budgets (${inputs.metric} size): ${parts.join('; ')}` : `No budgets set (${inputs.metric} size is reported).`;
 }
 
 function errorMessage(error: unknown): string {
@@ -100,7 +127,12 @@ async function runPipeline(deps: RunDeps, cleanups: Array<() => Promise<unknown>
   const { env, exec, log } = deps;
   // 1. Inputs, all validated before anything else happens.
   const inputs = parseInputs((name) => core.getInput(name));
-  for (const [, value] of inputs.buildArgs) if (value.length >= 3) core.setSecret(value);
+  // Values of secret-looking build args are masked in the whole job's log. Every build-arg value is
+  // redacted from the comment, summary and report regardless; masking `DEBUG=true` job-wide would
+  // hide every later "true" (and drop job outputs that contain it).
+  for (const [name, value] of inputs.buildArgs) if (shouldMask(name, value)) core.setSecret(value);
+  const budgetsLine = describeBudgets(inputs);
+  log.info(budgetsLine);
   if (inputs.config) {
     throw new InputError(INPUT.config, inputs.config, 'no value for now', {
       problem: 'is not supported yet',
@@ -121,15 +153,20 @@ async function runPipeline(deps: RunDeps, cleanups: Array<() => Promise<unknown>
   // 2. Plan: paths confined to the workspace, Dockerfile stages, base checkout, targets per side.
   const workspace = path.resolve(env.GITHUB_WORKSPACE || process.cwd());
   const context = await resolveInside(workspace, inputs.context, INPUT.context, 'directory');
-  const fileRel = inputs.file ?? path.join(inputs.context, 'Dockerfile');
-  const dockerfile = await resolveInside(workspace, fileRel, INPUT.file, 'file');
+  const fileLabel = inputs.file ?? path.join(inputs.context, 'Dockerfile');
+  const dockerfile = await resolveInside(workspace, fileLabel, INPUT.file, 'file');
+  // The same places in the base commit's worktree, relative to the workspace.
+  const realWorkspace = await realpath(workspace);
+  const contextRel = path.relative(realWorkspace, context) || '.';
+  const fileRel = path.relative(realWorkspace, dockerfile);
   const headStages = await readStages(dockerfile);
   const tmpRoot = path.resolve(env.RUNNER_TEMP || os.tmpdir());
   await mkdir(tmpRoot, { recursive: true });
   const tmpDir = await mkdtemp(path.join(tmpRoot, 'image-budget-'));
+  core.saveState(STATE.tmpDir, tmpDir);
   cleanups.push(() => rm(tmpDir, { recursive: true, force: true }));
 
-  const notes: string[] = [];
+  const notes: string[] = [budgetsLine];
   const baseRef = inputs.baseRef ?? event.baseSha;
   let base: BaseCheckout | undefined;
   let baseUnavailable: string | undefined;
@@ -143,23 +180,28 @@ async function runPipeline(deps: RunDeps, cleanups: Array<() => Promise<unknown>
   } else {
     try {
       base = await log.group(`Check out base ${baseRef}`, () => checkoutBase({ repoDir: workspace, ref: baseRef, tmpRoot: tmpDir, exec }));
+      core.saveState(STATE.worktree, JSON.stringify({ repo: workspace, dir: base.dir }));
       cleanups.push(() => base!.cleanup());
     } catch (e) {
-      if (e instanceof InvalidRefError) throw new InputError(INPUT.baseRef, baseRef, 'a commit SHA or a ref name', { problem: `is not usable: ${e.message}` });
-      if (!(e instanceof BaselineUnavailableError)) throw e;
-      baseUnavailable = e.message;
-      log.warning(`Baseline unavailable: ${e.message}`);
-      notes.push(`Baseline unavailable: ${e.message}.`);
+      if (e instanceof InvalidRefError && inputs.baseRef) {
+        throw new InputError(INPUT.baseRef, baseRef, 'a commit SHA or a ref name', { problem: `is not usable: ${e.message}` });
+      }
+      // Whatever keeps the base from being checked out (unreachable commit, not a git checkout, a
+      // workspace git refuses as another user's, no git at all): the head is still measured and
+      // judged on absolute budgets (PRODUCT 7, RELIABILITY row 22).
+      baseUnavailable = e instanceof BaselineUnavailableError ? e.message : `could not check out base ${baseRef}: ${errorMessage(e)}`;
+      log.warning(`Baseline unavailable: ${baseUnavailable}`);
+      notes.push(`Baseline unavailable: ${baseUnavailable}.`);
     }
   }
   let baseContext: string | undefined;
   let baseDockerfile: string | undefined;
   if (base) {
-    baseContext = await resolveInsideIfExists(base.dir, inputs.context, INPUT.context, 'directory');
+    baseContext = await resolveInsideIfExists(base.dir, contextRel, INPUT.context, 'directory');
     baseDockerfile = await resolveInsideIfExists(base.dir, fileRel, INPUT.file, 'file');
   }
   const baseStages = baseDockerfile ? await readStages(baseDockerfile) : undefined;
-  const targets = planTargets(headStages, baseStages, inputs.targets, fileRel);
+  const targets = planTargets(headStages, baseStages, inputs.targets, fileLabel);
   checkBudgetTargets(inputs.budgets, [...targets.head, ...targets.removed].map((t) => t.name));
 
   // 3. Engine: probed once, before the first build.
@@ -171,7 +213,8 @@ async function runPipeline(deps: RunDeps, cleanups: Array<() => Promise<unknown>
         'in daemon.json), or create a docker-container builder with docker/setup-buildx-action.'
     );
   }
-  let cache = inputs.cache;
+  // A relative local cache folder is the workspace's (where actions/cache saves it), not the context's.
+  let cache = inputs.cache.type === 'local' ? { ...inputs.cache, dir: path.resolve(realWorkspace, inputs.cache.dir) } : inputs.cache;
   if (cache.type === 'gha' && !(env.ACTIONS_RUNTIME_TOKEN && (env.ACTIONS_CACHE_URL || env.ACTIONS_RESULTS_URL))) {
     log.info('cache: gha needs the Actions runtime (ACTIONS_RUNTIME_TOKEN); building without cache.');
     cache = { type: 'none' };
@@ -211,7 +254,14 @@ async function runPipeline(deps: RunDeps, cleanups: Array<() => Promise<unknown>
 
   // 5. Compare and judge: pure.
   const rows = joinSides(head, baseResults);
-  const judged = judge(compare(rows), inputs.budgets, inputs.metric);
+  // Growth is judged where a change is under review (pull request, merge queue) or a base was named
+  // explicitly; after the fact (push, schedule) only absolute budgets fail (RELIABILITY row 29).
+  const judgeGrowth = Boolean(event.pullRequest || event.mergeGroup || inputs.baseRef);
+  const budgets = judgeGrowth ? inputs.budgets : { ...inputs.budgets, maxIncrease: { byTarget: new Map() } };
+  if (!judgeGrowth && (inputs.budgets.maxIncrease.fallback || inputs.budgets.maxIncrease.byTarget.size)) {
+    notes.push(`max-increase is judged on pull requests; on ${event.event || 'this event'} the growth is shown, not judged.`);
+  }
+  const judged = judge(compare(rows), budgets, inputs.metric);
   const outcome = buildOutcome({
     metric: inputs.metric,
     rows: judged,
@@ -297,7 +347,9 @@ async function publishAndJudge(p: Prepared): Promise<void> {
   // 7. Verdict, last.
   for (const row of outcome.rows.filter((r) => r.regressed)) {
     const reasons = row.verdicts.filter((v) => !v.ok).map((v) => v.reason).join('; ');
-    core.error(reasons, { title: `image-budget: ${row.target}${row.platform ? ` (${row.platform})` : ''}` });
+    const title = `image-budget: ${row.target}${row.platform ? ` (${row.platform})` : ''}`;
+    if (inputs.failOnRegression || row.verdicts.some((v) => v.rule === 'build' && !v.ok)) core.error(reasons, { title });
+    else core.warning(reasons, { title });
   }
   if (p.headFailures.length > 0) {
     core.setFailed(`Head build failed:\n${p.headFailures.join('\n')}`);

@@ -1,9 +1,11 @@
 // End to end: the bundled dist/index.js, run as the runner runs it, in real git checkouts shaped like
 // actions/checkout's pull-request checkout, against the real Docker engine and a loopback GitHub.
 import { jest } from '@jest/globals';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { ensureEngine } from '../support/engine.js';
-import { makePullRequestCheckout, type FileTree, type PullRequestFixture } from '../support/git-fixture.js';
+import { makePullRequestCheckout, runGit, type FileTree, type PullRequestFixture } from '../support/git-fixture.js';
 import { startGitHubStandin, type GitHubStandin } from '../support/github-standin.js';
 import { buildAndRead } from '../support/independent.js';
 import { pullRequestPayload, runAction, type ActionRun, type ActionRunOptions } from '../support/run-action.js';
@@ -87,6 +89,7 @@ const row = (r: Report, target: string): ReportTarget => {
 
 test('a release stage that changes from FROM scratch to FROM builder fails max-increase, after commenting', async () => {
   const f = await pr({ Dockerfile: dockerfile(BUILDER, RELEASE_SCRATCH) }, { Dockerfile: dockerfile(BUILDER, RELEASE_FAT) }, 11);
+  const headBefore = await runGit(f.checkout, ['rev-parse', 'HEAD']);
   const run = await runOnPr(f, { targets: 'release', 'max-increase': '10%' });
 
   expect(run.code).toBe(1);
@@ -106,8 +109,18 @@ test('a release stage that changes from FROM scratch to FROM builder fails max-i
   expect(run.outputs['comment-url']).toContain(`#issuecomment-${comments[0]!.id}`);
   expect(run.summary).toContain('release');
   expect(run.errors.join('\n')).toMatch(/release.*max-increase 10%|max-increase 10%/s);
-  // The base commit was not in the depth-1 checkout: it was fetched, and the checkout is untouched.
+  // The base commit was not in the depth-1 checkout: it was fetched and built in a worktree that is
+  // gone afterwards, and the checkout itself is untouched.
   expect(release.base.state).toBe('measured');
+  expect(await runGit(f.checkout, ['rev-parse', 'HEAD'])).toBe(headBefore);
+  expect(await runGit(f.checkout, ['status', '--porcelain', '--ignored'])).toBe('');
+  expect((await runGit(f.checkout, ['worktree', 'list', '--porcelain'])).match(/^worktree /gm)).toHaveLength(1);
+  expect((await readdir(run.runnerTemp)).filter((d) => d.startsWith('image-budget-'))).toEqual([]);
+  expect(run.state.cleaned).toBe('true');
+  // Comment first, failure last (RELIABILITY row 50).
+  const commented = run.stdout.indexOf('Comment created');
+  expect(commented).toBeGreaterThan(-1);
+  expect(run.stdout.indexOf('::error::Image budget exceeded')).toBeGreaterThan(commented);
 
   // Every number equals an independent reading of the same image.
   const independent = await buildAndRead(f.checkout, 'release');
@@ -170,6 +183,7 @@ test('a fork pull request with a read-only token still passes, with a warning an
   const run = await runOnPr(f, { targets: 'release' }, { token: 'read-token', fork: true });
   expect(run.code).toBe(0);
   expect(run.warnings.join('\n')).toMatch(/pull-requests: write/);
+  expect(run.warnings.join('\n')).toMatch(/forks always get a read-only token/);
   expect(run.summary).toContain('release');
   expect(run.outputs.report).toBeTruthy();
   expect(github.commentsOn(14)).toHaveLength(0);
@@ -277,10 +291,12 @@ describe('events without a pull request', () => {
       workspace: f.checkout,
       eventName: 'push',
       payload: { before: f.baseSha, after: f.headSha, ref: 'refs/heads/feature', repository: { full_name: 'o/r', default_branch: 'main' } },
-      inputs: { network: 'none', targets: 'release' },
+      inputs: { network: 'none', targets: 'release', 'max-increase': '1%' },
       env: { GITHUB_API_URL: github.url, GITHUB_SHA: f.headSha, GITHUB_REF: 'refs/heads/feature' }
     });
+    // The growth is far above 1%, but a push is after the fact: only absolute budgets fail it (row 29).
     expect(run.code).toBe(0);
+    expect(run.summary).toMatch(/max-increase is judged on pull requests/);
     expect(github.state.requests.length).toBe(before);
     const release = row(await report(run), 'release');
     expect(release.status).toBe('changed');
@@ -295,5 +311,70 @@ describe('events without a pull request', () => {
     expect(release.status).toBe('no-baseline');
     expect(release.base.state).toBe('unavailable');
     expect(run.stdout).not.toMatch(/Build base target/);
+  });
+});
+
+describe('verdicts, refusals and leftovers', () => {
+  test('fail-on-regression: false warns instead of failing, with no error annotation', async () => {
+    const f = await pr({ Dockerfile: dockerfile(BUILDER, RELEASE_SCRATCH) }, { Dockerfile: dockerfile(BUILDER, RELEASE_FAT) }, 41);
+    const run = await runOnPr(f, { targets: 'release', 'max-increase': '10%', 'fail-on-regression': 'false' });
+    expect(run.code).toBe(0);
+    expect(run.outputs.regressed).toBe('true');
+    expect(run.errors).toEqual([]);
+    expect(run.warnings.join('\n')).toMatch(/exceeds max-increase 10%/);
+  });
+
+  test('the normalised budgets are echoed in the log and the summary (row 1)', async () => {
+    const f = await pr({ Dockerfile: dockerfile(BUILDER, RELEASE_SCRATCH) }, { Dockerfile: dockerfile(BUILDER, RELEASE_SCRATCH) }, 42);
+    const run = await runOnPr(f, { targets: 'release', 'max-increase': '10 mib', 'max-size': 'release=25MB' });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/Budgets \(compressed size\): max-increase 10 MiB; max-size release=25 MB/);
+    expect(run.summary).toMatch(/max-increase 10 MiB/);
+  });
+
+  test('pull_request_target refuses to build a fork, before any build', async () => {
+    const f = await pr({ Dockerfile: dockerfile(BUILDER, RELEASE_SCRATCH) }, { Dockerfile: dockerfile(BUILDER, RELEASE_SCRATCH) }, 43);
+    const run = await runAction({
+      workspace: f.checkout,
+      eventName: 'pull_request_target',
+      payload: pullRequestPayload({ number: 43, baseSha: f.baseSha, headSha: f.headSha, fork: true }),
+      inputs: { network: 'none', targets: 'release' },
+      env: { GITHUB_API_URL: github.url, DOCKER_HOST: 'unix:///nonexistent/docker.sock' }
+    });
+    expect(run.code).toBe(1);
+    expect(run.errors.join('\n')).toMatch(/Refusing to build a fork's pull request on pull_request_target/);
+  });
+
+  test('a workspace that is not a git checkout: baseline unavailable, the head still measured and judged', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'ib-nogit-'));
+    await writeFile(path.join(dir, 'Dockerfile'), dockerfile(BUILDER, RELEASE_SCRATCH));
+    const run = await runAction({
+      workspace: dir,
+      eventName: 'pull_request',
+      payload: pullRequestPayload({ number: 44, baseSha: 'a'.repeat(40), headSha: 'b'.repeat(40) }),
+      inputs: { network: 'none', targets: 'release', 'max-size': '1kB', comment: 'never' },
+      env: { GITHUB_API_URL: github.url }
+    });
+    expect(run.warnings.join('\n')).toMatch(/Baseline unavailable/);
+    expect(row(await report(run), 'release').status).toBe('no-baseline');
+    expect(run.code).toBe(1);
+    expect(run.errors.join('\n')).toMatch(/exceeds max-size 1 kB/);
+  });
+
+  test('the post step removes a worktree and temp folder that a cancelled main step left behind', async () => {
+    const f = await pr({ Dockerfile: dockerfile(BUILDER, RELEASE_SCRATCH) }, { Dockerfile: dockerfile(BUILDER, RELEASE_SCRATCH) }, 45);
+    const tmp = await mkdtemp(path.join(os.tmpdir(), 'image-budget-'));
+    const worktree = path.join(tmp, 'base');
+    await runGit(f.checkout, ['worktree', 'add', '--detach', worktree, 'HEAD']);
+    await writeFile(path.join(tmp, 'layer.bin'), 'x');
+    const run = await runAction({
+      workspace: f.checkout,
+      eventName: 'pull_request',
+      payload: {},
+      state: { isPost: 'true', tmpDir: tmp, worktree: JSON.stringify({ repo: f.checkout, dir: worktree }) }
+    });
+    expect(run.code).toBe(0);
+    expect((await runGit(f.checkout, ['worktree', 'list', '--porcelain'])).match(/^worktree /gm)).toHaveLength(1);
+    await expect(readdir(tmp)).rejects.toThrow(/ENOENT/);
   });
 });

@@ -7,14 +7,14 @@ import { DEFAULTS, INPUT } from '../../src/inputs/names.js';
 
 const root = new URL('../../', import.meta.url);
 const action = parse(readFileSync(new URL('action.yml', root), 'utf8')) as {
-  runs: { using: string; main: string };
+  runs: Record<string, string>;
   inputs: Record<string, { description?: string; default?: string }>;
   outputs: Record<string, { description?: string }>;
 };
 
 describe('action.yml', () => {
   test('runs the committed bundle on node24', () => {
-    expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js' });
+    expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js', post: 'dist/index.js', 'post-if': 'always()' });
   });
   test('declares exactly the inputs the code reads, each with a description', () => {
     expect(Object.keys(action.inputs).sort()).toEqual(Object.values(INPUT).sort());

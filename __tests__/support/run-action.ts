@@ -21,6 +21,8 @@ export interface ActionRunOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Value of `${{ github.token }}`. */
   readonly token?: string;
+  /** State saved by an earlier step of the same action (the runner passes it as STATE_<name>). */
+  readonly state?: Readonly<Record<string, string>>;
 }
 
 export interface ActionRun {
@@ -32,6 +34,10 @@ export interface ActionRun {
   /** `::error …::` / `::warning …::` workflow commands the run printed. */
   readonly errors: readonly string[];
   readonly warnings: readonly string[];
+  /** What the run saved with core.saveState (GITHUB_STATE). */
+  readonly state: Readonly<Record<string, string>>;
+  /** RUNNER_TEMP of the run, to check what it left behind. */
+  readonly runnerTemp: string;
 }
 
 interface ActionYml {
@@ -69,6 +75,9 @@ export async function runAction(options: ActionRunOptions): Promise<ActionRun> {
   const eventPath = path.join(dir, 'event.json');
   const outputPath = path.join(dir, 'output.txt');
   const summaryPath = path.join(dir, 'summary.md');
+  const statePath = path.join(dir, 'state.txt');
+  const runnerTemp = path.join(dir, 'runner-temp');
+  await writeFile(statePath, '');
   await writeFile(eventPath, JSON.stringify(options.payload));
   await writeFile(outputPath, '');
   await writeFile(summaryPath, '');
@@ -87,9 +96,11 @@ export async function runAction(options: ActionRunOptions): Promise<ActionRun> {
     GITHUB_STEP_SUMMARY: summaryPath,
     GITHUB_REPOSITORY: 'o/r',
     GITHUB_RUN_ID: '1',
-    RUNNER_TEMP: path.join(dir, 'runner-temp'),
+    GITHUB_STATE: statePath,
+    RUNNER_TEMP: runnerTemp,
     ...options.env
   };
+  for (const [name, value] of Object.entries(options.state ?? {})) env[`STATE_${name}`] = value;
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
   const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
     execFile(NODE24, [BUNDLE], { cwd: options.workspace, env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
@@ -101,7 +112,8 @@ export async function runAction(options: ActionRunOptions): Promise<ActionRun> {
   const summary = await readFile(summaryPath, 'utf8');
   const commands = (kind: string): string[] =>
     stdout.split('\n').filter((l) => l.startsWith(`::${kind}`)).map((l) => l.replace(/^::[a-z]+[^:]*::/, ''));
-  return { code, stdout, stderr, outputs, summary, errors: commands('error'), warnings: commands('warning') };
+  const state = parseOutputFile(await readFile(statePath, 'utf8'));
+  return { code, stdout, stderr, outputs, summary, errors: commands('error'), warnings: commands('warning'), state, runnerTemp };
 }
 
 /** A `pull_request` payload as GitHub sends it, reduced to what the action reads. */

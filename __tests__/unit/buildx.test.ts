@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { buildxArgv, cacheScope, registryCacheRef, type BuildPlan } from '../../src/buildx/argv.js';
-import { lastErrorLine, maskSecrets, summarizeBuildFailure } from '../../src/buildx/failure.js';
+import { buildxArgv, cacheScope, cacheScopesFor, registryCacheRef, type BuildPlan } from '../../src/buildx/argv.js';
+import { cacheProblems, isCacheSetupFailure, lastErrorLine, maskSecrets, summarizeBuildFailure } from '../../src/buildx/failure.js';
 import { capabilities, parseBuildxInspect, parseBuildxVersion, parseImageStore } from '../../src/buildx/probe.js';
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/buildx/${name}`, import.meta.url), 'utf8');
@@ -14,7 +14,7 @@ const base: BuildPlan = {
   network: undefined,
   builder: undefined,
   cache: { type: 'none' },
-  cacheScope: 'image-budget-release-default',
+  cacheScopes: { from: ['s-head', 's-base'], to: 's-head' },
   cacheExport: true,
   outputDir: '/tmp/out',
   metadataFile: '/tmp/meta.json'
@@ -35,34 +35,34 @@ describe('buildxArgv', () => {
       'gha cache: scope per target, ignore-error',
       { cache: { type: 'gha' } },
       ['buildx', 'build', '--file', '/w/Dockerfile', '--target', 'release',
-        '--cache-from', 'type=gha,scope=image-budget-release-default',
-        '--cache-to', 'type=gha,scope=image-budget-release-default,mode=max,ignore-error=true', ...tail]
+        '--cache-from', 'type=gha,scope=s-head', '--cache-from', 'type=gha,scope=s-base',
+        '--cache-to', 'type=gha,scope=s-head,mode=max,ignore-error=true', ...tail]
     ],
     [
       'gha cache without export (classic docker driver): cache-from only',
       { cache: { type: 'gha' }, cacheExport: false },
-      ['buildx', 'build', '--file', '/w/Dockerfile', '--target', 'release', '--cache-from', 'type=gha,scope=image-budget-release-default', ...tail]
+      ['buildx', 'build', '--file', '/w/Dockerfile', '--target', 'release', '--cache-from', 'type=gha,scope=s-head', '--cache-from', 'type=gha,scope=s-base', ...tail]
     ],
     [
       'local cache: one folder per scope',
       { cache: { type: 'local', dir: '/cache/' } },
       ['buildx', 'build', '--file', '/w/Dockerfile', '--target', 'release',
-        '--cache-from', 'type=local,src=/cache/image-budget-release-default',
-        '--cache-to', 'type=local,dest=/cache/image-budget-release-default,mode=max,ignore-error=true', ...tail]
+        '--cache-from', 'type=local,src=/cache/s-head', '--cache-from', 'type=local,src=/cache/s-base',
+        '--cache-to', 'type=local,dest=/cache/s-head,mode=max,ignore-error=true', ...tail]
     ],
     [
       'local cache dir with a comma is quoted for buildx CSV',
       { cache: { type: 'local', dir: '/c,d' } },
       ['buildx', 'build', '--file', '/w/Dockerfile', '--target', 'release',
-        '--cache-from', 'type=local,"src=/c,d/image-budget-release-default"',
-        '--cache-to', 'type=local,"dest=/c,d/image-budget-release-default",mode=max,ignore-error=true', ...tail]
+        '--cache-from', 'type=local,"src=/c,d/s-head"', '--cache-from', 'type=local,"src=/c,d/s-base"',
+        '--cache-to', 'type=local,"dest=/c,d/s-head",mode=max,ignore-error=true', ...tail]
     ],
     [
       'registry cache: a tag per scope',
       { cache: { type: 'registry', ref: 'ghcr.io/o/cache' } },
       ['buildx', 'build', '--file', '/w/Dockerfile', '--target', 'release',
-        '--cache-from', 'type=registry,ref=ghcr.io/o/cache:image-budget-release-default',
-        '--cache-to', 'type=registry,ref=ghcr.io/o/cache:image-budget-release-default,mode=max,ignore-error=true', ...tail]
+        '--cache-from', 'type=registry,ref=ghcr.io/o/cache:s-head', '--cache-from', 'type=registry,ref=ghcr.io/o/cache:s-base',
+        '--cache-to', 'type=registry,ref=ghcr.io/o/cache:s-head,mode=max,ignore-error=true', ...tail]
     ],
     [
       'a context starting with - stays after --',
@@ -76,15 +76,20 @@ describe('buildxArgv', () => {
 });
 
 describe('cache scope and registry ref', () => {
-  test.each([
-    ['image-budget', 'release', [], 'image-budget-release-default'],
-    ['image-budget', 'release', ['linux/amd64', 'linux/arm64/v8'], 'image-budget-release-linux-amd64+linux-arm64-v8'],
-    ['k', 'a.b_c', ['linux/386'], 'k-a.b_c-linux-386']
-  ])('cacheScope(%s, %s, %j) = %s', (key, target, platforms, expected) => {
-    expect(cacheScope(key, target, platforms)).toBe(expected);
+  test.each<[string, 'head' | 'base', string, string[], string]>([
+    ['image-budget', 'head', 'release', [], 'image-budget-head-release-default'],
+    ['image-budget', 'base', 'release', ['linux/amd64', 'linux/arm64/v8'], 'image-budget-base-release-linux-amd64+linux-arm64-v8'],
+    ['k', 'head', 'a.b_c', ['linux/386'], 'k-head-a.b_c-linux-386']
+  ])('cacheScope(%s, %s, %s, %j) = %s', (key, side, target, platforms, expected) => {
+    expect(cacheScope(key, side, target, platforms)).toBe(expected);
   });
-  test('two targets never share a scope', () => {
-    expect(cacheScope('k', 'release', [])).not.toBe(cacheScope('k', 'debug', []));
+  test('two targets, or head and base, never share a scope', () => {
+    expect(cacheScope('k', 'head', 'release', [])).not.toBe(cacheScope('k', 'head', 'debug', []));
+    expect(cacheScope('k', 'head', 'release', [])).not.toBe(cacheScope('k', 'base', 'release', []));
+  });
+  test('the head reads its own scope then the base one, and writes its own; the base only its own', () => {
+    expect(cacheScopesFor('k', 'head', 'release', [])).toEqual({ from: ['k-head-release-default', 'k-base-release-default'], to: 'k-head-release-default' });
+    expect(cacheScopesFor('k', 'base', 'release', [])).toEqual({ from: ['k-base-release-default'], to: 'k-base-release-default' });
   });
   test.each([
     ['ghcr.io/o/cache', 's', 'ghcr.io/o/cache:s'],
@@ -142,5 +147,39 @@ describe('build failure summary on a recorded failing build', () => {
   });
   test('mask replaces longer secrets first and ignores short values', () => {
     expect(maskSecrets('abcdef abc ab', ['abc', 'abcdef', 'ab'])).toBe('*** *** ab');
+  });
+});
+
+describe('inspect while the daemon is down (buildx exits 0 and prints the error)', () => {
+  test('the error is kept and no driver is reported', () => {
+    const b = parseBuildxInspect(fixture('inspect-daemon-down.txt'));
+    expect(b.driver).toBe('');
+    expect(b.error).toMatch(/^Cannot connect to the Docker daemon at unix:\/\/\/nonexistent\.sock/);
+  });
+  test('a healthy builder has no error', () => {
+    expect(parseBuildxInspect(fixture('inspect-docker-containerd.txt')).error).toBeUndefined();
+  });
+});
+
+describe('cache trouble in recorded build logs', () => {
+  test('a missing local cache is a warning, not an error', () => {
+    expect(cacheProblems(fixture('build-local-cache-missing.log'), [])).toEqual([
+      expect.stringMatching(/^local cache import at \/tmp\/nonexist-cache not found/)
+    ]);
+  });
+  test('a clean build has none', () => {
+    expect(cacheProblems(fixture('build-failed-run.log'), [])).toEqual([]);
+  });
+  test('ERROR lines of cache steps count, other steps do not', () => {
+    const log = ['#4 importing cache manifest from gha:123', '#4 ERROR: dial tcp 127.0.0.1:9: connect: connection refused', '#5 [2/2] RUN make', '#5 ERROR: process did not complete'].join('\n');
+    expect(cacheProblems(log, [])).toEqual(['dial tcp 127.0.0.1:9: connect: connection refused']);
+  });
+  test.each([
+    ['failed to solve: failed to configure gha cache exporter: invalid token without expiration time', true],
+    ['failed to solve: failed to configure gha cache importer: missing url', true],
+    ['This legacy service is shutting down, effective April 15, 2025', true],
+    ['failed to solve: process "/bin/sh -c make" did not complete successfully: exit code: 2', false]
+  ])('isCacheSetupFailure(%s) = %s', (error, expected) => {
+    expect(isCacheSetupFailure(String(error))).toBe(expected);
   });
 });

@@ -13,8 +13,11 @@ export interface BuildPlan {
   readonly network: string | undefined;
   readonly builder: string | undefined;
   readonly cache: CacheSpec;
-  /** Cache scope for this image and target (platforms share one build, hence one scope). */
-  readonly cacheScope: string;
+  /**
+   * Cache scopes: read from each of `from` (in order), write to `to`. One scope per side, target and
+   * platform set, so neither targets nor head and base overwrite each other's cache.
+   */
+  readonly cacheScopes: { readonly from: readonly string[]; readonly to: string };
   /** Whether the builder can export cache at all; when false only cache-from is used. */
   readonly cacheExport: boolean;
   /** OCI layout directory the image is written to (tar=false). */
@@ -28,32 +31,30 @@ function field(key: string, value: string): string {
   return /[",]/.test(kv) ? `"${kv.replace(/"/g, '""')}"` : kv;
 }
 
-/** Options of one cache backend as buildx wants them: `type=…,key=value,…`. */
-function cacheArgs(cache: CacheSpec, scope: string, exportCache: boolean): string[] {
-  let from: string | undefined;
-  let to: string | undefined;
-  switch (cache.type) {
-    case 'none':
-      return [];
-    case 'gha':
-      from = `type=gha,scope=${scope}`;
-      to = `type=gha,scope=${scope},mode=max,ignore-error=true`;
-      break;
-    case 'local': {
-      const dir = `${cache.dir.replace(/\/+$/, '')}/${scope}`;
-      from = `type=local,${field('src', dir)}`;
-      to = `type=local,${field('dest', dir)},mode=max,ignore-error=true`;
-      break;
+/** `--cache-from` for every scope read, `--cache-to` for the scope written (when the builder can). */
+function cacheArgs(cache: CacheSpec, scopes: BuildPlan['cacheScopes'], exportCache: boolean): string[] {
+  const spec = (scope: string, to: boolean): string | undefined => {
+    const write = to ? ',mode=max,ignore-error=true' : '';
+    switch (cache.type) {
+      case 'none':
+        return undefined;
+      case 'gha':
+        return `type=gha,scope=${scope}${write}`;
+      case 'local': {
+        const dir = `${cache.dir.replace(/\/+$/, '')}/${scope}`;
+        return `type=local,${field(to ? 'dest' : 'src', dir)}${write}`;
+      }
+      case 'registry':
+        return `type=registry,${field('ref', registryCacheRef(cache.ref, scope))}${write}`;
     }
-    case 'registry': {
-      const ref = registryCacheRef(cache.ref, scope);
-      from = `type=registry,${field('ref', ref)}`;
-      to = `type=registry,${field('ref', ref)},mode=max,ignore-error=true`;
-      break;
-    }
+  };
+  const args: string[] = [];
+  for (const scope of scopes.from) {
+    const from = spec(scope, false);
+    if (from) args.push('--cache-from', from);
   }
-  const args = ['--cache-from', from];
-  if (exportCache) args.push('--cache-to', to);
+  const to = exportCache ? spec(scopes.to, true) : undefined;
+  if (to) args.push('--cache-to', to);
   return args;
 }
 
@@ -69,12 +70,25 @@ export function registryCacheRef(ref: string, scope: string): string {
 }
 
 /**
- * Cache scope per image, target and platform set, so targets never evict each other
- * (moby/buildkit#2299). Only characters every cache backend accepts.
+ * Cache scope per image, side, target and platform set, so targets never evict each other
+ * (moby/buildkit#2299) and the base's build never overwrites the head's index. Only characters every
+ * cache backend accepts.
  */
-export function cacheScope(commentKey: string, target: string, platforms: readonly string[]): string {
+export function cacheScope(commentKey: string, side: 'head' | 'base', target: string, platforms: readonly string[]): string {
   const plat = platforms.length ? platforms.join('+') : 'default';
-  return `${commentKey}-${target}-${plat}`.replace(/[^A-Za-z0-9_.+-]/g, '-');
+  return `${commentKey}-${side}-${target}-${plat}`.replace(/[^A-Za-z0-9_.+-]/g, '-');
+}
+
+/** The head reads its own cache, then the base's; the base reads and writes only its own. */
+export function cacheScopesFor(
+  commentKey: string,
+  side: 'head' | 'base',
+  target: string,
+  platforms: readonly string[]
+): BuildPlan['cacheScopes'] {
+  const own = cacheScope(commentKey, side, target, platforms);
+  const base = cacheScope(commentKey, 'base', target, platforms);
+  return { from: side === 'head' ? [own, base] : [own], to: own };
 }
 
 export function buildxArgv(plan: BuildPlan): string[] {
@@ -85,7 +99,7 @@ export function buildxArgv(plan: BuildPlan): string[] {
   if (plan.platforms.length) argv.push('--platform', plan.platforms.join(','));
   if (plan.network) argv.push('--network', plan.network);
   for (const [name, value] of plan.buildArgs) argv.push('--build-arg', `${name}=${value}`);
-  argv.push(...cacheArgs(plan.cache, plan.cacheScope, plan.cacheExport));
+  argv.push(...cacheArgs(plan.cache, plan.cacheScopes, plan.cacheExport));
   argv.push('--output', `type=oci,${field('dest', plan.outputDir)},tar=false`);
   argv.push('--metadata-file', plan.metadataFile);
   argv.push('--progress', 'plain');

@@ -45,3 +45,30 @@ export function lastErrorLine(log: string, secrets: readonly string[]): string {
   const err = [...lines].reverse().find((l) => /^(ERROR|error):/.test(l)) ?? lines[lines.length - 1] ?? '';
   return maskSecrets(err.replace(/^(ERROR|error):\s*/, ''), secrets);
 }
+
+/**
+ * Cache trouble that did not fail the build (RELIABILITY row 11): buildx's `WARNING:` lines about a
+ * cache, and `ERROR` lines of the build steps that import or export cache. Each once, in order.
+ */
+export function cacheProblems(log: string, secrets: readonly string[]): string[] {
+  const lines = log.split('\n').map((l) => l.trim());
+  const cacheSteps = new Set<string>();
+  const out: string[] = [];
+  for (const line of lines) {
+    const step = /^#(\d+) (.*)$/.exec(line);
+    if (step && /\b(importing|exporting) cache\b|cache manifest|\bcache (import|export)/i.test(step[2] ?? '')) cacheSteps.add(step[1]!);
+  }
+  for (const line of lines) {
+    let problem: string | undefined;
+    if (/^WARNING:.*cache/i.test(line)) problem = line.replace(/^WARNING:\s*/, '');
+    const step = /^#(\d+) ERROR:\s*(.*)$/.exec(line);
+    if (step && cacheSteps.has(step[1]!)) problem = step[2];
+    if (problem && !out.includes(problem)) out.push(problem);
+  }
+  return out.map((p) => maskSecrets(p, secrets));
+}
+
+/** A build that failed only because its cache backend could not be set up (retry without cache). */
+export function isCacheSetupFailure(error: string): boolean {
+  return /failed to configure \S+ cache (exporter|importer)|cache (exporter|importer).*(token|url|unauthori[sz]ed|forbidden)|This legacy service is shutting down/i.test(error);
+}

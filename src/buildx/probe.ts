@@ -7,6 +7,8 @@ export interface BuilderInfo {
   readonly driver: string;
   readonly status: string | undefined;
   readonly platforms: readonly string[];
+  /** The error buildx printed instead of the builder's details (it exits 0 when the daemon is down). */
+  readonly error?: string;
 }
 
 export type ImageStore = 'containerd' | 'classic' | 'not-applicable';
@@ -42,11 +44,13 @@ export function parseBuildxInspect(text: string): BuilderInfo {
     .split(',')
     .map((p) => p.replace(/\*$/, '').trim())
     .filter(Boolean);
+  const error = value('Error');
   return {
     name: value('Name') ?? 'default',
     driver: value('Driver') ?? '',
     status: nodesAt >= 0 ? value('Status', nodesAt) : undefined,
-    platforms
+    platforms,
+    ...(error ? { error } : {})
   };
 }
 
@@ -95,18 +99,26 @@ export async function probeBuilder(exec: Exec, builderName: string | undefined):
       'Docker buildx is required but was not found. Install the buildx plugin, or add docker/setup-buildx-action before this step.'
     );
   }
-  const info = await exec('docker', ['info', '--format', '{{json .DriverStatus}}']);
-  if (info.code !== 0) {
-    throw new EngineError(`The Docker daemon is not reachable: ${lastLine(info.stderr) || `exit code ${info.code}`}`);
-  }
+  // The builder first: a remote or Kubernetes builder needs no local daemon at all.
   const inspect = await exec('docker', ['buildx', 'inspect', ...(builderName ? ['--', builderName] : [])]);
-  if (inspect.code !== 0) {
+  const builder = parseBuildxInspect(inspect.stdout);
+  if (inspect.code !== 0 || builder.error || !builder.driver) {
+    const reason = builder.error ?? (lastLine(inspect.stderr) || 'no driver reported');
+    if (/Cannot connect to the Docker daemon|docker daemon/i.test(reason)) {
+      throw new EngineError(`The Docker daemon is not reachable: ${reason}`);
+    }
     throw new EngineError(
-      `Builder ${builderName ? `"${builderName}" ` : ''}could not be inspected: ${lastLine(inspect.stderr)}. ` +
+      `Builder ${builderName ? `"${builderName}" ` : ''}could not be inspected: ${reason}. ` +
         'List the available builders with `docker buildx ls`.'
     );
   }
-  const builder = parseBuildxInspect(inspect.stdout);
-  const store: ImageStore = builder.driver === 'docker' ? parseImageStore(info.stdout) : 'not-applicable';
+  let store: ImageStore = 'not-applicable';
+  if (builder.driver === 'docker') {
+    const info = await exec('docker', ['info', '--format', '{{json .DriverStatus}}']);
+    if (info.code !== 0) {
+      throw new EngineError(`The Docker daemon is not reachable: ${lastLine(info.stderr) || `exit code ${info.code}`}`);
+    }
+    store = parseImageStore(info.stdout);
+  }
   return capabilities(buildxVersion, builder, store);
 }

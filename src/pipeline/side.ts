@@ -2,9 +2,9 @@
 // streaming measurement. A failed build is a result, not an exception.
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { cacheScope, type BuildPlan } from '../buildx/argv.js';
+import { cacheScopesFor, type BuildPlan } from '../buildx/argv.js';
 import { runBuild } from '../buildx/build.js';
-import { maskSecrets } from '../buildx/failure.js';
+import { isCacheSetupFailure, maskSecrets } from '../buildx/failure.js';
 import type { ResolvedTarget } from '../dockerfile/stages.js';
 import type { Exec } from '../exec.js';
 import { measureOciLayout } from '../image/measure.js';
@@ -51,17 +51,24 @@ export async function buildSide(deps: SideDeps, req: SideRequest): Promise<Targe
       network: req.network,
       builder: req.builder,
       cache: req.cache,
-      cacheScope: cacheScope(req.commentKey, target.name, req.platforms),
+      cacheScopes: cacheScopesFor(req.commentKey, req.side, target.name, req.platforms),
       cacheExport: req.cacheExport,
       outputDir: path.join(dir, 'layout'),
       metadataFile: path.join(dir, 'metadata.json')
     };
     const results = await deps.log.group(`Build ${req.side} target ${target.name}`, async () => {
-      const built = await runBuild(deps.exec, plan, {
+      const options = {
         secrets: req.secrets,
         env: deps.env,
-        onLog: (chunk) => process.stdout.write(maskSecrets(chunk, req.secrets))
-      });
+        onLog: (chunk: string) => process.stdout.write(maskSecrets(chunk, req.secrets))
+      };
+      let built = await runBuild(deps.exec, plan, options);
+      if (!built.ok && plan.cache.type !== 'none' && isCacheSetupFailure(built.error)) {
+        // A cache backend that cannot even be set up must not cost the build (RELIABILITY rows 11, 12).
+        deps.log.warning(`cache: ${built.error}; building ${target.name} again without cache.`);
+        built = await runBuild(deps.exec, { ...plan, cache: { type: 'none' } }, options);
+      }
+      for (const problem of built.cacheProblems) deps.log.warning(`cache (${req.side} ${target.name}): ${problem}`);
       if (!built.ok) {
         deps.log.warning(`${req.side} build of ${target.name} failed: ${built.error}`);
         return [{ platform: ANY_PLATFORM, result: { state: 'failed', error: built.detail } as SideResult }];

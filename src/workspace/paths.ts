@@ -23,10 +23,13 @@ export async function resolveInside(
   kind: 'file' | 'directory'
 ): Promise<string> {
   const realRoot = await realpath(root);
-  if (path.isAbsolute(value)) {
-    throw new InputError(input, value, `a path relative to the workspace (${realRoot}), not an absolute path`);
+  // An absolute path (`${{ github.workspace }}/Dockerfile`) is fine as long as it is inside.
+  const joined = path.isAbsolute(value) ? path.resolve(value) : path.resolve(realRoot, value);
+  const lexicalRoot = path.resolve(root);
+  if (path.isAbsolute(value) && !inside(realRoot, joined) && inside(lexicalRoot, joined)) {
+    // Written against the workspace as given, which itself sits behind a symlink.
+    return resolveInside(root, path.relative(lexicalRoot, joined) || '.', input, kind);
   }
-  const joined = path.resolve(realRoot, value);
   if (!inside(realRoot, joined)) {
     throw new InputError(input, value, `a path inside the workspace (${realRoot}); resolved to ${joined}`);
   }
