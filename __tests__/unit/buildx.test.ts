@@ -183,3 +183,9 @@ describe('cache trouble in recorded build logs', () => {
     expect(isCacheSetupFailure(String(error))).toBe(expected);
   });
 });
+
+test('a recorded gha cache that cannot be configured is recognised as a cache setup failure', () => {
+  const error = lastErrorLine(fixture('build-gha-cache-unreachable.log'), []);
+  expect(error).toMatch(/failed to configure gha cache exporter/);
+  expect(isCacheSetupFailure(error)).toBe(true);
+});
