@@ -11,17 +11,8 @@ import {
   parseThreshold
 } from '../../src/inputs/grammar.js';
 import type { PerTarget, Threshold } from '../../src/model.js';
+import { inputError } from '../support/input-error.js';
 
-/** Runs `fn`, expects an InputError, and returns it for further assertions. */
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return e as InputError;
-  }
-  throw new Error('expected an InputError, but nothing was thrown');
-}
 
 describe('InputError', () => {
   test('message form: input name, JSON-quoted value, expected forms', () => {

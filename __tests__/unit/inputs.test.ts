@@ -3,21 +3,13 @@ import { InputError } from '../../src/inputs/errors.js';
 import { checkBudgetTargets, MAX_TARGETS, parseInputs } from '../../src/inputs/inputs.js';
 import { DEFAULTS, INPUT } from '../../src/inputs/names.js';
 import type { Inputs } from '../../src/model.js';
+import { inputError } from '../support/input-error.js';
 
 /** parseInputs over a plain map, trimming like core.getInput. */
 function parse(values: Record<string, string> = {}): Inputs {
   return parseInputs((name) => (values[name] ?? '').trim());
 }
 
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return e as InputError;
-  }
-  throw new Error('expected an InputError, but nothing was thrown');
-}
 
 describe('names', () => {
   test('every default belongs to a known input', () => {

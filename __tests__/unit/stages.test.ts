@@ -1,16 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
 import { parseStages, resolveTargets, type ResolvedTarget, type Stage } from '../../src/dockerfile/stages.js';
 import { InputError } from '../../src/inputs/errors.js';
+import { inputError } from '../support/input-error.js';
 
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return e as InputError;
-  }
-  throw new Error('expected an InputError, but nothing was thrown');
-}
 
 const lines = (...l: string[]): string => l.join('\n');
 
