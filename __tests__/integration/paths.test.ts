@@ -71,9 +71,12 @@ describe('resolveInside', () => {
     await expect(resolveInside(path.join(tmp, 'ws-link'), 'docker', 'context', 'directory')).resolves.toBe(path.join(root, 'docker'));
   });
 
+  test('accepts an absolute path inside (`${{ github.workspace }}/Dockerfile`)', async () => {
+    await expect(resolveInside(root, path.join(root, 'Dockerfile'), 'file', 'file')).resolves.toBe(path.join(root, 'Dockerfile'));
+  });
+
   test.each<[string, () => string, Kind, string, RegExp]>([
-    ['an absolute path outside', () => path.join(outside, 'secret'), 'file', 'file', /not an absolute path/],
-    ['an absolute path inside', () => path.join(root, 'Dockerfile'), 'file', 'file', /not an absolute path/],
+    ['an absolute path outside', () => path.join(outside, 'secret'), 'file', 'file', /inside the workspace .*resolved to/],
     ['../x', () => '../x', 'file', 'file', /inside the workspace/],
     ['../outside/secret (exists)', () => '../outside/secret', 'file', 'file', /inside the workspace/],
     ['../.. as a context', () => '../..', 'directory', 'context', /inside the workspace/],
@@ -125,7 +128,7 @@ describe('resolveInsideIfExists', () => {
   });
 
   test.each<[string, () => string, Kind, string]>([
-    ['an absolute path', () => path.join(outside, 'secret'), 'file', 'file'],
+    ['an absolute path outside', () => path.join(outside, 'secret'), 'file', 'file'],
     ['../x (missing outside)', () => '../x', 'file', 'file'],
     ['../outside/secret', () => '../outside/secret', 'file', 'file'],
     ['a symlink to a file outside', () => 'leak', 'file', 'file'],
