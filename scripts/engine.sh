@@ -85,6 +85,11 @@ case "${1:-ensure}" in
     if [ -n "${DOCKER_HOST:-}" ] && engine_answers "$DOCKER_HOST"; then HOST=$DOCKER_HOST
     elif [ -z "${DOCKER_HOST:-}" ] && engine_answers "unix:///var/run/docker.sock" && docker buildx version >/dev/null 2>&1; then HOST=unix:///var/run/docker.sock
     elif engine_answers "$HOST"; then :
+    elif [ "$(id -u)" != 0 ]; then
+      log "no Docker engine answers (DOCKER_HOST=${DOCKER_HOST:-unset}, /var/run/docker.sock, $SOCK)."
+      log "Start Docker Engine >= 24 with buildx and the containerd image store (daemon.json: {\"features\":{\"containerd-snapshotter\":true}}),"
+      log "or run this as root on Debian to have a private engine installed and started."
+      exit 1
     else
       have_engine_bits || install_packages
       start_daemon
