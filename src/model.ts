@@ -20,6 +20,8 @@ export interface PerTarget<T> {
 }
 
 export interface Budgets {
+  /** Largest allowed wasted space (files overwritten or deleted by later layers): bytes or % of the image. */
+  readonly maxWasted?: PerTarget<Threshold>;
   /** Largest allowed growth against the base, bytes or percent. */
   readonly maxIncrease: PerTarget<Threshold>;
   /** Absolute budget on the judged metric (bytes only). */
@@ -76,8 +78,29 @@ export interface LayerStats {
   readonly instruction: string;
 }
 
-/** How a number was obtained; numbers measured by different methods are not compared. */
-export type MeasureMethod = 'oci-layout';
+/**
+ * How a number was obtained; numbers measured by different methods are not compared.
+ * - `oci-layout`: the builder exported the image (`--output type=oci`): every number is exact.
+ * - `docker-save`: the classic image store can only load the image; `docker save` gives the
+ *   uncompressed layers (exact), the compressed size is an estimate (each layer gzipped here).
+ */
+export type MeasureMethod = 'oci-layout' | 'docker-save';
+
+/** One regular file and its size in bytes. Paths are relative to `/`, without a leading slash. */
+export interface FileEntry {
+  readonly path: string;
+  readonly bytes: number;
+}
+
+/** File-level view of an image (`details: files`), read in the same pass as the layer sizes. */
+export interface FileStats {
+  /** The final filesystem's regular files, path → bytes (whiteouts applied). Kept out of the report. */
+  readonly final: ReadonlyMap<string, number>;
+  /** Bytes of files that a later layer overwrites or deletes (dive's "wasted space"). */
+  readonly wastedBytes: number;
+  /** The largest of those, most wasteful first (at most 20). */
+  readonly wasted: readonly FileEntry[];
+}
 
 /** One final image of one target and platform. */
 export interface ImageStats {
@@ -91,6 +114,10 @@ export interface ImageStats {
   readonly layerCount: number;
   readonly layers: readonly LayerStats[];
   readonly method: MeasureMethod;
+  /** True when compressedBytes (and each layer's) is an estimate, not a registry's exact figure. */
+  readonly compressedEstimated?: boolean;
+  /** Present when file details were asked for (`details: files` or `max-wasted`). */
+  readonly files?: FileStats;
 }
 
 /** What happened to one target and platform on one side (head or base). */
@@ -131,7 +158,7 @@ export interface Comparison {
   readonly delta?: Delta;
 }
 
-export type Rule = 'max-increase' | 'max-size' | 'max-layers' | 'build';
+export type Rule = 'max-increase' | 'max-size' | 'max-layers' | 'max-wasted' | 'build';
 
 export interface Verdict {
   readonly rule: Rule;
