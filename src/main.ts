@@ -84,6 +84,7 @@ function describeBudgets(inputs: Inputs): string {
   each(INPUT.maxIncrease, inputs.budgets.maxIncrease, formatThreshold);
   each(INPUT.maxSize, inputs.budgets.maxSize, formatThreshold);
   each(INPUT.maxLayers, inputs.budgets.maxLayers, String);
+  if (inputs.budgets.maxWasted) each(INPUT.maxWasted, inputs.budgets.maxWasted, formatThreshold);
   return parts.length ? `Budgets (${inputs.metric} size): ${parts.join('; ')}` : `No budgets set (${inputs.metric} size is reported).`;
 }
 

@@ -37,6 +37,7 @@ describe('parseInputs defaults', () => {
       budgets: {
         maxIncrease: { byTarget: new Map() },
         maxSize: { byTarget: new Map() },
+        maxWasted: { byTarget: new Map() },
         maxLayers: { byTarget: new Map() }
       },
       failOnRegression: true,
@@ -118,6 +119,12 @@ describe('parseInputs accepts', () => {
     expect(budgets.maxLayers.fallback).toBe(30);
     expect(budgets.maxLayers.byTarget.get('debug')).toBe(60);
   });
+
+  test('max-wasted: bytes or a percentage, per target', () => {
+    const { budgets } = parse({ 'max-wasted': '2%, release=1 MiB' });
+    expect(budgets.maxWasted?.fallback).toEqual({ kind: 'percent', percent: 2, text: '2%' });
+    expect(budgets.maxWasted?.byTarget.get('release')).toEqual({ kind: 'bytes', bytes: 1_048_576, text: '1 MiB' });
+  });
 });
 
 describe('parseInputs rejects', () => {
@@ -174,6 +181,7 @@ describe('parseInputs rejects', () => {
     ['max-size percent', { 'max-size': 'release=5%' }, 'max-size', ['"5%" is a percentage', '(expected e.g. 10MB, 512KiB)']],
     ['max-size no unit', { 'max-size': '25' }, 'max-size', ['"25" has no unit']],
     ['max-layers decimal', { 'max-layers': '2.5' }, 'max-layers', ['"2.5"', 'a whole number']],
+    ['max-wasted without a unit', { 'max-wasted': '5' }, 'max-wasted', ['"5"', 'has no unit']],
     ['max-layers target twice', { 'max-layers': 'a=1,a=2' }, 'max-layers', ['"a" is given more than once']],
     ['fail-on-regression yes', { 'fail-on-regression': 'yes' }, 'fail-on-regression', ['"yes" (expected true or false)']],
     ['fail-on-regression 1', { 'fail-on-regression': '1' }, 'fail-on-regression', ['"1" (expected true or false)']],
@@ -236,7 +244,8 @@ describe('checkBudgetTargets', () => {
   test.each([
     ['max-increase', { 'max-increase': 'relase=5%' }, 'relase'],
     ['max-size', { 'max-size': 'release=25MB,debgu=1GB' }, 'debgu'],
-    ['max-layers', { 'max-layers': 'test=3' }, 'test']
+    ['max-layers', { 'max-layers': 'test=3' }, 'test'],
+    ['max-wasted', { 'max-wasted': 'tset=1MB' }, 'tset']
   ])('fails on an unbuilt target in %s', (input, values, target) => {
     const e = inputError(() => checkBudgetTargets(budgets(values), ['release', 'debug']));
     expect(e.input).toBe(input);

@@ -329,3 +329,21 @@ describe('failureMessage (row 50)', () => {
     );
   });
 });
+
+describe('max-wasted', () => {
+  const withFiles = (wastedBytes: number, uncompressed = 10_000_000): ImageStats => ({
+    ...img(4_000_000, uncompressed),
+    files: { final: new Map(), wastedBytes, wasted: [] }
+  });
+  it.each<[string, ImageStats, Threshold, Verdict]>([
+    ['bytes within', withFiles(1_000_000), bytes(2_000_000), { rule: 'max-wasted', ok: true, reason: '1.00 MB wasted (10.0% of the image) within max-wasted 2 MB' }],
+    ['bytes exceeded', withFiles(3_000_000), bytes(2_000_000), { rule: 'max-wasted', ok: false, reason: '3.00 MB wasted (30.0% of the image) exceeds max-wasted 2 MB' }],
+    ['percent of the uncompressed image, at the limit', withFiles(500_000), pct(5), { rule: 'max-wasted', ok: true, reason: '500 kB wasted (5.0% of the image) within max-wasted 5%' }],
+    ['percent exceeded', withFiles(600_000), pct(5), { rule: 'max-wasted', ok: false, reason: '600 kB wasted (6.0% of the image) exceeds max-wasted 5%' }],
+    ['not measured: the budget fails rather than pass silently', img(4_000_000), bytes(1), { rule: 'max-wasted', ok: false, reason: 'wasted space was not measured; max-wasted 1 B cannot be checked' }]
+  ])('%s', (_name, head, limit, verdict) => {
+    const judged = judgeRow(row(measured(head), absent), budgets({ maxWasted: all(limit) }), 'compressed');
+    expect(judged.verdicts).toEqual([verdict]);
+    expect(judged.regressed).toBe(!verdict.ok);
+  });
+});

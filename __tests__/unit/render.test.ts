@@ -475,3 +475,37 @@ describe('JSON report', () => {
     expect('polluted' in read.report.targets[0]!.head).toBe(false);
   });
 });
+
+describe('issue 3 additions: chart, estimates, incomparable methods, unchanged layers', () => {
+  const small = image('release', [layer(1, 1_000_000)]);
+  const big = image('release', [layer(1, 1_000_000), layer(2, 4_000_000)]);
+  const body = (rows: CompareInput[]): string => renderComment(outcomeOf(rows), { marker: MARKER, details: ['layers'] });
+
+  it('draws a mermaid bar chart, base and head, for a changed target', () => {
+    const text = body([{ target: 'release', platform: 'linux/amd64', head: m(big), base: m(small) }]);
+    expect(text).toContain('```mermaid\nxychart-beta');
+    expect(text).toContain('x-axis ["release (base)", "release (head)"]');
+    expect(text).toContain('bar [1, 5]');
+    expect(text).toContain('y-axis "MB"');
+  });
+
+  it('draws no chart when nothing changed, and does not list the layers of an unchanged target', () => {
+    const text = body([{ target: 'release', platform: 'linux/amd64', head: m(small), base: m(small) }]);
+    expect(text).not.toContain('mermaid');
+    expect(text).not.toContain('<details>');
+    expect(text).toContain('unchanged');
+  });
+
+  it('marks an estimated compressed size with ≈', () => {
+    const estimated: ImageStats = { ...big, compressedEstimated: true, method: 'docker-save' };
+    const base: ImageStats = { ...small, compressedEstimated: true, method: 'docker-save' };
+    expect(body([{ target: 'release', platform: 'linux/amd64', head: m(estimated), base: m(base) }])).toMatch(/\| ≈ 5\.00 MB \|/);
+  });
+
+  it('flags base and head measured by different methods as not comparable, with no delta', () => {
+    const classic: ImageStats = { ...big, compressedEstimated: true, method: 'docker-save' };
+    const text = body([{ target: 'release', platform: 'linux/amd64', head: m(classic), base: m(small) }]);
+    expect(text).toMatch(/\| ≈ 5\.00 MB \| not comparable \|/);
+    expect(text).not.toContain('mermaid');
+  });
+});

@@ -216,7 +216,10 @@ export function parseInputs(get: (name: string) => string): Inputs {
     maxSize: parsePerTarget(INPUT.maxSize, read(INPUT.maxSize), (v) =>
       parseThreshold(INPUT.maxSize, v, { percent: false })
     ),
-    maxLayers: parsePerTarget(INPUT.maxLayers, read(INPUT.maxLayers), (v) => parseCount(INPUT.maxLayers, v))
+    maxLayers: parsePerTarget(INPUT.maxLayers, read(INPUT.maxLayers), (v) => parseCount(INPUT.maxLayers, v)),
+    maxWasted: parsePerTarget(INPUT.maxWasted, read(INPUT.maxWasted), (v) =>
+      parseThreshold(INPUT.maxWasted, v, { percent: true })
+    )
   };
   const failOnRegression = parseBoolean(INPUT.failOnRegression, read(INPUT.failOnRegression));
   const comment = oneOf(INPUT.comment, read(INPUT.comment), COMMENTS);
@@ -262,7 +265,8 @@ export function checkBudgetTargets(budgets: Budgets, targets: readonly string[])
   const entries: Array<[string, PerTarget<unknown>]> = [
     [INPUT.maxIncrease, budgets.maxIncrease],
     [INPUT.maxSize, budgets.maxSize],
-    [INPUT.maxLayers, budgets.maxLayers]
+    [INPUT.maxLayers, budgets.maxLayers],
+    ...(budgets.maxWasted ? [[INPUT.maxWasted, budgets.maxWasted] as [string, PerTarget<unknown>]] : [])
   ];
   for (const [input, perTarget] of entries) {
     for (const target of perTarget.byTarget.keys()) {

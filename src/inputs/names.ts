@@ -16,6 +16,7 @@ export const INPUT = {
   maxIncrease: 'max-increase',
   maxSize: 'max-size',
   maxLayers: 'max-layers',
+  maxWasted: 'max-wasted',
   failOnRegression: 'fail-on-regression',
   comment: 'comment',
   commentKey: 'comment-key',

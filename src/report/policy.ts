@@ -46,6 +46,8 @@ export function judgeRow(c: Comparison, budgets: Budgets, metric: Metric): Judge
     if (maxSize && maxSize.kind === 'bytes') verdicts.push(maxSizeVerdict(head, maxSize, metric));
     const maxLayers = forTarget(budgets.maxLayers, c.target);
     if (maxLayers !== undefined) verdicts.push(maxLayersVerdict(head.layerCount, maxLayers));
+    const maxWasted = budgets.maxWasted ? forTarget(budgets.maxWasted, c.target) : undefined;
+    if (maxWasted) verdicts.push(maxWastedVerdict(head, maxWasted));
   }
   return { ...c, verdicts, regressed: verdicts.some((v) => !v.ok) };
 }
@@ -112,6 +114,22 @@ function bytesChange(growth: number, overLimit: number | undefined): string {
 function digitsToShow(pct: number, limit: number): number {
   for (let d = 1; d <= 6; d++) if (Number(pct.toFixed(d)) > limit) return d;
   return 6;
+}
+
+/**
+ * Wasted space (files a later layer overwrites or deletes) against bytes, or a percentage of the
+ * image's uncompressed size (the files are uncompressed bytes). Without file data the check cannot
+ * be made, which fails it: a budget never passes silently.
+ */
+function maxWastedVerdict(head: ImageStats, limit: Threshold): Verdict {
+  const limitText = formatThreshold(limit);
+  if (!head.files) return { rule: 'max-wasted', ok: false, reason: `wasted space was not measured; max-wasted ${limitText} cannot be checked` };
+  const wasted = head.files.wastedBytes;
+  const allowed = limit.kind === 'bytes' ? limit.bytes : (head.uncompressedBytes * limit.percent) / 100;
+  const ok = wasted <= allowed;
+  const pct = head.uncompressedBytes > 0 ? ` (${formatPercent((wasted / head.uncompressedBytes) * 100).replace(/^\+/, '')} of the image)` : '';
+  const text = `${formatBytes(wasted)} wasted${pct}`;
+  return { rule: 'max-wasted', ok, reason: ok ? `${text} within max-wasted ${limitText}` : `${text} exceeds max-wasted ${limitText}` };
 }
 
 function maxSizeVerdict(head: ImageStats, limit: Extract<Threshold, { kind: 'bytes' }>, metric: Metric): Verdict {

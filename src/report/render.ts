@@ -114,13 +114,16 @@ function render(outcome: Outcome, options: RenderOptions, frame: Frame): string 
   const foldLine = `_${plural(foldedRows.length, 'unchanged target')} not shown._`;
   const notes = notesBlock(outcome.notes);
   const footer = footerLine(outcome);
-  const details: DetailSection[] = options.details.includes('layers')
+  const chart = sizeChart(rows, outcome.metric);
+  const layerDetails: DetailSection[] = options.details.includes('layers')
     ? rows.flatMap((r) => {
         const text = detailSection(r);
         if (text === undefined) return [];
         return [{ text, size: utf8Length(text), keep: r.regressed ? 2 : r.status === 'unchanged' ? 0 : 1 }];
       })
     : [];
+  // The chart leads the collapsed sections and is trimmed like them.
+  const details: DetailSection[] = chart ? [{ text: chart, size: utf8Length(chart), keep: 1 }, ...layerDetails] : layerDetails;
 
   interface Plan {
     readonly rows: readonly JudgedRow[];
@@ -271,6 +274,16 @@ function platformCell(platform: string): string {
   return escapeCell(platform) || '—';
 }
 
+/** A compressed size that had to be estimated (classic image store) reads `≈ 1.27 MB`. */
+function compressedCell(image: { readonly compressedBytes: number; readonly compressedEstimated?: boolean }): string {
+  return `${image.compressedEstimated ? '≈ ' : ''}${formatBytes(image.compressedBytes)}`;
+}
+
+/** Both sides measured, but by different methods: shown side by side, never compared (row 20). */
+function notComparable(r: JudgedRow): boolean {
+  return r.status === 'no-baseline' && r.head.state === 'measured' && r.base.state === 'measured';
+}
+
 function tableRow(r: JudgedRow): string {
   const label = statusCell(r);
   const [target, platform] = [targetCell(r.target), platformCell(r.platform)];
@@ -283,7 +296,7 @@ function tableRow(r: JudgedRow): string {
       return cells([
         target,
         platform,
-        head ? formatBytes(head.compressedBytes) : '—',
+        head ? compressedCell(head) : '—',
         d ? deltaText(d.compressedBytes, d.compressedPercent) : '—',
         head ? formatBytes(head.uncompressedBytes) : '—',
         d ? deltaText(d.uncompressedBytes, d.uncompressedPercent) : '—',
@@ -293,11 +306,11 @@ function tableRow(r: JudgedRow): string {
     }
     case 'new':
     case 'no-baseline': {
-      const delta = r.status === 'new' ? 'new' : '—';
+      const delta = r.status === 'new' ? 'new' : notComparable(r) ? 'not comparable' : '—';
       return cells([
         target,
         platform,
-        head ? formatBytes(head.compressedBytes) : '—',
+        head ? compressedCell(head) : '—',
         delta,
         head ? formatBytes(head.uncompressedBytes) : '—',
         delta,
@@ -324,6 +337,7 @@ function tableRow(r: JudgedRow): string {
 
 function statusCell(r: JudgedRow): string {
   if (r.status === 'head-failed') return '❌ build failed';
+  if (notComparable(r)) return r.regressed ? '❌ over budget' : r.verdicts.length > 0 ? '✅ not comparable' : 'not comparable';
   if (r.regressed) return '❌ over budget';
   return r.verdicts.length > 0 ? `✅ ${STATUS_LABEL[r.status]}` : STATUS_LABEL[r.status];
 }
@@ -359,6 +373,49 @@ function footerLine(outcome: Outcome): string {
   return outcome.base ? `Compared ${side('base', outcome.base)} with ${head}.` : `Measured ${head}; no base commit to compare with.`;
 }
 
+// ── Size chart ─────────────────────────────────────────────────────────────────────────────────
+
+/** Bars at most (two per compared target): beyond that the table reads better than a chart. */
+const CHART_MAX_BARS = 16;
+
+/**
+ * A mermaid `xychart-beta` bar chart (GitHub renders it) of the judged size, base and head side by
+ * side per target, when it says more than the table: some target changed and there are few enough.
+ * Labels keep only characters mermaid cannot misread.
+ */
+function sizeChart(rows: readonly JudgedRow[], metric: Outcome['metric']): string | undefined {
+  const compared = rows.filter((r) => r.status === 'changed' && r.head.state === 'measured' && r.base.state === 'measured');
+  if (compared.length === 0 || compared.length * 2 > CHART_MAX_BARS) return undefined;
+  const bytes = (image: { compressedBytes: number; uncompressedBytes: number }): number =>
+    metric === 'compressed' ? image.compressedBytes : image.uncompressedBytes;
+  const values = compared.flatMap((r) => [r.base.state === 'measured' ? bytes(r.base.image) : 0, r.head.state === 'measured' ? bytes(r.head.image) : 0]);
+  const scale = chartScale(Math.max(...values));
+  const multi = new Set(compared.map((r) => r.target)).size < compared.length;
+  const label = (r: JudgedRow, side: string): string => {
+    const name = `${r.target}${multi && r.platform ? ` ${r.platform}` : ''}`.replace(/[^A-Za-z0-9_./ -]/g, '_').slice(0, 40);
+    return `"${name} (${side})"`;
+  };
+  const labels = compared.flatMap((r) => [label(r, 'base'), label(r, 'head')]);
+  const numbers = values.map((v) => Number((v / scale.divisor).toPrecision(4)));
+  const lines = [
+    '```mermaid',
+    'xychart-beta',
+    `    title "${metric === 'compressed' ? 'Compressed' : 'Uncompressed'} size, base and head"`,
+    `    x-axis [${labels.join(', ')}]`,
+    `    y-axis "${scale.unit}" 0 --> ${Number(((Math.max(...values) / scale.divisor) * 1.1).toPrecision(3))}`,
+    `    bar [${numbers.join(', ')}]`,
+    '```'
+  ];
+  return `<details><summary>Chart</summary>\n\n${lines.join('\n')}\n\n</details>`;
+}
+
+function chartScale(max: number): { readonly unit: string; readonly divisor: number } {
+  if (max >= 1e9) return { unit: 'GB', divisor: 1e9 };
+  if (max >= 1e6) return { unit: 'MB', divisor: 1e6 };
+  if (max >= 1e3) return { unit: 'kB', divisor: 1e3 };
+  return { unit: 'B', divisor: 1 };
+}
+
 // ── Per-target details ─────────────────────────────────────────────────────────────────────────
 
 function summaryLine(r: JudgedRow, what: string): string {
@@ -391,6 +448,8 @@ function detailSection(r: JudgedRow): string | undefined {
       const omitted = same > 0 ? `_${plural(same, 'unchanged layer')} not shown.${more}_` : more ? `_${more.trim()}_` : '';
       return section(r, `${differing.length} of ${plural(head.layers.length, 'layer')} changed`, omitted ? `${body}\n\n${omitted}` : body);
     }
+    // Nothing differs: unchanged layers are counted in the table, not listed.
+    return undefined;
   }
   return section(r, plural(head.layers.length, 'layer'), layerList(head.layers));
 }
