@@ -378,3 +378,27 @@ describe('verdicts, refusals and leftovers', () => {
     await expect(readdir(tmp)).rejects.toThrow(/ENOENT/);
   });
 });
+
+test('platforms linux/amd64,linux/386: one measured row per platform, each equal to an independent reading', async () => {
+  const f = await pr({ Dockerfile: dockerfile(BUILDER, RELEASE_SCRATCH) }, { Dockerfile: dockerfile(BUILDER, RELEASE_FAT) }, 51);
+  const run = await runOnPr(f, { targets: 'release', platforms: 'linux/amd64,linux/386', 'max-increase': '10%' });
+  expect(run.code).toBe(1);
+  const r = await report(run);
+  expect(r.targets.map((t) => [t.target, t.platform, t.status])).toEqual([
+    ['release', 'linux/amd64', 'changed'],
+    ['release', 'linux/386', 'changed']
+  ]);
+  const independent = await buildAndRead(f.checkout, 'release', ['--network', 'none', '--platform', 'linux/amd64,linux/386']);
+  expect([...independent.keys()].sort()).toEqual(['linux/386', 'linux/amd64']);
+  for (const t of r.targets) {
+    const reading = independent.get(t.platform)!;
+    expect([t.platform, t.head.compressedBytes, t.head.uncompressedBytes, t.head.layerCount]).toEqual([
+      t.platform,
+      reading.compressedBytes,
+      reading.uncompressedBytes,
+      reading.layerCount
+    ]);
+  }
+  const [comment] = github.commentsOn(51);
+  expect(comment!.body).toContain('linux/386');
+});
