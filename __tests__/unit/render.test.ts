@@ -509,3 +509,26 @@ describe('issue 3 additions: chart, estimates, incomparable methods, unchanged l
     expect(text).not.toContain('mermaid');
   });
 });
+
+describe('JSON report: estimated sizes and wasted space round-trip', () => {
+  it('keeps compressedEstimated, the method and the wasted files, not the final file list', () => {
+    const head: ImageStats = {
+      ...image('release', [layer(1, 1_000)]),
+      method: 'docker-save',
+      compressedEstimated: true,
+      files: { final: new Map([['app/data', 10]]), wastedBytes: 42, wasted: [{ path: 'tmp/big', bytes: 42 }] }
+    };
+    const outcome = outcomeOf([{ target: 'release', platform: 'linux/amd64', head: m(head), base: { state: 'absent' } }]);
+    const report = buildReport(outcome, { tool: { name: 'image-budget', version: '0' }, event: 'pull_request', repository: 'o/r', createdAt: '2026-01-01T00:00:00.000Z' });
+    const json = JSON.parse(JSON.stringify(report)) as unknown;
+    const side = (json as { targets: Array<{ head: Record<string, unknown> }> }).targets[0]!.head;
+    expect(side).toMatchObject({ method: 'docker-save', compressedEstimated: true, files: { wastedBytes: 42, wasted: [{ path: 'tmp/big', bytes: 42 }] } });
+    expect(JSON.stringify(side)).not.toContain('app/data');
+    const back = validateReport(json);
+    expect(back.ok).toBe(true);
+    if (back.ok) {
+      const restored = toSideResult(back.report.targets[0]!.head, 'release', 'linux/amd64');
+      expect(restored).toMatchObject({ state: 'measured', image: { method: 'docker-save', compressedEstimated: true, files: { wastedBytes: 42 } } });
+    }
+  });
+});

@@ -6,6 +6,7 @@
 // checks every field, caps counts and string lengths, and builds a fresh object holding only the
 // known fields, so nothing unexpected travels further.
 import type {
+  FileEntry,
   Comparison,
   Delta,
   ImageStats,
@@ -52,7 +53,11 @@ export type ReportSide =
       readonly uncompressedBytes: number;
       readonly layerCount: number;
       readonly method: MeasureMethod;
+      /** Present (true) when compressedBytes is an estimate (classic image store). */
+      readonly compressedEstimated?: true;
       readonly layers: readonly ReportLayer[];
+      /** Present when file details were measured: the wasted space (the final file list is not kept). */
+      readonly files?: { readonly wastedBytes: number; readonly wasted: readonly FileEntry[] };
     }
   | { readonly state: 'failed'; readonly error: string }
   | { readonly state: 'absent' }
@@ -157,6 +162,8 @@ function reportSide(s: SideResult): ReportSide {
         uncompressedBytes: i.uncompressedBytes,
         layerCount: i.layerCount,
         method: i.method,
+        ...(i.compressedEstimated ? { compressedEstimated: true as const } : {}),
+        ...(i.files ? { files: { wastedBytes: i.files.wastedBytes, wasted: i.files.wasted.map((w) => ({ path: w.path, bytes: w.bytes })) } } : {}),
         layers: i.layers.map((l) => ({
           digest: l.digest,
           mediaType: l.mediaType,
@@ -188,7 +195,10 @@ export function toSideResult(side: ReportSide, target: string, platform: string)
         uncompressedBytes: side.uncompressedBytes,
         layerCount: side.layerCount,
         layers: side.layers.map((l): LayerStats => ({ ...l })),
-        method: side.method
+        method: side.method,
+        ...(side.compressedEstimated ? { compressedEstimated: true } : {}),
+        // The final file list is not stored: a stored side gives the wasted space only.
+        ...(side.files ? { files: { final: new Map(), wastedBytes: side.files.wastedBytes, wasted: side.files.wasted } } : {})
       };
       return { state: 'measured', image };
     }
@@ -251,7 +261,7 @@ const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\
 const STATUSES: readonly RowStatus[] = ['changed', 'unchanged', 'new', 'removed', 'no-baseline', 'head-failed'];
 const RULES: readonly Rule[] = ['max-increase', 'max-size', 'max-layers', 'build'];
 const METRICS: readonly Metric[] = ['compressed', 'uncompressed'];
-const METHODS: readonly MeasureMethod[] = ['oci-layout'];
+const METHODS: readonly MeasureMethod[] = ['oci-layout', 'docker-save'];
 
 function fail(path: string, what: string): never {
   throw new Invalid(`${path || 'report'}: ${what}`);
@@ -379,6 +389,8 @@ function readSide(v: unknown, path: string): ReportSide {
         uncompressedBytes: count(field(o, 'uncompressedBytes'), `${path}.uncompressedBytes`),
         layerCount: count(field(o, 'layerCount'), `${path}.layerCount`),
         method: oneOf(field(o, 'method'), METHODS, `${path}.method`),
+        ...(field(o, 'compressedEstimated') === true ? { compressedEstimated: true as const } : {}),
+        ...(field(o, 'files') === undefined ? {} : { files: readFiles(field(o, 'files'), `${path}.files`) }),
         layers: list(field(o, 'layers'), `${path}.layers`, REPORT_LIMITS.layers).map((l, i) => readLayer(l, `${path}.layers[${i}]`))
       };
     case 'failed':
@@ -388,6 +400,17 @@ function readSide(v: unknown, path: string): ReportSide {
     case 'unavailable':
       return { state, reason: str(field(o, 'reason'), `${path}.reason`) };
   }
+}
+
+function readFiles(v: unknown, path: string): { readonly wastedBytes: number; readonly wasted: readonly FileEntry[] } {
+  const o = obj(v, path);
+  return {
+    wastedBytes: count(field(o, 'wastedBytes'), `${path}.wastedBytes`),
+    wasted: list(field(o, 'wasted'), `${path}.wasted`, 100).map((w, i) => {
+      const e = obj(w, `${path}.wasted[${i}]`);
+      return { path: str(field(e, 'path'), `${path}.wasted[${i}].path`, 4096), bytes: count(field(e, 'bytes'), `${path}.wasted[${i}].bytes`) };
+    })
+  };
 }
 
 function readLayer(v: unknown, path: string): ReportLayer {
