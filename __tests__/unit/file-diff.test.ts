@@ -1,0 +1,146 @@
+// diffFiles: the final filesystems of base and head compared file by file. Table-driven.
+import type { FileStats } from '../../src/model.js';
+import { diffFiles, type FileDiff } from '../../src/report/files.js';
+
+const stats = (files: Record<string, number>): FileStats => ({ final: new Map(Object.entries(files)), wastedBytes: 0, wasted: [] });
+
+interface Case {
+  readonly name: string;
+  readonly base: Record<string, number>;
+  readonly head: Record<string, number>;
+  readonly top?: number;
+  readonly expected: FileDiff;
+}
+
+const none = { added: 0, removed: 0, grown: 0, shrunk: 0 };
+
+const cases: readonly Case[] = [
+  {
+    name: 'identical filesystems: nothing',
+    base: { a: 1, 'b/c': 2 },
+    head: { 'b/c': 2, a: 1 },
+    expected: { added: [], removed: [], grown: [], shrunk: [], totals: none, counts: none }
+  },
+  {
+    name: 'both empty',
+    base: {},
+    head: {},
+    expected: { added: [], removed: [], grown: [], shrunk: [], totals: none, counts: none }
+  },
+  {
+    name: 'one of each',
+    base: { kept: 5, gone: 300, big: 1000, small: 1000 },
+    head: { kept: 5, fresh: 70, big: 1500, small: 10 },
+    expected: {
+      added: [{ path: 'fresh', after: 70, delta: 70 }],
+      removed: [{ path: 'gone', before: 300, delta: -300 }],
+      grown: [{ path: 'big', before: 1000, after: 1500, delta: 500 }],
+      shrunk: [{ path: 'small', before: 1000, after: 10, delta: -990 }],
+      totals: { added: 70, removed: -300, grown: 500, shrunk: -990 },
+      counts: { added: 1, removed: 1, grown: 1, shrunk: 1 }
+    }
+  },
+  {
+    name: 'everything added against an empty base; zero-byte files listed last',
+    base: {},
+    head: { 'z/empty': 0, 'a/one': 1, 'm/many': 1000 },
+    expected: {
+      added: [
+        { path: 'm/many', after: 1000, delta: 1000 },
+        { path: 'a/one', after: 1, delta: 1 },
+        { path: 'z/empty', after: 0, delta: 0 }
+      ],
+      removed: [],
+      grown: [],
+      shrunk: [],
+      totals: { ...none, added: 1001 },
+      counts: { ...none, added: 3 }
+    }
+  },
+  {
+    name: 'everything removed',
+    base: { x: 10, y: 20 },
+    head: {},
+    expected: {
+      added: [],
+      removed: [
+        { path: 'y', before: 20, delta: -20 },
+        { path: 'x', before: 10, delta: -10 }
+      ],
+      grown: [],
+      shrunk: [],
+      totals: { ...none, removed: -30 },
+      counts: { ...none, removed: 2 }
+    }
+  },
+  {
+    name: 'sorted by |delta| then path; capped at top; totals and counts cover all',
+    base: { g1: 100, g2: 100, g3: 100, s1: 100, s2: 100, s3: 100 },
+    head: { g1: 150, g2: 300, g3: 150, s1: 50, s2: 0, s3: 99, n1: 7, n2: 9, n3: 8 },
+    top: 2,
+    expected: {
+      added: [
+        { path: 'n2', after: 9, delta: 9 },
+        { path: 'n3', after: 8, delta: 8 }
+      ],
+      removed: [],
+      grown: [
+        { path: 'g2', before: 100, after: 300, delta: 200 },
+        { path: 'g1', before: 100, after: 150, delta: 50 }
+      ],
+      shrunk: [
+        { path: 's2', before: 100, after: 0, delta: -100 },
+        { path: 's1', before: 100, after: 50, delta: -50 }
+      ],
+      totals: { added: 24, removed: 0, grown: 300, shrunk: -151 },
+      counts: { added: 3, removed: 0, grown: 3, shrunk: 3 }
+    }
+  },
+  {
+    name: 'top 0 lists nothing but still totals',
+    base: { a: 1 },
+    head: { b: 2 },
+    top: 0,
+    expected: {
+      added: [],
+      removed: [],
+      grown: [],
+      shrunk: [],
+      totals: { ...none, added: 2, removed: -1 },
+      counts: { ...none, added: 1, removed: 1 }
+    }
+  },
+  {
+    name: 'a file moved is one removal and one addition',
+    base: { 'old/place': 4096 },
+    head: { 'new/place': 4096 },
+    expected: {
+      added: [{ path: 'new/place', after: 4096, delta: 4096 }],
+      removed: [{ path: 'old/place', before: 4096, delta: -4096 }],
+      grown: [],
+      shrunk: [],
+      totals: { ...none, added: 4096, removed: -4096 },
+      counts: { ...none, added: 1, removed: 1 }
+    }
+  }
+];
+
+describe('diffFiles', () => {
+  it.each(cases)('$name', ({ base, head, top, expected }) => {
+    expect(diffFiles(stats(base), stats(head), top)).toEqual(expected);
+  });
+
+  it('defaults to the top 10', () => {
+    const head = Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`f${i}`, i + 1]));
+    const diff = diffFiles(stats({}), stats(head));
+    expect(diff.added.map((c) => c.path)).toEqual(['f24', 'f23', 'f22', 'f21', 'f20', 'f19', 'f18', 'f17', 'f16', 'f15']);
+    expect(diff.counts.added).toBe(25);
+    expect(diff.totals.added).toBe((25 * 26) / 2);
+  });
+
+  it('ignores wasted space (only the final filesystems are compared)', () => {
+    const base: FileStats = { final: new Map([['a', 1]]), wastedBytes: 999, wasted: [{ path: 'w', bytes: 999 }] };
+    const head: FileStats = { final: new Map([['a', 1]]), wastedBytes: 0, wasted: [] };
+    expect(diffFiles(base, head).counts).toEqual(none);
+  });
+});

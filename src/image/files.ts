@@ -1,0 +1,165 @@
+// The file-level view of an image: layer entry lists applied in order the way an OCI unpacker
+// applies them, keeping the final filesystem and the bytes that later layers overwrite or delete
+// (dive's "wasted space"). Pure: entries in, FileStats out.
+//
+// Rules (OCI image spec, "Applying changesets"):
+// - `<dir>/.wh.<name>` deletes `<dir>/<name>` and everything under it; `<dir>/.wh..wh..opq` hides
+//   every earlier entry of `<dir>`. Whiteouts only hide what lower layers put there: entries of the
+//   same layer stay, whatever their order in the tar. Other `.wh..wh.*` names (aufs metadata) and
+//   everything under them are ignored.
+// - An entry replaces what was at its path, except a directory over a directory, which merges.
+// - A path under a non-directory turns that component into a directory (the file goes, as wasted).
+//   Symlinks are not followed: the model lists paths as the layers name them.
+// - Hard links are kept as regular files of 0 bytes: their data is stored once, under the target.
+import type { FileEntry, FileStats } from '../model.js';
+import type { TarEntry } from './tar.js';
+
+const WHITEOUT = '.wh.';
+const OPAQUE = '.wh..wh..opq';
+
+type Kind = TarEntry['type'];
+
+interface Node {
+  kind: Kind;
+  /** Bytes of a regular file; 0 for anything else (hard links included). */
+  size: number;
+  /** The layer (0-based) that last wrote this path, or (for a directory) last wrote under it. */
+  layer: number;
+  /** Present on directories only. */
+  children?: Map<string, Node>;
+}
+
+/** Incremental: apply each layer's entries in order, then read `result()`. One node per live path. */
+export class FileSystemModel {
+  private readonly root: Node = { kind: 'dir', size: 0, layer: -1, children: new Map() };
+  private layer = -1;
+  private wastedTotal = 0;
+  /** Wasted bytes per path, every overwritten or deleted version summed. */
+  private readonly wastedByPath = new Map<string, number>();
+
+  /** Applies one layer's entries, in archive order. */
+  applyLayer(entries: Iterable<TarEntry>): this {
+    this.layer++;
+    for (const entry of entries) this.apply(entry);
+    return this;
+  }
+
+  /** The final filesystem's regular files (sorted by path), the wasted total and the `top` largest wasted paths. */
+  result(top = 20): FileStats {
+    const files: Array<[string, number]> = [];
+    const walk = (dir: Node, prefix: string): void => {
+      for (const [name, node] of dir.children ?? []) {
+        const path = prefix ? `${prefix}/${name}` : name;
+        if (node.kind === 'file' || node.kind === 'hardlink') files.push([path, node.size]);
+        else if (node.children) walk(node, path);
+      }
+    };
+    walk(this.root, '');
+    files.sort((a, b) => compare(a[0], b[0]));
+    const wasted: FileEntry[] = [...this.wastedByPath]
+      .filter(([, bytes]) => bytes > 0)
+      .sort((a, b) => b[1] - a[1] || compare(a[0], b[0]))
+      .slice(0, Math.max(0, top))
+      .map(([path, bytes]) => ({ path, bytes }));
+    return { final: new Map(files), wastedBytes: this.wastedTotal, wasted };
+  }
+
+  private apply(entry: TarEntry): void {
+    if (entry.path === '') return; // the root directory itself
+    const slash = entry.path.lastIndexOf('/');
+    const dirPath = slash < 0 ? '' : entry.path.slice(0, slash);
+    const name = entry.path.slice(slash + 1);
+    if (name.startsWith(WHITEOUT)) {
+      // A whiteout under a missing directory has nothing to hide: no directory is made for it.
+      const dir = this.lookupDir(dirPath);
+      if (!dir?.children) return;
+      if (name === OPAQUE) {
+        for (const [child, node] of [...dir.children]) this.hideLower(dir, child, node, join(dirPath, child));
+      } else if (!name.startsWith(WHITEOUT + WHITEOUT)) {
+        const target = name.slice(WHITEOUT.length);
+        const node = dir.children.get(target);
+        if (node) this.hideLower(dir, target, node, join(dirPath, target));
+      }
+      return;
+    }
+    // aufs keeps hard-link targets under /.wh..wh.plnk: never part of the filesystem (as Docker skips them).
+    if (`/${dirPath}`.includes(`/${WHITEOUT}${WHITEOUT}`)) return;
+    const dir = this.makeDirs(dirPath);
+    const children = dir.children ?? (dir.children = new Map());
+    const existing = children.get(name);
+    if (existing?.kind === 'dir' && entry.type === 'dir') {
+      existing.layer = this.layer;
+      return;
+    }
+    if (existing) this.remove(existing, entry.path);
+    const node: Node = { kind: entry.type, size: entry.type === 'file' ? entry.size : 0, layer: this.layer };
+    if (entry.type === 'dir') node.children = new Map();
+    children.set(name, node);
+  }
+
+  /** Removes from `parent` what lower layers wrote at `name`, keeping what this layer wrote. */
+  private hideLower(parent: Node, name: string, node: Node, path: string): void {
+    if (node.layer < this.layer) {
+      this.remove(node, path);
+      parent.children?.delete(name);
+      return;
+    }
+    for (const [child, sub] of [...(node.children ?? [])]) this.hideLower(node, child, sub, join(path, child));
+  }
+
+  /** Counts a node (and everything under it) as wasted; the caller unlinks it. */
+  private remove(node: Node, path: string): void {
+    if (node.kind === 'file') {
+      this.wastedTotal += node.size;
+      this.wastedByPath.set(path, (this.wastedByPath.get(path) ?? 0) + node.size);
+    }
+    for (const [name, child] of node.children ?? []) this.remove(child, join(path, name));
+  }
+
+  private lookupDir(path: string): Node | undefined {
+    let node: Node | undefined = this.root;
+    if (path === '') return node;
+    for (const part of path.split('/')) {
+      node = node.children?.get(part);
+      if (!node) return undefined;
+    }
+    return node.kind === 'dir' ? node : undefined;
+  }
+
+  /** The directory at `path`, making missing ones (and replacing non-directories) on the way. */
+  private makeDirs(path: string): Node {
+    let node = this.root;
+    if (path === '') return node;
+    let at = '';
+    for (const part of path.split('/')) {
+      at = join(at, part);
+      const children = node.children ?? (node.children = new Map());
+      let next = children.get(part);
+      if (next?.kind !== 'dir') {
+        if (next) this.remove(next, at);
+        next = { kind: 'dir', size: 0, layer: this.layer, children: new Map() };
+        children.set(part, next);
+      }
+      // This layer needs the directory for its entry: a whiteout of the same layer keeps it.
+      next.layer = this.layer;
+      node = next;
+    }
+    return node;
+  }
+}
+
+/** Applies `layers` (each an entry list, lowest first) to an empty filesystem. */
+export function applyLayers(layers: Iterable<Iterable<TarEntry>>, top = 20): FileStats {
+  const model = new FileSystemModel();
+  for (const entries of layers) model.applyLayer(entries);
+  return model.result(top);
+}
+
+function join(dir: string, name: string): string {
+  return dir ? `${dir}/${name}` : name;
+}
+
+/** Code-unit order: stable across locales. */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
