@@ -1,10 +1,12 @@
 // measureOciLayout against layouts freshly built by the real engine. Every number is checked against
 // an independent reading: the layout's JSON read with JSON.parse, each layer decompressed by the
 // `gzip`/`zstd` programs and counted by `wc -c`, the layer count by the config's diff_ids.
+// File details (`files: true`) are checked against the final filesystem exported by buildx itself
+// (`--output type=local`, walked with lstat) and against the sizes the Dockerfiles write.
 // The engine must answer: when it does not, beforeAll throws and every test fails.
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, cpSync, mkdirSync, mkdtempSync, openSync, writeSync, readFileSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync, appendFileSync } from 'node:fs';
+import { closeSync, cpSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, writeSync, readFileSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +14,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { exec } from '../../src/exec.js';
 import { measureOciLayout, type MeasureOptions } from '../../src/image/measure.js';
-import type { ImageStats } from '../../src/model.js';
+import type { FileStats, ImageStats } from '../../src/model.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BUSYBOX = 'image-budget/busybox:latest';
@@ -414,6 +416,29 @@ describe('measureOciLayout refuses damaged layouts', () => {
     await expect(measure(dir)).rejects.toThrow(/cannot read it as gzip data/);
   });
 
+  it('with files, a gzip layer that is not a tar is refused; without, it is only counted', async () => {
+    const { dir } = copy();
+    const plain = Buffer.from('this is gzip data, but not a tar archive\n'.repeat(40));
+    const gz = execFileSync('gzip', ['-c'], { input: plain });
+    const layer = addBlob(dir, 'application/vnd.oci.image.layer.v1.tar+gzip', gz);
+    handMade(dir, layer, `sha256:${createHash('sha256').update(plain).digest('hex')}`);
+    await expect(measureOciLayout(dir, { target: 't', secrets: [], files: true })).rejects.toThrow(
+      /Layer sha256:[0-9a-f]{64}: not a valid tar stream \(not a tar stream: the header at byte 0 has no valid checksum\)/
+    );
+    const [image] = await measure(dir);
+    expect(image?.uncompressedBytes).toBe(plain.length);
+    expect(image?.files).toBeUndefined();
+  });
+
+  it('with files, a truncated tar inside valid gzip is refused', async () => {
+    const { dir, layer } = copy();
+    const tarBytes = execFileSync('gzip', ['-dc'], { input: readFileSync(layer) });
+    const cut = tarBytes.subarray(0, 700);
+    const layerDesc = addBlob(dir, 'application/vnd.oci.image.layer.v1.tar+gzip', execFileSync('gzip', ['-c'], { input: cut }));
+    handMade(dir, layerDesc, `sha256:${createHash('sha256').update(cut).digest('hex')}`);
+    await expect(measureOciLayout(dir, { target: 't', secrets: [], files: true })).rejects.toThrow(/not a valid tar stream \(truncated tar stream/);
+  });
+
   it('a diff_id that does not match the uncompressed layer', async () => {
     const { dir, layer } = copy();
     const layerDesc = { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: `sha256:${layer.split('/').pop() ?? ''}`, size: statSync(layer).size };
@@ -459,4 +484,185 @@ describe('measureOciLayout refuses damaged layouts', () => {
     // Blobs from buildx are read-only; make the copies removable for the outer afterAll.
     if (work) execFileSync('chmod', ['-R', 'u+w', work]);
   });
+});
+
+// ── File details ─────────────────────────────────────────────────────────────────────────────────
+
+describe('measureOciLayout with files: true', () => {
+  interface LocalFile {
+    readonly size: number;
+    readonly ino: number;
+    readonly nlink: number;
+  }
+
+  /** The final filesystem as buildx exports it (`type=local`): regular files by path, symlinks not followed. */
+  async function exportLocal(name: string, args: readonly string[] = []): Promise<Map<string, LocalFile>> {
+    const out = join(work, `${name}-local-${args.join('_').replace(/[^a-z0-9]+/gi, '_')}`);
+    const r = await exec('docker', ['buildx', 'build', '--network', 'none', ...args, '--output', `type=local,dest=${out}`, join(work, `${name}-context`)], { env });
+    if (r.code !== 0) throw new Error(`docker buildx build (${name}, local) failed:\n${r.stderr.slice(-3000)}`);
+    const files = new Map<string, LocalFile>();
+    const walk = (dir: string, prefix: string): void => {
+      for (const name of readdirSync(dir)) {
+        const path = prefix ? `${prefix}/${name}` : name;
+        const st = lstatSync(join(dir, name));
+        if (st.isDirectory()) walk(join(dir, name), path);
+        else if (st.isFile()) files.set(path, { size: st.size, ino: st.ino, nlink: st.nlink });
+      }
+    };
+    walk(out, '');
+    return files;
+  }
+
+  /**
+   * The same paths; the same size for every file with one link; for each group of hard links (all
+   * made in one layer here), the data counted once: the group's sizes sum to the file's size.
+   */
+  function expectSameFiles(files: FileStats, local: ReadonlyMap<string, LocalFile>): void {
+    expect([...files.final.keys()].sort()).toEqual([...local.keys()].sort());
+    const groups = new Map<number, { size: number; sum: number; paths: string[] }>();
+    for (const [path, l] of local) {
+      const ours = files.final.get(path);
+      if (l.nlink === 1) {
+        if (ours !== l.size) throw new Error(`${path}: measured ${ours}, exported ${l.size}`);
+        continue;
+      }
+      const g = groups.get(l.ino) ?? { size: l.size, sum: 0, paths: [] };
+      g.sum += ours ?? NaN;
+      g.paths.push(path);
+      groups.set(l.ino, g);
+    }
+    for (const g of groups.values()) expect({ paths: g.paths, bytes: g.sum }).toEqual({ paths: g.paths, bytes: g.size });
+  }
+
+  const overwrite = [
+    `FROM ${BUSYBOX} AS builder`,
+    'RUN mkdir -p /data && dd if=/dev/urandom of=/data/big bs=1024 count=1024 2>/dev/null && dd if=/dev/urandom of=/data/second bs=1000 count=300 2>/dev/null && echo keep > /data/keep',
+    'RUN dd if=/dev/urandom of=/data/big bs=1000 count=200 2>/dev/null',
+    'RUN rm /data/second',
+    '',
+    'FROM builder AS final',
+    'RUN rm -rf /data && mkdir /data && echo fresh > /data/fresh && echo hi > /h1 && ln /h1 /h2',
+    ''
+  ].join('\n');
+
+  it('overwrite and delete in one stage: final files as exported, wasted = the sizes written', async () => {
+    const dir = await build('files-builder', overwrite, { args: ['--target', 'builder'] });
+    const [image] = await measureAndCompare(dir, { files: true });
+    const files = image?.files;
+    if (!files) throw new Error('no files measured');
+    expectSameFiles(files, await exportLocal('files-builder', ['--target', 'builder']));
+    expect(files.final.get('data/big')).toBe(200_000);
+    expect(files.final.get('data/keep')).toBe(5);
+    expect(files.final.has('data/second')).toBe(false);
+    // The 1 MiB first version of big (overwritten) and the 300 kB second (deleted).
+    expect(files.wasted).toEqual([
+      { path: 'data/big', bytes: 1024 * 1024 },
+      { path: 'data/second', bytes: 300_000 }
+    ]);
+    expect(files.wastedBytes).toBe(1024 * 1024 + 300_000);
+  }, 180_000);
+
+  it('FROM builder: the later stage deletes the rest; hard links counted once', async () => {
+    const dir = await build('files-builder', overwrite);
+    const [image] = await measureAndCompare(dir, { files: true });
+    const files = image?.files;
+    if (!files) throw new Error('no files measured');
+    expectSameFiles(files, await exportLocal('files-builder'));
+    expect([...files.final].filter(([p]) => !p.startsWith('bin/'))).toEqual([
+      ['data/fresh', 6],
+      ['h1', 3],
+      ['h2', 0]
+    ]);
+    expect(files.wasted).toEqual([
+      { path: 'data/big', bytes: 1024 * 1024 + 200_000 },
+      { path: 'data/second', bytes: 300_000 },
+      { path: 'data/keep', bytes: 5 }
+    ]);
+    expect(files.wastedBytes).toBe(1024 * 1024 + 200_000 + 300_000 + 5);
+    // The same numbers without file details, and nothing else changes.
+    const [plain] = await measureOciLayout(dir, { target: 'release', secrets: [] });
+    expect(plain?.files).toBeUndefined();
+    const { files: _ignored, ...rest } = image ?? ({} as ImageStats);
+    expect(rest).toEqual(plain);
+  }, 180_000);
+
+  it('many files, long, deep and non-ASCII names (pax and ustar prefix headers from Go archive/tar)', async () => {
+    const long = 'n'.repeat(150);
+    const deep = `${'directory-level/'.repeat(12)}leaf.txt`;
+    const dockerfile = [
+      `FROM ${BUSYBOX}`,
+      'RUN mkdir -p /many && i=0; while [ $i -lt 3000 ]; do echo "file number $i" > /many/f$i; i=$((i+1)); done',
+      'COPY . /ctx/',
+      'RUN rm /many/f7 /many/f2999 && rm -r /ctx/sub',
+      ''
+    ].join('\n');
+    // A deep path and a directory to delete, in the build context (build() adds the flat files).
+    const context = join(work, 'files-names-context');
+    mkdirSync(join(context, ...deep.split('/').slice(0, -1)), { recursive: true });
+    writeFileSync(join(context, ...deep.split('/')), 'deep\n');
+    mkdirSync(join(context, 'sub'));
+    writeFileSync(join(context, 'sub', 'gone'), Buffer.alloc(4321));
+    const dir = await build('files-names', dockerfile, {
+      files: { [long]: 'long name\n', 'ünïcödé €.txt': 'utf8\n', 'with space': Buffer.alloc(1000, 1) }
+    });
+    const [image] = await measureAndCompare(dir, { files: true });
+    const files = image?.files;
+    if (!files) throw new Error('no files measured');
+    expectSameFiles(files, await exportLocal('files-names'));
+    expect(files.final.get(`ctx/${long}`)).toBe(10);
+    expect(files.final.get('ctx/ünïcödé €.txt')).toBe(5);
+    expect(files.final.get(`ctx/${deep}`)).toBe(5);
+    expect(files.final.get('ctx/with space')).toBe(1000);
+    expect(files.final.get('many/f2998')).toBe('file number 2998\n'.length);
+    expect([...files.final.keys()].filter((p) => p.startsWith('many/'))).toHaveLength(2998);
+    expect(files.wasted).toEqual([
+      { path: 'ctx/sub/gone', bytes: 4321 },
+      { path: 'many/f2999', bytes: 'file number 2999\n'.length },
+      { path: 'many/f7', bytes: 'file number 7\n'.length }
+    ]);
+  }, 180_000);
+
+  it('multi-platform zstd layers: the same files for each platform', async () => {
+    const dir = await build('files-multi', 'FROM scratch\nCOPY a.bin /a.bin\nCOPY b.bin /opt/b.bin\n', {
+      files: { 'a.bin': randomBytes(20_000), 'b.bin': Buffer.alloc(50_000) },
+      args: ['--platform', 'linux/amd64,linux/arm64'],
+      output: ',compression=zstd,force-compression=true'
+    });
+    const images = await measureAndCompare(dir, { files: true });
+    expect(images).toHaveLength(2);
+    for (const image of images) {
+      expect(image.layers[0]?.mediaType).toBe('application/vnd.oci.image.layer.v1.tar+zstd');
+      expect(image.files).toEqual({ final: new Map([['a.bin', 20_000], ['opt/b.bin', 50_000]]), wastedBytes: 0, wasted: [] });
+    }
+  }, 180_000);
+
+  it('a layer listed twice (an empty tar): applied twice, nothing wasted', async () => {
+    const dir = await build('files-dup', `FROM ${BUSYBOX}\nRUN true\nRUN true\nRUN true\n`);
+    const [image] = await measureAndCompare(dir, { files: true });
+    // The repeated layers are empty tars (no entries): nothing wasted, final is the busybox files.
+    expect(image?.files?.wastedBytes).toBe(0);
+    expectSameFiles(image?.files ?? { final: new Map(), wastedBytes: 0, wasted: [] }, await exportLocal('files-dup'));
+  }, 180_000);
+
+  it('still streams: a ~20 MB layer with files on stays out of memory', async () => {
+    const dir = await build('files-big', 'FROM scratch\nCOPY big.bin /big.bin\n', { randomFiles: { 'big.bin': 20 * 1024 * 1024 } });
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    gc();
+    gc();
+    const baseline = process.memoryUsage().arrayBuffers;
+    let peak = baseline;
+    const sampler = setInterval(() => {
+      gc();
+      peak = Math.max(peak, process.memoryUsage().arrayBuffers);
+    }, 100);
+    let images: ImageStats[];
+    try {
+      images = await measureOciLayout(dir, { target: 'big', secrets: [], files: true });
+    } finally {
+      clearInterval(sampler);
+    }
+    expect(images[0]?.files?.final).toEqual(new Map([['big.bin', 20 * 1024 * 1024]]));
+    expect(peak - baseline).toBeLessThan(8 * 1024 * 1024);
+  }, 180_000);
 });

@@ -3,6 +3,8 @@
 // Layers are streamed from disk through the decompressor into a counter; no layer is ever held in
 // memory. Blobs are addressed only by validated sha256 digests, never followed through symlinks,
 // and checked against the size and digest their descriptor gives.
+// With `files`, the same pass also parses the uncompressed bytes as tar (a pass-through between the
+// decompressor and the counter) and applies each image's layers to a FileSystemModel.
 import { createHash, type Hash } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import { lstat, open, type FileHandle } from 'node:fs/promises';
@@ -10,7 +12,8 @@ import { join } from 'node:path';
 import { Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
-import type { ImageStats, LayerStats } from '../model.js';
+import type { FileStats, ImageStats, LayerStats } from '../model.js';
+import { FileSystemModel } from './files.js';
 import { UNKNOWN_INSTRUCTION, historyLayerCount, layerInstructions } from './history.js';
 import {
   isAttestationManifest,
@@ -28,6 +31,7 @@ import {
   type Compression,
   type Descriptor
 } from './oci.js';
+import { TarError, createTarTap, type TarEntry } from './tar.js';
 
 /** Largest index, manifest or config blob read; these are small JSON documents. */
 export const MAX_JSON_BLOB = 4 * 1024 * 1024;
@@ -41,6 +45,11 @@ export interface MeasureOptions {
   readonly secrets: readonly string[];
   /** Told when a number stands but something about it is doubtful (history not matching the layers). */
   readonly onWarning?: (message: string) => void;
+  /**
+   * Also read each layer's tar entries, in the same pass, and set ImageStats.files (final files,
+   * wasted space). Off by default: then no tar is parsed.
+   */
+  readonly files?: boolean;
 }
 
 /**
@@ -124,10 +133,16 @@ function decompressor(compression: Compression, layer: Descriptor): NodeJS.ReadW
 
 interface LayerSizes {
   readonly uncompressedBytes: number;
+  /** The layer's tar entries in archive order, when files were asked for. */
+  readonly entries?: readonly TarEntry[];
 }
 
 class Layout {
-  /** Per blob digest: its uncompressed size, measured once even when shared between platforms. */
+  /**
+   * Per blob digest: its uncompressed size (and, with files, its entry list), read once even when
+   * shared between platforms. The entry lists stay cached until the measurement ends: a few dozen
+   * bytes per entry, the same order of size as the file models themselves, so a blob is never read twice.
+   */
   private readonly layers = new Map<string, Promise<LayerSizes>>();
 
   constructor(private readonly dir: string) {}
@@ -197,8 +212,10 @@ class Layout {
     }
     const instructions = layerInstructions(config.history, manifest.layers.length, opts.secrets);
     const layers: LayerStats[] = [];
+    const model = opts.files ? new FileSystemModel() : undefined;
     for (const [i, layer] of manifest.layers.entries()) {
-      const sizes = await this.measureLayer(layer, config.diffIds[i] ?? '');
+      const sizes = await this.measureLayer(layer, config.diffIds[i] ?? '', opts.files === true);
+      if (model) model.applyLayer(sizes.entries ?? []);
       layers.push({
         digest: layer.digest,
         mediaType: layer.mediaType,
@@ -207,6 +224,7 @@ class Layout {
         instruction: instructions[i] ?? UNKNOWN_INSTRUCTION
       });
     }
+    const files: FileStats | undefined = model?.result();
     return {
       target: opts.target,
       platform,
@@ -216,21 +234,23 @@ class Layout {
       uncompressedBytes: sum(layers.map((l) => l.uncompressedBytes)),
       layerCount: layers.length,
       layers,
-      method: 'oci-layout'
+      method: 'oci-layout',
+      ...(files ? { files } : {})
     };
   }
 
-  private measureLayer(layer: Descriptor, diffId: string): Promise<LayerSizes> {
-    // The same blob can only have one diff_id, so the blob digest alone keys the cache.
+  private measureLayer(layer: Descriptor, diffId: string, files: boolean): Promise<LayerSizes> {
+    // The same blob can only have one diff_id, so the blob digest alone keys the cache. `files` is
+    // the same for every layer of one measurement, so a cached entry always has what is asked.
     let sizes = this.layers.get(layer.digest);
     if (!sizes) {
-      sizes = this.streamLayer(layer, diffId);
+      sizes = this.streamLayer(layer, diffId, files);
       this.layers.set(layer.digest, sizes);
     }
     return sizes;
   }
 
-  private async streamLayer(layer: Descriptor, diffId: string): Promise<LayerSizes> {
+  private async streamLayer(layer: Descriptor, diffId: string, files: boolean): Promise<LayerSizes> {
     const compression = layerCompression(layer.mediaType);
     if (compression === undefined) throw new Error(`Layer ${layer.digest} has unsupported media type "${layer.mediaType}"`);
     const handle = await this.openBlob(layer, 'layer').catch((e: unknown) => {
@@ -248,17 +268,20 @@ class Layout {
     }
     const blobHash = createHash('sha256');
     const tarHash = createHash('sha256');
+    const entries: TarEntry[] | undefined = files ? [] : undefined;
+    if (entries) transforms.push(createTarTap((entry) => entries.push(entry)));
     let uncompressedBytes: number;
     try {
       // The stream owns the handle from here and closes it at the end or on error.
       const source = handle.createReadStream({ highWaterMark: 256 * 1024 });
       uncompressedBytes = await countStream(source, [digestTap(blobHash), ...transforms], tarHash);
     } catch (e) {
+      if (e instanceof TarError) throw new Error(`Layer ${layer.digest}: not a valid tar stream (${e.message})`);
       throw new Error(`Layer ${layer.digest}: cannot read it as ${compression === 'none' ? 'a tar stream' : `${compression} data`} (${describe(e)})`);
     }
     checkDigest(blobHash, layer.digest, `Layer blob ${layer.digest}`);
     if (diffId) checkDigest(tarHash, diffId, `Uncompressed layer ${layer.digest} (diff_id)`);
-    return { uncompressedBytes };
+    return entries ? { uncompressedBytes, entries } : { uncompressedBytes };
   }
 
   private async readJsonBlob(desc: Descriptor, what: string): Promise<string> {
