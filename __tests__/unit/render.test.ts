@@ -532,3 +532,42 @@ describe('JSON report: estimated sizes and wasted space round-trip', () => {
     }
   });
 });
+
+describe('details: files', () => {
+  const files = (entries: Array<[string, number]>, wastedBytes = 0, wasted: Array<{ path: string; bytes: number }> = []) => ({
+    final: new Map(entries),
+    wastedBytes,
+    wasted
+  });
+  const base: ImageStats = { ...image('release', [layer(1, 1_000_000)]), files: files([['app/bin', 1_000_000], ['etc/old.conf', 2_000]], 100) };
+  const head: ImageStats = {
+    ...image('release', [layer(1, 1_000_000), layer(2, 3_000_000)]),
+    files: files([['app/bin', 1_500_000], ['usr/lib/libbig.so', 3_000_000]], 4_000_000, [{ path: 'tmp/cache.tar', bytes: 4_000_000 }])
+  };
+  const rows: CompareInput[] = [{ target: 'release', platform: 'linux/amd64', head: m(head), base: m(base) }];
+
+  it('lists the largest file changes and the wasted space beside the base figure', () => {
+    const text = renderComment(outcomeOf(rows), { marker: MARKER, details: ['files'] });
+    expect(text).toContain('<code>release</code> · linux/amd64 · 3 files changed · 4.00 MB wasted</summary>');
+    expect(text).toContain('| added | `/usr/lib/libbig.so` | — | 3.00 MB | +3.00 MB |');
+    expect(text).toContain('| grown | `/app/bin` | 1.00 MB | 1.50 MB | +500 kB |');
+    expect(text).toContain('| removed | `/etc/old.conf` | 2.00 kB | — | -2.00 kB |');
+    expect(text).toContain('**Wasted space**: 4.00 MB (33.3% of the image); base: 100 B.');
+    expect(text).toContain('| 4.00 MB | `/tmp/cache.tar` |');
+    // The changes table comes in the order of the change's size.
+    expect(text.indexOf('libbig.so')).toBeLessThan(text.indexOf('/app/bin'));
+  });
+
+  it('is absent when not asked for, or when the files were not read', () => {
+    expect(renderComment(outcomeOf(rows), { marker: MARKER, details: ['layers'] })).not.toContain('Wasted space');
+    const bare: CompareInput[] = [{ target: 'release', platform: 'linux/amd64', head: m(image('release', [layer(3, 10)])), base: m(image('release', [layer(4, 10)])) }];
+    expect(renderComment(outcomeOf(bare), { marker: MARKER, details: ['files'] })).not.toContain('Wasted space');
+  });
+
+  it('escapes hostile paths in code spans', () => {
+    const evil: ImageStats = { ...head, files: files([['a|b/`x`/<!--', 5]], 0) };
+    const text = renderComment(outcomeOf([{ target: 'release', platform: 'linux/amd64', head: m(evil), base: m(base) }]), { marker: MARKER, details: ['files'] });
+    expect(text).not.toContain('<!--x');
+    expect(text.split('\n').filter((l) => l.includes('a\\|b')).every((l) => l.startsWith('| added |'))).toBe(true);
+  });
+});

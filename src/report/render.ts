@@ -13,6 +13,7 @@
 // The verdict line is never lost.
 import type { DetailKind, JudgedRow, LayerStats, Outcome, RowStatus } from '../model.js';
 import { diffLayers } from './compare.js';
+import { diffFiles, type FileChange } from './files.js';
 import { codeBlock, codeSpan, escapeCell, escapeHtml } from './escape.js';
 import { formatBytes, formatCount, formatDelta, formatPercent, shortSha } from './format.js';
 
@@ -122,8 +123,18 @@ function render(outcome: Outcome, options: RenderOptions, frame: Frame): string 
         return [{ text, size: utf8Length(text), keep: r.regressed ? 2 : r.status === 'unchanged' ? 0 : 1 }];
       })
     : [];
+  const fileDetails: DetailSection[] = options.details.includes('files')
+    ? rows.flatMap((r) => {
+        const text = fileSection(r);
+        return text === undefined ? [] : [{ text, size: utf8Length(text), keep: r.regressed ? 2 : 1 }];
+      })
+    : [];
   // The chart leads the collapsed sections and is trimmed like them.
-  const details: DetailSection[] = chart ? [{ text: chart, size: utf8Length(chart), keep: 1 }, ...layerDetails] : layerDetails;
+  const details: DetailSection[] = [
+    ...(chart ? [{ text: chart, size: utf8Length(chart), keep: 1 }] : []),
+    ...layerDetails,
+    ...fileDetails
+  ];
 
   interface Plan {
     readonly rows: readonly JudgedRow[];
@@ -452,6 +463,62 @@ function detailSection(r: JudgedRow): string | undefined {
     return undefined;
   }
   return section(r, plural(head.layers.length, 'layer'), layerList(head.layers));
+}
+
+/** Files listed per section at most. */
+const FILES_MAX = 10;
+const WASTED_MAX = 5;
+
+/**
+ * `details: files`: the largest file changes between base and head, and the space wasted in the
+ * head by files a later layer overwrites or deletes, with the base's figure beside it.
+ */
+function fileSection(r: JudgedRow): string | undefined {
+  if (r.head.state !== 'measured' || !r.head.image.files) return undefined;
+  const head = r.head.image;
+  const headFiles = head.files!;
+  const baseFiles = r.base.state === 'measured' ? r.base.image.files : undefined;
+  const blocks: string[] = [];
+  let what = `${formatBytes(headFiles.wastedBytes)} wasted`;
+  // A stored baseline keeps no file list; compare files only when the base's were read.
+  if (baseFiles && baseFiles.final.size > 0 && r.status !== 'no-baseline') {
+    const diff = diffFiles(baseFiles, headFiles, FILES_MAX);
+    const changes: Array<FileChange & { readonly kind: string }> = [
+      ...diff.added.map((c) => ({ ...c, kind: 'added' })),
+      ...diff.removed.map((c) => ({ ...c, kind: 'removed' })),
+      ...diff.grown.map((c) => ({ ...c, kind: 'grown' })),
+      ...diff.shrunk.map((c) => ({ ...c, kind: 'shrunk' }))
+    ]
+      .sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta) || (a.path < b.path ? -1 : 1))
+      .slice(0, FILES_MAX);
+    const count = diff.counts.added + diff.counts.removed + diff.counts.grown + diff.counts.shrunk;
+    what = `${plural(count, 'file')} changed · ${what}`;
+    if (changes.length === 0) blocks.push('_No file changed size._');
+    else {
+      blocks.push(
+        [
+          '| Change | Path | Before | After | Δ |\n|:--|:--|--:|--:|--:|',
+          ...changes.map((c) =>
+            cells([c.kind, codeSpan(`/${c.path}`) || '—', c.before === undefined ? '—' : formatBytes(c.before), c.after === undefined ? '—' : formatBytes(c.after), formatDelta(c.delta)])
+          )
+        ].join('\n')
+      );
+      const t = diff.totals;
+      blocks.push(
+        `_In all: ${plural(diff.counts.added, 'file')} added (${formatDelta(t.added)}), ${diff.counts.removed} removed (${formatDelta(t.removed)}), ` +
+          `${diff.counts.grown} grown (${formatDelta(t.grown)}), ${diff.counts.shrunk} shrunk (${formatDelta(t.shrunk)})._`
+      );
+    }
+  }
+  const share = head.uncompressedBytes > 0 ? ` (${((headFiles.wastedBytes / head.uncompressedBytes) * 100).toFixed(1)}% of the image)` : '';
+  const baseWaste = baseFiles ? `; base: ${formatBytes(baseFiles.wastedBytes)}` : '';
+  blocks.push(`**Wasted space**: ${formatBytes(headFiles.wastedBytes)}${share}${baseWaste}. Files that a later layer overwrites or deletes still ship in the earlier layer.`);
+  if (headFiles.wasted.length > 0) {
+    blocks.push(
+      ['| Wasted | Path |\n|--:|:--|', ...headFiles.wasted.slice(0, WASTED_MAX).map((w) => cells([formatBytes(w.bytes), codeSpan(`/${w.path}`) || '—']))].join('\n')
+    );
+  }
+  return section(r, what, blocks.join('\n\n'));
 }
 
 function layerList(layers: readonly LayerStats[]): string {
