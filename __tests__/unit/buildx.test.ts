@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { buildxArgv, cacheScope, cacheScopesFor, registryCacheRef, type BuildPlan } from '../../src/buildx/argv.js';
+import { LOAD_REGISTRY, buildxArgv, cacheScope, cacheScopesFor, loadTag, registryCacheRef, type BuildPlan } from '../../src/buildx/argv.js';
 import { cacheProblems, isCacheSetupFailure, lastErrorLine, maskSecrets, summarizeBuildFailure } from '../../src/buildx/failure.js';
 import { capabilities, parseBuildxInspect, parseBuildxVersion, parseImageStore } from '../../src/buildx/probe.js';
 
@@ -72,6 +72,67 @@ describe('buildxArgv', () => {
     ]
   ])('%s', (_name, plan, expected) => {
     expect(buildxArgv({ ...base, ...plan })).toEqual(expected);
+  });
+});
+
+describe('buildxArgv: loading into the image store (classic store, measured through docker save)', () => {
+  const loadTail = (tag: string): string[] => ['--output', `type=docker,name=${tag}`, '--metadata-file', '/tmp/meta.json', '--progress', 'plain', '--', '/w'];
+  test.each<[string, Partial<BuildPlan>, string[]]>([
+    [
+      'type=docker with the temporary tag instead of the OCI layout',
+      { load: { tag: 'image-budget.local/k-head-release:0a1b2c' } },
+      ['buildx', 'build', '--file', '/w/Dockerfile', '--target', 'release', ...loadTail('image-budget.local/k-head-release:0a1b2c')]
+    ],
+    [
+      'one platform, build-args and network as for the OCI output',
+      { load: { tag: 'image-budget.local/r:t' }, platforms: ['linux/386'], network: 'none', buildArgs: [['A', '1']] },
+      ['buildx', 'build', '--file', '/w/Dockerfile', '--target', 'release', '--platform', 'linux/386', '--network', 'none',
+        '--build-arg', 'A=1', ...loadTail('image-budget.local/r:t')]
+    ],
+    [
+      'gha cache without export: cache-from only, never --cache-to',
+      { load: { tag: 'image-budget.local/r:t' }, cache: { type: 'gha' }, cacheExport: false },
+      ['buildx', 'build', '--file', '/w/Dockerfile', '--target', 'release', '--cache-from', 'type=gha,scope=s-head',
+        '--cache-from', 'type=gha,scope=s-base', ...loadTail('image-budget.local/r:t')]
+    ],
+    [
+      'registry cache without export: cache-from only',
+      { load: { tag: 'image-budget.local/r:t' }, cache: { type: 'registry', ref: 'ghcr.io/o/c' }, cacheExport: false },
+      ['buildx', 'build', '--file', '/w/Dockerfile', '--target', 'release', '--cache-from', 'type=registry,ref=ghcr.io/o/c:s-head',
+        '--cache-from', 'type=registry,ref=ghcr.io/o/c:s-base', ...loadTail('image-budget.local/r:t')]
+    ]
+  ])('%s', (_name, plan, expected) => {
+    const argv = buildxArgv({ ...base, ...plan });
+    expect(argv).toEqual(expected);
+    expect(argv).not.toContain('--load');
+    expect(argv.join(' ')).not.toContain('type=oci');
+  });
+});
+
+describe('loadTag', () => {
+  const REFERENCE = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+  test.each<[string, 'head' | 'base', string, string, string]>([
+    ['image-budget', 'head', 'release', '0a1b2c3d4e5f', 'image-budget.local/image-budget-head-release:0a1b2c3d4e5f'],
+    ['My Key', 'base', 'Build_Stage.2', 'ff', 'image-budget.local/my-key-base-build-stage-2:ff'],
+    ['--', 'head', '__', 'x', 'image-budget.local/head:x'],
+    ['k', 'head', 't', '.x', 'image-budget.local/k-head-t:t.x'],
+    ['k', 'head', 't', '', 'image-budget.local/k-head-t:latest'],
+    ['k', 'head', 't', 'a/b:c', 'image-budget.local/k-head-t:abc']
+  ])('loadTag(%j, %s, %j, %j) = %s', (key, side, target, random, expected) => {
+    const tag = loadTag(key, side, target, random);
+    expect(tag).toBe(expected);
+    expect(tag.startsWith(`${LOAD_REGISTRY}/`)).toBe(true);
+    expect(tag).toMatch(REFERENCE);
+  });
+  test('a very long key and target still give a valid, bounded reference', () => {
+    const tag = loadTag('k'.repeat(300), 'head', 'T-'.repeat(100), 'f'.repeat(100));
+    expect(tag).toMatch(REFERENCE);
+    expect(tag.length).toBeLessThanOrEqual(LOAD_REGISTRY.length + 1 + 100 + 1 + 64);
+  });
+  test('head and base, and two targets, never share a repository', () => {
+    const repo = (t: string): string => t.split(':')[0] ?? '';
+    expect(repo(loadTag('k', 'head', 'a', 'r'))).not.toBe(repo(loadTag('k', 'base', 'a', 'r')));
+    expect(repo(loadTag('k', 'head', 'a', 'r'))).not.toBe(repo(loadTag('k', 'head', 'b', 'r')));
   });
 });
 

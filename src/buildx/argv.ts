@@ -20,8 +20,14 @@ export interface BuildPlan {
   readonly cacheScopes: { readonly from: readonly string[]; readonly to: string };
   /** Whether the builder can export cache at all; when false only cache-from is used. */
   readonly cacheExport: boolean;
-  /** OCI layout directory the image is written to (tar=false). */
+  /** OCI layout directory the image is written to (tar=false), unless `load` is set. */
   readonly outputDir: string;
+  /**
+   * Load the image into the engine's image store under `tag` instead (`--output type=docker,name=<tag>`),
+   * for builders that cannot export an OCI layout (the `docker` driver on the classic image store).
+   * `outputDir` is then not written.
+   */
+  readonly load?: { readonly tag: string };
   readonly metadataFile: string;
 }
 
@@ -91,6 +97,26 @@ export function cacheScopesFor(
   return { from: side === 'head' ? [own, base] : [own], to: own };
 }
 
+/** Host part of every temporary tag: never a registry anyone can push to or pull from. */
+export const LOAD_REGISTRY = 'image-budget.local';
+
+/**
+ * The temporary tag an image is loaded under: `image-budget.local/<key>-<side>-<target>:<random>`.
+ * The repository is folded to what a reference accepts (lowercase, `[a-z0-9]` runs joined by `-`),
+ * the random part keeps concurrent jobs on one engine apart.
+ */
+export function loadTag(commentKey: string, side: 'head' | 'base', target: string, random: string): string {
+  const repo =
+    `${commentKey}-${side}-${target}`
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 100)
+      .replace(/-+$/, '') || 'image';
+  const tag = random.replace(/[^A-Za-z0-9_.-]/g, '').slice(0, 64) || 'latest';
+  return `${LOAD_REGISTRY}/${repo}:${/^[A-Za-z0-9_]/.test(tag) ? tag : `t${tag}`}`;
+}
+
 export function buildxArgv(plan: BuildPlan): string[] {
   const argv = ['buildx', 'build'];
   if (plan.builder) argv.push('--builder', plan.builder);
@@ -100,7 +126,10 @@ export function buildxArgv(plan: BuildPlan): string[] {
   if (plan.network) argv.push('--network', plan.network);
   for (const [name, value] of plan.buildArgs) argv.push('--build-arg', `${name}=${value}`);
   argv.push(...cacheArgs(plan.cache, plan.cacheScopes, plan.cacheExport));
-  argv.push('--output', `type=oci,${field('dest', plan.outputDir)},tar=false`);
+  argv.push(
+    '--output',
+    plan.load ? `type=docker,${field('name', plan.load.tag)}` : `type=oci,${field('dest', plan.outputDir)},tar=false`
+  );
   argv.push('--metadata-file', plan.metadataFile);
   argv.push('--progress', 'plain');
   argv.push('--', plan.context);

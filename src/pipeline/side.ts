@@ -1,15 +1,26 @@
-// Build and measure every target of one side (head or base): buildx into an OCI layout, then the
-// streaming measurement. A failed build is a result, not an exception.
+// Build and measure every target of one side (head or base). Two paths, chosen from what the builder
+// can do (passed in as `measure`):
+// - `oci-layout`: buildx writes an OCI layout, measured from disk by streaming (every number exact);
+// - `docker-save`: the builder can only load images (the `docker` driver on the classic image store):
+//   the image is loaded under a temporary tag, `docker save` is streamed into the measurer (compressed
+//   sizes are gzip estimates), and the tag is removed afterwards, whatever happened.
+// A failed build is a result, not an exception.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { cacheScopesFor, type BuildPlan } from '../buildx/argv.js';
+import type { Readable } from 'node:stream';
+import { cacheScopesFor, loadTag, type BuildPlan } from '../buildx/argv.js';
 import { runBuild } from '../buildx/build.js';
 import { isCacheSetupFailure, maskSecrets } from '../buildx/failure.js';
 import type { ResolvedTarget } from '../dockerfile/stages.js';
-import type { Exec } from '../exec.js';
+import { ExecError, type Exec } from '../exec.js';
+import { SaveTarError, measureDockerSave, type DockerSaveOptions } from '../image/docker-save.js';
 import { measureOciLayout } from '../image/measure.js';
+import { InputError } from '../inputs/errors.js';
+import { INPUT } from '../inputs/names.js';
 import type { Log } from '../log.js';
-import type { CacheSpec, SideResult } from '../model.js';
+import type { CacheSpec, ImageStats, MeasureMethod, SideResult } from '../model.js';
 import { ANY_PLATFORM, type TargetResults } from './join.js';
 
 export interface SideRequest {
@@ -26,7 +37,48 @@ export interface SideRequest {
   readonly commentKey: string;
   /** Values that must never appear in messages (build-arg values). */
   readonly secrets: readonly string[];
+  /**
+   * How images are measured, from the builder's capabilities: `oci-layout` (the default) when it can
+   * export an OCI image (`Capabilities.ociExport`), else `docker-save` (load, then `docker save`).
+   */
+  readonly measure?: MeasureMethod;
+  /** Also read the layers' files (final files, wasted space) in the same pass: `details: files` or `max-wasted`. */
+  readonly files?: boolean;
 }
+
+/** A program run with its stdout as a byte stream (for `docker save`, which can be gigabytes). */
+export interface StreamedRun {
+  readonly stdout: Readable;
+  /** Settles when the program has exited; rejects with ExecError when it could not be started. */
+  readonly done: Promise<{ readonly code: number; readonly stderr: string }>;
+  /** Ends the program if it still runs. */
+  kill(): void;
+}
+
+export type StreamExec = (file: string, args: readonly string[], options?: { readonly env?: NodeJS.ProcessEnv }) => StreamedRun;
+
+/** The real StreamExec: argv array, no shell; keeps the last 64 KiB of stderr. */
+export const spawnStream: StreamExec = (file, args, options = {}) => {
+  const child = spawn(file, [...args], { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], shell: false });
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (c: string) => {
+    stderr = (stderr + c).slice(-64 * 1024);
+  });
+  const done = new Promise<{ code: number; stderr: string }>((resolve, reject) => {
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      reject(new ExecError(file, e.code === 'ENOENT' ? `${file}: command not found` : `${file}: ${e.message}`));
+    });
+    child.on('close', (code) => resolve({ code: code ?? 128, stderr }));
+  });
+  return {
+    stdout: child.stdout,
+    done,
+    kill: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill();
+    }
+  };
+};
 
 export interface SideDeps {
   readonly exec: Exec;
@@ -35,9 +87,29 @@ export interface SideDeps {
   readonly tmpDir: string;
   /** Environment of the buildx client (carries the Actions cache runtime, never passed into builds). */
   readonly env: NodeJS.ProcessEnv;
+  /** Runs `docker save` with a streamed stdout; defaults to {@link spawnStream}. */
+  readonly streamExec?: StreamExec;
+}
+
+/**
+ * Checks, before any build, that the request can be measured: loading into the classic image store
+ * takes one platform at a time (RELIABILITY row 18), never buildx's raw "docker exporter does not
+ * currently support exporting manifest lists".
+ */
+export function checkSideRequest(req: Pick<SideRequest, 'measure' | 'platforms'>): void {
+  if (req.measure === 'docker-save' && req.platforms.length > 1) {
+    throw new InputError(INPUT.platforms, req.platforms.join(','), 'one platform', {
+      problem: 'cannot be measured at once: the builder uses the classic image store, which loads one platform at a time',
+      hint:
+        'measure one platform at a time (one platform per job, e.g. a matrix), or turn on the containerd image store ' +
+        '({"features":{"containerd-snapshotter":true}} in daemon.json) or use a docker-container builder'
+    });
+  }
 }
 
 export async function buildSide(deps: SideDeps, req: SideRequest): Promise<TargetResults[]> {
+  checkSideRequest(req);
+  const load = req.measure === 'docker-save';
   const out: TargetResults[] = [];
   for (const [i, target] of req.targets.entries()) {
     const dir = path.join(deps.tmpDir, `${req.side}-${i}`);
@@ -52,39 +124,98 @@ export async function buildSide(deps: SideDeps, req: SideRequest): Promise<Targe
       builder: req.builder,
       cache: req.cache,
       cacheScopes: cacheScopesFor(req.commentKey, req.side, target.name, req.platforms),
-      cacheExport: req.cacheExport,
+      // The classic store refuses cache export: cache-from only there.
+      cacheExport: req.cacheExport && !load,
       outputDir: path.join(dir, 'layout'),
-      metadataFile: path.join(dir, 'metadata.json')
+      metadataFile: path.join(dir, 'metadata.json'),
+      ...(load ? { load: { tag: loadTag(req.commentKey, req.side, target.name, randomBytes(6).toString('hex')) } } : {})
     };
     const results = await deps.log.group(`Build ${req.side} target ${target.name}`, async () => {
-      const options = {
-        secrets: req.secrets,
-        env: deps.env,
-        onLog: (chunk: string) => process.stdout.write(maskSecrets(chunk, req.secrets))
-      };
-      let built = await runBuild(deps.exec, plan, options);
-      if (!built.ok && plan.cache.type !== 'none' && isCacheSetupFailure(built.error)) {
-        // A cache backend that cannot even be set up must not cost the build (RELIABILITY rows 11, 12).
-        deps.log.warning(`cache: ${built.error}; building ${target.name} again without cache.`);
-        built = await runBuild(deps.exec, { ...plan, cache: { type: 'none' } }, options);
-      }
-      for (const problem of built.cacheProblems) deps.log.warning(`cache (${req.side} ${target.name}): ${problem}`);
-      if (!built.ok) {
-        deps.log.warning(`${req.side} build of ${target.name} failed: ${built.error}`);
-        return [{ platform: ANY_PLATFORM, result: { state: 'failed', error: built.detail } as SideResult }];
-      }
       try {
-        const images = await measureOciLayout(built.layoutDir, { target: target.name, secrets: req.secrets });
-        return images.map((image) => ({ platform: image.platform, result: { state: 'measured', image } as SideResult }));
-      } catch (e) {
-        const message = e instanceof Error ? e.message : String(e);
-        return [{ platform: ANY_PLATFORM, result: { state: 'failed', error: `measurement failed: ${message}` } as SideResult }];
+        return await buildAndMeasure(deps, req, target.name, plan);
       } finally {
-        // Layer blobs can be gigabytes: drop them as soon as they are measured.
-        await rm(plan.outputDir, { recursive: true, force: true });
+        // Layer blobs can be gigabytes: drop them as soon as they are measured. A loaded image goes
+        // too, even when the build or the measurement failed.
+        if (plan.load) await removeImage(deps, plan.load.tag, req.secrets);
+        else await rm(plan.outputDir, { recursive: true, force: true });
       }
     });
     out.push({ target: target.name, results });
   }
   return out;
+}
+
+type Results = TargetResults['results'];
+
+async function buildAndMeasure(deps: SideDeps, req: SideRequest, target: string, plan: BuildPlan): Promise<Results> {
+  const options = {
+    secrets: req.secrets,
+    env: deps.env,
+    onLog: (chunk: string) => process.stdout.write(maskSecrets(chunk, req.secrets))
+  };
+  let built = await runBuild(deps.exec, plan, options);
+  if (!built.ok && plan.cache.type !== 'none' && isCacheSetupFailure(built.error)) {
+    // A cache backend that cannot even be set up must not cost the build (RELIABILITY rows 11, 12).
+    deps.log.warning(`cache: ${built.error}; building ${target} again without cache.`);
+    built = await runBuild(deps.exec, { ...plan, cache: { type: 'none' } }, options);
+  }
+  for (const problem of built.cacheProblems) deps.log.warning(`cache (${req.side} ${target}): ${problem}`);
+  if (!built.ok) {
+    deps.log.warning(`${req.side} build of ${target} failed: ${built.error}`);
+    return [{ platform: ANY_PLATFORM, result: { state: 'failed', error: built.detail } }];
+  }
+  try {
+    const onWarning = (m: string): void => deps.log.warning(m);
+    const images = plan.load
+      ? await measureLoaded(deps, plan.load.tag, {
+          target,
+          ...(req.platforms[0] !== undefined ? { platform: req.platforms[0] } : {}),
+          secrets: req.secrets,
+          onWarning,
+          files: req.files === true
+        })
+      : await measureOciLayout(built.layoutDir, { target, secrets: req.secrets, onWarning, files: req.files === true });
+    return images.map((image) => ({ platform: image.platform, result: { state: 'measured', image } as SideResult }));
+  } catch (e) {
+    const message = maskSecrets(e instanceof Error ? e.message : String(e), req.secrets);
+    return [{ platform: ANY_PLATFORM, result: { state: 'failed', error: `measurement failed: ${message}` } }];
+  }
+}
+
+const lastLine = (s: string): string =>
+  s
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .pop() ?? '';
+
+/** Streams `docker save <tag>` into the measurer: one pass, no file written, no layer in memory. */
+export async function measureLoaded(deps: Pick<SideDeps, 'streamExec' | 'env'>, tag: string, opts: DockerSaveOptions): Promise<ImageStats[]> {
+  const run = (deps.streamExec ?? spawnStream)('docker', ['save', tag], { env: deps.env });
+  const measured = measureDockerSave(run.stdout, opts);
+  // A measurement that gives up closes the pipe; make sure `docker save` does not linger either way.
+  measured.catch(() => run.kill());
+  const [m, d] = await Promise.allSettled([measured, run.done]);
+  if (d.status === 'rejected') throw d.reason;
+  // A measurement that failed on what it read closed the pipe: docker save's own failure (a broken
+  // pipe) follows from it. Only a stream that ended early is better explained by docker save.
+  const truncated = m.status === 'rejected' && m.reason instanceof SaveTarError && m.reason.truncated;
+  if (m.status === 'rejected' && !truncated) throw m.reason;
+  if (d.value.code !== 0) {
+    throw new Error(`docker save ${tag} failed (exit code ${d.value.code}): ${lastLine(d.value.stderr) || 'no message'}`);
+  }
+  if (m.status === 'rejected') throw m.reason;
+  return m.value;
+}
+
+/** `docker image rm <tag>`; a tag that was never created (failed build) is not a problem. */
+async function removeImage(deps: SideDeps, tag: string, secrets: readonly string[]): Promise<void> {
+  try {
+    const r = await deps.exec('docker', ['image', 'rm', tag], { env: deps.env });
+    if (r.code !== 0 && !/no such image/i.test(r.stderr)) {
+      deps.log.warning(`Could not remove the temporary image ${tag}: ${maskSecrets(lastLine(r.stderr), secrets) || `exit code ${r.code}`}`);
+    }
+  } catch (e) {
+    deps.log.warning(`Could not remove the temporary image ${tag}: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }
