@@ -6,7 +6,7 @@ import * as core from '@actions/core';
 import { mkdtemp, mkdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { EngineError, probeBuilder } from './buildx/probe.js';
+import { probeBuilder } from './buildx/probe.js';
 import { exec as realExec, type Exec } from './exec.js';
 import { BaselineUnavailableError, checkoutBase, type BaseCheckout } from './git/base-checkout.js';
 import { InvalidRefError } from './git/git.js';
@@ -19,7 +19,7 @@ import { INPUT } from './inputs/names.js';
 import type { Log } from './log.js';
 import type { Inputs, Outcome, SideResult } from './model.js';
 import { ANY_PLATFORM, joinSides, type TargetResults } from './pipeline/join.js';
-import { buildSide, type SideRequest } from './pipeline/side.js';
+import { buildSide, checkSideRequest, type SideRequest } from './pipeline/side.js';
 import { baseTargets, planTargets, readStages } from './pipeline/targets.js';
 import { compare } from './report/compare.js';
 import { formatThreshold } from './report/format.js';
@@ -140,7 +140,6 @@ async function runPipeline(deps: RunDeps, cleanups: Array<() => Promise<unknown>
       hint: 'several images in one config file arrive in a later version; use one step per image with context, file and targets'
     });
   }
-  if (inputs.details.includes('files')) log.info('details: files arrives in a later version; the comment lists layers.');
 
   const event = await readEvent(env);
   if (event.event === 'pull_request_target' && event.pullRequest?.isFork) {
@@ -207,12 +206,17 @@ async function runPipeline(deps: RunDeps, cleanups: Array<() => Promise<unknown>
 
   // 3. Engine: probed once, before the first build.
   const caps = await probeBuilder(exec, inputs.builder);
-  if (!caps.ociExport) {
-    throw new EngineError(
-      `The builder "${caps.builder.name}" uses the docker driver with the classic image store, which cannot export ` +
-        'OCI images or build cache. Turn on the containerd image store ({"features":{"containerd-snapshotter":true}} ' +
-        'in daemon.json), or create a docker-container builder with docker/setup-buildx-action.'
+  // The classic image store cannot export an OCI layout: images are loaded and read with docker save,
+  // uncompressed sizes stay exact and compressed sizes are gzip estimates, labelled as such.
+  const measure = caps.ociExport ? 'oci-layout' : 'docker-save';
+  checkSideRequest({ measure, platforms: inputs.platforms });
+  if (measure === 'docker-save') {
+    log.info(
+      `The builder "${caps.builder.name}" uses the docker driver with the classic image store: images are loaded and read ` +
+        'with docker save; compressed sizes are gzip estimates (marked ≈). The containerd image store or a ' +
+        'docker-container builder gives exact compressed sizes.'
     );
+    notes.push('Compressed sizes marked ≈ are estimates: the builder (classic image store) cannot export the pushed layers.');
   }
   // A relative local cache folder is the workspace's (where actions/cache saves it), not the context's.
   let cache = inputs.cache.type === 'local' ? { ...inputs.cache, dir: path.resolve(realWorkspace, inputs.cache.dir) } : inputs.cache;
@@ -229,7 +233,10 @@ async function runPipeline(deps: RunDeps, cleanups: Array<() => Promise<unknown>
     cache,
     cacheExport: caps.cacheExport,
     commentKey: inputs.commentKey,
-    secrets
+    secrets,
+    measure,
+    // File lists cost a tar parse of every layer: only when they are shown or judged.
+    files: inputs.details.includes('files') || inputs.budgets.maxWasted !== undefined
   } satisfies Partial<SideRequest>;
   const sideDeps = { exec, log, tmpDir, env: clientEnv(env) };
 
