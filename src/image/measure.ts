@@ -33,6 +33,9 @@ import {
 } from './oci.js';
 import { TarError, createTarTap, type TarEntry } from './tar.js';
 
+/** Output chunk size of the gunzip stream. */
+export const GUNZIP_CHUNK = 256 * 1024;
+
 /** Largest index, manifest or config blob read; these are small JSON documents. */
 export const MAX_JSON_BLOB = 4 * 1024 * 1024;
 /** Nested image indexes followed before giving up (BuildKit writes at most two levels). */
@@ -117,7 +120,8 @@ function decompressor(compression: Compression, layer: Descriptor): NodeJS.ReadW
     case 'none':
       return [];
     case 'gzip':
-      return [zlib.createGunzip()];
+      // 256 KiB output chunks instead of zlib's 16 KiB: 2.5x faster inflation (docs/benchmarks.md).
+      return [zlib.createGunzip({ chunkSize: GUNZIP_CHUNK })];
     case 'zstd': {
       // zlib has zstd from Node.js 22.15 / 23.8 on (the action runs on node24); older runtimes get a clear error.
       const create = (zlib as { createZstdDecompress?: () => NodeJS.ReadWriteStream }).createZstdDecompress;
@@ -267,20 +271,24 @@ class Layout {
       throw e;
     }
     const blobHash = createHash('sha256');
-    const tarHash = createHash('sha256');
     const entries: TarEntry[] | undefined = files ? [] : undefined;
     if (entries) transforms.push(createTarTap((entry) => entries.push(entry)));
     let uncompressedBytes: number;
     try {
       // The stream owns the handle from here and closes it at the end or on error.
       const source = handle.createReadStream({ highWaterMark: 256 * 1024 });
-      uncompressedBytes = await countStream(source, [digestTap(blobHash), ...transforms], tarHash);
+      uncompressedBytes = await countStream(source, [digestTap(blobHash), ...transforms]);
     } catch (e) {
       if (e instanceof TarError) throw new Error(`Layer ${layer.digest}: not a valid tar stream (${e.message})`);
       throw new Error(`Layer ${layer.digest}: cannot read it as ${compression === 'none' ? 'a tar stream' : `${compression} data`} (${describe(e)})`);
     }
     checkDigest(blobHash, layer.digest, `Layer blob ${layer.digest}`);
-    if (diffId) checkDigest(tarHash, diffId, `Uncompressed layer ${layer.digest} (diff_id)`);
+    // Every number comes from the blob, whose digest was just checked. The config's diff_id of an
+    // uncompressed layer is that same digest; a compressed layer's diff_id is not hashed again (a
+    // second sha256 of the inflated bytes made the measurement 1.3x slower and checks no number).
+    if (compression === 'none' && diffId && diffId !== layer.digest) {
+      throw new Error(`Uncompressed layer ${layer.digest} does not match its diff_id ${diffId}`);
+    }
     return entries ? { uncompressedBytes, entries } : { uncompressedBytes };
   }
 
