@@ -1,0 +1,235 @@
+// The pipeline up to publishing, shared by the action (main.ts) and the command line (cli/):
+//   plan ─► build head ─► baseline (build the base) ─► compare ─► policy ─► Outcome
+// Inputs arrive parsed and the event read; publishing (comment, summary, outputs) is the caller's.
+import { mkdtemp, mkdir, realpath, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { probeBuilder } from '../buildx/probe.js';
+import type { Exec } from '../exec.js';
+import { BaselineUnavailableError, checkoutBase, type BaseCheckout } from '../git/base-checkout.js';
+import { InvalidRefError } from '../git/git.js';
+import type { EventContext } from '../github/event.js';
+import { InputError } from '../inputs/errors.js';
+import { checkBudgetTargets } from '../inputs/inputs.js';
+import { INPUT } from '../inputs/names.js';
+import type { Log } from '../log.js';
+import type { Inputs, Outcome, SideResult } from '../model.js';
+import { STATE } from '../post.js';
+import { compare } from '../report/compare.js';
+import { formatThreshold } from '../report/format.js';
+import { buildOutcome, judge } from '../report/policy.js';
+import { resolveInside, resolveInsideIfExists } from '../workspace/paths.js';
+import { ANY_PLATFORM, joinSides, type TargetResults } from './join.js';
+import { buildSide, checkSideRequest, type SideRequest } from './side.js';
+import { baseTargets, planTargets, readStages } from './targets.js';
+
+export interface PipelineDeps {
+  readonly env: NodeJS.ProcessEnv;
+  readonly exec: Exec;
+  readonly log: Log;
+  /** Keeps a value for the post step (the action's core.saveState); the command line has none. */
+  readonly saveState?: (name: string, value: string) => void;
+}
+
+export interface PipelineResult {
+  readonly outcome: Outcome;
+  /** `target: error` of every head build that failed: the step fails on these whatever the budgets. */
+  readonly headFailures: readonly string[];
+}
+
+/** The budgets as understood, normalised (RELIABILITY row 1): `max-increase 10%; max-size release=25 MB`. */
+export function describeBudgets(inputs: Inputs): string {
+  const parts: string[] = [];
+  const each = <T>(name: string, v: { fallback?: T; byTarget: ReadonlyMap<string, T> }, show: (x: T) => string): void => {
+    const items = [...(v.fallback !== undefined ? [show(v.fallback)] : []), ...[...v.byTarget].map(([t, x]) => `${t}=${show(x)}`)];
+    if (items.length) parts.push(`${name} ${items.join(', ')}`);
+  };
+  each(INPUT.maxIncrease, inputs.budgets.maxIncrease, formatThreshold);
+  each(INPUT.maxSize, inputs.budgets.maxSize, formatThreshold);
+  each(INPUT.maxLayers, inputs.budgets.maxLayers, String);
+  if (inputs.budgets.maxWasted) each(INPUT.maxWasted, inputs.budgets.maxWasted, formatThreshold);
+  return parts.length ? `Budgets (${inputs.metric} size): ${parts.join('; ')}` : `No budgets set (${inputs.metric} size is reported).`;
+}
+
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return typeof error === 'string' ? error : `unexpected failure: ${JSON.stringify(error) ?? String(error)}`;
+}
+
+/** The environment of the docker client: the Actions cache runtime stays, inputs and tokens go. */
+function clientEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (k.startsWith('INPUT_') || k === 'GITHUB_TOKEN' || k === 'GH_TOKEN') continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+/**
+ * Plans, builds and measures the head and its baseline, compares and judges: everything up to
+ * publishing. `cleanups` collects what the caller must undo (worktree, temp folder) whatever happens.
+ */
+export async function measureAndCompare(
+  deps: PipelineDeps,
+  inputs: Inputs,
+  event: EventContext,
+  cleanups: Array<() => Promise<unknown>>
+): Promise<PipelineResult> {
+  const { env, exec, log } = deps;
+  const saveState = deps.saveState ?? ((): void => undefined);
+  const budgetsLine = describeBudgets(inputs);
+  log.info(budgetsLine);
+  if (inputs.config) {
+    throw new InputError(INPUT.config, inputs.config, 'no value for now', {
+      problem: 'is not supported yet',
+      hint: 'several images in one config file arrive in a later version; use one step per image with context, file and targets'
+    });
+  }
+
+  if (event.event === 'pull_request_target' && event.pullRequest?.isFork) {
+    throw new Error(
+      'Refusing to build a fork\'s pull request on pull_request_target: that event runs with a write token and ' +
+        'secrets, and building the fork\'s Dockerfile there would run untrusted code with them (a "pwn request"). ' +
+        'Use the pull_request event (the comment then needs the workflow_run pattern), see the README.'
+    );
+  }
+
+  // 2. Plan: paths confined to the workspace, Dockerfile stages, base checkout, targets per side.
+  const workspace = path.resolve(env.GITHUB_WORKSPACE || process.cwd());
+  const context = await resolveInside(workspace, inputs.context, INPUT.context, 'directory');
+  const fileLabel = inputs.file ?? path.join(inputs.context, 'Dockerfile');
+  const dockerfile = await resolveInside(workspace, fileLabel, INPUT.file, 'file');
+  // The same places in the base commit's worktree, relative to the workspace.
+  const realWorkspace = await realpath(workspace);
+  const contextRel = path.relative(realWorkspace, context) || '.';
+  const fileRel = path.relative(realWorkspace, dockerfile);
+  const headStages = await readStages(dockerfile);
+  const tmpRoot = path.resolve(env.RUNNER_TEMP || os.tmpdir());
+  await mkdir(tmpRoot, { recursive: true });
+  const tmpDir = await mkdtemp(path.join(tmpRoot, 'image-budget-'));
+  saveState(STATE.tmpDir, tmpDir);
+  cleanups.push(() => rm(tmpDir, { recursive: true, force: true }));
+
+  const notes: string[] = [budgetsLine];
+  const baseRef = inputs.baseRef ?? event.baseSha;
+  let base: BaseCheckout | undefined;
+  let baseUnavailable: string | undefined;
+  if (inputs.baseline === 'none') {
+    baseUnavailable = 'baseline: none';
+  } else if (inputs.baseline === 'report') {
+    baseUnavailable = 'no stored report (stored baselines arrive in a later version)';
+    notes.push(`No stored baseline report found for ${baseRef ?? 'this run'}; sizes are absolute.`);
+  } else if (!baseRef) {
+    baseUnavailable = `no base commit for event ${event.event || 'unknown'}`;
+  } else {
+    try {
+      base = await log.group(`Check out base ${baseRef}`, () => checkoutBase({ repoDir: workspace, ref: baseRef, tmpRoot: tmpDir, exec }));
+      saveState(STATE.worktree, JSON.stringify({ repo: workspace, dir: base.dir }));
+      cleanups.push(() => base!.cleanup());
+    } catch (e) {
+      if (e instanceof InvalidRefError && inputs.baseRef) {
+        throw new InputError(INPUT.baseRef, baseRef, 'a commit SHA or a ref name', { problem: `is not usable: ${e.message}` });
+      }
+      // Whatever keeps the base from being checked out (unreachable commit, not a git checkout, a
+      // workspace git refuses as another user's, no git at all): the head is still measured and
+      // judged on absolute budgets (PRODUCT 7, RELIABILITY row 22).
+      baseUnavailable = e instanceof BaselineUnavailableError ? e.message : `could not check out base ${baseRef}: ${errorMessage(e)}`;
+      log.warning(`Baseline unavailable: ${baseUnavailable}`);
+      notes.push(`Baseline unavailable: ${baseUnavailable}.`);
+    }
+  }
+  let baseContext: string | undefined;
+  let baseDockerfile: string | undefined;
+  if (base) {
+    baseContext = await resolveInsideIfExists(base.dir, contextRel, INPUT.context, 'directory');
+    baseDockerfile = await resolveInsideIfExists(base.dir, fileRel, INPUT.file, 'file');
+  }
+  const baseStages = baseDockerfile ? await readStages(baseDockerfile) : undefined;
+  const targets = planTargets(headStages, baseStages, inputs.targets, fileLabel);
+  checkBudgetTargets(inputs.budgets, [...targets.head, ...targets.removed].map((t) => t.name));
+
+  // 3. Engine: probed once, before the first build.
+  const caps = await probeBuilder(exec, inputs.builder);
+  // The classic image store cannot export an OCI layout: images are loaded and read with docker save,
+  // uncompressed sizes stay exact and compressed sizes are gzip estimates, labelled as such.
+  const measure = caps.ociExport ? 'oci-layout' : 'docker-save';
+  checkSideRequest({ measure, platforms: inputs.platforms });
+  if (measure === 'docker-save') {
+    log.info(
+      `The builder "${caps.builder.name}" uses the docker driver with the classic image store: images are loaded and read ` +
+        'with docker save; compressed sizes are gzip estimates (marked ≈). The containerd image store or a ' +
+        'docker-container builder gives exact compressed sizes.'
+    );
+    notes.push('Compressed sizes marked ≈ are estimates: the builder (classic image store) cannot export the pushed layers.');
+  }
+  // A relative local cache folder is the workspace's (where actions/cache saves it), not the context's.
+  let cache = inputs.cache.type === 'local' ? { ...inputs.cache, dir: path.resolve(realWorkspace, inputs.cache.dir) } : inputs.cache;
+  if (cache.type === 'gha' && !(env.ACTIONS_RUNTIME_TOKEN && (env.ACTIONS_CACHE_URL || env.ACTIONS_RESULTS_URL))) {
+    log.info('cache: gha needs the Actions runtime (ACTIONS_RUNTIME_TOKEN); building without cache.');
+    cache = { type: 'none' };
+  }
+  const secrets = inputs.buildArgs.map(([, v]) => v);
+  const common = {
+    platforms: inputs.platforms,
+    buildArgs: inputs.buildArgs,
+    network: inputs.network,
+    builder: inputs.builder,
+    cache,
+    cacheExport: caps.cacheExport,
+    commentKey: inputs.commentKey,
+    secrets,
+    measure,
+    // File lists cost a tar parse of every layer: only when they are shown or judged.
+    files: inputs.details.includes('files') || inputs.budgets.maxWasted !== undefined
+  } satisfies Partial<SideRequest>;
+  const sideDeps = { exec, log, tmpDir, env: clientEnv(env) };
+
+  // 4. Build and measure the head, then the base.
+  const head = await buildSide(sideDeps, { ...common, side: 'head', context, dockerfile, targets: targets.head });
+  let baseResults: TargetResults[];
+  if (base && baseContext && baseDockerfile) {
+    const { build, absent } = baseTargets(baseStages, [...targets.head, ...targets.removed]);
+    const built = await buildSide(sideDeps, { ...common, side: 'base', context: baseContext, dockerfile: baseDockerfile, targets: build });
+    baseResults = [...built, ...absent.map((t) => only(t.name, { state: 'absent' }))];
+    for (const t of built) {
+      if (t.results.some((r) => r.result.state === 'failed')) {
+        notes.push(`The base build of ${t.target} failed; it is not compared.`);
+      }
+    }
+  } else if (base) {
+    // The base commit has no such Dockerfile: every target is new.
+    baseResults = [...targets.head, ...targets.removed].map((t) => only(t.name, { state: 'absent' }));
+  } else {
+    const reason = baseUnavailable ?? 'baseline unavailable';
+    baseResults = targets.head.map((t) => only(t.name, { state: 'unavailable', reason }));
+  }
+
+  // 5. Compare and judge: pure.
+  const rows = joinSides(head, baseResults);
+  // Growth is judged where a change is under review (pull request, merge queue) or a base was named
+  // explicitly; after the fact (push, schedule) only absolute budgets fail (RELIABILITY row 29).
+  const judgeGrowth = Boolean(event.pullRequest || event.mergeGroup || inputs.baseRef);
+  const budgets = judgeGrowth ? inputs.budgets : { ...inputs.budgets, maxIncrease: { byTarget: new Map() } };
+  if (!judgeGrowth && (inputs.budgets.maxIncrease.fallback || inputs.budgets.maxIncrease.byTarget.size)) {
+    notes.push(`max-increase is judged on pull requests; on ${event.event || 'this event'} the growth is shown, not judged.`);
+  }
+  const judged = judge(compare(rows), budgets, inputs.metric);
+  const outcome = buildOutcome({
+    metric: inputs.metric,
+    rows: judged,
+    head: { sha: event.headSha ?? env.GITHUB_SHA ?? 'unknown', ...(event.ref ? { ref: event.ref } : {}) },
+    // A base-ref that names a branch or tag is shown beside the commit; a SHA is shown once.
+    ...(base ? { base: { sha: base.sha, ...(inputs.baseRef && inputs.baseRef.toLowerCase() !== base.sha ? { ref: inputs.baseRef } : {}) } } : {}),
+    notes
+  });
+  const headFailures = head.flatMap((t) =>
+    t.results.flatMap((r) => (r.result.state === 'failed' ? [`${t.target}: ${r.result.error}`] : []))
+  );
+  return { outcome, headFailures };
+}
+
+function only(target: string, result: SideResult): TargetResults {
+  return { target, results: [{ platform: ANY_PLATFORM, result }] };
+}
+
