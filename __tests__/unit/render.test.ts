@@ -453,7 +453,7 @@ describe('JSON report', () => {
     ['a malformed digest', edit(['targets', 0, 'head', 'layers', 0, 'digest'], '../../etc/passwd'), 'targets[0].head.layers[0].digest: malformed value'],
     ['a changed row with one side missing', edit(['targets', 0, 'base'], { state: 'absent' }), 'targets[0].status: "changed" needs both sides measured'],
     ['regressed disagrees with verdicts', edit(['targets', 0, 'regressed'], false), 'targets[0].regressed: disagrees with the verdicts'],
-    ['an unknown rule', edit(['targets', 0, 'verdicts', 0, 'rule'], 'max-weight'), 'targets[0].verdicts[0].rule: expected one of max-increase, max-size, max-layers, build'],
+    ['an unknown rule', edit(['targets', 0, 'verdicts', 0, 'rule'], 'max-weight'), 'targets[0].verdicts[0].rule: expected one of max-increase, max-size, max-layers, max-wasted, build'],
     ['a percent that is not a number', edit(['targets', 0, 'delta', 'compressedPercent'], 'big'), 'targets[0].delta.compressedPercent: expected a number or null'],
     ['too many targets', edit(['targets'], new Array(REPORT_LIMITS.targets + 1).fill(first())), `targets: more than ${REPORT_LIMITS.targets} entries`],
     ['an oversized string', edit(['notes'], ['x'.repeat(REPORT_LIMITS.string + 1)]), `notes[0]: longer than ${REPORT_LIMITS.string} characters`],
@@ -530,6 +530,19 @@ describe('JSON report: estimated sizes and wasted space round-trip', () => {
       const restored = toSideResult(back.report.targets[0]!.head, 'release', 'linux/amd64');
       expect(restored).toMatchObject({ state: 'measured', image: { method: 'docker-save', compressedEstimated: true, files: { wastedBytes: 42 } } });
     }
+  });
+});
+
+describe('JSON report: every rule round-trips', () => {
+  it('a max-wasted verdict is read back (a report with one was refused before)', () => {
+    const head: ImageStats = { ...image('release', [layer(1, 1_000)]), files: { final: new Map(), wastedBytes: 5_000, wasted: [{ path: 'tmp/x', bytes: 5_000 }] } };
+    const budgets = { ...BUDGETS, maxWasted: { fallback: bytes(1_000), byTarget: new Map() } };
+    const outcome = outcomeOf([{ target: 'release', platform: 'linux/amd64', head: m(head), base: { state: 'absent' } }], [], budgets);
+    expect(outcome.rows[0]!.verdicts.map((v) => v.rule)).toContain('max-wasted');
+    const report = buildReport(outcome, { tool: { name: 'image-budget', version: '0' }, event: 'push', repository: 'o/r', createdAt: '2026-01-01T00:00:00.000Z' });
+    const back = validateReport(JSON.parse(JSON.stringify(report)));
+    expect(back).toMatchObject({ ok: true });
+    if (back.ok) expect(back.report.targets[0]!.verdicts.find((v) => v.rule === 'max-wasted')).toMatchObject({ ok: false });
   });
 });
 

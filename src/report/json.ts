@@ -259,7 +259,7 @@ const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,256}$/;
 const SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
 const STATUSES: readonly RowStatus[] = ['changed', 'unchanged', 'new', 'removed', 'no-baseline', 'head-failed'];
-const RULES: readonly Rule[] = ['max-increase', 'max-size', 'max-layers', 'build'];
+const RULES: readonly Rule[] = ['max-increase', 'max-size', 'max-layers', 'max-wasted', 'build'];
 const METRICS: readonly Metric[] = ['compressed', 'uncompressed'];
 const METHODS: readonly MeasureMethod[] = ['oci-layout', 'docker-save'];
 
