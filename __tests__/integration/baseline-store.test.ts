@@ -1,0 +1,494 @@
+// The two baseline stores, for real: DirectoryStore on a temp directory, ActionsCacheStore through the
+// real @actions/cache (its tar, its HTTP clients, the Azure SDK) against the loopback stand-in of the
+// cache service (__tests__/support/cache-standin.ts), which holds the library to the v2 protocol.
+//
+// Decided here: a cache service that fails (5xx, garbage) makes `find` resolve undefined, never
+// throw. @actions/cache swallows those failures itself (and logs them as a warning), so no other
+// answer is possible, and it is the one the action needs: a baseline that cannot be read must never
+// stop it. `save` throws BaselineStoreError then (the caller turns it into a warning).
+import { jest } from '@jest/globals';
+import { lstat, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { ActionsCacheStore } from '../../src/baseline/actions-cache.js';
+import { DirectoryStore, fileNameForKey } from '../../src/baseline/dir-store.js';
+import { BaselineStoreError, MAX_STORED_REPORT_BYTES, baselineKey } from '../../src/baseline/store.js';
+import {
+  ALREADY_EXISTS_MESSAGE,
+  TWIRP_PREFIX,
+  applyEnv,
+  startCacheStandin,
+  type CacheStandin,
+  type CacheStandinOptions
+} from '../support/cache-standin.js';
+import {
+  CreateCacheEntryResponse,
+  GetCacheEntryDownloadURLResponse
+} from '../../node_modules/@actions/cache/lib/generated/results/api/v1/cache.js';
+
+const SHA_A = 'a'.repeat(40);
+const SHA_B = 'b'.repeat(40);
+const SHA_C = 'c'.repeat(40);
+const key = (sha: string): string => baselineKey('Octo/Repo', 'image-budget', sha);
+const report = (n: number): string => `{"schemaVersion":1,"n":${n},"note":"ünïcode ✓\\n"}\n`;
+
+const temps: string[] = [];
+async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), `baseline-store-${prefix}-`));
+  temps.push(dir);
+  return dir;
+}
+afterAll(async () => {
+  await Promise.all(temps.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+describe('DirectoryStore', () => {
+  async function store(): Promise<{ store: DirectoryStore; dir: string; root: string }> {
+    const root = await tempDir('dir');
+    const dir = path.join(root, 'baselines');
+    return { store: new DirectoryStore(dir), dir, root };
+  }
+
+  test('a saved report is found again with exactly its text, from a directory it created', async () => {
+    const { store: s, dir } = await store();
+    expect(await s.save(key(SHA_A), report(1))).toBe(true);
+    expect(await s.find([key(SHA_A)])).toEqual({ key: key(SHA_A), text: report(1) });
+    // One file, the key's, and no temporary file left behind.
+    expect(await readdir(dir)).toEqual([fileNameForKey(key(SHA_A))]);
+    expect(s.description).toBe(`directory ${dir}`);
+  });
+
+  test('a missing key, or a directory not created yet, finds nothing', async () => {
+    const { store: s } = await store();
+    expect(await s.find([key(SHA_A)])).toBeUndefined();
+    await s.save(key(SHA_B), report(2));
+    expect(await s.find([key(SHA_A), key(SHA_C)])).toBeUndefined();
+    expect(await s.find([])).toBeUndefined();
+  });
+
+  test('find answers the first of the keys that exists, in the order asked, not the newest', async () => {
+    const { store: s } = await store();
+    await s.save(key(SHA_C), report(3));
+    await s.save(key(SHA_B), report(2)); // newer
+    expect(await s.find([key(SHA_A), key(SHA_C), key(SHA_B)])).toEqual({ key: key(SHA_C), text: report(3) });
+    expect(await s.find([key(SHA_B), key(SHA_C)])).toEqual({ key: key(SHA_B), text: report(2) });
+  });
+
+  test('an existing key is kept: save answers false and the first report stays', async () => {
+    const { store: s, dir } = await store();
+    expect(await s.save(key(SHA_A), report(1))).toBe(true);
+    expect(await s.save(key(SHA_A), report(2))).toBe(false);
+    expect(await s.find([key(SHA_A)])).toEqual({ key: key(SHA_A), text: report(1) });
+    expect(await readdir(dir)).toHaveLength(1);
+  });
+
+  test('writers racing on one key: exactly one wins and its report is the one kept', async () => {
+    const { store: s, dir } = await store();
+    const results = await Promise.all([1, 2, 3, 4, 5, 6].map((n) => s.save(key(SHA_A), report(n))));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const winner = results.indexOf(true) + 1;
+    expect(await s.find([key(SHA_A)])).toEqual({ key: key(SHA_A), text: report(winner) });
+    expect(await readdir(dir)).toEqual([fileNameForKey(key(SHA_A))]);
+  });
+
+  test('a stored file larger than the cap is refused, and so is saving a report that large', async () => {
+    const { store: s, dir } = await store();
+    await mkdir(dir, { recursive: true });
+    await writeFile(s.pathOf(key(SHA_A)), Buffer.alloc(MAX_STORED_REPORT_BYTES + 1, 0x20));
+    await expect(s.find([key(SHA_A)])).rejects.toThrow(BaselineStoreError);
+    await expect(s.find([key(SHA_A)])).rejects.toThrow(/larger than 8388608 bytes/);
+    // Exactly the cap is still a report.
+    await writeFile(s.pathOf(key(SHA_B)), Buffer.alloc(MAX_STORED_REPORT_BYTES, 0x20));
+    expect((await s.find([key(SHA_B)]))?.text).toHaveLength(MAX_STORED_REPORT_BYTES);
+
+    const big = 'x'.repeat(MAX_STORED_REPORT_BYTES + 1);
+    await expect(s.save(key(SHA_C), big)).rejects.toThrow(BaselineStoreError);
+    await expect(lstat(s.pathOf(key(SHA_C)))).rejects.toThrow(/ENOENT/);
+  });
+
+  test('a symbolic link under a key is never followed, for find or for save', async () => {
+    const { store: s, dir, root } = await store();
+    await mkdir(dir, { recursive: true });
+    const secret = path.join(root, 'secret.json');
+    await writeFile(secret, report(9));
+    await symlink(secret, s.pathOf(key(SHA_A)));
+    await expect(s.find([key(SHA_A)])).rejects.toThrow(BaselineStoreError);
+    await expect(s.find([key(SHA_A)])).rejects.toThrow(/symbolic link/);
+    await expect(s.save(key(SHA_A), report(1))).rejects.toThrow(BaselineStoreError);
+    expect(await readFile(secret, 'utf8')).toBe(report(9));
+    expect((await lstat(s.pathOf(key(SHA_A)))).isSymbolicLink()).toBe(true);
+  });
+
+  test('keys holding `/`, `..` or nothing at all stay files directly inside the directory', async () => {
+    const { store: s, dir, root } = await store();
+    const keys = ['../../escape', 'a/b/../../../c', '..', '.', '', '/etc/passwd', 'a\\..\\b', 'nul\0byte', 'a/b', 'a_b'];
+    for (const [i, k] of keys.entries()) expect(await s.save(k, report(i))).toBe(true);
+    for (const [i, k] of keys.entries()) expect(await s.find([k])).toEqual({ key: k, text: report(i) });
+    const names = await readdir(dir);
+    expect(names).toHaveLength(keys.length); // `a/b` and `a_b` read alike but never share a file
+    for (const name of names) {
+      expect(name).toMatch(/^[A-Za-z0-9._-]+$/);
+      expect(path.dirname(path.join(dir, name))).toBe(dir);
+    }
+    expect(await readdir(root)).toEqual(['baselines']);
+  });
+});
+
+// ---- ActionsCacheStore ----
+
+/** Runs `fn` with a fresh stand-in, its env on process.env (put back afterwards) and a temp root. */
+async function withCache(
+  options: CacheStandinOptions,
+  fn: (cache: CacheStandin, root: string) => Promise<void>
+): Promise<void> {
+  const cache = await startCacheStandin(options);
+  const restoreEnv = applyEnv(cache.env);
+  try {
+    await fn(cache, await tempDir('cache'));
+  } finally {
+    restoreEnv();
+    await cache.close();
+  }
+}
+
+const twirpCalls = (cache: CacheStandin, rpc: string): number =>
+  cache.requests().filter((r) => r.path === `${TWIRP_PREFIX}${rpc}`).length;
+
+/**
+ * Runs `fn` with the clock of timers driven fast: @actions/cache retries a failing call five times,
+ * sleeping 3 s to 15 s between attempts (about 30 s a call). The requests, the stand-in and the
+ * library's code are all real; only the waits between attempts are skipped.
+ */
+async function withFastRetries<T>(fn: () => Promise<T>): Promise<T> {
+  jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask', 'hrtime', 'performance', 'Date'] });
+  try {
+    let settled = false;
+    const run = fn().finally(() => {
+      settled = true;
+    });
+    run.catch(() => undefined);
+    while (!settled) {
+      await jest.advanceTimersByTimeAsync(500);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return await run;
+  } finally {
+    jest.useRealTimers();
+  }
+}
+
+describe('ActionsCacheStore against the cache stand-in', () => {
+  test.each(['loopback', 'azure'] as const)(
+    'a saved report is found again with exactly its text (blob host %s)',
+    async (blobHost) => {
+      await withCache({ blobHost }, async (cache, root) => {
+        const store = new ActionsCacheStore(root);
+        expect(await store.save(key(SHA_A), report(1))).toBe(true);
+        expect(await store.find([key(SHA_A)])).toEqual({ key: key(SHA_A), text: report(1) });
+
+        const [entry, ...others] = cache.entries();
+        expect(others).toHaveLength(0);
+        expect(entry).toMatchObject({ key: key(SHA_A), scope: 'refs/heads/main', finalized: true });
+        // The temp directory is emptied after use: nothing is left to be read by mistake later.
+        expect(await readdir(root)).toEqual([]);
+        const blobs = cache.requests().filter((r) => r.target === 'blob');
+        if (blobHost === 'azure') {
+          // The real runner's download: the Azure SDK's HEAD, then ranged GETs.
+          expect(blobs.map((r) => r.method)).toEqual(['PUT', 'HEAD', 'GET']);
+          expect(blobs[2]).toMatchObject({ status: 206, range: expect.stringMatching(/^bytes=0-/) as unknown });
+        } else {
+          expect(blobs.map((r) => [r.method, r.status])).toEqual([['PUT', 201], ['GET', 200]]);
+        }
+      });
+    },
+    30_000
+  );
+
+  test('find answers the first of the keys that exists, in the order asked, not the newest', async () => {
+    await withCache({}, async (cache, root) => {
+      const store = new ActionsCacheStore(root);
+      await store.save(key(SHA_C), report(3));
+      await store.save(key(SHA_B), report(2)); // newer
+      expect(await store.find([key(SHA_A), key(SHA_C), key(SHA_B)])).toEqual({ key: key(SHA_C), text: report(3) });
+      expect(await store.find([key(SHA_B), key(SHA_C)])).toEqual({ key: key(SHA_B), text: report(2) });
+      expect(await store.find([key(SHA_A)])).toBeUndefined();
+      // One lookup per find, and one more when a later key was the hit: the keys before it are asked
+      // for again, as they may be in another scope (next test).
+      expect(twirpCalls(cache, 'GetCacheEntryDownloadURL')).toBe(4);
+    });
+  }, 30_000);
+
+  test('a key only matched as a prefix by the service is not ours: not found', async () => {
+    await withCache({}, async (cache, root) => {
+      const store = new ActionsCacheStore(root);
+      await store.save(`${key(SHA_A)}-longer`, report(1));
+      expect(await store.find([key(SHA_A)])).toBeUndefined();
+      // The service did answer a hit (its prefix rule); the store turned it down.
+      expect(cache.requests().filter((r) => r.target === 'blob' && r.method === 'GET')).toHaveLength(1);
+    });
+  }, 30_000);
+
+  test('an existing key is kept: save answers false (the service said 409) and the first report stays', async () => {
+    await withCache({}, async (cache, root) => {
+      const store = new ActionsCacheStore(root);
+      expect(await store.save(key(SHA_A), report(1))).toBe(true);
+      expect(await store.save(key(SHA_A), report(2))).toBe(false);
+      const creates = cache.requests().filter((r) => r.path === `${TWIRP_PREFIX}CreateCacheEntry`);
+      expect(creates.map((r) => r.status)).toEqual([200, 409]);
+      expect(await store.find([key(SHA_A)])).toEqual({ key: key(SHA_A), text: report(1) });
+    });
+  }, 30_000);
+
+  test('a pull request entry is seen only by that pull request; a default-branch entry by every ref', async () => {
+    await withCache({ scope: 'refs/pull/7/merge', baseRef: 'refs/heads/main' }, async (cache, root) => {
+      const store = new ActionsCacheStore(root);
+      expect(await store.save(key(SHA_B), report(2))).toBe(true);
+      expect(await store.find([key(SHA_B)])).toEqual({ key: key(SHA_B), text: report(2) });
+
+      cache.setScope('refs/pull/8/merge', 'refs/heads/main');
+      expect(await store.find([key(SHA_B)])).toBeUndefined();
+      cache.setScope('refs/heads/main');
+      expect(await store.find([key(SHA_B)])).toBeUndefined();
+
+      expect(await store.save(key(SHA_A), report(1))).toBe(true);
+      cache.setScope('refs/pull/8/merge', 'refs/heads/main');
+      expect(await store.find([key(SHA_A)])).toEqual({ key: key(SHA_A), text: report(1) });
+      cache.setScope('refs/heads/feature');
+      expect(await store.find([key(SHA_A)])).toEqual({ key: key(SHA_A), text: report(1) });
+      expect(cache.entries().map((e) => [e.key, e.scope])).toEqual([
+        [key(SHA_B), 'refs/pull/7/merge'],
+        [key(SHA_A), 'refs/heads/main']
+      ]);
+    });
+  }, 30_000);
+
+  test('across scopes too: a later key in the run’s own scope does not hide an earlier default-branch key', async () => {
+    await withCache({}, async (cache, root) => {
+      const store = new ActionsCacheStore(root);
+      await store.save(key(SHA_A), report(1)); // default branch
+      cache.setScope('refs/pull/7/merge', 'refs/heads/main');
+      await store.save(key(SHA_B), report(2)); // the pull request's own scope, searched first
+      expect(await store.find([key(SHA_A), key(SHA_B)])).toEqual({ key: key(SHA_A), text: report(1) });
+      // The service answered B first; the store asked again for the keys before it.
+      const lookups = cache.requests().filter((r) => r.path === `${TWIRP_PREFIX}GetCacheEntryDownloadURL`);
+      expect(lookups.map((r) => r.body)).toEqual([
+        { key: key(SHA_A), restore_keys: [key(SHA_B)], version: expect.any(String) as unknown },
+        { key: key(SHA_A), version: expect.any(String) as unknown }
+      ]);
+    });
+  }, 30_000);
+
+  test('one version everywhere: a store with another temp root, from another workspace and working directory, finds the entry', async () => {
+    await withCache({}, async (cache, root) => {
+      const first = new ActionsCacheStore(root);
+      expect(await first.save(key(SHA_A), report(1))).toBe(true);
+      // Another runner layout: another RUNNER_TEMP, another workspace at another depth.
+      const otherRoot = await tempDir('cache-other');
+      const workspace = path.join(await tempDir('ws'), 'a', 'b', 'c');
+      await mkdir(workspace, { recursive: true });
+      const other = new ActionsCacheStore(otherRoot);
+      const env = applyEnv({ GITHUB_WORKSPACE: workspace });
+      try {
+        expect(await other.find([key(SHA_A)])).toEqual({ key: key(SHA_A), text: report(1) });
+        // The same key again from there is the same entry: kept, not a second one.
+        expect(await other.save(key(SHA_A), report(2))).toBe(false);
+      } finally {
+        env();
+      }
+      expect(cache.entries()).toHaveLength(1);
+      expect(cache.entries()[0]!.version).toMatch(/^[0-9a-f]{64}$/);
+    });
+  }, 30_000);
+
+  test("the caller's working directory and GITHUB_WORKSPACE are put back, and no folder is left in the temp root", async () => {
+    await withCache({}, async (_cache, root) => {
+      const store = new ActionsCacheStore(root);
+      const cwd = process.cwd();
+      const workspace = await tempDir('caller-ws');
+      const env = applyEnv({ GITHUB_WORKSPACE: workspace });
+      try {
+        expect(await store.save(key(SHA_A), report(1))).toBe(true);
+        expect(await store.find([key(SHA_A)])).toEqual({ key: key(SHA_A), text: report(1) });
+        await store.find([key(SHA_B)]);
+        expect(process.cwd()).toBe(cwd);
+        expect(process.env.GITHUB_WORKSPACE).toBe(workspace);
+        expect((await readdir(root)).filter((n) => n.startsWith('image-budget-baseline'))).toEqual([]);
+        expect(await readdir(workspace)).toEqual([]);
+      } finally {
+        env();
+      }
+    });
+  }, 30_000);
+
+  test('a service answering 500: find resolves undefined, save throws BaselineStoreError, both after the retries', async () => {
+    await withCache({}, async (cache, root) => {
+      const store = new ActionsCacheStore(root);
+      await store.save(key(SHA_A), report(1));
+      cache.setFault({ status: 500 });
+      const before = cache.requests().length;
+      await expect(withFastRetries(() => store.find([key(SHA_A)]))).resolves.toBeUndefined();
+      expect(cache.requests().length - before).toBe(5); // @actions/cache's five attempts
+      const error = await withFastRetries(() => store.save(key(SHA_B), report(2))).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(BaselineStoreError);
+      expect((error as Error).message).toMatch(/did not store image-budget-v1-octo\/repo-image-budget-b{40}/);
+      // The service recovers: what was stored before is found again.
+      cache.setFault(undefined);
+      expect(await store.find([key(SHA_A)])).toEqual({ key: key(SHA_A), text: report(1) });
+    });
+  }, 30_000);
+
+  test('a service answering malformed JSON: find resolves undefined, save throws BaselineStoreError', async () => {
+    await withCache({}, async (cache, root) => {
+      const store = new ActionsCacheStore(root);
+      await store.save(key(SHA_A), report(1));
+      cache.setFault({ malformed: true });
+      await expect(withFastRetries(() => store.find([key(SHA_A)]))).resolves.toBeUndefined();
+      await expect(withFastRetries(() => store.save(key(SHA_B), report(2)))).rejects.toThrow(BaselineStoreError);
+      // Garbage only from FinalizeCacheEntryUpload: the upload happened but never became an entry.
+      cache.setFault({ malformed: true, only: ['FinalizeCacheEntryUpload'] });
+      await expect(withFastRetries(() => store.save(key(SHA_C), report(3)))).rejects.toThrow(BaselineStoreError);
+      cache.setFault(undefined);
+      expect(await store.find([key(SHA_C)])).toBeUndefined();
+      expect(cache.entries().find((e) => e.key === key(SHA_C))).toMatchObject({ finalized: false });
+    });
+  }, 30_000);
+
+  test('a slow service is waited for', async () => {
+    await withCache({}, async (cache, root) => {
+      const store = new ActionsCacheStore(root);
+      await store.save(key(SHA_A), report(1));
+      cache.setFault({ delayMs: 300, only: ['GetCacheEntryDownloadURL'] });
+      const started = Date.now();
+      expect(await store.find([key(SHA_A)])).toEqual({ key: key(SHA_A), text: report(1) });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    });
+  }, 30_000);
+
+  test('without the runner env the cache is unavailable: find finds nothing, save says so', async () => {
+    await withCache({}, async (cache, root) => {
+      const store = new ActionsCacheStore(root);
+      const restore = applyEnv({
+        ACTIONS_RUNTIME_TOKEN: undefined,
+        ACTIONS_RESULTS_URL: undefined,
+        ACTIONS_CACHE_URL: undefined
+      });
+      try {
+        expect(await store.find([key(SHA_A)])).toBeUndefined();
+        await expect(store.save(key(SHA_A), report(1))).rejects.toThrow(/the Actions cache is not available/);
+        // A service URL but no token is no better.
+        applyEnv({ ACTIONS_RESULTS_URL: cache.url });
+        expect(await store.find([key(SHA_A)])).toBeUndefined();
+        await expect(store.save(key(SHA_A), report(1))).rejects.toThrow(BaselineStoreError);
+      } finally {
+        restore();
+      }
+      expect(cache.requests()).toEqual([]);
+    });
+  });
+
+  test('keys the cache refuses (a comma, more than 10) are a BaselineStoreError, not a crash', async () => {
+    await withCache({}, async (cache, root) => {
+      const store = new ActionsCacheStore(root);
+      await expect(store.save('a,b', report(1))).rejects.toThrow(/cannot contain commas/);
+      const eleven = Array.from({ length: 11 }, (_, i) => key(String(i).repeat(40)));
+      await expect(store.find(eleven)).rejects.toThrow(BaselineStoreError);
+      expect(cache.requests()).toEqual([]);
+    });
+  });
+});
+
+// ---- the stand-in itself ----
+
+describe('the cache stand-in is no looser than the service', () => {
+  async function call(cache: CacheStandin, rpc: string, body: string, headers: Record<string, string> = {}) {
+    const response = await fetch(`${cache.url}${TWIRP_PREFIX.slice(1)}${rpc}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${cache.token}`, ...headers },
+      body
+    });
+    return { status: response.status, body: (await response.json()) as unknown };
+  }
+  const twirpError = (code: string) => ({ code, msg: expect.any(String) as unknown });
+
+  test('requests that break the generated message definitions or the service rules get twirp errors', async () => {
+    await withCache({}, async (cache) => {
+      const version = 'f'.repeat(64);
+      // A field of the wrong type, an unknown field, a body that is not an object: `malformed`.
+      expect(await call(cache, 'CreateCacheEntry', JSON.stringify({ key: 5, version }))).toEqual({
+        status: 400,
+        body: twirpError('malformed')
+      });
+      expect(await call(cache, 'GetCacheEntryDownloadURL', JSON.stringify({ key: 'k', version, restore_keys: 'k2' }))).toEqual({
+        status: 400,
+        body: twirpError('malformed')
+      });
+      expect(await call(cache, 'FinalizeCacheEntryUpload', JSON.stringify({ key: 'k', version, size_bytes: 'ten' }))).toEqual({
+        status: 400,
+        body: twirpError('malformed')
+      });
+      expect(await call(cache, 'CreateCacheEntry', JSON.stringify({ key: 'k', version, keys: ['k'] }))).toEqual({
+        status: 400,
+        body: twirpError('malformed')
+      });
+      expect(await call(cache, 'CreateCacheEntry', '[]')).toEqual({ status: 400, body: twirpError('malformed') });
+      // A required field missing (proto3 decodes it as empty): `invalid_argument`.
+      expect(await call(cache, 'CreateCacheEntry', JSON.stringify({ version }))).toEqual({
+        status: 400,
+        body: twirpError('invalid_argument')
+      });
+      expect(await call(cache, 'GetCacheEntryDownloadURL', JSON.stringify({ key: 'k' }))).toEqual({
+        status: 400,
+        body: twirpError('invalid_argument')
+      });
+      // No token, another token, another content type, an unknown method.
+      const valid = JSON.stringify({ key: 'k', version });
+      expect(await call(cache, 'CreateCacheEntry', valid, { Authorization: '' })).toEqual({
+        status: 401,
+        body: twirpError('unauthenticated')
+      });
+      expect(await call(cache, 'CreateCacheEntry', valid, { Authorization: 'Bearer not-the-token' })).toEqual({
+        status: 401,
+        body: twirpError('unauthenticated')
+      });
+      expect(await call(cache, 'CreateCacheEntry', valid, { 'Content-Type': 'text/plain' })).toEqual({
+        status: 404,
+        body: twirpError('bad_route')
+      });
+      expect(await call(cache, 'DeleteCacheEntry', valid)).toEqual({ status: 404, body: twirpError('bad_route') });
+      expect(cache.entries()).toEqual([]);
+    });
+  });
+
+  test('its answers decode strictly with the generated response types, in proto field names', async () => {
+    await withCache({}, async (cache) => {
+      const version = 'f'.repeat(64);
+      const created = await call(cache, 'CreateCacheEntry', JSON.stringify({ key: 'k', version }));
+      expect(created.status).toBe(200);
+      expect(Object.keys(created.body as object).sort()).toEqual(['message', 'ok', 'signed_upload_url']);
+      const decoded = CreateCacheEntryResponse.fromJsonString(JSON.stringify(created.body), { ignoreUnknownFields: false });
+      expect(decoded.ok).toBe(true);
+      expect(new URL(decoded.signedUploadUrl).searchParams.get('sig')).toBeTruthy();
+
+      // The same key again, in the same scope: the hosted service's 409.
+      expect(await call(cache, 'CreateCacheEntry', JSON.stringify({ key: 'k', version }))).toEqual({
+        status: 409,
+        body: { code: 'already_exists', msg: ALREADY_EXISTS_MESSAGE }
+      });
+      // Not finalized yet, so not found; a miss is `ok: false`, not an error.
+      const miss = await call(cache, 'GetCacheEntryDownloadURL', JSON.stringify({ key: 'k', version }));
+      expect(miss).toEqual({ status: 200, body: { ok: false, signed_download_url: '', matched_key: '' } });
+      const decodedMiss = GetCacheEntryDownloadURLResponse.fromJsonString(JSON.stringify(miss.body), {
+        ignoreUnknownFields: false
+      });
+      expect(decodedMiss.ok).toBe(false);
+      // A signed URL is bound to its blob and permission: the upload URL cannot read, a forged one cannot write.
+      const readWithUploadUrl = await fetch(decoded.signedUploadUrl);
+      expect(readWithUploadUrl.status).toBe(403);
+      const forged = new URL(decoded.signedUploadUrl);
+      forged.searchParams.set('sp', 'rcw');
+      const write = await fetch(forged, { method: 'PUT', headers: { 'x-ms-blob-type': 'BlockBlob' }, body: 'x' });
+      expect(write.status).toBe(403);
+      expect(await write.text()).toContain('<Code>AuthenticationFailed</Code>');
+    });
+  });
+});

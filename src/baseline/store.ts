@@ -1,0 +1,45 @@
+// Where measured reports are kept as baselines, keyed by commit: the Actions cache in workflows
+// (actions-cache.ts), a directory on a laptop (dir-store.ts). A stored report is a few KB of JSON;
+// what is read back is untrusted and validated by the caller (report/json.ts validateReport).
+
+/** A stored report found under one of the keys asked for. */
+export interface StoredBaseline {
+  /** The key it was found under (one of those asked for). */
+  readonly key: string;
+  /** The report's JSON text, not yet validated. */
+  readonly text: string;
+}
+
+export interface BaselineStore {
+  /** A short name for messages ("the Actions cache", "directory /x"). */
+  readonly description: string;
+  /**
+   * The first of `keys`, in order, that holds a report; undefined when none does. Never throws for a
+   * missing entry; throws BaselineStoreError when the store cannot be reached or read.
+   */
+  find(keys: readonly string[]): Promise<StoredBaseline | undefined>;
+  /**
+   * Stores `text` under `key`. An entry that already exists under that key is kept as it is
+   * (Actions cache entries are immutable); resolves to false then, true when written. Throws
+   * BaselineStoreError when the store cannot be written.
+   */
+  save(key: string, text: string): Promise<boolean>;
+}
+
+export class BaselineStoreError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BaselineStoreError';
+  }
+}
+
+/** Largest stored report accepted when reading back (reports are a few KB; this bounds a hostile one). */
+export const MAX_STORED_REPORT_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The key of the baseline of `sha`: `image-budget-v1-<owner>/<name>-<comment-key>-<sha>`. The version
+ * is the report schema's, so a new schema never reads an old report as its own. Pure.
+ */
+export function baselineKey(repository: string, commentKey: string, sha: string, schemaVersion = 1): string {
+  return `image-budget-v${schemaVersion}-${repository.toLowerCase()}-${commentKey}-${sha.toLowerCase()}`;
+}
