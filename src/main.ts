@@ -6,6 +6,8 @@ import * as core from '@actions/core';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { ActionsCacheStore } from './baseline/actions-cache.js';
+import { baselineKey, type BaselineStore } from './baseline/store.js';
 import { exec as realExec, type Exec } from './exec.js';
 import { createOctokitCommentsApi } from './github/client.js';
 import { parseEventContext, type EventContext } from './github/event.js';
@@ -15,11 +17,11 @@ import type { Log } from './log.js';
 import type { Inputs } from './model.js';
 import { errorMessage, measureAndCompare, type PipelineResult } from './pipeline/run.js';
 import { STATE } from './post.js';
-import { buildReport } from './report/json.js';
+import { TOOL } from './tool.js';
+import { buildReport, type Report } from './report/json.js';
 import { failureMessage } from './report/policy.js';
 import { renderComment, renderSummary } from './report/render.js';
 
-export const TOOL = { name: 'image-budget', version: '0.1.0' } as const;
 
 const coreLog: Log = {
   info: (m) => core.info(m),
@@ -31,6 +33,8 @@ export interface RunDeps {
   readonly env: NodeJS.ProcessEnv;
   readonly exec: Exec;
   readonly log: Log;
+  /** Where baselines are stored and looked up; the Actions cache when not given. */
+  readonly baselines?: BaselineStore;
 }
 
 export async function run(deps: RunDeps = { env: process.env, exec: realExec, log: coreLog }): Promise<void> {
@@ -67,6 +71,7 @@ function shouldMask(name: string, value: string): boolean {
 /** What the pipeline hands to publishing. */
 interface Prepared extends PipelineResult {
   readonly deps: RunDeps;
+  readonly baselines: BaselineStore;
   readonly inputs: Inputs;
   readonly event: EventContext;
 }
@@ -91,8 +96,9 @@ async function runPipeline(deps: RunDeps, cleanups: Array<() => Promise<unknown>
   // hide every later "true" (and drop job outputs that contain it).
   for (const [name, value] of inputs.buildArgs) if (shouldMask(name, value)) core.setSecret(value);
   const event = await readEvent(deps.env);
-  const result = await measureAndCompare({ ...deps, saveState: (name, value) => core.saveState(name, value) }, inputs, event, cleanups);
-  return { deps, inputs, event, ...result };
+  const baselines = deps.baselines ?? new ActionsCacheStore(path.resolve(deps.env.RUNNER_TEMP || os.tmpdir()));
+  const result = await measureAndCompare({ ...deps, baselines, saveState: (name, value) => core.saveState(name, value) }, inputs, event, cleanups);
+  return { deps, inputs, event, baselines, ...result };
 }
 
 async function publishAndJudge(p: Prepared): Promise<void> {
@@ -113,6 +119,7 @@ async function publishAndJudge(p: Prepared): Promise<void> {
   });
   await writeFile(reportPath, `${JSON.stringify(report, null, 2)}\n`);
   core.setOutput('report', reportPath);
+  await storeBaseline(p, report);
   core.setOutput('regressed', String(outcome.regressed));
 
   const summary = renderSummary(outcome, { details: inputs.details });
@@ -174,5 +181,35 @@ async function publishAndJudge(p: Prepared): Promise<void> {
   if (message) {
     if (inputs.failOnRegression) core.setFailed(message);
     else log.warning(`${message}\n(fail-on-regression is false: not failing the step)`);
+  }
+}
+
+/** Events whose report becomes the baseline of their commit (pull requests compare with these). */
+const STORING_EVENTS: ReadonlySet<string> = new Set(['push', 'schedule', 'workflow_dispatch']);
+
+/**
+ * Stores the report as the baseline of the measured commit, on push, schedule and dispatch runs
+ * whose head builds all succeeded. A store that fails costs a warning, never the run.
+ */
+async function storeBaseline(p: Prepared, report: Report): Promise<void> {
+  const { event, inputs, baselines, deps } = p;
+  const sha = event.headSha;
+  if (!STORING_EVENTS.has(event.event) || !sha || !event.repo || report.repository === '') return;
+  if (p.headFailures.length > 0) {
+    deps.log.info(`Not storing this report as the baseline of ${sha}: a head build failed.`);
+    return;
+  }
+  const key = baselineKey(report.repository, inputs.commentKey, sha);
+  try {
+    const wrote = await baselines.save(key, JSON.stringify(report));
+    deps.log.info(
+      wrote
+        ? `Stored this report as the baseline of ${sha} in ${baselines.description} (key ${key}).`
+        : `A baseline of ${sha} is already stored in ${baselines.description}; it was kept.`
+    );
+  } catch (e) {
+    deps.log.warning(
+      `Could not store this report as the baseline of ${sha}: ${errorMessage(e)}. Pull requests based on this commit will build their base instead.`
+    );
   }
 }

@@ -63,6 +63,8 @@ export interface Inputs {
   readonly commentKey: string;
   readonly details: readonly DetailKind[];
   readonly githubToken: string;
+  /** On `pull_request_target`, build a fork's pull request anyway (an explicit opt-in). */
+  readonly allowForkBuilds: boolean;
 }
 
 /** One filesystem layer of a measured image. */

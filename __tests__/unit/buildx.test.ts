@@ -39,6 +39,13 @@ describe('buildxArgv', () => {
         '--cache-to', 'type=gha,scope=s-head,mode=max,ignore-error=true', ...tail]
     ],
     [
+      'off the default branch, the exported cache holds the final image only (mode=min)',
+      { cache: { type: 'gha' }, cacheMode: 'min' },
+      ['buildx', 'build', '--file', '/w/Dockerfile', '--target', 'release',
+        '--cache-from', 'type=gha,scope=s-head', '--cache-from', 'type=gha,scope=s-base',
+        '--cache-to', 'type=gha,scope=s-head,mode=min,ignore-error=true', ...tail]
+    ],
+    [
       'gha cache without export (classic docker driver): cache-from only',
       { cache: { type: 'gha' }, cacheExport: false },
       ['buildx', 'build', '--file', '/w/Dockerfile', '--target', 'release', '--cache-from', 'type=gha,scope=s-head', '--cache-from', 'type=gha,scope=s-base', ...tail]
@@ -150,7 +157,7 @@ describe('cache scope and registry ref', () => {
   });
   test('the head reads its own scope then the base one, and writes its own; the base only its own', () => {
     expect(cacheScopesFor('k', 'head', 'release', [])).toEqual({ from: ['k-head-release-default', 'k-base-release-default'], to: 'k-head-release-default' });
-    expect(cacheScopesFor('k', 'base', 'release', [])).toEqual({ from: ['k-base-release-default'], to: 'k-base-release-default' });
+    expect(cacheScopesFor('k', 'base', 'release', [])).toEqual({ from: ['k-base-release-default', 'k-head-release-default'], to: 'k-base-release-default' });
   });
   test.each([
     ['ghcr.io/o/cache', 's', 'ghcr.io/o/cache:s'],

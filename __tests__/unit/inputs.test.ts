@@ -44,7 +44,8 @@ describe('parseInputs defaults', () => {
       comment: 'always',
       commentKey: 'image-budget',
       details: ['layers', 'files'],
-      githubToken: 'ghs_token'
+      githubToken: 'ghs_token',
+      allowForkBuilds: false
     });
   });
 });
@@ -92,6 +93,7 @@ describe('parseInputs accepts', () => {
     ['fail-on-regression false', { 'fail-on-regression': 'false' }, { failOnRegression: false }],
     ['fail-on-regression True', { 'fail-on-regression': 'True' }, { failOnRegression: true }],
     ['fail-on-regression FALSE', { 'fail-on-regression': 'FALSE' }, { failOnRegression: false }],
+    ['allow-fork-builds true', { 'allow-fork-builds': 'true' }, { allowForkBuilds: true }],
     ['comment always', { comment: 'always' }, { comment: 'always' }],
     ['comment on-change', { comment: 'on-change' }, { comment: 'on-change' }],
     ['comment on-regression', { comment: 'on-regression' }, { comment: 'on-regression' }],
@@ -186,6 +188,7 @@ describe('parseInputs rejects', () => {
     ['fail-on-regression yes', { 'fail-on-regression': 'yes' }, 'fail-on-regression', ['"yes" (expected true or false)']],
     ['fail-on-regression 1', { 'fail-on-regression': '1' }, 'fail-on-regression', ['"1" (expected true or false)']],
     ['fail-on-regression on', { 'fail-on-regression': 'on' }, 'fail-on-regression', ['"on" (expected true or false)']],
+    ['allow-fork-builds yes', { 'allow-fork-builds': 'yes' }, 'allow-fork-builds', ['"yes" (expected true or false)']],
     [
       'comment unknown',
       { comment: 'sometimes' },

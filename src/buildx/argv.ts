@@ -20,6 +20,12 @@ export interface BuildPlan {
   readonly cacheScopes: { readonly from: readonly string[]; readonly to: string };
   /** Whether the builder can export cache at all; when false only cache-from is used. */
   readonly cacheExport: boolean;
+  /**
+   * What the exported cache holds: `max` (every stage's layers) on the default branch, whose cache
+   * every pull request reads; `min` (the final image's) elsewhere, so pull requests do not fill the
+   * repository's 10 GB cache with intermediate stages nobody else can read. Default `max`.
+   */
+  readonly cacheMode?: 'max' | 'min';
   /** OCI layout directory the image is written to (tar=false), unless `load` is set. */
   readonly outputDir: string;
   /**
@@ -38,9 +44,9 @@ function field(key: string, value: string): string {
 }
 
 /** `--cache-from` for every scope read, `--cache-to` for the scope written (when the builder can). */
-function cacheArgs(cache: CacheSpec, scopes: BuildPlan['cacheScopes'], exportCache: boolean): string[] {
+function cacheArgs(cache: CacheSpec, scopes: BuildPlan['cacheScopes'], exportCache: boolean, mode: 'max' | 'min'): string[] {
   const spec = (scope: string, to: boolean): string | undefined => {
-    const write = to ? ',mode=max,ignore-error=true' : '';
+    const write = to ? `,mode=${mode},ignore-error=true` : '';
     switch (cache.type) {
       case 'none':
         return undefined;
@@ -85,7 +91,10 @@ export function cacheScope(commentKey: string, side: 'head' | 'base', target: st
   return `${commentKey}-${side}-${target}-${plat}`.replace(/[^A-Za-z0-9_.+-]/g, '-');
 }
 
-/** The head reads its own cache, then the base's; the base reads and writes only its own. */
+/**
+ * The head reads its own cache, then the base's; the base reads its own, then the head's (the head
+ * scope is what the default branch's own runs write: the base commit was once their head).
+ */
 export function cacheScopesFor(
   commentKey: string,
   side: 'head' | 'base',
@@ -94,7 +103,8 @@ export function cacheScopesFor(
 ): BuildPlan['cacheScopes'] {
   const own = cacheScope(commentKey, side, target, platforms);
   const base = cacheScope(commentKey, 'base', target, platforms);
-  return { from: side === 'head' ? [own, base] : [own], to: own };
+  const head = cacheScope(commentKey, 'head', target, platforms);
+  return { from: side === 'head' ? [own, base] : [own, head], to: own };
 }
 
 /** Host part of every temporary tag: never a registry anyone can push to or pull from. */
@@ -125,7 +135,7 @@ export function buildxArgv(plan: BuildPlan): string[] {
   if (plan.platforms.length) argv.push('--platform', plan.platforms.join(','));
   if (plan.network) argv.push('--network', plan.network);
   for (const [name, value] of plan.buildArgs) argv.push('--build-arg', `${name}=${value}`);
-  argv.push(...cacheArgs(plan.cache, plan.cacheScopes, plan.cacheExport));
+  argv.push(...cacheArgs(plan.cache, plan.cacheScopes, plan.cacheExport, plan.cacheMode ?? 'max'));
   argv.push(
     '--output',
     plan.load ? `type=docker,${field('name', plan.load.tag)}` : `type=oci,${field('dest', plan.outputDir)},tar=false`

@@ -152,6 +152,17 @@ export class Git {
     return sha;
   }
 
+  /**
+   * `sha` and up to `count - 1` of its first-parent ancestors, newest first, as far as the local
+   * history goes (a shallow clone stops at its boundary).
+   */
+  async ancestors(sha: string, count: number): Promise<string[]> {
+    assertSha(sha);
+    if (!(Number.isInteger(count) && count > 0)) throw new RangeError(`ancestor count must be a positive integer, got ${count}`);
+    const r = await this.git('rev-list', ['--first-parent', `--max-count=${count}`, sha, '--']);
+    return r.stdout.split('\n').map((l) => l.trim()).filter(isFullSha);
+  }
+
   /** `git check-ref-format --allow-onelevel`: true when `ref` is a well-formed ref name. */
   async checkRefFormat(ref: string): Promise<boolean> {
     // check-ref-format takes no `--`, so the option check is what keeps `ref` an operand.

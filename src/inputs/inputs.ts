@@ -222,6 +222,7 @@ export function parseInputs(get: (name: string) => string): Inputs {
     )
   };
   const failOnRegression = parseBoolean(INPUT.failOnRegression, read(INPUT.failOnRegression));
+  const allowForkBuilds = parseBoolean(INPUT.allowForkBuilds, read(INPUT.allowForkBuilds));
   const comment = oneOf(INPUT.comment, read(INPUT.comment), COMMENTS);
   const commentKey = read(INPUT.commentKey);
   if (!COMMENT_KEY.test(commentKey)) {
@@ -252,7 +253,8 @@ export function parseInputs(get: (name: string) => string): Inputs {
     comment,
     commentKey,
     details,
-    githubToken
+    githubToken,
+    allowForkBuilds
   };
 }
 

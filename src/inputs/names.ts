@@ -21,7 +21,8 @@ export const INPUT = {
   comment: 'comment',
   commentKey: 'comment-key',
   details: 'details',
-  githubToken: 'github-token'
+  githubToken: 'github-token',
+  allowForkBuilds: 'allow-fork-builds'
 } as const;
 
 export type InputName = (typeof INPUT)[keyof typeof INPUT];
@@ -35,5 +36,6 @@ export const DEFAULTS = {
   [INPUT.failOnRegression]: 'true',
   [INPUT.comment]: 'always',
   [INPUT.commentKey]: 'image-budget',
-  [INPUT.details]: 'layers,files'
+  [INPUT.details]: 'layers,files',
+  [INPUT.allowForkBuilds]: 'false'
 } as const satisfies Partial<Record<InputName, string>>;

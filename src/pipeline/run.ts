@@ -4,10 +4,13 @@
 import { mkdtemp, mkdir, realpath, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { baseFromReport, type BaseFromReport } from '../baseline/from-report.js';
+import { findStoredBaseline, type FoundBaseline } from '../baseline/resolve.js';
+import type { BaselineStore } from '../baseline/store.js';
 import { probeBuilder } from '../buildx/probe.js';
 import type { Exec } from '../exec.js';
 import { BaselineUnavailableError, checkoutBase, type BaseCheckout } from '../git/base-checkout.js';
-import { InvalidRefError } from '../git/git.js';
+import { Git, InvalidRefError, isFullSha } from '../git/git.js';
 import type { EventContext } from '../github/event.js';
 import { InputError } from '../inputs/errors.js';
 import { checkBudgetTargets } from '../inputs/inputs.js';
@@ -27,6 +30,8 @@ export interface PipelineDeps {
   readonly env: NodeJS.ProcessEnv;
   readonly exec: Exec;
   readonly log: Log;
+  /** Where stored baselines are looked up (the Actions cache in a workflow); none: always build the base. */
+  readonly baselines?: BaselineStore;
   /** Keeps a value for the post step (the action's core.saveState); the command line has none. */
   readonly saveState?: (name: string, value: string) => void;
 }
@@ -88,10 +93,17 @@ export async function measureAndCompare(
   }
 
   if (event.event === 'pull_request_target' && event.pullRequest?.isFork) {
-    throw new Error(
-      'Refusing to build a fork\'s pull request on pull_request_target: that event runs with a write token and ' +
-        'secrets, and building the fork\'s Dockerfile there would run untrusted code with them (a "pwn request"). ' +
-        'Use the pull_request event (the comment then needs the workflow_run pattern), see the README.'
+    if (!inputs.allowForkBuilds) {
+      throw new Error(
+        'Refusing to build a fork\'s pull request on pull_request_target: that event runs with a write token and ' +
+          'secrets, and building the fork\'s Dockerfile there would run untrusted code with them (a "pwn request"). ' +
+          'Use the pull_request event (the comment then needs the workflow_run pattern, see the README), or set ' +
+          `${INPUT.allowForkBuilds}: true if this workflow has nothing a fork's code must not reach.`
+      );
+    }
+    log.warning(
+      `${INPUT.allowForkBuilds} is true: building a fork's pull request on pull_request_target, with this workflow's ` +
+        'token and secrets within reach of its Dockerfile.'
     );
   }
 
@@ -113,12 +125,45 @@ export async function measureAndCompare(
 
   const notes: string[] = [budgetsLine];
   const baseRef = inputs.baseRef ?? event.baseSha;
+
+  // The stored report of the base commit (or a recent ancestor) spares building the base.
+  let stored: { readonly found: FoundBaseline; readonly base: BaseFromReport } | undefined;
+  const repository = event.repo ? `${event.repo.owner}/${event.repo.name}` : undefined;
+  if ((inputs.baseline === 'auto' || inputs.baseline === 'report') && baseRef && deps.baselines && repository) {
+    const store = deps.baselines;
+    const baseSha = await commitOf(workspace, baseRef, exec);
+    const found = baseSha
+      ? await log.group(`Look up the stored baseline of ${baseRef}`, () =>
+          findStoredBaseline({ store, repository, commentKey: inputs.commentKey, baseSha, repoDir: workspace, exec, log })
+        )
+      : undefined;
+    if (found) {
+      const names = planTargets(headStages, undefined, inputs.targets, fileLabel).head.map((t) => t.name);
+      const base = baseFromReport(found.report, names);
+      if (base.missing.length === 0 || inputs.baseline === 'report') {
+        stored = { found, base };
+      } else {
+        log.info(`The stored baseline of ${found.sha.slice(0, 12)} has no measured image of ${base.missing.join(', ')}; building the base instead.`);
+      }
+    }
+  }
+
   let base: BaseCheckout | undefined;
   let baseUnavailable: string | undefined;
-  if (inputs.baseline === 'none') {
+  if (stored) {
+    const { found } = stored;
+    const run = found.report.runId !== undefined ? ` run ${found.report.runId}` : '';
+    log.info(`Baseline: the report stored by the ${found.report.event}${run} of ${found.sha} (${found.report.createdAt}); the base is not built.`);
+    notes.push(
+      found.distance === 0
+        ? `Baseline: the report stored for ${found.sha.slice(0, 12)} by its ${found.report.event} run; the base was not rebuilt.`
+        : `Baseline: ${baseRef?.slice(0, 12)} has no stored report; compared with the report of its ancestor ${found.sha.slice(0, 12)}, ` +
+            `${found.distance} commit${found.distance === 1 ? '' : 's'} earlier.`
+    );
+  } else if (inputs.baseline === 'none') {
     baseUnavailable = 'baseline: none';
   } else if (inputs.baseline === 'report') {
-    baseUnavailable = 'no stored report (stored baselines arrive in a later version)';
+    baseUnavailable = `no stored report for ${baseRef ?? 'this run'}`;
     notes.push(`No stored baseline report found for ${baseRef ?? 'this run'}; sizes are absolute.`);
   } else if (!baseRef) {
     baseUnavailable = `no base commit for event ${event.event || 'unknown'}`;
@@ -169,6 +214,12 @@ export async function measureAndCompare(
     log.info('cache: gha needs the Actions runtime (ACTIONS_RUNTIME_TOKEN); building without cache.');
     cache = { type: 'none' };
   }
+  if (cache.type !== 'none' && !caps.cacheExport) {
+    log.warning(
+      `cache: the builder "${caps.builder.name}" (docker driver, classic image store) cannot export build cache; ` +
+        'the cache is read but not written, and the build goes on. A docker-container builder or the containerd image store can write it.'
+    );
+  }
   const secrets = inputs.buildArgs.map(([, v]) => v);
   const common = {
     platforms: inputs.platforms,
@@ -177,6 +228,7 @@ export async function measureAndCompare(
     builder: inputs.builder,
     cache,
     cacheExport: caps.cacheExport,
+    cacheMode: onDefaultBranch(event) ? 'max' : 'min',
     commentKey: inputs.commentKey,
     secrets,
     measure,
@@ -188,7 +240,13 @@ export async function measureAndCompare(
   // 4. Build and measure the head, then the base.
   const head = await buildSide(sideDeps, { ...common, side: 'head', context, dockerfile, targets: targets.head });
   let baseResults: TargetResults[];
-  if (base && baseContext && baseDockerfile) {
+  if (stored) {
+    const sha = stored.found.sha.slice(0, 12);
+    baseResults = [
+      ...stored.base.results,
+      ...stored.base.missing.map((t) => only(t, { state: 'unavailable', reason: `not in the stored baseline of ${sha}` }))
+    ];
+  } else if (base && baseContext && baseDockerfile) {
     const { build, absent } = baseTargets(baseStages, [...targets.head, ...targets.removed]);
     const built = await buildSide(sideDeps, { ...common, side: 'base', context: baseContext, dockerfile: baseDockerfile, targets: build });
     baseResults = [...built, ...absent.map((t) => only(t.name, { state: 'absent' }))];
@@ -220,6 +278,7 @@ export async function measureAndCompare(
     rows: judged,
     head: { sha: event.headSha ?? env.GITHUB_SHA ?? 'unknown', ...(event.ref ? { ref: event.ref } : {}) },
     // A base-ref that names a branch or tag is shown beside the commit; a SHA is shown once.
+    ...(stored ? { base: { sha: stored.found.sha } } : {}),
     ...(base ? { base: { sha: base.sha, ...(inputs.baseRef && inputs.baseRef.toLowerCase() !== base.sha ? { ref: inputs.baseRef } : {}) } } : {}),
     notes
   });
@@ -233,3 +292,18 @@ function only(target: string, result: SideResult): TargetResults {
   return { target, results: [{ platform: ANY_PLATFORM, result }] };
 }
 
+
+/** The full SHA `ref` names: itself when it is one, else what the local repository resolves it to. */
+async function commitOf(repoDir: string, ref: string, exec: Exec): Promise<string | undefined> {
+  if (isFullSha(ref)) return ref.toLowerCase();
+  try {
+    return await new Git(repoDir, { exec }).revParseCommit(ref);
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when the run is on the repository's default branch (a push or schedule there). */
+export function onDefaultBranch(event: EventContext): boolean {
+  return event.defaultBranch !== undefined && event.ref === `refs/heads/${event.defaultBranch}`;
+}

@@ -34,6 +34,8 @@ export interface SideRequest {
   readonly builder: string | undefined;
   readonly cache: CacheSpec;
   readonly cacheExport: boolean;
+  /** `max` on the default branch, `min` elsewhere (BuildPlan.cacheMode). */
+  readonly cacheMode?: 'max' | 'min';
   readonly commentKey: string;
   /** Values that must never appear in messages (build-arg values). */
   readonly secrets: readonly string[];
@@ -126,6 +128,7 @@ export async function buildSide(deps: SideDeps, req: SideRequest): Promise<Targe
       cacheScopes: cacheScopesFor(req.commentKey, req.side, target.name, req.platforms),
       // The classic store refuses cache export: cache-from only there.
       cacheExport: req.cacheExport && !load,
+      ...(req.cacheMode ? { cacheMode: req.cacheMode } : {}),
       outputDir: path.join(dir, 'layout'),
       metadataFile: path.join(dir, 'metadata.json'),
       ...(load ? { load: { tag: loadTag(req.commentKey, req.side, target.name, randomBytes(6).toString('hex')) } } : {})

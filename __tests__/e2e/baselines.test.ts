@@ -1,0 +1,324 @@
+// End to end: stored baselines and the events around them, through the bundled dist/index.js run as
+// the runner runs it, against the real engine, a loopback stand-in of the Actions cache service (the
+// protocol @actions/cache speaks) and the GitHub stand-in. A push run stores its report; a pull
+// request then compares with it without building its base; broken, foreign and missing reports fall
+// back to building; merge_group, schedule and pull_request_target behave as the README says.
+import { jest } from '@jest/globals';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ActionsCacheStore } from '../../src/baseline/actions-cache.js';
+import { baselineKey } from '../../src/baseline/store.js';
+import { applyEnv, startCacheStandin, type CacheStandin } from '../support/cache-standin.js';
+import { ensureEngine } from '../support/engine.js';
+import { makePullRequestCheckout, runGit, type FileTree, type PullRequestFixture } from '../support/git-fixture.js';
+import { startGitHubStandin, type GitHubStandin } from '../support/github-standin.js';
+import { pullRequestPayload, runAction, type ActionRun } from '../support/run-action.js';
+
+jest.setTimeout(5 * 60_000);
+
+const BUILDER = ['FROM image-budget/busybox AS builder', 'RUN mkdir -p /out && seq 1 60000 > /out/data.txt && echo app > /out/app'];
+const SCRATCH = ['FROM scratch AS release', 'COPY --from=builder /out/ /app/'];
+const FAT = ['FROM builder AS release', 'COPY --from=builder /out/ /app/'];
+/** A tree whose commits differ from every other test's (the marker), so keys and SHAs never collide. */
+const tree = (marker: string, ...parts: string[][]): FileTree => ({ Dockerfile: `${parts.flat().join('\n')}\n`, 'marker.txt': `${marker}\n` });
+
+interface Side {
+  state: string;
+  digest?: string;
+  compressedBytes?: number;
+  uncompressedBytes?: number;
+  layerCount?: number;
+  method?: string;
+}
+interface Row {
+  target: string;
+  status: string;
+  regressed: boolean;
+  head: Side;
+  base: Side;
+}
+interface Report {
+  event: string;
+  head: { sha: string };
+  base: { sha: string } | null;
+  targets: Row[];
+  notes: string[];
+}
+
+let github: GitHubStandin;
+let cache: CacheStandin;
+const fixtures: PullRequestFixture[] = [];
+
+beforeAll(async () => {
+  ensureEngine();
+  github = await startGitHubStandin();
+  cache = await startCacheStandin({ defaultBranch: 'main' });
+});
+afterAll(async () => {
+  await github.close();
+  await cache.close();
+  for (const f of fixtures) await f.cleanup();
+});
+
+/** The cache runtime a job gets (RUNNER_TEMP stays runAction's own). */
+function cacheEnv(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(cache.env)) if (v !== undefined && k !== 'RUNNER_TEMP') out[k] = v;
+  return out;
+}
+
+async function fixture(marker: string, base: FileTree, head: FileTree, prNumber: number, more: { branches?: Record<string, FileTree> } = {}): Promise<PullRequestFixture> {
+  const f = await makePullRequestCheckout({ files: { base, head }, prNumber, ...(more.branches ? { branches: more.branches } : {}) });
+  fixtures.push(f);
+  return f;
+}
+
+/** A depth-1 clone of origin's `main` (the base commit): the workspace of a push run there. */
+async function mainCheckout(f: PullRequestFixture): Promise<string> {
+  const dir = await mkdtemp(path.join(f.root, 'push-'));
+  await runGit(f.root, ['clone', '--quiet', '--depth', '1', '--branch', 'main', '--', f.originUrl, path.join(dir, 'ws')]);
+  return path.join(dir, 'ws');
+}
+
+const REPOSITORY = { full_name: 'o/r', name: 'r', owner: { login: 'o' }, default_branch: 'main' };
+
+/** A push of `sha` to main, as the runner runs it, with the cache runtime of the default branch. */
+async function pushRun(workspace: string, sha: string, inputs: Record<string, string>): Promise<ActionRun> {
+  cache.setScope('refs/heads/main');
+  return runAction({
+    workspace,
+    eventName: 'push',
+    payload: { before: '0'.repeat(40), after: sha, ref: 'refs/heads/main', repository: REPOSITORY },
+    inputs: { network: 'none', cache: 'none', targets: 'release', ...inputs },
+    env: { ...cacheEnv(), GITHUB_SHA: sha, GITHUB_REF: 'refs/heads/main', GITHUB_API_URL: github.url }
+  });
+}
+
+async function prRun(f: PullRequestFixture, inputs: Record<string, string>, more: { baseSha?: string; fork?: boolean; eventName?: string } = {}): Promise<ActionRun> {
+  cache.setScope(`refs/pull/${f.prNumber}/merge`, 'refs/heads/main');
+  return runAction({
+    workspace: f.checkout,
+    eventName: more.eventName ?? 'pull_request',
+    payload: pullRequestPayload({ number: f.prNumber, baseSha: more.baseSha ?? f.baseSha, headSha: f.headSha, fork: more.fork ?? false }),
+    inputs: { network: 'none', cache: 'none', targets: 'release', ...inputs },
+    env: { ...cacheEnv(), GITHUB_API_URL: github.url, GITHUB_GRAPHQL_URL: github.graphqlUrl, GITHUB_SHA: f.mergeSha, GITHUB_REF: `refs/pull/${f.prNumber}/merge` }
+  });
+}
+
+async function reportOf(run: ActionRun): Promise<Report> {
+  if (!run.outputs.report) throw new Error(`no report; stdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
+  return JSON.parse(await readFile(run.outputs.report, 'utf8')) as Report;
+}
+const release = (r: Report): Row => {
+  const row = r.targets.find((t) => t.target === 'release');
+  if (!row) throw new Error('no release row');
+  return row;
+};
+const BUILT_BASE = /Build base target release/;
+
+/** Stores `text` under the baseline key of `sha`, as a default-branch run would (through @actions/cache). */
+async function seed(key: string, sha: string, text: string): Promise<void> {
+  cache.setScope('refs/heads/main');
+  const restore = applyEnv(cache.env);
+  try {
+    const store = new ActionsCacheStore(cache.env.RUNNER_TEMP ?? '/tmp');
+    expect(await store.save(baselineKey('o/r', key, sha), text)).toBe(true);
+  } finally {
+    restore();
+  }
+}
+
+describe('a push stores its report; the pull request compares with it without building the base', () => {
+  let f: PullRequestFixture;
+  let push: ActionRun;
+  let stored: ActionRun;
+  let built: ActionRun;
+
+  beforeAll(async () => {
+    f = await fixture('stored', tree('stored', BUILDER, SCRATCH), tree('stored', BUILDER, FAT), 51);
+    push = await pushRun(await mainCheckout(f), f.baseSha, { 'comment-key': 'stored' });
+    stored = await prRun(f, { 'comment-key': 'stored', 'max-increase': '10%' });
+    built = await prRun(f, { 'comment-key': 'stored', 'max-increase': '10%', baseline: 'build' });
+  });
+
+  test('the push run stores its report under the commit, from the default branch', async () => {
+    expect(push.code).toBe(0);
+    const key = baselineKey('o/r', 'stored', f.baseSha);
+    expect(push.stdout).toContain(`Stored this report as the baseline of ${f.baseSha}`);
+    const entry = cache.entries().find((e) => e.key === key);
+    expect(entry).toMatchObject({ finalized: true, scope: 'refs/heads/main' });
+    expect((await reportOf(push)).head.sha).toBe(f.baseSha);
+  });
+
+  test('the pull request uses it: no base build, a note that says so, and it does not store anything itself', async () => {
+    expect(stored.stdout).not.toMatch(BUILT_BASE);
+    expect(stored.stdout).toMatch(new RegExp(`Baseline: the report stored by the push run 1 of ${f.baseSha}`));
+    const r = await reportOf(stored);
+    expect(r.base?.sha).toBe(f.baseSha);
+    expect(r.notes.join('\n')).toMatch(/the base was not rebuilt/);
+    expect(release(r)).toMatchObject({ status: 'changed', regressed: true });
+    expect(stored.code).toBe(1);
+    expect(cache.entries().filter((e) => e.key.includes('-stored-'))).toHaveLength(1);
+    // The summary is what the comment was before the `baseline: build` run below edited it.
+    expect(stored.summary).toContain('the base was not rebuilt');
+    expect(github.commentsOn(51)).toHaveLength(1);
+  });
+
+  test("the stored base's numbers are the ones a base build gives", async () => {
+    expect(built.stdout).toMatch(BUILT_BASE);
+    const a = release(await reportOf(stored)).base;
+    const b = release(await reportOf(built)).base;
+    expect(a.state).toBe('measured');
+    for (const k of ['digest', 'compressedBytes', 'uncompressedBytes', 'layerCount', 'method'] as const) expect(a[k]).toBe(b[k]);
+  });
+});
+
+describe('stored reports that are not used', () => {
+  test.each<[string, (sha: string, good: string) => string, RegExp]>([
+    ['that is corrupted', () => '{"schema": "image-budget/report", "version": 1, "targets": [', /Ignoring the stored baseline of [0-9a-f]{12}: it is not valid JSON/],
+    ['of another schema version', (_sha, good) => JSON.stringify({ ...JSON.parse(good), version: 2 }), /it has schema version 2; this version of the action reads version 1/],
+    ['of another commit', (_sha, good) => JSON.stringify({ ...JSON.parse(good), head: { sha: 'f'.repeat(40) } }), /it is the report of another commit/]
+  ])('a report %s is ignored with a warning and the base is built', async (name, make, warning) => {
+    const key = `bad-${name.replace(/\W+/g, '-')}`;
+    const f = await fixture(key, tree(key, BUILDER, SCRATCH), tree(key, BUILDER, FAT), 52);
+    // A real report of the base commit, then spoiled.
+    const push = await pushRun(await mainCheckout(f), f.baseSha, { 'comment-key': `${key}-real` });
+    const good = await readFile(push.outputs.report!, 'utf8');
+    await seed(key, f.baseSha, make(f.baseSha, JSON.stringify({ ...JSON.parse(good) })));
+    const run = await prRun(f, { 'comment-key': key });
+    expect(run.warnings.join('\n')).toMatch(warning);
+    expect(run.stdout).toMatch(BUILT_BASE);
+    expect(release(await reportOf(run)).base.state).toBe('measured');
+    expect(run.code).toBe(0);
+  });
+
+  test('no stored report: the base is built, without a warning', async () => {
+    const f = await fixture('missing', tree('missing', BUILDER, SCRATCH), tree('missing', BUILDER, FAT), 53);
+    const run = await prRun(f, { 'comment-key': 'missing' });
+    expect(run.stdout).toMatch(BUILT_BASE);
+    expect(run.warnings.join('\n')).not.toMatch(/baseline/i);
+  });
+
+  test('a report stored by a pull request is not visible to another pull request', async () => {
+    const f = await fixture('pr-scoped', tree('pr-scoped', BUILDER, SCRATCH), tree('pr-scoped', BUILDER, FAT), 54);
+    const push = await pushRun(await mainCheckout(f), f.baseSha, { 'comment-key': 'pr-scoped-real' });
+    const text = await readFile(push.outputs.report!, 'utf8');
+    cache.setScope('refs/pull/99/merge', 'refs/heads/main');
+    const restore = applyEnv(cache.env);
+    try {
+      await new ActionsCacheStore(cache.env.RUNNER_TEMP ?? '/tmp').save(baselineKey('o/r', 'pr-scoped', f.baseSha), text);
+    } finally {
+      restore();
+    }
+    const run = await prRun(f, { 'comment-key': 'pr-scoped' });
+    expect(run.stdout).toMatch(BUILT_BASE);
+  });
+
+  test('baseline: report without a stored report builds nothing and judges absolute budgets only', async () => {
+    const f = await fixture('report-only', tree('report-only', BUILDER, SCRATCH), tree('report-only', BUILDER, FAT), 55);
+    const run = await prRun(f, { 'comment-key': 'report-only', baseline: 'report', 'max-increase': '1%', 'max-size': '100MB' });
+    expect(run.code).toBe(0);
+    expect(run.stdout).not.toMatch(BUILT_BASE);
+    const r = await reportOf(run);
+    expect(release(r).status).toBe('no-baseline');
+    expect(r.notes.join('\n')).toMatch(/No stored baseline report found for [0-9a-f]{40}; sizes are absolute/);
+  });
+
+  test('a cache service that fails: a warning, and the base is built', async () => {
+    const f = await fixture('cache-down', tree('cache-down', BUILDER, SCRATCH), tree('cache-down', BUILDER, FAT), 56);
+    cache.setFault({ status: 500 });
+    try {
+      const run = await prRun(f, { 'comment-key': 'cache-down' });
+      expect(run.stdout).toMatch(BUILT_BASE);
+      expect(run.code).toBe(0);
+    } finally {
+      cache.setFault(undefined);
+    }
+  });
+
+  test('a push whose report cannot be stored still passes, with a warning', async () => {
+    const f = await fixture('store-down', tree('store-down', BUILDER, SCRATCH), tree('store-down', BUILDER, FAT), 57);
+    const ws = await mainCheckout(f);
+    cache.setFault({ status: 500 });
+    let run: ActionRun;
+    try {
+      run = await pushRun(ws, f.baseSha, { 'comment-key': 'store-down' });
+    } finally {
+      cache.setFault(undefined);
+    }
+    expect(run.code).toBe(0);
+    expect(run.warnings.join('\n')).toMatch(/Could not store this report as the baseline of [0-9a-f]{40}/);
+    expect(run.summary).toContain('release');
+  });
+});
+
+test("the base commit has no report: its parent's is used, and the comment says which", async () => {
+  // `next` is a child of the base commit B on origin; the pull request's base is `next`, which has
+  // no stored report; B has one.
+  const f = await fixture('ancestor', tree('ancestor', BUILDER, SCRATCH), tree('ancestor', BUILDER, FAT), 58, {
+    branches: { next: tree('ancestor-next', BUILDER, SCRATCH) }
+  });
+  await pushRun(await mainCheckout(f), f.baseSha, { 'comment-key': 'ancestor' });
+  const next = f.branchShas.next!;
+  const run = await prRun(f, { 'comment-key': 'ancestor' }, { baseSha: next });
+  expect(run.stdout).not.toMatch(BUILT_BASE);
+  const r = await reportOf(run);
+  expect(r.base?.sha).toBe(f.baseSha);
+  expect(r.notes.join('\n')).toContain(`Baseline: ${next.slice(0, 12)} has no stored report; compared with the report of its ancestor ${f.baseSha.slice(0, 12)}, 1 commit earlier.`);
+  expect(github.commentsOn(58).at(-1)?.body).toContain(`its ancestor ${f.baseSha.slice(0, 12)}`);
+});
+
+describe('events', () => {
+  test('merge_group compares base_sha with head_sha and judges growth, without commenting', async () => {
+    const f = await fixture('merge-group', tree('merge-group', BUILDER, SCRATCH), tree('merge-group', BUILDER, FAT), 59);
+    const requests = github.state.requests.length;
+    cache.setScope('refs/heads/gh-readonly-queue/main/pr-59');
+    const run = await runAction({
+      workspace: f.checkout,
+      eventName: 'merge_group',
+      payload: {
+        action: 'checks_requested',
+        merge_group: { base_sha: f.baseSha, head_sha: f.mergeSha, base_ref: 'refs/heads/main', head_ref: 'refs/heads/gh-readonly-queue/main/pr-59' },
+        repository: REPOSITORY
+      },
+      inputs: { network: 'none', cache: 'none', targets: 'release', 'max-increase': '10%', 'comment-key': 'merge-group' },
+      env: { ...cacheEnv(), GITHUB_API_URL: github.url, GITHUB_SHA: f.mergeSha, GITHUB_REF: 'refs/heads/gh-readonly-queue/main/pr-59' }
+    });
+    expect(run.code).toBe(1);
+    const r = await reportOf(run);
+    expect(r.head.sha).toBe(f.mergeSha);
+    expect(r.base?.sha).toBe(f.baseSha);
+    expect(release(r)).toMatchObject({ status: 'changed', regressed: true });
+    expect(github.state.requests.length).toBe(requests);
+    expect(run.summary).toContain('release');
+  });
+
+  test('schedule measures and stores the report of the checked-out commit', async () => {
+    const f = await fixture('schedule', tree('schedule', BUILDER, SCRATCH), tree('schedule', BUILDER, FAT), 60);
+    const ws = await mainCheckout(f);
+    cache.setScope('refs/heads/main');
+    const run = await runAction({
+      workspace: ws,
+      eventName: 'schedule',
+      payload: { schedule: '0 3 * * *', repository: REPOSITORY },
+      inputs: { network: 'none', cache: 'none', targets: 'release', 'comment-key': 'schedule' },
+      env: { ...cacheEnv(), GITHUB_SHA: f.baseSha, GITHUB_REF: 'refs/heads/main' }
+    });
+    expect(run.code).toBe(0);
+    expect(cache.entries().some((e) => e.key === baselineKey('o/r', 'schedule', f.baseSha) && e.finalized)).toBe(true);
+    expect(release(await reportOf(run))).toMatchObject({ status: 'no-baseline', head: { state: 'measured' } });
+  });
+
+  test('pull_request_target from a fork is refused unless allow-fork-builds is true, then built with a warning', async () => {
+    const f = await fixture('target', tree('target', BUILDER, SCRATCH), tree('target', BUILDER, FAT), 61);
+    const refused = await prRun(f, { 'comment-key': 'target' }, { eventName: 'pull_request_target', fork: true });
+    expect(refused.code).toBe(1);
+    expect(refused.errors.join('\n')).toMatch(/Refusing to build a fork's pull request on pull_request_target.*allow-fork-builds: true/s);
+    expect(refused.stdout).not.toMatch(/Build head target/);
+
+    const allowed = await prRun(f, { 'comment-key': 'target', 'allow-fork-builds': 'true' }, { eventName: 'pull_request_target', fork: true });
+    expect(allowed.warnings.join('\n')).toMatch(/allow-fork-builds is true: building a fork's pull request on pull_request_target/);
+    expect(allowed.stdout).toMatch(/Build head target release/);
+    expect(release(await reportOf(allowed)).head.state).toBe('measured');
+  });
+});

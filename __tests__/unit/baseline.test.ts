@@ -1,0 +1,124 @@
+import { describe, expect, it } from '@jest/globals';
+import { baseFromReport, parseStoredReport } from '../../src/baseline/from-report.js';
+import { MAX_STORED_REPORT_BYTES, baselineKey } from '../../src/baseline/store.js';
+import type { ImageStats, SideResult } from '../../src/model.js';
+import { compare } from '../../src/report/compare.js';
+import { buildReport, type Report } from '../../src/report/json.js';
+import { buildOutcome, judge } from '../../src/report/policy.js';
+import { onDefaultBranch } from '../../src/pipeline/run.js';
+import type { EventContext } from '../../src/github/event.js';
+
+const SHA = '0123456789abcdef0123456789abcdef01234567';
+const OTHER = 'fedcba9876543210fedcba9876543210fedcba98';
+const digest = (n: number): string => `sha256:${n.toString(16).padStart(64, '0')}`;
+
+function image(target: string, platform: string, compressed: number): ImageStats {
+  return {
+    target,
+    platform,
+    digest: digest(compressed),
+    configDigest: digest(compressed + 1),
+    compressedBytes: compressed,
+    uncompressedBytes: compressed * 2,
+    layerCount: 1,
+    layers: [{ digest: digest(compressed + 2), mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', compressedBytes: compressed, uncompressedBytes: compressed * 2, instruction: 'COPY . /' }],
+    method: 'oci-layout',
+    files: { final: new Map([['app', 5]]), wastedBytes: 70, wasted: [{ path: 'tmp/x', bytes: 70 }] }
+  };
+}
+
+/** The report a push run of SHA writes: every target measured as its head, no base. */
+function pushReport(heads: ReadonlyArray<readonly [string, string, SideResult]>, sha = SHA, repository = 'octo/app'): Report {
+  const rows = judge(
+    compare(heads.map(([target, platform, head]) => ({ target, platform, head, base: { state: 'unavailable', reason: 'baseline: none' } }))),
+    { maxIncrease: { byTarget: new Map() }, maxSize: { byTarget: new Map() }, maxLayers: { byTarget: new Map() } },
+    'compressed'
+  );
+  const outcome = buildOutcome({ metric: 'compressed', rows, head: { sha, ref: 'refs/heads/main' }, notes: [] });
+  return buildReport(outcome, { tool: { name: 'image-budget', version: '0.1.0' }, event: 'push', repository, runId: 42, createdAt: '2026-11-29T10:00:00Z' });
+}
+
+const measured = (i: ImageStats): SideResult => ({ state: 'measured', image: i });
+const text = (r: unknown): string => JSON.stringify(r);
+
+describe('parseStoredReport', () => {
+  const good = pushReport([['release', 'linux/amd64', measured(image('release', 'linux/amd64', 1000))]]);
+
+  it('accepts the report of the expected commit and repository (repository in any letter case)', () => {
+    const parsed = parseStoredReport(text(good), { repository: 'Octo/App', sha: SHA });
+    expect(parsed).toMatchObject({ ok: true, report: { head: { sha: SHA }, event: 'push', runId: 42 } });
+  });
+
+  it.each<[string, string, { repository: string; sha: string }, RegExp]>([
+    ['not JSON', '{"schema": "image-budget/report", ', { repository: 'octo/app', sha: SHA }, /not valid JSON/],
+    ['another schema', text({ schema: 'size-limit', version: 1 }), { repository: 'octo/app', sha: SHA }, /not an image-budget\/report report/],
+    ['a newer version', text({ ...good, version: 2 }), { repository: 'octo/app', sha: SHA }, /schema version 2; this version of the action reads version 1/],
+    ['a broken field', text({ ...good, targets: [{ ...good.targets[0], head: { state: 'measured', digest: 'nope' } }] }), { repository: 'octo/app', sha: SHA }, /malformed \(targets\[0\]\.head/],
+    ['another repository', text(good), { repository: 'evil/fork', sha: SHA }, /another repository \(octo\/app\)/],
+    ['another commit', text(good), { repository: 'octo/app', sha: OTHER }, new RegExp(`another commit \\(${SHA}\\)`)],
+    ['an array', '[]', { repository: 'octo/app', sha: SHA }, /malformed/],
+    ['oversized', `${' '.repeat(MAX_STORED_REPORT_BYTES)}{}`, { repository: 'octo/app', sha: SHA }, /larger than/]
+  ])('ignores %s, saying why', (_name, input, expected, reason) => {
+    const parsed = parseStoredReport(input, expected);
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.reason).toMatch(reason);
+  });
+});
+
+describe('baseFromReport', () => {
+  it("turns the stored heads into base results, one per platform, wasted space kept and no file list", () => {
+    const report = pushReport([
+      ['release', 'linux/amd64', measured(image('release', 'linux/amd64', 1000))],
+      ['release', 'linux/386', measured(image('release', 'linux/386', 900))],
+      ['debug', 'linux/amd64', measured(image('debug', 'linux/amd64', 5000))]
+    ]);
+    const { results, missing } = baseFromReport(report, ['release']);
+    expect(missing).toEqual([]);
+    expect(results).toHaveLength(1);
+    expect(results[0]!.target).toBe('release');
+    expect(results[0]!.results.map((r) => r.platform)).toEqual(['linux/amd64', 'linux/386']);
+    const first = results[0]!.results[0]!.result;
+    expect(first.state).toBe('measured');
+    if (first.state === 'measured') {
+      expect(first.image).toMatchObject({ target: 'release', platform: 'linux/amd64', compressedBytes: 1000, uncompressedBytes: 2000, layerCount: 1, method: 'oci-layout' });
+      expect(first.image.files?.wastedBytes).toBe(70);
+      expect(first.image.files?.final.size).toBe(0);
+    }
+  });
+
+  it('a target the report lacks, or whose build failed there, is missing', () => {
+    const report = pushReport([
+      ['release', 'linux/amd64', measured(image('release', 'linux/amd64', 1000))],
+      ['debug', 'linux/amd64', { state: 'failed', error: 'boom' }]
+    ]);
+    expect(baseFromReport(report, ['release', 'debug', 'tools']).missing).toEqual(['debug', 'tools']);
+  });
+});
+
+describe('baselineKey', () => {
+  it('names the schema version, the repository, the comment key and the commit, lower-cased', () => {
+    expect(baselineKey('Octo/App', 'image-budget', SHA.toUpperCase())).toBe(`image-budget-v1-octo/app-image-budget-${SHA}`);
+    expect(baselineKey('octo/app', 'api', SHA)).not.toBe(baselineKey('octo/app', 'web', SHA));
+  });
+});
+
+describe('onDefaultBranch', () => {
+  const ev = (ref: string | undefined, defaultBranch: string | undefined): EventContext => ({
+    event: 'push',
+    repo: { owner: 'octo', name: 'app' },
+    headSha: SHA,
+    ref,
+    baseSha: undefined,
+    defaultBranch
+  });
+  it.each<[string | undefined, string | undefined, boolean]>([
+    ['refs/heads/main', 'main', true],
+    ['refs/heads/feature', 'main', false],
+    ['refs/pull/3/merge', 'main', false],
+    ['refs/heads/main', undefined, false],
+    [undefined, 'main', false],
+    ['refs/tags/main', 'main', false]
+  ])('%s with default branch %s: %s', (ref, def, expected) => {
+    expect(onDefaultBranch(ev(ref, def))).toBe(expected);
+  });
+});

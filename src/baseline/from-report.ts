@@ -1,0 +1,68 @@
+// A stored report turned into the base side of a comparison. Pure: text in, results or a reason out.
+// The text is untrusted (it comes back from a cache any run of the default branch could write):
+// it is size-capped, parsed, validated field by field (report/json.ts) and checked to be the
+// report of the commit and repository it is used for; anything else is ignored with the reason.
+import type { Report } from '../report/json.js';
+import { REPORT_SCHEMA, REPORT_SCHEMA_VERSION, toSideResult, validateReport } from '../report/json.js';
+import type { TargetResults } from '../pipeline/join.js';
+import { MAX_STORED_REPORT_BYTES } from './store.js';
+
+export type ParsedBaseline = { readonly ok: true; readonly report: Report } | { readonly ok: false; readonly reason: string };
+
+/**
+ * Parses and validates a stored report, and checks that it is the report of `sha` in `repository`.
+ * `reason` says why one is not used ("schema version 2; this version reads 1", "not valid JSON", ...).
+ */
+export function parseStoredReport(text: string, expected: { readonly repository: string; readonly sha: string }): ParsedBaseline {
+  if (Buffer.byteLength(text, 'utf8') > MAX_STORED_REPORT_BYTES) {
+    return { ok: false, reason: `it is larger than ${MAX_STORED_REPORT_BYTES} bytes` };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: 'it is not valid JSON' };
+  }
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const o = value as Record<string, unknown>;
+    if (o.schema !== REPORT_SCHEMA) return { ok: false, reason: `it is not an ${REPORT_SCHEMA} report` };
+    if (o.version !== REPORT_SCHEMA_VERSION) {
+      return { ok: false, reason: `it has schema version ${JSON.stringify(o.version)}; this version of the action reads version ${REPORT_SCHEMA_VERSION}` };
+    }
+  }
+  const checked = validateReport(value);
+  if (!checked.ok) return { ok: false, reason: `it is malformed (${checked.error})` };
+  const report = checked.report;
+  if (report.repository.toLowerCase() !== expected.repository.toLowerCase()) {
+    return { ok: false, reason: `it belongs to another repository (${report.repository || 'none'})` };
+  }
+  if (report.head.sha.toLowerCase() !== expected.sha.toLowerCase()) {
+    return { ok: false, reason: `it is the report of another commit (${report.head.sha})` };
+  }
+  return { ok: true, report };
+}
+
+export interface BaseFromReport {
+  /** The base side of every target the report measured. */
+  readonly results: readonly TargetResults[];
+  /** Targets asked for that the report has no measured image of (not built then, or failed). */
+  readonly missing: readonly string[];
+}
+
+/**
+ * The stored report's head images (what that commit's run measured) as the base side of `targets`,
+ * one result per platform.
+ */
+export function baseFromReport(report: Report, targets: readonly string[]): BaseFromReport {
+  const results: TargetResults[] = [];
+  const missing: string[] = [];
+  for (const target of targets) {
+    const rows = report.targets.filter((t) => t.target === target);
+    if (rows.length === 0 || rows.some((t) => t.head.state !== 'measured')) {
+      missing.push(target);
+      continue;
+    }
+    results.push({ target, results: rows.map((t) => ({ platform: t.platform, result: toSideResult(t.head, target, t.platform) })) });
+  }
+  return { results, missing };
+}

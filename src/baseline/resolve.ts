@@ -1,0 +1,80 @@
+// Finds the stored report to compare with: the base commit's own, else the nearest of its recent
+// first-parent ancestors that has one (a base commit whose push run was skipped or failed). Every
+// failure here is a warning and "none found": a missing baseline never fails a run.
+import type { Exec } from '../exec.js';
+import { Git } from '../git/git.js';
+import type { Log } from '../log.js';
+import type { Report } from '../report/json.js';
+import { parseStoredReport } from './from-report.js';
+import { BaselineStoreError, baselineKey, type BaselineStore } from './store.js';
+
+/** How many ancestors of the base commit are looked at when its own report is missing. */
+export const ANCESTORS_SEARCHED = 5;
+
+export interface FindBaselineRequest {
+  readonly store: BaselineStore;
+  /** `owner/name`. */
+  readonly repository: string;
+  readonly commentKey: string;
+  /** Full SHA of the base commit. */
+  readonly baseSha: string;
+  /** The checkout, to list the base commit's ancestors (fetched when the clone is shallow). */
+  readonly repoDir: string;
+  readonly exec?: Exec;
+  readonly log: Log;
+}
+
+export interface FoundBaseline {
+  readonly report: Report;
+  /** The commit whose report it is: the base commit or one of its ancestors. */
+  readonly sha: string;
+  /** 0 for the base commit's own report, n for its n-th first-parent ancestor's. */
+  readonly distance: number;
+}
+
+export async function findStoredBaseline(req: FindBaselineRequest): Promise<FoundBaseline | undefined> {
+  const own = await lookUp(req, [req.baseSha]);
+  if (own) return own;
+  const ancestors = await recentAncestors(req);
+  if (ancestors.length === 0) return undefined;
+  const found = await lookUp(req, ancestors);
+  return found ? { ...found, distance: ancestors.indexOf(found.sha) + 1 } : undefined;
+}
+
+/** The first of `shas` whose stored report is usable; unusable ones are skipped with a warning. */
+async function lookUp(req: FindBaselineRequest, shas: readonly string[]): Promise<FoundBaseline | undefined> {
+  let left = [...shas];
+  while (left.length > 0) {
+    const keys = left.map((sha) => baselineKey(req.repository, req.commentKey, sha));
+    let stored;
+    try {
+      stored = await req.store.find(keys);
+    } catch (e) {
+      if (!(e instanceof BaselineStoreError)) throw e;
+      req.log.warning(`Stored baselines could not be read from ${req.store.description}: ${e.message}`);
+      return undefined;
+    }
+    if (!stored) return undefined;
+    const at = keys.indexOf(stored.key);
+    const sha = left[at];
+    if (sha === undefined) return undefined;
+    const parsed = parseStoredReport(stored.text, { repository: req.repository, sha });
+    if (parsed.ok) return { report: parsed.report, sha, distance: 0 };
+    req.log.warning(`Ignoring the stored baseline of ${sha.slice(0, 12)}: ${parsed.reason}.`);
+    left = left.slice(at + 1);
+  }
+  return undefined;
+}
+
+/** Up to ANCESTORS_SEARCHED first-parent ancestors of the base commit, nearest first. */
+async function recentAncestors(req: FindBaselineRequest): Promise<string[]> {
+  const git = new Git(req.repoDir, req.exec ? { exec: req.exec } : {});
+  try {
+    // A shallow clone holds one commit: deepen the base's history just enough to see its ancestors.
+    if (await git.isShallow()) await git.fetchCommit('origin', req.baseSha, ANCESTORS_SEARCHED + 1);
+    return (await git.ancestors(req.baseSha, ANCESTORS_SEARCHED + 1)).slice(1);
+  } catch (e) {
+    req.log.info(`The base commit's ancestors could not be listed (${e instanceof Error ? e.message : String(e)}); only its own stored report was looked for.`);
+    return [];
+  }
+}
