@@ -1,0 +1,398 @@
+// The terminal renderer: colour decisions, control characters from the repository shown as escapes,
+// display widths (CJK, emoji, combining marks) and columns that stay aligned with them, and the
+// content of the comparison and measurement reports. Table-driven; outcomes are made by the real
+// compare / judge / buildOutcome, no mocks.
+import { describe, expect, it } from '@jest/globals';
+import type { Budgets, FileStats, ImageStats, JudgedRow, LayerStats, Outcome, SideResult, Threshold } from '../../src/model.js';
+import { compare, type CompareInput } from '../../src/report/compare.js';
+import { buildOutcome, judge } from '../../src/report/policy.js';
+import {
+  ERROR_LINES_MAX,
+  colourWanted,
+  displayWidth,
+  escapeControls,
+  renderMeasurement,
+  renderOutcome,
+  truncate,
+  type TerminalOptions
+} from '../../src/report/terminal.js';
+
+// ── Fixtures ────────────────────────────────────────────────────────────────────────────────────
+
+const HEAD = { sha: '1111111111222222222233333333334444444444', ref: 'refs/heads/feature' };
+const BASE = { sha: 'aaaaaaaaaabbbbbbbbbbccccccccccdddddddddd', ref: 'main' };
+const digest = (n: number): string => `sha256:${n.toString(16).padStart(64, '0')}`;
+const ESC = '\u001b';
+// eslint-disable-next-line no-control-regex
+const SGR = /\u001b\[\d+m/g;
+const plain = (s: string): string => s.replace(SGR, '');
+
+function layer(n: number, compressed: number, instruction = `RUN step ${n}`): LayerStats {
+  return { digest: digest(n), mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', compressedBytes: compressed, uncompressedBytes: compressed * 3, instruction };
+}
+
+function image(target: string, layers: readonly LayerStats[], extra: Partial<ImageStats> = {}): ImageStats {
+  return {
+    target,
+    platform: 'linux/amd64',
+    digest: digest(layers.reduce((n, l) => n * 31 + l.compressedBytes, 7) % 2 ** 40),
+    configDigest: digest(layers.length + 5000),
+    compressedBytes: layers.reduce((n, l) => n + l.compressedBytes, 0),
+    uncompressedBytes: layers.reduce((n, l) => n + l.uncompressedBytes, 0),
+    layerCount: layers.length,
+    layers,
+    method: 'oci-layout',
+    ...extra
+  };
+}
+
+const m = (i: ImageStats): SideResult => ({ state: 'measured', image: i });
+const pct = (percent: number): Threshold => ({ kind: 'percent', percent, text: `${percent}%` });
+const BUDGETS: Budgets = { maxIncrease: { fallback: pct(10), byTarget: new Map() }, maxSize: { byTarget: new Map() }, maxLayers: { byTarget: new Map() } };
+const NO_BUDGETS: Budgets = { maxIncrease: { byTarget: new Map() }, maxSize: { byTarget: new Map() }, maxLayers: { byTarget: new Map() } };
+
+function outcomeOf(rows: CompareInput[], options: { notes?: string[]; budgets?: Budgets; base?: boolean } = {}): Outcome {
+  return buildOutcome({
+    metric: 'compressed',
+    rows: judge(compare(rows), options.budgets ?? BUDGETS, 'compressed'),
+    head: HEAD,
+    ...(options.base === false ? {} : { base: BASE }),
+    notes: options.notes ?? ['Budgets (compressed size): max-increase 10%']
+  });
+}
+
+const baseLayers = [layer(1, 2_800_000, 'ADD alpine.tar.gz / # buildkit'), layer(2, 9_000_000, 'RUN /bin/sh -c apk add python3 # buildkit')];
+const headLayers = [baseLayers[0]!, baseLayers[1]!, layer(3, 6_600_000, 'COPY /app /app # buildkit')];
+
+/** release grows by 6.6 MB (+56%): over the 10% budget; debug is unchanged. */
+const regression = outcomeOf([
+  { target: 'release', platform: 'linux/amd64', head: m(image('release', headLayers)), base: m(image('release', baseLayers)) },
+  { target: 'debug', platform: 'linux/amd64', head: m(image('debug', baseLayers)), base: m(image('debug', baseLayers)) }
+]);
+
+const OPTIONS: TerminalOptions = { colour: false, details: ['layers', 'files'] };
+
+/** The main table's lines: from the header (starts with "Target") to the first blank line. */
+function mainTable(text: string): string[] {
+  const lines = plain(text).split('\n');
+  const start = lines.findIndex((l) => l.startsWith('Target'));
+  const end = lines.indexOf('', start);
+  return lines.slice(start, end);
+}
+
+/** Display offset of each column, from the rule line's runs of dashes. */
+function columnStarts(rule: string): number[] {
+  const starts: number[] = [];
+  for (const match of rule.matchAll(/-+/g)) starts.push(displayWidth(rule.slice(0, match.index)));
+  return starts;
+}
+
+// ── Colour ─────────────────────────────────────────────────────────────────────────────────────
+
+describe('colourWanted', () => {
+  const cases: ReadonlyArray<readonly [name: string, env: Record<string, string>, tty: boolean, expected: boolean]> = [
+    ['a TTY', {}, true, true],
+    ['a pipe', {}, false, false],
+    ['a TTY with NO_COLOR=1', { NO_COLOR: '1' }, true, false],
+    ['a TTY with an empty NO_COLOR (ignored, as no-color.org says)', { NO_COLOR: '' }, true, true],
+    ['a dumb terminal', { TERM: 'dumb' }, true, false],
+    ['a pipe with FORCE_COLOR=1', { FORCE_COLOR: '1' }, false, true],
+    ['a pipe with an empty FORCE_COLOR', { FORCE_COLOR: '' }, false, true],
+    ['a pipe with FORCE_COLOR=3', { FORCE_COLOR: '3' }, false, true],
+    ['a TTY with FORCE_COLOR=0', { FORCE_COLOR: '0' }, true, false],
+    ['a TTY with FORCE_COLOR=false', { FORCE_COLOR: 'false' }, true, false],
+    ['FORCE_COLOR wins over NO_COLOR (as in Node.js)', { FORCE_COLOR: '1', NO_COLOR: '1' }, false, true]
+  ];
+  it.each(cases)('%s', (_name, env, tty, expected) => {
+    expect(colourWanted(env, tty)).toBe(expected);
+  });
+});
+
+// ── Text ───────────────────────────────────────────────────────────────────────────────────────
+
+describe('escapeControls', () => {
+  const cases: ReadonlyArray<readonly [name: string, input: string, expected: string]> = [
+    ['plain text', 'release-1.2_x', 'release-1.2_x'],
+    ['non-ASCII letters', 'café 中文 👍', 'café 中文 👍'],
+    ['an SGR sequence', `${ESC}[31mred`, '\\x1b[31mred'],
+    ['clear screen', `${ESC}[2J${ESC}[H`, '\\x1b[2J\\x1b[H'],
+    ['a window title (OSC ... BEL)', `${ESC}]0;pwned\u0007`, '\\x1b]0;pwned\\x07'],
+    ['the one-byte CSI', '\u009b2J', '\\x9b2J'],
+    ['carriage return and line feed', 'a\r\nb', 'a\\x0d\\x0ab'],
+    ['tab, NUL and DEL', '\t\u0000\u007f', '\\x09\\x00\\x7f'],
+    ['a right-to-left override', 'abc\u202egnp.exe', 'abc\\u202egnp.exe'],
+    ['an isolate and the line separator', '\u2066x\u2028', '\\u2066x\\u2028']
+  ];
+  it.each(cases)('%s', (_name, input, expected) => {
+    expect(escapeControls(input)).toBe(expected);
+  });
+});
+
+describe('displayWidth', () => {
+  const cases: ReadonlyArray<readonly [name: string, text: string, cells: number]> = [
+    ['empty', '', 0],
+    ['ASCII', 'release', 7],
+    ['CJK ideographs', '中文', 4],
+    ['Hangul', '한국어', 6],
+    ['fullwidth forms', 'ＡＢ', 4],
+    ['hiragana with ASCII', 'aあb', 4],
+    ['a combining accent', 'e\u0301', 1],
+    ['a zero-width space', 'a\u200bb', 2],
+    ['an emoji', '👍', 2],
+    ['an emoji with a skin tone', '👍🏽', 2],
+    ['a ZWJ family', '👨\u200d👩\u200d👧', 2],
+    ['a flag', '🇫🇷', 2],
+    ['a text symbol with VS16 (emoji presentation)', '❤️', 2],
+    ['check and cross marks', '✓✗', 2],
+    ['accented Latin', 'Ünïcödé', 7]
+  ];
+  it.each(cases)('%s', (_name, text, cells) => {
+    expect(displayWidth(text)).toBe(cells);
+  });
+});
+
+describe('truncate', () => {
+  const cases: ReadonlyArray<readonly [name: string, text: string, max: number, expected: string]> = [
+    ['fits', 'release', 7, 'release'],
+    ['cut', 'release-candidate', 10, 'release...'],
+    ['wide characters, cut between them', '中文字符', 7, '中文...'],
+    ['a wide character never split', '中文字符', 6, '中...'],
+    ['an emoji sequence kept whole', '👨\u200d👩\u200d👧👨\u200d👩\u200d👧xyz', 6, '👨\u200d👩\u200d👧...'],
+    ['narrower than the ellipsis', 'abcdef', 2, '..']
+  ];
+  it.each(cases)('%s', (_name, text, max, expected) => {
+    const out = truncate(text, max);
+    expect(out).toBe(expected);
+    expect(displayWidth(out)).toBeLessThanOrEqual(max);
+  });
+});
+
+// ── The comparison ─────────────────────────────────────────────────────────────────────────────
+
+describe('renderOutcome', () => {
+  it('a regression: verdict, aligned table, failed check, notes, layer details, commits', () => {
+    const text = renderOutcome(regression, OPTIONS);
+    expect(text).not.toContain(ESC);
+    const lines = text.split('\n');
+    expect(lines[0]).toBe('✗ 1 target over budget  2 targets: 1 changed, 1 unchanged; budgets judge the compressed size');
+    expect(mainTable(text)).toEqual([
+      'Target   Platform     Compressed  +/-                Uncompressed  +/-                Layers  Status',
+      '-------  -----------  ----------  -----------------  ------------  -----------------  ------  -------------',
+      'release  linux/amd64     18.4 MB  +6.60 MB (+55.9%)       55.2 MB  +19.8 MB (+55.9%)  3 (+1)  ✗ over budget',
+      'debug    linux/amd64     11.8 MB  0 B                     35.4 MB  0 B                     2  ✓ unchanged'
+    ]);
+    expect(text).toContain('Failed checks\n  ✗ release (linux/amd64): +6.60 MB (+55.9%) exceeds max-increase 10%');
+    expect(text).toContain('Notes\n  - Budgets (compressed size): max-increase 10%');
+    expect(text).toContain('release (linux/amd64): 1 of 3 layers changed');
+    expect(text).toContain(
+      [
+        '  #  Change  Compressed  +/-       Uncompressed  +/-       Instruction',
+        '  -  ------  ----------  --------  ------------  --------  -------------------------',
+        '  3  added      6.60 MB  +6.60 MB       19.8 MB  +19.8 MB  COPY /app /app # buildkit'
+      ].join('\n')
+    );
+    expect(text).toContain('2 unchanged layers not shown.');
+    // debug is unchanged: no detail section of its own.
+    expect(text).not.toContain('debug (linux/amd64):');
+    expect(text.endsWith('Compared base aaaaaaa (main) with head 1111111 (refs/heads/feature).\n')).toBe(true);
+  });
+
+  it('colour adds only SGR sequences, around the same text', () => {
+    const coloured = renderOutcome(regression, { ...OPTIONS, colour: true });
+    expect(coloured).toContain(`${ESC}[31m`);
+    expect(coloured).toContain(`${ESC}[1mrelease${ESC}[22m`);
+    expect(coloured.replace(SGR, '')).not.toContain(ESC);
+    expect(plain(coloured)).toBe(renderOutcome(regression, OPTIONS));
+  });
+
+  it('details none leaves out the per-target sections', () => {
+    const text = renderOutcome(regression, { ...OPTIONS, details: [] });
+    expect(text).not.toContain('layers changed');
+    expect(text).toContain('Failed checks');
+  });
+
+  it('within budget, and without any budget', () => {
+    const shrink = [
+      { target: 'release', platform: 'linux/amd64', head: m(image('release', baseLayers)), base: m(image('release', headLayers)) }
+    ];
+    expect(renderOutcome(outcomeOf(shrink), OPTIONS).split('\n')[0]).toBe('✓ Within budget  1 target: 1 changed; budgets judge the compressed size');
+    expect(renderOutcome(outcomeOf(shrink, { budgets: NO_BUDGETS }), OPTIONS).split('\n')[0]).toBe('✓ No budget set  1 target: 1 changed');
+    expect(mainTable(renderOutcome(outcomeOf(shrink), OPTIONS))[2]).toContain('-6.60 MB (-35.9%)');
+  });
+
+  it('no base commit: the footer says what was measured', () => {
+    const rows = [{ target: 'release', platform: 'linux/amd64', head: m(image('release', headLayers)), base: { state: 'unavailable', reason: 'baseline: none' } as const }];
+    const text = renderOutcome(outcomeOf(rows, { base: false }), OPTIONS);
+    expect(text).toContain('Measured head 1111111 (refs/heads/feature); no base commit to compare with.');
+    expect(text).toContain('release (linux/amd64): 3 layers');
+  });
+
+  const statusCases: ReadonlyArray<readonly [name: string, row: CompareInput, cells: RegExp]> = [
+    ['new', { target: 'web', platform: 'linux/amd64', head: m(image('web', baseLayers)), base: { state: 'absent' } }, /^web +linux\/amd64 +11\.8 MB {2}new +35\.4 MB {2}new +2 {2}new$/],
+    [
+      'removed',
+      { target: 'old', platform: 'linux/amd64', head: { state: 'absent' }, base: m(image('old', baseLayers)) },
+      /^old +linux\/amd64 +- {2}-11\.8 MB +- {2}-35\.4 MB +- {2}removed$/
+    ],
+    [
+      'no baseline',
+      { target: 'api', platform: 'linux/amd64', head: m(image('api', baseLayers)), base: { state: 'unavailable', reason: 'fetch failed' } },
+      /^api +linux\/amd64 +11\.8 MB {2}- +35\.4 MB {2}- +2 {2}no baseline$/
+    ],
+    [
+      'not comparable (measured by different methods)',
+      {
+        target: 'api',
+        platform: 'linux/amd64',
+        head: m(image('api', baseLayers)),
+        base: m(image('api', baseLayers, { method: 'docker-save', compressedEstimated: true }))
+      },
+      /^api +linux\/amd64 +11\.8 MB {2}not comparable +35\.4 MB {2}not comparable +2 {2}not comparable$/
+    ],
+    [
+      'an estimated size (classic image store)',
+      {
+        target: 'api',
+        platform: 'linux/amd64',
+        head: m(image('api', headLayers, { method: 'docker-save', compressedEstimated: true })),
+        base: m(image('api', baseLayers, { method: 'docker-save', compressedEstimated: true }))
+      },
+      /^api +linux\/amd64 +≈ 18\.4 MB {2}\+6\.60 MB \(\+55\.9%\) +55\.2 MB/
+    ],
+    ['a failed head build', { target: 'api', platform: '', head: { state: 'failed', error: 'boom' }, base: m(image('api', baseLayers)) }, /^api +- +- {2}- +- {2}- +- {2}✗ build failed$/]
+  ];
+  it.each(statusCases)('a row that is %s', (_name, row, cells) => {
+    const table = mainTable(renderOutcome(outcomeOf([row], { budgets: NO_BUDGETS }), OPTIONS));
+    expect(table[2]).toMatch(cells);
+  });
+
+  it('a failed head build shows the end of its error, escaped', () => {
+    const error = [...Array.from({ length: 30 }, (_, i) => `#${i} step output`), `ERROR: ${ESC}[2Jprocess "/bin/sh -c false" did not complete successfully`].join('\n');
+    const rows: CompareInput[] = [{ target: 'api', platform: '', head: { state: 'failed', error }, base: m(image('api', baseLayers)) }];
+    const text = renderOutcome(outcomeOf(rows), OPTIONS);
+    expect(text).not.toContain(ESC);
+    expect(text).toContain('Build of api failed\n    (11 earlier lines not shown)\n    #11 step output\n');
+    expect(text).toContain('    ERROR: \\x1b[2Jprocess "/bin/sh -c false" did not complete successfully');
+    expect(text.split('\n').filter((l) => l.startsWith('    #'))).toHaveLength(ERROR_LINES_MAX - 1);
+    expect(text).toContain('✗ api: build failed: ERROR: \\x1b[2Jprocess');
+  });
+
+  it('wide, emoji and control-character names: escaped, and every column still lines up', () => {
+    const names = ['中文目标', 'ok👍', `evil${ESC}[2J${ESC}]0;title\u0007`, 'e\u0301cole', '\u202eesrever'];
+    const rows: CompareInput[] = names.map((target, i) => ({
+      target,
+      platform: 'linux/amd64',
+      head: m(image(target, [layer(10 + i, 1000 * (i + 1))])),
+      base: m(image(target, [layer(20 + i, 900 * (i + 1))]))
+    }));
+    const text = renderOutcome(outcomeOf(rows), OPTIONS);
+    expect(text).not.toContain(ESC);
+    expect(text).not.toContain('\u0007');
+    expect(text).not.toContain('\u202e');
+    expect(text).toContain('evil\\x1b[2J\\x1b]0;title\\x07');
+    expect(text).toContain('\\u202eesrever');
+    const table = mainTable(text);
+    const starts = columnStarts(table[1]!);
+    expect(starts).toHaveLength(8);
+    // Each column's text begins at the rule's offset (left-aligned) or ends at its end (right-aligned).
+    const ruleEnds = [...table[1]!.matchAll(/-+/g)].map((x) => displayWidth(table[1]!.slice(0, x.index)) + x[0].length);
+    for (const line of table.slice(2)) {
+      const status = line.slice(line.search(/[✓✗] \S+( \S+)?$/));
+      expect(displayWidth(line.slice(0, line.length - status.length))).toBe(starts[7]);
+      const platformAt = line.indexOf('linux/amd64');
+      expect(displayWidth(line.slice(0, platformAt))).toBe(starts[1]);
+      const compressedEnd = line.indexOf(' kB') + ' kB'.length;
+      expect(displayWidth(line.slice(0, compressedEnd))).toBe(ruleEnds[2]);
+    }
+  });
+
+  it('long instructions are cut to the width, by display cells', () => {
+    const long = `RUN ${'中'.repeat(80)} && echo ${'x'.repeat(200)}`;
+    const rows: CompareInput[] = [
+      { target: 'release', platform: 'linux/amd64', head: m(image('release', [layer(1, 5000, long)])), base: m(image('release', [layer(2, 4000)])) }
+    ];
+    // The columns before the instruction take 60 cells here; an instruction keeps at least 24.
+    for (const width of [90, 120]) {
+      const text = renderOutcome(outcomeOf(rows), { ...OPTIONS, width });
+      const detail = text.split('\n').filter((l) => l.includes('RUN 中'));
+      expect(detail).toHaveLength(1);
+      expect(detail[0]!.endsWith('...')).toBe(true);
+      expect(displayWidth(detail[0]!)).toBeLessThanOrEqual(width);
+      expect(displayWidth(detail[0]!)).toBeGreaterThan(width - 2);
+    }
+  });
+
+  it('file details: the largest file changes and the wasted space beside the base', () => {
+    const files = (final: Record<string, number>, wastedBytes: number, wasted: FileStats['wasted'] = []): FileStats => ({
+      final: new Map(Object.entries(final)),
+      wastedBytes,
+      wasted
+    });
+    const head = image('release', headLayers, { files: files({ 'app/bin': 5000, 'app/data.txt': 700_000, 'etc/conf': 10 }, 300_000, [{ path: 'tmp/build.log', bytes: 300_000 }]) });
+    const base = image('release', baseLayers, { files: files({ 'app/bin': 4000, 'etc/conf': 10, 'old.txt': 50 }, 0) });
+    const text = renderOutcome(outcomeOf([{ target: 'release', platform: 'linux/amd64', head: m(head), base: m(base) }]), OPTIONS);
+    expect(text).toContain('release (linux/amd64): 3 files changed, 300 kB wasted');
+    expect(text).toContain(
+      [
+        '  Change    Before    After  +/-       Path',
+        '  -------  -------  -------  --------  -------------',
+        '  added          -   700 kB  +700 kB   /app/data.txt',
+        '  grown    4.00 kB  5.00 kB  +1.00 kB  /app/bin',
+        '  removed     50 B        -  -50 B     /old.txt'
+      ].join('\n')
+    );
+    expect(text).toContain('Wasted space: 300 kB (0.5% of the image); base: 0 B.');
+    expect(text).toMatch(/\n {2}300 kB {2}\/tmp\/build\.log\n/);
+  });
+});
+
+// ── One image ──────────────────────────────────────────────────────────────────────────────────
+
+describe('renderMeasurement', () => {
+  const amd = image('x', headLayers, { files: { final: new Map(), wastedBytes: 1234, wasted: [{ path: 'a/b', bytes: 1234 }] } });
+  const arm = { ...image('x', baseLayers), platform: 'linux/arm64' };
+
+  it('one row per platform image, then each image’s layers and wasted space', () => {
+    const text = renderMeasurement({ source: 'app.tar', kind: 'OCI layout archive, read as an OCI layout', images: [amd, arm] }, OPTIONS);
+    expect(text).not.toContain(ESC);
+    const lines = text.split('\n');
+    expect(lines[0]).toBe('app.tar (OCI layout archive, read as an OCI layout)');
+    expect(lines[2]).toBe('Platform     Compressed  Uncompressed  Layers   Wasted  Digest');
+    expect(lines[4]).toBe(`linux/amd64     18.4 MB       55.2 MB       3  1.23 kB  ${amd.digest}`);
+    expect(lines[5]).toBe(`linux/arm64     11.8 MB       35.4 MB       2        -  ${arm.digest}`);
+    expect(text).toContain('linux/amd64: 3 layers\n');
+    expect(text).toMatch(/\n {2}3 +6\.60 MB +19\.8 MB {2}COPY \/app \/app # buildkit\n/);
+    expect(text).toContain('Wasted space: 1.23 kB (0.0% of the image).');
+    expect(text).toMatch(/\n {2}1\.23 kB {2}\/a\/b\n/);
+  });
+
+  it('estimated sizes are marked and explained', () => {
+    const saved = image('x', baseLayers, { method: 'docker-save', compressedEstimated: true });
+    const text = renderMeasurement({ source: 'app:1', kind: 'engine image', images: [saved] }, { ...OPTIONS, details: [] });
+    expect(text).toContain('≈ 11.8 MB');
+    expect(text).toContain('Compressed sizes marked ≈ are estimates');
+    expect(text).not.toContain('layers\n');
+  });
+
+  it('a hostile source name is escaped', () => {
+    const text = renderMeasurement({ source: `${ESC}[31mimg`, kind: 'engine image', images: [arm] }, OPTIONS);
+    expect(text).not.toContain(ESC);
+    expect(text.split('\n')[0]).toBe('\\x1b[31mimg (engine image)');
+  });
+});
+
+describe('every row type renders through the same columns', () => {
+  it('no line of the main table is wider than its rule', () => {
+    const rows: CompareInput[] = [
+      { target: 'a', platform: 'linux/amd64', head: m(image('a', headLayers)), base: m(image('a', baseLayers)) },
+      { target: 'b', platform: 'linux/amd64', head: { state: 'absent' }, base: m(image('b', baseLayers)) },
+      { target: 'c', platform: '', head: { state: 'failed', error: 'x' }, base: { state: 'absent' } }
+    ];
+    const outcome = outcomeOf(rows);
+    const judged: readonly JudgedRow[] = outcome.rows;
+    expect(judged.map((r) => r.status)).toEqual(['changed', 'removed', 'head-failed']);
+    const table = mainTable(renderOutcome(outcome, OPTIONS));
+    const ruleWidth = displayWidth(table[1]!);
+    for (const line of table) expect(displayWidth(line)).toBeLessThanOrEqual(ruleWidth);
+  });
+});

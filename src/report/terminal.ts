@@ -1,0 +1,577 @@
+// The report in a terminal: the command line's counterpart of render.ts. Pure: an Outcome (or a
+// measurement) in, text out; whether to colour is the caller's decision, passed in.
+//
+// Shape: a verdict line, the main table (one row per target and platform), the failing checks, the
+// build errors of failed head builds, notes, then per-target details (changed layers, file changes
+// and wasted space) and the commits compared.
+//
+// Two things a markdown renderer never has to care about:
+// - Alignment: columns are padded by display width (a CJK character or an emoji takes two cells, a
+//   combining mark none), and the table's own text uses only characters one cell wide everywhere:
+//   `+/-` rather than `Δ`, `...` rather than `…` (East Asian "ambiguous" width
+//   characters are two cells in some terminals). The one exception is `≈` before an estimated size,
+//   which the pipeline's notes refer to by that sign. Free-width text stays in the last column.
+// - Terminal control: every string from the repository or an image (stage names, instructions,
+//   build errors, file paths) has its control characters shown as `\x1b`-style escapes, so a stage
+//   name or a build log cannot move the cursor, retitle the window or hide text.
+import type { DetailKind, FileEntry, ImageStats, JudgedRow, LayerStats, Outcome, RowStatus } from '../model.js';
+import { diffLayers, type LayerChange } from './compare.js';
+import { diffFiles } from './files.js';
+import { formatBytes, formatCount, formatDelta, formatPercent, shortSha } from './format.js';
+
+export interface TerminalOptions {
+  /** Emit ANSI colours (see colourWanted). */
+  readonly colour: boolean;
+  /** What to show under the table, as the action's `details`: layer changes, file changes and wasted space. */
+  readonly details: readonly DetailKind[];
+  /** Columns available; long instructions and paths are cut to fit. Default 100. */
+  readonly width?: number;
+}
+
+/** Layers listed per target at most; the JSON report has them all. */
+export const TERMINAL_LAYERS_MAX = 40;
+/** File changes and wasted files listed per target at most. */
+export const TERMINAL_FILES_MAX = 8;
+/** Lines of a failed build's error shown (its end, where the error is). */
+export const ERROR_LINES_MAX = 20;
+/** A line of a build error is cut to this many cells (a runaway line, not a long one). */
+const ERROR_LINE_MAX = 1000;
+/** A repository string in a table cell is cut to this many cells. */
+const CELL_MAX = 48;
+const DEFAULT_WIDTH = 100;
+const MIN_LAST_COLUMN = 24;
+
+// ── Colour ─────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Whether to colour a stream, by the conventions of Node.js and no-color.org: FORCE_COLOR wins (any
+ * value but `0` or `false` turns colour on, even into a pipe), then a non-empty NO_COLOR turns it
+ * off, then a TTY that is not TERM=dumb turns it on.
+ */
+export function colourWanted(env: Readonly<Record<string, string | undefined>>, isTTY: boolean): boolean {
+  const force = env['FORCE_COLOR'];
+  if (force !== undefined) return !['0', 'false'].includes(force.trim().toLowerCase());
+  const no = env['NO_COLOR'];
+  if (no !== undefined && no !== '') return false;
+  return isTTY && env['TERM'] !== 'dumb';
+}
+
+export type Style = 'bold' | 'dim' | 'red' | 'green' | 'yellow' | 'cyan';
+
+// Each style closes with its own reset (22 = normal intensity, 39 = default colour), so styles nest.
+const SGR: Readonly<Record<Style, readonly [number, number]>> = {
+  bold: [1, 22],
+  dim: [2, 22],
+  red: [31, 39],
+  green: [32, 39],
+  yellow: [33, 39],
+  cyan: [36, 39]
+};
+
+export type Paint = (style: Style | undefined, text: string) => string;
+
+export function painter(colour: boolean): Paint {
+  return (style, text) => {
+    if (!colour || style === undefined || text === '') return text;
+    const [open, close] = SGR[style];
+    return `\u001b[${open}m${text}\u001b[${close}m`;
+  };
+}
+
+// ── Safe, measurable text ──────────────────────────────────────────────────────────────────────
+
+// C0 and C1 controls (ESC, CSI 0x9b, BEL, CR, TAB...), DEL, the line and paragraph separators, and
+// bidirectional overrides and isolates ("Trojan source"): none may reach the terminal as themselves.
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** `\x1b`, `\x0a`, `\u202e`: every unsafe character as a visible escape, everything else as is. */
+export function escapeControls(text: string): string {
+  return text.replace(UNSAFE, (ch) => {
+    const code = ch.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+// A grapheme made only of marks and format characters (a lone combining accent, a zero-width space).
+const ZERO_WIDTH = /^[\p{Mn}\p{Me}\p{Cf}\u200b]+$/u;
+// Emoji shown as pictures: presentation by default, or asked for with VARIATION SELECTOR-16.
+const EMOJI = /\p{Emoji_Presentation}|\ufe0f/u;
+
+/** East Asian Wide and Fullwidth ranges (Unicode 15), the ones terminals draw two cells wide. */
+const WIDE: ReadonlyArray<readonly [number, number]> = [
+  [0x1100, 0x115f],
+  [0x231a, 0x231b],
+  [0x2329, 0x232a],
+  [0x23e9, 0x23ec],
+  [0x2e80, 0x303e],
+  [0x3041, 0x33ff],
+  [0x3400, 0x4dbf],
+  [0x4e00, 0x9fff],
+  [0xa000, 0xa4cf],
+  [0xa960, 0xa97f],
+  [0xac00, 0xd7a3],
+  [0xf900, 0xfaff],
+  [0xfe10, 0xfe19],
+  [0xfe30, 0xfe6f],
+  [0xff00, 0xff60],
+  [0xffe0, 0xffe6],
+  [0x1f300, 0x1f64f],
+  [0x1f900, 0x1f9ff],
+  [0x20000, 0x3fffd]
+];
+
+function isWide(code: number): boolean {
+  return WIDE.some(([lo, hi]) => code >= lo && code <= hi);
+}
+
+function graphemeWidth(g: string): number {
+  if (ZERO_WIDTH.test(g)) return 0;
+  if (EMOJI.test(g)) return 2;
+  return isWide(g.codePointAt(0) ?? 0) ? 2 : 1;
+}
+
+/** Cells `text` takes in a terminal: graphemes, wide characters and emoji counted as two. No controls expected. */
+export function displayWidth(text: string): number {
+  let width = 0;
+  for (const { segment } of graphemes.segment(text)) width += graphemeWidth(segment);
+  return width;
+}
+
+/** `text` cut to at most `max` cells, whole graphemes only, ending with `...` when cut. */
+export function truncate(text: string, max: number): string {
+  if (displayWidth(text) <= max) return text;
+  if (max < 3) return '.'.repeat(Math.max(0, max));
+  let out = '';
+  let width = 0;
+  for (const { segment } of graphemes.segment(text)) {
+    const w = graphemeWidth(segment);
+    // A wide character that would straddle the limit is left out whole, never split.
+    if (width + w > max - 3) break;
+    out += segment;
+    width += w;
+  }
+  return `${out}...`;
+}
+
+/** A repository or image string made safe for one line: escaped, then cut to `max` cells. */
+function safe(text: string, max: number = CELL_MAX): string {
+  return truncate(escapeControls(text), max);
+}
+
+// ── Tables ─────────────────────────────────────────────────────────────────────────────────────
+
+interface Column {
+  readonly header: string;
+  readonly align: 'left' | 'right';
+}
+
+export interface Cell {
+  readonly text: string;
+  readonly style?: Style;
+}
+
+const GAP = '  ';
+
+/**
+ * Lines of an aligned table: a header, a rule of `-`, the rows. Every cell is padded to its
+ * column's display width, then painted, so escapes never count as width; the last column is not
+ * padded (nothing follows it). `indent` starts every line.
+ */
+function table(columns: readonly Column[], rows: ReadonlyArray<readonly Cell[]>, paint: Paint, indent = ''): string[] {
+  const widths = columns.map((c, i) => Math.max(displayWidth(c.header), ...rows.map((r) => displayWidth(r[i]?.text ?? ''))));
+  const line = (cells: readonly Cell[]): string => {
+    const parts = columns.map((c, i) => {
+      const cell = cells[i] ?? { text: '' };
+      const last = i === columns.length - 1;
+      const pad = ' '.repeat(widths[i]! - displayWidth(cell.text));
+      if (c.align === 'right') return `${pad}${paint(cell.style, cell.text)}`;
+      return last ? paint(cell.style, cell.text) : `${paint(cell.style, cell.text)}${pad}`;
+    });
+    return `${indent}${parts.join(GAP)}`.trimEnd();
+  };
+  const header = line(columns.map((c) => ({ text: c.header, style: 'bold' as const })));
+  const rule = `${indent}${widths.map((w) => '-'.repeat(w)).join(GAP)}`;
+  return [header, rule, ...rows.map(line)];
+}
+
+/** Cells left for a last column after the others (their widths as in `rows`), at least MIN_LAST_COLUMN. */
+function roomForLast(width: number, indent: string, fixed: ReadonlyArray<readonly string[]>, headers: readonly string[]): number {
+  let used = indent.length;
+  for (let i = 0; i < headers.length; i++) {
+    used += Math.max(displayWidth(headers[i]!), ...fixed.map((r) => displayWidth(r[i] ?? ''))) + GAP.length;
+  }
+  return Math.max(MIN_LAST_COLUMN, width - used);
+}
+
+// ── The comparison ─────────────────────────────────────────────────────────────────────────────
+
+const STATUS_LABEL: Readonly<Record<RowStatus, string>> = {
+  changed: 'changed',
+  unchanged: 'unchanged',
+  new: 'new',
+  removed: 'removed',
+  'no-baseline': 'no baseline',
+  'head-failed': 'build failed'
+};
+const STATUS_ORDER: readonly RowStatus[] = ['head-failed', 'changed', 'new', 'removed', 'no-baseline', 'unchanged'];
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** Both sides measured, but by different methods: shown side by side, never compared. */
+function notComparable(r: JudgedRow): boolean {
+  return r.status === 'no-baseline' && r.head.state === 'measured' && r.base.state === 'measured';
+}
+
+function verdictLine(outcome: Outcome, paint: Paint): string {
+  const rows = outcome.rows;
+  if (rows.length === 0) return paint('yellow', 'No targets were measured.');
+  const counts = STATUS_ORDER.flatMap((s) => {
+    const n = rows.filter((r) => r.status === s).length;
+    return n > 0 ? [`${n} ${STATUS_LABEL[s]}`] : [];
+  });
+  const judged = rows.some((r) => r.verdicts.some((v) => v.rule !== 'build'));
+  const tail = `${plural(rows.length, 'target')}: ${counts.join(', ')}${judged ? `; budgets judge the ${outcome.metric} size` : ''}`;
+  if (outcome.regressed) {
+    const failedBuilds = rows.filter((r) => r.status === 'head-failed').length;
+    const overBudget = rows.filter((r) => r.regressed && r.status !== 'head-failed').length;
+    const parts = [
+      ...(overBudget > 0 ? [`${plural(overBudget, 'target')} over budget`] : []),
+      ...(failedBuilds > 0 ? [`${failedBuilds} build${failedBuilds === 1 ? '' : 's'} failed`] : [])
+    ];
+    return `${paint('red', paint('bold', `✗ ${parts.length > 0 ? parts.join(', ') : 'regressed'}`))}  ${tail}`;
+  }
+  return `${paint('green', paint('bold', judged ? '✓ Within budget' : '✓ No budget set'))}  ${tail}`;
+}
+
+function statusCell(r: JudgedRow): Cell {
+  if (r.status === 'head-failed') return { text: '✗ build failed', style: 'red' };
+  if (r.regressed) return { text: '✗ over budget', style: 'red' };
+  const label = notComparable(r) ? 'not comparable' : STATUS_LABEL[r.status];
+  if (r.verdicts.length > 0) return { text: `✓ ${label}`, style: 'green' };
+  return { text: label, ...(r.status === 'unchanged' ? { style: 'dim' as const } : {}) };
+}
+
+/** A compressed size that had to be estimated (classic image store) reads `≈ 1.27 MB`, as in the comment. */
+function compressed(image: Pick<ImageStats, 'compressedBytes' | 'compressedEstimated'>): string {
+  return `${image.compressedEstimated ? '≈ ' : ''}${formatBytes(image.compressedBytes)}`;
+}
+
+function deltaCell(bytes: number, percent: number | null): Cell {
+  if (bytes === 0) return { text: '0 B', style: 'dim' };
+  const text = percent === null ? formatDelta(bytes) : `${formatDelta(bytes)} (${formatPercent(percent)})`;
+  return { text, style: bytes > 0 ? 'yellow' : 'green' };
+}
+
+const NONE: Cell = { text: '-', style: 'dim' };
+
+const MAIN_COLUMNS: readonly Column[] = [
+  { header: 'Target', align: 'left' },
+  { header: 'Platform', align: 'left' },
+  { header: 'Compressed', align: 'right' },
+  { header: '+/-', align: 'left' },
+  { header: 'Uncompressed', align: 'right' },
+  { header: '+/-', align: 'left' },
+  { header: 'Layers', align: 'right' },
+  { header: 'Status', align: 'left' }
+];
+
+function mainRow(r: JudgedRow): Cell[] {
+  const name: Cell[] = [{ text: safe(r.target) || '-', style: 'bold' }, { text: safe(r.platform) || '-' }];
+  const head = r.head.state === 'measured' ? r.head.image : undefined;
+  const base = r.base.state === 'measured' ? r.base.image : undefined;
+  const status = statusCell(r);
+  switch (r.status) {
+    case 'changed':
+    case 'unchanged': {
+      const d = r.delta;
+      return [
+        ...name,
+        head ? { text: compressed(head) } : NONE,
+        d ? deltaCell(d.compressedBytes, d.compressedPercent) : NONE,
+        head ? { text: formatBytes(head.uncompressedBytes) } : NONE,
+        d ? deltaCell(d.uncompressedBytes, d.uncompressedPercent) : NONE,
+        head ? { text: formatCount(head.layerCount, d?.layerCount) } : NONE,
+        status
+      ];
+    }
+    case 'new':
+    case 'no-baseline': {
+      const delta: Cell = r.status === 'new' ? { text: 'new', style: 'cyan' } : notComparable(r) ? { text: 'not comparable', style: 'dim' } : NONE;
+      return [
+        ...name,
+        head ? { text: compressed(head) } : NONE,
+        delta,
+        head ? { text: formatBytes(head.uncompressedBytes) } : NONE,
+        delta,
+        head ? { text: String(head.layerCount) } : NONE,
+        status
+      ];
+    }
+    case 'removed':
+      return [
+        ...name,
+        NONE,
+        base ? { text: formatDelta(-base.compressedBytes), style: 'green' } : NONE,
+        NONE,
+        base ? { text: formatDelta(-base.uncompressedBytes), style: 'green' } : NONE,
+        NONE,
+        status
+      ];
+    case 'head-failed':
+      // No sizes at all: the base's numbers would read as the head's.
+      return [...name, NONE, NONE, NONE, NONE, NONE, status];
+  }
+}
+
+function rowName(r: JudgedRow): string {
+  return r.platform ? `${safe(r.target)} (${safe(r.platform)})` : safe(r.target);
+}
+
+function failedChecks(rows: readonly JudgedRow[], paint: Paint): string[] {
+  const items = rows.flatMap((r) =>
+    r.verdicts.filter((v) => !v.ok).map((v) => `  ${paint('red', '✗')} ${rowName(r)}: ${safe(v.reason, 400)}`)
+  );
+  return items.length === 0 ? [] : [paint('bold', 'Failed checks'), ...items];
+}
+
+/** The end of each failed head build's error: the build output is hidden unless --verbose. */
+function buildErrors(rows: readonly JudgedRow[], paint: Paint): string[] {
+  const blocks: string[] = [];
+  for (const r of rows) {
+    if (r.head.state !== 'failed') continue;
+    const lines = r.head.error
+      .replace(/\r\n?/g, '\n')
+      .split('\n')
+      .map((l) => l.replace(/\t/g, '  ').trimEnd())
+      .filter((l, i, all) => l !== '' || (i > 0 && i < all.length - 1));
+    // Whole lines, however wide: the end of an error line ("exit code: 1") is what matters.
+    const shown = lines.slice(-ERROR_LINES_MAX).map((l) => `    ${paint('dim', safe(l, ERROR_LINE_MAX))}`);
+    const omitted = lines.length > ERROR_LINES_MAX ? [`    ${paint('dim', `(${lines.length - ERROR_LINES_MAX} earlier lines not shown)`)}`] : [];
+    blocks.push([`${paint('bold', `Build of ${rowName(r)} failed`)}`, ...omitted, ...(shown.length > 0 ? shown : [`    ${paint('dim', '(no error output)')}`])].join('\n'));
+  }
+  return blocks;
+}
+
+function notesBlock(notes: readonly string[], paint: Paint): string[] {
+  if (notes.length === 0) return [];
+  return [paint('bold', 'Notes'), ...notes.map((n) => `  - ${safe(n, 500)}`)];
+}
+
+function footer(outcome: Outcome): string {
+  const side = (name: string, c: { readonly sha: string; readonly ref?: string }): string =>
+    `${name} ${safe(shortSha(c.sha), 12)}${c.ref ? ` (${safe(c.ref, 100)})` : ''}`;
+  return outcome.base ? `Compared ${side('base', outcome.base)} with ${side('head', outcome.head)}.` : `Measured ${side('head', outcome.head)}; no base commit to compare with.`;
+}
+
+/** The comparison as terminal text, ending with a newline. */
+export function renderOutcome(outcome: Outcome, options: TerminalOptions): string {
+  const paint = painter(options.colour);
+  const width = options.width ?? DEFAULT_WIDTH;
+  const blocks: string[] = [verdictLine(outcome, paint)];
+  if (outcome.rows.length > 0) blocks.push(table(MAIN_COLUMNS, outcome.rows.map(mainRow), paint).join('\n'));
+  for (const part of [failedChecks(outcome.rows, paint), notesBlock(outcome.notes, paint)]) {
+    if (part.length > 0) blocks.push(part.join('\n'));
+  }
+  blocks.push(...buildErrors(outcome.rows, paint));
+  for (const r of outcome.rows) {
+    if (options.details.includes('layers')) {
+      const section = layerSection(r, paint, width);
+      if (section !== undefined) blocks.push(section);
+    }
+    if (options.details.includes('files')) {
+      const section = fileSection(r, paint, width);
+      if (section !== undefined) blocks.push(section);
+    }
+  }
+  blocks.push(paint('dim', footer(outcome)));
+  return `${blocks.join('\n\n')}\n`;
+}
+
+// ── Per-target details ─────────────────────────────────────────────────────────────────────────
+
+const INDENT = '  ';
+
+function layerSection(r: JudgedRow, paint: Paint, width: number): string | undefined {
+  if (r.head.state !== 'measured') return undefined;
+  const head = r.head.image;
+  if (r.base.state === 'measured' && (r.status === 'changed' || r.status === 'unchanged')) {
+    const changes = diffLayers(r.base.image.layers, head.layers);
+    const differing = changes.filter((c) => c.kind !== 'same');
+    // Nothing differs: the table already says so.
+    if (differing.length === 0) return undefined;
+    const title = `${rowName(r)}: ${differing.length} of ${plural(head.layers.length, 'layer')} changed`;
+    const shown = differing.slice(0, TERMINAL_LAYERS_MAX);
+    const body = layerChangeTable(shown, paint, width);
+    const same = changes.length - differing.length;
+    const more = [
+      ...(same > 0 ? [`${plural(same, 'unchanged layer')} not shown`] : []),
+      ...(differing.length > shown.length ? [`${plural(differing.length - shown.length, 'more changed layer')} not shown`] : [])
+    ];
+    return [paint('bold', title), ...body, ...(more.length > 0 ? [`${INDENT}${paint('dim', `${more.join('; ')}.`)}`] : [])].join('\n');
+  }
+  if (r.status === 'removed') return undefined;
+  return [paint('bold', `${rowName(r)}: ${plural(head.layers.length, 'layer')}`), ...layerList(head.layers, head.compressedEstimated === true, paint, width)].join('\n');
+}
+
+const LAYER_CHANGE_HEADERS = ['#', 'Change', 'Compressed', '+/-', 'Uncompressed', '+/-', 'Instruction'];
+
+function layerChangeTable(changes: readonly LayerChange[], paint: Paint, width: number): string[] {
+  const cells = changes.map((c): Cell[] => {
+    switch (c.kind) {
+      case 'changed':
+        return [
+          { text: String(c.headIndex + 1) },
+          { text: 'changed', style: 'yellow' },
+          { text: formatBytes(c.head.compressedBytes) },
+          deltaCell(c.head.compressedBytes - c.base.compressedBytes, null),
+          { text: formatBytes(c.head.uncompressedBytes) },
+          deltaCell(c.head.uncompressedBytes - c.base.uncompressedBytes, null),
+          { text: c.head.instruction }
+        ];
+      case 'added':
+        return [
+          { text: String(c.headIndex + 1) },
+          { text: 'added', style: 'yellow' },
+          { text: formatBytes(c.head.compressedBytes) },
+          deltaCell(c.head.compressedBytes, null),
+          { text: formatBytes(c.head.uncompressedBytes) },
+          deltaCell(c.head.uncompressedBytes, null),
+          { text: c.head.instruction }
+        ];
+      case 'removed':
+        return [
+          NONE,
+          { text: 'removed', style: 'green' },
+          NONE,
+          deltaCell(-c.base.compressedBytes, null),
+          NONE,
+          deltaCell(-c.base.uncompressedBytes, null),
+          { text: c.base.instruction }
+        ];
+      case 'same':
+        return [{ text: String(c.headIndex + 1) }, { text: 'same', style: 'dim' }, NONE, NONE, NONE, NONE, { text: c.head.instruction }];
+    }
+  });
+  return withInstructions(LAYER_CHANGE_HEADERS, ['right', 'left', 'right', 'left', 'right', 'left', 'left'], cells, paint, width);
+}
+
+function layerList(layers: readonly LayerStats[], estimated: boolean, paint: Paint, width: number): string[] {
+  if (layers.length === 0) return [`${INDENT}${paint('dim', 'No filesystem layers.')}`];
+  const shown = layers.slice(0, TERMINAL_LAYERS_MAX);
+  const cells = shown.map((l, i): Cell[] => [
+    { text: String(i + 1) },
+    { text: compressed({ compressedBytes: l.compressedBytes, compressedEstimated: estimated }) },
+    { text: formatBytes(l.uncompressedBytes) },
+    { text: l.instruction }
+  ]);
+  const lines = withInstructions(['#', 'Compressed', 'Uncompressed', 'Instruction'], ['right', 'right', 'right', 'left'], cells, paint, width);
+  if (layers.length > shown.length) lines.push(`${INDENT}${paint('dim', `${plural(layers.length - shown.length, 'more layer')} not shown.`)}`);
+  return lines;
+}
+
+/** A table whose last column is an instruction: escaped, and cut to the room the others leave. */
+function withInstructions(headers: readonly string[], aligns: ReadonlyArray<Column['align']>, rows: readonly Cell[][], paint: Paint, width: number): string[] {
+  const fixed = rows.map((r) => r.slice(0, -1).map((c) => c.text));
+  const room = roomForLast(width, INDENT, fixed, headers.slice(0, -1));
+  const cut = rows.map((r) => [...r.slice(0, -1), { ...r[r.length - 1]!, text: safe(r[r.length - 1]!.text, room) || '?' }]);
+  return table(headers.map((header, i) => ({ header, align: aligns[i] ?? 'left' })), cut, paint, INDENT);
+}
+
+function fileSection(r: JudgedRow, paint: Paint, width: number): string | undefined {
+  // An unchanged image has the files of its base: nothing to add to the table's row.
+  if (r.head.state !== 'measured' || !r.head.image.files || r.status === 'unchanged') return undefined;
+  const head = r.head.image;
+  const files = head.files!;
+  const base = r.base.state === 'measured' ? r.base.image.files : undefined;
+  const lines: string[] = [];
+  let title = `${formatBytes(files.wastedBytes)} wasted`;
+  // A stored baseline keeps no file list: compare files only when the base's were read.
+  if (base && base.final.size > 0 && r.status !== 'no-baseline') {
+    const diff = diffFiles(base, files, TERMINAL_FILES_MAX);
+    const changes = [
+      ...diff.added.map((c) => ({ ...c, kind: 'added' })),
+      ...diff.removed.map((c) => ({ ...c, kind: 'removed' })),
+      ...diff.grown.map((c) => ({ ...c, kind: 'grown' })),
+      ...diff.shrunk.map((c) => ({ ...c, kind: 'shrunk' }))
+    ]
+      .sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta) || (a.path < b.path ? -1 : 1))
+      .slice(0, TERMINAL_FILES_MAX);
+    const count = diff.counts.added + diff.counts.removed + diff.counts.grown + diff.counts.shrunk;
+    title = `${plural(count, 'file')} changed, ${title}`;
+    if (changes.length > 0) {
+      const headers = ['Change', 'Before', 'After', '+/-', 'Path'];
+      const cells = changes.map((c): Cell[] => [
+        { text: c.kind, style: c.delta > 0 ? 'yellow' : 'green' },
+        c.before === undefined ? NONE : { text: formatBytes(c.before) },
+        c.after === undefined ? NONE : { text: formatBytes(c.after) },
+        deltaCell(c.delta, null),
+        { text: `/${c.path}` }
+      ]);
+      lines.push(...withInstructions(headers, ['left', 'right', 'right', 'left', 'left'], cells, paint, width));
+      if (count > changes.length) lines.push(`${INDENT}${paint('dim', `${plural(count - changes.length, 'more file change')} not shown.`)}`);
+    }
+  }
+  lines.push(...wastedLines(head, files.wastedBytes, files.wasted, base?.wastedBytes, paint, width));
+  return [paint('bold', `${rowName(r)}: ${title}`), ...lines].join('\n');
+}
+
+function wastedLines(image: ImageStats, wastedBytes: number, wasted: readonly FileEntry[], baseWasted: number | undefined, paint: Paint, width: number): string[] {
+  const share = image.uncompressedBytes > 0 ? ` (${((wastedBytes / image.uncompressedBytes) * 100).toFixed(1)}% of the image)` : '';
+  const baseText = baseWasted !== undefined ? `; base: ${formatBytes(baseWasted)}` : '';
+  const why = wastedBytes > 0 ? ` ${paint('dim', 'Files a later layer overwrites or deletes still ship in the earlier one.')}` : '';
+  const lines = [`${INDENT}Wasted space: ${formatBytes(wastedBytes)}${share}${baseText}.${why}`];
+  if (wasted.length > 0) {
+    const cells = wasted.slice(0, TERMINAL_FILES_MAX).map((w): Cell[] => [{ text: formatBytes(w.bytes) }, { text: `/${w.path}` }]);
+    lines.push(...withInstructions(['Wasted', 'Path'], ['right', 'left'], cells, paint, width));
+  }
+  return lines;
+}
+
+// ── One image (measure) ────────────────────────────────────────────────────────────────────────
+
+export interface Measurement {
+  /** What was measured, as the user named it (image name or path). */
+  readonly source: string;
+  /** How it was read, for the title line: `engine image`, `docker save archive`, `OCI layout`... */
+  readonly kind: string;
+  readonly images: readonly ImageStats[];
+}
+
+/** A measurement as terminal text, ending with a newline. */
+export function renderMeasurement(m: Measurement, options: TerminalOptions): string {
+  const paint = painter(options.colour);
+  const width = options.width ?? DEFAULT_WIDTH;
+  const files = m.images.some((i) => i.files !== undefined);
+  const blocks: string[] = [`${paint('bold', safe(m.source, 200))} ${paint('dim', `(${safe(m.kind, 100)})`)}`];
+  const columns: Column[] = [
+    { header: 'Platform', align: 'left' },
+    { header: 'Compressed', align: 'right' },
+    { header: 'Uncompressed', align: 'right' },
+    { header: 'Layers', align: 'right' },
+    ...(files ? [{ header: 'Wasted', align: 'right' as const }] : []),
+    { header: 'Digest', align: 'left' }
+  ];
+  const rows = m.images.map((i): Cell[] => [
+    { text: safe(i.platform) || '-', style: 'bold' },
+    { text: compressed(i) },
+    { text: formatBytes(i.uncompressedBytes) },
+    { text: String(i.layerCount) },
+    ...(files ? [i.files ? { text: formatBytes(i.files.wastedBytes), ...(i.files.wastedBytes > 0 ? { style: 'yellow' as const } : {}) } : NONE] : []),
+    { text: safe(i.digest, 80), style: 'dim' }
+  ]);
+  blocks.push(table(columns, rows, paint).join('\n'));
+  if (m.images.some((i) => i.compressedEstimated)) {
+    blocks.push(paint('dim', 'Compressed sizes marked ≈ are estimates (each layer gzipped here): the layers are stored uncompressed, as the classic image store keeps them.'));
+  }
+  for (const i of m.images) {
+    const title = `${safe(i.platform) || '-'}: ${plural(i.layers.length, 'layer')}`;
+    const lines = options.details.includes('layers') ? layerList(i.layers, i.compressedEstimated === true, paint, width) : [];
+    if (options.details.includes('files') && i.files) lines.push(...wastedLines(i, i.files.wastedBytes, i.files.wasted, undefined, paint, width));
+    if (lines.length > 0) blocks.push([paint('bold', title), ...lines].join('\n'));
+  }
+  return `${blocks.join('\n\n')}\n`;
+}
