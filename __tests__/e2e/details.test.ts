@@ -170,6 +170,13 @@ describe('classic image store: load and docker save, compressed sizes estimated'
     expect(row.head.files?.wasted[0]).toEqual({ path: 'data/cache.bin', bytes: 300 * 1024 });
   });
 
+  test('a build cache the classic store cannot export: a warning, and the build goes on', async () => {
+    const { run: cached, row: r } = await prRun(34, { cache: 'local=.buildcache', baseline: 'none' }, { DOCKER_HOST: classicHost });
+    expect(cached.code).toBe(0);
+    expect(cached.warnings.join('\n')).toMatch(/cannot export build cache; the cache is read but not written, and the build goes on/);
+    expect(r.head).toMatchObject({ state: 'measured', method: 'docker-save' });
+  });
+
   test('two platforms on the classic store fail before any build, naming the input', async () => {
     const f2 = await makePullRequestCheckout({ files: { base: BASE, head: HEAD }, prNumber: 33 });
     fixtures.push(f2);

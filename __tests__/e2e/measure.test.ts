@@ -10,6 +10,7 @@ import { closeSync, cpSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdir
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { exec } from '../../src/exec.js';
@@ -439,11 +440,24 @@ describe('measureOciLayout refuses damaged layouts', () => {
     await expect(measureOciLayout(dir, { target: 't', secrets: [], files: true })).rejects.toThrow(/not a valid tar stream \(truncated tar stream/);
   });
 
-  it('a diff_id that does not match the uncompressed layer', async () => {
+  it('a compressed layer is measured from its verified blob: its diff_id is not hashed again', async () => {
     const { dir, layer } = copy();
     const layerDesc = { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: `sha256:${layer.split('/').pop() ?? ''}`, size: statSync(layer).size };
     handMade(dir, layerDesc, `sha256:${'0'.repeat(64)}`);
-    await expect(measure(dir)).rejects.toThrow(/Uncompressed layer sha256:[0-9a-f]{64} \(diff_id\) does not match its digest/);
+    const [image] = await measure(dir);
+    expect(image?.uncompressedBytes).toBe(gunzipSync(readFileSync(layer)).length);
+  });
+
+  it('an uncompressed layer whose diff_id is not its digest', async () => {
+    const { dir, layer } = copy();
+    const tar = addBlob(dir, 'application/vnd.oci.image.layer.v1.tar', gunzipSync(readFileSync(layer)));
+    handMade(dir, tar, `sha256:${'0'.repeat(64)}`);
+    await expect(measure(dir)).rejects.toThrow(/Uncompressed layer sha256:[0-9a-f]{64} does not match its diff_id sha256:0{64}/);
+    // With the right diff_id, the same layer measures.
+    const again = copy();
+    const ok = addBlob(again.dir, 'application/vnd.oci.image.layer.v1.tar', gunzipSync(readFileSync(again.layer)));
+    handMade(again.dir, ok, ok.digest);
+    await expect(measure(again.dir)).resolves.toMatchObject([{ uncompressedBytes: ok.size, compressedBytes: ok.size }]);
   });
 
   it('an unknown layer media type', async () => {
