@@ -2,8 +2,11 @@
 // provisions one (as CI does); when that is impossible it throws, so the tests fail, never skip.
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export const ROOT = path.resolve(new URL('../..', import.meta.url).pathname);
+// dirname of the module's own path, not `new URL('../..', import.meta.url)`: ncc (bench/) would
+// turn that into an asset reference.
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 let cached: string | undefined;
 

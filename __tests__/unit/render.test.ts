@@ -559,6 +559,20 @@ describe('details: files', () => {
   };
   const rows: CompareInput[] = [{ target: 'release', platform: 'linux/amd64', head: m(head), base: m(base) }];
 
+  it('an unchanged target that wastes nothing gets no files section; one that wastes space does', () => {
+    const clean: ImageStats = { ...image('debug', [layer(7, 5_000)]), files: files([['bin/sh', 5_000]]) };
+    const wasteful: ImageStats = { ...image('tools', [layer(8, 6_000)]), files: files([['bin/x', 5_000]], 900, [{ path: 'tmp/y', bytes: 900 }]) };
+    const text = renderComment(
+      outcomeOf([
+        { target: 'debug', platform: 'linux/amd64', head: m(clean), base: m(clean) },
+        { target: 'tools', platform: 'linux/amd64', head: m(wasteful), base: m(wasteful) }
+      ]),
+      { marker: MARKER, details: ['files'] }
+    );
+    expect(text).not.toContain('<code>debug</code>');
+    expect(text).toContain('<code>tools</code> · linux/amd64 · 0 files changed · 900 B wasted</summary>');
+  });
+
   it('lists the largest file changes and the wasted space beside the base figure', () => {
     const text = renderComment(outcomeOf(rows), { marker: MARKER, details: ['files'] });
     expect(text).toContain('<code>release</code> · linux/amd64 · 3 files changed · 4.00 MB wasted</summary>');

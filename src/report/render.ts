@@ -478,6 +478,8 @@ function fileSection(r: JudgedRow): string | undefined {
   const head = r.head.image;
   const headFiles = head.files!;
   const baseFiles = r.base.state === 'measured' ? r.base.image.files : undefined;
+  // An unchanged image that wastes nothing has nothing to say here.
+  if (r.status === 'unchanged' && headFiles.wastedBytes === 0) return undefined;
   const blocks: string[] = [];
   let what = `${formatBytes(headFiles.wastedBytes)} wasted`;
   // A stored baseline keeps no file list; compare files only when the base's were read.
