@@ -60,8 +60,13 @@ start_daemon() {
 JSON
   log "starting dockerd on $state/docker.sock ($store, no bridge)"
   # setsid: the daemon outlives the shell that started it.
+  # Own containerd namespaces: where a system containerd runs (a GitHub runner), every dockerd uses
+  # it, and two daemons in one namespace would see each other's containers and images.
+  local ns
+  ns="image-budget-$(basename "$state")"
   setsid dockerd --config-file "$state/daemon.json" --host "$host" --data-root "$state/data" \
     --exec-root "$state/exec" --pidfile "$state/docker.pid" --iptables=false --ip6tables=false --bridge=none \
+    --containerd-namespace "$ns" --containerd-plugins-namespace "$ns-plugins" \
     >"$state/dockerd.log" 2>&1 < /dev/null 9>&- &
   for _ in $(seq 1 120); do
     if engine_answers "$host"; then return 0; fi
