@@ -60,14 +60,15 @@ start_daemon() {
 JSON
   log "starting dockerd on $state/docker.sock ($store, no bridge)"
   # setsid: the daemon outlives the shell that started it.
-  # Own containerd namespaces: where a system containerd runs (a GitHub runner), every dockerd uses
-  # it, and two daemons in one namespace would see each other's containers and images.
-  local ns
-  ns="image-budget-$(basename "$state")"
+  # The classic daemon gets containerd namespaces of its own: where a system containerd runs (a
+  # GitHub runner), every dockerd uses it, and the runner's own dockerd already has the default ones.
+  # The main daemon keeps the defaults: BuildKit's cache in a data root refers to snapshots of the
+  # namespace it was made in, so changing it on an existing data root breaks every cached build.
+  local ns=()
+  if [ "$snapshotter" != true ]; then ns=(--containerd-namespace image-budget-classic --containerd-plugins-namespace image-budget-classic-plugins); fi
   setsid dockerd --config-file "$state/daemon.json" --host "$host" --data-root "$state/data" \
     --exec-root "$state/exec" --pidfile "$state/docker.pid" --iptables=false --ip6tables=false --bridge=none \
-    --containerd-namespace "$ns" --containerd-plugins-namespace "$ns-plugins" \
-    >"$state/dockerd.log" 2>&1 < /dev/null 9>&- &
+    "${ns[@]}" >"$state/dockerd.log" 2>&1 < /dev/null 9>&- &
   for _ in $(seq 1 120); do
     if engine_answers "$host"; then return 0; fi
     sleep 0.5
