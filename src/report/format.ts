@@ -2,7 +2,7 @@
 //
 // Sizes use decimal units like `docker images` (1 kB = 1000 B) with three significant digits, and
 // the ASCII hyphen-minus for negative values everywhere (it survives copy-paste, logs and JSON).
-import type { Threshold } from '../model.js';
+import type { RowStatus, Threshold } from '../model.js';
 
 const DECIMAL_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB'] as const;
 
@@ -99,4 +99,22 @@ function isShortExact(v: number): boolean {
 /** Up to three decimals, without trailing zeros: 10 → "10", 12.50 → "12.5". */
 function trimNumber(v: number): string {
   return String(Number(v.toFixed(3)));
+}
+
+/** How each row status reads in the comment, the summary and the terminal. */
+export const STATUS_LABEL: Readonly<Record<RowStatus, string>> = {
+  changed: 'changed',
+  unchanged: 'unchanged',
+  new: 'new',
+  removed: 'removed',
+  'no-baseline': 'no baseline',
+  'head-failed': 'build failed'
+};
+
+/** The order statuses are counted in: what needs attention first. */
+export const STATUS_ORDER: readonly RowStatus[] = ['head-failed', 'changed', 'new', 'removed', 'no-baseline', 'unchanged'];
+
+/** `1 layer`, `2 layers`. */
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

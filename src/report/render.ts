@@ -15,7 +15,7 @@ import type { DetailKind, JudgedRow, LayerStats, Outcome, RowStatus } from '../m
 import { diffLayers } from './compare.js';
 import { diffFiles, type FileChange } from './files.js';
 import { codeBlock, codeSpan, escapeCell, escapeHtml } from './escape.js';
-import { formatBytes, formatCount, formatDelta, formatPercent, shortSha } from './format.js';
+import { STATUS_LABEL, STATUS_ORDER, formatBytes, formatCount, formatDelta, formatPercent, plural, shortSha } from './format.js';
 
 /** GitHub rejects comment bodies above 65,536 characters. */
 export const COMMENT_MAX_CHARS = 65_536;
@@ -225,9 +225,6 @@ function rank(r: JudgedRow): number {
   return 1;
 }
 
-function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
-}
 
 function verdictLine(outcome: Outcome): string {
   const rows = outcome.rows;
@@ -248,15 +245,6 @@ function verdictLine(outcome: Outcome): string {
   return `${head} · ${counts}${metric}`;
 }
 
-const STATUS_LABEL: Readonly<Record<RowStatus, string>> = {
-  changed: 'changed',
-  unchanged: 'unchanged',
-  new: 'new',
-  removed: 'removed',
-  'no-baseline': 'no baseline',
-  'head-failed': 'build failed'
-};
-const STATUS_ORDER: readonly RowStatus[] = ['head-failed', 'changed', 'new', 'removed', 'no-baseline', 'unchanged'];
 
 function statusCounts(rows: readonly JudgedRow[]): string {
   const parts = STATUS_ORDER.flatMap((s) => {

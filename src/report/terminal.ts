@@ -17,7 +17,7 @@
 import type { DetailKind, FileEntry, ImageStats, JudgedRow, LayerStats, Outcome, RowStatus } from '../model.js';
 import { diffLayers, type LayerChange } from './compare.js';
 import { diffFiles } from './files.js';
-import { formatBytes, formatCount, formatDelta, formatPercent, shortSha } from './format.js';
+import { STATUS_LABEL, STATUS_ORDER, formatBytes, formatCount, formatDelta, formatPercent, plural, shortSha } from './format.js';
 
 export interface TerminalOptions {
   /** Emit ANSI colours (see colourWanted). */
@@ -207,19 +207,7 @@ function roomForLast(width: number, indent: string, fixed: ReadonlyArray<readonl
 
 // ── The comparison ─────────────────────────────────────────────────────────────────────────────
 
-const STATUS_LABEL: Readonly<Record<RowStatus, string>> = {
-  changed: 'changed',
-  unchanged: 'unchanged',
-  new: 'new',
-  removed: 'removed',
-  'no-baseline': 'no baseline',
-  'head-failed': 'build failed'
-};
-const STATUS_ORDER: readonly RowStatus[] = ['head-failed', 'changed', 'new', 'removed', 'no-baseline', 'unchanged'];
 
-function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
-}
 
 /** Both sides measured, but by different methods: shown side by side, never compared. */
 function notComparable(r: JudgedRow): boolean {
