@@ -151,6 +151,11 @@ export interface Delta {
 }
 
 export interface Comparison {
+  /**
+   * The image the target belongs to, when one comment covers several (a config file's `images`,
+   * or reports merged from matrix jobs); absent for a single image.
+   */
+  readonly image?: string;
   readonly target: string;
   readonly platform: string;
   readonly status: RowStatus;

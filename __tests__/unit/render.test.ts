@@ -598,3 +598,34 @@ describe('details: files', () => {
     expect(text.split('\n').filter((l) => l.includes('a\\|b')).every((l) => l.startsWith('| added |'))).toBe(true);
   });
 });
+
+describe('several images in one comment', () => {
+  const rows: CompareInput[] = [
+    { image: 'api', target: 'release', platform: 'linux/amd64', head: m(image('release', [layer(1, 1_000_000), layer(2, 1_000_000)])), base: m(image('release', [layer(1, 1_000_000)])) },
+    { image: 'web', target: 'release', platform: 'linux/amd64', head: m(image('release', [layer(3, 500)])), base: m(image('release', [layer(3, 500)])) }
+  ];
+  const outcome = outcomeOf(rows);
+
+  it('names the image before the target in the table, the failed checks and the details', () => {
+    const text = renderComment(outcome, { marker: MARKER, details: ['layers'] });
+    expect(text).toContain('| `api` › `release` | linux/amd64 |');
+    expect(text).toContain('| `web` › `release` | linux/amd64 |');
+    expect(text).toMatch(/- `api` › `release` \(linux\/amd64\): .*exceeds max-increase 10%/);
+    expect(text).toContain('<details><summary><code>api</code> › <code>release</code> · linux/amd64 ·');
+  });
+
+  it('the image label round-trips through the JSON report, and a single image has none', () => {
+    const report = buildReport(outcome, { tool: { name: 'image-budget', version: '0' }, event: 'pull_request', repository: 'o/r', createdAt: '2026-01-01T00:00:00.000Z' });
+    expect(report.targets.map((t) => t.image)).toEqual(['api', 'web']);
+    const back = validateReport(JSON.parse(JSON.stringify(report)));
+    expect(back.ok).toBe(true);
+    if (back.ok) expect(outcomeFromReport(back.report).rows.map((r) => r.image)).toEqual(['api', 'web']);
+    const single = buildReport(outcomeOf([{ target: 'release', platform: 'linux/amd64', head: m(image('release', [layer(1, 1)])), base: { state: 'absent' } }]), {
+      tool: { name: 'image-budget', version: '0' },
+      event: 'push',
+      repository: 'o/r',
+      createdAt: '2026-01-01T00:00:00.000Z'
+    });
+    expect('image' in single.targets[0]!).toBe(false);
+  });
+});

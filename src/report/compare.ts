@@ -3,6 +3,7 @@ import type { Comparison, Delta, ImageStats, LayerStats, RowStatus, SideResult }
 
 /** One target and platform with what each side produced. */
 export interface CompareInput {
+  readonly image?: string;
   readonly target: string;
   readonly platform: string;
   readonly head: SideResult;
@@ -24,11 +25,12 @@ export function compare(rows: readonly CompareInput[]): Comparison[] {
  */
 export function compareRow(row: CompareInput): Comparison {
   const { target, platform, head, base } = row;
+  const image = row.image !== undefined ? { image: row.image } : {};
   const status = rowStatus(head, base);
   if (head.state === 'measured' && base.state === 'measured' && status !== 'no-baseline') {
-    return { target, platform, status, head, base, delta: delta(head.image, base.image) };
+    return { ...image, target, platform, status, head, base, delta: delta(head.image, base.image) };
   }
-  return { target, platform, status, head, base };
+  return { ...image, target, platform, status, head, base };
 }
 
 function rowStatus(head: SideResult, base: SideResult): RowStatus {

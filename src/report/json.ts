@@ -64,6 +64,8 @@ export type ReportSide =
   | { readonly state: 'unavailable'; readonly reason: string };
 
 export interface ReportTarget {
+  /** The image the target belongs to, when the report covers several. */
+  readonly image?: string;
   readonly target: string;
   readonly platform: string;
   readonly status: RowStatus;
@@ -139,6 +141,7 @@ function commit(c: { readonly sha: string; readonly ref?: string }): ReportCommi
 
 function reportTarget(r: JudgedRow): ReportTarget {
   return {
+    ...(r.image !== undefined ? { image: r.image } : {}),
     target: r.target,
     platform: r.platform,
     status: r.status,
@@ -215,6 +218,7 @@ export function toSideResult(side: ReportSide, target: string, platform: string)
 export function outcomeFromReport(report: Report): Outcome {
   const rows = report.targets.map((t): JudgedRow => {
     const c: Comparison = {
+      ...(t.image !== undefined ? { image: t.image } : {}),
       target: t.target,
       platform: t.platform,
       status: t.status,
@@ -364,7 +368,9 @@ function readTarget(v: unknown, path: string): ReportTarget {
   const verdicts = list(field(o, 'verdicts'), `${path}.verdicts`, REPORT_LIMITS.verdicts).map((x, i) => readVerdict(x, `${path}.verdicts[${i}]`));
   const regressed = bool(field(o, 'regressed'), `${path}.regressed`);
   if (regressed !== verdicts.some((x) => !x.ok)) fail(`${path}.regressed`, 'disagrees with the verdicts');
+  const image = field(o, 'image');
   return {
+    ...(image === undefined ? {} : { image: str(image, `${path}.image`, 256) }),
     target: str(field(o, 'target'), `${path}.target`, 256),
     platform: str(field(o, 'platform'), `${path}.platform`, 256),
     status,

@@ -186,7 +186,8 @@ export function failureMessage(outcome: Outcome, maxTargets = 10): string | unde
   if (bad.length === 0) return undefined;
   const lines = bad.slice(0, maxTargets).map((r) => {
     const reasons = r.verdicts.filter((v) => !v.ok).map((v) => v.reason);
-    return `${oneLine(r.target)} (${oneLine(r.platform)}): ${reasons.map(oneLine).join('; ')}`;
+    const target = r.image !== undefined ? `${oneLine(r.image)}/${oneLine(r.target)}` : oneLine(r.target);
+    return `${target} (${oneLine(r.platform)}): ${reasons.map(oneLine).join('; ')}`;
   });
   if (bad.length > maxTargets) lines.push(`…and ${bad.length - maxTargets} more`);
   const built = bad.every((r) => r.verdicts.some((v) => v.rule === 'build' && !v.ok));

@@ -265,8 +265,10 @@ function cells(values: readonly string[]): string {
   return `| ${values.join(' | ')} |`;
 }
 
-function targetCell(target: string): string {
-  return codeSpan(target) || '—';
+/** The target, after its image when the comment covers several: `api` › `release`. */
+function targetCell(r: { readonly image?: string; readonly target: string }): string {
+  const target = codeSpan(r.target) || '—';
+  return r.image !== undefined ? `${codeSpan(r.image) || '—'} › ${target}` : target;
 }
 
 function platformCell(platform: string): string {
@@ -285,7 +287,7 @@ function notComparable(r: JudgedRow): boolean {
 
 function tableRow(r: JudgedRow): string {
   const label = statusCell(r);
-  const [target, platform] = [targetCell(r.target), platformCell(r.platform)];
+  const [target, platform] = [targetCell(r), platformCell(r.platform)];
   const head = r.head.state === 'measured' ? r.head.image : undefined;
   const base = r.base.state === 'measured' ? r.base.image : undefined;
   switch (r.status) {
@@ -350,7 +352,7 @@ function failuresBlock(rows: readonly JudgedRow[], limit = Number.POSITIVE_INFIN
   const items = rows.flatMap((r) =>
     r.verdicts
       .filter((v) => !v.ok)
-      .map((v) => `- ${targetCell(r.target)} (${platformCell(r.platform)}): ${escapeCell(v.reason, 400)}`)
+      .map((v) => `- ${targetCell(r)} (${platformCell(r.platform)}): ${escapeCell(v.reason, 400)}`)
   );
   if (items.length === 0) return undefined;
   const shown = items.slice(0, limit);
@@ -390,8 +392,9 @@ function sizeChart(rows: readonly JudgedRow[], metric: Outcome['metric']): strin
   const values = compared.flatMap((r) => [r.base.state === 'measured' ? bytes(r.base.image) : 0, r.head.state === 'measured' ? bytes(r.head.image) : 0]);
   const scale = chartScale(Math.max(...values));
   const multi = new Set(compared.map((r) => r.target)).size < compared.length;
+  const images = compared.some((r) => r.image !== undefined);
   const label = (r: JudgedRow, side: string): string => {
-    const name = `${r.target}${multi && r.platform ? ` ${r.platform}` : ''}`.replace(/[^A-Za-z0-9_./ -]/g, '_').slice(0, 40);
+    const name = `${images && r.image !== undefined ? `${r.image}/` : ''}${r.target}${multi && r.platform ? ` ${r.platform}` : ''}`.replace(/[^A-Za-z0-9_./ -]/g, '_').slice(0, 40);
     return `"${name} (${side})"`;
   };
   const labels = compared.flatMap((r) => [label(r, 'base'), label(r, 'head')]);
@@ -419,8 +422,9 @@ function chartScale(max: number): { readonly unit: string; readonly divisor: num
 
 function summaryLine(r: JudgedRow, what: string): string {
   const target = escapeHtml(r.target) || '—';
+  const image = r.image !== undefined ? `<code>${escapeHtml(r.image) || '—'}</code> › ` : '';
   const platform = escapeHtml(r.platform) || '—';
-  return `<details><summary><code>${target}</code> · ${platform} · ${what}</summary>`;
+  return `<details><summary>${image}<code>${target}</code> · ${platform} · ${what}</summary>`;
 }
 
 function section(r: JudgedRow, what: string, body: string): string {

@@ -268,7 +268,7 @@ const MAIN_COLUMNS: readonly Column[] = [
 ];
 
 function mainRow(r: JudgedRow): Cell[] {
-  const name: Cell[] = [{ text: safe(r.target) || '-', style: 'bold' }, { text: safe(r.platform) || '-' }];
+  const name: Cell[] = [{ text: (r.image !== undefined ? `${safe(r.image)}/` : '') + (safe(r.target) || '-'), style: 'bold' }, { text: safe(r.platform) || '-' }];
   const head = r.head.state === 'measured' ? r.head.image : undefined;
   const base = r.base.state === 'measured' ? r.base.image : undefined;
   const status = statusCell(r);
@@ -316,7 +316,8 @@ function mainRow(r: JudgedRow): Cell[] {
 }
 
 function rowName(r: JudgedRow): string {
-  return r.platform ? `${safe(r.target)} (${safe(r.platform)})` : safe(r.target);
+  const target = (r.image !== undefined ? `${safe(r.image)}/` : '') + safe(r.target);
+  return r.platform ? `${target} (${safe(r.platform)})` : target;
 }
 
 function failedChecks(rows: readonly JudgedRow[], paint: Paint): string[] {
