@@ -10,17 +10,24 @@ import { ActionsCacheStore } from './baseline/actions-cache.js';
 import { baselineKey, type BaselineStore } from './baseline/store.js';
 import { exec as realExec, type Exec } from './exec.js';
 import { createOctokitCommentsApi } from './github/client.js';
-import { parseEventContext, type EventContext } from './github/event.js';
+import { parseEventContext, type EventContext, type RepoRef } from './github/event.js';
 import { stickyMarker, upsertStickyComment, type StickyResult } from './github/sticky.js';
-import { parseInputs } from './inputs/inputs.js';
+import { parseInputs, parseMode } from './inputs/inputs.js';
+import { INPUT } from './inputs/names.js';
 import type { Log } from './log.js';
-import type { Inputs } from './model.js';
+import type { ActionMode, Inputs } from './model.js';
 import { errorMessage, measureAndCompare, type PipelineResult } from './pipeline/run.js';
 import { STATE } from './post.js';
 import { TOOL } from './tool.js';
-import { buildReport, type Report } from './report/json.js';
+import { buildReport, type Report, type ReportMeta, type ReportPullRequest } from './report/json.js';
 import { failureMessage } from './report/policy.js';
 import { renderComment, renderSummary } from './report/render.js';
+import { commentMode } from './modes/comment.js';
+import { mergeMode, type FromReports } from './modes/merge.js';
+import { loadConfig } from './config/load.js';
+import { ignoredInputs, imageKey, measureImages } from './pipeline/images.js';
+import type { PipelineDeps } from './pipeline/run.js';
+import type { Outcome } from './model.js';
 
 
 const coreLog: Log = {
@@ -40,8 +47,14 @@ export interface RunDeps {
 export async function run(deps: RunDeps = { env: process.env, exec: realExec, log: coreLog }): Promise<void> {
   const cleanups: Array<() => Promise<unknown>> = [];
   try {
-    const result = await runPipeline(deps, cleanups);
-    await publishAndJudge(result);
+    // Merge and comment modes build nothing: they publish reports that other jobs wrote.
+    const mode = parseMode(core.getInput(INPUT.mode));
+    if (mode === 'measure') {
+      const result = await runPipeline(deps, cleanups);
+      await publishAndJudge(result);
+    } else {
+      await publishReports(deps, mode);
+    }
   } catch (error) {
     core.setFailed(errorMessage(error));
   } finally {
@@ -97,29 +110,96 @@ async function runPipeline(deps: RunDeps, cleanups: Array<() => Promise<unknown>
   for (const [name, value] of inputs.buildArgs) if (shouldMask(name, value)) core.setSecret(value);
   const event = await readEvent(deps.env);
   const baselines = deps.baselines ?? new ActionsCacheStore(path.resolve(deps.env.RUNNER_TEMP || os.tmpdir()));
-  const result = await measureAndCompare({ ...deps, baselines, saveState: (name, value) => core.saveState(name, value) }, inputs, event, cleanups);
+  const pipelineDeps: PipelineDeps = { ...deps, baselines, saveState: (name, value) => core.saveState(name, value) };
+  // A job labelled with `name` (one image of a matrix) keeps its stored baseline and build-cache
+  // scopes under `<comment-key>-<name>`, as each image of a config file does: jobs that share a
+  // comment-key never share (or race for) one stored report.
+  const result = inputs.config
+    ? await measureConfig(pipelineDeps, inputs, inputs.config, event, cleanups)
+    : await measureAndCompare(pipelineDeps, storageInputs(inputs), event, cleanups);
   return { deps, inputs, event, baselines, ...result };
+}
+
+/**
+ * The images of the `config` file, which replace the single-image inputs: the file is read inside
+ * the workspace and parsed, and every image checked, before the first build; then they are
+ * measured one after the other and joined into one outcome (pipeline/images.ts).
+ */
+async function measureConfig(
+  deps: PipelineDeps,
+  inputs: Inputs,
+  config: string,
+  event: EventContext,
+  cleanups: Array<() => Promise<unknown>>
+): Promise<PipelineResult> {
+  const ignored = ignoredInputs((name) => core.getInput(name));
+  if (ignored.length > 0) {
+    deps.log.warning(`${ignored.join(', ')}: ignored, since config is set; each image of ${config} has its own (the inputs that stay apply to every image).`);
+  }
+  const images = await loadConfig(path.resolve(deps.env.GITHUB_WORKSPACE || process.cwd()), config);
+  // As for the build-args input: values of secret-looking arguments are masked in the job's log.
+  for (const image of images) for (const [name, value] of image.buildArgs) if (shouldMask(name, value)) core.setSecret(value);
+  deps.log.info(`${config}: ${images.length} image${images.length === 1 ? '' : 's'}, ${images.map((i) => i.name).join(', ')}`);
+  return measureImages(deps, inputs, images, event, cleanups);
 }
 
 async function publishAndJudge(p: Prepared): Promise<void> {
   const { deps, inputs, event, outcome } = p;
-  const { env, log } = deps;
 
   // 6. Publish: report, summary, outputs, comment. Each can fail alone without losing the others.
-  const tmpRoot = path.resolve(env.RUNNER_TEMP || os.tmpdir());
-  const reportDir = path.join(tmpRoot, 'image-budget', inputs.commentKey);
-  await mkdir(reportDir, { recursive: true });
-  const reportPath = path.join(reportDir, 'report.json');
-  const report = buildReport(outcome, {
+  // A pull request's report names it, so that a workflow_run job can check an artifact's claim.
+  const pr = event.pullRequest;
+  const report = buildReport(outcome, reportMeta(deps.env, event, pr?.headSha ? { number: pr.number, headSha: pr.headSha } : undefined));
+  const reportPath = await writeReport(deps.env, inputs.commentKey, report);
+  await storeBaseline(p, report);
+  await publishOutcome({ deps, inputs, outcome, reportPath, repo: event.repo, issue: pr?.number, headFailures: p.headFailures, judge: true });
+}
+
+/** The metadata of this run's report. */
+function reportMeta(env: NodeJS.ProcessEnv, event: EventContext, pullRequest: ReportPullRequest | undefined): ReportMeta {
+  return {
     tool: TOOL,
     event: event.event,
     repository: event.repo ? `${event.repo.owner}/${event.repo.name}` : '',
     ...(env.GITHUB_RUN_ID ? { runId: env.GITHUB_RUN_ID } : {}),
-    createdAt: new Date().toISOString()
-  });
+    createdAt: new Date().toISOString(),
+    ...(pullRequest ? { pullRequest } : {})
+  };
+}
+
+/** Writes the report to RUNNER_TEMP/image-budget/<comment-key>/report.json and sets the `report` output. */
+async function writeReport(env: NodeJS.ProcessEnv, commentKey: string, report: Report): Promise<string> {
+  const reportDir = path.join(path.resolve(env.RUNNER_TEMP || os.tmpdir()), 'image-budget', commentKey);
+  await mkdir(reportDir, { recursive: true });
+  const reportPath = path.join(reportDir, 'report.json');
   await writeFile(reportPath, `${JSON.stringify(report, null, 2)}\n`);
   core.setOutput('report', reportPath);
-  await storeBaseline(p, report);
+  return reportPath;
+}
+
+/** What publishOutcome needs: the outcome, its report (written), and where to comment. */
+interface Publication {
+  readonly deps: RunDeps;
+  readonly inputs: Inputs;
+  readonly outcome: Outcome;
+  readonly reportPath: string;
+  readonly repo: RepoRef | undefined;
+  /** The pull request to comment on; none outside pull requests. */
+  readonly issue: number | undefined;
+  /** `target: error` of head builds that failed: the step fails on these whatever the budgets. */
+  readonly headFailures: readonly string[];
+  /** False in comment mode: the measuring run judged already; here the verdicts are only shown. */
+  readonly judge: boolean;
+}
+
+/**
+ * The publishing every mode shares, after the report is written: the `regressed` and `summary`
+ * outputs, the job summary, the sticky comment (with the comment outputs), then the verdict, last
+ * (RELIABILITY row 50).
+ */
+async function publishOutcome(p: Publication): Promise<void> {
+  const { deps, inputs, outcome, reportPath } = p;
+  const { env, log } = deps;
   core.setOutput('regressed', String(outcome.regressed));
 
   const summary = renderSummary(outcome, { details: inputs.details });
@@ -134,8 +214,7 @@ async function publishAndJudge(p: Prepared): Promise<void> {
     log.info(summary);
   }
 
-  const pr = event.pullRequest;
-  if (pr && event.repo && inputs.comment !== 'never') {
+  if (p.issue !== undefined && p.repo && inputs.comment !== 'never') {
     const body = renderComment(outcome, { marker: stickyMarker(inputs.commentKey), details: inputs.details });
     let result: StickyResult;
     if (!inputs.githubToken) {
@@ -143,13 +222,13 @@ async function publishAndJudge(p: Prepared): Promise<void> {
     } else {
       const api = createOctokitCommentsApi({
         token: inputs.githubToken,
-        owner: event.repo.owner,
-        repo: event.repo.name,
+        owner: p.repo.owner,
+        repo: p.repo.name,
         apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
         ...(env.GITHUB_GRAPHQL_URL ? { graphqlUrl: env.GITHUB_GRAPHQL_URL } : {})
       });
       result = await upsertStickyComment(api, {
-        issue: pr.number,
+        issue: p.issue,
         key: inputs.commentKey,
         body,
         mode: inputs.comment,
@@ -167,9 +246,14 @@ async function publishAndJudge(p: Prepared): Promise<void> {
   }
 
   // 7. Verdict, last.
+  const message = failureMessage(outcome);
+  if (!p.judge) {
+    if (message) log.info(`${message}\n(the measuring run judged these; mode comment only shows them)`);
+    return;
+  }
   for (const row of outcome.rows.filter((r) => r.regressed)) {
     const reasons = row.verdicts.filter((v) => !v.ok).map((v) => v.reason).join('; ');
-    const title = `image-budget: ${row.target}${row.platform ? ` (${row.platform})` : ''}`;
+    const title = `image-budget: ${row.image !== undefined ? `${row.image}/` : ''}${row.target}${row.platform ? ` (${row.platform})` : ''}`;
     if (inputs.failOnRegression || row.verdicts.some((v) => v.rule === 'build' && !v.ok)) core.error(reasons, { title });
     else core.warning(reasons, { title });
   }
@@ -177,11 +261,38 @@ async function publishAndJudge(p: Prepared): Promise<void> {
     core.setFailed(`Head build failed:\n${p.headFailures.join('\n')}`);
     return;
   }
-  const message = failureMessage(outcome);
   if (message) {
     if (inputs.failOnRegression) core.setFailed(message);
     else log.warning(`${message}\n(fail-on-regression is false: not failing the step)`);
   }
+}
+
+/**
+ * Merge and comment modes: the reports of other jobs, published as a measuring run publishes its
+ * own (a merge fails the step as measure does; comment mode only shows the verdicts). A report that
+ * comment mode refuses is a warning, and nothing is published.
+ */
+async function publishReports(deps: RunDeps, mode: Exclude<ActionMode, 'measure'>): Promise<void> {
+  const inputs = parseInputs((name) => core.getInput(name));
+  const event = await readEvent(deps.env);
+  let from: FromReports;
+  let issue: number | undefined;
+  if (mode === 'merge') {
+    from = await mergeMode(deps, inputs);
+    issue = event.pullRequest?.number;
+  } else {
+    const plan = await commentMode(deps, inputs, event);
+    if (plan.kind === 'skip') {
+      if (plan.warn) deps.log.warning(plan.message);
+      else deps.log.info(plan.message);
+      return;
+    }
+    from = plan;
+    issue = plan.issue;
+  }
+  const report = buildReport(from.outcome, reportMeta(deps.env, event, from.pullRequest));
+  const reportPath = await writeReport(deps.env, inputs.commentKey, report);
+  await publishOutcome({ deps, inputs, outcome: from.outcome, reportPath, repo: event.repo, issue, headFailures: from.headFailures, judge: mode === 'merge' });
 }
 
 /** Events whose report becomes the baseline of their commit (pull requests compare with these). */
@@ -195,21 +306,44 @@ async function storeBaseline(p: Prepared, report: Report): Promise<void> {
   const { event, inputs, baselines, deps } = p;
   const sha = event.headSha;
   if (!STORING_EVENTS.has(event.event) || !sha || !event.repo || report.repository === '') return;
-  if (p.headFailures.length > 0) {
-    deps.log.info(`Not storing this report as the baseline of ${sha}: a head build failed.`);
-    return;
+  // With a config file, each image's own report under its own key: a pull request looks each image
+  // up on its own, and an image whose build failed does not keep the others from being stored.
+  const parts = p.images
+    ? p.images.map((image) => ({ what: `the report of image ${image.name}`, key: image.key, failed: image.headFailures.length > 0, report: imageReport(report, image.outcome) }))
+    : [{ what: 'this report', key: storageInputs(inputs).commentKey, failed: p.headFailures.length > 0, report }];
+  for (const part of parts) {
+    if (part.failed) {
+      deps.log.info(`Not storing ${part.what} as the baseline of ${sha}: a head build failed.`);
+      continue;
+    }
+    const key = baselineKey(report.repository, part.key, sha);
+    try {
+      const wrote = await baselines.save(key, JSON.stringify(part.report));
+      deps.log.info(
+        wrote
+          ? `Stored ${part.what} as the baseline of ${sha} in ${baselines.description} (key ${key}).`
+          : `A baseline of ${sha} is already stored in ${baselines.description} (key ${key}); it was kept.`
+      );
+    } catch (e) {
+      deps.log.warning(
+        `Could not store ${part.what} as the baseline of ${sha}: ${errorMessage(e)}. Pull requests based on this commit will build their base instead.`
+      );
+    }
   }
-  const key = baselineKey(report.repository, inputs.commentKey, sha);
-  try {
-    const wrote = await baselines.save(key, JSON.stringify(report));
-    deps.log.info(
-      wrote
-        ? `Stored this report as the baseline of ${sha} in ${baselines.description} (key ${key}).`
-        : `A baseline of ${sha} is already stored in ${baselines.description}; it was kept.`
-    );
-  } catch (e) {
-    deps.log.warning(
-      `Could not store this report as the baseline of ${sha}: ${errorMessage(e)}. Pull requests based on this commit will build their base instead.`
-    );
-  }
+}
+
+/** The report of one image of the run that made `report` (same tool, event, repository, run and time). */
+function imageReport(report: Report, outcome: Outcome): Report {
+  return buildReport(outcome, {
+    tool: report.tool,
+    event: report.event,
+    repository: report.repository,
+    ...(report.runId !== undefined ? { runId: report.runId } : {}),
+    createdAt: report.createdAt
+  });
+}
+
+/** The inputs the pipeline keys baselines and cache scopes on: `<comment-key>-<name>` for a named job. */
+function storageInputs(inputs: Inputs): Inputs {
+  return inputs.name !== undefined ? { ...inputs, commentKey: imageKey(inputs.commentKey, inputs.name) } : inputs;
 }

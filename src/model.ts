@@ -39,6 +39,12 @@ export type CacheSpec =
 export type BaselineMode = 'auto' | 'build' | 'report' | 'none';
 export type CommentMode = 'always' | 'on-change' | 'on-regression' | 'never';
 export type DetailKind = 'layers' | 'files';
+/**
+ * What a run does: `measure` builds and measures; `merge` publishes reports of other jobs as one
+ * (matrix jobs); `comment` posts the comment of a report uploaded by a pull request's run, from a
+ * trusted `workflow_run` workflow (pull requests from forks).
+ */
+export type ActionMode = 'measure' | 'merge' | 'comment';
 
 /** Every input of action.yml, parsed once and validated. */
 export interface Inputs {
@@ -65,6 +71,11 @@ export interface Inputs {
   readonly githubToken: string;
   /** On `pull_request_target`, build a fork's pull request anyway (an explicit opt-in). */
   readonly allowForkBuilds: boolean;
+  readonly mode: ActionMode;
+  /** Report files, globs or directories as given (merge and comment modes); empty in measure mode. */
+  readonly reports: readonly string[];
+  /** This job's image label, carried by every row of its report (matrix jobs); undefined when not set. */
+  readonly name: string | undefined;
 }
 
 /** One filesystem layer of a measured image. */

@@ -11,6 +11,7 @@ const SPEC_ID = 'https://api.github.com/openapi.json';
 const COMMENTS = '/repos/{owner}/{repo}/issues/{issue_number}/comments';
 const COMMENT = '/repos/{owner}/{repo}/issues/comments/{comment_id}';
 const PULL = '/repos/{owner}/{repo}/pulls/{pull_number}';
+const COMMIT_PULLS = '/repos/{owner}/{repo}/commits/{commit_sha}/pulls';
 
 type Json = Record<string, unknown>;
 const isRecord = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -304,6 +305,52 @@ describe('GET pull request', () => {
     const res = await call('GET', '/repos/o/r/pulls/3', 'write-token');
     expect(res.status).toBe(404);
     expectValid(PULL, 'get', 404, res.body);
+  });
+});
+
+describe('GET pull requests of a commit', () => {
+  const headOf = (n: number): string => gh.state.pulls.get(n)!.headSha;
+
+  test('200: the same-repository pull request of its head commit, as pull-request-simple items', async () => {
+    const res = await call('GET', `/repos/o/r/commits/${headOf(1)}/pulls`, 'read-token');
+    expect(res.status).toBe(200);
+    expectValid(COMMIT_PULLS, 'get', 200, res.body);
+    expect(res.body).toEqual([expect.objectContaining({ number: 1, head: expect.objectContaining({ sha: headOf(1) }) })]);
+    // The list shape leaves out what only the single pull request carries.
+    expect(res.body).toEqual([expect.not.objectContaining({ mergeable: expect.anything() })]);
+  });
+
+  test("a fork's commit: [] in the base repository, its pull request in the fork", async () => {
+    const inBase = await call('GET', `/repos/o/r/commits/${headOf(2)}/pulls`, 'read-token');
+    expect(inBase.status).toBe(200);
+    expect(inBase.body).toEqual([]);
+    const inFork = await call('GET', `/repos/mallory/r/commits/${headOf(2)}/pulls`, 'read-token');
+    expect(inFork.status).toBe(200);
+    expectValid(COMMIT_PULLS, 'get', 200, inFork.body);
+    expect(inFork.body).toEqual([
+      expect.objectContaining({
+        number: 2,
+        head: expect.objectContaining({ sha: headOf(2), repo: expect.objectContaining({ full_name: 'mallory/r', fork: true }) }),
+        base: expect.objectContaining({ repo: expect.objectContaining({ full_name: 'o/r' }) })
+      })
+    ]);
+  });
+
+  test('after a push the earlier commit still lists the pull request, which now shows its new head', async () => {
+    const old = headOf(2);
+    gh.addPull({ number: 2, headSha: 'f'.repeat(40) });
+    expect(gh.state.pulls.get(2)).toMatchObject({ headRepoFullName: 'mallory/r', headRef: 'main' });
+    const res = await call('GET', `/repos/mallory/r/commits/${old}/pulls`, 'read-token');
+    expectValid(COMMIT_PULLS, 'get', 200, res.body);
+    expect(res.body).toEqual([expect.objectContaining({ number: 2, head: expect.objectContaining({ sha: 'f'.repeat(40) }) })]);
+    const unknown = await call('GET', `/repos/o/r/commits/${'e'.repeat(40)}/pulls`, 'read-token');
+    expect(unknown.body).toEqual([]);
+  });
+
+  test('404 for a repository the stand-in does not know', async () => {
+    const res = await call('GET', `/repos/someone/else/commits/${headOf(1)}/pulls`, 'read-token');
+    expect(res.status).toBe(404);
+    expectValid(COMMIT_PULLS, 'get', 404, res.body);
   });
 });
 

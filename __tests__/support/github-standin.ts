@@ -16,6 +16,11 @@
 //   PATCH  /repos/{o}/{r}/issues/comments/{id}  200 + the comment
 //   DELETE /repos/{o}/{r}/issues/comments/{id}  204
 //   GET    /repos/{o}/{r}/pulls/{n}
+//   GET    /repos/{o}/{r}/commits/{sha}/pulls   pull-request-simple items, paged like comments.
+//          As GitHub associates commits: in this repository, the pull requests whose head branch
+//          lives here and has had that commit as its head; in a fork named as some pull request's
+//          head repository, that fork's pull requests. A fork's commit is not associated in the base
+//          repository (GitHub answers [] there), so code that only asks the base misses forks.
 //   POST   /graphql                             only `viewer { login }`
 // Every REST route also answers under the GHES prefix `/api/v3`, GraphQL also at `/api/graphql`.
 // Tokens map to identities: an unknown token gets 401 "Bad credentials", a read-only one 403
@@ -133,6 +138,10 @@ export interface GitHubStandin {
   seedComment(issue: number, seed: SeedComment): StandinComment;
   /** The comments of one issue, oldest first. */
   commentsOn(issue: number): StandinComment[];
+  /**
+   * Adds a pull request, or changes the given fields of one: another headSha is a push to it, and
+   * the commits it had stay associated with it (commits/{sha}/pulls still lists it for them).
+   */
   addPull(pull: Partial<StandinPull> & { readonly number: number }): StandinPull;
   failNext(override: StatusOverride): void;
   /** Recorded requests, optionally only one method (and routes matching a pattern). */
@@ -211,7 +220,10 @@ export async function startGitHubStandin(options: StandinOptions = {}): Promise<
     return user;
   };
 
+  // Every head commit each pull request has had, for commits/{sha}/pulls.
+  const headHistory = new Map<number, Set<string>>();
   const addPull = (seed: Partial<StandinPull> & { readonly number: number }): StandinPull => {
+    const before = state.pulls.get(seed.number);
     const pull: StandinPull = {
       title: `Pull request ${seed.number}`,
       state: 'open',
@@ -222,9 +234,13 @@ export async function startGitHubStandin(options: StandinOptions = {}): Promise<
       headRepoFullName: `${owner}/${repo}`,
       mergeCommitSha: hexOf(`merge${seed.number}`, 40),
       author: 'octocat',
+      ...before,
       ...seed
     };
     state.pulls.set(pull.number, pull);
+    const history = headHistory.get(pull.number) ?? new Set<string>();
+    history.add(pull.headSha.toLowerCase());
+    headHistory.set(pull.number, history);
     return pull;
   };
   for (const seed of options.pulls ?? [{ number: 1 }]) addPull(seed);
@@ -464,20 +480,28 @@ export async function startGitHubStandin(options: StandinOptions = {}): Promise<
     };
   };
 
+  // `pull-request-simple` (list endpoints) is `pull-request` without the fields that need a merge
+  // computation or counts.
+  const FULL_ONLY = ['merged', 'mergeable', 'rebaseable', 'mergeable_state', 'merged_by', 'comments', 'review_comments', 'maintainer_can_modify', 'commits', 'additions', 'deletions', 'changed_files'];
+  const pullSimpleJson = (p: StandinPull, api: string): Record<string, unknown> => {
+    const json = pullJson(p, api);
+    for (const key of FULL_ONLY) delete json[key];
+    return json;
+  };
+
   // ---- Routing -------------------------------------------------------------------------------
 
   const isOurRepo = (o: string, r: string): boolean =>
     o.toLowerCase() === owner.toLowerCase() && r.toLowerCase() === repo.toLowerCase();
 
-  const listComments = (issue: number, query: URLSearchParams, api: string, listPath: string): HttpReply => {
-    if (!pullExists(issue)) return new HttpReply(404, basicError(404));
-    const all = state.comments.filter((c) => c.issue === issue);
+  /** One page of `all` as GitHub pages lists: per_page (default 30, max 100), page, a Link header. */
+  const paged = (all: readonly unknown[], query: URLSearchParams, api: string, listPath: string): HttpReply => {
     const perPageRaw = Number.parseInt(query.get('per_page') ?? '', 10);
     const perPage = Number.isFinite(perPageRaw) && perPageRaw > 0 ? Math.min(perPageRaw, 100) : 30;
     const pageRaw = Number.parseInt(query.get('page') ?? '', 10);
     const page = Number.isFinite(pageRaw) && pageRaw > 0 ? pageRaw : 1;
     const lastPage = Math.max(1, Math.ceil(all.length / perPage));
-    const items = all.slice((page - 1) * perPage, page * perPage).map((c) => commentJson(c, api));
+    const items = all.slice((page - 1) * perPage, page * perPage);
     const headers: Record<string, string> = {};
     if (lastPage > 1) {
       // Like GitHub: the links keep the other query parameters and point at /repositories/{id}/...
@@ -493,6 +517,21 @@ export async function startGitHubStandin(options: StandinOptions = {}): Promise<
       headers['link'] = rels.join(', ');
     }
     return new HttpReply(200, items, headers);
+  };
+
+  const listComments = (issue: number, query: URLSearchParams, api: string, listPath: string): HttpReply => {
+    if (!pullExists(issue)) return new HttpReply(404, basicError(404));
+    return paged(state.comments.filter((c) => c.issue === issue).map((c) => commentJson(c, api)), query, api, listPath);
+  };
+
+  /** commits/{sha}/pulls of `o/r`: undefined when the stand-in knows no such repository. */
+  const pullsOfCommit = (o: string, r: string, sha: string): StandinPull[] | undefined => {
+    const name = `${o}/${r}`.toLowerCase();
+    const heads = new Set([...state.pulls.values()].map((p) => p.headRepoFullName.toLowerCase()));
+    if (!isOurRepo(o, r) && !heads.has(name)) return undefined;
+    return [...state.pulls.values()]
+      .filter((p) => p.headRepoFullName.toLowerCase() === name && (headHistory.get(p.number)?.has(sha.toLowerCase()) ?? false))
+      .sort((a, b) => a.number - b.number);
   };
 
   const bodyText = (body: unknown): string | undefined =>
@@ -577,6 +616,12 @@ export async function startGitHubStandin(options: StandinOptions = {}): Promise<
       comment.body = text;
       comment.updatedAt = iso(clock);
       return new HttpReply(200, commentJson(comment, api));
+    }
+    m = /^\/repos\/([^/]+)\/([^/]+)\/commits\/([^/]+)\/pulls$/.exec(path);
+    if (m && method === 'GET') {
+      const pulls = pullsOfCommit(m[1] ?? '', m[2] ?? '', m[3] ?? '');
+      if (!pulls) return new HttpReply(404, basicError(404));
+      return paged(pulls.map((p) => pullSimpleJson(p, api)), query, api, path);
     }
     m = /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)$/.exec(path);
     if (m && method === 'GET' && isOurRepo(m[1] ?? '', m[2] ?? '')) {

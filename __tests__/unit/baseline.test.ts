@@ -66,6 +66,23 @@ describe('parseStoredReport', () => {
 });
 
 describe('baseFromReport', () => {
+  it("with a name, uses only that image's rows (matrix jobs sharing a comment-key); without one, any row of the target", () => {
+    const plain = pushReport([
+      ['release', 'linux/amd64', measured(image('release', 'linux/amd64', 1000))],
+      ['release', 'linux/amd64', measured(image('release', 'linux/amd64', 5000))]
+    ]);
+    const report: Report = { ...plain, targets: plain.targets.map((t, i) => ({ ...t, image: i === 0 ? 'api' : 'web' })) };
+    const sizeOf = (r: ReturnType<typeof baseFromReport>): number[] =>
+      r.results.flatMap((t) => t.results.map((x) => (x.result.state === 'measured' ? x.result.image.compressedBytes : -1)));
+    expect(sizeOf(baseFromReport(report, ['release'], 'web'))).toEqual([5000]);
+    expect(sizeOf(baseFromReport(report, ['release'], 'api'))).toEqual([1000]);
+    expect(baseFromReport(report, ['release'], 'db')).toEqual({ results: [], missing: ['release'] });
+    // An unlabelled report is no baseline of a named image either: that job builds its base.
+    expect(baseFromReport(plain, ['release'], 'api')).toEqual({ results: [], missing: ['release'] });
+    // No name (a single image, or a config file's image under its own key): every row of the target.
+    expect(sizeOf(baseFromReport(report, ['release']))).toEqual([1000, 5000]);
+  });
+
   it("turns the stored heads into base results, one per platform, wasted space kept and no file list", () => {
     const report = pushReport([
       ['release', 'linux/amd64', measured(image('release', 'linux/amd64', 1000))],

@@ -315,6 +315,69 @@ describe('parseEventContext', () => {
   });
 });
 
+describe('workflow_run', () => {
+  const run = (over: Record<string, unknown> = {}): unknown => ({
+    action: 'completed',
+    repository,
+    workflow_run: {
+      id: 99,
+      event: 'pull_request',
+      head_sha: HEAD.toUpperCase(),
+      head_branch: 'main',
+      head_repository: { full_name: 'mallory/app' },
+      pull_requests: [],
+      ...over
+    }
+  });
+  const wrEnv = env({ GITHUB_SHA: BASE, GITHUB_REF: 'refs/heads/main' });
+
+  test("a fork's pull request run: its head commit and repository, no pull request numbers", () => {
+    expect(parseEventContext('workflow_run', run(), wrEnv)).toEqual({
+      event: 'workflow_run',
+      repo: { owner: 'octo', name: 'app' },
+      headSha: BASE,
+      ref: 'refs/heads/main',
+      baseSha: undefined,
+      defaultBranch: 'main',
+      workflowRun: { event: 'pull_request', headSha: HEAD, headRepoFullName: 'mallory/app', headBranch: 'main', pullRequestNumbers: [] }
+    });
+  });
+
+  test('pull_requests: only those based in this repository, each once, at most 10 looked at', () => {
+    const pr = (number: unknown, base = 'https://api.github.com/repos/octo/app'): unknown => ({ number, url: 'x', head: {}, base: { repo: { url: base } } });
+    const listed = [pr(7), pr(7), pr(8, 'https://api.github.com/repos/mallory/app'), pr(-1), pr('9'), pr(10, 'https://ghe.example.com/api/v3/repos/Octo/App')];
+    const ctx = parseEventContext('workflow_run', run({ pull_requests: [...listed, ...Array.from({ length: 10 }, (_, i) => pr(100 + i))] }), wrEnv);
+    expect(ctx.workflowRun?.pullRequestNumbers).toEqual([7, 10, 100, 101, 102, 103]);
+  });
+
+  test.each<[string, Record<string, unknown>, Partial<NonNullable<EventContext['workflowRun']>>]>([
+    ['a short head commit', { head_sha: 'abc' }, { headSha: undefined }],
+    ['a head repository that is no owner/name', { head_repository: { full_name: 'a/b/c' } }, { headRepoFullName: undefined }],
+    ['no head repository (deleted fork)', { head_repository: null }, { headRepoFullName: undefined }],
+    ['pull_requests that is no list', { pull_requests: 'x' }, { pullRequestNumbers: [] }],
+    ['a push run', { event: 'push' }, { event: 'push' }]
+  ])('%s', (_name, over, expected) => {
+    expect(parseEventContext('workflow_run', run(over), wrEnv).workflowRun).toMatchObject(expected);
+  });
+
+  test.each([null, undefined, 'text', 42, [], { workflow_run: 'x' }])('payload %p: no workflowRun, never a crash', (payload) => {
+    const ctx = parseEventContext('workflow_run', payload, wrEnv);
+    expect(ctx.workflowRun).toBeUndefined();
+    expect(ctx.headSha).toBe(BASE);
+  });
+
+  test('never throws on arbitrary JSON under workflow_run', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const ctx = parseEventContext('workflow_run', { workflow_run: value }, wrEnv);
+        const sha = ctx.workflowRun?.headSha;
+        if (sha !== undefined) expect(sha).toMatch(/^[0-9a-f]{40}$|^[0-9a-f]{64}$/);
+        for (const n of ctx.workflowRun?.pullRequestNumbers ?? []) expect(Number.isSafeInteger(n) && n > 0).toBe(true);
+      })
+    );
+  });
+});
+
 describe('normalizeSha', () => {
   test.each([
     ['a'.repeat(40), 'a'.repeat(40)],

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { InputError } from '../../src/inputs/errors.js';
-import { checkBudgetTargets, MAX_TARGETS, parseInputs } from '../../src/inputs/inputs.js';
+import { checkBudgetTargets, MAX_REPORT_ENTRIES, MAX_TARGETS, parseInputs, parseMode } from '../../src/inputs/inputs.js';
 import { DEFAULTS, INPUT } from '../../src/inputs/names.js';
 import type { Inputs } from '../../src/model.js';
 import { inputError } from '../support/input-error.js';
@@ -45,7 +45,10 @@ describe('parseInputs defaults', () => {
       commentKey: 'image-budget',
       details: ['layers', 'files'],
       githubToken: 'ghs_token',
-      allowForkBuilds: false
+      allowForkBuilds: false,
+      mode: 'measure',
+      reports: [],
+      name: undefined
     });
   });
 });
@@ -103,7 +106,17 @@ describe('parseInputs accepts', () => {
     ['details layers', { details: 'layers' }, { details: ['layers'] }],
     ['details files,layers', { details: 'files, layers' }, { details: ['files', 'layers'] }],
     ['details duplicates folded', { details: 'files,files' }, { details: ['files'] }],
-    ['details none', { details: 'none' }, { details: [] }]
+    ['details none', { details: 'none' }, { details: [] }],
+    ['mode measure', { mode: 'measure' }, { mode: 'measure', reports: [] }],
+    ['mode merge with a directory', { mode: 'merge', reports: 'reports' }, { mode: 'merge', reports: ['reports'] }],
+    [
+      'mode comment with files and globs, by comma and newline',
+      { mode: 'comment', reports: 'a/report.json, b/*.json\n${RUNNER_TEMP}/r/**\n' },
+      { mode: 'comment', reports: ['a/report.json', 'b/*.json', '${RUNNER_TEMP}/r/**'] }
+    ],
+    ['name', { name: 'api.v2_x-1' }, { name: 'api.v2_x-1' }],
+    ['name of 64 characters', { name: 'n'.repeat(64) }, { name: 'n'.repeat(64) }],
+    [`${MAX_REPORT_ENTRIES} reports entries`, { mode: 'merge', reports: Array.from({ length: MAX_REPORT_ENTRIES }, (_, i) => `r${i}`).join(',') }, {}]
   ])('%s', (_name, values, expected) => {
     expect(parse(values)).toMatchObject(expected);
   });
@@ -199,7 +212,26 @@ describe('parseInputs rejects', () => {
     ['comment-key with --', { 'comment-key': '-->' }, 'comment-key', ['"-->"']],
     ['comment-key too long', { 'comment-key': 'k'.repeat(65) }, 'comment-key', ['at most 64 characters']],
     ['details unknown', { details: 'layers,sizes' }, 'details', ['"sizes"', 'expected a list of layers, files, or none']],
-    ['details none mixed', { details: 'none,layers' }, 'details', ['"none" cannot be combined']]
+    ['details none mixed', { details: 'none,layers' }, 'details', ['"none" cannot be combined']],
+    ['mode unknown', { mode: 'report' }, 'mode', ['"report"', 'expected one of measure, merge, comment']],
+    ['mode in uppercase', { mode: 'Merge' }, 'mode', ['"Merge"']],
+    ['reports in measure mode', { reports: 'reports/' }, 'reports', ['"reports/" is only read by mode merge or comment', 'set mode: merge']],
+    ['merge without reports', { mode: 'merge' }, 'reports', ['is required in mode merge']],
+    ['comment with only separators', { mode: 'comment', reports: ' , \n' }, 'reports', ['is required in mode comment']],
+    ['reports entry with NUL', { mode: 'merge', reports: 'a\0b' }, 'reports', ['contains a NUL or line break']],
+    [
+      'too many reports entries',
+      { mode: 'merge', reports: Array.from({ length: MAX_REPORT_ENTRIES + 1 }, (_, i) => `r${i}`).join(',') },
+      'reports',
+      [`lists ${MAX_REPORT_ENTRIES + 1} entries`, `at most ${MAX_REPORT_ENTRIES} entries`]
+    ],
+    ['name with a space', { name: 'my image' }, 'name', ['"my image"', 'at most 64 characters']],
+    ['name with a slash', { name: 'api/v2' }, 'name', ['"api/v2"']],
+    ['name starting with a dot', { name: '.api' }, 'name', ['".api"']],
+    ['name with a marker closer', { name: 'x-->' }, 'name', ['"x-->"']],
+    ['name too long', { name: 'n'.repeat(65) }, 'name', ['at most 64 characters']],
+    ['name in merge mode', { mode: 'merge', reports: 'r', name: 'api' }, 'name', ['"api" labels a measured image', 'keeps the image label']],
+    ['name with config', { config: 'images.yml', name: 'api' }, 'name', ['"api" labels a single image', 'remove name']]
   ])('%s', (_name, values, input, fragments) => {
     const e = inputError(() => parse(values));
     expect(e.input).toBe(input);
@@ -229,6 +261,23 @@ describe('parseInputs rejects', () => {
     expect(e.value).toBe('x'.repeat(500));
     expect(e.message).toContain(`"${'x'.repeat(79)}…"`);
     expect(e.message).not.toContain('x'.repeat(80));
+  });
+});
+
+describe('parseMode', () => {
+  test.each([
+    ['', 'measure'],
+    ['measure', 'measure'],
+    ['merge', 'merge'],
+    ['comment', 'comment']
+  ])('%p → %p', (text, mode) => {
+    expect(parseMode(text)).toBe(mode);
+  });
+
+  test('anything else names the input and the accepted values', () => {
+    expect(inputError(() => parseMode('publish')).message).toBe(
+      `Invalid input 'mode': "publish" (expected one of measure, merge, comment)`
+    );
   });
 });
 

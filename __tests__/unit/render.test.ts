@@ -462,6 +462,26 @@ describe('JSON report', () => {
     expect(validateReport(value)).toEqual({ ok: false, error });
   });
 
+  it('names its pull request when the run was for one, right after base, and reads it back', () => {
+    const report = buildReport(regression, { ...meta, pullRequest: { number: 7, headSha: 'a'.repeat(40) } });
+    expect(Object.keys(report)).toEqual([
+      'schema', 'version', 'tool', 'event', 'repository', 'runId', 'createdAt', 'metric', 'regressed', 'changed', 'head', 'base', 'pullRequest', 'targets', 'notes'
+    ]);
+    expect(report.pullRequest).toEqual({ number: 7, headSha: 'a'.repeat(40) });
+    expect(validateReport(JSON.parse(JSON.stringify(report)))).toEqual({ ok: true, report });
+  });
+
+  it.each<[string, unknown, string]>([
+    ['number 0', { number: 0, headSha: 'a'.repeat(40) }, 'pullRequest.number: expected a pull request number (1 or more)'],
+    ['a number as a string', { number: '7', headSha: 'a'.repeat(40) }, 'pullRequest.number: expected a non-negative integer'],
+    ['a short head commit', { number: 7, headSha: 'abc' }, 'pullRequest.headSha: malformed value'],
+    ['no head commit', { number: 7 }, 'pullRequest.headSha: expected a string'],
+    ['a number instead of an object', 7, 'pullRequest: expected an object'],
+    ['null', null, 'pullRequest: expected an object']
+  ])('rejects a pullRequest with %s', (_name, value, error) => {
+    expect(validateReport(edit(['pullRequest'], value))).toEqual({ ok: false, error });
+  });
+
   it('ignores unknown fields and does not carry them along', () => {
     const value = edit(['extra'], 1) as { targets: Array<{ head: Record<string, unknown> }> };
     const head = value.targets[0]!.head;

@@ -10,10 +10,11 @@ import { MAX_STORED_REPORT_BYTES } from './store.js';
 export type ParsedBaseline = { readonly ok: true; readonly report: Report } | { readonly ok: false; readonly reason: string };
 
 /**
- * Parses and validates a stored report, and checks that it is the report of `sha` in `repository`.
- * `reason` says why one is not used ("schema version 2; this version reads 1", "not valid JSON", ...).
+ * Parses and validates the text of a report read back (a stored baseline, an artifact, a matrix
+ * job's report): size cap, JSON, schema, this version, every field. `reason` says why it is refused
+ * ("it has schema version 2; …", "it is not valid JSON", ...), without echoing its content.
  */
-export function parseStoredReport(text: string, expected: { readonly repository: string; readonly sha: string }): ParsedBaseline {
+export function parseReport(text: string): ParsedBaseline {
   if (Buffer.byteLength(text, 'utf8') > MAX_STORED_REPORT_BYTES) {
     return { ok: false, reason: `it is larger than ${MAX_STORED_REPORT_BYTES} bytes` };
   }
@@ -32,7 +33,17 @@ export function parseStoredReport(text: string, expected: { readonly repository:
   }
   const checked = validateReport(value);
   if (!checked.ok) return { ok: false, reason: `it is malformed (${checked.error})` };
-  const report = checked.report;
+  return { ok: true, report: checked.report };
+}
+
+/**
+ * Parses and validates a stored report, and checks that it is the report of `sha` in `repository`.
+ * `reason` says why one is not used ("schema version 2; this version reads 1", "not valid JSON", ...).
+ */
+export function parseStoredReport(text: string, expected: { readonly repository: string; readonly sha: string }): ParsedBaseline {
+  const parsed = parseReport(text);
+  if (!parsed.ok) return parsed;
+  const report = parsed.report;
   if (report.repository.toLowerCase() !== expected.repository.toLowerCase()) {
     return { ok: false, reason: `it belongs to another repository (${report.repository || 'none'})` };
   }
@@ -51,13 +62,16 @@ export interface BaseFromReport {
 
 /**
  * The stored report's head images (what that commit's run measured) as the base side of `targets`,
- * one result per platform.
+ * one result per platform. With `image` (the `name` input), only rows of that image count: matrix
+ * jobs that share a comment-key share the stored report too, and one image's `release` is no
+ * baseline for another image's `release`. Without it, any row of the target counts (a config
+ * file's images are stored under keys of their own).
  */
-export function baseFromReport(report: Report, targets: readonly string[]): BaseFromReport {
+export function baseFromReport(report: Report, targets: readonly string[], image?: string): BaseFromReport {
   const results: TargetResults[] = [];
   const missing: string[] = [];
   for (const target of targets) {
-    const rows = report.targets.filter((t) => t.target === target);
+    const rows = report.targets.filter((t) => t.target === target && (image === undefined || t.image === image));
     if (rows.length === 0 || rows.some((t) => t.head.state !== 'measured')) {
       missing.push(target);
       continue;

@@ -160,7 +160,8 @@ function retryDelay(facts: ErrorFacts, idempotent: boolean, attempt: number, pol
 
 const sleepFor = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function withRetry<T>(
+/** Runs one API call with bounded retries; a failure comes out as GitHubApiError (never the request). */
+export async function withRetry<T>(
   operation: string,
   idempotent: boolean,
   policy: RetryPolicy,

@@ -34,6 +34,24 @@ export interface MergeGroupInfo {
   readonly headRef: string | undefined;
 }
 
+/**
+ * The run a `workflow_run` event is about (the measuring workflow's run), as the payload says. Only
+ * GitHub writes this payload, but `pull_requests` is a hint at best: it is empty for a fork's pull
+ * request, and may list pull requests that merely share the branch name (OpenAPI: "do not
+ * necessarily indicate pull requests that triggered the run"). Every number is checked through the API.
+ */
+export interface WorkflowRunInfo {
+  /** The event that started the measuring run (`pull_request`, `push`, ...). */
+  readonly event: string | undefined;
+  /** The commit it ran on; for a pull request, the pull request's head commit. */
+  readonly headSha: string | undefined;
+  /** `owner/name` of the repository that commit came from: a fork for a fork's pull request. */
+  readonly headRepoFullName: string | undefined;
+  readonly headBranch: string | undefined;
+  /** Numbers of `workflow_run.pull_requests` whose base is this repository (at most 10). */
+  readonly pullRequestNumbers: readonly number[];
+}
+
 export interface EventContext {
   /** GITHUB_EVENT_NAME as given, e.g. `pull_request`. */
   readonly event: string;
@@ -60,6 +78,8 @@ export interface EventContext {
   readonly pushBefore?: string;
   /** Present on `merge_group`. */
   readonly mergeGroup?: MergeGroupInfo;
+  /** Present on `workflow_run`. */
+  readonly workflowRun?: WorkflowRunInfo;
 }
 
 export const PULL_REQUEST_EVENTS: readonly string[] = ['pull_request', 'pull_request_target'];
@@ -162,6 +182,28 @@ function parseMergeGroup(payload: unknown): MergeGroupInfo | undefined {
   };
 }
 
+function parseWorkflowRun(payload: unknown, repo: RepoRef | undefined): WorkflowRunInfo | undefined {
+  const run = field(payload, 'workflow_run');
+  if (!isRecord(run)) return undefined;
+  const listed = Array.isArray(run['pull_requests']) ? run['pull_requests'].slice(0, 10) : [];
+  const numbers: number[] = [];
+  for (const pr of listed) {
+    // pull-request-minimal names the base repository by URL only: keep those based here.
+    const baseUrl = text(field(pr, 'base', 'repo', 'url'));
+    const ours = repo !== undefined && baseUrl !== undefined && baseUrl.toLowerCase().endsWith(`/repos/${repo.owner}/${repo.name}`.toLowerCase());
+    const number = positiveInt(field(pr, 'number'));
+    if (ours && number !== undefined && !numbers.includes(number)) numbers.push(number);
+  }
+  const headRepo = parseRepoFullName(field(run, 'head_repository', 'full_name'));
+  return {
+    event: text(run['event']),
+    headSha: normalizeSha(run['head_sha']),
+    headRepoFullName: headRepo ? `${headRepo.owner}/${headRepo.name}` : undefined,
+    headBranch: text(run['head_branch']),
+    pullRequestNumbers: numbers
+  };
+}
+
 /**
  * Reads the event. `eventName` is GITHUB_EVENT_NAME, `payload` the parsed event file (any JSON, or
  * undefined when there is none), `env` the process environment (GITHUB_REPOSITORY, GITHUB_SHA,
@@ -210,6 +252,11 @@ export function parseEventContext(
       baseSha: mergeGroup?.baseSha,
       ...(mergeGroup ? { mergeGroup } : {})
     };
+  }
+
+  if (eventName === 'workflow_run') {
+    const workflowRun = parseWorkflowRun(payload, repo);
+    return { ...base, headSha: envSha, baseSha: undefined, ...(workflowRun ? { workflowRun } : {}) };
   }
 
   // workflow_dispatch, schedule and anything else: measure the checked-out commit, no comparison.

@@ -142,7 +142,7 @@ export function permissionMessage(error: GitHubApiError): string {
     '',
     PERMISSIONS_SNIPPET,
     '',
-    'Pull requests from forks always get a read-only token: for them use the workflow_run mode, which comments from a separate, trusted workflow.'
+    'Pull requests from forks always get a read-only token: for them, upload the report as an artifact and comment it with mode: comment from a workflow_run workflow (README, "Forks and matrix jobs").'
   ].join('\n');
 }
 

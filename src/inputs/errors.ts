@@ -21,6 +21,11 @@ export function quoteValue(value: string): string {
 
 export class InputError extends Error {
   override readonly name = 'InputError';
+  /**
+   * The message without the input's name: `"10" has no unit (expected e.g. 10MB, 512KiB)`. A config
+   * file's error puts its own place and key in front of it instead (config/config.ts).
+   */
+  readonly description: string;
 
   /**
    * @param input the action.yml input name
@@ -35,6 +40,8 @@ export class InputError extends Error {
   ) {
     const shown = value === undefined ? (detail.subject ?? 'the value') : quoteValue(value);
     const problem = detail.problem === undefined ? '' : ` ${detail.problem}`;
-    super(`Invalid input '${input}': ${shown}${problem} (${detail.hint ?? `expected ${expected}`})`);
+    const description = `${shown}${problem} (${detail.hint ?? `expected ${expected}`})`;
+    super(`Invalid input '${input}': ${description}`);
+    this.description = description;
   }
 }

@@ -2,6 +2,7 @@
 // a getter (core.getInput in the action, a map in tests). Fails on the first bad input, before any
 // build, with an InputError naming the input, the value and what is accepted.
 import type {
+  ActionMode,
   BaselineMode,
   Budgets,
   CacheSpec,
@@ -24,17 +25,22 @@ import {
 import { DEFAULTS, INPUT } from './names.js';
 
 export const MAX_TARGETS = 50;
+/** Entries of `reports` at most (each may be a glob or a directory of many reports). */
+export const MAX_REPORT_ENTRIES = 100;
 
 const BASELINES = ['auto', 'build', 'report', 'none'] as const satisfies readonly BaselineMode[];
 const METRICS = ['compressed', 'uncompressed'] as const satisfies readonly Metric[];
 const COMMENTS = ['always', 'on-change', 'on-regression', 'never'] as const satisfies readonly CommentMode[];
 const DETAILS = ['layers', 'files'] as const satisfies readonly DetailKind[];
 const NETWORKS = ['default', 'none', 'host'] as const;
+const MODES = ['measure', 'merge', 'comment'] as const satisfies readonly ActionMode[];
 
 const BUILD_ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const PLATFORM = /^[a-z0-9_]+\/[a-z0-9_]+(?:\/[a-z0-9_]+)?$/;
 const BUILDER = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-const COMMENT_KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+// comment-key and name: they appear in file paths, cache keys and the hidden marker.
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const NAME_EXPECTED = 'letters, digits, ".", "_" or "-", starting with a letter or digit, at most 64 characters';
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const NUL_OR_NEWLINE = /[\0\r\n]/;
 
@@ -45,14 +51,15 @@ function oneOf<T extends string>(input: string, text: string, values: readonly T
 }
 
 /** A path-like string: anything but NUL and line breaks (they can't reach buildx intact). */
-function pathLike(input: string, text: string): string {
+export function pathLike(input: string, text: string): string {
   if (NUL_OR_NEWLINE.test(text)) {
     throw new InputError(input, text, 'a path on one line', { problem: 'contains a NUL or line break' });
   }
   return text;
 }
 
-function parseTargets(text: string): string[] {
+/** `targets`: stage names, comma or newline separated, each once, at most MAX_TARGETS. */
+export function parseTargets(text: string): string[] {
   const targets = parseList(text);
   const seen = new Set<string>();
   for (const t of targets) {
@@ -75,24 +82,37 @@ function parseTargets(text: string): string[] {
   return targets;
 }
 
-function parseBuildArgs(text: string): Array<readonly [string, string]> {
+/** A build argument's NAME: letters, digits and `_`, not starting with a digit. */
+export function isValidBuildArgName(name: string): boolean {
+  return BUILD_ARG_NAME.test(name);
+}
+
+/** `build-args`: one `NAME=value` per line; errors name the line, never the value. */
+export function parseBuildArgs(text: string): Array<readonly [string, string]> {
+  // Numbered by the raw line so the message points at the right one; empty lines are skipped.
+  const entries = text.split(/\r?\n|\r/).map((raw, i) => ({ text: raw.trim(), subject: `line ${i + 1}` }));
+  return parseBuildArgEntries(entries.filter((e) => e.text !== ''));
+}
+
+/**
+ * `NAME=value` entries, each with the words an error names it by (`line 3` of the input, `entry 2`
+ * of a config file's list), so that a message can point at it without echoing its value.
+ */
+export function parseBuildArgEntries(entries: ReadonlyArray<{ readonly text: string; readonly subject: string }>): Array<readonly [string, string]> {
   const expected = 'NAME=value lines, NAME made of letters, digits and "_", not starting with a digit';
   const args: Array<readonly [string, string]> = [];
   const seen = new Set<string>();
-  // Numbered by the raw line so the message points at the right one; empty lines are skipped.
-  text.split(/\r?\n|\r/).forEach((raw, i) => {
-    const line = raw.trim();
-    if (line === '') return;
+  for (const { text: line, subject } of entries) {
     const eq = line.indexOf('=');
     // Values are secret-ish: errors name the line or the NAME, never the value.
     if (eq < 0) {
-      throw new InputError(INPUT.buildArgs, undefined, expected, { subject: `line ${i + 1}`, problem: "has no '='" });
+      throw new InputError(INPUT.buildArgs, undefined, expected, { subject, problem: "has no '='" });
     }
     const name = line.slice(0, eq).trim();
     const value = line.slice(eq + 1);
     if (!BUILD_ARG_NAME.test(name)) {
       throw new InputError(INPUT.buildArgs, undefined, expected, {
-        subject: `line ${i + 1}`,
+        subject,
         problem: name === '' ? 'has no NAME before "="' : `has an invalid NAME ${JSON.stringify(name.slice(0, 80))}`
       });
     }
@@ -107,11 +127,12 @@ function parseBuildArgs(text: string): Array<readonly [string, string]> {
     }
     seen.add(name);
     args.push([name, value]);
-  });
+  }
   return args;
 }
 
-function parsePlatforms(text: string): string[] {
+/** `platforms`: `os/arch[/variant]`, comma or newline separated, each once. */
+export function parsePlatforms(text: string): string[] {
   const platforms = parseList(text);
   const seen = new Set<string>();
   for (const p of platforms) {
@@ -181,6 +202,58 @@ function optional(text: string): string | undefined {
   return text === '' ? undefined : text;
 }
 
+/** The `mode` input ('' is the default, `measure`); exported so the action can dispatch on it alone. */
+export function parseMode(text: string): ActionMode {
+  return oneOf(INPUT.mode, text === '' ? DEFAULTS[INPUT.mode] : text, MODES);
+}
+
+/**
+ * `reports`: paths, globs or directories, comma or newline separated, read only by merge and comment
+ * modes (which need at least one); setting it in measure mode is a mistake worth saying.
+ */
+function parseReports(text: string, mode: ActionMode): string[] {
+  const entries = parseList(text).map((e) => pathLike(INPUT.reports, e));
+  if (mode === 'measure') {
+    if (entries.length > 0) {
+      throw new InputError(INPUT.reports, text, `no value in mode ${mode}`, {
+        problem: 'is only read by mode merge or comment',
+        hint: `set ${INPUT.mode}: merge (or comment) to publish reports of other jobs, or remove ${INPUT.reports}`
+      });
+    }
+    return entries;
+  }
+  if (entries.length === 0) {
+    throw new InputError(INPUT.reports, text, 'report files, globs or directories, comma or newline separated, e.g. reports/', {
+      problem: `is required in mode ${mode}`
+    });
+  }
+  if (entries.length > MAX_REPORT_ENTRIES) {
+    throw new InputError(INPUT.reports, text, `at most ${MAX_REPORT_ENTRIES} entries (a directory or a glob covers many reports)`, {
+      problem: `lists ${entries.length} entries`
+    });
+  }
+  return entries;
+}
+
+/** `name`: a label for this job's image; merge and comment modes keep the labels their reports carry. */
+function parseName(text: string, mode: ActionMode, config: string | undefined): string | undefined {
+  if (text === '') return undefined;
+  if (config !== undefined) {
+    throw new InputError(INPUT.name, text, `no value with ${INPUT.config}`, {
+      problem: 'labels a single image',
+      hint: `the images of ${INPUT.config} are labelled by their own names; remove ${INPUT.name}`
+    });
+  }
+  if (mode !== 'measure') {
+    throw new InputError(INPUT.name, text, `no value in mode ${mode}`, {
+      problem: 'labels a measured image, so it is only read in mode measure',
+      hint: `in mode ${mode} every row keeps the image label of the report it comes from`
+    });
+  }
+  if (!NAME.test(text)) throw new InputError(INPUT.name, text, NAME_EXPECTED);
+  return text;
+}
+
 /**
  * Parses and validates every input. `get` returns the trimmed raw value or '' (like
  * core.getInput); empty values take the DEFAULTS.
@@ -225,15 +298,12 @@ export function parseInputs(get: (name: string) => string): Inputs {
   const allowForkBuilds = parseBoolean(INPUT.allowForkBuilds, read(INPUT.allowForkBuilds));
   const comment = oneOf(INPUT.comment, read(INPUT.comment), COMMENTS);
   const commentKey = read(INPUT.commentKey);
-  if (!COMMENT_KEY.test(commentKey)) {
-    throw new InputError(
-      INPUT.commentKey,
-      commentKey,
-      'letters, digits, ".", "_" or "-", starting with a letter or digit, at most 64 characters'
-    );
-  }
+  if (!NAME.test(commentKey)) throw new InputError(INPUT.commentKey, commentKey, NAME_EXPECTED);
   const details = parseDetails(read(INPUT.details));
   const githubToken = get(INPUT.githubToken);
+  const mode = parseMode(get(INPUT.mode));
+  const reports = parseReports(read(INPUT.reports), mode);
+  const name = parseName(read(INPUT.name), mode, config);
 
   return {
     context,
@@ -254,7 +324,10 @@ export function parseInputs(get: (name: string) => string): Inputs {
     commentKey,
     details,
     githubToken,
-    allowForkBuilds
+    allowForkBuilds,
+    mode,
+    reports,
+    name
   };
 }
 

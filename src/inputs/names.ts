@@ -22,7 +22,10 @@ export const INPUT = {
   commentKey: 'comment-key',
   details: 'details',
   githubToken: 'github-token',
-  allowForkBuilds: 'allow-fork-builds'
+  allowForkBuilds: 'allow-fork-builds',
+  mode: 'mode',
+  reports: 'reports',
+  name: 'name'
 } as const;
 
 export type InputName = (typeof INPUT)[keyof typeof INPUT];
@@ -37,5 +40,6 @@ export const DEFAULTS = {
   [INPUT.comment]: 'always',
   [INPUT.commentKey]: 'image-budget',
   [INPUT.details]: 'layers,files',
-  [INPUT.allowForkBuilds]: 'false'
+  [INPUT.allowForkBuilds]: 'false',
+  [INPUT.mode]: 'measure'
 } as const satisfies Partial<Record<InputName, string>>;

@@ -40,6 +40,21 @@ export interface PipelineResult {
   readonly outcome: Outcome;
   /** `target: error` of every head build that failed: the step fails on these whatever the budgets. */
   readonly headFailures: readonly string[];
+  /**
+   * With a config file (pipeline/images.ts), each image's own result, which `outcome` joins; each is
+   * stored as that image's baseline. Absent for a single image.
+   */
+  readonly images?: readonly ImageResult[];
+}
+
+/** One image of a config file, measured on its own. */
+export interface ImageResult {
+  readonly name: string;
+  /** The key its baselines and build cache are kept under, its own: `<comment-key>-<name>`. */
+  readonly key: string;
+  /** Its rows, each labelled with the image's name. */
+  readonly outcome: Outcome;
+  readonly headFailures: readonly string[];
 }
 
 /** The budgets as understood, normalised (RELIABILITY row 1): `max-increase 10%; max-size release=25 MB`. */
@@ -85,12 +100,8 @@ export async function measureAndCompare(
   const saveState = deps.saveState ?? ((): void => undefined);
   const budgetsLine = describeBudgets(inputs);
   log.info(budgetsLine);
-  if (inputs.config) {
-    throw new InputError(INPUT.config, inputs.config, 'no value for now', {
-      problem: 'is not supported yet',
-      hint: 'several images in one config file arrive in a later version; use one step per image with context, file and targets'
-    });
-  }
+  // One image per call: a config file's images are each given their own Inputs (pipeline/images.ts).
+  if (inputs.config) throw new Error(`measureAndCompare measures one image; the images of ${inputs.config} go through measureImages`);
 
   if (event.event === 'pull_request_target' && event.pullRequest?.isFork) {
     if (!inputs.allowForkBuilds) {
@@ -139,7 +150,7 @@ export async function measureAndCompare(
       : undefined;
     if (found) {
       const names = planTargets(headStages, undefined, inputs.targets, fileLabel).head.map((t) => t.name);
-      const base = baseFromReport(found.report, names);
+      const base = baseFromReport(found.report, names, inputs.name);
       if (base.missing.length === 0 || inputs.baseline === 'report') {
         stored = { found, base };
       } else {
@@ -272,7 +283,9 @@ export async function measureAndCompare(
   if (!judgeGrowth && (inputs.budgets.maxIncrease.fallback || inputs.budgets.maxIncrease.byTarget.size)) {
     notes.push(`max-increase is judged on pull requests; on ${event.event || 'this event'} the growth is shown, not judged.`);
   }
-  const judged = judge(compare(rows), budgets, inputs.metric);
+  // `name` labels every row, so that reports merged from matrix jobs keep their images apart.
+  const labelled = inputs.name === undefined ? rows : rows.map((r) => ({ ...r, image: inputs.name }));
+  const judged = judge(compare(labelled), budgets, inputs.metric);
   const outcome = buildOutcome({
     metric: inputs.metric,
     rows: judged,

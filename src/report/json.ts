@@ -81,6 +81,16 @@ export interface ReportCommit {
   readonly ref?: string;
 }
 
+/**
+ * The pull request a report was measured for (a `pull_request` run), so that the `workflow_run` job
+ * commenting from its artifact can check it is the pull request, at the commit, it is about to
+ * comment on. `headSha` is the pull request's own head commit, not the merge commit in `head`.
+ */
+export interface ReportPullRequest {
+  readonly number: number;
+  readonly headSha: string;
+}
+
 export interface Report {
   readonly schema: typeof REPORT_SCHEMA;
   readonly version: typeof REPORT_SCHEMA_VERSION;
@@ -97,6 +107,8 @@ export interface Report {
   readonly changed: boolean;
   readonly head: ReportCommit;
   readonly base: ReportCommit | null;
+  /** Present on reports of pull request runs. */
+  readonly pullRequest?: ReportPullRequest;
   readonly targets: readonly ReportTarget[];
   readonly notes: readonly string[];
 }
@@ -108,6 +120,8 @@ export interface ReportMeta {
   /** The Actions run id; `GITHUB_RUN_ID` as given (a string of digits) is accepted too. */
   readonly runId?: number | string;
   readonly createdAt: string;
+  /** The pull request measured, on pull request events. */
+  readonly pullRequest?: ReportPullRequest;
 }
 
 /** The report of a run: JSON-serializable as is (`JSON.stringify(buildReport(...), null, 2)`). */
@@ -125,6 +139,7 @@ export function buildReport(outcome: Outcome, meta: ReportMeta): Report {
     changed: outcome.changed,
     head: commit(outcome.head),
     base: outcome.base ? commit(outcome.base) : null,
+    ...(meta.pullRequest ? { pullRequest: { number: meta.pullRequest.number, headSha: meta.pullRequest.headSha } } : {}),
     targets: outcome.rows.map(reportTarget),
     notes: [...outcome.notes]
   };
@@ -331,6 +346,7 @@ function readReport(value: unknown): Report {
   const createdAt = str(field(o, 'createdAt'), 'createdAt', 64, ISO_TIME);
   if (Number.isNaN(Date.parse(createdAt))) fail('createdAt', 'not a valid time');
   const base = field(o, 'base');
+  const pullRequest = field(o, 'pullRequest');
   return {
     schema: REPORT_SCHEMA,
     version: REPORT_SCHEMA_VERSION,
@@ -344,6 +360,7 @@ function readReport(value: unknown): Report {
     changed: bool(field(o, 'changed'), 'changed'),
     head: readCommit(field(o, 'head'), 'head'),
     base: base === null ? null : readCommit(base, 'base'),
+    ...(pullRequest !== undefined ? { pullRequest: readPullRequest(pullRequest, 'pullRequest') } : {}),
     targets: list(field(o, 'targets'), 'targets', REPORT_LIMITS.targets).map((t, i) => readTarget(t, `targets[${i}]`)),
     notes: list(field(o, 'notes'), 'notes', REPORT_LIMITS.notes).map((n, i) => str(n, `notes[${i}]`))
   };
@@ -354,6 +371,13 @@ function readCommit(v: unknown, path: string): ReportCommit {
   const sha = str(field(o, 'sha'), `${path}.sha`, 64, SHA);
   const ref = field(o, 'ref');
   return ref === undefined ? { sha } : { sha, ref: str(ref, `${path}.ref`, 1024) };
+}
+
+function readPullRequest(v: unknown, path: string): ReportPullRequest {
+  const o = obj(v, path);
+  const number = count(field(o, 'number'), `${path}.number`);
+  if (number === 0) fail(`${path}.number`, 'expected a pull request number (1 or more)');
+  return { number, headSha: str(field(o, 'headSha'), `${path}.headSha`, 64, SHA) };
 }
 
 function readTarget(v: unknown, path: string): ReportTarget {
