@@ -29167,6 +29167,29 @@ function parseMergeGroup(payload) {
         headRef: event_text(group['head_ref'])
     };
 }
+function parseWorkflowRun(payload, repo) {
+    const run = field(payload, 'workflow_run');
+    if (!isRecord(run))
+        return undefined;
+    const listed = Array.isArray(run['pull_requests']) ? run['pull_requests'].slice(0, 10) : [];
+    const numbers = [];
+    for (const pr of listed) {
+        // pull-request-minimal names the base repository by URL only: keep those based here.
+        const baseUrl = event_text(field(pr, 'base', 'repo', 'url'));
+        const ours = repo !== undefined && baseUrl !== undefined && baseUrl.toLowerCase().endsWith(`/repos/${repo.owner}/${repo.name}`.toLowerCase());
+        const number = positiveInt(field(pr, 'number'));
+        if (ours && number !== undefined && !numbers.includes(number))
+            numbers.push(number);
+    }
+    const headRepo = parseRepoFullName(field(run, 'head_repository', 'full_name'));
+    return {
+        event: event_text(run['event']),
+        headSha: normalizeSha(run['head_sha']),
+        headRepoFullName: headRepo ? `${headRepo.owner}/${headRepo.name}` : undefined,
+        headBranch: event_text(run['head_branch']),
+        pullRequestNumbers: numbers
+    };
+}
 /**
  * Reads the event. `eventName` is GITHUB_EVENT_NAME, `payload` the parsed event file (any JSON, or
  * undefined when there is none), `env` the process environment (GITHUB_REPOSITORY, GITHUB_SHA,
@@ -29208,6 +29231,10 @@ function parseEventContext(eventName, payload, env) {
             baseSha: mergeGroup?.baseSha,
             ...(mergeGroup ? { mergeGroup } : {})
         };
+    }
+    if (eventName === 'workflow_run') {
+        const workflowRun = parseWorkflowRun(payload, repo);
+        return { ...base, headSha: envSha, baseSha: undefined, ...(workflowRun ? { workflowRun } : {}) };
     }
     // workflow_dispatch, schedule and anything else: measure the checked-out commit, no comparison.
     return { ...base, headSha: envSha, baseSha: undefined };
@@ -31182,6 +31209,11 @@ class InputError extends Error {
     expected;
     name = 'InputError';
     /**
+     * The message without the input's name: `"10" has no unit (expected e.g. 10MB, 512KiB)`. A config
+     * file's error puts its own place and key in front of it instead (config/config.ts).
+     */
+    description;
+    /**
      * @param input the action.yml input name
      * @param value the offending value, or undefined when it is secret and must not be echoed
      * @param expected the accepted forms, e.g. `e.g. 10MB, 512KiB, 5%`
@@ -31189,10 +31221,12 @@ class InputError extends Error {
     constructor(input, value, expected, detail = {}) {
         const shown = value === undefined ? (detail.subject ?? 'the value') : quoteValue(value);
         const problem = detail.problem === undefined ? '' : ` ${detail.problem}`;
-        super(`Invalid input '${input}': ${shown}${problem} (${detail.hint ?? `expected ${expected}`})`);
+        const description = `${shown}${problem} (${detail.hint ?? `expected ${expected}`})`;
+        super(`Invalid input '${input}': ${description}`);
         this.input = input;
         this.value = value;
         this.expected = expected;
+        this.description = description;
     }
 }
 
@@ -31378,7 +31412,10 @@ const INPUT = {
     commentKey: 'comment-key',
     details: 'details',
     githubToken: 'github-token',
-    allowForkBuilds: 'allow-fork-builds'
+    allowForkBuilds: 'allow-fork-builds',
+    mode: 'mode',
+    reports: 'reports',
+    name: 'name'
 };
 /** Values used when an input is empty. Inputs not listed here are optional and have no default. */
 const DEFAULTS = {
@@ -31390,7 +31427,8 @@ const DEFAULTS = {
     [INPUT.comment]: 'always',
     [INPUT.commentKey]: 'image-budget',
     [INPUT.details]: 'layers,files',
-    [INPUT.allowForkBuilds]: 'false'
+    [INPUT.allowForkBuilds]: 'false',
+    [INPUT.mode]: 'measure'
 };
 
 ;// CONCATENATED MODULE: ./src/inputs/inputs.ts
@@ -31398,15 +31436,20 @@ const DEFAULTS = {
 
 
 const MAX_TARGETS = 50;
+/** Entries of `reports` at most (each may be a glob or a directory of many reports). */
+const MAX_REPORT_ENTRIES = 100;
 const BASELINES = ['auto', 'build', 'report', 'none'];
 const METRICS = ['compressed', 'uncompressed'];
 const COMMENTS = ['always', 'on-change', 'on-regression', 'never'];
 const DETAILS = ['layers', 'files'];
 const NETWORKS = ['default', 'none', 'host'];
+const MODES = ['measure', 'merge', 'comment'];
 const BUILD_ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const PLATFORM = /^[a-z0-9_]+\/[a-z0-9_]+(?:\/[a-z0-9_]+)?$/;
 const BUILDER = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-const COMMENT_KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+// comment-key and name: they appear in file paths, cache keys and the hidden marker.
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const NAME_EXPECTED = 'letters, digits, ".", "_" or "-", starting with a letter or digit, at most 64 characters';
 const inputs_CONTROL = /[\u0000-\u001f\u007f]/;
 const NUL_OR_NEWLINE = /[\0\r\n]/;
 function oneOf(input, text, values) {
@@ -31422,6 +31465,7 @@ function pathLike(input, text) {
     }
     return text;
 }
+/** `targets`: stage names, comma or newline separated, each once, at most MAX_TARGETS. */
 function parseTargets(text) {
     const targets = parseList(text);
     const seen = new Set();
@@ -31444,25 +31488,35 @@ function parseTargets(text) {
     }
     return targets;
 }
+/** A build argument's NAME: letters, digits and `_`, not starting with a digit. */
+function isValidBuildArgName(name) {
+    return BUILD_ARG_NAME.test(name);
+}
+/** `build-args`: one `NAME=value` per line; errors name the line, never the value. */
 function parseBuildArgs(text) {
+    // Numbered by the raw line so the message points at the right one; empty lines are skipped.
+    const entries = text.split(/\r?\n|\r/).map((raw, i) => ({ text: raw.trim(), subject: `line ${i + 1}` }));
+    return parseBuildArgEntries(entries.filter((e) => e.text !== ''));
+}
+/**
+ * `NAME=value` entries, each with the words an error names it by (`line 3` of the input, `entry 2`
+ * of a config file's list), so that a message can point at it without echoing its value.
+ */
+function parseBuildArgEntries(entries) {
     const expected = 'NAME=value lines, NAME made of letters, digits and "_", not starting with a digit';
     const args = [];
     const seen = new Set();
-    // Numbered by the raw line so the message points at the right one; empty lines are skipped.
-    text.split(/\r?\n|\r/).forEach((raw, i) => {
-        const line = raw.trim();
-        if (line === '')
-            return;
+    for (const { text: line, subject } of entries) {
         const eq = line.indexOf('=');
         // Values are secret-ish: errors name the line or the NAME, never the value.
         if (eq < 0) {
-            throw new InputError(INPUT.buildArgs, undefined, expected, { subject: `line ${i + 1}`, problem: "has no '='" });
+            throw new InputError(INPUT.buildArgs, undefined, expected, { subject, problem: "has no '='" });
         }
         const name = line.slice(0, eq).trim();
         const value = line.slice(eq + 1);
         if (!BUILD_ARG_NAME.test(name)) {
             throw new InputError(INPUT.buildArgs, undefined, expected, {
-                subject: `line ${i + 1}`,
+                subject,
                 problem: name === '' ? 'has no NAME before "="' : `has an invalid NAME ${JSON.stringify(name.slice(0, 80))}`
             });
         }
@@ -31477,9 +31531,10 @@ function parseBuildArgs(text) {
         }
         seen.add(name);
         args.push([name, value]);
-    });
+    }
     return args;
 }
+/** `platforms`: `os/arch[/variant]`, comma or newline separated, each once. */
 function parsePlatforms(text) {
     const platforms = parseList(text);
     const seen = new Set();
@@ -31549,6 +31604,57 @@ function parseDetails(text) {
 function optional(text) {
     return text === '' ? undefined : text;
 }
+/** The `mode` input ('' is the default, `measure`); exported so the action can dispatch on it alone. */
+function parseMode(text) {
+    return oneOf(INPUT.mode, text === '' ? DEFAULTS[INPUT.mode] : text, MODES);
+}
+/**
+ * `reports`: paths, globs or directories, comma or newline separated, read only by merge and comment
+ * modes (which need at least one); setting it in measure mode is a mistake worth saying.
+ */
+function parseReports(text, mode) {
+    const entries = parseList(text).map((e) => pathLike(INPUT.reports, e));
+    if (mode === 'measure') {
+        if (entries.length > 0) {
+            throw new InputError(INPUT.reports, text, `no value in mode ${mode}`, {
+                problem: 'is only read by mode merge or comment',
+                hint: `set ${INPUT.mode}: merge (or comment) to publish reports of other jobs, or remove ${INPUT.reports}`
+            });
+        }
+        return entries;
+    }
+    if (entries.length === 0) {
+        throw new InputError(INPUT.reports, text, 'report files, globs or directories, comma or newline separated, e.g. reports/', {
+            problem: `is required in mode ${mode}`
+        });
+    }
+    if (entries.length > MAX_REPORT_ENTRIES) {
+        throw new InputError(INPUT.reports, text, `at most ${MAX_REPORT_ENTRIES} entries (a directory or a glob covers many reports)`, {
+            problem: `lists ${entries.length} entries`
+        });
+    }
+    return entries;
+}
+/** `name`: a label for this job's image; merge and comment modes keep the labels their reports carry. */
+function parseName(text, mode, config) {
+    if (text === '')
+        return undefined;
+    if (config !== undefined) {
+        throw new InputError(INPUT.name, text, `no value with ${INPUT.config}`, {
+            problem: 'labels a single image',
+            hint: `the images of ${INPUT.config} are labelled by their own names; remove ${INPUT.name}`
+        });
+    }
+    if (mode !== 'measure') {
+        throw new InputError(INPUT.name, text, `no value in mode ${mode}`, {
+            problem: 'labels a measured image, so it is only read in mode measure',
+            hint: `in mode ${mode} every row keeps the image label of the report it comes from`
+        });
+    }
+    if (!NAME.test(text))
+        throw new InputError(INPUT.name, text, NAME_EXPECTED);
+    return text;
+}
 /**
  * Parses and validates every input. `get` returns the trimmed raw value or '' (like
  * core.getInput); empty values take the DEFAULTS.
@@ -31586,11 +31692,13 @@ function parseInputs(get) {
     const allowForkBuilds = parseBoolean(INPUT.allowForkBuilds, read(INPUT.allowForkBuilds));
     const comment = oneOf(INPUT.comment, read(INPUT.comment), COMMENTS);
     const commentKey = read(INPUT.commentKey);
-    if (!COMMENT_KEY.test(commentKey)) {
-        throw new InputError(INPUT.commentKey, commentKey, 'letters, digits, ".", "_" or "-", starting with a letter or digit, at most 64 characters');
-    }
+    if (!NAME.test(commentKey))
+        throw new InputError(INPUT.commentKey, commentKey, NAME_EXPECTED);
     const details = parseDetails(read(INPUT.details));
     const githubToken = get(INPUT.githubToken);
+    const mode = parseMode(get(INPUT.mode));
+    const reports = parseReports(read(INPUT.reports), mode);
+    const name = parseName(read(INPUT.name), mode, config);
     return {
         context,
         file,
@@ -31610,7 +31718,10 @@ function parseInputs(get) {
         commentKey,
         details,
         githubToken,
-        allowForkBuilds
+        allowForkBuilds,
+        mode,
+        reports,
+        name
     };
 }
 /**
@@ -31666,6 +31777,7 @@ function buildReport(outcome, meta) {
         changed: outcome.changed,
         head: commit(outcome.head),
         base: outcome.base ? commit(outcome.base) : null,
+        ...(meta.pullRequest ? { pullRequest: { number: meta.pullRequest.number, headSha: meta.pullRequest.headSha } } : {}),
         targets: outcome.rows.map(reportTarget),
         notes: [...outcome.notes]
     };
@@ -31679,6 +31791,7 @@ function commit(c) {
 }
 function reportTarget(r) {
     return {
+        ...(r.image !== undefined ? { image: r.image } : {}),
         target: r.target,
         platform: r.platform,
         status: r.status,
@@ -31752,6 +31865,7 @@ function toSideResult(side, target, platform) {
 function outcomeFromReport(report) {
     const rows = report.targets.map((t) => {
         const c = {
+            ...(t.image !== undefined ? { image: t.image } : {}),
             target: t.target,
             platform: t.platform,
             status: t.status,
@@ -31863,6 +31977,7 @@ function readReport(value) {
     if (Number.isNaN(Date.parse(createdAt)))
         fail('createdAt', 'not a valid time');
     const base = json_field(o, 'base');
+    const pullRequest = json_field(o, 'pullRequest');
     return {
         schema: REPORT_SCHEMA,
         version: REPORT_SCHEMA_VERSION,
@@ -31876,6 +31991,7 @@ function readReport(value) {
         changed: bool(json_field(o, 'changed'), 'changed'),
         head: readCommit(json_field(o, 'head'), 'head'),
         base: base === null ? null : readCommit(base, 'base'),
+        ...(pullRequest !== undefined ? { pullRequest: readPullRequest(pullRequest, 'pullRequest') } : {}),
         targets: list(json_field(o, 'targets'), 'targets', REPORT_LIMITS.targets).map((t, i) => readTarget(t, `targets[${i}]`)),
         notes: list(json_field(o, 'notes'), 'notes', REPORT_LIMITS.notes).map((n, i) => str(n, `notes[${i}]`))
     };
@@ -31885,6 +32001,13 @@ function readCommit(v, path) {
     const sha = str(json_field(o, 'sha'), `${path}.sha`, 64, json_SHA);
     const ref = json_field(o, 'ref');
     return ref === undefined ? { sha } : { sha, ref: str(ref, `${path}.ref`, 1024) };
+}
+function readPullRequest(v, path) {
+    const o = obj(v, path);
+    const number = count(json_field(o, 'number'), `${path}.number`);
+    if (number === 0)
+        fail(`${path}.number`, 'expected a pull request number (1 or more)');
+    return { number, headSha: str(json_field(o, 'headSha'), `${path}.headSha`, 64, json_SHA) };
 }
 function readTarget(v, path) {
     const o = obj(v, path);
@@ -31899,7 +32022,9 @@ function readTarget(v, path) {
     const regressed = bool(json_field(o, 'regressed'), `${path}.regressed`);
     if (regressed !== verdicts.some((x) => !x.ok))
         fail(`${path}.regressed`, 'disagrees with the verdicts');
+    const image = json_field(o, 'image');
     return {
+        ...(image === undefined ? {} : { image: str(image, `${path}.image`, 256) }),
         target: str(json_field(o, 'target'), `${path}.target`, 256),
         platform: str(json_field(o, 'platform'), `${path}.platform`, 256),
         status,
@@ -31998,10 +32123,11 @@ function baselineKey(repository, commentKey, sha, schemaVersion = 1) {
 
 
 /**
- * Parses and validates a stored report, and checks that it is the report of `sha` in `repository`.
- * `reason` says why one is not used ("schema version 2; this version reads 1", "not valid JSON", ...).
+ * Parses and validates the text of a report read back (a stored baseline, an artifact, a matrix
+ * job's report): size cap, JSON, schema, this version, every field. `reason` says why it is refused
+ * ("it has schema version 2; …", "it is not valid JSON", ...), without echoing its content.
  */
-function parseStoredReport(text, expected) {
+function parseReport(text) {
     if (Buffer.byteLength(text, 'utf8') > MAX_STORED_REPORT_BYTES) {
         return { ok: false, reason: `it is larger than ${MAX_STORED_REPORT_BYTES} bytes` };
     }
@@ -32023,7 +32149,17 @@ function parseStoredReport(text, expected) {
     const checked = validateReport(value);
     if (!checked.ok)
         return { ok: false, reason: `it is malformed (${checked.error})` };
-    const report = checked.report;
+    return { ok: true, report: checked.report };
+}
+/**
+ * Parses and validates a stored report, and checks that it is the report of `sha` in `repository`.
+ * `reason` says why one is not used ("schema version 2; this version reads 1", "not valid JSON", ...).
+ */
+function parseStoredReport(text, expected) {
+    const parsed = parseReport(text);
+    if (!parsed.ok)
+        return parsed;
+    const report = parsed.report;
     if (report.repository.toLowerCase() !== expected.repository.toLowerCase()) {
         return { ok: false, reason: `it belongs to another repository (${report.repository || 'none'})` };
     }
@@ -32034,13 +32170,16 @@ function parseStoredReport(text, expected) {
 }
 /**
  * The stored report's head images (what that commit's run measured) as the base side of `targets`,
- * one result per platform.
+ * one result per platform. With `image` (the `name` input), only rows of that image count: matrix
+ * jobs that share a comment-key share the stored report too, and one image's `release` is no
+ * baseline for another image's `release`. Without it, any row of the target counts (a config
+ * file's images are stored under keys of their own).
  */
-function baseFromReport(report, targets) {
+function baseFromReport(report, targets, image) {
     const results = [];
     const missing = [];
     for (const target of targets) {
-        const rows = report.targets.filter((t) => t.target === target);
+        const rows = report.targets.filter((t) => t.target === target && (image === undefined || t.image === image));
         if (rows.length === 0 || rows.some((t) => t.head.state !== 'measured')) {
             missing.push(target);
             continue;
@@ -35180,11 +35319,12 @@ function compare_compare(rows) {
  */
 function compareRow(row) {
     const { target, platform, head, base } = row;
+    const image = row.image !== undefined ? { image: row.image } : {};
     const status = rowStatus(head, base);
     if (head.state === 'measured' && base.state === 'measured' && status !== 'no-baseline') {
-        return { target, platform, status, head, base, delta: delta(head.image, base.image) };
+        return { ...image, target, platform, status, head, base, delta: delta(head.image, base.image) };
     }
-    return { target, platform, status, head, base };
+    return { ...image, target, platform, status, head, base };
 }
 function rowStatus(head, base) {
     switch (head.state) {
@@ -35564,7 +35704,8 @@ function failureMessage(outcome, maxTargets = 10) {
         return undefined;
     const lines = bad.slice(0, maxTargets).map((r) => {
         const reasons = r.verdicts.filter((v) => !v.ok).map((v) => v.reason);
-        return `${oneLine(r.target)} (${oneLine(r.platform)}): ${reasons.map(oneLine).join('; ')}`;
+        const target = r.image !== undefined ? `${oneLine(r.image)}/${oneLine(r.target)}` : oneLine(r.target);
+        return `${target} (${oneLine(r.platform)}): ${reasons.map(oneLine).join('; ')}`;
     });
     if (bad.length > maxTargets)
         lines.push(`…and ${bad.length - maxTargets} more`);
@@ -36241,12 +36382,9 @@ async function measureAndCompare(deps, inputs, event, cleanups) {
     const saveState = deps.saveState ?? (() => undefined);
     const budgetsLine = describeBudgets(inputs);
     log.info(budgetsLine);
-    if (inputs.config) {
-        throw new InputError(INPUT.config, inputs.config, 'no value for now', {
-            problem: 'is not supported yet',
-            hint: 'several images in one config file arrive in a later version; use one step per image with context, file and targets'
-        });
-    }
+    // One image per call: a config file's images are each given their own Inputs (pipeline/images.ts).
+    if (inputs.config)
+        throw new Error(`measureAndCompare measures one image; the images of ${inputs.config} go through measureImages`);
     if (event.event === 'pull_request_target' && event.pullRequest?.isFork) {
         if (!inputs.allowForkBuilds) {
             throw new Error('Refusing to build a fork\'s pull request on pull_request_target: that event runs with a write token and ' +
@@ -36285,7 +36423,7 @@ async function measureAndCompare(deps, inputs, event, cleanups) {
             : undefined;
         if (found) {
             const names = planTargets(headStages, undefined, inputs.targets, fileLabel).head.map((t) => t.name);
-            const base = baseFromReport(found.report, names);
+            const base = baseFromReport(found.report, names, inputs.name);
             if (base.missing.length === 0 || inputs.baseline === 'report') {
                 stored = { found, base };
             }
@@ -36417,7 +36555,9 @@ async function measureAndCompare(deps, inputs, event, cleanups) {
     if (!judgeGrowth && (inputs.budgets.maxIncrease.fallback || inputs.budgets.maxIncrease.byTarget.size)) {
         notes.push(`max-increase is judged on pull requests; on ${event.event || 'this event'} the growth is shown, not judged.`);
     }
-    const judged = judge(compare_compare(rows), budgets, inputs.metric);
+    // `name` labels every row, so that reports merged from matrix jobs keep their images apart.
+    const labelled = inputs.name === undefined ? rows : rows.map((r) => ({ ...r, image: inputs.name }));
+    const judged = judge(compare_compare(labelled), budgets, inputs.metric);
     const outcome = buildOutcome({
         metric: inputs.metric,
         rows: judged,
@@ -36699,7 +36839,7 @@ const MAIN_COLUMNS = [
     { header: 'Status', align: 'left' }
 ];
 function mainRow(r) {
-    const name = [{ text: safe(r.target) || '-', style: 'bold' }, { text: safe(r.platform) || '-' }];
+    const name = [{ text: (r.image !== undefined ? `${safe(r.image)}/` : '') + (safe(r.target) || '-'), style: 'bold' }, { text: safe(r.platform) || '-' }];
     const head = r.head.state === 'measured' ? r.head.image : undefined;
     const base = r.base.state === 'measured' ? r.base.image : undefined;
     const status = statusCell(r);
@@ -36746,7 +36886,8 @@ function mainRow(r) {
     }
 }
 function rowName(r) {
-    return r.platform ? `${safe(r.target)} (${safe(r.platform)})` : safe(r.target);
+    const target = (r.image !== undefined ? `${safe(r.image)}/` : '') + safe(r.target);
+    return r.platform ? `${target} (${safe(r.platform)})` : target;
 }
 function failedChecks(rows, paint) {
     const items = rows.flatMap((r) => r.verdicts.filter((v) => !v.ok).map((v) => `  ${paint('red', '✗')} ${rowName(r)}: ${safe(v.reason, 400)}`));
