@@ -11,3 +11,16 @@ export const silentLog: Log = {
   warning: () => undefined,
   group: (_title, fn) => fn()
 };
+
+/**
+ * Text that may hold repository or artifact strings (stage names, report labels, reasons), made
+ * safe to print as plain log lines: the runner reads a line that starts (after blanks) with `::`,
+ * or holds `##[`, as a workflow command (`::add-mask::`, `::error::`, `##[error]`). A zero-width
+ * space breaks both forms; what a person reads is unchanged. Pure.
+ */
+export function neutralizeCommands(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => line.replace(/^(\s*):(?=:)/, '$1:\u200b').replace(/##\[/g, '#\u200b#['))
+    .join('\n');
+}

@@ -14,7 +14,7 @@ import { parseEventContext, type EventContext, type RepoRef } from './github/eve
 import { stickyMarker, upsertStickyComment, type StickyResult } from './github/sticky.js';
 import { parseInputs, parseMode } from './inputs/inputs.js';
 import { INPUT } from './inputs/names.js';
-import type { Log } from './log.js';
+import { neutralizeCommands, type Log } from './log.js';
 import type { ActionMode, Inputs } from './model.js';
 import { errorMessage, measureAndCompare, type PipelineResult } from './pipeline/run.js';
 import { STATE } from './post.js';
@@ -31,7 +31,8 @@ import type { Outcome } from './model.js';
 
 
 const coreLog: Log = {
-  info: (m) => core.info(m),
+  // Plain lines carry repository and artifact text: never let it turn into a workflow command.
+  info: (m) => core.info(neutralizeCommands(m)),
   warning: (m) => core.warning(m),
   group: (title, fn) => core.group(title, fn)
 };
@@ -112,7 +113,7 @@ async function runPipeline(deps: RunDeps, cleanups: Array<() => Promise<unknown>
   const baselines = deps.baselines ?? new ActionsCacheStore(path.resolve(deps.env.RUNNER_TEMP || os.tmpdir()));
   const pipelineDeps: PipelineDeps = { ...deps, baselines, saveState: (name, value) => core.saveState(name, value) };
   // A job labelled with `name` (one image of a matrix) keeps its stored baseline and build-cache
-  // scopes under `<comment-key>-<name>`, as each image of a config file does: jobs that share a
+  // scopes under `<comment-key>+<name>`, as each image of a config file does: jobs that share a
   // comment-key never share (or race for) one stored report.
   const result = inputs.config
     ? await measureConfig(pipelineDeps, inputs, inputs.config, event, cleanups)
@@ -343,7 +344,7 @@ function imageReport(report: Report, outcome: Outcome): Report {
   });
 }
 
-/** The inputs the pipeline keys baselines and cache scopes on: `<comment-key>-<name>` for a named job. */
+/** The inputs the pipeline keys baselines and cache scopes on: `<comment-key>+<name>` for a named job. */
 function storageInputs(inputs: Inputs): Inputs {
   return inputs.name !== undefined ? { ...inputs, commentKey: imageKey(inputs.commentKey, inputs.name) } : inputs;
 }

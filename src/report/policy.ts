@@ -1,4 +1,5 @@
 // Budgets applied to comparisons: one verdict per rule that applies, with a short human reason. Pure.
+import { neutralizeCommands } from '../log.js';
 import type {
   Budgets,
   Comparison,
@@ -197,6 +198,6 @@ export function failureMessage(outcome: Outcome, maxTargets = 10): string | unde
 
 function oneLine(s: string): string {
   // eslint-disable-next-line no-control-regex
-  const flat = s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
+  const flat = neutralizeCommands(s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim());
   return flat.length > 300 ? `${flat.slice(0, 299)}…` : flat;
 }
