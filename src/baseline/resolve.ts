@@ -34,16 +34,28 @@ export interface FoundBaseline {
 
 export async function findStoredBaseline(req: FindBaselineRequest): Promise<FoundBaseline | undefined> {
   const own = await lookUp(req, [req.baseSha]);
-  if (own) return own;
+  if (own.found) return own.found;
+  // The base commit has a report that is not usable (broken, foreign, newer): build the base, as the
+  // warning says, rather than compare with an older commit's numbers.
+  if (own.refused || own.unreadable) return undefined;
   const ancestors = await recentAncestors(req);
   if (ancestors.length === 0) return undefined;
-  const found = await lookUp(req, ancestors);
+  const { found } = await lookUp(req, ancestors);
   return found ? { ...found, distance: ancestors.indexOf(found.sha) + 1 } : undefined;
 }
 
+interface LookUp {
+  readonly found?: FoundBaseline;
+  /** A stored report was there but refused (each with a warning). */
+  readonly refused: boolean;
+  /** The store could not be read (with a warning). */
+  readonly unreadable: boolean;
+}
+
 /** The first of `shas` whose stored report is usable; unusable ones are skipped with a warning. */
-async function lookUp(req: FindBaselineRequest, shas: readonly string[]): Promise<FoundBaseline | undefined> {
+async function lookUp(req: FindBaselineRequest, shas: readonly string[]): Promise<LookUp> {
   let left = [...shas];
+  let refused = false;
   while (left.length > 0) {
     const keys = left.map((sha) => baselineKey(req.repository, req.commentKey, sha));
     let stored;
@@ -52,18 +64,19 @@ async function lookUp(req: FindBaselineRequest, shas: readonly string[]): Promis
     } catch (e) {
       if (!(e instanceof BaselineStoreError)) throw e;
       req.log.warning(`Stored baselines could not be read from ${req.store.description}: ${e.message}`);
-      return undefined;
+      return { refused, unreadable: true };
     }
-    if (!stored) return undefined;
+    if (!stored) return { refused, unreadable: false };
     const at = keys.indexOf(stored.key);
     const sha = left[at];
-    if (sha === undefined) return undefined;
+    if (sha === undefined) return { refused, unreadable: false };
     const parsed = parseStoredReport(stored.text, { repository: req.repository, sha });
-    if (parsed.ok) return { report: parsed.report, sha, distance: 0 };
+    if (parsed.ok) return { found: { report: parsed.report, sha, distance: 0 }, refused, unreadable: false };
     req.log.warning(`Ignoring the stored baseline of ${sha.slice(0, 12)}: ${parsed.reason}.`);
+    refused = true;
     left = left.slice(at + 1);
   }
-  return undefined;
+  return { refused, unreadable: false };
 }
 
 /** Up to ANCESTORS_SEARCHED first-parent ancestors of the base commit, nearest first. */
