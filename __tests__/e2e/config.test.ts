@@ -341,14 +341,14 @@ describe('a push stores one baseline per image; the next pull request uses each'
   test('the push stores each image its own report, under its own key', async () => {
     expect(push.code).toBe(0);
     for (const image of ['api', 'web']) {
-      const key = baselineKey('o/r', `mono-${image}`, f.baseSha);
+      const key = baselineKey('o/r', `mono+${image}`, f.baseSha);
       expect(push.stdout).toContain(`Stored the report of image ${image} as the baseline of ${f.baseSha} in the Actions cache (key ${key}).`);
       expect(cache.entries().find((e) => e.key === key)).toMatchObject({ finalized: true, scope: 'refs/heads/main' });
     }
     // None under the action's own key: a single-image run with that key has nothing to mistake.
     expect(cache.entries().some((e) => e.key === baselineKey('o/r', 'mono', f.baseSha))).toBe(false);
-    const api = await stored(baselineKey('o/r', 'mono-api', f.baseSha));
-    const web = await stored(baselineKey('o/r', 'mono-web', f.baseSha));
+    const api = await stored(baselineKey('o/r', 'mono+api', f.baseSha));
+    const web = await stored(baselineKey('o/r', 'mono+web', f.baseSha));
     expect([api.head.sha, api.targets.map((t) => [t.image, t.target])]).toEqual([f.baseSha, [['api', 'release']]]);
     expect([web.head.sha, web.targets.map((t) => [t.image, t.target])]).toEqual([
       f.baseSha,

@@ -77,6 +77,19 @@ describe('finds', () => {
     expect(found.map((f) => f.label)).toEqual([temp, 'b/x.json', 'b/y.json', 'a/report.json']);
   });
 
+  test('a path that exists as written is taken literally, glob characters and all (a runner temp folder called r[1])', async () => {
+    const temp = path.join(root, 'r[1]', 'tmp');
+    await mkdir(temp, { recursive: true });
+    const file = await put(path.join(temp, 'reports/report.json'), reportText('lit'));
+    const found = await findReportFiles([path.join(temp, 'reports')], { ...env, RUNNER_TEMP: temp });
+    expect(found.map((f) => f.label)).toEqual([file]);
+  });
+
+  test('a pattern the regular expression engine refuses is an InputError naming reports', async () => {
+    const e = await thrown(InputError, () => findReportFiles(['r/[z-a]/x'], env));
+    expect(e.message).toMatch(/Invalid input 'reports': .*is not a valid pattern/);
+  });
+
   test('a pattern whose matches are directories searches each of them; ** reaches any depth', async () => {
     await put(path.join(workspace, 'dl/one/report.json'), reportText('one'));
     await put(path.join(workspace, 'dl/two/sub/report.json'), reportText('two'));

@@ -76,11 +76,13 @@ describe('imageInputs', () => {
       platforms: ['linux/arm64'],
       budgets: api!.budgets,
       name: 'api',
-      commentKey: 'sizes-api'
+      commentKey: 'sizes+api'
     });
     // The action-wide budget is not merged in: the image's budgets are the whole of them.
     expect(derived.budgets.maxSize).toEqual({ byTarget: new Map() });
-    expect(imageKey('sizes', 'api')).toBe('sizes-api');
+    expect(imageKey('sizes', 'api')).toBe('sizes+api');
+    // No two pairs meet on one key.
+    expect(imageKey('ib', 'web-api')).not.toBe(imageKey('ib-web', 'api'));
   });
 
   test('ignoredInputs lists the single-image inputs given beside config; the default context is not one', () => {

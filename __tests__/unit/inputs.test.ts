@@ -97,6 +97,8 @@ describe('parseInputs accepts', () => {
     ['fail-on-regression True', { 'fail-on-regression': 'True' }, { failOnRegression: true }],
     ['fail-on-regression FALSE', { 'fail-on-regression': 'FALSE' }, { failOnRegression: false }],
     ['allow-fork-builds true', { 'allow-fork-builds': 'true' }, { allowForkBuilds: true }],
+    // Each image of a config file has its own name: the job's is ignored (the step warns).
+    ['name with config is ignored', { config: 'images.yml', name: 'api' }, { config: 'images.yml', name: undefined }],
     ['comment always', { comment: 'always' }, { comment: 'always' }],
     ['comment on-change', { comment: 'on-change' }, { comment: 'on-change' }],
     ['comment on-regression', { comment: 'on-regression' }, { comment: 'on-regression' }],
@@ -230,8 +232,7 @@ describe('parseInputs rejects', () => {
     ['name starting with a dot', { name: '.api' }, 'name', ['".api"']],
     ['name with a marker closer', { name: 'x-->' }, 'name', ['"x-->"']],
     ['name too long', { name: 'n'.repeat(65) }, 'name', ['at most 64 characters']],
-    ['name in merge mode', { mode: 'merge', reports: 'r', name: 'api' }, 'name', ['"api" labels a measured image', 'keeps the image label']],
-    ['name with config', { config: 'images.yml', name: 'api' }, 'name', ['"api" labels a single image', 'remove name']]
+    ['name in merge mode', { mode: 'merge', reports: 'r', name: 'api' }, 'name', ['"api" labels a measured image', 'keeps the image label']]
   ])('%s', (_name, values, input, fragments) => {
     const e = inputError(() => parse(values));
     expect(e.input).toBe(input);

@@ -238,12 +238,9 @@ function parseReports(text: string, mode: ActionMode): string[] {
 /** `name`: a label for this job's image; merge and comment modes keep the labels their reports carry. */
 function parseName(text: string, mode: ActionMode, config: string | undefined): string | undefined {
   if (text === '') return undefined;
-  if (config !== undefined) {
-    throw new InputError(INPUT.name, text, `no value with ${INPUT.config}`, {
-      problem: 'labels a single image',
-      hint: `the images of ${INPUT.config} are labelled by their own names; remove ${INPUT.name}`
-    });
-  }
+  // With a config file, every image is labelled by its own name: this one is ignored, and the step
+  // says so (pipeline/images.ts ignoredInputs), as for the other single-image inputs.
+  if (config !== undefined) return undefined;
   if (mode !== 'measure') {
     throw new InputError(INPUT.name, text, `no value in mode ${mode}`, {
       problem: 'labels a measured image, so it is only read in mode measure',

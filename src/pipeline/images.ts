@@ -6,7 +6,7 @@
 //          ─► join (rows in config order, notes, one verdict)
 //
 // Each image is given the action's inputs with its own overrides, and its own key
-// (`<comment-key>-<name>`) for what measureAndCompare keeps per key: stored baselines, build-cache
+// (`<comment-key>+<name>`) for what measureAndCompare keeps per key: stored baselines, build-cache
 // scopes and temporary image tags. The comment's marker is not among them: main.ts renders the one
 // comment with the real key.
 import path from 'node:path';
@@ -21,9 +21,13 @@ import { resolveInside } from '../workspace/paths.js';
 import { errorMessage, measureAndCompare, type ImageResult, type PipelineDeps, type PipelineResult } from './run.js';
 import { planTargets, readStages } from './targets.js';
 
-/** The key an image's baselines and build cache are kept under, so that images never share them. */
+/**
+ * The key an image's baselines and build cache are kept under, so that images never share them:
+ * `<comment-key>+<name>`. Neither a comment-key nor a name can hold `+`, so two pairs never give
+ * one key (with `-`, key `ib` + name `web-api` and key `ib-web` + name `api` would).
+ */
 export function imageKey(commentKey: string, name: string): string {
-  return `${commentKey}-${name}`;
+  return `${commentKey}+${name}`;
 }
 
 /**

@@ -50,7 +50,7 @@ export interface PipelineResult {
 /** One image of a config file, measured on its own. */
 export interface ImageResult {
   readonly name: string;
-  /** The key its baselines and build cache are kept under, its own: `<comment-key>-<name>`. */
+  /** The key its baselines and build cache are kept under, its own: `<comment-key>+<name>`. */
   readonly key: string;
   /** Its rows, each labelled with the image's name. */
   readonly outcome: Outcome;

@@ -181,7 +181,9 @@ async function locate(roots: Roots, text: string, entry = text): Promise<{ abs: 
  * directory per downloaded artifact).
  */
 async function filesOfEntry(roots: Roots, text: string, budget: { left: number }): Promise<string[]> {
-  if (!isGlob(text)) {
+  // A path that exists as written is that path, even when it holds glob characters (a self-hosted
+  // runner's temp folder may be called `r[1]`).
+  if (!isGlob(text) || (await existsAsWritten(roots, text))) {
     const found = await locate(roots, text);
     const label = labelOf(roots, found.abs);
     // The named path itself is lstat'ed and never followed; the directories above it are resolved.
@@ -189,7 +191,13 @@ async function filesOfEntry(roots: Roots, text: string, budget: { left: number }
     await checkRealInside(roots, found.kind === 'directory' ? found.abs : path.dirname(found.abs), label);
     return found.kind === 'directory' ? reportsUnder(roots, found.abs, budget) : [fileOf(roots, found)];
   }
-  const pattern = compileGlob(text);
+  let pattern;
+  try {
+    pattern = compileGlob(text);
+  } catch (error) {
+    // A bracket expression the regular expression engine refuses (`[z-a]`).
+    throw new InputError(INPUT.reports, text, EXPECTED, { problem: `is not a valid pattern (${messageOf(error)})` });
+  }
   const base = await locate(roots, pattern.base, text);
   if (base.kind !== 'directory') {
     throw new InputError(INPUT.reports, text, EXPECTED, { problem: `does not start in a directory (${base.abs} is not one)` });
@@ -248,4 +256,16 @@ export async function readReports(entries: readonly string[], env: NodeJS.Proces
     sources.push({ label, report: parsed.report });
   }
   return sources;
+}
+
+/** Whether `text`, read literally, names something inside the roots (without following it). */
+async function existsAsWritten(roots: Roots, text: string): Promise<boolean> {
+  const abs = path.resolve(roots.workspace, text);
+  if (!roots.lexical.some((r) => inside(r, abs))) return false;
+  try {
+    await lstat(abs);
+    return true;
+  } catch {
+    return false;
+  }
 }
