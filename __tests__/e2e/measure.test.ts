@@ -170,10 +170,11 @@ describe('measureOciLayout on real buildx output', () => {
     expect(image?.uncompressedBytes).toBeGreaterThan(200_000);
   }, 120_000);
 
-  it('streams a ~20 MB random layer without holding it in memory', async () => {
-    const dir = await build('big', 'FROM scratch\nCOPY big.bin /big.bin\n', { randomFiles: { 'big.bin': 20 * 1024 * 1024 } });
+  it('streams a ~64 MB random layer without holding it in memory', async () => {
+    const dir = await build('big', 'FROM scratch\nCOPY big.bin /big.bin\n', { randomFiles: { 'big.bin': 64 * 1024 * 1024 } });
     // Peak live ArrayBuffer memory while measuring, sampled right after forced collections: a
-    // buffered 20 MiB layer would show up whole, the streamed one only as a few chunks.
+    // buffered 64 MiB layer would show up whole, the streamed one only as a few 256 KiB chunks per
+    // stage (read, gunzip, tap, sink). The bound leaves room for what else the test process holds.
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
     gc();
@@ -191,8 +192,8 @@ describe('measureOciLayout on real buildx output', () => {
       clearInterval(sampler);
     }
     expect(images).toHaveLength(1);
-    expect(images[0]?.uncompressedBytes).toBeGreaterThan(20 * 1024 * 1024);
-    expect(peak - baseline).toBeLessThan(8 * 1024 * 1024);
+    expect(images[0]?.uncompressedBytes).toBeGreaterThan(64 * 1024 * 1024);
+    expect(peak - baseline).toBeLessThan(16 * 1024 * 1024);
     await measureAndCompare(dir, { target: 'big' });
   }, 180_000);
 
@@ -658,8 +659,8 @@ describe('measureOciLayout with files: true', () => {
     expectSameFiles(image?.files ?? { final: new Map(), wastedBytes: 0, wasted: [] }, await exportLocal('files-dup'));
   }, 180_000);
 
-  it('still streams: a ~20 MB layer with files on stays out of memory', async () => {
-    const dir = await build('files-big', 'FROM scratch\nCOPY big.bin /big.bin\n', { randomFiles: { 'big.bin': 20 * 1024 * 1024 } });
+  it('still streams: a ~64 MB layer with files on stays out of memory', async () => {
+    const dir = await build('files-big', 'FROM scratch\nCOPY big.bin /big.bin\n', { randomFiles: { 'big.bin': 64 * 1024 * 1024 } });
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
     gc();
@@ -676,7 +677,7 @@ describe('measureOciLayout with files: true', () => {
     } finally {
       clearInterval(sampler);
     }
-    expect(images[0]?.files?.final).toEqual(new Map([['big.bin', 20 * 1024 * 1024]]));
-    expect(peak - baseline).toBeLessThan(8 * 1024 * 1024);
+    expect(images[0]?.files?.final).toEqual(new Map([['big.bin', 64 * 1024 * 1024]]));
+    expect(peak - baseline).toBeLessThan(16 * 1024 * 1024);
   }, 180_000);
 });
