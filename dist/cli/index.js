@@ -31639,12 +31639,10 @@ function parseReports(text, mode) {
 function parseName(text, mode, config) {
     if (text === '')
         return undefined;
-    if (config !== undefined) {
-        throw new InputError(INPUT.name, text, `no value with ${INPUT.config}`, {
-            problem: 'labels a single image',
-            hint: `the images of ${INPUT.config} are labelled by their own names; remove ${INPUT.name}`
-        });
-    }
+    // With a config file, every image is labelled by its own name: this one is ignored, and the step
+    // says so (pipeline/images.ts ignoredInputs), as for the other single-image inputs.
+    if (config !== undefined)
+        return undefined;
     if (mode !== 'measure') {
         throw new InputError(INPUT.name, text, `no value in mode ${mode}`, {
             problem: 'labels a measured image, so it is only read in mode measure',
@@ -32197,17 +32195,22 @@ function baseFromReport(report, targets, image) {
 const ANCESTORS_SEARCHED = 5;
 async function findStoredBaseline(req) {
     const own = await lookUp(req, [req.baseSha]);
-    if (own)
-        return own;
+    if (own.found)
+        return own.found;
+    // The base commit has a report that is not usable (broken, foreign, newer): build the base, as the
+    // warning says, rather than compare with an older commit's numbers.
+    if (own.refused || own.unreadable)
+        return undefined;
     const ancestors = await recentAncestors(req);
     if (ancestors.length === 0)
         return undefined;
-    const found = await lookUp(req, ancestors);
+    const { found } = await lookUp(req, ancestors);
     return found ? { ...found, distance: ancestors.indexOf(found.sha) + 1 } : undefined;
 }
 /** The first of `shas` whose stored report is usable; unusable ones are skipped with a warning. */
 async function lookUp(req, shas) {
     let left = [...shas];
+    let refused = false;
     while (left.length > 0) {
         const keys = left.map((sha) => baselineKey(req.repository, req.commentKey, sha));
         let stored;
@@ -32218,21 +32221,22 @@ async function lookUp(req, shas) {
             if (!(e instanceof BaselineStoreError))
                 throw e;
             req.log.warning(`Stored baselines could not be read from ${req.store.description}: ${e.message}`);
-            return undefined;
+            return { refused, unreadable: true };
         }
         if (!stored)
-            return undefined;
+            return { refused, unreadable: false };
         const at = keys.indexOf(stored.key);
         const sha = left[at];
         if (sha === undefined)
-            return undefined;
+            return { refused, unreadable: false };
         const parsed = parseStoredReport(stored.text, { repository: req.repository, sha });
         if (parsed.ok)
-            return { report: parsed.report, sha, distance: 0 };
+            return { found: { report: parsed.report, sha, distance: 0 }, refused, unreadable: false };
         req.log.warning(`Ignoring the stored baseline of ${sha.slice(0, 12)}: ${parsed.reason}.`);
+        refused = true;
         left = left.slice(at + 1);
     }
-    return undefined;
+    return { refused, unreadable: false };
 }
 /** Up to ANCESTORS_SEARCHED first-parent ancestors of the base commit, nearest first. */
 async function recentAncestors(req) {
@@ -35541,7 +35545,28 @@ function plural(n, noun) {
     return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
+;// CONCATENATED MODULE: ./src/log.ts
+const silentLog = {
+    info: () => undefined,
+    warning: () => undefined,
+    group: (_title, fn) => fn()
+};
+/**
+ * Text that may hold repository or artifact strings (stage names, report labels, reasons), made
+ * safe to print as plain log lines: the runner reads a line that starts (after blanks) with `::`,
+ * or holds `##[`, as a workflow command (`::add-mask::`, `::error::`, `##[error]`). A zero-width
+ * space breaks both forms; what a person reads is unchanged. Pure.
+ */
+function neutralizeCommands(text) {
+    return text
+        .split('\n')
+        .map((line) => line.replace(/^(\s*):(?=:)/, '$1:\u200b').replace(/##\[/g, '#\u200b#['))
+        .join('\n');
+}
+
 ;// CONCATENATED MODULE: ./src/report/policy.ts
+// Budgets applied to comparisons: one verdict per rule that applies, with a short human reason. Pure.
+
 
 /** The value for a target: its own entry, else the fallback, else none. */
 function forTarget(values, target) {
@@ -35715,7 +35740,7 @@ function failureMessage(outcome, maxTargets = 10) {
 }
 function oneLine(s) {
     // eslint-disable-next-line no-control-regex
-    const flat = s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
+    const flat = neutralizeCommands(s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim());
     return flat.length > 300 ? `${flat.slice(0, 299)}…` : flat;
 }
 
