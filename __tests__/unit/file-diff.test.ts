@@ -9,7 +9,8 @@ interface Case {
   readonly base: Record<string, number>;
   readonly head: Record<string, number>;
   readonly top?: number;
-  readonly expected: FileDiff;
+  /** The per-category lists, totals and counts; `largest` and `changed` are checked against them. */
+  readonly expected: Omit<FileDiff, 'largest' | 'changed'>;
 }
 
 const none = { added: 0, removed: 0, grown: 0, shrunk: 0 };
@@ -127,7 +128,24 @@ const cases: readonly Case[] = [
 
 describe('diffFiles', () => {
   it.each(cases)('$name', ({ base, head, top, expected }) => {
-    expect(diffFiles(stats(base), stats(head), top)).toEqual(expected);
+    const { largest, changed, ...lists } = diffFiles(stats(base), stats(head), top);
+    expect(lists).toEqual(expected);
+    const c = expected.counts;
+    expect(changed).toBe(c.added + c.removed + c.grown + c.shrunk);
+    // The overall top: the four lists together, by size of change, then path.
+    const all = (['added', 'removed', 'grown', 'shrunk'] as const).flatMap((kind) => expected[kind].map((x) => ({ ...x, kind })));
+    all.sort((x, y) => Math.abs(y.delta) - Math.abs(x.delta) || (x.path < y.path ? -1 : 1));
+    expect(largest).toEqual(all.slice(0, top ?? 10));
+  });
+
+  it('largest mixes the kinds by size of change and keeps each one kind', () => {
+    const diff = diffFiles(stats({ gone: 50, small: 10, big: 10 }), stats({ small: 5, big: 1000, fresh: 70 }), 3);
+    expect(diff.largest.map((c) => [c.kind, c.path, c.delta])).toEqual([
+      ['grown', 'big', 990],
+      ['added', 'fresh', 70],
+      ['removed', 'gone', -50]
+    ]);
+    expect(diff.changed).toBe(4);
   });
 
   it('defaults to the top 10', () => {

@@ -21,6 +21,15 @@ export interface FileDiff {
   readonly totals: { readonly added: number; readonly removed: number; readonly grown: number; readonly shrunk: number };
   /** Number of files in each category (the lists stop at `top`). */
   readonly counts: { readonly added: number; readonly removed: number; readonly grown: number; readonly shrunk: number };
+  /** Every category's changes together, each with its kind, largest first, at most `top`: what a report lists. */
+  readonly largest: readonly KindedChange[];
+  /** Number of files that changed at all (the sum of `counts`). */
+  readonly changed: number;
+}
+
+export type ChangeKind = 'added' | 'removed' | 'grown' | 'shrunk';
+export interface KindedChange extends FileChange {
+  readonly kind: ChangeKind;
 }
 
 /** Compares the final filesystems; files with the same size on both sides are left out. */
@@ -40,13 +49,22 @@ export function diffFiles(base: FileStats, head: FileStats, top = 10): FileDiff 
   }
   const total = (list: readonly FileChange[]): number => list.reduce((s, c) => s + c.delta, 0);
   const cap = (list: FileChange[]): FileChange[] => list.sort(byMagnitude).slice(0, Math.max(0, top));
+  const kinded = (kind: ChangeKind, list: readonly FileChange[]): KindedChange[] => list.map((c) => ({ ...c, kind }));
+  // The capped lists hold every candidate for the overall top: the largest `top` of all four are
+  // each among the largest `top` of their own category.
+  const [a, r, g, s] = [cap(added), cap(removed), cap(grown), cap(shrunk)];
+  const largest = [...kinded('added', a), ...kinded('removed', r), ...kinded('grown', g), ...kinded('shrunk', s)]
+    .sort(byMagnitude)
+    .slice(0, Math.max(0, top));
   return {
+    largest,
+    changed: added.length + removed.length + grown.length + shrunk.length,
     totals: { added: total(added), removed: total(removed), grown: total(grown), shrunk: total(shrunk) },
     counts: { added: added.length, removed: removed.length, grown: grown.length, shrunk: shrunk.length },
-    added: cap(added),
-    removed: cap(removed),
-    grown: cap(grown),
-    shrunk: cap(shrunk)
+    added: a,
+    removed: r,
+    grown: g,
+    shrunk: s
   };
 }
 

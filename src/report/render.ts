@@ -13,7 +13,7 @@
 // The verdict line is never lost.
 import type { DetailKind, JudgedRow, LayerStats, Outcome, RowStatus } from '../model.js';
 import { diffLayers } from './compare.js';
-import { diffFiles, type FileChange } from './files.js';
+import { diffFiles } from './files.js';
 import { codeBlock, codeSpan, escapeCell, escapeHtml } from './escape.js';
 import { STATUS_LABEL, STATUS_ORDER, formatBytes, formatCount, formatDelta, formatPercent, plural, shortSha } from './format.js';
 
@@ -477,16 +477,8 @@ function fileSection(r: JudgedRow): string | undefined {
   // A stored baseline keeps no file list; compare files only when the base's were read.
   if (baseFiles && baseFiles.final.size > 0 && r.status !== 'no-baseline') {
     const diff = diffFiles(baseFiles, headFiles, FILES_MAX);
-    const changes: Array<FileChange & { readonly kind: string }> = [
-      ...diff.added.map((c) => ({ ...c, kind: 'added' })),
-      ...diff.removed.map((c) => ({ ...c, kind: 'removed' })),
-      ...diff.grown.map((c) => ({ ...c, kind: 'grown' })),
-      ...diff.shrunk.map((c) => ({ ...c, kind: 'shrunk' }))
-    ]
-      .sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta) || (a.path < b.path ? -1 : 1))
-      .slice(0, FILES_MAX);
-    const count = diff.counts.added + diff.counts.removed + diff.counts.grown + diff.counts.shrunk;
-    what = `${plural(count, 'file')} changed · ${what}`;
+    const changes = diff.largest;
+    what = `${plural(diff.changed, 'file')} changed · ${what}`;
     if (changes.length === 0) blocks.push('_No file changed size._');
     else {
       blocks.push(

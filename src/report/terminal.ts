@@ -481,16 +481,8 @@ function fileSection(r: JudgedRow, paint: Paint, width: number): string | undefi
   // A stored baseline keeps no file list: compare files only when the base's were read.
   if (base && base.final.size > 0 && r.status !== 'no-baseline') {
     const diff = diffFiles(base, files, TERMINAL_FILES_MAX);
-    const changes = [
-      ...diff.added.map((c) => ({ ...c, kind: 'added' })),
-      ...diff.removed.map((c) => ({ ...c, kind: 'removed' })),
-      ...diff.grown.map((c) => ({ ...c, kind: 'grown' })),
-      ...diff.shrunk.map((c) => ({ ...c, kind: 'shrunk' }))
-    ]
-      .sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta) || (a.path < b.path ? -1 : 1))
-      .slice(0, TERMINAL_FILES_MAX);
-    const count = diff.counts.added + diff.counts.removed + diff.counts.grown + diff.counts.shrunk;
-    title = `${plural(count, 'file')} changed, ${title}`;
+    const changes = diff.largest;
+    title = `${plural(diff.changed, 'file')} changed, ${title}`;
     if (changes.length > 0) {
       const headers = ['Change', 'Before', 'After', '+/-', 'Path'];
       const cells = changes.map((c): Cell[] => [
@@ -501,7 +493,7 @@ function fileSection(r: JudgedRow, paint: Paint, width: number): string | undefi
         { text: `/${c.path}` }
       ]);
       lines.push(...withInstructions(headers, ['left', 'right', 'right', 'left', 'left'], cells, paint, width));
-      if (count > changes.length) lines.push(`${INDENT}${paint('dim', `${plural(count - changes.length, 'more file change')} not shown.`)}`);
+      if (diff.changed > changes.length) lines.push(`${INDENT}${paint('dim', `${plural(diff.changed - changes.length, 'more file change')} not shown.`)}`);
     }
   }
   lines.push(...wastedLines(head, files.wastedBytes, files.wasted, base?.wastedBytes, paint, width));
