@@ -5,12 +5,12 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Budgets, FileStats, ImageStats, JudgedRow, LayerStats, Outcome, SideResult, Threshold } from '../../src/model.js';
 import { compare, type CompareInput } from '../../src/report/compare.js';
+import { escapeControls } from '../../src/report/escape.js';
 import { buildOutcome, judge } from '../../src/report/policy.js';
 import {
   ERROR_LINES_MAX,
   colourWanted,
   displayWidth,
-  escapeControls,
   renderMeasurement,
   renderOutcome,
   truncate,

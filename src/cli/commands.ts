@@ -33,7 +33,8 @@ import { errorMessage, measureAndCompare } from '../pipeline/run.js';
 import { measureLoaded, spawnStream } from '../pipeline/side.js';
 import { buildReport } from '../report/json.js';
 import { failureMessage } from '../report/policy.js';
-import { colourWanted, escapeControls, painter, renderMeasurement, renderOutcome, type Paint } from '../report/terminal.js';
+import { escapeControls } from '../report/escape.js';
+import { colourWanted, painter, renderMeasurement, renderOutcome, type Paint } from '../report/terminal.js';
 import { EXIT, UsageError, flagForInput, helpText, parseArgs, type CompareCommand, type MeasureCommand } from './args.js';
 
 export { TOOL };

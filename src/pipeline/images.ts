@@ -10,7 +10,7 @@
 // scopes and temporary image tags. The comment's marker is not among them: main.ts renders the one
 // comment with the real key.
 import path from 'node:path';
-import { imageError, type ImageConfig, type ImageKey } from '../config/config.js';
+import { IMAGE_KEYS, imageError, type ImageConfig, type ImageKey } from '../config/config.js';
 import type { EventContext } from '../github/event.js';
 import { InputError } from '../inputs/errors.js';
 import { checkBudgetTargets } from '../inputs/inputs.js';
@@ -54,18 +54,9 @@ export function imageInputs(inputs: Inputs, image: ImageConfig): Inputs {
 }
 
 /** The inputs a config file replaces: set beside `config`, they are ignored (main.ts warns). */
-export const OVERRIDDEN_INPUTS = [
-  INPUT.name,
-  INPUT.context,
-  INPUT.file,
-  INPUT.targets,
-  INPUT.buildArgs,
-  INPUT.platforms,
-  INPUT.maxIncrease,
-  INPUT.maxSize,
-  INPUT.maxLayers,
-  INPUT.maxWasted
-] as const;
+/** Every image key but `name` is the input of that name; the job's own `name` is replaced too. */
+const IMAGE_INPUTS = IMAGE_KEYS.filter((k): k is Exclude<ImageKey, 'name'> => k !== 'name');
+export const OVERRIDDEN_INPUTS: readonly string[] = [INPUT.name, ...IMAGE_INPUTS];
 
 /**
  * The overridden inputs that were given (`get` as core.getInput). `context` counts only when it is
@@ -79,7 +70,7 @@ export function ignoredInputs(get: (name: string) => string): string[] {
 }
 
 /** The image keys whose values reach the parsers of the inputs of the same name. */
-const KEYS_BY_INPUT: ReadonlyMap<string, ImageKey> = new Map(OVERRIDDEN_INPUTS.map((name) => [name, name]));
+const KEYS_BY_INPUT: ReadonlyMap<string, ImageKey> = new Map(IMAGE_INPUTS.map((name) => [name, name]));
 
 /**
  * Runs `fn`; an InputError about an input the image overrides becomes a ConfigError at that key of

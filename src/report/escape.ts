@@ -146,3 +146,16 @@ function longestRun(text: string, ch: string): number {
   }
   return best;
 }
+
+// C0 and C1 controls (ESC, CSI 0x9b, BEL, CR, TAB...), DEL, the line and paragraph separators, and
+// bidirectional overrides and isolates ("Trojan source"): none may reach a terminal or a log as themselves.
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** `\x1b`, `\x0a`, `\u202e`: every unsafe character as a visible escape, everything else as is. */
+export function escapeControls(text: string): string {
+  return text.replace(UNSAFE, (ch) => {
+    const code = ch.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}

@@ -14,6 +14,7 @@
 // - Terminal control: every string from the repository or an image (stage names, instructions,
 //   build errors, file paths) has its control characters shown as `\x1b`-style escapes, so a stage
 //   name or a build log cannot move the cursor, retitle the window or hide text.
+import { escapeControls } from './escape.js';
 import type { DetailKind, FileEntry, ImageStats, JudgedRow, LayerStats, Outcome, RowStatus } from '../model.js';
 import { diffLayers, type LayerChange } from './compare.js';
 import { diffFiles } from './files.js';
@@ -78,20 +79,7 @@ export function painter(colour: boolean): Paint {
   };
 }
 
-// ── Safe, measurable text ──────────────────────────────────────────────────────────────────────
-
-// C0 and C1 controls (ESC, CSI 0x9b, BEL, CR, TAB...), DEL, the line and paragraph separators, and
-// bidirectional overrides and isolates ("Trojan source"): none may reach the terminal as themselves.
-// eslint-disable-next-line no-control-regex
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-
-/** `\x1b`, `\x0a`, `\u202e`: every unsafe character as a visible escape, everything else as is. */
-export function escapeControls(text: string): string {
-  return text.replace(UNSAFE, (ch) => {
-    const code = ch.charCodeAt(0);
-    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
-  });
-}
+// ── Safe, measurable text (escapeControls lives in escape.ts, beside the markdown escapes) ──────────────────────────────────────────────────────────────────────
 
 const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
 // A grapheme made only of marks and format characters (a lone combining accent, a zero-width space).

@@ -21,7 +21,7 @@ import { messageOf, readStoredReport } from '../baseline/dir-store.js';
 import { InputError } from '../inputs/errors.js';
 import { INPUT } from '../inputs/names.js';
 import type { ReportSource } from '../report/merge.js';
-import { escapeControls } from '../report/terminal.js';
+import { escapeControls } from '../report/escape.js';
 import { compileGlob, isGlob } from './glob.js';
 
 /** The file name looked for in a directory named by `reports`. */
