@@ -11,7 +11,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { startCacheStandin } from '../__tests__/support/cache-standin.js';
+import { jobEnv, startCacheStandin } from '../__tests__/support/cache-standin.js';
 import { ROOT, ensureEngine } from '../__tests__/support/engine.js';
 import { makePullRequestCheckout, runGit, type FileTree } from '../__tests__/support/git-fixture.js';
 import { startGitHubStandin } from '../__tests__/support/github-standin.js';
@@ -52,8 +52,7 @@ async function main(): Promise<void> {
   const cache = await startCacheStandin({ defaultBranch: 'main' });
   const { base, head } = await exampleTrees();
   const f = await makePullRequestCheckout({ files: { base, head }, prNumber: 7 });
-  const cacheEnv: Record<string, string> = {};
-  for (const [k, v] of Object.entries(cache.env)) if (v !== undefined && k !== 'RUNNER_TEMP') cacheEnv[k] = v;
+  const cacheEnv = jobEnv(cache);
   const inputs = { network: 'none', cache: 'none', targets: 'release, debug', 'max-increase': '10%', comment: 'never' };
   try {
     // The push run of the base commit stores the baseline (and warms the engine's build cache).

@@ -8,7 +8,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ActionsCacheStore } from '../../src/baseline/actions-cache.js';
 import { baselineKey } from '../../src/baseline/store.js';
-import { applyEnv, startCacheStandin, type CacheStandin } from '../support/cache-standin.js';
+import { applyEnv, jobEnv, startCacheStandin, type CacheStandin } from '../support/cache-standin.js';
 import { ensureEngine } from '../support/engine.js';
 import { makePullRequestCheckout, runGit, type FileTree, type PullRequestFixture } from '../support/git-fixture.js';
 import { startGitHubStandin, type GitHubStandin } from '../support/github-standin.js';
@@ -60,12 +60,7 @@ afterAll(async () => {
   for (const f of fixtures) await f.cleanup();
 });
 
-/** The cache runtime a job gets (RUNNER_TEMP stays runAction's own). */
-function cacheEnv(): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(cache.env)) if (v !== undefined && k !== 'RUNNER_TEMP') out[k] = v;
-  return out;
-}
+const cacheEnv = (): Record<string, string> => jobEnv(cache);
 
 async function fixture(marker: string, base: FileTree, head: FileTree, prNumber: number, more: { branches?: Record<string, FileTree> } = {}): Promise<PullRequestFixture> {
   const f = await makePullRequestCheckout({ files: { base, head }, prNumber, ...(more.branches ? { branches: more.branches } : {}) });
@@ -227,9 +222,15 @@ describe('stored reports that are not used', () => {
   test('a cache service that fails: a warning, and the base is built', async () => {
     const f = await fixture('cache-down', tree('cache-down', BUILDER, SCRATCH), tree('cache-down', BUILDER, FAT), 56);
     cache.setFault({ status: 500 });
+    const before = cache.requests().length;
     try {
       const run = await prRun(f, { 'comment-key': 'cache-down' });
+      // The lookup was made (and retried) against the failing service, and said so; then the base was built.
+      const lookups = cache.requests().slice(before).filter((r) => r.target === 'GetCacheEntryDownloadURL');
+      expect(lookups.length).toBeGreaterThanOrEqual(5);
+      expect(run.warnings.join('\n')).toMatch(/Failed to restore/);
       expect(run.stdout).toMatch(BUILT_BASE);
+      expect(release(await reportOf(run)).base.state).toBe('measured');
       expect(run.code).toBe(0);
     } finally {
       cache.setFault(undefined);

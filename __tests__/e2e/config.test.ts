@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, readdir, readFile, realpath, writeFile } from 'node:fs/
 import path from 'node:path';
 import { ActionsCacheStore } from '../../src/baseline/actions-cache.js';
 import { baselineKey } from '../../src/baseline/store.js';
-import { applyEnv, startCacheStandin, type CacheStandin } from '../support/cache-standin.js';
+import { applyEnv, jobEnv, startCacheStandin, type CacheStandin } from '../support/cache-standin.js';
 import { ensureEngine } from '../support/engine.js';
 import { makePullRequestCheckout, runGit, type FileTree, type PullRequestFixture } from '../support/git-fixture.js';
 import { startGitHubStandin, type GitHubStandin } from '../support/github-standin.js';
@@ -302,12 +302,7 @@ describe('a push stores one baseline per image; the next pull request uses each'
   let push: ActionRun;
   let pr: ActionRun;
 
-  /** The cache runtime a job gets (RUNNER_TEMP stays runAction's own). */
-  function cacheEnv(): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(cache.env)) if (v !== undefined && k !== 'RUNNER_TEMP') out[k] = v;
-    return out;
-  }
+  const cacheEnv = (): Record<string, string> => jobEnv(cache);
 
   async function stored(key: string): Promise<Report> {
     cache.setScope('refs/heads/main');

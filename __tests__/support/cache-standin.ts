@@ -147,6 +147,16 @@ export interface CacheStandin {
   close(): Promise<void>;
 }
 
+/**
+ * The cache runtime a job's action process gets (for runAction's `env`): the stand-in's variables
+ * that are set, without RUNNER_TEMP, which stays the run's own.
+ */
+export function jobEnv(standin: Pick<CacheStandin, 'env'>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(standin.env)) if (v !== undefined && k !== 'RUNNER_TEMP') out[k] = v;
+  return out;
+}
+
 /** Sets (or, for undefined, unsets) each variable on process.env; returns what puts them back. */
 export function applyEnv(env: Readonly<Record<string, string | undefined>>): () => void {
   const saved = new Map<string, string | undefined>();
