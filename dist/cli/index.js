@@ -36509,8 +36509,8 @@ async function measureAndCompare(deps, inputs, event, cleanups) {
     const caps = await probeBuilder(exec, inputs.builder);
     // The classic image store cannot export an OCI layout: images are loaded and read with docker save,
     // uncompressed sizes stay exact and compressed sizes are gzip estimates, labelled as such.
+    // (buildSide refuses what that method cannot measure, several platforms, before the first build.)
     const measure = caps.ociExport ? 'oci-layout' : 'docker-save';
-    checkSideRequest({ measure, platforms: inputs.platforms });
     if (measure === 'docker-save') {
         log.info(`The builder "${caps.builder.name}" uses the docker driver with the classic image store: images are loaded and read ` +
             'with docker save; compressed sizes are gzip estimates (marked ≈). The containerd image store or a ' +
@@ -36614,6 +36614,151 @@ function onDefaultBranch(event) {
     return event.defaultBranch !== undefined && event.ref === `refs/heads/${event.defaultBranch}`;
 }
 
+;// CONCATENATED MODULE: ./src/report/escape.ts
+// Every string that comes from the repository (stage names, platforms, instructions, build errors)
+// goes through one of these before it reaches markdown. Pure.
+//
+// What they defend against (RELIABILITY rows 8, 44; security requirement 5):
+// - breaking the table (`|`, newlines) or the surrounding markup (backticks, `*`, `[`, HTML);
+// - raw HTML, including `<!--`, so nothing can spoof or close the sticky comment's hidden marker:
+//   the output never contains `<!--` or `-->` in its source text;
+// - GitHub's mentions and references (`@user`, `#12`, `GH-12`) and autolinks (`https://`, `www.`,
+//   e-mail addresses): a WORD JOINER (U+2060, invisible, no line break) after `@`, `#` and `GH-`
+//   breaks GitHub's patterns; escaping `:` and `www.` stops the GFM autolink extension;
+// - control and bidi-override characters (collapsed or removed), and unbounded length.
+/** U+2060 WORD JOINER: invisible, and not a word character for GitHub's mention and issue patterns. */
+const WORD_JOINER = '\u2060';
+/** Default caps, in code points, before escaping. */
+const CELL_MAX = 200;
+const CODE_MAX = 240;
+// C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
+// eslint-disable-next-line no-control-regex
+const escape_CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u0085]/g;
+// Bidirectional overrides and isolates ("Trojan source"), dropped.
+const BIDI = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
+/** One line: controls become spaces, whitespace runs collapse, ends trimmed, bidi controls dropped. */
+function flatten(text) {
+    return text.replace(BIDI, '').replace(escape_CONTROL, ' ').replace(/\s+/g, ' ').trim();
+}
+/** At most `max` code points (never splitting a surrogate pair), with `…` when cut. */
+function escape_cap(text, max) {
+    if (text.length <= max)
+        return text;
+    const points = Array.from(text);
+    if (points.length <= max)
+        return text;
+    return `${points.slice(0, Math.max(0, max - 1)).join('')}…`;
+}
+/** Breaks `@user`, `@org/team`, e-mail addresses, `#12`, `GH-12` with an invisible word joiner. */
+function breakReferences(text) {
+    return text
+        .replace(/@(?=[\p{L}\p{N}_-])/gu, `@${WORD_JOINER}`)
+        .replace(/#(?=\p{N})/gu, `#${WORD_JOINER}`)
+        .replace(/\b(GH-)(?=\p{N})/giu, `$1${WORD_JOINER}`);
+}
+/** Breaks `<!--` and `-->` in text that is kept literally (code spans and blocks). */
+function breakComments(text) {
+    return text.replace(/<!/g, `<${WORD_JOINER}!`).replace(/--(?=>)/g, `--${WORD_JOINER}`);
+}
+// Markdown metacharacters escaped with a backslash (any ASCII punctuation may be, in CommonMark).
+const BACKSLASHED = new Set(['\\', '`', '*', '_', '[', ']', '|', '~', '#', ':', '!', '{', '}', '^']);
+const ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', $: '&#36;' };
+/**
+ * Text safe inside a GFM table cell or any inline markdown: one line, capped at `max` code points,
+ * markdown metacharacters and `|` backslash-escaped, `& < > $` as entities (no HTML, no math),
+ * mentions, references and autolinks broken. An escaped string never begins a block (list item,
+ * heading, quote), so it is also safe at the start of a line or list item.
+ */
+function escapeCell(text, max = CELL_MAX) {
+    const plain = breakReferences(escape_cap(flatten(text), max));
+    let out = '';
+    for (let i = 0; i < plain.length; i++) {
+        const ch = plain[i];
+        const entity = ENTITIES[ch];
+        if (entity !== undefined)
+            out += entity;
+        else if (BACKSLASHED.has(ch))
+            out += `\\${ch}`;
+        else if (ch === '.' && /www$/i.test(plain.slice(Math.max(0, i - 3), i)))
+            out += '\\.';
+        else
+            out += ch;
+    }
+    // Block markers at the very start: `- x`, `+ x`, `= x` (setext), `1. x`, `1) x`.
+    return out.replace(/^([-+=])/, '\\$1').replace(/^(\d{1,9})([.)])/, '$1\\$2');
+}
+/**
+ * A code span showing `text` literally: one line, capped, with a backtick fence longer than the
+ * longest backtick run inside, padded with spaces when the text starts or ends with a backtick.
+ * Empty text gives an empty string (nothing to show).
+ */
+function codeSpan(text, options = {}) {
+    const { table = true, max = CODE_MAX } = options;
+    let body = breakComments(escape_cap(flatten(text), max));
+    if (body === '')
+        return '';
+    if (table)
+        body = body.replace(/\|/g, '\\|');
+    const fence = '`'.repeat(longestRun(body, '`') + 1);
+    const pad = body.startsWith('`') || body.endsWith('`') ? ' ' : '';
+    return `${fence}${pad}${body}${pad}${fence}`;
+}
+/**
+ * A fenced code block showing multi-line `text` literally (build errors). The fence is longer than
+ * any backtick run inside, so no line can close it early; controls are removed; lines are capped.
+ */
+function codeBlock(text, options = {}) {
+    const { maxLines = 30, lineMax = 300 } = options;
+    let lines = text
+        .replace(/\r\n?/g, '\n')
+        .split('\n')
+        .map((l) => breakComments(escape_cap(l.replace(BIDI, '').replace(/\t/g, '  ').replace(escape_CONTROL, ' ').trimEnd(), lineMax)));
+    while (lines.length > 0 && lines[0] === '')
+        lines.shift();
+    while (lines.length > 0 && lines[lines.length - 1] === '')
+        lines.pop();
+    if (lines.length > maxLines)
+        lines = [`… (${lines.length - maxLines} earlier lines omitted)`, ...lines.slice(-maxLines)];
+    const body = lines.join('\n');
+    const fence = '`'.repeat(Math.max(3, longestRun(body, '`') + 1));
+    return `${fence}text\n${body}\n${fence}`;
+}
+/**
+ * Text safe inside HTML (e.g. `<summary>`, where markdown is not processed): one line, capped,
+ * `& < > " '` as entities, references broken.
+ */
+function escapeHtml(text, max = CELL_MAX) {
+    return breakReferences(escape_cap(flatten(text), max)).replace(/[&<>"']/g, (ch) => HTML_ENTITIES[ch] ?? ch);
+}
+const HTML_ENTITIES = {
+    '&': '&amp;',
+    '<': '&lt;',
+    '>': '&gt;',
+    '"': '&quot;',
+    "'": '&#39;'
+};
+function longestRun(text, ch) {
+    let best = 0;
+    let run = 0;
+    for (const c of text) {
+        run = c === ch ? run + 1 : 0;
+        if (run > best)
+            best = run;
+    }
+    return best;
+}
+// C0 and C1 controls (ESC, CSI 0x9b, BEL, CR, TAB...), DEL, the line and paragraph separators, and
+// bidirectional overrides and isolates ("Trojan source"): none may reach a terminal or a log as themselves.
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+/** `\x1b`, `\x0a`, `\u202e`: every unsafe character as a visible escape, everything else as is. */
+function escapeControls(text) {
+    return text.replace(UNSAFE, (ch) => {
+        const code = ch.charCodeAt(0);
+        return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/report/files.ts
 /** Compares the final filesystems; files with the same size on both sides are left out. */
 function diffFiles(base, head, top = 10) {
@@ -36636,13 +36781,22 @@ function diffFiles(base, head, top = 10) {
     }
     const total = (list) => list.reduce((s, c) => s + c.delta, 0);
     const cap = (list) => list.sort(byMagnitude).slice(0, Math.max(0, top));
+    const kinded = (kind, list) => list.map((c) => ({ ...c, kind }));
+    // The capped lists hold every candidate for the overall top: the largest `top` of all four are
+    // each among the largest `top` of their own category.
+    const [a, r, g, s] = [cap(added), cap(removed), cap(grown), cap(shrunk)];
+    const largest = [...kinded('added', a), ...kinded('removed', r), ...kinded('grown', g), ...kinded('shrunk', s)]
+        .sort(byMagnitude)
+        .slice(0, Math.max(0, top));
     return {
+        largest,
+        changed: added.length + removed.length + grown.length + shrunk.length,
         totals: { added: total(added), removed: total(removed), grown: total(grown), shrunk: total(shrunk) },
         counts: { added: added.length, removed: removed.length, grown: grown.length, shrunk: shrunk.length },
-        added: cap(added),
-        removed: cap(removed),
-        grown: cap(grown),
-        shrunk: cap(shrunk)
+        added: a,
+        removed: r,
+        grown: g,
+        shrunk: s
     };
 }
 function byMagnitude(a, b) {
@@ -36650,6 +36804,23 @@ function byMagnitude(a, b) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/terminal.ts
+// The report in a terminal: the command line's counterpart of render.ts. Pure: an Outcome (or a
+// measurement) in, text out; whether to colour is the caller's decision, passed in.
+//
+// Shape: a verdict line, the main table (one row per target and platform), the failing checks, the
+// build errors of failed head builds, notes, then per-target details (changed layers, file changes
+// and wasted space) and the commits compared.
+//
+// Two things a markdown renderer never has to care about:
+// - Alignment: columns are padded by display width (a CJK character or an emoji takes two cells, a
+//   combining mark none), and the table's own text uses only characters one cell wide everywhere:
+//   `+/-` rather than `Δ`, `...` rather than `…` (East Asian "ambiguous" width
+//   characters are two cells in some terminals). The one exception is `≈` before an estimated size,
+//   which the pipeline's notes refer to by that sign. Free-width text stays in the last column.
+// - Terminal control: every string from the repository or an image (stage names, instructions,
+//   build errors, file paths) has its control characters shown as `\x1b`-style escapes, so a stage
+//   name or a build log cannot move the cursor, retitle the window or hide text.
+
 
 
 
@@ -36662,7 +36833,7 @@ const ERROR_LINES_MAX = 20;
 /** A line of a build error is cut to this many cells (a runaway line, not a long one). */
 const ERROR_LINE_MAX = 1000;
 /** A repository string in a table cell is cut to this many cells. */
-const CELL_MAX = 48;
+const terminal_CELL_MAX = 48;
 const DEFAULT_WIDTH = 100;
 const MIN_LAST_COLUMN = 24;
 // ── Colour ─────────────────────────────────────────────────────────────────────────────────────
@@ -36697,18 +36868,7 @@ function painter(colour) {
         return `\u001b[${open}m${text}\u001b[${close}m`;
     };
 }
-// ── Safe, measurable text ──────────────────────────────────────────────────────────────────────
-// C0 and C1 controls (ESC, CSI 0x9b, BEL, CR, TAB...), DEL, the line and paragraph separators, and
-// bidirectional overrides and isolates ("Trojan source"): none may reach the terminal as themselves.
-// eslint-disable-next-line no-control-regex
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-/** `\x1b`, `\x0a`, `\u202e`: every unsafe character as a visible escape, everything else as is. */
-function escapeControls(text) {
-    return text.replace(UNSAFE, (ch) => {
-        const code = ch.charCodeAt(0);
-        return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
-    });
-}
+// ── Safe, measurable text (escapeControls lives in escape.ts, beside the markdown escapes) ──────────────────────────────────────────────────────────────────────
 const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
 // A grapheme made only of marks and format characters (a lone combining accent, a zero-width space).
 const ZERO_WIDTH = /^[\p{Mn}\p{Me}\p{Cf}\u200b]+$/u;
@@ -36772,7 +36932,7 @@ function truncate(text, max) {
     return `${out}...`;
 }
 /** A repository or image string made safe for one line: escaped, then cut to `max` cells. */
-function safe(text, max = CELL_MAX) {
+function safe(text, max = terminal_CELL_MAX) {
     return truncate(escapeControls(text), max);
 }
 const GAP = '  ';
@@ -37072,16 +37232,8 @@ function fileSection(r, paint, width) {
     // A stored baseline keeps no file list: compare files only when the base's were read.
     if (base && base.final.size > 0 && r.status !== 'no-baseline') {
         const diff = diffFiles(base, files, TERMINAL_FILES_MAX);
-        const changes = [
-            ...diff.added.map((c) => ({ ...c, kind: 'added' })),
-            ...diff.removed.map((c) => ({ ...c, kind: 'removed' })),
-            ...diff.grown.map((c) => ({ ...c, kind: 'grown' })),
-            ...diff.shrunk.map((c) => ({ ...c, kind: 'shrunk' }))
-        ]
-            .sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta) || (a.path < b.path ? -1 : 1))
-            .slice(0, TERMINAL_FILES_MAX);
-        const count = diff.counts.added + diff.counts.removed + diff.counts.grown + diff.counts.shrunk;
-        title = `${plural(count, 'file')} changed, ${title}`;
+        const changes = diff.largest;
+        title = `${plural(diff.changed, 'file')} changed, ${title}`;
         if (changes.length > 0) {
             const headers = ['Change', 'Before', 'After', '+/-', 'Path'];
             const cells = changes.map((c) => [
@@ -37092,8 +37244,8 @@ function fileSection(r, paint, width) {
                 { text: `/${c.path}` }
             ]);
             lines.push(...withInstructions(headers, ['left', 'right', 'right', 'left', 'left'], cells, paint, width));
-            if (count > changes.length)
-                lines.push(`${INDENT}${paint('dim', `${plural(count - changes.length, 'more file change')} not shown.`)}`);
+            if (diff.changed > changes.length)
+                lines.push(`${INDENT}${paint('dim', `${plural(diff.changed - changes.length, 'more file change')} not shown.`)}`);
         }
     }
     lines.push(...wastedLines(head, files.wastedBytes, files.wasted, base?.wastedBytes, paint, width));
@@ -37440,6 +37592,7 @@ function helpText(topic, version) {
 // stdout carries only the result (table or JSON); progress, warnings and, with --verbose, the build
 // output go to stderr. Build output never reaches stdout: side.ts writes it there for the Actions
 // log, so the exec handed to the pipeline reroutes every live output.
+
 
 
 
