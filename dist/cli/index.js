@@ -37616,7 +37616,6 @@ function helpText(topic, version) {
 
 
 
-
 /** The check could not run (no git repository, unknown base, unreadable image): exit code 2. */
 class CliError extends Error {
     name = 'CliError';

@@ -37,8 +37,6 @@ import { escapeControls } from '../report/escape.js';
 import { colourWanted, painter, renderMeasurement, renderOutcome, type Paint } from '../report/terminal.js';
 import { EXIT, UsageError, flagForInput, helpText, parseArgs, type CompareCommand, type MeasureCommand } from './args.js';
 
-export { TOOL };
-
 /** A stream the command line writes to, with what it knows about the terminal behind it. */
 export interface Terminal {
   write(text: string): unknown;
