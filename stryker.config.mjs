@@ -1,0 +1,22 @@
+// Mutation testing of the pure core (npm run mutate). See docs/mutation.md for the scope and results.
+// Run on demand only: it takes tens of minutes, so it is not part of `npm test` or CI.
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  packageManager: 'npm',
+  testRunner: 'jest',
+  jest: { projectType: 'custom', configFile: 'jest.stryker.config.js', enableFindRelatedTests: true },
+  // The tests are ESM (ts-jest with useESM): jest needs the VM modules flag in each test-runner process.
+  testRunnerNodeArgs: ['--experimental-vm-modules'],
+  checkers: ['typescript'],
+  tsconfigFile: 'tsconfig.json',
+  coverageAnalysis: 'perTest',
+  concurrency: 2,
+  // The pure core: no I/O, no Docker, no network. src/github is left out on purpose (see docs).
+  mutate: ['src/report/**/*.ts', 'src/inputs/**/*.ts', 'src/config/config.ts'],
+  ignorePatterns: ['dist', '.tmp', 'reports', 'coverage', '.stryker-tmp'],
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: true
+};
