@@ -1,4 +1,9 @@
 // Pure: turn one build plan into the exact `docker buildx build` argv. No I/O.
+// Values come from inputs, the config file and the pull request's Dockerfile (stage names), so
+// each one is checked before docker sees it: no value may read as an option, the context goes
+// after `--`, and nothing but the plan's own build arguments reaches the build (no --secret,
+// --ssh or token of ours; security requirements 7 and 9).
+import { isValidTargetName } from '../inputs/grammar.js';
 import type { CacheSpec } from '../model.js';
 
 export interface BuildPlan {
@@ -127,7 +132,66 @@ export function loadTag(commentKey: string, side: 'head' | 'base', target: strin
   return `${LOAD_REGISTRY}/${repo}:${/^[A-Za-z0-9_]/.test(tag) ? tag : `t${tag}`}`;
 }
 
+/** A plan value that could be read as an option, or that buildx would misread; found before docker runs. */
+export class UnsafeBuildPlanError extends Error {
+  constructor(
+    readonly field: string,
+    readonly value: string,
+    why: string
+  ) {
+    super(`Refusing to build: ${field} ${JSON.stringify(value.slice(0, 200))} ${why}`);
+    this.name = 'UnsafeBuildPlanError';
+  }
+}
+
+const BUILD_ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// A platform is one `os/arch[/variant]`: a comma would add platforms of its own.
+const PLATFORM = /^[a-z0-9_]+\/[a-z0-9_]+(?:\/[a-z0-9_]+)?$/;
+const NETWORKS: readonly string[] = ['default', 'none', 'host'];
+
+/** An option's value: never empty, never starting with `-`, never holding a NUL or line break. */
+function checkValue(field: string, value: string): void {
+  if (value === '') throw new UnsafeBuildPlanError(field, value, 'is empty');
+  if (value.startsWith('-')) throw new UnsafeBuildPlanError(field, value, 'starts with "-" and could be read as an option');
+  if (/[\0\r\n]/.test(value)) throw new UnsafeBuildPlanError(field, value, 'contains a NUL or line break');
+}
+
+/** Throws UnsafeBuildPlanError for the first value of `plan` that buildx could misread. */
+export function checkBuildPlan(plan: BuildPlan): void {
+  if (plan.stage !== undefined && !isValidTargetName(plan.stage)) {
+    throw new UnsafeBuildPlanError('stage', plan.stage, 'is not a stage name (a letter, then letters, digits, "_", "." or "-")');
+  }
+  if (plan.builder !== undefined) checkValue('builder', plan.builder);
+  checkValue('file', plan.file);
+  // The context goes after `--`: any name is an operand there; only NUL and line breaks are refused.
+  if (plan.context === '' || /[\0\r\n]/.test(plan.context)) {
+    throw new UnsafeBuildPlanError('context', plan.context, 'is empty or contains a NUL or line break');
+  }
+  for (const p of plan.platforms) {
+    if (!PLATFORM.test(p)) throw new UnsafeBuildPlanError('platform', p, 'is not one os/arch[/variant]');
+  }
+  if (plan.network !== undefined && !NETWORKS.includes(plan.network)) {
+    throw new UnsafeBuildPlanError('network', plan.network, `is not one of ${NETWORKS.join(', ')}`);
+  }
+  for (const [name, value] of plan.buildArgs) {
+    if (!BUILD_ARG_NAME.test(name)) throw new UnsafeBuildPlanError('build argument', name, 'is not a NAME of letters, digits and "_"');
+    // The value is never shown: it may be a secret.
+    if (value.includes('\0')) throw new UnsafeBuildPlanError('build argument', name, 'has a value with a NUL character');
+  }
+  if (plan.cache.type === 'local') checkValue('cache directory', plan.cache.dir);
+  if (plan.cache.type === 'registry') checkValue('cache reference', plan.cache.ref);
+  if (plan.load) checkValue('image tag', plan.load.tag);
+  else checkValue('output directory', plan.outputDir);
+  checkValue('metadata file', plan.metadataFile);
+}
+
+/**
+ * The argv of `docker buildx build` for `plan`: every value right after its option (so it is that
+ * option's value), the context alone after `--`. Throws UnsafeBuildPlanError first when a value
+ * could be misread (checkBuildPlan).
+ */
 export function buildxArgv(plan: BuildPlan): string[] {
+  checkBuildPlan(plan);
   const argv = ['buildx', 'build'];
   if (plan.builder) argv.push('--builder', plan.builder);
   argv.push('--file', plan.file);

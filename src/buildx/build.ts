@@ -1,7 +1,7 @@
 // Runs one `docker buildx build` for one target (all its platforms at once) into an OCI layout.
 import type { Exec } from '../exec.js';
-import { buildxArgv, type BuildPlan } from './argv.js';
-import { cacheProblems, lastErrorLine, summarizeBuildFailure } from './failure.js';
+import { buildxArgv, UnsafeBuildPlanError, type BuildPlan } from './argv.js';
+import { cacheProblems, lastErrorLine, secretMasker, summarizeBuildFailure } from './failure.js';
 
 export type BuildOutcome =
   | { readonly ok: true; readonly layoutDir: string; readonly cacheProblems: readonly string[] }
@@ -10,21 +10,44 @@ export type BuildOutcome =
 export interface BuildOptions {
   /** Build-arg values and other strings that must never appear in messages. */
   readonly secrets: readonly string[];
-  /** Receives the build log as it is produced. */
+  /** Receives the build log as it is produced, line by line, secrets masked (also one split across writes). */
   readonly onLog?: (chunk: string) => void;
   /** Environment of the buildx client (never of the build itself). */
   readonly env?: NodeJS.ProcessEnv;
 }
 
+/** Captured output kept per stream; the failure summary reads its tail. */
+const MAX_CAPTURE = 256 * 1024;
+
 export async function runBuild(exec: Exec, plan: BuildPlan, options: BuildOptions): Promise<BuildOutcome> {
-  const result = await exec('docker', buildxArgv(plan), {
-    cwd: plan.context,
-    env: options.env,
-    onStdout: options.onLog,
-    onStderr: options.onLog,
-    maxCapture: 256 * 1024
-  });
-  const log = `${result.stdout}\n${result.stderr}`;
+  let argv: string[];
+  try {
+    argv = buildxArgv(plan);
+  } catch (e) {
+    // A value that could be read as an option never reaches docker; like any failed build, a result.
+    if (!(e instanceof UnsafeBuildPlanError)) throw e;
+    return { ok: false, cacheProblems: [], error: e.message, detail: e.message };
+  }
+  // One masker per stream, so that interleaved stdout and stderr never join into a false line.
+  const onLog = options.onLog;
+  const out = onLog ? secretMasker(options.secrets, onLog) : undefined;
+  const err = onLog ? secretMasker(options.secrets, onLog) : undefined;
+  let result;
+  try {
+    result = await exec('docker', argv, {
+      cwd: plan.context,
+      env: options.env,
+      ...(out ? { onStdout: (c: string) => out.write(c) } : {}),
+      ...(err ? { onStderr: (c: string) => err.write(c) } : {}),
+      maxCapture: MAX_CAPTURE
+    });
+  } finally {
+    out?.end();
+    err?.end();
+  }
+  // A capture that was cut may begin inside a secret, whose tail no mask would then match: drop that line.
+  const whole = (s: string): string => (s.length >= MAX_CAPTURE ? s.slice(s.indexOf('\n') + 1) : s);
+  const log = `${whole(result.stdout)}\n${whole(result.stderr)}`;
   const problems = cacheProblems(log, options.secrets);
   if (result.code === 0) return { ok: true, layoutDir: plan.outputDir, cacheProblems: problems };
   return {

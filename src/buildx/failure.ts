@@ -12,6 +12,69 @@ export function maskSecrets(text: string, secrets: readonly string[]): string {
   return out;
 }
 
+/** Longest unfinished line held back by {@link secretMasker} before it is passed on anyway. */
+export const MAX_HELD_LINE = 64 * 1024;
+
+/** Where the known secrets occur in `text`: non-overlapping [start, end) pairs, longest secret first. */
+function occurrences(text: string, secrets: readonly string[]): Array<readonly [number, number]> {
+  const found: Array<readonly [number, number]> = [];
+  for (const s of secrets) {
+    for (let at = text.indexOf(s); at !== -1; at = text.indexOf(s, at + 1)) {
+      const end = at + s.length;
+      if (!found.some(([a, b]) => at < b && end > a)) found.push([at, end]);
+    }
+  }
+  return found.sort((x, y) => x[0] - y[0]);
+}
+
+/**
+ * Masks known secrets (3+ characters) in a log that arrives in chunks, such as a live build log: a
+ * value split across two chunks is masked all the same. Whole lines are passed on as soon as they
+ * end; an unfinished line is held until its end comes (or until it is longer than
+ * {@link MAX_HELD_LINE}, when all but what could start a secret goes). `end()` passes on the rest.
+ */
+export function secretMasker(secrets: readonly string[], emit: (text: string) => void): { write(chunk: string): void; end(): void } {
+  const values = [...new Set(secrets)].filter((v) => v.length >= 3).sort((a, b) => b.length - a.length);
+  if (values.length === 0) {
+    return {
+      write: (chunk) => {
+        if (chunk !== '') emit(chunk);
+      },
+      end: () => undefined
+    };
+  }
+  // A value with a line break in it can straddle a line end: then the tail that could start one is held too.
+  const hold = Math.max(...values.map((v) => v.length)) - 1;
+  const multiLine = values.some((v) => /[\r\n]/.test(v));
+  let pending = '';
+  const pass = (upTo: number): void => {
+    const found = occurrences(pending, values);
+    // A secret that starts before the cut ends inside `pending` (the cut leaves room for it): take it whole.
+    for (const [a, b] of found) if (a < upTo && b > upTo) upTo = b;
+    let out = '';
+    let from = 0;
+    for (const [a, b] of found) {
+      if (a >= upTo) break;
+      out += `${pending.slice(from, a)}***`;
+      from = b;
+    }
+    out += pending.slice(from, upTo);
+    pending = pending.slice(upTo);
+    if (out !== '') emit(out);
+  };
+  return {
+    write(chunk: string): void {
+      pending += chunk;
+      let cut = Math.max(pending.lastIndexOf('\n'), pending.lastIndexOf('\r')) + 1;
+      if (pending.length - cut > MAX_HELD_LINE || multiLine) cut = Math.max(0, Math.min(multiLine ? cut : Infinity, pending.length - hold));
+      if (cut > 0) pass(cut);
+    },
+    end(): void {
+      pass(pending.length);
+    }
+  };
+}
+
 /**
  * `docker buildx build` prints the failing step's last output between `------` rulers, then
  * `ERROR: failed to solve: …`. Keep that block and the ERROR line; else the last lines.

@@ -1,0 +1,250 @@
+// Security requirements 7 and 9 at the argv level: what `docker buildx build` is given for a plan
+// holding hostile values (stage names come from the pull request's Dockerfile), read back the way
+// buildx's flag parser reads it. And secret masking of a build log that arrives in chunks.
+import fc from 'fast-check';
+import { UnsafeBuildPlanError, buildxArgv, type BuildPlan } from '../../src/buildx/argv.js';
+import { MAX_HELD_LINE, maskSecrets, secretMasker } from '../../src/buildx/failure.js';
+
+const plan: BuildPlan = {
+  context: '/w',
+  file: '/w/Dockerfile',
+  stage: 'release',
+  platforms: [],
+  buildArgs: [],
+  network: undefined,
+  builder: undefined,
+  cache: { type: 'none' },
+  cacheScopes: { from: ['s-head', 's-base'], to: 's-head' },
+  cacheExport: true,
+  outputDir: '/tmp/out',
+  metadataFile: '/tmp/meta.json'
+};
+
+// The options the action may pass, each taking one value (docker's pflag parser consumes the next
+// argument as the value, whatever it looks like). Anything else before `--` is a finding.
+const VALUE_FLAGS = new Set(['--builder', '--file', '--target', '--platform', '--network', '--build-arg', '--cache-from', '--cache-to', '--output', '--metadata-file', '--progress']);
+
+interface Parsed {
+  readonly flags: Map<string, string[]>;
+  readonly operands: string[];
+}
+
+/** Reads argv as docker's CLI does: `buildx build`, then `--flag value` pairs, then operands after `--`. */
+function parse(argv: readonly string[]): Parsed {
+  expect(argv.slice(0, 2)).toEqual(['buildx', 'build']);
+  const flags = new Map<string, string[]>();
+  let i = 2;
+  for (; i < argv.length && argv[i] !== '--'; i += 2) {
+    const flag = argv[i]!;
+    if (!VALUE_FLAGS.has(flag)) throw new Error(`unexpected argument before --: ${JSON.stringify(flag)}`);
+    if (i + 1 >= argv.length) throw new Error(`${flag} has no value`);
+    flags.set(flag, [...(flags.get(flag) ?? []), argv[i + 1]!]);
+  }
+  if (argv[i] !== '--') throw new Error('no -- before the context');
+  return { flags, operands: argv.slice(i + 1) };
+}
+
+function refusal(p: BuildPlan): UnsafeBuildPlanError {
+  try {
+    buildxArgv(p);
+  } catch (e) {
+    expect(e).toBeInstanceOf(UnsafeBuildPlanError);
+    return e as UnsafeBuildPlanError;
+  }
+  throw new Error('buildxArgv accepted the plan');
+}
+
+const HOSTILE = ['-x', '--upload-pack=evil', '--output=type=local,dest=/', '--secret=id=t,src=/etc/passwd', '--push', '-', '--', '--allow=security.insecure'];
+
+describe('buildxArgv refuses a value that could be read as an option, before docker runs', () => {
+  test.each<[string, Partial<BuildPlan>, string]>([
+    ...HOSTILE.map((v): [string, Partial<BuildPlan>, string] => [`stage ${v}`, { stage: v }, 'stage']),
+    ['a stage name with a space', { stage: 'release --push' }, 'stage'],
+    ['a stage name starting with a digit', { stage: '1st' }, 'stage'],
+    ...HOSTILE.map((v): [string, Partial<BuildPlan>, string] => [`builder ${v}`, { builder: v }, 'builder']),
+    ['a Dockerfile path starting with -', { file: '-f' }, 'file'],
+    ['an empty Dockerfile path', { file: '' }, 'file'],
+    ['a platform starting with -', { platforms: ['--push'] }, 'platform'],
+    ['two platforms smuggled into one', { platforms: ['linux/amd64,linux/arm64'] }, 'platform'],
+    ['a network option', { network: '--privileged' }, 'network'],
+    ['a network not offered', { network: 'container:evil' }, 'network'],
+    ['a build-arg name that is an option', { buildArgs: [['--secret', 'x']] }, 'build argument'],
+    ['a build-arg name holding =', { buildArgs: [['A=B', 'x']] }, 'build argument'],
+    ['an output directory starting with -', { outputDir: '-o' }, 'output directory'],
+    ['a metadata file starting with -', { metadataFile: '--push' }, 'metadata file'],
+    ['a load tag starting with -', { load: { tag: '-t' } }, 'image tag'],
+    ['a context with a line break', { context: '/w\n--push' }, 'context']
+  ])('%s', (_name, change, field) => {
+    const e = refusal({ ...plan, ...change });
+    expect(e.field).toBe(field);
+    expect(e.message).toMatch(/^Refusing to build: /);
+  });
+
+  test('a refused build-arg is named, its value never shown', () => {
+    const e = refusal({ ...plan, buildArgs: [['TOKEN', 'ghp_secretvalue\0']] });
+    expect(e.message).toContain('TOKEN');
+    expect(e.message).not.toContain('ghp_secretvalue');
+  });
+});
+
+describe('buildxArgv keeps every value where buildx reads it as that value', () => {
+  test('a context named like an option or a branch stays the one operand, after --', () => {
+    for (const context of ['-rf', '--push', 'dev', '-']) {
+      const parsed = parse(buildxArgv({ ...plan, context }));
+      expect(parsed.operands).toEqual([context]);
+    }
+  });
+
+  test('a build-arg value that reads as an option stays glued to its name, after --build-arg', () => {
+    const argv = buildxArgv({ ...plan, buildArgs: [['A', '--secret id=GITHUB_TOKEN'], ['B', '-x']] });
+    expect(parse(argv).flags.get('--build-arg')).toEqual(['A=--secret id=GITHUB_TOKEN', 'B=-x']);
+    expect(argv.filter((a) => a.startsWith('--secret'))).toEqual([]);
+  });
+
+  test('nothing but the plan reaches the build: no --secret, --ssh, --allow, --push or token', () => {
+    const full: BuildPlan = {
+      ...plan,
+      builder: 'ci',
+      platforms: ['linux/amd64', 'linux/arm64'],
+      network: 'none',
+      buildArgs: [['VERSION', '1.2']],
+      cache: { type: 'gha' }
+    };
+    const argv = buildxArgv(full);
+    const parsed = parse(argv);
+    expect([...parsed.flags.keys()].sort()).toEqual(
+      ['--build-arg', '--builder', '--cache-from', '--cache-to', '--file', '--metadata-file', '--network', '--output', '--platform', '--progress', '--target'].sort()
+    );
+    expect(parsed.flags.get('--build-arg')).toEqual(['VERSION=1.2']);
+    expect(argv.join('\n')).not.toMatch(/GITHUB_TOKEN|GIT_AUTH_TOKEN|ACTIONS_RUNTIME_TOKEN|--secret|--ssh|--allow|--push|--load/);
+  });
+
+  // Any strings at all, hostile ones mixed in: either refused, or read back by buildx exactly as planned.
+  const text = fc.oneof(fc.constantFrom(...HOSTILE, 'release', 'dev', '/w/Dockerfile', 'linux/amd64'), fc.string({ maxLength: 30 }));
+  test('property: a plan is refused, or every value comes back from the argv as the same value', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          stage: fc.option(text, { nil: undefined }),
+          builder: fc.option(text, { nil: undefined }),
+          file: text,
+          context: text,
+          platforms: fc.array(text, { maxLength: 3 }),
+          network: fc.option(fc.oneof(text, fc.constantFrom('none', 'host', 'default')), { nil: undefined }),
+          buildArgs: fc.array(fc.tuple(fc.oneof(text, fc.constantFrom('A', 'TOKEN')), text), { maxLength: 3 }),
+          outputDir: text,
+          metadataFile: text
+        }),
+        (values) => {
+          const p: BuildPlan = { ...plan, ...values };
+          let argv: string[];
+          try {
+            argv = buildxArgv(p);
+          } catch (e) {
+            expect(e).toBeInstanceOf(UnsafeBuildPlanError);
+            return;
+          }
+          const parsed = parse(argv);
+          const one = (flag: string): string[] => parsed.flags.get(flag) ?? [];
+          expect(parsed.operands).toEqual([p.context]);
+          expect(one('--file')).toEqual([p.file]);
+          expect(one('--target')).toEqual(p.stage === undefined ? [] : [p.stage]);
+          expect(one('--builder')).toEqual(p.builder === undefined ? [] : [p.builder]);
+          expect(one('--network')).toEqual(p.network === undefined ? [] : [p.network]);
+          expect(one('--platform')).toEqual(p.platforms.length ? [p.platforms.join(',')] : []);
+          expect(one('--platform').join(',').split(',').filter(Boolean)).toEqual([...p.platforms]);
+          expect(one('--build-arg')).toEqual(p.buildArgs.map(([n, v]) => `${n}=${v}`));
+          expect(one('--metadata-file')).toEqual([p.metadataFile]);
+          // Every option's value is a value, never an option of its own.
+          for (const [flag, vals] of parsed.flags) {
+            if (flag === '--build-arg') continue; // NAME=value: the NAME comes first and is checked
+            for (const v of vals) expect([flag, v.startsWith('-')]).toEqual([flag, false]);
+          }
+          for (const [n] of p.buildArgs) expect(n.startsWith('-')).toBe(false);
+        }
+      ),
+      { numRuns: 1000 }
+    );
+  });
+});
+
+describe('secretMasker: a live build log arriving in chunks', () => {
+  const secret = 'ghp_' + 'a1B2c3D4e5'.repeat(3) + 'xyzuvw';
+  const log = `#5 [2/3] RUN echo $TOKEN\n#5 0.101 ${secret}\n#5 DONE 0.1s\n#6 exporting\n`;
+
+  function feed(secrets: readonly string[], chunks: readonly string[]): { emitted: string[]; afterEach: string[] } {
+    const emitted: string[] = [];
+    const afterEach: string[] = [];
+    const m = secretMasker(secrets, (t) => emitted.push(t));
+    for (const c of chunks) {
+      m.write(c);
+      afterEach.push(emitted.join(''));
+    }
+    m.end();
+    return { emitted, afterEach };
+  }
+
+  test('a secret split across two writes, at every possible place, is masked', () => {
+    const at = log.indexOf(secret);
+    for (let cut = at; cut <= at + secret.length; cut++) {
+      const { emitted } = feed([secret], [log.slice(0, cut), log.slice(cut)]);
+      expect(emitted.join('')).toBe(log.replace(secret, '***'));
+      for (const piece of emitted) expect(piece).not.toContain(secret.slice(0, 8));
+    }
+  });
+
+  test('one character at a time', () => {
+    const { emitted } = feed([secret], [...log]);
+    expect(emitted.join('')).toBe(log.replace(secret, '***'));
+  });
+
+  test('whole lines are passed on at once; only an unfinished line waits', () => {
+    const { afterEach } = feed([secret], ['#5 [2/3] RUN echo $TOKEN\n#5 0.1', `01 ${secret.slice(0, 10)}`, `${secret.slice(10)}\n`]);
+    expect(afterEach).toEqual(['#5 [2/3] RUN echo $TOKEN\n', '#5 [2/3] RUN echo $TOKEN\n', '#5 [2/3] RUN echo $TOKEN\n#5 0.101 ***\n']);
+  });
+
+  test('with no secrets, text goes through untouched and at once', () => {
+    const { afterEach } = feed([], ['a', 'b\nc']);
+    expect(afterEach).toEqual(['a', 'ab\nc']);
+  });
+
+  test('a value with a line break (from a config file) split at its line break', () => {
+    const multi = 'first-line-of\nsecond-line';
+    const text = `x ${multi} y\n`;
+    for (let cut = 1; cut < text.length; cut++) {
+      expect(feed([multi], [text.slice(0, cut), text.slice(cut)]).emitted.join('')).toBe('x *** y\n');
+    }
+  });
+
+  test(`an endless line (progress without line breaks) is passed on past ${MAX_HELD_LINE} characters, still masked`, () => {
+    const long = 'x'.repeat(MAX_HELD_LINE + 10);
+    const { afterEach, emitted } = feed([secret], [long + secret.slice(0, 5), secret.slice(5), 'tail']);
+    // All but what could be the start of a secret: at most the longest secret's length is held.
+    expect(afterEach[0]!.length).toBeGreaterThanOrEqual(long.length + 5 - secret.length);
+    expect(long.startsWith(afterEach[0]!)).toBe(true);
+    expect(emitted.join('')).toBe(`${long}***tail`);
+  });
+
+  // Secrets from one alphabet, the text between them from another (with line breaks): each
+  // occurrence stands alone, so chunked masking must equal masking the whole text at once.
+  const secretArb = fc.stringMatching(/^[A-Z0-9_]{3,24}$/);
+  const filler = fc.stringMatching(/^[a-z .:\n\r]{1,20}$/);
+  test('property: any chunking gives what masking the whole log gives, and never a secret', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(secretArb, { minLength: 1, maxLength: 3 }),
+        fc.array(fc.tuple(filler, fc.nat(5)), { minLength: 1, maxLength: 12 }),
+        fc.array(fc.nat(200), { maxLength: 8 }),
+        (secrets, parts, cuts) => {
+          const text = parts.map(([f, i]) => f + (i < secrets.length ? secrets[i] : '')).join('') + '\n';
+          const points = [...new Set(cuts.map((c) => c % text.length))].sort((a, b) => a - b);
+          const chunks = [0, ...points].map((from, k) => text.slice(from, [...points, text.length][k]));
+          const out = feed(secrets, chunks).emitted.join('');
+          expect(out).toBe(maskSecrets(text, secrets));
+          for (const s of secrets) expect(out).not.toContain(s);
+        }
+      ),
+      { numRuns: 500 }
+    );
+  });
+});
