@@ -194,16 +194,30 @@ describe('docker buildx build, as the program receives it', () => {
   });
 });
 
-describe('docker buildx inspect', () => {
-  test('the builder name goes after --', async () => {
-    const spy = recording(async (file, args) => {
+describe('the probes: docker buildx version, inspect, info', () => {
+  test('the builder name goes after --, and docker gets no input or token variable', async () => {
+    const envs: NodeJS.ProcessEnv[] = [];
+    const spy = recording(async (_file, args, options) => {
+      envs.push(options?.env ?? process.env);
       if (args[1] === 'version') return { code: 0, stdout: 'github.com/docker/buildx v0.17.1 abc\n', stderr: '' };
       return { code: 0, stdout: 'Name: dev\nDriver: docker-container\n\nNodes:\nName: dev0\nStatus: running\nPlatforms: linux/amd64\n', stderr: '' };
     });
-    await probeBuilder(spy.exec, 'dev');
+    const saved = { ...process.env };
+    Object.assign(process.env, { GITHUB_TOKEN: 'ghs_probe', GH_TOKEN: 'ghs_probe', 'INPUT_GITHUB-TOKEN': 'ghs_probe', DOCKER_HOST: 'unix:///probe.sock' });
+    try {
+      await probeBuilder(spy.exec, 'dev');
+    } finally {
+      for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+      Object.assign(process.env, saved);
+    }
     expect(spy.calls).toEqual([
       ['docker', 'buildx', 'version'],
       ['docker', 'buildx', 'inspect', '--', 'dev']
     ]);
+    expect(envs).toHaveLength(2);
+    for (const env of envs) {
+      expect(Object.entries(env).filter(([k, v]) => /^(INPUT_|GITHUB_TOKEN$|GH_TOKEN$)/.test(k) || v === 'ghs_probe')).toEqual([]);
+      expect(env.DOCKER_HOST).toBe('unix:///probe.sock');
+    }
   });
 });

@@ -1,6 +1,7 @@
 // What the selected builder can do, probed once and passed on as data.
 // The parsers are pure (text in, data out); `probeBuilder` is the only I/O here.
 import type { Exec } from '../exec.js';
+import { dockerClientEnv } from './env.js';
 
 export interface BuilderInfo {
   readonly name: string;
@@ -88,9 +89,12 @@ const lastLine = (s: string): string =>
     .filter(Boolean)
     .pop() ?? '';
 
-/** Probe docker, buildx and the builder once. Fails fast with an actionable message (RELIABILITY row 9). */
-export async function probeBuilder(exec: Exec, builderName: string | undefined): Promise<Capabilities> {
-  const version = await exec('docker', ['buildx', 'version']).catch((e: unknown) => {
+/**
+ * Probe docker, buildx and the builder once. Fails fast with an actionable message (RELIABILITY row 9).
+ * `env` is docker's environment: by default this process's, without inputs or tokens.
+ */
+export async function probeBuilder(exec: Exec, builderName: string | undefined, env: NodeJS.ProcessEnv = dockerClientEnv(process.env)): Promise<Capabilities> {
+  const version = await exec('docker', ['buildx', 'version'], { env }).catch((e: unknown) => {
     throw new EngineError(`Docker is required but could not be run: ${e instanceof Error ? e.message : String(e)}`);
   });
   const buildxVersion = version.code === 0 ? parseBuildxVersion(version.stdout) : undefined;
@@ -100,7 +104,7 @@ export async function probeBuilder(exec: Exec, builderName: string | undefined):
     );
   }
   // The builder first: a remote or Kubernetes builder needs no local daemon at all.
-  const inspect = await exec('docker', ['buildx', 'inspect', ...(builderName ? ['--', builderName] : [])]);
+  const inspect = await exec('docker', ['buildx', 'inspect', ...(builderName ? ['--', builderName] : [])], { env });
   const builder = parseBuildxInspect(inspect.stdout);
   if (inspect.code !== 0 || builder.error || !builder.driver) {
     const reason = builder.error ?? (lastLine(inspect.stderr) || 'no driver reported');
@@ -114,7 +118,7 @@ export async function probeBuilder(exec: Exec, builderName: string | undefined):
   }
   let store: ImageStore = 'not-applicable';
   if (builder.driver === 'docker') {
-    const info = await exec('docker', ['info', '--format', '{{json .DriverStatus}}']);
+    const info = await exec('docker', ['info', '--format', '{{json .DriverStatus}}'], { env });
     if (info.code !== 0) {
       throw new EngineError(`The Docker daemon is not reachable: ${lastLine(info.stderr) || `exit code ${info.code}`}`);
     }
