@@ -66,16 +66,26 @@ const SHELL_START =
   / (?:(?:\S{0,64}\/)?(?:sh|bash|ash|dash|zsh|ksh)\b.{0,64}? -c |cmd \/S \/C |(?:powershell|pwsh)(?:\.exe)? .{0,64}?-Command )/;
 const NEXT_KEY = / [^\s=]+=/;
 
+// Names whose value is a credential, in `K=v`, `K: v`, `"K": "v"` and `--k v`.
+const SECRET_KEY = String.raw`[\w.-]{0,64}(?:password|passwd|token|secret|api[_-]?key|access[_-]?key|private[_-]?key)[\w.-]{0,64}`;
+const VALUE = String.raw`("[^"]*"|'[^']*'|[^\s"'&;|,]+)`;
+
 const TOKEN_PATTERNS: ReadonlyArray<readonly [RegExp, string]> = [
-  // GitHub tokens: personal, OAuth, user-to-server, server-to-server, refresh, fine-grained.
-  [/\b(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{20,})/g, REDACTED],
+  // GitHub tokens: personal, OAuth, user-to-server, server-to-server, refresh, fine-grained. No word
+  // boundary in front: `TOKEN_ghp_…` or `xghp_…` is the token all the same.
+  [/(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{20,})/g, REDACTED],
   // AWS access key ids (long-term and temporary).
-  [/\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g, REDACTED],
+  [/(?:AKIA|ASIA)[0-9A-Z]{16}(?![0-9A-Z])/g, REDACTED],
+  // GitLab, Slack, npm and OpenAI-style keys.
+  [/(?:glpat-[A-Za-z0-9_-]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|npm_[A-Za-z0-9]{36,}|(?<![A-Za-z])sk-[A-Za-z0-9_-]{20,})/g, REDACTED],
   // password=..., NPM_TOKEN=..., client_secret="...", api-key=...
-  [
-    /\b([\w.-]{0,64}(?:password|passwd|token|secret|api[_-]?key|access[_-]?key|private[_-]?key)[\w.-]{0,64})=("[^"]*"|'[^']*'|[^\s"'&;|,]+)/gi,
-    `$1=${REDACTED}`
-  ],
+  [new RegExp(String.raw`\b(${SECRET_KEY})=${VALUE}`, 'gi'), `$1=${REDACTED}`],
+  // "password": "...", password: ... (JSON, YAML, HTTP headers such as PRIVATE-TOKEN: ...). An
+  // unquoted name needs a space after its colon, so that an image reference `tokenizer:1.2` stays.
+  [new RegExp(String.raw`(["']${SECRET_KEY}["']\s*:\s*)("[^"]*"|'[^']*'|[^\s,}"']+)`, 'gi'), `$1${REDACTED}`],
+  [new RegExp(String.raw`\b(${SECRET_KEY}:\s+)${VALUE}`, 'gi'), `$1${REDACTED}`],
+  // --password hunter2, --token "$T" (not `--password-stdin -u x`: an option is no value).
+  [new RegExp(String.raw`(\s--?${SECRET_KEY})\s+("[^"]*"|'[^']*'|[^\s"'-][^\s"']*)`, 'gi'), `$1 ${REDACTED}`],
   // Credentials in URLs: https://user:pass@host
   [/\b([a-z][a-z0-9+.-]{0,31}:\/\/)[^\s/@:]{1,256}:[^\s/@]{1,256}@/gi, `$1${REDACTED}@`],
   [/\b(Bearer|Basic) +[A-Za-z0-9._~+/-]{8,}=*/g, `$1 ${REDACTED}`]
@@ -93,7 +103,8 @@ const TOKEN_PATTERNS: ReadonlyArray<readonly [RegExp, string]> = [
  *   (`/bin/sh -c`, a `SHELL`), else to the next space. Known secrets are replaced beforehand, so
  *   their spaces never confuse this;
  * - `ARG`, `ENV`, `LABEL` (also after `ONBUILD`): every value redacted, `K=***`;
- * - token-like strings (GitHub tokens, AWS key ids, `password=`/`token=`/`secret=` values, URL
+ * - token-like strings (GitHub, GitLab, Slack, npm and OpenAI-style tokens, AWS key ids, the values
+ *   of `password=`/`token=`/`secret=`, `"password": …`, `PRIVATE-TOKEN: …` and `--password …`, URL
  *   credentials, `Bearer` values) replaced by `***`;
  * - capped at {@link MAX_INSTRUCTION_LENGTH} code points, ending with `…` when cut.
  * When unsure where a value ends, more is redacted rather than less.
