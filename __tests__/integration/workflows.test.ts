@@ -390,6 +390,41 @@ describe('permissions', () => {
     expect(wf.jobs.comment && (wf.jobs.comment as Job & { if?: string }).if).toContain("github.event.workflow_run.event == 'pull_request'");
   });
 
+  test("the README's permissions, in its tables and in its example workflows, are what the reusable workflows ask for", () => {
+    const readme = read('README.md');
+    const scopes = (text: string): Record<string, string> =>
+      Object.fromEntries([...text.matchAll(/`([a-z-]+): (read|write)`/g)].map((m) => [m[1], m[2]]));
+    for (const file of [MEASURE, COMMENT]) {
+      const asked = Object.values(workflow(file).jobs)[0]?.permissions;
+      const name = path.basename(file);
+      // Every table row that names the reusable workflow lists exactly its job's permissions.
+      const rows = readme.split('\n').filter((line) => line.startsWith('|') && line.includes(`\`${name}\``));
+      expect([file, rows.length >= 2]).toEqual([file, true]);
+      for (const row of rows) expect([row, scopes(row)]).toEqual([row, asked]);
+    }
+    // Every example workflow says its permissions; one that calls a reusable workflow grants at
+    // least what that workflow's job asks for.
+    const examples = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)]
+      .map((m) => parse(m[1] ?? '') as Workflow | null)
+      .filter((w): w is Workflow => typeof w === 'object' && w !== null && 'jobs' in w);
+    expect(examples.length).toBeGreaterThanOrEqual(5);
+    let calls = 0;
+    for (const example of examples) {
+      for (const [id, job] of Object.entries(example.jobs ?? {})) {
+        const called = /^OWNER\/image-budget\/(\.github\/workflows\/[\w.-]+\.yml)@/.exec(job.uses ?? '')?.[1];
+        if (!called) continue;
+        calls++;
+        const granted = effective(example, job);
+        for (const [scope, level] of Object.entries(effective(workflow(called), Object.values(workflow(called).jobs)[0]!))) {
+          expect([id, scope, (LEVEL[granted[scope] ?? 'none'] ?? 0) >= (LEVEL[level] ?? 0)]).toEqual([id, scope, true]);
+        }
+      }
+      // No example asks for contents: write.
+      for (const job of Object.values(example.jobs ?? {})) expect(effective(example, job)['contents'] ?? 'none').not.toBe('write');
+    }
+    expect(calls).toBeGreaterThanOrEqual(2);
+  });
+
   test('no workflow runs on pull_request_target', () => {
     for (const file of workflowFiles()) expect([file, 'pull_request_target' in (workflow(file).on ?? {})]).toEqual([file, false]);
   });
