@@ -102,13 +102,13 @@ printf '${SECRET.slice(20)} leaked\\n' >&2
 exit 1
 `;
 
-async function fakeDocker(): Promise<{ env: NodeJS.ProcessEnv; record: string; argvs(): Promise<string[][]> }> {
+async function fakeDocker(script = FAKE_DOCKER): Promise<{ env: NodeJS.ProcessEnv; record: string; argvs(): Promise<string[][]> }> {
   const dir = await temp('ib-fake-docker-');
   const bin = path.join(dir, 'bin');
   const record = path.join(dir, 'record');
   await mkdir(bin);
   await mkdir(record);
-  await writeFile(path.join(bin, 'docker'), FAKE_DOCKER);
+  await writeFile(path.join(bin, 'docker'), script);
   await chmod(path.join(bin, 'docker'), 0o755);
   const env = { PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`, FAKE_RECORD: record };
   return {
@@ -171,6 +171,28 @@ describe('docker buildx build, as the program receives it', () => {
     if (built.ok) return;
     expect(built.error).toBe('failed to solve: process did not complete: *** leaked');
     expect(`${built.error}\n${built.detail}`).not.toContain(SECRET.slice(4));
+  });
+
+  test("a Dockerfile's output never reads as a workflow command in the live log, however it is written", async () => {
+    // What a RUN step prints reaches the log; BuildKit prefixes its lines, buildx's own lines and a
+    // lone carriage return do not. `::` split across two writes, `##[` anywhere in a line.
+    const fake = await fakeDocker(`#!/bin/sh
+printf '::add-mask::visible\\n##[set-output name=regressed;]false\\n#5 0.1 ok ##[error]x\\n:'
+sleep 0.3
+printf ':error::pwned\\nprogress\\r::warning::y\\n'
+exit 0
+`);
+    const log: string[] = [];
+    const built = await runBuild(realExec, { ...PLAN, context: await temp('ib-ctx-') }, { secrets: [], env: fake.env, onLog: (c) => log.push(c) });
+    expect(built.ok).toBe(true);
+    const lines = log.join('').split(/\r\n|\r|\n/);
+    // Everything was printed, readable (a zero-width space breaks each command)...
+    expect(lines.map((l) => l.replace(/\u200b/g, ''))).toEqual(['::add-mask::visible', '##[set-output name=regressed;]false', '#5 0.1 ok ##[error]x', '::error::pwned', 'progress', '::warning::y', '']);
+    // ...and the runner finds no command in it.
+    for (const l of lines) {
+      expect(l.trimStart().startsWith('::')).toBe(false);
+      expect(l).not.toContain('##[');
+    }
   });
 
   test('the environment given is the environment the program gets, and nothing is added to it', async () => {

@@ -203,9 +203,26 @@ describe('secretMasker: a live build log arriving in chunks', () => {
     expect(afterEach).toEqual(['#5 [2/3] RUN echo $TOKEN\n', '#5 [2/3] RUN echo $TOKEN\n', '#5 [2/3] RUN echo $TOKEN\n#5 0.101 ***\n']);
   });
 
-  test('with no secrets, text goes through untouched and at once', () => {
-    const { afterEach } = feed([], ['a', 'b\nc']);
-    expect(afterEach).toEqual(['a', 'ab\nc']);
+  test('with no secrets, whole lines go through untouched', () => {
+    const { afterEach, emitted } = feed([], ['a', 'b\nc', '\n']);
+    expect(afterEach).toEqual(['', 'ab\n', 'ab\nc\n']);
+    expect(emitted).toEqual(['ab\n', 'c\n']);
+  });
+
+  test('an endless line is never cut inside a `::` or `##[` (a workflow command must not straddle two writes)', () => {
+    // The first write ends at every place around the command in turn, so that the cut (at the end
+    // of the write, less the longest secret) falls at every place of it.
+    const line = 'y'.repeat(MAX_HELD_LINE + 1) + '##[x]::e' + 'y'.repeat(60);
+    let cuts = 0;
+    for (const secrets of [[], [secret]]) {
+      for (let split = MAX_HELD_LINE - 5; split < line.length; split++) {
+        const m = feed(secrets, [line.slice(0, split), line.slice(split)]);
+        expect(m.emitted.join('')).toBe(line);
+        for (const piece of m.emitted.slice(0, -1)) expect([split, piece.slice(-3)]).toEqual([split, expect.not.stringMatching(/[#:]$/)]);
+        cuts += m.emitted.length - 1;
+      }
+    }
+    expect(cuts).toBeGreaterThan(60);
   });
 
   test('a value with a line break (from a config file) split at its line break', () => {

@@ -1,6 +1,7 @@
 // Runs one `docker buildx build` for one target (all its platforms at once) into an OCI layout.
 import type { Exec } from '../exec.js';
 import { buildxArgv, UnsafeBuildPlanError, type BuildPlan } from './argv.js';
+import { neutralizeCommands } from '../log.js';
 import { cacheProblems, lastErrorLine, secretMasker, summarizeBuildFailure } from './failure.js';
 
 export type BuildOutcome =
@@ -10,7 +11,10 @@ export type BuildOutcome =
 export interface BuildOptions {
   /** Build-arg values and other strings that must never appear in messages. */
   readonly secrets: readonly string[];
-  /** Receives the build log as it is produced, line by line, secrets masked (also one split across writes). */
+  /**
+   * Receives the build log as it is produced, line by line: secrets masked (also one split across
+   * writes), and the Dockerfile's output kept from reading as workflow commands (`::`, `##[`).
+   */
   readonly onLog?: (chunk: string) => void;
   /** Environment of the buildx client (never of the build itself). */
   readonly env?: NodeJS.ProcessEnv;
@@ -29,7 +33,8 @@ export async function runBuild(exec: Exec, plan: BuildPlan, options: BuildOption
     return { ok: false, cacheProblems: [], error: e.message, detail: e.message };
   }
   // One masker per stream, so that interleaved stdout and stderr never join into a false line.
-  const onLog = options.onLog;
+  // A lone carriage return ends a line for the runner as for a terminal: made a line break first.
+  const onLog = options.onLog ? (text: string): void => options.onLog?.(neutralizeCommands(text.replace(/\r(?!\n)/g, '\n'))) : undefined;
   const out = onLog ? secretMasker(options.secrets, onLog) : undefined;
   const err = onLog ? secretMasker(options.secrets, onLog) : undefined;
   let result;

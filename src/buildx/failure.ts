@@ -31,20 +31,13 @@ function occurrences(text: string, secrets: readonly string[]): Array<readonly [
  * Masks known secrets (3+ characters) in a log that arrives in chunks, such as a live build log: a
  * value split across two chunks is masked all the same. Whole lines are passed on as soon as they
  * end; an unfinished line is held until its end comes (or until it is longer than
- * {@link MAX_HELD_LINE}, when all but what could start a secret goes). `end()` passes on the rest.
+ * {@link MAX_HELD_LINE}, when all but what could start a secret goes, never ending in `#` or `:`, so
+ * that no `##[` or `::` of a workflow command is cut in two). `end()` passes on the rest.
  */
 export function secretMasker(secrets: readonly string[], emit: (text: string) => void): { write(chunk: string): void; end(): void } {
   const values = [...new Set(secrets)].filter((v) => v.length >= 3).sort((a, b) => b.length - a.length);
-  if (values.length === 0) {
-    return {
-      write: (chunk) => {
-        if (chunk !== '') emit(chunk);
-      },
-      end: () => undefined
-    };
-  }
   // A value with a line break in it can straddle a line end: then the tail that could start one is held too.
-  const hold = Math.max(...values.map((v) => v.length)) - 1;
+  const hold = values.length ? Math.max(...values.map((v) => v.length)) - 1 : 0;
   const multiLine = values.some((v) => /[\r\n]/.test(v));
   let pending = '';
   const pass = (upTo: number): void => {
@@ -65,8 +58,14 @@ export function secretMasker(secrets: readonly string[], emit: (text: string) =>
   return {
     write(chunk: string): void {
       pending += chunk;
-      let cut = Math.max(pending.lastIndexOf('\n'), pending.lastIndexOf('\r')) + 1;
-      if (pending.length - cut > MAX_HELD_LINE || multiLine) cut = Math.max(0, Math.min(multiLine ? cut : Infinity, pending.length - hold));
+      const lineCut = Math.max(pending.lastIndexOf('\n'), pending.lastIndexOf('\r')) + 1;
+      let cut = lineCut;
+      const room = pending.length - hold;
+      if ((multiLine && room < lineCut) || pending.length - lineCut > MAX_HELD_LINE) {
+        // A cut inside a line.
+        cut = Math.max(0, room);
+        while (cut > 0 && (pending[cut - 1] === '#' || pending[cut - 1] === ':')) cut--;
+      }
       if (cut > 0) pass(cut);
     },
     end(): void {
