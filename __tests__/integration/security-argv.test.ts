@@ -64,6 +64,21 @@ describe('git, in a repository whose files are named like refs and options', () 
     expect(bare.stderr).toMatch(/ambiguous argument/);
   });
 
+  test("git gets no input of the action's (the github-token among them)", async () => {
+    const envs: NodeJS.ProcessEnv[] = [];
+    const git = new Git(pr.checkout, {
+      exec: (file, args, options) => {
+        envs.push(options?.env ?? {});
+        return isolatedExec(file, args, options);
+      },
+      env: { ...process.env, 'INPUT_GITHUB-TOKEN': 'ghs_input', INPUT_CONTEXT: '.' }
+    });
+    expect(await git.revParseCommit(pr.baseSha)).toBe(pr.baseSha);
+    expect(envs).toHaveLength(1);
+    expect(Object.keys(envs[0]!).filter((k) => k.startsWith('INPUT_'))).toEqual([]);
+    expect(envs[0]!.PATH).toBe(process.env.PATH);
+  });
+
   test('a ref named dev resolves to the branch beside a folder dev; one named -x never reaches git', async () => {
     const spy = recording();
     const git = new Git(pr.checkout, { exec: spy.exec });

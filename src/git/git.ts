@@ -85,6 +85,8 @@ export class Git {
     this.run = options.exec ?? realExec;
     const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env) };
     for (const name of REPO_ENV) delete env[name];
+    // The action's inputs (the github-token among them) are none of git's business.
+    for (const name of Object.keys(env)) if (name.startsWith('INPUT_')) delete env[name];
     // Never wait for a credential prompt on a CI runner.
     env.GIT_TERMINAL_PROMPT = '0';
     env.GCM_INTERACTIVE = 'never';
