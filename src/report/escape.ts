@@ -88,7 +88,9 @@ export interface CodeSpanOptions {
  */
 export function codeSpan(text: string, options: CodeSpanOptions = {}): string {
   const { table = true, max = CODE_MAX } = options;
-  let body = breakComments(cap(flatten(text), max));
+  // cmark-gfm (GitHub) never matches a code span fence longer than 80 backticks (MAXBACKTICKS):
+  // longer runs are split by a word joiner, so the fence stays short and the span stays one.
+  let body = breakComments(cap(flatten(text), max)).replace(/`{64}(?=`)/g, `$&${WORD_JOINER}`);
   if (body === '') return '';
   if (table) body = body.replace(/\|/g, '\\|');
   const fence = '`'.repeat(longestRun(body, '`') + 1);

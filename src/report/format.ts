@@ -47,7 +47,11 @@ export function formatPercent(p: number | null, digits = 1): string {
 
 /** `10%`, `12.5%`, `25 MB`, `512 KiB`, `1.5 GB`: the normalized form of a parsed threshold. */
 export function formatThreshold(t: Threshold): string {
-  if (t.kind === 'percent') return `${trimNumber(t.percent)}%`;
+  if (t.kind === 'percent') {
+    // Three decimals when they are exact; otherwise every digit (0.0001% must not read 0%).
+    const short = trimNumber(t.percent);
+    return `${Number(short) === t.percent ? short : String(t.percent)}%`;
+  }
   return formatExactBytes(t.bytes);
 }
 
@@ -74,16 +78,14 @@ export function formatExactBytes(bytes: number): string {
   for (let i = DECIMAL_UNITS.length - 1; i >= 1; i--) {
     const unitSize = 1000 ** i;
     if (bytes >= unitSize) {
-      const v = bytes / unitSize;
-      if (isShortExact(v)) candidates.push(`${trimNumber(v)} ${DECIMAL_UNITS[i]}`);
+      if (isShortExact(bytes, unitSize)) candidates.push(`${trimNumber(bytes / unitSize)} ${DECIMAL_UNITS[i]}`);
       break;
     }
   }
   for (let i = BINARY_UNITS.length; i >= 1; i--) {
     const unitSize = 1024 ** i;
     if (bytes >= unitSize) {
-      const v = bytes / unitSize;
-      if (isShortExact(v)) candidates.push(`${trimNumber(v)} ${BINARY_UNITS[i - 1]}`);
+      if (isShortExact(bytes, unitSize)) candidates.push(`${trimNumber(bytes / unitSize)} ${BINARY_UNITS[i - 1]}`);
       break;
     }
   }
@@ -92,8 +94,9 @@ export function formatExactBytes(bytes: number): string {
   return candidates.reduce((a, b) => (b.length < a.length ? b : a));
 }
 
-function isShortExact(v: number): boolean {
-  return Math.abs(Math.round(v * 1000) - v * 1000) < 1e-6;
+/** Whether bytes / unitSize has at most three decimals, exactly (1 TB + 1 B is not "1 TB"). */
+function isShortExact(bytes: number, unitSize: number): boolean {
+  return Number.isInteger(bytes) && (BigInt(bytes) * 1000n) % BigInt(unitSize) === 0n;
 }
 
 /** Up to three decimals, without trailing zeros: 10 → "10", 12.50 → "12.5". */
