@@ -9,7 +9,7 @@ import { startGitHubStandin, type GitHubStandin } from '../support/github-standi
 const FORK_HEAD = 'a'.repeat(40);
 const SAME_HEAD = 'b'.repeat(40);
 const repo = { owner: 'o', name: 'r' };
-const noRetry = { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 };
+const noRetry = { retries: 0, rateLimitRetries: 0 };
 
 let gh: GitHubStandin;
 let api: PullsApi;
@@ -22,7 +22,7 @@ beforeEach(async () => {
       { number: 6, headSha: FORK_HEAD, headRepoFullName: 'mallory/r', headRef: 'main' }
     ]
   });
-  api = createOctokitPullsApi({ token: 'read-token', owner: 'o', repo: 'r', apiUrl: gh.url, retry: noRetry });
+  api = createOctokitPullsApi({ token: 'read-token', owner: 'o', repo: 'r', apiUrl: gh.url, policy: noRetry });
 });
 afterEach(async () => {
   await gh.close();
@@ -87,7 +87,7 @@ describe('findRunPull', () => {
   });
 
   test('GHES: every call goes to GITHUB_API_URL with its /api/v3 prefix', async () => {
-    const ghes = createOctokitPullsApi({ token: 'read-token', owner: 'o', repo: 'r', apiUrl: gh.ghesUrl, retry: noRetry });
+    const ghes = createOctokitPullsApi({ token: 'read-token', owner: 'o', repo: 'r', apiUrl: gh.ghesUrl, policy: noRetry });
     expect(await findRunPull(ghes, repo, run())).toMatchObject({ kind: 'found', pull: { number: 6 } });
     expect(gh.state.requests.every((r) => r.path.startsWith('/api/v3/'))).toBe(true);
   });

@@ -4,6 +4,9 @@
 // api.github.com (GHES, RELIABILITY row 48). The token goes only into the Authorization header:
 // it is never part of an error message or a log line.
 import { getOctokit } from '@actions/github';
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
+import Bottleneck from 'bottleneck/light.js';
 
 /** An issue or pull-request comment, reduced to what the sticky logic needs. */
 export interface IssueComment {
@@ -41,19 +44,47 @@ export class GitHubApiError extends Error {
   }
 }
 
-/** Bounded retries for transient failures (rows 46, 47). */
-export interface RetryPolicy {
-  /** Total attempts, first one included; 1 disables retries. */
-  readonly attempts: number;
-  /** First backoff delay; doubled per attempt, with jitter. */
-  readonly baseDelayMs: number;
-  /** Longest single wait; a `retry-after` asking for more gives up instead. */
-  readonly maxDelayMs: number;
-  /** Injectable for tests. */
-  readonly sleep?: (ms: number) => Promise<void>;
+/**
+ * How hard the client tries (RELIABILITY rows 46, 47; security 16). Retries are the ecosystem's:
+ * @octokit/plugin-retry for 5xx answers and connection failures (no answer comes out of octokit as a
+ * status-500 RequestError), @octokit/plugin-throttling for the primary and secondary rate limits.
+ * 400, 401, 403 (other than a rate limit), 404, 410, 422 and 451 are never retried.
+ */
+export interface ApiPolicy {
+  /** Retries after the first attempt, for 5xx and connection failures (plugin-retry `retries`). */
+  readonly retries: number;
+  /** plugin-retry waits `base × n²` before retry n: 1 s, 4 s, 9 s by default. */
+  readonly retryBaseMs: number;
+  /** Rate-limit retries per request; each honours GitHub's `retry-after` / `x-ratelimit-reset`. */
+  readonly rateLimitRetries: number;
+  /** A rate-limit wait longer than this is not waited for: the call fails (then a warning). */
+  readonly maxRateLimitWaitSeconds: number;
+  /**
+   * Wall-clock cap of one operation, retries and waits included: a request is aborted when it runs
+   * past it, and a rate-limit wait that would end past it is not begun.
+   */
+  readonly timeoutMs: number;
+  /**
+   * Least time between two writes (and GraphQL queries) of this client: GitHub asks integrations to
+   * space content-creating requests to stay clear of the secondary rate limit. plugin-throttling's
+   * own default is 1 s.
+   */
+  readonly writeSpacingMs: number;
+  /** Least time between two writes that notify people (creating a comment): plugin-throttling's 3 s. */
+  readonly notifySpacingMs: number;
+  /** Told about each rate-limit wait (a log line); never given headers or the token. */
+  readonly onWait?: (message: string) => void;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 1000, maxDelayMs: 20_000 };
+export const DEFAULT_API_POLICY: ApiPolicy = {
+  retries: 3,
+  retryBaseMs: 1000,
+  rateLimitRetries: 2,
+  maxRateLimitWaitSeconds: 60,
+  timeoutMs: 3 * 60_000,
+  writeSpacingMs: 1000,
+  notifySpacingMs: 3000
+};
 
 export interface OctokitCommentsApiOptions {
   readonly token: string;
@@ -63,7 +94,8 @@ export interface OctokitCommentsApiOptions {
   readonly apiUrl: string;
   /** GITHUB_GRAPHQL_URL; derived from apiUrl when not given (see graphqlUrlFor). */
   readonly graphqlUrl?: string;
-  readonly retry?: RetryPolicy;
+  /** Retry and rate-limit behaviour; DEFAULT_API_POLICY when not given. */
+  readonly policy?: Partial<ApiPolicy>;
 }
 
 /**
@@ -107,76 +139,126 @@ function parseViewerLogin(value: unknown): string | undefined {
 interface ErrorFacts {
   readonly status: number | undefined;
   readonly message: string;
-  readonly headers: Record<string, string>;
 }
 
 // Octokit throws a RequestError carrying `status` and, when a response came, `response`. Read it
-// structurally: only the status, GitHub's `message` and a few headers; never `request` (it holds the
-// Authorization header).
+// structurally: only the status and GitHub's messages; never `request` (it holds the Authorization
+// header).
 function errorFacts(error: unknown): ErrorFacts {
   const response = isRecord(error) ? error['response'] : undefined;
   if (!isRecord(response)) {
     const cause = isRecord(error) && error['cause'] instanceof Error ? error['cause'].message : undefined;
     const message = cause ?? (error instanceof Error ? error.message : String(error));
-    return { status: undefined, message, headers: {} };
+    return { status: undefined, message };
   }
   const status = typeof response['status'] === 'number' ? response['status'] : undefined;
   const data = response['data'];
-  const message =
+  const base =
     isRecord(data) && typeof data['message'] === 'string'
       ? data['message']
       : typeof data === 'string' && data !== ''
         ? data.slice(0, 200)
         : 'no message';
-  const headers: Record<string, string> = {};
-  const raw = response['headers'];
-  if (isRecord(raw)) {
-    for (const [k, v] of Object.entries(raw)) if (typeof v === 'string') headers[k.toLowerCase()] = v;
-  }
-  return { status, message, headers };
+  // A 422 says what failed in `errors[].message` ("Body is too long (maximum is 65536 characters)").
+  const details =
+    isRecord(data) && Array.isArray(data['errors'])
+      ? data['errors'].flatMap((e: unknown) => (isRecord(e) && typeof e['message'] === 'string' ? [e['message'].slice(0, 200)] : []))
+      : [];
+  const message = details.length > 0 ? `${base}: ${details.slice(0, 3).join('; ')}` : base;
+  return { status, message };
 }
 
-function isRateLimited(facts: ErrorFacts): boolean {
-  if (facts.status === 429) return true;
-  return (
-    facts.status === 403 && (facts.headers['retry-after'] !== undefined || facts.headers['x-ratelimit-remaining'] === '0')
+/** The API failure as a GitHubApiError: status, GitHub's message and its validation errors, nothing else. */
+export function toApiError(operation: string, error: unknown): GitHubApiError {
+  if (error instanceof GitHubApiError) return error;
+  const facts = errorFacts(error);
+  // Octokit reports "no answer" (connection refused or reset, timeout) as a status-500 RequestError
+  // without a response; say so instead of inventing an HTTP status.
+  const answered = isRecord(error) && isRecord(error['response']);
+  return new GitHubApiError(operation, answered ? facts.status : undefined, facts.message);
+}
+
+/** 5xx or no answer: the request may or may not have been carried out. */
+export function isTransient(error: unknown): boolean {
+  return error instanceof GitHubApiError && (error.status === undefined || error.status >= 500);
+}
+
+/** The 422 GitHub gives a comment body above its limit (`Body is too long (maximum is 65536 characters)`). */
+export function isBodyTooLong(error: unknown): boolean {
+  return error instanceof GitHubApiError && error.status === 422 && /too long/i.test(error.apiMessage);
+}
+
+/**
+ * An octokit (`getOctokit` from @actions/github, so GITHUB_API_URL and the runner's proxy settings
+ * apply) with plugin-retry and plugin-throttling configured from the policy.
+ */
+export function createOctokit(token: string, apiUrl: string, policy: ApiPolicy): ReturnType<typeof getOctokit> {
+  interface LimitedRequest {
+    readonly method?: string;
+    readonly url?: string;
+    /** The request options apiCall gave: `deadline` is read from here. */
+    readonly request?: object;
+  }
+  const describe = (options: LimitedRequest): string => {
+    let path = options.url ?? '';
+    try {
+      path = decodeURI(new URL(path, 'http://x').pathname);
+    } catch {
+      // keep it as given
+    }
+    return `${options.method ?? 'GET'} ${path}`;
+  };
+  const onLimit =
+    (kind: string) =>
+    (retryAfter: number, options: LimitedRequest, _octokit: unknown, retryCount: number): boolean => {
+      const given = options.request !== undefined && 'deadline' in options.request ? options.request.deadline : undefined;
+      const deadline = typeof given === 'number' ? given : Number.POSITIVE_INFINITY;
+      const why =
+        retryCount >= policy.rateLimitRetries
+          ? `${retryCount} retries already`
+          : retryAfter > policy.maxRateLimitWaitSeconds
+            ? `asked to wait ${retryAfter} s`
+            : Date.now() + retryAfter * 1000 > deadline
+              ? `a ${retryAfter} s wait would pass the ${Math.round(policy.timeoutMs / 1000)} s limit`
+              : undefined;
+      policy.onWait?.(
+        why === undefined
+          ? `GitHub's ${kind} rate limit on ${describe(options)}: retrying in ${retryAfter} s.`
+          : `GitHub's ${kind} rate limit on ${describe(options)}: not retrying (${why}).`
+      );
+      return why === undefined;
+    };
+  // Write queues per client (not plugin-throttling's process-wide ones), spaced as the policy says.
+  const write = new Bottleneck.Group({ id: 'image-budget-write', maxConcurrent: 1, minTime: policy.writeSpacingMs });
+  const notifications = new Bottleneck.Group({ id: 'image-budget-notify', maxConcurrent: 1, minTime: policy.notifySpacingMs });
+  return getOctokit(
+    token,
+    {
+      baseUrl: apiUrl.replace(/\/+$/, ''),
+      retry: { retries: policy.retries, retryAfterBaseValue: policy.retryBaseMs, doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] },
+      throttle: { onRateLimit: onLimit('primary'), onSecondaryRateLimit: onLimit('secondary'), write, notifications }
+    },
+    retry,
+    throttling
   );
 }
 
-/** How long to wait before the next attempt, or undefined when this error must not be retried. */
-function retryDelay(facts: ErrorFacts, idempotent: boolean, attempt: number, policy: RetryPolicy): number | undefined {
-  const limited = isRateLimited(facts);
-  const transient = facts.status === undefined || facts.status >= 500;
-  // A create that got a 5xx or no answer may have happened: never repeat it (no duplicate comment).
-  if (!limited && !(transient && idempotent)) return undefined;
-  const retryAfter = Number(facts.headers['retry-after']);
-  const reset = Number(facts.headers['x-ratelimit-reset']);
-  let delay: number;
-  if (Number.isFinite(retryAfter) && retryAfter >= 0) delay = retryAfter * 1000;
-  else if (limited && Number.isFinite(reset) && reset > 0) delay = Math.max(0, reset * 1000 - Date.now());
-  else delay = policy.baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2);
-  return delay <= policy.maxDelayMs ? delay : undefined;
+/**
+ * Runs one API call under the policy's wall-clock cap (the request options it gets carry the abort
+ * signal and the deadline the rate-limit handler checks); a failure comes out as GitHubApiError,
+ * never the request.
+ */
+export interface RequestLimits {
+  readonly signal: AbortSignal;
+  /** Epoch milliseconds; the rate-limit handler reads it from the request options. */
+  readonly deadline: number;
 }
 
-const sleepFor = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Runs one API call with bounded retries; a failure comes out as GitHubApiError (never the request). */
-export async function withRetry<T>(
-  operation: string,
-  idempotent: boolean,
-  policy: RetryPolicy,
-  call: () => Promise<T>
-): Promise<T> {
-  const sleep = policy.sleep ?? sleepFor;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await call();
-    } catch (error) {
-      const facts = errorFacts(error);
-      const delay = attempt < policy.attempts ? retryDelay(facts, idempotent, attempt, policy) : undefined;
-      if (delay === undefined) throw new GitHubApiError(operation, facts.status, facts.message);
-      await sleep(delay);
-    }
+export async function apiCall<T>(operation: string, policy: ApiPolicy, call: (limits: RequestLimits) => Promise<T>): Promise<T> {
+  try {
+    return await call({ signal: AbortSignal.timeout(policy.timeoutMs), deadline: Date.now() + policy.timeoutMs });
+  } catch (error) {
+    throw toApiError(operation, error);
   }
 }
 
@@ -188,20 +270,41 @@ function requireComment(operation: string, data: unknown): IssueComment {
 
 const VIEWER_QUERY = 'query { viewer { login } }';
 
+/**
+ * Every item of a paginated GET. octokit's paginate() passes only method, url and headers on to the
+ * requests of the following pages, so the limits (abort signal, deadline) go in through a request
+ * function that has them as defaults. (Its types only know the route-string form of that call.)
+ */
+export async function paginateAll(
+  octokit: ReturnType<typeof getOctokit>,
+  limits: RequestLimits,
+  url: string,
+  parameters: Readonly<Record<string, string | number>>
+): Promise<unknown[]> {
+  const request = octokit.request.defaults({ request: limits });
+  const items: unknown = await octokit.paginate(request as never, { method: 'GET', url, ...parameters } as never);
+  return Array.isArray(items) ? items : [];
+}
+
+/** The policy with defaults filled in. */
+export function apiPolicy(over: Partial<ApiPolicy> | undefined): ApiPolicy {
+  return { ...DEFAULT_API_POLICY, ...over };
+}
+
 /** A CommentsApi over octokit (`getOctokit` from @actions/github), for one repository. */
 export function createOctokitCommentsApi(options: OctokitCommentsApiOptions): CommentsApi {
   if (options.token === '') throw new Error('The GitHub token is empty: set the github-token input.');
+  const policy = apiPolicy(options.policy);
   const baseUrl = options.apiUrl.replace(/\/+$/, '');
   const graphqlUrl = options.graphqlUrl ?? graphqlUrlFor(baseUrl);
-  const policy = options.retry ?? DEFAULT_RETRY;
-  const octokit = getOctokit(options.token, { baseUrl });
+  const octokit = createOctokit(options.token, baseUrl, policy);
   const { owner, repo } = options;
 
   return {
     async viewerLogin() {
       try {
-        const response = await withRetry('GraphQL viewer', true, policy, () =>
-          octokit.request({ method: 'POST', url: graphqlUrl, query: VIEWER_QUERY })
+        const response = await apiCall('GraphQL viewer', policy, (limits) =>
+          octokit.request({ method: 'POST', url: graphqlUrl, query: VIEWER_QUERY, request: limits })
         );
         return parseViewerLogin(response.data);
       } catch {
@@ -210,9 +313,8 @@ export function createOctokitCommentsApi(options: OctokitCommentsApiOptions): Co
     },
 
     async listComments(issue) {
-      const operation = `List comments of #${issue}`;
-      const items: unknown[] = await withRetry(operation, true, policy, () =>
-        octokit.paginate('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+      const items = await apiCall(`List comments of #${issue}`, policy, (limits) =>
+        paginateAll(octokit, limits, '/repos/{owner}/{repo}/issues/{issue_number}/comments', {
           owner,
           repo,
           issue_number: issue,
@@ -229,12 +331,15 @@ export function createOctokitCommentsApi(options: OctokitCommentsApiOptions): Co
 
     async createComment(issue, body) {
       const operation = `Create a comment on #${issue}`;
-      const response = await withRetry(operation, false, policy, () =>
+      // Not retried on a 5xx or a lost answer: the comment may have been made. The sticky logic
+      // lists again before creating again (RELIABILITY row 47). Rate limits are still waited out.
+      const response = await apiCall(operation, policy, (limits) =>
         octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
           owner,
           repo,
           issue_number: issue,
-          body
+          body,
+          request: { ...limits, retries: 0 }
         })
       );
       return requireComment(operation, response.data);
@@ -242,20 +347,26 @@ export function createOctokitCommentsApi(options: OctokitCommentsApiOptions): Co
 
     async updateComment(id, body) {
       const operation = `Update comment ${id}`;
-      const response = await withRetry(operation, true, policy, () =>
+      const response = await apiCall(operation, policy, (limits) =>
         octokit.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', {
           owner,
           repo,
           comment_id: id,
-          body
+          body,
+          request: limits
         })
       );
       return requireComment(operation, response.data);
     },
 
     async deleteComment(id) {
-      await withRetry(`Delete comment ${id}`, true, policy, () =>
-        octokit.request('DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}', { owner, repo, comment_id: id })
+      await apiCall(`Delete comment ${id}`, policy, (limits) =>
+        octokit.request('DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}', {
+          owner,
+          repo,
+          comment_id: id,
+          request: limits
+        })
       );
     }
   };

@@ -10,8 +10,7 @@
 // - Every candidate is then read again from this repository (GET /repos/{o}/{r}/pulls/{n}), as it is
 //   now, and kept only when its head repository is the run's. The caller compares its current head
 //   commit with the run's (a pull request pushed to since is stale).
-import { getOctokit } from '@actions/github';
-import { DEFAULT_RETRY, GitHubApiError, withRetry, type OctokitCommentsApiOptions } from './client.js';
+import { apiCall, apiPolicy, createOctokit, paginateAll, GitHubApiError, type OctokitCommentsApiOptions } from './client.js';
 import { normalizeSha, parseRepoFullName, type RepoRef, type WorkflowRunInfo } from './event.js';
 
 /** A pull request, reduced to what the lookup needs. */
@@ -61,12 +60,12 @@ export function parsePull(value: unknown): PullInfo | undefined {
 /** A PullsApi over octokit, for one repository (`options.owner`/`options.repo`). */
 export function createOctokitPullsApi(options: OctokitCommentsApiOptions): PullsApi {
   if (options.token === '') throw new Error('The GitHub token is empty: set the github-token input.');
-  const octokit = getOctokit(options.token, { baseUrl: options.apiUrl.replace(/\/+$/, '') });
-  const policy = options.retry ?? DEFAULT_RETRY;
+  const policy = apiPolicy(options.policy);
+  const octokit = createOctokit(options.token, options.apiUrl, policy);
   return {
     async pullsOfCommit(repo, sha) {
-      const items: unknown[] = await withRetry(`List the pull requests of commit ${sha} in ${repo.owner}/${repo.name}`, true, policy, () =>
-        octokit.paginate('GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls', {
+      const items = await apiCall(`List the pull requests of commit ${sha} in ${repo.owner}/${repo.name}`, policy, (limits) =>
+        paginateAll(octokit, limits, '/repos/{owner}/{repo}/commits/{commit_sha}/pulls', {
           owner: repo.owner,
           repo: repo.name,
           commit_sha: sha,
@@ -80,8 +79,13 @@ export function createOctokitPullsApi(options: OctokitCommentsApiOptions): Pulls
     },
     async getPull(number) {
       const operation = `Get pull request #${number}`;
-      const response = await withRetry(operation, true, policy, () =>
-        octokit.request('GET /repos/{owner}/{repo}/pulls/{pull_number}', { owner: options.owner, repo: options.repo, pull_number: number })
+      const response = await apiCall(operation, policy, (limits) =>
+        octokit.request('GET /repos/{owner}/{repo}/pulls/{pull_number}', {
+          owner: options.owner,
+          repo: options.repo,
+          pull_number: number,
+          request: limits
+        })
       );
       const pull = parsePull(response.data);
       if (!pull) throw new GitHubApiError(operation, undefined, 'the response is not a pull request');
