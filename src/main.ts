@@ -10,8 +10,8 @@ import { ActionsCacheStore } from './baseline/actions-cache.js';
 import { baselineKey, type BaselineStore } from './baseline/store.js';
 import { exec as realExec, type Exec } from './exec.js';
 import { createOctokitCommentsApi } from './github/client.js';
-import { parseEventContext, type EventContext, type RepoRef } from './github/event.js';
-import { stickyMarker, upsertStickyComment, type StickyResult } from './github/sticky.js';
+import { parseEventContext, runPageUrl, runStampFromEnv, type EventContext, type RepoRef } from './github/event.js';
+import { stickyMarker, upsertStickyComment, type RunStamp, type StickyResult } from './github/sticky.js';
 import { parseInputs, parseMode } from './inputs/inputs.js';
 import { INPUT } from './inputs/names.js';
 import { neutralizeCommands, type Log } from './log.js';
@@ -21,7 +21,7 @@ import { STATE } from './post.js';
 import { TOOL } from './tool.js';
 import { buildReport, type Report, type ReportMeta, type ReportPullRequest } from './report/json.js';
 import { failureMessage } from './report/policy.js';
-import { renderComment, renderSummary } from './report/render.js';
+import { renderComment, renderMinimalComment, renderSummary } from './report/render.js';
 import { commentMode } from './modes/comment.js';
 import { mergeMode, type FromReports } from './modes/merge.js';
 import { loadConfig } from './config/load.js';
@@ -191,6 +191,8 @@ interface Publication {
   readonly headFailures: readonly string[];
   /** False in comment mode: the measuring run judged already; here the verdicts are only shown. */
   readonly judge: boolean;
+  /** The run the comment is stamped with; this run (GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT) when not given. */
+  readonly run?: RunStamp;
 }
 
 /**
@@ -217,6 +219,8 @@ async function publishOutcome(p: Publication): Promise<void> {
 
   if (p.issue !== undefined && p.repo && inputs.comment !== 'never') {
     const body = renderComment(outcome, { marker: stickyMarker(inputs.commentKey), details: inputs.details });
+    const link = runPageUrl(env);
+    const run = p.run ?? runStampFromEnv(env);
     let result: StickyResult;
     if (!inputs.githubToken) {
       result = { action: 'failed', message: 'no github-token was given' };
@@ -234,7 +238,9 @@ async function publishOutcome(p: Publication): Promise<void> {
         body,
         mode: inputs.comment,
         changed: outcome.changed,
-        regressed: outcome.regressed
+        regressed: outcome.regressed,
+        minimalBody: renderMinimalComment(outcome, link !== undefined ? { runUrl: link } : {}),
+        ...(run ? { run } : {})
       });
     }
     if (result.id !== undefined) core.setOutput('comment-id', String(result.id));
@@ -278,6 +284,7 @@ async function publishReports(deps: RunDeps, mode: Exclude<ActionMode, 'measure'
   const event = await readEvent(deps.env);
   let from: FromReports;
   let issue: number | undefined;
+  let run: RunStamp | undefined;
   if (mode === 'merge') {
     from = await mergeMode(deps, inputs);
     issue = event.pullRequest?.number;
@@ -290,10 +297,21 @@ async function publishReports(deps: RunDeps, mode: Exclude<ActionMode, 'measure'
     }
     from = plan;
     issue = plan.issue;
+    run = plan.run;
   }
   const report = buildReport(from.outcome, reportMeta(deps.env, event, from.pullRequest));
   const reportPath = await writeReport(deps.env, inputs.commentKey, report);
-  await publishOutcome({ deps, inputs, outcome: from.outcome, reportPath, repo: event.repo, issue, headFailures: from.headFailures, judge: mode === 'merge' });
+  await publishOutcome({
+    deps,
+    inputs,
+    outcome: from.outcome,
+    reportPath,
+    repo: event.repo,
+    issue,
+    headFailures: from.headFailures,
+    judge: mode === 'merge',
+    ...(run ? { run } : {})
+  });
 }
 
 /** Events whose report becomes the baseline of their commit (pull requests compare with these). */

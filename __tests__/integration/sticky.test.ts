@@ -4,7 +4,11 @@ import { upsertStickyComment, type StickyOptions } from '../../src/github/sticky
 import { startGitHubStandin, type GitHubStandin } from '../support/github-standin.js';
 
 const MARKER = '<!-- image-budget:image-budget -->';
-const noSleep = async (): Promise<void> => {};
+/**
+ * The production policy, with plugin-retry's 1 s/4 s/9 s backoff scaled down to 1/4/9 ms and writes
+ * not spaced (one test below checks the production spacing). Rate-limit waits stay real seconds.
+ */
+const FAST = { retryBaseMs: 1, writeSpacingMs: 0, notifySpacingMs: 0 };
 
 let gh: GitHubStandin;
 
@@ -31,7 +35,7 @@ function api(token = 'write-token', ghes = false): CommentsApi {
     owner: 'o',
     repo: 'r',
     ...(ghes ? { apiUrl: gh.ghesUrl } : { apiUrl: gh.url, graphqlUrl: gh.graphqlUrl }),
-    retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 1000, sleep: noSleep }
+    policy: FAST
   });
 }
 
@@ -227,7 +231,12 @@ describe('identity', () => {
   });
 });
 
-describe('client errors and retries', () => {
+describe('client errors and retries (octokit plugin-retry and plugin-throttling)', () => {
+  const SECONDARY = {
+    message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+    documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits'
+  };
+
   test('a 502 on the list is retried, then succeeds (row 47)', async () => {
     gh.failNext({ method: 'GET', route: '/repos/o/r/issues/1/comments', status: 502 });
     const result = await run('table');
@@ -235,40 +244,120 @@ describe('client errors and retries', () => {
     expect(gh.requests('GET').map((r) => r.status)).toEqual([502, 200, 200]);
   });
 
-  test('a rate-limited create honours retry-after and is retried (row 46)', async () => {
-    const waits: number[] = [];
+  test('a connection reset on the update is retried: one comment, updated (row 47)', async () => {
+    const existing = gh.seedComment(1, { body: `old\n\n${MARKER}` });
+    gh.failNext({ method: 'PATCH', route: /\/issues\/comments\/\d+$/, status: 0, reset: true });
+    const result = await run('new');
+    expect(result).toMatchObject({ action: 'updated', id: existing.id });
+    expect(gh.requests('PATCH').map((r) => r.status)).toEqual([0, 200]);
+    expect(ours().map((c) => c.body)).toEqual([`new\n\n${MARKER}`]);
+  });
+
+  test('5xx answers are retried a bounded number of times with growing waits, then fail (row 47)', async () => {
+    for (let i = 0; i < 5; i++) gh.failNext({ method: 'GET', route: '/repos/o/r/issues/1/comments', status: 503 });
+    const started = Date.now();
+    const client = createOctokitCommentsApi({ token: 'write-token', owner: 'o', repo: 'r', apiUrl: gh.url, policy: { ...FAST, retryBaseMs: 20 } });
+    const error = await client.listComments(1).then(
+      () => undefined,
+      (e: unknown) => e
+    );
+    // 1 attempt + 3 retries, waiting 20·1², 20·2², 20·3² ms: at least 280 ms in all.
+    expect(error).toMatchObject({ status: 503, message: 'List comments of #1 failed: HTTP 503: Service Unavailable' });
+    expect(gh.requests('GET')).toHaveLength(4);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(280);
+  });
+
+  test('a secondary rate limit (403) on create honours retry-after, then succeeds (row 46)', async () => {
+    const waits: string[] = [];
     const client = createOctokitCommentsApi({
       token: 'write-token',
       owner: 'o',
       repo: 'r',
       apiUrl: gh.url,
-      retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 5000, sleep: async (ms) => void waits.push(ms) }
+      policy: { ...FAST, onWait: (m) => waits.push(m) }
     });
-    gh.failNext({
-      method: 'POST',
-      route: '/repos/o/r/issues/1/comments',
-      status: 403,
-      body: { message: 'You have exceeded a secondary rate limit.', documentation_url: 'https://docs.github.com/rest' },
-      headers: { 'retry-after': '2' }
-    });
+    gh.failNext({ method: 'POST', route: '/repos/o/r/issues/1/comments', status: 403, body: SECONDARY, headers: { 'retry-after': '1' } });
+    const started = Date.now();
     const comment = await client.createComment(1, 'x');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
     expect(comment.body).toBe('x');
-    expect(waits).toEqual([2000]);
+    expect(gh.requests('POST', /comments$/).map((r) => r.status)).toEqual([403, 201]);
+    expect(waits).toEqual(["GitHub's secondary rate limit on POST /repos/{owner}/{repo}/issues/{issue_number}/comments: retrying in 1 s."]);
+    expect(gh.commentsOn(1)).toHaveLength(1);
   });
 
-  test('a 5xx on create is not retried (it may have happened) and fails with the status', async () => {
+  test('a 429 secondary rate limit on the list is waited out too (row 46)', async () => {
+    gh.failNext({ method: 'GET', route: '/repos/o/r/issues/1/comments', status: 429, body: SECONDARY, headers: { 'retry-after': '1' } });
+    await expect(api().listComments(1)).resolves.toEqual([]);
+    expect(gh.requests('GET').map((r) => r.status)).toEqual([429, 200]);
+  });
+
+  test('the primary rate limit (x-ratelimit-remaining 0) waits until x-ratelimit-reset (row 46)', async () => {
+    const reset = Math.floor(Date.now() / 1000) + 1;
+    gh.failNext({
+      method: 'GET',
+      route: '/repos/o/r/issues/1/comments',
+      status: 403,
+      body: { message: 'API rate limit exceeded for installation ID 1.', documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api' },
+      headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) }
+    });
+    const started = Date.now();
+    await expect(api().listComments(1)).resolves.toEqual([]);
+    expect(Date.now()).toBeGreaterThanOrEqual(Math.min(started + 1000, reset * 1000));
+    expect(gh.requests('GET').map((r) => r.status)).toEqual([403, 200]);
+  });
+
+  test('a retry-after beyond the cap is not waited for: the call fails at once (row 46)', async () => {
+    const waits: string[] = [];
+    gh.failNext({ method: 'GET', route: '/repos/o/r/issues/1/comments', status: 429, body: SECONDARY, headers: { 'retry-after': '3600' } });
+    const client = createOctokitCommentsApi({ token: 'write-token', owner: 'o', repo: 'r', apiUrl: gh.url, policy: { ...FAST, onWait: (m) => waits.push(m) } });
+    const started = Date.now();
+    await expect(client.listComments(1)).rejects.toMatchObject({ status: 429 });
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(waits).toEqual(["GitHub's secondary rate limit on GET /repos/o/r/issues/1/comments: not retrying (asked to wait 3600 s)."]);
+  });
+
+  test('rate-limit retries are bounded: the third secondary limit in a row fails the call (row 46)', async () => {
+    for (let i = 0; i < 3; i++) {
+      gh.failNext({ method: 'GET', route: '/repos/o/r/issues/1/comments', status: 403, body: SECONDARY, headers: { 'retry-after': '1' } });
+    }
+    // rateLimitRetries 2 (the default): the first answer and two retries, all refused.
+    await expect(api().listComments(1)).rejects.toMatchObject({ status: 403 });
+    expect(gh.requests('GET').map((r) => r.status)).toEqual([403, 403, 403]);
+  });
+
+  test.each([400, 401, 403, 404, 410, 422])('HTTP %i is never retried', async (status) => {
+    gh.failNext({ method: 'GET', route: '/repos/o/r/issues/1/comments', status });
+    await expect(api().listComments(1)).rejects.toMatchObject({ status });
+    expect(gh.requests('GET')).toHaveLength(1);
+  });
+
+  test('a 5xx on create is not blindly repeated: listed again, created once when it had not happened (row 47)', async () => {
+    gh.failNext({ method: 'POST', route: '/repos/o/r/issues/1/comments', status: 502 });
+    const result = await run('table');
+    expect(result.action).toBe('created');
+    expect(gh.requests('POST', /comments$/).map((r) => r.status)).toEqual([502, 201]);
+    expect(ours().map((c) => c.body)).toEqual([`table\n\n${MARKER}`]);
+  });
+
+  test('a 502 after GitHub did create the comment: found on the re-list, not created twice (row 47)', async () => {
+    gh.failNext({ method: 'POST', route: '/repos/o/r/issues/1/comments', status: 502, afterApplying: true });
+    const result = await run('table');
+    expect(result).toMatchObject({ action: 'created', id: ours()[0]?.id });
+    expect(gh.requests('POST', /comments$/)).toHaveLength(1);
+    expect(ours()).toHaveLength(1);
+  });
+
+  test('a create that fails twice fails the comment (a warning for the caller), with the status', async () => {
+    gh.failNext({ method: 'POST', route: '/repos/o/r/issues/1/comments', status: 502 });
     gh.failNext({ method: 'POST', route: '/repos/o/r/issues/1/comments', status: 502 });
     const result = await run('table');
     expect(result).toEqual({ action: 'failed', message: 'Create a comment on #1 failed: HTTP 502: Bad Gateway' });
-    expect(gh.requests('POST', /comments$/)).toHaveLength(1);
+    expect(gh.requests('POST', /comments$/)).toHaveLength(2);
+    expect(gh.commentsOn(1)).toHaveLength(0);
   });
 
-  test('a retry-after beyond the cap is not waited for', async () => {
-    gh.failNext({ method: 'GET', route: '/repos/o/r/issues/1/comments', status: 429, headers: { 'retry-after': '3600' } });
-    await expect(api().listComments(1)).rejects.toMatchObject({ status: 429 });
-  });
-
-  test('errors carry the HTTP status; 404 is not retried', async () => {
+  test('errors carry the HTTP status and message; 404 is not retried', async () => {
     const error = await api()
       .listComments(99)
       .then(
@@ -280,29 +369,163 @@ describe('client errors and retries', () => {
     expect(gh.requests('GET')).toHaveLength(1);
   });
 
-  test('a server that does not answer gives a status-less error, never the token', async () => {
+  test('a server that does not answer gives a status-less error after bounded retries, never the token', async () => {
     const url = gh.url;
     await gh.close();
-    const client = createOctokitCommentsApi({
-      token: 'write-token',
-      owner: 'o',
-      repo: 'r',
-      apiUrl: url,
-      retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 10, sleep: noSleep }
-    });
+    const client = createOctokitCommentsApi({ token: 'write-token', owner: 'o', repo: 'r', apiUrl: url, policy: FAST });
     const error = await client.listComments(1).then(
       () => undefined,
       (e: unknown) => e
     );
     expect(error).toBeInstanceOf(GitHubApiError);
     expect(error).toMatchObject({ status: undefined });
+    expect(String((error as Error).message)).toMatch(/^List comments of #1 failed: no response: /);
     expect(String((error as Error).message)).not.toContain('write-token');
     await expect(client.viewerLogin()).resolves.toBeUndefined();
     gh = await startGitHubStandin(); // for afterEach
   });
 
+  test('the wall-clock cap: a rate-limit wait that would pass it is not begun (security 16)', async () => {
+    const waits: string[] = [];
+    gh.failNext({ method: 'GET', route: '/repos/o/r/issues/1/comments', status: 403, body: SECONDARY, headers: { 'retry-after': '30' } });
+    const client = createOctokitCommentsApi({
+      token: 'write-token',
+      owner: 'o',
+      repo: 'r',
+      apiUrl: gh.url,
+      policy: { ...FAST, timeoutMs: 2000, onWait: (m) => waits.push(m) }
+    });
+    const started = Date.now();
+    await expect(client.listComments(1)).rejects.toMatchObject({ status: 403 });
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(waits).toEqual([expect.stringContaining('not retrying (a 30 s wait would pass the 2 s limit)')]);
+  });
+
+  test('the wall-clock cap aborts a request the server never answers', async () => {
+    const { createServer } = await import('node:http');
+    const silent = createServer(() => undefined); // accepts, never answers
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as import('node:net').AddressInfo).port;
+    try {
+      const client = createOctokitCommentsApi({
+        token: 'write-token',
+        owner: 'o',
+        repo: 'r',
+        apiUrl: `http://127.0.0.1:${port}`,
+        policy: { ...FAST, retries: 0, timeoutMs: 300 }
+      });
+      const started = Date.now();
+      await expect(client.listComments(1)).rejects.toMatchObject({ status: undefined });
+      expect(Date.now() - started).toBeLessThan(3000);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+
+  test("by default, writes are spaced 1 s apart and comment creations 3 s (plugin-throttling's pacing)", async () => {
+    const client = createOctokitCommentsApi({ token: 'write-token', owner: 'o', repo: 'r', apiUrl: gh.url });
+    const times: number[] = [];
+    const created = await client.createComment(1, 'a');
+    times.push(Date.now());
+    await client.updateComment(created.id, 'b');
+    times.push(Date.now());
+    await client.createComment(1, 'c');
+    times.push(Date.now());
+    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(950);
+    expect(times[2]! - times[0]!).toBeGreaterThanOrEqual(2950);
+  }, 15_000);
+
   test('an empty token is refused before any call', () => {
     expect(() => api('')).toThrow(/github-token/);
+  });
+});
+
+describe('body size, runs and hidden comments', () => {
+  test('a body GitHub refuses as too long (422) is replaced by the minimal body, once (row 45)', async () => {
+    const huge = 'x'.repeat(70_000);
+    const result = await run(huge, { minimalBody: 'short verdict' });
+    expect(result).toMatchObject({ action: 'created', message: expect.stringContaining('too long') });
+    const posts = gh.requests('POST', /comments$/);
+    expect(posts.map((r) => r.status)).toEqual([422, 201]);
+    expect(ours().map((c) => c.body)).toEqual([`short verdict\n\n${MARKER}`]);
+  });
+
+  test('an update refused as too long falls back to the minimal body in place (row 45)', async () => {
+    const existing = gh.seedComment(1, { body: `old\n\n${MARKER}` });
+    gh.failNext({
+      method: 'PATCH',
+      route: /\/issues\/comments\/\d+$/,
+      status: 422,
+      body: {
+        message: 'Validation Failed',
+        errors: [{ resource: 'IssueComment', code: 'unprocessable', field: 'data', message: 'Body is too long (maximum is 65536 characters)' }],
+        documentation_url: 'https://docs.github.com/rest/issues/comments#update-an-issue-comment'
+      }
+    });
+    const result = await run('fits here, but the limit changed', { minimalBody: 'short' });
+    expect(result).toMatchObject({ action: 'updated', id: existing.id });
+    expect(gh.requests('PATCH').map((r) => r.status)).toEqual([422, 200]);
+    expect(ours().map((c) => c.body)).toEqual([`short\n\n${MARKER}`]);
+  });
+
+  test('a 422 for another reason is not answered with the minimal body', async () => {
+    gh.failNext({ method: 'POST', route: '/repos/o/r/issues/1/comments', status: 422 });
+    const result = await run('table', { minimalBody: 'short' });
+    expect(result).toMatchObject({ action: 'failed', message: expect.stringContaining('HTTP 422') });
+    expect(gh.requests('POST', /comments$/)).toHaveLength(1);
+  });
+
+  test('without a minimal body the too-long refusal is a failure, not a crash', async () => {
+    const result = await run('x'.repeat(70_000));
+    expect(result).toMatchObject({ action: 'failed', message: expect.stringContaining('Body is too long') });
+  });
+
+  test('the comment carries the run stamp; a newer run updates it (row 40)', async () => {
+    await run('run 100', { run: { id: 100, attempt: 1 } });
+    expect(ours()[0]?.body).toBe(`run 100\n\n<!-- image-budget-run: 100/1 -->\n${MARKER}`);
+    const newer = await run('run 200', { run: { id: 200, attempt: 1 } });
+    expect(newer.action).toBe('updated');
+    expect(ours()[0]?.body).toBe(`run 200\n\n<!-- image-budget-run: 200/1 -->\n${MARKER}`);
+  });
+
+  test('an older run finishing late never overwrites a newer run\'s comment (row 40)', async () => {
+    await run('run 200', { run: { id: 200, attempt: 1 } });
+    const before = writes();
+    const older = await run('run 100', { run: { id: 100, attempt: 3 } });
+    expect(older).toMatchObject({ action: 'skipped', id: ours()[0]?.id, message: expect.stringContaining('newer run (200, attempt 1)') });
+    expect(writes()).toBe(before);
+    expect(ours()[0]?.body).toContain('run 200');
+  });
+
+  test('a re-run (a higher attempt of the same run) outranks its first attempt', async () => {
+    await run('attempt 1', { run: { id: 300, attempt: 1 } });
+    await expect(run('attempt 2', { run: { id: 300, attempt: 2 } })).resolves.toMatchObject({ action: 'updated' });
+    await expect(run('attempt 1 again', { run: { id: 300, attempt: 1 } })).resolves.toMatchObject({ action: 'skipped' });
+    expect(ours()[0]?.body).toContain('attempt 2');
+  });
+
+  test('same results from a newer run make no write (row 51), the stamp aside', async () => {
+    await run('same', { run: { id: 100, attempt: 1 } });
+    const before = writes();
+    await expect(run('same', { run: { id: 101, attempt: 1 } })).resolves.toMatchObject({ action: 'unchanged' });
+    expect(writes()).toBe(before);
+  });
+
+  test('two runs racing, the newer finishing first: one comment, with the newer results (rows 39, 40)', async () => {
+    const [older, newer] = await Promise.all([run('older', { run: { id: 100, attempt: 1 } }), run('newer', { run: { id: 200, attempt: 1 } })]);
+    expect(ours()).toHaveLength(1);
+    expect(ours()[0]?.body).toContain('newer');
+    expect([older.action, newer.action]).toContain('created');
+  });
+
+  test('a comment a person minimized is updated in place, not posted again (row 42)', async () => {
+    const first = await run('v1');
+    gh.minimize(first.id ?? 0);
+    const second = await run('v2');
+    expect(second).toMatchObject({ action: 'updated', id: first.id });
+    expect(gh.requests('POST', /comments$/)).toHaveLength(1);
+    expect(ours()).toEqual([expect.objectContaining({ id: first.id, minimized: true, body: `v2\n\n${MARKER}` })]);
   });
 });
 

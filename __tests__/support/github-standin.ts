@@ -51,6 +51,11 @@ export interface StandinComment {
   readonly user: StandinUser;
   readonly createdAt: string;
   updatedAt: string;
+  /**
+   * Hidden by someone ("minimize" in the web UI, GraphQL minimizeComment). As on GitHub, the REST
+   * API neither shows nor changes this: the comment is listed and can be edited as before.
+   */
+  minimized: boolean;
 }
 
 export interface StandinPull {
@@ -102,6 +107,13 @@ export interface StatusOverride {
   /** JSON body; defaults to GitHub's basic-error shape for the status. */
   readonly body?: unknown;
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Carry the request out first, then answer with this status anyway (a 502 from a proxy after
+   * GitHub made the comment): the caller cannot tell whether it happened.
+   */
+  readonly afterApplying?: boolean;
+  /** Drop the connection without answering (a reset); `status` is then only what gets recorded. */
+  readonly reset?: boolean;
 }
 
 export interface StandinOptions {
@@ -144,6 +156,8 @@ export interface GitHubStandin {
    */
   addPull(pull: Partial<StandinPull> & { readonly number: number }): StandinPull;
   failNext(override: StatusOverride): void;
+  /** Hides a comment the way a person's "minimize" does (REST does not see it). */
+  minimize(id: number): void;
   /** Recorded requests, optionally only one method (and routes matching a pattern). */
   requests(method?: string, route?: RegExp): RecordedRequest[];
 }
@@ -252,7 +266,7 @@ export async function startGitHubStandin(options: StandinOptions = {}): Promise<
 
   const addComment = (issue: number, body: string, user: StandinUser): StandinComment => {
     clock += 60_000;
-    const comment: StandinComment = { id: nextCommentId++, issue, body, user, createdAt: iso(clock), updatedAt: iso(clock) };
+    const comment: StandinComment = { id: nextCommentId++, issue, body, user, createdAt: iso(clock), updatedAt: iso(clock), minimized: false };
     state.comments.push(comment);
     return comment;
   };
@@ -716,6 +730,12 @@ export async function startGitHubStandin(options: StandinOptions = {}): Promise<
     const isGraphql = method === 'POST' && (routePath === '/graphql' || path === '/api/graphql');
     if (override) {
       overrides.splice(overrideIndex, 1);
+      if (override.afterApplying && !badJson) route(method, routePath, url.searchParams, body, identity, `${origin}${prefix}`);
+      if (override.reset) {
+        record.status = override.status;
+        req.socket.destroy();
+        return;
+      }
       reply = new HttpReply(override.status, override.body ?? basicError(override.status), { ...override.headers });
     } else if (badJson) {
       reply = new HttpReply(400, basicError(400));
@@ -764,6 +784,11 @@ export async function startGitHubStandin(options: StandinOptions = {}): Promise<
     addPull,
     failNext(override) {
       overrides.push(override);
+    },
+    minimize(id) {
+      const comment = state.comments.find((c) => c.id === id);
+      if (!comment) throw new Error(`no comment ${id} to minimize`);
+      comment.minimized = true;
     },
     requests: (method, routePattern) =>
       state.requests.filter(

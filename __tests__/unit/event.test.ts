@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { normalizeSha, parseEventContext, parseRepoFullName, type EventContext } from '../../src/github/event.js';
+import { normalizeSha, parseEventContext, parseRepoFullName, runPageUrl, runStampFromEnv, type EventContext } from '../../src/github/event.js';
 
 const BASE = 'a'.repeat(40);
 const HEAD = 'b'.repeat(40);
@@ -321,6 +321,7 @@ describe('workflow_run', () => {
     repository,
     workflow_run: {
       id: 99,
+      run_attempt: 2,
       event: 'pull_request',
       head_sha: HEAD.toUpperCase(),
       head_branch: 'main',
@@ -339,8 +340,25 @@ describe('workflow_run', () => {
       ref: 'refs/heads/main',
       baseSha: undefined,
       defaultBranch: 'main',
-      workflowRun: { event: 'pull_request', headSha: HEAD, headRepoFullName: 'mallory/app', headBranch: 'main', pullRequestNumbers: [] }
+      workflowRun: {
+        event: 'pull_request',
+        headSha: HEAD,
+        headRepoFullName: 'mallory/app',
+        headBranch: 'main',
+        pullRequestNumbers: [],
+        runId: 99,
+        runAttempt: 2
+      }
     });
+  });
+
+  test.each([
+    ['no id', { id: undefined, run_attempt: undefined }, {}],
+    ['an id that is no number', { id: '99', run_attempt: 'x' }, {}],
+    ['a negative attempt', { run_attempt: -1 }, { runId: 99 }]
+  ])('run id and attempt: %s', (_name, over, expected) => {
+    const info = parseEventContext('workflow_run', run(over), wrEnv).workflowRun;
+    expect({ runId: info?.runId, runAttempt: info?.runAttempt }).toEqual({ runId: undefined, runAttempt: undefined, ...expected });
   });
 
   test('pull_requests: only those based in this repository, each once, at most 10 looked at', () => {
@@ -408,5 +426,27 @@ describe('parseRepoFullName', () => {
     [undefined, undefined]
   ])('%p → %p', (input, expected) => {
     expect(parseRepoFullName(input)).toEqual(expected);
+  });
+});
+
+describe('this run', () => {
+  test.each([
+    [{ GITHUB_RUN_ID: '1234567890', GITHUB_RUN_ATTEMPT: '3' }, { id: 1234567890, attempt: 3 }],
+    [{ GITHUB_RUN_ID: '42' }, { id: 42, attempt: 1 }],
+    [{ GITHUB_RUN_ID: '42', GITHUB_RUN_ATTEMPT: '0' }, { id: 42, attempt: 1 }],
+    [{ GITHUB_RUN_ID: '42x', GITHUB_RUN_ATTEMPT: '1' }, undefined],
+    [{}, undefined]
+  ])('runStampFromEnv(%j) → %j', (e, expected) => {
+    expect(runStampFromEnv(e)).toEqual(expected);
+  });
+
+  test.each([
+    [{ GITHUB_REPOSITORY: 'octo/app', GITHUB_RUN_ID: '42' }, 'https://github.com/octo/app/actions/runs/42'],
+    [{ GITHUB_SERVER_URL: 'https://ghe.example.com/', GITHUB_REPOSITORY: 'octo/app', GITHUB_RUN_ID: '42' }, 'https://ghe.example.com/octo/app/actions/runs/42'],
+    [{ GITHUB_SERVER_URL: 'javascript:alert(1)', GITHUB_REPOSITORY: 'octo/app', GITHUB_RUN_ID: '42' }, undefined],
+    [{ GITHUB_REPOSITORY: 'octo/app)[x](y', GITHUB_RUN_ID: '42' }, undefined],
+    [{ GITHUB_REPOSITORY: 'octo/app' }, undefined]
+  ])('runPageUrl(%j) → %s', (e, expected) => {
+    expect(runPageUrl(e)).toBe(expected);
   });
 });

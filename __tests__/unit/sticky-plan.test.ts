@@ -2,9 +2,12 @@ import type { IssueComment } from '../../src/github/client.js';
 import { GitHubApiError } from '../../src/github/client.js';
 import {
   hasMarker,
+  isNewerRun,
   isOwnAuthor,
   permissionMessage,
   planSticky,
+  readRunStamp,
+  runStampLine,
   stickyMarker,
   withMarker,
   type StickyPlan
@@ -208,5 +211,70 @@ describe('permissionMessage', () => {
     expect(message).toContain('HTTP 403: Resource not accessible by integration');
     expect(message).toContain('permissions:\n  pull-requests: write');
     expect(message).toMatch(/fork/i);
+  });
+});
+
+describe('run stamps (RELIABILITY row 40)', () => {
+  const STAMP_100 = '<!-- image-budget-run: 100/1 -->';
+
+  test('the stamp is the line before the marker, and is read back', () => {
+    const body = withMarker('text', KEY, { id: 100, attempt: 1 });
+    expect(body).toBe(`text\n\n${STAMP_100}\n${MARKER}`);
+    expect(readRunStamp(body)).toEqual({ id: 100, attempt: 1 });
+    expect(runStampLine({ id: 7, attempt: 12 })).toBe('<!-- image-budget-run: 7/12 -->');
+  });
+
+  test('a body that already carries a marker and a stamp gets exactly one of each', () => {
+    const again = withMarker(withMarker(`text\n\n${MARKER}`, KEY, { id: 1, attempt: 1 }), KEY, { id: 2, attempt: 3 });
+    expect(again).toBe(`text\n\n<!-- image-budget-run: 2/3 -->\n${MARKER}`);
+    expect(withMarker(`text\n\n${STAMP_100}\n${MARKER}`, KEY)).toBe(`text\n\n${MARKER}`);
+  });
+
+  test.each([
+    ['no stamp', 'text', undefined],
+    ['a stamp in running text is not ours', `see <!-- image-budget-run: 5/1 --> here`, undefined],
+    ['CRLF line ends', `text\r\n<!-- image-budget-run: 5/2 -->\r\n${MARKER}`, { id: 5, attempt: 2 }],
+    ['an id beyond 16 digits', '<!-- image-budget-run: 12345678901234567/1 -->', undefined]
+  ])('readRunStamp: %s', (_name, body, expected) => {
+    expect(readRunStamp(body)).toEqual(expected);
+  });
+
+  test.each([
+    [{ id: 2, attempt: 1 }, { id: 1, attempt: 9 }, true],
+    [{ id: 1, attempt: 2 }, { id: 1, attempt: 1 }, true],
+    [{ id: 1, attempt: 1 }, { id: 1, attempt: 1 }, false],
+    [{ id: 1, attempt: 9 }, { id: 2, attempt: 1 }, false]
+  ])('isNewerRun(%j, %j) is %s', (a, b, expected) => {
+    expect(isNewerRun(a, b)).toBe(expected);
+  });
+
+  test('an older run skips, naming the newer run, and keeps the comment it found', () => {
+    const existing = comment(`new results\n\n<!-- image-budget-run: 200/1 -->\n${MARKER}`);
+    const plan = planSticky([existing], BOT, KEY, 'old results', 'always', true, true, { id: 100, attempt: 5 });
+    expect(plan).toEqual({
+      kind: 'skip',
+      target: existing,
+      reason: "a newer run (200, attempt 1) has already updated the comment; this run's older results are not written over it"
+    });
+  });
+
+  test('the same run, a newer run or an unstamped comment is updated', () => {
+    for (const stamp of ['<!-- image-budget-run: 100/1 -->\n', '<!-- image-budget-run: 99/7 -->\n', '']) {
+      const existing = comment(`before\n\n${stamp}${MARKER}`);
+      expect(planSticky([existing], BOT, KEY, 'after', 'always', true, false, { id: 100, attempt: 1 })).toMatchObject({
+        kind: 'update',
+        body: `after\n\n${STAMP_100}\n${MARKER}`
+      });
+    }
+  });
+
+  test('without a stamp of its own (outside Actions) a run updates whatever it finds', () => {
+    const existing = comment(`before\n\n<!-- image-budget-run: 200/1 -->\n${MARKER}`);
+    expect(planSticky([existing], BOT, KEY, 'after', 'always', true, false)).toMatchObject({ kind: 'update', body: `after\n\n${MARKER}` });
+  });
+
+  test('the stamp alone is no change: same results from a newer run are unchanged (row 51)', () => {
+    const existing = comment(`same\n\n${STAMP_100}\n${MARKER}`);
+    expect(planSticky([existing], BOT, KEY, 'same', 'always', true, false, { id: 101, attempt: 1 }).kind).toBe('unchanged');
   });
 });

@@ -50,6 +50,9 @@ export interface WorkflowRunInfo {
   readonly headBranch: string | undefined;
   /** Numbers of `workflow_run.pull_requests` whose base is this repository (at most 10). */
   readonly pullRequestNumbers: readonly number[];
+  /** `workflow_run.id` and `run_attempt`: which run measured (orders comments, RELIABILITY row 40). */
+  readonly runId?: number;
+  readonly runAttempt?: number;
 }
 
 export interface EventContext {
@@ -119,6 +122,11 @@ export function normalizeSha(value: unknown): string | undefined {
 
 function positiveInt(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? value : undefined;
+}
+
+function optionalInt<K extends string>(key: K, value: unknown): { [P in K]?: number } {
+  const n = positiveInt(value);
+  return (n === undefined ? {} : { [key]: n }) as { [P in K]?: number };
 }
 
 const NAME_PART = /^[A-Za-z0-9_.-]+$/;
@@ -200,7 +208,9 @@ function parseWorkflowRun(payload: unknown, repo: RepoRef | undefined): Workflow
     headSha: normalizeSha(run['head_sha']),
     headRepoFullName: headRepo ? `${headRepo.owner}/${headRepo.name}` : undefined,
     headBranch: text(run['head_branch']),
-    pullRequestNumbers: numbers
+    pullRequestNumbers: numbers,
+    ...optionalInt('runId', run['id']),
+    ...optionalInt('runAttempt', run['run_attempt'])
   };
 }
 
@@ -261,4 +271,22 @@ export function parseEventContext(
 
   // workflow_dispatch, schedule and anything else: measure the checked-out commit, no comparison.
   return { ...base, headSha: envSha, baseSha: undefined };
+}
+
+/** This run's id and attempt (GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT); undefined outside Actions. */
+export function runStampFromEnv(env: Record<string, string | undefined>): { readonly id: number; readonly attempt: number } | undefined {
+  const idText = env.GITHUB_RUN_ID ?? '';
+  const attemptText = env.GITHUB_RUN_ATTEMPT ?? '';
+  if (!/^\d{1,15}$/.test(idText)) return undefined;
+  const attempt = /^\d{1,6}$/.test(attemptText) && Number(attemptText) > 0 ? Number(attemptText) : 1;
+  return { id: Number(idText), attempt };
+}
+
+/** The page of this run, where its job summary is shown; undefined outside Actions. */
+export function runPageUrl(env: Record<string, string | undefined>): string | undefined {
+  const server = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
+  const repo = parseRepoFullName(env.GITHUB_REPOSITORY);
+  const id = env.GITHUB_RUN_ID ?? '';
+  if (!repo || !/^\d{1,15}$/.test(id) || !/^https?:\/\/[A-Za-z0-9.:-]+(\/[A-Za-z0-9._~/-]*)?$/.test(server)) return undefined;
+  return `${server}/${repo.owner}/${repo.name}/actions/runs/${id}`;
 }

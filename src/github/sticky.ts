@@ -8,7 +8,7 @@
 // Modes `on-change` and `on-regression` only decide whether a *new* comment is created. A comment
 // that already exists is always brought up to date, so it never shows stale numbers.
 import type { CommentMode } from '../model.js';
-import { GitHubApiError, type CommentsApi, type IssueComment } from './client.js';
+import { GitHubApiError, isBodyTooLong, isTransient, type CommentsApi, type IssueComment } from './client.js';
 
 export interface StickyResult {
   readonly action: 'created' | 'updated' | 'unchanged' | 'skipped' | 'failed';
@@ -29,10 +29,27 @@ export interface StickyOptions {
   readonly regressed: boolean;
   /** The token's login when already known; otherwise asked from the API (viewerLogin). */
   readonly identity?: string;
+  /**
+   * The run whose results the body shows, stamped into the comment (hidden). A comment stamped by a
+   * newer run is never overwritten by an older one (RELIABILITY row 40).
+   */
+  readonly run?: RunStamp;
+  /**
+   * A short body (verdict and a link to the job summary) sent once when GitHub refuses the body as
+   * too long anyway (row 45: a changed limit, or a miscount).
+   */
+  readonly minimalBody?: string;
+}
+
+/** Which run wrote a comment: GITHUB_RUN_ID and GITHUB_RUN_ATTEMPT (or the measured workflow_run's). */
+export interface RunStamp {
+  readonly id: number;
+  readonly attempt: number;
 }
 
 export type StickyPlan =
-  | { readonly kind: 'skip'; readonly reason: string }
+  /** `target`: our comment, left as it is (a newer run wrote it). */
+  | { readonly kind: 'skip'; readonly reason: string; readonly target?: IssueComment }
   | { readonly kind: 'create'; readonly body: string }
   | {
       readonly kind: 'update' | 'unchanged';
@@ -42,6 +59,31 @@ export type StickyPlan =
       /** Our other marker comments (an earlier race), to delete (row 38). */
       readonly duplicates: readonly number[];
     };
+
+/**
+ * The hidden run stamp, the line before the marker: `<!-- image-budget-run: 1234567890/1 -->`.
+ * Run ids grow with time across a repository, so a push's run outranks the run of the commit before
+ * it, and a re-run (a higher attempt of the same id) outranks its first attempt.
+ */
+export function runStampLine(run: RunStamp): string {
+  return `<!-- image-budget-run: ${run.id}/${run.attempt} -->`;
+}
+
+const STAMP = /^<!-- image-budget-run: (\d{1,16})\/(\d{1,6}) -->$/m;
+
+/** The stamp of a comment body, if it has one. */
+export function readRunStamp(body: string): RunStamp | undefined {
+  const m = STAMP.exec(body.replace(/\r\n/g, '\n'));
+  if (!m) return undefined;
+  const id = Number(m[1]);
+  const attempt = Number(m[2]);
+  return Number.isSafeInteger(id) ? { id, attempt } : undefined;
+}
+
+/** True when run `a` is newer than run `b`. */
+export function isNewerRun(a: RunStamp, b: RunStamp): boolean {
+  return a.id > b.id || (a.id === b.id && a.attempt > b.attempt);
+}
 
 /** `<!-- image-budget:KEY -->`, the hidden marker that closes every comment of ours. */
 export function stickyMarker(key: string): string {
@@ -53,11 +95,21 @@ export function hasMarker(body: string, key: string): boolean {
   return body.trimEnd().endsWith(stickyMarker(key));
 }
 
-/** The body with the marker as its last line (unchanged when it already ends with it). */
-export function withMarker(body: string, key: string): string {
-  if (hasMarker(body, key)) return body.trimEnd();
-  const text = body.trimEnd();
-  return text === '' ? stickyMarker(key) : `${text}\n\n${stickyMarker(key)}`;
+/**
+ * The body with the marker as its last line, and the run stamp (when given) just before it. A marker
+ * or stamp the body already has is not repeated.
+ */
+export function withMarker(body: string, key: string, run?: RunStamp): string {
+  let text = body.trimEnd();
+  if (hasMarker(text, key)) text = text.slice(0, text.length - stickyMarker(key).length).trimEnd();
+  text = text.replace(new RegExp(`\\n?${STAMP.source.slice(1, -1)}\\n?`, 'gm'), '\n').trimEnd();
+  const tail = run ? `${runStampLine(run)}\n${stickyMarker(key)}` : stickyMarker(key);
+  return text === '' ? tail : `${text}\n\n${tail}`;
+}
+
+/** The body without its stamp: what is compared to decide whether anything changed. */
+function withoutStamp(body: string): string {
+  return body.replace(/\r\n/g, '\n').replace(new RegExp(STAMP.source, 'gm'), '').replace(/\n{3,}/g, '\n\n').trimEnd();
 }
 
 const BOT_SUFFIX = '[bot]';
@@ -78,10 +130,10 @@ export function isOwnAuthor(login: string, identity: string | undefined): boolea
   return me === ACTIONS_BOT && author === 'github-actions';
 }
 
-// GitHub may hand a body back with CRLF line ends; trailing whitespace is not a difference either.
+// GitHub may hand a body back with CRLF line ends; trailing whitespace is not a difference either,
+// nor is the run stamp: a new run with the same results makes no write (row 51).
 function sameBody(a: string, b: string): boolean {
-  const norm = (s: string): string => s.replace(/\r\n/g, '\n').trimEnd();
-  return norm(a) === norm(b);
+  return withoutStamp(a) === withoutStamp(b);
 }
 
 function oldestFirst(a: IssueComment, b: IssueComment): number {
@@ -113,12 +165,15 @@ export function planSticky(
   body: string,
   mode: CommentMode,
   changed: boolean,
-  regressed: boolean
+  regressed: boolean,
+  run?: RunStamp
 ): StickyPlan {
   if (mode === 'never') return { kind: 'skip', reason: 'comment: never' };
-  const full = withMarker(body, key);
+  const full = withMarker(body, key, run);
   const [target, ...rest] = ownMarkerComments(comments, identity, key);
   if (target) {
+    const newer = newerStamp(target, run);
+    if (newer) return { kind: 'skip', reason: olderRunReason(newer), target };
     const duplicates = rest.map((c) => c.id);
     return { kind: sameBody(target.body, full) ? 'unchanged' : 'update', body: full, target, duplicates };
   }
@@ -129,6 +184,16 @@ export function planSticky(
   return regressed
     ? { kind: 'create', body: full }
     : { kind: 'skip', reason: 'comment: on-regression, and nothing regressed' };
+}
+
+/** The comment's stamp when it was written by a run newer than `run` (both known). */
+function newerStamp(comment: IssueComment, run: RunStamp | undefined): RunStamp | undefined {
+  const stamp = run ? readRunStamp(comment.body) : undefined;
+  return stamp && run && isNewerRun(stamp, run) ? stamp : undefined;
+}
+
+function olderRunReason(newer: RunStamp): string {
+  return `a newer run (${newer.id}, attempt ${newer.attempt}) has already updated the comment; this run's older results are not written over it`;
 }
 
 /** The snippet a workflow needs so that its token can comment. */
@@ -185,35 +250,94 @@ function removedNote(count: number, problems: readonly string[]): string[] {
 }
 
 /**
+ * Sends a body through `write`; when GitHub refuses it as too long (row 45), sends the minimal body
+ * once instead. Other errors are thrown on.
+ */
+async function writeBody<T>(
+  options: StickyOptions,
+  body: string,
+  write: (body: string) => Promise<T>
+): Promise<{ readonly value: T; readonly body: string; readonly minimal: boolean }> {
+  try {
+    return { value: await write(body), body, minimal: false };
+  } catch (error) {
+    if (!isBodyTooLong(error) || options.minimalBody === undefined) throw error;
+    const short = withMarker(options.minimalBody, options.key, options.run);
+    return { value: await write(short), body: short, minimal: true };
+  }
+}
+
+const MINIMAL_NOTE = 'GitHub refused the full comment as too long: a short one was posted; the full report is in the job summary.';
+
+/**
+ * Creates our comment. A create that got a 5xx or no answer may have happened anyway, so before
+ * trying again the comments are listed, and one of ours with this body counts as created (row 47).
+ */
+async function createOnce(
+  api: CommentsApi,
+  options: StickyOptions,
+  identity: string | undefined,
+  body: string
+): Promise<IssueComment> {
+  try {
+    return await api.createComment(options.issue, body);
+  } catch (error) {
+    if (!isTransient(error)) throw error;
+    const mine = ownMarkerComments(await api.listComments(options.issue), identity, options.key);
+    const landed = mine.find((c) => sameBody(c.body, body));
+    if (landed) return landed;
+    return await api.createComment(options.issue, body);
+  }
+}
+
+/**
  * After creating a comment, looks again: when two runs raced and both created one (row 39), every
- * run keeps the oldest of ours, gives it this run's body and deletes the rest, so one remains.
+ * run keeps the oldest of ours and deletes the rest, so one remains; the kept one gets this run's
+ * body unless a newer run's results are already in it (row 40).
  */
 async function settleAfterCreate(
   api: CommentsApi,
   options: StickyOptions,
   identity: string | undefined,
   created: IssueComment,
-  body: string
+  body: string,
+  extra: readonly string[]
 ): Promise<StickyResult> {
   let comments: IssueComment[];
   try {
     comments = await api.listComments(options.issue);
   } catch {
-    return { action: 'created', id: created.id, url: created.htmlUrl };
+    return { action: 'created', id: created.id, url: created.htmlUrl, ...note(extra) };
   }
   const [oldest, ...rest] = ownMarkerComments(comments, identity, options.key);
-  if (!oldest) return { action: 'created', id: created.id, url: created.htmlUrl };
+  if (!oldest) return { action: 'created', id: created.id, url: created.htmlUrl, ...note(extra) };
   const problems = await deleteAll(api, rest.map((c) => c.id));
+  const removed = removedNote(rest.length, problems);
   // The other run may already have deleted ours in favour of its older one: then that one is kept.
   if (oldest.id === created.id) {
-    return { action: 'created', id: created.id, url: created.htmlUrl, ...note(removedNote(rest.length, problems)) };
+    return { action: 'created', id: created.id, url: created.htmlUrl, ...note([...extra, ...removed]) };
   }
+  const newer = newerStamp(oldest, options.run);
+  if (newer) return { action: 'skipped', id: oldest.id, url: oldest.htmlUrl, message: olderRunReason(newer) };
   try {
     const kept = sameBody(oldest.body, body) ? oldest : await api.updateComment(oldest.id, body);
-    return { action: 'updated', id: kept.id, url: kept.htmlUrl, ...note(removedNote(rest.length, problems)) };
+    return { action: 'updated', id: kept.id, url: kept.htmlUrl, ...note([...extra, ...removed]) };
   } catch (error) {
     return failure(error);
   }
+}
+
+/** Creates our comment (the minimal body if the full one is too long), then settles any race. */
+async function createAndSettle(
+  api: CommentsApi,
+  options: StickyOptions,
+  identity: string | undefined,
+  body: string,
+  extra: readonly string[] = []
+): Promise<StickyResult> {
+  const created = await writeBody(options, body, (b) => createOnce(api, options, identity, b));
+  const notes = created.minimal ? [...extra, MINIMAL_NOTE] : extra;
+  return await settleAfterCreate(api, options, identity, created.value, created.body, notes);
 }
 
 /** Creates, updates or leaves the sticky comment. Never throws: failures come back as `failed`. */
@@ -235,13 +359,14 @@ export async function upsertStickyComment(api: CommentsApi, options: StickyOptio
     options.body,
     options.mode,
     options.changed,
-    options.regressed
+    options.regressed,
+    options.run
   );
 
   try {
     switch (plan.kind) {
       case 'skip':
-        return { action: 'skipped', message: plan.reason };
+        return { action: 'skipped', ...(plan.target ? { id: plan.target.id, url: plan.target.htmlUrl } : {}), message: plan.reason };
       case 'unchanged': {
         const problems = await deleteAll(api, plan.duplicates);
         return {
@@ -252,29 +377,27 @@ export async function upsertStickyComment(api: CommentsApi, options: StickyOptio
         };
       }
       case 'update': {
-        let updated: IssueComment | undefined;
+        let updated: { readonly value: IssueComment; readonly minimal: boolean } | undefined;
         try {
-          updated = await api.updateComment(plan.target.id, plan.body);
+          updated = await writeBody(options, plan.body, (b) => api.updateComment(plan.target.id, b));
         } catch (error) {
           // Deleted between list and update (row 41): create a new one instead.
           if (statusOf(error) !== 404) throw error;
         }
         const problems = await deleteAll(api, plan.duplicates);
+        const removed = removedNote(plan.duplicates.length, problems);
         if (updated) {
           return {
             action: 'updated',
-            id: updated.id,
-            url: updated.htmlUrl,
-            ...note(removedNote(plan.duplicates.length, problems))
+            id: updated.value.id,
+            url: updated.value.htmlUrl,
+            ...note(updated.minimal ? [...removed, MINIMAL_NOTE] : removed)
           };
         }
-        const created = await api.createComment(options.issue, plan.body);
-        return await settleAfterCreate(api, options, identity, created, plan.body);
+        return await createAndSettle(api, options, identity, plan.body, removed);
       }
-      case 'create': {
-        const created = await api.createComment(options.issue, plan.body);
-        return await settleAfterCreate(api, options, identity, created, plan.body);
-      }
+      case 'create':
+        return await createAndSettle(api, options, identity, plan.body);
     }
   } catch (error) {
     return failure(error);

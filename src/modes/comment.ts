@@ -11,6 +11,7 @@
 // to turn the base repository's workflows red. A wrong workflow (wrong event, a `reports` path
 // that does not exist) is the workflow author's to fix and fails the step.
 import type { EventContext } from '../github/event.js';
+import type { RunStamp } from '../github/sticky.js';
 import { createOctokitPullsApi, findRunPull, type PullsApi } from '../github/pulls.js';
 import { INPUT } from '../inputs/names.js';
 import type { Inputs } from '../model.js';
@@ -26,7 +27,13 @@ export interface CommentModeDeps extends ModeDeps {
 }
 
 export type CommentPlan =
-  | (FromReports & { readonly kind: 'comment'; /** The pull request to comment on. */ readonly issue: number })
+  | (FromReports & {
+      readonly kind: 'comment';
+      /** The pull request to comment on. */
+      readonly issue: number;
+      /** The measuring run, stamped into the comment. */
+      readonly run?: RunStamp;
+    })
   /** Nothing to comment; `warn` when something was refused (else it is only logged). */
   | { readonly kind: 'skip'; readonly message: string; readonly warn: boolean };
 
@@ -91,6 +98,9 @@ export async function commentMode(deps: CommentModeDeps, inputs: Inputs, event: 
     issue: pull.number,
     outcome: merged.outcome,
     pullRequest: { number: pull.number, headSha: run.headSha },
+    // The comment is stamped with the measuring run, not this commenting one: a slow commenter of an
+    // older run never writes over the comment of a newer one (RELIABILITY row 40).
+    ...(run.runId !== undefined ? { run: { id: run.runId, attempt: run.runAttempt ?? 1 } } : {}),
     // The measuring run already failed (or passed) the pull request's check on these; here they are shown only.
     headFailures: []
   };

@@ -60,6 +60,20 @@ export function renderComment(outcome: Outcome, options: CommentOptions): string
   });
 }
 
+/**
+ * The shortest useful comment: heading, verdict and where the full report is. Sent when GitHub refuses
+ * the full body as too long anyway (RELIABILITY row 45). `runUrl` must be a plain https URL (the run's
+ * page, built from the runner's environment); the caller adds the marker.
+ */
+export function renderMinimalComment(outcome: Outcome, options: { readonly title?: string; readonly runUrl?: string } = {}): string {
+  const heading = `### 📦 ${options.title === undefined ? 'Image size' : escapeCell(options.title, 100)}`;
+  const where =
+    options.runUrl !== undefined && /^https?:\/\/[A-Za-z0-9.:/_~-]+$/.test(options.runUrl)
+      ? `the job summary of [this run](${options.runUrl})`
+      : "this run's job summary";
+  return [heading, verdictLine(outcome), `_The full report did not fit in a comment: it is in ${where}, and in the JSON report._`, footerLine(outcome)].join('\n\n');
+}
+
 /** The job summary: the same content without the marker, capped at 1 MiB. */
 export function renderSummary(outcome: Outcome, options: SummaryOptions): string {
   return `${render(outcome, options, {
