@@ -28730,6 +28730,72 @@ function maskSecrets(text, secrets) {
     }
     return out;
 }
+/** Longest unfinished line held back by {@link secretMasker} before it is passed on anyway. */
+const MAX_HELD_LINE = 64 * 1024;
+/** Where the known secrets occur in `text`: non-overlapping [start, end) pairs, longest secret first. */
+function occurrences(text, secrets) {
+    const found = [];
+    for (const s of secrets) {
+        for (let at = text.indexOf(s); at !== -1; at = text.indexOf(s, at + 1)) {
+            const end = at + s.length;
+            if (!found.some(([a, b]) => at < b && end > a))
+                found.push([at, end]);
+        }
+    }
+    return found.sort((x, y) => x[0] - y[0]);
+}
+/**
+ * Masks known secrets (3+ characters) in a log that arrives in chunks, such as a live build log: a
+ * value split across two chunks is masked all the same. Whole lines are passed on as soon as they
+ * end; an unfinished line is held until its end comes (or until it is longer than
+ * {@link MAX_HELD_LINE}, when all but what could start a secret goes, never ending in `#` or `:`, so
+ * that no `##[` or `::` of a workflow command is cut in two). `end()` passes on the rest.
+ */
+function secretMasker(secrets, emit) {
+    const values = [...new Set(secrets)].filter((v) => v.length >= 3).sort((a, b) => b.length - a.length);
+    // A value with a line break in it can straddle a line end: then the tail that could start one is held too.
+    const hold = values.length ? Math.max(...values.map((v) => v.length)) - 1 : 0;
+    const multiLine = values.some((v) => /[\r\n]/.test(v));
+    let pending = '';
+    const pass = (upTo) => {
+        const found = occurrences(pending, values);
+        // A secret that starts before the cut ends inside `pending` (the cut leaves room for it): take it whole.
+        for (const [a, b] of found)
+            if (a < upTo && b > upTo)
+                upTo = b;
+        let out = '';
+        let from = 0;
+        for (const [a, b] of found) {
+            if (a >= upTo)
+                break;
+            out += `${pending.slice(from, a)}***`;
+            from = b;
+        }
+        out += pending.slice(from, upTo);
+        pending = pending.slice(upTo);
+        if (out !== '')
+            emit(out);
+    };
+    return {
+        write(chunk) {
+            pending += chunk;
+            const lineCut = Math.max(pending.lastIndexOf('\n'), pending.lastIndexOf('\r')) + 1;
+            let cut = lineCut;
+            const room = pending.length - hold;
+            if ((multiLine && room < lineCut) || pending.length - lineCut > MAX_HELD_LINE) {
+                // A cut inside a line.
+                cut = Math.max(0, room);
+                while (cut > 0 && (pending[cut - 1] === '#' || pending[cut - 1] === ':'))
+                    cut--;
+            }
+            if (cut > 0)
+                pass(cut);
+        },
+        end() {
+            pass(pending.length);
+        }
+    };
+}
 /**
  * `docker buildx build` prints the failing step's last output between `------` rulers, then
  * `ERROR: failed to solve: …`. Keep that block and the ERROR line; else the last lines.
@@ -28797,7 +28863,25 @@ function isCacheSetupFailure(error) {
     return /failed to configure \S+ cache (exporter|importer)|cache (exporter|importer).*(token|url|unauthori[sz]ed|forbidden)|This legacy service is shutting down/i.test(error);
 }
 
+;// CONCATENATED MODULE: ./src/buildx/env.ts
+// The environment of the docker commands the action starts. The buildx client needs this process's
+// environment (DOCKER_HOST, DOCKER_CONFIG, the Actions cache runtime for `type=gha`), but nothing of
+// ours that holds a token: the inputs (INPUT_GITHUB-TOKEN among them) and the usual token
+// variables. Builds never see the client's environment; this keeps the tokens out of the client
+// too (security requirement 7).
+/** `env` less the action's inputs and the GitHub token variables. */
+function dockerClientEnv(env) {
+    const out = {};
+    for (const [k, v] of Object.entries(env)) {
+        if (k.startsWith('INPUT_') || k === 'GITHUB_TOKEN' || k === 'GH_TOKEN')
+            continue;
+        out[k] = v;
+    }
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./src/buildx/probe.ts
+
 /** `docker buildx version` → "0.13.1+ds1". */
 function parseBuildxVersion(text) {
     const m = /github\.com\/docker\/buildx\s+v?(\S+)/.exec(text) ?? /buildx\s+v?(\d+\.\d+\S*)/.exec(text);
@@ -28857,9 +28941,12 @@ const lastLine = (s) => s
     .map((l) => l.trim())
     .filter(Boolean)
     .pop() ?? '';
-/** Probe docker, buildx and the builder once. Fails fast with an actionable message (RELIABILITY row 9). */
-async function probeBuilder(exec, builderName) {
-    const version = await exec('docker', ['buildx', 'version']).catch((e) => {
+/**
+ * Probe docker, buildx and the builder once. Fails fast with an actionable message (RELIABILITY row 9).
+ * `env` is docker's environment: by default this process's, without inputs or tokens.
+ */
+async function probeBuilder(exec, builderName, env = dockerClientEnv(process.env)) {
+    const version = await exec('docker', ['buildx', 'version'], { env }).catch((e) => {
         throw new EngineError(`Docker is required but could not be run: ${e instanceof Error ? e.message : String(e)}`);
     });
     const buildxVersion = version.code === 0 ? parseBuildxVersion(version.stdout) : undefined;
@@ -28867,7 +28954,7 @@ async function probeBuilder(exec, builderName) {
         throw new EngineError('Docker buildx is required but was not found. Install the buildx plugin, or add docker/setup-buildx-action before this step.');
     }
     // The builder first: a remote or Kubernetes builder needs no local daemon at all.
-    const inspect = await exec('docker', ['buildx', 'inspect', ...(builderName ? ['--', builderName] : [])]);
+    const inspect = await exec('docker', ['buildx', 'inspect', ...(builderName ? ['--', builderName] : [])], { env });
     const builder = parseBuildxInspect(inspect.stdout);
     if (inspect.code !== 0 || builder.error || !builder.driver) {
         const reason = builder.error ?? (lastLine(inspect.stderr) || 'no driver reported');
@@ -28879,7 +28966,7 @@ async function probeBuilder(exec, builderName) {
     }
     let store = 'not-applicable';
     if (builder.driver === 'docker') {
-        const info = await exec('docker', ['info', '--format', '{{json .DriverStatus}}']);
+        const info = await exec('docker', ['info', '--format', '{{json .DriverStatus}}'], { env });
         if (info.code !== 0) {
             throw new EngineError(`The Docker daemon is not reachable: ${lastLine(info.stderr) || `exit code ${info.code}`}`);
         }
@@ -28966,6 +29053,10 @@ class Git {
         const env = { ...(options.env ?? process.env) };
         for (const name of REPO_ENV)
             delete env[name];
+        // The action's inputs (the github-token among them) are none of git's business.
+        for (const name of Object.keys(env))
+            if (name.startsWith('INPUT_'))
+                delete env[name];
         // Never wait for a credential prompt on a CI runner.
         env.GIT_TERMINAL_PROMPT = '0';
         env.GCM_INTERACTIVE = 'never';
@@ -29112,6 +29203,10 @@ function normalizeSha(value) {
 function positiveInt(value) {
     return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? value : undefined;
 }
+function optionalInt(key, value) {
+    const n = positiveInt(value);
+    return (n === undefined ? {} : { [key]: n });
+}
 const NAME_PART = /^[A-Za-z0-9_.-]+$/;
 /** `owner/name` → RepoRef; undefined unless it is exactly two plain parts. */
 function parseRepoFullName(value) {
@@ -29187,7 +29282,9 @@ function parseWorkflowRun(payload, repo) {
         headSha: normalizeSha(run['head_sha']),
         headRepoFullName: headRepo ? `${headRepo.owner}/${headRepo.name}` : undefined,
         headBranch: event_text(run['head_branch']),
-        pullRequestNumbers: numbers
+        pullRequestNumbers: numbers,
+        ...optionalInt('runId', run['id']),
+        ...optionalInt('runAttempt', run['run_attempt'])
     };
 }
 /**
@@ -29238,6 +29335,24 @@ function parseEventContext(eventName, payload, env) {
     }
     // workflow_dispatch, schedule and anything else: measure the checked-out commit, no comparison.
     return { ...base, headSha: envSha, baseSha: undefined };
+}
+/** This run's id and attempt (GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT); undefined outside Actions. */
+function runStampFromEnv(env) {
+    const idText = env.GITHUB_RUN_ID ?? '';
+    const attemptText = env.GITHUB_RUN_ATTEMPT ?? '';
+    if (!/^\d{1,15}$/.test(idText))
+        return undefined;
+    const attempt = /^\d{1,6}$/.test(attemptText) && Number(attemptText) > 0 ? Number(attemptText) : 1;
+    return { id: Number(idText), attempt };
+}
+/** The page of this run, where its job summary is shown; undefined outside Actions. */
+function runPageUrl(env) {
+    const server = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
+    const repo = parseRepoFullName(env.GITHUB_REPOSITORY);
+    const id = env.GITHUB_RUN_ID ?? '';
+    if (!repo || !/^\d{1,15}$/.test(id) || !/^https?:\/\/[A-Za-z0-9.:-]+(\/[A-Za-z0-9._~/-]*)?$/.test(server))
+        return undefined;
+    return `${server}/${repo.owner}/${repo.name}/actions/runs/${id}`;
 }
 
 // EXTERNAL MODULE: external "node:crypto"
@@ -29443,16 +29558,25 @@ const CLASSIC_NOP = /^(?:\/bin\/sh -c|cmd \/S \/C) #\(nop\) */;
 // Where the command starts after the last `K=v` of `RUN |N ...`: the shell BuildKit prefixed.
 const SHELL_START = / (?:(?:\S{0,64}\/)?(?:sh|bash|ash|dash|zsh|ksh)\b.{0,64}? -c |cmd \/S \/C |(?:powershell|pwsh)(?:\.exe)? .{0,64}?-Command )/;
 const NEXT_KEY = / [^\s=]+=/;
+// Names whose value is a credential, in `K=v`, `K: v`, `"K": "v"` and `--k v`.
+const SECRET_KEY = String.raw `[\w.-]{0,64}(?:password|passwd|token|secret|api[_-]?key|access[_-]?key|private[_-]?key)[\w.-]{0,64}`;
+const VALUE = String.raw `("[^"]*"|'[^']*'|[^\s"'&;|,]+)`;
 const TOKEN_PATTERNS = [
-    // GitHub tokens: personal, OAuth, user-to-server, server-to-server, refresh, fine-grained.
-    [/\b(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{20,})/g, REDACTED],
+    // GitHub tokens: personal, OAuth, user-to-server, server-to-server, refresh, fine-grained. No word
+    // boundary in front: `TOKEN_ghp_…` or `xghp_…` is the token all the same.
+    [/(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{20,})/g, REDACTED],
     // AWS access key ids (long-term and temporary).
-    [/\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g, REDACTED],
+    [/(?:AKIA|ASIA)[0-9A-Z]{16}(?![0-9A-Z])/g, REDACTED],
+    // GitLab, Slack, npm and OpenAI-style keys.
+    [/(?:glpat-[A-Za-z0-9_-]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|npm_[A-Za-z0-9]{36,}|(?<![A-Za-z])sk-[A-Za-z0-9_-]{20,})/g, REDACTED],
     // password=..., NPM_TOKEN=..., client_secret="...", api-key=...
-    [
-        /\b([\w.-]{0,64}(?:password|passwd|token|secret|api[_-]?key|access[_-]?key|private[_-]?key)[\w.-]{0,64})=("[^"]*"|'[^']*'|[^\s"'&;|,]+)/gi,
-        `$1=${REDACTED}`
-    ],
+    [new RegExp(String.raw `\b(${SECRET_KEY})=${VALUE}`, 'gi'), `$1=${REDACTED}`],
+    // "password": "...", password: ... (JSON, YAML, HTTP headers such as PRIVATE-TOKEN: ...). An
+    // unquoted name needs a space after its colon, so that an image reference `tokenizer:1.2` stays.
+    [new RegExp(String.raw `(["']${SECRET_KEY}["']\s*:\s*)("[^"]*"|'[^']*'|[^\s,}"']+)`, 'gi'), `$1${REDACTED}`],
+    [new RegExp(String.raw `\b(${SECRET_KEY}:\s+)${VALUE}`, 'gi'), `$1${REDACTED}`],
+    // --password hunter2, --token "$T" (not `--password-stdin -u x`: an option is no value).
+    [new RegExp(String.raw `(\s--?${SECRET_KEY})\s+("[^"]*"|'[^']*'|[^\s"'-][^\s"']*)`, 'gi'), `$1 ${REDACTED}`],
     // Credentials in URLs: https://user:pass@host
     [/\b([a-z][a-z0-9+.-]{0,31}:\/\/)[^\s/@:]{1,256}:[^\s/@]{1,256}@/gi, `$1${REDACTED}@`],
     [/\b(Bearer|Basic) +[A-Za-z0-9._~+/-]{8,}=*/g, `$1 ${REDACTED}`]
@@ -29469,7 +29593,8 @@ const TOKEN_PATTERNS = [
  *   (`/bin/sh -c`, a `SHELL`), else to the next space. Known secrets are replaced beforehand, so
  *   their spaces never confuse this;
  * - `ARG`, `ENV`, `LABEL` (also after `ONBUILD`): every value redacted, `K=***`;
- * - token-like strings (GitHub tokens, AWS key ids, `password=`/`token=`/`secret=` values, URL
+ * - token-like strings (GitHub, GitLab, Slack, npm and OpenAI-style tokens, AWS key ids, the values
+ *   of `password=`/`token=`/`secret=`, `"password": …`, `PRIVATE-TOKEN: …` and `--password …`, URL
  *   credentials, `Bearer` values) replaced by `***`;
  * - capped at {@link MAX_INSTRUCTION_LENGTH} code points, ending with `…` when cut.
  * When unsure where a value ends, more is redacted rather than less.
@@ -35476,8 +35601,11 @@ function formatPercent(p, digits = 1) {
 }
 /** `10%`, `12.5%`, `25 MB`, `512 KiB`, `1.5 GB`: the normalized form of a parsed threshold. */
 function formatThreshold(t) {
-    if (t.kind === 'percent')
-        return `${trimNumber(t.percent)}%`;
+    if (t.kind === 'percent') {
+        // Three decimals when they are exact; otherwise every digit (0.0001% must not read 0%).
+        const short = trimNumber(t.percent);
+        return `${Number(short) === t.percent ? short : String(t.percent)}%`;
+    }
     return formatExactBytes(t.bytes);
 }
 /** Layer count with its change: `8`, `8 (+1)`, `6 (-2)`. */
@@ -35502,18 +35630,16 @@ function formatExactBytes(bytes) {
     for (let i = DECIMAL_UNITS.length - 1; i >= 1; i--) {
         const unitSize = 1000 ** i;
         if (bytes >= unitSize) {
-            const v = bytes / unitSize;
-            if (isShortExact(v))
-                candidates.push(`${trimNumber(v)} ${DECIMAL_UNITS[i]}`);
+            if (isShortExact(bytes, unitSize))
+                candidates.push(`${trimNumber(bytes / unitSize)} ${DECIMAL_UNITS[i]}`);
             break;
         }
     }
     for (let i = BINARY_UNITS.length; i >= 1; i--) {
         const unitSize = 1024 ** i;
         if (bytes >= unitSize) {
-            const v = bytes / unitSize;
-            if (isShortExact(v))
-                candidates.push(`${trimNumber(v)} ${BINARY_UNITS[i - 1]}`);
+            if (isShortExact(bytes, unitSize))
+                candidates.push(`${trimNumber(bytes / unitSize)} ${BINARY_UNITS[i - 1]}`);
             break;
         }
     }
@@ -35522,8 +35648,9 @@ function formatExactBytes(bytes) {
     // The shortest exact spelling wins; decimal first on a tie.
     return candidates.reduce((a, b) => (b.length < a.length ? b : a));
 }
-function isShortExact(v) {
-    return Math.abs(Math.round(v * 1000) - v * 1000) < 1e-6;
+/** Whether bytes / unitSize has at most three decimals, exactly (1 TB + 1 B is not "1 TB"). */
+function isShortExact(bytes, unitSize) {
+    return Number.isInteger(bytes) && (BigInt(bytes) * 1000n) % BigInt(unitSize) === 0n;
 }
 /** Up to three decimals, without trailing zeros: 10 → "10", 12.50 → "12.5". */
 function trimNumber(v) {
@@ -35843,6 +35970,12 @@ function unique(xs) {
 }
 
 ;// CONCATENATED MODULE: ./src/buildx/argv.ts
+// Pure: turn one build plan into the exact `docker buildx build` argv. No I/O.
+// Values come from inputs, the config file and the pull request's Dockerfile (stage names), so
+// each one is checked before docker sees it: no value may read as an option, the context goes
+// after `--`, and nothing but the plan's own build arguments reaches the build (no --secret,
+// --ssh or token of ours; security requirements 7 and 9).
+
 /** One field of buildx's CSV option syntax, quoted when it holds a comma or a quote. */
 function argv_field(key, value) {
     const kv = `${key}=${value}`;
@@ -35922,7 +36055,73 @@ function loadTag(commentKey, side, target, random) {
     const tag = random.replace(/[^A-Za-z0-9_.-]/g, '').slice(0, 64) || 'latest';
     return `${LOAD_REGISTRY}/${repo}:${/^[A-Za-z0-9_]/.test(tag) ? tag : `t${tag}`}`;
 }
+/** A plan value that could be read as an option, or that buildx would misread; found before docker runs. */
+class UnsafeBuildPlanError extends Error {
+    field;
+    value;
+    constructor(field, value, why) {
+        super(`Refusing to build: ${field} ${JSON.stringify(value.slice(0, 200))} ${why}`);
+        this.field = field;
+        this.value = value;
+        this.name = 'UnsafeBuildPlanError';
+    }
+}
+const argv_BUILD_ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// A platform is one `os/arch[/variant]`: a comma would add platforms of its own.
+const argv_PLATFORM = /^[a-z0-9_]+\/[a-z0-9_]+(?:\/[a-z0-9_]+)?$/;
+const argv_NETWORKS = ['default', 'none', 'host'];
+/** An option's value: never empty, never starting with `-`, never holding a NUL or line break. */
+function checkValue(field, value) {
+    if (value === '')
+        throw new UnsafeBuildPlanError(field, value, 'is empty');
+    if (value.startsWith('-'))
+        throw new UnsafeBuildPlanError(field, value, 'starts with "-" and could be read as an option');
+    if (/[\0\r\n]/.test(value))
+        throw new UnsafeBuildPlanError(field, value, 'contains a NUL or line break');
+}
+/** Throws UnsafeBuildPlanError for the first value of `plan` that buildx could misread. */
+function checkBuildPlan(plan) {
+    if (plan.stage !== undefined && !isValidTargetName(plan.stage)) {
+        throw new UnsafeBuildPlanError('stage', plan.stage, 'is not a stage name (a letter, then letters, digits, "_", "." or "-")');
+    }
+    if (plan.builder !== undefined)
+        checkValue('builder', plan.builder);
+    checkValue('file', plan.file);
+    // The context goes after `--`: any name is an operand there; only NUL and line breaks are refused.
+    if (plan.context === '' || /[\0\r\n]/.test(plan.context)) {
+        throw new UnsafeBuildPlanError('context', plan.context, 'is empty or contains a NUL or line break');
+    }
+    for (const p of plan.platforms) {
+        if (!argv_PLATFORM.test(p))
+            throw new UnsafeBuildPlanError('platform', p, 'is not one os/arch[/variant]');
+    }
+    if (plan.network !== undefined && !argv_NETWORKS.includes(plan.network)) {
+        throw new UnsafeBuildPlanError('network', plan.network, `is not one of ${argv_NETWORKS.join(', ')}`);
+    }
+    for (const [name, value] of plan.buildArgs) {
+        if (!argv_BUILD_ARG_NAME.test(name))
+            throw new UnsafeBuildPlanError('build argument', name, 'is not a NAME of letters, digits and "_"');
+        // The value is never shown: it may be a secret.
+        if (value.includes('\0'))
+            throw new UnsafeBuildPlanError('build argument', name, 'has a value with a NUL character');
+    }
+    if (plan.cache.type === 'local')
+        checkValue('cache directory', plan.cache.dir);
+    if (plan.cache.type === 'registry')
+        checkValue('cache reference', plan.cache.ref);
+    if (plan.load)
+        checkValue('image tag', plan.load.tag);
+    else
+        checkValue('output directory', plan.outputDir);
+    checkValue('metadata file', plan.metadataFile);
+}
+/**
+ * The argv of `docker buildx build` for `plan`: every value right after its option (so it is that
+ * option's value), the context alone after `--`. Throws UnsafeBuildPlanError first when a value
+ * could be misread (checkBuildPlan).
+ */
 function buildxArgv(plan) {
+    checkBuildPlan(plan);
     const argv = ['buildx', 'build'];
     if (plan.builder)
         argv.push('--builder', plan.builder);
@@ -35946,15 +36145,42 @@ function buildxArgv(plan) {
 ;// CONCATENATED MODULE: ./src/buildx/build.ts
 
 
+
+/** Captured output kept per stream; the failure summary reads its tail. */
+const MAX_CAPTURE = 256 * 1024;
 async function runBuild(exec, plan, options) {
-    const result = await exec('docker', buildxArgv(plan), {
-        cwd: plan.context,
-        env: options.env,
-        onStdout: options.onLog,
-        onStderr: options.onLog,
-        maxCapture: 256 * 1024
-    });
-    const log = `${result.stdout}\n${result.stderr}`;
+    let argv;
+    try {
+        argv = buildxArgv(plan);
+    }
+    catch (e) {
+        // A value that could be read as an option never reaches docker; like any failed build, a result.
+        if (!(e instanceof UnsafeBuildPlanError))
+            throw e;
+        return { ok: false, cacheProblems: [], error: e.message, detail: e.message };
+    }
+    // One masker per stream, so that interleaved stdout and stderr never join into a false line.
+    // A lone carriage return ends a line for the runner as for a terminal: made a line break first.
+    const onLog = options.onLog ? (text) => options.onLog?.(neutralizeCommands(text.replace(/\r(?!\n)/g, '\n'))) : undefined;
+    const out = onLog ? secretMasker(options.secrets, onLog) : undefined;
+    const err = onLog ? secretMasker(options.secrets, onLog) : undefined;
+    let result;
+    try {
+        result = await exec('docker', argv, {
+            cwd: plan.context,
+            env: options.env,
+            ...(out ? { onStdout: (c) => out.write(c) } : {}),
+            ...(err ? { onStderr: (c) => err.write(c) } : {}),
+            maxCapture: MAX_CAPTURE
+        });
+    }
+    finally {
+        out?.end();
+        err?.end();
+    }
+    // A capture that was cut may begin inside a secret, whose tail no mask would then match: drop that line.
+    const whole = (s) => (s.length >= MAX_CAPTURE ? s.slice(s.indexOf('\n') + 1) : s);
+    const log = `${whole(result.stdout)}\n${whole(result.stderr)}`;
     const problems = cacheProblems(log, options.secrets);
     if (result.code === 0)
         return { ok: true, layoutDir: plan.outputDir, cacheProblems: problems };
@@ -36694,7 +36920,9 @@ function escapeCell(text, max = CELL_MAX) {
  */
 function codeSpan(text, options = {}) {
     const { table = true, max = CODE_MAX } = options;
-    let body = breakComments(escape_cap(flatten(text), max));
+    // cmark-gfm (GitHub) never matches a code span fence longer than 80 backticks (MAXBACKTICKS):
+    // longer runs are split by a word joiner, so the fence stays short and the span stays one.
+    let body = breakComments(escape_cap(flatten(text), max)).replace(/`{64}(?=`)/g, `$&${WORD_JOINER}`);
     if (body === '')
         return '';
     if (table)
