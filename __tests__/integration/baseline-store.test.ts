@@ -7,12 +7,15 @@
 // answer is possible, and it is the one the action needs: a baseline that cannot be read must never
 // stop it. `save` throws BaselineStoreError then (the caller turns it into a warning).
 import { jest } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
 import { lstat, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ActionsCacheStore } from '../../src/baseline/actions-cache.js';
 import { DirectoryStore, fileNameForKey } from '../../src/baseline/dir-store.js';
+import { findStoredBaseline } from '../../src/baseline/resolve.js';
 import { BaselineStoreError, MAX_STORED_REPORT_BYTES, baselineKey } from '../../src/baseline/store.js';
+import type { Log } from '../../src/log.js';
 import {
   ALREADY_EXISTS_MESSAGE,
   TWIRP_PREFIX,
@@ -25,6 +28,7 @@ import {
   CreateCacheEntryResponse,
   GetCacheEntryDownloadURLResponse
 } from '../../node_modules/@actions/cache/lib/generated/results/api/v1/cache.js';
+import { makeReport } from '../support/reports.js';
 
 const SHA_A = 'a'.repeat(40);
 const SHA_B = 'b'.repeat(40);
@@ -491,4 +495,166 @@ describe('the cache stand-in is no looser than the service', () => {
       expect(await write.text()).toContain('<Code>AuthenticationFailed</Code>');
     });
   });
+});
+
+// ---- a poisoned cache archive (RELIABILITY row 28) ----
+
+interface TarMember {
+  readonly name: string;
+  readonly type: 'file' | 'symlink' | 'dir';
+  readonly content?: string;
+  readonly target?: string;
+}
+
+/** A ustar archive of exactly these members, names as given (`..`, absolute, links): what a hostile writer could upload. */
+function tarOf(members: readonly TarMember[]): Buffer {
+  const blocks: Buffer[] = [];
+  for (const m of members) {
+    const header = Buffer.alloc(512, 0);
+    const body = Buffer.from(m.content ?? '', 'utf8');
+    const put = (at: number, len: number, text: string): void => void header.write(text, at, len, 'utf8');
+    const octal = (at: number, len: number, n: number): void => put(at, len, `${n.toString(8).padStart(len - 1, '0')}\0`);
+    put(0, 100, m.name);
+    octal(100, 8, m.type === 'dir' ? 0o755 : 0o644);
+    octal(108, 8, 0);
+    octal(116, 8, 0);
+    octal(124, 12, m.type === 'file' ? body.length : 0);
+    octal(136, 12, 1_700_000_000);
+    header.write('        ', 148, 8, 'ascii');
+    put(156, 1, m.type === 'file' ? '0' : m.type === 'symlink' ? '2' : '5');
+    if (m.target) put(157, 100, m.target);
+    put(257, 6, 'ustar\0');
+    put(263, 2, '00');
+    let sum = 0;
+    for (const b of header) sum += b;
+    put(148, 8, `${sum.toString(8).padStart(6, '0')}\0 `);
+    blocks.push(header);
+    if (m.type === 'file') blocks.push(body, Buffer.alloc((512 - (body.length % 512)) % 512, 0));
+  }
+  blocks.push(Buffer.alloc(1024, 0));
+  return Buffer.concat(blocks);
+}
+
+/** Uploads `archive` under `key` and `version` through the service's own protocol, as any holder of a cache token could. */
+async function plant(cache: CacheStandin, key: string, version: string, archive: Buffer): Promise<void> {
+  const twirp = async (rpc: string, body: unknown): Promise<Record<string, unknown>> => {
+    const response = await fetch(`${cache.url}${TWIRP_PREFIX.slice(1)}${rpc}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${cache.token}` },
+      body: JSON.stringify(body)
+    });
+    expect(response.status).toBe(200);
+    return (await response.json()) as Record<string, unknown>;
+  };
+  const created = await twirp('CreateCacheEntry', { key, version });
+  const put = await fetch(String(created.signed_upload_url), { method: 'PUT', headers: { 'x-ms-blob-type': 'BlockBlob' }, body: archive });
+  expect(put.status).toBe(201);
+  await twirp('FinalizeCacheEntryUpload', { key, version, size_bytes: String(archive.length) });
+}
+
+/** What the process prints meanwhile: @actions/cache logs, and tar's output, go to stdout and stderr. */
+async function printedDuring<T>(fn: () => Promise<T>): Promise<{ result: T; printed: string }> {
+  const chunks: string[] = [];
+  const spies = [process.stdout, process.stderr].map((stream) =>
+    jest.spyOn(stream, 'write').mockImplementation((chunk: unknown) => {
+      chunks.push(Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk));
+      return true;
+    })
+  );
+  try {
+    const result = await fn();
+    return { result, printed: chunks.join('') };
+  } finally {
+    for (const spy of spies) spy.mockRestore();
+  }
+}
+
+describe('a poisoned archive in the Actions cache (RELIABILITY row 28): no baseline, a warning, nothing written outside, nothing echoed', () => {
+  const FILE = 'image-budget-baseline.json';
+  const zstd = (tar: Buffer): Buffer => execFileSync('zstd', ['-q', '-c'], { input: tar });
+  const SECRET = `secret-${'9'.repeat(8)}`;
+  const POISON = `poison-${'7'.repeat(8)}`;
+  // Names of this run's own: a file left by an earlier failing run must not decide this one.
+  const ESCAPED = `escaped-${process.pid}-${Date.now()}.json`;
+  // A report that would pass every check: the archive, not the report, is what must be refused.
+  const validReport = (sha: string, marker: string): string =>
+    JSON.stringify(makeReport({ rows: [{ target: 'release', head: 1000 }], headSha: sha, repository: 'Octo/Repo', event: 'push', notes: [marker] }));
+  const silentLog = (): Log & { warnings: string[]; infos: string[] } => {
+    const warnings: string[] = [];
+    const infos: string[] = [];
+    return { warnings, infos, info: (m) => void infos.push(m), warning: (m) => void warnings.push(m), group: (_t, fn) => fn() };
+  };
+
+  interface Poison {
+    readonly name: string;
+    readonly members: (outside: string, sha: string) => TarMember[];
+    readonly reason: RegExp;
+  }
+  const cases: Poison[] = [
+    {
+      name: 'the report is a symbolic link to a file outside',
+      members: (outside) => [{ name: FILE, type: 'symlink', target: path.join(outside, 'secret.json') }],
+      reason: /is a symbolic link; refusing to follow it/
+    },
+    {
+      name: 'a valid report beside a `../` member',
+      members: (_outside, sha) => [
+        { name: FILE, type: 'file', content: validReport(sha, POISON) },
+        { name: `../${ESCAPED}`, type: 'file', content: POISON },
+        { name: `../../${ESCAPED}`, type: 'file', content: POISON }
+      ],
+      reason: /holds more than image-budget-baseline\.json/
+    },
+    {
+      name: 'a valid report beside an absolute member and a write through a planted link',
+      members: (outside, sha) => [
+        { name: FILE, type: 'file', content: validReport(sha, POISON) },
+        { name: path.join(outside, 'absolute.json'), type: 'file', content: POISON },
+        { name: 'door', type: 'symlink', target: outside },
+        { name: 'door/through.json', type: 'file', content: POISON },
+        { name: '..', type: 'dir' }
+      ],
+      reason: /holds more than image-budget-baseline\.json/
+    }
+  ];
+
+  test.each(cases)('$name', async ({ members, reason }) => {
+    await withCache({}, async (cache, root) => {
+      const store = new ActionsCacheStore(root);
+      // A genuine entry first: its version (paths and compression) is the one a lookup asks for.
+      expect(await store.save(key(SHA_A), report(1))).toBe(true);
+      const version = cache.entries()[0]!.version;
+      const outside = await tempDir('outside');
+      await writeFile(path.join(outside, 'secret.json'), validReport(SHA_B, SECRET));
+      await plant(cache, key(SHA_B), version, zstd(tarOf(members(outside, SHA_B))));
+
+      const direct = await printedDuring(() => store.find([key(SHA_B)]).catch((e: unknown) => e));
+      expect(direct.result).toBeInstanceOf(BaselineStoreError);
+      expect((direct.result as Error).message).toMatch(reason);
+
+      // Through the lookup the pipeline makes: no baseline, and a warning that says why.
+      const log = silentLog();
+      const resolved = await printedDuring(() =>
+        findStoredBaseline({ store, repository: 'Octo/Repo', commentKey: 'image-budget', baseSha: SHA_B, repoDir: outside, log })
+      );
+      expect(resolved.result).toBeUndefined();
+      expect(log.warnings).toHaveLength(1);
+      expect(log.warnings[0]).toMatch(/^Stored baselines could not be read from the Actions cache: /);
+      expect(log.warnings[0]).toMatch(reason);
+
+      // Nothing written outside the store's own folder, which is removed: the temp root is empty,
+      // the folder beside it holds only what the test put there, and the secret is unchanged.
+      expect(await readdir(root)).toEqual([]);
+      expect(await readdir(path.dirname(root))).not.toContain(ESCAPED);
+      expect(await readdir(outside)).toEqual(['secret.json']);
+      expect(await readFile(path.join(outside, 'secret.json'), 'utf8')).toBe(validReport(SHA_B, SECRET));
+      // Neither what the archive holds nor what a link points at is ever printed or warned.
+      for (const text of [direct.printed, resolved.printed, (direct.result as Error).message, ...log.warnings, ...log.infos]) {
+        expect(text).not.toContain(SECRET);
+        expect(text).not.toContain(POISON);
+      }
+      // The genuine entry is still found: only the poisoned one is refused.
+      expect(await store.find([key(SHA_A)])).toEqual({ key: key(SHA_A), text: report(1) });
+    });
+  }, 30_000);
 });

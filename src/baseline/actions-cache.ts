@@ -19,13 +19,24 @@
 //   or the service failed; save tells the two apart by looking the key up afterwards.
 import { isFeatureAvailable, restoreCache, saveCache } from '@actions/cache';
 import { constants } from 'node:fs';
-import { mkdir, mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { checkReportSize, messageOf, readStoredReport } from './dir-store.js';
 import { BaselineStoreError, type BaselineStore, type StoredBaseline } from './store.js';
 
 /** The path the entry is saved and restored under: part of its version, the same on every runner. */
 const FILE = 'image-budget-baseline.json';
+
+/**
+ * What an archive restored from the cache holds is untrusted (RELIABILITY row 28): whoever could
+ * write an entry under the key chose its members. @actions/cache extracts with GNU tar's `-P`
+ * (--absolute-names), which writes `../` and absolute member names, and members under a symbolic
+ * link the archive planted, wherever they point. GNU tar reads TAR_OPTIONS before its arguments
+ * (`-P` cannot be undone there): every member name and link target that holds a `/` or is `..` is
+ * renamed to one name inside the extraction folder, where it is then seen and the entry refused.
+ * (BSD tar, which the library uses on macOS without gtar, ignores TAR_OPTIONS.)
+ */
+const CONFINE_MEMBERS = '--transform=s,.*/.*,image-budget-poisoned-member, --transform=s,^[.][.]$,image-budget-poisoned-member,';
 
 /**
  * Whether this process can reach the cache: @actions/cache's own test (ACTIONS_RESULTS_URL for the
@@ -80,13 +91,26 @@ export class ActionsCacheStore implements BaselineStore {
     if (primary === undefined) return undefined;
     return this.inOwnDirectory(async (dir) => {
       let matched: string | undefined;
+      const tarOptions = process.env['TAR_OPTIONS'];
+      process.env['TAR_OPTIONS'] = CONFINE_MEMBERS;
       try {
         matched = await restoreCache([FILE], primary, restoreKeys);
       } catch (error) {
         throw new BaselineStoreError(`cannot look up a baseline in the Actions cache: ${messageOf(error)}`);
+      } finally {
+        if (tarOptions === undefined) delete process.env['TAR_OPTIONS'];
+        else process.env['TAR_OPTIONS'] = tarOptions;
       }
       // Keys are prefixes to the service; ours end in a commit SHA, so only an exact match is ours.
       if (matched === undefined || !keys.includes(matched)) return undefined;
+      // Our archives hold the one file: anything else is a poisoned or foreign entry, refused whole.
+      const others = (await readdir(dir)).filter((name) => name !== FILE);
+      if (others.length > 0) {
+        throw new BaselineStoreError(
+          `the Actions cache entry ${matched} holds more than ${FILE} (${others.length} other member${others.length === 1 ? '' : 's'}, ` +
+            'or paths outside its folder); it is refused'
+        );
+      }
       const text = await readStoredReport(path.join(dir, FILE));
       if (text === undefined) {
         throw new BaselineStoreError(`the Actions cache entry ${matched} did not restore ${FILE}`);
