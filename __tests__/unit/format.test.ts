@@ -27,9 +27,16 @@ describe('formatBytes', () => {
     ['terabytes', 2_500_000_000_000, '2.50 TB'],
     ['negative', -340_000, '-340 kB'],
     ['fractions are rounded', 12.6, '13 B'],
-    ['NaN is visible, not a number', Number.NaN, '? B']
+    ['NaN is visible, not a number', Number.NaN, '? B'],
+    ['infinity', Number.POSITIVE_INFINITY, '∞ B'],
+    ['negative infinity', Number.NEGATIVE_INFINITY, '-∞ B']
   ])('%s: %p → %s', (_name, n, expected) => {
     expect(formatBytes(n)).toBe(expected);
+  });
+
+  it('never runs past the largest unit (EB), even when rounding would promote', () => {
+    expect(formatBytes(5e21)).toMatch(/ EB$/);
+    expect(formatBytes(999.9e18)).toMatch(/ EB$/);
   });
 });
 
@@ -40,7 +47,9 @@ describe('formatDelta', () => {
     ['zero has no sign', 0, '0 B'],
     ['negative zero has no sign', -0, '0 B'],
     ['one byte', 1, '+1 B'],
-    ['minus one byte', -1, '-1 B']
+    ['minus one byte', -1, '-1 B'],
+    ['a fraction that rounds to zero has no sign', 0.4, '0 B'],
+    ['a negative fraction that rounds to zero has no sign', -0.4, '0 B']
   ])('%s: %p → %s', (_name, n, expected) => {
     expect(formatDelta(n)).toBe(expected);
   });
@@ -55,7 +64,9 @@ describe('formatPercent', () => {
     ['tiny growth keeps its sign', 0.001, '+0.0%'],
     ['tiny shrink keeps its sign', -0.001, '-0.0%'],
     ['large', 250, '+250.0%'],
-    ['infinite', Number.POSITIVE_INFINITY, '+∞%']
+    ['infinite', Number.POSITIVE_INFINITY, '+∞%'],
+    ['negative infinite', Number.NEGATIVE_INFINITY, '-∞%'],
+    ['NaN is visible, not a number', Number.NaN, '?%']
   ])('%s: %p → %s', (_name, p, expected) => {
     expect(formatPercent(p)).toBe(expected);
   });
@@ -94,9 +105,17 @@ describe('formatExactBytes', () => {
     [1000, '1 kB'],
     [1024, '1 KiB'],
     [1536, '1.5 KiB'],
-    [2_000_000_000, '2 GB']
+    [2_000_000_000, '2 GB'],
+    // 1.024 MB and 1000 KiB are both exact and equally long: decimal wins the tie.
+    [1_024_000, '1.024 MB'],
+    [Number.POSITIVE_INFINITY, '∞ B'],
+    [Number.NaN, '? B']
   ])('%p → %s', (n, expected) => {
     expect(formatExactBytes(n)).toBe(expected);
+  });
+
+  it('never names a unit past EB', () => {
+    expect(formatExactBytes(1e21)).toMatch(/ EB$/);
   });
 });
 
