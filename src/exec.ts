@@ -1,6 +1,7 @@
 // The one seam through which the action runs programs (git, docker). Always an argv array, never a
 // shell, so no value from a pull request can be interpreted as shell syntax.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 export interface ExecOptions {
   readonly cwd?: string;
@@ -71,7 +72,14 @@ export const exec: Exec = (file, args, options = {}) =>
       options.onStderr?.(c);
     });
     child.on('error', (e: NodeJS.ErrnoException) => {
-      reject(new ExecError(file, e.code === 'ENOENT' ? `${file}: command not found` : `${file}: ${e.message}`));
+      // spawn says ENOENT for a missing working directory too: tell the two apart.
+      const why =
+        e.code !== 'ENOENT'
+          ? e.message
+          : options.cwd !== undefined && !existsSync(options.cwd)
+            ? `the working directory ${options.cwd} does not exist`
+            : 'command not found';
+      reject(new ExecError(file, `${file}: ${why}`));
     });
     child.on('close', (code, signal) => {
       resolve({ code: code ?? (signal ? 128 : 1), stdout: out.toString(), stderr: err.toString() });

@@ -15,12 +15,10 @@ export const silentLog: Log = {
 /**
  * Text that may hold repository or artifact strings (stage names, report labels, reasons), made
  * safe to print as plain log lines: the runner reads a line that starts (after blanks) with `::`,
- * or holds `##[`, as a workflow command (`::add-mask::`, `::error::`, `##[error]`). A zero-width
+ * or holds `##[`, as a workflow command; a line is also what follows a lone carriage return (`::add-mask::`, `::error::`, `##[error]`). A zero-width
  * space breaks both forms; what a person reads is unchanged. Pure.
  */
 export function neutralizeCommands(text: string): string {
-  return text
-    .split('\n')
-    .map((line) => line.replace(/^(\s*):(?=:)/, '$1:\u200b').replace(/##\[/g, '#\u200b#['))
-    .join('\n');
+  // Line starts: the text's start, and after \n, \r\n or a lone \r (the runner splits there too).
+  return text.replace(/(^|\r\n|\r|\n)([^\S\r\n]*):(?=:)/g, '$1$2:\u200b').replace(/##\[/g, '#\u200b#[');
 }

@@ -47,6 +47,10 @@ export interface RunDeps {
 
 export async function run(deps: RunDeps = { env: process.env, exec: realExec, log: coreLog }): Promise<void> {
   const cleanups: Array<() => Promise<unknown>> = [];
+  // A token given as plain text (not a runner secret) is masked too, before anything is logged
+  // (security requirement 13).
+  const token = core.getInput(INPUT.githubToken);
+  if (token !== '') core.setSecret(token);
   try {
     // Merge and comment modes build nothing: they publish reports that other jobs wrote.
     const mode = parseMode(core.getInput(INPUT.mode));

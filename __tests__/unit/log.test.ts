@@ -12,11 +12,14 @@ describe('neutralizeCommands', () => {
     ['  ::error title=x::forged', '  :\u200b:error title=x::forged'],
     ['x##[error]forged', 'x#\u200b#[error]forged'],
     ['a\n::stop-commands::t\nb', 'a\n:\u200b:stop-commands::t\nb'],
+    ['progress 10%\r::add-mask::x', 'progress 10%\r:\u200b:add-mask::x'],
+    ['crlf\r\n  ::warning::w', 'crlf\r\n  :\u200b:warning::w'],
+    ['::a\n\n::b', ':\u200b:a\n\n:\u200b:b'],
     ['api/release (linux/amd64): +1.2 MB exceeds max-increase 10%', 'api/release (linux/amd64): +1.2 MB exceeds max-increase 10%'],
     ['path a::b stays', 'path a::b stays']
   ])('%j', (input, expected) => {
     expect(neutralizeCommands(input)).toBe(expected);
-    for (const line of neutralizeCommands(input).split('\n')) expect(isCommand(line)).toBe(false);
+    for (const line of neutralizeCommands(input).split(/\r\n|\r|\n/)) expect(isCommand(line)).toBe(false);
   });
 });
 

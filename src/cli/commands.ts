@@ -563,7 +563,7 @@ async function measureEngineImage(name: string, io: CliIO, options: DockerSaveOp
   const deps = { env: io.env };
   if (parseImageStore(info.stdout) === 'classic') return { kind: 'engine image', images: await measureLoaded(deps, name, options) };
   const dir = await tempDir(cleanups);
-  const save = spawnStream('docker', ['save', name], { env: io.env });
+  const save = spawnStream('docker', ['save', '--', name], { env: io.env });
   try {
     await extract({ stream: save.stdout }, dir, io);
   } catch (e) {
