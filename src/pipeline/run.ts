@@ -25,6 +25,7 @@ import { resolveInside, resolveInsideIfExists } from '../workspace/paths.js';
 import { ANY_PLATFORM, joinSides, type TargetResults } from './join.js';
 import { buildSide, type SideRequest } from './side.js';
 import { baseTargets, planTargets, readStages } from './targets.js';
+import { buildTrust } from './trust.js';
 
 export interface PipelineDeps {
   readonly env: NodeJS.ProcessEnv;
@@ -103,20 +104,11 @@ export async function measureAndCompare(
   // One image per call: a config file's images are each given their own Inputs (pipeline/images.ts).
   if (inputs.config) throw new Error(`measureAndCompare measures one image; the images of ${inputs.config} go through measureImages`);
 
-  if (event.event === 'pull_request_target' && event.pullRequest?.isFork) {
-    if (!inputs.allowForkBuilds) {
-      throw new Error(
-        'Refusing to build a fork\'s pull request on pull_request_target: that event runs with a write token and ' +
-          'secrets, and building the fork\'s Dockerfile there would run untrusted code with them (a "pwn request"). ' +
-          'Use the pull_request event (the comment then needs the workflow_run pattern, see the README), or set ' +
-          `${INPUT.allowForkBuilds}: true if this workflow has nothing a fork's code must not reach.`
-      );
-    }
-    log.warning(
-      `${INPUT.allowForkBuilds} is true: building a fork's pull request on pull_request_target, with this workflow's ` +
-        'token and secrets within reach of its Dockerfile.'
-    );
-  }
+  // Untrusted code in a privileged run (a fork's, on pull_request_target or workflow_run): refused
+  // unless allow-fork-builds, and then built without writing the cache (security requirements 1, 12).
+  const trust = buildTrust(event, inputs.allowForkBuilds);
+  if (trust.refusal) throw new Error(trust.refusal);
+  if (trust.warning) log.warning(trust.warning);
 
   // 2. Plan: paths confined to the workspace, Dockerfile stages, base checkout, targets per side.
   const workspace = path.resolve(env.GITHUB_WORKSPACE || process.cwd());
@@ -225,7 +217,9 @@ export async function measureAndCompare(
     log.info('cache: gha needs the Actions runtime (ACTIONS_RUNTIME_TOKEN); building without cache.');
     cache = { type: 'none' };
   }
-  if (cache.type !== 'none' && !caps.cacheExport) {
+  if (cache.type !== 'none' && !trust.exportCache) {
+    log.info(trust.cacheNote ?? 'cache: read, not written.');
+  } else if (cache.type !== 'none' && !caps.cacheExport) {
     log.warning(
       `cache: the builder "${caps.builder.name}" (docker driver, classic image store) cannot export build cache; ` +
         'the cache is read but not written, and the build goes on. A docker-container builder or the containerd image store can write it.'
@@ -238,7 +232,7 @@ export async function measureAndCompare(
     network: inputs.network,
     builder: inputs.builder,
     cache,
-    cacheExport: caps.cacheExport,
+    cacheExport: caps.cacheExport && trust.exportCache,
     cacheMode: onDefaultBranch(event) ? 'max' : 'min',
     commentKey: inputs.commentKey,
     secrets,

@@ -1,0 +1,163 @@
+// Which builds are a stranger's code in a privileged run (security requirements 1 and 12): refused
+// unless allow-fork-builds, and never writing the build cache. Events are read from payloads as
+// GitHub sends them, through the event parser.
+import { describe, expect, test } from '@jest/globals';
+import fc from 'fast-check';
+import { parseEventContext, type EventContext } from '../../src/github/event.js';
+import { buildTrust, untrustedPrivilegedCode } from '../../src/pipeline/trust.js';
+
+const BASE = 'a'.repeat(40);
+const HEAD = 'b'.repeat(40);
+const MERGE = 'c'.repeat(40);
+const repository = { full_name: 'octo/app', name: 'app', owner: { login: 'octo' }, default_branch: 'main' };
+const env = { GITHUB_REPOSITORY: 'octo/app', GITHUB_SHA: MERGE, GITHUB_REF: 'refs/heads/main' };
+
+function pullRequestEvent(name: string, headRepo: unknown): EventContext {
+  return parseEventContext(
+    name,
+    {
+      number: 7,
+      repository,
+      pull_request: { number: 7, head: { sha: HEAD, ref: 'feature', repo: headRepo }, base: { sha: BASE, ref: 'main', repo: { full_name: 'octo/app' } } }
+    },
+    env
+  );
+}
+
+function workflowRunEvent(run: Record<string, unknown> | undefined): EventContext {
+  const payload = run === undefined ? { repository } : { repository, workflow_run: { id: 9, event: 'pull_request', head_sha: HEAD, pull_requests: [], ...run } };
+  return parseEventContext('workflow_run', payload, env);
+}
+
+const fork = { full_name: 'mallory/app' };
+const own = { full_name: 'octo/app' };
+
+describe('pull_request_target', () => {
+  test("a fork's pull request is refused by default, naming the danger and the way out", () => {
+    const trust = buildTrust(pullRequestEvent('pull_request_target', fork), false);
+    expect(trust.refusal).toMatch(/^Refusing to build a fork's pull request on pull_request_target: that event runs with a write token and secrets/);
+    expect(trust.refusal).toMatch(/"pwn request"/);
+    expect(trust.refusal).toMatch(/Use the pull_request event .* or set allow-fork-builds: true/);
+    expect(trust.exportCache).toBe(false);
+  });
+
+  test('with allow-fork-builds it is built, with a warning, and the cache is read but not written', () => {
+    const trust = buildTrust(pullRequestEvent('pull_request_target', fork), true);
+    expect(trust.refusal).toBeUndefined();
+    expect(trust.warning).toBe(
+      "allow-fork-builds is true: building a fork's pull request on pull_request_target, with this workflow's token and secrets within reach of its Dockerfile."
+    );
+    expect(trust.exportCache).toBe(false);
+    expect(trust.cacheNote).toMatch(/^cache: read, not written: this run builds a fork's pull request on pull_request_target, .*default branch's runs read .*\(no --cache-to\)/);
+  });
+
+  test.each([
+    ['a deleted fork (head.repo null)', null],
+    ['a head repository that is not owner/name', { full_name: 'not a repo' }]
+  ])('%s counts as a fork', (_name, headRepo) => {
+    expect(untrustedPrivilegedCode(pullRequestEvent('pull_request_target', headRepo))).toBe("a fork's pull request on pull_request_target");
+    expect(buildTrust(pullRequestEvent('pull_request_target', headRepo), false).refusal).toBeDefined();
+  });
+
+  test('a payload without a pull request counts as a fork', () => {
+    const event = parseEventContext('pull_request_target', { repository }, env);
+    expect(event.pullRequest).toBeUndefined();
+    expect(buildTrust(event, false).refusal).toMatch(/^Refusing to build a fork's pull request on pull_request_target/);
+  });
+
+  test("this repository's own branch is built, and writes the cache", () => {
+    expect(buildTrust(pullRequestEvent('pull_request_target', own), false)).toEqual({ exportCache: true });
+    expect(buildTrust(pullRequestEvent('pull_request_target', { full_name: 'OCTO/App' }), false)).toEqual({ exportCache: true });
+  });
+});
+
+describe('workflow_run (measure mode)', () => {
+  test("a fork's pull_request run is refused by default, pointing at mode: comment", () => {
+    const trust = buildTrust(workflowRunEvent({ head_repository: fork }), false);
+    expect(trust.refusal).toMatch(
+      /^Refusing to build the code of a pull_request run from mallory\/app \(not this repository\) on workflow_run: a workflow_run workflow runs with a write token and secrets/
+    );
+    expect(trust.refusal).toMatch(/mode: comment, which builds nothing/);
+    expect(trust.refusal).toMatch(/or set allow-fork-builds: true/);
+    expect(trust.exportCache).toBe(false);
+  });
+
+  test.each(['pull_request_target', 'pull_request_review', 'push'])("any %s run from another repository is a stranger's code", (runEvent) => {
+    const trust = buildTrust(workflowRunEvent({ event: runEvent, head_repository: fork }), false);
+    expect(trust.refusal).toMatch(new RegExp(`^Refusing to build the code of a ${runEvent} run from mallory/app`));
+  });
+
+  test.each<[string, Record<string, unknown> | undefined]>([
+    ['no head repository (a deleted fork)', { head_repository: null }],
+    ['a head repository that is not owner/name', { head_repository: { full_name: 'a/b/c' } }],
+    ['no workflow_run in the payload', undefined]
+  ])('%s: refused, as the code could be anyone\'s', (_name, run) => {
+    const trust = buildTrust(workflowRunEvent(run), false);
+    expect(trust.refusal).toMatch(/^Refusing to build the code of a (pull_request )?run from a repository the workflow_run payload does not name/);
+  });
+
+  test('an unknown repository of this run: nothing to compare with, refused', () => {
+    const event = parseEventContext('workflow_run', { workflow_run: { event: 'push', head_repository: own } }, { GITHUB_SHA: MERGE });
+    expect(event.repo).toBeUndefined();
+    expect(buildTrust(event, false).refusal).toBeDefined();
+  });
+
+  test('with allow-fork-builds: built with a warning naming where the code is from, and no cache written', () => {
+    const trust = buildTrust(workflowRunEvent({ head_repository: fork }), true);
+    expect(trust.refusal).toBeUndefined();
+    expect(trust.warning).toBe(
+      "allow-fork-builds is true: building the code of a pull_request run from mallory/app (not this repository) on workflow_run, with this workflow's token and secrets within reach of its Dockerfile."
+    );
+    expect(trust.exportCache).toBe(false);
+    expect(trust.cacheNote).toMatch(/from mallory\/app .*\(no --cache-to\)/);
+  });
+
+  test("this repository's own runs (a push, a branch's pull request) are built and write the cache", () => {
+    expect(buildTrust(workflowRunEvent({ event: 'push', head_repository: own }), false)).toEqual({ exportCache: true });
+    expect(buildTrust(workflowRunEvent({ head_repository: { full_name: 'Octo/APP' } }), false)).toEqual({ exportCache: true });
+  });
+});
+
+describe('other events', () => {
+  test.each(['pull_request', 'push', 'schedule', 'workflow_dispatch', 'merge_group', 'issue_comment', ''])(
+    '%s: never refused, the cache written (a fork on pull_request has a read-only token and its own cache scope)',
+    (name) => {
+      for (const headRepo of [fork, own, null]) {
+        expect(untrustedPrivilegedCode(pullRequestEvent(name, headRepo))).toBeUndefined();
+        expect(buildTrust(pullRequestEvent(name, headRepo), false)).toEqual({ exportCache: true });
+      }
+    }
+  );
+});
+
+test('for any event: refused exactly when untrusted and not allowed; the cache written exactly when trusted', () => {
+  const repoName = fc.constantFrom('octo/app', 'OCTO/app', 'mallory/app', 'a/b/c', '');
+  fc.assert(
+    fc.property(
+      fc.constantFrom('pull_request_target', 'workflow_run', 'pull_request', 'push', 'issue_comment'),
+      fc.option(repoName, { nil: undefined }),
+      fc.option(fc.constantFrom('pull_request', 'push', 'pull_request_target'), { nil: undefined }),
+      fc.boolean(),
+      (name, headRepo, runEvent, allow) => {
+        const head = headRepo === undefined ? null : { full_name: headRepo };
+        const event = parseEventContext(
+          name,
+          {
+            number: 7,
+            repository,
+            pull_request: { number: 7, head: { sha: HEAD, repo: head }, base: { sha: BASE, repo: own } },
+            workflow_run: { event: runEvent, head_sha: HEAD, head_repository: head }
+          },
+          env
+        );
+        const untrusted = untrustedPrivilegedCode(event);
+        const trust = buildTrust(event, allow);
+        const stranger = (name === 'pull_request_target' || name === 'workflow_run') && headRepo?.toLowerCase() !== 'octo/app';
+        expect(untrusted !== undefined).toBe(stranger);
+        expect(trust.refusal !== undefined).toBe(stranger && !allow);
+        expect(trust.warning !== undefined).toBe(stranger && allow);
+        expect(trust.exportCache).toBe(!stranger);
+      }
+    )
+  );
+});
