@@ -100,6 +100,17 @@ test('the marker on page 2 of 150 comments is found and edited: no new POST (row
   expect(gh.commentsOn(1)).toHaveLength(150);
 });
 
+test('the marker on page 4 of 350 comments (301+) is found: every page is read, once (row 36)', async () => {
+  for (let i = 0; i < 320; i++) gh.seedComment(1, { body: `chatter ${i}`, login: 'alice' });
+  const existing = gh.seedComment(1, { body: `old\n\n${MARKER}` });
+  for (let i = 0; i < 29; i++) gh.seedComment(1, { body: `more ${i}`, login: 'carol' });
+  const result = await run('new');
+  expect(result).toMatchObject({ action: 'updated', id: existing.id });
+  expect(gh.requests('POST', /comments$/)).toHaveLength(0);
+  expect(gh.requests('GET').map((r) => r.query['page'] ?? '1')).toEqual(['1', '2', '3', '4']);
+  expect(gh.commentsOn(1).find((c) => c.id === existing.id)?.body).toBe(`new\n\n${MARKER}`);
+});
+
 test("a human's comment carrying the marker is never touched (row 37)", async () => {
   const spoof = gh.seedComment(1, { body: `looks like the bot\n\n${MARKER}`, login: 'alice' });
   const result = await run('table');
