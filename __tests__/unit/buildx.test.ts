@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { LOAD_REGISTRY, buildxArgv, cacheScope, cacheScopesFor, loadTag, registryCacheRef, type BuildPlan } from '../../src/buildx/argv.js';
-import { cacheProblems, isCacheSetupFailure, lastErrorLine, maskSecrets, summarizeBuildFailure } from '../../src/buildx/failure.js';
+import { cacheProblems, isCacheFailure, lastErrorLine, maskSecrets, summarizeBuildFailure } from '../../src/buildx/failure.js';
 import { capabilities, parseBuildxInspect, parseBuildxVersion, parseImageStore } from '../../src/buildx/probe.js';
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/buildx/${name}`, import.meta.url), 'utf8');
@@ -247,13 +247,13 @@ describe('cache trouble in recorded build logs', () => {
     ['failed to solve: failed to configure gha cache importer: missing url', true],
     ['This legacy service is shutting down, effective April 15, 2025', true],
     ['failed to solve: process "/bin/sh -c make" did not complete successfully: exit code: 2', false]
-  ])('isCacheSetupFailure(%s) = %s', (error, expected) => {
-    expect(isCacheSetupFailure(String(error))).toBe(expected);
+  ])('isCacheFailure(%s) = %s', (error, expected) => {
+    expect(isCacheFailure(String(error))).toBe(expected);
   });
 });
 
-test('a recorded gha cache that cannot be configured is recognised as a cache setup failure', () => {
+test('a recorded gha cache that cannot be configured is recognised as a cache failure', () => {
   const error = lastErrorLine(fixture('build-gha-cache-unreachable.log'), []);
   expect(error).toMatch(/failed to configure gha cache exporter/);
-  expect(isCacheSetupFailure(error)).toBe(true);
+  expect(isCacheFailure(error)).toBe(true);
 });

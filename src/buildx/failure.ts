@@ -109,8 +109,16 @@ export function lastErrorLine(log: string, secrets: readonly string[]): string {
 }
 
 /**
- * Cache trouble that did not fail the build (RELIABILITY row 11): buildx's `WARNING:` lines about a
- * cache, and `ERROR` lines of the build steps that import or export cache. Each once, in order.
+ * The build steps that import or export cache, as BuildKit names them: `importing cache manifest
+ * from gha:…`, `exporting cache` (BuildKit < 0.10), `exporting cache to registry`, `exporting to
+ * GitHub Actions Cache` (the gha exporter's own name, without the word `cache` after `exporting`).
+ */
+const CACHE_STEP = /^(importing|exporting) cache\b|^exporting to\b.*\bcache\b/i;
+
+/**
+ * Cache trouble that did not fail the build (RELIABILITY rows 11, 12, 14): buildx's `WARNING:` lines
+ * about a cache, and `ERROR` lines of the build steps that import or export cache (with
+ * `ignore-error=true` BuildKit reports a failed export there and the build succeeds). Each once, in order.
  */
 export function cacheProblems(log: string, secrets: readonly string[]): string[] {
   const lines = log.split('\n').map((l) => l.trim());
@@ -118,7 +126,7 @@ export function cacheProblems(log: string, secrets: readonly string[]): string[]
   const out: string[] = [];
   for (const line of lines) {
     const step = /^#(\d+) (.*)$/.exec(line);
-    if (step && /\b(importing|exporting) cache\b|cache manifest|\bcache (import|export)/i.test(step[2] ?? '')) cacheSteps.add(step[1]!);
+    if (step && CACHE_STEP.test(step[2] ?? '')) cacheSteps.add(step[1]!);
   }
   for (const line of lines) {
     let problem: string | undefined;
@@ -130,7 +138,62 @@ export function cacheProblems(log: string, secrets: readonly string[]): string[]
   return out.map((p) => maskSecrets(p, secrets));
 }
 
-/** A build that failed only because its cache backend could not be set up (retry without cache). */
-export function isCacheSetupFailure(error: string): boolean {
-  return /failed to configure \S+ cache (exporter|importer)|cache (exporter|importer).*(token|url|unauthori[sz]ed|forbidden)|This legacy service is shutting down/i.test(error);
+/**
+ * A build that failed only because of its cache backend, so that building again without cache is
+ * the way on (RELIABILITY rows 11, 12, 14): the backend could not be set up (a bad token or URL, the
+ * retired legacy service), or BuildKit failed the build on a cache export it was told to ignore (one
+ * older than 0.11 does not know `ignore-error`). The gha exporter's failures read `error writing
+ * layer blob: …` (a reservation refused, `Cache already exists`, a 429), `maximum timeout reached`
+ * (go-actions-cache's limit), or carry the service's own words.
+ */
+export function isCacheFailure(error: string): boolean {
+  return (
+    /failed to configure \S+ cache (exporter|importer)|cache (exporter|importer).*(token|url|unauthori[sz]ed|forbidden)/i.test(error) ||
+    /This legacy service is shutting down|gha-cache-sunset/i.test(error) ||
+    /error writing layer blob|Cache already exists|failed to reserve cache|maximum timeout reached/i.test(error) ||
+    /cache write denied|no writable scopes/i.test(error)
+  );
+}
+
+/**
+ * A registry that is overloaded or limiting pulls while an image is resolved or fetched (`FROM`):
+ * Docker Hub's `toomanyrequests` or a 429, or a 500, 502, 503 or 504 from a registry (RELIABILITY
+ * row 17). Worth a bounded retry; anything else (not found, unauthorized, a failing RUN step, a
+ * cache backend's own 429) is not.
+ */
+export function isTransientRegistryError(error: string): boolean {
+  if (isCacheFailure(error) || /did not complete successfully/.test(error)) return false;
+  if (/\btoomanyrequests\b/i.test(error)) return true;
+  const registry = /failed to resolve source metadata|httpReadSeeker|unexpected status (code|from (HEAD|GET) request)|failed to fetch (oauth|anonymous) token|received unexpected HTTP status/i;
+  const status = /\b(429 Too Many Requests|500 Internal Server Error|502 Bad Gateway|503 Service Unavailable|504 Gateway Time-?out)\b/i;
+  return registry.test(error) && status.test(error);
+}
+
+export type BuildFailureKind = 'cache' | 'transient-registry' | 'other';
+
+/** Which way on a failed build's error line leads: without cache, a retry later, or none. */
+export function classifyBuildFailure(error: string): BuildFailureKind {
+  if (isCacheFailure(error)) return 'cache';
+  if (isTransientRegistryError(error)) return 'transient-registry';
+  return 'other';
+}
+
+/**
+ * What to do about a cache problem, when there is more to say than buildx did: the retired legacy
+ * cache service means a BuildKit and buildx too old for the new one (RELIABILITY row 12).
+ */
+export function cacheHint(problem: string): string | undefined {
+  if (/This legacy service is shutting down|gha-cache-sunset/i.test(problem)) {
+    return (
+      "GitHub's new cache service needs BuildKit ≥ 0.20 / Buildx ≥ 0.21: update Docker, or set up a builder " +
+      'with docker/setup-buildx-action (driver docker-container) before this step'
+    );
+  }
+  return undefined;
+}
+
+/** `problem`, followed by its {@link cacheHint} when there is one. */
+export function withCacheHint(problem: string): string {
+  const hint = cacheHint(problem);
+  return hint ? `${problem} (${hint})` : problem;
 }

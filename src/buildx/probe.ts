@@ -82,26 +82,29 @@ export class EngineError extends Error {
   }
 }
 
-const lastLine = (s: string): string =>
+const lines = (s: string): string[] =>
   s
     .split('\n')
     .map((l) => l.trim())
-    .filter(Boolean)
-    .pop() ?? '';
+    .filter(Boolean);
+const firstLine = (s: string): string => lines(s)[0] ?? '';
+const lastLine = (s: string): string => lines(s).pop() ?? '';
 
 /**
  * Probe docker, buildx and the builder once. Fails fast with an actionable message (RELIABILITY row 9).
  * `env` is docker's environment: by default this process's, without inputs or tokens.
  */
 export async function probeBuilder(exec: Exec, builderName: string | undefined, env: NodeJS.ProcessEnv = dockerClientEnv(process.env)): Promise<Capabilities> {
+  const setup = 'Install Docker with the buildx plugin, or see docker/setup-buildx-action (add it before this step).';
   const version = await exec('docker', ['buildx', 'version'], { env }).catch((e: unknown) => {
-    throw new EngineError(`Docker is required but could not be run: ${e instanceof Error ? e.message : String(e)}`);
+    throw new EngineError(`Docker buildx is required but docker could not be run: ${e instanceof Error ? e.message : String(e)}. ${setup}`);
   });
   const buildxVersion = version.code === 0 ? parseBuildxVersion(version.stdout) : undefined;
   if (!buildxVersion) {
-    throw new EngineError(
-      'Docker buildx is required but was not found. Install the buildx plugin, or add docker/setup-buildx-action before this step.'
-    );
+    // docker's own words come first ("docker: unknown command: docker buildx", or before CLI 24
+    // "docker: 'buildx' is not a docker command."); a "Run 'docker --help'" line follows them.
+    const said = firstLine(version.stderr) || firstLine(version.stdout) || `exit code ${version.code}`;
+    throw new EngineError(`Docker buildx is required but \`docker buildx version\` failed: ${said}. ${setup}`);
   }
   // The builder first: a remote or Kubernetes builder needs no local daemon at all.
   const inspect = await exec('docker', ['buildx', 'inspect', ...(builderName ? ['--', builderName] : [])], { env });

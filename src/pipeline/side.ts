@@ -4,15 +4,18 @@
 // - `docker-save`: the builder can only load images (the `docker` driver on the classic image store):
 //   the image is loaded under a temporary tag, `docker save` is streamed into the measurer (compressed
 //   sizes are gzip estimates), and the tag is removed afterwards, whatever happened.
-// A failed build is a result, not an exception.
+// A failed build is a result, not an exception. A build that failed only because of its cache is
+// built again without cache; one that met a registry's pull limit or a 5xx is retried, a bounded
+// number of times, with growing waits.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { cacheScopesFor, loadTag, type BuildPlan } from '../buildx/argv.js';
-import { runBuild } from '../buildx/build.js';
-import { isCacheSetupFailure, maskSecrets } from '../buildx/failure.js';
+import { runBuild, type BuildOptions, type BuildOutcome } from '../buildx/build.js';
+import { actionsCacheAccess } from '../buildx/env.js';
+import { isCacheFailure, isTransientRegistryError, maskSecrets, withCacheHint } from '../buildx/failure.js';
 import type { ResolvedTarget } from '../dockerfile/stages.js';
 import { ExecError, type Exec } from '../exec.js';
 import { SaveTarError, measureDockerSave, type DockerSaveOptions } from '../image/docker-save.js';
@@ -91,7 +94,17 @@ export interface SideDeps {
   readonly env: NodeJS.ProcessEnv;
   /** Runs `docker save` with a streamed stdout; defaults to {@link spawnStream}. */
   readonly streamExec?: StreamExec;
+  /**
+   * The waits before each new attempt after a transient registry error (RELIABILITY row 17), one per
+   * retry; default {@link REGISTRY_RETRY_DELAYS_MS}.
+   */
+  readonly registryRetryDelaysMs?: readonly number[];
+  /** How a wait is done; defaults to a timer (tests pass their own). */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
+
+/** Two retries: Docker Hub's limits and a registry's 5xx often pass within a minute. */
+export const REGISTRY_RETRY_DELAYS_MS: readonly number[] = [10_000, 30_000];
 
 /**
  * Checks, before any build, that the request can be measured: loading into the classic image store
@@ -109,9 +122,33 @@ export function checkSideRequest(req: Pick<SideRequest, 'measure' | 'platforms'>
   }
 }
 
+/**
+ * The cache as the job's token allows it (RELIABILITY row 14): a runner that hands out a read-only
+ * Actions cache token says so in ACTIONS_CACHE_MODE; the export is then left out rather than
+ * refused. Only the gha cache depends on that token.
+ */
+function cacheAllowed(deps: SideDeps, req: SideRequest): { cache: CacheSpec; cacheExport: boolean; readCache: boolean } {
+  const access = req.cache.type === 'gha' ? actionsCacheAccess(deps.env) : { read: true, write: true };
+  const mode = `ACTIONS_CACHE_MODE=${access.mode ?? ''}`;
+  // Said once: the base side is built with the same token, after the head.
+  const say = (message: string): void => {
+    if (req.side === 'head') deps.log.warning(message);
+  };
+  if (!access.read && !access.write) {
+    say(`cache: this job's token may not use the Actions cache (${mode}): building without cache.`);
+    return { cache: { type: 'none' }, cacheExport: false, readCache: false };
+  }
+  if (!access.write && req.cacheExport) {
+    say(`cache: this job's token may only read the Actions cache (${mode}): the cache is read, not written (no --cache-to).`);
+  }
+  if (!access.read) say(`cache: this job's token may only write the Actions cache (${mode}): the cache is written, not read.`);
+  return { cache: req.cache, cacheExport: req.cacheExport && access.write, readCache: access.read };
+}
+
 export async function buildSide(deps: SideDeps, req: SideRequest): Promise<TargetResults[]> {
   checkSideRequest(req);
   const load = req.measure === 'docker-save';
+  const allowed = cacheAllowed(deps, req);
   const out: TargetResults[] = [];
   for (const [i, target] of req.targets.entries()) {
     const dir = path.join(deps.tmpDir, `${req.side}-${i}`);
@@ -124,10 +161,10 @@ export async function buildSide(deps: SideDeps, req: SideRequest): Promise<Targe
       buildArgs: req.buildArgs,
       network: req.network,
       builder: req.builder,
-      cache: req.cache,
-      cacheScopes: cacheScopesFor(req.commentKey, req.side, target.name, req.platforms),
+      cache: allowed.cache,
+      cacheScopes: readScopes(cacheScopesFor(req.commentKey, req.side, target.name, req.platforms), allowed.readCache),
       // The classic store refuses cache export: cache-from only there.
-      cacheExport: req.cacheExport && !load,
+      cacheExport: allowed.cacheExport && !load,
       ...(req.cacheMode ? { cacheMode: req.cacheMode } : {}),
       outputDir: path.join(dir, 'layout'),
       metadataFile: path.join(dir, 'metadata.json'),
@@ -148,21 +185,25 @@ export async function buildSide(deps: SideDeps, req: SideRequest): Promise<Targe
   return out;
 }
 
+const readScopes = (scopes: BuildPlan['cacheScopes'], read: boolean): BuildPlan['cacheScopes'] => (read ? scopes : { ...scopes, from: [] });
+
 type Results = TargetResults['results'];
 
 async function buildAndMeasure(deps: SideDeps, req: SideRequest, target: string, plan: BuildPlan): Promise<Results> {
-  const options = {
+  const options: BuildOptions = {
     secrets: req.secrets,
     env: deps.env,
     onLog: (chunk: string) => process.stdout.write(maskSecrets(chunk, req.secrets))
   };
-  let built = await runBuild(deps.exec, plan, options);
-  if (!built.ok && plan.cache.type !== 'none' && isCacheSetupFailure(built.error)) {
-    // A cache backend that cannot even be set up must not cost the build (RELIABILITY rows 11, 12).
-    deps.log.warning(`cache: ${built.error}; building ${target} again without cache.`);
-    built = await runBuild(deps.exec, { ...plan, cache: { type: 'none' } }, options);
+  let built = await buildRetryingRegistry(deps, `${req.side} build of ${target}`, plan, options);
+  if (!built.ok && plan.cache.type !== 'none' && isCacheFailure(built.error)) {
+    // A cache backend that cannot be set up, or a BuildKit that failed the build on a cache export it
+    // was told to ignore, must not cost the build (RELIABILITY rows 11, 12, 14).
+    deps.log.warning(`cache: ${withCacheHint(built.error)}; building ${target} again without cache.`);
+    built = await buildRetryingRegistry(deps, `${req.side} build of ${target}`, { ...plan, cache: { type: 'none' } }, options);
   }
-  for (const problem of built.cacheProblems) deps.log.warning(`cache (${req.side} ${target}): ${problem}`);
+  // With ignore-error=true a failed export is only a line of the log: a warning, and the image counts.
+  for (const problem of built.cacheProblems) deps.log.warning(`cache (${req.side} ${target}): ${withCacheHint(problem)}`);
   if (!built.ok) {
     deps.log.warning(`${req.side} build of ${target} failed: ${built.error}`);
     return [{ platform: ANY_PLATFORM, result: { state: 'failed', error: built.detail } }];
@@ -184,6 +225,30 @@ async function buildAndMeasure(deps: SideDeps, req: SideRequest, target: string,
     return [{ platform: ANY_PLATFORM, result: { state: 'failed', error: `measurement failed: ${message}` } }];
   }
 }
+
+/**
+ * Runs the build; after a transient registry error (a pull limit, a registry's 5xx) waits and builds
+ * again, once per entry of the delays. When the last attempt fails the same way, the failure says so.
+ */
+async function buildRetryingRegistry(deps: SideDeps, what: string, plan: BuildPlan, options: BuildOptions): Promise<BuildOutcome> {
+  const delays = deps.registryRetryDelaysMs ?? REGISTRY_RETRY_DELAYS_MS;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  let built = await runBuild(deps.exec, plan, options);
+  for (const [i, ms] of delays.entries()) {
+    if (built.ok || !isTransientRegistryError(built.error)) return built;
+    deps.log.warning(`${what}: transient registry error; building again in ${seconds(ms)} (retry ${i + 1} of ${delays.length}): ${built.error}`);
+    await sleep(ms);
+    built = await runBuild(deps.exec, plan, options);
+  }
+  if (built.ok || !isTransientRegistryError(built.error)) return built;
+  const attempts = `${delays.length + 1} attempt${delays.length === 0 ? '' : 's'}`;
+  const verdict =
+    `transient registry error: the registry refused or failed every one of ${attempts} (rate limit or 5xx); ` +
+    're-run the job later, or log in to the registry (docker/login-action) for a higher pull limit.';
+  return { ...built, error: `transient registry error (${attempts}): ${built.error}`, detail: `${built.detail}\n${verdict}` };
+}
+
+const seconds = (ms: number): string => `${Math.round(ms / 100) / 10}s`;
 
 const lastLine = (s: string): string =>
   s
