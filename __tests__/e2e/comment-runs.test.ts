@@ -3,7 +3,7 @@
 import { jest } from '@jest/globals';
 import { ensureEngine } from '../support/engine.js';
 import { makePullRequestCheckout, type PullRequestFixture } from '../support/git-fixture.js';
-import { startGitHubStandin, type GitHubStandin } from '../support/github-standin.js';
+import { FAULT_BODIES, startGitHubStandin, type GitHubStandin } from '../support/github-standin.js';
 import { pullRequestPayload, runAction, type ActionRun } from '../support/run-action.js';
 
 jest.setTimeout(5 * 60_000);
@@ -81,12 +81,7 @@ test('a body GitHub refuses as too long is replaced by the short one, linking th
     method: 'POST',
     route: '/repos/o/r/issues/42/comments',
     status: 422,
-    body: {
-      message: 'Validation Failed',
-      errors: [{ resource: 'IssueComment', code: 'unprocessable', field: 'data', message: 'Body is too long (maximum is 65536 characters)' }],
-      documentation_url: 'https://docs.github.com/rest/issues/comments#create-an-issue-comment',
-      status: '422'
-    }
+    body: FAULT_BODIES.bodyTooLong()
   });
   const run = await runOn(f, '7777');
   expect(run.code).toBe(0);

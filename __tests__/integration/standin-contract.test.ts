@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { startGitHubStandin, type GitHubStandin } from '../support/github-standin.js';
+import { FAULT_BODIES, startGitHubStandin, type GitHubStandin } from '../support/github-standin.js';
 
 const SPEC_ID = 'https://api.github.com/openapi.json';
 const COMMENTS = '/repos/{owner}/{repo}/issues/{issue_number}/comments';
@@ -409,5 +409,44 @@ describe('GHES prefix, GraphQL and fault hooks', () => {
     ]);
     expect(gh.requests('GET')[0]).toMatchObject({ authenticated: false, login: undefined, status: 200 });
     expect(JSON.stringify(gh.state.requests)).not.toContain('write-token');
+  });
+
+  test('the fault bodies tests inject are GitHub\'s documented error shapes', async () => {
+    for (const [status, body] of [
+      [403, FAULT_BODIES.secondaryRateLimit],
+      [403, FAULT_BODIES.primaryRateLimit],
+      [429, { ...FAULT_BODIES.secondaryRateLimit, status: '429' }],
+      [422, FAULT_BODIES.bodyTooLong()]
+    ] as const) {
+      gh.failNext({ method: 'POST', route: '/repos/o/r/issues/1/comments', status, body, headers: { 'retry-after': '1' } });
+      const answer = await call('POST', '/repos/o/r/issues/1/comments', 'write-token', { body: 'x' });
+      expect(answer.status).toBe(status);
+      expectValid(COMMENTS, 'post', status, answer.body);
+    }
+    // PATCH documents 422 as validation-failed too.
+    expectValid(COMMENT, 'patch', 422, FAULT_BODIES.bodyTooLong(65536, 'update-an-issue-comment'));
+  });
+
+  test('afterApplying carries the request out, then answers the failure', async () => {
+    gh.failNext({ method: 'POST', route: '/repos/o/r/issues/1/comments', status: 502, afterApplying: true });
+    const answer = await call('POST', '/repos/o/r/issues/1/comments', 'write-token', { body: 'made anyway' });
+    expect(answer.status).toBe(502);
+    expectValid(COMMENTS, 'post', 502, answer.body);
+    expect(gh.commentsOn(1).map((c) => c.body)).toEqual(['made anyway']);
+  });
+
+  test('reset drops the connection without an answer', async () => {
+    gh.failNext({ method: 'GET', route: '/repos/o/r/issues/1/comments', status: 0, reset: true });
+    await expect(call('GET', '/repos/o/r/issues/1/comments', 'write-token')).rejects.toThrow();
+    expect((await call('GET', '/repos/o/r/issues/1/comments', 'write-token')).status).toBe(200);
+  });
+
+  test('a minimized comment is listed and editable as before: REST does not show it', async () => {
+    const seeded = gh.seedComment(1, { body: 'hidden' });
+    gh.minimize(seeded.id);
+    const list = await call('GET', '/repos/o/r/issues/1/comments', 'write-token');
+    expectValid(COMMENTS, 'get', 200, list.body);
+    expect(JSON.stringify(list.body)).not.toMatch(/minimi/i);
+    expect((await call('PATCH', `/repos/o/r/issues/comments/${seeded.id}`, 'write-token', { body: 'edited' })).status).toBe(200);
   });
 });

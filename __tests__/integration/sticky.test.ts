@@ -1,7 +1,7 @@
 // The sticky comment through the real octokit client, against the loopback GitHub stand-in.
 import { createOctokitCommentsApi, GitHubApiError, graphqlUrlFor, type CommentsApi } from '../../src/github/client.js';
 import { upsertStickyComment, type StickyOptions } from '../../src/github/sticky.js';
-import { startGitHubStandin, type GitHubStandin } from '../support/github-standin.js';
+import { FAULT_BODIES, startGitHubStandin, type GitHubStandin } from '../support/github-standin.js';
 
 const MARKER = '<!-- image-budget:image-budget -->';
 /**
@@ -243,10 +243,7 @@ describe('identity', () => {
 });
 
 describe('client errors and retries (octokit plugin-retry and plugin-throttling)', () => {
-  const SECONDARY = {
-    message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
-    documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits'
-  };
+  const SECONDARY = FAULT_BODIES.secondaryRateLimit;
 
   test('a 502 on the list is retried, then succeeds (row 47)', async () => {
     gh.failNext({ method: 'GET', route: '/repos/o/r/issues/1/comments', status: 502 });
@@ -309,7 +306,7 @@ describe('client errors and retries (octokit plugin-retry and plugin-throttling)
       method: 'GET',
       route: '/repos/o/r/issues/1/comments',
       status: 403,
-      body: { message: 'API rate limit exceeded for installation ID 1.', documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api' },
+      body: FAULT_BODIES.primaryRateLimit,
       headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) }
     });
     const started = Date.now();
@@ -468,11 +465,7 @@ describe('body size, runs and hidden comments', () => {
       method: 'PATCH',
       route: /\/issues\/comments\/\d+$/,
       status: 422,
-      body: {
-        message: 'Validation Failed',
-        errors: [{ resource: 'IssueComment', code: 'unprocessable', field: 'data', message: 'Body is too long (maximum is 65536 characters)' }],
-        documentation_url: 'https://docs.github.com/rest/issues/comments#update-an-issue-comment'
-      }
+      body: FAULT_BODIES.bodyTooLong(65536, 'update-an-issue-comment')
     });
     const result = await run('fits here, but the limit changed', { minimalBody: 'short' });
     expect(result).toMatchObject({ action: 'updated', id: existing.id });

@@ -162,6 +162,32 @@ export interface GitHubStandin {
   requests(method?: string, route?: RegExp): RecordedRequest[];
 }
 
+/**
+ * Error bodies GitHub gives for the faults tests inject with failNext, word for word as documented
+ * (and held to the OpenAPI schemas by standin-contract.test.ts).
+ */
+export const FAULT_BODIES = {
+  /** 403 or 429, with `retry-after` (docs: "About secondary rate limits"). */
+  secondaryRateLimit: {
+    message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+    documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits',
+    status: '403'
+  },
+  /** 403 with `x-ratelimit-remaining: 0` and `x-ratelimit-reset`. */
+  primaryRateLimit: {
+    message: 'API rate limit exceeded for installation ID 1.',
+    documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api',
+    status: '403'
+  },
+  /** What create and update answer for a body above 65,536 characters (also given by checkBody). */
+  bodyTooLong: (maximum = 65536, documentation = 'create-an-issue-comment') => ({
+    message: 'Validation Failed',
+    errors: [{ resource: 'IssueComment', code: 'unprocessable', field: 'data', message: `Body is too long (maximum is ${maximum} characters)` }],
+    documentation_url: `https://docs.github.com/rest/issues/comments#${documentation}`,
+    status: '422'
+  })
+} as const;
+
 export const DEFAULT_TOKENS: Readonly<Record<string, StandinIdentity>> = {
   'write-token': { login: 'github-actions[bot]', write: true },
   'read-token': { login: 'github-actions[bot]', write: false }
@@ -556,21 +582,7 @@ export async function startGitHubStandin(options: StandinOptions = {}): Promise<
     if (text === undefined) {
       return new HttpReply(422, basicError(422, 'Invalid request.\n\n"body" wasn\'t supplied.'));
     }
-    if ([...text].length > MAX_BODY) {
-      return new HttpReply(422, {
-        message: 'Validation Failed',
-        errors: [
-          {
-            resource: 'IssueComment',
-            code: 'unprocessable',
-            field: 'data',
-            message: `Body is too long (maximum is ${MAX_BODY} characters)`
-          }
-        ],
-        documentation_url: `${DOCS}/issues/comments#create-an-issue-comment`,
-        status: '422'
-      });
-    }
+    if ([...text].length > MAX_BODY) return new HttpReply(422, FAULT_BODIES.bodyTooLong(MAX_BODY));
     return text;
   };
 
