@@ -127,7 +127,6 @@ function render(outcome: Outcome, options: RenderOptions, frame: Frame): string 
       ? `<details><summary>${plural(foldedRows.length, 'unchanged target')}</summary>\n\n${table(foldedRows)}\n\n</details>`
       : undefined;
   const foldLine = `_${plural(foldedRows.length, 'unchanged target')} not shown._`;
-  const notes = notesBlock(outcome.notes);
   const footer = footerLine(outcome);
   const chart = sizeChart(rows, outcome.metric);
   const layerDetails: DetailSection[] = options.details.includes('layers')
@@ -159,6 +158,8 @@ function render(outcome: Outcome, options: RenderOptions, frame: Frame): string 
     readonly trimmed: boolean;
     /** Failing checks listed at most. */
     readonly failures?: number;
+    /** Notes written out at most (the rest are counted). */
+    readonly notes?: number;
   }
   const compose = (p: Plan): string => {
     const blocks: string[] = [heading, verdict];
@@ -167,6 +168,7 @@ function render(outcome: Outcome, options: RenderOptions, frame: Frame): string 
     if (foldBlock !== undefined) blocks.push(p.fold ? foldBlock : foldLine);
     const failures = failuresBlock(p.rows, p.failures);
     if (failures !== undefined) blocks.push(failures);
+    const notes = notesBlock(outcome.notes, p.notes);
     if (notes !== undefined) blocks.push(notes);
     if (p.trimmed) blocks.push(`_${frame.notice}_`);
     for (const d of p.details) blocks.push(d.text);
@@ -204,14 +206,21 @@ function render(outcome: Outcome, options: RenderOptions, frame: Frame): string 
     return withFailures(largestFitting(failureCount - 1, (f) => utf8Length(withFailures(f)) <= frame.max));
   }
 
-  // 4. Rows of the main table, keeping regressed, then changed, rows first; the largest count that fits.
+  // 4. The notes (they are in the summary too), as many as fit: the table goes last.
+  const noteCount = Math.min(outcome.notes.length, NOTES_MAX);
+  const withNotes = (n: number): string => compose({ rows: mainRows, cut: 0, fold: false, details: [], trimmed: true, failures: 0, notes: n });
+  if (noteCount > 0 && utf8Length(withNotes(0)) <= frame.max) {
+    return withNotes(largestFitting(noteCount - 1, (n) => utf8Length(withNotes(n)) <= frame.max));
+  }
+
+  // 5. Rows of the main table, keeping regressed, then changed, rows first; the largest count that fits.
   const ranked = [...mainRows.keys()].sort((a, b) => rank(mainRows[a]!) - rank(mainRows[b]!) || a - b);
   const keep = (k: number): JudgedRow[] => {
     const chosen = new Set(ranked.slice(0, k));
     return mainRows.filter((_, i) => chosen.has(i));
   };
   const withRows = (k: number): string =>
-    compose({ rows: keep(k), cut: mainRows.length - k, fold: false, details: [], trimmed: true, failures: 0 });
+    compose({ rows: keep(k), cut: mainRows.length - k, fold: false, details: [], trimmed: true, failures: 0, notes: 0 });
   if (utf8Length(withRows(0)) > frame.max) {
     // Not even the frame fits: the verdict and the marker, nothing else.
     const blocks = [heading, verdict, `_${frame.notice}_`];
@@ -374,10 +383,12 @@ function failuresBlock(rows: readonly JudgedRow[], limit = Number.POSITIVE_INFIN
   return `**Failed checks**\n\n${shown.join('\n')}`;
 }
 
-function notesBlock(notes: readonly string[]): string | undefined {
+/** The notes, the first `limit` of them (at most NOTES_MAX) written out, the rest counted. */
+function notesBlock(notes: readonly string[], limit = NOTES_MAX): string | undefined {
   if (notes.length === 0) return undefined;
-  const items = notes.slice(0, NOTES_MAX).map((n) => `- ${escapeCell(n, 500)}`);
-  if (notes.length > NOTES_MAX) items.push(`- _${plural(notes.length - NOTES_MAX, 'more note')}_`);
+  const shown = Math.max(0, Math.min(limit, NOTES_MAX));
+  const items = notes.slice(0, shown).map((n) => `- ${escapeCell(n, 500)}`);
+  if (notes.length > shown) items.push(`- _${plural(notes.length - shown, shown === 0 ? 'note' : 'more note')}_`);
   return `**Notes**\n\n${items.join('\n')}`;
 }
 
