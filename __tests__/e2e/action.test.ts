@@ -219,7 +219,10 @@ describe('bad inputs fail before any build, naming the input', () => {
   test('an unreachable Docker daemon fails fast with its error', async () => {
     const run = await runOnPr(f, { targets: 'release' }, { env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
     expect(run.code).toBe(1);
-    expect(run.errors.join('\n')).toMatch(/Docker daemon is not reachable/);
+    expect(run.errors.join('\n')).toContain(
+      'The Docker daemon is not reachable: Cannot connect to the Docker daemon at unix:///nonexistent/docker.sock. Is the docker daemon running?'
+    );
+    expect(run.stdout).not.toMatch(/Build head target/);
   });
 });
 

@@ -283,6 +283,19 @@ describe('a gha cache export that fails is a warning; the image still counts (ro
     expect(warnings[0]).toMatch(cause);
   });
 
+  test('a build failed by an export error of any wording (the error is the cache step\'s): built again without cache', async () => {
+    // build-gha-service-error.log as a BuildKit that does not know ignore-error ends it.
+    const failing = `cat ${sh(fixturePath('build-gha-service-error.log'))} >&2; echo 'ERROR: failed to solve: unknown error 500 Internal Server Error: {"code":"internal","msg":"injected failure"}' >&2; exit 1`;
+    const fake = await fakeDocker(`case " $* " in *" --cache-to "*) ${failing} ;; esac\n${succeed(layout)}`);
+    const { results, warnings, builds } = await side(fake);
+    expect(measuredDigest(results[0])).toBe(layout.manifestDigest);
+    expect(builds).toHaveLength(2);
+    expect(builds[1]).not.toContain('--cache-to');
+    expect(warnings).toEqual([
+      'cache: failed to solve: unknown error 500 Internal Server Error: {"code":"internal","msg":"injected failure"}; building release again without cache.'
+    ]);
+  });
+
   test('a read-only cache token (ACTIONS_CACHE_MODE=read): the cache is read, no --cache-to, one warning for the run', async () => {
     const fake = await fakeDocker(succeed(layout), { ACTIONS_CACHE_MODE: 'read' });
     const head = await side(fake);

@@ -59,6 +59,20 @@ describe('a failed build, classified by its last error line', () => {
   });
 });
 
+describe('a failed build whose error is one of its cache steps\' is a cache failure, whatever the words', () => {
+  const log = `${fixture('build-gha-service-error.log')}ERROR: failed to solve: unknown error 500 Internal Server Error: {"code":"internal","msg":"injected failure"}\n`;
+  test('the error of the export step, as the build\'s last error', () => {
+    const error = lastErrorLine(log, []);
+    expect(isCacheFailure(error)).toBe(false);
+    expect(isCacheFailure(error, cacheProblems(log, []))).toBe(true);
+  });
+  test('a failing RUN step beside cache trouble is not', () => {
+    const run = `${fixture('build-local-cache-missing.log')}${fixture('build-failed-run.log')}`;
+    expect(cacheProblems(run, [])).toHaveLength(1);
+    expect(isCacheFailure(lastErrorLine(run, []), cacheProblems(run, []))).toBe(false);
+  });
+});
+
 describe('cache trouble in a build that succeeded (ignore-error=true)', () => {
   test('a refused reservation in the gha export step ("exporting to GitHub Actions Cache") is found', () => {
     expect(cacheProblems(fixture('build-gha-export-reserve-failed.log'), [])).toEqual(['error writing layer blob: failed to reserve cache']);

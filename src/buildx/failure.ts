@@ -144,10 +144,12 @@ export function cacheProblems(log: string, secrets: readonly string[]): string[]
  * retired legacy service), or BuildKit failed the build on a cache export it was told to ignore (one
  * older than 0.11 does not know `ignore-error`). The gha exporter's failures read `error writing
  * layer blob: …` (a reservation refused, `Cache already exists`, a 429), `maximum timeout reached`
- * (go-actions-cache's limit), or carry the service's own words.
+ * (go-actions-cache's limit), or carry the service's own words. Whatever the words, a build whose
+ * error is that of one of its cache steps (`problems`, from {@link cacheProblems}) failed on its cache.
  */
-export function isCacheFailure(error: string): boolean {
+export function isCacheFailure(error: string, problems: readonly string[] = []): boolean {
   return (
+    problems.some((p) => p !== '' && error.endsWith(p)) ||
     /failed to configure \S+ cache (exporter|importer)|cache (exporter|importer).*(token|url|unauthori[sz]ed|forbidden)/i.test(error) ||
     /This legacy service is shutting down|gha-cache-sunset/i.test(error) ||
     /error writing layer blob|Cache already exists|failed to reserve cache|maximum timeout reached/i.test(error) ||

@@ -196,7 +196,7 @@ async function buildAndMeasure(deps: SideDeps, req: SideRequest, target: string,
     onLog: (chunk: string) => process.stdout.write(maskSecrets(chunk, req.secrets))
   };
   let built = await buildRetryingRegistry(deps, `${req.side} build of ${target}`, plan, options);
-  if (!built.ok && plan.cache.type !== 'none' && isCacheFailure(built.error)) {
+  if (!built.ok && plan.cache.type !== 'none' && isCacheFailure(built.error, built.cacheProblems)) {
     // A cache backend that cannot be set up, or a BuildKit that failed the build on a cache export it
     // was told to ignore, must not cost the build (RELIABILITY rows 11, 12, 14).
     deps.log.warning(`cache: ${withCacheHint(built.error)}; building ${target} again without cache.`);
