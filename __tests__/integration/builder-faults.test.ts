@@ -283,6 +283,17 @@ describe('a gha cache export that fails is a warning; the image still counts (ro
     expect(warnings[0]).toMatch(cause);
   });
 
+  test('the legacy cache service failing the build: built again without cache, and the warning carries the version hint', async () => {
+    const failing = `cat ${sh(fixturePath('build-gha-legacy-service.log'))} >&2; echo 'ERROR: failed to solve: This legacy service is shutting down, effective April 15, 2025. Migrate to the new service ASAP. For more information: https://gh.io/gha-cache-sunset' >&2; exit 1`;
+    const fake = await fakeDocker(`case " $* " in *" --cache-to "*) ${failing} ;; esac\n${succeed(layout)}`);
+    const { results, warnings, builds } = await side(fake);
+    expect(measuredDigest(results[0])).toBe(layout.manifestDigest);
+    expect(builds).toHaveLength(2);
+    expect(warnings).toEqual([
+      expect.stringMatching(/^cache: failed to solve: This legacy service is shutting down.* \(GitHub's new cache service needs BuildKit ≥ 0\.20 \/ Buildx ≥ 0\.21: .*\); building release again without cache\.$/)
+    ]);
+  });
+
   test('a build failed by an export error of any wording (the error is the cache step\'s): built again without cache', async () => {
     // build-gha-service-error.log as a BuildKit that does not know ignore-error ends it.
     const failing = `cat ${sh(fixturePath('build-gha-service-error.log'))} >&2; echo 'ERROR: failed to solve: unknown error 500 Internal Server Error: {"code":"internal","msg":"injected failure"}' >&2; exit 1`;
@@ -342,7 +353,7 @@ describe('a registry limiting pulls or failing during FROM: two retries with gro
     ['429 (manifest HEAD)', 'build-from-429-head.log'],
     ['500', 'build-from-500.log'],
     ['503', 'build-from-503.log']
-  ])('%s twice, then the registry answers: three builds, waits of 10 s then 30 s, measured', async (_name, log) => {
+  ])('a pull limit or 5xx twice, then the registry answers: three builds, waits of 10 s then 30 s, measured: %s', async (_name, log) => {
     const fake = await fakeDocker(`if [ "$builds" -lt 2 ]; then ${fail(log)}; fi\n${succeed(layout)}`);
     const clock = recordSleep();
     const { results, warnings, builds } = await side(fake, { sleep: clock.sleep });
@@ -387,7 +398,7 @@ describe('a registry limiting pulls or failing during FROM: two retries with gro
   test.each([
     ['an image that does not exist', 'build-from-not-found.log', /not found$/],
     ['a failing RUN step', 'build-failed-run.log', /did not complete successfully: exit code: 1$/]
-  ])('%s is not retried', async (_name, log, last) => {
+  ])('not retried: %s', async (_name, log, last) => {
     const fake = await fakeDocker(fail(log));
     const clock = recordSleep();
     const { results, warnings, builds } = await side(fake, { sleep: clock.sleep, cache: { type: 'none' } });
