@@ -28637,9 +28637,12 @@ var __webpack_exports__ = {};
 
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: ./src/exec.ts
 // The one seam through which the action runs programs (git, docker). Always an argv array, never a
 // shell, so no value from a pull request can be interpreted as shell syntax.
+
 
 /** Thrown when a program cannot be started at all (not found, not executable). */
 class ExecError extends Error {
@@ -28690,7 +28693,13 @@ const exec_exec = (file, args, options = {}) => new Promise((resolve, reject) =>
         options.onStderr?.(c);
     });
     child.on('error', (e) => {
-        reject(new ExecError(file, e.code === 'ENOENT' ? `${file}: command not found` : `${file}: ${e.message}`));
+        // spawn says ENOENT for a missing working directory too: tell the two apart.
+        const why = e.code !== 'ENOENT'
+            ? e.message
+            : options.cwd !== undefined && !(0,external_node_fs_namespaceObject.existsSync)(options.cwd)
+                ? `the working directory ${options.cwd} does not exist`
+                : 'command not found';
+        reject(new ExecError(file, `${file}: ${why}`));
     });
     child.on('close', (code, signal) => {
         resolve({ code: code ?? (signal ? 128 : 1), stdout: out.toString(), stderr: err.toString() });
@@ -28704,8 +28713,6 @@ const package_namespaceObject = {"rE":"0.1.0"};
 
 const TOOL = { name: 'image-budget', version: package_namespaceObject.rE };
 
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: external "node:os"
@@ -28834,8 +28841,15 @@ function lastErrorLine(log, secrets) {
     return maskSecrets(err.replace(/^(ERROR|error):\s*/, ''), secrets);
 }
 /**
- * Cache trouble that did not fail the build (RELIABILITY row 11): buildx's `WARNING:` lines about a
- * cache, and `ERROR` lines of the build steps that import or export cache. Each once, in order.
+ * The build steps that import or export cache, as BuildKit names them: `importing cache manifest
+ * from gha:…`, `exporting cache` (BuildKit < 0.10), `exporting cache to registry`, `exporting to
+ * GitHub Actions Cache` (the gha exporter's own name, without the word `cache` after `exporting`).
+ */
+const CACHE_STEP = /^(importing|exporting) cache\b|^exporting to\b.*\bcache\b/i;
+/**
+ * Cache trouble that did not fail the build (RELIABILITY rows 11, 12, 14): buildx's `WARNING:` lines
+ * about a cache, and `ERROR` lines of the build steps that import or export cache (with
+ * `ignore-error=true` BuildKit reports a failed export there and the build succeeds). Each once, in order.
  */
 function cacheProblems(log, secrets) {
     const lines = log.split('\n').map((l) => l.trim());
@@ -28843,7 +28857,7 @@ function cacheProblems(log, secrets) {
     const out = [];
     for (const line of lines) {
         const step = /^#(\d+) (.*)$/.exec(line);
-        if (step && /\b(importing|exporting) cache\b|cache manifest|\bcache (import|export)/i.test(step[2] ?? ''))
+        if (step && CACHE_STEP.test(step[2] ?? ''))
             cacheSteps.add(step[1]);
     }
     for (const line of lines) {
@@ -28858,9 +28872,60 @@ function cacheProblems(log, secrets) {
     }
     return out.map((p) => maskSecrets(p, secrets));
 }
-/** A build that failed only because its cache backend could not be set up (retry without cache). */
-function isCacheSetupFailure(error) {
-    return /failed to configure \S+ cache (exporter|importer)|cache (exporter|importer).*(token|url|unauthori[sz]ed|forbidden)|This legacy service is shutting down/i.test(error);
+/**
+ * A build that failed only because of its cache backend, so that building again without cache is
+ * the way on (RELIABILITY rows 11, 12, 14): the backend could not be set up (a bad token or URL, the
+ * retired legacy service), or BuildKit failed the build on a cache export it was told to ignore (one
+ * older than 0.11 does not know `ignore-error`). The gha exporter's failures read `error writing
+ * layer blob: …` (a reservation refused, `Cache already exists`, a 429), `maximum timeout reached`
+ * (go-actions-cache's limit), or carry the service's own words. Whatever the words, a build whose
+ * error is that of one of its cache steps (`problems`, from {@link cacheProblems}) failed on its cache.
+ */
+function isCacheFailure(error, problems = []) {
+    return (problems.some((p) => p !== '' && error.endsWith(p)) ||
+        /failed to configure \S+ cache (exporter|importer)|cache (exporter|importer).*(token|url|unauthori[sz]ed|forbidden)/i.test(error) ||
+        /This legacy service is shutting down|gha-cache-sunset/i.test(error) ||
+        /error writing layer blob|Cache already exists|failed to reserve cache|maximum timeout reached/i.test(error) ||
+        /cache write denied|no writable scopes/i.test(error));
+}
+/**
+ * A registry that is overloaded or limiting pulls while an image is resolved or fetched (`FROM`):
+ * Docker Hub's `toomanyrequests` or a 429, or a 500, 502, 503 or 504 from a registry (RELIABILITY
+ * row 17). Worth a bounded retry; anything else (not found, unauthorized, a failing RUN step, a
+ * cache backend's own 429) is not.
+ */
+function isTransientRegistryError(error) {
+    if (isCacheFailure(error) || /did not complete successfully/.test(error))
+        return false;
+    if (/\btoomanyrequests\b/i.test(error))
+        return true;
+    const registry = /failed to resolve source metadata|httpReadSeeker|unexpected status (code|from (HEAD|GET) request)|failed to fetch (oauth|anonymous) token|received unexpected HTTP status/i;
+    const status = /\b(429 Too Many Requests|500 Internal Server Error|502 Bad Gateway|503 Service Unavailable|504 Gateway Time-?out)\b/i;
+    return registry.test(error) && status.test(error);
+}
+/** Which way on a failed build's error line leads: without cache, a retry later, or none. */
+function classifyBuildFailure(error) {
+    if (isCacheFailure(error))
+        return 'cache';
+    if (isTransientRegistryError(error))
+        return 'transient-registry';
+    return 'other';
+}
+/**
+ * What to do about a cache problem, when there is more to say than buildx did: the retired legacy
+ * cache service means a BuildKit and buildx too old for the new one (RELIABILITY row 12).
+ */
+function cacheHint(problem) {
+    if (/This legacy service is shutting down|gha-cache-sunset/i.test(problem)) {
+        return ("GitHub's new cache service needs BuildKit ≥ 0.20 / Buildx ≥ 0.21: update Docker, or set up a builder " +
+            'with docker/setup-buildx-action (driver docker-container) before this step');
+    }
+    return undefined;
+}
+/** `problem`, followed by its {@link cacheHint} when there is one. */
+function withCacheHint(problem) {
+    const hint = cacheHint(problem);
+    return hint ? `${problem} (${hint})` : problem;
 }
 
 ;// CONCATENATED MODULE: ./src/buildx/env.ts
@@ -28878,6 +28943,24 @@ function dockerClientEnv(env) {
         out[k] = v;
     }
     return out;
+}
+/**
+ * The runner's `ACTIONS_CACHE_MODE` (as @actions/cache reads it): `read` when the job's token may
+ * only read the cache (an untrusted trigger on the default branch's scope), `none`, `write`,
+ * `write-only`. Unset or unknown: read and write, as before the variable existed.
+ */
+function actionsCacheAccess(env) {
+    const mode = (env.ACTIONS_CACHE_MODE ?? '').trim().toLowerCase();
+    switch (mode) {
+        case 'none':
+            return { read: false, write: false, mode };
+        case 'read':
+            return { read: true, write: false, mode };
+        case 'write-only':
+            return { read: false, write: true, mode };
+        default:
+            return { read: true, write: true };
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/buildx/probe.ts
@@ -28936,22 +29019,27 @@ class EngineError extends Error {
         this.name = 'EngineError';
     }
 }
-const lastLine = (s) => s
+const lines = (s) => s
     .split('\n')
     .map((l) => l.trim())
-    .filter(Boolean)
-    .pop() ?? '';
+    .filter(Boolean);
+const firstLine = (s) => lines(s)[0] ?? '';
+const lastLine = (s) => lines(s).pop() ?? '';
 /**
  * Probe docker, buildx and the builder once. Fails fast with an actionable message (RELIABILITY row 9).
  * `env` is docker's environment: by default this process's, without inputs or tokens.
  */
 async function probeBuilder(exec, builderName, env = dockerClientEnv(process.env)) {
+    const setup = 'Install Docker with the buildx plugin, or see docker/setup-buildx-action (add it before this step).';
     const version = await exec('docker', ['buildx', 'version'], { env }).catch((e) => {
-        throw new EngineError(`Docker is required but could not be run: ${e instanceof Error ? e.message : String(e)}`);
+        throw new EngineError(`Docker buildx is required but docker could not be run: ${e instanceof Error ? e.message : String(e)}. ${setup}`);
     });
     const buildxVersion = version.code === 0 ? parseBuildxVersion(version.stdout) : undefined;
     if (!buildxVersion) {
-        throw new EngineError('Docker buildx is required but was not found. Install the buildx plugin, or add docker/setup-buildx-action before this step.');
+        // docker's own words come first ("docker: unknown command: docker buildx", or before CLI 24
+        // "docker: 'buildx' is not a docker command."); a "Run 'docker --help'" line follows them.
+        const said = firstLine(version.stderr) || firstLine(version.stdout) || `exit code ${version.code}`;
+        throw new EngineError(`Docker buildx is required but \`docker buildx version\` failed: ${said}. ${setup}`);
     }
     // The builder first: a remote or Kubernetes builder needs no local daemon at all.
     const inspect = await exec('docker', ['buildx', 'inspect', ...(builderName ? ['--', builderName] : [])], { env });
@@ -35681,14 +35769,12 @@ const silentLog = {
 /**
  * Text that may hold repository or artifact strings (stage names, report labels, reasons), made
  * safe to print as plain log lines: the runner reads a line that starts (after blanks) with `::`,
- * or holds `##[`, as a workflow command (`::add-mask::`, `::error::`, `##[error]`). A zero-width
+ * or holds `##[`, as a workflow command; a line is also what follows a lone carriage return (`::add-mask::`, `::error::`, `##[error]`). A zero-width
  * space breaks both forms; what a person reads is unchanged. Pure.
  */
 function neutralizeCommands(text) {
-    return text
-        .split('\n')
-        .map((line) => line.replace(/^(\s*):(?=:)/, '$1:\u200b').replace(/##\[/g, '#\u200b#['))
-        .join('\n');
+    // Line starts: the text's start, and after \n, \r\n or a lone \r (the runner splits there too).
+    return text.replace(/(^|\r\n|\r|\n)([^\S\r\n]*):(?=:)/g, '$1$2:\u200b').replace(/##\[/g, '#\u200b#[');
 }
 
 ;// CONCATENATED MODULE: ./src/report/policy.ts
@@ -36199,7 +36285,10 @@ async function runBuild(exec, plan, options) {
 // - `docker-save`: the builder can only load images (the `docker` driver on the classic image store):
 //   the image is loaded under a temporary tag, `docker save` is streamed into the measurer (compressed
 //   sizes are gzip estimates), and the tag is removed afterwards, whatever happened.
-// A failed build is a result, not an exception.
+// A failed build is a result, not an exception. A build that failed only because of its cache is
+// built again without cache; one that met a registry's pull limit or a 5xx is retried, a bounded
+// number of times, with growing waits.
+
 
 
 
@@ -36236,6 +36325,8 @@ const spawnStream = (file, args, options = {}) => {
         }
     };
 };
+/** Two retries: Docker Hub's limits and a registry's 5xx often pass within a minute. */
+const REGISTRY_RETRY_DELAYS_MS = [10_000, 30_000];
 /**
  * Checks, before any build, that the request can be measured: loading into the classic image store
  * takes one platform at a time (RELIABILITY row 18), never buildx's raw "docker exporter does not
@@ -36250,9 +36341,34 @@ function checkSideRequest(req) {
         });
     }
 }
+/**
+ * The cache as the job's token allows it (RELIABILITY row 14): a runner that hands out a read-only
+ * Actions cache token says so in ACTIONS_CACHE_MODE; the export is then left out rather than
+ * refused. Only the gha cache depends on that token.
+ */
+function cacheAllowed(deps, req) {
+    const access = req.cache.type === 'gha' ? actionsCacheAccess(deps.env) : { read: true, write: true };
+    const mode = `ACTIONS_CACHE_MODE=${access.mode ?? ''}`;
+    // Said once: the base side is built with the same token, after the head.
+    const say = (message) => {
+        if (req.side === 'head')
+            deps.log.warning(message);
+    };
+    if (!access.read && !access.write) {
+        say(`cache: this job's token may not use the Actions cache (${mode}): building without cache.`);
+        return { cache: { type: 'none' }, cacheExport: false, readCache: false };
+    }
+    if (!access.write && req.cacheExport) {
+        say(`cache: this job's token may only read the Actions cache (${mode}): the cache is read, not written (no --cache-to).`);
+    }
+    if (!access.read)
+        say(`cache: this job's token may only write the Actions cache (${mode}): the cache is written, not read.`);
+    return { cache: req.cache, cacheExport: req.cacheExport && access.write, readCache: access.read };
+}
 async function buildSide(deps, req) {
     checkSideRequest(req);
     const load = req.measure === 'docker-save';
+    const allowed = cacheAllowed(deps, req);
     const out = [];
     for (const [i, target] of req.targets.entries()) {
         const dir = external_node_path_default().join(deps.tmpDir, `${req.side}-${i}`);
@@ -36265,10 +36381,10 @@ async function buildSide(deps, req) {
             buildArgs: req.buildArgs,
             network: req.network,
             builder: req.builder,
-            cache: req.cache,
-            cacheScopes: cacheScopesFor(req.commentKey, req.side, target.name, req.platforms),
+            cache: allowed.cache,
+            cacheScopes: readScopes(cacheScopesFor(req.commentKey, req.side, target.name, req.platforms), allowed.readCache),
             // The classic store refuses cache export: cache-from only there.
-            cacheExport: req.cacheExport && !load,
+            cacheExport: allowed.cacheExport && !load,
             ...(req.cacheMode ? { cacheMode: req.cacheMode } : {}),
             outputDir: external_node_path_default().join(dir, 'layout'),
             metadataFile: external_node_path_default().join(dir, 'metadata.json'),
@@ -36291,20 +36407,23 @@ async function buildSide(deps, req) {
     }
     return out;
 }
+const readScopes = (scopes, read) => (read ? scopes : { ...scopes, from: [] });
 async function buildAndMeasure(deps, req, target, plan) {
     const options = {
         secrets: req.secrets,
         env: deps.env,
         onLog: (chunk) => process.stdout.write(maskSecrets(chunk, req.secrets))
     };
-    let built = await runBuild(deps.exec, plan, options);
-    if (!built.ok && plan.cache.type !== 'none' && isCacheSetupFailure(built.error)) {
-        // A cache backend that cannot even be set up must not cost the build (RELIABILITY rows 11, 12).
-        deps.log.warning(`cache: ${built.error}; building ${target} again without cache.`);
-        built = await runBuild(deps.exec, { ...plan, cache: { type: 'none' } }, options);
+    let built = await buildRetryingRegistry(deps, `${req.side} build of ${target}`, plan, options);
+    if (!built.ok && plan.cache.type !== 'none' && isCacheFailure(built.error, built.cacheProblems)) {
+        // A cache backend that cannot be set up, or a BuildKit that failed the build on a cache export it
+        // was told to ignore, must not cost the build (RELIABILITY rows 11, 12, 14).
+        deps.log.warning(`cache: ${withCacheHint(built.error)}; building ${target} again without cache.`);
+        built = await buildRetryingRegistry(deps, `${req.side} build of ${target}`, { ...plan, cache: { type: 'none' } }, options);
     }
+    // With ignore-error=true a failed export is only a line of the log: a warning, and the image counts.
     for (const problem of built.cacheProblems)
-        deps.log.warning(`cache (${req.side} ${target}): ${problem}`);
+        deps.log.warning(`cache (${req.side} ${target}): ${withCacheHint(problem)}`);
     if (!built.ok) {
         deps.log.warning(`${req.side} build of ${target} failed: ${built.error}`);
         return [{ platform: ANY_PLATFORM, result: { state: 'failed', error: built.detail } }];
@@ -36327,6 +36446,29 @@ async function buildAndMeasure(deps, req, target, plan) {
         return [{ platform: ANY_PLATFORM, result: { state: 'failed', error: `measurement failed: ${message}` } }];
     }
 }
+/**
+ * Runs the build; after a transient registry error (a pull limit, a registry's 5xx) waits and builds
+ * again, once per entry of the delays. When the last attempt fails the same way, the failure says so.
+ */
+async function buildRetryingRegistry(deps, what, plan, options) {
+    const delays = deps.registryRetryDelaysMs ?? REGISTRY_RETRY_DELAYS_MS;
+    const sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    let built = await runBuild(deps.exec, plan, options);
+    for (const [i, ms] of delays.entries()) {
+        if (built.ok || !isTransientRegistryError(built.error))
+            return built;
+        deps.log.warning(`${what}: transient registry error; building again in ${seconds(ms)} (retry ${i + 1} of ${delays.length}): ${built.error}`);
+        await sleep(ms);
+        built = await runBuild(deps.exec, plan, options);
+    }
+    if (built.ok || !isTransientRegistryError(built.error))
+        return built;
+    const attempts = `${delays.length + 1} attempt${delays.length === 0 ? '' : 's'}`;
+    const verdict = `transient registry error: the registry refused or failed every one of ${attempts} (rate limit or 5xx); ` +
+        're-run the job later, or log in to the registry (docker/login-action) for a higher pull limit.';
+    return { ...built, error: `transient registry error (${attempts}): ${built.error}`, detail: `${built.detail}\n${verdict}` };
+}
+const seconds = (ms) => `${Math.round(ms / 100) / 10}s`;
 const side_lastLine = (s) => s
     .split('\n')
     .map((l) => l.trim())
@@ -36571,10 +36713,66 @@ function baseTargets(baseStages, wanted) {
     return { build, absent };
 }
 
+;// CONCATENATED MODULE: ./src/pipeline/trust.ts
+
+/** Where untrusted code comes from in a privileged run, e.g. `a fork's pull request on pull_request_target`; undefined when trusted. */
+function untrustedPrivilegedCode(event) {
+    if (event.event === 'pull_request_target') {
+        // No pull request in the payload: where its head lives is unknown, the safe side is a fork.
+        return !event.pullRequest || event.pullRequest.isFork ? "a fork's pull request on pull_request_target" : undefined;
+    }
+    if (event.event === 'workflow_run') {
+        const run = event.workflowRun;
+        const here = event.repo ? `${event.repo.owner}/${event.repo.name}` : undefined;
+        const from = run?.headRepoFullName;
+        if (from !== undefined && here !== undefined && from.toLowerCase() === here.toLowerCase())
+            return undefined;
+        const what = run?.event ? `a ${run.event} run` : 'a run';
+        return from !== undefined
+            ? `the code of ${what} from ${from} (not this repository) on workflow_run`
+            : `the code of ${what} from a repository the workflow_run payload does not name on workflow_run`;
+    }
+    return undefined;
+}
+/** What a measuring run may do with the code it checked out, given the event and `allow-fork-builds`. */
+function buildTrust(event, allowForkBuilds) {
+    const untrusted = untrustedPrivilegedCode(event);
+    if (untrusted === undefined)
+        return { exportCache: true };
+    if (!allowForkBuilds) {
+        return {
+            exportCache: false,
+            refusal: event.event === 'pull_request_target' ? pullRequestTargetRefusal() : workflowRunRefusal(untrusted)
+        };
+    }
+    return {
+        exportCache: false,
+        warning: event.event === 'pull_request_target'
+            ? `${INPUT.allowForkBuilds} is true: building a fork's pull request on pull_request_target, with this workflow's ` +
+                'token and secrets within reach of its Dockerfile.'
+            : `${INPUT.allowForkBuilds} is true: building ${untrusted}, with this workflow's token and secrets within reach of its Dockerfile.`,
+        cacheNote: `cache: read, not written: this run builds ${untrusted}, and what it wrote would land where the default ` +
+            "branch's runs read their cache (no --cache-to)."
+    };
+}
+function pullRequestTargetRefusal() {
+    return ('Refusing to build a fork\'s pull request on pull_request_target: that event runs with a write token and ' +
+        'secrets, and building the fork\'s Dockerfile there would run untrusted code with them (a "pwn request"). ' +
+        'Use the pull_request event (the comment then needs the workflow_run pattern, see the README), or set ' +
+        `${INPUT.allowForkBuilds}: true if this workflow has nothing a fork's code must not reach.`);
+}
+function workflowRunRefusal(untrusted) {
+    return (`Refusing to build ${untrusted}: a workflow_run workflow runs with a write token and secrets, and building ` +
+        'what it checked out of that run would run untrusted code with them (a "pwn request"). Measure on the pull_request ' +
+        `event and comment its report from workflow_run with ${INPUT.mode}: comment, which builds nothing (see "Forks and ` +
+        `matrix jobs" in the README), or set ${INPUT.allowForkBuilds}: true if this workflow has nothing a fork's code must not reach.`);
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/run.ts
 // The pipeline up to publishing, shared by the action (main.ts) and the command line (cli/):
 //   plan ─► build head ─► baseline (build the base) ─► compare ─► policy ─► Outcome
 // Inputs arrive parsed and the event read; publishing (comment, summary, outputs) is the caller's.
+
 
 
 
@@ -36636,16 +36834,13 @@ async function measureAndCompare(deps, inputs, event, cleanups) {
     // One image per call: a config file's images are each given their own Inputs (pipeline/images.ts).
     if (inputs.config)
         throw new Error(`measureAndCompare measures one image; the images of ${inputs.config} go through measureImages`);
-    if (event.event === 'pull_request_target' && event.pullRequest?.isFork) {
-        if (!inputs.allowForkBuilds) {
-            throw new Error('Refusing to build a fork\'s pull request on pull_request_target: that event runs with a write token and ' +
-                'secrets, and building the fork\'s Dockerfile there would run untrusted code with them (a "pwn request"). ' +
-                'Use the pull_request event (the comment then needs the workflow_run pattern, see the README), or set ' +
-                `${INPUT.allowForkBuilds}: true if this workflow has nothing a fork's code must not reach.`);
-        }
-        log.warning(`${INPUT.allowForkBuilds} is true: building a fork's pull request on pull_request_target, with this workflow's ` +
-            'token and secrets within reach of its Dockerfile.');
-    }
+    // Untrusted code in a privileged run (a fork's, on pull_request_target or workflow_run): refused
+    // unless allow-fork-builds, and then built without writing the cache (security requirements 1, 12).
+    const trust = buildTrust(event, inputs.allowForkBuilds);
+    if (trust.refusal)
+        throw new Error(trust.refusal);
+    if (trust.warning)
+        log.warning(trust.warning);
     // 2. Plan: paths confined to the workspace, Dockerfile stages, base checkout, targets per side.
     const workspace = external_node_path_default().resolve(env.GITHUB_WORKSPACE || process.cwd());
     const context = await resolveInside(workspace, inputs.context, INPUT.context, 'directory');
@@ -36749,7 +36944,10 @@ async function measureAndCompare(deps, inputs, event, cleanups) {
         log.info('cache: gha needs the Actions runtime (ACTIONS_RUNTIME_TOKEN); building without cache.');
         cache = { type: 'none' };
     }
-    if (cache.type !== 'none' && !caps.cacheExport) {
+    if (cache.type !== 'none' && !trust.exportCache) {
+        log.info(trust.cacheNote ?? 'cache: read, not written.');
+    }
+    else if (cache.type !== 'none' && !caps.cacheExport) {
         log.warning(`cache: the builder "${caps.builder.name}" (docker driver, classic image store) cannot export build cache; ` +
             'the cache is read but not written, and the build goes on. A docker-container builder or the containerd image store can write it.');
     }
@@ -36760,7 +36958,7 @@ async function measureAndCompare(deps, inputs, event, cleanups) {
         network: inputs.network,
         builder: inputs.builder,
         cache,
-        cacheExport: caps.cacheExport,
+        cacheExport: caps.cacheExport && trust.exportCache,
         cacheMode: onDefaultBranch(event) ? 'max' : 'min',
         commentKey: inputs.commentKey,
         secrets,
@@ -38333,7 +38531,7 @@ async function measureEngineImage(name, io, options, cleanups) {
     if (parseImageStore(info.stdout) === 'classic')
         return { kind: 'engine image', images: await measureLoaded(deps, name, options) };
     const dir = await tempDir(cleanups);
-    const save = spawnStream('docker', ['save', name], { env: io.env });
+    const save = spawnStream('docker', ['save', '--', name], { env: io.env });
     try {
         await extract({ stream: save.stdout }, dir, io);
     }
