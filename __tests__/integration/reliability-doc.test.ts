@@ -1,0 +1,91 @@
+// docs/reliability.md stays true: every row of RELIABILITY.md's checklist (1-52) and every security
+// requirement (1-16) has a line, and every test it cites exists: the file, and each title of the
+// `describe › test` path written in it (a title ending in `…` stands for a table-driven test's prefix).
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const doc = readFileSync(path.join(ROOT, 'docs', 'reliability.md'), 'utf8');
+const section = (title: string): string => {
+  const start = doc.indexOf(`## ${title}`);
+  const end = doc.indexOf('\n## ', start + 1);
+  return doc.slice(start, end === -1 ? undefined : end);
+};
+const rowNumbers = (text: string): number[] => [...text.matchAll(/^\| (\d+) \|/gm)].map((m) => Number(m[1]));
+
+interface Citation {
+  readonly file: string;
+  readonly titles: string[];
+}
+
+function citations(): Citation[] {
+  const out: Citation[] = [];
+  for (const m of doc.matchAll(/`((?:unit|integration|e2e)\/[\w.-]+\.test\.ts)` › ([^<|]+?)(?=<br>| \|)/g)) {
+    out.push({ file: m[1]!, titles: m[2]!.trim().split(' › ') });
+  }
+  return out;
+}
+
+/** Every string literal of a test file, unescaped. */
+function literals(source: string): string[] {
+  return [...source.matchAll(/'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"|`(?:[^`\\]|\\.)*`/g)].map((m) =>
+    m[0].slice(1, -1).replace(/\\(.)/g, '$1')
+  );
+}
+
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Whether a cited title is one of the file's tests: written as a literal; or, with `…`, each part of
+ * it inside some literal; or produced by a table-driven template (`%s`, `%i`, `$name`, `${...}`).
+ */
+function appearsIn(texts: readonly string[], cited: string): boolean {
+  const title = cited.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').replace(/\\\|/g, '|');
+  if (texts.includes(title)) return true;
+  if (title.includes('…')) {
+    // A part may end where a table-driven template's placeholder began (`%s: …`): drop that punctuation.
+    const parts = title
+      .split('…')
+      .map((p) => p.trim().replace(/[:;,]$/, ''))
+      .filter((p) => p !== '');
+    return parts.every((part) => texts.some((t) => t.includes(part)));
+  }
+  return texts.some((t) => {
+    if (!/%[sidjfpo#]|\$\{|\$[a-zA-Z]/.test(t)) return false;
+    const pattern = t
+      .split(/(%[sidjfpo#]|\$\{[^}]*\}|\$[a-zA-Z_][\w.]*)/)
+      .map((piece, i) => (i % 2 === 1 ? '.*' : escapeRegExp(piece)))
+      .join('');
+    return new RegExp(`^${pattern}$`, 's').test(title);
+  });
+}
+
+test('every checklist row and every security requirement has a line', () => {
+  expect(rowNumbers(section('Checklist'))).toEqual(Array.from({ length: 52 }, (_, i) => i + 1));
+  expect(rowNumbers(section('Security requirements'))).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
+});
+
+test('every row names at least one test, or says why it cannot be tested here', () => {
+  for (const line of [...section('Checklist').split('\n'), ...section('Security requirements').split('\n')]) {
+    if (!/^\| \d+ \|/.test(line)) continue;
+    const lastCell = line.split(' | ').at(-1) ?? '';
+    expect({ line: line.slice(0, 60), cites: /\.test\.ts`/.test(lastCell) || /not testable here/i.test(lastCell) }).toEqual({ line: line.slice(0, 60), cites: true });
+  }
+});
+
+test('every cited test exists: its file, and each title on the way to it', () => {
+  const found = citations();
+  expect(found.length).toBeGreaterThan(150);
+  const missing: string[] = [];
+  for (const c of found) {
+    const file = path.join(ROOT, '__tests__', c.file);
+    if (!existsSync(file)) {
+      missing.push(`${c.file} (no such file)`);
+      continue;
+    }
+    const texts = literals(readFileSync(file, 'utf8'));
+    for (const title of c.titles) if (!appearsIn(texts, title)) missing.push(`${c.file} › ${title}`);
+  }
+  expect(missing).toEqual([]);
+});
