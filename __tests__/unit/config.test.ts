@@ -383,6 +383,27 @@ describe('errors name the file, the line and column, the key, and what is accept
       yaml('images:', '  - name: api', '    max-size: &budget 10MB', '  - name: web', '    max-size: *budget'),
       `${FILE}:3:23: defines the anchor &budget (anchors and aliases are not supported: write the value out)`
     ],
+    // The shapes below are each refused with their own words (mutation testing found them unpinned).
+    ['a mapping without images', yaml('{}'), `${FILE}:1:1: has no \`images:\` list (expected a mapping with an \`images:\` list, e.g. images: [{name: api, context: services/api}])`],
+    ['images as a string', yaml('images: api'), `${FILE}:1:9: images: is not a list (expected a list of images, each a mapping with a name)`],
+    ['an image that is a list', yaml('images:', '  - [a]'), `${FILE}:2:5: images[0]: is a list (expected a mapping with a name, e.g. {name: api, context: services/api})`],
+    ['an image left empty', yaml('images:', '  -'), `${FILE}:2:4: images[0]: is empty (expected a mapping with a name, e.g. {name: api, context: services/api})`],
+    ['an image that is a number, echoed as written', yaml('images:', '  - 0x10'), `${FILE}:2:5: images[0]: is "0x10" (expected a mapping with a name, e.g. {name: api, context: services/api})`],
+    ['a text key given a list', yaml('images:', '  - name: api', '    context: [a, b]'), `${FILE}:3:14: images[0].context: is a list (expected a directory, relative to the workspace)`],
+    ['a build-arg mapping value that is a mapping', yaml('images:', '  - name: api', '    build-args: {A: {b: 1}}'), `${FILE}:3:21: images[0].build-args.A: is a mapping (expected a value)`],
+    [
+      'an empty per-target mapping',
+      yaml('images:', '  - name: api', '    max-size: {}'),
+      `${FILE}:3:15: images[0].max-size: is an empty mapping (expected e.g. 10MB, 512KiB, or per target as release=5MB,debug=50MB or a mapping release: 5MB; leave the key out for its default)`
+    ],
+    ['images given twice', yaml('images:', '  - name: a', 'images:', '  - name: b'), `${FILE}:3:1: images: is given twice (first on line 1)`],
+    ['a key that is not a plain word is quoted', yaml('"a b": 1', 'images:', '  - name: api'), `${FILE}:1:1: "a b": is not a key of a config file (keys: images)`],
+    ['a key over 40 characters is quoted', yaml(`${'k'.repeat(41)}: 1`, 'images: []'), `${FILE}:1:1: "${'k'.repeat(41)}": is not a key of a config file (keys: images)`],
+    [
+      'a YAML merge key is a key like any other, not a merge',
+      yaml('images:', '  - name: api', '    <<: {context: x}'),
+      `${FILE}:3:5: images[0]."<<": is not a key of an image (keys: name, context, file, targets, build-args, platforms, max-increase, max-size, max-layers, max-wasted)`
+    ],
     [
       'a merge key with an alias',
       yaml('images:', '  - name: api', '    <<: *defaults'),
@@ -399,6 +420,7 @@ describe('errors name the file, the line and column, the key, and what is accept
 
   test('the error carries its parts for callers', () => {
     const e = configError(yaml('images:', '  - name: api', '    max-size: 10'));
+    expect(e.name).toBe('ConfigError');
     expect(e).toMatchObject({ file: FILE, position: { line: 3, column: 15 }, path: 'images[0].max-size', detail: '"10" has no unit (expected e.g. 10MB, 512KiB)' });
   });
 
@@ -433,6 +455,12 @@ describe('imageError: problems found after parsing, at the key they are about', 
     expect(imageError(web!, 'max-layers', notBuilt).message).toBe(`${FILE}:7:7: images[0].max-layers: "debug" is not a built target (built targets: release)`);
   });
 
+  test('a target named in a max-* mapping is placed at its own key, not at the mapping', () => {
+    const [web] = parseConfig(yaml('images:', '  - name: web', '    max-size:', '      release: 1MB', '      Debug: 3MB'), FILE);
+    const notBuilt = new InputError('max-size', 'debug', 'x', { problem: 'is not a built target', hint: 'built targets: release' });
+    expect(imageError(web!, 'max-size', notBuilt).message).toBe(`${FILE}:5:7: images[0].max-size: "debug" is not a built target (built targets: release)`);
+  });
+
   test('a key that was not written is placed at the fallback key, else at the image', () => {
     expect(imageError(api!, 'file', 'is missing', 'context').message).toBe(`${FILE}:3:14: images[0].file: is missing`);
     expect(imageError(api!, 'targets', 'is odd').message).toBe(`${FILE}:2:5: images[0].targets: is odd`);
@@ -454,6 +482,33 @@ describe('didYouMean', () => {
     ['platform-list', undefined]
   ])('%s → %s', (word, expected) => {
     expect(didYouMean(word, keys)).toBe(expected);
+  });
+
+  test('a swap of neighbours counts as one edit', () => {
+    expect(didYouMean('ab', ['ba'])).toBe('ba');
+    expect(didYouMean('xab', ['xba'])).toBe('xba');
+    expect(didYouMean('imgaes', ['images'])).toBe('images');
+    // Not a swap: the letters are not neighbours, or not the same two.
+    expect(didYouMean('ab', ['bc'])).toBeUndefined();
+    expect(didYouMean('abc', ['cba'])).toBeUndefined();
+  });
+
+  test('the distance allowed grows with the length: 1 up to 3 letters, 2 up to 6, then 3', () => {
+    expect(didYouMean('abc', ['abx'])).toBe('abx');
+    expect(didYouMean('abc', ['axy'])).toBeUndefined();
+    expect(didYouMean('abcd', ['abxy'])).toBe('abxy');
+    expect(didYouMean('abcdef', ['abcdxy'])).toBe('abcdxy');
+    expect(didYouMean('abcdef', ['abcxyz'])).toBeUndefined();
+    expect(didYouMean('abcdefg', ['abcdxyz'])).toBe('abcdxyz');
+    expect(didYouMean('abcdefg', ['abcwxyz'])).toBeUndefined();
+  });
+
+  test('the closest candidate wins, the first on a tie; length differences count', () => {
+    expect(didYouMean('abcd', ['abxy', 'abcx'])).toBe('abcx');
+    expect(didYouMean('abcd', ['abcx', 'abcy'])).toBe('abcx');
+    expect(didYouMean('abcd', ['abcdxy', 'abcde'])).toBe('abcde');
+    expect(didYouMean('abcdefg', ['abcd'])).toBe('abcd');
+    expect(didYouMean('abcd', ['abcdefg'])).toBeUndefined();
   });
 
   test('aliases win over distance, and only name a candidate', () => {
