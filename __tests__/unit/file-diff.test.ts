@@ -148,6 +148,13 @@ describe('diffFiles', () => {
     expect(diff.changed).toBe(4);
   });
 
+  it('changes of the same size are listed by path, whatever order the files came in', () => {
+    const diff = diffFiles(stats({ y: 5, x: 5 }), stats({ c: 5, a: 5, b: 5 }));
+    expect(diff.added.map((c) => c.path)).toEqual(['a', 'b', 'c']);
+    expect(diff.removed.map((c) => c.path)).toEqual(['x', 'y']);
+    expect(diff.largest.map((c) => c.path)).toEqual(['a', 'b', 'c', 'x', 'y']);
+  });
+
   it('defaults to the top 10', () => {
     const head = Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`f${i}`, i + 1]));
     const diff = diffFiles(stats({}), stats(head));

@@ -217,6 +217,14 @@ describe('refuseForPull', () => {
     expect(refuseForPull(sources, target)).toBe(refusal);
   });
 
+  test('commit ids compare case-insensitively on both sides (ids with hex letters)', () => {
+    const sha = 'abcdef0123456789abcdef0123456789abcdef01';
+    const lower = { repository: 'o/r', number: 7, headSha: sha };
+    const upper = { repository: 'o/r', number: 7, headSha: sha.toUpperCase() };
+    expect(refuseForPull([api({ pullRequest: { number: 7, headSha: sha.toUpperCase() } })], lower)).toBeUndefined();
+    expect(refuseForPull([api({ pullRequest: { number: 7, headSha: sha } })], upper)).toBeUndefined();
+  });
+
   test('a base commit is no head commit: the check reads pullRequest.headSha, not head.sha', () => {
     expect(refuseForPull([api({ pullRequest: { number: 7, headSha: SHA_BASE } })], target)).toMatch(/measured commit 2222222/);
   });
