@@ -6,6 +6,7 @@ import {
   codeBlock,
   codeSpan,
   escapeCell,
+  escapeControls,
   escapeHtml,
   flatten,
   WORD_JOINER as WJ
@@ -148,5 +149,38 @@ describe('helpers', () => {
   });
   it('breakReferences leaves non-references alone', () => {
     expect(breakReferences('a@ b# c-1 GHX-1')).toBe('a@ b# c-1 GHX-1');
+  });
+});
+
+// Found unpinned by mutation testing (docs/mutation.md).
+describe('edges', () => {
+  it('cap keeps text of exactly max code points, surrogate pairs counted as one', () => {
+    expect(cap('abc', 3)).toBe('abc');
+    expect(cap('😀😀', 2)).toBe('😀😀');
+    expect(cap('😀😀😀', 2)).toBe('😀…');
+  });
+
+  it('escapeCell escapes a multi-digit ordered-list marker, and the dot of www only', () => {
+    expect(escapeCell('12. item')).toBe('12\\. item');
+    expect(escapeCell('123456789) item')).toBe('123456789\\) item');
+    expect(escapeCell('see www.example.com')).toBe('see www\\.example.com');
+    expect(escapeCell('wwwx a.b')).toBe('wwwx a.b');
+  });
+
+  it('codeBlock: a lone CR and CRLF end lines, tabs become two spaces', () => {
+    expect(codeBlock('a\rb\r\nc')).toBe('```text\na\nb\nc\n```');
+    expect(codeBlock('\tx')).toBe('```text\n  x\n```');
+  });
+
+  it('codeBlock adds the omitted-lines note only past maxLines', () => {
+    const lines = Array.from({ length: 30 }, (_, i) => `line ${i + 1}`);
+    expect(codeBlock(lines.join('\n'))).toBe(`\`\`\`text\n${lines.join('\n')}\n\`\`\``);
+    expect(codeBlock([...lines, 'line 31'].join('\n'))).toBe(`\`\`\`text\n… (1 earlier lines omitted)\n${[...lines.slice(1), 'line 31'].join('\n')}\n\`\`\``);
+  });
+
+  it('escapeControls writes characters above 0xff with four hex digits', () => {
+    expect(escapeControls('a\u061cb')).toBe('a\\u061cb');
+    expect(escapeControls('\u202e')).toBe('\\u202e');
+    expect(escapeControls('\u001b[31m')).toBe('\\x1b[31m');
   });
 });
