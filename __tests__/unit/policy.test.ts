@@ -330,6 +330,36 @@ describe('failureMessage (row 50)', () => {
   });
 });
 
+// Found unpinned by mutation testing (docs/mutation.md).
+describe('failureMessage edges', () => {
+  const b = budgets({ maxSize: all(bytes(25_000_000)), maxLayers: all(10) });
+  const j = (c: Comparison): JudgedRow => judgeRow(c, b, 'compressed');
+  const message = (rows: JudgedRow[], max?: number): string | undefined =>
+    failureMessage(buildOutcome({ metric: 'compressed', rows, head: { sha: 'a' } }), max);
+
+  it('one target is singular, and only the failed verdicts are listed', () => {
+    expect(message([j(row(measured(img(26_100_000, 1, 3)), absent, 'release'))])).toBe(
+      'Image budget exceeded for 1 target:\n  release (linux/amd64): 26.1 MB exceeds max-size 25 MB'
+    );
+  });
+
+  it('exactly maxTargets offending targets: no "more" line', () => {
+    const rows = ['a', 'b'].map((t) => j(row({ state: 'failed', error: 'e' }, absent, t)));
+    expect(message(rows, 2)).toBe('Image build failed for 2 targets:\n  a (linux/amd64): build failed: e\n  b (linux/amd64): build failed: e');
+  });
+
+  it('a run of control characters is one space, the ends are trimmed, and a long name is cut at 300', () => {
+    const name = `x\r\n\t${'n'.repeat(400)}`;
+    const text = message([j(row({ state: 'failed', error: 'e' }, absent, ` ${name} `))]);
+    expect(text).toBe(`Image build failed for 1 target:\n  x ${'n'.repeat(297)}… (linux/amd64): build failed: e`);
+  });
+
+  it("the build error's last line is cut at 200 characters", () => {
+    const text = message([j(row({ state: 'failed', error: `first\n${'z'.repeat(250)}\n` }, absent, 'a'))]);
+    expect(text).toBe(`Image build failed for 1 target:\n  a (linux/amd64): build failed: ${'z'.repeat(199)}…`);
+  });
+});
+
 describe('max-wasted', () => {
   const withFiles = (wastedBytes: number, uncompressed = 10_000_000): ImageStats => ({
     ...img(4_000_000, uncompressed),
