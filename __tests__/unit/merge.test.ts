@@ -97,6 +97,14 @@ describe('mergeReports combines', () => {
       notes: ['The images were compared with different base commits: 2222222 (api), 5555555 (web), none (worker).', 'Budgets (compressed size): max-size 1 B']
     },
     {
+      name: 'different bases, two reports on one of them',
+      sources: [api(), web({ baseSha: OTHER_BASE }), worker()],
+      rows: ['api/release linux/amd64 changed', 'web/release linux/amd64 unchanged', 'web/debug linux/amd64 new', 'worker/release linux/amd64 changed'],
+      regressed: true,
+      changed: true,
+      notes: ['The images were compared with different base commits: 2222222 (api, worker), 5555555 (web).', 'Budgets (compressed size): max-size 1 B']
+    },
+    {
       name: 'notes every report has are kept once; the others say whose they are',
       sources: [api({ notes: ['shared', 'Baseline unavailable: x.'] }), web({ notes: ['shared'] }), src('c.json', { rows: [{ target: 'x', head: 1 }], notes: ['shared', 'unlabelled'] })],
       rows: ['api/release linux/amd64 changed', 'web/release linux/amd64 unchanged', 'web/debug linux/amd64 new', 'x linux/amd64 new'],
