@@ -83,6 +83,7 @@ describe('formatThreshold', () => {
     ['whole percent', percent(10), '10%'],
     ['fractional percent', percent(12.5), '12.5%'],
     ['small percent', percent(0.25), '0.25%'],
+    ['a percent with more than three decimals keeps every digit', percent(0.0001), '0.0001%'],
     ['decimal megabytes', bytes(25_000_000), '25 MB'],
     ['fractional gigabytes', bytes(1_500_000_000), '1.5 GB'],
     ['binary kibibytes', bytes(512 * 1024), '512 KiB'],
