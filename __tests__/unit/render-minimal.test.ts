@@ -1,40 +1,12 @@
 // The minimal comment, sent once when GitHub refuses the full body as too long (RELIABILITY row 45).
 import { describe, expect, it } from '@jest/globals';
-import type { ImageStats, Outcome, SideResult, Threshold } from '../../src/model.js';
-import { compare } from '../../src/report/compare.js';
-import { buildOutcome, judge } from '../../src/report/policy.js';
+import type { Outcome } from '../../src/model.js';
 import { renderMinimalComment } from '../../src/report/render.js';
+import { smallOutcome } from '../support/outcomes.js';
 
 const HEAD = { sha: '1111111111222222222233333333334444444444', ref: 'feature/x' };
 const BASE = { sha: 'aaaaaaaaaabbbbbbbbbbccccccccccdddddddddd', ref: 'main' };
-
-function image(target: string, bytes: number): ImageStats {
-  const digest = `sha256:${String(bytes).padStart(64, '0')}`;
-  return {
-    target,
-    platform: 'linux/amd64',
-    digest,
-    configDigest: digest,
-    compressedBytes: bytes,
-    uncompressedBytes: bytes * 2,
-    layerCount: 1,
-    layers: [{ digest, mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', compressedBytes: bytes, uncompressedBytes: bytes * 2, instruction: 'COPY / /' }],
-    method: 'oci-layout'
-  };
-}
-const m = (i: ImageStats): SideResult => ({ state: 'measured', image: i });
-const pct = (percent: number): Threshold => ({ kind: 'percent', percent, text: `${percent}%` });
-
-function outcome(headBytes: number): Outcome {
-  const budgets = { maxIncrease: { fallback: pct(10), byTarget: new Map() }, maxSize: { byTarget: new Map() }, maxLayers: { byTarget: new Map() } };
-  return buildOutcome({
-    metric: 'compressed',
-    rows: judge(compare([{ target: 'app', platform: 'linux/amd64', head: m(image('app', headBytes)), base: m(image('app', 1_000_000)) }]), budgets, 'compressed'),
-    head: HEAD,
-    base: BASE,
-    notes: []
-  });
-}
+const outcome = (headBytes: number): Outcome => smallOutcome([['app', 1_000_000, headBytes]], { maxIncreasePercent: 10, head: HEAD, base: BASE });
 
 describe('renderMinimalComment', () => {
   it('keeps the heading, the verdict, where the full report is, and the commits: nothing else', () => {

@@ -1,44 +1,13 @@
 // Trimming order of the comment: long notes go before any row of the table does.
 import { describe, expect, it } from '@jest/globals';
-import type { ImageStats, Outcome, SideResult } from '../../src/model.js';
-import { compare } from '../../src/report/compare.js';
-import { buildOutcome, judge } from '../../src/report/policy.js';
+import type { Outcome } from '../../src/model.js';
 import { renderComment, utf8Length } from '../../src/report/render.js';
+import { smallOutcome } from '../support/outcomes.js';
 
 const MARKER = '<!-- image-budget:image-budget -->';
 
-function image(target: string, bytes: number): ImageStats {
-  const digest = `sha256:${String(bytes).padStart(64, '0')}`;
-  return {
-    target,
-    platform: 'linux/amd64',
-    digest,
-    configDigest: digest,
-    compressedBytes: bytes,
-    uncompressedBytes: bytes * 2,
-    layerCount: 1,
-    layers: [{ digest, mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', compressedBytes: bytes, uncompressedBytes: bytes * 2, instruction: 'COPY / /' }],
-    method: 'oci-layout'
-  };
-}
-const m = (i: ImageStats): SideResult => ({ state: 'measured', image: i });
-
-function outcome(rows: number, notes: string[]): Outcome {
-  const budgets = { maxIncrease: { byTarget: new Map() }, maxSize: { byTarget: new Map() }, maxLayers: { byTarget: new Map() } };
-  const input = Array.from({ length: rows }, (_, i) => ({
-    target: `t${i}`,
-    platform: 'linux/amd64',
-    head: m(image(`t${i}`, 2_000_000 + i)),
-    base: m(image(`t${i}`, 1_000_000 + i))
-  }));
-  return buildOutcome({
-    metric: 'compressed',
-    rows: judge(compare(input), budgets, 'compressed'),
-    head: { sha: '1'.repeat(40) },
-    base: { sha: '2'.repeat(40) },
-    notes
-  });
-}
+const outcome = (rows: number, notes: string[]): Outcome =>
+  smallOutcome(Array.from({ length: rows }, (_, i) => [`t${i}`, 1_000_000 + i, 2_000_000 + i] as const), { notes });
 
 describe('trimming order', () => {
   // 20 notes of 500 characters that each grow about fourfold when escaped (`<` → `&lt;`).
