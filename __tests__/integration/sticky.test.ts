@@ -516,11 +516,14 @@ describe('body size, runs and hidden comments', () => {
     expect(writes()).toBe(before);
   });
 
-  test('two runs racing, the newer finishing first: one comment, with the newer results (rows 39, 40)', async () => {
-    const [older, newer] = await Promise.all([run('older', { run: { id: 100, attempt: 1 } }), run('newer', { run: { id: 200, attempt: 1 } })]);
+  test.each([
+    ['the older run starts first', [100, 200]],
+    ['the newer run starts first', [200, 100]]
+  ])('two runs of different ages racing (%s): one comment, with the newer results (rows 39, 40)', async (_order, ids) => {
+    const results = await Promise.all(ids.map((id) => run(`results of ${id}`, { run: { id, attempt: 1 } })));
     expect(ours()).toHaveLength(1);
-    expect(ours()[0]?.body).toContain('newer');
-    expect([older.action, newer.action]).toContain('created');
+    expect(ours()[0]?.body).toBe(`results of 200\n\n<!-- image-budget-run: 200/1 -->\n${MARKER}`);
+    expect(results.map((r) => r.action)).toContain('created');
   });
 
   test('a comment a person minimized is updated in place, not posted again (row 42)', async () => {
