@@ -230,6 +230,13 @@ describe('run stamps (RELIABILITY row 40)', () => {
     expect(withMarker(`text\n\n${STAMP_100}\n${MARKER}`, KEY)).toBe(`text\n\n${MARKER}`);
   });
 
+  test('a stamp is stripped from a CRLF body too; one inside running text is not a stamp and stays', () => {
+    expect(withMarker(`text\r\n\r\n${STAMP_100}\r\n${MARKER}\r\n`, KEY, { id: 101, attempt: 1 })).toBe(
+      `text\n\n<!-- image-budget-run: 101/1 -->\n${MARKER}`
+    );
+    expect(withMarker(`see ${STAMP_100} here`, KEY)).toBe(`see ${STAMP_100} here\n\n${MARKER}`);
+  });
+
   test.each([
     ['no stamp', 'text', undefined],
     ['a stamp in running text is not ours', `see <!-- image-budget-run: 5/1 --> here`, undefined],

@@ -76,7 +76,7 @@ export interface ApiPolicy {
   readonly onWait?: (message: string) => void;
 }
 
-export const DEFAULT_API_POLICY: ApiPolicy = {
+const DEFAULT_API_POLICY: ApiPolicy = {
   retries: 3,
   retryBaseMs: 1000,
   rateLimitRetries: 2,
@@ -169,7 +169,7 @@ function errorFacts(error: unknown): ErrorFacts {
 }
 
 /** The API failure as a GitHubApiError: status, GitHub's message and its validation errors, nothing else. */
-export function toApiError(operation: string, error: unknown): GitHubApiError {
+function toApiError(operation: string, error: unknown): GitHubApiError {
   if (error instanceof GitHubApiError) return error;
   const facts = errorFacts(error);
   // Octokit reports "no answer" (connection refused or reset, timeout) as a status-500 RequestError

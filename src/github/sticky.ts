@@ -70,6 +70,13 @@ export function runStampLine(run: RunStamp): string {
 }
 
 const STAMP = /^<!-- image-budget-run: (\d{1,16})\/(\d{1,6}) -->$/m;
+/** Every stamp line, with the line ends around it (replaced by one). */
+const STAMP_LINES = /\n?^<!-- image-budget-run: \d{1,16}\/\d{1,6} -->$\n?/gm;
+
+/** The body without any run stamp, CRLF read as LF and trailing whitespace dropped. */
+function stripStamp(body: string): string {
+  return body.replace(/\r\n/g, '\n').replace(STAMP_LINES, '\n').trimEnd();
+}
 
 /** The stamp of a comment body, if it has one. */
 export function readRunStamp(body: string): RunStamp | undefined {
@@ -102,14 +109,9 @@ export function hasMarker(body: string, key: string): boolean {
 export function withMarker(body: string, key: string, run?: RunStamp): string {
   let text = body.trimEnd();
   if (hasMarker(text, key)) text = text.slice(0, text.length - stickyMarker(key).length).trimEnd();
-  text = text.replace(new RegExp(`\\n?${STAMP.source.slice(1, -1)}\\n?`, 'gm'), '\n').trimEnd();
+  text = stripStamp(text);
   const tail = run ? `${runStampLine(run)}\n${stickyMarker(key)}` : stickyMarker(key);
   return text === '' ? tail : `${text}\n\n${tail}`;
-}
-
-/** The body without its stamp: what is compared to decide whether anything changed. */
-function withoutStamp(body: string): string {
-  return body.replace(/\r\n/g, '\n').replace(new RegExp(STAMP.source, 'gm'), '').replace(/\n{3,}/g, '\n\n').trimEnd();
 }
 
 const BOT_SUFFIX = '[bot]';
@@ -133,7 +135,7 @@ export function isOwnAuthor(login: string, identity: string | undefined): boolea
 // GitHub may hand a body back with CRLF line ends; trailing whitespace is not a difference either,
 // nor is the run stamp: a new run with the same results makes no write (row 51).
 function sameBody(a: string, b: string): boolean {
-  return withoutStamp(a) === withoutStamp(b);
+  return stripStamp(a) === stripStamp(b);
 }
 
 function oldestFirst(a: IssueComment, b: IssueComment): number {
