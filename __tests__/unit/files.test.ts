@@ -1,7 +1,8 @@
 // FileSystemModel: layers applied in order, whiteouts, opaque directories, replacements, and the
 // wasted space they leave behind. Table-driven: each case is its layers and the expected result.
 import fc from 'fast-check';
-import { FileSystemModel, applyLayers } from '../../src/image/files.js';
+import { FileSystemModel, applyLayers, maskFilePaths } from '../../src/image/files.js';
+import { maskSecrets } from '../../src/buildx/failure.js';
 import type { TarEntry } from '../../src/image/tar.js';
 
 const f = (path: string, size: number): TarEntry => ({ path, type: 'file', size });
@@ -327,5 +328,34 @@ describe('FileSystemModel against the naive reference (random layers)', () => {
       }),
       { numRuns: 3000 }
     );
+  });
+});
+
+describe('maskFilePaths (a build-arg value in a path never reaches a report)', () => {
+  const secrets = ['s3cr3t-value'];
+  const mask = (p: string): string => maskSecrets(p, secrets);
+  const files = new FileSystemModel()
+    .applyLayer([d('app'), f('app/s3cr3t-value.key', 40), f('app/keep', 7), f('tmp/s3cr3t-value', 500), f('tmp/***', 20)])
+    .applyLayer([wh('tmp/s3cr3t-value'), wh('tmp/***'), f('app/keep', 9)])
+    .result();
+
+  test('every path is masked; paths that mask alike are one, bytes summed; orders kept', () => {
+    const masked = maskFilePaths(files, mask);
+    expect([...masked.final]).toEqual([
+      ['app/***.key', 40],
+      ['app/keep', 9]
+    ]);
+    expect(masked.wasted).toEqual([
+      { path: 'tmp/***', bytes: 520 },
+      { path: 'app/keep', bytes: 7 }
+    ]);
+    expect(masked.wastedBytes).toBe(files.wastedBytes);
+    expect(JSON.stringify([...masked.final, ...masked.wasted])).not.toContain('s3cr3t');
+  });
+
+  test('without a secret in any path, the view is the same', () => {
+    const same = maskFilePaths(files, (p) => maskSecrets(p, ['absent-value']));
+    expect([...same.final]).toEqual([...files.final]);
+    expect(same.wasted).toEqual(files.wasted);
   });
 });

@@ -163,3 +163,24 @@ function join(dir: string, name: string): string {
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/**
+ * The same file view with every path passed through `mask`: a path can carry a build-arg value
+ * (`RUN touch /$TOKEN`), and paths reach the comment, summary and report. Paths that mask to the same
+ * text become one, their bytes summed; the orders of {@link FileSystemModel.result} are kept.
+ */
+export function maskFilePaths(files: FileStats, mask: (path: string) => string): FileStats {
+  const merge = (entries: Iterable<readonly [string, number]>): Array<[string, number]> => {
+    const out = new Map<string, number>();
+    for (const [path, bytes] of entries) {
+      const masked = mask(path);
+      out.set(masked, (out.get(masked) ?? 0) + bytes);
+    }
+    return [...out];
+  };
+  const final = merge(files.final).sort((a, b) => compare(a[0], b[0]));
+  const wasted = merge(files.wasted.map(({ path, bytes }) => [path, bytes] as const))
+    .sort((a, b) => b[1] - a[1] || compare(a[0], b[0]))
+    .map(([path, bytes]) => ({ path, bytes }));
+  return { final: new Map(final), wastedBytes: files.wastedBytes, wasted };
+}

@@ -19,6 +19,7 @@ import { isCacheFailure, isTransientRegistryError, maskSecrets, withCacheHint } 
 import type { ResolvedTarget } from '../dockerfile/stages.js';
 import { ExecError, type Exec } from '../exec.js';
 import { SaveTarError, measureDockerSave, type DockerSaveOptions } from '../image/docker-save.js';
+import { maskFilePaths } from '../image/files.js';
 import { measureOciLayout } from '../image/measure.js';
 import { InputError } from '../inputs/errors.js';
 import { INPUT } from '../inputs/names.js';
@@ -219,7 +220,11 @@ async function buildAndMeasure(deps: SideDeps, req: SideRequest, target: string,
           files: req.files === true
         })
       : await measureOciLayout(built.layoutDir, { target, secrets: req.secrets, onWarning, files: req.files === true });
-    return images.map((image) => ({ platform: image.platform, result: { state: 'measured', image } as SideResult }));
+    const mask = (text: string): string => maskSecrets(text, req.secrets);
+    return images.map((image) => {
+      const masked = image.files ? { ...image, files: maskFilePaths(image.files, mask) } : image;
+      return { platform: image.platform, result: { state: 'measured', image: masked } as SideResult };
+    });
   } catch (e) {
     const message = maskSecrets(e instanceof Error ? e.message : String(e), req.secrets);
     return [{ platform: ANY_PLATFORM, result: { state: 'failed', error: `measurement failed: ${message}` } }];
