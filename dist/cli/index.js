@@ -29594,6 +29594,26 @@ function join(dir, name) {
 function compare(a, b) {
     return a < b ? -1 : a > b ? 1 : 0;
 }
+/**
+ * The same file view with every path passed through `mask`: a path can carry a build-arg value
+ * (`RUN touch /$TOKEN`), and paths reach the comment, summary and report. Paths that mask to the same
+ * text become one, their bytes summed; the orders of {@link FileSystemModel.result} are kept.
+ */
+function maskFilePaths(files, mask) {
+    const merge = (entries) => {
+        const out = new Map();
+        for (const [path, bytes] of entries) {
+            const masked = mask(path);
+            out.set(masked, (out.get(masked) ?? 0) + bytes);
+        }
+        return [...out];
+    };
+    const final = merge(files.final).sort((a, b) => compare(a[0], b[0]));
+    const wasted = merge(files.wasted.map(({ path, bytes }) => [path, bytes]))
+        .sort((a, b) => b[1] - a[1] || compare(a[0], b[0]))
+        .map(([path, bytes]) => ({ path, bytes }));
+    return { final: new Map(final), wastedBytes: files.wastedBytes, wasted };
+}
 
 ;// CONCATENATED MODULE: ./src/image/history.ts
 /** Shown for a layer whose instruction is not known. */
@@ -36302,6 +36322,7 @@ async function runBuild(exec, plan, options) {
 
 
 
+
 /** The real StreamExec: argv array, no shell; keeps the last 64 KiB of stderr. */
 const spawnStream = (file, args, options = {}) => {
     const child = (0,external_node_child_process_namespaceObject.spawn)(file, [...args], { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], shell: false });
@@ -36439,7 +36460,11 @@ async function buildAndMeasure(deps, req, target, plan) {
                 files: req.files === true
             })
             : await measureOciLayout(built.layoutDir, { target, secrets: req.secrets, onWarning, files: req.files === true });
-        return images.map((image) => ({ platform: image.platform, result: { state: 'measured', image } }));
+        const mask = (text) => maskSecrets(text, req.secrets);
+        return images.map((image) => {
+            const masked = image.files ? { ...image, files: maskFilePaths(image.files, mask) } : image;
+            return { platform: image.platform, result: { state: 'measured', image: masked } };
+        });
     }
     catch (e) {
         const message = maskSecrets(e instanceof Error ? e.message : String(e), req.secrets);
