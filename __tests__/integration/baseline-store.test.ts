@@ -1,6 +1,7 @@
-// The two baseline stores, for real: DirectoryStore on a temp directory, ActionsCacheStore through the
-// real @actions/cache (its tar, its HTTP clients, the Azure SDK) against the loopback stand-in of the
-// cache service (__tests__/support/cache-standin.ts), which holds the library to the v2 protocol.
+// The baseline store, for real: ActionsCacheStore through the real @actions/cache (its tar, its HTTP
+// clients, the Azure SDK) against the loopback stand-in of the cache service
+// (__tests__/support/cache-standin.ts), which holds the library to the v2 protocol; and
+// readStoredReport, which reads what a store (or the `reports` input) found, on real files.
 //
 // Decided here: a cache service that fails (5xx, garbage) makes `find` resolve undefined, never
 // throw. @actions/cache swallows those failures itself (and logs them as a warning), so no other
@@ -12,8 +13,8 @@ import { lstat, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from
 import os from 'node:os';
 import path from 'node:path';
 import { ActionsCacheStore } from '../../src/baseline/actions-cache.js';
-import { DirectoryStore, fileNameForKey } from '../../src/baseline/dir-store.js';
 import { findStoredBaseline } from '../../src/baseline/resolve.js';
+import { checkReportSize, readStoredReport } from '../../src/baseline/stored-file.js';
 import { BaselineStoreError, MAX_STORED_REPORT_BYTES, baselineKey } from '../../src/baseline/store.js';
 import type { Log } from '../../src/log.js';
 import {
@@ -46,95 +47,96 @@ afterAll(async () => {
   await Promise.all(temps.map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
-describe('DirectoryStore', () => {
-  async function store(): Promise<{ store: DirectoryStore; dir: string; root: string }> {
-    const root = await tempDir('dir');
-    const dir = path.join(root, 'baselines');
-    return { store: new DirectoryStore(dir), dir, root };
+// ---- reading a stored file (the Actions cache entry, a report the `reports` input names) ----
+
+describe('readStoredReport (a stored report is untrusted)', () => {
+  /** What `readStoredReport` rejects with; fails the test when it resolves. */
+  async function refusal(file: string, noun?: string): Promise<Error> {
+    const error: unknown = await readStoredReport(file, noun).then(
+      (text) => new Error(`resolved ${JSON.stringify(text?.slice(0, 40))}`),
+      (e: unknown) => e
+    );
+    expect(error).toBeInstanceOf(BaselineStoreError);
+    return error as Error;
   }
 
-  test('a saved report is found again with exactly its text, from a directory it created', async () => {
-    const { store: s, dir } = await store();
-    expect(await s.save(key(SHA_A), report(1))).toBe(true);
-    expect(await s.find([key(SHA_A)])).toEqual({ key: key(SHA_A), text: report(1) });
-    // One file, the key's, and no temporary file left behind.
-    expect(await readdir(dir)).toEqual([fileNameForKey(key(SHA_A))]);
-    expect(s.description).toBe(`directory ${dir}`);
+  test('a missing file, or a missing directory above it, is undefined, not an error', async () => {
+    const dir = await tempDir('read');
+    expect(await readStoredReport(path.join(dir, 'nothing.json'))).toBeUndefined();
+    expect(await readStoredReport(path.join(dir, 'no-such-dir', 'nothing.json'))).toBeUndefined();
   });
 
-  test('a missing key, or a directory not created yet, finds nothing', async () => {
-    const { store: s } = await store();
-    expect(await s.find([key(SHA_A)])).toBeUndefined();
-    await s.save(key(SHA_B), report(2));
-    expect(await s.find([key(SHA_A), key(SHA_C)])).toBeUndefined();
-    expect(await s.find([])).toBeUndefined();
+  test('a regular file comes back with exactly its text, up to exactly the cap', async () => {
+    const dir = await tempDir('read');
+    await writeFile(path.join(dir, 'r.json'), report(1));
+    expect(await readStoredReport(path.join(dir, 'r.json'))).toBe(report(1));
+    await writeFile(path.join(dir, 'empty.json'), '');
+    expect(await readStoredReport(path.join(dir, 'empty.json'))).toBe('');
+    // Larger than one read chunk, exactly the cap: still a report, every byte of it.
+    await writeFile(path.join(dir, 'cap.json'), Buffer.alloc(MAX_STORED_REPORT_BYTES, 0x20));
+    const text = await readStoredReport(path.join(dir, 'cap.json'));
+    expect(text).toHaveLength(MAX_STORED_REPORT_BYTES);
+    expect(text).toMatch(/^ +$/);
   });
 
-  test('find answers the first of the keys that exists, in the order asked, not the newest', async () => {
-    const { store: s } = await store();
-    await s.save(key(SHA_C), report(3));
-    await s.save(key(SHA_B), report(2)); // newer
-    expect(await s.find([key(SHA_A), key(SHA_C), key(SHA_B)])).toEqual({ key: key(SHA_C), text: report(3) });
-    expect(await s.find([key(SHA_B), key(SHA_C)])).toEqual({ key: key(SHA_B), text: report(2) });
+  test('a symbolic link is refused without being read, even when it points at a report', async () => {
+    const dir = await tempDir('read');
+    const SECRET = `secret-${'5'.repeat(8)}`;
+    const secret = path.join(dir, 'secret.json');
+    await writeFile(secret, `{"schemaVersion":1,"note":"${SECRET}"}`);
+    const link = path.join(dir, 'link.json');
+    await symlink(secret, link);
+    const error = await refusal(link);
+    expect(error.message).toBe(`stored report ${link} is a symbolic link; refusing to follow it`);
+    expect(error.message).not.toContain(SECRET);
+    // A link to nothing is refused too, not taken for a missing file.
+    const dangling = path.join(dir, 'dangling.json');
+    await symlink(path.join(dir, 'gone.json'), dangling);
+    expect((await refusal(dangling, 'report')).message).toBe(`report ${dangling} is a symbolic link; refusing to follow it`);
+    // The link and what it points at are left as they were.
+    expect((await lstat(link)).isSymbolicLink()).toBe(true);
+    expect(await readFile(secret, 'utf8')).toContain(SECRET);
   });
 
-  test('an existing key is kept: save answers false and the first report stays', async () => {
-    const { store: s, dir } = await store();
-    expect(await s.save(key(SHA_A), report(1))).toBe(true);
-    expect(await s.save(key(SHA_A), report(2))).toBe(false);
-    expect(await s.find([key(SHA_A)])).toEqual({ key: key(SHA_A), text: report(1) });
-    expect(await readdir(dir)).toHaveLength(1);
+  test('a directory or a FIFO is not a regular file, and a FIFO is refused at once (no hang)', async () => {
+    const dir = await tempDir('read');
+    const sub = path.join(dir, 'sub.json');
+    await mkdir(sub);
+    expect((await refusal(sub)).message).toBe(`stored report ${sub} is not a regular file`);
+    const fifo = path.join(dir, 'fifo.json');
+    execFileSync('mkfifo', [fifo]);
+    const started = Date.now();
+    expect((await refusal(fifo, 'report')).message).toBe(`report ${fifo} is not a regular file`);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  }, 5_000);
+
+  test('a path that cannot be looked at (through a regular file) is an error saying why, not undefined', async () => {
+    const dir = await tempDir('read');
+    await writeFile(path.join(dir, 'plain'), 'x');
+    const through = path.join(dir, 'plain', 'r.json');
+    expect((await refusal(through)).message).toMatch(new RegExp(`^cannot read stored report ${through}: ENOTDIR`));
   });
 
-  test('writers racing on one key: exactly one wins and its report is the one kept', async () => {
-    const { store: s, dir } = await store();
-    const results = await Promise.all([1, 2, 3, 4, 5, 6].map((n) => s.save(key(SHA_A), report(n))));
-    expect(results.filter(Boolean)).toHaveLength(1);
-    const winner = results.indexOf(true) + 1;
-    expect(await s.find([key(SHA_A)])).toEqual({ key: key(SHA_A), text: report(winner) });
-    expect(await readdir(dir)).toEqual([fileNameForKey(key(SHA_A))]);
+  test('a file over MAX_STORED_REPORT_BYTES is refused, with its size, before it is read', async () => {
+    const dir = await tempDir('read');
+    const big = path.join(dir, 'big.json');
+    await writeFile(big, Buffer.alloc(MAX_STORED_REPORT_BYTES + 1, 0x20));
+    expect((await refusal(big)).message).toBe(
+      `stored report ${big} is larger than 8388608 bytes (8388609); refusing to read it`
+    );
   });
 
-  test('a stored file larger than the cap is refused, and so is saving a report that large', async () => {
-    const { store: s, dir } = await store();
-    await mkdir(dir, { recursive: true });
-    await writeFile(s.pathOf(key(SHA_A)), Buffer.alloc(MAX_STORED_REPORT_BYTES + 1, 0x20));
-    await expect(s.find([key(SHA_A)])).rejects.toThrow(BaselineStoreError);
-    await expect(s.find([key(SHA_A)])).rejects.toThrow(/larger than 8388608 bytes/);
-    // Exactly the cap is still a report.
-    await writeFile(s.pathOf(key(SHA_B)), Buffer.alloc(MAX_STORED_REPORT_BYTES, 0x20));
-    expect((await s.find([key(SHA_B)]))?.text).toHaveLength(MAX_STORED_REPORT_BYTES);
-
-    const big = 'x'.repeat(MAX_STORED_REPORT_BYTES + 1);
-    await expect(s.save(key(SHA_C), big)).rejects.toThrow(BaselineStoreError);
-    await expect(lstat(s.pathOf(key(SHA_C)))).rejects.toThrow(/ENOENT/);
-  });
-
-  test('a symbolic link under a key is never followed, for find or for save', async () => {
-    const { store: s, dir, root } = await store();
-    await mkdir(dir, { recursive: true });
-    const secret = path.join(root, 'secret.json');
-    await writeFile(secret, report(9));
-    await symlink(secret, s.pathOf(key(SHA_A)));
-    await expect(s.find([key(SHA_A)])).rejects.toThrow(BaselineStoreError);
-    await expect(s.find([key(SHA_A)])).rejects.toThrow(/symbolic link/);
-    await expect(s.save(key(SHA_A), report(1))).rejects.toThrow(BaselineStoreError);
-    expect(await readFile(secret, 'utf8')).toBe(report(9));
-    expect((await lstat(s.pathOf(key(SHA_A)))).isSymbolicLink()).toBe(true);
-  });
-
-  test('keys holding `/`, `..` or nothing at all stay files directly inside the directory', async () => {
-    const { store: s, dir, root } = await store();
-    const keys = ['../../escape', 'a/b/../../../c', '..', '.', '', '/etc/passwd', 'a\\..\\b', 'nul\0byte', 'a/b', 'a_b'];
-    for (const [i, k] of keys.entries()) expect(await s.save(k, report(i))).toBe(true);
-    for (const [i, k] of keys.entries()) expect(await s.find([k])).toEqual({ key: k, text: report(i) });
-    const names = await readdir(dir);
-    expect(names).toHaveLength(keys.length); // `a/b` and `a_b` read alike but never share a file
-    for (const name of names) {
-      expect(name).toMatch(/^[A-Za-z0-9._-]+$/);
-      expect(path.dirname(path.join(dir, name))).toBe(dir);
-    }
-    expect(await readdir(root)).toEqual(['baselines']);
+  test('checkReportSize refuses a report over the cap, counted in UTF-8 bytes, and accepts one at the cap', () => {
+    expect(() => checkReportSize('x'.repeat(MAX_STORED_REPORT_BYTES))).not.toThrow();
+    expect(() => checkReportSize('x'.repeat(MAX_STORED_REPORT_BYTES + 1))).toThrow(BaselineStoreError);
+    expect(() => checkReportSize('x'.repeat(MAX_STORED_REPORT_BYTES + 1))).toThrow(
+      new BaselineStoreError('report is larger than 8388608 bytes (8388609); not storing it')
+    );
+    // Half as many characters as the cap, each two bytes: the cap exactly; one more is over it.
+    expect(() => checkReportSize('ü'.repeat(MAX_STORED_REPORT_BYTES / 2))).not.toThrow();
+    expect(() => checkReportSize('ü'.repeat(MAX_STORED_REPORT_BYTES / 2 + 1))).toThrow(
+      new BaselineStoreError('report is larger than 8388608 bytes (8388610); not storing it')
+    );
   });
 });
 
@@ -240,6 +242,17 @@ describe('ActionsCacheStore against the cache stand-in', () => {
       const creates = cache.requests().filter((r) => r.path === `${TWIRP_PREFIX}CreateCacheEntry`);
       expect(creates.map((r) => r.status)).toEqual([200, 409]);
       expect(await store.find([key(SHA_A)])).toEqual({ key: key(SHA_A), text: report(1) });
+    });
+  }, 30_000);
+
+  test('a report over the cap is refused before anything is sent: save throws, and the service never hears of it', async () => {
+    await withCache({}, async (cache, root) => {
+      const store = new ActionsCacheStore(root);
+      const huge = 'x'.repeat(MAX_STORED_REPORT_BYTES + 1);
+      await expect(store.save(key(SHA_A), huge)).rejects.toThrow(
+        new BaselineStoreError(`report is larger than ${MAX_STORED_REPORT_BYTES} bytes (${MAX_STORED_REPORT_BYTES + 1}); not storing it`)
+      );
+      expect(cache.requests()).toEqual([]);
     });
   }, 30_000);
 

@@ -1,15 +1,15 @@
-// findStoredBaseline against a real git history and the directory store: the base commit's own
+// findStoredBaseline against a real git history and a store in memory: the base commit's own
 // report, else the nearest ancestor's; a base report that is there but unusable means "build the
 // base", never an older commit's numbers.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { DirectoryStore } from '../../src/baseline/dir-store.js';
 import { findStoredBaseline } from '../../src/baseline/resolve.js';
 import { baselineKey } from '../../src/baseline/store.js';
 import type { Log } from '../../src/log.js';
 import { runGit } from '../support/git-fixture.js';
+import { MemoryStore } from '../support/memory-store.js';
 import { makeReport } from '../support/reports.js';
 
 let root = '';
@@ -36,8 +36,8 @@ function recordingLog(): Log & { warnings: string[] } {
   return { warnings, info: () => undefined, warning: (m) => void warnings.push(m), group: (_t, fn) => fn() };
 }
 
-async function storeWith(entries: ReadonlyArray<readonly [string, string]>): Promise<DirectoryStore> {
-  const store = new DirectoryStore(await mkdtemp(path.join(root, 'store-')));
+async function storeWith(entries: ReadonlyArray<readonly [string, string]>): Promise<MemoryStore> {
+  const store = new MemoryStore();
   for (const [sha, text] of entries) await store.save(baselineKey('o/r', 'k', sha), text);
   return store;
 }
@@ -45,7 +45,7 @@ async function storeWith(entries: ReadonlyArray<readonly [string, string]>): Pro
 const report = (sha: string): string => JSON.stringify(makeReport({ rows: [{ target: 'release', head: 1000 }], headSha: sha, repository: 'o/r', event: 'push' }));
 
 describe('findStoredBaseline', () => {
-  const find = (store: DirectoryStore, log: Log, base = shas[2]!) =>
+  const find = (store: MemoryStore, log: Log, base = shas[2]!) =>
     findStoredBaseline({ store, repository: 'o/r', commentKey: 'k', baseSha: base, repoDir: repo, log });
 
   it("uses the base commit's own report", async () => {

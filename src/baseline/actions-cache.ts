@@ -21,7 +21,7 @@ import { isFeatureAvailable, restoreCache, saveCache } from '@actions/cache';
 import { constants } from 'node:fs';
 import { mkdir, mkdtemp, open, readdir, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { checkReportSize, messageOf, readStoredReport } from './dir-store.js';
+import { checkReportSize, messageOf, readStoredReport } from './stored-file.js';
 import { BaselineStoreError, type BaselineStore, type StoredBaseline } from './store.js';
 
 /** The path the entry is saved and restored under: part of its version, the same on every runner. */

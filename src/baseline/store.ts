@@ -1,6 +1,6 @@
 // Where measured reports are kept as baselines, keyed by commit: the Actions cache in workflows
-// (actions-cache.ts), a directory on a laptop (dir-store.ts). A stored report is a few KB of JSON;
-// what is read back is untrusted and validated by the caller (report/json.ts validateReport).
+// (actions-cache.ts). A stored report is a few KB of JSON; what is read back is untrusted, read
+// safely (stored-file.ts) and validated by the caller (report/json.ts validateReport).
 
 /** A stored report found under one of the keys asked for. */
 export interface StoredBaseline {
@@ -11,7 +11,7 @@ export interface StoredBaseline {
 }
 
 export interface BaselineStore {
-  /** A short name for messages ("the Actions cache", "directory /x"). */
+  /** A short name for messages ("the Actions cache"). */
   readonly description: string;
   /**
    * The first of `keys`, in order, that holds a report; undefined when none does. Never throws for a

@@ -17,7 +17,7 @@ import type { Dirent } from 'node:fs';
 import { lstat, readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { parseReport } from '../baseline/from-report.js';
-import { messageOf, readStoredReport } from '../baseline/dir-store.js';
+import { messageOf, readStoredReport } from '../baseline/stored-file.js';
 import { InputError } from '../inputs/errors.js';
 import { INPUT } from '../inputs/names.js';
 import type { ReportSource } from '../report/merge.js';
