@@ -51,13 +51,22 @@ describe('compareRow status', () => {
     ['row 26: no stored baseline', measured(small), unavailable, 'no-baseline', false],
     ['row 15: head build failed, base measured', failed, measured(small), 'head-failed', false],
     ['head build failed, no base', failed, unavailable, 'head-failed', false],
-    ['head not measured at all', { state: 'unavailable', reason: 'skipped' }, measured(small), 'head-failed', false]
+    ['head not measured at all', { state: 'unavailable', reason: 'skipped' }, measured(small), 'head-failed', false],
+    ['row 20: measured by different methods: no delta', measured(small), measured(image([layer(1), layer(2)], { method: 'docker-save' })), 'no-baseline', false],
+    ['only the compressed size differs', measured(image([layer(1)], { compressedBytes: 1 })), measured(image([layer(1)])), 'changed', true],
+    ['only the uncompressed size differs', measured(image([layer(1)], { uncompressedBytes: 1 })), measured(image([layer(1)])), 'changed', true],
+    ['only the layer count differs', measured(image([layer(1)], { layerCount: 2 })), measured(image([layer(1)])), 'changed', true]
   ])('%s', (_name, head, base, status, hasDelta) => {
     const c = compareRow({ target: 'release', platform: 'linux/amd64', head, base });
     expect(c.status).toBe(status);
     expect(c.delta !== undefined).toBe(hasDelta);
     expect(c.head).toBe(head);
     expect(c.base).toBe(base);
+  });
+
+  it('names the image only when the row has one', () => {
+    expect(compareRow({ image: 'api', target: 't', platform: 'p', head: measured(small), base: absent }).image).toBe('api');
+    expect('image' in compareRow({ target: 't', platform: 'p', head: measured(small), base: absent })).toBe(false);
   });
 
   it('keeps order and identity of rows', () => {
@@ -136,7 +145,10 @@ describe('diffLayers', () => {
     ['everything new', L(1, 2), L(3, 4, 5), ['~0>0', '~1>1', '+2']],
     ['from nothing', [], L(1), ['+0']],
     ['to nothing', L(1), [], ['-0']],
-    ['both empty', [], [], []]
+    ['both empty', [], [], []],
+    ['first layer dropped and one appended: the kept layers still match', L(1, 2, 3), L(2, 3, 4), ['-0', '=0', '=1', '+2']],
+    ['only the last layer kept', L(1, 2, 3), L(3), ['-0', '-1', '=0']],
+    ['a layer put first and the last one dropped: the kept layer still matches', L(1, 2), L(3, 1), ['+0', '=1', '-1']]
   ])('%s', (_name, base, head, expected) => {
     expect(kinds(base, head)).toEqual(expected);
   });

@@ -354,6 +354,11 @@ describe('failureMessage edges', () => {
     expect(text).toBe(`Image build failed for 1 target:\n  x ${'n'.repeat(297)}… (linux/amd64): build failed: e`);
   });
 
+  it('a name of exactly 300 characters is kept whole', () => {
+    const name = 'n'.repeat(300);
+    expect(message([j(row({ state: 'failed', error: 'e' }, absent, name))])).toBe(`Image build failed for 1 target:\n  ${name} (linux/amd64): build failed: e`);
+  });
+
   it("the build error's last line is cut at 200 characters", () => {
     const text = message([j(row({ state: 'failed', error: `first\n${'z'.repeat(250)}\n` }, absent, 'a'))]);
     expect(text).toBe(`Image build failed for 1 target:\n  a (linux/amd64): build failed: ${'z'.repeat(199)}…`);
@@ -375,5 +380,43 @@ describe('max-wasted', () => {
     const judged = judgeRow(row(measured(head), absent), budgets({ maxWasted: all(limit) }), 'compressed');
     expect(judged.verdicts).toEqual([verdict]);
     expect(judged.regressed).toBe(!verdict.ok);
+  });
+});
+
+// Found unpinned by mutation testing (docs/mutation.md).
+describe('judgeRow edges', () => {
+  it.each<[string, Comparison, Budgets, Verdict[]]>([
+    [
+      'an empty image that stays empty passes a percent limit (no growth from 0 B)',
+      row(measured(img(0, 0, 0)), measured(img(0, 0, 0))),
+      budgets({ maxIncrease: all(pct(10)) }),
+      [{ rule: 'max-increase', ok: true, reason: '0 B (from 0 B) within max-increase 10%' }]
+    ],
+    [
+      'a build error whose last line is exactly 200 characters is kept whole',
+      row({ state: 'failed', error: `first\n${'z'.repeat(200)}` }, absent),
+      none,
+      [{ rule: 'build', ok: false, reason: `build failed: ${'z'.repeat(200)}` }]
+    ],
+    [
+      'a size over its limit by exactly 0.5% prints rounded (it no longer looks like the limit)',
+      row(measured(img(1000)), absent),
+      budgets({ maxSize: all(bytes(995)) }),
+      [{ rule: 'max-size', ok: false, reason: '1.00 kB exceeds max-size 995 B' }]
+    ],
+    [
+      'growth over its limit by exactly 0.5% prints rounded too',
+      row(measured(img(3000)), measured(img(2000))),
+      budgets({ maxIncrease: all(bytes(995)) }),
+      [{ rule: 'max-increase', ok: false, reason: '+1.00 kB (+50.0%) exceeds max-increase 995 B' }]
+    ],
+    [
+      'wasted space of an image of 0 bytes has no percentage',
+      row(measured({ ...img(0, 0, 0), files: { final: new Map(), wastedBytes: 0, wasted: [] } }), absent),
+      budgets({ maxWasted: all(bytes(0)) }),
+      [{ rule: 'max-wasted', ok: true, reason: '0 B wasted within max-wasted 0 B' }]
+    ]
+  ])('%s', (_name, comparison, b, expected) => {
+    expect(judgeRow(comparison, b, 'compressed').verdicts).toEqual(expected);
   });
 });
