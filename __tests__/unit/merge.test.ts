@@ -220,6 +220,16 @@ describe('refuseForPull', () => {
       [api({ event: 'push' })],
       'reports/api/report.json: it names no pull request (a report of a push run); only reports written by pull request runs are commented'
     ],
+    [
+      'a report of an event whose name starts with a vowel reads "an"',
+      [api({ event: 'issue_comment' })],
+      'reports/api/report.json: it names no pull request (a report of an issue_comment run); only reports written by pull request runs are commented'
+    ],
+    [
+      'a report of no event is "an unknown run"',
+      [api({ event: '' })],
+      'reports/api/report.json: it names no pull request (a report of an unknown run); only reports written by pull request runs are commented'
+    ],
     ['a report of another repository', [api({ pullRequest: mine, repository: 'mallory/r' })], 'reports/api/report.json: it is a report of another repository (mallory/r), not o/r']
   ])('%s', (_name, sources, refusal) => {
     expect(refuseForPull(sources, target)).toBe(refusal);

@@ -25,7 +25,8 @@ export function refuseForPull(sources: readonly ReportSource[], target: CommentT
     }
     const pr = report.pullRequest;
     if (pr === undefined) {
-      return `${label}: it names no pull request (a report of a ${report.event || 'unknown'} run); only reports written by pull request runs are commented`;
+      const event = report.event || 'unknown';
+      return `${label}: it names no pull request (a report of ${/^[aeiou]/i.test(event) ? 'an' : 'a'} ${event} run); only reports written by pull request runs are commented`;
     }
     if (pr.number !== target.number) {
       return `${label}: it says it is the report of pull request #${pr.number}, but the workflow run is of #${target.number}`;

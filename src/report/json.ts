@@ -277,6 +277,15 @@ export function validateReport(value: unknown): ValidateResult {
 const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,256}$/;
 const SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
+
+/** A time Date can read whose calendar day exists (Date.parse rolls 2026-02-30 over to March 2). */
+function isRealTime(iso: string): boolean {
+  if (Number.isNaN(Date.parse(iso))) return false;
+  const [year, month, day] = iso.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
 const STATUSES: readonly RowStatus[] = ['changed', 'unchanged', 'new', 'removed', 'no-baseline', 'head-failed'];
 const RULES: readonly Rule[] = ['max-increase', 'max-size', 'max-layers', 'max-wasted', 'build'];
 const METRICS: readonly Metric[] = ['compressed', 'uncompressed'];
@@ -344,7 +353,7 @@ function readReport(value: unknown): Report {
   const tool = obj(field(o, 'tool'), 'tool');
   const runId = field(o, 'runId');
   const createdAt = str(field(o, 'createdAt'), 'createdAt', 64, ISO_TIME);
-  if (Number.isNaN(Date.parse(createdAt))) fail('createdAt', 'not a valid time');
+  if (!isRealTime(createdAt)) fail('createdAt', 'not a valid time');
   const base = field(o, 'base');
   const pullRequest = field(o, 'pullRequest');
   return {
