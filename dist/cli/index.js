@@ -32136,6 +32136,15 @@ function validateReport(value) {
 const json_DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,256}$/;
 const json_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
+/** A time Date can read whose calendar day exists (Date.parse rolls 2026-02-30 over to March 2). */
+function isRealTime(iso) {
+    if (Number.isNaN(Date.parse(iso)))
+        return false;
+    const [year, month, day] = iso.slice(0, 10).split('-').map(Number);
+    const date = new Date(0);
+    date.setUTCFullYear(year, month - 1, day);
+    return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
 const STATUSES = ['changed', 'unchanged', 'new', 'removed', 'no-baseline', 'head-failed'];
 const RULES = ['max-increase', 'max-size', 'max-layers', 'max-wasted', 'build'];
 const json_METRICS = ['compressed', 'uncompressed'];
@@ -32205,7 +32214,7 @@ function readReport(value) {
     const tool = obj(json_field(o, 'tool'), 'tool');
     const runId = json_field(o, 'runId');
     const createdAt = str(json_field(o, 'createdAt'), 'createdAt', 64, ISO_TIME);
-    if (Number.isNaN(Date.parse(createdAt)))
+    if (!isRealTime(createdAt))
         fail('createdAt', 'not a valid time');
     const base = json_field(o, 'base');
     const pullRequest = json_field(o, 'pullRequest');
