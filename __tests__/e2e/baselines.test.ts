@@ -8,11 +8,11 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ActionsCacheStore } from '../../src/baseline/actions-cache.js';
 import { baselineKey } from '../../src/baseline/store.js';
-import { applyEnv, jobEnv, startCacheStandin, type CacheStandin } from '../support/cache-standin.js';
-import { ensureEngine } from '../support/engine.js';
-import { makePullRequestCheckout, runGit, type FileTree, type PullRequestFixture } from '../support/git-fixture.js';
-import { startGitHubStandin, type GitHubStandin } from '../support/github-standin.js';
-import { pullRequestPayload, runAction, type ActionRun } from '../support/run-action.js';
+import type { Report } from '../../src/report/json.js';
+import { applyEnv, jobEnv } from '../support/cache-standin.js';
+import { runGit, type FileTree, type PullRequestFixture } from '../support/git-fixture.js';
+import { reportOf, rowOf, usePrHarness, type PrRunOptions, type Row } from '../support/pr-run.js';
+import { runAction, type ActionRun } from '../support/run-action.js';
 
 jest.setTimeout(5 * 60_000);
 
@@ -22,50 +22,12 @@ const FAT = ['FROM builder AS release', 'COPY --from=builder /out/ /app/'];
 /** A tree whose commits differ from every other test's (the marker), so keys and SHAs never collide. */
 const tree = (marker: string, ...parts: string[][]): FileTree => ({ Dockerfile: `${parts.flat().join('\n')}\n`, 'marker.txt': `${marker}\n` });
 
-interface Side {
-  state: string;
-  digest?: string;
-  compressedBytes?: number;
-  uncompressedBytes?: number;
-  layerCount?: number;
-  method?: string;
-}
-interface Row {
-  target: string;
-  status: string;
-  regressed: boolean;
-  head: Side;
-  base: Side;
-}
-interface Report {
-  event: string;
-  head: { sha: string };
-  base: { sha: string } | null;
-  targets: Row[];
-  notes: string[];
-}
+const h = usePrHarness({ cache: { defaultBranch: 'main' } });
 
-let github: GitHubStandin;
-let cache: CacheStandin;
-const fixtures: PullRequestFixture[] = [];
+const cacheEnv = (): Record<string, string> => jobEnv(h.cache);
 
-beforeAll(async () => {
-  ensureEngine();
-  github = await startGitHubStandin();
-  cache = await startCacheStandin({ defaultBranch: 'main' });
-});
-afterAll(async () => {
-  await github.close();
-  await cache.close();
-  for (const f of fixtures) await f.cleanup();
-});
-
-const cacheEnv = (): Record<string, string> => jobEnv(cache);
-
-async function fixture(marker: string, base: FileTree, head: FileTree, prNumber: number, more: { branches?: Record<string, FileTree> } = {}): Promise<PullRequestFixture> {
-  const f = await makePullRequestCheckout({ files: { base, head }, prNumber, ...(more.branches ? { branches: more.branches } : {}) });
-  fixtures.push(f);
-  return f;
+function fixture(marker: string, base: FileTree, head: FileTree, prNumber: number, more: { branches?: Record<string, FileTree> } = {}): Promise<PullRequestFixture> {
+  return h.pr(base, head, prNumber, more.branches ? { branches: more.branches } : {});
 }
 
 /** A depth-1 clone of origin's `main` (the base commit): the workspace of a push run there. */
@@ -79,44 +41,30 @@ const REPOSITORY = { full_name: 'o/r', name: 'r', owner: { login: 'o' }, default
 
 /** A push of `sha` to main, as the runner runs it, with the cache runtime of the default branch. */
 async function pushRun(workspace: string, sha: string, inputs: Record<string, string>): Promise<ActionRun> {
-  cache.setScope('refs/heads/main');
+  h.cache.setScope('refs/heads/main');
   return runAction({
     workspace,
     eventName: 'push',
     payload: { before: '0'.repeat(40), after: sha, ref: 'refs/heads/main', repository: REPOSITORY },
     inputs: { network: 'none', cache: 'none', targets: 'release', ...inputs },
-    env: { ...cacheEnv(), GITHUB_SHA: sha, GITHUB_REF: 'refs/heads/main', GITHUB_API_URL: github.url }
+    env: { ...cacheEnv(), GITHUB_SHA: sha, GITHUB_REF: 'refs/heads/main', GITHUB_API_URL: h.github.url }
   });
 }
 
-async function prRun(f: PullRequestFixture, inputs: Record<string, string>, more: { baseSha?: string; fork?: boolean; eventName?: string } = {}): Promise<ActionRun> {
-  cache.setScope(`refs/pull/${f.prNumber}/merge`, 'refs/heads/main');
-  return runAction({
-    workspace: f.checkout,
-    eventName: more.eventName ?? 'pull_request',
-    payload: pullRequestPayload({ number: f.prNumber, baseSha: more.baseSha ?? f.baseSha, headSha: f.headSha, fork: more.fork ?? false }),
-    inputs: { network: 'none', cache: 'none', targets: 'release', ...inputs },
-    env: { ...cacheEnv(), GITHUB_API_URL: github.url, GITHUB_GRAPHQL_URL: github.graphqlUrl, GITHUB_SHA: f.mergeSha, GITHUB_REF: `refs/pull/${f.prNumber}/merge` }
-  });
+function prRun(f: PullRequestFixture, inputs: Record<string, string>, more: Pick<PrRunOptions, 'baseSha' | 'fork' | 'eventName'> = {}): Promise<ActionRun> {
+  h.cache.setScope(`refs/pull/${f.prNumber}/merge`, 'refs/heads/main');
+  return h.runOnPr(f, { cache: 'none', targets: 'release', ...inputs }, { ...more, env: cacheEnv() });
 }
 
-async function reportOf(run: ActionRun): Promise<Report> {
-  if (!run.outputs.report) throw new Error(`no report; stdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
-  return JSON.parse(await readFile(run.outputs.report, 'utf8')) as Report;
-}
-const release = (r: Report): Row => {
-  const row = r.targets.find((t) => t.target === 'release');
-  if (!row) throw new Error('no release row');
-  return row;
-};
+const release = (r: Report): Row => rowOf(r, 'release');
 const BUILT_BASE = /Build base target release/;
 
 /** Stores `text` under the baseline key of `sha`, as a default-branch run would (through @actions/cache). */
 async function seed(key: string, sha: string, text: string): Promise<void> {
-  cache.setScope('refs/heads/main');
-  const restore = applyEnv(cache.env);
+  h.cache.setScope('refs/heads/main');
+  const restore = applyEnv(h.cache.env);
   try {
-    const store = new ActionsCacheStore(cache.env.RUNNER_TEMP ?? '/tmp');
+    const store = new ActionsCacheStore(h.cache.env.RUNNER_TEMP ?? '/tmp');
     expect(await store.save(baselineKey('o/r', key, sha), text)).toBe(true);
   } finally {
     restore();
@@ -140,7 +88,7 @@ describe('a push stores its report; the pull request compares with it without bu
     expect(push.code).toBe(0);
     const key = baselineKey('o/r', 'stored', f.baseSha);
     expect(push.stdout).toContain(`Stored this report as the baseline of ${f.baseSha}`);
-    const entry = cache.entries().find((e) => e.key === key);
+    const entry = h.cache.entries().find((e) => e.key === key);
     expect(entry).toMatchObject({ finalized: true, scope: 'refs/heads/main' });
     expect((await reportOf(push)).head.sha).toBe(f.baseSha);
   });
@@ -153,10 +101,10 @@ describe('a push stores its report; the pull request compares with it without bu
     expect(r.notes.join('\n')).toMatch(/the base was not rebuilt/);
     expect(release(r)).toMatchObject({ status: 'changed', regressed: true });
     expect(stored.code).toBe(1);
-    expect(cache.entries().filter((e) => e.key.includes('-stored-'))).toHaveLength(1);
+    expect(h.cache.entries().filter((e) => e.key.includes('-stored-'))).toHaveLength(1);
     // The summary is what the comment was before the `baseline: build` run below edited it.
     expect(stored.summary).toContain('the base was not rebuilt');
-    expect(github.commentsOn(51)).toHaveLength(1);
+    expect(h.github.commentsOn(51)).toHaveLength(1);
   });
 
   test("the stored base's numbers are the ones a base build gives", async () => {
@@ -198,10 +146,10 @@ describe('stored reports that are not used', () => {
     const f = await fixture('pr-scoped', tree('pr-scoped', BUILDER, SCRATCH), tree('pr-scoped', BUILDER, FAT), 54);
     const push = await pushRun(await mainCheckout(f), f.baseSha, { 'comment-key': 'pr-scoped-real' });
     const text = await readFile(push.outputs.report!, 'utf8');
-    cache.setScope('refs/pull/99/merge', 'refs/heads/main');
-    const restore = applyEnv(cache.env);
+    h.cache.setScope('refs/pull/99/merge', 'refs/heads/main');
+    const restore = applyEnv(h.cache.env);
     try {
-      await new ActionsCacheStore(cache.env.RUNNER_TEMP ?? '/tmp').save(baselineKey('o/r', 'pr-scoped', f.baseSha), text);
+      await new ActionsCacheStore(h.cache.env.RUNNER_TEMP ?? '/tmp').save(baselineKey('o/r', 'pr-scoped', f.baseSha), text);
     } finally {
       restore();
     }
@@ -221,31 +169,31 @@ describe('stored reports that are not used', () => {
 
   test('a cache service that fails: a warning, and the base is built', async () => {
     const f = await fixture('cache-down', tree('cache-down', BUILDER, SCRATCH), tree('cache-down', BUILDER, FAT), 56);
-    cache.setFault({ status: 500 });
-    const before = cache.requests().length;
+    h.cache.setFault({ status: 500 });
+    const before = h.cache.requests().length;
     try {
       const run = await prRun(f, { 'comment-key': 'cache-down' });
       // The lookup was made (and retried) against the failing service, and said so; then the base was built.
-      const lookups = cache.requests().slice(before).filter((r) => r.target === 'GetCacheEntryDownloadURL');
+      const lookups = h.cache.requests().slice(before).filter((r) => r.target === 'GetCacheEntryDownloadURL');
       expect(lookups.length).toBeGreaterThanOrEqual(5);
       expect(run.warnings.join('\n')).toMatch(/Failed to restore/);
       expect(run.stdout).toMatch(BUILT_BASE);
       expect(release(await reportOf(run)).base.state).toBe('measured');
       expect(run.code).toBe(0);
     } finally {
-      cache.setFault(undefined);
+      h.cache.setFault(undefined);
     }
   });
 
   test('a push whose report cannot be stored still passes, with a warning', async () => {
     const f = await fixture('store-down', tree('store-down', BUILDER, SCRATCH), tree('store-down', BUILDER, FAT), 57);
     const ws = await mainCheckout(f);
-    cache.setFault({ status: 500 });
+    h.cache.setFault({ status: 500 });
     let run: ActionRun;
     try {
       run = await pushRun(ws, f.baseSha, { 'comment-key': 'store-down' });
     } finally {
-      cache.setFault(undefined);
+      h.cache.setFault(undefined);
     }
     expect(run.code).toBe(0);
     expect(run.warnings.join('\n')).toMatch(/Could not store this report as the baseline of [0-9a-f]{40}/);
@@ -266,14 +214,14 @@ test("the base commit has no report: its parent's is used, and the comment says 
   const r = await reportOf(run);
   expect(r.base?.sha).toBe(f.baseSha);
   expect(r.notes.join('\n')).toContain(`Baseline: ${next.slice(0, 12)} has no stored report; compared with the report of its ancestor ${f.baseSha.slice(0, 12)}, 1 commit earlier.`);
-  expect(github.commentsOn(58).at(-1)?.body).toContain(`its ancestor ${f.baseSha.slice(0, 12)}`);
+  expect(h.github.commentsOn(58).at(-1)?.body).toContain(`its ancestor ${f.baseSha.slice(0, 12)}`);
 });
 
 describe('events', () => {
   test('merge_group compares base_sha with head_sha and judges growth, without commenting', async () => {
     const f = await fixture('merge-group', tree('merge-group', BUILDER, SCRATCH), tree('merge-group', BUILDER, FAT), 59);
-    const requests = github.state.requests.length;
-    cache.setScope('refs/heads/gh-readonly-queue/main/pr-59');
+    const requests = h.github.state.requests.length;
+    h.cache.setScope('refs/heads/gh-readonly-queue/main/pr-59');
     const run = await runAction({
       workspace: f.checkout,
       eventName: 'merge_group',
@@ -283,21 +231,21 @@ describe('events', () => {
         repository: REPOSITORY
       },
       inputs: { network: 'none', cache: 'none', targets: 'release', 'max-increase': '10%', 'comment-key': 'merge-group' },
-      env: { ...cacheEnv(), GITHUB_API_URL: github.url, GITHUB_SHA: f.mergeSha, GITHUB_REF: 'refs/heads/gh-readonly-queue/main/pr-59' }
+      env: { ...cacheEnv(), GITHUB_API_URL: h.github.url, GITHUB_SHA: f.mergeSha, GITHUB_REF: 'refs/heads/gh-readonly-queue/main/pr-59' }
     });
     expect(run.code).toBe(1);
     const r = await reportOf(run);
     expect(r.head.sha).toBe(f.mergeSha);
     expect(r.base?.sha).toBe(f.baseSha);
     expect(release(r)).toMatchObject({ status: 'changed', regressed: true });
-    expect(github.state.requests.length).toBe(requests);
+    expect(h.github.state.requests.length).toBe(requests);
     expect(run.summary).toContain('release');
   });
 
   test('schedule measures and stores the report of the checked-out commit', async () => {
     const f = await fixture('schedule', tree('schedule', BUILDER, SCRATCH), tree('schedule', BUILDER, FAT), 60);
     const ws = await mainCheckout(f);
-    cache.setScope('refs/heads/main');
+    h.cache.setScope('refs/heads/main');
     const run = await runAction({
       workspace: ws,
       eventName: 'schedule',
@@ -306,7 +254,7 @@ describe('events', () => {
       env: { ...cacheEnv(), GITHUB_SHA: f.baseSha, GITHUB_REF: 'refs/heads/main' }
     });
     expect(run.code).toBe(0);
-    expect(cache.entries().some((e) => e.key === baselineKey('o/r', 'schedule', f.baseSha) && e.finalized)).toBe(true);
+    expect(h.cache.entries().some((e) => e.key === baselineKey('o/r', 'schedule', f.baseSha) && e.finalized)).toBe(true);
     expect(release(await reportOf(run))).toMatchObject({ status: 'no-baseline', head: { state: 'measured' } });
   });
 

@@ -10,21 +10,15 @@
 // (__tests__/integration/builder-faults.test.ts): a 429 makes BuildKit retry for 5 minutes, and an
 // entry that already exists is skipped by BuildKit without a word.
 import { jest } from '@jest/globals';
-import { readFile } from 'node:fs/promises';
-import { jobEnv, startCacheStandin, type CacheStandin } from '../support/cache-standin.js';
-import { ensureEngine } from '../support/engine.js';
-import { makePullRequestCheckout, type PullRequestFixture } from '../support/git-fixture.js';
-import { startGitHubStandin, type GitHubStandin } from '../support/github-standin.js';
-import { pullRequestPayload, runAction, type ActionRun } from '../support/run-action.js';
+import { jobEnv } from '../support/cache-standin.js';
+import { type PullRequestFixture } from '../support/git-fixture.js';
+import { reportOf, rowOf, usePrHarness, type AnySide } from '../support/pr-run.js';
+import { type ActionRun } from '../support/run-action.js';
 
 jest.setTimeout(5 * 60_000);
 
 const PR = 61;
 const DOCKERFILE = ['FROM image-budget/busybox AS release', 'RUN seq 1 20000 > /data.txt && echo cache-faults > /marker', ''].join('\n');
-
-interface Report {
-  targets: { target: string; head: { state: string; digest?: string; compressedBytes?: number; layerCount?: number } }[];
-}
 
 /** An unsigned JWT as the runner's ACTIONS_RUNTIME_TOKEN: BuildKit reads its scopes and lifetime, never its signature. */
 function runtimeToken(): string {
@@ -37,59 +31,35 @@ function runtimeToken(): string {
   return `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ ac: JSON.stringify(scopes), nbf: now - 60, exp: now + 3600 })}.c2ln`;
 }
 
-let github: GitHubStandin;
-let cache: CacheStandin;
+const h = usePrHarness({ cache: { defaultBranch: 'main', scope: `refs/pull/${PR}/merge`, baseRef: 'refs/heads/main', token: runtimeToken() } });
 let f: PullRequestFixture;
 
 beforeAll(async () => {
-  ensureEngine();
-  github = await startGitHubStandin();
-  cache = await startCacheStandin({ defaultBranch: 'main', scope: `refs/pull/${PR}/merge`, baseRef: 'refs/heads/main', token: runtimeToken() });
-  f = await makePullRequestCheckout({ files: { base: { Dockerfile: DOCKERFILE }, head: { Dockerfile: DOCKERFILE } }, prNumber: PR });
-});
-afterAll(async () => {
-  await github.close();
-  await cache.close();
-  await f.cleanup();
+  f = await h.pr({ Dockerfile: DOCKERFILE }, { Dockerfile: DOCKERFILE }, PR);
 });
 
 function run(cacheInput: string): Promise<ActionRun> {
-  return runAction({
-    workspace: f.checkout,
-    eventName: 'pull_request',
-    payload: pullRequestPayload({ number: PR, baseSha: f.baseSha, headSha: f.headSha }),
-    // Only the head is built: the faults are the cache's, not the baseline's.
-    inputs: { network: 'none', targets: 'release', baseline: 'none', cache: cacheInput },
-    env: {
-      ...jobEnv(cache),
-      // Where BuildKit 0.13's gha cache goes (the v1 protocol's variable).
-      ACTIONS_CACHE_URL: cache.url,
-      GITHUB_API_URL: github.url,
-      GITHUB_GRAPHQL_URL: github.graphqlUrl,
-      GITHUB_SHA: f.mergeSha,
-      GITHUB_REF: `refs/pull/${PR}/merge`
-    }
+  // Only the head is built: the faults are the cache's, not the baseline's.
+  return h.runOnPr(f, { targets: 'release', baseline: 'none', cache: cacheInput }, {
+    // ACTIONS_CACHE_URL: where BuildKit 0.13's gha cache goes (the v1 protocol's variable).
+    env: { ...jobEnv(h.cache), ACTIONS_CACHE_URL: h.cache.url }
   });
 }
 
-async function head(r: ActionRun): Promise<Report['targets'][number]['head']> {
-  if (!r.outputs.report) throw new Error(`no report; stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
-  const report = JSON.parse(await readFile(r.outputs.report, 'utf8')) as Report;
-  const row = report.targets.find((t) => t.target === 'release');
-  if (!row) throw new Error('no release row');
-  return row.head;
+async function head(r: ActionRun): Promise<AnySide> {
+  return rowOf(await reportOf(r), 'release').head;
 }
 
 test('a cache service answering 503 to every request: the build and its measurement count, the cache trouble is a warning (row 11)', async () => {
-  cache.setFault({ status: 503 });
-  const before = cache.requests().length;
+  h.cache.setFault({ status: 503 });
+  const before = h.cache.requests().length;
   const faulty = await run('gha');
-  cache.setFault(undefined);
+  h.cache.setFault(undefined);
 
   expect(faulty.code).toBe(0);
   expect(faulty.errors).toEqual([]);
   // The engine really asked the cache: BuildKit's v1 lookups, answered 503.
-  const asked = cache.requests().slice(before);
+  const asked = h.cache.requests().slice(before);
   expect(asked.length).toBeGreaterThan(0);
   expect(asked.every((r) => r.path.startsWith('/_apis/artifactcache/') && r.status === 503)).toBe(true);
   // The build asked for an export that may fail (ignore-error=true), and it failed: one warning, said once.

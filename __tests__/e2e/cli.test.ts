@@ -16,6 +16,7 @@ import { formatBytes } from '../../src/report/format.js';
 import { ROOT, ensureEngine } from '../support/engine.js';
 import { GIT_ISOLATION, makePullRequestCheckout, runGit, type FileTree } from '../support/git-fixture.js';
 import { buildAndRead, buildAndReadClassic, readLayout, type IndependentReading } from '../support/independent.js';
+import { BUILDER, RELEASE_FAT, RELEASE_SCRATCH, dockerfile } from '../support/pr-run.js';
 import { NODE24 } from '../support/run-action.js';
 
 jest.setTimeout(5 * 60_000);
@@ -24,15 +25,6 @@ const CLI = path.join(ROOT, 'dist', 'cli', 'index.js');
 const ESC = '\u001b';
 /** This run's image tags, and only they, start with this repository. */
 const TAG_REPO = `image-budget-e2e-cli/${randomBytes(4).toString('hex')}`;
-
-const BUILDER = [
-  'FROM image-budget/busybox AS builder',
-  'RUN mkdir -p /out && seq 1 60000 > /out/data.txt && echo app > /out/app',
-  'FROM builder AS debug'
-];
-const RELEASE_SCRATCH = ['FROM scratch AS release', 'COPY --from=builder /out/ /app/'];
-const RELEASE_FAT = ['FROM builder AS release', 'COPY --from=builder /out/ /app/'];
-const dockerfile = (...parts: string[][]): string => `${parts.flat().join('\n')}\n`;
 
 let containerdHost = '';
 let classicEnv: NodeJS.ProcessEnv = {};

@@ -1,69 +1,41 @@
 // End to end: how the bundled action treats the sticky comment across runs (RELIABILITY rows 40, 45)
 // and the token in the log (security requirement 13), against the real engine and the GitHub stand-in.
 import { jest } from '@jest/globals';
-import { ensureEngine } from '../support/engine.js';
-import { makePullRequestCheckout, type PullRequestFixture } from '../support/git-fixture.js';
-import { FAULT_BODIES, startGitHubStandin, type GitHubStandin } from '../support/github-standin.js';
-import { pullRequestPayload, runAction, type ActionRun } from '../support/run-action.js';
+import { type PullRequestFixture } from '../support/git-fixture.js';
+import { FAULT_BODIES } from '../support/github-standin.js';
+import { usePrHarness } from '../support/pr-run.js';
+import { type ActionRun } from '../support/run-action.js';
 
 jest.setTimeout(5 * 60_000);
 
 const MARKER = '<!-- image-budget:image-budget -->';
 const DOCKERFILE = (bytes: number): string => `FROM scratch AS release\nCOPY data /data\n# ${bytes}\n`;
 
-let github: GitHubStandin;
-const fixtures: PullRequestFixture[] = [];
+const h = usePrHarness();
 
-beforeAll(async () => {
-  ensureEngine();
-  github = await startGitHubStandin();
-});
-afterAll(async () => {
-  await github.close();
-  for (const f of fixtures) await f.cleanup();
-});
-
-async function pullRequest(prNumber: number): Promise<PullRequestFixture> {
-  const f = await makePullRequestCheckout({
-    files: { base: { Dockerfile: DOCKERFILE(1000), data: 'a'.repeat(1000) }, head: { Dockerfile: DOCKERFILE(3000), data: 'b'.repeat(3000) } },
-    prNumber
-  });
-  fixtures.push(f);
-  return f;
+function pullRequest(prNumber: number): Promise<PullRequestFixture> {
+  return h.pr({ Dockerfile: DOCKERFILE(1000), data: 'a'.repeat(1000) }, { Dockerfile: DOCKERFILE(3000), data: 'b'.repeat(3000) }, prNumber);
 }
 
 function runOn(f: PullRequestFixture, runId: string, attempt = '1'): Promise<ActionRun> {
-  return runAction({
-    workspace: f.checkout,
-    eventName: 'pull_request',
-    payload: pullRequestPayload({ number: f.prNumber, baseSha: f.baseSha, headSha: f.headSha }),
-    inputs: { targets: 'release', network: 'none' },
-    env: {
-      GITHUB_API_URL: github.url,
-      GITHUB_GRAPHQL_URL: github.graphqlUrl,
-      GITHUB_SHA: f.mergeSha,
-      GITHUB_REF: `refs/pull/${f.prNumber}/merge`,
-      GITHUB_RUN_ID: runId,
-      GITHUB_RUN_ATTEMPT: attempt
-    }
-  });
+  return h.runOnPr(f, { targets: 'release' }, { env: { GITHUB_RUN_ID: runId, GITHUB_RUN_ATTEMPT: attempt } });
 }
 
 test("the comment is stamped with the run; an older run finishing late leaves a newer run's comment alone (row 40)", async () => {
   const f = await pullRequest(41);
   const first = await runOn(f, '5000');
   expect(first.code).toBe(0);
-  const [comment] = github.commentsOn(41);
+  const [comment] = h.github.commentsOn(41);
   expect(comment?.body).toMatch(new RegExp(`<!-- image-budget-run: 5000/1 -->\\n${MARKER}$`));
 
   // A newer run (a later push) wrote other numbers since.
   comment!.body = `newer numbers\n\n<!-- image-budget-run: 9000/1 -->\n${MARKER}`;
-  const writesBefore = github.requests('PATCH').length + github.requests('POST', /comments$/).length;
+  const writesBefore = h.github.requests('PATCH').length + h.github.requests('POST', /comments$/).length;
   const late = await runOn(f, '5000', '2'); // a re-run of the old run: still older than 9000
   expect(late.code).toBe(0);
-  expect(github.commentsOn(41)).toHaveLength(1);
-  expect(github.commentsOn(41)[0]?.body).toBe(`newer numbers\n\n<!-- image-budget-run: 9000/1 -->\n${MARKER}`);
-  expect(github.requests('PATCH').length + github.requests('POST', /comments$/).length).toBe(writesBefore);
+  expect(h.github.commentsOn(41)).toHaveLength(1);
+  expect(h.github.commentsOn(41)[0]?.body).toBe(`newer numbers\n\n<!-- image-budget-run: 9000/1 -->\n${MARKER}`);
+  expect(h.github.requests('PATCH').length + h.github.requests('POST', /comments$/).length).toBe(writesBefore);
   expect(late.stdout).toContain('a newer run (9000, attempt 1) has already updated the comment');
   expect(late.outputs['comment-id']).toBe(String(comment!.id));
   expect(late.warnings).toEqual([]);
@@ -71,13 +43,13 @@ test("the comment is stamped with the run; an older run finishing late leaves a 
   // A newer run still updates it.
   const newer = await runOn(f, '9001');
   expect(newer.code).toBe(0);
-  expect(github.commentsOn(41)[0]?.body).toMatch(/<!-- image-budget-run: 9001\/1 -->/);
-  expect(github.commentsOn(41)[0]?.body).toContain('release');
+  expect(h.github.commentsOn(41)[0]?.body).toMatch(/<!-- image-budget-run: 9001\/1 -->/);
+  expect(h.github.commentsOn(41)[0]?.body).toContain('release');
 });
 
 test('a body GitHub refuses as too long is replaced by the short one, linking the run (row 45)', async () => {
   const f = await pullRequest(42);
-  github.failNext({
+  h.github.failNext({
     method: 'POST',
     route: '/repos/o/r/issues/42/comments',
     status: 422,
@@ -85,9 +57,9 @@ test('a body GitHub refuses as too long is replaced by the short one, linking th
   });
   const run = await runOn(f, '7777');
   expect(run.code).toBe(0);
-  const posts = github.requests('POST', /issues\/42\/comments$/);
+  const posts = h.github.requests('POST', /issues\/42\/comments$/);
   expect(posts.map((r) => r.status)).toEqual([422, 201]);
-  const [comment] = github.commentsOn(42);
+  const [comment] = h.github.commentsOn(42);
   expect(comment?.body).toContain('The full report did not fit in a comment: it is in the job summary of [this run](https://github.com/o/r/actions/runs/7777)');
   expect(comment?.body).toContain('1 target: 1 changed');
   expect(comment?.body).not.toContain('| ');

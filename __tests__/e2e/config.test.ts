@@ -5,16 +5,16 @@
 // file fails before any build at its line; a push stores one baseline per image, which the next
 // pull request uses for each image instead of building its base.
 import { jest } from '@jest/globals';
-import { mkdir, mkdtemp, readdir, readFile, realpath, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, realpath, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ActionsCacheStore } from '../../src/baseline/actions-cache.js';
 import { baselineKey } from '../../src/baseline/store.js';
-import { applyEnv, jobEnv, startCacheStandin, type CacheStandin } from '../support/cache-standin.js';
-import { ensureEngine } from '../support/engine.js';
-import { makePullRequestCheckout, runGit, type FileTree, type PullRequestFixture } from '../support/git-fixture.js';
-import { startGitHubStandin, type GitHubStandin } from '../support/github-standin.js';
+import type { Report } from '../../src/report/json.js';
+import { applyEnv, jobEnv } from '../support/cache-standin.js';
+import { runGit, type FileTree, type PullRequestFixture } from '../support/git-fixture.js';
 import { buildAndRead } from '../support/independent.js';
-import { pullRequestPayload, runAction, type ActionRun } from '../support/run-action.js';
+import { parseReport, reportOf, rowOf, rowsOf, usePrHarness, type Row } from '../support/pr-run.js';
+import { runAction, type ActionRun } from '../support/run-action.js';
 
 jest.setTimeout(8 * 60_000);
 
@@ -62,73 +62,17 @@ const monorepo = (side: 'base' | 'head', marker: string): FileTree => ({
   'marker.txt': `${marker}\n`
 });
 
-interface Side {
-  state: string;
-  digest?: string;
-  compressedBytes?: number;
-  uncompressedBytes?: number;
-  layerCount?: number;
-  layers?: { digest: string }[];
-}
-interface Row {
-  image?: string;
-  target: string;
-  platform: string;
-  status: string;
-  regressed: boolean;
-  head: Side;
-  base: Side;
-  verdicts: { rule: string; ok: boolean; reason: string }[];
-}
-interface Report {
-  regressed: boolean;
-  head: { sha: string };
-  base: { sha: string } | null;
-  targets: Row[];
-  notes: string[];
+const h = usePrHarness({ cache: { defaultBranch: 'main' } });
+
+function fixture(marker: string, prNumber: number): Promise<PullRequestFixture> {
+  return h.pr(monorepo('base', marker), monorepo('head', marker), prNumber);
 }
 
-let github: GitHubStandin;
-let cache: CacheStandin;
-const fixtures: PullRequestFixture[] = [];
-
-beforeAll(async () => {
-  ensureEngine();
-  github = await startGitHubStandin();
-  cache = await startCacheStandin({ defaultBranch: 'main' });
-});
-afterAll(async () => {
-  await github.close();
-  await cache.close();
-  for (const f of fixtures) await f.cleanup();
-});
-
-async function fixture(marker: string, prNumber: number): Promise<PullRequestFixture> {
-  const f = await makePullRequestCheckout({ files: { base: monorepo('base', marker), head: monorepo('head', marker) }, prNumber });
-  fixtures.push(f);
-  return f;
+function prRun(f: PullRequestFixture, inputs: Record<string, string>, env: Record<string, string> = {}): Promise<ActionRun> {
+  return h.runOnPr(f, { config: CONFIG, ...inputs }, { env });
 }
 
-async function prRun(f: PullRequestFixture, inputs: Record<string, string>, env: Record<string, string> = {}): Promise<ActionRun> {
-  return runAction({
-    workspace: f.checkout,
-    eventName: 'pull_request',
-    payload: pullRequestPayload({ number: f.prNumber, baseSha: f.baseSha, headSha: f.headSha }),
-    inputs: { network: 'none', config: CONFIG, ...inputs },
-    env: { GITHUB_API_URL: github.url, GITHUB_GRAPHQL_URL: github.graphqlUrl, GITHUB_SHA: f.mergeSha, GITHUB_REF: `refs/pull/${f.prNumber}/merge`, ...env }
-  });
-}
-
-async function reportOf(run: ActionRun): Promise<Report> {
-  if (!run.outputs.report) throw new Error(`no report; stdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
-  return JSON.parse(await readFile(run.outputs.report, 'utf8')) as Report;
-}
-
-function row(r: Report, image: string, target: string): Row {
-  const found = r.targets.find((t) => t.image === image && t.target === target);
-  if (!found) throw new Error(`no row ${image} › ${target} in ${JSON.stringify(r.targets.map((t) => [t.image, t.target]))}`);
-  return found;
-}
+const row = (r: Report, image: string, target: string): Row => rowOf(r, target, image);
 
 const verdict = (r: Row, rule: string): { ok: boolean; reason: string } | undefined => r.verdicts.find((v) => v.rule === rule);
 
@@ -182,7 +126,7 @@ describe('a pull request on a monorepo: two images, one comment, each image judg
   });
 
   test("one comment, under the action's comment-key, with both images' rows", () => {
-    const comments = github.commentsOn(71);
+    const comments = h.github.commentsOn(71);
     expect(comments).toHaveLength(1);
     const body = comments[0]!.body;
     expect(body).toContain('<!-- image-budget:image-budget -->');
@@ -279,7 +223,7 @@ describe('a broken config fails before any build, at its line', () => {
       '.github/unknown-target.yml:4:24: images[0].targets: "relase" is not a stage of services/api/Dockerfile (stages: builder, release)'
     ]
   ])('%s', async (_name, file, text, message) => {
-    const posts = github.requests('POST').length;
+    const posts = h.github.requests('POST').length;
     const run = await runWith(file, text);
     expect(run.code).toBe(1);
     expect(run.errors).toHaveLength(1);
@@ -287,7 +231,7 @@ describe('a broken config fails before any build, at its line', () => {
     else expect(run.errors[0]).toMatch(message);
     // Had it got as far as a build, the error would be the unreachable engine's.
     expect(run.stdout).not.toMatch(/Build head target|Docker daemon/);
-    expect(github.requests('POST').length).toBe(posts);
+    expect(h.github.requests('POST').length).toBe(posts);
   });
 
   test('a missing config file names the path tried', async () => {
@@ -302,15 +246,15 @@ describe('a push stores one baseline per image; the next pull request uses each'
   let push: ActionRun;
   let pr: ActionRun;
 
-  const cacheEnv = (): Record<string, string> => jobEnv(cache);
+  const cacheEnv = (): Record<string, string> => jobEnv(h.cache);
 
   async function stored(key: string): Promise<Report> {
-    cache.setScope('refs/heads/main');
-    const restore = applyEnv(cache.env);
+    h.cache.setScope('refs/heads/main');
+    const restore = applyEnv(h.cache.env);
     try {
-      const found = await new ActionsCacheStore(cache.env.RUNNER_TEMP ?? '/tmp').find([key]);
+      const found = await new ActionsCacheStore(h.cache.env.RUNNER_TEMP ?? '/tmp').find([key]);
       if (!found) throw new Error(`nothing stored under ${key}`);
-      return JSON.parse(found.text) as Report;
+      return parseReport(found.text);
     } finally {
       restore();
     }
@@ -321,15 +265,15 @@ describe('a push stores one baseline per image; the next pull request uses each'
     const dir = await mkdtemp(path.join(f.root, 'push-'));
     const ws = path.join(dir, 'ws');
     await runGit(f.root, ['clone', '--quiet', '--depth', '1', '--branch', 'main', '--', f.originUrl, ws]);
-    cache.setScope('refs/heads/main');
+    h.cache.setScope('refs/heads/main');
     push = await runAction({
       workspace: ws,
       eventName: 'push',
       payload: { before: '0'.repeat(40), after: f.baseSha, ref: 'refs/heads/main', repository: { full_name: 'o/r', name: 'r', owner: { login: 'o' }, default_branch: 'main' } },
       inputs: { network: 'none', cache: 'none', config: CONFIG, 'comment-key': 'mono' },
-      env: { ...cacheEnv(), GITHUB_SHA: f.baseSha, GITHUB_REF: 'refs/heads/main', GITHUB_API_URL: github.url }
+      env: { ...cacheEnv(), GITHUB_SHA: f.baseSha, GITHUB_REF: 'refs/heads/main', GITHUB_API_URL: h.github.url }
     });
-    cache.setScope(`refs/pull/${f.prNumber}/merge`, 'refs/heads/main');
+    h.cache.setScope(`refs/pull/${f.prNumber}/merge`, 'refs/heads/main');
     pr = await prRun(f, { cache: 'none', 'comment-key': 'mono' }, cacheEnv());
   });
 
@@ -338,10 +282,10 @@ describe('a push stores one baseline per image; the next pull request uses each'
     for (const image of ['api', 'web']) {
       const key = baselineKey('o/r', `mono+${image}`, f.baseSha);
       expect(push.stdout).toContain(`Stored the report of image ${image} as the baseline of ${f.baseSha} in the Actions cache (key ${key}).`);
-      expect(cache.entries().find((e) => e.key === key)).toMatchObject({ finalized: true, scope: 'refs/heads/main' });
+      expect(h.cache.entries().find((e) => e.key === key)).toMatchObject({ finalized: true, scope: 'refs/heads/main' });
     }
     // None under the action's own key: a single-image run with that key has nothing to mistake.
-    expect(cache.entries().some((e) => e.key === baselineKey('o/r', 'mono', f.baseSha))).toBe(false);
+    expect(h.cache.entries().some((e) => e.key === baselineKey('o/r', 'mono', f.baseSha))).toBe(false);
     const api = await stored(baselineKey('o/r', 'mono+api', f.baseSha));
     const web = await stored(baselineKey('o/r', 'mono+web', f.baseSha));
     expect([api.head.sha, api.targets.map((t) => [t.image, t.target])]).toEqual([f.baseSha, [['api', 'release']]]);
@@ -369,11 +313,11 @@ describe('a push stores one baseline per image; the next pull request uses each'
     ]);
     // The stored base numbers are the push's own measurements of each image.
     const pushed = await reportOf(push);
-    for (const t of r.targets) {
-      const p = pushed.targets.find((x) => x.image === t.image && x.target === t.target);
+    for (const t of rowsOf(r)) {
+      const p = rowsOf(pushed).find((x) => x.image === t.image && x.target === t.target);
       expect([t.image, t.target, t.base.digest, t.base.compressedBytes]).toEqual([t.image, t.target, p?.head.digest, p?.head.compressedBytes]);
     }
     expect(pr.code).toBe(1);
-    expect(github.commentsOn(73)).toHaveLength(1);
+    expect(h.github.commentsOn(73)).toHaveLength(1);
   });
 });

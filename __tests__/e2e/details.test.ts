@@ -3,36 +3,16 @@
 // checked against an independent reading: GNU tar's listing of each layer, buildx's local export of
 // the final filesystem, and (classic store) `docker save | tar -x` counted by `wc -c`.
 import { jest } from '@jest/globals';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { exec } from '../../src/exec.js';
 import { formatBytes } from '../../src/report/format.js';
-import { ROOT, ensureEngine } from '../support/engine.js';
-import { makePullRequestCheckout, type FileTree, type PullRequestFixture } from '../support/git-fixture.js';
-import { startGitHubStandin, type GitHubStandin } from '../support/github-standin.js';
+import { ROOT } from '../support/engine.js';
+import { type FileTree, type PullRequestFixture } from '../support/git-fixture.js';
 import { buildAndReadClassic, buildAndReadFiles } from '../support/independent.js';
-import { pullRequestPayload, runAction, type ActionRun } from '../support/run-action.js';
+import { reportOf, rowOf, usePrHarness, type Row } from '../support/pr-run.js';
+import { type ActionRun } from '../support/run-action.js';
 
 jest.setTimeout(5 * 60_000);
-
-interface Side {
-  state: string;
-  method?: string;
-  compressedBytes?: number;
-  compressedEstimated?: boolean;
-  uncompressedBytes?: number;
-  layerCount?: number;
-  layers?: Array<{ uncompressedBytes: number; compressedBytes: number }>;
-  files?: { wastedBytes: number; wasted: Array<{ path: string; bytes: number }> };
-}
-interface Row {
-  target: string;
-  status: string;
-  regressed: boolean;
-  head: Side;
-  base: Side;
-  verdicts: Array<{ rule: string; ok: boolean; reason: string }>;
-}
 
 // The base writes a 300 KiB cache file and deletes it in the next layer (wasted in both images).
 // The head also overwrites notes.txt in a later layer and adds a generated file.
@@ -57,37 +37,19 @@ const HEAD: FileTree = {
   ].join('\n')
 };
 
-let github: GitHubStandin;
-const fixtures: PullRequestFixture[] = [];
+const h = usePrHarness();
 let classicHost = '';
 
 beforeAll(async () => {
-  ensureEngine();
   const r = await exec('bash', [path.join(ROOT, 'scripts', 'engine.sh'), 'ensure-classic'], { cwd: ROOT });
   if (r.code !== 0) throw new Error(`scripts/engine.sh ensure-classic exited ${r.code}: ${r.stderr.trim()}`);
   classicHost = r.stdout.trim().split('\n').pop() ?? '';
-  github = await startGitHubStandin();
-});
-afterAll(async () => {
-  await github.close();
-  for (const f of fixtures) await f.cleanup();
 });
 
 async function prRun(prNumber: number, inputs: Record<string, string>, env: Record<string, string> = {}): Promise<{ f: PullRequestFixture; run: ActionRun; row: Row }> {
-  const f = await makePullRequestCheckout({ files: { base: BASE, head: HEAD }, prNumber });
-  fixtures.push(f);
-  const run = await runAction({
-    workspace: f.checkout,
-    eventName: 'pull_request',
-    payload: pullRequestPayload({ number: prNumber, baseSha: f.baseSha, headSha: f.headSha }),
-    inputs: { network: 'none', targets: 'app', ...inputs },
-    env: { GITHUB_API_URL: github.url, GITHUB_GRAPHQL_URL: github.graphqlUrl, GITHUB_SHA: f.mergeSha, ...env }
-  });
-  if (!run.outputs.report) throw new Error(`no report; stdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
-  const report = JSON.parse(await readFile(run.outputs.report, 'utf8')) as { targets: Row[] };
-  const row = report.targets.find((t) => t.target === 'app');
-  if (!row) throw new Error('no row for app');
-  return { f, run, row };
+  const f = await h.pr(BASE, HEAD, prNumber);
+  const run = await h.runOnPr(f, { targets: 'app', ...inputs }, { env });
+  return { f, run, row: rowOf(await reportOf(run), 'app') };
 }
 
 describe('containerd image store: exact sizes and file details', () => {
@@ -104,7 +66,7 @@ describe('containerd image store: exact sizes and file details', () => {
     const verdict = row.verdicts.find((v) => v.rule === 'max-wasted');
     expect(verdict).toMatchObject({ ok: false });
     expect(verdict?.reason).toMatch(/^307 kB wasted \(\d+\.\d% of the image\) exceeds max-wasted 100 kB$/);
-    expect(github.commentsOn(31)).toHaveLength(1);
+    expect(h.github.commentsOn(31)).toHaveLength(1);
     expect(run.errors.join('\n')).toMatch(/max-wasted/);
   });
 
@@ -124,7 +86,7 @@ describe('containerd image store: exact sizes and file details', () => {
   });
 
   test('the comment lists the file changes and the wasted space, with the base figure beside it', async () => {
-    const body = github.commentsOn(31)[0]!.body;
+    const body = h.github.commentsOn(31)[0]!.body;
     const final = (await buildAndReadFiles(f.checkout, 'app')).final;
     expect(body).toContain('**Wasted space**');
     // The added file's row carries the size the exported filesystem has.
@@ -161,7 +123,7 @@ describe('classic image store: load and docker save, compressed sizes estimated'
       expect(side).toMatchObject({ state: 'measured', method: 'docker-save', compressedEstimated: true });
     }
     expect(row.status).toBe('changed');
-    const body = github.commentsOn(32)[0]!.body;
+    const body = h.github.commentsOn(32)[0]!.body;
     expect(body).toContain('≈');
     expect(body).toMatch(/estimate/);
     expect(run.summary).toContain('≈');
@@ -184,18 +146,11 @@ describe('classic image store: load and docker save, compressed sizes estimated'
   });
 
   test('two platforms on the classic store fail before any build, naming the input', async () => {
-    const f2 = await makePullRequestCheckout({ files: { base: BASE, head: HEAD }, prNumber: 33 });
-    fixtures.push(f2);
-    const bad = await runAction({
-      workspace: f2.checkout,
-      eventName: 'pull_request',
-      payload: pullRequestPayload({ number: 33, baseSha: f2.baseSha, headSha: f2.headSha }),
-      inputs: { network: 'none', targets: 'app', platforms: 'linux/amd64,linux/386' },
-      env: { GITHUB_API_URL: github.url, GITHUB_GRAPHQL_URL: github.graphqlUrl, GITHUB_SHA: f2.mergeSha, DOCKER_HOST: classicHost }
-    });
+    const f2 = await h.pr(BASE, HEAD, 33);
+    const bad = await h.runOnPr(f2, { targets: 'app', platforms: 'linux/amd64,linux/386' }, { env: { DOCKER_HOST: classicHost } });
     expect(bad.code).toBe(1);
     expect(bad.errors.join('\n')).toMatch(/platforms.*linux\/amd64,linux\/386.*one platform/s);
     expect(bad.stdout).not.toMatch(/Build head target/);
-    expect(github.commentsOn(33)).toHaveLength(0);
+    expect(h.github.commentsOn(33)).toHaveLength(0);
   });
 });

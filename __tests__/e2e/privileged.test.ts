@@ -1,7 +1,7 @@
 // End to end: events that run with this repository's privileges, and the events around them, through
 // the bundled dist/index.js run as the runner runs it, on the real engine, with the loopback GitHub
 // and Actions cache stand-ins. A `docker` wrapper first on PATH records the argv of every docker
-// command (the approach of security.test.ts), so that what reaches buildx is read, not assumed.
+// command (support/pr-run.ts's dockerWrapper, as in security.test.ts), so that what reaches buildx is read, not assumed.
 // - Security requirement 1: measure mode on a workflow_run of a fork's code is refused unless
 //   allow-fork-builds, as pull_request_target of a fork is.
 // - Security requirement 12: a fork's code built with allow-fork-builds (pull_request_target,
@@ -11,16 +11,13 @@
 // - RELIABILITY row 32: the workflow_run commenter with no, or several, matching pull requests
 //   comments nothing, warns, and does not fail.
 import { jest } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { baselineKey } from '../../src/baseline/store.js';
-import { jobEnv, startCacheStandin, type CacheStandin } from '../support/cache-standin.js';
-import { ensureEngine } from '../support/engine.js';
-import { makePullRequestCheckout, type FileTree, type PullRequestFixture } from '../support/git-fixture.js';
-import { startGitHubStandin, type GitHubStandin } from '../support/github-standin.js';
+import { jobEnv } from '../support/cache-standin.js';
+import { type FileTree, type PullRequestFixture } from '../support/git-fixture.js';
 import { makeReport } from '../support/reports.js';
+import { reportOf, usePrHarness, type DockerCall } from '../support/pr-run.js';
 import { pullRequestPayload, runAction, type ActionRun } from '../support/run-action.js';
 
 jest.setTimeout(5 * 60_000);
@@ -33,63 +30,16 @@ const tree = (marker: string): FileTree => ({
   'marker.txt': `${marker}\n`
 });
 
-let github: GitHubStandin;
-let cache: CacheStandin;
-let realDocker: string;
-const temps: string[] = [];
-const fixtures: PullRequestFixture[] = [];
+const h = usePrHarness({ cache: { defaultBranch: 'main' } });
 
-beforeAll(async () => {
-  ensureEngine();
-  realDocker = execFileSync('sh', ['-c', 'command -v docker'], { encoding: 'utf8' }).trim();
-  github = await startGitHubStandin();
-  cache = await startCacheStandin({ defaultBranch: 'main' });
-});
-afterAll(async () => {
-  await github.close();
-  await cache.close();
-  for (const f of fixtures) await f.cleanup();
-  await Promise.all(temps.map((d) => rm(d, { recursive: true, force: true })));
-});
-
-async function temp(prefix: string): Promise<string> {
-  const d = await mkdtemp(path.join(os.tmpdir(), prefix));
-  temps.push(d);
-  return d;
-}
-
-async function fixture(marker: string, prNumber: number, checkout: 'pull-request' | 'branch' = 'pull-request'): Promise<PullRequestFixture> {
-  const f = await makePullRequestCheckout({ files: { base: tree(`${marker}-base`), head: tree(`${marker}-head`) }, prNumber, checkout });
-  fixtures.push(f);
-  return f;
-}
-
-/** A `docker` first on PATH that records each call's argv (NUL-separated) and runs the real one. */
-async function dockerWrapper(): Promise<{ path: string; calls(): Promise<string[][]> }> {
-  const dir = await temp('ib-privileged-docker-');
-  const bin = path.join(dir, 'bin');
-  const record = path.join(dir, 'record');
-  await mkdir(bin);
-  await mkdir(record);
-  const script = ['#!/bin/sh', `n=$(mktemp -d "${record}/call-XXXXXX")`, 'printf "%s\\0" "$@" > "$n/argv"', `exec "${realDocker}" "$@"`, ''].join('\n');
-  await writeFile(path.join(bin, 'docker'), script);
-  await chmod(path.join(bin, 'docker'), 0o755);
-  return {
-    path: `${bin}:${process.env.PATH ?? ''}`,
-    calls: async () => {
-      const out: string[][] = [];
-      for (const call of (await readdir(record)).sort()) {
-        out.push((await readFile(path.join(record, call, 'argv'), 'utf8')).split('\0').slice(0, -1));
-      }
-      return out;
-    }
-  };
+function fixture(marker: string, prNumber: number, checkout: 'pull-request' | 'branch' = 'pull-request'): Promise<PullRequestFixture> {
+  return h.pr(tree(`${marker}-base`), tree(`${marker}-head`), prNumber, { checkout });
 }
 
 const isBuild = (argv: readonly string[]): boolean => argv.includes('buildx') && argv.indexOf('build') > argv.indexOf('buildx');
 /** The values of every `--cache-from` / `--cache-to` of the recorded builds. */
-function cacheFlags(calls: readonly string[][]): { builds: number; from: string[]; to: string[] } {
-  const builds = calls.filter(isBuild);
+function cacheFlags(calls: readonly DockerCall[]): { builds: number; from: string[]; to: string[] } {
+  const builds = calls.map((c) => c.argv).filter(isBuild);
   const values = (flag: string): string[] => builds.flatMap((argv) => argv.flatMap((a, i) => (a === flag ? [argv[i + 1] ?? ''] : [])));
   return { builds: builds.length, from: values('--cache-from'), to: values('--cache-to') };
 }
@@ -113,16 +63,16 @@ function workflowRunPayload(run: { headSha: string; headRepo?: string; event?: s
 
 /** A measuring run (mode: measure) on workflow_run, whose workspace is the triggering run's head, as a workflow checking out `workflow_run.head_sha` has it. */
 async function measureOnWorkflowRun(f: PullRequestFixture, inputs: Record<string, string>, more: { headRepo?: string; event?: string; path?: string } = {}): Promise<ActionRun> {
-  cache.setScope('refs/heads/main');
+  h.cache.setScope('refs/heads/main');
   return runAction({
     workspace: f.checkout,
     eventName: 'workflow_run',
     payload: workflowRunPayload({ headSha: f.headSha, ...(more.headRepo ? { headRepo: more.headRepo } : {}), ...(more.event ? { event: more.event } : {}) }),
     inputs: { network: 'none', targets: 'release', ...inputs },
     env: {
-      ...jobEnv(cache),
-      GITHUB_API_URL: github.url,
-      GITHUB_GRAPHQL_URL: github.graphqlUrl,
+      ...jobEnv(h.cache),
+      GITHUB_API_URL: h.github.url,
+      GITHUB_GRAPHQL_URL: h.github.graphqlUrl,
       GITHUB_SHA: f.baseSha,
       GITHUB_REF: 'refs/heads/main',
       ...(more.path ? { PATH: more.path } : {})
@@ -130,16 +80,11 @@ async function measureOnWorkflowRun(f: PullRequestFixture, inputs: Record<string
   });
 }
 
-async function reportOf(run: ActionRun): Promise<{ event: string; head: { sha: string }; targets: Array<{ target: string; status: string; head: { state: string } }> }> {
-  if (!run.outputs.report) throw new Error(`no report; stdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
-  return JSON.parse(await readFile(run.outputs.report, 'utf8'));
-}
-
 describe('security requirement 1: measure mode on a workflow_run of a fork', () => {
   test("is refused before any build, with a security explanation pointing at mode: comment; the step fails", async () => {
     const f = await fixture('wr-refused', 81);
-    const docker = await dockerWrapper();
-    const requests = github.state.requests.length;
+    const docker = await h.dockerWrapper();
+    const requests = h.github.state.requests.length;
     const run = await measureOnWorkflowRun(f, { cache: 'none' }, { path: docker.path });
     expect(run.code).toBe(1);
     expect(run.errors.join('\n')).toMatch(
@@ -147,12 +92,12 @@ describe('security requirement 1: measure mode on a workflow_run of a fork', () 
     );
     expect(run.stdout).not.toMatch(/Build head target/);
     expect(cacheFlags(await docker.calls()).builds).toBe(0);
-    expect(github.state.requests.length).toBe(requests);
+    expect(h.github.state.requests.length).toBe(requests);
   });
 
   test('a workflow_run of a deleted fork (no head repository) is refused too', async () => {
     const f = await fixture('wr-deleted', 82);
-    cache.setScope('refs/heads/main');
+    h.cache.setScope('refs/heads/main');
     const payload = workflowRunPayload({ headSha: f.headSha }) as { workflow_run: Record<string, unknown> };
     payload.workflow_run.head_repository = null;
     const run = await runAction({
@@ -160,7 +105,7 @@ describe('security requirement 1: measure mode on a workflow_run of a fork', () 
       eventName: 'workflow_run',
       payload,
       inputs: { network: 'none', targets: 'release', cache: 'none' },
-      env: { GITHUB_API_URL: github.url, GITHUB_SHA: f.baseSha, GITHUB_REF: 'refs/heads/main' }
+      env: { GITHUB_API_URL: h.github.url, GITHUB_SHA: f.baseSha, GITHUB_REF: 'refs/heads/main' }
     });
     expect(run.code).toBe(1);
     expect(run.errors.join('\n')).toMatch(/Refusing to build the code of a pull_request run from a repository the workflow_run payload does not name/);
@@ -169,7 +114,7 @@ describe('security requirement 1: measure mode on a workflow_run of a fork', () 
 
   test("this repository's own workflow_run is built, and writes its cache (mode=max: the default branch's run)", async () => {
     const f = await fixture('wr-own', 83);
-    const docker = await dockerWrapper();
+    const docker = await h.dockerWrapper();
     const run = await measureOnWorkflowRun(f, { cache: 'local=.buildcache' }, { headRepo: 'o/r', event: 'push', path: docker.path });
     expect(run.code).toBe(0);
     expect(run.warnings.join('\n')).not.toMatch(/allow-fork-builds/);
@@ -185,7 +130,7 @@ describe('security requirement 1: measure mode on a workflow_run of a fork', () 
 describe('security requirement 12: a fork built with allow-fork-builds reads the cache, never writes it', () => {
   test('workflow_run: built with a warning; --cache-from, no --cache-to; the log says why', async () => {
     const f = await fixture('wr-allowed', 84);
-    const docker = await dockerWrapper();
+    const docker = await h.dockerWrapper();
     const run = await measureOnWorkflowRun(f, { cache: 'local=.buildcache', 'allow-fork-builds': 'true' }, { path: docker.path });
     expect(run.code).toBe(0);
     expect(run.warnings.join('\n')).toMatch(/allow-fork-builds is true: building the code of a pull_request run from mallory\/r \(not this repository\) on workflow_run/);
@@ -200,15 +145,15 @@ describe('security requirement 12: a fork built with allow-fork-builds reads the
   test('pull_request_target: the fork is built without --cache-to; the same repository\'s branch still writes it', async () => {
     const f = await fixture('prt-allowed', 85);
     const prt = async (fork: boolean, inputs: Record<string, string>): Promise<{ run: ActionRun; flags: ReturnType<typeof cacheFlags> }> => {
-      const docker = await dockerWrapper();
-      cache.setScope('refs/heads/main');
+      const docker = await h.dockerWrapper();
+      h.cache.setScope('refs/heads/main');
       const run = await runAction({
         workspace: f.checkout,
         eventName: 'pull_request_target',
         payload: pullRequestPayload({ number: f.prNumber, baseSha: f.baseSha, headSha: f.headSha, fork }),
         inputs: { network: 'none', targets: 'release', baseline: 'none', comment: 'never', cache: 'local=.buildcache', ...inputs },
         // pull_request_target runs on the default branch: GITHUB_REF is main, where mode=max is exported.
-        env: { ...jobEnv(cache), GITHUB_API_URL: github.url, GITHUB_SHA: f.baseSha, GITHUB_REF: 'refs/heads/main', PATH: docker.path }
+        env: { ...jobEnv(h.cache), GITHUB_API_URL: h.github.url, GITHUB_SHA: f.baseSha, GITHUB_REF: 'refs/heads/main', PATH: docker.path }
       });
       return { run, flags: cacheFlags(await docker.calls()) };
     };
@@ -233,14 +178,14 @@ describe('security requirement 12: a fork built with allow-fork-builds reads the
 describe('RELIABILITY row 29: workflow_dispatch', () => {
   test('measures the checked-out commit, writes the summary and report, stores its baseline, comments nowhere', async () => {
     const f = await fixture('dispatch', 86, 'branch');
-    cache.setScope('refs/heads/main');
-    const requests = github.state.requests.length;
+    h.cache.setScope('refs/heads/main');
+    const requests = h.github.state.requests.length;
     const run = await runAction({
       workspace: f.checkout,
       eventName: 'workflow_dispatch',
       payload: { inputs: {}, ref: 'refs/heads/main', repository: REPOSITORY, sender: { login: 'octocat' } },
       inputs: { network: 'none', targets: 'release', cache: 'none', 'comment-key': 'dispatch', 'max-increase': '1%' },
-      env: { ...jobEnv(cache), GITHUB_API_URL: github.url, GITHUB_GRAPHQL_URL: github.graphqlUrl, GITHUB_SHA: f.headSha, GITHUB_REF: 'refs/heads/main' }
+      env: { ...jobEnv(h.cache), GITHUB_API_URL: h.github.url, GITHUB_GRAPHQL_URL: h.github.graphqlUrl, GITHUB_SHA: f.headSha, GITHUB_REF: 'refs/heads/main' }
     });
     expect(run.code).toBe(0);
     expect(run.errors).toEqual([]);
@@ -252,12 +197,12 @@ describe('RELIABILITY row 29: workflow_dispatch', () => {
     expect(run.outputs.summary).toContain('release');
     expect(run.outputs.regressed).toBe('false');
     // No pull request: no comment is attempted, GitHub is never asked anything.
-    expect(github.state.requests.length).toBe(requests);
+    expect(h.github.state.requests.length).toBe(requests);
     expect(run.outputs['comment-id']).toBeUndefined();
     // Stored like push and schedule: under the commit, in the default branch's scope.
     expect(run.stdout).toContain(`Stored this report as the baseline of ${f.headSha}`);
     const key = baselineKey('o/r', 'dispatch', f.headSha);
-    expect(cache.entries().filter((e) => e.key === key).map((e) => [e.scope, e.finalized])).toEqual([['refs/heads/main', true]]);
+    expect(h.cache.entries().filter((e) => e.key === key).map((e) => [e.scope, e.finalized])).toEqual([['refs/heads/main', true]]);
   });
 });
 
@@ -266,7 +211,7 @@ describe('RELIABILITY row 32: the workflow_run commenter cannot tell the pull re
   const sha = (c: string): string => c.repeat(40);
 
   async function commentRun(headSha: string, number: number): Promise<ActionRun> {
-    const workspace = await temp('ib-comment-job-');
+    const workspace = await h.temp('ib-comment-job-');
     await mkdir(path.join(workspace, 'artifact'));
     const report = makeReport({ image: 'api', rows: [{ target: 'release', base: 100, head: 150 }], pullRequest: { number, headSha } });
     await writeFile(path.join(workspace, 'artifact', 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
@@ -275,15 +220,15 @@ describe('RELIABILITY row 32: the workflow_run commenter cannot tell the pull re
       eventName: 'workflow_run',
       payload: workflowRunPayload({ headSha }),
       inputs: { mode: 'comment', reports: 'artifact' },
-      env: { GITHUB_API_URL: github.url, GITHUB_GRAPHQL_URL: github.graphqlUrl, GITHUB_SHA: sha('9'), GITHUB_REF: 'refs/heads/main', DOCKER_HOST: NO_DOCKER }
+      env: { GITHUB_API_URL: h.github.url, GITHUB_GRAPHQL_URL: h.github.graphqlUrl, GITHUB_SHA: sha('9'), GITHUB_REF: 'refs/heads/main', DOCKER_HOST: NO_DOCKER }
     });
   }
 
-  const writes = (): number => github.state.requests.filter((r) => r.method !== 'GET' && r.route !== '/graphql').length;
+  const writes = (): number => h.github.state.requests.filter((r) => r.method !== 'GET' && r.route !== '/graphql').length;
 
   test('no pull request has that head: a warning, no comment, the step passes', async () => {
     // The fork exists (it has another pull request), only no pull request has this commit as its head.
-    github.addPull({ number: 90, headRepoFullName: FORK, headSha: sha('f'), headRef: 'other' });
+    h.github.addPull({ number: 90, headRepoFullName: FORK, headSha: sha('f'), headRef: 'other' });
     const before = writes();
     const run = await commentRun(sha('d'), 87);
     expect(run.code).toBe(0);
@@ -292,16 +237,16 @@ describe('RELIABILITY row 32: the workflow_run commenter cannot tell the pull re
       `Not commenting: cannot tell which pull request the run was for: no pull request of o/r has its head in ${FORK} at ${sha('d')}.`
     ]);
     // The lookup was made (through the fork's commit), nothing was written.
-    expect(github.requests('GET').map((r) => r.route)).toContain(`/repos/${FORK}/commits/${sha('d')}/pulls`);
+    expect(h.github.requests('GET').map((r) => r.route)).toContain(`/repos/${FORK}/commits/${sha('d')}/pulls`);
     expect(writes()).toBe(before);
-    expect(github.commentsOn(87)).toHaveLength(0);
+    expect(h.github.commentsOn(87)).toHaveLength(0);
     expect(run.outputs['comment-id']).toBeUndefined();
     expect(run.outputs.report).toBeUndefined();
   });
 
   test('two open pull requests share that head: a warning naming both, no comment on either, the step passes', async () => {
-    github.addPull({ number: 88, headRepoFullName: FORK, headSha: sha('e'), headRef: 'one' });
-    github.addPull({ number: 89, headRepoFullName: FORK, headSha: sha('e'), headRef: 'two' });
+    h.github.addPull({ number: 88, headRepoFullName: FORK, headSha: sha('e'), headRef: 'one' });
+    h.github.addPull({ number: 89, headRepoFullName: FORK, headSha: sha('e'), headRef: 'two' });
     const before = writes();
     const run = await commentRun(sha('e'), 88);
     expect(run.code).toBe(0);
@@ -310,8 +255,8 @@ describe('RELIABILITY row 32: the workflow_run commenter cannot tell the pull re
       `Not commenting: cannot tell which pull request the run was for: several open pull requests of o/r have their head in ${FORK} at ${sha('e')} (#88, #89); not guessing which.`
     ]);
     expect(writes()).toBe(before);
-    expect(github.commentsOn(88)).toHaveLength(0);
-    expect(github.commentsOn(89)).toHaveLength(0);
+    expect(h.github.commentsOn(88)).toHaveLength(0);
+    expect(h.github.commentsOn(89)).toHaveLength(0);
     expect(run.outputs['comment-id']).toBeUndefined();
   });
 });

@@ -6,14 +6,13 @@
 //   the pull request through the API; stale and tampered artifacts are refused with a warning.
 // Merge and comment modes build nothing: their runs get a DOCKER_HOST that answers nothing.
 import { jest } from '@jest/globals';
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MAX_STORED_REPORT_BYTES } from '../../src/baseline/store.js';
-import { validateReport, type Report } from '../../src/report/json.js';
+import type { Report } from '../../src/report/json.js';
 import { ensureEngine } from '../support/engine.js';
-import { makePullRequestCheckout, type PullRequestFixture } from '../support/git-fixture.js';
-import { startGitHubStandin, type GitHubStandin } from '../support/github-standin.js';
+import { type PullRequestFixture } from '../support/git-fixture.js';
+import { reportOf as readReportOutput, usePrHarness } from '../support/pr-run.js';
 import { makeReport, type ReportSpec } from '../support/reports.js';
 import { pullRequestPayload, runAction, type ActionRun } from '../support/run-action.js';
 
@@ -21,23 +20,11 @@ jest.setTimeout(5 * 60_000);
 
 const NO_DOCKER = 'unix:///nonexistent/image-budget-test.sock';
 
-let github: GitHubStandin;
-const cleanups: Array<() => Promise<unknown>> = [];
-
-beforeAll(async () => {
-  github = await startGitHubStandin();
-});
-afterAll(async () => {
-  await github.close();
-  for (const c of cleanups) await c();
-});
+// Merge and comment modes need no engine: only the matrix jobs make sure one answers.
+const h = usePrHarness({ engine: false });
 
 /** The workspace of a job that checks nothing out: only what the test puts there (the downloads). */
-async function jobWorkspace(): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'ib-job-'));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
+const jobWorkspace = (): Promise<string> => h.temp('ib-job-');
 
 async function put(file: string, content: string | Buffer): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
@@ -46,15 +33,8 @@ async function put(file: string, content: string | Buffer): Promise<void> {
 
 const json = (r: Report): string => `${JSON.stringify(r, null, 2)}\n`;
 
-async function readReportOutput(run: ActionRun): Promise<Report> {
-  expect(run.outputs.report).toBeTruthy();
-  const read = validateReport(JSON.parse(await readFile(run.outputs.report!, 'utf8')));
-  if (!read.ok) throw new Error(read.error);
-  return read.report;
-}
-
 /** Requests that change something (the GraphQL viewer query is a POST that only reads). */
-const writes = (): number => github.state.requests.filter((r) => r.method !== 'GET' && r.route !== '/graphql').length;
+const writes = (): number => h.github.state.requests.filter((r) => r.method !== 'GET' && r.route !== '/graphql').length;
 
 describe('matrix jobs: three measuring runs merged into one comment', () => {
   const PR = 51;
@@ -80,17 +60,10 @@ describe('matrix jobs: three measuring runs merged into one comment', () => {
     ensureEngine();
     const tree = (side: 'base' | 'head'): Record<string, string> =>
       Object.fromEntries(Object.entries(images).map(([name, i]) => [`${name}/Dockerfile`, dockerfile(i.data, i[side])]));
-    f = await makePullRequestCheckout({ files: { base: tree('base'), head: tree('head') }, prNumber: PR });
-    cleanups.push(() => f.cleanup());
+    f = await h.pr(tree('base'), tree('head'), PR);
     // The matrix: one job per image, each with its own name and comment-key, none commenting.
     for (const name of Object.keys(images)) {
-      runs[name] = await runAction({
-        workspace: f.checkout,
-        eventName: 'pull_request',
-        payload: pullRequestPayload({ number: PR, baseSha: f.baseSha, headSha: f.headSha }),
-        inputs: { network: 'none', context: name, targets: 'release', name, 'comment-key': `image-budget-${name}`, comment: 'never', 'max-increase': '10%' },
-        env: { GITHUB_API_URL: github.url, GITHUB_GRAPHQL_URL: github.graphqlUrl, GITHUB_SHA: f.mergeSha, GITHUB_REF: `refs/pull/${PR}/merge` }
-      });
+      runs[name] = await h.runOnPr(f, { context: name, targets: 'release', name, 'comment-key': `image-budget-${name}`, comment: 'never', 'max-increase': '10%' });
     }
     // The merge job downloads every artifact into reports/<artifact name>/report.json.
     workspace = await jobWorkspace();
@@ -105,7 +78,7 @@ describe('matrix jobs: three measuring runs merged into one comment', () => {
       eventName: 'pull_request',
       payload: pullRequestPayload({ number: PR, baseSha: f.baseSha, headSha: f.headSha }),
       inputs: { mode: 'merge', reports: 'reports', ...inputs },
-      env: { GITHUB_API_URL: github.url, GITHUB_GRAPHQL_URL: github.graphqlUrl, GITHUB_SHA: f.mergeSha, GITHUB_REF: `refs/pull/${PR}/merge`, DOCKER_HOST: NO_DOCKER }
+      env: { GITHUB_API_URL: h.github.url, GITHUB_GRAPHQL_URL: h.github.graphqlUrl, GITHUB_SHA: f.mergeSha, GITHUB_REF: `refs/pull/${PR}/merge`, DOCKER_HOST: NO_DOCKER }
     });
 
   test('each job measured its image, labelled its rows with its name and named the pull request; none commented', async () => {
@@ -118,13 +91,13 @@ describe('matrix jobs: three measuring runs merged into one comment', () => {
       expect(report.pullRequest).toEqual({ number: PR, headSha: f.headSha });
       expect(report.targets[0]!.head.state).toBe('measured');
     }
-    expect(github.commentsOn(PR)).toHaveLength(0);
+    expect(h.github.commentsOn(PR)).toHaveLength(0);
   });
 
   test('merge: ONE comment with every image, the merged report and outputs, then the step fails on worker', async () => {
     const run = await merge();
     expect(run.code).toBe(1);
-    const comments = github.commentsOn(PR);
+    const comments = h.github.commentsOn(PR);
     expect(comments).toHaveLength(1);
     const body = comments[0]!.body;
     expect(body.trimEnd().endsWith('<!-- image-budget:image-budget -->')).toBe(true);
@@ -155,21 +128,21 @@ describe('matrix jobs: three measuring runs merged into one comment', () => {
   });
 
   test('merging again edits nothing; fail-on-regression: false only warns', async () => {
-    const [comment] = github.commentsOn(PR);
+    const [comment] = h.github.commentsOn(PR);
     const before = writes();
     const run = await merge({ 'fail-on-regression': 'false' });
     expect(run.code).toBe(0);
     expect(run.warnings.join('\n')).toMatch(/fail-on-regression is false/);
-    expect(github.commentsOn(PR)).toEqual([comment]);
+    expect(h.github.commentsOn(PR)).toEqual([comment]);
     expect(writes()).toBe(before);
   });
 
   test('another merge with another comment-key keeps its own comment; the first is left as it was', async () => {
-    const [first] = github.commentsOn(PR);
+    const [first] = h.github.commentsOn(PR);
     const firstBody = first!.body;
     const run = await merge({ reports: 'reports/image-budget-report-api, reports/image-budget-report-web/report.json', 'comment-key': 'services' });
     expect(run.code).toBe(0);
-    const comments = github.commentsOn(PR);
+    const comments = h.github.commentsOn(PR);
     expect(comments).toHaveLength(2);
     expect(comments[0]!.body).toBe(firstBody);
     const second = comments[1]!.body;
@@ -189,7 +162,7 @@ describe('merge: a report that cannot be used fails the step before anything, na
       eventName: 'pull_request',
       payload: pullRequestPayload({ number: PR, baseSha: 'a'.repeat(40), headSha: 'b'.repeat(40) }),
       inputs: { mode: 'merge', reports },
-      env: { GITHUB_API_URL: github.url, GITHUB_GRAPHQL_URL: github.graphqlUrl, DOCKER_HOST: NO_DOCKER }
+      env: { GITHUB_API_URL: h.github.url, GITHUB_GRAPHQL_URL: h.github.graphqlUrl, DOCKER_HOST: NO_DOCKER }
     });
   const api: ReportSpec = { image: 'api', rows: [{ target: 'release', base: 1, head: 2 }] };
 
@@ -206,15 +179,15 @@ describe('merge: a report that cannot be used fails the step before anything, na
   ])('%s', async (_name, files, reports, message) => {
     const workspace = await jobWorkspace();
     for (const [rel, content] of Object.entries(files)) await put(path.join(workspace, rel), content);
-    const before = github.state.requests.length;
+    const before = h.github.state.requests.length;
     const result = await run(workspace, reports);
     expect(result.code).toBe(1);
     expect(result.errors.join('\n')).toMatch(message);
     // Nothing was published: no API call, no report, no summary, no comment.
-    expect(github.state.requests.length).toBe(before);
+    expect(h.github.state.requests.length).toBe(before);
     expect(result.outputs.report).toBeUndefined();
     expect(result.summary).toBe('');
-    expect(github.commentsOn(PR)).toHaveLength(0);
+    expect(h.github.commentsOn(PR)).toHaveLength(0);
   });
 });
 
@@ -253,7 +226,7 @@ describe('comment mode: the workflow_run job comments a fork\'s artifact', () =>
       eventName: more.eventName ?? 'workflow_run',
       payload,
       inputs: { mode: 'comment', reports: 'artifact', ...(more.inputs ?? {}) },
-      env: { GITHUB_API_URL: github.url, GITHUB_GRAPHQL_URL: github.graphqlUrl, GITHUB_SHA: sha('9'), GITHUB_REF: 'refs/heads/main', DOCKER_HOST: NO_DOCKER }
+      env: { GITHUB_API_URL: h.github.url, GITHUB_GRAPHQL_URL: h.github.graphqlUrl, GITHUB_SHA: sha('9'), GITHUB_REF: 'refs/heads/main', DOCKER_HOST: NO_DOCKER }
     });
   }
 
@@ -261,7 +234,7 @@ describe('comment mode: the workflow_run job comments a fork\'s artifact', () =>
     json(makeReport({ image, rows: [{ target: 'release', base: 100, head: 150, regressed }], pullRequest: { number, headSha } }));
 
   test("a fork's pull request: found through the API, its two matrix reports posted as one comment", async () => {
-    github.addPull({ number: 61, headRepoFullName: FORK, headSha: sha('6'), headRef: 'main' });
+    h.github.addPull({ number: 61, headRepoFullName: FORK, headSha: sha('6'), headRef: 'main' });
     const files = {
       'artifact/image-budget-report-image-budget--api/report.json': reportOf(61, sha('6'), 'api'),
       'artifact/image-budget-report-image-budget--web/report.json': reportOf(61, sha('6'), 'web', true)
@@ -271,7 +244,7 @@ describe('comment mode: the workflow_run job comments a fork\'s artifact', () =>
     expect(run.code).toBe(0);
     expect(run.errors).toEqual([]);
     expect(run.warnings).toEqual([]);
-    const comments = github.commentsOn(61);
+    const comments = h.github.commentsOn(61);
     expect(comments).toHaveLength(1);
     expect(comments[0]!.body).toContain('`api` › `release`');
     expect(comments[0]!.body).toContain('`web` › `release`');
@@ -284,7 +257,7 @@ describe('comment mode: the workflow_run job comments a fork\'s artifact', () =>
     expect(report.pullRequest).toEqual({ number: 61, headSha: sha('6') });
     expect(report.targets.map((t) => t.image)).toEqual(['api', 'web']);
     // The pull request came from the fork's commit associations and a fresh read, never from the artifact.
-    const gets = github.requests('GET').map((r) => r.route);
+    const gets = h.github.requests('GET').map((r) => r.route);
     expect(gets).toContain(`/repos/${FORK}/commits/${sha('6')}/pulls`);
     expect(gets).toContain('/repos/o/r/pulls/61');
 
@@ -292,17 +265,17 @@ describe('comment mode: the workflow_run job comments a fork\'s artifact', () =>
     const before = writes();
     const again = await commentRun(workflowRunPayload({ headSha: sha('6') }), files);
     expect(again.code).toBe(0);
-    expect(github.commentsOn(61)).toHaveLength(1);
+    expect(h.github.commentsOn(61)).toHaveLength(1);
     expect(writes()).toBe(before);
   });
 
   test('a stale artifact: the pull request was pushed to since, so nothing is commented', async () => {
-    github.addPull({ number: 62, headRepoFullName: FORK, headSha: sha('7'), headRef: 'topic' });
-    github.addPull({ number: 62, headSha: sha('8') });
+    h.github.addPull({ number: 62, headRepoFullName: FORK, headSha: sha('7'), headRef: 'topic' });
+    h.github.addPull({ number: 62, headSha: sha('8') });
     const run = await commentRun(workflowRunPayload({ headSha: sha('7') }), { 'artifact/report.json': reportOf(62, sha('7')) });
     expect(run.code).toBe(0);
     expect(run.warnings.join('\n')).toMatch(/Not commenting: pull request #62 has moved on to 8888888 since the run measured 7777777; this report is stale/);
-    expect(github.commentsOn(62)).toHaveLength(0);
+    expect(h.github.commentsOn(62)).toHaveLength(0);
     expect(run.outputs['comment-id']).toBeUndefined();
     expect(run.outputs.report).toBeUndefined();
   });
@@ -348,34 +321,34 @@ describe('comment mode: the workflow_run job comments a fork\'s artifact', () =>
       const number = n++;
       // A head commit of its own: a commit shared with another pull request would make two candidates.
       const head = number.toString(16).padStart(40, 'c');
-      github.addPull({ number, headRepoFullName: FORK, headSha: head, headRef: `b${number}` });
-      const posts = github.requests('POST').length;
+      h.github.addPull({ number, headRepoFullName: FORK, headSha: head, headRef: `b${number}` });
+      const posts = h.github.requests('POST').length;
       const run = await commentRun(workflowRunPayload({ headSha: head }), files(number, head), prepare ? { prepare: (ws) => prepare(ws, number, head) } : {});
       expect(run.code).toBe(0);
       expect(run.errors).toEqual([]);
       expect(run.warnings).toHaveLength(1);
       expect(run.warnings[0]).toMatch(/^Not commenting: /);
       expect(run.warnings[0]).toMatch(reason);
-      expect(github.commentsOn(number)).toHaveLength(0);
-      expect(github.requests('POST').length).toBe(posts);
+      expect(h.github.commentsOn(number)).toHaveLength(0);
+      expect(h.github.requests('POST').length).toBe(posts);
       expect(run.outputs.report).toBeUndefined();
     });
   });
 
   test('a workflow_run of a push: nothing to comment, and no warning', async () => {
-    const before = github.state.requests.length;
+    const before = h.github.state.requests.length;
     const run = await commentRun(workflowRunPayload({ headSha: sha('5'), headRepo: 'o/r', event: 'push' }), { 'artifact/report.json': reportOf(1, sha('5')) });
     expect(run.code).toBe(0);
     expect(run.warnings).toEqual([]);
     expect(run.stdout).toContain('The triggering run was a push run, not a pull request');
-    expect(github.state.requests.length).toBe(before);
+    expect(h.github.state.requests.length).toBe(before);
   });
 
   test('mode: comment outside a workflow_run workflow fails the step, saying where it belongs', async () => {
     const run = await commentRun(pullRequestPayload({ number: 63, baseSha: sha('1'), headSha: sha('2') }), { 'artifact/report.json': reportOf(63, sha('2')) }, { eventName: 'pull_request' });
     expect(run.code).toBe(1);
     expect(run.errors.join('\n')).toMatch(/mode: comment runs in a workflow triggered by workflow_run .* this run was triggered by pull_request/);
-    expect(github.commentsOn(63)).toHaveLength(0);
+    expect(h.github.commentsOn(63)).toHaveLength(0);
   });
 
   test('a reports path that does not exist is the workflow\'s mistake: the step fails, naming it', async () => {

@@ -4,14 +4,12 @@
 import { jest } from '@jest/globals';
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ensureEngine } from '../support/engine.js';
-import { makePullRequestCheckout, type FileTree, type PullRequestFixture } from '../support/git-fixture.js';
-import { startGitHubStandin, type GitHubStandin } from '../support/github-standin.js';
+import { type PullRequestFixture } from '../support/git-fixture.js';
 import { readLayout } from '../support/independent.js';
-import { pullRequestPayload, runAction, type ActionRun, type ActionRunOptions } from '../support/run-action.js';
+import { parseReport, realDocker, rowOf, usePrHarness, type DockerCall } from '../support/pr-run.js';
+import { type ActionRun } from '../support/run-action.js';
 
 jest.setTimeout(6 * 60_000);
 
@@ -56,96 +54,19 @@ async function filesUnder(dir: string): Promise<Map<string, string>> {
   return out;
 }
 
-let github: GitHubStandin;
-let realDocker: string;
-const temps: string[] = [];
-const fixtures: PullRequestFixture[] = [];
-
-beforeAll(async () => {
-  ensureEngine();
-  realDocker = execFileSync('sh', ['-c', 'command -v docker'], { encoding: 'utf8' }).trim();
-  github = await startGitHubStandin({
+const h = usePrHarness({
+  github: {
     tokens: {
       [GH_TOKEN]: { login: 'github-actions[bot]', write: true },
       'read-only-token': { login: 'github-actions[bot]', write: false }
     }
-  });
+  }
 });
-afterAll(async () => {
-  await github.close();
-  for (const f of fixtures) await f.cleanup();
-  await Promise.all(temps.map((d) => rm(d, { recursive: true, force: true })));
-});
-
-async function temp(prefix: string): Promise<string> {
-  const d = await mkdtemp(path.join(os.tmpdir(), prefix));
-  temps.push(d);
-  return d;
-}
-
-async function pr(base: FileTree, head: FileTree, prNumber: number): Promise<PullRequestFixture> {
-  const f = await makePullRequestCheckout({ files: { base, head }, prNumber });
-  fixtures.push(f);
-  return f;
-}
-
-interface DockerCall {
-  readonly argv: string[];
-  readonly env: string[];
-}
-
-/** A `docker` first on PATH that records each call (argv and environment, NUL-separated) and runs the real one. */
-async function dockerWrapper(): Promise<{ path: string; calls(): Promise<DockerCall[]> }> {
-  const dir = await temp('ib-docker-wrapper-');
-  const bin = path.join(dir, 'bin');
-  const record = path.join(dir, 'record');
-  await mkdir(bin);
-  await mkdir(record);
-  const script = [
-    '#!/bin/sh',
-    `n=$(mktemp -d "${record}/call-XXXXXX")`,
-    'printf "%s\\0" "$@" > "$n/argv"',
-    // The environment as the process got it (a shell would drop names like INPUT_GITHUB-TOKEN).
-    'cat "/proc/$$/environ" > "$n/env"',
-    `exec "${realDocker}" "$@"`,
-    ''
-  ].join('\n');
-  await writeFile(path.join(bin, 'docker'), script);
-  await chmod(path.join(bin, 'docker'), 0o755);
-  return {
-    path: `${bin}:${process.env.PATH ?? ''}`,
-    calls: async () => {
-      const out: DockerCall[] = [];
-      for (const call of (await readdir(record)).sort()) {
-        const read = async (f: string): Promise<string[]> => (await readFile(path.join(record, call, f), 'utf8')).split('\0').slice(0, -1);
-        out.push({ argv: await read('argv'), env: await read('env') });
-      }
-      return out;
-    }
-  };
-}
-
-async function runOnPr(f: PullRequestFixture, inputs: Record<string, string>, more: Partial<ActionRunOptions> = {}): Promise<ActionRun> {
-  return runAction({
-    workspace: f.checkout,
-    eventName: 'pull_request',
-    payload: pullRequestPayload({ number: f.prNumber, baseSha: f.baseSha, headSha: f.headSha }),
-    inputs: { network: 'none', ...inputs },
-    ...more,
-    env: {
-      GITHUB_API_URL: github.url,
-      GITHUB_GRAPHQL_URL: github.graphqlUrl,
-      GITHUB_SHA: f.mergeSha,
-      GITHUB_REF: `refs/pull/${f.prNumber}/merge`,
-      ...(more.env ?? {})
-    }
-  });
-}
 
 /** Runs the real docker CLI (not the wrapper), resolving to stdout. */
 function docker(args: readonly string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(realDocker, args, { env: process.env, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
+    execFile(realDocker(), args, { env: process.env, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
       err ? reject(new Error(`docker ${args.join(' ')}: ${String(stderr).trim() || err.message}`)) : resolve(stdout)
     );
   });
@@ -184,9 +105,9 @@ describe('build-argument values and the token never leave the build (requirement
   const secrets = { TOKEN, NOTE, GH_TOKEN, CANARY, ...LITERAL };
 
   beforeAll(async () => {
-    f = await pr({ Dockerfile: BASE_DOCKERFILE }, { Dockerfile: HEAD_DOCKERFILE }, 61);
-    const wrapper = await dockerWrapper();
-    run = await runOnPr(
+    f = await h.pr({ Dockerfile: BASE_DOCKERFILE }, { Dockerfile: HEAD_DOCKERFILE }, 61);
+    const wrapper = await h.dockerWrapper();
+    run = await h.runOnPr(
       f,
       { targets: 'release, broken', 'build-args': `TOKEN=${TOKEN}\nNOTE=${NOTE}\nNONCE=${NONCE}`, details: 'layers,files', 'github-token': GH_TOKEN },
       { token: GH_TOKEN, env: { PATH: wrapper.path, GITHUB_TOKEN: GH_TOKEN, GH_TOKEN, IB_CANARY: CANARY } }
@@ -196,15 +117,15 @@ describe('build-argument values and the token never leave the build (requirement
 
   test('the run measured, commented and failed on the broken target, as it should', () => {
     expect(run.code).toBe(1);
-    expect(github.commentsOn(61)).toHaveLength(1);
+    expect(h.github.commentsOn(61)).toHaveLength(1);
     expect(run.summary).toContain('release');
     expect(run.errors.join('\n')).toMatch(/broken/);
   });
 
   test('no value in the comment, or in anything sent to GitHub', () => {
-    const [comment] = github.commentsOn(61);
+    const [comment] = h.github.commentsOn(61);
     expectNone('comment', comment!.body, secrets);
-    for (const r of github.requests()) expectNone(`${r.method} ${r.route}`, JSON.stringify(r.body ?? null), secrets);
+    for (const r of h.github.requests()) expectNone(`${r.method} ${r.route}`, JSON.stringify(r.body ?? null), secrets);
     // The history is shown, redacted: the absence above is not for want of showing it.
     expect(comment!.body).toContain('TOKEN=***');
     expect(comment!.body).toContain('NOTE=***');
@@ -221,15 +142,13 @@ describe('build-argument values and the token never leave the build (requirement
     const files = await filesUnder(path.dirname(run.runnerTemp));
     expect([...files.keys()].some((p) => p.endsWith('report.json'))).toBe(true);
     for (const [file, text] of files) expectNone(file, text, secrets);
-    const report = JSON.parse(await readFile(run.outputs.report!, 'utf8')) as {
-      targets: Array<{ target: string; head: { state: string; error?: string; layers?: Array<{ instruction: string }> } }>;
-    };
-    const release = report.targets.find((t) => t.target === 'release')!;
+    const report = parseReport(await readFile(run.outputs.report!, 'utf8'));
+    const release = rowOf(report, 'release');
     const instructions = release.head.layers!.map((l) => l.instruction);
     expect(instructions.some((i) => /^RUN \|6 TOKEN=\*\*\* NOTE=\*\*\* NONCE=\*\*\* GITHUB_TOKEN=\*\*\* GIT_AUTH_TOKEN=\*\*\* ACTIONS_RUNTIME_TOKEN=\*\*\* .*echo "\$TOKEN" > \/f/.test(i))).toBe(true);
     // The literal tokens' layer is shown with each one replaced.
     expect(instructions.some((i) => i.includes('/bin/sh -c echo *** > /lit && echo *** >> /lit && echo password=*** >> /lit'))).toBe(true);
-    const broken = report.targets.find((t) => t.target === 'broken')!;
+    const broken = rowOf(report, 'broken');
     expect(broken.head.state).toBe('failed');
   });
 
@@ -280,16 +199,15 @@ describe('build-argument values and the token never leave the build (requirement
     // action built only if the action's build had exactly these arguments (an extra build argument
     // changes the RUN step's key). A secret mount does not change the key: its content would be in
     // the cached layer, and so in /secrets below.
-    const dir = await temp('ib-sec-independent-');
+    const dir = await h.temp('ib-sec-independent-');
     await docker([
       'buildx', 'build', '--target', 'release', '--network', 'none',
       '--build-arg', `TOKEN=${TOKEN}`, '--build-arg', `NOTE=${NOTE}`, '--build-arg', `NONCE=${NONCE}`,
       '--output', `type=oci,dest=${dir}/layout,tar=false`, '--', f.checkout
     ]);
     const [reading] = [...(await readLayout(path.join(dir, 'layout'))).values()];
-    const report = JSON.parse(await readFile(run.outputs.report!, 'utf8')) as { targets: Array<{ target: string; head: { layers: Array<{ digest: string }> } }> };
-    const release = report.targets.find((t) => t.target === 'release')!;
-    expect(release.head.layers.map((l) => l.digest)).toEqual(reading!.layerDigests);
+    const release = rowOf(parseReport(await readFile(run.outputs.report!, 'utf8')), 'release');
+    expect(release.head.layers!.map((l) => l.digest)).toEqual(reading!.layerDigests);
 
     // The image's own history and labels carry the values: what the action had to keep out.
     const index = JSON.parse(await readFile(path.join(dir, 'layout', 'index.json'), 'utf8')) as { manifests: Array<{ digest: string }> };
@@ -319,11 +237,11 @@ describe('build-argument values and the token never leave the build (requirement
 
 describe('a stage named like an option (requirement 9)', () => {
   test('a pull request whose last stage is `AS --output=type=local,dest=...` never reaches buildx', async () => {
-    const pwned = await temp('ib-pwned-');
+    const pwned = await h.temp('ib-pwned-');
     const dockerfile = `FROM scratch AS --output=type=local,dest=${pwned}\nCOPY a /a\n`;
-    const f = await pr({ Dockerfile: dockerfile, a: 'a\n' }, { Dockerfile: dockerfile, a: 'ab\n' }, 64);
-    const wrapper = await dockerWrapper();
-    const run = await runOnPr(f, { baseline: 'none' }, { env: { PATH: wrapper.path } });
+    const f = await h.pr({ Dockerfile: dockerfile, a: 'a\n' }, { Dockerfile: dockerfile, a: 'ab\n' }, 64);
+    const wrapper = await h.dockerWrapper();
+    const run = await h.runOnPr(f, { baseline: 'none' }, { env: { PATH: wrapper.path } });
     expect(run.code).toBe(1);
     expect(run.errors.join('\n')).toContain('Refusing to build: stage "--output=type=local,dest=');
     const calls = await wrapper.calls();
@@ -336,10 +254,10 @@ describe('a stage named like an option (requirement 9)', () => {
 
 describe('a comment the token may not write (requirement 13)', () => {
   test('the warning names the failure, never the token or a header', async () => {
-    const f = await pr({ Dockerfile: 'FROM scratch AS release\nCOPY a /a\n', a: 'a\n' }, { Dockerfile: 'FROM scratch AS release\nCOPY a /a\n', a: 'ab\n' }, 62);
-    const run = await runOnPr(f, { targets: 'release', baseline: 'none', 'github-token': 'read-only-token' }, { token: 'read-only-token', env: { IB_CANARY: CANARY } });
+    const f = await h.pr({ Dockerfile: 'FROM scratch AS release\nCOPY a /a\n', a: 'a\n' }, { Dockerfile: 'FROM scratch AS release\nCOPY a /a\n', a: 'ab\n' }, 62);
+    const run = await h.runOnPr(f, { targets: 'release', baseline: 'none', 'github-token': 'read-only-token' }, { token: 'read-only-token', env: { IB_CANARY: CANARY } });
     expect(run.code).toBe(0);
-    expect(github.commentsOn(62)).toHaveLength(0);
+    expect(h.github.commentsOn(62)).toHaveLength(0);
     const warning = run.warnings.find((w) => /comment/i.test(w));
     expect(warning).toMatch(/403|permission|Resource not accessible/i);
     // The token is registered as a secret first: the runner consumes that one line and masks the rest.
@@ -359,10 +277,10 @@ describe('paths outside the workspace and symbolic links are refused, before any
   const SECRET_CONTENT = `outside-secret-${rand(6)}`;
 
   beforeAll(async () => {
-    outside = await temp('ib-outside-');
+    outside = await h.temp('ib-outside-');
     await writeFile(path.join(outside, 'Dockerfile'), `FROM scratch\n# ${SECRET_CONTENT}\n`);
     await writeFile(path.join(outside, 'image-budget.yml'), `images:\n  - name: ${SECRET_CONTENT}\n`);
-    f = await pr({ Dockerfile: 'FROM scratch AS release\n' }, { Dockerfile: 'FROM scratch AS release\n', 'svc/Dockerfile': 'FROM scratch\n' }, 63);
+    f = await h.pr({ Dockerfile: 'FROM scratch AS release\n' }, { Dockerfile: 'FROM scratch AS release\n', 'svc/Dockerfile': 'FROM scratch\n' }, 63);
     // What a pull request can commit: links that lead out of the checkout.
     await symlink(path.join(outside, 'Dockerfile'), path.join(f.checkout, 'linked.Dockerfile'));
     await symlink(outside, path.join(f.checkout, 'linked-dir'));
@@ -386,7 +304,7 @@ describe('paths outside the workspace and symbolic links are refused, before any
     ['config: an image whose Dockerfile is outside', () => ({ config: 'escaping-file.yml' }), /escaping-file\.yml:4:\d+: images\[0\]\.file: "\/etc\/passwd".*inside the workspace/]
   ])('%s', async (_name, inputs, message) => {
     // No engine is reachable: had the action got as far as a build, the error would be Docker's.
-    const run = await runOnPr(f, { targets: '', ...inputs() }, { env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
+    const run = await h.runOnPr(f, { targets: '', ...inputs() }, { env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
     expect(run.code).toBe(1);
     expect(run.errors.join('\n')).toMatch(message);
     expect(run.stdout).not.toMatch(/Build head target|Docker daemon is not reachable/);

@@ -5,36 +5,19 @@
 // No Docker: the main step here is stopped at its first docker call, a fake `docker` that waits.
 import { jest } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { makePullRequestCheckout, runGit, type PullRequestFixture } from '../support/git-fixture.js';
+import { runGit, type PullRequestFixture } from '../support/git-fixture.js';
+import { useScratch } from '../support/pr-run.js';
 import { actionDefaults, BUNDLE, NODE24, parseOutputFile, pullRequestPayload, runAction, type ActionRun } from '../support/run-action.js';
 
 jest.setTimeout(120_000);
 
 const DOCKERFILE = 'FROM scratch AS release\nCOPY a.txt /a.txt\n';
-const temps: string[] = [];
-const fixtures: PullRequestFixture[] = [];
+const { pr, temp } = useScratch();
 
-afterAll(async () => {
-  for (const f of fixtures) await f.cleanup();
-  await Promise.all(temps.map((d) => rm(d, { recursive: true, force: true })));
-});
-
-async function temp(prefix: string): Promise<string> {
-  const d = await mkdtemp(path.join(os.tmpdir(), prefix));
-  temps.push(d);
-  return d;
-}
-
-async function fixture(n: number): Promise<PullRequestFixture> {
-  const f = await makePullRequestCheckout({
-    files: { base: { Dockerfile: DOCKERFILE, 'a.txt': `base ${n}\n` }, head: { Dockerfile: DOCKERFILE, 'a.txt': `head ${n}\n` } },
-    prNumber: n
-  });
-  fixtures.push(f);
-  return f;
+function fixture(n: number): Promise<PullRequestFixture> {
+  return pr({ Dockerfile: DOCKERFILE, 'a.txt': `base ${n}\n` }, { Dockerfile: DOCKERFILE, 'a.txt': `head ${n}\n` }, n);
 }
 
 const exists = async (p: string): Promise<boolean> => stat(p).then(

@@ -2,23 +2,10 @@ import { readFileSync } from 'node:fs';
 import { LOAD_REGISTRY, buildxArgv, cacheScope, cacheScopesFor, loadTag, registryCacheRef, type BuildPlan } from '../../src/buildx/argv.js';
 import { cacheProblems, isCacheFailure, lastErrorLine, maskSecrets, summarizeBuildFailure } from '../../src/buildx/failure.js';
 import { capabilities, parseBuildxInspect, parseBuildxVersion, parseImageStore } from '../../src/buildx/probe.js';
+import { PLAN } from '../support/build-plan.js';
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/buildx/${name}`, import.meta.url), 'utf8');
 
-const base: BuildPlan = {
-  context: '/w',
-  file: '/w/Dockerfile',
-  stage: 'release',
-  platforms: [],
-  buildArgs: [],
-  network: undefined,
-  builder: undefined,
-  cache: { type: 'none' },
-  cacheScopes: { from: ['s-head', 's-base'], to: 's-head' },
-  cacheExport: true,
-  outputDir: '/tmp/out',
-  metadataFile: '/tmp/meta.json'
-};
 const tail = ['--output', 'type=oci,dest=/tmp/out,tar=false', '--metadata-file', '/tmp/meta.json', '--progress', 'plain', '--', '/w'];
 
 describe('buildxArgv', () => {
@@ -78,7 +65,7 @@ describe('buildxArgv', () => {
         '--metadata-file', '/tmp/meta.json', '--progress', 'plain', '--', '-rf']
     ]
   ])('%s', (_name, plan, expected) => {
-    expect(buildxArgv({ ...base, ...plan })).toEqual(expected);
+    expect(buildxArgv({ ...PLAN, ...plan })).toEqual(expected);
   });
 });
 
@@ -109,7 +96,7 @@ describe('buildxArgv: loading into the image store (classic store, measured thro
         '--cache-from', 'type=registry,ref=ghcr.io/o/c:s-base', ...loadTail('image-budget.local/r:t')]
     ]
   ])('%s', (_name, plan, expected) => {
-    const argv = buildxArgv({ ...base, ...plan });
+    const argv = buildxArgv({ ...PLAN, ...plan });
     expect(argv).toEqual(expected);
     expect(argv).not.toContain('--load');
     expect(argv.join(' ')).not.toContain('type=oci');

@@ -4,21 +4,7 @@
 import fc from 'fast-check';
 import { UnsafeBuildPlanError, buildxArgv, type BuildPlan } from '../../src/buildx/argv.js';
 import { MAX_HELD_LINE, maskSecrets, secretMasker } from '../../src/buildx/failure.js';
-
-const plan: BuildPlan = {
-  context: '/w',
-  file: '/w/Dockerfile',
-  stage: 'release',
-  platforms: [],
-  buildArgs: [],
-  network: undefined,
-  builder: undefined,
-  cache: { type: 'none' },
-  cacheScopes: { from: ['s-head', 's-base'], to: 's-head' },
-  cacheExport: true,
-  outputDir: '/tmp/out',
-  metadataFile: '/tmp/meta.json'
-};
+import { PLAN } from '../support/build-plan.js';
 
 // The options the action may pass, each taking one value (docker's pflag parser consumes the next
 // argument as the value, whatever it looks like). Anything else before `--` is a finding.
@@ -75,13 +61,13 @@ describe('buildxArgv refuses a value that could be read as an option, before doc
     ['a load tag starting with -', { load: { tag: '-t' } }, 'image tag'],
     ['a context with a line break', { context: '/w\n--push' }, 'context']
   ])('%s', (_name, change, field) => {
-    const e = refusal({ ...plan, ...change });
+    const e = refusal({ ...PLAN, ...change });
     expect(e.field).toBe(field);
     expect(e.message).toMatch(/^Refusing to build: /);
   });
 
   test('a refused build-arg is named, its value never shown', () => {
-    const e = refusal({ ...plan, buildArgs: [['TOKEN', 'ghp_secretvalue\0']] });
+    const e = refusal({ ...PLAN, buildArgs: [['TOKEN', 'ghp_secretvalue\0']] });
     expect(e.message).toContain('TOKEN');
     expect(e.message).not.toContain('ghp_secretvalue');
   });
@@ -90,20 +76,20 @@ describe('buildxArgv refuses a value that could be read as an option, before doc
 describe('buildxArgv keeps every value where buildx reads it as that value', () => {
   test('a context named like an option or a branch stays the one operand, after --', () => {
     for (const context of ['-rf', '--push', 'dev', '-']) {
-      const parsed = parse(buildxArgv({ ...plan, context }));
+      const parsed = parse(buildxArgv({ ...PLAN, context }));
       expect(parsed.operands).toEqual([context]);
     }
   });
 
   test('a build-arg value that reads as an option stays glued to its name, after --build-arg', () => {
-    const argv = buildxArgv({ ...plan, buildArgs: [['A', '--secret id=GITHUB_TOKEN'], ['B', '-x']] });
+    const argv = buildxArgv({ ...PLAN, buildArgs: [['A', '--secret id=GITHUB_TOKEN'], ['B', '-x']] });
     expect(parse(argv).flags.get('--build-arg')).toEqual(['A=--secret id=GITHUB_TOKEN', 'B=-x']);
     expect(argv.filter((a) => a.startsWith('--secret'))).toEqual([]);
   });
 
   test('nothing but the plan reaches the build: no --secret, --ssh, --allow, --push or token', () => {
     const full: BuildPlan = {
-      ...plan,
+      ...PLAN,
       builder: 'ci',
       platforms: ['linux/amd64', 'linux/arm64'],
       network: 'none',
@@ -136,7 +122,7 @@ describe('buildxArgv keeps every value where buildx reads it as that value', () 
           metadataFile: text
         }),
         (values) => {
-          const p: BuildPlan = { ...plan, ...values };
+          const p: BuildPlan = { ...PLAN, ...values };
           let argv: string[];
           try {
             argv = buildxArgv(p);
