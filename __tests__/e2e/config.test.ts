@@ -13,7 +13,7 @@ import type { Report } from '../../src/report/json.js';
 import { applyEnv, jobEnv } from '../support/cache-standin.js';
 import { runGit, type FileTree, type PullRequestFixture } from '../support/git-fixture.js';
 import { buildAndRead } from '../support/independent.js';
-import { parseReport, reportOf, rowOf, rowsOf, usePrHarness, type Row } from '../support/pr-run.js';
+import { parseReport, reportOf, rowOf, rowsOf, usePrHarness, type DockerCall, type Row } from '../support/pr-run.js';
 import { runAction, type ActionRun } from '../support/run-action.js';
 
 jest.setTimeout(8 * 60_000);
@@ -80,13 +80,22 @@ describe('a pull request on a monorepo: two images, one comment, each image judg
   let f: PullRequestFixture;
   let run: ActionRun;
   let report: Report;
+  let dockerCalls: DockerCall[];
 
   beforeAll(async () => {
     f = await fixture('pr', 71);
+    const docker = await h.dockerWrapper();
     // The single-image inputs given beside `config` are ignored (a 1-byte max-size would fail every
     // image; the target does not exist), with a warning that says so.
-    run = await prRun(f, { targets: 'no-such-target', 'max-size': '1B' });
+    run = await prRun(f, { targets: 'no-such-target', 'max-size': '1B' }, { PATH: docker.path });
     report = await reportOf(run);
+    dockerCalls = await docker.calls();
+  });
+
+  test('the builder is probed once for the whole run, not once per image', () => {
+    const probes = dockerCalls.map((c) => c.argv.slice(0, 2).join(' ')).filter((a) => ['buildx version', 'buildx inspect', 'info --format'].includes(a));
+    expect(probes).toEqual(['buildx version', 'buildx inspect', 'info --format']);
+    expect(dockerCalls.filter((c) => c.argv[0] === 'buildx' && c.argv[1] === 'build')).toHaveLength(6);
   });
 
   test('api, over its own max-increase, fails the step, named by image and target; web passes', () => {

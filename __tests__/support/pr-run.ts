@@ -190,7 +190,9 @@ export async function dockerWrapper(scratch: Pick<Scratch, 'temp'>): Promise<Doc
   await mkdir(record);
   const script = [
     '#!/bin/sh',
-    `n=$(mktemp -d "${record}/call-XXXXXX")`,
+    // Named by the start time in nanoseconds (19 digits until 2286), so that sorting the names
+    // gives the calls in the order they were made.
+    `n=$(mktemp -d "${record}/$(date +%s%N)-XXXXXX")`,
     'printf "%s\\0" "$@" > "$n/argv"',
     // The environment as the process got it (a shell would drop names like INPUT_GITHUB-TOKEN).
     'cat "/proc/$$/environ" > "$n/env"',

@@ -10,6 +10,7 @@
 // scopes and temporary image tags. The comment's marker is not among them: main.ts renders the one
 // comment with the real key.
 import path from 'node:path';
+import { probeBuilder, type Capabilities } from '../buildx/probe.js';
 import { IMAGE_KEYS, imageError, type ImageConfig, type ImageKey } from '../config/config.js';
 import type { EventContext } from '../github/event.js';
 import { InputError } from '../inputs/errors.js';
@@ -122,13 +123,22 @@ export async function measureImages(
   cleanups: Array<() => Promise<unknown>>
 ): Promise<PipelineResult> {
   await checkImages(path.resolve(deps.env.GITHUB_WORKSPACE || process.cwd()), images);
+  // Every image builds on the same builder: it is probed once, not once per image.
+  const probes = new Map<string, Promise<Capabilities>>();
+  const probe = (builder: string | undefined): Promise<Capabilities> => {
+    const key = builder ?? '';
+    const caps = probes.get(key) ?? (deps.probe ?? ((b: string | undefined) => probeBuilder(deps.exec, b)))(builder);
+    probes.set(key, caps);
+    return caps;
+  };
+  const shared: PipelineDeps = { ...deps, probe };
   const results: ImageResult[] = [];
   for (const image of images) {
     deps.log.info(`Image ${image.name} (${image.source.file}, images[${image.source.index}]): context ${image.context}`);
     const own: Array<() => Promise<unknown>> = [];
     try {
       const imageOnly = imageInputs(inputs, image);
-      const result = await located(image, () => measureAndCompare(deps, imageOnly, event, own));
+      const result = await located(image, () => measureAndCompare(shared, imageOnly, event, own));
       results.push(labelled(image.name, imageOnly.commentKey, result));
     } finally {
       const warnings = await runCleanups(own);

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { baseFromReport, type BaseFromReport } from '../baseline/from-report.js';
 import { findStoredBaseline, type FoundBaseline } from '../baseline/resolve.js';
 import type { BaselineStore } from '../baseline/store.js';
-import { probeBuilder } from '../buildx/probe.js';
+import { probeBuilder, type Capabilities } from '../buildx/probe.js';
 import type { Exec } from '../exec.js';
 import { BaselineUnavailableError, checkoutBase, type BaseCheckout } from '../git/base-checkout.js';
 import { Git, InvalidRefError, isFullSha } from '../git/git.js';
@@ -35,6 +35,8 @@ export interface PipelineDeps {
   readonly baselines?: BaselineStore;
   /** Keeps a value for the post step (the action's core.saveState); the command line has none. */
   readonly saveState?: (name: string, value: string) => void;
+  /** Probes the builder; probeBuilder when not given. The images of a config file share one probe. */
+  readonly probe?: (builder: string | undefined) => Promise<Capabilities>;
 }
 
 export interface PipelineResult {
@@ -198,7 +200,7 @@ export async function measureAndCompare(
   checkBudgetTargets(inputs.budgets, [...targets.head, ...targets.removed].map((t) => t.name));
 
   // 3. Engine: probed once, before the first build.
-  const caps = await probeBuilder(exec, inputs.builder);
+  const caps = await (deps.probe ?? ((builder: string | undefined) => probeBuilder(exec, builder)))(inputs.builder);
   // The classic image store cannot export an OCI layout: images are loaded and read with docker save,
   // uncompressed sizes stay exact and compressed sizes are gzip estimates, labelled as such.
   // (buildSide refuses what that method cannot measure, several platforms, before the first build.)
