@@ -36961,7 +36961,7 @@ async function measureAndCompare(deps, inputs, event, cleanups) {
     const targets = planTargets(headStages, baseStages, inputs.targets, fileLabel);
     checkBudgetTargets(inputs.budgets, [...targets.head, ...targets.removed].map((t) => t.name));
     // 3. Engine: probed once, before the first build.
-    const caps = await probeBuilder(exec, inputs.builder);
+    const caps = await (deps.probe ?? ((builder) => probeBuilder(exec, builder)))(inputs.builder);
     // The classic image store cannot export an OCI layout: images are loaded and read with docker save,
     // uncompressed sizes stay exact and compressed sizes are gzip estimates, labelled as such.
     // (buildSide refuses what that method cannot measure, several platforms, before the first build.)
