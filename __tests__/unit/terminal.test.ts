@@ -583,11 +583,20 @@ describe('renderOutcome: layer details', () => {
     ]);
   });
 
+  it('removed layers count among the layers, and the title says how the count moved', () => {
+    const base = [layer(1, 1000), layer(2, 1000), layer(3, 1000)];
+    const title = (head: LayerStats[]): string =>
+      block(renderOutcome(outcomeWith({ target: 'release', platform: 'linux/amd64', head: m(image('release', head)), base: m(image('release', base)) }), layersOnly), 'release (linux/amd64): ')[0]!;
+    expect(title([layer(4, 500)])).toBe('release (linux/amd64): 3 of 3 layers changed (3 → 1)');
+    expect(title([layer(1, 1000), layer(4, 500)])).toBe('release (linux/amd64): 2 of 3 layers changed (3 → 2)');
+    expect(title([layer(1, 1000), layer(4, 500), layer(3, 1000)])).toBe('release (linux/amd64): 1 of 3 layers changed');
+  });
+
   it(`more than ${TERMINAL_LAYERS_MAX} changed layers: the first ${TERMINAL_LAYERS_MAX}, then what is left out`, () => {
     const head = [layer(1, 1000), ...Array.from({ length: TERMINAL_LAYERS_MAX + 2 }, (_, i) => layer(100 + i, 2000))];
     const text = renderOutcome(outcomeWith({ target: 'release', platform: 'linux/amd64', head: m(image('release', head)), base: m(image('release', [layer(1, 1000)])) }), layersOnly);
     const lines = block(text, 'release (linux/amd64): ');
-    expect(lines[0]).toBe('release (linux/amd64): 42 of 43 layers changed');
+    expect(lines[0]).toBe('release (linux/amd64): 42 of 43 layers changed (1 → 43)');
     expect(lines).toHaveLength(1 + 2 + TERMINAL_LAYERS_MAX + 1);
     expect(lines[3]).toBe('   2  added      2.00 kB  +2.00 kB       6.00 kB  +6.00 kB  RUN step 100');
     expect(lines[2 + TERMINAL_LAYERS_MAX]).toBe('  41  added      2.00 kB  +2.00 kB       6.00 kB  +6.00 kB  RUN step 139');

@@ -3,6 +3,7 @@
 // Sizes use decimal units like `docker images` (1 kB = 1000 B) with three significant digits, and
 // the ASCII hyphen-minus for negative values everywhere (it survives copy-paste, logs and JSON).
 import type { RowStatus, Threshold } from '../model.js';
+import type { LayerChange } from './compare.js';
 
 const DECIMAL_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB'] as const;
 
@@ -120,4 +121,15 @@ export const STATUS_ORDER: readonly RowStatus[] = ['head-failed', 'changed', 'ne
 /** `1 layer`, `2 layers`. */
 export function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * The title of a layer diff: `2 of 3 layers changed`, counting every layer of either side once (a
+ * changed or unchanged pair is one), and `(3 → 1)` after it when the layer count moved.
+ */
+export function layerChangeTitle(changes: readonly LayerChange[]): string {
+  const differing = changes.filter((c) => c.kind !== 'same').length;
+  const before = changes.filter((c) => c.kind !== 'added').length;
+  const after = changes.filter((c) => c.kind !== 'removed').length;
+  return `${differing} of ${plural(changes.length, 'layer')} changed${before === after ? '' : ` (${before} → ${after})`}`;
 }

@@ -18,7 +18,7 @@ import { escapeControls } from './escape.js';
 import type { DetailKind, FileEntry, ImageStats, JudgedRow, LayerStats, Outcome, RowStatus } from '../model.js';
 import { diffLayers, type LayerChange } from './compare.js';
 import { diffFiles } from './files.js';
-import { STATUS_LABEL, STATUS_ORDER, formatBytes, formatCount, formatDelta, formatPercent, plural, shortSha } from './format.js';
+import { STATUS_LABEL, STATUS_ORDER, formatBytes, formatCount, formatDelta, formatPercent, layerChangeTitle, plural, shortSha } from './format.js';
 
 export interface TerminalOptions {
   /** Emit ANSI colours (see colourWanted). */
@@ -380,7 +380,7 @@ function layerSection(r: JudgedRow, paint: Paint, width: number): string | undef
     const differing = changes.filter((c) => c.kind !== 'same');
     // Nothing differs: the table already says so.
     if (differing.length === 0) return undefined;
-    const title = `${rowName(r)}: ${differing.length} of ${plural(head.layers.length, 'layer')} changed`;
+    const title = `${rowName(r)}: ${layerChangeTitle(changes)}`;
     const shown = differing.slice(0, TERMINAL_LAYERS_MAX);
     const body = layerChangeTable(shown, paint, width);
     const same = changes.length - differing.length;
