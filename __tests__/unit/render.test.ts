@@ -343,6 +343,24 @@ describe('size cap', () => {
     expect(utf8Length('📦')).toBe(4);
     expect(utf8Length('\ud800')).toBe(3);
   });
+
+  it.each<[string, string, number]>([
+    ['the last 1-byte character', '\u007f', 1],
+    ['the first 2-byte character', '\u0080', 2],
+    ['the last 2-byte character', '\u07ff', 2],
+    ['the first 3-byte character', '\u0800', 3],
+    ['the first astral character (a surrogate pair)', '\ud800\udc00', 4],
+    ['the last astral character', '\udbff\udfff', 4],
+    ['a lone high surrogate before a letter', '\ud800é', 5],
+    ['a lone high surrogate before another', '\ud800\ud800', 6],
+    ['a lone high surrogate before a character above the surrogates', '\ud800！', 6],
+    ['a lone low surrogate after a 3-byte character', '—\udc00', 6],
+    ['a lone low surrogate after another', '\udc00\udc00', 6],
+    ['a 3-byte character after the surrogates', '\ue000\udc00', 6]
+  ])('counts %s as Node writes it in UTF-8 (a lone surrogate as the 3-byte U+FFFD)', (_name, text, bytes) => {
+    expect(utf8Length(text)).toBe(bytes);
+    expect(Buffer.byteLength(text, 'utf8')).toBe(bytes);
+  });
 });
 
 describe('renderSummary', () => {
