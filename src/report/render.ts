@@ -15,7 +15,7 @@ import type { DetailKind, JudgedRow, LayerStats, Outcome, RowStatus } from '../m
 import { diffLayers } from './compare.js';
 import { diffFiles } from './files.js';
 import { codeBlock, codeSpan, escapeCell, escapeHtml } from './escape.js';
-import { STATUS_LABEL, STATUS_ORDER, formatBytes, formatCount, formatDelta, formatPercent, plural, shortSha } from './format.js';
+import { STATUS_LABEL, STATUS_ORDER, formatBytes, formatCount, formatDelta, formatPercent, layerChangeTitle, plural, shortSha } from './format.js';
 
 /** GitHub rejects comment bodies above 65,536 characters. */
 export const COMMENT_MAX_CHARS = 65_536;
@@ -474,7 +474,7 @@ function detailSection(r: JudgedRow): string | undefined {
       ].join('\n');
       const more = differing.length > LAYERS_MAX ? ` ${plural(differing.length - LAYERS_MAX, 'more changed layer')} not shown.` : '';
       const omitted = same > 0 ? `_${plural(same, 'unchanged layer')} not shown.${more}_` : more ? `_${more.trim()}_` : '';
-      return section(r, `${differing.length} of ${plural(head.layers.length, 'layer')} changed`, omitted ? `${body}\n\n${omitted}` : body);
+      return section(r, layerChangeTitle(changes), omitted ? `${body}\n\n${omitted}` : body);
     }
     // Nothing differs: unchanged layers are counted in the table, not listed.
     return undefined;
