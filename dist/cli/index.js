@@ -35788,6 +35788,16 @@ const STATUS_ORDER = ['head-failed', 'changed', 'new', 'removed', 'no-baseline',
 function plural(n, noun) {
     return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
+/**
+ * The title of a layer diff: `2 of 3 layers changed`, counting every layer of either side once (a
+ * changed or unchanged pair is one), and `(3 → 1)` after it when the layer count moved.
+ */
+function layerChangeTitle(changes) {
+    const differing = changes.filter((c) => c.kind !== 'same').length;
+    const before = changes.filter((c) => c.kind !== 'added').length;
+    const after = changes.filter((c) => c.kind !== 'removed').length;
+    return `${differing} of ${plural(changes.length, 'layer')} changed${before === after ? '' : ` (${before} → ${after})`}`;
+}
 
 ;// CONCATENATED MODULE: ./src/log.ts
 const silentLog = {
@@ -37604,7 +37614,7 @@ function layerSection(r, paint, width) {
         // Nothing differs: the table already says so.
         if (differing.length === 0)
             return undefined;
-        const title = `${rowName(r)}: ${differing.length} of ${plural(head.layers.length, 'layer')} changed`;
+        const title = `${rowName(r)}: ${layerChangeTitle(changes)}`;
         const shown = differing.slice(0, TERMINAL_LAYERS_MAX);
         const body = layerChangeTable(shown, paint, width);
         const same = changes.length - differing.length;
