@@ -143,7 +143,7 @@ describe('trimming steps at their exact limits', () => {
   describe('3. failing checks', () => {
     const o = outcomeFrom([...['t0', 't1', 't2', 't3', 't4', 't5'].map((t) => failed(t)), ...unchanged9]);
     const listed = (k: number): string =>
-      [...Array.from({ length: k }, (_, i) => `- \`t${i}\` (linux/amd64): build failed\\: ERROR\\: t${i}`), `- _${6 - k} more failing check${6 - k === 1 ? '' : 's'} not shown._`].join('\n');
+      [...Array.from({ length: k }, (_, i) => `- \`t${i}\` (linux/amd64): build failed\\: ERROR\\: t${i}`), `- _${6 - k} ${k === 0 ? '' : 'more '}failing check${6 - k === 1 ? '' : 's'} not shown._`].join('\n');
 
     it.each([0, 2, 5])('with room for %i of the 6, those are listed and the rest counted', (k) => {
       const expected = withNotice(folded(untrimmed(o)).replace(/(\*\*Failed checks\*\*\n\n)[\s\S]*?(?=\n\n)/, `$1${listed(k)}`));
@@ -163,7 +163,7 @@ describe('trimming steps at their exact limits', () => {
     const rowsOf = (...names: string[]): string => [table[0]!, table[1]!, ...table.filter((l) => names.some((n) => l.startsWith(`| \`${n}\` |`)))].join('\n');
     // The kept rows' failing check is counted, not listed: the failed checks went at step 3.
     const keep = (names: string[]): string =>
-      frame(o, [rowsOf(...names), `_… ${5 - names.length} more targets not shown._`, '**Failed checks**\n\n- _1 more failing check not shown._']);
+      frame(o, [rowsOf(...names), `_… ${5 - names.length} more targets not shown._`, '**Failed checks**\n\n- _1 failing check not shown._']);
     for (const names of [['r3'], ['c1', 'r3'], ['c1', 'r3', 'c4']]) {
       const expected = keep(names);
       expect(comment(o, utf8Length(expected))).toBe(expected);

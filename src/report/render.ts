@@ -379,7 +379,8 @@ function failuresBlock(rows: readonly JudgedRow[], limit = Number.POSITIVE_INFIN
   );
   if (items.length === 0) return undefined;
   const shown = items.slice(0, limit);
-  if (shown.length < items.length) shown.push(`- _${plural(items.length - shown.length, 'more failing check')} not shown._`);
+  const noun = shown.length === 0 ? 'failing check' : 'more failing check';
+  if (shown.length < items.length) shown.push(`- _${plural(items.length - shown.length, noun)} not shown._`);
   return `**Failed checks**\n\n${shown.join('\n')}`;
 }
 
