@@ -33,6 +33,12 @@ describe('InputError', () => {
     expect(e.message).toBe(`Invalid input 'targets': "x" is not a stage (stages: a, b)`);
   });
 
+  test('a secret value without a subject is called "the value"', () => {
+    const e = new InputError('build-args', undefined, 'NAME=value', { problem: 'is bad' });
+    expect(e.message).toBe(`Invalid input 'build-args': the value is bad (expected NAME=value)`);
+    expect(e.description).toBe('the value is bad (expected NAME=value)');
+  });
+
   test.each([
     ['short value unchanged', 'abc', '"abc"'],
     ['control characters escaped', 'a\nb"c', '"a\\nb\\"c"'],
@@ -107,6 +113,14 @@ describe('parseSize', () => {
     if (problem !== undefined) expect(e.message).toContain(problem);
   });
 
+  test.each([
+    // A dash inside the value is not a sign: only a leading one says "is negative".
+    ['a dash inside the number', '5-3MB', `Invalid input 'max-size': "5-3MB" (expected e.g. 10MB, 512KiB)`],
+    ['a negative size', '-3MB', `Invalid input 'max-size': "-3MB" is negative (expected e.g. 10MB, 512KiB)`]
+  ])('exact message for %s: %j', (_name, text, message) => {
+    expect(inputError(() => parseSize('max-size', text)).message).toBe(message);
+  });
+
   test('the unknown-unit error lists the accepted units', () => {
     expect(inputError(() => parseSize('max-size', '10 MBs')).message).toContain(
       'B, kB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024)'
@@ -123,12 +137,16 @@ describe('parseThreshold', () => {
     ['KB normalized to kB', '5KB', false, { kind: 'bytes', bytes: 5000, text: '5 kB' }],
     ['decimal trailing zeros dropped', '1.50MB', false, { kind: 'bytes', bytes: 1_500_000, text: '1.5 MB' }],
     ['leading zeros dropped', '010MB', false, { kind: 'bytes', bytes: 10_000_000, text: '10 MB' }],
+    ['several trailing zeros dropped', '1.500MB', false, { kind: 'bytes', bytes: 1_500_000, text: '1.5 MB' }],
+    ['a zero inside the decimals kept', '1.05MB', false, { kind: 'bytes', bytes: 1_050_000, text: '1.05 MB' }],
     ['percent', '10%', true, { kind: 'percent', percent: 10, text: '10%' }],
     ['percent with a space', '5 %', true, { kind: 'percent', percent: 5, text: '5%' }],
     ['decimal percent', '2.5%', true, { kind: 'percent', percent: 2.5, text: '2.5%' }],
     ['zero percent', '0%', true, { kind: 'percent', percent: 0, text: '0%' }],
     ['percent normalized', '05.0%', true, { kind: 'percent', percent: 5, text: '5%' }],
-    ['over 100 percent', '250%', true, { kind: 'percent', percent: 250, text: '250%' }]
+    ['over 100 percent', '250%', true, { kind: 'percent', percent: 250, text: '250%' }],
+    ['percent, several trailing zeros dropped', '2.500%', true, { kind: 'percent', percent: 2.5, text: '2.5%' }],
+    ['percent, a zero inside the decimals kept', '0.05%', true, { kind: 'percent', percent: 0.05, text: '0.05%' }]
   ])('accepts %s: %j', (_name, text, percent, expected) => {
     expect(parseThreshold('max-increase', text, { percent })).toEqual(expected);
   });
@@ -149,6 +167,14 @@ describe('parseThreshold', () => {
     expect(e.message).toContain(`Invalid input 'max-increase': ${JSON.stringify(text)}`);
     expect(e.message).toContain('(expected e.g. 10MB, 512KiB, 5%)');
     if (problem !== undefined) expect(e.message).toContain(problem);
+  });
+
+  test('a percentage too large for a number is rejected, not read as Infinity', () => {
+    const text = `1${'0'.repeat(309)}%`; // 1e309 overflows to Infinity
+    const e = inputError(() => parseThreshold('max-increase', text, { percent: true }));
+    expect(e.message).toBe(
+      `Invalid input 'max-increase': "1${'0'.repeat(78)}…" is too large (expected e.g. 10MB, 512KiB, 5%)`
+    );
   });
 
   test.each([
@@ -187,6 +213,13 @@ describe('parseCount', () => {
     expect(e.message).toContain(`Invalid input 'max-layers': ${JSON.stringify(text)}`);
     expect(e.message).toContain('expected a whole number ≥ 0, e.g. 20');
     if (problem !== undefined) expect(e.message).toContain(problem);
+  });
+
+  test.each([
+    ['a dash inside the number', '1-2', `Invalid input 'max-layers': "1-2" (expected a whole number ≥ 0, e.g. 20)`],
+    ['a negative number', '-2', `Invalid input 'max-layers': "-2" is negative (expected a whole number ≥ 0, e.g. 20)`]
+  ])('exact message for %s: %j', (_name, text, message) => {
+    expect(inputError(() => parseCount('max-layers', text)).message).toBe(message);
   });
 });
 
@@ -248,6 +281,15 @@ describe('parsePerTarget', () => {
     expect(e.input).toBe('max-layers');
     expect(e.message).toContain(`Invalid input 'max-layers': `);
     expect(e.message).toContain(fragment);
+  });
+
+  test.each([
+    ['two fallbacks', '20,30', '"30" is a second value without a target'],
+    ['target twice', 'release=1,release=2', '"release" is given more than once']
+  ])('%s: the message says what is accepted', (_name, text, what) => {
+    expect(inputError(() => parsePerTarget('max-layers', text, count)).message).toBe(
+      `Invalid input 'max-layers': ${what} (expected one value for all targets and/or target=value entries, e.g. 10%, release=5MB)`
+    );
   });
 });
 

@@ -72,6 +72,17 @@ describe('parseInputs accepts', () => {
         ]
       }
     ],
+    // Each line is trimmed and blank lines are skipped; around "=", only the NAME is trimmed.
+    [
+      'build-args: lines trimmed, blank lines skipped, spaces before "=" dropped',
+      { 'build-args': 'A=1 \n \t \nB =2' },
+      {
+        buildArgs: [
+          ['A', '1'],
+          ['B', '2']
+        ]
+      }
+    ],
     ['platforms', { platforms: 'linux/amd64, linux/arm64/v8' }, { platforms: ['linux/amd64', 'linux/arm64/v8'] }],
     ['network default', { network: 'default' }, { network: 'default' }],
     ['network none', { network: 'none' }, { network: 'none' }],
@@ -80,6 +91,12 @@ describe('parseInputs accepts', () => {
     ['cache gha', { cache: 'gha' }, { cache: { type: 'gha' } }],
     ['cache none', { cache: 'none' }, { cache: { type: 'none' } }],
     ['cache local', { cache: 'local=/tmp/.buildx-cache' }, { cache: { type: 'local', dir: '/tmp/.buildx-cache' } }],
+    ['cache local, space after =', { cache: 'local= /tmp/.buildx-cache' }, { cache: { type: 'local', dir: '/tmp/.buildx-cache' } }],
+    [
+      'cache registry, space after =',
+      { cache: 'registry= ghcr.io/acme/app:buildcache' },
+      { cache: { type: 'registry', ref: 'ghcr.io/acme/app:buildcache' } }
+    ],
     [
       'cache registry',
       { cache: 'registry=ghcr.io/acme/app:buildcache' },
@@ -91,6 +108,7 @@ describe('parseInputs accepts', () => {
     ['baseline none', { baseline: 'none' }, { baseline: 'none' }],
     ['base-ref SHA', { 'base-ref': 'a'.repeat(40) }, { baseRef: 'a'.repeat(40) }],
     ['base-ref branch', { 'base-ref': 'origin/release/1.x' }, { baseRef: 'origin/release/1.x' }],
+    ['base-ref of 255 characters', { 'base-ref': 'r'.repeat(255) }, { baseRef: 'r'.repeat(255) }],
     ['metric compressed', { metric: 'compressed' }, { metric: 'compressed' }],
     ['metric uncompressed', { metric: 'uncompressed' }, { metric: 'uncompressed' }],
     ['fail-on-regression false', { 'fail-on-regression': 'false' }, { failOnRegression: false }],
@@ -238,6 +256,39 @@ describe('parseInputs rejects', () => {
     expect(e.input).toBe(input);
     expect(e.message).toMatch(new RegExp(`^Invalid input '${input}': `));
     for (const f of fragments) expect(e.message).toContain(f);
+  });
+
+  // The whole message, where a fragment check would let the accepted forms or the problem drift.
+  test.each<[string, Record<string, string>, string]>([
+    [
+      'build-arg NAME longer than 80 characters is cut',
+      { 'build-args': `${'-'.repeat(100)}=x` },
+      `Invalid input 'build-args': line 1 has an invalid NAME "${'-'.repeat(80)}" (expected NAME=value lines, NAME made of letters, digits and "_", not starting with a digit)`
+    ],
+    [
+      'duplicate platform',
+      { platforms: 'linux/amd64,linux/amd64' },
+      `Invalid input 'platforms': "linux/amd64" is listed more than once (expected each platform once)`
+    ],
+    ['cache unknown', { cache: 's3' }, `Invalid input 'cache': "s3" (expected gha, none, local=<dir> or registry=<ref>)`],
+    [
+      'cache registry without ref',
+      { cache: 'registry=' },
+      `Invalid input 'cache': "registry=" needs an image reference without spaces, commas or quotes, not starting with "-" (expected gha, none, local=<dir> or registry=<ref>)`
+    ],
+    ['details unknown', { details: 'layers,sizes' }, `Invalid input 'details': "sizes" (expected a list of layers, files, or none)`],
+    [
+      'details none mixed',
+      { details: 'none,layers' },
+      `Invalid input 'details': "none" cannot be combined with other values (expected a list of layers, files, or none)`
+    ],
+    [
+      'merge without reports',
+      { mode: 'merge' },
+      `Invalid input 'reports': "" is required in mode merge (expected report files, globs or directories, comma or newline separated, e.g. reports/)`
+    ]
+  ])('exact message: %s', (_name, values, message) => {
+    expect(inputError(() => parse(values)).message).toBe(message);
   });
 
   test.each([
