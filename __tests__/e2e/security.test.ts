@@ -92,6 +92,8 @@ describe('build-argument values and the token never leave the build (requirement
       'echo "$NONCE" > /nonce && echo "$TOKEN" > /f && echo "$NOTE" > /note && ' +
       '(cat /run/secrets/* 2>/dev/null || true) > /secrets && env > /env',
     `RUN echo ${LITERAL.pat} > /lit && echo ${LITERAL.aws} >> /lit && echo password=${LITERAL.password} >> /lit`,
+    // A file named after the values: its path is in the files details.
+    'RUN seq 1 20000 > "/out-$TOKEN-$NONCE"',
     'FROM image-budget/busybox AS broken',
     'ARG NOTE',
     // A failing step that prints the value: its log is what the comment and the error show.
@@ -129,6 +131,9 @@ describe('build-argument values and the token never leave the build (requirement
     // The history is shown, redacted: the absence above is not for want of showing it.
     expect(comment!.body).toContain('TOKEN=***');
     expect(comment!.body).toContain('NOTE=***');
+    // The file named after the values is listed, its path masked.
+    expect(comment!.body).toMatch(/\/out-(\\?\*){3}-(\\?\*){3}/);
+    expect(comment!.body).not.toContain(NONCE);
     // The failing step's log is shown, the value masked in it (BuildKit prints the step with the
     // argument expanded, and the value the step wrote).
     expect(comment!.body).toContain('RUN echo "***" >&2 && exit 3');
@@ -227,6 +232,7 @@ describe('build-argument values and the token never leave the build (requirement
     expect(await read('f')).toBe(`${TOKEN}\n`);
     expect(await read('note')).toBe(`${NOTE}\n`);
     expect(await read('nonce')).toBe(`${NONCE}\n`);
+    expect((await read(`out-${TOKEN}-${NONCE}`)).length).toBeGreaterThan(100_000);
     expect(await read('secrets')).toBe('');
     const env = await read('env');
     expect(env).toContain(`TOKEN=${TOKEN}`);
