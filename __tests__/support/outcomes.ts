@@ -1,5 +1,5 @@
 // Small outcomes for renderer tests: one-layer images compared through the real compare and judge.
-import type { ImageStats, Outcome, SideResult } from '../../src/model.js';
+import type { ImageStats, LayerStats, Outcome, SideResult } from '../../src/model.js';
 import { compare } from '../../src/report/compare.js';
 import { buildOutcome, judge } from '../../src/report/policy.js';
 
@@ -45,4 +45,27 @@ export function smallOutcome(
     base: options.base ?? { sha: '2'.repeat(40) },
     notes: options.notes ?? []
   });
+}
+
+const layerDigest = (n: number): string => `sha256:${n.toString(16).padStart(64, '0')}`;
+
+/** Layer `n` (its digest is derived from n) of `compressed` bytes, `ratio` times that uncompressed. */
+export function testLayer(n: number, compressed: number, ratio: number, instruction = `RUN step ${n}`): LayerStats {
+  return { digest: layerDigest(n), mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', compressedBytes: compressed, uncompressedBytes: compressed * ratio, instruction };
+}
+
+/** An OCI image of these layers: sizes and count summed from them, digests derived from them. */
+export function testImage(target: string, layers: readonly LayerStats[], extra: Partial<ImageStats> = {}): ImageStats {
+  return {
+    target,
+    platform: 'linux/amd64',
+    digest: layerDigest(layers.reduce((n, l) => n * 31 + l.compressedBytes, 7) % 2 ** 40),
+    configDigest: layerDigest(layers.length + 5000),
+    compressedBytes: layers.reduce((n, l) => n + l.compressedBytes, 0),
+    uncompressedBytes: layers.reduce((n, l) => n + l.uncompressedBytes, 0),
+    layerCount: layers.length,
+    layers,
+    method: 'oci-layout',
+    ...extra
+  };
 }

@@ -2,6 +2,7 @@
 // rows that lack a number, the not-comparable statuses, the chart's scale and labels, the long
 // layer lists, the files section word for word, and reports read back with missing numbers.
 // Written from a mutation-testing review (docs/mutation.md): each test pins text a user reads.
+import { testImage, testLayer } from '../support/outcomes.js';
 import { describe, expect, it } from '@jest/globals';
 import type { Budgets, FileStats, ImageStats, LayerStats, Metric, Outcome, SideResult } from '../../src/model.js';
 import { compare, type CompareInput } from '../../src/report/compare.js';
@@ -16,25 +17,8 @@ const HEAD = { sha: '1111111111222222222233333333334444444444', ref: 'feature/x'
 const BASE = { sha: 'aaaaaaaaaabbbbbbbbbbccccccccccdddddddddd', ref: 'main' };
 const digest = (n: number): string => `sha256:${n.toString(16).padStart(64, '0')}`;
 
-/** A layer of `compressed` bytes, twice that uncompressed. */
-function layer(n: number, compressed: number, instruction = `RUN step ${n}`): LayerStats {
-  return { digest: digest(n), mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', compressedBytes: compressed, uncompressedBytes: compressed * 2, instruction };
-}
-
-function image(target: string, layers: readonly LayerStats[], extra: Partial<ImageStats> = {}): ImageStats {
-  return {
-    target,
-    platform: 'linux/amd64',
-    digest: digest(layers.reduce((n, l) => n * 31 + l.compressedBytes, 7) % 2 ** 40),
-    configDigest: digest(layers.length + 5000),
-    compressedBytes: layers.reduce((n, l) => n + l.compressedBytes, 0),
-    uncompressedBytes: layers.reduce((n, l) => n + l.uncompressedBytes, 0),
-    layerCount: layers.length,
-    layers,
-    method: 'oci-layout',
-    ...extra
-  };
-}
+const layer = (n: number, compressed: number, instruction?: string): LayerStats => testLayer(n, compressed, 2, instruction);
+const image = testImage;
 
 const m = (i: ImageStats): SideResult => ({ state: 'measured', image: i });
 const NO_BUDGETS: Budgets = { maxIncrease: { byTarget: new Map() }, maxSize: { byTarget: new Map() }, maxLayers: { byTarget: new Map() } };

@@ -2,6 +2,7 @@
 // display widths (CJK, emoji, combining marks) and columns that stay aligned with them, and the
 // content of the comparison and measurement reports. Table-driven; outcomes are made by the real
 // compare / judge / buildOutcome, no mocks.
+import { testImage, testLayer } from '../support/outcomes.js';
 import { describe, expect, it } from '@jest/globals';
 import type { Budgets, FileStats, ImageStats, JudgedRow, LayerStats, Outcome, SideResult, Threshold } from '../../src/model.js';
 import { compare, type CompareInput } from '../../src/report/compare.js';
@@ -29,24 +30,8 @@ const ESC = '\u001b';
 const SGR = /\u001b\[\d+m/g;
 const plain = (s: string): string => s.replace(SGR, '');
 
-function layer(n: number, compressed: number, instruction = `RUN step ${n}`): LayerStats {
-  return { digest: digest(n), mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', compressedBytes: compressed, uncompressedBytes: compressed * 3, instruction };
-}
-
-function image(target: string, layers: readonly LayerStats[], extra: Partial<ImageStats> = {}): ImageStats {
-  return {
-    target,
-    platform: 'linux/amd64',
-    digest: digest(layers.reduce((n, l) => n * 31 + l.compressedBytes, 7) % 2 ** 40),
-    configDigest: digest(layers.length + 5000),
-    compressedBytes: layers.reduce((n, l) => n + l.compressedBytes, 0),
-    uncompressedBytes: layers.reduce((n, l) => n + l.uncompressedBytes, 0),
-    layerCount: layers.length,
-    layers,
-    method: 'oci-layout',
-    ...extra
-  };
-}
+const layer = (n: number, compressed: number, instruction?: string): LayerStats => testLayer(n, compressed, 3, instruction);
+const image = testImage;
 
 const m = (i: ImageStats): SideResult => ({ state: 'measured', image: i });
 const pct = (percent: number): Threshold => ({ kind: 'percent', percent, text: `${percent}%` });
