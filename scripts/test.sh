@@ -12,7 +12,7 @@ npm run --silent build >/dev/null
 mkdir -p .tmp
 rm -f .tmp/jest.json
 set +e
-NODE_OPTIONS=--experimental-vm-modules npx jest --runInBand --json --outputFile=.tmp/jest.json "$@"
+NODE_OPTIONS=--experimental-vm-modules npx jest --ci --runInBand --json --outputFile=.tmp/jest.json "$@"
 status=$?
 set -e
 node -e '

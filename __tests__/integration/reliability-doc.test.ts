@@ -1,6 +1,7 @@
 // docs/reliability.md stays true: every row of RELIABILITY.md's checklist (1-52) and every security
 // requirement (1-16) has a line, and every test it cites exists: the file, and each title of the
-// `describe › test` path written in it (a title ending in `…` stands for a table-driven test's prefix).
+// `describe › test` path written in it (a title ending in `…` stands for a table-driven test's prefix; a
+// title made by a `%s` template must fill each placeholder with a value the file holds).
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,14 +61,31 @@ function appearsIn(texts: readonly string[], all: readonly string[], cited: stri
       .filter((p) => p !== '');
     return parts.every((part) => all.some((t) => t.includes(part)));
   }
-  return texts.some((t) => {
-    if (!/%[sidjfpo#]|\$\{|\$[a-zA-Z]/.test(t)) return false;
-    const pattern = t
-      .split(/(%[sidjfpo#]|\$\{[^}]*\}|\$[a-zA-Z_][\w.]*)/)
-      .map((piece, i) => (i % 2 === 1 ? '.*' : escapeRegExp(piece)))
-      .join('');
-    return new RegExp(`^${pattern}$`, 's').test(title);
-  });
+  return texts.some((t) => templateMatches(t, all, title));
+}
+
+/**
+ * Whether a table-driven template (`%s`, `%i`, `$name`, `${...}`) produces `title`: the literal parts
+ * match in place, and what each placeholder stands for is a value written in the file (a row of its
+ * table), a number, or a part of one. A template of placeholders only (`'%s'`) matches no more than that.
+ */
+function templateMatches(template: string, all: readonly string[], title: string): boolean {
+  const pieces = template.split(/(%[sidjfpo#]|\$\{[^}]*\}|\$[a-zA-Z_][\w.]*)/);
+  if (pieces.length === 1) return false;
+  const pattern = pieces.map((piece, i) => (i % 2 === 1 ? '(.*?)' : escapeRegExp(piece))).join('');
+  const match = new RegExp(`^${pattern}$`, 's').exec(title);
+  if (!match) return false;
+  return match.slice(1).every((value) => /^-?[\d.]+$/.test(value) || all.some((t) => t.includes(unjson(value))));
+}
+
+/** `%j` writes a value as JSON (`"-x"`): the file holds it unquoted. */
+function unjson(value: string): string {
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return typeof parsed === 'string' ? parsed : value;
+  } catch {
+    return value;
+  }
 }
 
 test('every checklist row and every security requirement has a line', () => {
@@ -99,4 +117,14 @@ test('every cited test exists: its file, and each title on the way to it', () =>
     for (const title of c.titles) if (!appearsIn(texts, all, title)) missing.push(`${c.file} › ${title}`);
   }
   expect(missing).toEqual([]);
+});
+
+test('a table-driven title matches only the rows its file holds', () => {
+  const all = ['checkoutBase rejects %j before git runs', '-x', 'row %s: %s', 'a comment', 'parses %s'];
+  expect(templateMatches('%s', all, 'any title at all')).toBe(false);
+  expect(templateMatches('%s', all, 'a comment')).toBe(true);
+  expect(templateMatches('checkoutBase rejects %j before git runs', all, 'checkoutBase rejects "-x" before git runs')).toBe(true);
+  expect(templateMatches('checkoutBase rejects %j before git runs', all, 'checkoutBase rejects "-y" before git runs')).toBe(false);
+  expect(templateMatches('row %s: %s', all, 'row 12: a comment')).toBe(true);
+  expect(templateMatches('parses %s', all, 'parses')).toBe(false);
 });
