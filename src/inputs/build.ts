@@ -24,7 +24,7 @@ export const ID = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const ID_EXPECTED = 'an id of letters, digits, "_", "." or "-", at most 128 characters';
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const CONTEXT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.\/:@-]{0,254}$/;
-export const LABEL_KEY = /^[^\s=",]+$/;
+export const LABEL_KEY = /^[A-Za-z0-9][^\s=",]*$/;
 const IMAGE_REF = /^[A-Za-z0-9][^\s,"]*$/;
 // docker's RAMInBytes (go-units): a number, an optional unit letter, an optional `i` and `b`.
 export const SHM_SIZE = /^\d+(?:\.\d+)? ?[kKmMgGtTpP]?[iI]?[bB]?$/;
