@@ -4,14 +4,17 @@
 // (`COPY --from=extra`): head and base are both built with them, and the secret, written by the build
 // into a file's name and content and into its log, is masked in the comment, summary, report,
 // outputs and log. A fork's pull request on pull_request_target never gets the secret, even with
-// allow-fork-builds: the step refuses before any build, naming the inputs.
+// allow-fork-builds: the step refuses before any build, naming the inputs. The command line's
+// `compare` takes the same settings as flags.
 import { jest } from '@jest/globals';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type PullRequestFixture } from '../support/git-fixture.js';
+import { ROOT } from '../support/engine.js';
+import { GIT_ISOLATION, runGit, type PullRequestFixture } from '../support/git-fixture.js';
 import { parseReport, rowOf, usePrHarness, type DockerCall } from '../support/pr-run.js';
-import { pullRequestPayload, runAction, type ActionRun } from '../support/run-action.js';
+import { NODE24, pullRequestPayload, runAction, type ActionRun } from '../support/run-action.js';
 
 jest.setTimeout(6 * 60_000);
 
@@ -127,5 +130,37 @@ describe("a fork's pull request on pull_request_target never gets the secrets", 
     );
     expect((await wrapper.calls()).filter((c) => c.argv[0] === 'buildx' && c.argv[1] === 'build')).toEqual([]);
     expect(leaks(`${run.stdout}\n${run.stderr}`.split('\n').filter((l) => l !== `::add-mask::${SECRET}`).join('\n'))).toEqual([]);
+  });
+});
+
+describe('image-budget compare takes the same settings as flags', () => {
+  test('--secret-envs and --build-contexts: both sides built with them, the secret nowhere in the output', async () => {
+    const dir = await h.temp('ib-settings-cli-');
+    const commit = async (files: Record<string, string>, message: string): Promise<void> => {
+      for (const [p, content] of Object.entries(files)) {
+        await mkdir(path.dirname(path.join(dir, p)), { recursive: true });
+        await writeFile(path.join(dir, p), content);
+      }
+      await runGit(dir, ['add', '--all']);
+      await runGit(dir, ['commit', '--quiet', '-m', message]);
+    };
+    await runGit(dir, ['init', '--quiet', '--initial-branch=main']);
+    await commit({ Dockerfile: BASE, 'other/extra.txt': 'base\n' }, 'base');
+    await runGit(dir, ['checkout', '--quiet', '-b', 'feature']);
+    await commit({ Dockerfile: HEAD, 'other/extra.txt': 'head\n' }, 'head');
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, DOCKER_HOST: process.env.DOCKER_HOST, ...GIT_ISOLATION, IB_E2E_SECRET: SECRET };
+    const cli = path.join(ROOT, 'dist', 'cli', 'index.js');
+    const args = ['compare', '--base', 'main', '--network', 'none', '--secret-envs', 'tok=IB_E2E_SECRET', '--build-contexts', 'extra=./other', '--no-cache', '--json', '--verbose'];
+    const run = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(NODE24, [cli, ...args], { cwd: dir, env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+      });
+    });
+    expect([run.code, run.stderr.split('\n').filter((l) => /error/i.test(l))]).toEqual([0, []]);
+    const row = rowOf(parseReport(run.stdout), 'release');
+    expect([row.head.state, row.base.state]).toEqual(['measured', 'measured']);
+    expect(run.stderr).toContain('the secret is ***');
+    expect(leaks(run.stdout)).toEqual([]);
+    expect(leaks(run.stderr)).toEqual([]);
   });
 });
