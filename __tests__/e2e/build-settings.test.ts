@@ -13,7 +13,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ROOT } from '../support/engine.js';
 import { GIT_ISOLATION, runGit, type PullRequestFixture } from '../support/git-fixture.js';
-import { parseReport, rowOf, usePrHarness, type DockerCall } from '../support/pr-run.js';
+import { parseReport, rowOf, rowsOf, usePrHarness, type DockerCall } from '../support/pr-run.js';
 import { NODE24, pullRequestPayload, runAction, type ActionRun } from '../support/run-action.js';
 
 jest.setTimeout(6 * 60_000);
@@ -59,7 +59,7 @@ describe('secrets and a named context, given to head and base, the secret masked
     const wrapper = await h.dockerWrapper();
     run = await h.runOnPr(
       f,
-      { targets: 'release', secrets: `tok=${SECRET}`, 'build-contexts': 'extra=./other', labels: 'org.example.kind=e2e', details: 'layers,files' },
+      { targets: 'release', secrets: `tok=${SECRET}`, 'build-contexts': 'extra=./other', labels: 'org.example.kind=e2e', provenance: 'mode=max', details: 'layers,files' },
       { env: { PATH: wrapper.path } }
     );
     calls = await wrapper.calls();
@@ -72,6 +72,17 @@ describe('secrets and a named context, given to head and base, the secret masked
     expect([row.head.state, row.base.state]).toEqual(['measured', 'measured']);
     // The head added one layer (the file named after the secret).
     expect(row.head.layers!.length - row.base.layers!.length).toBe(1);
+  });
+
+  test('the provenance attestation is built with the image and never measured as one', async () => {
+    const builds = calls.filter((c) => c.argv[0] === 'buildx' && c.argv[1] === 'build');
+    for (const b of builds) expect(b.argv[b.argv.indexOf('--provenance') + 1]).toBe('mode=max');
+    const report = parseReport(await readFile(run.outputs.report!, 'utf8'));
+    // One row, the image's platform: no unknown/unknown row, and only the image's layers counted.
+    expect(rowsOf(report).map((r) => [r.target, r.platform])).toEqual([['release', 'linux/amd64']]);
+    const head = rowOf(report, 'release').head;
+    expect(head.compressedBytes).toBe(head.layers!.reduce((n, l) => n + l.compressedBytes, 0));
+    expect(head.layers!.every((l) => !/in-toto|provenance/i.test(l.mediaType))).toBe(true);
   });
 
   test('buildx got --secret id=tok,env=… and the named context of each side, never the value', () => {
