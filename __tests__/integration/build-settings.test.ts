@@ -52,7 +52,7 @@ describe('resolveSettings', () => {
       ],
       ssh: [{ id: 'default' }, { id: 'key', path: '../outside/creds' }]
     });
-    const env = { MY_TOKEN: 'from-the-env' };
+    const env = { MY_TOKEN: 'from-the-env', SSH_AUTH_SOCK: '/tmp/agent.sock' };
     const head = await resolveSettings(settings, { workspace, root: workspace, env, side: 'head' });
     expect(head.plan.contexts).toEqual([
       ['extra', path.join(workspace, 'other')],
@@ -94,7 +94,7 @@ describe('resolveSettings', () => {
     );
   });
 
-  test('an unset variable, a missing secret file or ssh key: errors before any build', async () => {
+  test('an unset variable, a missing secret file, ssh key or agent: errors before any build', async () => {
     const { workspace } = await layout();
     const where = { workspace, root: workspace, env: {}, side: 'head' as const };
     expect(await errorOf(resolveSettings(with_({ secrets: [{ id: 'npm', kind: 'env', variable: 'NPM_TOKEN' }] }), where))).toBe(
@@ -105,6 +105,9 @@ describe('resolveSettings', () => {
     );
     expect(await errorOf(resolveSettings(with_({ secrets: [{ id: 'f', kind: 'file', path: 'other' }] }), where))).toBe(
       `Invalid input 'secret-files': "f=other" (expected a file; ${path.join(workspace, 'other')} is not one)`
+    );
+    expect(await errorOf(resolveSettings(with_({ ssh: [{ id: 'default' }] }), where))).toBe(
+      `Invalid input 'ssh': "default" needs an SSH agent, and SSH_AUTH_SOCK is not set (expected id=path (a key or socket), or an agent: SSH_AUTH_SOCK set, e.g. by webfactory/ssh-agent)`
     );
     expect(await errorOf(resolveSettings(with_({ ssh: [{ id: 'k', path: 'id_rsa' }] }), where))).toBe(
       `Invalid input 'ssh': "k=id_rsa" (expected an existing path; not found at ${path.join(workspace, 'id_rsa')})`

@@ -59,6 +59,12 @@ export async function resolveSettings(settings: BuildSettings, where: SettingsPl
   }
   const ssh = [];
   for (const x of settings.ssh) {
+    // `default` or a bare id is the agent of SSH_AUTH_SOCK, which buildx would otherwise miss mid-build.
+    if (x.path === undefined && !where.env.SSH_AUTH_SOCK) {
+      throw new InputError(INPUT.ssh, x.id, 'id=path (a key or socket), or an agent: SSH_AUTH_SOCK set, e.g. by webfactory/ssh-agent', {
+        problem: 'needs an SSH agent, and SSH_AUTH_SOCK is not set'
+      });
+    }
     ssh.push(x.path === undefined ? x : { id: x.id, path: await existing(where.workspace, x.path, INPUT.ssh, `${x.id}=${x.path}`, 'any') });
   }
   const contexts: Array<readonly [string, string]> = [];
