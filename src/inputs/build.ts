@@ -83,7 +83,7 @@ export function parseCsvList(input: string, text: string, perLine: boolean, expe
   return items;
 }
 
-/** `id=rest` split at the first `=`, the id checked; `what` names the right-hand side in messages. */
+/** `id=rest` split at the first `=`, the id checked; a secret item is named by its line, never echoed. */
 function keyValue(input: string, item: Item, expected: string, secret: boolean): [string, string] {
   const shown = secret ? undefined : item.text;
   const subject = { subject: `line ${item.line}` };
