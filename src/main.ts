@@ -12,6 +12,7 @@ import { exec as realExec, type Exec } from './exec.js';
 import { createOctokitCommentsApi } from './github/client.js';
 import { parseEventContext, runPageUrl, runStampFromEnv, type EventContext, type RepoRef } from './github/event.js';
 import { stickyMarker, upsertStickyComment, type RunStamp, type StickyResult } from './github/sticky.js';
+import { secretValues } from './inputs/build.js';
 import { parseInputs, parseMode } from './inputs/inputs.js';
 import { INPUT } from './inputs/names.js';
 import { neutralizeCommands, type Log } from './log.js';
@@ -113,6 +114,8 @@ async function runPipeline(deps: RunDeps, cleanups: Array<() => Promise<unknown>
   // redacted from the comment, summary and report regardless; masking `DEBUG=true` job-wide would
   // hide every later "true" (and drop job outputs that contain it).
   for (const [name, value] of inputs.buildArgs) if (shouldMask(name, value)) core.setSecret(value);
+  // Secrets (inline and from secret-envs) are masked whatever their name.
+  for (const value of secretValues(inputs.build, deps.env)) core.setSecret(value);
   const event = await readEvent(deps.env);
   const baselines = deps.baselines ?? new ActionsCacheStore(path.resolve(deps.env.RUNNER_TEMP || os.tmpdir()));
   const pipelineDeps: PipelineDeps = { ...deps, baselines, saveState: (name, value) => core.saveState(name, value) };

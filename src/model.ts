@@ -46,6 +46,69 @@ export type DetailKind = 'layers' | 'files';
  */
 export type ActionMode = 'measure' | 'merge' | 'comment';
 
+/**
+ * A secret given to every build, as docker/build-push-action takes it: an inline value (`secrets`),
+ * a file (`secret-files`) or an environment variable (`secret-envs`). Read in the Dockerfile with
+ * `RUN --mount=type=secret,id=<id>`; never on a command line, never in a message.
+ */
+export type BuildSecret =
+  | { readonly id: string; readonly kind: 'value'; readonly value: string }
+  | { readonly id: string; readonly kind: 'file'; readonly path: string }
+  | { readonly id: string; readonly kind: 'env'; readonly variable: string };
+
+/** An SSH agent socket or key for `RUN --mount=type=ssh` (`ssh`): `default`, `id`, or `id=path`. */
+export interface BuildSsh {
+  readonly id: string;
+  readonly path?: string;
+}
+
+/**
+ * A named context (`build-contexts`, `name=value`): a directory (confined like `context`, found in
+ * the base commit for the base build), an image (`docker-image://<ref>`) or a stage (`target:<stage>`).
+ */
+export type NamedContext =
+  | { readonly name: string; readonly kind: 'directory'; readonly path: string }
+  | { readonly name: string; readonly kind: 'image'; readonly ref: string }
+  | { readonly name: string; readonly kind: 'target'; readonly stage: string };
+
+/** The build settings beyond a context, with docker/build-push-action's input names; the same for head and base. */
+export interface BuildSettings {
+  readonly secrets: readonly BuildSecret[];
+  readonly ssh: readonly BuildSsh[];
+  readonly contexts: readonly NamedContext[];
+  /** `key=value` image labels, in order. */
+  readonly labels: ReadonlyArray<readonly [string, string]>;
+  readonly noCache: boolean;
+  readonly pull: boolean;
+  /** As docker writes it: `2g`, `512m`. */
+  readonly shmSize: string | undefined;
+  /** `type=soft[:hard]`, e.g. `nofile=1024:2048`. */
+  readonly ulimits: readonly string[];
+  /** `host:ip`. */
+  readonly addHosts: readonly string[];
+  /** Entitlements: `network.host`, `security.insecure`. */
+  readonly allow: readonly string[];
+  /** As buildx `--provenance` and `--sbom` take them (`true`, `false`, `mode=max`); attestations are never measured. */
+  readonly provenance: string | undefined;
+  readonly sbom: string | undefined;
+}
+
+/** No build settings beyond the context: what a build gets when none of their inputs is set. */
+export const NO_BUILD_SETTINGS: BuildSettings = {
+  secrets: [],
+  ssh: [],
+  contexts: [],
+  labels: [],
+  noCache: false,
+  pull: false,
+  shmSize: undefined,
+  ulimits: [],
+  addHosts: [],
+  allow: [],
+  provenance: undefined,
+  sbom: undefined
+};
+
 /** Every input of action.yml, parsed once and validated. */
 export interface Inputs {
   readonly context: string;
@@ -76,6 +139,8 @@ export interface Inputs {
   readonly reports: readonly string[];
   /** This job's image label, carried by every row of its report (matrix jobs); undefined when not set. */
   readonly name: string | undefined;
+  /** Secrets, SSH, named contexts and the other build settings (absent: none, NO_BUILD_SETTINGS). */
+  readonly build?: BuildSettings;
 }
 
 /** One filesystem layer of a measured image. */

@@ -10,6 +10,7 @@ import { runBuild } from '../../src/buildx/build.js';
 import { probeBuilder } from '../../src/buildx/probe.js';
 import { exec as realExec, type Exec } from '../../src/exec.js';
 import { Git, InvalidRefError } from '../../src/git/git.js';
+import { NO_BUILD_SETTINGS } from '../../src/model.js';
 import { isolatedExec, makePullRequestCheckout, runGit, type PullRequestFixture } from '../support/git-fixture.js';
 
 const temps: string[] = [];
@@ -216,6 +217,23 @@ exit 0
     const env = (await readFile(path.join(fake.record, 'env'), 'utf8')).split('\0').filter(Boolean);
     const names = env.map((kv) => kv.slice(0, kv.indexOf('='))).filter((n) => !['PWD', 'SHLVL', '_', 'OLDPWD'].includes(n));
     expect(names.sort()).toEqual(['FAKE_RECORD', 'PATH']);
+  });
+
+  test("an inline secret reaches docker in its environment, under the variable its --secret names, never in its argv", async () => {
+    const fake = await fakeDocker();
+    const build = {
+      ...NO_BUILD_SETTINGS,
+      secrets: [{ id: 'tok', env: 'IMAGE_BUDGET_SECRET_0', value: SECRET }],
+      contexts: []
+    };
+    await runBuild(realExec, { ...PLAN, buildArgs: [], context: await temp('ib-ctx-'), build }, { secrets: [SECRET], env: fake.env });
+    const [argv] = await fake.argvs();
+    expect(argv?.[argv.indexOf('--secret') + 1]).toBe('id=tok,env=IMAGE_BUDGET_SECRET_0');
+    expect(argv?.join('\0')).not.toContain(SECRET);
+    const env = (await readFile(path.join(fake.record, 'env'), 'utf8')).split('\0').filter(Boolean);
+    expect(env).toContain(`IMAGE_BUDGET_SECRET_0=${SECRET}`);
+    const names = env.map((kv) => kv.slice(0, kv.indexOf('='))).filter((n) => !['PWD', 'SHLVL', '_', 'OLDPWD'].includes(n));
+    expect(names.sort()).toEqual(['FAKE_RECORD', 'IMAGE_BUDGET_SECRET_0', 'PATH']);
   });
 
   test.each<[string, Partial<BuildPlan>]>([

@@ -177,7 +177,11 @@ const NOT_EXPOSED: Record<string, string> = {
   reports: 'read only by the merge and comment modes',
   'allow-fork-builds':
     'the reusable workflows are the safe fork pattern (pull_request builds read-only, workflow_run comments); building a fork under pull_request_target is what they avoid',
-  'github-token': 'a token is a secret: passed as `secrets: github-token`, defaulting to the job token as the action does'
+  'github-token': 'a token is a secret: passed as `secrets: github-token`, defaulting to the job token as the action does',
+  secrets: 'secret values are not workflow inputs: passed as `secrets: build-secrets`',
+  'secret-files': "files of the called job's runner, which the caller cannot write",
+  'secret-envs': "variables of the called job's environment, which the caller cannot set (use build-secrets)",
+  ssh: "no SSH agent or key exists on the called job's runner"
 };
 /** Workflow inputs that are not action inputs: the job's own settings. */
 const WORKFLOW_ONLY: Record<string, string[]> = {
@@ -216,6 +220,11 @@ describe('reusable workflows and action.yml', () => {
       expect([name, new RegExp(`\\binputs\\.${name.replace(/[-]/g, '\\-')}\\b`).test(String(step.with?.[name] ?? ''))]).toEqual([name, true]);
     }
     expect(step.with?.mode).toBeUndefined();
+  });
+
+  test("image-budget.yml passes the build-secrets secret as the action's secrets input", () => {
+    expect(workflow(MEASURE).on.workflow_call?.secrets?.['build-secrets']).toMatchObject({ required: false });
+    expect(actionStep(MEASURE).with?.secrets).toBe('${{ secrets.build-secrets }}');
   });
 
   test.each([MEASURE, COMMENT])('%s takes the token as an optional secret and falls back to the job token', (file) => {

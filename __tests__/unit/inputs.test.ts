@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { InputError } from '../../src/inputs/errors.js';
 import { checkBudgetTargets, MAX_REPORT_ENTRIES, MAX_TARGETS, parseInputs, parseMode } from '../../src/inputs/inputs.js';
 import { DEFAULTS, INPUT } from '../../src/inputs/names.js';
-import type { Inputs } from '../../src/model.js';
+import { NO_BUILD_SETTINGS, type Inputs } from '../../src/model.js';
 import { inputError } from '../support/input-error.js';
 
 /** parseInputs over a plain map, trimming like core.getInput. */
@@ -48,7 +48,8 @@ describe('parseInputs defaults', () => {
       allowForkBuilds: false,
       mode: 'measure',
       reports: [],
-      name: undefined
+      name: undefined,
+      build: NO_BUILD_SETTINGS
     });
   });
 });

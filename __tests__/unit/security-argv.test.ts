@@ -2,13 +2,22 @@
 // holding hostile values (stage names come from the pull request's Dockerfile), read back the way
 // buildx's flag parser reads it. And secret masking of a build log that arrives in chunks.
 import fc from 'fast-check';
-import { UnsafeBuildPlanError, buildxArgv, type BuildPlan } from '../../src/buildx/argv.js';
+import { UnsafeBuildPlanError, buildxArgv, type BuildPlan, type PlanSettings } from '../../src/buildx/argv.js';
 import { MAX_HELD_LINE, maskSecrets, secretMasker } from '../../src/buildx/failure.js';
+import { NO_BUILD_SETTINGS } from '../../src/model.js';
 import { PLAN } from '../support/build-plan.js';
+
+const NONE: PlanSettings = { ...NO_BUILD_SETTINGS, secrets: [], contexts: [] };
 
 // The options the action may pass, each taking one value (docker's pflag parser consumes the next
 // argument as the value, whatever it looks like). Anything else before `--` is a finding.
-const VALUE_FLAGS = new Set(['--builder', '--file', '--target', '--platform', '--network', '--build-arg', '--cache-from', '--cache-to', '--output', '--metadata-file', '--progress']);
+const VALUE_FLAGS = new Set([
+  '--builder', '--file', '--target', '--platform', '--network', '--build-arg', '--cache-from', '--cache-to', '--output', '--metadata-file', '--progress',
+  // The user's build settings (build-push-action's inputs).
+  '--build-context', '--label', '--secret', '--ssh', '--shm-size', '--ulimit', '--add-host', '--allow', '--provenance', '--sbom'
+]);
+/** The settings' switches, which take no value. */
+const SWITCHES = new Set(['--no-cache', '--pull']);
 
 interface Parsed {
   readonly flags: Map<string, string[]>;
@@ -22,6 +31,11 @@ function parse(argv: readonly string[]): Parsed {
   let i = 2;
   for (; i < argv.length && argv[i] !== '--'; i += 2) {
     const flag = argv[i]!;
+    if (SWITCHES.has(flag)) {
+      flags.set(flag, [...(flags.get(flag) ?? []), '']);
+      i--;
+      continue;
+    }
     if (!VALUE_FLAGS.has(flag)) throw new Error(`unexpected argument before --: ${JSON.stringify(flag)}`);
     if (i + 1 >= argv.length) throw new Error(`${flag} has no value`);
     flags.set(flag, [...(flags.get(flag) ?? []), argv[i + 1]!]);
@@ -59,11 +73,33 @@ describe('buildxArgv refuses a value that could be read as an option, before doc
     ['an output directory starting with -', { outputDir: '-o' }, 'output directory'],
     ['a metadata file starting with -', { metadataFile: '--push' }, 'metadata file'],
     ['a load tag starting with -', { load: { tag: '-t' } }, 'image tag'],
-    ['a context with a line break', { context: '/w\n--push' }, 'context']
+    ['a context with a line break', { context: '/w\n--push' }, 'context'],
+    ...HOSTILE.map((v): [string, Partial<BuildPlan>, string] => [`build context ${v}`, { build: { ...NONE, contexts: [['extra', v]] } }, 'build context']),
+    ['a build context name that is an option', { build: { ...NONE, contexts: [['--push', '/w/x']] } }, 'build context name'],
+    ['a label key that is an option', { build: { ...NONE, labels: [['--push', 'x']] } }, 'label'],
+    ['a secret id smuggling a src', { build: { ...NONE, secrets: [{ id: 'a,src=/etc/passwd', env: 'X', value: 'v' }] } }, 'secret id'],
+    ['a secret file starting with -', { build: { ...NONE, secrets: [{ id: 'a', src: '--push' }] } }, 'secret file'],
+    ['a secret variable that is not a name', { build: { ...NONE, secrets: [{ id: 'a', env: 'A,src=/etc/passwd', value: 'v' }] } }, 'secret variable'],
+    ['an ssh id that is an option', { build: { ...NONE, ssh: [{ id: '--push' }] } }, 'ssh id'],
+    ['an ssh path holding a second path', { build: { ...NONE, ssh: [{ id: 'k', path: '/a,/etc/shadow' }] } }, 'ssh path'],
+    ['a shm-size that is an option', { build: { ...NONE, shmSize: '--privileged' } }, 'shm-size'],
+    ['a ulimit that is an option', { build: { ...NONE, ulimits: ['--push'] } }, 'ulimit'],
+    ['an add-host that is an option', { build: { ...NONE, addHosts: ['--push'] } }, 'add-host'],
+    ['an entitlement not offered', { build: { ...NONE, allow: ['network.host,security.insecure'] } }, 'allow'],
+    ['a provenance that is an option', { build: { ...NONE, provenance: '--push' } }, 'provenance'],
+    ['an sbom with a space', { build: { ...NONE, sbom: 'true --push' } }, 'sbom']
   ])('%s', (_name, change, field) => {
     const e = refusal({ ...PLAN, ...change });
     expect(e.field).toBe(field);
     expect(e.message).toMatch(/^Refusing to build: /);
+  });
+
+  test('a refused secret is named by its id, its value never shown', () => {
+    const e = refusal({ ...PLAN, build: { ...NONE, secrets: [{ id: 'tok', env: 'not a name', value: 'ghp_secretvalue' }] } });
+    expect(e.message).not.toContain('ghp_secretvalue');
+    expect(buildxArgv({ ...PLAN, build: { ...NONE, secrets: [{ id: 'tok', env: 'IMAGE_BUDGET_SECRET_0', value: 'ghp_secretvalue' }] } }).join(' ')).not.toContain(
+      'ghp_secretvalue'
+    );
   });
 
   test('a refused build-arg is named, its value never shown', () => {
@@ -147,6 +183,59 @@ describe('buildxArgv keeps every value where buildx reads it as that value', () 
             for (const v of vals) expect([flag, v.startsWith('-')]).toEqual([flag, false]);
           }
           for (const [n] of p.buildArgs) expect(n.startsWith('-')).toBe(false);
+        }
+      ),
+      { numRuns: 1000 }
+    );
+  });
+});
+
+describe('buildxArgv keeps the build settings where buildx reads them', () => {
+  const text = fc.oneof(fc.constantFrom(...HOSTILE, 'extra', '/w/other', 'docker-image://alpine', 'nofile=1:2', 'h:1.2.3.4', 'network.host', 'mode=max'), fc.string({ maxLength: 30 }));
+  test('property: settings are refused, or every value comes back after its own option, and no secret value is an argument', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          contexts: fc.array(fc.tuple(text, text), { maxLength: 2 }),
+          labels: fc.array(fc.tuple(text, text), { maxLength: 2 }),
+          secrets: fc.array(fc.oneof(fc.record({ id: text, src: text }), fc.record({ id: text, env: text, value: fc.constant('s3cr3t-value') })), { maxLength: 2 }),
+          ssh: fc.array(fc.record({ id: text, path: fc.option(text, { nil: undefined }) }), { maxLength: 2 }),
+          shmSize: fc.option(text, { nil: undefined }),
+          ulimits: fc.array(text, { maxLength: 2 }),
+          addHosts: fc.array(text, { maxLength: 2 }),
+          allow: fc.array(text, { maxLength: 2 }),
+          provenance: fc.option(text, { nil: undefined }),
+          sbom: fc.option(text, { nil: undefined }),
+          noCache: fc.boolean(),
+          pull: fc.boolean()
+        }),
+        (values) => {
+          const ssh = values.ssh.map((x) => (x.path === undefined ? { id: x.id } : { id: x.id, path: x.path }));
+          const build: PlanSettings = { ...values, ssh };
+          let argv: string[];
+          try {
+            argv = buildxArgv({ ...PLAN, build });
+          } catch (e) {
+            expect(e).toBeInstanceOf(UnsafeBuildPlanError);
+            return;
+          }
+          const parsed = parse(argv);
+          const one = (flag: string): string[] => parsed.flags.get(flag) ?? [];
+          expect(parsed.operands).toEqual([PLAN.context]);
+          expect(one('--build-context')).toEqual(build.contexts.map(([n, v]) => `${n}=${v}`));
+          expect(one('--label')).toEqual(build.labels.map(([k, v]) => `${k}=${v}`));
+          expect(one('--secret')).toHaveLength(build.secrets.length);
+          expect(one('--ssh')).toEqual(build.ssh.map((x) => (x.path === undefined ? x.id : `${x.id}=${x.path}`)));
+          expect(one('--ulimit')).toEqual([...build.ulimits]);
+          expect(one('--add-host')).toEqual([...build.addHosts]);
+          expect(one('--allow')).toEqual(build.allow.length ? [build.allow.join(',')] : []);
+          expect(one('--shm-size')).toEqual(build.shmSize === undefined ? [] : [build.shmSize]);
+          expect(one('--provenance')).toEqual(build.provenance === undefined ? [] : [build.provenance]);
+          expect(one('--sbom')).toEqual(build.sbom === undefined ? [] : [build.sbom]);
+          expect(one('--no-cache')).toHaveLength(build.noCache ? 1 : 0);
+          expect(one('--pull')).toHaveLength(build.pull ? 1 : 0);
+          for (const [flag, vals] of parsed.flags) for (const v of vals) expect([flag, v.startsWith('-')]).toEqual([flag, false]);
+          for (const a of argv) expect(a).not.toContain('s3cr3t-value');
         }
       ),
       { numRuns: 1000 }

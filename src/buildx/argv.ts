@@ -1,10 +1,28 @@
 // Pure: turn one build plan into the exact `docker buildx build` argv. No I/O.
 // Values come from inputs, the config file and the pull request's Dockerfile (stage names), so
 // each one is checked before docker sees it: no value may read as an option, the context goes
-// after `--`, and nothing but the plan's own build arguments reaches the build (no --secret,
-// --ssh or token of ours; security requirements 7 and 9).
+// after `--`, and nothing but the plan's own build arguments and settings reaches the build (no
+// --secret, --ssh or token of ours, only the user's; security requirements 7 and 9). A secret's
+// value never goes on the command line: buildx reads it from a file or from the docker client's
+// environment (`env=`).
+import { CONTEXT_NAME, ENTITLEMENTS, ENV_NAME, ID, LABEL_KEY, SHM_SIZE, ULIMIT } from '../inputs/build.js';
 import { isValidTargetName } from '../inputs/grammar.js';
-import type { CacheSpec } from '../model.js';
+import type { BuildSettings, CacheSpec } from '../model.js';
+
+/**
+ * A secret as buildx gets it: a file (`src=`), or a variable of the docker client's environment
+ * (`env=`) that runBuild sets to `value`; the value itself is never an argument.
+ */
+export type SecretMount =
+  | { readonly id: string; readonly src: string }
+  | { readonly id: string; readonly env: string; readonly value: string };
+
+/** The build settings of one side, resolved: secrets as mounts, named contexts as buildx values. */
+export interface PlanSettings extends Omit<BuildSettings, 'secrets' | 'contexts'> {
+  readonly secrets: readonly SecretMount[];
+  /** `[name, value]`: value an absolute directory, `docker-image://REF` or `target:STAGE`. */
+  readonly contexts: ReadonlyArray<readonly [string, string]>;
+}
 
 export interface BuildPlan {
   /** Absolute build context directory. */
@@ -40,6 +58,8 @@ export interface BuildPlan {
    */
   readonly load?: { readonly tag: string };
   readonly metadataFile: string;
+  /** Secrets, SSH, named contexts, labels and the other build-push-action settings; none when absent. */
+  readonly build?: PlanSettings;
 }
 
 /** One field of buildx's CSV option syntax, quoted when it holds a comma or a quote. */
@@ -183,6 +203,55 @@ export function checkBuildPlan(plan: BuildPlan): void {
   if (plan.load) checkValue('image tag', plan.load.tag);
   else checkValue('output directory', plan.outputDir);
   checkValue('metadata file', plan.metadataFile);
+  if (plan.build) checkSettings(plan.build);
+}
+
+/** The settings' values, each as its option reads it (the secrets' values are never shown). */
+function checkSettings(s: PlanSettings): void {
+  for (const [name, value] of s.contexts) {
+    if (!CONTEXT_NAME.test(name)) throw new UnsafeBuildPlanError('build context name', name, 'is not a stage or image name');
+    checkValue('build context', value);
+  }
+  for (const [key, value] of s.labels) {
+    if (!LABEL_KEY.test(key)) throw new UnsafeBuildPlanError('label', key, 'is not a label key');
+    if (/[\0\r\n]/.test(value)) throw new UnsafeBuildPlanError('label', key, 'has a value with a NUL or line break');
+  }
+  for (const m of s.secrets) {
+    if (!ID.test(m.id)) throw new UnsafeBuildPlanError('secret id', m.id, 'is not an id of letters, digits, "_", "." or "-"');
+    if ('src' in m) checkValue('secret file', m.src);
+    else if (!ENV_NAME.test(m.env)) throw new UnsafeBuildPlanError('secret variable', m.env, 'is not a variable name');
+  }
+  for (const x of s.ssh) {
+    if (!ID.test(x.id)) throw new UnsafeBuildPlanError('ssh id', x.id, 'is not an id of letters, digits, "_", "." or "-"');
+    if (x.path !== undefined) checkValue('ssh path', x.path);
+    if (x.path?.includes(',')) throw new UnsafeBuildPlanError('ssh path', x.path, 'contains a comma, which buildx reads as a second path');
+  }
+  if (s.shmSize !== undefined && !SHM_SIZE.test(s.shmSize)) throw new UnsafeBuildPlanError('shm-size', s.shmSize, 'is not a size');
+  for (const u of s.ulimits) if (!ULIMIT.test(u)) throw new UnsafeBuildPlanError('ulimit', u, 'is not type=soft[:hard]');
+  for (const h of s.addHosts) if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*:[0-9A-Za-z.:%-]+$/.test(h)) throw new UnsafeBuildPlanError('add-host', h, 'is not host:ip');
+  const entitlements: readonly string[] = ENTITLEMENTS;
+  for (const a of s.allow) if (!entitlements.includes(a)) throw new UnsafeBuildPlanError('allow', a, `is not one of ${ENTITLEMENTS.join(', ')}`);
+  for (const [what, v] of [['provenance', s.provenance], ['sbom', s.sbom]] as const) {
+    if (v !== undefined && !/^[A-Za-z0-9][^\s"]*$/.test(v)) throw new UnsafeBuildPlanError(what, v, 'is not true, false or key=value attributes');
+  }
+}
+
+/** The options of the build settings, in buildx's terms. */
+function settingsArgs(s: PlanSettings): string[] {
+  const args: string[] = [];
+  for (const [name, value] of s.contexts) args.push('--build-context', `${name}=${value}`);
+  for (const [key, value] of s.labels) args.push('--label', `${key}=${value}`);
+  for (const m of s.secrets) args.push('--secret', 'src' in m ? `id=${m.id},${field('src', m.src)}` : `id=${m.id},env=${m.env}`);
+  for (const x of s.ssh) args.push('--ssh', x.path === undefined ? x.id : `${x.id}=${x.path}`);
+  if (s.noCache) args.push('--no-cache');
+  if (s.pull) args.push('--pull');
+  if (s.shmSize !== undefined) args.push('--shm-size', s.shmSize);
+  for (const u of s.ulimits) args.push('--ulimit', u);
+  for (const h of s.addHosts) args.push('--add-host', h);
+  if (s.allow.length) args.push('--allow', s.allow.join(','));
+  if (s.provenance !== undefined) args.push('--provenance', s.provenance);
+  if (s.sbom !== undefined) args.push('--sbom', s.sbom);
+  return args;
 }
 
 /**
@@ -199,6 +268,7 @@ export function buildxArgv(plan: BuildPlan): string[] {
   if (plan.platforms.length) argv.push('--platform', plan.platforms.join(','));
   if (plan.network) argv.push('--network', plan.network);
   for (const [name, value] of plan.buildArgs) argv.push('--build-arg', `${name}=${value}`);
+  if (plan.build) argv.push(...settingsArgs(plan.build));
   argv.push(...cacheArgs(plan.cache, plan.cacheScopes, plan.cacheExport, plan.cacheMode ?? 'max'));
   argv.push(
     '--output',

@@ -1,4 +1,6 @@
 // Runs one `docker buildx build` for one target (all its platforms at once) into an OCI layout.
+// Inline secrets reach buildx through the docker client's environment (`--secret id=…,env=…`),
+// never through its argv.
 import type { Exec } from '../exec.js';
 import { buildxArgv, UnsafeBuildPlanError, type BuildPlan } from './argv.js';
 import { neutralizeCommands } from '../log.js';
@@ -41,7 +43,7 @@ export async function runBuild(exec: Exec, plan: BuildPlan, options: BuildOption
   try {
     result = await exec('docker', argv, {
       cwd: plan.context,
-      env: options.env,
+      env: withSecretEnv(options.env, plan),
       ...(out ? { onStdout: (c: string) => out.write(c) } : {}),
       ...(err ? { onStderr: (c: string) => err.write(c) } : {}),
       maxCapture: MAX_CAPTURE
@@ -61,4 +63,13 @@ export async function runBuild(exec: Exec, plan: BuildPlan, options: BuildOption
     error: lastErrorLine(log, options.secrets) || `docker buildx build exited with code ${result.code}`,
     detail: summarizeBuildFailure(log, options.secrets)
   };
+}
+
+/** The client's environment plus the variables the plan's `env=` secrets are read from. */
+export function withSecretEnv(env: NodeJS.ProcessEnv | undefined, plan: BuildPlan): NodeJS.ProcessEnv | undefined {
+  const mounts = (plan.build?.secrets ?? []).flatMap((m) => ('env' in m ? [m] : []));
+  if (mounts.length === 0) return env;
+  const out: NodeJS.ProcessEnv = { ...(env ?? process.env) };
+  for (const m of mounts) out[m.env] = m.value;
+  return out;
 }

@@ -68,6 +68,21 @@ const FLAGS: readonly FlagSpec[] = [
   { flag: '--max-size', input: INPUT.maxSize, value: 'SIZE', join: ',', commands: COMPARE, help: 'size budget, e.g. 25MB or release=25MB' },
   { flag: '--max-layers', input: INPUT.maxLayers, value: 'N', join: ',', commands: COMPARE, help: 'largest layer count, e.g. 10 or release=5' },
   { flag: '--max-wasted', input: INPUT.maxWasted, value: 'SIZE|PCT', join: ',', commands: COMPARE, help: 'largest wasted space (files overwritten or deleted later), e.g. 5MB or 2%' },
+  // docker/build-push-action's settings, as the action's inputs of the same names (the same syntax).
+  { flag: '--secrets', input: INPUT.secrets, value: 'ID=value', join: '\n', commands: COMPARE, help: 'a secret for RUN --mount=type=secret,id=ID; repeat for each (--secret-envs keeps it off the command line)' },
+  { flag: '--secret-files', input: INPUT.secretFiles, value: 'ID=PATH', join: '\n', commands: COMPARE, help: 'a secret read from a file, relative to the repository root; repeat for each' },
+  { flag: '--secret-envs', input: INPUT.secretEnvs, value: 'ID=VAR', join: ',', commands: COMPARE, help: 'a secret read from the environment variable VAR; repeat for each' },
+  { flag: '--ssh', input: INPUT.ssh, value: 'ID[=PATH]', join: ',', commands: COMPARE, help: 'default (the agent of SSH_AUTH_SOCK) or ID=PATH, for RUN --mount=type=ssh' },
+  { flag: '--build-contexts', input: INPUT.buildContexts, value: 'NAME=VALUE', join: '\n', commands: COMPARE, help: 'a named context: a directory (relative to the repository root), docker-image://REF or target:STAGE' },
+  { flag: '--labels', input: INPUT.labels, value: 'KEY=value', join: '\n', commands: COMPARE, help: 'an image label; repeat for each' },
+  { flag: '--no-cache', input: INPUT.noCache, commands: COMPARE, help: "build every step again (the engine's cache is not read)" },
+  { flag: '--pull', input: INPUT.pull, commands: COMPARE, help: 'pull the images that FROM names, even when the engine has them' },
+  { flag: '--shm-size', input: INPUT.shmSize, value: 'SIZE', commands: COMPARE, help: 'size of /dev/shm for RUN steps, e.g. 2g' },
+  { flag: '--ulimit', input: INPUT.ulimit, value: 'TYPE=SOFT[:HARD]', join: '\n', commands: COMPARE, help: 'a ulimit of RUN steps, e.g. nofile=1024:2048; repeat for each' },
+  { flag: '--add-hosts', input: INPUT.addHosts, value: 'HOST:IP', join: ',', commands: COMPARE, help: 'an /etc/hosts entry of RUN steps; repeat for each' },
+  { flag: '--allow', input: INPUT.allow, value: 'LIST', join: ',', commands: COMPARE, help: 'entitlements: network.host, security.insecure' },
+  { flag: '--provenance', input: INPUT.provenance, value: 'ATTRS', commands: COMPARE, help: 'provenance attestation: true, false or e.g. mode=max (never counted in the size)' },
+  { flag: '--sbom', input: INPUT.sbom, value: 'ATTRS', commands: COMPARE, help: 'SBOM attestation: true, false or attributes (never counted in the size)' },
   { flag: '--details', input: INPUT.details, value: 'LIST', commands: BOTH, help: 'shown under the table: layers, files (both by default) or none' },
   { flag: '--json', commands: BOTH, help: 'print the JSON report on stdout instead of the table' },
   { flag: '--verbose', commands: BOTH, help: 'show the build output and every step on stderr' }
@@ -180,6 +195,7 @@ function parseCommand(command: CommandName, args: readonly string[]): Command {
     }
     if (value.trim() === '') throw new UsageError(`${spec.flag} needs a value, not an empty one: ${forms(spec)}`, command);
     if (spec.input === INPUT.buildArgs) checkBuildArg(value, command);
+    else if (spec.join === '\n' && /[\r\n]/.test(value)) throw new UsageError(`${spec.flag} takes one ${spec.value} per flag; this one contains a line break`, command);
     const list = values.get(spec) ?? [];
     if (list.length > 0 && spec.join === undefined) {
       throw new UsageError(`${spec.flag} is given twice (${quote(list[0]!)} and ${quote(value)}); give it once`, command);
@@ -205,6 +221,8 @@ function parseCommand(command: CommandName, args: readonly string[]): Command {
   for (const [spec, list] of values) {
     if (spec.input !== undefined) inputs.set(spec.input, list.join(spec.join ?? ''));
   }
+  // A switch that sets an input (--no-cache, --pull) sets it to true.
+  for (const spec of FLAGS) if (spec.value === undefined && spec.input !== undefined && switches.has(spec.flag)) inputs.set(spec.input, 'true');
   if (!inputs.has(INPUT.baseRef)) {
     throw new UsageError('compare needs --base REF: the commit, branch or tag to compare with (e.g. --base main)', command);
   }

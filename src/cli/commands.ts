@@ -24,6 +24,7 @@ import { Git } from '../git/git.js';
 import { parseRepoFullName, type EventContext, type RepoRef } from '../github/event.js';
 import { measureDockerSave, normalise, parseLegacyManifest, type DockerSaveOptions } from '../image/docker-save.js';
 import { measureOciLayout } from '../image/measure.js';
+import { secretValues } from '../inputs/build.js';
 import { InputError } from '../inputs/errors.js';
 import { parseInputs } from '../inputs/inputs.js';
 import { INPUT } from '../inputs/names.js';
@@ -315,7 +316,7 @@ async function compareCommand(command: CompareCommand, io: CliIO): Promise<numbe
   const cleanups: Array<() => Promise<unknown>> = [];
   const release = cleanUpOnInterrupt(cleanups, progress);
   try {
-    const secrets = inputs.buildArgs.map(([, value]) => value);
+    const secrets = [...inputs.buildArgs.map(([, value]) => value), ...secretValues(inputs.build, io.env)];
     const exec = rerouteLiveOutput(io.exec, command.verbose ? (chunk) => progress.output(maskSecrets(chunk, secrets)) : undefined);
     // The workspace is the repository root whatever GITHUB_WORKSPACE says (the CLI may run in a job).
     const env = { ...io.env, GITHUB_WORKSPACE: root };

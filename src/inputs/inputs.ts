@@ -12,6 +12,7 @@ import type {
   Metric,
   PerTarget
 } from '../model.js';
+import { parseBuildSettings } from './build.js';
 import { InputError } from './errors.js';
 import {
   isValidTargetName,
@@ -297,6 +298,7 @@ export function parseInputs(get: (name: string) => string): Inputs {
   const commentKey = read(INPUT.commentKey);
   if (!NAME.test(commentKey)) throw new InputError(INPUT.commentKey, commentKey, NAME_EXPECTED);
   const details = parseDetails(read(INPUT.details));
+  const build = parseBuildSettings(read);
   const githubToken = get(INPUT.githubToken);
   const mode = parseMode(get(INPUT.mode));
   const reports = parseReports(read(INPUT.reports), mode);
@@ -324,7 +326,8 @@ export function parseInputs(get: (name: string) => string): Inputs {
     allowForkBuilds,
     mode,
     reports,
-    name
+    name,
+    build
   };
 }
 

@@ -25,7 +25,22 @@ export const INPUT = {
   allowForkBuilds: 'allow-fork-builds',
   mode: 'mode',
   reports: 'reports',
-  name: 'name'
+  name: 'name',
+  // docker/build-push-action's names, so that a build step's `with:` can be copied.
+  secrets: 'secrets',
+  secretFiles: 'secret-files',
+  secretEnvs: 'secret-envs',
+  ssh: 'ssh',
+  buildContexts: 'build-contexts',
+  labels: 'labels',
+  noCache: 'no-cache',
+  pull: 'pull',
+  shmSize: 'shm-size',
+  ulimit: 'ulimit',
+  addHosts: 'add-hosts',
+  allow: 'allow',
+  provenance: 'provenance',
+  sbom: 'sbom'
 } as const;
 
 export type InputName = (typeof INPUT)[keyof typeof INPUT];
@@ -41,5 +56,7 @@ export const DEFAULTS = {
   [INPUT.commentKey]: 'image-budget',
   [INPUT.details]: 'layers,files',
   [INPUT.allowForkBuilds]: 'false',
-  [INPUT.mode]: 'measure'
+  [INPUT.mode]: 'measure',
+  [INPUT.noCache]: 'false',
+  [INPUT.pull]: 'false'
 } as const satisfies Partial<Record<InputName, string>>;

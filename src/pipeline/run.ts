@@ -8,15 +8,17 @@ import { baseFromReport, type BaseFromReport } from '../baseline/from-report.js'
 import { findStoredBaseline, type FoundBaseline } from '../baseline/resolve.js';
 import type { BaselineStore } from '../baseline/store.js';
 import { probeBuilder, type Capabilities } from '../buildx/probe.js';
+import { resolveSettings } from '../buildx/settings.js';
 import type { Exec } from '../exec.js';
 import { BaselineUnavailableError, checkoutBase, type BaseCheckout } from '../git/base-checkout.js';
 import { Git, InvalidRefError, isFullSha } from '../git/git.js';
 import type { EventContext } from '../github/event.js';
 import { InputError } from '../inputs/errors.js';
+import { secretInputsSet } from '../inputs/build.js';
 import { checkBudgetTargets } from '../inputs/inputs.js';
 import { INPUT } from '../inputs/names.js';
 import type { Log } from '../log.js';
-import type { Inputs, Outcome, SideResult } from '../model.js';
+import { NO_BUILD_SETTINGS, type Inputs, type Outcome, type SideResult } from '../model.js';
 import { STATE } from '../post.js';
 import { compare } from '../report/compare.js';
 import { formatThreshold } from '../report/format.js';
@@ -25,7 +27,7 @@ import { resolveInside, resolveInsideIfExists } from '../workspace/paths.js';
 import { ANY_PLATFORM, joinSides, type TargetResults } from './join.js';
 import { buildSide, type SideRequest } from './side.js';
 import { baseTargets, planTargets, readStages } from './targets.js';
-import { buildTrust } from './trust.js';
+import { buildTrust, secretsRefusal } from './trust.js';
 
 export interface PipelineDeps {
   readonly env: NodeJS.ProcessEnv;
@@ -108,6 +110,9 @@ export async function measureAndCompare(
 
   // Untrusted code in a privileged run (a fork's, on pull_request_target or workflow_run): refused
   // unless allow-fork-builds, and then built without writing the cache (security requirements 1, 12).
+  const settings = inputs.build ?? NO_BUILD_SETTINGS;
+  const secretRefusal = secretsRefusal(event, secretInputsSet(settings));
+  if (secretRefusal) throw new Error(secretRefusal);
   const trust = buildTrust(event, inputs.allowForkBuilds);
   if (trust.refusal) throw new Error(trust.refusal);
   if (trust.warning) log.warning(trust.warning);
@@ -121,6 +126,8 @@ export async function measureAndCompare(
   const realWorkspace = await realpath(workspace);
   const contextRel = path.relative(realWorkspace, context) || '.';
   const fileRel = path.relative(realWorkspace, dockerfile);
+  const settingsAt = (root: string, side: 'head' | 'base') => resolveSettings(settings, { workspace: realWorkspace, root, env, side });
+  const headSettings = await settingsAt(workspace, 'head');
   const headStages = await readStages(dockerfile);
   const tmpRoot = path.resolve(env.RUNNER_TEMP || os.tmpdir());
   await mkdir(tmpRoot, { recursive: true });
@@ -227,7 +234,7 @@ export async function measureAndCompare(
         'the cache is read but not written, and the build goes on. A docker-container builder or the containerd image store can write it.'
     );
   }
-  const secrets = inputs.buildArgs.map(([, v]) => v);
+  const secrets = [...inputs.buildArgs.map(([, v]) => v), ...headSettings.masks];
   const common = {
     platforms: inputs.platforms,
     buildArgs: inputs.buildArgs,
@@ -238,6 +245,7 @@ export async function measureAndCompare(
     cacheMode: onDefaultBranch(event) ? 'max' : 'min',
     commentKey: inputs.commentKey,
     secrets,
+    build: headSettings.plan,
     measure,
     // File lists cost a tar parse of every layer: only when they are shown or judged.
     files: inputs.details.includes('files') || inputs.budgets.maxWasted !== undefined
@@ -255,7 +263,8 @@ export async function measureAndCompare(
     ];
   } else if (base && baseContext && baseDockerfile) {
     const { build, absent } = baseTargets(baseStages, [...targets.head, ...targets.removed]);
-    const built = await buildSide(sideDeps, { ...common, side: 'base', context: baseContext, dockerfile: baseDockerfile, targets: build });
+    const baseBuild = (await settingsAt(base.dir, 'base')).plan;
+    const built = await buildSide(sideDeps, { ...common, build: baseBuild, side: 'base', context: baseContext, dockerfile: baseDockerfile, targets: build });
     baseResults = [...built, ...absent.map((t) => only(t.name, { state: 'absent' }))];
     for (const t of built) {
       if (t.results.some((r) => r.result.state === 'failed')) {

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { cacheScopesFor, loadTag, type BuildPlan } from '../buildx/argv.js';
+import { cacheScopesFor, loadTag, type BuildPlan, type PlanSettings } from '../buildx/argv.js';
 import { runBuild, type BuildOptions, type BuildOutcome } from '../buildx/build.js';
 import { actionsCacheAccess } from '../buildx/env.js';
 import { isCacheFailure, isTransientRegistryError, maskSecrets, withCacheHint } from '../buildx/failure.js';
@@ -50,6 +50,8 @@ export interface SideRequest {
   readonly measure?: MeasureMethod;
   /** Also read the layers' files (final files, wasted space) in the same pass: `details: files` or `max-wasted`. */
   readonly files?: boolean;
+  /** Secrets, named contexts and the other build settings, resolved for this side. */
+  readonly build?: PlanSettings;
 }
 
 /** A program run with its stdout as a byte stream (for `docker save`, which can be gigabytes). */
@@ -169,6 +171,7 @@ export async function buildSide(deps: SideDeps, req: SideRequest): Promise<Targe
       ...(req.cacheMode ? { cacheMode: req.cacheMode } : {}),
       outputDir: path.join(dir, 'layout'),
       metadataFile: path.join(dir, 'metadata.json'),
+      ...(req.build ? { build: req.build } : {}),
       ...(load ? { load: { tag: loadTag(req.commentKey, req.side, target.name, randomBytes(6).toString('hex')) } } : {})
     };
     const results = await deps.log.group(`Build ${req.side} target ${target.name}`, async () => {

@@ -87,3 +87,18 @@ function workflowRunRefusal(untrusted: string): string {
     `matrix jobs" in the README), or set ${INPUT.allowForkBuilds}: true if this workflow has nothing a fork's code must not reach.`
   );
 }
+
+/**
+ * Refuses to hand secrets to untrusted code in a privileged run, whatever `allow-fork-builds` says:
+ * `given` are the secret inputs set (secrets, secret-files, secret-envs, ssh). Undefined when allowed.
+ */
+export function secretsRefusal(event: EventContext, given: readonly string[]): string | undefined {
+  const untrusted = untrustedPrivilegedCode(event);
+  if (untrusted === undefined || given.length === 0) return undefined;
+  const names = given.join(', ');
+  return (
+    `Refusing to build ${untrusted} with ${names} set: its Dockerfile would read them (RUN --mount=type=secret or ` +
+    `type=ssh), even with ${INPUT.allowForkBuilds}: true. Measure pull requests on the pull_request event, where a ` +
+    `fork's run gets no secrets, or remove ${names} from this step.`
+  );
+}
