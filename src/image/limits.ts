@@ -71,8 +71,7 @@ export function formatLimitBytes(n: number): string {
     [1024 * 1024, 'MiB'],
     [1024, 'KiB']
   ];
-  for (const [size, unit] of units) if (n >= size && n % size === 0) return `${n / size} ${unit}`;
-  for (const [size, unit] of units) if (n >= size) return `${(n / size).toFixed(1)} ${unit}`;
+  for (const [size, unit] of units) if (n >= size) return `${n % size === 0 ? n / size : (n / size).toFixed(1)} ${unit}`;
   return `${n} bytes`;
 }
 
