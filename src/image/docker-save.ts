@@ -23,7 +23,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip, type Gzip } from 'node:zlib';
 import type { FileStats, ImageStats, LayerStats } from '../model.js';
 import { FileSystemModel } from './files.js';
-import { LimitError, MeasureBudget, limitMessage, timeoutError, type MeasureLimits } from './limits.js';
+import { LimitError, MeasureBudget, isAbortError, limitMessage, timeoutError, type MeasureLimits } from './limits.js';
 import { UNKNOWN_INSTRUCTION, historyLayerCount, layerInstructions } from './history.js';
 import {
   MediaType,
@@ -128,10 +128,7 @@ export async function readSaveTar(
   try {
     await pipeline(stream, reader, { signal: AbortSignal.timeout(budget.remainingMs()) });
   } catch (e) {
-    if (typeof e === 'object' && e !== null && 'name' in e && (e.name === 'AbortError' || e.name === 'TimeoutError')) {
-      throw timeoutError(budget.limits.timeoutMs);
-    }
-    throw e;
+    throw isAbortError(e) ? timeoutError(budget.limits.timeoutMs) : e;
   }
   return reader.contents();
 }
@@ -196,6 +193,7 @@ class FileSummary {
       try {
         this.tar.parser.push(data);
       } catch (e) {
+        // A file that is no tar stream (a config) just has no entries; a limit reached in one that is stops the read.
         if (e instanceof LimitError) throw new LimitError(e.detail, this.name);
         this.tar = undefined;
       }

@@ -127,6 +127,11 @@ export class MeasureBudget {
   }
 }
 
+/** Whether `e` is what a stream pipeline rejects with when its AbortSignal fires (the deadline). */
+export function isAbortError(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && 'name' in e && (e.name === 'AbortError' || e.name === 'TimeoutError');
+}
+
 export function timeoutError(ms: number): LimitError {
   return new LimitError(`measuring took longer than ${formatDuration(ms)} (the limit per measured target)`);
 }

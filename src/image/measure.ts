@@ -17,7 +17,7 @@ import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
 import type { FileStats, ImageStats, LayerStats } from '../model.js';
 import { FileSystemModel } from './files.js';
-import { LimitError, MeasureBudget, limitMessage, timeoutError, type MeasureLimits } from './limits.js';
+import { LimitError, MeasureBudget, isAbortError, limitMessage, timeoutError, type MeasureLimits } from './limits.js';
 import { UNKNOWN_INSTRUCTION, historyLayerCount, layerInstructions } from './history.js';
 import {
   isAttestationManifest,
@@ -308,7 +308,7 @@ class Layout {
         signal: AbortSignal.timeout(budget.remainingMs())
       });
     } catch (e) {
-      const limit = e instanceof LimitError ? e : isAbort(e) ? timeoutError(budget.limits.timeoutMs) : undefined;
+      const limit = e instanceof LimitError ? e : isAbortError(e) ? timeoutError(budget.limits.timeoutMs) : undefined;
       if (limit) throw new Error(limitMessage(this.target, layer.digest, limit.detail));
       if (e instanceof TarError) throw new Error(`Layer ${layer.digest}: not a valid tar stream (${e.message})`);
       throw new Error(`Layer ${layer.digest}: cannot read it as ${compression === 'none' ? 'a tar stream' : `${compression} data`} (${describe(e)})`);
@@ -403,10 +403,6 @@ function capitalize(s: string): string {
 
 function errorCode(e: unknown): string {
   return typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string' ? e.code : 'error';
-}
-
-function isAbort(e: unknown): boolean {
-  return typeof e === 'object' && e !== null && 'name' in e && (e.name === 'AbortError' || e.name === 'TimeoutError');
 }
 
 function describe(e: unknown): string {
