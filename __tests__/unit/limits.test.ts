@@ -127,6 +127,7 @@ describe('the file tree', () => {
   const f = (path: string): TarEntry => ({ path, type: 'file', size: 10 });
 
   it('paths alive at once are capped; what later layers delete is freed', () => {
+    expect(DEFAULT_LIMITS.maxTreeNodes).toBe(2_000_000);
     const model = new FileSystemModel(limits({ maxTreeNodes: 12 }));
     // dir + 10 files = 11 nodes
     model.applyLayer(Array.from({ length: 10 }, (_, i) => f(`dir/${i}`)));

@@ -3,8 +3,9 @@
 // names the `FROM`): a gzip bomb, millions of entries or paths thousands of levels deep must fail
 // the one target quickly, with a message that says which limit, never hold the job or its memory.
 //
-// The defaults are far above real images (a 20 GB CUDA image inflates about 2.5x, has some 50,000
-// files and paths of a few dozen levels) and far below what a bomb reaches.
+// The defaults are far above real images (the layers of a 20 GB CUDA image inflate 2 to 3 times
+// their compressed size and hold tens of thousands of files, a few dozen levels deep) and far below
+// what a bomb reaches (a layer of zeros inflates about 1000:1).
 
 /** What measuring one target may cost. Tests inject smaller values; the action uses DEFAULT_LIMITS. */
 export interface MeasureLimits {
