@@ -155,9 +155,20 @@ describe('a docker save stream with hostile layers', () => {
     expect(image?.files?.final.size).toBe(20);
   });
 
-  it('a stream that never ends: the deadline stops it', async () => {
+  it('a layer that stops streaming: the deadline stops the read, naming the layer', async () => {
+    const layer = tarOf(tarMember('data', Buffer.alloc(4096, 1)));
+    const save = saveTar([layer]);
     const stalled = new Readable({ read() {} });
-    stalled.push(tarMember('blobs/sha256/partial', Buffer.alloc(100)).subarray(0, 600));
+    // Everything up to the middle of the layer's content, then nothing more.
+    stalled.push(save.subarray(0, 512 + 512 + 2048));
+    await expect(measureDockerSave(stalled, { target: 'api', secrets: [], limits: limits({ timeoutMs: 200 }) })).rejects.toThrow(
+      `api: measurement stopped at layer ${sha256(layer)}: measuring took longer than 200 ms (the limit per measured target)`
+    );
+  });
+
+  it('a stream that stops between entries: the deadline stops it', async () => {
+    const stalled = new Readable({ read() {} });
+    stalled.push(tarMember('oci-layout', '{}'));
     await expect(measureDockerSave(stalled, { target: 'api', secrets: [], limits: limits({ timeoutMs: 200 }) })).rejects.toThrow(
       'api: measurement stopped: measuring took longer than 200 ms (the limit per measured target); these limits'
     );

@@ -128,7 +128,10 @@ export async function readSaveTar(
   try {
     await pipeline(stream, reader, { signal: AbortSignal.timeout(budget.remainingMs()) });
   } catch (e) {
-    throw isAbortError(e) ? timeoutError(budget.limits.timeoutMs) : e;
+    if (!isAbortError(e)) throw e;
+    const timeout = timeoutError(budget.limits.timeoutMs);
+    const at = reader.reading();
+    throw at ? new LimitError(timeout.detail, layerName(at)) : timeout;
   }
   return reader.contents();
 }
@@ -279,6 +282,11 @@ class SaveTarReader extends Writable {
 
   contents(): SaveContents {
     return { files: this.files, links: this.links };
+  }
+
+  /** The path of the file whose content is streaming now, if any. */
+  reading(): string | undefined {
+    return this.state.kind === 'file' ? this.state.path : undefined;
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
