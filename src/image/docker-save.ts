@@ -13,6 +13,8 @@
 // No layer is ever held in memory. At the end the summaries are assembled into ImageStats:
 // uncompressed sizes are exact (the classic store's layers are uncompressed tar streams), compressed
 // sizes are the gzip estimates (`compressedEstimated: true`, method `docker-save`).
+// The limits of limits.ts apply as for OCI layouts: each file's size against its gzip estimate (a
+// layer of zeros inflated by the engine), the total, entries, paths, and the time of the whole read.
 import { createHash, type Hash } from 'node:crypto';
 import { once } from 'node:events';
 import path from 'node:path';
@@ -21,6 +23,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip, type Gzip } from 'node:zlib';
 import type { FileStats, ImageStats, LayerStats } from '../model.js';
 import { FileSystemModel } from './files.js';
+import { LimitError, MeasureBudget, isAbortError, limitMessage, timeoutError, type MeasureLimits } from './limits.js';
 import { UNKNOWN_INSTRUCTION, historyLayerCount, layerInstructions } from './history.js';
 import {
   MediaType,
@@ -66,6 +69,8 @@ export interface DockerSaveOptions {
    * does not parse (configs, JSON) simply has no entry list.
    */
   readonly files?: boolean;
+  /** The limits of limits.ts; DEFAULT_LIMITS when not given (tests give smaller ones). */
+  readonly limits?: MeasureLimits;
 }
 
 /** What one regular file of the save tar was, summarised while it streamed past. */
@@ -102,16 +107,39 @@ export class SaveTarError extends Error {
 
 /** One ImageStats per image of the `docker save` tar stream `stream`, read once. */
 export async function measureDockerSave(stream: Readable, opts: DockerSaveOptions): Promise<ImageStats[]> {
-  return imagesFromSave(await readSaveTar(stream, { entries: opts.files === true }), opts);
+  const budget = new MeasureBudget(opts.limits);
+  try {
+    return imagesFromSave(await readSaveTar(stream, { entries: opts.files === true, budget }), opts);
+  } catch (e) {
+    if (e instanceof LimitError) throw new Error(limitMessage(opts.target, e.layer, e.detail));
+    throw e;
+  }
 }
 
 // ── Reading the tar stream ───────────────────────────────────────────────────────────────────────
 
 /** Reads a save tar to its end-of-archive marker, summarising every regular file. */
-export async function readSaveTar(stream: Readable, options: { readonly entries?: boolean } = {}): Promise<SaveContents> {
-  const reader = new SaveTarReader(options.entries === true);
-  await pipeline(stream, reader);
+export async function readSaveTar(
+  stream: Readable,
+  options: { readonly entries?: boolean; readonly budget?: MeasureBudget } = {}
+): Promise<SaveContents> {
+  const budget = options.budget ?? new MeasureBudget();
+  const reader = new SaveTarReader(options.entries === true, budget);
+  try {
+    await pipeline(stream, reader, { signal: AbortSignal.timeout(budget.remainingMs()) });
+  } catch (e) {
+    if (!isAbortError(e)) throw e;
+    const timeout = timeoutError(budget.limits.timeoutMs);
+    const at = reader.reading();
+    throw at ? new LimitError(timeout.detail, layerName(at)) : timeout;
+  }
   return reader.contents();
+}
+
+/** How a file of the save is named in a limit's message: `sha256:<hex>` for a blob, else its path. */
+function layerName(entryPath: string): string {
+  const blob = /^blobs\/sha256\/([0-9a-f]{64})$/.exec(entryPath);
+  return blob ? `sha256:${blob[1]}` : entryPath;
 }
 
 /** Summarises one file while it streams: length, sha256, gzip length, and the text of a small JSON file. */
@@ -127,12 +155,18 @@ class FileSummary {
   /** With entries asked for: the file read as a tar, until it turns out not to be one. */
   private tar: { readonly parser: TarParser; readonly entries: TarEntry[] } | undefined;
 
-  constructor(declaredSize: number, entries = false) {
+  constructor(
+    declaredSize: number,
+    entries: boolean,
+    private readonly budget: MeasureBudget,
+    /** The file's name in limit messages. */
+    private readonly name: string
+  ) {
     this.chunks = declaredSize <= MAX_SAVED_JSON ? [] : undefined;
     // A tar stream is at least its two zero blocks long.
     if (entries && declaredSize >= 2 * BLOCK) {
       const list: TarEntry[] = [];
-      this.tar = { parser: new TarParser((e) => list.push(e)), entries: list };
+      this.tar = { parser: new TarParser((e) => list.push(e), budget), entries: list };
     }
     this.gzip.on('data', (c: Buffer) => {
       this.gzipBytes += c.length;
@@ -144,6 +178,7 @@ class FileSummary {
 
   async write(data: Buffer): Promise<void> {
     this.size += data.length;
+    this.limited(() => this.budget.inflated(data.length, this.size, this.gzipBytes));
     this.hash.update(data);
     if (this.chunks) {
       if (!this.looked) {
@@ -160,12 +195,24 @@ class FileSummary {
     if (this.tar) {
       try {
         this.tar.parser.push(data);
-      } catch {
+      } catch (e) {
+        // A file that is no tar stream (a config) just has no entries; a limit reached in one that is stops the read.
+        if (e instanceof LimitError) throw new LimitError(e.detail, this.name);
         this.tar = undefined;
       }
     }
     if (this.gzipError) throw this.gzipError;
     if (!this.gzip.write(data)) await once(this.gzip, 'drain');
+  }
+
+  /** Runs a limit check, naming this file in what it throws. */
+  private limited(check: () => void): void {
+    try {
+      check();
+    } catch (e) {
+      if (e instanceof LimitError && e.layer === undefined) throw new LimitError(e.detail, this.name);
+      throw e;
+    }
   }
 
   /** Frees the compressor of a file that will not be finished (the stream failed). */
@@ -226,12 +273,20 @@ class SaveTarReader extends Writable {
   private keptTotal = 0;
   private offset = 0;
 
-  constructor(private readonly entries = false) {
+  constructor(
+    private readonly entries: boolean,
+    private readonly budget: MeasureBudget
+  ) {
     super({ highWaterMark: 1024 * 1024 });
   }
 
   contents(): SaveContents {
     return { files: this.files, links: this.links };
+  }
+
+  /** The path of the file whose content is streaming now, if any. */
+  reading(): string | undefined {
+    return this.state.kind === 'file' ? this.state.path : undefined;
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
@@ -348,7 +403,7 @@ class SaveTarReader extends Writable {
     this.pending = {};
     const entryPath = normalise(name);
     if (type === '0' || type === '\0' || type === '7') {
-      const summary = new FileSummary(size, this.entries);
+      const summary = new FileSummary(size, this.entries, this.budget, layerName(entryPath));
       if (size === 0) {
         await this.finishFile(entryPath, summary);
         this.state = { kind: 'header' };
@@ -664,10 +719,15 @@ function assemble(a: Assembly, opts: DockerSaveOptions): ImageStats {
   });
   let files: FileStats | undefined;
   if (opts.files) {
-    const model = new FileSystemModel();
+    const model = new FileSystemModel(opts.limits);
     for (const l of layers) {
       if (!l.file.entries) throw new Error(`Layer ${l.digest} of the docker save output is not a valid tar stream`);
-      model.applyLayer(l.file.entries);
+      try {
+        model.applyLayer(l.file.entries);
+      } catch (e) {
+        if (e instanceof LimitError) throw new LimitError(e.detail, l.digest);
+        throw e;
+      }
     }
     files = model.result();
   }

@@ -11,7 +11,11 @@
 // - A path under a non-directory turns that component into a directory (the file goes, as wasted).
 //   Symlinks are not followed: the model lists paths as the layers name them.
 // - Hard links are kept as regular files of 0 bytes: their data is stored once, under the target.
+//
+// Every walk of the tree is iterative (an explicit stack), so a path's depth never reaches the call
+// stack; the paths alive at once are capped (limits.ts, a LimitError).
 import type { FileEntry, FileStats } from '../model.js';
+import { DEFAULT_LIMITS, LimitError, type MeasureLimits } from './limits.js';
 import type { TarEntry } from './tar.js';
 
 const WHITEOUT = '.wh.';
@@ -36,6 +40,10 @@ export class FileSystemModel {
   private wastedTotal = 0;
   /** Wasted bytes per path, every overwritten or deleted version summed. */
   private readonly wastedByPath = new Map<string, number>();
+  /** Nodes in the tree, the root left out. */
+  private nodes = 0;
+
+  constructor(private readonly limits: MeasureLimits = DEFAULT_LIMITS) {}
 
   /** Applies one layer's entries, in archive order. */
   applyLayer(entries: Iterable<TarEntry>): this {
@@ -47,14 +55,15 @@ export class FileSystemModel {
   /** The final filesystem's regular files (sorted by path), the wasted total and the `top` largest wasted paths. */
   result(top = 20): FileStats {
     const files: Array<[string, number]> = [];
-    const walk = (dir: Node, prefix: string): void => {
+    const stack: Array<[Node, string]> = [[this.root, '']];
+    for (let top = stack.pop(); top; top = stack.pop()) {
+      const [dir, prefix] = top;
       for (const [name, node] of dir.children ?? []) {
-        const path = prefix ? `${prefix}/${name}` : name;
+        const path = join(prefix, name);
         if (node.kind === 'file' || node.kind === 'hardlink') files.push([path, node.size]);
-        else if (node.children) walk(node, path);
+        else if (node.children) stack.push([node, path]);
       }
-    };
-    walk(this.root, '');
+    }
     files.sort((a, b) => compare(a[0], b[0]));
     const wasted: FileEntry[] = [...this.wastedByPath]
       .filter(([, bytes]) => bytes > 0)
@@ -94,26 +103,43 @@ export class FileSystemModel {
     if (existing) this.remove(existing, entry.path);
     const node: Node = { kind: entry.type, size: entry.type === 'file' ? entry.size : 0, layer: this.layer };
     if (entry.type === 'dir') node.children = new Map();
+    this.add();
     children.set(name, node);
+  }
+
+  /** Counts a node about to be linked in, within the limit. */
+  private add(): void {
+    if (++this.nodes > this.limits.maxTreeNodes) {
+      throw new LimitError(`the image's file tree has more than ${this.limits.maxTreeNodes} paths (the limit per image)`);
+    }
   }
 
   /** Removes from `parent` what lower layers wrote at `name`, keeping what this layer wrote. */
   private hideLower(parent: Node, name: string, node: Node, path: string): void {
-    if (node.layer < this.layer) {
-      this.remove(node, path);
-      parent.children?.delete(name);
-      return;
+    const stack: Array<[Node, string, Node, string]> = [[parent, name, node, path]];
+    for (let top = stack.pop(); top; top = stack.pop()) {
+      const [above, at, here, herePath] = top;
+      if (here.layer < this.layer) {
+        this.remove(here, herePath);
+        above.children?.delete(at);
+        continue;
+      }
+      for (const [child, sub] of [...(here.children ?? [])]) stack.push([here, child, sub, join(herePath, child)]);
     }
-    for (const [child, sub] of [...(node.children ?? [])]) this.hideLower(node, child, sub, join(path, child));
   }
 
-  /** Counts a node (and everything under it) as wasted; the caller unlinks it. */
+  /** Counts a node (and everything under it) as wasted and as gone from the tree; the caller unlinks it. */
   private remove(node: Node, path: string): void {
-    if (node.kind === 'file') {
-      this.wastedTotal += node.size;
-      this.wastedByPath.set(path, (this.wastedByPath.get(path) ?? 0) + node.size);
+    const stack: Array<[Node, string]> = [[node, path]];
+    for (let top = stack.pop(); top; top = stack.pop()) {
+      const [here, herePath] = top;
+      this.nodes--;
+      if (here.kind === 'file') {
+        this.wastedTotal += here.size;
+        this.wastedByPath.set(herePath, (this.wastedByPath.get(herePath) ?? 0) + here.size);
+      }
+      for (const [name, child] of here.children ?? []) stack.push([child, join(herePath, name)]);
     }
-    for (const [name, child] of node.children ?? []) this.remove(child, join(path, name));
   }
 
   private lookupDir(path: string): Node | undefined {
@@ -138,6 +164,7 @@ export class FileSystemModel {
       if (next?.kind !== 'dir') {
         if (next) this.remove(next, at);
         next = { kind: 'dir', size: 0, layer: this.layer, children: new Map() };
+        this.add();
         children.set(part, next);
       }
       // This layer needs the directory for its entry: a whiteout of the same layer keeps it.
@@ -149,8 +176,8 @@ export class FileSystemModel {
 }
 
 /** Applies `layers` (each an entry list, lowest first) to an empty filesystem. */
-export function applyLayers(layers: Iterable<Iterable<TarEntry>>, top = 20): FileStats {
-  const model = new FileSystemModel();
+export function applyLayers(layers: Iterable<Iterable<TarEntry>>, top = 20, limits: MeasureLimits = DEFAULT_LIMITS): FileStats {
+  const model = new FileSystemModel(limits);
   for (const entries of layers) model.applyLayer(entries);
   return model.result(top);
 }

@@ -5,6 +5,9 @@
 // and checked against the size and digest their descriptor gives.
 // With `files`, the same pass also parses the uncompressed bytes as tar (a pass-through between the
 // decompressor and the counter) and applies each image's layers to a FileSystemModel.
+// Limits (limits.ts) bound what a hostile layer costs: its inflation ratio, the inflated total,
+// entries, paths and the time of the whole measurement; the first one reached stops it with an
+// error naming the target, the layer and the limit.
 import { createHash, type Hash } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import { lstat, open, type FileHandle } from 'node:fs/promises';
@@ -14,6 +17,7 @@ import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
 import type { FileStats, ImageStats, LayerStats } from '../model.js';
 import { FileSystemModel } from './files.js';
+import { LimitError, MeasureBudget, isAbortError, limitMessage, timeoutError, type MeasureLimits } from './limits.js';
 import { UNKNOWN_INSTRUCTION, historyLayerCount, layerInstructions } from './history.js';
 import {
   isAttestationManifest,
@@ -53,6 +57,8 @@ export interface MeasureOptions {
    * wasted space). Off by default: then no tar is parsed.
    */
   readonly files?: boolean;
+  /** The limits of limits.ts; DEFAULT_LIMITS when not given (tests give smaller ones). */
+  readonly limits?: MeasureLimits;
 }
 
 /**
@@ -67,7 +73,7 @@ export interface MeasureOptions {
  * blob is still only read once.
  */
 export async function measureOciLayout(dir: string, opts: MeasureOptions): Promise<ImageStats[]> {
-  const layout = new Layout(dir);
+  const layout = new Layout(dir, opts.target, new MeasureBudget(opts.limits));
   await layout.check();
   const index = parseIndex(await layout.readFile('index.json'), `${dir}/index.json`);
   const manifests: Descriptor[] = [];
@@ -91,17 +97,25 @@ export async function measureOciLayout(dir: string, opts: MeasureOptions): Promi
 export async function countStream(
   source: Readable,
   transforms: readonly NodeJS.ReadWriteStream[] = [],
-  hash?: Hash
+  hash?: Hash,
+  /** Told of every chunk and the count so far; what it throws fails the stream. Aborting `signal` does too. */
+  watch?: { readonly onChunk?: (bytes: number, count: number) => void; readonly signal?: AbortSignal }
 ): Promise<number> {
   let count = 0;
   const sink = new Writable({
     write(chunk: Buffer, _encoding, callback) {
       count += chunk.length;
       hash?.update(chunk);
+      try {
+        watch?.onChunk?.(chunk.length, count);
+      } catch (e) {
+        callback(e as Error);
+        return;
+      }
       callback();
     }
   });
-  await pipeline([source, ...transforms, sink]);
+  await pipeline([source, ...transforms, sink], watch?.signal ? { signal: watch.signal } : {});
   return count;
 }
 
@@ -149,7 +163,11 @@ class Layout {
    */
   private readonly layers = new Map<string, Promise<LayerSizes>>();
 
-  constructor(private readonly dir: string) {}
+  constructor(
+    private readonly dir: string,
+    private readonly target: string,
+    private readonly budget: MeasureBudget
+  ) {}
 
   async check(): Promise<void> {
     const version = parseLayoutFile(await this.readFile('oci-layout'), `${this.dir}/oci-layout`);
@@ -216,10 +234,16 @@ class Layout {
     }
     const instructions = layerInstructions(config.history, manifest.layers.length, opts.secrets);
     const layers: LayerStats[] = [];
-    const model = opts.files ? new FileSystemModel() : undefined;
+    const model = opts.files ? new FileSystemModel(this.budget.limits) : undefined;
     for (const [i, layer] of manifest.layers.entries()) {
       const sizes = await this.measureLayer(layer, config.diffIds[i] ?? '', opts.files === true);
-      if (model) model.applyLayer(sizes.entries ?? []);
+      try {
+        this.budget.checkTime();
+        model?.applyLayer(sizes.entries ?? []);
+      } catch (e) {
+        if (e instanceof LimitError) throw new Error(limitMessage(this.target, layer.digest, e.detail));
+        throw e;
+      }
       layers.push({
         digest: layer.digest,
         mediaType: layer.mediaType,
@@ -272,13 +296,20 @@ class Layout {
     }
     const blobHash = createHash('sha256');
     const entries: TarEntry[] | undefined = files ? [] : undefined;
-    if (entries) transforms.push(createTarTap((entry) => entries.push(entry)));
+    if (entries) transforms.push(createTarTap((entry) => entries.push(entry), this.budget));
     let uncompressedBytes: number;
+    const budget = this.budget;
     try {
+      budget.checkTime();
       // The stream owns the handle from here and closes it at the end or on error.
       const source = handle.createReadStream({ highWaterMark: 256 * 1024 });
-      uncompressedBytes = await countStream(source, [digestTap(blobHash), ...transforms]);
+      uncompressedBytes = await countStream(source, [digestTap(blobHash), ...transforms], undefined, {
+        onChunk: (bytes, count) => budget.inflated(bytes, count, layer.size),
+        signal: AbortSignal.timeout(budget.remainingMs())
+      });
     } catch (e) {
+      const limit = e instanceof LimitError ? e : isAbortError(e) ? timeoutError(budget.limits.timeoutMs) : undefined;
+      if (limit) throw new Error(limitMessage(this.target, layer.digest, limit.detail));
       if (e instanceof TarError) throw new Error(`Layer ${layer.digest}: not a valid tar stream (${e.message})`);
       throw new Error(`Layer ${layer.digest}: cannot read it as ${compression === 'none' ? 'a tar stream' : `${compression} data`} (${describe(e)})`);
     }

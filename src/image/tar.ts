@@ -4,7 +4,11 @@
 //
 // Formats: v7, ustar (prefix + name), GNU (`ustar  ` magic, `L`/`K` long names, old sparse files,
 // base-256 sizes) and pax (`x` per entry, `g` global: path, linkpath, size, GNU.sparse.*).
+//
+// Limits (limits.ts): entries per layer and per measurement, path bytes and depth; a LimitError
+// (not a TarError: the archive may be valid, only too costly) stops the stream.
 import { Transform, Writable } from 'node:stream';
+import { MeasureBudget, checkPath } from './limits.js';
 
 export type TarEntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'other';
 
@@ -67,8 +71,14 @@ export class TarParser {
   private global: Pending = {};
   private local: Pending = {};
   private hasLocal = false;
+  /** Entries handed out so far. */
+  private entries = 0;
 
-  constructor(private readonly onEntry: (entry: TarEntry) => void) {}
+  /** `budget` counts entries across the layers of one measurement; a fresh one has the default limits. */
+  constructor(
+    private readonly onEntry: (entry: TarEntry) => void,
+    private readonly budget: MeasureBudget = new MeasureBudget()
+  ) {}
 
   push(chunk: Uint8Array): void {
     let at = 0;
@@ -229,6 +239,8 @@ export class TarParser {
   }
 
   private emit(entry: TarEntry): void {
+    checkPath(entry.path, this.budget.limits);
+    this.budget.entry(++this.entries);
     this.onEntry(entry);
   }
 
@@ -366,8 +378,8 @@ function checkChecksum(b: Buffer, at: number): void {
 }
 
 /** A sink that parses everything written to it; it fails with a TarError on malformed input or a truncated end. */
-export function createTarReader(onEntry: (entry: TarEntry) => void): Writable {
-  const parser = new TarParser(onEntry);
+export function createTarReader(onEntry: (entry: TarEntry) => void, budget?: MeasureBudget): Writable {
+  const parser = new TarParser(onEntry, budget);
   return new Writable({
     write(chunk: Buffer, _encoding, callback) {
       try {
@@ -392,8 +404,8 @@ export function createTarReader(onEntry: (entry: TarEntry) => void): Writable {
  * A pass-through that parses the tar bytes flowing through it: for reading the entries in the same
  * pass that counts and digests the stream. Each chunk goes on unchanged once parsed.
  */
-export function createTarTap(onEntry: (entry: TarEntry) => void): Transform {
-  const parser = new TarParser(onEntry);
+export function createTarTap(onEntry: (entry: TarEntry) => void, budget?: MeasureBudget): Transform {
+  const parser = new TarParser(onEntry, budget);
   return new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       try {

@@ -18,8 +18,8 @@ import type { Inputs } from '../model.js';
 import { refuseForPull } from '../report/artifact.js';
 import { shortSha } from '../report/format.js';
 import { mergeReports, type ReportSource } from '../report/merge.js';
-import { ReportSourceError, readReports } from '../workspace/report-files.js';
-import type { FromReports, ModeDeps } from './merge.js';
+import { ReportSourceError, leftOutWarning, readReports, type ReadReports } from '../workspace/report-files.js';
+import { withLeftOut, type FromReports, type ModeDeps } from './merge.js';
 
 export interface CommentModeDeps extends ModeDeps {
   /** The pull-request lookups; octokit against GITHUB_API_URL when not given. */
@@ -60,13 +60,14 @@ export async function commentMode(deps: CommentModeDeps, inputs: Inputs, event: 
   }
   if (!run.headSha || !run.headRepoFullName) return refuse('the workflow_run payload names no head commit or head repository');
 
-  let sources: ReportSource[];
+  let read: ReadReports;
   try {
-    sources = await readReports(inputs.reports, deps.env);
+    read = await readReports(inputs.reports, deps.env);
   } catch (error) {
     if (error instanceof ReportSourceError) return refuse(`the report ${error.label} is refused: ${error.reason}`);
     throw error;
   }
+  const sources: ReportSource[] = read.sources;
   const merged = mergeReports(sources);
   if (!merged.ok) return refuse(`the reports cannot be merged: ${merged.error}`);
 
@@ -92,11 +93,13 @@ export async function commentMode(deps: CommentModeDeps, inputs: Inputs, event: 
   if (refusal) return refuse(`a report does not belong to pull request #${pull.number}: ${refusal}`);
 
   for (const warning of merged.warnings) deps.log.warning(warning);
+  const leftOut = leftOutWarning(read);
+  if (leftOut) deps.log.warning(leftOut);
   deps.log.info(`Commenting the report${sources.length === 1 ? '' : 's'} ${sources.map((s) => s.label).join(', ')} on pull request #${pull.number} (head ${shortSha(run.headSha)}).`);
   return {
     kind: 'comment',
     issue: pull.number,
-    outcome: merged.outcome,
+    outcome: withLeftOut(merged.outcome, read),
     pullRequest: { number: pull.number, headSha: run.headSha },
     // The comment is stamped with the measuring run, not this commenting one: a slow commenter of an
     // older run never writes over the comment of a newer one (RELIABILITY row 40).

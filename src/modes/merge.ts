@@ -4,13 +4,15 @@
 //
 // Any report that cannot be used fails the step before anything is published, naming the input and
 // the file: a merge that silently left one job out would show a green comment for a red image.
+// Only the limits on how many reports and bytes are read together (workspace/report-files.ts) leave
+// reports out, and never silently: a warning names them, and a note under the table says how many.
 import { InputError } from '../inputs/errors.js';
 import { INPUT } from '../inputs/names.js';
 import type { Log } from '../log.js';
 import type { Inputs, Outcome } from '../model.js';
 import type { ReportPullRequest } from '../report/json.js';
 import { headFailuresOf, mergeReports, type ReportSource } from '../report/merge.js';
-import { ReportSourceError, readReports } from '../workspace/report-files.js';
+import { ReportSourceError, leftOutWarning, readReports, type ReadReports } from '../workspace/report-files.js';
 
 export interface ModeDeps {
   readonly env: NodeJS.ProcessEnv;
@@ -33,15 +35,23 @@ function refusedInput(error: ReportSourceError): InputError {
   return new InputError(INPUT.reports, error.label, EXPECTED, { problem: `is refused: ${error.reason}` });
 }
 
+/** The outcome with the note of reports left out, if any, added under the table. */
+export function withLeftOut(outcome: Outcome, read: ReadReports): Outcome {
+  return read.note ? { ...outcome, notes: [...outcome.notes, read.note] } : outcome;
+}
+
 export async function mergeMode(deps: ModeDeps, inputs: Inputs): Promise<FromReports> {
   const { env, log } = deps;
-  let sources: ReportSource[];
+  let read: ReadReports;
   try {
-    sources = await readReports(inputs.reports, env);
+    read = await readReports(inputs.reports, env);
   } catch (error) {
     if (error instanceof ReportSourceError) throw refusedInput(error);
     throw error;
   }
+  const sources: ReportSource[] = read.sources;
+  const leftOut = leftOutWarning(read);
+  if (leftOut) log.warning(leftOut);
   const merged = mergeReports(sources);
   if (!merged.ok) {
     throw new InputError(INPUT.reports, undefined, 'reports of different images, targets or platforms, judging the same size', {
@@ -55,7 +65,7 @@ export async function mergeMode(deps: ModeDeps, inputs: Inputs): Promise<FromRep
       sources.map((s) => s.label).join(', ')
   );
   return {
-    outcome: merged.outcome,
+    outcome: withLeftOut(merged.outcome, read),
     ...(merged.pullRequest ? { pullRequest: merged.pullRequest } : {}),
     headFailures: headFailuresOf(merged.outcome)
   };

@@ -6,6 +6,9 @@
 // symbolic links are resolved; a symbolic link is never followed (lstat, O_NOFOLLOW), whether named
 // or met on a walk; walks are bounded in depth and entries; files are size-capped before they are
 // read, then parsed and validated (report/json.ts). Contents are never echoed in a message.
+// What is read together is bounded too (RELIABILITY security requirement 11): at most
+// MAX_REPORT_FILES reports and MAX_REPORTS_TOTAL_BYTES in all. Reports past either are left out, not
+// refused: the caller publishes what fits and says how many were read and left out.
 //
 // Two kinds of failure, because comment mode treats them differently:
 // - InputError: the workflow's own text is wrong (a path outside the roots, a path that does not
@@ -26,8 +29,10 @@ import { compileGlob, isGlob } from './glob.js';
 
 /** The file name looked for in a directory named by `reports`. */
 export const REPORT_FILE_NAME = 'report.json';
-/** Report files read at most (GitHub runs at most 256 jobs of one matrix). */
+/** Report files read at most (GitHub runs at most 256 jobs of one matrix); more are left out. */
 export const MAX_REPORT_FILES = 256;
+/** Bytes of all the reports read, together (each is at most 8 MiB); reports past it are left out. */
+export const MAX_REPORTS_TOTAL_BYTES = 64 * 1024 * 1024;
 /** Directory levels searched below a directory for report.json files. */
 export const MAX_DIRECTORY_DEPTH = 8;
 /** Entries looked at in all, so a `**` over a large tree fails fast instead of walking it all. */
@@ -228,21 +233,36 @@ export async function findReportFiles(entries: readonly string[], env: NodeJS.Pr
       if (seen.has(file)) continue;
       seen.add(file);
       out.push({ file, label: labelOf(roots, file) });
-      if (out.length > MAX_REPORT_FILES) {
-        throw new ReportSourceError(entry, `the reports add up to more than ${MAX_REPORT_FILES} files`);
-      }
     }
   }
   return out;
 }
 
+/** The reports read, and what was left out to stay within the limits. */
+export interface ReadReports {
+  readonly sources: ReportSource[];
+  /** The labels of the reports left out, in the order found (empty when everything fit). */
+  readonly skipped: readonly string[];
+  /** When some were left out: one sentence saying how many were read and left out, and why, for the notes. */
+  readonly note?: string;
+}
+
 /**
- * Finds, reads (size-capped, links refused) and validates every report `entries` name. Each is a
- * report of this schema version; nothing else about it is checked here.
+ * Finds, reads (size-capped, links refused) and validates every report `entries` name, as many as
+ * fit in MAX_REPORT_FILES and MAX_REPORTS_TOTAL_BYTES (see the file comment). Each is a report of
+ * this schema version; nothing else about it is checked here.
  */
-export async function readReports(entries: readonly string[], env: NodeJS.ProcessEnv): Promise<ReportSource[]> {
+export async function readReports(entries: readonly string[], env: NodeJS.ProcessEnv): Promise<ReadReports> {
   const sources: ReportSource[] = [];
+  const skipped: string[] = [];
+  let bytes = 0;
   for (const { file, label } of await findReportFiles(entries, env)) {
+    // The size on disk first, so a report that cannot fit is not read at all (the read below re-checks).
+    const onDisk = await lstat(file).then((st) => st.size, () => 0);
+    if (sources.length >= MAX_REPORT_FILES || bytes + onDisk > MAX_REPORTS_TOTAL_BYTES) {
+      skipped.push(label);
+      continue;
+    }
     let text: string | undefined;
     try {
       text = await readStoredReport(file, 'report');
@@ -251,11 +271,35 @@ export async function readReports(entries: readonly string[], env: NodeJS.Proces
       throw new ReportSourceError(label, messageOf(error));
     }
     if (text === undefined) throw new ReportSourceError(label, 'it disappeared while being read');
+    const size = Buffer.byteLength(text, 'utf8');
+    if (bytes + size > MAX_REPORTS_TOTAL_BYTES) {
+      // Grown since the lstat.
+      skipped.push(label);
+      continue;
+    }
+    bytes += size;
     const parsed = parseReport(text);
     if (!parsed.ok) throw new ReportSourceError(label, parsed.reason);
     sources.push({ label, report: parsed.report });
   }
-  return sources;
+  return { sources, skipped, ...(skipped.length > 0 ? { note: leftOutNote(sources.length, skipped.length) } : {}) };
+}
+
+function leftOutNote(read: number, left: number): string {
+  const reports = (n: number): string => `${n} report${n === 1 ? '' : 's'}`;
+  return (
+    `Only ${reports(read)} of ${read + left} were read; ${reports(left)} left out, past the limits of ${MAX_REPORT_FILES} reports ` +
+    `and ${MAX_REPORTS_TOTAL_BYTES / 1024 / 1024} MiB of reports in all: the rows shown are not all of them. Name fewer reports in \`reports\` ` +
+    `(merge the matrix in groups), or keep the reports smaller (\`details\`).`
+  );
+}
+
+/** The warning of a read that left reports out: the note, then the first labels left out. */
+export function leftOutWarning(read: ReadReports): string | undefined {
+  if (!read.note) return undefined;
+  const shown = read.skipped.slice(0, 10).join(', ');
+  const more = read.skipped.length > 10 ? ` and ${read.skipped.length - 10} more` : '';
+  return `${read.note} Left out: ${shown}${more}.`;
 }
 
 /** Whether `text`, read literally, names something inside the roots (without following it). */
