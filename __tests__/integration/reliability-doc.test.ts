@@ -72,7 +72,9 @@ function appearsIn(texts: readonly string[], all: readonly string[], cited: stri
 
 test('every checklist row and every security requirement has a line', () => {
   expect(rowNumbers(section('Checklist'))).toEqual(Array.from({ length: 52 }, (_, i) => i + 1));
-  expect(rowNumbers(section('Security requirements'))).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
+  // The 16 requirements of RELIABILITY.md, then rows added since, numbered on.
+  const security = rowNumbers(section('Security requirements'));
+  expect(security).toEqual(Array.from({ length: Math.max(16, security.length) }, (_, i) => i + 1));
 });
 
 test('every row names at least one test, or says why it cannot be tested here', () => {
