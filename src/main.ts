@@ -18,6 +18,8 @@ import { INPUT } from './inputs/names.js';
 import { neutralizeCommands, type Log } from './log.js';
 import type { ActionMode, Inputs } from './model.js';
 import { errorMessage, measureAndCompare, type PipelineResult } from './pipeline/run.js';
+import { maskStrings, tokenMasks } from './pipeline/masks.js';
+import { maskSecrets } from './buildx/failure.js';
 import { STATE } from './post.js';
 import { TOOL } from './tool.js';
 import { buildReport, type Report, type ReportMeta, type ReportPullRequest } from './report/json.js';
@@ -52,6 +54,9 @@ export async function run(deps: RunDeps = { env: process.env, exec: realExec, lo
   // (security requirement 13).
   const token = core.getInput(INPUT.githubToken);
   if (token !== '') core.setSecret(token);
+  // So is every form of the job's tokens that a build could print (pipeline/masks.ts): the basic
+  // credential actions/checkout leaves in .git/config, base64 as part of a longer text.
+  for (const form of tokenMasks(deps.env, token)) if (form !== token) core.setSecret(form);
   try {
     // Merge and comment modes build nothing: they publish reports that other jobs wrote.
     const mode = parseMode(core.getInput(INPUT.mode));
@@ -85,6 +90,16 @@ const TOKEN_LIKE = /^(gh[pousr]_|github_pat_|AKIA|xox[abp]-|glpat-|sk-)/;
 
 function shouldMask(name: string, value: string): boolean {
   return value.length >= 3 && (SECRET_NAME.test(name) || TOKEN_LIKE.test(value));
+}
+
+/**
+ * `value` (a text, or a report) with every form of the job's tokens masked (pipeline/masks.ts): the
+ * last net under the comment, summary, report and outputs. The builds' own text is masked where it
+ * is read, build-argument values included (pipeline/run.ts).
+ */
+function published<T>(deps: RunDeps, inputs: Inputs, value: T): T {
+  const masks = tokenMasks(deps.env, inputs.githubToken);
+  return typeof value === 'string' ? (maskSecrets(value, masks) as T) : maskStrings(value, masks);
 }
 
 /** What the pipeline hands to publishing. */
@@ -157,7 +172,7 @@ async function publishAndJudge(p: Prepared): Promise<void> {
   // 6. Publish: report, summary, outputs, comment. Each can fail alone without losing the others.
   // A pull request's report names it, so that a workflow_run job can check an artifact's claim.
   const pr = event.pullRequest;
-  const report = buildReport(outcome, reportMeta(deps.env, event, pr?.headSha ? { number: pr.number, headSha: pr.headSha } : undefined));
+  const report = published(deps, inputs, buildReport(outcome, reportMeta(deps.env, event, pr?.headSha ? { number: pr.number, headSha: pr.headSha } : undefined)));
   const reportPath = await writeReport(deps.env, inputs.commentKey, report);
   await storeBaseline(p, report);
   await publishOutcome({ deps, inputs, outcome, reportPath, repo: event.repo, issue: pr?.number, headFailures: p.headFailures, judge: true });
@@ -212,7 +227,7 @@ async function publishOutcome(p: Publication): Promise<void> {
   const { env, log } = deps;
   core.setOutput('regressed', String(outcome.regressed));
 
-  const summary = renderSummary(outcome, { details: inputs.details });
+  const summary = published(deps, inputs, renderSummary(outcome, { details: inputs.details }));
   core.setOutput('summary', summary);
   if (env.GITHUB_STEP_SUMMARY) {
     try {
@@ -225,7 +240,7 @@ async function publishOutcome(p: Publication): Promise<void> {
   }
 
   if (p.issue !== undefined && p.repo && inputs.comment !== 'never') {
-    const body = renderComment(outcome, { marker: stickyMarker(inputs.commentKey), details: inputs.details });
+    const body = published(deps, inputs, renderComment(outcome, { marker: stickyMarker(inputs.commentKey), details: inputs.details }));
     const link = runPageUrl(env);
     const run = p.run ?? runStampFromEnv(env);
     let result: StickyResult;
@@ -246,7 +261,7 @@ async function publishOutcome(p: Publication): Promise<void> {
         mode: inputs.comment,
         changed: outcome.changed,
         regressed: outcome.regressed,
-        minimalBody: renderMinimalComment(outcome, link !== undefined ? { runUrl: link } : {}),
+        minimalBody: published(deps, inputs, renderMinimalComment(outcome, link !== undefined ? { runUrl: link } : {})),
         ...(run ? { run } : {})
       });
     }
@@ -306,7 +321,7 @@ async function publishReports(deps: RunDeps, mode: Exclude<ActionMode, 'measure'
     issue = plan.issue;
     run = plan.run;
   }
-  const report = buildReport(from.outcome, reportMeta(deps.env, event, from.pullRequest));
+  const report = published(deps, inputs, buildReport(from.outcome, reportMeta(deps.env, event, from.pullRequest)));
   const reportPath = await writeReport(deps.env, inputs.commentKey, report);
   await publishOutcome({
     deps,
@@ -344,7 +359,7 @@ async function storeBaseline(p: Prepared, report: Report): Promise<void> {
     }
     const key = baselineKey(report.repository, part.key, sha);
     try {
-      const wrote = await baselines.save(key, JSON.stringify(part.report));
+      const wrote = await baselines.save(key, JSON.stringify(published(deps, inputs, part.report)));
       deps.log.info(
         wrote
           ? `Stored ${part.what} as the baseline of ${sha} in ${baselines.description} (key ${key}).`

@@ -112,7 +112,7 @@ describe('security requirement 1: measure mode on a workflow_run of a fork', () 
     expect(run.stdout).not.toMatch(/Build head target/);
   });
 
-  test("this repository's own workflow_run is built, and writes its cache (mode=max: the default branch's run)", async () => {
+  test("this repository's own workflow_run is built, and writes its cache (mode=min: not a push of the default branch)", async () => {
     const f = await fixture('wr-own', 83);
     const docker = await h.dockerWrapper();
     const run = await measureOnWorkflowRun(f, { cache: 'local=.buildcache' }, { headRepo: 'o/r', event: 'push', path: docker.path });
@@ -122,7 +122,7 @@ describe('security requirement 1: measure mode on a workflow_run of a fork', () 
     expect(flags.builds).toBe(1);
     expect(flags.from.length).toBeGreaterThan(0);
     expect(flags.to).toHaveLength(1);
-    expect(flags.to[0]).toMatch(/^type=local,dest=.*\.buildcache\/.*,mode=max,ignore-error=true$/);
+    expect(flags.to[0]).toMatch(/^type=local,dest=.*\.buildcache\/.*,mode=min,ignore-error=true$/);
     expect((await reportOf(run)).targets.find((t) => t.target === 'release')?.head.state).toBe('measured');
   });
 });
@@ -142,7 +142,7 @@ describe('security requirement 12: a fork built with allow-fork-builds reads the
     expect((await reportOf(run)).targets.find((t) => t.target === 'release')?.head.state).toBe('measured');
   });
 
-  test('pull_request_target: the fork is built without --cache-to; the same repository\'s branch still writes it', async () => {
+  test("pull_request_target: the fork is built without --cache-to; the same repository's branch still writes it, mode=min (issue 11.4)", async () => {
     const f = await fixture('prt-allowed', 85);
     const prt = async (fork: boolean, inputs: Record<string, string>): Promise<{ run: ActionRun; flags: ReturnType<typeof cacheFlags> }> => {
       const docker = await h.dockerWrapper();
@@ -152,7 +152,8 @@ describe('security requirement 12: a fork built with allow-fork-builds reads the
         eventName: 'pull_request_target',
         payload: pullRequestPayload({ number: f.prNumber, baseSha: f.baseSha, headSha: f.headSha, fork }),
         inputs: { network: 'none', targets: 'release', baseline: 'none', comment: 'never', cache: 'local=.buildcache', ...inputs },
-        // pull_request_target runs on the default branch: GITHUB_REF is main, where mode=max is exported.
+        // pull_request_target runs on the default branch: GITHUB_REF is main, yet only push, schedule
+        // and workflow_dispatch runs export mode=max there.
         env: { ...jobEnv(h.cache), GITHUB_API_URL: h.github.url, GITHUB_SHA: f.baseSha, GITHUB_REF: 'refs/heads/main', PATH: docker.path }
       });
       return { run, flags: cacheFlags(await docker.calls()) };
@@ -171,7 +172,58 @@ describe('security requirement 12: a fork built with allow-fork-builds reads the
     expect(own.run.stdout).not.toMatch(/cache: read, not written/);
     expect(own.flags.builds).toBe(1);
     expect(own.flags.to).toHaveLength(1);
-    expect(own.flags.to[0]).toMatch(/,mode=max,ignore-error=true$/);
+    expect(own.flags.to[0]).toMatch(/,mode=min,ignore-error=true$/);
+  });
+});
+
+describe("issue 16.2: a fork built with allow-fork-builds reaches no Actions runtime and no frontend of its own", () => {
+  const OIDC = { ACTIONS_ID_TOKEN_REQUEST_URL: 'http://127.0.0.1:9/oidc', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'oidc-request-token-value' };
+  async function forkOnTarget(f: PullRequestFixture, inputs: Record<string, string>, dockerPath: string): Promise<ActionRun> {
+    h.cache.setScope('refs/heads/main');
+    return runAction({
+      workspace: f.checkout,
+      eventName: 'pull_request_target',
+      payload: pullRequestPayload({ number: f.prNumber, baseSha: f.baseSha, headSha: f.headSha, fork: true }),
+      inputs: { network: 'none', targets: 'release', comment: 'never', 'allow-fork-builds': 'true', ...inputs },
+      env: { ...jobEnv(h.cache), ...OIDC, GITHUB_API_URL: h.github.url, GITHUB_SHA: f.baseSha, GITHUB_REF: 'refs/heads/main', PATH: dockerPath }
+    });
+  }
+
+  test('cache: gha is left out, saying so in the log and the notes; no docker command gets the runtime, cache or OIDC variables', async () => {
+    const f = await fixture('prt-runtime', 91);
+    const docker = await h.dockerWrapper();
+    const run = await forkOnTarget(f, { cache: 'gha', baseline: 'none' }, docker.path);
+    expect(run.code).toBe(0);
+    const calls = await docker.calls();
+    const flags = cacheFlags(calls);
+    expect(flags.builds).toBe(1);
+    expect([flags.from, flags.to]).toEqual([[], []]);
+    // Every docker command, the probes and the build: the runner's variables are in the job's environment, not docker's.
+    expect(jobEnv(h.cache).ACTIONS_RUNTIME_TOKEN).toBeTruthy();
+    for (const c of calls) {
+      expect([c.argv.slice(0, 2), c.env.filter((kv) => /^(ACTIONS_|GITHUB_TOKEN=|GH_TOKEN=|INPUT_)/.test(kv))]).toEqual([c.argv.slice(0, 2), []]);
+      expect(c.env.join('\n')).not.toContain(jobEnv(h.cache).ACTIONS_RUNTIME_TOKEN);
+      expect(c.env).toContain(`DOCKER_HOST=${process.env.DOCKER_HOST}`);
+    }
+    expect(run.stdout).toMatch(/cache: No build cache: this run builds a fork's pull request on pull_request_target, and the gha cache would put the Actions runtime token within its reach\./);
+    const report = await reportOf(run);
+    expect(report.notes).toContain(
+      "No build cache: this run builds a fork's pull request on pull_request_target, and the gha cache would put the Actions runtime token within its reach."
+    );
+    expect(report.targets.find((t) => t.target === 'release')?.head.state).toBe('measured');
+  });
+
+  test('a Dockerfile that names a frontend (# syntax=) is refused before any build, naming the file and the directive', async () => {
+    const head: FileTree = { Dockerfile: ['#  SYNTAX = mallory/frontend:latest', 'FROM image-budget/busybox AS release', ''].join('\n') };
+    const f = await h.pr(tree('prt-syntax-base'), head, 92);
+    const docker = await h.dockerWrapper();
+    const run = await forkOnTarget(f, { cache: 'none' }, docker.path);
+    expect(run.code).toBe(1);
+    expect(run.errors.join('\n')).toMatch(
+      /Refusing to build a fork's pull request on pull_request_target: Dockerfile:1 names the frontend "mallory\/frontend:latest" \("#  SYNTAX = mallory\/frontend:latest"\).*pin a frontend by digest with the build argument BUILDKIT_SYNTAX/s
+    );
+    expect(run.stdout).not.toMatch(/Build head target/);
+    expect(cacheFlags(await docker.calls()).builds).toBe(0);
   });
 });
 

@@ -6,7 +6,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type PullRequestFixture } from '../support/git-fixture.js';
+import { runGit, type PullRequestFixture } from '../support/git-fixture.js';
 import { readLayout } from '../support/independent.js';
 import { parseReport, realDocker, rowOf, usePrHarness, type DockerCall } from '../support/pr-run.js';
 import { type ActionRun } from '../support/run-action.js';
@@ -166,7 +166,8 @@ describe('build-argument values and the token never leave the build (requirement
       // The secret-looking TOKEN and the token may only appear as `::add-mask::<value>`.
       for (const value of [TOKEN, GH_TOKEN]) {
         for (const form of forms(value)) {
-          expect([where, lines.filter((l) => l.includes(form) && l !== `::add-mask::${value}`)]).toEqual([where, []]);
+          // (The token's derived forms are registered too, each on an add-mask line of its own.)
+          expect([where, lines.filter((l) => l.includes(form) && !l.startsWith('::add-mask::'))]).toEqual([where, []]);
         }
       }
       // (The literal tokens are in the log as the Dockerfile's own text, which the repository shows anyway.)
@@ -238,6 +239,81 @@ describe('build-argument values and the token never leave the build (requirement
     expect(env).toContain(`TOKEN=${TOKEN}`);
     expect(env).not.toContain(GH_TOKEN);
     expect(env).not.toMatch(/^(GITHUB_TOKEN|GIT_AUTH_TOKEN|ACTIONS_RUNTIME_TOKEN)=./m);
+  });
+});
+
+describe("the job's token that actions/checkout leaves in .git/config (issue 16.1)", () => {
+  // actions/checkout with persist-credentials: true (its default) writes this header into
+  // .git/config; `COPY . .` takes it into the build, whose failing step prints it.
+  const credential = Buffer.from(`x-access-token:${GH_TOKEN}`).toString('base64');
+  const stage = (name: string, run: string): string[] => [`FROM image-budget/busybox:latest AS ${name}`, 'WORKDIR /src', 'COPY . .', `RUN ${run} && false`];
+  const DOCKERFILE = [
+    ...stage('cat', 'cat .git/config'),
+    // The whole file as one base64 line: the credential inside it at the file's own alignment.
+    ...stage('b64', 'base64 -w 0 .git/config'),
+    // The credential decoded: the raw token.
+    ...stage('raw', "sed -n 's/.*basic //p' .git/config | base64 -d"),
+    ''
+  ].join('\n');
+  /** The characters of `base64(text)` that encode nothing but `part`'s bytes (the part at its alignment in text). */
+  const encodedInside = (text: string, part: string): string => {
+    const at = Buffer.from(text.slice(0, text.indexOf(part))).length;
+    const end = at + Buffer.from(part).length;
+    return Buffer.from(text).toString('base64').slice(Math.ceil(at / 3) * 4, Math.floor(end / 3) * 4);
+  };
+  /** The token, checkout's credential, and the credential inside the base64 of .git/config (with the forms of each). */
+  const leaks = (): Record<string, string> => ({ token: GH_TOKEN, credential, inConfig: encodedInside(config, credential) });
+
+  let run: ActionRun;
+  let config: string;
+
+  beforeAll(async () => {
+    const f = await h.pr({ Dockerfile: 'FROM scratch AS cat\n' }, { Dockerfile: DOCKERFILE }, 65);
+    await runGit(f.checkout, ['config', '--local', 'http.https://github.com/.extraheader', `AUTHORIZATION: basic ${credential}`]);
+    config = await readFile(path.join(f.checkout, '.git', 'config'), 'utf8');
+    run = await h.runOnPr(f, { targets: 'cat, b64, raw', baseline: 'none', 'github-token': GH_TOKEN }, { token: GH_TOKEN, env: { GITHUB_TOKEN: GH_TOKEN } });
+  });
+
+  test('the builds failed printing the credential, and the run commented on them', () => {
+    expect(config).toContain(`extraheader = AUTHORIZATION: basic ${credential}`);
+    expect(run.code).toBe(1);
+    expect(run.errors.join('\n')).toMatch(/cat: .*did not complete successfully/);
+    expect(h.github.commentsOn(65)).toHaveLength(1);
+  });
+
+  test('the comment shows the failing steps with every form of the token masked', () => {
+    const body = h.github.commentsOn(65)[0]!.body;
+    expect(leaks().inConfig!.length).toBeGreaterThan(60);
+    expectNone('comment', body, leaks());
+    for (const r of h.github.requests()) expectNone(`${r.method} ${r.route}`, JSON.stringify(r.body ?? null), leaks());
+    // The step's output is shown, the header's value masked: the absence above is not for want of showing it.
+    expect(body).toMatch(/extraheader = AUTHORIZATION: (\\?\*){3}/);
+    expect(body).toMatch(/x-access-token:(\\?\*){3}/);
+    expect(body).toContain(Buffer.from(config).toString('base64').slice(0, 40));
+  });
+
+  test('no form of the token in the summary, the outputs, the report or any file the run wrote', async () => {
+    expectNone('summary', run.summary, leaks());
+    for (const [name, value] of Object.entries(run.outputs)) expectNone(`output ${name}`, value, leaks());
+    const files = await filesUnder(path.dirname(run.runnerTemp));
+    expect([...files.keys()].some((p) => p.endsWith('report.json'))).toBe(true);
+    for (const [file, text] of files) expectNone(file, text, leaks());
+    const report = parseReport(await readFile(run.outputs.report!, 'utf8'));
+    expect(rowOf(report, 'cat').head.error).toMatch(/AUTHORIZATION: \*\*\*/);
+  });
+
+  test('in the log, the forms appear only in the add-mask commands the runner consumes', () => {
+    for (const [where, text] of [
+      ['stdout', run.stdout],
+      ['stderr', run.stderr]
+    ] as const) {
+      const lines = text.split('\n').filter((l) => !l.startsWith('::add-mask::'));
+      for (const [name, value] of Object.entries(leaks())) {
+        for (const form of forms(value)) expect([where, name, lines.filter((l) => l.includes(form))]).toEqual([where, name, []]);
+      }
+    }
+    expect(run.stdout).toContain(`::add-mask::${credential}`);
+    expect(run.stdout).toContain(`::add-mask::basic ${credential}`);
   });
 });
 

@@ -5,7 +5,7 @@ import type { ImageStats, SideResult } from '../../src/model.js';
 import { compare } from '../../src/report/compare.js';
 import { buildReport, type Report } from '../../src/report/json.js';
 import { buildOutcome, judge } from '../../src/report/policy.js';
-import { onDefaultBranch } from '../../src/pipeline/run.js';
+import { onDefaultBranch } from '../../src/pipeline/trust.js';
 import type { EventContext } from '../../src/github/event.js';
 
 const SHA = '0123456789abcdef0123456789abcdef01234567';

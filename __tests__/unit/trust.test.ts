@@ -4,7 +4,8 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { parseEventContext, type EventContext } from '../../src/github/event.js';
-import { buildTrust, untrustedPrivilegedCode } from '../../src/pipeline/trust.js';
+import { syntaxDirective } from '../../src/dockerfile/directives.js';
+import { buildTrust, cacheExportMode, frontendRefusal, untrustedPrivilegedCode } from '../../src/pipeline/trust.js';
 
 const BASE = 'a'.repeat(40);
 const HEAD = 'b'.repeat(40);
@@ -160,4 +161,70 @@ test('for any event: refused exactly when untrusted and not allowed; the cache w
       }
     )
   );
+});
+
+describe('cache export mode (issue 11.4): only what was pushed to the default branch writes mode=max', () => {
+  const ctx = (event: string, ref: string | undefined, defaultBranch: string | undefined) => ({ event, ref, defaultBranch });
+  test.each<[string, string | undefined, string | undefined, 'max' | 'min']>([
+    ['push', 'refs/heads/main', 'main', 'max'],
+    ['schedule', 'refs/heads/main', 'main', 'max'],
+    ['workflow_dispatch', 'refs/heads/main', 'main', 'max'],
+    // These run with GITHUB_REF on the default branch, but build other code.
+    ['pull_request_target', 'refs/heads/main', 'main', 'min'],
+    ['workflow_run', 'refs/heads/main', 'main', 'min'],
+    ['issue_comment', 'refs/heads/main', 'main', 'min'],
+    ['merge_group', 'refs/heads/main', 'main', 'min'],
+    ['pull_request', 'refs/pull/7/merge', 'main', 'min'],
+    ['push', 'refs/heads/feature', 'main', 'min'],
+    ['push', 'refs/tags/main', 'main', 'min'],
+    ['push', 'refs/heads/main', undefined, 'min'],
+    ['schedule', undefined, 'main', 'min']
+  ])('%s on %s (default branch %s): %s', (event, ref, defaultBranch, mode) => {
+    expect(cacheExportMode(ctx(event, ref, defaultBranch))).toBe(mode);
+  });
+
+  test('a pull_request_target of a same-repository branch, read from its payload, writes min', () => {
+    const event = pullRequestEvent('pull_request_target', own);
+    expect(event.ref).toBe('refs/heads/main');
+    expect(buildTrust(event, false).exportCache).toBe(true);
+    expect(cacheExportMode(event)).toBe('min');
+  });
+});
+
+describe("a stranger's frontend (issue 16.2)", () => {
+  const untrusted = "a fork's pull request on pull_request_target";
+  const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
+  const check = (dockerfile: string, buildArgs: Array<[string, string]> = [], trusted = false) =>
+    frontendRefusal({ untrusted: trusted ? undefined : untrusted, file: 'docker/Dockerfile', directive: syntaxDirective(dockerfile), buildArgs });
+
+  test('a fork built with allow-fork-builds is marked untrusted, a trusted build is not', () => {
+    expect(buildTrust(pullRequestEvent('pull_request_target', fork), true).untrusted).toBe(untrusted);
+    expect(buildTrust(pullRequestEvent('pull_request_target', own), true).untrusted).toBeUndefined();
+  });
+
+  test('a # syntax= directive is refused, naming the file, the line, the frontend and the way out', () => {
+    const refusal = check('# escape=`\n#  SYNTAX = mallory/frontend:latest\nFROM scratch\n');
+    expect(refusal).toMatch(
+      /^Refusing to build a fork's pull request on pull_request_target: docker\/Dockerfile:2 names the frontend "mallory\/frontend:latest" \("#  SYNTAX = mallory\/frontend:latest"\)/
+    );
+    expect(refusal).toMatch(/--network none/);
+    expect(refusal).toMatch(/BUILDKIT_SYNTAX \(e\.g\. docker\/dockerfile:1@sha256:<digest>\)/);
+  });
+
+  test('allowed: no directive, a trusted build, or BUILDKIT_SYNTAX pinned by digest (which BuildKit uses instead)', () => {
+    expect(check('FROM scratch\n# syntax=late/comment\n')).toBeUndefined();
+    expect(check('# syntax=mallory/frontend\nFROM scratch\n', [], true)).toBeUndefined();
+    expect(check('# syntax=mallory/frontend\nFROM scratch\n', [['BUILDKIT_SYNTAX', `docker/dockerfile:1@${DIGEST}`]])).toBeUndefined();
+    expect(check('FROM scratch\n', [['BUILDKIT_SYNTAX', `docker.io/docker/dockerfile@${DIGEST} extra`]])).toBeUndefined();
+  });
+
+  test('a BUILDKIT_SYNTAX build argument not pinned by digest is refused, naming it and the accepted form', () => {
+    for (const value of ['docker/dockerfile:1', `docker/dockerfile:1@sha256:${'0'.repeat(63)}`, '']) {
+      expect(check('FROM scratch\n', [['BUILDKIT_SYNTAX', value]])).toMatch(
+        new RegExp(`^Refusing to build a fork's pull request on pull_request_target: the build argument BUILDKIT_SYNTAX=${JSON.stringify(value).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} .*Accepted: no BUILDKIT_SYNTAX, or one pinned as name@sha256:<64 hex digits>\\.$`)
+      );
+    }
+    // Build-argument names are case-sensitive for BuildKit.
+    expect(check('FROM scratch\n', [['buildkit_syntax', 'x']])).toBeUndefined();
+  });
 });

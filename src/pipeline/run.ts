@@ -1,14 +1,16 @@
 // The pipeline up to publishing, shared by the action (main.ts) and the command line (cli/):
 //   plan ─► build head ─► baseline (build the base) ─► compare ─► policy ─► Outcome
 // Inputs arrive parsed and the event read; publishing (comment, summary, outputs) is the caller's.
-import { mkdtemp, mkdir, realpath, rm } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, realpath, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { baseFromReport, type BaseFromReport } from '../baseline/from-report.js';
 import { findStoredBaseline, type FoundBaseline } from '../baseline/resolve.js';
 import type { BaselineStore } from '../baseline/store.js';
+import { dockerClientEnv } from '../buildx/env.js';
 import { probeBuilder, type Capabilities } from '../buildx/probe.js';
 import { resolveSettings } from '../buildx/settings.js';
+import { syntaxDirective } from '../dockerfile/directives.js';
 import type { Exec } from '../exec.js';
 import { BaselineUnavailableError, checkoutBase, type BaseCheckout } from '../git/base-checkout.js';
 import { Git, InvalidRefError, isFullSha } from '../git/git.js';
@@ -25,9 +27,10 @@ import { formatThreshold } from '../report/format.js';
 import { buildOutcome, judge } from '../report/policy.js';
 import { resolveInside, resolveInsideIfExists } from '../workspace/paths.js';
 import { ANY_PLATFORM, joinSides, type TargetResults } from './join.js';
+import { buildMasks, tokenMasks } from './masks.js';
 import { buildSide, type SideRequest } from './side.js';
 import { baseTargets, planTargets, readStages } from './targets.js';
-import { buildTrust, secretsRefusal } from './trust.js';
+import { buildTrust, cacheExportMode, frontendRefusal, secretsRefusal } from './trust.js';
 
 export interface PipelineDeps {
   readonly env: NodeJS.ProcessEnv;
@@ -81,16 +84,6 @@ export function errorMessage(error: unknown): string {
   return typeof error === 'string' ? error : `unexpected failure: ${JSON.stringify(error) ?? String(error)}`;
 }
 
-/** The environment of the docker client: the Actions cache runtime stays, inputs and tokens go. */
-function clientEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const out: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(env)) {
-    if (k.startsWith('INPUT_') || k === 'GITHUB_TOKEN' || k === 'GH_TOKEN') continue;
-    out[k] = v;
-  }
-  return out;
-}
-
 /**
  * Plans, builds and measures the head and its baseline, compares and judges: everything up to
  * publishing. `cleanups` collects what the caller must undo (worktree, temp folder) whatever happens.
@@ -129,6 +122,14 @@ export async function measureAndCompare(
   const settingsAt = (root: string, side: 'head' | 'base') => resolveSettings(settings, { workspace: realWorkspace, root, env, side });
   const headSettings = await settingsAt(workspace, 'head');
   const headStages = await readStages(dockerfile);
+  // A stranger's Dockerfile may not name its own frontend (BuildKit would run that image as the build).
+  const frontend = frontendRefusal({
+    untrusted: trust.untrusted,
+    file: fileLabel,
+    directive: trust.untrusted === undefined ? undefined : syntaxDirective(await readFile(dockerfile, 'utf8')),
+    buildArgs: inputs.buildArgs
+  });
+  if (frontend) throw new Error(frontend);
   const tmpRoot = path.resolve(env.RUNNER_TEMP || os.tmpdir());
   await mkdir(tmpRoot, { recursive: true });
   const tmpDir = await mkdtemp(path.join(tmpRoot, 'image-budget-'));
@@ -207,7 +208,9 @@ export async function measureAndCompare(
   checkBudgetTargets(inputs.budgets, [...targets.head, ...targets.removed].map((t) => t.name));
 
   // 3. Engine: probed once, before the first build.
-  const caps = await (deps.probe ?? ((builder: string | undefined) => probeBuilder(exec, builder)))(inputs.builder);
+  // The docker client's environment: no token of ours; for a stranger's build no Actions runtime either.
+  const clientEnv = dockerClientEnv(env, { untrusted: trust.untrusted !== undefined });
+  const caps = await (deps.probe ?? ((builder: string | undefined) => probeBuilder(exec, builder, clientEnv)))(inputs.builder);
   // The classic image store cannot export an OCI layout: images are loaded and read with docker save,
   // uncompressed sizes stay exact and compressed sizes are gzip estimates, labelled as such.
   // (buildSide refuses what that method cannot measure, several platforms, before the first build.)
@@ -226,6 +229,13 @@ export async function measureAndCompare(
     log.info('cache: gha needs the Actions runtime (ACTIONS_RUNTIME_TOKEN); building without cache.');
     cache = { type: 'none' };
   }
+  if (cache.type === 'gha' && trust.untrusted !== undefined) {
+    // buildx hands the runtime token to the gha cache, whose attributes reach the build's frontend.
+    const note = `No build cache: this run builds ${trust.untrusted}, and the gha cache would put the Actions runtime token within its reach.`;
+    log.info(`cache: ${note}`);
+    notes.push(note);
+    cache = { type: 'none' };
+  }
   if (cache.type !== 'none' && !trust.exportCache) {
     log.info(trust.cacheNote ?? 'cache: read, not written.');
   } else if (cache.type !== 'none' && !caps.cacheExport) {
@@ -234,7 +244,8 @@ export async function measureAndCompare(
         'the cache is read but not written, and the build goes on. A docker-container builder or the containerd image store can write it.'
     );
   }
-  const secrets = [...inputs.buildArgs.map(([, v]) => v), ...headSettings.masks];
+  // Every value masked in what the builds write (pipeline/masks.ts): build-arg values, build secrets, the job's tokens.
+  const secrets = [...buildMasks(inputs.buildArgs, tokenMasks(env, inputs.githubToken)), ...headSettings.masks];
   const common = {
     platforms: inputs.platforms,
     buildArgs: inputs.buildArgs,
@@ -242,7 +253,7 @@ export async function measureAndCompare(
     builder: inputs.builder,
     cache,
     cacheExport: caps.cacheExport && trust.exportCache,
-    cacheMode: onDefaultBranch(event) ? 'max' : 'min',
+    cacheMode: cacheExportMode(event),
     commentKey: inputs.commentKey,
     secrets,
     build: headSettings.plan,
@@ -250,7 +261,7 @@ export async function measureAndCompare(
     // File lists cost a tar parse of every layer: only when they are shown or judged.
     files: inputs.details.includes('files') || inputs.budgets.maxWasted !== undefined
   } satisfies Partial<SideRequest>;
-  const sideDeps = { exec, log, tmpDir, env: clientEnv(env) };
+  const sideDeps = { exec, log, tmpDir, env: clientEnv };
 
   // 4. Build and measure the head, then the base.
   const head = await buildSide(sideDeps, { ...common, side: 'head', context, dockerfile, targets: targets.head });
@@ -321,7 +332,3 @@ async function commitOf(repoDir: string, ref: string, exec: Exec): Promise<strin
   }
 }
 
-/** True when the run is on the repository's default branch (a push or schedule there). */
-export function onDefaultBranch(event: EventContext): boolean {
-  return event.defaultBranch !== undefined && event.ref === `refs/heads/${event.defaultBranch}`;
-}
