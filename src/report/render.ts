@@ -17,6 +17,9 @@ import { diffFiles } from './files.js';
 import { codeBlock, codeSpan, escapeCell, escapeHtml } from './escape.js';
 import { STATUS_LABEL, STATUS_ORDER, formatBytes, formatCount, formatDelta, formatPercent, layerChangeTitle, plural, shortSha } from './format.js';
 
+/** What every comment and summary starts with, before its title; the sticky comment knows ours by it. */
+export const COMMENT_HEADING = '### 📦 ';
+
 /** GitHub rejects comment bodies above 65,536 characters. */
 export const COMMENT_MAX_CHARS = 65_536;
 /** The runner aborts job summaries above 1 MiB; keep a little room for the file's own framing. */
@@ -66,7 +69,7 @@ export function renderComment(outcome: Outcome, options: CommentOptions): string
  * page, built from the runner's environment); the caller adds the marker.
  */
 export function renderMinimalComment(outcome: Outcome, options: { readonly title?: string; readonly runUrl?: string } = {}): string {
-  const heading = `### 📦 ${options.title === undefined ? 'Image size' : escapeCell(options.title, 100)}`;
+  const heading = `${COMMENT_HEADING}${options.title === undefined ? 'Image size' : escapeCell(options.title, 100)}`;
   const where =
     options.runUrl !== undefined && /^https?:\/\/[A-Za-z0-9.:/_~-]+$/.test(options.runUrl)
       ? `the job summary of [this run](${options.runUrl})`
@@ -120,7 +123,7 @@ function render(outcome: Outcome, options: RenderOptions, frame: Frame): string 
   const mainRows = fold ? rows.filter((r) => r.status !== 'unchanged') : rows;
   const foldedRows = fold ? rows.filter((r) => r.status === 'unchanged') : [];
 
-  const heading = `### 📦 ${options.title === undefined ? 'Image size' : escapeCell(options.title, 100)}`;
+  const heading = `${COMMENT_HEADING}${options.title === undefined ? 'Image size' : escapeCell(options.title, 100)}`;
   const verdict = verdictLine(outcome);
   const foldBlock =
     foldedRows.length > 0
