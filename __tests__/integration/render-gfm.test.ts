@@ -220,6 +220,30 @@ describe('escape primitives through cmark-gfm', () => {
   });
 });
 
+describe('look-alike names rendered by cmark-gfm (issue 16)', () => {
+  // Names that a browser would show as "release" were their invisible characters kept.
+  const NAMES = ['release', 'rel\u200bease', 'release\u2060', 'rel\u00adease', 'rele\u200dase', '\u202arelease\u202c', '\ufeffrelease', 'rel\u{e0041}ease'];
+  const md = renderComment(outcome(NAMES.map((n, i) => statuses[0]!(n, i + 200)), NAMES), { marker: MARKER, details: ['layers'] });
+  const html = gfm(md);
+  /** What a reader sees: the text of the cell, without what shows nothing. */
+  const seen = (cell: string): string => text(cell).replace(/[\p{Default_Ignorable_Code_Point}\p{Cf}]/gu, '');
+
+  it('shows every name differently, its invisible characters as escapes', () => {
+    const cells = tables(html)[0]!.rows.map((r) => seen(r[0]!));
+    expect(cells).toHaveLength(NAMES.length);
+    expect(new Set(cells).size).toBe(NAMES.length);
+    expect(cells).toContain('rel\\u200bease');
+    expect(cells).toContain('\\u202arelease\\u202c');
+    expect(cells).toContain('rel\\u{e0041}ease');
+    // The same in the notes, the failing reasons and the layer tables' headings.
+    const items = [...html.matchAll(/<li>([\s\S]*?)<\/li>/g)].map((x) => seen(x[1]!));
+    expect(new Set(items.slice(-NAMES.length)).size).toBe(NAMES.length);
+    expect(new Set(items.slice(0, NAMES.length)).size).toBe(NAMES.length);
+    // No invisible character of the input reaches the page (our own word joiners aside).
+    expect(decode(html).split(WORD_JOINER).join('')).not.toMatch(/[\u200b-\u200f\u202a-\u202e\u2061-\u2069\ufeff\u00ad]|\u{e0041}/u);
+  });
+});
+
 describe('trimmed comments rendered by cmark-gfm', () => {
   const many = outcome(
     Array.from({ length: 60 }, (_, i) => statuses[i % 5]!(`${HOSTILE[i % HOSTILE.length]!} ${i}`, i + 100)).map((r) => ({
