@@ -195,6 +195,8 @@ interface Publication {
   readonly headFailures: readonly string[];
   /** False in comment mode: the measuring run judged already; here the verdicts are only shown. */
   readonly judge: boolean;
+  /** Comment mode: the numbers are the pull request's own report, and the comment and summary say so. */
+  readonly selfReported?: boolean;
   /** The run the comment is stamped with; this run (GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT) when not given. */
   readonly run?: RunStamp;
 }
@@ -209,7 +211,8 @@ async function publishOutcome(p: Publication): Promise<void> {
   const { env, log } = deps;
   core.setOutput('regressed', String(outcome.regressed));
 
-  const summary = renderSummary(outcome, { details: inputs.details });
+  const selfReported = p.selfReported === true;
+  const summary = renderSummary(outcome, { details: inputs.details, selfReported });
   core.setOutput('summary', summary);
   if (env.GITHUB_STEP_SUMMARY) {
     try {
@@ -222,7 +225,7 @@ async function publishOutcome(p: Publication): Promise<void> {
   }
 
   if (p.issue !== undefined && p.repo && inputs.comment !== 'never') {
-    const body = renderComment(outcome, { marker: stickyMarker(inputs.commentKey), details: inputs.details });
+    const body = renderComment(outcome, { marker: stickyMarker(inputs.commentKey), details: inputs.details, selfReported });
     const link = runPageUrl(env);
     const run = p.run ?? runStampFromEnv(env);
     let result: StickyResult;
@@ -243,7 +246,7 @@ async function publishOutcome(p: Publication): Promise<void> {
         mode: inputs.comment,
         changed: outcome.changed,
         regressed: outcome.regressed,
-        minimalBody: renderMinimalComment(outcome, link !== undefined ? { runUrl: link } : {}),
+        minimalBody: renderMinimalComment(outcome, { selfReported, ...(link !== undefined ? { runUrl: link } : {}) }),
         ...(run ? { run } : {})
       });
     }
@@ -314,6 +317,7 @@ async function publishReports(deps: RunDeps, mode: Exclude<ActionMode, 'measure'
     issue,
     headFailures: from.headFailures,
     judge: mode === 'merge',
+    selfReported: mode === 'comment',
     ...(run ? { run } : {})
   });
 }

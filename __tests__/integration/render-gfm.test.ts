@@ -7,7 +7,7 @@ import type { Budgets, ImageStats, LayerStats, Outcome, SideResult } from '../..
 import { compare, type CompareInput } from '../../src/report/compare.js';
 import { codeSpan, escapeCell, flatten, WORD_JOINER } from '../../src/report/escape.js';
 import { buildOutcome, judge } from '../../src/report/policy.js';
-import { renderComment, renderSummary } from '../../src/report/render.js';
+import { renderComment, renderSummary, SELF_REPORTED_NOTE } from '../../src/report/render.js';
 
 const CMARK = '/usr/bin/cmark-gfm';
 const MARKER = '<!-- image-budget:image-budget -->';
@@ -241,6 +241,15 @@ describe('look-alike names rendered by cmark-gfm (issue 16)', () => {
     expect(new Set(items.slice(0, NAMES.length)).size).toBe(NAMES.length);
     // No invisible character of the input reaches the page (our own word joiners aside).
     expect(decode(html).split(WORD_JOINER).join('')).not.toMatch(/[\u200b-\u200f\u202a-\u202e\u2061-\u2069\ufeff\u00ad]|\u{e0041}/u);
+  });
+});
+
+describe('the self-reported note of mode comment, rendered by cmark-gfm (issue 16)', () => {
+  it('is one paragraph of emphasised text after the verdict', () => {
+    const html = gfm(renderComment(hostile, { marker: MARKER, details: [], selfReported: true }));
+    const paragraphs = [...html.matchAll(/<p>([\s\S]*?)<\/p>/g)].map((x) => x[1]!);
+    expect(paragraphs[1]).toBe(`<em>${SELF_REPORTED_NOTE.slice(1, -1)}</em>`);
+    checkSafeHtml(html);
   });
 });
 
