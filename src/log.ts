@@ -22,8 +22,10 @@ export const silentLog: Log = {
  */
 // eslint-disable-next-line no-control-regex
 const BEFORE_COMMAND = /[\t\v\f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u0008\u000e-\u001f\u007f-\u009f\p{Default_Ignorable_Code_Point}]*/u.source;
-/** `::` at a line start (the text's start, or after `\n`, `\r\n` or a lone `\r`: the runner's line ends). */
-const COMMAND_START = new RegExp(`(^|\\r\\n|\\r|\\n)(${BEFORE_COMMAND}):(?=:)`, 'gu');
+/** `:` at a line start, before `:` or the end of the text (the next piece may begin with the second `:`). */
+const COMMAND_START = new RegExp(`(^|\\r\\n|\\r|\\n)(${BEFORE_COMMAND}):(?=:|$)`, 'gu');
+/** `#` of `##[`, or at the end of the text (the next piece may hold the rest). */
+const LEGACY_COMMAND = /#(?=#\[|#?$)/g;
 
 /**
  * Text that may hold build output or repository or artifact strings (stage names, report labels,
@@ -33,9 +35,18 @@ const COMMAND_START = new RegExp(`(^|\\r\\n|\\r|\\n)(${BEFORE_COMMAND}):(?=:)`, 
  * when it holds `##[` (the older form). A zero-width space after the first `:`, or between the `#`s,
  * breaks both forms; what a person reads is unchanged. Pure.
  *
- * A text given in pieces must not be cut inside `::` or `##[` (secretMasker in buildx/failure.ts
- * never cuts there): each piece's start counts as a line start.
+ * Safe for text printed in pieces cut anywhere (a live log): each piece's start counts as a line
+ * start, and a piece that ends in a line-start `:` or in `#` gets the zero-width space too.
  */
 export function neutralizeCommands(text: string): string {
-  return text.replace(COMMAND_START, '$1$2:\u200b').replace(/##\[/g, '#\u200b#[');
+  return text.replace(COMMAND_START, '$1$2:\u200b').replace(LEGACY_COMMAND, '#\u200b');
+}
+
+/**
+ * JSON text (`JSON.stringify` with indentation) made safe to print as log lines with its data
+ * unchanged: no line of it starts with `:`, and `##[` can only be inside a string, where `#\u0023[`
+ * reads back as the same characters. Pure.
+ */
+export function neutralizeJsonCommands(json: string): string {
+  return json.replace(/##\[/g, '#\\u0023[');
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { neutralizeCommands } from '../../src/log.js';
+import { neutralizeCommands, neutralizeJsonCommands } from '../../src/log.js';
 import { secretMasker } from '../../src/buildx/failure.js';
 import { runnerCommand, runnerCommands } from '../support/runner-commands.js';
 import { failureMessage } from '../../src/report/policy.js';
@@ -106,6 +106,35 @@ describe('neutralizeCommands against the runner (split at \\r, \\n, \\r\\n; Trim
       ),
       { numRuns: 2000 }
     );
+  });
+
+  it('property: nor does any text printed in pieces cut anywhere, each neutralized alone', () => {
+    fc.assert(
+      fc.property(output, fc.array(fc.nat(), { maxLength: 6 }), (text, cuts) => {
+        const at = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
+        const chunks = [0, ...at].map((from, i) => text.slice(from, [...at, text.length][i]));
+        expectNoCommand(chunks.map(neutralizeCommands).join(''));
+      }),
+      { numRuns: 3000 }
+    );
+  });
+
+  it.each([
+    ['"::" cut in two at a line start', ['a\n:', ':add-mask::x'], 'a\n:\u200b:add-mask::x'],
+    ['"##[" cut after the first #', ['x#', '#[error]y'], 'x#\u200b#[error]y'],
+    ['"##[" cut before the [', ['x##', '[error]y'], 'x#\u200b#\u200b[error]y'],
+    ['blanks, then "::" in the next piece', ['a\n\u0085 ', '::debug::d'], 'a\n\u0085 :\u200b:debug::d']
+  ])('pieces: %s', (_name, pieces, expected) => {
+    expect(pieces.map(neutralizeCommands).join('')).toBe(expected);
+    expectNoCommand(expected);
+  });
+
+  it('JSON keeps its data: ##[ in a string is written #\\u0023[', () => {
+    const value = { target: 'x##[add-mask]secret', note: '::error::x', nel: '\u0085::warning::w' };
+    const json = neutralizeJsonCommands(JSON.stringify(value, null, 2));
+    expect(JSON.parse(json)).toEqual(value);
+    expect(json).toContain('"x#\\u0023[add-mask]secret"');
+    expectNoCommand(json);
   });
 
   it('the emulation reads what the runner reads', () => {
