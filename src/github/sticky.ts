@@ -5,8 +5,10 @@
 // the line just before it. A human's comment carrying the marker (pasted or spoofed) is never edited
 // or deleted (row 37, security 8); nor is a comment of the same bot identity written by another
 // workflow that echoes a pull request's text with a planted marker or stamp (issue 16): it is not
-// taken for ours, and never keeps ours from being written. The decision is the pure `planSticky`; `upsertStickyComment` carries it out through a
-// CommentsApi and turns every API failure into a `failed` result: commenting never throws.
+// taken for ours, and never keeps ours from being written. (One that reposts such a text verbatim,
+// heading first, as the same bot cannot be told apart.) The decision is the pure `planSticky`;
+// `upsertStickyComment` carries it out through a CommentsApi and turns every API failure into a
+// `failed` result: commenting never throws.
 //
 // Modes `on-change` and `on-regression` only decide whether a *new* comment is created. A comment
 // that already exists is always brought up to date, so it never shows stale numbers.
