@@ -13,12 +13,40 @@ export const silentLog: Log = {
 };
 
 /**
- * Text that may hold repository or artifact strings (stage names, report labels, reasons), made
- * safe to print as plain log lines: the runner reads a line that starts (after blanks) with `::`,
- * or holds `##[`, as a workflow command; a line is also what follows a lone carriage return (`::add-mask::`, `::error::`, `##[error]`). A zero-width
- * space breaks both forms; what a person reads is unchanged. Pure.
+ * What may stand before a workflow command's `::` on a line and still let the runner read it:
+ * every character .NET's `String.TrimStart()` removes (`Char.IsWhiteSpace`: U+0009–U+000D, U+0020,
+ * U+0085 NEL, U+00A0, U+1680, U+2000–U+200A, U+2028, U+2029, U+202F, U+205F, U+3000), but the line
+ * breaks themselves; and, for good measure, every other C0 and C1 control and every default-ignorable
+ * character (zero-width and format characters, which the runner's culture-aware `StartsWith` may
+ * skip).
+ */
+// eslint-disable-next-line no-control-regex
+const BEFORE_COMMAND = /[\t\v\f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u0008\u000e-\u001f\u007f-\u009f\p{Default_Ignorable_Code_Point}]*/u.source;
+/** `:` at a line start, before `:` or the end of the text (the next piece may begin with the second `:`). */
+const COMMAND_START = new RegExp(`(^|\\r\\n|\\r|\\n)(${BEFORE_COMMAND}):(?=:|$)`, 'gu');
+/** `#` of `##[`, or at the end of the text (the next piece may hold the rest). */
+const LEGACY_COMMAND = /#(?=#\[|#?$)/g;
+
+/**
+ * Text that may hold build output or repository or artifact strings (stage names, report labels,
+ * reasons), made safe to print as log lines: the runner reads its output in lines (split at `\n`,
+ * `\r\n` and a lone `\r`), and takes a line as a workflow command (`::add-mask::`,
+ * `::stop-commands::`, `::error::`) when it starts with `::` once leading whitespace is trimmed, or
+ * when it holds `##[` (the older form). A zero-width space after the first `:`, or between the `#`s,
+ * breaks both forms; what a person reads is unchanged. Pure.
+ *
+ * Safe for text printed in pieces cut anywhere (a live log): each piece's start counts as a line
+ * start, and a piece that ends in a line-start `:` or in `#` gets the zero-width space too.
  */
 export function neutralizeCommands(text: string): string {
-  // Line starts: the text's start, and after \n, \r\n or a lone \r (the runner splits there too).
-  return text.replace(/(^|\r\n|\r|\n)([^\S\r\n]*):(?=:)/g, '$1$2:\u200b').replace(/##\[/g, '#\u200b#[');
+  return text.replace(COMMAND_START, '$1$2:\u200b').replace(LEGACY_COMMAND, '#\u200b');
+}
+
+/**
+ * JSON text (`JSON.stringify` with indentation) made safe to print as log lines with its data
+ * unchanged: no line of it starts with `:`, and `##[` can only be inside a string, where `#\u0023[`
+ * reads back as the same characters. Pure.
+ */
+export function neutralizeJsonCommands(json: string): string {
+  return json.replace(/##\[/g, '#\\u0023[');
 }

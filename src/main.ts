@@ -213,6 +213,8 @@ interface Publication {
   readonly headFailures: readonly string[];
   /** False in comment mode: the measuring run judged already; here the verdicts are only shown. */
   readonly judge: boolean;
+  /** Comment mode: the numbers are the pull request's own report, and the comment and summary say so. */
+  readonly selfReported?: boolean;
   /** The run the comment is stamped with; this run (GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT) when not given. */
   readonly run?: RunStamp;
 }
@@ -227,7 +229,8 @@ async function publishOutcome(p: Publication): Promise<void> {
   const { env, log } = deps;
   core.setOutput('regressed', String(outcome.regressed));
 
-  const summary = published(deps, inputs, renderSummary(outcome, { details: inputs.details }));
+  const selfReported = p.selfReported === true;
+  const summary = published(deps, inputs, renderSummary(outcome, { details: inputs.details, selfReported }));
   core.setOutput('summary', summary);
   if (env.GITHUB_STEP_SUMMARY) {
     try {
@@ -240,7 +243,7 @@ async function publishOutcome(p: Publication): Promise<void> {
   }
 
   if (p.issue !== undefined && p.repo && inputs.comment !== 'never') {
-    const body = published(deps, inputs, renderComment(outcome, { marker: stickyMarker(inputs.commentKey), details: inputs.details }));
+    const body = published(deps, inputs, renderComment(outcome, { marker: stickyMarker(inputs.commentKey), details: inputs.details, selfReported }));
     const link = runPageUrl(env);
     const run = p.run ?? runStampFromEnv(env);
     let result: StickyResult;
@@ -261,7 +264,7 @@ async function publishOutcome(p: Publication): Promise<void> {
         mode: inputs.comment,
         changed: outcome.changed,
         regressed: outcome.regressed,
-        minimalBody: published(deps, inputs, renderMinimalComment(outcome, link !== undefined ? { runUrl: link } : {})),
+        minimalBody: published(deps, inputs, renderMinimalComment(outcome, { selfReported, ...(link !== undefined ? { runUrl: link } : {}) })),
         ...(run ? { run } : {})
       });
     }
@@ -332,6 +335,7 @@ async function publishReports(deps: RunDeps, mode: Exclude<ActionMode, 'measure'
     issue,
     headFailures: from.headFailures,
     judge: mode === 'merge',
+    selfReported: mode === 'comment',
     ...(run ? { run } : {})
   });
 }

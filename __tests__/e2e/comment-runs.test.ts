@@ -29,12 +29,12 @@ test("the comment is stamped with the run; an older run finishing late leaves a 
   expect(comment?.body).toMatch(new RegExp(`<!-- image-budget-run: 5000/1 -->\\n${MARKER}$`));
 
   // A newer run (a later push) wrote other numbers since.
-  comment!.body = `newer numbers\n\n<!-- image-budget-run: 9000/1 -->\n${MARKER}`;
+  comment!.body = `### 📦 Image size\n\nnewer numbers\n\n<!-- image-budget-run: 9000/1 -->\n${MARKER}`;
   const writesBefore = h.github.requests('PATCH').length + h.github.requests('POST', /comments$/).length;
   const late = await runOn(f, '5000', '2'); // a re-run of the old run: still older than 9000
   expect(late.code).toBe(0);
   expect(h.github.commentsOn(41)).toHaveLength(1);
-  expect(h.github.commentsOn(41)[0]?.body).toBe(`newer numbers\n\n<!-- image-budget-run: 9000/1 -->\n${MARKER}`);
+  expect(h.github.commentsOn(41)[0]?.body).toBe(`### 📦 Image size\n\nnewer numbers\n\n<!-- image-budget-run: 9000/1 -->\n${MARKER}`);
   expect(h.github.requests('PATCH').length + h.github.requests('POST', /comments$/).length).toBe(writesBefore);
   expect(late.stdout).toContain('a newer run (9000, attempt 1) has already updated the comment');
   expect(late.outputs['comment-id']).toBe(String(comment!.id));

@@ -10,6 +10,7 @@ import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MAX_STORED_REPORT_BYTES } from '../../src/baseline/store.js';
 import type { Report } from '../../src/report/json.js';
+import { SELF_REPORTED_NOTE } from '../../src/report/render.js';
 import { ensureEngine } from '../support/engine.js';
 import { type PullRequestFixture } from '../support/git-fixture.js';
 import { reportOf as readReportOutput, usePrHarness } from '../support/pr-run.js';
@@ -248,6 +249,8 @@ describe('comment mode: the workflow_run job comments a fork\'s artifact', () =>
     expect(comments).toHaveLength(1);
     expect(comments[0]!.body).toContain('`api` › `release`');
     expect(comments[0]!.body).toContain('`web` › `release`');
+    // The numbers are the fork's own word, and the comment says so (issue 16).
+    expect(comments[0]!.body).toContain(`\n\n${SELF_REPORTED_NOTE}\n\n`);
     expect(comments[0]!.body.trimEnd().endsWith('<!-- image-budget:image-budget -->')).toBe(true);
     expect(run.outputs['comment-id']).toBe(String(comments[0]!.id));
     expect(run.outputs.regressed).toBe('true');

@@ -75,7 +75,7 @@ function templateMatches(template: string, all: readonly string[], title: string
   const pattern = pieces.map((piece, i) => (i % 2 === 1 ? '(.*?)' : escapeRegExp(piece))).join('');
   const match = new RegExp(`^${pattern}$`, 's').exec(title);
   if (!match) return false;
-  return match.slice(1).every((value) => /^-?[\d.]+$/.test(value) || all.some((t) => t.includes(unjson(value))));
+  return match.slice(1).every((value) => /^(-?[\d.]+|true|false|null|undefined)$/.test(value) || all.some((t) => t.includes(unjson(value))));
 }
 
 /** `%j` writes a value as JSON (`"-x"`): the file holds it unquoted. */

@@ -7,7 +7,7 @@ import type { Budgets, ImageStats, LayerStats, Outcome, SideResult } from '../..
 import { compare, type CompareInput } from '../../src/report/compare.js';
 import { codeSpan, escapeCell, flatten, WORD_JOINER } from '../../src/report/escape.js';
 import { buildOutcome, judge } from '../../src/report/policy.js';
-import { renderComment, renderSummary } from '../../src/report/render.js';
+import { renderComment, renderSummary, SELF_REPORTED_NOTE } from '../../src/report/render.js';
 
 const CMARK = '/usr/bin/cmark-gfm';
 const MARKER = '<!-- image-budget:image-budget -->';
@@ -217,6 +217,39 @@ describe('escape primitives through cmark-gfm', () => {
     expect(html).toBe(`<ul>\n<li>${html.slice(9, -12)}</li>\n</ul>\n`);
     expect(html.match(/<li>/g)).toHaveLength(1);
     expect(html).not.toMatch(/<(ol|h\d|blockquote|a |script|hr)/);
+  });
+});
+
+describe('look-alike names rendered by cmark-gfm (issue 16)', () => {
+  // Names that a browser would show as "release" were their invisible characters kept.
+  const NAMES = ['release', 'rel\u200bease', 'release\u2060', 'rel\u00adease', 'rele\u200dase', '\u202arelease\u202c', '\ufeffrelease', 'rel\u{e0041}ease'];
+  const md = renderComment(outcome(NAMES.map((n, i) => statuses[0]!(n, i + 200)), NAMES), { marker: MARKER, details: ['layers'] });
+  const html = gfm(md);
+  /** What a reader sees: the text of the cell, without what shows nothing. */
+  const seen = (cell: string): string => text(cell).replace(/[\p{Default_Ignorable_Code_Point}\p{Cf}]/gu, '');
+
+  it('shows every name differently, its invisible characters as escapes', () => {
+    const cells = tables(html)[0]!.rows.map((r) => seen(r[0]!));
+    expect(cells).toHaveLength(NAMES.length);
+    expect(new Set(cells).size).toBe(NAMES.length);
+    expect(cells).toContain('rel\\u200bease');
+    expect(cells).toContain('\\u202arelease\\u202c');
+    expect(cells).toContain('rel\\u{e0041}ease');
+    // The same in the notes, the failing reasons and the layer tables' headings.
+    const items = [...html.matchAll(/<li>([\s\S]*?)<\/li>/g)].map((x) => seen(x[1]!));
+    expect(new Set(items.slice(-NAMES.length)).size).toBe(NAMES.length);
+    expect(new Set(items.slice(0, NAMES.length)).size).toBe(NAMES.length);
+    // No invisible character of the input reaches the page (our own word joiners aside).
+    expect(decode(html).split(WORD_JOINER).join('')).not.toMatch(/[\u200b-\u200f\u202a-\u202e\u2061-\u2069\ufeff\u00ad]|\u{e0041}/u);
+  });
+});
+
+describe('the self-reported note of mode comment, rendered by cmark-gfm (issue 16)', () => {
+  it('is one paragraph of emphasised text after the verdict', () => {
+    const html = gfm(renderComment(hostile, { marker: MARKER, details: [], selfReported: true }));
+    const paragraphs = [...html.matchAll(/<p>([\s\S]*?)<\/p>/g)].map((x) => x[1]!);
+    expect(paragraphs[1]).toBe(`<em>${SELF_REPORTED_NOTE.slice(1, -1)}</em>`);
+    checkSafeHtml(html);
   });
 });
 

@@ -4,6 +4,8 @@ import { upsertStickyComment, type StickyOptions } from '../../src/github/sticky
 import { FAULT_BODIES, startGitHubStandin, type GitHubStandin } from '../support/github-standin.js';
 
 const MARKER = '<!-- image-budget:image-budget -->';
+/** The heading every body of image-budget starts with: a comment without it is not ours (issue 16). */
+const H = '### 📦 Image size\n\n';
 /**
  * The production policy, with plugin-retry's 1 s/4 s/9 s backoff scaled down to 1/4/9 ms and writes
  * not spaced (one test below checks the production spacing). Rate-limit waits stay real seconds.
@@ -43,7 +45,7 @@ function run(body: string, over: Partial<StickyOptions> = {}, client = api()) {
   return upsertStickyComment(client, {
     issue: 1,
     key: 'image-budget',
-    body: `${body}\n\n${MARKER}`,
+    body: `${H}${body}\n\n${MARKER}`,
     mode: 'always',
     changed: true,
     regressed: false,
@@ -62,14 +64,14 @@ test('first run creates the comment, second run edits it in place', async () => 
   expect(created).toBeDefined();
   expect(first.id).toBe(created?.id);
   expect(first.url).toBe(`https://github.com/o/r/pull/1#issuecomment-${created?.id}`);
-  expect(created?.body).toBe(`v1\n\n${MARKER}`);
+  expect(created?.body).toBe(`${H}v1\n\n${MARKER}`);
   expect(gh.requests('POST', /\/graphql$/)).toHaveLength(1);
   expect(gh.requests('POST', /comments$/)).toHaveLength(1);
 
   const second = await run('v2');
   expect(second).toMatchObject({ action: 'updated', id: first.id, url: first.url });
   expect(gh.commentsOn(1)).toHaveLength(1);
-  expect(gh.commentsOn(1)[0]?.body).toBe(`v2\n\n${MARKER}`);
+  expect(gh.commentsOn(1)[0]?.body).toBe(`${H}v2\n\n${MARKER}`);
   expect(gh.requests('POST', /comments$/)).toHaveLength(1);
   expect(gh.requests('PATCH')).toHaveLength(1);
 });
@@ -84,7 +86,7 @@ test('an identical body makes no write at all (row 51)', async () => {
 
 test('the marker on page 2 of 150 comments is found and edited: no new POST (row 36)', async () => {
   for (let i = 0; i < 120; i++) gh.seedComment(1, { body: `chatter ${i}`, login: i % 3 ? 'alice' : 'bob' });
-  const existing = gh.seedComment(1, { body: `old\n\n${MARKER}` });
+  const existing = gh.seedComment(1, { body: `${H}old\n\n${MARKER}` });
   for (let i = 0; i < 29; i++) gh.seedComment(1, { body: `more ${i}`, login: 'carol' });
   expect(gh.commentsOn(1)).toHaveLength(150);
 
@@ -102,32 +104,68 @@ test('the marker on page 2 of 150 comments is found and edited: no new POST (row
 
 test('the marker on page 4 of 350 comments (301+) is found: every page is read, once (row 36)', async () => {
   for (let i = 0; i < 320; i++) gh.seedComment(1, { body: `chatter ${i}`, login: 'alice' });
-  const existing = gh.seedComment(1, { body: `old\n\n${MARKER}` });
+  const existing = gh.seedComment(1, { body: `${H}old\n\n${MARKER}` });
   for (let i = 0; i < 29; i++) gh.seedComment(1, { body: `more ${i}`, login: 'carol' });
   const result = await run('new');
   expect(result).toMatchObject({ action: 'updated', id: existing.id });
   expect(gh.requests('POST', /comments$/)).toHaveLength(0);
   expect(gh.requests('GET').map((r) => r.query['page'] ?? '1')).toEqual(['1', '2', '3', '4']);
-  expect(gh.commentsOn(1).find((c) => c.id === existing.id)?.body).toBe(`new\n\n${MARKER}`);
+  expect(gh.commentsOn(1).find((c) => c.id === existing.id)?.body).toBe(`${H}new\n\n${MARKER}`);
+});
+
+describe('comments of our own bot identity that only echo a planted marker (issue 16)', () => {
+  // Another workflow (a welcome bot, a title linter) comments as github-actions[bot], quoting the pull
+  // request's description, in which a fork planted our heading, a far-future run stamp and our marker.
+  const FAR = '<!-- image-budget-run: 9999999999999999/1 -->';
+  const planted = (): ReturnType<GitHubStandin['seedComment']>[] => [
+    gh.seedComment(1, { body: `Thanks for your pull request! You wrote:\n\n${H}| forged | 1 B |\n\n${FAR}\n${MARKER}` }),
+    gh.seedComment(1, { body: `> ${H}> | forged |\n>\n> ${FAR}\n${MARKER}` }),
+    gh.seedComment(1, { body: `${H}| forged |\n\n${FAR}\n\n${MARKER}\n${MARKER}` })
+  ];
+  const untouched = (seeded: ReturnType<typeof planted>): void => {
+    for (const c of seeded) expect(gh.commentsOn(1).find((x) => x.id === c.id)?.body).toBe(c.body);
+    const ids = new Set(seeded.map((c) => `/${c.id}`));
+    expect([...gh.requests('PATCH'), ...gh.requests('DELETE')].filter((r) => ids.has(r.route.slice(r.route.lastIndexOf('/'))))).toEqual([]);
+  };
+
+  test('older than ours, they are neither edited nor deleted, and do not block: ours is created, then updated', async () => {
+    const seeded = planted();
+    const first = await run('v1', { run: { id: 100, attempt: 1 } });
+    expect(first.action).toBe('created');
+    expect(seeded.map((c) => c.id)).not.toContain(first.id);
+    const second = await run('v2', { run: { id: 101, attempt: 1 } });
+    expect(second).toMatchObject({ action: 'updated', id: first.id });
+    expect(gh.commentsOn(1).find((c) => c.id === first.id)?.body).toBe(`${H}v2\n\n<!-- image-budget-run: 101/1 -->\n${MARKER}`);
+    untouched(seeded);
+  });
+
+  test('posted after ours, they are not taken for a duplicate or a newer run', async () => {
+    const first = await run('v1', { run: { id: 100, attempt: 1 } });
+    const seeded = planted();
+    const second = await run('v2', { run: { id: 101, attempt: 1 } });
+    expect(second).toMatchObject({ action: 'updated', id: first.id });
+    untouched(seeded);
+    expect(gh.requests('DELETE')).toEqual([]);
+  });
 });
 
 test("a human's comment carrying the marker is never touched (row 37)", async () => {
-  const spoof = gh.seedComment(1, { body: `looks like the bot\n\n${MARKER}`, login: 'alice' });
+  const spoof = gh.seedComment(1, { body: `${H}looks like the bot\n\n${MARKER}`, login: 'alice' });
   const result = await run('table');
   expect(result.action).toBe('created');
   expect(result.id).not.toBe(spoof.id);
-  expect(gh.commentsOn(1).find((c) => c.id === spoof.id)?.body).toBe(`looks like the bot\n\n${MARKER}`);
+  expect(gh.commentsOn(1).find((c) => c.id === spoof.id)?.body).toBe(`${H}looks like the bot\n\n${MARKER}`);
   const touched = [...gh.requests('PATCH'), ...gh.requests('DELETE')].filter((r) => r.route.endsWith(`/${spoof.id}`));
   expect(touched).toEqual([]);
 });
 
 test('two of our comments (an earlier race) converge to one: the oldest is updated (row 38)', async () => {
-  const oldest = gh.seedComment(1, { body: `a\n\n${MARKER}` });
+  const oldest = gh.seedComment(1, { body: `${H}a\n\n${MARKER}` });
   gh.seedComment(1, { body: 'hi', login: 'alice' });
-  const newer = gh.seedComment(1, { body: `b\n\n${MARKER}` });
+  const newer = gh.seedComment(1, { body: `${H}b\n\n${MARKER}` });
   const result = await run('c');
   expect(result).toMatchObject({ action: 'updated', id: oldest.id, message: 'Removed 1 duplicate comment.' });
-  expect(ours().map((c) => [c.id, c.body])).toEqual([[oldest.id, `c\n\n${MARKER}`]]);
+  expect(ours().map((c) => [c.id, c.body])).toEqual([[oldest.id, `${H}c\n\n${MARKER}`]]);
   expect(gh.requests('DELETE').map((r) => r.route)).toEqual([`/repos/o/r/issues/comments/${newer.id}`]);
   expect(gh.commentsOn(1)).toHaveLength(2);
 });
@@ -140,7 +178,7 @@ test('two runs racing on a pull request without a comment leave exactly one (row
 });
 
 test('our comment deleted between list and update (404) is created again (row 41)', async () => {
-  const existing = gh.seedComment(1, { body: `old\n\n${MARKER}` });
+  const existing = gh.seedComment(1, { body: `${H}old\n\n${MARKER}` });
   const real = api();
   const racing: CommentsApi = {
     ...real,
@@ -157,7 +195,7 @@ test('our comment deleted between list and update (404) is created again (row 41
   expect(result.action).toBe('created');
   expect(result.id).not.toBe(existing.id);
   expect(gh.requests('PATCH')).toEqual([expect.objectContaining({ status: 404 })]);
-  expect(ours().map((c) => c.body)).toEqual([`new\n\n${MARKER}`]);
+  expect(ours().map((c) => c.body)).toEqual([`${H}new\n\n${MARKER}`]);
 });
 
 test('a read-only token (fork pull request) fails with the permissions snippet, without throwing (rows 34, 35)', async () => {
@@ -172,11 +210,11 @@ test('a read-only token (fork pull request) fails with the permissions snippet, 
 });
 
 test('a read-only token with an existing comment fails on the update, leaving it alone', async () => {
-  const existing = gh.seedComment(1, { body: `old\n\n${MARKER}` });
+  const existing = gh.seedComment(1, { body: `${H}old\n\n${MARKER}` });
   const result = await run('new', {}, api('read-token'));
   expect(result.action).toBe('failed');
   expect(result.message).toContain('permissions:\n  pull-requests: write');
-  expect(gh.commentsOn(1)).toEqual([expect.objectContaining({ id: existing.id, body: `old\n\n${MARKER}` })]);
+  expect(gh.commentsOn(1)).toEqual([expect.objectContaining({ id: existing.id, body: `${H}old\n\n${MARKER}` })]);
 });
 
 test('a bad token fails on the list with the permissions message', async () => {
@@ -189,7 +227,7 @@ test('a bad token fails on the list with the permissions message', async () => {
 
 test('GHES: an apiUrl with the /api/v3 prefix, GraphQL derived as /api/graphql (row 48)', async () => {
   for (let i = 0; i < 105; i++) gh.seedComment(1, { body: `chatter ${i}`, login: 'alice' });
-  const existing = gh.seedComment(1, { body: `old\n\n${MARKER}` });
+  const existing = gh.seedComment(1, { body: `${H}old\n\n${MARKER}` });
   const result = await run('new', {}, api('write-token', true));
   expect(result).toMatchObject({ action: 'updated', id: existing.id });
   expect(gh.state.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
@@ -214,7 +252,7 @@ describe('modes', () => {
   });
 
   test('on-regression keeps an existing comment up to date even without a regression', async () => {
-    const existing = gh.seedComment(1, { body: `was over budget\n\n${MARKER}` });
+    const existing = gh.seedComment(1, { body: `${H}was over budget\n\n${MARKER}` });
     const result = await run('back within budget', { mode: 'on-regression', regressed: false });
     expect(result).toMatchObject({ action: 'updated', id: existing.id });
   });
@@ -222,15 +260,15 @@ describe('modes', () => {
 
 describe('identity', () => {
   test('a GitHub App token (viewer "my-app") owns "my-app[bot]" comments, not github-actions[bot] ones', async () => {
-    const actions = gh.seedComment(1, { body: `x\n\n${MARKER}` });
-    const app = gh.seedComment(1, { body: `y\n\n${MARKER}`, login: 'my-app[bot]' });
+    const actions = gh.seedComment(1, { body: `${H}x\n\n${MARKER}` });
+    const app = gh.seedComment(1, { body: `${H}y\n\n${MARKER}`, login: 'my-app[bot]' });
     const result = await run('z', {}, api('app-token'));
     expect(result).toMatchObject({ action: 'updated', id: app.id });
-    expect(gh.commentsOn(1).find((c) => c.id === actions.id)?.body).toBe(`x\n\n${MARKER}`);
+    expect(gh.commentsOn(1).find((c) => c.id === actions.id)?.body).toBe(`${H}x\n\n${MARKER}`);
   });
 
   test('when GraphQL cannot say who we are, only github-actions[bot] comments count', async () => {
-    const actions = gh.seedComment(1, { body: `x\n\n${MARKER}` });
+    const actions = gh.seedComment(1, { body: `${H}x\n\n${MARKER}` });
     await expect(api('no-viewer-token').viewerLogin()).resolves.toBeUndefined();
     const result = await run('z', {}, api('no-viewer-token'));
     expect(result).toMatchObject({ action: 'updated', id: actions.id });
@@ -253,12 +291,12 @@ describe('client errors and retries (octokit plugin-retry and plugin-throttling)
   });
 
   test('a connection reset on the update is retried: one comment, updated (row 47)', async () => {
-    const existing = gh.seedComment(1, { body: `old\n\n${MARKER}` });
+    const existing = gh.seedComment(1, { body: `${H}old\n\n${MARKER}` });
     gh.failNext({ method: 'PATCH', route: /\/issues\/comments\/\d+$/, status: 0, reset: true });
     const result = await run('new');
     expect(result).toMatchObject({ action: 'updated', id: existing.id });
     expect(gh.requests('PATCH').map((r) => r.status)).toEqual([0, 200]);
-    expect(ours().map((c) => c.body)).toEqual([`new\n\n${MARKER}`]);
+    expect(ours().map((c) => c.body)).toEqual([`${H}new\n\n${MARKER}`]);
   });
 
   test('5xx answers are retried a bounded number of times with growing waits, then fail (row 47)', async () => {
@@ -345,7 +383,7 @@ describe('client errors and retries (octokit plugin-retry and plugin-throttling)
     const result = await run('table');
     expect(result.action).toBe('created');
     expect(gh.requests('POST', /comments$/).map((r) => r.status)).toEqual([502, 201]);
-    expect(ours().map((c) => c.body)).toEqual([`table\n\n${MARKER}`]);
+    expect(ours().map((c) => c.body)).toEqual([`${H}table\n\n${MARKER}`]);
   });
 
   test('a 502 after GitHub did create the comment: found on the re-list, not created twice (row 47)', async () => {
@@ -452,30 +490,30 @@ describe('client errors and retries (octokit plugin-retry and plugin-throttling)
 describe('body size, runs and hidden comments', () => {
   test('a body GitHub refuses as too long (422) is replaced by the minimal body, once (row 45)', async () => {
     const huge = 'x'.repeat(70_000);
-    const result = await run(huge, { minimalBody: 'short verdict' });
+    const result = await run(huge, { minimalBody: `${H}short verdict` });
     expect(result).toMatchObject({ action: 'created', message: expect.stringContaining('too long') });
     const posts = gh.requests('POST', /comments$/);
     expect(posts.map((r) => r.status)).toEqual([422, 201]);
-    expect(ours().map((c) => c.body)).toEqual([`short verdict\n\n${MARKER}`]);
+    expect(ours().map((c) => c.body)).toEqual([`${H}short verdict\n\n${MARKER}`]);
   });
 
   test('an update refused as too long falls back to the minimal body in place (row 45)', async () => {
-    const existing = gh.seedComment(1, { body: `old\n\n${MARKER}` });
+    const existing = gh.seedComment(1, { body: `${H}old\n\n${MARKER}` });
     gh.failNext({
       method: 'PATCH',
       route: /\/issues\/comments\/\d+$/,
       status: 422,
       body: FAULT_BODIES.bodyTooLong(65536, 'update-an-issue-comment')
     });
-    const result = await run('fits here, but the limit changed', { minimalBody: 'short' });
+    const result = await run('fits here, but the limit changed', { minimalBody: `${H}short` });
     expect(result).toMatchObject({ action: 'updated', id: existing.id });
     expect(gh.requests('PATCH').map((r) => r.status)).toEqual([422, 200]);
-    expect(ours().map((c) => c.body)).toEqual([`short\n\n${MARKER}`]);
+    expect(ours().map((c) => c.body)).toEqual([`${H}short\n\n${MARKER}`]);
   });
 
   test('a 422 for another reason is not answered with the minimal body', async () => {
     gh.failNext({ method: 'POST', route: '/repos/o/r/issues/1/comments', status: 422 });
-    const result = await run('table', { minimalBody: 'short' });
+    const result = await run('table', { minimalBody: `${H}short` });
     expect(result).toMatchObject({ action: 'failed', message: expect.stringContaining('HTTP 422') });
     expect(gh.requests('POST', /comments$/)).toHaveLength(1);
   });
@@ -487,10 +525,10 @@ describe('body size, runs and hidden comments', () => {
 
   test('the comment carries the run stamp; a newer run updates it (row 40)', async () => {
     await run('run 100', { run: { id: 100, attempt: 1 } });
-    expect(ours()[0]?.body).toBe(`run 100\n\n<!-- image-budget-run: 100/1 -->\n${MARKER}`);
+    expect(ours()[0]?.body).toBe(`${H}run 100\n\n<!-- image-budget-run: 100/1 -->\n${MARKER}`);
     const newer = await run('run 200', { run: { id: 200, attempt: 1 } });
     expect(newer.action).toBe('updated');
-    expect(ours()[0]?.body).toBe(`run 200\n\n<!-- image-budget-run: 200/1 -->\n${MARKER}`);
+    expect(ours()[0]?.body).toBe(`${H}run 200\n\n<!-- image-budget-run: 200/1 -->\n${MARKER}`);
   });
 
   test('an older run finishing late never overwrites a newer run\'s comment (row 40)', async () => {
@@ -522,7 +560,7 @@ describe('body size, runs and hidden comments', () => {
   ])('two runs of different ages racing (%s): one comment, with the newer results (rows 39, 40)', async (_order, ids) => {
     const results = await Promise.all(ids.map((id) => run(`results of ${id}`, { run: { id, attempt: 1 } })));
     expect(ours()).toHaveLength(1);
-    expect(ours()[0]?.body).toBe(`results of 200\n\n<!-- image-budget-run: 200/1 -->\n${MARKER}`);
+    expect(ours()[0]?.body).toBe(`${H}results of 200\n\n<!-- image-budget-run: 200/1 -->\n${MARKER}`);
     expect(results.map((r) => r.action)).toContain('created');
   });
 
@@ -532,7 +570,7 @@ describe('body size, runs and hidden comments', () => {
     const second = await run('v2');
     expect(second).toMatchObject({ action: 'updated', id: first.id });
     expect(gh.requests('POST', /comments$/)).toHaveLength(1);
-    expect(ours()).toEqual([expect.objectContaining({ id: first.id, minimized: true, body: `v2\n\n${MARKER}` })]);
+    expect(ours()).toEqual([expect.objectContaining({ id: first.id, minimized: true, body: `${H}v2\n\n${MARKER}` })]);
   });
 });
 

@@ -9,6 +9,7 @@ import {
   escapeControls,
   escapeHtml,
   flatten,
+  revealInvisible,
   WORD_JOINER as WJ
 } from '../../src/report/escape.js';
 
@@ -39,7 +40,7 @@ describe('escapeCell', () => {
     ['newlines collapse', 'a\nb\r\nc\u2028d', 'a b c d'],
     ['controls collapse', 'a\u0000b\u001b[31mc\u007fd\u0085e', 'a b \\[31mc d e'],
     ['whitespace runs collapse and ends are trimmed', '  a \t  b  ', 'a b'],
-    ['bidi overrides are dropped', 'a\u202eb\u2066c', 'abc'],
+    ['bidi overrides are shown as escapes', 'a\u202eb\u2066c', 'a\\\\u202eb\\\\u2066c'],
     ['a leading dash cannot start a list', '- item', '\\- item'],
     ['a leading plus cannot start a list', '+ item', '\\+ item'],
     ['a leading number cannot start a list', '1. item', '1\\. item'],
@@ -153,6 +154,56 @@ describe('helpers', () => {
 });
 
 // Found unpinned by mutation testing (docs/mutation.md).
+describe('invisible characters are shown, so look-alike names differ (issue 16)', () => {
+  // Each of these, inside "release", shows nothing (or reorders), so the name would read "release".
+  const INVISIBLE: ReadonlyArray<readonly [string, string]> = [
+    ['\u200b', '\\u200b'],
+    ['\u200c', '\\u200c'],
+    ['\u200d', '\\u200d'],
+    ['\u200e', '\\u200e'],
+    ['\u200f', '\\u200f'],
+    ['\u202a', '\\u202a'],
+    ['\u202e', '\\u202e'],
+    ['\u2060', '\\u2060'],
+    ['\u2064', '\\u2064'],
+    ['\u2066', '\\u2066'],
+    ['\u2069', '\\u2069'],
+    ['\ufeff', '\\ufeff'],
+    ['\u00ad', '\\xad'],
+    ['\u034f', '\\u034f'],
+    ['\u061c', '\\u061c'],
+    ['\u180e', '\\u180e'],
+    ['\u3164', '\\u3164'],
+    ['\ufe0f', '\\ufe0f'],
+    ['\u{e0041}', '\\u{e0041}']
+  ];
+
+  it.each(INVISIBLE)('%j: revealInvisible writes it as %s', (ch, shown) => {
+    expect(revealInvisible(`rel${ch}ease`)).toBe(`rel${shown}ease`);
+    expect(escapeControls(`rel${ch}ease`)).toBe(`rel${shown}ease`);
+    expect(codeSpan(`rel${ch}ease`)).toBe(`\`rel${shown}ease\``);
+    expect(escapeCell(`rel${ch}ease`)).toBe(`rel\\${shown.replace(/[{}]/g, '\\$&')}ease`);
+    expect(escapeHtml(`rel${ch}ease`)).toBe(`rel${shown}ease`);
+    expect(codeBlock(`rel${ch}ease`)).toBe(`\`\`\`text\nrel${shown}ease\n\`\`\``);
+  });
+
+  it('property: two different names never print alike once what shows nothing is taken away', () => {
+    const unit = fc.constantFrom('r', 'e', 'l', ' ', ...INVISIBLE.map(([ch]) => ch));
+    const name = fc.array(unit, { maxLength: 8 }).map((a) => a.join(''));
+    const shown = (s: string): string => s.replace(/[\p{Default_Ignorable_Code_Point}\p{Cf}]/gu, '');
+    fc.assert(
+      fc.property(name, name, (a, b) => {
+        fc.pre(a.trim() !== b.trim() && !/\s{2}/.test(a + b));
+        for (const f of [codeSpan, escapeCell, escapeControls, escapeHtml]) expect(shown(f(a))).not.toBe(shown(f(b)));
+      })
+    );
+  });
+
+  it('our own word joiners, after @ and #, stay invisible; one in the input is shown', () => {
+    expect(escapeCell(`@a\u2060#1`)).toBe(`@${WJ}a\\\\u2060\\#${WJ}1`);
+  });
+});
+
 describe('edges', () => {
   it('cap keeps text of exactly max code points, surrogate pairs counted as one', () => {
     expect(cap('abc', 3)).toBe('abc');

@@ -1,5 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { neutralizeCommands } from '../../src/log.js';
+import fc from 'fast-check';
+import { neutralizeCommands, neutralizeJsonCommands } from '../../src/log.js';
+import { secretMasker } from '../../src/buildx/failure.js';
+import { runnerCommand, runnerCommands } from '../support/runner-commands.js';
 import { failureMessage } from '../../src/report/policy.js';
 import type { JudgedRow, Outcome } from '../../src/model.js';
 
@@ -20,6 +23,132 @@ describe('neutralizeCommands', () => {
   ])('%j', (input, expected) => {
     expect(neutralizeCommands(input)).toBe(expected);
     for (const line of neutralizeCommands(input).split(/\r\n|\r|\n/)) expect(isCommand(line)).toBe(false);
+  });
+});
+
+/** No line the runner reads (ordinal, or culture-aware with ignorables skipped) is a command. */
+function expectNoCommand(output: string): void {
+  expect(runnerCommands(output)).toEqual([]);
+  expect(runnerCommands(output, { culture: true })).toEqual([]);
+}
+
+// What can stand before a command: every .NET whitespace (TrimStart), line ends, controls, and
+// zero-width and format characters.
+const BEFORE = [
+  ...'\t\n\v\f\r \u0085\u00a0\u1680\u2000\u2005\u200a\u2028\u2029\u202f\u205f\u3000',
+  '\r\n',
+  ...'\u0000\u0001\u001b\u007f\u0080\u009b\u009f\u00ad\u034f\u061c\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202e\u2060\u2064\u2066\u2069\ufeff'
+];
+const PIECES = [...BEFORE, '::', ':', '##[', '#', '[', ']', 'stop-commands', 'add-mask', 'ERROR', 'x', 'pwn42', ' file=a,title=b', '%0A'];
+/** A would-be command: blanks and controls, then `::name::data` or `##[name]data`. */
+const forged = fc
+  .tuple(fc.array(fc.constantFrom(...BEFORE), { maxLength: 4 }), fc.constantFrom('stop-commands', 'add-mask', 'Error', 'group'), fc.boolean())
+  .map(([before, name, v2]) => `${before.join('')}${v2 ? `::${name}::pwn42` : `x##[${name}]pwn42`}`);
+const output = fc.array(fc.oneof(forged, fc.constantFrom(...PIECES)), { maxLength: 24 }).map((p) => p.join(''));
+
+describe('neutralizeCommands against the runner (split at \\r, \\n, \\r\\n; TrimStart; `::` or `##[`)', () => {
+  it.each([
+    ['NEL after a lone CR', 'x\r\u0085::stop-commands::pwn42'],
+    ['NEL at the start', '\u0085::add-mask::x'],
+    ['no-break space after LF', 'a\n\u00a0::error::forged'],
+    ['ideographic space', '\u3000::warning::w'],
+    ['line separator (whitespace, not a line end for the runner)', '\u2028::set-output name=a::b'],
+    ['vertical tab and form feed', '\v\f::debug::d'],
+    ['upper case', '\u0085::ADD-MASK::x']
+  ])('%s', (_name, input) => {
+    // The runner emulation reads the raw input as a command: the case is real.
+    expect(runnerCommands(input)).not.toEqual([]);
+    expectNoCommand(neutralizeCommands(input));
+    // What a person reads: the same text with a zero-width space after the first colon.
+    expect(neutralizeCommands(input)).toBe(input.replace('::', ':\u200b:'));
+  });
+
+  it.each([
+    ['zero-width space', '\u200b::add-mask::x'],
+    ['byte order mark', '\ufeff::add-mask::x'],
+    ['controls', '\u0001\u001b::add-mask::x'],
+    ['soft hyphen after a lone CR', 'x\r\u00ad::stop-commands::pwn42']
+  ])('%s before `::` is no blank for TrimStart, but neutralized all the same', (_name, input) => {
+    expectNoCommand(input);
+    expect(neutralizeCommands(input)).toBe(input.replace('::', ':\u200b:'));
+  });
+
+  it('leaves ordinary output as it was', () => {
+    const log = '#5 [2/3] RUN make\n#5 0.31 cc -o app main.c\n#5 DONE 1.2s\n\u001b[31mred\u001b[0m a::b http://x\r\n';
+    expect(neutralizeCommands(log)).toBe(log);
+  });
+
+  it('property: no mix of whitespace, controls, line ends and command pieces yields a command', () => {
+    fc.assert(
+      fc.property(output, (text) => {
+        expectNoCommand(neutralizeCommands(text));
+      }),
+      { numRuns: 3000 }
+    );
+  });
+
+  it('property: nor does the live build log, cut into chunks anywhere and passed through the masker', () => {
+    fc.assert(
+      fc.property(
+        output,
+        fc.array(fc.nat(), { maxLength: 6 }),
+        fc.constantFrom<readonly string[]>([], ['pwn42'], ['add']),
+        (text, cuts, secrets) => {
+          const at = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
+          const chunks = [0, ...at].map((from, i) => text.slice(from, [...at, text.length][i]));
+          let out = '';
+          // As buildx/build.ts chains them: masker, lone CR made a line end, neutralizer.
+          const masker = secretMasker(secrets, (t) => (out += neutralizeCommands(t.replace(/\r(?!\n)/g, '\n'))));
+          for (const c of chunks) masker.write(c);
+          masker.end();
+          expectNoCommand(out);
+        }
+      ),
+      { numRuns: 2000 }
+    );
+  });
+
+  it('property: nor does any text printed in pieces cut anywhere, each neutralized alone', () => {
+    fc.assert(
+      fc.property(output, fc.array(fc.nat(), { maxLength: 6 }), (text, cuts) => {
+        const at = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
+        const chunks = [0, ...at].map((from, i) => text.slice(from, [...at, text.length][i]));
+        expectNoCommand(chunks.map(neutralizeCommands).join(''));
+      }),
+      { numRuns: 3000 }
+    );
+  });
+
+  it.each([
+    ['"::" cut in two at a line start', ['a\n:', ':add-mask::x'], 'a\n:\u200b:add-mask::x'],
+    ['"##[" cut after the first #', ['x#', '#[error]y'], 'x#\u200b#[error]y'],
+    ['"##[" cut before the [', ['x##', '[error]y'], 'x#\u200b#\u200b[error]y'],
+    ['blanks, then "::" in the next piece', ['a\n\u0085 ', '::debug::d'], 'a\n\u0085 :\u200b:debug::d']
+  ])('pieces: %s', (_name, pieces, expected) => {
+    expect(pieces.map(neutralizeCommands).join('')).toBe(expected);
+    expectNoCommand(expected);
+  });
+
+  it('JSON keeps its data: ##[ in a string is written #\\u0023[', () => {
+    const value = { target: 'x##[add-mask]secret', note: '::error::x', nel: '\u0085::warning::w' };
+    const json = neutralizeJsonCommands(JSON.stringify(value, null, 2));
+    expect(JSON.parse(json)).toEqual(value);
+    expect(json).toContain('"x#\\u0023[add-mask]secret"');
+    expectNoCommand(json);
+  });
+
+  it('the emulation reads what the runner reads', () => {
+    expect(runnerCommand('  ::add-mask::x')).toBe('add-mask');
+    expect(runnerCommand('\u0085::Stop-Commands::t')).toBe('stop-commands');
+    expect(runnerCommand('x ##[error]y')).toBe('error');
+    expect(runnerCommand('x ::error::y')).toBeUndefined();
+    expect(runnerCommand('::unknown::y')).toBeUndefined();
+    expect(runnerCommand('\u200b::add-mask::x')).toBeUndefined();
+    expect(runnerCommand('\u200b\u200b::add-mask::x', { culture: true })).toBeUndefined();
+    expect(runnerCommands('a\r::debug::b\r\n::group::g\n')).toEqual([
+      { line: '::debug::b', command: 'debug', data: 'b' },
+      { line: '::group::g', command: 'group', data: 'g' }
+    ]);
   });
 });
 

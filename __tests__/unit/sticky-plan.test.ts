@@ -3,6 +3,7 @@ import { GitHubApiError } from '../../src/github/client.js';
 import {
   hasMarker,
   isNewerRun,
+  isOwnBody,
   isOwnAuthor,
   permissionMessage,
   planSticky,
@@ -17,6 +18,8 @@ import type { CommentMode } from '../../src/model.js';
 const KEY = 'image-budget';
 const MARKER = '<!-- image-budget:image-budget -->';
 const BOT = 'github-actions[bot]';
+/** A body as image-budget writes it: the heading first, then `text` (ending with the hidden tail). */
+const own = (text: string): string => `### 📦 Image size\n\n${text}`;
 
 let nextId = 100;
 function comment(body: string, userLogin = BOT, createdAt?: string): IssueComment {
@@ -82,7 +85,7 @@ describe('isOwnAuthor', () => {
 });
 
 describe('planSticky', () => {
-  const body = `### Image size\n\n| a | b |\n\n${MARKER}`;
+  const body = own(`| a | b |\n\n${MARKER}`);
   const kind = (plan: StickyPlan): string => plan.kind;
 
   test('mode never skips even with an existing comment', () => {
@@ -113,7 +116,7 @@ describe('planSticky', () => {
 
   describe('an existing comment of ours is kept up to date in every mode but never', () => {
     test.each<CommentMode>(['always', 'on-change', 'on-regression'])('%s', (mode) => {
-      const existing = comment(`old table\n\n${MARKER}`);
+      const existing = comment(own(`old table\n\n${MARKER}`));
       expect(planSticky([existing], BOT, KEY, body, mode, false, false)).toEqual({
         kind: 'update',
         body,
@@ -140,29 +143,29 @@ describe('planSticky', () => {
 
   test("a human's comment is ignored even when it is the oldest", () => {
     const spoof = comment(`x\n${MARKER}`, 'alice', '2024-01-01T00:00:00Z');
-    const ours = comment(`old\n${MARKER}`, BOT, '2024-01-02T00:00:00Z');
+    const ours = comment(own(`old\n\n${MARKER}`), BOT, '2024-01-02T00:00:00Z');
     const plan = planSticky([spoof, ours], 'github-actions', KEY, body, 'always', false, false);
     expect(plan).toEqual({ kind: 'update', body, target: ours, duplicates: [] });
   });
 
   test('several of ours: the oldest is updated and the others deleted (row 38)', () => {
-    const newer = comment(`b\n${MARKER}`, BOT, '2024-01-03T00:00:00Z');
-    const oldest = comment(`a\n${MARKER}`, BOT, '2024-01-01T00:00:00Z');
-    const middle = comment(`c\n${MARKER}`, BOT, '2024-01-02T00:00:00Z');
+    const newer = comment(own(`b\n\n${MARKER}`), BOT, '2024-01-03T00:00:00Z');
+    const oldest = comment(own(`a\n\n${MARKER}`), BOT, '2024-01-01T00:00:00Z');
+    const middle = comment(own(`c\n\n${MARKER}`), BOT, '2024-01-02T00:00:00Z');
     const plan = planSticky([newer, oldest, middle], BOT, KEY, body, 'on-regression', false, false);
     expect(plan).toEqual({ kind: 'update', body, target: oldest, duplicates: [middle.id, newer.id] });
   });
 
   test('same creation time: the lower id is the oldest', () => {
-    const second = comment(`b\n${MARKER}`, BOT, '2024-01-01T00:00:00Z');
-    const first = { ...comment(`a\n${MARKER}`, BOT, '2024-01-01T00:00:00Z'), id: second.id - 50 };
+    const second = comment(own(`b\n\n${MARKER}`), BOT, '2024-01-01T00:00:00Z');
+    const first = { ...comment(own(`a\n\n${MARKER}`), BOT, '2024-01-01T00:00:00Z'), id: second.id - 50 };
     const plan = planSticky([second, first], BOT, KEY, body, 'always', false, false);
     expect(plan).toMatchObject({ kind: 'update', target: first, duplicates: [second.id] });
   });
 
   test('duplicates are removed even when the kept comment is unchanged', () => {
     const kept = comment(body, BOT, '2024-01-01T00:00:00Z');
-    const dup = comment(`stale\n${MARKER}`, BOT, '2024-01-02T00:00:00Z');
+    const dup = comment(own(`stale\n\n${MARKER}`), BOT, '2024-01-02T00:00:00Z');
     expect(planSticky([dup, kept], BOT, KEY, body, 'always', false, false)).toEqual({
       kind: 'unchanged',
       body,
@@ -172,7 +175,7 @@ describe('planSticky', () => {
   });
 
   test("another job's key is not ours", () => {
-    const other = comment('x\n<!-- image-budget:debug -->');
+    const other = comment(own('x\n\n<!-- image-budget:debug -->'));
     expect(kind(planSticky([other], BOT, KEY, body, 'always', false, false))).toBe('create');
     expect(kind(planSticky([other], BOT, 'debug', 'y', 'always', false, false))).toBe('update');
   });
@@ -183,8 +186,8 @@ describe('planSticky', () => {
   });
 
   test('unknown identity: only github-actions[bot] comments count', () => {
-    const byApp = comment(`x\n${MARKER}`, 'my-app[bot]');
-    const byActions = comment(`y\n${MARKER}`, BOT);
+    const byApp = comment(own(`x\n\n${MARKER}`), 'my-app[bot]');
+    const byActions = comment(own(`y\n\n${MARKER}`), BOT);
     expect(planSticky([byApp, byActions], undefined, KEY, body, 'always', false, false)).toMatchObject({
       kind: 'update',
       target: byActions,
@@ -193,13 +196,63 @@ describe('planSticky', () => {
   });
 
   test('a GitHub App identity matches its [bot] login and not github-actions[bot]', () => {
-    const byApp = comment(`x\n${MARKER}`, 'my-app[bot]');
-    const byActions = comment(`y\n${MARKER}`, BOT);
+    const byApp = comment(own(`x\n\n${MARKER}`), 'my-app[bot]');
+    const byActions = comment(own(`y\n\n${MARKER}`), BOT);
     expect(planSticky([byActions, byApp], 'my-app', KEY, body, 'always', false, false)).toMatchObject({
       kind: 'update',
       target: byApp,
       duplicates: []
     });
+  });
+});
+
+describe('a comment is ours only in the shape image-budget writes (issue 16)', () => {
+  const STAMP = '<!-- image-budget-run: 100/1 -->';
+  const FAR = '<!-- image-budget-run: 9999999999999999/999999 -->';
+  // What another workflow (a welcome bot, a title linter) posts as github-actions[bot], quoting the
+  // pull request's description, in which a fork planted our marker and a far-future stamp.
+  const ECHO = `Thanks for your pull request! You wrote:\n\n> ### 📦 Image size\n\n${FAR}\n${MARKER}`;
+
+  test.each([
+    ['as withMarker writes it', withMarker(own('| a |'), KEY), true],
+    ['with the run stamp', withMarker(own('| a |'), KEY, { id: 100, attempt: 1 }), true],
+    ['CRLF line ends and trailing whitespace', own(`| a |\r\n\r\n${STAMP}\r\n${MARKER}\r\n  `), true],
+    ['a title of its own', `### 📦 Services\n\n| a |\n\n${MARKER}`, true],
+    ['an echo that quotes a planted marker and stamp', ECHO, false],
+    ['text before the heading', `hi\n${own(`| a |\n\n${MARKER}`)}`, false],
+    ['no heading', `| a |\n\n${MARKER}`, false],
+    ['two markers', own(`${MARKER}\n\n${MARKER}`), false],
+    ['a marker and a planted one of another key', own(`<!-- image-budget:other -->\n\n${MARKER}`), false],
+    ['a second stamp further up', own(`${FAR}\n\n| a |\n\n${STAMP}\n${MARKER}`), false],
+    ['a stamp that is not on the line before the marker', own(`| a |\n\n${FAR}\n\n${MARKER}`), false],
+    ['a stamp on the same line as the marker', own(`| a |\n\n${FAR}${MARKER}`), false],
+    ['no blank line before the marker', own(`| a |\n${MARKER}`), false],
+    ['the marker not last (edited by a human, row 43)', own(`| a |\n\n${MARKER}\nthanks`), false],
+    ['another key', own('| a |\n\n<!-- image-budget:other -->'), false],
+    ['the heading and the marker alone', `### 📦 Image size\n\n${MARKER}`, true],
+    ['the marker alone', MARKER, false]
+  ])('isOwnBody: %s → %p', (_name, body, expected) => {
+    expect(isOwnBody(body, KEY)).toBe(expected);
+  });
+
+  test('every body the sticky comment writes is recognised as its own', () => {
+    for (const run of [undefined, { id: 1, attempt: 1 }, { id: 2 ** 40, attempt: 3 }]) {
+      for (const text of [own('x'), own(`x\n\n${MARKER}`), own(`x\n\n${STAMP}\n${MARKER}\n`)]) expect(isOwnBody(withMarker(text, KEY, run), KEY)).toBe(true);
+    }
+  });
+
+  test('a planted far-future stamp in an echoed comment neither blocks nor becomes the target: ours is created', () => {
+    const echo = comment(ECHO, BOT, '2024-01-01T00:00:00Z');
+    const plan = planSticky([echo], BOT, KEY, own('| a |'), 'always', true, false, { id: 100, attempt: 1 });
+    expect(plan).toEqual({ kind: 'create', body: withMarker(own('| a |'), KEY, { id: 100, attempt: 1 }) });
+  });
+
+  test('with ours already there, the older echoed comment is neither updated nor deleted as a duplicate', () => {
+    const echo = comment(ECHO, BOT, '2024-01-01T00:00:00Z');
+    const planted = comment(own(`forged numbers\n\n${FAR}\n${MARKER}`).replace('### 📦', '> ### 📦'), BOT, '2024-01-01T00:00:01Z');
+    const ours = comment(own(`| old |\n\n${STAMP}\n${MARKER}`), BOT, '2024-01-02T00:00:00Z');
+    const plan = planSticky([echo, planted, ours], BOT, KEY, own('| new |'), 'always', true, false, { id: 101, attempt: 1 });
+    expect(plan).toEqual({ kind: 'update', body: withMarker(own('| new |'), KEY, { id: 101, attempt: 1 }), target: ours, duplicates: [] });
   });
 });
 
@@ -256,7 +309,7 @@ describe('run stamps (RELIABILITY row 40)', () => {
   });
 
   test('an older run skips, naming the newer run, and keeps the comment it found', () => {
-    const existing = comment(`new results\n\n<!-- image-budget-run: 200/1 -->\n${MARKER}`);
+    const existing = comment(own(`new results\n\n<!-- image-budget-run: 200/1 -->\n${MARKER}`));
     const plan = planSticky([existing], BOT, KEY, 'old results', 'always', true, true, { id: 100, attempt: 5 });
     expect(plan).toEqual({
       kind: 'skip',
@@ -267,7 +320,7 @@ describe('run stamps (RELIABILITY row 40)', () => {
 
   test('the same run, a newer run or an unstamped comment is updated', () => {
     for (const stamp of ['<!-- image-budget-run: 100/1 -->\n', '<!-- image-budget-run: 99/7 -->\n', '']) {
-      const existing = comment(`before\n\n${stamp}${MARKER}`);
+      const existing = comment(own(`before\n\n${stamp}${MARKER}`));
       expect(planSticky([existing], BOT, KEY, 'after', 'always', true, false, { id: 100, attempt: 1 })).toMatchObject({
         kind: 'update',
         body: `after\n\n${STAMP_100}\n${MARKER}`
@@ -276,12 +329,12 @@ describe('run stamps (RELIABILITY row 40)', () => {
   });
 
   test('without a stamp of its own (outside Actions) a run updates whatever it finds', () => {
-    const existing = comment(`before\n\n<!-- image-budget-run: 200/1 -->\n${MARKER}`);
+    const existing = comment(own(`before\n\n<!-- image-budget-run: 200/1 -->\n${MARKER}`));
     expect(planSticky([existing], BOT, KEY, 'after', 'always', true, false)).toMatchObject({ kind: 'update', body: `after\n\n${MARKER}` });
   });
 
   test('the stamp alone is no change: same results from a newer run are unchanged (row 51)', () => {
-    const existing = comment(`same\n\n${STAMP_100}\n${MARKER}`);
-    expect(planSticky([existing], BOT, KEY, 'same', 'always', true, false, { id: 101, attempt: 1 }).kind).toBe('unchanged');
+    const existing = comment(own(`same\n\n${STAMP_100}\n${MARKER}`));
+    expect(planSticky([existing], BOT, KEY, own('same'), 'always', true, false, { id: 101, attempt: 1 }).kind).toBe('unchanged');
   });
 });

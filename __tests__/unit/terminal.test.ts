@@ -110,7 +110,8 @@ describe('escapeControls', () => {
     ['carriage return and line feed', 'a\r\nb', 'a\\x0d\\x0ab'],
     ['tab, NUL and DEL', '\t\u0000\u007f', '\\x09\\x00\\x7f'],
     ['a right-to-left override', 'abc\u202egnp.exe', 'abc\\u202egnp.exe'],
-    ['an isolate and the line separator', '\u2066x\u2028', '\\u2066x\\u2028']
+    ['an isolate and the line separator', '\u2066x\u2028', '\\u2066x\\u2028'],
+    ['zero-width characters (look-alike names, issue 16)', 'rel\u200bease\u2060\ufeff', 'rel\\u200bease\\u2060\\ufeff']
   ];
   it.each(cases)('%s', (_name, input, expected) => {
     expect(escapeControls(input)).toBe(expected);

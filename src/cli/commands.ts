@@ -28,7 +28,7 @@ import { secretValues } from '../inputs/build.js';
 import { InputError } from '../inputs/errors.js';
 import { parseInputs } from '../inputs/inputs.js';
 import { INPUT } from '../inputs/names.js';
-import type { Log } from '../log.js';
+import { neutralizeCommands, neutralizeJsonCommands, type Log } from '../log.js';
 import type { DetailKind, ImageStats, Inputs, MeasureMethod, Outcome } from '../model.js';
 import { errorMessage, measureAndCompare } from '../pipeline/run.js';
 import { measureLoaded, spawnStream } from '../pipeline/side.js';
@@ -59,7 +59,8 @@ export class CliError extends Error {
 }
 
 /** Runs the command line `argv` (without node and the script); resolves to the exit code. */
-export async function main(argv: readonly string[], io: CliIO): Promise<number> {
+export async function main(argv: readonly string[], given: CliIO): Promise<number> {
+  const io = commandSafe(given);
   const paint = painter(colourWanted(io.env, io.stderr.isTTY === true));
   let command;
   try {
@@ -87,6 +88,24 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     io.stderr.write(`${paint('red', 'image-budget: error:')} ${escapeLines(cliMessage(e))}\n`);
     return EXIT.error;
   }
+}
+
+/**
+ * The streams as a workflow's runner may read them (the command line can run in a step): no text of
+ * a build, a repository or a report becomes a workflow command (log.ts). JSON is written already
+ * neutralized with its data unchanged (neutralizeJsonCommands), which this leaves as it is.
+ */
+function commandSafe(io: CliIO): CliIO {
+  const wrap = (t: Terminal): Terminal => ({
+    write: (text: string) => t.write(neutralizeCommands(text)),
+    get isTTY() {
+      return t.isTTY === true;
+    },
+    get columns() {
+      return t.columns ?? 0;
+    }
+  });
+  return { ...io, stdout: wrap(io.stdout), stderr: wrap(io.stderr) };
 }
 
 /** An input error speaks of the flag the user typed, not of the action input behind it. */
@@ -331,7 +350,7 @@ async function compareCommand(command: CompareCommand, io: CliIO): Promise<numbe
         repository: event.repo ? `${event.repo.owner}/${event.repo.name}` : '',
         createdAt: new Date().toISOString()
       });
-      io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      io.stdout.write(neutralizeJsonCommands(`${JSON.stringify(report, null, 2)}\n`));
     } else {
       const width = terminalWidth(io.stdout);
       io.stdout.write(renderOutcome(outcome, { colour: colourWanted(io.env, io.stdout.isTTY === true), details: inputs.details, ...(width ? { width } : {}) }));
@@ -391,7 +410,7 @@ async function measureCommand(command: MeasureCommand, io: CliIO): Promise<numbe
   try {
     const measured = await progress.group(`Measure ${command.source}`, () => measureSource(command.source, io, options, cleanups));
     if (command.json) {
-      io.stdout.write(`${JSON.stringify(measurementJson(command.source, measured), null, 2)}\n`);
+      io.stdout.write(neutralizeJsonCommands(`${JSON.stringify(measurementJson(command.source, measured), null, 2)}\n`));
     } else {
       const width = terminalWidth(io.stdout);
       io.stdout.write(

@@ -1,13 +1,19 @@
 // One sticky comment per pull request and comment-key: created once, then edited in place.
 //
-// A comment is ours when it ends with our marker AND its author is the token's own identity; a
-// human's comment carrying the marker (pasted or spoofed) is never edited or deleted (row 37,
-// security 8). The decision is the pure `planSticky`; `upsertStickyComment` carries it out through a
-// CommentsApi and turns every API failure into a `failed` result: commenting never throws.
+// A comment is ours when its author is the token's own identity AND its body has the very shape
+// image-budget writes: our heading first, our marker last and nowhere else, the run stamp (if any) on
+// the line just before it. A human's comment carrying the marker (pasted or spoofed) is never edited
+// or deleted (row 37, security 8); nor is a comment of the same bot identity written by another
+// workflow that echoes a pull request's text with a planted marker or stamp (issue 16): it is not
+// taken for ours, and never keeps ours from being written. (One that reposts such a text verbatim,
+// heading first, as the same bot cannot be told apart.) The decision is the pure `planSticky`;
+// `upsertStickyComment` carries it out through a CommentsApi and turns every API failure into a
+// `failed` result: commenting never throws.
 //
 // Modes `on-change` and `on-regression` only decide whether a *new* comment is created. A comment
 // that already exists is always brought up to date, so it never shows stale numbers.
 import type { CommentMode } from '../model.js';
+import { COMMENT_HEADING } from '../report/render.js';
 import { GitHubApiError, isBodyTooLong, isTransient, type CommentsApi, type IssueComment } from './client.js';
 
 export interface StickyResult {
@@ -114,6 +120,25 @@ export function withMarker(body: string, key: string, run?: RunStamp): string {
   return text === '' ? tail : `${text}\n\n${tail}`;
 }
 
+/**
+ * Whether a body has the shape {@link withMarker} gives the rendered comment: the heading first, then
+ * after a blank line either the marker alone or the run stamp and the marker on the two last lines;
+ * no other HTML comment anywhere (escaping keeps `<!--` out of everything else we write). CRLF and
+ * trailing whitespace aside. Pure.
+ */
+export function isOwnBody(body: string, key: string): boolean {
+  const text = body.replace(/\r\n/g, '\n').trimEnd();
+  const marker = stickyMarker(key);
+  if (!text.startsWith(COMMENT_HEADING) || !text.endsWith(`\n${marker}`)) return false;
+  const lines = text.split('\n');
+  const stamped = STAMP_LINE.test(lines.at(-2) ?? '');
+  const head = lines.slice(0, stamped ? -2 : -1);
+  // A blank line before the hidden tail, and no HTML comment in what is shown.
+  return head.length >= 2 && head.at(-1) === '' && !head.some((line) => line.includes('<!--'));
+}
+
+const STAMP_LINE = /^<!-- image-budget-run: \d{1,16}\/\d{1,6} -->$/;
+
 const BOT_SUFFIX = '[bot]';
 const ACTIONS_BOT = 'github-actions[bot]';
 
@@ -143,13 +168,13 @@ function oldestFirst(a: IssueComment, b: IssueComment): number {
   return a.id - b.id;
 }
 
-/** Our marker comments for this key, oldest first. */
+/** Our comments for this key (our author, our shape: {@link isOwnBody}), oldest first. */
 export function ownMarkerComments(
   comments: readonly IssueComment[],
   identity: string | undefined,
   key: string
 ): IssueComment[] {
-  return comments.filter((c) => hasMarker(c.body, key) && isOwnAuthor(c.userLogin, identity)).sort(oldestFirst);
+  return comments.filter((c) => isOwnAuthor(c.userLogin, identity) && isOwnBody(c.body, key)).sort(oldestFirst);
 }
 
 /**

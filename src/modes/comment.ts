@@ -6,7 +6,9 @@
 //
 // The artifact is untrusted (a fork's run made it): it is read like any report (confined, no links,
 // size-capped, validated), the pull request is found through the API from the triggering run, never
-// from the artifact, and the report must say it is of that pull request at that commit. Whatever
+// from the artifact, and the report must say it is of that pull request at that commit. Its numbers
+// are still the pull request's own word: the comment and summary say so in one note
+// (SELF_REPORTED_NOTE in report/render.ts; main.ts renders with `selfReported`). Whatever
 // fails there is a warning saying why and no comment, never a failed step: a fork must not be able
 // to turn the base repository's workflows red. A wrong workflow (wrong event, a `reports` path
 // that does not exist) is the workflow author's to fix and fails the step.

@@ -8,7 +8,9 @@
 // - GitHub's mentions and references (`@user`, `#12`, `GH-12`) and autolinks (`https://`, `www.`,
 //   e-mail addresses): a WORD JOINER (U+2060, invisible, no line break) after `@`, `#` and `GH-`
 //   breaks GitHub's patterns; escaping `:` and `www.` stops the GFM autolink extension;
-// - control and bidi-override characters (collapsed or removed), and unbounded length.
+// - controls (collapsed to spaces), and unbounded length;
+// - invisible characters: zero-width, format and bidi characters (U+200B, U+00AD, U+202E, U+FEFF...)
+//   are shown as `\u200b`-style escapes, so names that would look alike read differently.
 
 /** U+2060 WORD JOINER: invisible, and not a word character for GitHub's mention and issue patterns. */
 export const WORD_JOINER = '\u2060';
@@ -20,12 +22,29 @@ export const CODE_MAX = 240;
 // C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u0085]/g;
-// Bidirectional overrides and isolates ("Trojan source"), dropped.
-const BIDI = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
+/**
+ * Characters that show nothing (or reorder what is around them): default-ignorable code points
+ * (zero-width spaces and joiners, word joiner, soft hyphen, variation selectors, Hangul fillers, tag
+ * characters) and format characters (bidi marks, embeddings, overrides and isolates: "Trojan
+ * source"; the byte order mark).
+ */
+const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\p{Cf}]/gu;
 
-/** One line: controls become spaces, whitespace runs collapse, ends trimmed, bidi controls dropped. */
+/** `\u200b`, or `\u{e0041}` beyond the BMP: a character as a visible escape. */
+function escapeOf(ch: string): string {
+  const code = ch.codePointAt(0) ?? 0;
+  if (code <= 0xff) return `\\x${code.toString(16).padStart(2, '0')}`;
+  return code <= 0xffff ? `\\u${code.toString(16).padStart(4, '0')}` : `\\u{${code.toString(16)}}`;
+}
+
+/** Every invisible character as a visible escape (`rel\u200bease`), the rest as is. */
+export function revealInvisible(text: string): string {
+  return text.replace(INVISIBLE, escapeOf);
+}
+
+/** One line: invisible characters shown as escapes, controls become spaces, whitespace runs collapse, ends trimmed. */
 export function flatten(text: string): string {
-  return text.replace(BIDI, '').replace(CONTROL, ' ').replace(/\s+/g, ' ').trim();
+  return revealInvisible(text).replace(CONTROL, ' ').replace(/\s+/g, ' ').trim();
 }
 
 /** At most `max` code points (never splitting a surrogate pair), with `…` when cut. */
@@ -114,7 +133,7 @@ export function codeBlock(text: string, options: CodeBlockOptions = {}): string 
   let lines = text
     .replace(/\r\n?/g, '\n')
     .split('\n')
-    .map((l) => breakComments(cap(l.replace(BIDI, '').replace(/\t/g, '  ').replace(CONTROL, ' ').trimEnd(), lineMax)));
+    .map((l) => breakComments(cap(revealInvisible(l).replace(/\t/g, '  ').replace(CONTROL, ' ').trimEnd(), lineMax)));
   while (lines.length > 0 && lines[0] === '') lines.shift();
   while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   if (lines.length > maxLines) lines = [`… (${lines.length - maxLines} earlier lines omitted)`, ...lines.slice(-maxLines)];
@@ -150,14 +169,12 @@ function longestRun(text: string, ch: string): number {
 }
 
 // C0 and C1 controls (ESC, CSI 0x9b, BEL, CR, TAB...), DEL, the line and paragraph separators, and
-// bidirectional overrides and isolates ("Trojan source"): none may reach a terminal or a log as themselves.
+// the invisible characters (zero-width, bidi overrides and isolates: "Trojan source"): none may reach a
+// terminal or a log as themselves.
 // eslint-disable-next-line no-control-regex
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\p{Default_Ignorable_Code_Point}\p{Cf}]/gu;
 
-/** `\x1b`, `\x0a`, `\u202e`: every unsafe character as a visible escape, everything else as is. */
+/** `\x1b`, `\x0a`, `\u202e`, `\u200b`: every unsafe character as a visible escape, everything else as is. */
 export function escapeControls(text: string): string {
-  return text.replace(UNSAFE, (ch) => {
-    const code = ch.charCodeAt(0);
-    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
-  });
+  return text.replace(UNSAFE, escapeOf);
 }

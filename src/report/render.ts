@@ -17,6 +17,9 @@ import { diffFiles } from './files.js';
 import { codeBlock, codeSpan, escapeCell, escapeHtml } from './escape.js';
 import { STATUS_LABEL, STATUS_ORDER, formatBytes, formatCount, formatDelta, formatPercent, layerChangeTitle, plural, shortSha } from './format.js';
 
+/** What every comment and summary starts with, before its title; the sticky comment knows ours by it. */
+export const COMMENT_HEADING = '### 📦 ';
+
 /** GitHub rejects comment bodies above 65,536 characters. */
 export const COMMENT_MAX_CHARS = 65_536;
 /** The runner aborts job summaries above 1 MiB; keep a little room for the file's own framing. */
@@ -34,7 +37,20 @@ export interface RenderOptions {
   readonly title?: string;
   /** Fold unchanged rows when there are more rows than this (and some row is not unchanged). */
   readonly foldUnchangedAbove?: number;
+  /**
+   * The numbers were not measured by this run but read from the pull request's own report (mode
+   * comment): {@link SELF_REPORTED_NOTE} follows the verdict line, and is never trimmed.
+   */
+  readonly selfReported?: boolean;
 }
+
+/**
+ * The note of a comment whose numbers come from the artifact of the pull request's own run (mode
+ * comment): a fork's run could have written anything into it.
+ */
+export const SELF_REPORTED_NOTE =
+  "_ℹ️ Self-reported: these numbers come from the report that the pull request's own workflow run uploaded. " +
+  'This workflow did not measure them, and a pull request from a fork can change them._';
 
 export interface CommentOptions extends RenderOptions {
   /** The hidden marker, e.g. `<!-- image-budget:image-budget -->`; appended last, verbatim. */
@@ -65,13 +81,17 @@ export function renderComment(outcome: Outcome, options: CommentOptions): string
  * the full body as too long anyway (RELIABILITY row 45). `runUrl` must be a plain https URL (the run's
  * page, built from the runner's environment); the caller adds the marker.
  */
-export function renderMinimalComment(outcome: Outcome, options: { readonly title?: string; readonly runUrl?: string } = {}): string {
-  const heading = `### 📦 ${options.title === undefined ? 'Image size' : escapeCell(options.title, 100)}`;
+export function renderMinimalComment(
+  outcome: Outcome,
+  options: { readonly title?: string; readonly runUrl?: string; readonly selfReported?: boolean } = {}
+): string {
+  const heading = `${COMMENT_HEADING}${options.title === undefined ? 'Image size' : escapeCell(options.title, 100)}`;
   const where =
     options.runUrl !== undefined && /^https?:\/\/[A-Za-z0-9.:/_~-]+$/.test(options.runUrl)
       ? `the job summary of [this run](${options.runUrl})`
       : "this run's job summary";
-  return [heading, verdictLine(outcome), `_The full report did not fit in a comment: it is in ${where}, and in the JSON report._`, footerLine(outcome)].join('\n\n');
+  const note = options.selfReported ? [SELF_REPORTED_NOTE] : [];
+  return [heading, verdictLine(outcome), ...note, `_The full report did not fit in a comment: it is in ${where}, and in the JSON report._`, footerLine(outcome)].join('\n\n');
 }
 
 /** The job summary: the same content without the marker, capped at 1 MiB. */
@@ -120,8 +140,9 @@ function render(outcome: Outcome, options: RenderOptions, frame: Frame): string 
   const mainRows = fold ? rows.filter((r) => r.status !== 'unchanged') : rows;
   const foldedRows = fold ? rows.filter((r) => r.status === 'unchanged') : [];
 
-  const heading = `### 📦 ${options.title === undefined ? 'Image size' : escapeCell(options.title, 100)}`;
-  const verdict = verdictLine(outcome);
+  const heading = `${COMMENT_HEADING}${options.title === undefined ? 'Image size' : escapeCell(options.title, 100)}`;
+  // The verdict, and the self-reported note when there is one: never trimmed.
+  const verdict = options.selfReported ? `${verdictLine(outcome)}\n\n${SELF_REPORTED_NOTE}` : verdictLine(outcome);
   const foldBlock =
     foldedRows.length > 0
       ? `<details><summary>${plural(foldedRows.length, 'unchanged target')}</summary>\n\n${table(foldedRows)}\n\n</details>`
