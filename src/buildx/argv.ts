@@ -44,8 +44,8 @@ export interface BuildPlan {
   /** Whether the builder can export cache at all; when false only cache-from is used. */
   readonly cacheExport: boolean;
   /**
-   * What the exported cache holds: `max` (every stage's layers) on the default branch, whose cache
-   * every pull request reads; `min` (the final image's) elsewhere, so pull requests do not fill the
+   * What the exported cache holds: `max` (every stage's layers) from push, schedule and dispatch runs
+   * of the default branch, whose cache every pull request reads; `min` (the final image's) elsewhere, so pull requests do not fill the
    * repository's 10 GB cache with intermediate stages nobody else can read. Default `max`.
    */
   readonly cacheMode?: 'max' | 'min';

@@ -38,7 +38,7 @@ export interface SideRequest {
   readonly builder: string | undefined;
   readonly cache: CacheSpec;
   readonly cacheExport: boolean;
-  /** `max` on the default branch, `min` elsewhere (BuildPlan.cacheMode). */
+  /** `max` for push, schedule and dispatch runs of the default branch, `min` elsewhere (pipeline/trust.ts cacheExportMode). */
   readonly cacheMode?: 'max' | 'min';
   readonly commentKey: string;
   /** Values that must never appear in messages (build-arg values). */
