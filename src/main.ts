@@ -338,6 +338,8 @@ async function publishReports(deps: RunDeps, mode: Exclude<ActionMode, 'measure'
     selfReported: mode === 'comment',
     ...(run ? { run } : {})
   });
+  // A merge that had to leave reports out cannot vouch for them: published, then failed.
+  if (mode === 'merge' && from.incomplete) core.setFailed(`Not every report was merged: ${from.incomplete}`);
 }
 
 /** Events whose report becomes the baseline of their commit (pull requests compare with these). */

@@ -5,7 +5,8 @@
 // Any report that cannot be used fails the step before anything is published, naming the input and
 // the file: a merge that silently left one job out would show a green comment for a red image.
 // Only the limits on how many reports and bytes are read together (workspace/report-files.ts) leave
-// reports out, and never silently: a warning names them, and a note under the table says how many.
+// reports out, and never silently: a warning names them, a note under the table says how many, and
+// the step fails after publishing what it read (a report left out may be a red image).
 import { InputError } from '../inputs/errors.js';
 import { INPUT } from '../inputs/names.js';
 import type { Log } from '../log.js';
@@ -26,6 +27,11 @@ export interface FromReports {
   readonly pullRequest?: ReportPullRequest;
   /** `target: error` of every head build the reports say failed: the step fails on these, as measure's does. */
   readonly headFailures: readonly string[];
+  /**
+   * Why the merge is incomplete (reports left out at the read limits), or undefined. A merge fails
+   * the step on it after publishing what it read: a left-out report may be a red image.
+   */
+  readonly incomplete?: string;
 }
 
 const EXPECTED = 'image-budget reports (schema version 1) in regular files inside the workspace or RUNNER_TEMP';
@@ -67,6 +73,7 @@ export async function mergeMode(deps: ModeDeps, inputs: Inputs): Promise<FromRep
   return {
     outcome: withLeftOut(merged.outcome, read),
     ...(merged.pullRequest ? { pullRequest: merged.pullRequest } : {}),
-    headFailures: headFailuresOf(merged.outcome)
+    headFailures: headFailuresOf(merged.outcome),
+    ...(leftOut ? { incomplete: leftOut } : {})
   };
 }
