@@ -113,7 +113,19 @@ export interface FileStats {
   readonly wastedBytes: number;
   /** The largest of those, most wasteful first (at most 20). */
   readonly wasted: readonly FileEntry[];
+  /** Absent when `final` lists every file (an image read here); set when it was read from a report. */
+  readonly listing?: FileListing;
 }
+
+/**
+ * How much of the final filesystem a `final` read back from a report lists (reports keep a bounded
+ * listing, docs/report-schema.md):
+ * - `cut`: exactly the files of at least `below` bytes; `files` and `bytes` count every file.
+ * - `none`: no file list at all (a report written without one): `final` is empty.
+ */
+export type FileListing =
+  | { readonly kind: 'cut'; readonly below: number; readonly files: number; readonly bytes: number }
+  | { readonly kind: 'none' };
 
 /** One final image of one target and platform. */
 export interface ImageStats {

@@ -1,6 +1,6 @@
 // diffFiles: the final filesystems of base and head compared file by file. Table-driven.
 import type { FileStats } from '../../src/model.js';
-import { diffFiles, type FileDiff } from '../../src/report/files.js';
+import { diffFiles, listingNotes, type FileDiff } from '../../src/report/files.js';
 
 const stats = (files: Record<string, number>): FileStats => ({ final: new Map(Object.entries(files)), wastedBytes: 0, wasted: [] });
 
@@ -167,5 +167,68 @@ describe('diffFiles', () => {
     const base: FileStats = { final: new Map([['a', 1]]), wastedBytes: 999, wasted: [{ path: 'w', bytes: 999 }] };
     const head: FileStats = { final: new Map([['a', 1]]), wastedBytes: 0, wasted: [] };
     expect(diffFiles(base, head).counts).toEqual(none);
+  });
+});
+
+describe('diffFiles with a list read back from a report', () => {
+  const cut = (files: Record<string, number>, below: number, all: number, bytes: number): FileStats => ({
+    ...stats(files),
+    listing: { kind: 'cut', below, files: all, bytes }
+  });
+
+  it("a cut base list: a file it does not list is not called added, files both list are compared", () => {
+    // The base lists files of 1000 B and more: `small` (500 B in the head) may have been there, smaller.
+    const base = cut({ big: 5000, same: 1000, gone: 2000 }, 1000, 40, 9000);
+    const head = stats({ big: 7000, same: 1000, fresh: 3000, small: 500 });
+    const diff = diffFiles(base, head);
+    expect(diff.added).toEqual([]);
+    expect(diff.grown).toEqual([{ path: 'big', before: 5000, after: 7000, delta: 2000 }]);
+    // The head lists every file: `gone` is not in it, so it was removed.
+    expect(diff.removed).toEqual([{ path: 'gone', before: 2000, delta: -2000 }]);
+    expect(diff.counts).toEqual({ added: 0, removed: 1, grown: 1, shrunk: 0 });
+    expect(diff.changed).toBe(2);
+  });
+
+  it('a cut head list: a base file it does not list is not called removed', () => {
+    const base = stats({ kept: 4000, maybe: 3000 });
+    const head = cut({ kept: 3500, fresh: 8000 }, 3500, 10, 12_000);
+    const diff = diffFiles(base, head);
+    expect(diff.removed).toEqual([]);
+    expect(diff.shrunk).toEqual([{ path: 'kept', before: 4000, after: 3500, delta: -500 }]);
+    expect(diff.added).toEqual([{ path: 'fresh', after: 8000, delta: 8000 }]);
+  });
+
+  it('no list at all (an older report): nothing is added or removed', () => {
+    const none: FileStats = { ...stats({}), listing: { kind: 'none' } };
+    expect(diffFiles(none, stats({ a: 1 })).changed).toBe(0);
+    expect(diffFiles(stats({ a: 1 }), none).changed).toBe(0);
+  });
+});
+
+describe('listingNotes', () => {
+  const complete = stats({ a: 1 });
+  it('says when a side has no list, and then compares nothing', () => {
+    expect(listingNotes(undefined, complete)).toEqual({ compare: false, notes: ['The stored baseline has no file list, so file changes are not shown.'] });
+    expect(listingNotes({ ...stats({}), listing: { kind: 'none' } }, complete)).toEqual({
+      compare: false,
+      notes: ['The stored baseline has no file list, so file changes are not shown.']
+    });
+    expect(listingNotes(complete, { ...stats({}), listing: { kind: 'none' } })).toEqual({
+      compare: false,
+      notes: ['This report has no file list, so file changes are not shown.']
+    });
+  });
+
+  it('says how each cut list was cut and what it leaves out', () => {
+    const base: FileStats = { ...stats({ big: 5000, mid: 2000 }), listing: { kind: 'cut', below: 1500, files: 12, bytes: 10_000 } };
+    const head: FileStats = { ...stats({ big: 6000 }), listing: { kind: 'cut', below: 4097, files: 1, bytes: 6000 } };
+    expect(listingNotes(base, head)).toEqual({
+      compare: true,
+      notes: [
+        "The base's file list was cut: files under 1.50 kB are not listed (10 files, 3.00 kB), so a file it does not list is not shown as added.",
+        "The head's file list was cut: files under 4.10 kB are not listed (0 files, 0 B), so a file it does not list is not shown as removed."
+      ]
+    });
+    expect(listingNotes(complete, complete)).toEqual({ compare: true, notes: [] });
   });
 });

@@ -652,9 +652,10 @@ describe('renderOutcome: file details', () => {
 
   it('no file list on the base side (a stored baseline), or a base measured another way: no file comparison', () => {
     const head = image('release', headLayers, { files: fileStats(app, 300_000) });
-    const stored = render(row(head, m(image('release', baseLayers, { files: fileStats({}, 1000) }))));
+    const stored = render(row(head, m(image('release', baseLayers, { files: { ...fileStats({}, 1000), listing: { kind: 'none' } } }))));
     expect(block(stored, 'release (linux/amd64): ')).toEqual([
       'release (linux/amd64): 300 kB wasted',
+      '  The stored baseline has no file list, so file changes are not shown.',
       '  Wasted space: 300 kB (0.5% of the image); base: 1.00 kB. Files a later layer overwrites or deletes still ship in the earlier one.'
     ]);
     const other = render(row(head, m(image('release', baseLayers, { method: 'docker-save', compressedEstimated: true, files: fileStats({ 'app/bin': 10 }) }))));

@@ -1,6 +1,11 @@
 // File-level difference between the base and head images: which regular files were added,
 // removed, grew or shrank, largest changes first. Pure: FileStats in, lists out.
+//
+// A side read back from a report may list only its larger files (FileStats.listing). A file that
+// such a side does not list may be there, smaller: it is compared where both sides list it, and
+// never called added (the base's list is cut) or removed (the head's list is cut).
 import type { FileStats } from '../model.js';
+import { formatBytes, plural } from './format.js';
 
 /** One file's change; `before` is absent for an added file, `after` for a removed one. */
 export interface FileChange {
@@ -32,20 +37,29 @@ export interface KindedChange extends FileChange {
   readonly kind: ChangeKind;
 }
 
+/** True when `files.final` holds every file of the image. */
+export function listsEveryFile(files: FileStats): boolean {
+  return files.listing === undefined;
+}
+
 /** Compares the final filesystems; files with the same size on both sides are left out. */
 export function diffFiles(base: FileStats, head: FileStats, top = 10): FileDiff {
   const added: FileChange[] = [];
   const removed: FileChange[] = [];
   const grown: FileChange[] = [];
   const shrunk: FileChange[] = [];
+  const baseComplete = listsEveryFile(base);
+  const headComplete = listsEveryFile(head);
   for (const [path, after] of head.final) {
     const before = base.final.get(path);
-    if (before === undefined) added.push({ path, after, delta: after });
+    if (before === undefined) {
+      if (baseComplete) added.push({ path, after, delta: after });
+    }
     else if (after > before) grown.push({ path, before, after, delta: after - before });
     else if (after < before) shrunk.push({ path, before, after, delta: after - before });
   }
   for (const [path, before] of base.final) {
-    if (!head.final.has(path)) removed.push({ path, before, delta: -before });
+    if (headComplete && !head.final.has(path)) removed.push({ path, before, delta: -before });
   }
   const total = (list: readonly FileChange[]): number => list.reduce((s, c) => s + c.delta, 0);
   const cap = (list: FileChange[]): FileChange[] => list.sort(byMagnitude).slice(0, Math.max(0, top));
@@ -70,4 +84,34 @@ export function diffFiles(base: FileStats, head: FileStats, top = 10): FileDiff 
 
 function byMagnitude(a: FileChange, b: FileChange): number {
   return Math.abs(b.delta) - Math.abs(a.delta) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+}
+
+/** Whether a file diff can be shown for a row, and what to say about the lists it compares. */
+export interface ListingNotes {
+  /** False when a side has no file list at all: no diff is shown, only the note. */
+  readonly compare: boolean;
+  /** Plain sentences, without markup: the missing list, or each list that was cut and how. */
+  readonly notes: readonly string[];
+}
+
+/**
+ * What the comment says about the file lists behind a diff. `base` is undefined when the base was
+ * measured without file details (a stored report of a run that did not read files).
+ */
+export function listingNotes(base: FileStats | undefined, head: FileStats): ListingNotes {
+  if (head.listing?.kind === 'none') return { compare: false, notes: ['This report has no file list, so file changes are not shown.'] };
+  if (base === undefined || base.listing?.kind === 'none') {
+    return { compare: false, notes: ['The stored baseline has no file list, so file changes are not shown.'] };
+  }
+  const notes: string[] = [];
+  const cut = (side: FileStats, name: string, unlike: string): void => {
+    if (side.listing?.kind !== 'cut') return;
+    const { below, files, bytes } = side.listing;
+    const listedBytes = [...side.final.values()].reduce((sum, n) => sum + n, 0);
+    const left = `${plural(Math.max(0, files - side.final.size), 'file')}, ${formatBytes(Math.max(0, bytes - listedBytes))}`;
+    notes.push(`The ${name}'s file list was cut: files under ${formatBytes(below)} are not listed (${left}), so a file it does not list is not shown as ${unlike}.`);
+  };
+  cut(base, 'base', 'added');
+  cut(head, 'head', 'removed');
+  return { compare: true, notes };
 }
