@@ -107,13 +107,13 @@ export interface FileEntry {
 
 /** File-level view of an image (`details: files`), read in the same pass as the layer sizes. */
 export interface FileStats {
-  /** The final filesystem's regular files, path → bytes (whiteouts applied). Kept out of the report. */
+  /** The final filesystem's regular files, path → bytes (whiteouts applied). A report keeps a bounded list (`listing`). */
   readonly final: ReadonlyMap<string, number>;
   /** Bytes of files that a later layer overwrites or deletes (dive's "wasted space"). */
   readonly wastedBytes: number;
   /** The largest of those, most wasteful first (at most 20). */
   readonly wasted: readonly FileEntry[];
-  /** Absent when `final` lists every file (an image read here); set when it was read from a report. */
+  /** Absent when `final` lists every file (an image read here, or a report's complete list); set when a report's list was cut or missing. */
   readonly listing?: FileListing;
 }
 
