@@ -739,6 +739,21 @@ describe('details: files read back from reports (a stored baseline, merged or fo
     );
   });
 
+  it('paths read back from an untrusted report are shown escaped, one table row each', () => {
+    const evil = ['a|b/`x`/<!--', 'line\nbreak</details>', '<img src=x onerror=alert(1)>'];
+    const hostile: ImageStats = { ...head, files: files([...evil.map((p): [string, number] => [p, 9_000]), ['app/bin', 1_500_000]]) };
+    // The listing travels in the stored report: the base side is the one read back.
+    const text = renderComment(outcomeOf([{ target: 'release', platform: 'linux/amd64', head: m(head), base: stored(hostile) }]), { marker: MARKER, details: ['files'] });
+    const rows = text.split('\n').filter((l) => /^\| (added|removed|grown|shrunk) \|/.test(l));
+    expect(rows).toEqual([
+      '| added | `/usr/lib/libbig.so` | — | 3.00 MB | +3.00 MB |',
+      '| removed | `/<img src=x onerror=alert(1)>` | 9.00 kB | — | -9.00 kB |',
+      `| removed | \`\`/a\\|b/\`x\`/<${WORD_JOINER}!--\`\` | 9.00 kB | — | -9.00 kB |`,
+      '| removed | `/line break</details>` | 9.00 kB | — | -9.00 kB |'
+    ]);
+    expect(text).not.toContain('<!--x');
+  });
+
   it('merged reports (mode: merge, mode: comment) render the files sections their runs rendered', () => {
     const job = (name: string): ReportSource => {
       const outcome = outcomeOf([{ image: name, target: 'release', platform: 'linux/amd64', head: m(head), base: m(base) }]);

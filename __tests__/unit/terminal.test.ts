@@ -662,6 +662,19 @@ describe('renderOutcome: file details', () => {
     expect(block(other, 'release (linux/amd64): ')[0]).toBe('release (linux/amd64): 300 kB wasted');
   });
 
+  it('a cut list read from a report: the files both sides list, "listed files" in the title, and how the list was cut', () => {
+    const head = image('release', headLayers, { files: fileStats({ 'app/bin': 5000, 'app/new': 3000 }) });
+    const cut: FileStats = { ...fileStats({ 'app/bin': 4000 }), listing: { kind: 'cut', below: 2000, files: 2, bytes: 4100 } };
+    expect(block(render(row(head, m(image('release', baseLayers, { files: cut })))), 'release (linux/amd64): ')).toEqual([
+      'release (linux/amd64): 1 listed file changed, 0 B wasted',
+      '  Change   Before    After  +/-       Path',
+      '  ------  -------  -------  --------  --------',
+      '  grown   4.00 kB  5.00 kB  +1.00 kB  /app/bin',
+      "  The base's file list was cut: files under 2.00 kB are not listed (1 file, 100 B), so a file it does not list is not shown as added.",
+      '  Wasted space: 0 B (0.0% of the image); base: 0 B.'
+    ]);
+  });
+
   it(`more than ${TERMINAL_FILES_MAX} file changes and wasted files: the largest ${TERMINAL_FILES_MAX} of each`, () => {
     const added = Object.fromEntries(Array.from({ length: TERMINAL_FILES_MAX + 2 }, (_, i) => [`app/f${i + 1}`, (i + 1) * 1000]));
     const wasted = Array.from({ length: TERMINAL_FILES_MAX + 2 }, (_, i) => ({ path: `tmp/w${i + 1}`, bytes: (10 - i) * 100 }));
