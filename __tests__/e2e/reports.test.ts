@@ -310,7 +310,7 @@ describe('comment mode: the workflow_run job comments a fork\'s artifact', () =>
         '|:--|:--|--:|--:|--:|',
         '| grown | `/app/bin` | 2.00 kB | 2.40 kB | +400 B |',
         '',
-        '_In all: 0 files added (0 B), 0 removed (0 B), 1 grown (+400 B), 0 shrunk (0 B)._',
+        '_Of the listed files: 0 files added (0 B), 0 removed (0 B), 1 grown (+400 B), 0 shrunk (0 B)._',
         '',
         "_The base's file list was cut: files under 1.00 kB are not listed (2 files, 700 B), so a file it does not list is not shown as added._",
         '',

@@ -709,7 +709,7 @@ describe('details: files read back from reports (a stored baseline, merged or fo
         '',
         '| Change | Path | Before | After | Δ |\n|:--|:--|--:|--:|--:|\n| grown | `/app/bin` | 1.00 MB | 1.50 MB | +500 kB |',
         '',
-        '_In all: 0 files added (0 B), 0 removed (0 B), 1 grown (+500 kB), 0 shrunk (0 B)._',
+        '_Of the listed files: 0 files added (0 B), 0 removed (0 B), 1 grown (+500 kB), 0 shrunk (0 B)._',
         '',
         "_The base's file list was cut: files under 10.0 kB are not listed (1 file, 2.00 kB), so a file it does not list is not shown as added._",
         '',

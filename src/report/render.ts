@@ -520,7 +520,7 @@ function fileSection(r: JudgedRow): string | undefined {
         );
         const t = diff.totals;
         blocks.push(
-          `_In all: ${plural(diff.counts.added, 'file')} added (${formatDelta(t.added)}), ${diff.counts.removed} removed (${formatDelta(t.removed)}), ` +
+          `_${cut ? 'Of the listed files' : 'In all'}: ${plural(diff.counts.added, 'file')} added (${formatDelta(t.added)}), ${diff.counts.removed} removed (${formatDelta(t.removed)}), ` +
             `${diff.counts.grown} grown (${formatDelta(t.grown)}), ${diff.counts.shrunk} shrunk (${formatDelta(t.shrunk)})._`
         );
       }
