@@ -304,15 +304,16 @@ describe('comment mode: the workflow_run job comments a fork\'s artifact', () =>
     expect(run.warnings).toEqual([]);
     expect(h.github.commentsOn(64)[0]!.body).toContain(
       [
-        '<details><summary><code>api</code> › <code>release</code> · linux/amd64 · 1 listed file changed · 64 B wasted</summary>',
+        '<details><summary><code>api</code> › <code>release</code> · linux/amd64 · at least 2 files changed · 64 B wasted</summary>',
         '',
         '| Change | Path | Before | After | Δ |',
         '|:--|:--|--:|--:|--:|',
+        '| added or grown | `/app/lib.so` | under 1.00 kB | 2.50 kB | +1.50 kB or more |',
         '| grown | `/app/bin` | 2.00 kB | 2.40 kB | +400 B |',
         '',
         '_Of the listed files: 0 files added (0 B), 0 removed (0 B), 1 grown (+400 B), 0 shrunk (0 B)._',
         '',
-        "_The base's file list was cut: files under 1.00 kB are not listed (2 files, 700 B), so a file it does not list is not shown as added._",
+        '_The base\'s file list was cut: files under 1.00 kB are not listed (2 files, 700 B); a head file it lacks is "added or grown" when it is 1.00 kB or more, and not shown when smaller._',
         '',
         '**Wasted space**: 64 B'
       ].join('\n')

@@ -701,17 +701,17 @@ describe('details: files read back from reports (a stored baseline, merged or fo
     expect(filesOf([{ target: 'release', platform: 'linux/amd64', head: m(head), base: stored(base) }])).toBe(built);
   });
 
-  it('a cut base list: compared where it lists files, and the section says how it was cut', () => {
+  it('a cut base list: compared where it lists files, a larger file it lacks "added or grown", and how it was cut', () => {
     const cut: ImageStats = { ...base, files: { ...files([['app/bin', 1_000_000]], 100), listing: { kind: 'cut', below: 10_000, files: 2, bytes: 1_002_000 } } };
     expect(filesOf([{ target: 'release', platform: 'linux/amd64', head: m(head), base: stored(cut) }])).toBe(
       [
-        '<details><summary><code>release</code> · linux/amd64 · 1 listed file changed · 4.00 MB wasted</summary>',
+        '<details><summary><code>release</code> · linux/amd64 · at least 2 files changed · 4.00 MB wasted</summary>',
         '',
-        '| Change | Path | Before | After | Δ |\n|:--|:--|--:|--:|--:|\n| grown | `/app/bin` | 1.00 MB | 1.50 MB | +500 kB |',
+        '| Change | Path | Before | After | Δ |\n|:--|:--|--:|--:|--:|\n| added or grown | `/usr/lib/libbig.so` | under 10.0 kB | 3.00 MB | +2.99 MB or more |\n| grown | `/app/bin` | 1.00 MB | 1.50 MB | +500 kB |',
         '',
         '_Of the listed files: 0 files added (0 B), 0 removed (0 B), 1 grown (+500 kB), 0 shrunk (0 B)._',
         '',
-        "_The base's file list was cut: files under 10.0 kB are not listed (1 file, 2.00 kB), so a file it does not list is not shown as added._",
+        '_The base\'s file list was cut: files under 10.0 kB are not listed (1 file, 2.00 kB); a head file it lacks is "added or grown" when it is 10.0 kB or more, and not shown when smaller._',
         '',
         '**Wasted space**: 4.00 MB (33.3% of the image); base: 100 B. Files that a later layer overwrites or deletes still ship in the earlier layer.',
         '',

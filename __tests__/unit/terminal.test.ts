@@ -662,15 +662,16 @@ describe('renderOutcome: file details', () => {
     expect(block(other, 'release (linux/amd64): ')[0]).toBe('release (linux/amd64): 300 kB wasted');
   });
 
-  it('a cut list read from a report: the files both sides list, "listed files" in the title, and how the list was cut', () => {
+  it('a cut list read from a report: the files both sides list, a larger one it lacks "added or grown", and how the list was cut', () => {
     const head = image('release', headLayers, { files: fileStats({ 'app/bin': 5000, 'app/new': 3000 }) });
     const cut: FileStats = { ...fileStats({ 'app/bin': 4000 }), listing: { kind: 'cut', below: 2000, files: 2, bytes: 4100 } };
     expect(block(render(row(head, m(image('release', baseLayers, { files: cut })))), 'release (linux/amd64): ')).toEqual([
-      'release (linux/amd64): 1 listed file changed, 0 B wasted',
-      '  Change   Before    After  +/-       Path',
-      '  ------  -------  -------  --------  --------',
-      '  grown   4.00 kB  5.00 kB  +1.00 kB  /app/bin',
-      "  The base's file list was cut: files under 2.00 kB are not listed (1 file, 100 B), so a file it does not list is not shown as added.",
+      'release (linux/amd64): at least 2 files changed, 0 B wasted',
+      '  Change                 Before    After  +/-               Path',
+      '  --------------  -------------  -------  ----------------  --------',
+      '  added or grown  under 2.00 kB  3.00 kB  +1.00 kB or more  /app/new',
+      '  grown                 4.00 kB  5.00 kB  +1.00 kB          /app/bin',
+      '  The base\'s file list was cut: files under 2.00 kB are not listed (1 file, 100 B); a head file it lacks is "added or grown" when it is 2.00 kB or more, and not shown when smaller.',
       '  Wasted space: 0 B (0.0% of the image); base: 0 B.'
     ]);
   });

@@ -13,7 +13,7 @@
 // The verdict line is never lost.
 import type { DetailKind, JudgedRow, LayerStats, Outcome, RowStatus } from '../model.js';
 import { diffLayers } from './compare.js';
-import { diffFiles, listingNotes } from './files.js';
+import { changeCells, diffFiles, listingNotes } from './files.js';
 import { codeBlock, codeSpan, escapeCell, escapeHtml } from './escape.js';
 import { STATUS_LABEL, STATUS_ORDER, formatBytes, formatCount, formatDelta, formatPercent, layerChangeTitle, plural, shortSha } from './format.js';
 
@@ -507,15 +507,16 @@ function fileSection(r: JudgedRow): string | undefined {
       const diff = diffFiles(baseFiles, headFiles, FILES_MAX);
       const changes = diff.largest;
       const cut = listing.notes.length > 0;
-      what = `${plural(diff.changed, cut ? 'listed file' : 'file')} changed · ${what}`;
+      what = `${cut ? 'at least ' : ''}${plural(diff.changed, 'file')} changed · ${what}`;
       if (changes.length === 0) blocks.push(cut ? '_No listed file changed size._' : '_No file changed size._');
       else {
         blocks.push(
           [
             '| Change | Path | Before | After | Δ |\n|:--|:--|--:|--:|--:|',
-            ...changes.map((c) =>
-              cells([c.kind, codeSpan(`/${c.path}`) || '—', c.before === undefined ? '—' : formatBytes(c.before), c.after === undefined ? '—' : formatBytes(c.after), formatDelta(c.delta)])
-            )
+            ...changes.map((c) => {
+              const text = changeCells(c, formatBytes, formatDelta);
+              return cells([c.kind, codeSpan(`/${c.path}`) || '—', text.before ?? '—', text.after ?? '—', text.delta]);
+            })
           ].join('\n')
         );
         const t = diff.totals;
