@@ -63,8 +63,7 @@ export function diffFiles(base: FileStats, head: FileStats, top = 10): FileDiff 
     if (before === undefined) {
       if (baseBelow === 0) added.push({ path, after, delta: after });
       else if (after >= baseBelow) uncertain.push({ path, after, delta: after - baseBelow + 1, under: baseBelow, kind: 'added or grown' });
-    }
-    else if (after > before) grown.push({ path, before, after, delta: after - before });
+    } else if (after > before) grown.push({ path, before, after, delta: after - before });
     else if (after < before) shrunk.push({ path, before, after, delta: after - before });
   }
   for (const [path, before] of base.final) {
@@ -132,10 +131,21 @@ export function listingNotes(base: FileStats | undefined, head: FileStats): List
   return { compare: true, notes };
 }
 
-/** The Before, After and change texts of a row (sizes formatted by `bytes`, changes by `delta`). */
-export function changeCells(c: KindedChange, bytes: (n: number) => string, delta: (n: number) => string): { before?: string; after?: string; delta: string } {
+/** The Before, After and change texts of a row; absent Before/After are the side without the file. */
+export interface ChangeTexts {
+  readonly before?: string;
+  readonly after?: string;
+  readonly delta: string;
+}
+
+/** The texts of a row, sizes formatted by `bytes` and changes by `delta`: `under 4.10 kB`, `+1.20 MB or more`. */
+export function changeCells(c: KindedChange, bytes: (n: number) => string, delta: (n: number) => string): ChangeTexts {
   const under = c.under !== undefined ? `under ${bytes(c.under)}` : undefined;
   const before = c.before !== undefined ? bytes(c.before) : c.kind === 'added or grown' ? under : undefined;
   const after = c.after !== undefined ? bytes(c.after) : c.kind === 'removed or shrunk' ? under : undefined;
-  return { ...(before !== undefined ? { before } : {}), ...(after !== undefined ? { after } : {}), delta: c.under !== undefined ? `${delta(c.delta)} or more` : delta(c.delta) };
+  return {
+    ...(before !== undefined ? { before } : {}),
+    ...(after !== undefined ? { after } : {}),
+    delta: c.under !== undefined ? `${delta(c.delta)} or more` : delta(c.delta)
+  };
 }

@@ -280,12 +280,17 @@ export function boundedFinal(files: FileStats, budget: number): ReportFinal {
 /** A report's file details as FileStats: the listing as `final`, and how complete it is. */
 function toFileStats(files: ReportFiles): FileStats {
   const { final } = files;
-  const listing = final === undefined ? { listing: { kind: 'none' as const } } : final.below !== undefined ? { listing: { kind: 'cut' as const, below: final.below, files: final.files, bytes: final.bytes } } : {};
+  const listing: FileStats['listing'] =
+    final === undefined
+      ? { kind: 'none' }
+      : final.below !== undefined
+        ? { kind: 'cut', below: final.below, files: final.files, bytes: final.bytes }
+        : undefined;
   return {
     final: new Map((final?.listed ?? []).map((f) => [f.path, f.bytes] as const)),
     wastedBytes: files.wastedBytes,
     wasted: files.wasted,
-    ...listing
+    ...(listing ? { listing } : {})
   };
 }
 

@@ -13,7 +13,7 @@
 // The verdict line is never lost.
 import type { DetailKind, JudgedRow, LayerStats, Outcome, RowStatus } from '../model.js';
 import { diffLayers } from './compare.js';
-import { changeCells, diffFiles, listingNotes } from './files.js';
+import { changeCells, diffFiles, listingNotes, type FileDiff } from './files.js';
 import { codeBlock, codeSpan, escapeCell, escapeHtml } from './escape.js';
 import { STATUS_LABEL, STATUS_ORDER, formatBytes, formatCount, formatDelta, formatPercent, layerChangeTitle, plural, shortSha } from './format.js';
 
@@ -505,26 +505,9 @@ function fileSection(r: JudgedRow): string | undefined {
     const listing = listingNotes(baseFiles, headFiles);
     if (listing.compare && baseFiles) {
       const diff = diffFiles(baseFiles, headFiles, FILES_MAX);
-      const changes = diff.largest;
       const cut = listing.notes.length > 0;
       what = `${cut ? 'at least ' : ''}${plural(diff.changed, 'file')} changed · ${what}`;
-      if (changes.length === 0) blocks.push(cut ? '_No listed file changed size._' : '_No file changed size._');
-      else {
-        blocks.push(
-          [
-            '| Change | Path | Before | After | Δ |\n|:--|:--|--:|--:|--:|',
-            ...changes.map((c) => {
-              const text = changeCells(c, formatBytes, formatDelta);
-              return cells([c.kind, codeSpan(`/${c.path}`) || '—', text.before ?? '—', text.after ?? '—', text.delta]);
-            })
-          ].join('\n')
-        );
-        const t = diff.totals;
-        blocks.push(
-          `_${cut ? 'Of the listed files' : 'In all'}: ${plural(diff.counts.added, 'file')} added (${formatDelta(t.added)}), ${diff.counts.removed} removed (${formatDelta(t.removed)}), ` +
-            `${diff.counts.grown} grown (${formatDelta(t.grown)}), ${diff.counts.shrunk} shrunk (${formatDelta(t.shrunk)})._`
-        );
-      }
+      blocks.push(...fileDiffBlocks(diff, cut));
     }
     blocks.push(...listing.notes.map((n) => `_${n}_`));
   }
@@ -537,6 +520,21 @@ function fileSection(r: JudgedRow): string | undefined {
     );
   }
   return section(r, what, blocks.join('\n\n'));
+}
+
+/** The table of the largest file changes and the counts line (of the listed files, when a list was cut). */
+function fileDiffBlocks(diff: FileDiff, cut: boolean): string[] {
+  if (diff.largest.length === 0) return [cut ? '_No listed file changed size._' : '_No file changed size._'];
+  const rows = diff.largest.map((c) => {
+    const text = changeCells(c, formatBytes, formatDelta);
+    return cells([c.kind, codeSpan(`/${c.path}`) || '—', text.before ?? '—', text.after ?? '—', text.delta]);
+  });
+  const t = diff.totals;
+  return [
+    ['| Change | Path | Before | After | Δ |\n|:--|:--|--:|--:|--:|', ...rows].join('\n'),
+    `_${cut ? 'Of the listed files' : 'In all'}: ${plural(diff.counts.added, 'file')} added (${formatDelta(t.added)}), ${diff.counts.removed} removed (${formatDelta(t.removed)}), ` +
+      `${diff.counts.grown} grown (${formatDelta(t.grown)}), ${diff.counts.shrunk} shrunk (${formatDelta(t.shrunk)})._`
+  ];
 }
 
 function layerList(layers: readonly LayerStats[]): string {
