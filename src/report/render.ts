@@ -28,7 +28,7 @@ const LAYERS_MAX = 100;
 const NOTES_MAX = 20;
 
 export interface RenderOptions {
-  /** What the collapsed details show; `files` is not rendered yet (no file data in the outcome). */
+  /** What the collapsed details show: `layers` (each target's layer changes) and `files` (file changes and wasted space). */
   readonly details: readonly DetailKind[];
   /** Heading text after the 📦; default "Image size". Escaped. */
   readonly title?: string;
