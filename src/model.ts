@@ -172,13 +172,25 @@ export interface FileEntry {
 
 /** File-level view of an image (`details: files`), read in the same pass as the layer sizes. */
 export interface FileStats {
-  /** The final filesystem's regular files, path → bytes (whiteouts applied). Kept out of the report. */
+  /** The final filesystem's regular files, path → bytes (whiteouts applied). A report keeps a bounded list (`listing`). */
   readonly final: ReadonlyMap<string, number>;
   /** Bytes of files that a later layer overwrites or deletes (dive's "wasted space"). */
   readonly wastedBytes: number;
   /** The largest of those, most wasteful first (at most 20). */
   readonly wasted: readonly FileEntry[];
+  /** Absent when `final` lists every file (an image read here, or a report's complete list); set when a report's list was cut or missing. */
+  readonly listing?: FileListing;
 }
+
+/**
+ * How much of the final filesystem a `final` read back from a report lists (reports keep a bounded
+ * listing, docs/report-schema.md):
+ * - `cut`: exactly the files of at least `below` bytes; `files` and `bytes` count every file.
+ * - `none`: no file list at all (a report written without one): `final` is empty.
+ */
+export type FileListing =
+  | { readonly kind: 'cut'; readonly below: number; readonly files: number; readonly bytes: number }
+  | { readonly kind: 'none' };
 
 /** One final image of one target and platform. */
 export interface ImageStats {

@@ -116,6 +116,68 @@ describe('a push stores its report; the pull request compares with it without bu
   });
 });
 
+describe('details: files with a stored baseline: the comment has the files table a base build gives', () => {
+  // data.txt grows by 60,000 B (seq to 70000), small.txt shrinks from 292 to 141 B, gone.txt goes, new.txt comes.
+  const files = (run: string): string[] => ['FROM image-budget/busybox AS builder', `RUN mkdir -p /out && echo app > /out/app && ${run}`];
+  const BASE_FILES = files('seq 1 60000 > /out/data.txt && seq 1 100 > /out/small.txt && echo gone > /out/gone.txt');
+  const HEAD_FILES = files('seq 1 70000 > /out/data.txt && seq 1 50 > /out/small.txt && seq 1 1000 > /out/new.txt');
+  const ROWS = [
+    '| grown | `/app/data.txt` | 349 kB | 409 kB | +60.0 kB |',
+    '| added | `/app/new.txt` | — | 3.89 kB | +3.89 kB |',
+    '| shrunk | `/app/small.txt` | 292 B | 141 B | -151 B |',
+    '| removed | `/app/gone.txt` | 5 B | — | -5 B |'
+  ];
+  const tableOf = (body: string): string[] => body.split('\n').filter((l) => /^\| (added|removed|grown|shrunk) \|/.test(l));
+  const lastComment = (): string => h.github.commentsOn(62).at(-1)?.body ?? '';
+  let f: PullRequestFixture;
+  let push: ActionRun;
+  let run: ActionRun;
+  let body: string;
+  let built: string;
+
+  beforeAll(async () => {
+    f = await fixture('stored-files', tree('stored-files', BASE_FILES, SCRATCH), tree('stored-files', HEAD_FILES, SCRATCH), 62);
+    push = await pushRun(await mainCheckout(f), f.baseSha, { 'comment-key': 'stored-files', details: 'layers,files' });
+    run = await prRun(f, { 'comment-key': 'stored-files', details: 'layers,files' });
+    body = lastComment();
+    await prRun(f, { 'comment-key': 'stored-files', details: 'layers,files', baseline: 'build' });
+    built = lastComment();
+  });
+
+  test("the push stores the image's files in its report", async () => {
+    expect(push.code).toBe(0);
+    const head = release(await reportOf(push)).head;
+    expect(head.state === 'measured' && head.files?.final?.listed.map((e) => [e.path, e.bytes])).toEqual([
+      ['app/data.txt', 348_894],
+      ['app/small.txt', 292],
+      ['app/gone.txt', 5],
+      ['app/app', 4]
+    ]);
+  });
+
+  test('the pull request compares with the stored report and its comment lists the files added, grown, shrunk and removed', async () => {
+    expect(run.code).toBe(0);
+    expect(run.stdout).not.toMatch(BUILT_BASE);
+    expect(body).toContain('<code>release</code> · linux/amd64 · 4 files changed · 0 B wasted</summary>');
+    expect(tableOf(body)).toEqual(ROWS);
+    expect(tableOf(built)).toEqual(ROWS);
+    expect(body).toContain('_In all: 1 file added (+3.89 kB), 1 removed (-5 B), 1 grown (+60.0 kB), 1 shrunk (-151 B)._');
+    expect(body).toContain('**Wasted space**: 0 B (0.0% of the image); base: 0 B.');
+    expect(body).not.toContain('file list');
+  });
+
+  test('a stored report of an older version (no file list): no files table, a note that says why', async () => {
+    const old = JSON.parse(await readFile(push.outputs.report!, 'utf8')) as { targets: Array<{ head: { files: { final?: unknown } } }> };
+    delete old.targets[0]!.head.files.final;
+    await seed('stored-files-old', f.baseSha, JSON.stringify(old));
+    const again = await prRun(f, { 'comment-key': 'stored-files-old', details: 'layers,files' });
+    expect(again.stdout).not.toMatch(BUILT_BASE);
+    const comment = h.github.commentsOn(62).find((c) => c.body.includes('image-budget:stored-files-old'))?.body ?? '';
+    expect(comment).toContain('<code>release</code> · linux/amd64 · 0 B wasted</summary>\n\n_The stored baseline has no file list, so file changes are not shown._\n\n**Wasted space**');
+    expect(tableOf(comment)).toEqual([]);
+  });
+});
+
 describe('stored reports that are not used', () => {
   test.each<[string, (sha: string, good: string) => string, RegExp]>([
     ['that is corrupted', () => '{"schema": "image-budget/report", "version": 1, "targets": [', /Ignoring the stored baseline of [0-9a-f]{12}: it is not valid JSON/],

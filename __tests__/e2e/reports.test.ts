@@ -128,6 +128,26 @@ describe('matrix jobs: three measuring runs merged into one comment', () => {
     expect(run.errors.join('\n')).toMatch(/Image budget exceeded for 1 target:%0A {2}worker\/release \(linux\/amd64\)/);
   });
 
+  test("the merged comment has the files section the job's own comment would have had (the file lists travel in the reports)", async () => {
+    const body = h.github.commentsOn(PR)[0]!.body;
+    expect(body).toContain(
+      [
+        '<details><summary><code>worker</code> › <code>release</code> · linux/amd64 · 2 files changed · 0 B wasted</summary>',
+        '',
+        '| Change | Path | Before | After | Δ |',
+        '|:--|:--|--:|--:|--:|',
+        '| added | `/bin/busybox` | — | 1.98 MB | +1.98 MB |',
+        '| added | `/out/data.txt` | — | 8.89 kB | +8.89 kB |',
+        '',
+        '_In all: 2 files added (+1.99 MB), 0 removed (0 B), 0 grown (0 B), 0 shrunk (0 B)._',
+        '',
+        '**Wasted space**: 0 B (0.0% of the image); base: 0 B.'
+      ].join('\n')
+    );
+    // The unchanged images waste nothing: no files section, as in a measuring run's comment.
+    expect(body).not.toContain('<code>api</code> › <code>release</code> · linux/amd64 ·');
+  });
+
   test('merging again edits nothing; fail-on-regression: false only warns', async () => {
     const [comment] = h.github.commentsOn(PR);
     const before = writes();
@@ -270,6 +290,37 @@ describe('comment mode: the workflow_run job comments a fork\'s artifact', () =>
     expect(again.code).toBe(0);
     expect(h.github.commentsOn(61)).toHaveLength(1);
     expect(writes()).toBe(before);
+  });
+
+  test("a fork's report with file lists: the comment has its files section, a cut list said as such", async () => {
+    h.github.addPull({ number: 64, headRepoFullName: FORK, headSha: sha('5'), headRef: 'files' });
+    const report = JSON.parse(reportOf(64, sha('5'))) as { targets: Array<{ head: Record<string, unknown>; base: Record<string, unknown> }> };
+    const entry = (path: string, bytes: number): unknown => ({ path, bytes });
+    report.targets[0]!.base.files = { wastedBytes: 0, wasted: [], final: { files: 3, bytes: 2_700, below: 1_000, listed: [entry('app/bin', 2_000)] } };
+    report.targets[0]!.head.files = {
+      wastedBytes: 64,
+      wasted: [entry('tmp/x', 64)],
+      final: { files: 3, bytes: 5_100, listed: [entry('app/lib.so', 2_500), entry('app/bin', 2_400), entry('etc/conf', 200)] }
+    };
+    const run = await commentRun(workflowRunPayload({ headSha: sha('5') }), { 'artifact/report.json': json(report as unknown as Report) });
+    expect(run.code).toBe(0);
+    expect(run.warnings).toEqual([]);
+    expect(h.github.commentsOn(64)[0]!.body).toContain(
+      [
+        '<details><summary><code>api</code> › <code>release</code> · linux/amd64 · at least 2 files changed · 64 B wasted</summary>',
+        '',
+        '| Change | Path | Before | After | Δ |',
+        '|:--|:--|--:|--:|--:|',
+        '| added or grown | `/app/lib.so` | under 1.00 kB | 2.50 kB | +1.50 kB or more |',
+        '| grown | `/app/bin` | 2.00 kB | 2.40 kB | +400 B |',
+        '',
+        '_Of the listed files: 0 files added (0 B), 0 removed (0 B), 1 grown (+400 B), 0 shrunk (0 B)._',
+        '',
+        '_The base\'s file list was cut: files under 1.00 kB are not listed (2 files, 700 B); a head file it lacks is "added or grown" when it is 1.00 kB or more, and not shown when smaller._',
+        '',
+        '**Wasted space**: 64 B'
+      ].join('\n')
+    );
   });
 
   test('a stale artifact: the pull request was pushed to since, so nothing is commented', async () => {

@@ -83,7 +83,7 @@ describe('baseFromReport', () => {
     expect(sizeOf(baseFromReport(report, ['release']))).toEqual([1000, 5000]);
   });
 
-  it("turns the stored heads into base results, one per platform, wasted space kept and no file list", () => {
+  it('turns the stored heads into base results, one per platform, with the wasted space and the file list', () => {
     const report = pushReport([
       ['release', 'linux/amd64', measured(image('release', 'linux/amd64', 1000))],
       ['release', 'linux/386', measured(image('release', 'linux/386', 900))],
@@ -99,7 +99,9 @@ describe('baseFromReport', () => {
     if (first.state === 'measured') {
       expect(first.image).toMatchObject({ target: 'release', platform: 'linux/amd64', compressedBytes: 1000, uncompressedBytes: 2000, layerCount: 1, method: 'oci-layout' });
       expect(first.image.files?.wastedBytes).toBe(70);
-      expect(first.image.files?.final.size).toBe(0);
+      expect(first.image.files?.final).toEqual(new Map([['app', 5]]));
+      // Every file fitted: the list is complete, as one read from the image.
+      expect(first.image.files?.listing).toBeUndefined();
     }
   });
 

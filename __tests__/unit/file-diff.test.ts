@@ -1,6 +1,6 @@
 // diffFiles: the final filesystems of base and head compared file by file. Table-driven.
 import type { FileStats } from '../../src/model.js';
-import { diffFiles, type FileDiff } from '../../src/report/files.js';
+import { changeCells, diffFiles, listingNotes, type FileDiff } from '../../src/report/files.js';
 
 const stats = (files: Record<string, number>): FileStats => ({ final: new Map(Object.entries(files)), wastedBytes: 0, wasted: [] });
 
@@ -167,5 +167,87 @@ describe('diffFiles', () => {
     const base: FileStats = { final: new Map([['a', 1]]), wastedBytes: 999, wasted: [{ path: 'w', bytes: 999 }] };
     const head: FileStats = { final: new Map([['a', 1]]), wastedBytes: 0, wasted: [] };
     expect(diffFiles(base, head).counts).toEqual(none);
+  });
+});
+
+describe('diffFiles with a list read back from a report', () => {
+  const cut = (files: Record<string, number>, below: number, all: number, bytes: number): FileStats => ({
+    ...stats(files),
+    listing: { kind: 'cut', below, files: all, bytes }
+  });
+
+  it('a cut base list: a file it does not list is never called added; files both list are compared', () => {
+    // The base lists files of 1000 B and more: `fresh` (3000 B) was absent or under 1000 B, so it grew
+    // by 2001 B at least; `small` (500 B) may have been there at the same size: left out.
+    const base = cut({ big: 5000, same: 1000, gone: 2000 }, 1000, 40, 9000);
+    const head = stats({ big: 7000, same: 1000, fresh: 3000, small: 500 });
+    const diff = diffFiles(base, head);
+    expect(diff.added).toEqual([]);
+    expect(diff.uncertain).toEqual([{ path: 'fresh', after: 3000, delta: 2001, under: 1000, kind: 'added or grown' }]);
+    expect(diff.grown).toEqual([{ path: 'big', before: 5000, after: 7000, delta: 2000 }]);
+    // The head lists every file: `gone` is not in it, so it was removed.
+    expect(diff.removed).toEqual([{ path: 'gone', before: 2000, delta: -2000 }]);
+    expect(diff.counts).toEqual({ added: 0, removed: 1, grown: 1, shrunk: 0 });
+    expect(diff.changed).toBe(3);
+    expect(diff.largest.map((c) => [c.kind, c.path])).toEqual([
+      ['added or grown', 'fresh'],
+      ['grown', 'big'],
+      ['removed', 'gone']
+    ]);
+  });
+
+  it('a cut head list: a base file it does not list is never called removed', () => {
+    const base = stats({ kept: 4000, maybe: 3000, big: 9000 });
+    const head = cut({ kept: 3500, fresh: 8000 }, 3500, 10, 12_000);
+    const diff = diffFiles(base, head);
+    expect(diff.removed).toEqual([]);
+    // `big` is gone or under 3500 B now; `maybe` (3000 B) may be there still, the same: left out.
+    expect(diff.uncertain).toEqual([{ path: 'big', before: 9000, delta: -5501, under: 3500, kind: 'removed or shrunk' }]);
+    expect(diff.shrunk).toEqual([{ path: 'kept', before: 4000, after: 3500, delta: -500 }]);
+    expect(diff.added).toEqual([{ path: 'fresh', after: 8000, delta: 8000 }]);
+  });
+
+  it('no list at all (an older report): nothing is added or removed', () => {
+    const none: FileStats = { ...stats({}), listing: { kind: 'none' } };
+    expect(diffFiles(none, stats({ a: 1 }))).toMatchObject({ changed: 0, largest: [] });
+    expect(diffFiles(stats({ a: 1 }), none)).toMatchObject({ changed: 0, largest: [] });
+  });
+
+  it('the rows of uncertain changes: "under" the cut on the side that lacks the file, the change "or more"', () => {
+    const diff = diffFiles(cut({ gone: 9000 }, 1000, 5, 9500), cut({ fresh: 4000 }, 2000, 3, 4100));
+    expect(diff.largest.map((c) => changeCells(c, (n) => `${n} B`, (n) => `${n > 0 ? '+' : ''}${n} B`))).toEqual([
+      { before: '9000 B', after: 'under 2000 B', delta: '-7001 B or more' },
+      { before: 'under 1000 B', after: '4000 B', delta: '+3001 B or more' }
+    ]);
+    expect(changeCells({ kind: 'grown', path: 'a', before: 1, after: 2, delta: 1 }, String, String)).toEqual({ before: '1', after: '2', delta: '1' });
+    expect(changeCells({ kind: 'added', path: 'a', after: 2, delta: 2 }, String, String)).toEqual({ after: '2', delta: '2' });
+  });
+});
+
+describe('listingNotes', () => {
+  const complete = stats({ a: 1 });
+  it('says when a side has no list, and then compares nothing', () => {
+    expect(listingNotes(undefined, complete)).toEqual({ compare: false, notes: ['The stored baseline has no file list, so file changes are not shown.'] });
+    expect(listingNotes({ ...stats({}), listing: { kind: 'none' } }, complete)).toEqual({
+      compare: false,
+      notes: ['The stored baseline has no file list, so file changes are not shown.']
+    });
+    expect(listingNotes(complete, { ...stats({}), listing: { kind: 'none' } })).toEqual({
+      compare: false,
+      notes: ['This report has no file list, so file changes are not shown.']
+    });
+  });
+
+  it('says how each cut list was cut and what it leaves out', () => {
+    const base: FileStats = { ...stats({ big: 5000, mid: 2000 }), listing: { kind: 'cut', below: 1500, files: 12, bytes: 10_000 } };
+    const head: FileStats = { ...stats({ big: 6000 }), listing: { kind: 'cut', below: 4097, files: 1, bytes: 6000 } };
+    expect(listingNotes(base, head)).toEqual({
+      compare: true,
+      notes: [
+        'The base\'s file list was cut: files under 1.50 kB are not listed (10 files, 3.00 kB); a head file it lacks is "added or grown" when it is 1.50 kB or more, and not shown when smaller.',
+        'The head\'s file list was cut: files under 4.10 kB are not listed (0 files, 0 B); a base file it lacks is "removed or shrunk" when it was 4.10 kB or more, and not shown when smaller.'
+      ]
+    });
+    expect(listingNotes(complete, complete)).toEqual({ compare: true, notes: [] });
   });
 });

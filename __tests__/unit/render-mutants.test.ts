@@ -303,7 +303,7 @@ describe('files section, word for word', () => {
 
   it('compares no files with a stored baseline (no file list) or with a base measured another way', () => {
     const head = withFiles([layer(2, 2_000)], files([['app/bin', 2_000]], [['tmp/x', 50]]));
-    const stored = withFiles([layer(1, 1_000)], files([], [['tmp/x', 40]]));
+    const stored = withFiles([layer(1, 1_000)], { ...files([], [['tmp/x', 40]]), listing: { kind: 'none' } });
     const other = withFiles([layer(1, 1_000)], files([['app/bin', 1_000]], [['tmp/x', 40]]), { method: 'docker-save', compressedEstimated: true });
     for (const base of [stored, other]) {
       const text = filesSection([row('app', m(head), m(base))]);
@@ -311,6 +311,10 @@ describe('files section, word for word', () => {
       expect(text).toContain('\n\n**Wasted space**: 50 B (1.3% of the image); base: 40 B. Files');
       expect(text).not.toContain('| Change |');
     }
+    const said = (base: typeof stored): boolean => filesSection([row('app', m(head), m(base))]).includes(
+      '\n\n_The stored baseline has no file list, so file changes are not shown._\n\n**Wasted space**: 50 B'
+    );
+    expect([said(stored), said(other)]).toEqual([true, false]);
   });
 });
 

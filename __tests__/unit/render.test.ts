@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import type { Budgets, ImageStats, LayerStats, Outcome, SideResult, Threshold } from '../../src/model.js';
+import { baseFromReport, parseStoredReport } from '../../src/baseline/from-report.js';
+import type { Budgets, FileStats, ImageStats, LayerStats, Outcome, SideResult, Threshold } from '../../src/model.js';
 import { compare, type CompareInput } from '../../src/report/compare.js';
 import { WORD_JOINER } from '../../src/report/escape.js';
 import {
@@ -10,6 +11,7 @@ import {
   toSideResult,
   validateReport
 } from '../../src/report/json.js';
+import { mergeReports, type ReportSource } from '../../src/report/merge.js';
 import { buildOutcome, judge } from '../../src/report/policy.js';
 import { COMMENT_MAX_CHARS, renderComment, renderSummary, SUMMARY_MAX_BYTES, utf8Length } from '../../src/report/render.js';
 
@@ -549,7 +551,7 @@ describe('issue 3 additions: chart, estimates, incomparable methods, unchanged l
 });
 
 describe('JSON report: estimated sizes and wasted space round-trip', () => {
-  it('keeps compressedEstimated, the method and the wasted files, not the final file list', () => {
+  it('keeps compressedEstimated, the method, the wasted files and the final file list', () => {
     const head: ImageStats = {
       ...image('release', [layer(1, 1_000)]),
       method: 'docker-save',
@@ -560,13 +562,16 @@ describe('JSON report: estimated sizes and wasted space round-trip', () => {
     const report = buildReport(outcome, { tool: { name: 'image-budget', version: '0' }, event: 'pull_request', repository: 'o/r', createdAt: '2026-01-01T00:00:00.000Z' });
     const json = JSON.parse(JSON.stringify(report)) as unknown;
     const side = (json as { targets: Array<{ head: Record<string, unknown> }> }).targets[0]!.head;
-    expect(side).toMatchObject({ method: 'docker-save', compressedEstimated: true, files: { wastedBytes: 42, wasted: [{ path: 'tmp/big', bytes: 42 }] } });
-    expect(JSON.stringify(side)).not.toContain('app/data');
+    expect(side).toMatchObject({
+      method: 'docker-save',
+      compressedEstimated: true,
+      files: { wastedBytes: 42, wasted: [{ path: 'tmp/big', bytes: 42 }], final: { files: 1, bytes: 10, listed: [{ path: 'app/data', bytes: 10 }] } }
+    });
     const back = validateReport(json);
     expect(back.ok).toBe(true);
     if (back.ok) {
       const restored = toSideResult(back.report.targets[0]!.head, 'release', 'linux/amd64');
-      expect(restored).toMatchObject({ state: 'measured', image: { method: 'docker-save', compressedEstimated: true, files: { wastedBytes: 42 } } });
+      expect(restored).toMatchObject({ state: 'measured', image: { method: 'docker-save', compressedEstimated: true, files: { wastedBytes: 42, final: new Map([['app/data', 10]]) } } });
     }
   });
 });
@@ -665,5 +670,110 @@ describe('several images in one comment', () => {
       createdAt: '2026-01-01T00:00:00.000Z'
     });
     expect('image' in single.targets[0]!).toBe(false);
+  });
+});
+
+describe('details: files read back from reports (a stored baseline, merged or fork reports)', () => {
+  const meta = (event: string) => ({ tool: { name: 'image-budget', version: '0' }, event, repository: 'o/r', createdAt: '2026-01-01T00:00:00.000Z' });
+  const files = (entries: Array<[string, number]>, wastedBytes = 0, wasted: Array<{ path: string; bytes: number }> = []): FileStats => ({
+    final: new Map(entries),
+    wastedBytes,
+    wasted
+  });
+  const base: ImageStats = { ...image('release', [layer(1, 1_000_000)]), files: files([['app/bin', 1_000_000], ['etc/old.conf', 2_000]], 100) };
+  const head: ImageStats = {
+    ...image('release', [layer(1, 1_000_000), layer(2, 3_000_000)]),
+    files: files([['app/bin', 1_500_000], ['usr/lib/libbig.so', 3_000_000]], 4_000_000, [{ path: 'tmp/cache.tar', bytes: 4_000_000 }])
+  };
+  /** What a push of the base commit stored, read back as a pull request's run reads it. */
+  const stored = (side: ImageStats): SideResult => {
+    const pushed = buildReport(outcomeOf([{ target: 'release', platform: 'linux/amd64', head: m(side), base: { state: 'absent' } }]), meta('push'));
+    const parsed = parseStoredReport(JSON.stringify(pushed), { repository: 'o/r', sha: HEAD.sha });
+    if (!parsed.ok) throw new Error(parsed.reason);
+    return baseFromReport(parsed.report, ['release']).results[0]!.results[0]!.result;
+  };
+  const section = (text: string): string => text.slice(text.indexOf('<details><summary><code>release</code>'), text.indexOf('</details>', text.indexOf('<code>release</code> · linux/amd64 ·')) + 10);
+  const filesOf = (rows: CompareInput[]): string => section(renderComment(outcomeOf(rows), { marker: MARKER, details: ['files'] }));
+
+  it('a stored baseline gives the same files section as a base build', () => {
+    const built = filesOf([{ target: 'release', platform: 'linux/amd64', head: m(head), base: m(base) }]);
+    expect(built).toContain('| removed | `/etc/old.conf` | 2.00 kB | — | -2.00 kB |');
+    expect(filesOf([{ target: 'release', platform: 'linux/amd64', head: m(head), base: stored(base) }])).toBe(built);
+  });
+
+  it('a cut base list: compared where it lists files, a larger file it lacks "added or grown", and how it was cut', () => {
+    const cut: ImageStats = { ...base, files: { ...files([['app/bin', 1_000_000]], 100), listing: { kind: 'cut', below: 10_000, files: 2, bytes: 1_002_000 } } };
+    expect(filesOf([{ target: 'release', platform: 'linux/amd64', head: m(head), base: stored(cut) }])).toBe(
+      [
+        '<details><summary><code>release</code> · linux/amd64 · at least 2 files changed · 4.00 MB wasted</summary>',
+        '',
+        '| Change | Path | Before | After | Δ |\n|:--|:--|--:|--:|--:|\n| added or grown | `/usr/lib/libbig.so` | under 10.0 kB | 3.00 MB | +2.99 MB or more |\n| grown | `/app/bin` | 1.00 MB | 1.50 MB | +500 kB |',
+        '',
+        '_Of the listed files: 0 files added (0 B), 0 removed (0 B), 1 grown (+500 kB), 0 shrunk (0 B)._',
+        '',
+        '_The base\'s file list was cut: files under 10.0 kB are not listed (1 file, 2.00 kB); a head file it lacks is "added or grown" when it is 10.0 kB or more, and not shown when smaller._',
+        '',
+        '**Wasted space**: 4.00 MB (33.3% of the image); base: 100 B. Files that a later layer overwrites or deletes still ship in the earlier layer.',
+        '',
+        '| Wasted | Path |\n|--:|:--|\n| 4.00 MB | `/tmp/cache.tar` |',
+        '',
+        '</details>'
+      ].join('\n')
+    );
+  });
+
+  it('a stored baseline of an older version (no list): no file table, a note, the wasted space', () => {
+    const old: ImageStats = { ...base, files: { ...files([], 100), listing: { kind: 'none' } } };
+    expect(filesOf([{ target: 'release', platform: 'linux/amd64', head: m(head), base: stored(old) }])).toBe(
+      [
+        '<details><summary><code>release</code> · linux/amd64 · 4.00 MB wasted</summary>',
+        '',
+        '_The stored baseline has no file list, so file changes are not shown._',
+        '',
+        '**Wasted space**: 4.00 MB (33.3% of the image); base: 100 B. Files that a later layer overwrites or deletes still ship in the earlier layer.',
+        '',
+        '| Wasted | Path |\n|--:|:--|\n| 4.00 MB | `/tmp/cache.tar` |',
+        '',
+        '</details>'
+      ].join('\n')
+    );
+  });
+
+  it('paths read back from an untrusted report are shown escaped, one table row each', () => {
+    const evil = ['a|b/`x`/<!--', 'line\nbreak</details>', '<img src=x onerror=alert(1)>'];
+    const hostile: ImageStats = { ...head, files: files([...evil.map((p): [string, number] => [p, 9_000]), ['app/bin', 1_500_000]]) };
+    // The listing travels in the stored report: the base side is the one read back.
+    const text = renderComment(outcomeOf([{ target: 'release', platform: 'linux/amd64', head: m(head), base: stored(hostile) }]), { marker: MARKER, details: ['files'] });
+    const rows = text.split('\n').filter((l) => /^\| (added|removed|grown|shrunk) \|/.test(l));
+    expect(rows).toEqual([
+      '| added | `/usr/lib/libbig.so` | — | 3.00 MB | +3.00 MB |',
+      '| removed | `/<img src=x onerror=alert(1)>` | 9.00 kB | — | -9.00 kB |',
+      `| removed | \`\`/a\\|b/\`x\`/<${WORD_JOINER}!--\`\` | 9.00 kB | — | -9.00 kB |`,
+      '| removed | `/line break</details>` | 9.00 kB | — | -9.00 kB |'
+    ]);
+    expect(text).not.toContain('<!--x');
+  });
+
+  it('merged reports (mode: merge, mode: comment) render the files sections their runs rendered', () => {
+    const job = (name: string): ReportSource => {
+      const outcome = outcomeOf([{ image: name, target: 'release', platform: 'linux/amd64', head: m(head), base: m(base) }]);
+      const back = validateReport(JSON.parse(JSON.stringify(buildReport(outcome, meta('pull_request')))));
+      if (!back.ok) throw new Error(back.error);
+      return { label: `${name}.json`, report: back.report };
+    };
+    const merged = mergeReports([job('api'), job('web')]);
+    if (!merged.ok) throw new Error(merged.error);
+    const text = renderComment(merged.outcome, { marker: MARKER, details: ['files'] });
+    for (const name of ['api', 'web']) {
+      expect(text).toContain(`<details><summary><code>${name}</code> › <code>release</code> · linux/amd64 · 3 files changed · 4.00 MB wasted</summary>`);
+    }
+    const rows = text.split('\n').filter((l) => /^\| (added|removed|grown|shrunk) \|/.test(l));
+    expect(rows).toEqual(
+      [0, 1].flatMap(() => [
+        '| added | `/usr/lib/libbig.so` | — | 3.00 MB | +3.00 MB |',
+        '| grown | `/app/bin` | 1.00 MB | 1.50 MB | +500 kB |',
+        '| removed | `/etc/old.conf` | 2.00 kB | — | -2.00 kB |'
+      ])
+    );
   });
 });

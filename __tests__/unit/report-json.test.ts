@@ -2,11 +2,23 @@
 // (each error names the field and the problem), the limits it accepts up to, and the round trip back
 // to an Outcome. Most cases were found unpinned by mutation testing (docs/mutation.md).
 import { describe, expect, it } from '@jest/globals';
-import type { ImageStats, SideResult } from '../../src/model.js';
+import type { FileStats, ImageStats, Outcome, SideResult } from '../../src/model.js';
+import { MAX_STORED_REPORT_BYTES } from '../../src/baseline/store.js';
 import { refuseForPull } from '../../src/report/artifact.js';
 import { compareRow } from '../../src/report/compare.js';
-import { buildReport, outcomeFromReport, REPORT_LIMITS, validateReport, type Report } from '../../src/report/json.js';
+import {
+  boundedFinal,
+  buildReport,
+  LISTING_BUDGET_BYTES,
+  LISTING_ENTRY_OVERHEAD,
+  outcomeFromReport,
+  REPORT_LIMITS,
+  validateReport,
+  type Report,
+  type ReportFiles
+} from '../../src/report/json.js';
 import { buildOutcome, judgeRow } from '../../src/report/policy.js';
+import { measured as measuredSide, oneLayerImage } from '../support/outcomes.js';
 import { makeReport, SHA_BASE, SHA_HEAD } from '../support/reports.js';
 
 /** A changed row over its max-size budget: measured on both sides, with a delta and a failed verdict. */
@@ -214,5 +226,145 @@ describe('validateReport createdAt: real calendar times are read', () => {
   it.each(['2024-02-29T23:59:59Z', '2000-02-29T00:00:00.123+02:00', '2026-12-31T10:00:00-05:00'])('%s is accepted', (createdAt) => {
     const result = read(edit(['createdAt'], createdAt));
     expect(result.ok && result.report.createdAt).toBe(createdAt);
+  });
+});
+
+describe('the file listing (files.final): bounded on writing, checked on reading', () => {
+  const budgets = { maxIncrease: { byTarget: new Map() }, maxSize: { byTarget: new Map() }, maxLayers: { byTarget: new Map() } };
+  const meta = { tool: { name: 'image-budget', version: '1' }, event: 'push', repository: 'o/r', createdAt: '2026-11-29T10:00:00Z' };
+  const stats = (files: Array<[string, number]>, listing?: FileStats['listing']): FileStats => ({
+    final: new Map(files),
+    wastedBytes: 7,
+    wasted: [{ path: 'tmp/x', bytes: 7 }],
+    ...(listing ? { listing } : {})
+  });
+  /** One row per entry, each side with the given file details. */
+  const outcomeWith = (sides: ReadonlyArray<readonly [head: FileStats, base?: FileStats]>): Outcome =>
+    buildOutcome({
+      metric: 'compressed',
+      rows: sides.map(([head, base], i) =>
+        judgeRow(
+          compareRow({
+            target: `t${i}`,
+            platform: 'linux/amd64',
+            head: measuredSide({ ...oneLayerImage(`t${i}`, 200), files: head }),
+            base: measuredSide({ ...oneLayerImage(`t${i}`, 100), ...(base ? { files: base } : {}) })
+          }),
+          budgets,
+          'compressed'
+        )
+      ),
+      head: { sha: SHA_HEAD },
+      base: { sha: SHA_BASE }
+    });
+  const headFiles = (r: Report, i = 0): unknown => (r.targets[i]!.head as { files?: unknown }).files;
+  /** What one entry costs at most in the indented report: its path's JSON string and 104 bytes. */
+  const cost = (path: string): number => LISTING_ENTRY_OVERHEAD + Buffer.byteLength(JSON.stringify(path));
+
+  it('every file, largest first, when they fit; read back as a complete list', () => {
+    const built = buildReport(outcomeWith([[stats([['b', 10], ['a', 30], ['c', 10], ['z', 0]])]]), meta);
+    expect(headFiles(built)).toEqual({
+      wastedBytes: 7,
+      wasted: [{ path: 'tmp/x', bytes: 7 }],
+      final: { files: 4, bytes: 50, listed: [{ path: 'a', bytes: 30 }, { path: 'b', bytes: 10 }, { path: 'c', bytes: 10 }, { path: 'z', bytes: 0 }] }
+    });
+    const back = roundTrip(built);
+    if (!back.ok) throw new Error(back.error);
+    const head = outcomeFromReport(back.report).rows[0]!.head;
+    expect(head.state === 'measured' && head.image.files).toStrictEqual({
+      final: new Map([['a', 30], ['b', 10], ['c', 10], ['z', 0]]),
+      wastedBytes: 7,
+      wasted: [{ path: 'tmp/x', bytes: 7 }]
+    });
+  });
+
+  it('cut at a size when the budget is spent: every file of that size or less goes, ties included', () => {
+    const files = stats([['a', 500], ['b', 400], ['c', 300], ['d', 300], ['e', 100]]);
+    // Room for exactly three entries: the fourth (d, 300 B) does not fit, so c (300 B) goes too.
+    expect(boundedFinal(files, cost('a') * 3)).toEqual({ files: 5, bytes: 1600, below: 301, listed: [{ path: 'a', bytes: 500 }, { path: 'b', bytes: 400 }] });
+    expect(boundedFinal(files, cost('a') * 5)).toEqual({ files: 5, bytes: 1600, listed: [...files.final].map(([path, bytes]) => ({ path, bytes })) });
+    expect(boundedFinal(files, 0)).toEqual({ files: 5, bytes: 1600, below: 501, listed: [] });
+  });
+
+  it(`at most ${REPORT_LIMITS.listed} entries; a path longer than the reader takes ends the list`, () => {
+    const many = stats(Array.from({ length: REPORT_LIMITS.listed + 1 }, (_, i): [string, number] => [`f${i}`, i + 1]));
+    const capped = boundedFinal(many, Number.MAX_SAFE_INTEGER);
+    expect([capped.below, capped.listed.length, capped.files]).toEqual([2, REPORT_LIMITS.listed, REPORT_LIMITS.listed + 1]);
+    const long = boundedFinal(stats([['big', 900], ['p'.repeat(REPORT_LIMITS.string + 1), 800], ['small', 10]]), Number.MAX_SAFE_INTEGER);
+    expect(long).toEqual({ files: 3, bytes: 1710, below: 801, listed: [{ path: 'big', bytes: 900 }] });
+  });
+
+  it('a list read cut is written with its cut (or a higher one) and its totals', () => {
+    const cut = stats([['a', 500], ['b', 400]], { kind: 'cut', below: 200, files: 9, bytes: 2000 });
+    expect(boundedFinal(cut, Number.MAX_SAFE_INTEGER)).toEqual({ files: 9, bytes: 2000, below: 200, listed: [{ path: 'a', bytes: 500 }, { path: 'b', bytes: 400 }] });
+    expect(boundedFinal(cut, cost('a'))).toEqual({ files: 9, bytes: 2000, below: 401, listed: [{ path: 'a', bytes: 500 }] });
+    // No list at all stays none: no `final` is written.
+    const built = buildReport(outcomeWith([[stats([], { kind: 'none' })]]), meta);
+    expect(headFiles(built)).toEqual({ wastedBytes: 7, wasted: [{ path: 'tmp/x', bytes: 7 }] });
+  });
+
+  it('the listings of a report share 2 MiB: the worst paths (4096 escaped control characters) on every side stay within it', () => {
+    const worst = (n: number): FileStats => stats(Array.from({ length: n }, (_, i): [string, number] => [`${String(i).padStart(5, '0')}${'\u0001'.repeat(4091)}`, 1_000_000 - i]));
+    for (const rows of [1, 3]) {
+      const sides = Array.from({ length: rows }, () => [worst(200), worst(200)] as const);
+      const built = buildReport(outcomeWith(sides), meta);
+      const text = JSON.stringify(built, null, 2);
+      const without = JSON.stringify(buildReport(outcomeWith(sides.map(() => [stats([], { kind: 'none' }), stats([], { kind: 'none' })])), meta), null, 2);
+      // The listings add at most the budget and, per side, the fixed fields (files, bytes, below).
+      expect(Buffer.byteLength(text) - Buffer.byteLength(without)).toBeLessThanOrEqual(LISTING_BUDGET_BYTES + rows * 2 * 200);
+      expect(Buffer.byteLength(text)).toBeLessThan(MAX_STORED_REPORT_BYTES / 3);
+      const listed = (built.targets[0]!.head as { files: ReportFiles }).files.final!;
+      expect(listed.listed.length).toBe(Math.floor(Math.floor(LISTING_BUDGET_BYTES / (rows * 2)) / cost(worst(1).final.keys().next().value!)));
+      expect(roundTrip(built).ok).toBe(true);
+    }
+  });
+
+  it('an older report without a list reads back, as having none', () => {
+    const value = edit(['targets', 0, 'head', 'files'], { wastedBytes: 10, wasted: [] });
+    const back = read(value);
+    if (!back.ok) throw new Error(back.error);
+    const head = outcomeFromReport(back.report).rows[0]!.head;
+    expect(head.state === 'measured' && head.image.files).toStrictEqual({ final: new Map(), wastedBytes: 10, wasted: [], listing: { kind: 'none' } });
+  });
+
+  it('a cut list reads back as cut, with its totals', () => {
+    const value = edit(['targets', 0, 'head', 'files'], { wastedBytes: 0, wasted: [], final: { files: 5, bytes: 900, below: 100, listed: [{ path: 'a', bytes: 100 }] } });
+    const back = read(value);
+    if (!back.ok) throw new Error(back.error);
+    const head = outcomeFromReport(back.report).rows[0]!.head;
+    expect(head.state === 'measured' && head.image.files).toStrictEqual({
+      final: new Map([['a', 100]]),
+      wastedBytes: 0,
+      wasted: [],
+      listing: { kind: 'cut', below: 100, files: 5, bytes: 900 }
+    });
+  });
+
+  const final = (f: unknown): unknown => edit(['targets', 0, 'head', 'files'], { wastedBytes: 0, wasted: [], final: f });
+  const entry = (path: unknown, bytes: unknown = 1): unknown => ({ path, bytes });
+  it.each<[string, unknown, string]>([
+    ['a listing that is a list', final([]), 'targets[0].head.files.final: expected an object'],
+    ['a missing file count', final({ bytes: 1, listed: [] }), 'targets[0].head.files.final.files: expected a non-negative integer'],
+    ['a byte total as a string', final({ files: 0, bytes: '1', listed: [] }), 'targets[0].head.files.final.bytes: expected a non-negative integer'],
+    ['a cut at 0 bytes', final({ files: 0, bytes: 0, below: 0, listed: [] }), 'targets[0].head.files.final.below: expected 1 or more (a listing of every file has no "below")'],
+    ['a fractional cut', final({ files: 0, bytes: 0, below: 1.5, listed: [] }), 'targets[0].head.files.final.below: expected a non-negative integer'],
+    ['listed as an object', final({ files: 0, bytes: 0, listed: {} }), 'targets[0].head.files.final.listed: expected an array'],
+    ['an entry without a path', final({ files: 1, bytes: 1, listed: [{ bytes: 1 }] }), 'targets[0].head.files.final.listed[0].path: expected a string'],
+    ['a path too long', final({ files: 1, bytes: 1, listed: [entry('p'.repeat(4097))] }), 'targets[0].head.files.final.listed[0].path: longer than 4096 characters'],
+    ['a negative size', final({ files: 1, bytes: 1, listed: [entry('a', -1)] }), 'targets[0].head.files.final.listed[0].bytes: expected a non-negative integer'],
+    ['a path listed twice', final({ files: 2, bytes: 2, listed: [entry('a'), entry('a')] }), 'targets[0].head.files.final.listed[1].path: listed twice'],
+    ['a file under the cut', final({ files: 9, bytes: 9, below: 5, listed: [entry('a', 5), entry('b', 4)] }), 'targets[0].head.files.final.listed[1].bytes: under "below" (5)'],
+    ['a complete list with fewer files than counted', final({ files: 2, bytes: 1, listed: [entry('a')] }), 'targets[0].head.files.final.files: disagrees with the files listed'],
+    ['a cut list with more files than counted', final({ files: 1, bytes: 9, below: 1, listed: [entry('a'), entry('b')] }), 'targets[0].head.files.final.files: disagrees with the files listed'],
+    ['fewer bytes than listed', final({ files: 1, bytes: 1, listed: [entry('a', 2)] }), 'targets[0].head.files.final.bytes: less than the bytes listed']
+  ])('refuses %s', (_name, value, error) => {
+    expect(read(value)).toEqual({ ok: false, error });
+  });
+
+  it(`accepts ${REPORT_LIMITS.listed} entries, refuses one more`, () => {
+    const n = REPORT_LIMITS.listed;
+    const listed = (k: number): unknown[] => Array.from({ length: k }, (_, i) => entry(`f${i}`));
+    expect(read(final({ files: n, bytes: n, listed: listed(n) })).ok).toBe(true);
+    expect(read(final({ files: n + 1, bytes: n + 1, listed: listed(n + 1) }))).toEqual({ ok: false, error: `targets[0].head.files.final.listed: more than ${n} entries` });
   });
 });

@@ -653,13 +653,28 @@ describe('renderOutcome: file details', () => {
 
   it('no file list on the base side (a stored baseline), or a base measured another way: no file comparison', () => {
     const head = image('release', headLayers, { files: fileStats(app, 300_000) });
-    const stored = render(row(head, m(image('release', baseLayers, { files: fileStats({}, 1000) }))));
+    const stored = render(row(head, m(image('release', baseLayers, { files: { ...fileStats({}, 1000), listing: { kind: 'none' } } }))));
     expect(block(stored, 'release (linux/amd64): ')).toEqual([
       'release (linux/amd64): 300 kB wasted',
+      '  The stored baseline has no file list, so file changes are not shown.',
       '  Wasted space: 300 kB (0.5% of the image); base: 1.00 kB. Files a later layer overwrites or deletes still ship in the earlier one.'
     ]);
     const other = render(row(head, m(image('release', baseLayers, { method: 'docker-save', compressedEstimated: true, files: fileStats({ 'app/bin': 10 }) }))));
     expect(block(other, 'release (linux/amd64): ')[0]).toBe('release (linux/amd64): 300 kB wasted');
+  });
+
+  it('a cut list read from a report: the files both sides list, a larger one it lacks "added or grown", and how the list was cut', () => {
+    const head = image('release', headLayers, { files: fileStats({ 'app/bin': 5000, 'app/new': 3000 }) });
+    const cut: FileStats = { ...fileStats({ 'app/bin': 4000 }), listing: { kind: 'cut', below: 2000, files: 2, bytes: 4100 } };
+    expect(block(render(row(head, m(image('release', baseLayers, { files: cut })))), 'release (linux/amd64): ')).toEqual([
+      'release (linux/amd64): at least 2 files changed, 0 B wasted',
+      '  Change                 Before    After  +/-               Path',
+      '  --------------  -------------  -------  ----------------  --------',
+      '  added or grown  under 2.00 kB  3.00 kB  +1.00 kB or more  /app/new',
+      '  grown                 4.00 kB  5.00 kB  +1.00 kB          /app/bin',
+      '  The base\'s file list was cut: files under 2.00 kB are not listed (1 file, 100 B); a head file it lacks is "added or grown" when it is 2.00 kB or more, and not shown when smaller.',
+      '  Wasted space: 0 B (0.0% of the image); base: 0 B.'
+    ]);
   });
 
   it(`more than ${TERMINAL_FILES_MAX} file changes and wasted files: the largest ${TERMINAL_FILES_MAX} of each`, () => {

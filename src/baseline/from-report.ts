@@ -62,8 +62,10 @@ export interface BaseFromReport {
 
 /**
  * The stored report's head images (what that commit's run measured) as the base side of `targets`,
- * one result per platform. With `image` (the `name` input), only rows of that image count: matrix
- * jobs that share a comment-key share the stored report too, and one image's `release` is no
+ * one result per platform, with their file lists (complete, cut or missing: report/json.ts), so
+ * the comment's files section compares with them as with a base build. With `image` (the `name`
+ * input), only rows of that image count: matrix jobs that share a comment-key share the stored
+ * report too, and one image's `release` is no
  * baseline for another image's `release`. Without it, any row of the target counts (a config
  * file's images are stored under keys of their own).
  */

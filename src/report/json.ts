@@ -7,6 +7,7 @@
 // known fields, so nothing unexpected travels further.
 import type {
   FileEntry,
+  FileStats,
   Comparison,
   Delta,
   ImageStats,
@@ -33,8 +34,22 @@ export const REPORT_LIMITS = {
   /** Most strings (names, digests, refs, instructions, reasons). */
   string: 4096,
   /** Build error text. */
-  error: 65536
+  error: 65536,
+  /** Files listed per side (`files.final.listed`). */
+  listed: 10_000
 } as const;
+
+/**
+ * The bound on the file listings of one report: the listed entries of all its sides together take
+ * at most this many bytes of the report's JSON (as written, indented by 2), shared evenly between
+ * the sides that have a listing. See docs/report-schema.md for the worst case.
+ */
+export const LISTING_BUDGET_BYTES = 2 * 1024 * 1024;
+/**
+ * Bytes one listed entry takes in the indented report besides its path's JSON string: the
+ * indentation, braces, keys, separators and a byte count of up to 16 digits (101 in all, rounded up).
+ */
+export const LISTING_ENTRY_OVERHEAD = 104;
 
 export interface ReportLayer {
   readonly digest: string;
@@ -56,12 +71,32 @@ export type ReportSide =
       /** Present (true) when compressedBytes is an estimate (classic image store). */
       readonly compressedEstimated?: true;
       readonly layers: readonly ReportLayer[];
-      /** Present when file details were measured: the wasted space (the final file list is not kept). */
-      readonly files?: { readonly wastedBytes: number; readonly wasted: readonly FileEntry[] };
+      /** Present when file details were measured: the wasted space and the final files, bounded. */
+      readonly files?: ReportFiles;
     }
   | { readonly state: 'failed'; readonly error: string }
   | { readonly state: 'absent' }
   | { readonly state: 'unavailable'; readonly reason: string };
+
+/** The file details of a measured side. */
+export interface ReportFiles {
+  readonly wastedBytes: number;
+  readonly wasted: readonly FileEntry[];
+  /** The final filesystem's files, largest first; absent in reports written before it was kept. */
+  readonly final?: ReportFinal;
+}
+
+/**
+ * The final filesystem, bounded: `files` and `bytes` count every regular file; `listed` holds
+ * exactly the files of at least `below` bytes (every file when `below` is absent), largest first
+ * (ties by path).
+ */
+export interface ReportFinal {
+  readonly files: number;
+  readonly bytes: number;
+  readonly below?: number;
+  readonly listed: readonly FileEntry[];
+}
 
 export interface ReportTarget {
   /** The image the target belongs to, when the report covers several. */
@@ -126,6 +161,10 @@ export interface ReportMeta {
 
 /** The report of a run: JSON-serializable as is (`JSON.stringify(buildReport(...), null, 2)`). */
 export function buildReport(outcome: Outcome, meta: ReportMeta): Report {
+  const listings = outcome.rows
+    .flatMap((r) => [r.head, r.base])
+    .filter((s) => s.state === 'measured' && s.image.files !== undefined && s.image.files.listing?.kind !== 'none').length;
+  const budget = Math.floor(LISTING_BUDGET_BYTES / Math.max(1, listings));
   return {
     schema: REPORT_SCHEMA,
     version: REPORT_SCHEMA_VERSION,
@@ -140,7 +179,7 @@ export function buildReport(outcome: Outcome, meta: ReportMeta): Report {
     head: commit(outcome.head),
     base: outcome.base ? commit(outcome.base) : null,
     ...(meta.pullRequest ? { pullRequest: { number: meta.pullRequest.number, headSha: meta.pullRequest.headSha } } : {}),
-    targets: outcome.rows.map(reportTarget),
+    targets: outcome.rows.map((r) => reportTarget(r, budget)),
     notes: [...outcome.notes]
   };
 }
@@ -154,21 +193,21 @@ function commit(c: { readonly sha: string; readonly ref?: string }): ReportCommi
   return c.ref !== undefined ? { sha: c.sha, ref: c.ref } : { sha: c.sha };
 }
 
-function reportTarget(r: JudgedRow): ReportTarget {
+function reportTarget(r: JudgedRow, budget: number): ReportTarget {
   return {
     ...(r.image !== undefined ? { image: r.image } : {}),
     target: r.target,
     platform: r.platform,
     status: r.status,
-    head: reportSide(r.head),
-    base: reportSide(r.base),
+    head: reportSide(r.head, budget),
+    base: reportSide(r.base, budget),
     ...(r.delta ? { delta: { ...r.delta } } : {}),
     verdicts: r.verdicts.map((v) => ({ rule: v.rule, ok: v.ok, reason: v.reason })),
     regressed: r.regressed
   };
 }
 
-function reportSide(s: SideResult): ReportSide {
+function reportSide(s: SideResult, budget: number): ReportSide {
   switch (s.state) {
     case 'measured': {
       const i = s.image;
@@ -181,7 +220,7 @@ function reportSide(s: SideResult): ReportSide {
         layerCount: i.layerCount,
         method: i.method,
         ...(i.compressedEstimated ? { compressedEstimated: true as const } : {}),
-        ...(i.files ? { files: { wastedBytes: i.files.wastedBytes, wasted: i.files.wasted.map((w) => ({ path: w.path, bytes: w.bytes })) } } : {}),
+        ...(i.files ? { files: reportFiles(i.files, budget) } : {}),
         layers: i.layers.map((l) => ({
           digest: l.digest,
           mediaType: l.mediaType,
@@ -200,6 +239,61 @@ function reportSide(s: SideResult): ReportSide {
   }
 }
 
+function reportFiles(files: FileStats, budget: number): ReportFiles {
+  const final = files.listing?.kind === 'none' ? undefined : boundedFinal(files, budget);
+  return { wastedBytes: files.wastedBytes, wasted: files.wasted.map((w) => ({ path: w.path, bytes: w.bytes })), ...(final ? { final } : {}) };
+}
+
+/** Code-unit order, stable across locales. */
+function byPath(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The largest files that fit in `budget` bytes of report (and in REPORT_LIMITS.listed entries),
+ * cut at a size: when a file does not fit (nor a path longer than the validator reads), every file
+ * of its size or smaller is left out, so that `listed` is exactly the files of at least `below`
+ * bytes. A listing that was cut already (read from a report) keeps its cut, or a higher one.
+ */
+export function boundedFinal(files: FileStats, budget: number): ReportFinal {
+  const entries = [...files.final].sort((a, b) => b[1] - a[1] || byPath(a[0], b[0]));
+  const cut = files.listing?.kind === 'cut' ? files.listing : undefined;
+  let below = cut?.below ?? 0;
+  let used = 0;
+  let fit = 0;
+  for (; fit < entries.length; fit++) {
+    const path = entries[fit]![0];
+    const cost = LISTING_ENTRY_OVERHEAD + Buffer.byteLength(JSON.stringify(path), 'utf8');
+    if (fit >= REPORT_LIMITS.listed || path.length > REPORT_LIMITS.string || used + cost > budget) break;
+    used += cost;
+  }
+  if (fit < entries.length) below = Math.max(below, entries[fit]![1] + 1);
+  const listed = entries.filter(([, bytes]) => bytes >= below).map(([path, bytes]) => ({ path, bytes }));
+  return {
+    files: cut?.files ?? entries.length,
+    bytes: cut?.bytes ?? entries.reduce((sum, [, bytes]) => sum + bytes, 0),
+    ...(below > 0 ? { below } : {}),
+    listed
+  };
+}
+
+/** A report's file details as FileStats: the listing as `final`, and how complete it is. */
+function toFileStats(files: ReportFiles): FileStats {
+  const { final } = files;
+  const listing: FileStats['listing'] =
+    final === undefined
+      ? { kind: 'none' }
+      : final.below !== undefined
+        ? { kind: 'cut', below: final.below, files: final.files, bytes: final.bytes }
+        : undefined;
+  return {
+    final: new Map((final?.listed ?? []).map((f) => [f.path, f.bytes] as const)),
+    wastedBytes: files.wastedBytes,
+    wasted: files.wasted,
+    ...(listing ? { listing } : {})
+  };
+}
+
 /** A side of a report turned back into the pipeline's SideResult (e.g. a stored baseline). */
 export function toSideResult(side: ReportSide, target: string, platform: string): SideResult {
   switch (side.state) {
@@ -215,8 +309,7 @@ export function toSideResult(side: ReportSide, target: string, platform: string)
         layers: side.layers.map((l): LayerStats => ({ ...l })),
         method: side.method,
         ...(side.compressedEstimated ? { compressedEstimated: true } : {}),
-        // The final file list is not stored: a stored side gives the wasted space only.
-        ...(side.files ? { files: { final: new Map(), wastedBytes: side.files.wastedBytes, wasted: side.files.wasted } } : {})
+        ...(side.files ? { files: toFileStats(side.files) } : {})
       };
       return { state: 'measured', image };
     }
@@ -441,15 +534,41 @@ function readSide(v: unknown, path: string): ReportSide {
   }
 }
 
-function readFiles(v: unknown, path: string): { readonly wastedBytes: number; readonly wasted: readonly FileEntry[] } {
+function readFiles(v: unknown, path: string): ReportFiles {
   const o = obj(v, path);
+  const final = field(o, 'final');
   return {
     wastedBytes: count(field(o, 'wastedBytes'), `${path}.wastedBytes`),
-    wasted: list(field(o, 'wasted'), `${path}.wasted`, 100).map((w, i) => {
-      const e = obj(w, `${path}.wasted[${i}]`);
-      return { path: str(field(e, 'path'), `${path}.wasted[${i}].path`, 4096), bytes: count(field(e, 'bytes'), `${path}.wasted[${i}].bytes`) };
-    })
+    wasted: list(field(o, 'wasted'), `${path}.wasted`, 100).map((w, i) => readFileEntry(w, `${path}.wasted[${i}]`)),
+    ...(final === undefined ? {} : { final: readFinal(final, `${path}.final`) })
   };
+}
+
+function readFileEntry(v: unknown, path: string): FileEntry {
+  const e = obj(v, path);
+  return { path: str(field(e, 'path'), `${path}.path`), bytes: count(field(e, 'bytes'), `${path}.bytes`) };
+}
+
+/** A listing that says what it holds: no path twice, none under `below`, no more files or bytes than counted. */
+function readFinal(v: unknown, path: string): ReportFinal {
+  const o = obj(v, path);
+  const files = count(field(o, 'files'), `${path}.files`);
+  const bytes = count(field(o, 'bytes'), `${path}.bytes`);
+  const belowField = field(o, 'below');
+  const below = belowField === undefined ? undefined : count(belowField, `${path}.below`);
+  if (below === 0) fail(`${path}.below`, 'expected 1 or more (a listing of every file has no "below")');
+  const listed = list(field(o, 'listed'), `${path}.listed`, REPORT_LIMITS.listed).map((e, i) => readFileEntry(e, `${path}.listed[${i}]`));
+  const seen = new Set<string>();
+  let sum = 0;
+  listed.forEach((e, i) => {
+    if (seen.has(e.path)) fail(`${path}.listed[${i}].path`, 'listed twice');
+    if (below !== undefined && e.bytes < below) fail(`${path}.listed[${i}].bytes`, `under "below" (${below})`);
+    seen.add(e.path);
+    sum += e.bytes;
+  });
+  if (below === undefined ? listed.length !== files : listed.length > files) fail(`${path}.files`, 'disagrees with the files listed');
+  if (sum > bytes) fail(`${path}.bytes`, 'less than the bytes listed');
+  return { files, bytes, ...(below !== undefined ? { below } : {}), listed };
 }
 
 function readLayer(v: unknown, path: string): ReportLayer {

@@ -13,7 +13,7 @@
 // The verdict line is never lost.
 import type { DetailKind, JudgedRow, LayerStats, Outcome, RowStatus } from '../model.js';
 import { diffLayers } from './compare.js';
-import { diffFiles } from './files.js';
+import { changeCells, diffFiles, listingNotes, type FileDiff } from './files.js';
 import { codeBlock, codeSpan, escapeCell, escapeHtml } from './escape.js';
 import { STATUS_LABEL, STATUS_ORDER, formatBytes, formatCount, formatDelta, formatPercent, layerChangeTitle, plural, shortSha } from './format.js';
 
@@ -31,7 +31,7 @@ const LAYERS_MAX = 100;
 const NOTES_MAX = 20;
 
 export interface RenderOptions {
-  /** What the collapsed details show; `files` is not rendered yet (no file data in the outcome). */
+  /** What the collapsed details show: `layers` (each target's layer changes) and `files` (file changes and wasted space). */
   readonly details: readonly DetailKind[];
   /** Heading text after the 📦; default "Image size". Escaped. */
   readonly title?: string;
@@ -510,7 +510,8 @@ const WASTED_MAX = 5;
 
 /**
  * `details: files`: the largest file changes between base and head, and the space wasted in the
- * head by files a later layer overwrites or deletes, with the base's figure beside it.
+ * head by files a later layer overwrites or deletes, with the base's figure beside it. Lists read
+ * back from reports may be cut or missing: the section says so (listingNotes).
  */
 function fileSection(r: JudgedRow): string | undefined {
   if (r.head.state !== 'measured' || !r.head.image.files) return undefined;
@@ -521,27 +522,15 @@ function fileSection(r: JudgedRow): string | undefined {
   if (r.status === 'unchanged' && headFiles.wastedBytes === 0) return undefined;
   const blocks: string[] = [];
   let what = `${formatBytes(headFiles.wastedBytes)} wasted`;
-  // A stored baseline keeps no file list; compare files only when the base's were read.
-  if (baseFiles && baseFiles.final.size > 0 && r.status !== 'no-baseline') {
-    const diff = diffFiles(baseFiles, headFiles, FILES_MAX);
-    const changes = diff.largest;
-    what = `${plural(diff.changed, 'file')} changed · ${what}`;
-    if (changes.length === 0) blocks.push('_No file changed size._');
-    else {
-      blocks.push(
-        [
-          '| Change | Path | Before | After | Δ |\n|:--|:--|--:|--:|--:|',
-          ...changes.map((c) =>
-            cells([c.kind, codeSpan(`/${c.path}`) || '—', c.before === undefined ? '—' : formatBytes(c.before), c.after === undefined ? '—' : formatBytes(c.after), formatDelta(c.delta)])
-          )
-        ].join('\n')
-      );
-      const t = diff.totals;
-      blocks.push(
-        `_In all: ${plural(diff.counts.added, 'file')} added (${formatDelta(t.added)}), ${diff.counts.removed} removed (${formatDelta(t.removed)}), ` +
-          `${diff.counts.grown} grown (${formatDelta(t.grown)}), ${diff.counts.shrunk} shrunk (${formatDelta(t.shrunk)})._`
-      );
+  if (r.base.state === 'measured' && r.status !== 'no-baseline') {
+    const listing = listingNotes(baseFiles, headFiles);
+    if (listing.compare && baseFiles) {
+      const diff = diffFiles(baseFiles, headFiles, FILES_MAX);
+      const cut = listing.notes.length > 0;
+      what = `${cut ? 'at least ' : ''}${plural(diff.changed, 'file')} changed · ${what}`;
+      blocks.push(...fileDiffBlocks(diff, cut));
     }
+    blocks.push(...listing.notes.map((n) => `_${n}_`));
   }
   const share = head.uncompressedBytes > 0 ? ` (${((headFiles.wastedBytes / head.uncompressedBytes) * 100).toFixed(1)}% of the image)` : '';
   const baseWaste = baseFiles ? `; base: ${formatBytes(baseFiles.wastedBytes)}` : '';
@@ -552,6 +541,21 @@ function fileSection(r: JudgedRow): string | undefined {
     );
   }
   return section(r, what, blocks.join('\n\n'));
+}
+
+/** The table of the largest file changes and the counts line (of the listed files, when a list was cut). */
+function fileDiffBlocks(diff: FileDiff, cut: boolean): string[] {
+  if (diff.largest.length === 0) return [cut ? '_No listed file changed size._' : '_No file changed size._'];
+  const rows = diff.largest.map((c) => {
+    const text = changeCells(c, formatBytes, formatDelta);
+    return cells([c.kind, codeSpan(`/${c.path}`) || '—', text.before ?? '—', text.after ?? '—', text.delta]);
+  });
+  const t = diff.totals;
+  return [
+    ['| Change | Path | Before | After | Δ |\n|:--|:--|--:|--:|--:|', ...rows].join('\n'),
+    `_${cut ? 'Of the listed files' : 'In all'}: ${plural(diff.counts.added, 'file')} added (${formatDelta(t.added)}), ${diff.counts.removed} removed (${formatDelta(t.removed)}), ` +
+      `${diff.counts.grown} grown (${formatDelta(t.grown)}), ${diff.counts.shrunk} shrunk (${formatDelta(t.shrunk)})._`
+  ];
 }
 
 function layerList(layers: readonly LayerStats[]): string {

@@ -17,7 +17,7 @@
 import { escapeControls } from './escape.js';
 import type { DetailKind, FileEntry, ImageStats, JudgedRow, LayerStats, Outcome, RowStatus } from '../model.js';
 import { diffLayers, type LayerChange } from './compare.js';
-import { diffFiles } from './files.js';
+import { changeCells, diffFiles, listingNotes } from './files.js';
 import { STATUS_LABEL, STATUS_ORDER, formatBytes, formatCount, formatDelta, formatPercent, layerChangeTitle, plural, shortSha } from './format.js';
 
 export interface TerminalOptions {
@@ -466,23 +466,30 @@ function fileSection(r: JudgedRow, paint: Paint, width: number): string | undefi
   const base = r.base.state === 'measured' ? r.base.image.files : undefined;
   const lines: string[] = [];
   let title = `${formatBytes(files.wastedBytes)} wasted`;
-  // A stored baseline keeps no file list: compare files only when the base's were read.
-  if (base && base.final.size > 0 && r.status !== 'no-baseline') {
-    const diff = diffFiles(base, files, TERMINAL_FILES_MAX);
-    const changes = diff.largest;
-    title = `${plural(diff.changed, 'file')} changed, ${title}`;
-    if (changes.length > 0) {
-      const headers = ['Change', 'Before', 'After', '+/-', 'Path'];
-      const cells = changes.map((c): Cell[] => [
-        { text: c.kind, style: c.delta > 0 ? 'yellow' : 'green' },
-        c.before === undefined ? NONE : { text: formatBytes(c.before) },
-        c.after === undefined ? NONE : { text: formatBytes(c.after) },
-        deltaCell(c.delta, null),
-        { text: `/${c.path}` }
-      ]);
-      lines.push(...withInstructions(headers, ['left', 'right', 'right', 'left', 'left'], cells, paint, width));
-      if (diff.changed > changes.length) lines.push(`${INDENT}${paint('dim', `${plural(diff.changed - changes.length, 'more file change')} not shown.`)}`);
+  if (r.base.state === 'measured' && r.status !== 'no-baseline') {
+    const listing = listingNotes(base, files);
+    if (listing.compare && base) {
+      const diff = diffFiles(base, files, TERMINAL_FILES_MAX);
+      const changes = diff.largest;
+      title = `${listing.notes.length > 0 ? 'at least ' : ''}${plural(diff.changed, 'file')} changed, ${title}`;
+      if (changes.length > 0) {
+        const headers = ['Change', 'Before', 'After', '+/-', 'Path'];
+        const cells = changes.map((c): Cell[] => {
+          const text = changeCells(c, formatBytes, formatDelta);
+          const change = deltaCell(c.delta, null);
+          return [
+            { text: c.kind, style: c.delta > 0 ? 'yellow' : 'green' },
+            text.before === undefined ? NONE : { text: text.before },
+            text.after === undefined ? NONE : { text: text.after },
+            c.under === undefined ? change : { ...change, text: `${change.text} or more` },
+            { text: `/${c.path}` }
+          ];
+        });
+        lines.push(...withInstructions(headers, ['left', 'right', 'right', 'left', 'left'], cells, paint, width));
+        if (diff.changed > changes.length) lines.push(`${INDENT}${paint('dim', `${plural(diff.changed - changes.length, 'more file change')} not shown.`)}`);
+      }
     }
+    lines.push(...listing.notes.map((n) => `${INDENT}${paint('dim', n)}`));
   }
   lines.push(...wastedLines(head, files.wastedBytes, files.wasted, base?.wastedBytes, paint, width));
   return [paint('bold', `${rowName(r)}: ${title}`), ...lines].join('\n');
