@@ -6,6 +6,7 @@ import { lstat, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import type { Exec, ExecOptions } from '../../src/exec.js';
+import { ancestorsOf } from '../../src/git/ancestors.js';
 import { BaselineUnavailableError, checkoutBase } from '../../src/git/base-checkout.js';
 import { Git, GitError, InvalidRefError, lastLine } from '../../src/git/git.js';
 import {
@@ -467,6 +468,31 @@ describe('cleanup', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(new RegExp(`^could not remove ${base.dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .*ENOTDIR`));
     await rm(root, { force: true });
+  });
+});
+
+describe('ancestorsOf (the stored baseline of a recent ancestor)', () => {
+  it('in a shallow checkout: fetched into a scratch repository that is removed, the workspace untouched', async () => {
+    const pr = await fixture();
+    const before = await listing(pr.checkout);
+    const root = await tmpRoot();
+    expect(await ancestorsOf(pr.checkout, pr.mergeSha, 6, { tmpRoot: root, exec: isolatedExec })).toEqual([pr.mergeSha, pr.baseSha]);
+    expect(await listing(pr.checkout)).toEqual(before);
+    expect(await readdir(root)).toEqual([]);
+  });
+
+  it('in a full-history checkout: read there, nothing fetched', async () => {
+    const pr = await fixture({ fetchDepth: 0 });
+    const spy = spyExec();
+    expect(await ancestorsOf(pr.checkout, pr.mergeSha, 6, { tmpRoot: await tmpRoot(), exec: spy.exec })).toEqual([pr.mergeSha, pr.baseSha]);
+    expect(spy.calls.some((c) => c.includes('fetch'))).toBe(false);
+  });
+
+  it('a commit the remote does not have: GitError, nothing left', async () => {
+    const pr = await fixture();
+    const root = await tmpRoot();
+    await expect(ancestorsOf(pr.checkout, MISSING_SHA, 6, { tmpRoot: root, exec: isolatedExec })).rejects.toBeInstanceOf(GitError);
+    expect(await readdir(root)).toEqual([]);
   });
 });
 

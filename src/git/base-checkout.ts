@@ -115,23 +115,42 @@ interface Layout {
   readonly exec?: Exec;
 }
 
+/**
+ * `dir` made a repository as actions/checkout makes one, empty: `git init` (with the workspace's
+ * object format; `separateGitDir` for a `gitdir:` file), the workspace's config copied (its sparse
+ * patterns too), `core.worktree` dropped. `withAuth` gives it the `http.*` entries that the
+ * workspace's config includes (actions/checkout's token file, included for the workspace's git dir
+ * only), in the environment of its commands. Writes nothing in the workspace.
+ */
+export async function freshRepository(
+  workspace: Git,
+  dir: string,
+  options: { readonly separateGitDir?: string; readonly withAuth: boolean; readonly exec?: Exec }
+): Promise<Git> {
+  const { gitDir, commonDir } = await workspace.gitDirs();
+  const auth = options.withAuth ? await workspace.includedConfig(AUTH_KEYS) : [];
+  const repo = new Git(dir, { ...(options.exec ? { exec: options.exec } : {}), config: auth });
+  await repo.init(await workspace.objectFormat(), options.separateGitDir);
+  const repoGitDir = options.separateGitDir ?? path.join(dir, '.git');
+  // The same remote, extra header, gc and sparse settings: the config weighs what the head's does.
+  await copyFile(path.join(commonDir, 'config'), path.join(repoGitDir, 'config'));
+  await copyIfThere(path.join(gitDir, 'config.worktree'), path.join(repoGitDir, 'config.worktree'));
+  await copyIfThere(path.join(gitDir, 'info', 'sparse-checkout'), path.join(repoGitDir, 'info', 'sparse-checkout'));
+  // A submodule's or worktree's config may name another working tree: this one is `dir`.
+  await repo.unsetConfig('core.worktree');
+  return repo;
+}
+
 /** A repository as actions/checkout makes one, holding the base commit alone. */
 async function freshLayout(l: Layout & { readonly separateGitDir: string | undefined }): Promise<string> {
   const { workspace, dir, ref, local } = l;
-  const { gitDir, commonDir } = await workspace.gitDirs();
   // A partial clone would fetch what it lacks from its own remote, into the workspace: ask the remote.
   const fromWorkspace = local !== undefined && !(await workspace.isPartialClone());
-  // The token of a checkout's included credentials file applies to the workspace's git dir only.
-  const auth = fromWorkspace ? [] : await workspace.includedConfig(AUTH_KEYS);
-  const base = new Git(dir, { ...(l.exec ? { exec: l.exec } : {}), config: auth });
-  await base.init(await workspace.objectFormat(), l.separateGitDir);
-  const baseGitDir = l.separateGitDir ?? path.join(dir, '.git');
-  // The same remote, extra header, gc and sparse settings: the config weighs what the head's does.
-  await copyFile(path.join(commonDir, 'config'), path.join(baseGitDir, 'config'));
-  await copyIfThere(path.join(gitDir, 'config.worktree'), path.join(baseGitDir, 'config.worktree'));
-  await copyIfThere(path.join(gitDir, 'info', 'sparse-checkout'), path.join(baseGitDir, 'info', 'sparse-checkout'));
-  // A submodule's or worktree's config may name another working tree: this one is `dir`.
-  await base.unsetConfig('core.worktree');
+  const base = await freshRepository(workspace, dir, {
+    withAuth: !fromWorkspace,
+    ...(l.separateGitDir ? { separateGitDir: l.separateGitDir } : {}),
+    ...(l.exec ? { exec: l.exec } : {})
+  });
 
   // Into a remote-tracking ref with its reflog, as actions/checkout fetches the commit it checks out.
   const name = isFullSha(ref) ? undefined : qualified(ref);
