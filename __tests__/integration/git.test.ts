@@ -171,6 +171,29 @@ describe('checkoutBase in a shallow pull_request checkout (row 21)', () => {
     }
   });
 
+  it("the copy of a full clone fetches a missing commit with that token too", async () => {
+    const pr = await fixture({ fetchDepth: 0 });
+    const credentials = path.join(await tmpRoot(), 'git-credentials-2.config');
+    await writeFile(credentials, '[http "https://github.invalid/"]\n\textraheader = AUTHORIZATION: basic c2VjcmV0\n');
+    await runGit(pr.checkout, ['config', '--local', `includeIf.gitdir:${path.join(pr.checkout, '.git')}.path`, credentials]);
+    const tree = await runGit(pr.origin, ['rev-parse', `${pr.baseSha}^{tree}`]);
+    const next = await runGit(pr.origin, ['commit-tree', tree, '-p', pr.baseSha, '-m', 'next'], { GIT_AUTHOR_DATE: '1704100000 +0000', GIT_COMMITTER_DATE: '1704100000 +0000' });
+    await runGit(pr.origin, ['update-ref', 'refs/heads/next', next]);
+    const envs: NodeJS.ProcessEnv[] = [];
+    const exec: Exec = (file, args, options) => {
+      if (args.includes('fetch')) envs.push(options?.env ?? {});
+      return isolatedExec(file, args, options);
+    };
+    const base = await checkoutBase({ repoDir: pr.checkout, ref: next, tmpRoot: await tmpRoot(), exec });
+    try {
+      expect(base.layout).toBe('copy');
+      expect(envs).toHaveLength(1);
+      expect(envs[0]).toMatchObject({ GIT_CONFIG_COUNT: '1', GIT_CONFIG_VALUE_0: 'AUTHORIZATION: basic c2VjcmV0' });
+    } finally {
+      await base.cleanup();
+    }
+  });
+
   it('a linked worktree as the workspace: the base .git is a gitdir: file too, and the repository is not touched', async () => {
     const pr = await fixture({ fetchDepth: 0 });
     const linked = path.join(await tmpRoot(), 'linked');

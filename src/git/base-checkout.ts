@@ -75,10 +75,10 @@ export async function checkoutBase(options: CheckoutBaseOptions): Promise<BaseCh
   const { repoDir, tmpRoot, remote = 'origin', exec } = options;
   // Git takes upper-case hex too; one spelling keeps the fetch by id and the messages consistent.
   const ref = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i.test(options.ref) ? options.ref.toLowerCase() : options.ref;
-  const workspace = new Git(repoDir, exec ? { exec } : {});
+  const workspace = new Git(path.resolve(repoDir), exec ? { exec } : {});
   await checkRef(workspace, ref);
   const local = await workspace.revParseCommit(ref);
-  const dotGit = await lstat(path.join(repoDir, '.git')).catch(() => undefined);
+  const dotGit = await lstat(path.join(workspace.repoDir, '.git')).catch(() => undefined);
   const layout = dotGit?.isDirectory() && !(await workspace.isShallow()) ? 'copy' : 'fresh';
 
   await mkdir(tmpRoot, { recursive: true });
@@ -182,7 +182,9 @@ async function copyLayout(l: Layout): Promise<string> {
       return s.isFile() || s.isDirectory() || s.isSymbolicLink();
     }
   });
-  const base = new Git(dir, l.exec ? { exec: l.exec } : {});
+  // The copied config's include of a credentials file names the workspace's git dir, not the copy's.
+  const auth = l.local === undefined ? await workspace.includedConfig(AUTH_KEYS) : [];
+  const base = new Git(dir, { ...(l.exec ? { exec: l.exec } : {}), config: auth });
   await base.unsetConfig('core.worktree');
   let sha = l.local;
   if (sha === undefined) {

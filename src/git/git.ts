@@ -292,7 +292,8 @@ export class Git {
    */
   async checkoutDetached(sha: string): Promise<void> {
     assertSha(sha);
-    await this.git('checkout', ['--quiet', '--force', '--detach', sha], [0], ['-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false', ...QUIET_CONFIG]);
+    const config = ['-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false', ...QUIET_CONFIG];
+    await this.git('checkout', ['--quiet', '--force', '--detach', sha], [0], config);
   }
 
   private async git(
