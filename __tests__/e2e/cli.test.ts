@@ -160,7 +160,7 @@ describe('compare', () => {
     expect(`${run.stdout}${run.stderr}`).not.toMatch(/#\d+ \[internal\]|DONE \d/);
     // Not a TTY, no FORCE_COLOR: no escape sequence anywhere.
     expect(`${run.stdout}${run.stderr}`).not.toContain(ESC);
-    // The base was built in a worktree that is gone; the checkout is untouched.
+    // The base was built outside the checkout, in a temp folder that is gone; the checkout is untouched.
     await repoIsClean(repo.dir, repo.headSha);
   });
 

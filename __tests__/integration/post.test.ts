@@ -1,11 +1,12 @@
 // The post step (action.yml `post:`, `post-if: always()`; RELIABILITY rows 25 and 52), run as the
 // runner runs it: dist/index.js again, with the state the main step saved as STATE_<name>. It removes
-// what a main step that never reached its own cleanup left (the base worktree, registered in the
-// user's repository, and the temp folder), turns every cleanup error into a warning, and never fails.
+// what a main step that never reached its own cleanup left (the temp folder, which holds the base
+// commit's checkout), turns every cleanup error into a warning, and never fails. The user's
+// checkout holds nothing of the action's.
 // No Docker: the main step here is stopped at its first docker call, a fake `docker` that waits.
 import { jest } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runGit, type PullRequestFixture } from '../support/git-fixture.js';
 import { useScratch } from '../support/pr-run.js';
@@ -31,6 +32,12 @@ async function worktrees(repo: string): Promise<string[]> {
   return out.split('\n').filter((l) => l.startsWith('worktree ')).map((l) => l.slice('worktree '.length));
 }
 
+/** The base checkout the main step made in its temp folder (image-budget-base-*), or undefined. */
+async function baseIn(tmpDir: string): Promise<string | undefined> {
+  const name = (await readdir(tmpDir)).find((n) => n.startsWith('image-budget-base-'));
+  return name === undefined ? undefined : path.join(tmpDir, name);
+}
+
 /** Runs dist's post entry as the runner does: the same bundle, with the main step's saved state. */
 function postStep(state: Readonly<Record<string, string>>, workspace: string): Promise<ActionRun> {
   return runAction({ workspace, eventName: 'pull_request', payload: {}, state: { isPost: 'true', ...state } });
@@ -39,7 +46,7 @@ function postStep(state: Readonly<Record<string, string>>, workspace: string): P
 /**
  * Starts the main step (dist/index.js, as runAction does) on a pull request with a `docker` that
  * records its first call and then waits, and kills the step there, as a cancelled job is: after the
- * base worktree was checked out, before the step's own cleanup. Resolves to the state it saved.
+ * base commit was checked out, before the step's own cleanup. Resolves to the state it saved.
  */
 async function cancelledMainStep(f: PullRequestFixture): Promise<Record<string, string>> {
   const dir = await temp('ib-post-main-');
@@ -88,33 +95,31 @@ async function cancelledMainStep(f: PullRequestFixture): Promise<Record<string, 
 describe('the post step after a main step that did not clean up', () => {
   let f: PullRequestFixture;
   let state: Record<string, string>;
-  let worktree: { repo: string; dir: string };
+  let base: string | undefined;
 
   beforeAll(async () => {
     f = await fixture(61);
     state = await cancelledMainStep(f);
-    worktree = JSON.parse(state.worktree ?? 'null') as { repo: string; dir: string };
+    base = state.tmpDir ? await baseIn(state.tmpDir) : undefined;
   });
 
-  test('the cancelled main step left its temp folder and a registered base worktree, and no `cleaned` mark', async () => {
+  test('the cancelled main step left its temp folder, holding the base checkout, and no `cleaned` mark; no worktree', async () => {
     expect(state.isPost).toBe('true');
     expect(state.cleaned).toBeUndefined();
     expect(state.tmpDir).toBeTruthy();
     expect(await exists(state.tmpDir!)).toBe(true);
-    expect(worktree.repo).toBe(f.checkout);
-    expect(await exists(path.join(worktree.dir, 'Dockerfile'))).toBe(true);
-    expect(await worktrees(f.checkout)).toContain(worktree.dir);
+    expect(base).toBeDefined();
+    expect(await exists(path.join(base!, 'Dockerfile'))).toBe(true);
+    expect(await worktrees(f.checkout)).toEqual([f.checkout]);
   });
 
-  test('the post step removes both, unregisters the worktree, and passes without a warning', async () => {
+  test('the post step removes it and passes without a warning', async () => {
     const run = await postStep(state, f.checkout);
     expect(run.code).toBe(0);
     expect(run.warnings).toEqual([]);
-    expect(run.stdout).toContain(`Removed the base worktree ${worktree.dir}`);
     expect(run.stdout).toContain(`Removed ${state.tmpDir}`);
-    expect(await exists(worktree.dir)).toBe(false);
+    expect(await exists(base!)).toBe(false);
     expect(await exists(state.tmpDir!)).toBe(false);
-    expect(await worktrees(f.checkout)).not.toContain(worktree.dir);
     // The user's checkout is untouched.
     expect(await readFile(path.join(f.checkout, 'a.txt'), 'utf8')).toBe('head 61\n');
   });
@@ -140,10 +145,9 @@ test('after a main step that failed (docker refused), its own cleanup ran: nothi
     env: { PATH: `${path.join(dir, 'bin')}:${process.env.PATH ?? ''}`, GITHUB_SHA: f.mergeSha, GITHUB_REF: `refs/pull/${f.prNumber}/merge` }
   });
   expect(main.code).toBe(1);
-  const worktree = JSON.parse(main.state.worktree ?? 'null') as { dir: string };
   expect(main.state.cleaned).toBe('true');
   expect(await exists(main.state.tmpDir!)).toBe(false);
-  expect(await worktrees(f.checkout)).not.toContain(worktree.dir);
+  expect(await worktrees(f.checkout)).toEqual([f.checkout]);
   const post = await postStep(main.state, f.checkout);
   expect(post.code).toBe(0);
   expect(post.warnings).toEqual([]);
@@ -151,42 +155,25 @@ test('after a main step that failed (docker refused), its own cleanup ran: nothi
 });
 
 describe('cleanup errors in the post step are warnings; the step never fails', () => {
-  test('a temp folder and a worktree that cannot be removed: one warning each, exit code 0', async () => {
+  test('a temp folder that cannot be removed: one warning, exit code 0', async () => {
     const dir = await temp('ib-post-stuck-');
     // A path below a regular file: no one, root included, can remove (or have) it: ENOTDIR.
     const file = path.join(dir, 'a-file');
     await writeFile(file, 'x');
     const repo = (await fixture(62)).checkout;
-    const run = await postStep({ tmpDir: path.join(file, 'tmp'), worktree: JSON.stringify({ repo, dir: path.join(file, 'worktree') }) }, repo);
+    const run = await postStep({ tmpDir: path.join(file, 'tmp') }, repo);
     expect(run.code).toBe(0);
     expect(run.errors).toEqual([]);
-    expect(run.warnings).toHaveLength(2);
-    expect(run.warnings[0]).toMatch(/^post: could not remove the base worktree: ENOTDIR/);
-    expect(run.warnings[1]).toMatch(new RegExp(`^post: could not remove ${path.join(file, 'tmp').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ENOTDIR`));
+    expect(run.warnings).toHaveLength(1);
+    expect(run.warnings[0]).toMatch(new RegExp(`^post: could not remove ${path.join(file, 'tmp').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ENOTDIR`));
     expect(await readFile(file, 'utf8')).toBe('x');
   });
 
-  test('a worktree that cannot be removed does not keep the temp folder from being removed', async () => {
-    const dir = await temp('ib-post-half-');
-    const file = path.join(dir, 'a-file');
-    await writeFile(file, 'x');
-    const tmpDir = path.join(dir, 'image-budget-tmp');
-    await mkdir(path.join(tmpDir, 'layout'), { recursive: true });
-    await writeFile(path.join(tmpDir, 'layout', 'blob'), 'layers');
-    const repo = (await fixture(63)).checkout;
-    const run = await postStep({ tmpDir, worktree: JSON.stringify({ repo, dir: path.join(file, 'worktree') }) }, repo);
-    expect(run.code).toBe(0);
-    expect(run.warnings).toHaveLength(1);
-    expect(run.warnings[0]).toMatch(/^post: could not remove the base worktree: /);
-    expect(await exists(tmpDir)).toBe(false);
-  });
-
-  test('saved state that is not what the main step writes (a worktree that is not JSON): a warning, the rest cleaned, exit code 0', async () => {
-    const tmpDir = await temp('ib-post-garbled-');
+  test('the `worktree` state of earlier versions is ignored: the temp folder is removed, no warning', async () => {
+    const tmpDir = await temp('ib-post-old-state-');
     const run = await postStep({ tmpDir, worktree: '{not json' }, tmpDir);
     expect(run.code).toBe(0);
-    expect(run.warnings).toHaveLength(1);
-    expect(run.warnings[0]).toMatch(/^post: could not remove the base worktree: /);
+    expect(run.warnings).toEqual([]);
     expect(await exists(tmpDir)).toBe(false);
   });
 

@@ -93,7 +93,9 @@ describe('git, in a repository whose files are named like refs and options', () 
       git.revParseCommit('--all'),
       git.fetchCommit('origin', '--upload-pack=touch pwned'),
       git.fetchCommit('--upload-pack=touch pwned', 'main'),
-      git.worktreeAdd('-x', pr.baseSha)
+      git.checkoutDetached('-x'),
+      git.fetchInto('--upload-pack=touch pwned', pr.baseSha, undefined, 1),
+      git.fetchInto('origin', '-x', 'refs/remotes/origin/x', 1)
     ]) {
       await expect(attempt).rejects.toBeInstanceOf(InvalidRefError);
     }

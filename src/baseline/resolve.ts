@@ -2,7 +2,7 @@
 // first-parent ancestors that has one (a base commit whose push run was skipped or failed). Every
 // failure here is a warning and "none found": a missing baseline never fails a run.
 import type { Exec } from '../exec.js';
-import { Git } from '../git/git.js';
+import { ancestorsOf } from '../git/ancestors.js';
 import type { Log } from '../log.js';
 import type { Report } from '../report/json.js';
 import { parseStoredReport } from './from-report.js';
@@ -18,7 +18,7 @@ export interface FindBaselineRequest {
   readonly commentKey: string;
   /** Full SHA of the base commit. */
   readonly baseSha: string;
-  /** The checkout, to list the base commit's ancestors (fetched when the clone is shallow). */
+  /** The checkout, to list the base commit's ancestors (fetched outside it when the clone is shallow). */
   readonly repoDir: string;
   readonly exec?: Exec;
   readonly log: Log;
@@ -81,11 +81,9 @@ async function lookUp(req: FindBaselineRequest, shas: readonly string[]): Promis
 
 /** Up to ANCESTORS_SEARCHED first-parent ancestors of the base commit, nearest first. */
 async function recentAncestors(req: FindBaselineRequest): Promise<string[]> {
-  const git = new Git(req.repoDir, req.exec ? { exec: req.exec } : {});
   try {
-    // A shallow clone holds one commit: deepen the base's history just enough to see its ancestors.
-    if (await git.isShallow()) await git.fetchCommit('origin', req.baseSha, ANCESTORS_SEARCHED + 1);
-    return (await git.ancestors(req.baseSha, ANCESTORS_SEARCHED + 1)).slice(1);
+    // A shallow clone holds one commit: the history is fetched outside it, never into it.
+    return (await ancestorsOf(req.repoDir, req.baseSha, ANCESTORS_SEARCHED + 1, req.exec ? { exec: req.exec } : {})).slice(1);
   } catch (e) {
     req.log.info(`The base commit's ancestors could not be listed (${e instanceof Error ? e.message : String(e)}); only its own stored report was looked for.`);
     return [];

@@ -295,8 +295,8 @@ export function helpText(topic: CommandName | undefined, version: string): strin
     return [
       'Usage: image-budget compare --base REF [options]',
       '',
-      'Builds the Dockerfile targets of the working tree and of REF (checked out in a temporary git',
-      'worktree; your checkout is not touched) with docker buildx on the local engine, measures both,',
+      'Builds the Dockerfile targets of the working tree and of REF (checked out in a temporary copy of',
+      'the repository; your checkout is not touched) with docker buildx on the local engine, measures both,',
       'prints the comparison and judges the budgets, as the action does on a pull request.',
       '',
       'Options:',

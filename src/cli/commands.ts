@@ -217,9 +217,8 @@ async function runCleanups(cleanups: Array<() => Promise<unknown>>, log: Log): P
 }
 
 /**
- * Ctrl-C must not leave a base worktree registered in the user's repository or image layouts in the
- * temp folder (the action has a post step for that; the command line has only this). Returns the
- * function that removes the handlers.
+ * Ctrl-C must not leave the base checkout or image layouts in the temp folder (the action has a post
+ * step for that; the command line has only this). Returns the function that removes the handlers.
  */
 function cleanUpOnInterrupt(cleanups: Array<() => Promise<unknown>>, log: Log): () => void {
   const handler = (signal: NodeJS.Signals): void => {
@@ -254,7 +253,7 @@ async function git(io: CliIO, cwd: string, args: readonly string[]): Promise<{ o
   return { ok: r.code === 0, out: r.stdout.trim(), err: r.stderr.trim().split('\n').pop() ?? '' };
 }
 
-/** The working tree's top level: the workspace of the pipeline, where the base worktree mirrors it. */
+/** The working tree's top level: the workspace of the pipeline, which the base checkout mirrors. */
 async function repositoryRoot(io: CliIO): Promise<string> {
   const r = await git(io, io.cwd, ['rev-parse', '--show-toplevel']).catch((e: unknown) => {
     throw new CliError(`compare needs git: ${errorMessage(e)}`);
@@ -268,7 +267,7 @@ async function repositoryRoot(io: CliIO): Promise<string> {
 /**
  * Paths on the command line are relative to where it runs, as with `docker build`; the pipeline
  * takes them relative to the repository root, so that the same path names the same place in the
- * base commit's worktree. Outside the repository stays outside (`../x`): resolveInside refuses it.
+ * base commit's checkout. Outside the repository stays outside (`../x`): resolveInside refuses it.
  */
 function fromRoot(root: string, cwd: string, value: string): string {
   return path.relative(root, path.resolve(cwd, value)) || '.';
@@ -376,7 +375,8 @@ async function compareCommand(command: CompareCommand, io: CliIO): Promise<numbe
 /** The head is what is on disk: say so when that is not the commit the report names. */
 async function withWorkingTreeNote(io: CliIO, root: string, inputs: Inputs, outcome: Outcome): Promise<Outcome> {
   const paths = [inputs.context, ...(inputs.file ? [inputs.file] : [])];
-  const status = await git(io, root, ['status', '--porcelain', '--', ...paths]);
+  // --no-optional-locks: looking must not refresh (rewrite) the user's index.
+  const status = await git(io, root, ['--no-optional-locks', 'status', '--porcelain', '--', ...paths]);
   if (!status.ok || status.out === '') return outcome;
   const note = `The head is the working tree: ${inputs.context === '.' ? 'the repository' : inputs.context} has uncommitted changes on top of ${outcome.head.sha.slice(0, 12)}.`;
   return { ...outcome, notes: [...outcome.notes, note] };

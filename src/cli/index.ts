@@ -5,7 +5,7 @@ import { exec } from '../exec.js';
 import { main } from './commands.js';
 
 // `image-budget compare --json | head`: a reader that stops early is no error, and the run must go on
-// to clean up (remove the base worktree) and exit with its verdict.
+// to clean up (remove the base checkout) and exit with its verdict.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code !== 'EPIPE') throw e;

@@ -2,6 +2,7 @@
 // exec seam as an argv array. Refs and paths come from pull requests and inputs, so each one is
 // checked for a leading `-` before git runs and passed after `--` (or `--end-of-options`) where git
 // allows it (RELIABILITY row 23, security 9).
+import path from 'node:path';
 import { exec as realExec, type Exec } from '../exec.js';
 
 /** A git command exited non-zero. The message carries git's last stderr line, never the environment. */
@@ -34,6 +35,11 @@ export interface GitOptions {
   readonly exec?: Exec;
   /** Base environment of git; defaults to this process's. */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Config entries for every command of this instance, passed in the environment
+   * (GIT_CONFIG_COUNT, GIT_CONFIG_KEY_n, GIT_CONFIG_VALUE_n), never in argv: they may be credentials.
+   */
+  readonly config?: ReadonlyArray<readonly [string, string]>;
 }
 
 const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
@@ -51,7 +57,7 @@ export function assertNotOption(value: string, what: string): void {
 }
 
 // Variables that would redirect git to another repository or index (e.g. when run from a git
-// hook): with GIT_INDEX_FILE set, `worktree add` could write the user's index.
+// hook): with GIT_INDEX_FILE set, a checkout elsewhere could write the user's index.
 const REPO_ENV = [
   'GIT_DIR',
   'GIT_WORK_TREE',
@@ -90,6 +96,12 @@ export class Git {
     // Never wait for a credential prompt on a CI runner.
     env.GIT_TERMINAL_PROMPT = '0';
     env.GCM_INTERACTIVE = 'never';
+    const count = Number(env.GIT_CONFIG_COUNT) || 0;
+    for (const [i, [key, value]] of (options.config ?? []).entries()) {
+      env[`GIT_CONFIG_KEY_${count + i}`] = key;
+      env[`GIT_CONFIG_VALUE_${count + i}`] = value;
+    }
+    if (options.config?.length) env.GIT_CONFIG_COUNT = String(count + options.config.length);
     this.env = env;
   }
 
@@ -173,25 +185,115 @@ export class Git {
     return r.code === 0;
   }
 
+  /** Where git keeps this repository: its own git dir and the common dir (they differ in a linked worktree). */
+  async gitDirs(): Promise<{ gitDir: string; commonDir: string }> {
+    const r = await this.git('rev-parse', ['--absolute-git-dir', '--git-common-dir']);
+    const [gitDir = '', commonDir = ''] = r.stdout.split('\n').map((l) => l.trim());
+    if (gitDir === '' || commonDir === '') throw new GitError('rev-parse', 0, 'no git dir');
+    return { gitDir, commonDir: path.resolve(this.repoDir, commonDir) };
+  }
+
+  /** `sha1` or `sha256`. */
+  async objectFormat(): Promise<string> {
+    const r = await this.git('rev-parse', ['--show-object-format']);
+    return r.stdout.trim() || 'sha1';
+  }
+
+  /** True when the repository is a partial clone (it lacks objects its promisor remote has). */
+  async isPartialClone(): Promise<boolean> {
+    const r = await this.git('config', ['--local', '--get', 'extensions.partialclone'], [0, 1]);
+    return r.code === 0 && r.stdout.trim() !== '';
+  }
+
   /**
-   * Checks `sha` out, detached, into `dir` (absent or an empty directory). Repository hooks are
-   * not run: a post-checkout hook (husky, lfs) is no business of a baseline build.
+   * The entries of the local config that come from files it includes (`include.path`,
+   * `includeIf.gitdir:…`), whose keys match `keys`. actions/checkout (v6 on) keeps the token's
+   * `http.<server>/.extraheader` in such a file, included for the workspace's own git dir only.
    */
-  async worktreeAdd(dir: string, sha: string): Promise<void> {
-    assertNotOption(dir, 'path');
+  async includedConfig(keys: RegExp): Promise<Array<[string, string]>> {
+    const list = async (includes: boolean): Promise<string[]> => {
+      const r = await this.git('config', ['--local', ...(includes ? ['--includes'] : ['--no-includes']), '--list', '-z'], [0, 1]);
+      return r.stdout.split('\0').filter((e) => e !== '');
+    };
+    const own = await list(false);
+    const out: Array<[string, string]> = [];
+    for (const entry of await list(true)) {
+      const at = own.indexOf(entry);
+      if (at >= 0) {
+        own.splice(at, 1);
+        continue;
+      }
+      const nl = entry.indexOf('\n');
+      const [key, value] = nl < 0 ? [entry, ''] : [entry.slice(0, nl), entry.slice(nl + 1)];
+      if (keys.test(key)) out.push([key, value]);
+    }
+    return out;
+  }
+
+  /**
+   * `git init` of `repoDir` (an existing, empty directory), with the given object format; with
+   * `separateGitDir`, the repository lives there and `repoDir/.git` is a one-line `gitdir:` file.
+   */
+  async init(objectFormat: string, separateGitDir?: string): Promise<void> {
+    if (!/^sha(?:1|256)$/.test(objectFormat)) throw new InvalidRefError(objectFormat, 'not an object format');
+    if (separateGitDir !== undefined) assertNotOption(separateGitDir, 'path');
+    assertNotOption(this.repoDir, 'path');
+    const separate = separateGitDir === undefined ? [] : [`--separate-git-dir=${separateGitDir}`];
+    await this.git('init', ['--quiet', `--object-format=${objectFormat}`, ...separate, '--', this.repoDir]);
+  }
+
+  /** Removes every value of `key` from the local config; nothing when it has none. */
+  async unsetConfig(key: string): Promise<void> {
+    if (!/^[a-z][a-z0-9-]*(?:\.[a-z][a-z0-9-]*)+$/i.test(key)) throw new InvalidRefError(key, 'not a config key');
+    await this.git('config', ['--local', '--unset-all', key], [0, 5]);
+  }
+
+  /**
+   * Fetches one commit from `source` (a remote's name, or the absolute path of a local repository)
+   * as actions/checkout does (`--no-tags --prune --no-recurse-submodules`, `--depth` unless null):
+   * `from` a full SHA (no ref written unless `to` is given) or a `refs/...` name, into the ref `to`.
+   * Resolves to the commit fetched. Writes objects, FETCH_HEAD and `to` in this repository only.
+   */
+  async fetchInto(source: string, from: string, to: string | undefined, depth: number | null): Promise<string> {
+    assertNotOption(source, 'remote');
+    assertNotOption(from, 'ref');
+    if (!isFullSha(from) && !(from.startsWith('refs/') && (await this.checkRefFormat(from)))) {
+      throw new InvalidRefError(from, 'expected a full commit SHA or a refs/... name');
+    }
+    if (to !== undefined && !(to.startsWith('refs/') && (await this.checkRefFormat(to)))) {
+      throw new InvalidRefError(to ?? '', 'expected a refs/... name');
+    }
+    if (to === undefined && !isFullSha(from)) throw new InvalidRefError(from, 'a ref name needs a destination ref');
+    if (depth !== null && !(Number.isInteger(depth) && depth > 0)) {
+      throw new RangeError(`fetch depth must be a positive integer, got ${depth}`);
+    }
+    await this.git(
+      'fetch',
+      [
+        '--no-tags',
+        '--prune',
+        '--no-recurse-submodules',
+        ...(depth === null ? [] : [`--depth=${depth}`]),
+        source,
+        '--',
+        to === undefined ? from : `+${from}:${to}`
+      ],
+      [0],
+      ['-c', 'protocol.version=2', ...QUIET_CONFIG]
+    );
+    const sha = await this.revParseCommit(to ?? from);
+    if (sha === undefined) throw new GitError('fetch', 0, `${from} is not a commit`);
+    return sha;
+  }
+
+  /**
+   * `git checkout --force --detach sha` in this repository's working tree. Repository hooks are not
+   * run (a post-checkout hook is no business of a baseline build), nor an fsmonitor started.
+   */
+  async checkoutDetached(sha: string): Promise<void> {
     assertSha(sha);
-    await this.git('worktree', ['add', '--detach', '--', dir, sha], [0], ['-c', 'core.hooksPath=/dev/null']);
-  }
-
-  /** Removes a worktree and its directory, even with local changes or locked (`--force` twice). */
-  async worktreeRemove(dir: string): Promise<void> {
-    assertNotOption(dir, 'path');
-    await this.git('worktree', ['remove', '--force', '--force', '--', dir]);
-  }
-
-  /** Forgets worktrees whose directory is gone (e.g. a temp dir wiped by a previous run). */
-  async worktreePrune(): Promise<void> {
-    await this.git('worktree', ['prune']);
+    const config = ['-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false', ...QUIET_CONFIG];
+    await this.git('checkout', ['--quiet', '--force', '--detach', sha], [0], config);
   }
 
   private async git(

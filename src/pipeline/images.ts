@@ -111,7 +111,7 @@ export async function checkImages(workspace: string, images: readonly ImageConfi
 
 /**
  * Checks every image (checkImages), then measures them one after the other (builds share one
- * engine; in parallel they would only compete for it), and joins the results. Each image's temporary folder and base worktree are
+ * engine; in parallel they would only compete for it), and joins the results. Each image's temporary folder (base checkout included) is
  * removed as soon as it is done, so at most one of each exists at a time (the post step knows of
  * the latest only); a cleanup that failed is handed to the caller's `cleanups` to report.
  */

@@ -86,7 +86,7 @@ export function errorMessage(error: unknown): string {
 
 /**
  * Plans, builds and measures the head and its baseline, compares and judges: everything up to
- * publishing. `cleanups` collects what the caller must undo (worktree, temp folder) whatever happens.
+ * publishing. `cleanups` collects what the caller must undo (base checkout, temp folder) whatever happens.
  */
 export async function measureAndCompare(
   deps: PipelineDeps,
@@ -115,7 +115,7 @@ export async function measureAndCompare(
   const context = await resolveInside(workspace, inputs.context, INPUT.context, 'directory');
   const fileLabel = inputs.file ?? path.join(inputs.context, 'Dockerfile');
   const dockerfile = await resolveInside(workspace, fileLabel, INPUT.file, 'file');
-  // The same places in the base commit's worktree, relative to the workspace.
+  // The same places in the base commit's checkout, relative to the workspace.
   const realWorkspace = await realpath(workspace);
   const contextRel = path.relative(realWorkspace, context) || '.';
   const fileRel = path.relative(realWorkspace, dockerfile);
@@ -182,8 +182,10 @@ export async function measureAndCompare(
     baseUnavailable = `no base commit for event ${event.event || 'unknown'}`;
   } else {
     try {
+      // Outside the workspace, under the temp folder (which the post step removes after a cancelled
+      // run), with a `.git` laid out like the workspace's: nothing is written in the workspace.
       base = await log.group(`Check out base ${baseRef}`, () => checkoutBase({ repoDir: workspace, ref: baseRef, tmpRoot: tmpDir, exec }));
-      saveState(STATE.worktree, JSON.stringify({ repo: workspace, dir: base.dir }));
+      log.info(`Base ${base.sha} checked out in ${base.dir} (${base.layout === 'copy' ? "a copy of the workspace's .git" : 'a depth-1 clone, as actions/checkout makes one'}).`);
       cleanups.push(() => base!.cleanup());
     } catch (e) {
       if (e instanceof InvalidRefError && inputs.baseRef) {

@@ -1,5 +1,5 @@
 // Filesystem confinement: every path a user or a pull request names must stay inside the workspace
-// (or the base worktree) after symlinks are resolved (RELIABILITY row 5, security 11).
+// (or the base checkout) after symlinks are resolved (RELIABILITY row 5, security 11).
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../inputs/errors.js';
