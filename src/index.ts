@@ -2,7 +2,8 @@
 // cleanup in post.ts.
 import * as core from '@actions/core';
 import { run } from './main.js';
-import { post, STATE } from './post.js';
+import { post } from './post.js';
+import { STATE } from './state.js';
 
 if (core.getState(STATE.isPost) === 'true') {
   void post();

@@ -20,7 +20,7 @@ import type { ActionMode, Inputs } from './model.js';
 import { errorMessage, measureAndCompare, type PipelineResult } from './pipeline/run.js';
 import { maskStrings, tokenMasks } from './pipeline/masks.js';
 import { maskSecrets } from './buildx/failure.js';
-import { STATE } from './post.js';
+import { STATE } from './state.js';
 import { TOOL } from './tool.js';
 import { buildReport, type Report, type ReportMeta, type ReportPullRequest } from './report/json.js';
 import { failureMessage } from './report/policy.js';

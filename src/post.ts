@@ -4,8 +4,7 @@
 // the action's to remove. Errors are warnings.
 import * as core from '@actions/core';
 import { rm } from 'node:fs/promises';
-
-export const STATE = { isPost: 'isPost', tmpDir: 'tmpDir', cleaned: 'cleaned' } as const;
+import { STATE } from './state.js';
 
 export async function post(): Promise<void> {
   if (core.getState(STATE.cleaned) === 'true') return;

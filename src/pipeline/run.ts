@@ -21,7 +21,7 @@ import { checkBudgetTargets } from '../inputs/inputs.js';
 import { INPUT } from '../inputs/names.js';
 import type { Log } from '../log.js';
 import { NO_BUILD_SETTINGS, type Inputs, type Outcome, type SideResult } from '../model.js';
-import { STATE } from '../post.js';
+import { STATE } from '../state.js';
 import { compare } from '../report/compare.js';
 import { formatThreshold } from '../report/format.js';
 import { buildOutcome, judge } from '../report/policy.js';
