@@ -5,6 +5,7 @@
 import * as core from '@actions/core';
 import { rm } from 'node:fs/promises';
 import { STATE } from './state.js';
+import { errorMessage } from './errors.js';
 
 export async function post(): Promise<void> {
   if (core.getState(STATE.cleaned) === 'true') return;
@@ -14,7 +15,7 @@ export async function post(): Promise<void> {
       await rm(tmpDir, { recursive: true, force: true });
       core.info(`Removed ${tmpDir}`);
     } catch (e) {
-      core.warning(`post: could not remove ${tmpDir}: ${e instanceof Error ? e.message : String(e)}`);
+      core.warning(`post: could not remove ${tmpDir}: ${errorMessage(e)}`);
     }
   }
 }

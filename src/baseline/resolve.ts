@@ -7,6 +7,7 @@ import type { Log } from '../log.js';
 import type { Report } from '../report/json.js';
 import { parseStoredReport } from './from-report.js';
 import { BaselineStoreError, baselineKey, type BaselineStore } from './store.js';
+import { errorMessage } from '../errors.js';
 
 /** How many ancestors of the base commit are looked at when its own report is missing. */
 export const ANCESTORS_SEARCHED = 5;
@@ -85,7 +86,7 @@ async function recentAncestors(req: FindBaselineRequest): Promise<string[]> {
     // A shallow clone holds one commit: the history is fetched outside it, never into it.
     return (await ancestorsOf(req.repoDir, req.baseSha, ANCESTORS_SEARCHED + 1, req.exec ? { exec: req.exec } : {})).slice(1);
   } catch (e) {
-    req.log.info(`The base commit's ancestors could not be listed (${e instanceof Error ? e.message : String(e)}); only its own stored report was looked for.`);
+    req.log.info(`The base commit's ancestors could not be listed (${errorMessage(e)}); only its own stored report was looked for.`);
     return [];
   }
 }

@@ -2,6 +2,7 @@
 // The parsers are pure (text in, data out); `probeBuilder` is the only I/O here.
 import type { Exec } from '../exec.js';
 import { dockerClientEnv } from './env.js';
+import { errorMessage } from '../errors.js';
 
 export interface BuilderInfo {
   readonly name: string;
@@ -97,7 +98,7 @@ const lastLine = (s: string): string => lines(s).pop() ?? '';
 export async function probeBuilder(exec: Exec, builderName: string | undefined, env: NodeJS.ProcessEnv = dockerClientEnv(process.env)): Promise<Capabilities> {
   const setup = 'Install Docker with the buildx plugin, or see docker/setup-buildx-action (add it before this step).';
   const version = await exec('docker', ['buildx', 'version'], { env }).catch((e: unknown) => {
-    throw new EngineError(`Docker buildx is required but docker could not be run: ${e instanceof Error ? e.message : String(e)}. ${setup}`);
+    throw new EngineError(`Docker buildx is required but docker could not be run: ${errorMessage(e)}. ${setup}`);
   });
   const buildxVersion = version.code === 0 ? parseBuildxVersion(version.stdout) : undefined;
   if (!buildxVersion) {

@@ -14,6 +14,7 @@ import { copyFile, cp, lstat, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Exec } from '../exec.js';
 import { Git, GitError, InvalidRefError, isFullSha } from './git.js';
+import { errorMessage } from '../errors.js';
 
 /**
  * The base commit cannot be had (not in the clone and the fetch failed: force-pushed or deleted
@@ -228,7 +229,7 @@ async function remove(paths: readonly string[]): Promise<readonly string[]> {
     try {
       await rm(p, { recursive: true, force: true });
     } catch (e) {
-      warnings.push(`could not remove ${p}: ${e instanceof Error ? e.message : String(e)}`);
+      warnings.push(`could not remove ${p}: ${errorMessage(e)}`);
     }
   }
   return warnings;

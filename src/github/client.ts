@@ -7,6 +7,7 @@ import { getOctokit } from '@actions/github';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import Bottleneck from 'bottleneck/light.js';
+import { errorMessage } from '../errors.js';
 
 /** An issue or pull-request comment, reduced to what the sticky logic needs. */
 export interface IssueComment {
@@ -148,7 +149,7 @@ function errorFacts(error: unknown): ErrorFacts {
   const response = isRecord(error) ? error['response'] : undefined;
   if (!isRecord(response)) {
     const cause = isRecord(error) && error['cause'] instanceof Error ? error['cause'].message : undefined;
-    const message = cause ?? (error instanceof Error ? error.message : String(error));
+    const message = cause ?? (errorMessage(error));
     return { status: undefined, message };
   }
   const status = typeof response['status'] === 'number' ? response['status'] : undefined;

@@ -12,6 +12,7 @@
 //   commit with the run's (a pull request pushed to since is stale).
 import { apiCall, apiPolicy, createOctokit, paginateAll, GitHubApiError, type OctokitCommentsApiOptions } from './client.js';
 import { normalizeSha, parseRepoFullName, type RepoRef, type WorkflowRunInfo } from './event.js';
+import { errorMessage } from '../errors.js';
 
 /** A pull request, reduced to what the lookup needs. */
 export interface PullInfo {
@@ -141,7 +142,7 @@ export async function findRunPull(api: PullsApi, repo: RepoRef, run: WorkflowRun
       associated = (await api.pullsOfCommit(where, sha)).filter((p) => sameName(p.baseRepoFullName, full));
     } catch (error) {
       // A private fork the token cannot read answers 404: this repository is asked next.
-      problems.push(error instanceof Error ? error.message : String(error));
+      problems.push(errorMessage(error));
       continue;
     }
     for (const p of associated) numbers.add(p.number);
@@ -152,7 +153,7 @@ export async function findRunPull(api: PullsApi, repo: RepoRef, run: WorkflowRun
     try {
       candidates.push(await api.getPull(number));
     } catch (error) {
-      if (!(error instanceof GitHubApiError && error.status === 404)) problems.push(error instanceof Error ? error.message : String(error));
+      if (!(error instanceof GitHubApiError && error.status === 404)) problems.push(errorMessage(error));
     }
   }
   const chosen = choosePull(candidates, repo, run);

@@ -15,6 +15,7 @@
 import type { CommentMode } from '../model.js';
 import { COMMENT_HEADING } from '../report/render.js';
 import { GitHubApiError, isBodyTooLong, isTransient, type CommentsApi, type IssueComment } from './client.js';
+import { errorMessage } from '../errors.js';
 
 export interface StickyResult {
   readonly action: 'created' | 'updated' | 'unchanged' | 'skipped' | 'failed';
@@ -243,7 +244,7 @@ function failure(error: unknown): StickyResult {
     if (error.status === 401 || error.status === 403) return { action: 'failed', message: permissionMessage(error) };
     return { action: 'failed', message: error.message };
   }
-  return { action: 'failed', message: `Commenting failed: ${error instanceof Error ? error.message : String(error)}` };
+  return { action: 'failed', message: `Commenting failed: ${errorMessage(error)}` };
 }
 
 function statusOf(error: unknown): number | undefined {
@@ -257,7 +258,7 @@ async function deleteAll(api: CommentsApi, ids: readonly number[]): Promise<stri
     try {
       await api.deleteComment(id);
     } catch (error) {
-      if (statusOf(error) !== 404) problems.push(error instanceof Error ? error.message : String(error));
+      if (statusOf(error) !== 404) problems.push(errorMessage(error));
     }
   }
   return problems;

@@ -19,7 +19,8 @@ import { INPUT } from '../inputs/names.js';
 import type { Inputs, JudgedRow, Outcome } from '../model.js';
 import { buildOutcome } from '../report/policy.js';
 import { resolveInside } from '../workspace/paths.js';
-import { errorMessage, measureAndCompare, type ImageResult, type PipelineDeps, type PipelineResult } from './run.js';
+import { errorMessage } from '../errors.js';
+import { measureAndCompare, type ImageResult, type PipelineDeps, type PipelineResult } from './run.js';
 import { planTargets, readStages } from './targets.js';
 
 /**

@@ -11,6 +11,7 @@ import { dockerClientEnv } from '../buildx/env.js';
 import { probeBuilder, type Capabilities } from '../buildx/probe.js';
 import { resolveSettings } from '../buildx/settings.js';
 import { syntaxDirective } from '../dockerfile/directives.js';
+import { errorMessage } from '../errors.js';
 import type { Exec } from '../exec.js';
 import { BaselineUnavailableError, checkoutBase, type BaseCheckout } from '../git/base-checkout.js';
 import { Git, InvalidRefError, isFullSha } from '../git/git.js';
@@ -79,10 +80,6 @@ export function describeBudgets(inputs: Inputs): string {
   return parts.length ? `Budgets (${inputs.metric} size): ${parts.join('; ')}` : `No budgets set (${inputs.metric} size is reported).`;
 }
 
-export function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return typeof error === 'string' ? error : `unexpected failure: ${JSON.stringify(error) ?? String(error)}`;
-}
 
 /**
  * Plans, builds and measures the head and its baseline, compares and judges: everything up to

@@ -26,6 +26,7 @@ import { INPUT } from '../inputs/names.js';
 import type { Log } from '../log.js';
 import type { CacheSpec, ImageStats, MeasureMethod, SideResult } from '../model.js';
 import { ANY_PLATFORM, type TargetResults } from './join.js';
+import { errorMessage } from '../errors.js';
 
 export interface SideRequest {
   readonly side: 'head' | 'base';
@@ -229,7 +230,7 @@ async function buildAndMeasure(deps: SideDeps, req: SideRequest, target: string,
       return { platform: image.platform, result: { state: 'measured', image: masked } as SideResult };
     });
   } catch (e) {
-    const message = maskSecrets(e instanceof Error ? e.message : String(e), req.secrets);
+    const message = maskSecrets(errorMessage(e), req.secrets);
     return [{ platform: ANY_PLATFORM, result: { state: 'failed', error: `measurement failed: ${message}` } }];
   }
 }
@@ -292,6 +293,6 @@ async function removeImage(deps: SideDeps, tag: string, secrets: readonly string
       deps.log.warning(`Could not remove the temporary image ${tag}: ${maskSecrets(lastLine(r.stderr), secrets) || `exit code ${r.code}`}`);
     }
   } catch (e) {
-    deps.log.warning(`Could not remove the temporary image ${tag}: ${e instanceof Error ? e.message : String(e)}`);
+    deps.log.warning(`Could not remove the temporary image ${tag}: ${errorMessage(e)}`);
   }
 }
