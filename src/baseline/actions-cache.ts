@@ -21,7 +21,8 @@ import { isFeatureAvailable, restoreCache, saveCache } from '@actions/cache';
 import { constants } from 'node:fs';
 import { mkdir, mkdtemp, open, readdir, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { checkReportSize, messageOf, readStoredReport } from './stored-file.js';
+import { errorMessage } from '../errors.js';
+import { checkReportSize, readStoredReport } from './stored-file.js';
 import { BaselineStoreError, type BaselineStore, type StoredBaseline } from './store.js';
 
 /** The path the entry is saved and restored under: part of its version, the same on every runner. */
@@ -96,7 +97,7 @@ export class ActionsCacheStore implements BaselineStore {
       try {
         matched = await restoreCache([FILE], primary, restoreKeys);
       } catch (error) {
-        throw new BaselineStoreError(`cannot look up a baseline in the Actions cache: ${messageOf(error)}`);
+        throw new BaselineStoreError(`cannot look up a baseline in the Actions cache: ${errorMessage(error)}`);
       } finally {
         if (tarOptions === undefined) delete process.env['TAR_OPTIONS'];
         else process.env['TAR_OPTIONS'] = tarOptions;
@@ -127,7 +128,7 @@ export class ActionsCacheStore implements BaselineStore {
       } catch (error) {
         // ValidationError (key too long, a comma), or the file could not be written.
         if (error instanceof BaselineStoreError) throw error;
-        throw new BaselineStoreError(`cannot save a baseline to the Actions cache: ${messageOf(error)}`);
+        throw new BaselineStoreError(`cannot save a baseline to the Actions cache: ${errorMessage(error)}`);
       }
     });
     if (id !== -1) return true;
@@ -157,7 +158,7 @@ export class ActionsCacheStore implements BaselineStore {
       await mkdir(this.tempRoot, { recursive: true });
       dir = await mkdtemp(path.join(this.tempRoot, 'image-budget-baseline-'));
     } catch (error) {
-      throw new BaselineStoreError(`cannot make a folder under ${this.tempRoot}: ${messageOf(error)}`);
+      throw new BaselineStoreError(`cannot make a folder under ${this.tempRoot}: ${errorMessage(error)}`);
     }
     const cwd = process.cwd();
     const workspace = process.env['GITHUB_WORKSPACE'];
@@ -180,7 +181,7 @@ async function writeNewFile(file: string, text: string): Promise<void> {
     handle = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
     await handle.writeFile(text, 'utf8');
   } catch (error) {
-    throw new BaselineStoreError(`cannot write ${file}: ${messageOf(error)}`);
+    throw new BaselineStoreError(`cannot write ${file}: ${errorMessage(error)}`);
   } finally {
     await handle?.close();
   }

@@ -6,20 +6,9 @@ import { constants } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { lstat, open, type FileHandle } from 'node:fs/promises';
 import { BaselineStoreError, MAX_STORED_REPORT_BYTES } from './store.js';
+import { errorCode, errorMessage } from '../errors.js';
 
 const READ_CHUNK_BYTES = 64 * 1024;
-
-// Structural, not `instanceof Error`: errors from Node's own modules may come from another realm
-// (jest's module sandbox), where instanceof answers false.
-const errorCode = (error: unknown): string | undefined =>
-  typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
-    ? error.code
-    : undefined;
-
-export const messageOf = (error: unknown): string =>
-  typeof error === 'object' && error !== null && 'message' in error && typeof error.message === 'string'
-    ? error.message
-    : String(error);
 
 /**
  * Reads a stored report: at most MAX_STORED_REPORT_BYTES, from a regular file that is not a symbolic
@@ -34,7 +23,7 @@ export async function readStoredReport(file: string, noun = 'stored report'): Pr
     kind = await lstat(file);
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return undefined;
-    throw new BaselineStoreError(`cannot read ${noun} ${file}: ${messageOf(error)}`);
+    throw new BaselineStoreError(`cannot read ${noun} ${file}: ${errorMessage(error)}`);
   }
   // lstat gives a clear message; O_NOFOLLOW below closes the gap of a link swapped in after it.
   if (kind.isSymbolicLink()) throw new BaselineStoreError(`${noun} ${file} is a symbolic link; refusing to follow it`);
@@ -48,7 +37,7 @@ async function readRegularFile(file: string, noun: string): Promise<string> {
     // O_NONBLOCK: a FIFO swapped in after the lstat must not hang the open.
     handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
-    throw new BaselineStoreError(`cannot open ${noun} ${file}: ${messageOf(error)}`);
+    throw new BaselineStoreError(`cannot open ${noun} ${file}: ${errorMessage(error)}`);
   }
   try {
     const stat = await handle.stat();
@@ -57,7 +46,7 @@ async function readRegularFile(file: string, noun: string): Promise<string> {
     return await readCapped(handle, file, noun);
   } catch (error) {
     if (error instanceof BaselineStoreError) throw error;
-    throw new BaselineStoreError(`cannot read ${noun} ${file}: ${messageOf(error)}`);
+    throw new BaselineStoreError(`cannot read ${noun} ${file}: ${errorMessage(error)}`);
   } finally {
     await handle.close();
   }

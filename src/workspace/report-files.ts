@@ -20,12 +20,13 @@ import type { Dirent } from 'node:fs';
 import { lstat, readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { parseReport } from '../baseline/from-report.js';
-import { messageOf, readStoredReport } from '../baseline/stored-file.js';
+import { readStoredReport } from '../baseline/stored-file.js';
 import { InputError } from '../inputs/errors.js';
 import { INPUT } from '../inputs/names.js';
 import type { ReportSource } from '../report/merge.js';
 import { escapeControls } from '../report/escape.js';
 import { compileGlob, isGlob } from './glob.js';
+import { errorCode, errorMessage } from '../errors.js';
 
 /** The file name looked for in a directory named by `reports`. */
 export const REPORT_FILE_NAME = 'report.json';
@@ -83,16 +84,13 @@ function labelOf(roots: Roots, p: string): string {
   return escapeControls(inside(roots.workspace, p) && rel !== '' ? rel.split(path.sep).join('/') : p);
 }
 
-const errorCode = (error: unknown): string | undefined =>
-  typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
-
 /** Throws unless the real location of `dir` is inside a root (a link on the way may lead out). */
 async function checkRealInside(roots: Roots, dir: string, label: string): Promise<void> {
   let real: string;
   try {
     real = await realpath(dir);
   } catch (error) {
-    throw new ReportSourceError(label, `it cannot be resolved (${messageOf(error)})`);
+    throw new ReportSourceError(label, `it cannot be resolved (${errorMessage(error)})`);
   }
   if (!roots.real.some((r) => inside(r, real))) {
     throw new ReportSourceError(label, `it resolves outside the workspace and RUNNER_TEMP (to ${real})`);
@@ -126,7 +124,7 @@ async function walk(dir: string, depth: number, budget: { left: number }, label:
     try {
       items = await readdir(abs, { withFileTypes: true });
     } catch (error) {
-      throw new ReportSourceError(label, `it cannot be listed (${messageOf(error)})`);
+      throw new ReportSourceError(label, `it cannot be listed (${errorMessage(error)})`);
     }
     items.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const item of items) {
@@ -176,7 +174,7 @@ async function locate(roots: Roots, text: string, entry = text): Promise<{ abs: 
     if (errorCode(error) === 'ENOENT' || errorCode(error) === 'ENOTDIR') {
       throw new InputError(INPUT.reports, entry, EXPECTED, { problem: `was not found (looked at ${abs})` });
     }
-    throw new ReportSourceError(labelOf(roots, abs), `it cannot be read (${messageOf(error)})`);
+    throw new ReportSourceError(labelOf(roots, abs), `it cannot be read (${errorMessage(error)})`);
   }
 }
 
@@ -201,7 +199,7 @@ async function filesOfEntry(roots: Roots, text: string, budget: { left: number }
     pattern = compileGlob(text);
   } catch (error) {
     // A bracket expression the regular expression engine refuses (`[z-a]`).
-    throw new InputError(INPUT.reports, text, EXPECTED, { problem: `is not a valid pattern (${messageOf(error)})` });
+    throw new InputError(INPUT.reports, text, EXPECTED, { problem: `is not a valid pattern (${errorMessage(error)})` });
   }
   const base = await locate(roots, pattern.base, text);
   if (base.kind !== 'directory') {
@@ -268,7 +266,7 @@ export async function readReports(entries: readonly string[], env: NodeJS.Proces
       text = await readStoredReport(file, 'report');
     } catch (error) {
       // Swapped for a link or grown past the cap since the walk, or unreadable.
-      throw new ReportSourceError(label, messageOf(error));
+      throw new ReportSourceError(label, errorMessage(error));
     }
     if (text === undefined) throw new ReportSourceError(label, 'it disappeared while being read');
     const size = Buffer.byteLength(text, 'utf8');
