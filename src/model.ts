@@ -281,3 +281,12 @@ export interface Outcome {
   /** Notes shown under the table (baseline unavailable, cache warnings...), already escaped-free plain text. */
   readonly notes: readonly string[];
 }
+
+/** The platform of a result that applies to every platform of its target (a failed build, an absent target). */
+export const ANY_PLATFORM = '*';
+
+/** Results of one target on one side. `platform` is ANY_PLATFORM when it applies to every platform (a failed build). */
+export interface TargetResults {
+  readonly target: string;
+  readonly results: ReadonlyArray<{ readonly platform: string; readonly result: SideResult }>;
+}

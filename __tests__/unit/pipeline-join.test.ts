@@ -1,7 +1,8 @@
 // Lining up head and base results per target and platform (RELIABILITY rows 6, 7, 15, 16).
 import { describe, expect, test } from '@jest/globals';
 import type { ImageStats, SideResult } from '../../src/model.js';
-import { ANY_PLATFORM, joinSides, type Row, type TargetResults } from '../../src/pipeline/join.js';
+import { ANY_PLATFORM, type TargetResults } from '../../src/model.js';
+import { joinSides, type Row } from '../../src/pipeline/join.js';
 
 const AMD = 'linux/amd64';
 const ARM = 'linux/arm64';

@@ -4,7 +4,7 @@
 // report of the commit and repository it is used for; anything else is ignored with the reason.
 import type { Report } from '../report/json.js';
 import { REPORT_SCHEMA, REPORT_SCHEMA_VERSION, toSideResult, validateReport } from '../report/json.js';
-import type { TargetResults } from '../pipeline/join.js';
+import type { TargetResults } from '../model.js';
 import { MAX_STORED_REPORT_BYTES } from './store.js';
 
 export type ParsedBaseline = { readonly ok: true; readonly report: Report } | { readonly ok: false; readonly reason: string };

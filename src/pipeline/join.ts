@@ -1,11 +1,6 @@
 // Pure: line up the head's and the base's results per target and platform, as rows to compare.
-import type { SideResult } from '../model.js';
+import { ANY_PLATFORM, type SideResult, type TargetResults } from '../model.js';
 
-/** Results of one target on one side. `platform` is '*' when it applies to every platform (a failed build). */
-export interface TargetResults {
-  readonly target: string;
-  readonly results: ReadonlyArray<{ readonly platform: string; readonly result: SideResult }>;
-}
 
 export interface Row {
   readonly target: string;
@@ -13,8 +8,6 @@ export interface Row {
   readonly head: SideResult;
   readonly base: SideResult;
 }
-
-export const ANY_PLATFORM = '*';
 
 /**
  * One row per target and platform, in the head's order, then the targets only the base has.

@@ -25,7 +25,7 @@ import { InputError } from '../inputs/errors.js';
 import { INPUT } from '../inputs/names.js';
 import type { Log } from '../log.js';
 import type { CacheSpec, ImageStats, MeasureMethod, SideResult } from '../model.js';
-import { ANY_PLATFORM, type TargetResults } from './join.js';
+import { ANY_PLATFORM, type TargetResults } from '../model.js';
 import { errorMessage } from '../errors.js';
 
 export interface SideRequest {
