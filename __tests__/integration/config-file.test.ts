@@ -8,7 +8,9 @@ import path from 'node:path';
 import { CONFIG_LIMITS, ConfigError, parseConfig } from '../../src/config/config.js';
 import { loadConfig } from '../../src/config/load.js';
 import { InputError } from '../../src/inputs/errors.js';
-import { checkImages } from '../../src/pipeline/images.js';
+import { parseEventContext } from '../../src/github/event.js';
+import { parseInputs } from '../../src/inputs/inputs.js';
+import { planImages } from '../../src/pipeline/images.js';
 
 const FILE = '.github/image-budget.yml';
 let tmp: string;
@@ -80,8 +82,11 @@ describe('loadConfig', () => {
   });
 });
 
-describe('checkImages: every image against the files, before any build', () => {
-  const check = (text: string): Promise<void> => checkImages(ws, parseConfig(text, FILE));
+describe('planImages: every image against the files, before any build', () => {
+  const check = async (text: string): Promise<void> => {
+    const inputs = parseInputs((name) => ({ 'github-token': 'token-for-tests' })[name] ?? '');
+    await planImages({ GITHUB_WORKSPACE: ws }, inputs, parseConfig(text, FILE), parseEventContext('push', {}, {}));
+  };
 
   test('images whose contexts, Dockerfiles and budget targets exist pass', async () => {
     await expect(

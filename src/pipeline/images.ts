@@ -2,26 +2,24 @@
 // one after the other, and joined into one outcome: one comment, one summary, one report, whose
 // rows say which image they belong to (`api › release`).
 //
-//   config ─► check every image (paths, Dockerfile, budget targets) ─► per image: measureAndCompare
-//          ─► join (rows in config order, notes, one verdict)
+//   config ─► plan every image (plan.ts: paths, Dockerfile, settings, budget targets)
+//          ─► per image: measureAndCompare with its plan ─► join (rows in config order, notes, one verdict)
 //
 // Each image is given the action's inputs with its own overrides, and its own key
 // (`<comment-key>+<name>`) for what measureAndCompare keeps per key: stored baselines, build-cache
 // scopes and temporary image tags. The comment's marker is not among them: main.ts renders the one
 // comment with the real key.
-import path from 'node:path';
+import { dockerClientEnv } from '../buildx/env.js';
 import { probeBuilder, type Capabilities } from '../buildx/probe.js';
 import { IMAGE_KEYS, imageError, type ImageConfig, type ImageKey } from '../config/config.js';
 import type { EventContext } from '../github/event.js';
 import { InputError } from '../inputs/errors.js';
-import { checkBudgetTargets } from '../inputs/inputs.js';
 import { INPUT } from '../inputs/names.js';
 import type { Inputs, JudgedRow, Outcome } from '../model.js';
 import { buildOutcome } from '../report/policy.js';
-import { resolveInside } from '../workspace/paths.js';
 import { errorMessage } from '../errors.js';
 import { measureAndCompare, type ImageResult, type PipelineDeps, type PipelineResult } from './run.js';
-import { planTargets, readStages } from './targets.js';
+import { makePlan, type Plan } from './plan.js';
 
 /**
  * The key an image's baselines and build cache are kept under, so that images never share them:
@@ -89,32 +87,29 @@ async function located<T>(image: ImageConfig, fn: () => Promise<T> | T): Promise
 }
 
 /**
- * Checks every image before the first build, so that a mistake in the last image does not cost the
- * builds of the others: its context and Dockerfile exist inside the workspace, the Dockerfile has
- * stages, and its per-target budgets name targets it builds. (A target that is in neither the
+ * Plans every image before the first build (plan.ts: refusals, paths, Dockerfile stages, build
+ * settings, budget targets), so that a mistake in the last image does not cost the builds of the
+ * others; a mistake is reported at its key of the config file. (A target that is in neither the
  * Dockerfile nor the base commit's can only be told once the base is checked out; measureAndCompare
  * reports it, at the same place.)
  */
-export async function checkImages(workspace: string, images: readonly ImageConfig[]): Promise<void> {
-  for (const image of images) {
-    await located(image, async () => {
-      await resolveInside(workspace, image.context, INPUT.context, 'directory');
-      const fileLabel = image.file ?? path.join(image.context, 'Dockerfile');
-      const dockerfile = await resolveInside(workspace, fileLabel, INPUT.file, 'file');
-      const stages = await readStages(dockerfile);
-      // As measureAndCompare checks them: the targets asked for (some may exist only in the base),
-      // else the Dockerfile's last stage.
-      const targets = image.targets.length > 0 ? image.targets : planTargets(stages, undefined, [], fileLabel).head.map((t) => t.name);
-      checkBudgetTargets(image.budgets, targets);
-    });
-  }
+export async function planImages(
+  env: NodeJS.ProcessEnv,
+  inputs: Inputs,
+  images: readonly ImageConfig[],
+  event: EventContext
+): Promise<Plan[]> {
+  const plans: Plan[] = [];
+  for (const image of images) plans.push(await located(image, () => makePlan(env, imageInputs(inputs, image), event)));
+  return plans;
 }
 
 /**
- * Checks every image (checkImages), then measures them one after the other (builds share one
- * engine; in parallel they would only compete for it), and joins the results. Each image's temporary folder (base checkout included) is
- * removed as soon as it is done, so at most one of each exists at a time (the post step knows of
- * the latest only); a cleanup that failed is handed to the caller's `cleanups` to report.
+ * Plans every image (planImages), then measures them one after the other (builds share one
+ * engine; in parallel they would only compete for it), and joins the results. Each image's temporary
+ * folder (base checkout included) is removed as soon as it is done, so at most one of each exists at
+ * a time (the post step knows of the latest only); a cleanup that failed is handed to the caller's
+ * `cleanups` to report.
  */
 export async function measureImages(
   deps: PipelineDeps,
@@ -123,24 +118,24 @@ export async function measureImages(
   event: EventContext,
   cleanups: Array<() => Promise<unknown>>
 ): Promise<PipelineResult> {
-  await checkImages(path.resolve(deps.env.GITHUB_WORKSPACE || process.cwd()), images);
+  const plans = await planImages(deps.env, inputs, images, event);
   // Every image builds on the same builder: it is probed once, not once per image.
   const probes = new Map<string, Promise<Capabilities>>();
   const probe = (builder: string | undefined): Promise<Capabilities> => {
     const key = builder ?? '';
-    const caps = probes.get(key) ?? (deps.probe ?? ((b: string | undefined) => probeBuilder(deps.exec, b)))(builder);
+    const caps = probes.get(key) ?? (deps.probe ?? ((b: string | undefined) => probeBuilder(deps.exec, b, dockerClientEnv(deps.env))))(builder);
     probes.set(key, caps);
     return caps;
   };
   const shared: PipelineDeps = { ...deps, probe };
   const results: ImageResult[] = [];
-  for (const image of images) {
+  for (const [i, image] of images.entries()) {
     deps.log.info(`Image ${image.name} (${image.source.file}, images[${image.source.index}]): context ${image.context}`);
     const own: Array<() => Promise<unknown>> = [];
     try {
-      const imageOnly = imageInputs(inputs, image);
-      const result = await located(image, () => measureAndCompare(shared, imageOnly, event, own));
-      results.push(labelled(image.name, imageOnly.commentKey, result));
+      const plan = plans[i]!;
+      const result = await located(image, () => measureAndCompare(shared, plan.inputs, event, own, plan));
+      results.push(labelled(image.name, plan.inputs.commentKey, result));
     } finally {
       const warnings = await runCleanups(own);
       if (warnings.length > 0) cleanups.push(() => Promise.resolve(warnings));

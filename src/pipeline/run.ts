@@ -1,37 +1,33 @@
-// The pipeline up to publishing, shared by the action (main.ts) and the command line (cli/):
-//   plan ─► build head ─► baseline (build the base) ─► compare ─► policy ─► Outcome
+// The pipeline of one image up to publishing, shared by the action (main.ts), the images of a config
+// file (images.ts) and the command line (cli/), in five steps, each with its own home:
+//   1. plan (plan.ts) ─► 2. baseline (baseline/choose.ts) ─► 3. engine: builder and cache
+//   (buildx/probe.ts, buildx/cache.ts) ─► 4. build and measure head and base (side.ts)
+//   ─► 5. compare and judge (report/compare.ts, report/policy.ts): an Outcome
 // Inputs arrive parsed and the event read; publishing (comment, summary, outputs) is the caller's.
-import { mkdtemp, mkdir, readFile, realpath, rm } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { baseFromReport, type BaseFromReport } from '../baseline/from-report.js';
-import { findStoredBaseline, type FoundBaseline } from '../baseline/resolve.js';
+import { chooseBaseline, type Baseline } from '../baseline/choose.js';
 import type { BaselineStore } from '../baseline/store.js';
+import { decideCache, hasActionsRuntime } from '../buildx/cache.js';
 import { dockerClientEnv } from '../buildx/env.js';
 import { probeBuilder, type Capabilities } from '../buildx/probe.js';
-import { resolveSettings } from '../buildx/settings.js';
-import { syntaxDirective } from '../dockerfile/directives.js';
-import { errorMessage } from '../errors.js';
 import type { Exec } from '../exec.js';
-import { BaselineUnavailableError, checkoutBase, type BaseCheckout } from '../git/base-checkout.js';
-import { Git, InvalidRefError, isFullSha } from '../git/git.js';
 import type { EventContext } from '../github/event.js';
-import { InputError } from '../inputs/errors.js';
-import { secretInputsSet } from '../inputs/build.js';
-import { checkBudgetTargets } from '../inputs/inputs.js';
 import { INPUT } from '../inputs/names.js';
 import type { Log } from '../log.js';
-import { ANY_PLATFORM, NO_BUILD_SETTINGS, type Inputs, type Outcome, type SideResult, type TargetResults } from '../model.js';
-import { STATE } from '../state.js';
+import { ANY_PLATFORM, type Inputs, type Outcome, type SideResult, type TargetResults } from '../model.js';
 import { compare } from '../report/compare.js';
 import { formatThreshold } from '../report/format.js';
 import { buildOutcome, judge } from '../report/policy.js';
-import { resolveInside, resolveInsideIfExists } from '../workspace/paths.js';
+import { STATE } from '../state.js';
+import { resolveInsideIfExists } from '../workspace/paths.js';
 import { joinSides } from './join.js';
 import { buildMasks, tokenMasks } from './masks.js';
+import { makePlan, type Plan } from './plan.js';
 import { buildSide, type SideRequest } from './side.js';
-import { baseTargets, planTargets, readStages } from './targets.js';
-import { buildTrust, cacheExportMode, frontendRefusal, secretsRefusal } from './trust.js';
+import { baseTargets, planTargets, readStages, type TargetPlan } from './targets.js';
+import { cacheExportMode } from './trust.js';
 
 export interface PipelineDeps {
   readonly env: NodeJS.ProcessEnv;
@@ -83,130 +79,103 @@ export function describeBudgets(inputs: Inputs): string {
 
 /**
  * Plans, builds and measures the head and its baseline, compares and judges: everything up to
- * publishing. `cleanups` collects what the caller must undo (base checkout, temp folder) whatever happens.
+ * publishing. `cleanups` collects what the caller must undo (base checkout, temp folder) whatever
+ * happens. A config file's images come with their plan made (images.ts plans them all first).
  */
 export async function measureAndCompare(
   deps: PipelineDeps,
   inputs: Inputs,
   event: EventContext,
-  cleanups: Array<() => Promise<unknown>>
+  cleanups: Array<() => Promise<unknown>>,
+  made?: Plan
 ): Promise<PipelineResult> {
-  const { env, exec, log } = deps;
-  const saveState = deps.saveState ?? ((): void => undefined);
+  const { env, log } = deps;
   const budgetsLine = describeBudgets(inputs);
   log.info(budgetsLine);
   // One image per call: a config file's images are each given their own Inputs (pipeline/images.ts).
   if (inputs.config) throw new Error(`measureAndCompare measures one image; the images of ${inputs.config} go through measureImages`);
 
-  // Untrusted code in a privileged run (a fork's, on pull_request_target or workflow_run): refused
-  // unless allow-fork-builds, and then built without writing the cache (security requirements 1, 12).
-  const settings = inputs.build ?? NO_BUILD_SETTINGS;
-  const secretRefusal = secretsRefusal(event, secretInputsSet(settings));
-  if (secretRefusal) throw new Error(secretRefusal);
-  const trust = buildTrust(event, inputs.allowForkBuilds);
-  if (trust.refusal) throw new Error(trust.refusal);
-  if (trust.warning) log.warning(trust.warning);
+  // 1. Plan: refusals, paths, settings, stages, targets; nothing built or checked out yet.
+  const plan = made ?? (await makePlan(env, inputs, event));
+  if (plan.trust.warning) log.warning(plan.trust.warning);
+  const tmpDir = await runTempDir(env, deps.saveState, cleanups);
 
-  // 2. Plan: paths confined to the workspace, Dockerfile stages, base checkout, targets per side.
-  const workspace = path.resolve(env.GITHUB_WORKSPACE || process.cwd());
-  const context = await resolveInside(workspace, inputs.context, INPUT.context, 'directory');
-  const fileLabel = inputs.file ?? path.join(inputs.context, 'Dockerfile');
-  const dockerfile = await resolveInside(workspace, fileLabel, INPUT.file, 'file');
-  // The same places in the base commit's checkout, relative to the workspace.
-  const realWorkspace = await realpath(workspace);
-  const contextRel = path.relative(realWorkspace, context) || '.';
-  const fileRel = path.relative(realWorkspace, dockerfile);
-  const settingsAt = (root: string, side: 'head' | 'base') => resolveSettings(settings, { workspace: realWorkspace, root, env, side });
-  const headSettings = await settingsAt(workspace, 'head');
-  const headStages = await readStages(dockerfile);
-  // A stranger's Dockerfile may not name its own frontend (BuildKit would run that image as the build).
-  const frontend = frontendRefusal({
-    untrusted: trust.untrusted,
-    file: fileLabel,
-    directive: trust.untrusted === undefined ? undefined : syntaxDirective(await readFile(dockerfile, 'utf8')),
-    buildArgs: inputs.buildArgs
+  // 2. Baseline: a stored report, the base commit checked out, or none (with the reason).
+  const { baseline, notes: baselineNotes } = await chooseBaseline({
+    mode: inputs.baseline,
+    baseRef: inputs.baseRef,
+    eventBase: event.baseSha,
+    event: event.event,
+    repository: event.repo ? `${event.repo.owner}/${event.repo.name}` : undefined,
+    commentKey: inputs.commentKey,
+    name: inputs.name,
+    headTargets: plan.headTargets,
+    workspace: plan.workspace,
+    tmpDir,
+    store: deps.baselines,
+    exec: deps.exec,
+    log,
+    cleanups
   });
-  if (frontend) throw new Error(frontend);
+  const notes = [budgetsLine, ...baselineNotes];
+  const base = baseline.kind === 'checkout' ? await baseSide(plan, baseline.checkout.dir) : undefined;
+  const targets = planTargets(plan.headStages, base?.stages, inputs.targets, plan.fileLabel);
+
+  // 3. Engine: the builder probed once, the measurement method and the cache decided.
+  const { request, sideDeps } = await engine(deps, plan, event, tmpDir, notes);
+
+  // 4. Build and measure the head, then the base.
+  const head = await buildSide(sideDeps, { ...request, side: 'head', context: plan.context, dockerfile: plan.dockerfile, targets: targets.head });
+  const baseResults = await baseResultsOf(baseline, base, targets, notes, (build, side) =>
+    buildSide(sideDeps, { ...request, build: side.build, side: 'base', context: side.context, dockerfile: side.dockerfile, targets: build })
+  );
+
+  // 5. Compare and judge: pure.
+  return judged(inputs, event, env, { head, baseResults, baseline, notes });
+}
+
+/** The run's own temp folder (image layouts, the base checkout), removed by the caller's cleanups or the post step. */
+async function runTempDir(
+  env: NodeJS.ProcessEnv,
+  saveState: PipelineDeps['saveState'],
+  cleanups: Array<() => Promise<unknown>>
+): Promise<string> {
   const tmpRoot = path.resolve(env.RUNNER_TEMP || os.tmpdir());
   await mkdir(tmpRoot, { recursive: true });
   const tmpDir = await mkdtemp(path.join(tmpRoot, 'image-budget-'));
-  saveState(STATE.tmpDir, tmpDir);
+  saveState?.(STATE.tmpDir, tmpDir);
   cleanups.push(() => rm(tmpDir, { recursive: true, force: true }));
+  return tmpDir;
+}
 
-  const notes: string[] = [budgetsLine];
-  const baseRef = inputs.baseRef ?? event.baseSha;
+/** The base checkout's context, Dockerfile (where the head has them), stages and build settings. */
+interface BaseSide {
+  readonly context: string | undefined;
+  readonly dockerfile: string | undefined;
+  readonly stages: Awaited<ReturnType<typeof readStages>> | undefined;
+  readonly build: SideRequest['build'];
+}
 
-  // The stored report of the base commit (or a recent ancestor) spares building the base.
-  let stored: { readonly found: FoundBaseline; readonly base: BaseFromReport } | undefined;
-  const repository = event.repo ? `${event.repo.owner}/${event.repo.name}` : undefined;
-  if ((inputs.baseline === 'auto' || inputs.baseline === 'report') && baseRef && deps.baselines && repository) {
-    const store = deps.baselines;
-    const baseSha = await commitOf(workspace, baseRef, exec);
-    const found = baseSha
-      ? await log.group(`Look up the stored baseline of ${baseRef}`, () =>
-          findStoredBaseline({ store, repository, commentKey: inputs.commentKey, baseSha, repoDir: workspace, exec, log })
-        )
-      : undefined;
-    if (found) {
-      const names = planTargets(headStages, undefined, inputs.targets, fileLabel).head.map((t) => t.name);
-      const base = baseFromReport(found.report, names, inputs.name);
-      if (base.missing.length === 0 || inputs.baseline === 'report') {
-        stored = { found, base };
-      } else {
-        log.info(`The stored baseline of ${found.sha.slice(0, 12)} has no measured image of ${base.missing.join(', ')}; building the base instead.`);
-      }
-    }
-  }
+async function baseSide(plan: Plan, dir: string): Promise<BaseSide> {
+  const context = await resolveInsideIfExists(dir, plan.contextRel, INPUT.context, 'directory');
+  const dockerfile = await resolveInsideIfExists(dir, plan.fileRel, INPUT.file, 'file');
+  const stages = dockerfile ? await readStages(dockerfile) : undefined;
+  return { context, dockerfile, stages, build: context && dockerfile ? (await plan.settingsAt(dir, 'base')).plan : undefined };
+}
 
-  let base: BaseCheckout | undefined;
-  let baseUnavailable: string | undefined;
-  if (stored) {
-    const { found } = stored;
-    const run = found.report.runId !== undefined ? ` run ${found.report.runId}` : '';
-    log.info(`Baseline: the report stored by the ${found.report.event}${run} of ${found.sha} (${found.report.createdAt}); the base is not built.`);
-    notes.push(
-      found.distance === 0
-        ? `Baseline: the report stored for ${found.sha.slice(0, 12)} by its ${found.report.event} run; the base was not rebuilt.`
-        : `Baseline: ${baseRef?.slice(0, 12)} has no stored report; compared with the report of its ancestor ${found.sha.slice(0, 12)}, ` +
-            `${found.distance} commit${found.distance === 1 ? '' : 's'} earlier.`
-    );
-  } else if (inputs.baseline === 'none') {
-    baseUnavailable = 'baseline: none';
-  } else if (inputs.baseline === 'report') {
-    baseUnavailable = `no stored report for ${baseRef ?? 'this run'}`;
-    notes.push(`No stored baseline report found for ${baseRef ?? 'this run'}; sizes are absolute.`);
-  } else if (!baseRef) {
-    baseUnavailable = `no base commit for event ${event.event || 'unknown'}`;
-  } else {
-    try {
-      // Outside the workspace, under the temp folder (which the post step removes after a cancelled
-      // run), with a `.git` laid out like the workspace's: nothing is written in the workspace.
-      base = await log.group(`Check out base ${baseRef}`, () => checkoutBase({ repoDir: workspace, ref: baseRef, tmpRoot: tmpDir, exec }));
-      log.info(`Base ${base.sha} checked out in ${base.dir} (${base.layout === 'copy' ? "a copy of the workspace's .git" : 'a depth-1 clone, as actions/checkout makes one'}).`);
-      cleanups.push(() => base!.cleanup());
-    } catch (e) {
-      if (e instanceof InvalidRefError && inputs.baseRef) {
-        throw new InputError(INPUT.baseRef, baseRef, 'a commit SHA or a ref name', { problem: `is not usable: ${e.message}` });
-      }
-      // Whatever keeps the base from being checked out (unreachable commit, not a git checkout, a
-      // workspace git refuses as another user's, no git at all): the head is still measured and
-      // judged on absolute budgets (PRODUCT 7, RELIABILITY row 22).
-      baseUnavailable = e instanceof BaselineUnavailableError ? e.message : `could not check out base ${baseRef}: ${errorMessage(e)}`;
-      log.warning(`Baseline unavailable: ${baseUnavailable}`);
-      notes.push(`Baseline unavailable: ${baseUnavailable}.`);
-    }
-  }
-  let baseContext: string | undefined;
-  let baseDockerfile: string | undefined;
-  if (base) {
-    baseContext = await resolveInsideIfExists(base.dir, contextRel, INPUT.context, 'directory');
-    baseDockerfile = await resolveInsideIfExists(base.dir, fileRel, INPUT.file, 'file');
-  }
-  const baseStages = baseDockerfile ? await readStages(baseDockerfile) : undefined;
-  const targets = planTargets(headStages, baseStages, inputs.targets, fileLabel);
-  checkBudgetTargets(inputs.budgets, [...targets.head, ...targets.removed].map((t) => t.name));
+type SideDeps = Parameters<typeof buildSide>[0];
+type CommonRequest = Omit<SideRequest, 'side' | 'context' | 'dockerfile' | 'targets'>;
 
-  // 3. Engine: probed once, before the first build.
+/** Probes the builder, picks the measurement method and the cache; notes what the comment must say. */
+async function engine(
+  deps: PipelineDeps,
+  plan: Plan,
+  event: EventContext,
+  tmpDir: string,
+  notes: string[]
+): Promise<{ readonly request: CommonRequest; readonly sideDeps: SideDeps }> {
+  const { env, exec, log } = deps;
+  const { inputs, trust } = plan;
   // The docker client's environment: no token of ours; for a stranger's build no Actions runtime either.
   const clientEnv = dockerClientEnv(env, { untrusted: trust.untrusted !== undefined });
   const caps = await (deps.probe ?? ((builder: string | undefined) => probeBuilder(exec, builder, clientEnv)))(inputs.builder);
@@ -222,74 +191,72 @@ export async function measureAndCompare(
     );
     notes.push('Compressed sizes marked ≈ are estimates: the builder (classic image store) cannot export the pushed layers.');
   }
-  // A relative local cache folder is the workspace's (where actions/cache saves it), not the context's.
-  let cache = inputs.cache.type === 'local' ? { ...inputs.cache, dir: path.resolve(realWorkspace, inputs.cache.dir) } : inputs.cache;
-  if (cache.type === 'gha' && !(env.ACTIONS_RUNTIME_TOKEN && (env.ACTIONS_CACHE_URL || env.ACTIONS_RESULTS_URL))) {
-    log.info('cache: gha needs the Actions runtime (ACTIONS_RUNTIME_TOKEN); building without cache.');
-    cache = { type: 'none' };
-  }
-  if (cache.type === 'gha' && trust.untrusted !== undefined) {
-    // buildx hands the runtime token to the gha cache, whose attributes reach the build's frontend.
-    const note = `No build cache: this run builds ${trust.untrusted}, and the gha cache would put the Actions runtime token within its reach.`;
-    log.info(`cache: ${note}`);
-    notes.push(note);
-    cache = { type: 'none' };
-  }
-  if (cache.type !== 'none' && !trust.exportCache) {
-    log.info(trust.cacheNote ?? 'cache: read, not written.');
-  } else if (cache.type !== 'none' && !caps.cacheExport) {
-    log.warning(
-      `cache: the builder "${caps.builder.name}" (docker driver, classic image store) cannot export build cache; ` +
-        'the cache is read but not written, and the build goes on. A docker-container builder or the containerd image store can write it.'
-    );
-  }
-  // Every value masked in what the builds write (pipeline/masks.ts): build-arg values, build secrets, the job's tokens.
-  const secrets = [...buildMasks(inputs.buildArgs, tokenMasks(env, inputs.githubToken)), ...headSettings.masks];
-  const common = {
+  const cache = decideCache({
+    requested: inputs.cache,
+    realWorkspace: plan.realWorkspace,
+    runtime: hasActionsRuntime(env),
+    untrusted: trust.untrusted,
+    exportAllowed: trust.exportCache,
+    exportNote: trust.cacheNote,
+    builderName: caps.builder.name,
+    builderCanExport: caps.cacheExport,
+    mode: cacheExportMode(event)
+  });
+  for (const line of cache.info) log.info(line);
+  for (const line of cache.warnings) log.warning(line);
+  notes.push(...cache.notes);
+  const request: CommonRequest = {
     platforms: inputs.platforms,
     buildArgs: inputs.buildArgs,
     network: inputs.network,
     builder: inputs.builder,
-    cache,
-    cacheExport: caps.cacheExport && trust.exportCache,
-    cacheMode: cacheExportMode(event),
+    cache: cache.cache,
+    cacheExport: cache.cacheExport,
+    cacheMode: cache.cacheMode,
     commentKey: inputs.commentKey,
-    secrets,
-    build: headSettings.plan,
+    // Every value masked in what the builds write (pipeline/masks.ts): build-arg values, build secrets, the job's tokens.
+    secrets: [...buildMasks(inputs.buildArgs, tokenMasks(env, inputs.githubToken)), ...plan.headSettings.masks],
+    build: plan.headSettings.plan,
     measure,
     // File lists cost a tar parse of every layer: only when they are shown or judged.
     files: inputs.details.includes('files') || inputs.budgets.maxWasted !== undefined
-  } satisfies Partial<SideRequest>;
-  const sideDeps = { exec, log, tmpDir, env: clientEnv };
+  };
+  return { request, sideDeps: { exec, log, tmpDir, env: clientEnv } };
+}
 
-  // 4. Build and measure the head, then the base.
-  const head = await buildSide(sideDeps, { ...common, side: 'head', context, dockerfile, targets: targets.head });
-  let baseResults: TargetResults[];
-  if (stored) {
-    const sha = stored.found.sha.slice(0, 12);
-    baseResults = [
-      ...stored.base.results,
-      ...stored.base.missing.map((t) => only(t, { state: 'unavailable', reason: `not in the stored baseline of ${sha}` }))
-    ];
-  } else if (base && baseContext && baseDockerfile) {
-    const { build, absent } = baseTargets(baseStages, [...targets.head, ...targets.removed]);
-    const baseBuild = (await settingsAt(base.dir, 'base')).plan;
-    const built = await buildSide(sideDeps, { ...common, build: baseBuild, side: 'base', context: baseContext, dockerfile: baseDockerfile, targets: build });
-    baseResults = [...built, ...absent.map((t) => only(t.name, { state: 'absent' }))];
-    for (const t of built) {
-      if (t.results.some((r) => r.result.state === 'failed')) {
-        notes.push(`The base build of ${t.target} failed; it is not compared.`);
-      }
-    }
-  } else if (base) {
-    // The base commit has no such Dockerfile: every target is new.
-    baseResults = [...targets.head, ...targets.removed].map((t) => only(t.name, { state: 'absent' }));
-  } else {
-    const reason = baseUnavailable ?? 'baseline unavailable';
-    baseResults = targets.head.map((t) => only(t.name, { state: 'unavailable', reason }));
+/** The base side of every row: read from the stored report, built from the checkout, or why there is none. */
+async function baseResultsOf(
+  baseline: Baseline,
+  base: BaseSide | undefined,
+  targets: TargetPlan,
+  notes: string[],
+  build: (targets: TargetPlan['head'], side: BaseSide & { context: string; dockerfile: string }) => Promise<TargetResults[]>
+): Promise<TargetResults[]> {
+  const all = [...targets.head, ...targets.removed];
+  if (baseline.kind === 'stored') {
+    const sha = baseline.found.sha.slice(0, 12);
+    const missing = baseline.base.missing.map((t) => only(t, { state: 'unavailable', reason: `not in the stored baseline of ${sha}` }));
+    return [...baseline.base.results, ...missing];
   }
+  if (baseline.kind === 'unavailable') return targets.head.map((t) => only(t.name, { state: 'unavailable', reason: baseline.reason }));
+  // The base commit has no such context or Dockerfile: every target is new.
+  if (!base?.context || !base.dockerfile) return all.map((t) => only(t.name, { state: 'absent' }));
+  const { build: buildable, absent } = baseTargets(base.stages, all);
+  const built = await build(buildable, { ...base, context: base.context, dockerfile: base.dockerfile });
+  for (const t of built) {
+    if (t.results.some((r) => r.result.state === 'failed')) notes.push(`The base build of ${t.target} failed; it is not compared.`);
+  }
+  return [...built, ...absent.map((t) => only(t.name, { state: 'absent' }))];
+}
 
-  // 5. Compare and judge: pure.
+/** Step 5: rows joined, compared and judged into the Outcome, with the head builds that failed. */
+function judged(
+  inputs: Inputs,
+  event: EventContext,
+  env: NodeJS.ProcessEnv,
+  sides: { readonly head: TargetResults[]; readonly baseResults: TargetResults[]; readonly baseline: Baseline; readonly notes: string[] }
+): PipelineResult {
+  const { head, baseResults, baseline, notes } = sides;
   const rows = joinSides(head, baseResults);
   // Growth is judged where a change is under review (pull request, merge queue) or a base was named
   // explicitly; after the fact (push, schedule) only absolute budgets fail (RELIABILITY row 29).
@@ -300,34 +267,25 @@ export async function measureAndCompare(
   }
   // `name` labels every row, so that reports merged from matrix jobs keep their images apart.
   const labelled = inputs.name === undefined ? rows : rows.map((r) => ({ ...r, image: inputs.name }));
-  const judged = judge(compare(labelled), budgets, inputs.metric);
   const outcome = buildOutcome({
     metric: inputs.metric,
-    rows: judged,
+    rows: judge(compare(labelled), budgets, inputs.metric),
     head: { sha: event.headSha ?? env.GITHUB_SHA ?? 'unknown', ...(event.ref ? { ref: event.ref } : {}) },
-    // A base-ref that names a branch or tag is shown beside the commit; a SHA is shown once.
-    ...(stored ? { base: { sha: stored.found.sha } } : {}),
-    ...(base ? { base: { sha: base.sha, ...(inputs.baseRef && inputs.baseRef.toLowerCase() !== base.sha ? { ref: inputs.baseRef } : {}) } } : {}),
+    ...baseOf(inputs, baseline),
     notes
   });
-  const headFailures = head.flatMap((t) =>
-    t.results.flatMap((r) => (r.result.state === 'failed' ? [`${t.target}: ${r.result.error}`] : []))
-  );
+  const headFailures = head.flatMap((t) => t.results.flatMap((r) => (r.result.state === 'failed' ? [`${t.target}: ${r.result.error}`] : [])));
   return { outcome, headFailures };
+}
+
+/** The base commit the outcome names; a base-ref that names a branch or tag is shown beside it, a SHA once. */
+function baseOf(inputs: Inputs, baseline: Baseline): { base?: { sha: string; ref?: string } } {
+  if (baseline.kind === 'stored') return { base: { sha: baseline.found.sha } };
+  if (baseline.kind !== 'checkout') return {};
+  const { sha } = baseline.checkout;
+  return { base: { sha, ...(inputs.baseRef && inputs.baseRef.toLowerCase() !== sha ? { ref: inputs.baseRef } : {}) } };
 }
 
 function only(target: string, result: SideResult): TargetResults {
   return { target, results: [{ platform: ANY_PLATFORM, result }] };
 }
-
-
-/** The full SHA `ref` names: itself when it is one, else what the local repository resolves it to. */
-async function commitOf(repoDir: string, ref: string, exec: Exec): Promise<string | undefined> {
-  if (isFullSha(ref)) return ref.toLowerCase();
-  try {
-    return await new Git(repoDir, { exec }).revParseCommit(ref);
-  } catch {
-    return undefined;
-  }
-}
-
