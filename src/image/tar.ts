@@ -22,14 +22,14 @@
 //
 // Limits (limits.ts): entries per layer and per measurement, path bytes and depth; a LimitError
 // (not a TarError: the archive may be valid, only too costly) stops the stream.
-import { Transform, Writable } from 'node:stream';
+import { Transform } from 'node:stream';
 import { MeasureBudget, checkPath } from './limits.js';
 
 export type TarEntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'other';
 
 /** One member of a tar stream. */
 export interface TarEntry {
-  /** Normalised: no leading `./` or `/`, no trailing `/`, no empty or `.` segments; `''` is the root. */
+  /** Cleaned (normalisePath): no leading `./` or `/`, no trailing `/`, no empty, `.` or `..` segments; `''` is the root. */
   readonly path: string;
   readonly type: TarEntryType;
   /** The file's size in bytes (its real size for sparse files); 0 for every non-file entry. */
@@ -281,28 +281,15 @@ export class TarParser {
   }
 }
 
+/** Entry types by typeflag; others are `other` (GNU dumpdir `D` is a directory whose data lists its contents). */
+const TYPES: Readonly<Record<string, TarEntryType>> = { '0': 'file', '7': 'file', S: 'file', '1': 'hardlink', '2': 'symlink', '5': 'dir', D: 'dir' };
+
 /** The entry type of a header's typeflag; undefined for a GNU volume label, which is no entry. */
 function entryType(type: string, rawPath: string): TarEntryType | undefined {
-  switch (type) {
-    case '0':
-    case '7':
-    case 'S':
-      return 'file';
-    // A v7 header marks a directory only by the trailing slash of its name.
-    case '\0':
-      return rawPath.endsWith('/') ? 'dir' : 'file';
-    case '1':
-      return 'hardlink';
-    case '2':
-      return 'symlink';
-    case '5':
-    case 'D': // GNU dumpdir: a directory whose data lists its contents
-      return 'dir';
-    case 'V':
-      return undefined;
-    default:
-      return 'other';
-  }
+  if (type === 'V') return undefined;
+  // A v7 header marks a directory only by the trailing slash of its name.
+  if (type === '\0') return rawPath.endsWith('/') ? 'dir' : 'file';
+  return TYPES[type] ?? 'other';
 }
 
 /** The fields of a pax `x` header this reader uses; an empty value leaves the header's own (as Go does). */
@@ -428,51 +415,29 @@ function checkChecksum(b: Buffer, at: number): void {
   }
 }
 
-/** A sink that parses everything written to it; it fails with a TarError on malformed input or a truncated end. */
-export function createTarReader(onEntry: (entry: TarEntry) => void, budget?: MeasureBudget): Writable {
-  const parser = new TarParser(onEntry, budget);
-  return new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      try {
-        parser.push(chunk);
-        callback();
-      } catch (e) {
-        callback(e as Error);
-      }
-    },
-    final(callback) {
-      try {
-        parser.end();
-        callback();
-      } catch (e) {
-        callback(e as Error);
-      }
-    }
-  });
-}
-
 /**
  * A pass-through that parses the tar bytes flowing through it: for reading the entries in the same
- * pass that counts and digests the stream. Each chunk goes on unchanged once parsed.
+ * pass that counts and digests the stream. Each chunk goes on unchanged once parsed; a malformed or
+ * truncated stream fails with a TarError.
  */
 export function createTarTap(onEntry: (entry: TarEntry) => void, budget?: MeasureBudget): Transform {
   const parser = new TarParser(onEntry, budget);
+  const run = (step: () => void): Error | null => {
+    try {
+      step();
+      return null;
+    } catch (e) {
+      return e as Error;
+    }
+  };
   return new Transform({
     transform(chunk: Buffer, _encoding, callback) {
-      try {
-        parser.push(chunk);
-        callback(null, chunk);
-      } catch (e) {
-        callback(e as Error);
-      }
+      const error = run(() => parser.push(chunk));
+      if (error) callback(error);
+      else callback(null, chunk);
     },
     flush(callback) {
-      try {
-        parser.end();
-        callback();
-      } catch (e) {
-        callback(e as Error);
-      }
+      callback(run(() => parser.end()));
     }
   });
 }
