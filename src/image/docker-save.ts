@@ -30,6 +30,8 @@ export type { DockerSaveOptions } from './save-images.js';
 
 /** Largest total of JSON documents kept for one save (legacy saves keep a small JSON per layer). */
 export const MAX_SAVED_JSON_TOTAL = 64 * 1024 * 1024;
+/** Bytes pushed to the tar reader between two waits for the files it finished. */
+const PIECE = 64 * 1024;
 
 /** The stream is not a readable tar archive, or not a complete one. */
 export class SaveTarError extends Error {
@@ -233,8 +235,11 @@ class SaveReader {
   }
 
   private async write(chunk: Buffer): Promise<void> {
-    this.parser.push(chunk);
-    await this.settle();
+    // In pieces: the summaries (each with its compressor) of many small files end a few at a time.
+    for (let at = 0; at < chunk.length; at += PIECE) {
+      this.parser.push(chunk.subarray(at, at + PIECE));
+      await this.settle();
+    }
   }
 
   private async final(): Promise<void> {
