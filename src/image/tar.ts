@@ -10,7 +10,8 @@
 // The rules are those of Go's archive/tar, the reader of the OCI unpackers (containerd, moby), so the
 // entries are what unpacking the image makes:
 // - end of archive: two zero blocks; the stream may also end after one zero block or right after an
-//   entry (tolerated; `complete` tells which), but an entry after a zero block is an error;
+//   entry (tolerated; `complete` tells which, for a caller whose writer always ends with the marker),
+//   but an entry after a zero block is an error;
 // - pax `g` (global) records are checked and otherwise ignored, as Go and containerd ignore them;
 //   a later `x` record replaces an earlier one, a GNU long name wins over a pax path;
 // - numeric fields: leading and trailing NULs and spaces are padding, the value ends at a NUL inside;
