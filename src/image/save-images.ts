@@ -32,6 +32,7 @@ export const MAX_SAVED_JSON = 4 * 1024 * 1024;
 /** Nested image indexes followed before giving up. */
 const MAX_INDEX_DEPTH = 4;
 
+/** How measureDockerSave (docker-save.ts) measures, and so how the images are assembled. */
 export interface DockerSaveOptions {
   /** The Dockerfile target the image was built from, copied into each ImageStats. */
   readonly target: string;
@@ -70,7 +71,6 @@ export interface SaveContents {
   readonly files: ReadonlyMap<string, SavedFile>;
   readonly links: ReadonlyMap<string, string>;
 }
-
 
 /**
  * The images of a read save tar: from `index.json` when there is one (Docker 25+), else from the
