@@ -155,6 +155,16 @@ describe('a docker save stream with hostile layers', () => {
     expect(image?.files?.final.size).toBe(20);
   });
 
+  it("the save's own entries: held to the path limits, not counted in the image's entries", async () => {
+    const layer = tarOf(...Array.from({ length: 20 }, (_, i) => tarMember(`f${i}`, 'x')));
+    const [image] = await measureDockerSave(chunked(saveTar([layer])), { target: 'api', secrets: [], files: true, limits: limits({ maxEntries: 20 }) });
+    expect(image?.files?.final.size).toBe(20);
+    const deep = Buffer.concat([saveTar([layer]).subarray(0, -1024), tarOf(tarMember(`${'d/'.repeat(30)}x`, 'x'))]);
+    await expect(measureDockerSave(chunked(deep), { target: 'api', secrets: [], limits: limits({ maxPathDepth: 30 }) })).rejects.toThrow(
+      /^api: measurement stopped: an entry's path is 31 directory levels deep, more than the 30 accepted/
+    );
+  });
+
   it('a layer that stops streaming: the deadline stops the read, naming the layer', async () => {
     const layer = tarOf(tarMember('data', Buffer.alloc(4096, 1)));
     const save = saveTar([layer]);

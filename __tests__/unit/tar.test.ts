@@ -4,7 +4,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
-import { MAX_META_BYTES, TarError, TarParser, createTarReader, createTarTap, normalisePath, paxRecords, type TarEntry } from '../../src/image/tar.js';
+import { MAX_META_BYTES, TarError, TarParser, createTarTap, normalisePath, paxRecords, type TarEntry } from '../../src/image/tar.js';
 
 // ── A tiny tar writer ────────────────────────────────────────────────────────────────────────────
 
@@ -194,22 +194,65 @@ const cases: readonly Case[] = [
     ]
   },
   {
-    name: 'pax g: global path prefix-free values apply to every later entry until overridden',
+    name: 'pax g: checked, then ignored, as Go and containerd ignore it (its path names no entry)',
     archive: tar(
-      member({ name: 'g', type: 'g' }, paxData({ comment: 'hi', path: 'global/name' })),
+      member({ name: 'g', type: 'g' }, paxData({ comment: 'hi', path: 'global/name', size: '9' })),
       member({ name: 'one' }, '1'),
       member({ name: 'x', type: 'x' }, paxData({ path: 'own/name' })),
       member({ name: 'two' }, '22'),
       member({ name: 'x', type: 'x' }, paxData({ path: '' })),
-      member({ name: 'three' }, '333'),
-      member({ name: 'g', type: 'g' }, paxData({ path: '' })),
-      member({ name: 'four' }, '4444')
+      member({ name: 'three' }, '333')
     ),
     expected: [
-      { path: 'global/name', type: 'file', size: 1 },
+      { path: 'one', type: 'file', size: 1 },
       { path: 'own/name', type: 'file', size: 2 },
-      { path: 'three', type: 'file', size: 3 },
-      { path: 'four', type: 'file', size: 4 }
+      { path: 'three', type: 'file', size: 3 }
+    ]
+  },
+  {
+    name: 'a second pax x replaces the first; a GNU long name wins over a pax path, in either order',
+    archive: tar(
+      member({ name: 'x', type: 'x' }, paxData({ path: 'first', size: '3' })),
+      member({ name: 'x', type: 'x' }, paxData({ path: 'second' })),
+      member({ name: 'h' }, '1'),
+      member({ name: 'x', type: 'x' }, paxData({ path: 'pax' })),
+      member({ name: 'L', type: 'L', format: 'gnu' }, 'gnu-long\0'),
+      member({ name: 'h' }, '22'),
+      member({ name: 'L', type: 'L', format: 'gnu' }, 'gnu-long-2\0'),
+      member({ name: 'x', type: 'x' }, paxData({ path: 'pax' })),
+      member({ name: 'h' }, '333')
+    ),
+    expected: [
+      { path: 'second', type: 'file', size: 1 },
+      { path: 'gnu-long', type: 'file', size: 2 },
+      { path: 'gnu-long-2', type: 'file', size: 3 }
+    ]
+  },
+  {
+    name: 'numeric fields: leading and trailing NULs and spaces are padding, the value ends at a NUL inside (as Go reads them)',
+    archive: tar(
+      header({ name: 'lead', poke: [[124, Buffer.from('\0\0\0 0001750\0', 'latin1')]] }),
+      pad(Buffer.alloc(1000, 1)),
+      header({ name: 'inner', poke: [[124, Buffer.from('00000000012\0', 'latin1')]] }),
+      pad(Buffer.alloc(10, 2)),
+      header({ name: 'cut', poke: [[124, Buffer.from('12\x00999999999', 'latin1')]] }),
+      pad(Buffer.alloc(10, 3)),
+      header({ name: 'none', poke: [[124, Buffer.alloc(12)]] })
+    ),
+    expected: [
+      { path: 'lead', type: 'file', size: 1000 },
+      { path: 'inner', type: 'file', size: 10 },
+      { path: 'cut', type: 'file', size: 10 },
+      { path: 'none', type: 'file', size: 0 }
+    ]
+  },
+  {
+    name: '`..` is cleaned as containerd cleans it: it takes the segment before it away and stops at the root',
+    archive: tar(member({ name: '../escape' }, '1'), member({ name: 'a/../b' }, '22'), member({ name: 'x/y/../../../../etc/passwd' }, '333')),
+    expected: [
+      { path: 'escape', type: 'file', size: 1 },
+      { path: 'b', type: 'file', size: 2 },
+      { path: 'etc/passwd', type: 'file', size: 3 }
     ]
   },
   {
@@ -357,7 +400,11 @@ describe('TarParser malformed input', () => {
     ['malformed pax record length', tar(member({ name: 'x', type: 'x' }, '99 path=a\n'), member({ name: 'a' })), /pax header at byte 512: malformed record at offset 0/],
     ['pax record without key=', tar(member({ name: 'x', type: 'x' }, '9 nokey.\n'), member({ name: 'a' })), /record without "key="/],
     ['pax size that is not a number', tar(member({ name: 'x', type: 'x' }, paxData({ size: '-5' })), member({ name: 'a' })), /size="-5" is not a size/],
-    ['pax record too large', tar(header({ name: 'x', type: 'x', size: MAX_META_BYTES + 1 })), /a x record of 1048577 bytes is larger than the 1048576 accepted/]
+    ['pax record too large', tar(header({ name: 'x', type: 'x', size: MAX_META_BYTES + 1 })), /a x record of 1048577 bytes is larger than the 1048576 accepted/],
+    ['a malformed pax g record (checked though ignored)', tar(member({ name: 'g', type: 'g' }, '99 path=a\n'), member({ name: 'a' })), /pax header at byte 512: malformed record/],
+    ['a pax path holding a NUL', tar(member({ name: 'x', type: 'x' }, paxData({ path: 'a\0b' })), member({ name: 'a' })), /pax record at byte 512: path holds a NUL byte/],
+    ['a negative base-256 size', tar(header({ name: 'a', format: 'gnu', poke: [[124, Buffer.from([0xc0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1])]] })), /tar header at byte 0: negative size/],
+    ['a size field with a space inside the digits', tar(header({ name: 'a', poke: [[124, Buffer.from('0001 750000\0', 'latin1')]] })), /size field "0001 750000" is not an octal number/]
   ];
 
   it.each(bad)('%s', (_name, bytes, message) => {
@@ -390,6 +437,83 @@ describe('TarParser malformed input', () => {
   });
 });
 
+// ── End of archive and content ───────────────────────────────────────────────────────────────────
+
+describe('TarParser end of archive', () => {
+  const f = member({ name: 'f' }, 'x');
+  it.each<[string, Buffer, boolean]>([
+    ['two zero blocks: the marker, complete', Buffer.concat([f, END]), true],
+    ['two zero blocks and record padding after them', Buffer.concat([f, END, Buffer.alloc(9216)]), true],
+    ['one zero block, then the end of the stream: tolerated, not complete', Buffer.concat([f, Buffer.alloc(512)]), false],
+    ['the end of the stream right after an entry: tolerated, not complete', f, false]
+  ])('%s', (_name, archive, complete) => {
+    const parser = new TarParser(() => undefined);
+    parser.push(archive);
+    parser.end();
+    expect(parser.complete).toBe(complete);
+  });
+
+  it('a truncated stream is a TarError marked truncated; a corrupt one is not', () => {
+    const error = (bytes: Buffer): TarError => {
+      try {
+        whole(bytes);
+      } catch (e) {
+        if (e instanceof TarError) return e;
+        throw e;
+      }
+      throw new Error('no TarError');
+    };
+    expect(error(f.subarray(0, 600)).truncated).toBe(true);
+    expect(error(tar(member({ name: 'a', badChecksum: true }, 'x'))).truncated).toBe(false);
+  });
+});
+
+describe('TarParser content for the entries picked', () => {
+  const archive = tar(
+    member({ name: 'x', type: 'x' }, paxData({ path: 'blobs/sha256/abc', size: '1300' })),
+    header({ name: 'short', size: 0 }),
+    pad(Buffer.alloc(1300, 5)),
+    member({ name: 'empty' }),
+    member({ name: 'link', type: '2', linkname: '../target' }),
+    member({ name: 'hard', type: '1', linkname: 'empty' }),
+    member({ name: 'skipped' }, 'not read'),
+    header({ name: 'sparse', type: 'S', format: 'gnu', size: 512, poke: [[483, octal(4096, 12)]] }),
+    Buffer.alloc(512, 9),
+    member({ name: 'last' }, 'last!')
+  );
+
+  /** What the picker saw, and the content of every entry but `skipped`, pushed in pieces of `size`. */
+  function read(size: number): { seen: string[]; content: Map<string, string> } {
+    const seen: string[] = [];
+    const content = new Map<string, string>();
+    const parser = new TarParser(
+      () => undefined,
+      undefined,
+      (entry, linkpath) => {
+        seen.push(`${entry.type} ${entry.path} ${linkpath}`);
+        if (entry.path === 'skipped') return undefined;
+        const parts: Buffer[] = [];
+        return { write: (d) => parts.push(Buffer.from(d)), end: () => content.set(entry.path, Buffer.concat(parts).toString('latin1')) };
+      }
+    );
+    for (let at = 0; at < archive.length; at += size) parser.push(archive.subarray(at, at + size));
+    parser.end();
+    return { seen, content };
+  }
+
+  it.each([1, 100, 512, 513, archive.length])('in pieces of %i bytes: exactly the stored content, ended once', (size) => {
+    const { seen, content } = read(size);
+    expect(seen).toEqual(['file blobs/sha256/abc ', 'file empty ', 'symlink link ../target', 'hardlink hard empty', 'file skipped ', 'file last ']);
+    expect([...content]).toEqual([
+      ['blobs/sha256/abc', '\x05'.repeat(1300)],
+      ['empty', ''],
+      ['link', ''],
+      ['hard', ''],
+      ['last', 'last!']
+    ]);
+  });
+});
+
 // ── Helpers ──────────────────────────────────────────────────────────────────────────────────────
 
 describe('normalisePath', () => {
@@ -400,7 +524,11 @@ describe('normalisePath', () => {
     ['./usr/bin/', 'usr/bin'],
     ['//etc//passwd', 'etc/passwd'],
     ['a/./b/.', 'a/b'],
-    ['../escape', '../escape'],
+    ['../escape', 'escape'],
+    ['a/../b', 'b'],
+    ['../../etc/passwd', 'etc/passwd'],
+    ['a/b/../../..', ''],
+    ['a/..b/c..', 'a/..b/c..'],
     ['.wh..wh..opq', '.wh..wh..opq']
   ])('%j → %j', (raw, expected) => {
     expect(normalisePath(raw)).toBe(expected);
@@ -408,18 +536,23 @@ describe('normalisePath', () => {
 });
 
 describe('paxRecords', () => {
-  it('reads length-prefixed records, UTF-8 values, "=" inside values, and stops at NUL padding', () => {
-    const data = Buffer.concat([paxData({ path: 'ä=b', 'SCHILY.xattr.user.x': 'v a l' }), Buffer.alloc(10)]);
+  it('reads length-prefixed records, UTF-8 values, "=" inside values', () => {
+    const data = paxData({ path: 'ä=b', 'SCHILY.xattr.user.x': 'v a l' });
     expect(paxRecords(data)).toEqual([
       ['path', 'ä=b'],
       ['SCHILY.xattr.user.x', 'v a l']
     ]);
   });
+
+  it('NUL padding inside the record area is malformed, as Go reads it', () => {
+    const data = Buffer.concat([paxData({ path: 'p' }), Buffer.alloc(10)]);
+    expect(() => paxRecords(data, 512)).toThrow(/pax header at byte 512: malformed record at offset 9/);
+  });
 });
 
 // ── Stream wrappers ──────────────────────────────────────────────────────────────────────────────
 
-describe('stream wrappers', () => {
+describe('the stream wrapper', () => {
   const archive = tar(member({ name: 'dir/', type: '5' }), member({ name: 'dir/f' }, Buffer.alloc(5000, 1)));
   const expected = [
     { path: 'dir', type: 'dir', size: 0 },
@@ -428,11 +561,7 @@ describe('stream wrappers', () => {
   /** Chunks of 333 bytes: boundaries land everywhere. */
   const chunks = (): Readable => Readable.from(Array.from({ length: Math.ceil(archive.length / 333) }, (_, i) => archive.subarray(i * 333, (i + 1) * 333)));
 
-  it('createTarReader is a Writable sink', async () => {
-    const got: TarEntry[] = [];
-    await pipeline(chunks(), createTarReader((e) => got.push(e)));
-    expect(got).toEqual(expected);
-  });
+  const discard = (): Writable => new Writable({ write: (_c, _e, cb) => cb() });
 
   it('createTarTap passes every byte through unchanged', async () => {
     const got: TarEntry[] = [];
@@ -449,19 +578,14 @@ describe('stream wrappers', () => {
   });
 
   it('a truncated stream rejects the pipeline with a TarError', async () => {
-    await expect(pipeline(Readable.from([archive.subarray(0, 2000)]), createTarReader(() => undefined))).rejects.toThrow(/truncated tar stream/);
-    await expect(
-      pipeline(
-        Readable.from([archive.subarray(0, 2000)]),
-        createTarTap(() => undefined),
-        new Writable({ write: (_c, _e, cb) => cb() })
-      )
-    ).rejects.toThrow(TarError);
+    const cut = (): Promise<void> => pipeline(Readable.from([archive.subarray(0, 2000)]), createTarTap(() => undefined), discard());
+    await expect(cut()).rejects.toThrow(/truncated tar stream/);
+    await expect(cut()).rejects.toThrow(TarError);
   });
 
   it('a corrupt header rejects the pipeline', async () => {
     const corrupt = Buffer.from(archive);
     corrupt[10] = 0x41;
-    await expect(pipeline(Readable.from([corrupt]), createTarReader(() => undefined))).rejects.toThrow(/checksum mismatch/);
+    await expect(pipeline(Readable.from([corrupt]), createTarTap(() => undefined), discard())).rejects.toThrow(/checksum mismatch/);
   });
 });

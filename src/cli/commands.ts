@@ -22,7 +22,9 @@ import { parseImageStore } from '../buildx/probe.js';
 import type { Exec } from '../exec.js';
 import { Git } from '../git/git.js';
 import { parseRepoFullName, type EventContext, type RepoRef } from '../github/event.js';
-import { measureDockerSave, normalise, parseLegacyManifest, type DockerSaveOptions } from '../image/docker-save.js';
+import { measureDockerSave, type DockerSaveOptions } from '../image/docker-save.js';
+import { parseLegacyManifest } from '../image/save-images.js';
+import { normalisePath } from '../image/tar.js';
 import { measureOciLayout } from '../image/measure.js';
 import { secretValues } from '../inputs/build.js';
 import { InputError } from '../inputs/errors.js';
@@ -524,7 +526,7 @@ async function firstLayerCompressed(dir: string): Promise<boolean> {
   const layer = entries[0]?.layers[0];
   // An image without layers reads the same either way.
   if (layer === undefined) return true;
-  const file = path.join(dir, normalise(layer));
+  const file = path.join(dir, normalisePath(layer));
   if (!(await isRegularFile(file))) return false;
   return (await startsWith(file, [0x1f, 0x8b])) || (await startsWith(file, [0x28, 0xb5, 0x2f, 0xfd]));
 }
