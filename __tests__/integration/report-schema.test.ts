@@ -66,6 +66,8 @@ function fullReport(): Report {
   });
 }
 
+type Json = Record<string | number, unknown>;
+
 /** The report as parsed JSON holds it. */
 const json = (r: unknown): Json => JSON.parse(JSON.stringify(r)) as Json;
 
@@ -81,6 +83,13 @@ describe('the schema file', () => {
     expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
     expect(schema.$id).toBe('urn:image-budget:report:1');
     expect(schemaErrors(json(fullReport()))).toBeUndefined();
+  });
+
+  it('is linked from the README and from docs/report-schema.md', () => {
+    expect(readFileSync(path.join(ROOT, 'README.md'), 'utf8')).toContain('](docs/report.schema.json)');
+    expect(readFileSync(path.join(ROOT, 'docs', 'report-schema.md'), 'utf8')).toContain('](report.schema.json)');
+    // The page's example report is checked below, with the fixtures.
+    expect(docExamples()).toHaveLength(1);
   });
 });
 
@@ -111,7 +120,6 @@ describe('every report buildReport writes from the fixtures matches the schema, 
 // ── Agreement: the schema refuses what the reader refuses, and accepts what it accepts ──────────
 
 const DELETE = Symbol('delete');
-type Json = Record<string | number, unknown>;
 type Edit = readonly [path: ReadonlyArray<string | number>, value: unknown];
 
 /** The full report as parsed JSON, with the value at each path replaced (or deleted). */
