@@ -11,12 +11,12 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { exec } from '../../src/exec.js';
-import { validateReport, type Report, type ReportTarget } from '../../src/report/json.js';
+import type { Report, ReportTarget } from '../../src/report/json.js';
 import { formatBytes } from '../../src/report/format.js';
 import { ROOT, ensureEngine } from '../support/engine.js';
 import { GIT_ISOLATION, makePullRequestCheckout, runGit, type FileTree } from '../support/git-fixture.js';
 import { buildAndRead, buildAndReadClassic, readLayout, type IndependentReading } from '../support/independent.js';
-import { BUILDER, RELEASE_FAT, RELEASE_SCRATCH, dockerfile } from '../support/pr-run.js';
+import { BUILDER, RELEASE_FAT, RELEASE_SCRATCH, dockerfile, parseReport } from '../support/pr-run.js';
 import { NODE24 } from '../support/run-action.js';
 
 jest.setTimeout(5 * 60_000);
@@ -184,9 +184,7 @@ describe('compare', () => {
     const run = await runCli(['compare', '--base', 'main', '--targets', 'release,debug', '--max-increase', '10%', '--network', 'none', '--json'], repo.dir);
 
     expect(run.code).toBe(1);
-    const validated = validateReport(JSON.parse(run.stdout));
-    if (!validated.ok) throw new Error(`invalid report: ${validated.error}`);
-    const report: Report = validated.report;
+    const report: Report = parseReport(run.stdout);
     expect(report).toMatchObject({
       event: 'local',
       repository: 'acme/shop',
@@ -218,12 +216,11 @@ describe('compare', () => {
     await writeFile(path.join(repo.dir, 'Dockerfile'), dockerfile(BUILDER, RELEASE_FAT));
     const run = await runCli(['compare', '--base', 'HEAD', '--targets', 'release', '--network', 'none', '--json'], repo.dir);
     expect(run.code).toBe(0);
-    const validated = validateReport(JSON.parse(run.stdout));
-    if (!validated.ok) throw new Error(validated.error);
-    const release = validated.report.targets[0];
+    const report = parseReport(run.stdout);
+    const release = report.targets[0];
     expect(release?.status).toBe('changed');
     expectReading(measuredSide(release, 'head'), only(await buildAndRead(repo.dir, 'release')));
-    expect(validated.report.notes).toContain(`The head is the working tree: the repository has uncommitted changes on top of ${repo.headSha.slice(0, 12)}.`);
+    expect(report.notes).toContain(`The head is the working tree: the repository has uncommitted changes on top of ${repo.headSha.slice(0, 12)}.`);
   });
 
   test('a head build that fails: exit 1, with the end of its error in the report', async () => {

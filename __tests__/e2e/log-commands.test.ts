@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ROOT } from '../support/engine.js';
 import { GIT_ISOLATION, runGit } from '../support/git-fixture.js';
-import { usePrHarness } from '../support/pr-run.js';
+import { parseReport, usePrHarness } from '../support/pr-run.js';
 import { NODE24, type ActionRun } from '../support/run-action.js';
 import { runnerCommands, type RunnerCommand } from '../support/runner-commands.js';
 
@@ -106,7 +106,7 @@ describe('the command line run in a workflow step: what it prints is read by the
     expect(forged(json.stdout)).toEqual([]);
     expect(forged(json.stderr)).toEqual([]);
     // The failed build's error holds the very bytes that were printed.
-    const report = JSON.parse(json.stdout) as { targets: Array<{ target: string; head: { error?: string } }> };
-    expect(report.targets.find((t) => t.target === 'broken')?.head.error).toContain('y\r##[error]legacy42');
+    const broken = parseReport(json.stdout).targets.find((t) => t.target === 'broken');
+    expect(broken?.head.state === 'failed' && broken.head.error).toContain('y\r##[error]legacy42');
   });
 });

@@ -2,7 +2,7 @@
 // post-step integration test): pull request checkouts and temp folders removed after the file's
 // tests, the GitHub stand-in, a `pull_request` run on a checkout the way the runner starts it, a
 // `docker` that records what the action asks of it, and the run's report read back through the
-// action's own validator (so a malformed report fails the test).
+// published JSON Schema and the action's own validator (so a malformed report fails the test).
 //
 //   const h = usePrHarness();                                  // registers beforeAll / afterAll
 //   test('...', async () => {
@@ -21,6 +21,7 @@ import { startCacheStandin, type CacheStandin, type CacheStandinOptions } from '
 import { ensureEngine } from './engine.js';
 import { makePullRequestCheckout, type FileTree, type PullRequestFixture, type PullRequestFixtureOptions } from './git-fixture.js';
 import { startGitHubStandin, type GitHubStandin, type StandinOptions } from './github-standin.js';
+import { assertMatchesSchema } from './report-schema.js';
 import { pullRequestPayload, runAction, type ActionRun, type ActionRunOptions } from './run-action.js';
 
 // ── Dockerfiles ──────────────────────────────────────────────────────────────────────────────
@@ -216,9 +217,14 @@ export async function dockerWrapper(scratch: Pick<Scratch, 'temp'>): Promise<Doc
 
 // ── The report ───────────────────────────────────────────────────────────────────────────────
 
-/** A report file's text, parsed and validated as the action validates reports; throws when it is not one. */
+/**
+ * A report file's text, parsed, held to docs/report.schema.json and validated as the action
+ * validates reports; throws when it is not one.
+ */
 export function parseReport(text: string): Report {
-  const read = validateReport(JSON.parse(text));
+  const value: unknown = JSON.parse(text);
+  assertMatchesSchema(value, 'the report');
+  const read = validateReport(value);
   if (!read.ok) throw new Error(`not a valid report: ${read.error}`);
   return read.report;
 }

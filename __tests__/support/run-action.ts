@@ -1,12 +1,16 @@
 // Runs the bundled action (dist/index.js) the way the GitHub runner does: under Node 24, with every
 // input as INPUT_<NAME> (action.yml defaults filled in, as the runner does), the event payload in a
-// file at GITHUB_EVENT_PATH, and GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files to read back.
+// file at GITHUB_EVENT_PATH, and GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files to read back. The report
+// a run writes (its `report` output) is held to docs/report.schema.json before the test sees it, so
+// every report the action produces in a test is checked, read by the test or not.
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { ROOT } from './engine.js';
+import { assertMatchesSchema } from './report-schema.js';
 
 export const NODE24 = path.join(ROOT, 'node_modules', 'node', 'bin', 'node');
 export const BUNDLE = path.join(ROOT, 'dist', 'index.js');
@@ -109,6 +113,8 @@ export async function runAction(options: ActionRunOptions): Promise<ActionRun> {
     });
   });
   const outputs = parseOutputFile(await readFile(outputPath, 'utf8'));
+  const report = outputs.report;
+  if (report && existsSync(report)) assertMatchesSchema(JSON.parse(await readFile(report, 'utf8')), `the report the run wrote (${report})`);
   const summary = await readFile(summaryPath, 'utf8');
   const commands = (kind: string): string[] =>
     stdout.split('\n').filter((l) => l.startsWith(`::${kind}`)).map((l) => l.replace(/^::[a-z]+[^:]*::/, ''));
