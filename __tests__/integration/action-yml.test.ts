@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { DEFAULTS, INPUT } from '../../src/inputs/names.js';
+import { OUTPUT } from '../../src/publish/outputs.js';
 
 const root = new URL('../../', import.meta.url);
 const action = parse(readFileSync(new URL('action.yml', root), 'utf8')) as {
@@ -26,6 +27,8 @@ describe('action.yml', () => {
   });
   test('declares the outputs of PRODUCT.md', () => {
     expect(Object.keys(action.outputs).sort()).toEqual(['comment-id', 'comment-url', 'regressed', 'report', 'summary']);
+    // The code spells them in one place (src/publish/outputs.ts).
+    expect(Object.values(OUTPUT).sort()).toEqual(Object.keys(action.outputs).sort());
   });
   test("README's inputs and outputs tables are generated from it", () => {
     expect(() => execFileSync('node', ['scripts/readme-inputs.mjs', '--check'], { cwd: root, stdio: 'pipe' })).not.toThrow();

@@ -43,3 +43,11 @@ export const MAX_STORED_REPORT_BYTES = 8 * 1024 * 1024;
 export function baselineKey(repository: string, commentKey: string, sha: string, schemaVersion = 1): string {
   return `image-budget-v${schemaVersion}-${repository.toLowerCase()}-${commentKey}-${sha.toLowerCase()}`;
 }
+
+/** Events whose report becomes the baseline of their commit (pull requests compare with these). */
+const STORING_EVENTS: ReadonlySet<string> = new Set(['push', 'schedule', 'workflow_dispatch']);
+
+/** Whether a run of `event` stores its report as its commit's baseline. Pure. */
+export function storesBaseline(event: string): boolean {
+  return STORING_EVENTS.has(event);
+}

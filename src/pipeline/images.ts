@@ -30,6 +30,11 @@ export function imageKey(commentKey: string, name: string): string {
   return `${commentKey}+${name}`;
 }
 
+/** The inputs the pipeline keys baselines and cache scopes on: `<comment-key>+<name>` for a named job. */
+export function storageInputs(inputs: Inputs): Inputs {
+  return inputs.name !== undefined ? { ...inputs, commentKey: imageKey(inputs.commentKey, inputs.name) } : inputs;
+}
+
 /**
  * The inputs one image is measured with: the action's, with the image's context, file, targets,
  * build arguments, platforms and budgets instead of the single-image inputs, and its own key.

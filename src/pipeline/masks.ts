@@ -83,3 +83,15 @@ export function maskStrings<T>(value: T, masks: readonly string[]): T {
   };
   return walk(value) as T;
 }
+
+const SECRET_NAME = /TOKEN|SECRET|PASS|PWD|KEY|AUTH|CRED|PRIVATE|CERT|SESSION|COOKIE|SIGNATURE/i;
+const TOKEN_LIKE = /^(gh[pousr]_|github_pat_|AKIA|xox[abp]-|glpat-|sk-)/;
+
+/**
+ * Whether a build argument's value is masked in the whole job's log: a secret-looking name or a
+ * token-like value. Every build-arg value is masked in what the action writes regardless; masking
+ * `DEBUG=true` job-wide would hide every later "true" (and drop job outputs that contain it).
+ */
+export function maskedJobWide(name: string, value: string): boolean {
+  return value.length >= 3 && (SECRET_NAME.test(name) || TOKEN_LIKE.test(value));
+}
