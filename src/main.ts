@@ -24,6 +24,7 @@ import { STATE } from './post.js';
 import { TOOL } from './tool.js';
 import { buildReport, type Report, type ReportMeta, type ReportPullRequest } from './report/json.js';
 import { failureMessage } from './report/policy.js';
+import { annotations, type DockerfileSource } from './report/annotations.js';
 import { renderComment, renderMinimalComment, renderSummary } from './report/render.js';
 import { commentMode } from './modes/comment.js';
 import { mergeMode, type FromReports } from './modes/merge.js';
@@ -175,7 +176,16 @@ async function publishAndJudge(p: Prepared): Promise<void> {
   const report = published(deps, inputs, buildReport(outcome, reportMeta(deps.env, event, pr?.headSha ? { number: pr.number, headSha: pr.headSha } : undefined)));
   const reportPath = await writeReport(deps.env, inputs.commentKey, report);
   await storeBaseline(p, report);
-  await publishOutcome({ deps, inputs, outcome, reportPath, repo: event.repo, issue: pr?.number, headFailures: p.headFailures, judge: true });
+  const dockerfile = inputs.config ? undefined : await readDockerfile(deps.env, inputs);
+  await publishOutcome({ deps, inputs, outcome, reportPath, repo: event.repo, issue: pr?.number, headFailures: p.headFailures, judge: true, dockerfile });
+}
+
+/** The single image's Dockerfile, for the lines of annotations; undefined when it cannot be read. */
+async function readDockerfile(env: NodeJS.ProcessEnv, inputs: Inputs): Promise<DockerfileSource | undefined> {
+  const file = path.normalize(inputs.file ?? path.join(inputs.context, 'Dockerfile'));
+  if (path.isAbsolute(file) || file.startsWith('..')) return undefined;
+  const text = await readFile(path.resolve(env.GITHUB_WORKSPACE || process.cwd(), file), 'utf8').catch(() => undefined);
+  return text === undefined ? undefined : { path: file.split(path.sep).join('/'), text };
 }
 
 /** The metadata of this run's report. */
@@ -217,6 +227,8 @@ interface Publication {
   readonly selfReported?: boolean;
   /** The run the comment is stamped with; this run (GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT) when not given. */
   readonly run?: RunStamp;
+  /** The Dockerfile the rows were built from (one image measured here): annotations point into it. */
+  readonly dockerfile?: DockerfileSource | undefined;
 }
 
 /**
@@ -230,7 +242,7 @@ async function publishOutcome(p: Publication): Promise<void> {
   core.setOutput('regressed', String(outcome.regressed));
 
   const selfReported = p.selfReported === true;
-  const summary = published(deps, inputs, renderSummary(outcome, { details: inputs.details, selfReported }));
+  const summary = published(deps, inputs, renderSummary(outcome, { details: inputs.details, advice: inputs.advice, selfReported }));
   core.setOutput('summary', summary);
   if (env.GITHUB_STEP_SUMMARY) {
     try {
@@ -243,7 +255,7 @@ async function publishOutcome(p: Publication): Promise<void> {
   }
 
   if (p.issue !== undefined && p.repo && inputs.comment !== 'never') {
-    const body = published(deps, inputs, renderComment(outcome, { marker: stickyMarker(inputs.commentKey), details: inputs.details, selfReported }));
+    const body = published(deps, inputs, renderComment(outcome, { marker: stickyMarker(inputs.commentKey), details: inputs.details, advice: inputs.advice, selfReported }));
     const link = runPageUrl(env);
     const run = p.run ?? runStampFromEnv(env);
     let result: StickyResult;
@@ -283,11 +295,11 @@ async function publishOutcome(p: Publication): Promise<void> {
     if (message) log.info(`${message}\n(the measuring run judged these; mode comment only shows them)`);
     return;
   }
-  for (const row of outcome.rows.filter((r) => r.regressed)) {
-    const reasons = row.verdicts.filter((v) => !v.ok).map((v) => v.reason).join('; ');
-    const title = `image-budget: ${row.image !== undefined ? `${row.image}/` : ''}${row.target}${row.platform ? ` (${row.platform})` : ''}`;
-    if (inputs.failOnRegression || row.verdicts.some((v) => v.rule === 'build' && !v.ok)) core.error(reasons, { title });
-    else core.warning(reasons, { title });
+  const dockerfile = p.dockerfile;
+  for (const a of annotations(outcome, { failOnRegression: inputs.failOnRegression, ...(dockerfile ? { dockerfile: () => dockerfile } : {}) })) {
+    const where = a.file !== undefined ? { file: a.file, startLine: a.line } : {};
+    if (a.level === 'error') core.error(a.message, { title: a.title, ...where });
+    else core.warning(a.message, { title: a.title, ...where });
   }
   if (p.headFailures.length > 0) {
     core.setFailed(`Head build failed:\n${p.headFailures.join('\n')}`);

@@ -258,8 +258,8 @@ export async function measureAndCompare(
     secrets,
     build: headSettings.plan,
     measure,
-    // File lists cost a tar parse of every layer: only when they are shown or judged.
-    files: inputs.details.includes('files') || inputs.budgets.maxWasted !== undefined
+    // File lists cost a tar parse of every layer: only when they are shown, judged or explained (advice).
+    files: inputs.details.includes('files') || inputs.budgets.maxWasted !== undefined || inputs.advice
   } satisfies Partial<SideRequest>;
   const sideDeps = { exec, log, tmpDir, env: clientEnv };
 
