@@ -50,6 +50,7 @@ describe('growthLine', () => {
     ['a RUN with continuation lines and a build argument', [busybox, layer(4, 70_000, 'RUN |1 TOKEN=*** /bin/sh -c mkdir -p /usr/local/go/bin     && dd if=/dev/zero of=/usr/local/go/bin/go bs=1k count=64'), copySrc], [busybox, copySrc], 4],
     ['a COPY whose flags history leaves out', [layer(5, 900, 'COPY src /src')], [], 6],
     ['the target stage first: COPY --from', [copyApp, layer(6, 10, 'RUN /bin/sh -c echo "$TOKEN" > /token')], [copyApp], 10],
+    ['a RUN whose history was cut at 300 characters', [copyApp, layer(7, 10, 'RUN /bin/sh -c echo "$TO…')], [copyApp], 10],
     ['an exec-form RUN', [copyApp, layer(7, 10, 'RUN /bin/true')], [copyApp], 11],
     ['no base: the largest layer', [copyApp, layer(8, 1, 'RUN /bin/true')], undefined, 9],
     ['an instruction not in the Dockerfile: the FROM line', [copyApp, layer(9, 500, 'RUN /bin/sh -c make')], [copyApp], 8],

@@ -96,7 +96,12 @@ function largest(candidates: ReadonlyArray<readonly [LayerStats, number]>): Laye
 function matchInstruction(instructions: readonly Instruction[], stage: number, history: string): Instruction | undefined {
   const wanted = historyKey(history);
   if (wanted === undefined) return undefined;
-  const matches = instructions.filter((i) => dockerfileKey(i) === wanted);
+  // History text is cut at MAX_INSTRUCTION_LENGTH (history.ts), ending with `…`: its start must match.
+  const cut = wanted.endsWith('…') ? wanted.slice(0, -1) : undefined;
+  const matches = instructions.filter((i) => {
+    const key = dockerfileKey(i);
+    return key !== undefined && (cut !== undefined ? key.startsWith(cut) : key === wanted);
+  });
   const inStage = matches.filter((i) => i.stage === stage);
   if (inStage.length === 1) return inStage[0];
   return inStage.length === 0 && matches.length === 1 ? matches[0] : undefined;
