@@ -103,4 +103,14 @@ describe('package caches, a .git folder and wasted space', () => {
     expect(body).not.toContain('Why it grew');
     expect(body).not.toContain('apt package lists');
   });
+
+  test('an unchanged target with old debris gets none', async () => {
+    const f = await h.pr(DEBRIS, { ...DEBRIS, 'README.md': 'docs only\n' }, 124);
+    const run = await h.runOnPr(f, { targets: 'app' });
+    expect(run.code).toBe(0);
+    const body = h.github.commentsOn(124)[0]!.body;
+    expect(body).toMatch(/\| `app` \| linux\/amd64 \| .* \| unchanged \|/);
+    expect(body).not.toContain('Why it grew');
+    expect(body).not.toContain('What it holds');
+  });
 });
