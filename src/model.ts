@@ -131,6 +131,8 @@ export interface Inputs {
   readonly comment: CommentMode;
   readonly commentKey: string;
   readonly details: readonly DetailKind[];
+  /** Say why each target grew and how to fix it (`advice`): causes of the new and grown files. */
+  readonly advice: boolean;
   readonly githubToken: string;
   /** On `pull_request_target`, build a fork's pull request anyway (an explicit opt-in). */
   readonly allowForkBuilds: boolean;
@@ -174,6 +176,8 @@ export interface FileEntry {
 export interface FileStats {
   /** The final filesystem's regular files, path → bytes (whiteouts applied). A report keeps a bounded list (`listing`). */
   readonly final: ReadonlyMap<string, number>;
+  /** The layer (0-based) that wrote each file of `final`; absent when read back from a report (reports do not store it). */
+  readonly layerOf?: ReadonlyMap<string, number>;
   /** Bytes of files that a later layer overwrites or deletes (dive's "wasted space"). */
   readonly wastedBytes: number;
   /** The largest of those, most wasteful first (at most 20). */

@@ -201,6 +201,38 @@ describe('the comment rendered by cmark-gfm', () => {
   });
 });
 
+describe('the causes of growth rendered by cmark-gfm', () => {
+  // Every repository string where a cause shows one: target, platform, directory, instruction.
+  // Paths as a tar lists them: no empty segments.
+  const dir = (name: string): string => `${name.replace(/\/+/g, '/')}/.git/`;
+  const rows = HOSTILE.map((name, i): CompareInput => {
+    const head = image(name, name, [layer(i * 10, 1000, 'RUN a'), layer(i * 10 + 1, 5000, name)]);
+    const files = { final: new Map([[`${dir(name)}HEAD`, 41], ['var/lib/apt/lists/x', 9000]]), layerOf: new Map([[`${dir(name)}HEAD`, 1], ['var/lib/apt/lists/x', 1]]), wastedBytes: 0, wasted: [] };
+    const base = image(name, name, [layer(i * 10, 1000, 'RUN a')]);
+    return { target: name, platform: name, head: m({ ...head, files }), base: m({ ...base, files: { final: new Map(), wastedBytes: 0, wasted: [] } }) };
+  });
+  const html = gfm(renderComment(outcome(rows), { marker: MARKER, details: [], advice: true }));
+
+  it('lets no tag, comment, link or mention through', () => {
+    checkSafeHtml(html);
+  });
+
+  it('shows one list per target, each cause one item with its directory and instruction as code', () => {
+    const sections = html.split('<p><strong>Why it grew</strong>').slice(1);
+    expect(sections).toHaveLength(HOSTILE.length);
+    sections.forEach((section, i) => {
+      const name = HOSTILE[i]!;
+      const list = /^[\s\S]*?<\/p>\n<ul>\n([\s\S]*?)\n<\/ul>\n(?:<p>|<details>|$)/.exec(section)?.[1] ?? '';
+      const causes = [...list.matchAll(/^<li><strong>([^<]*)<\/strong>/gm)].map((x) => x[1]);
+      expect(causes).toEqual(['apt package lists', '.git folder']);
+      const codes = [...list.matchAll(/<li><code>([\s\S]*?)<\/code> \+/g)].map((x) => text(x[1]!));
+      expect(codes).toEqual(['/var/lib/apt/lists/', flatten(`/${dir(name)}`)]);
+      const instructions = [...list.matchAll(/layer 2: <code>([\s\S]*?)<\/code><\/li>/g)].map((x) => text(x[1]!));
+      expect(instructions).toEqual([flatten(name), flatten(name)]);
+    });
+  });
+});
+
 describe('escape primitives through cmark-gfm', () => {
   it.each(HOSTILE)('escapeCell(%j) renders as its own text in one cell', (s) => {
     const html = gfm(`| a | b |\n|---|---|\n| ${escapeCell(s)} | ${codeSpan(s)} |\n`);

@@ -427,6 +427,7 @@ describe('files: the layers\' entries in the same pass', () => {
     const [stats] = await measureDockerSave(chunked(ociSave([img]), size), { target: 't', secrets: [], files: true });
     expect(stats?.files).toEqual({
       final: new Map([['etc/hello.txt', 20]]),
+      layerOf: new Map([['etc/hello.txt', 1]]),
       wastedBytes: 6 + 60_000,
       wasted: [
         { path: 'usr/share/doc.txt', bytes: 60_000 },

@@ -44,6 +44,7 @@ describe('parseInputs defaults', () => {
       comment: 'always',
       commentKey: 'image-budget',
       details: ['layers', 'files'],
+      advice: true,
       githubToken: 'ghs_token',
       allowForkBuilds: false,
       mode: 'measure',
@@ -116,6 +117,7 @@ describe('parseInputs accepts', () => {
     ['fail-on-regression True', { 'fail-on-regression': 'True' }, { failOnRegression: true }],
     ['fail-on-regression FALSE', { 'fail-on-regression': 'FALSE' }, { failOnRegression: false }],
     ['allow-fork-builds true', { 'allow-fork-builds': 'true' }, { allowForkBuilds: true }],
+    ['advice false', { advice: 'false' }, { advice: false }],
     // Each image of a config file has its own name: the job's is ignored (the step warns).
     ['name with config is ignored', { config: 'images.yml', name: 'api' }, { config: 'images.yml', name: undefined }],
     ['comment always', { comment: 'always' }, { comment: 'always' }],
@@ -223,6 +225,7 @@ describe('parseInputs rejects', () => {
     ['fail-on-regression 1', { 'fail-on-regression': '1' }, 'fail-on-regression', ['"1" (expected true or false)']],
     ['fail-on-regression on', { 'fail-on-regression': 'on' }, 'fail-on-regression', ['"on" (expected true or false)']],
     ['allow-fork-builds yes', { 'allow-fork-builds': 'yes' }, 'allow-fork-builds', ['"yes" (expected true or false)']],
+    ['advice off', { advice: 'off' }, 'advice', ['"off" (expected true or false)']],
     [
       'comment unknown',
       { comment: 'sometimes' },

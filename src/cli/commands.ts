@@ -355,7 +355,7 @@ async function compareCommand(command: CompareCommand, io: CliIO): Promise<numbe
       io.stdout.write(neutralizeJsonCommands(`${JSON.stringify(report, null, 2)}\n`));
     } else {
       const width = terminalWidth(io.stdout);
-      io.stdout.write(renderOutcome(outcome, { colour: colourWanted(io.env, io.stdout.isTTY === true), details: inputs.details, ...(width ? { width } : {}) }));
+      io.stdout.write(renderOutcome(outcome, { colour: colourWanted(io.env, io.stdout.isTTY === true), details: inputs.details, advice: inputs.advice, ...(width ? { width } : {}) }));
     }
 
     if (result.headFailures.length > 0 || outcome.regressed) {

@@ -77,8 +77,20 @@ function heredocsOf(line: string): Heredoc[] {
   return docs;
 }
 
-/** The FROM instructions of a Dockerfile, in order. A Dockerfile without FROM gives []. */
-export function parseStages(dockerfileText: string): Stage[] {
+/** One instruction of a Dockerfile: continuation lines joined, heredoc bodies left out. */
+export interface Instruction {
+  /** Lowercased: `from`, `run`, `copy`. */
+  readonly keyword: string;
+  /** The text after the keyword, continuation lines joined (without the escape character), trimmed. */
+  readonly args: string;
+  /** 1-based line where the instruction starts. */
+  readonly line: number;
+  /** The stage it belongs to (0-based FROM position); -1 before the first FROM. */
+  readonly stage: number;
+}
+
+/** Every instruction of a Dockerfile, in order, read the way BuildKit reads them. */
+export function parseInstructions(dockerfileText: string): Instruction[] {
   const lines = dockerfileText.replace(/^\uFEFF/, '').split(/\r?\n/);
   let escape = '\\';
   let i = 0;
@@ -90,7 +102,8 @@ export function parseStages(dockerfileText: string): Stage[] {
   }
   const continuation = new RegExp(`${escapeRegExp(escape)}[ \\t]*$`);
 
-  const stages: Stage[] = [];
+  const instructions: Instruction[] = [];
+  let stage = -1;
   while (i < lines.length) {
     const first = lines[i] ?? '';
     const startLine = i + 1;
@@ -113,23 +126,11 @@ export function parseStages(dockerfileText: string): Stage[] {
       logical += next;
     }
 
-    const words = logical.trim().split(/\s+/);
-    const keyword = (words[0] ?? '').toLowerCase();
-    if (keyword === 'from') {
-      // FROM [--platform=<p>] <image> [AS <name>]
-      let k = 1;
-      while (words[k]?.startsWith('--')) k++;
-      const base = words[k];
-      if (base !== undefined) {
-        const name = words[k + 1]?.toLowerCase() === 'as' ? words[k + 2] : undefined;
-        stages.push({
-          index: stages.length,
-          ...(name !== undefined ? { name: name.toLowerCase() } : {}),
-          base,
-          line: startLine
-        });
-      }
-    } else if (HEREDOC_INSTRUCTIONS.has(keyword) && logical.includes('<<')) {
+    const trimmed = logical.trim();
+    const keyword = (/^\S+/.exec(trimmed)?.[0] ?? '').toLowerCase();
+    if (keyword === 'from') stage++;
+    instructions.push({ keyword, args: trimmed.slice(keyword.length).trim(), line: startLine, stage });
+    if (HEREDOC_INSTRUCTIONS.has(keyword) && logical.includes('<<')) {
       // Heredoc bodies follow the instruction, one after another; they are data, not instructions.
       // An unterminated heredoc runs to the end of the file (BuildKit then reports the error).
       for (const doc of heredocsOf(logical)) {
@@ -141,6 +142,23 @@ export function parseStages(dockerfileText: string): Stage[] {
         }
       }
     }
+  }
+  return instructions;
+}
+
+/** The FROM instructions of a Dockerfile, in order. A Dockerfile without FROM gives []. */
+export function parseStages(dockerfileText: string): Stage[] {
+  const stages: Stage[] = [];
+  for (const from of parseInstructions(dockerfileText)) {
+    if (from.keyword !== 'from') continue;
+    // FROM [--platform=<p>] <image> [AS <name>]
+    const words = from.args.split(/\s+/);
+    let k = 0;
+    while (words[k]?.startsWith('--')) k++;
+    const base = words[k];
+    if (base === undefined || base === '') continue;
+    const name = words[k + 1]?.toLowerCase() === 'as' ? words[k + 2] : undefined;
+    stages.push({ index: stages.length, ...(name !== undefined ? { name: name.toLowerCase() } : {}), base, line: from.line });
   }
   return stages;
 }

@@ -55,12 +55,16 @@ export class FileSystemModel {
   /** The final filesystem's regular files (sorted by path), the wasted total and the `top` largest wasted paths. */
   result(top = 20): FileStats {
     const files: Array<[string, number]> = [];
+    const layerOf = new Map<string, number>();
     const stack: Array<[Node, string]> = [[this.root, '']];
     for (let top = stack.pop(); top; top = stack.pop()) {
       const [dir, prefix] = top;
       for (const [name, node] of dir.children ?? []) {
         const path = join(prefix, name);
-        if (node.kind === 'file' || node.kind === 'hardlink') files.push([path, node.size]);
+        if (node.kind === 'file' || node.kind === 'hardlink') {
+          files.push([path, node.size]);
+          layerOf.set(path, node.layer);
+        }
         else if (node.children) stack.push([node, path]);
       }
     }
@@ -70,7 +74,7 @@ export class FileSystemModel {
       .sort((a, b) => b[1] - a[1] || compare(a[0], b[0]))
       .slice(0, Math.max(0, top))
       .map(([path, bytes]) => ({ path, bytes }));
-    return { final: new Map(files), wastedBytes: this.wastedTotal, wasted };
+    return { final: new Map(files), layerOf, wastedBytes: this.wastedTotal, wasted };
   }
 
   private apply(entry: TarEntry): void {
@@ -206,8 +210,14 @@ export function maskFilePaths(files: FileStats, mask: (path: string) => string):
     return [...out];
   };
   const final = merge(files.final).sort((a, b) => compare(a[0], b[0]));
+  // Paths that mask to one keep the latest layer that wrote any of them.
+  const layerOf = files.layerOf ? new Map<string, number>() : undefined;
+  for (const [path, layer] of files.layerOf ?? []) {
+    const masked = mask(path);
+    layerOf?.set(masked, Math.max(layer, layerOf.get(masked) ?? -1));
+  }
   const wasted = merge(files.wasted.map(({ path, bytes }) => [path, bytes] as const))
     .sort((a, b) => b[1] - a[1] || compare(a[0], b[0]))
     .map(([path, bytes]) => ({ path, bytes }));
-  return { final: new Map(final), wastedBytes: files.wastedBytes, wasted };
+  return { final: new Map(final), ...(layerOf ? { layerOf } : {}), wastedBytes: files.wastedBytes, wasted };
 }

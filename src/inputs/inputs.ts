@@ -298,6 +298,7 @@ export function parseInputs(get: (name: string) => string): Inputs {
   const commentKey = read(INPUT.commentKey);
   if (!NAME.test(commentKey)) throw new InputError(INPUT.commentKey, commentKey, NAME_EXPECTED);
   const details = parseDetails(read(INPUT.details));
+  const advice = parseBoolean(INPUT.advice, read(INPUT.advice));
   const build = parseBuildSettings(read);
   const githubToken = get(INPUT.githubToken);
   const mode = parseMode(get(INPUT.mode));
@@ -322,6 +323,7 @@ export function parseInputs(get: (name: string) => string): Inputs {
     comment,
     commentKey,
     details,
+    advice,
     githubToken,
     allowForkBuilds,
     mode,

@@ -218,8 +218,8 @@ async function engine(
     secrets: [...buildMasks(inputs.buildArgs, tokenMasks(env, inputs.githubToken)), ...plan.headSettings.masks],
     build: plan.headSettings.plan,
     measure,
-    // File lists cost a tar parse of every layer: only when they are shown or judged.
-    files: inputs.details.includes('files') || inputs.budgets.maxWasted !== undefined
+    // File lists cost a tar parse of every layer: only when they are shown, judged or explained (advice).
+    files: inputs.details.includes('files') || inputs.budgets.maxWasted !== undefined || inputs.advice
   };
   return { request, sideDeps: { exec, log, tmpDir, env: clientEnv } };
 }

@@ -3,7 +3,7 @@
 // able to fail alone without losing the others (RELIABILITY row 50). Everything published passes
 // through `published`, the last net that masks every form of the job's tokens.
 import * as core from '@actions/core';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { BaselineStore } from '../baseline/store.js';
@@ -17,6 +17,7 @@ import type { Inputs, Outcome } from '../model.js';
 import { maskStrings, tokenMasks } from '../pipeline/masks.js';
 import type { PipelineResult } from '../pipeline/run.js';
 import { buildReport, type Report, type ReportMeta, type ReportPullRequest } from '../report/json.js';
+import { annotations, type DockerfileSource } from '../report/annotations.js';
 import { failureMessage } from '../report/policy.js';
 import { renderComment, renderMinimalComment, renderSummary } from '../report/render.js';
 import { TOOL } from '../tool.js';
@@ -55,7 +56,16 @@ export async function publishMeasured(p: Measured): Promise<void> {
   const report = published(deps, inputs, buildReport(outcome, reportMeta(deps.env, event, pr?.headSha ? { number: pr.number, headSha: pr.headSha } : undefined)));
   const reportPath = await writeReport(deps.env, inputs.commentKey, report);
   await storeBaseline(p, report);
-  await publishOutcome({ deps, inputs, outcome, reportPath, repo: event.repo, issue: pr?.number, headFailures: p.headFailures, judge: true });
+  const dockerfile = inputs.config ? undefined : await readDockerfile(deps.env, inputs);
+  await publishOutcome({ deps, inputs, outcome, reportPath, repo: event.repo, issue: pr?.number, headFailures: p.headFailures, judge: true, dockerfile });
+}
+
+/** The single image's Dockerfile, for the lines of annotations; undefined when it cannot be read. */
+async function readDockerfile(env: NodeJS.ProcessEnv, inputs: Inputs): Promise<DockerfileSource | undefined> {
+  const file = path.normalize(inputs.file ?? path.join(inputs.context, 'Dockerfile'));
+  if (path.isAbsolute(file) || file.startsWith('..')) return undefined;
+  const text = await readFile(path.resolve(env.GITHUB_WORKSPACE || process.cwd(), file), 'utf8').catch(() => undefined);
+  return text === undefined ? undefined : { path: file.split(path.sep).join('/'), text };
 }
 
 /** The metadata of this run's report. */
@@ -97,6 +107,8 @@ interface Publication {
   readonly selfReported?: boolean;
   /** The run the comment is stamped with; this run (GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT) when not given. */
   readonly run?: RunStamp;
+  /** The Dockerfile the rows were built from (one image measured here): annotations point into it. */
+  readonly dockerfile?: DockerfileSource | undefined;
 }
 
 /**
@@ -110,7 +122,7 @@ async function publishOutcome(p: Publication): Promise<void> {
   core.setOutput(OUTPUT.regressed, String(outcome.regressed));
 
   const selfReported = p.selfReported === true;
-  const summary = published(deps, inputs, renderSummary(outcome, { details: inputs.details, selfReported }));
+  const summary = published(deps, inputs, renderSummary(outcome, { details: inputs.details, advice: inputs.advice, selfReported }));
   core.setOutput(OUTPUT.summary, summary);
   if (env.GITHUB_STEP_SUMMARY) {
     try {
@@ -130,11 +142,11 @@ async function publishOutcome(p: Publication): Promise<void> {
     if (message) log.info(`${message}\n(the measuring run judged these; mode comment only shows them)`);
     return;
   }
-  for (const row of outcome.rows.filter((r) => r.regressed)) {
-    const reasons = row.verdicts.filter((v) => !v.ok).map((v) => v.reason).join('; ');
-    const title = `image-budget: ${row.image !== undefined ? `${row.image}/` : ''}${row.target}${row.platform ? ` (${row.platform})` : ''}`;
-    if (inputs.failOnRegression || row.verdicts.some((v) => v.rule === 'build' && !v.ok)) core.error(reasons, { title });
-    else core.warning(reasons, { title });
+  const dockerfile = p.dockerfile;
+  for (const a of annotations(outcome, { failOnRegression: inputs.failOnRegression, ...(dockerfile ? { dockerfile: () => dockerfile } : {}) })) {
+    const where = a.file !== undefined ? { file: a.file, startLine: a.line } : {};
+    if (a.level === 'error') core.error(a.message, { title: a.title, ...where });
+    else core.warning(a.message, { title: a.title, ...where });
   }
   if (p.headFailures.length > 0) {
     core.setFailed(`Head build failed:\n${p.headFailures.join('\n')}`);
@@ -151,7 +163,7 @@ async function postComment(p: Publication, issue: number, repo: RepoRef): Promis
   const { deps, inputs, outcome, reportPath } = p;
   const { env, log } = deps;
   const selfReported = p.selfReported === true;
-  const body = published(deps, inputs, renderComment(outcome, { marker: stickyMarker(inputs.commentKey), details: inputs.details, selfReported }));
+  const body = published(deps, inputs, renderComment(outcome, { marker: stickyMarker(inputs.commentKey), details: inputs.details, advice: inputs.advice, selfReported }));
   const link = runPageUrl(env);
   const run = p.run ?? runStampFromEnv(env);
   let result: StickyResult;

@@ -14,6 +14,7 @@
 import type { DetailKind, JudgedRow, LayerStats, Outcome, RowStatus } from '../model.js';
 import { diffLayers } from './compare.js';
 import { changeCells, diffFiles, listingNotes, type FileDiff } from './files.js';
+import { groupDigits, rowAdvice, type Cause, type RowAdvice } from './causes.js';
 import { codeBlock, codeSpan, escapeCell, escapeHtml } from './escape.js';
 import { STATUS_LABEL, STATUS_ORDER, formatBytes, formatCount, formatDelta, formatPercent, layerChangeTitle, plural, shortSha } from './format.js';
 
@@ -37,6 +38,8 @@ export interface RenderOptions {
   readonly title?: string;
   /** Fold unchanged rows when there are more rows than this (and some row is not unchanged). */
   readonly foldUnchangedAbove?: number;
+  /** Show why each target grew (the `advice` input): causes of the new and grown files, each with its fix. Default false. */
+  readonly advice?: boolean;
   /**
    * The numbers were not measured by this run but read from the pull request's own report (mode
    * comment): {@link SELF_REPORTED_NOTE} follows the verdict line, and is never trimmed.
@@ -163,8 +166,16 @@ function render(outcome: Outcome, options: RenderOptions, frame: Frame): string 
         return text === undefined ? [] : [{ text, size: utf8Length(text), keep: r.regressed ? 2 : 1 }];
       })
     : [];
+  // Causes come first and go last: kept over every collapsed section of the same rows.
+  const causeSections: DetailSection[] = options.advice
+    ? rows.flatMap((r) => {
+        const text = causesSection(r);
+        return text === undefined ? [] : [{ text, size: utf8Length(text), keep: r.regressed ? 4 : 3 }];
+      })
+    : [];
   // The chart leads the collapsed sections and is trimmed like them.
   const details: DetailSection[] = [
+    ...causeSections,
     ...(chart ? [{ text: chart, size: utf8Length(chart), keep: 1 }] : []),
     ...layerDetails,
     ...fileDetails
@@ -463,6 +474,61 @@ function chartScale(max: number): { readonly unit: string; readonly divisor: num
   if (max >= 1e6) return { unit: 'MB', divisor: 1e6 };
   if (max >= 1e3) return { unit: 'kB', divisor: 1e3 };
   return { unit: 'B', divisor: 1 };
+}
+
+// ── Why it grew ────────────────────────────────────────────────────────────────────────────────
+
+/** Instructions are cut to this many code points in the causes. */
+const CAUSE_INSTRUCTION_MAX = 120;
+
+/**
+ * What a target's growth is made of, each cause with its directories, the layer that added them and
+ * the fix: what is new or grew since the base, or everything found for a target without one.
+ */
+function causesSection(r: JudgedRow): string | undefined {
+  const advice = rowAdvice(r);
+  if (!advice) return undefined;
+  const image = r.image !== undefined ? `${codeSpan(r.image, { table: false }) || '—'} › ` : '';
+  const where = `${image}${codeSpan(r.target, { table: false }) || '—'} · ${escapeCell(r.platform) || '—'}`;
+  const heading = advice.compared ? `**Why it grew** · ${where}` : `**What it holds** · ${where} _(no base to compare with: everything found)_`;
+  const items = advice.causes.map(causeItem);
+  if (advice.more > 0) items.push(`- _${plural(advice.more, 'more cause')} not shown._`);
+  const notes = causeNotes(advice);
+  return [heading, items.join('\n'), ...notes].join('\n\n');
+}
+
+function causeItem(c: Cause): string {
+  const size = c.kind === 'base-image' ? formatDelta(c.bytes) : `${formatDelta(c.bytes)}${c.files > 0 ? `, ${files(c.files)}` : ''}`;
+  const lines = [`- **${c.cause}** · ${size}. Fix: ${c.fix}`];
+  if (c.baseLayers) {
+    const { count, first, last } = c.baseLayers;
+    const span = count === 1 ? instruction(first) : `${instruction(first)} … ${instruction(last)}`;
+    lines.push(`  - ${plural(count, 'inherited layer')}: ${span}`);
+  }
+  for (const g of c.groups) {
+    const layer = g.layer ? ` · layer ${g.layer.index + 1}: ${instruction(g.layer.instruction)}` : '';
+    lines.push(`  - ${codeSpan(`/${g.dir}`, { table: false }) || '—'} ${formatDelta(g.bytes)}, ${files(g.files)}${layer}`);
+  }
+  if (c.moreGroups > 0) lines.push(`  - _${c.moreGroups} more ${c.moreGroups === 1 ? 'directory' : 'directories'} not shown._`);
+  return lines.join('\n');
+}
+
+function causeNotes(advice: RowAdvice): string[] {
+  const notes: string[] = [];
+  if (advice.causes.some((c) => c.layersUnknown)) {
+    notes.push('_The layers that added these files are not known: the file list was read back from a report, which does not record them._');
+  }
+  const cut = advice.causes.find((c) => c.listedFrom !== undefined)?.listedFrom;
+  if (cut !== undefined) notes.push(`_A file list was cut: files under ${formatBytes(cut)} were not compared, so sizes are at least those shown._`);
+  return notes;
+}
+
+function files(n: number): string {
+  return `${groupDigits(n)} file${n === 1 ? '' : 's'}`;
+}
+
+function instruction(text: string): string {
+  return codeSpan(text, { table: false, max: CAUSE_INSTRUCTION_MAX }) || '—';
 }
 
 // ── Per-target details ─────────────────────────────────────────────────────────────────────────

@@ -18,6 +18,7 @@ import { escapeControls } from './escape.js';
 import type { DetailKind, FileEntry, ImageStats, JudgedRow, LayerStats, Outcome, RowStatus } from '../model.js';
 import { diffLayers, type LayerChange } from './compare.js';
 import { changeCells, diffFiles, listingNotes } from './files.js';
+import { groupDigits, rowAdvice, type Cause } from './causes.js';
 import { STATUS_LABEL, STATUS_ORDER, formatBytes, formatCount, formatDelta, formatPercent, layerChangeTitle, plural, shortSha } from './format.js';
 
 export interface TerminalOptions {
@@ -27,6 +28,8 @@ export interface TerminalOptions {
   readonly details: readonly DetailKind[];
   /** Columns available; long instructions and paths are cut to fit. Default 100. */
   readonly width?: number;
+  /** Show why each target grew (the `advice` input): the causes and their fixes. Default false. */
+  readonly advice?: boolean;
 }
 
 /** Layers listed per target at most; the JSON report has them all. */
@@ -354,6 +357,12 @@ export function renderOutcome(outcome: Outcome, options: TerminalOptions): strin
     if (part.length > 0) blocks.push(part.join('\n'));
   }
   blocks.push(...buildErrors(outcome.rows, paint));
+  if (options.advice) {
+    for (const r of outcome.rows) {
+      const section = causesSection(r, paint, width);
+      if (section !== undefined) blocks.push(section);
+    }
+  }
   for (const r of outcome.rows) {
     if (options.details.includes('layers')) {
       const section = layerSection(r, paint, width);
@@ -366,6 +375,42 @@ export function renderOutcome(outcome: Outcome, options: TerminalOptions): strin
   }
   blocks.push(paint('dim', footer(outcome)));
   return `${blocks.join('\n\n')}\n`;
+}
+
+// ── Why it grew ────────────────────────────────────────────────────────────────────────────────
+
+/** A target's causes, each with its directories (path, growth, files, layer) and its fix, one per line. */
+function causesSection(r: JudgedRow, paint: Paint, width: number): string | undefined {
+  const advice = rowAdvice(r);
+  if (!advice) return undefined;
+  const title = advice.compared ? `Why ${rowName(r)} grew` : `What ${rowName(r)} holds (no base to compare with: everything found)`;
+  const lines = [paint('bold', title)];
+  for (const c of advice.causes) lines.push(...causeLines(c, paint, width));
+  if (advice.more > 0) lines.push(`${INDENT}${paint('dim', `${plural(advice.more, 'more cause')} not shown.`)}`);
+  if (advice.causes.some((c) => c.layersUnknown)) {
+    lines.push(`${INDENT}${paint('dim', 'The layers that added these files are not known: the file list was read back from a report.')}`);
+  }
+  const cut = advice.causes.find((c) => c.listedFrom !== undefined)?.listedFrom;
+  if (cut !== undefined) lines.push(`${INDENT}${paint('dim', `A file list was cut: files under ${formatBytes(cut)} were not compared.`)}`);
+  return lines.join('\n');
+}
+
+function causeLines(c: Cause, paint: Paint, width: number): string[] {
+  const count = c.files > 0 ? `, ${groupDigits(c.files)} file${c.files === 1 ? '' : 's'}` : '';
+  const room = Math.max(MIN_LAST_COLUMN, width - 8);
+  const lines = [`${INDENT}${paint('yellow', c.cause)}: ${formatDelta(c.bytes)}${count}`];
+  if (c.baseLayers) {
+    const { count: n, first, last } = c.baseLayers;
+    lines.push(`${INDENT}${INDENT}${plural(n, 'inherited layer')}: ${safe(n === 1 ? first : `${first} ... ${last}`, room)}`);
+  }
+  for (const g of c.groups) {
+    const where = `/${g.dir} ${formatDelta(g.bytes)}, ${groupDigits(g.files)} file${g.files === 1 ? '' : 's'}`;
+    const layer = g.layer ? `, layer ${g.layer.index + 1}: ${g.layer.instruction}` : '';
+    lines.push(`${INDENT}${INDENT}${safe(`${where}${layer}`, room)}`);
+  }
+  if (c.moreGroups > 0) lines.push(`${INDENT}${INDENT}${paint('dim', `${c.moreGroups} more ${c.moreGroups === 1 ? 'directory' : 'directories'} not shown`)}`);
+  lines.push(`${INDENT}${INDENT}Fix: ${c.fix.replace(/`/g, '')}`);
+  return lines;
 }
 
 // ── Per-target details ─────────────────────────────────────────────────────────────────────────
