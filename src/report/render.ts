@@ -136,82 +136,92 @@ interface DetailSection {
   readonly keep: number;
 }
 
+/** What a comment is made of, before it is fitted to its frame. */
+interface Parts {
+  readonly heading: string;
+  /** The verdict, and the self-reported note when there is one: never trimmed. */
+  readonly verdict: string;
+  readonly mainRows: readonly JudgedRow[];
+  /** The unchanged rows folded away (many rows, some changed), as a collapsed block or one line. */
+  readonly foldBlock: string | undefined;
+  readonly foldLine: string;
+  readonly footer: string;
+  readonly details: readonly DetailSection[];
+}
+
+/** One way of composing the comment: which rows, sections, failing checks and notes it keeps. */
+interface ComposePlan {
+  readonly rows: readonly JudgedRow[];
+  /** Main-table rows left out. */
+  readonly cut: number;
+  readonly fold: boolean;
+  readonly details: readonly DetailSection[];
+  readonly trimmed: boolean;
+  /** Failing checks listed at most. */
+  readonly failures?: number;
+  /** Notes written out at most (the rest are counted). */
+  readonly notes?: number;
+}
+
 function render(outcome: Outcome, options: RenderOptions, frame: Frame): string {
-  const rows = outcome.rows;
-  const foldAbove = options.foldUnchangedAbove ?? FOLD_UNCHANGED_ABOVE;
-  const fold = rows.length > foldAbove && rows.some((r) => r.status === 'unchanged') && rows.some((r) => r.status !== 'unchanged');
-  const mainRows = fold ? rows.filter((r) => r.status !== 'unchanged') : rows;
-  const foldedRows = fold ? rows.filter((r) => r.status === 'unchanged') : [];
-
-  const heading = `${COMMENT_HEADING}${options.title === undefined ? 'Image size' : escapeCell(options.title, 100)}`;
-  // The verdict, and the self-reported note when there is one: never trimmed.
-  const verdict = options.selfReported ? `${verdictLine(outcome)}\n\n${SELF_REPORTED_NOTE}` : verdictLine(outcome);
-  const foldBlock =
-    foldedRows.length > 0
-      ? `<details><summary>${plural(foldedRows.length, 'unchanged target')}</summary>\n\n${table(foldedRows)}\n\n</details>`
-      : undefined;
-  const foldLine = `_${plural(foldedRows.length, 'unchanged target')} not shown._`;
-  const footer = footerLine(outcome);
-  const chart = sizeChart(rows, outcome.metric);
-  const layerDetails: DetailSection[] = options.details.includes('layers')
-    ? rows.flatMap((r) => {
-        const text = detailSection(r);
-        if (text === undefined) return [];
-        return [{ text, size: utf8Length(text), keep: r.regressed ? 2 : r.status === 'unchanged' ? 0 : 1 }];
-      })
-    : [];
-  const fileDetails: DetailSection[] = options.details.includes('files')
-    ? rows.flatMap((r) => {
-        const text = fileSection(r);
-        return text === undefined ? [] : [{ text, size: utf8Length(text), keep: r.regressed ? 2 : 1 }];
-      })
-    : [];
-  // Causes come first and go last: kept over every collapsed section of the same rows.
-  const causeSections: DetailSection[] = options.advice
-    ? rows.flatMap((r) => {
-        const text = causesSection(r);
-        return text === undefined ? [] : [{ text, size: utf8Length(text), keep: r.regressed ? 4 : 3 }];
-      })
-    : [];
-  // The chart leads the collapsed sections and is trimmed like them.
-  const details: DetailSection[] = [
-    ...causeSections,
-    ...(chart ? [{ text: chart, size: utf8Length(chart), keep: 1 }] : []),
-    ...layerDetails,
-    ...fileDetails
-  ];
-
-  interface Plan {
-    readonly rows: readonly JudgedRow[];
-    /** Main-table rows left out. */
-    readonly cut: number;
-    readonly fold: boolean;
-    readonly details: readonly DetailSection[];
-    readonly trimmed: boolean;
-    /** Failing checks listed at most. */
-    readonly failures?: number;
-    /** Notes written out at most (the rest are counted). */
-    readonly notes?: number;
-  }
-  const compose = (p: Plan): string => {
-    const blocks: string[] = [heading, verdict];
+  const parts = renderParts(outcome, options);
+  const compose = (p: ComposePlan): string => {
+    const blocks: string[] = [parts.heading, parts.verdict];
     if (p.rows.length > 0) blocks.push(table(p.rows));
     if (p.cut > 0) blocks.push(`_… ${plural(p.cut, 'more target')} not shown._`);
-    if (foldBlock !== undefined) blocks.push(p.fold ? foldBlock : foldLine);
+    if (parts.foldBlock !== undefined) blocks.push(p.fold ? parts.foldBlock : parts.foldLine);
     const failures = failuresBlock(p.rows, p.failures);
     if (failures !== undefined) blocks.push(failures);
     const notes = notesBlock(outcome.notes, p.notes);
     if (notes !== undefined) blocks.push(notes);
     if (p.trimmed) blocks.push(`_${frame.notice}_`);
     for (const d of p.details) blocks.push(d.text);
-    blocks.push(footer);
+    blocks.push(parts.footer);
     if (frame.marker !== undefined) blocks.push(frame.marker);
     return blocks.join('\n\n');
   };
+  const full = compose({ rows: parts.mainRows, cut: 0, fold: true, details: parts.details, trimmed: false });
+  return utf8Length(full) <= frame.max ? full : fitted(outcome, frame, parts, compose);
+}
 
-  const full = compose({ rows: mainRows, cut: 0, fold: true, details, trimmed: false });
-  if (utf8Length(full) <= frame.max) return full;
+function renderParts(outcome: Outcome, options: RenderOptions): Parts {
+  const rows = outcome.rows;
+  const foldAbove = options.foldUnchangedAbove ?? FOLD_UNCHANGED_ABOVE;
+  const fold = rows.length > foldAbove && rows.some((r) => r.status === 'unchanged') && rows.some((r) => r.status !== 'unchanged');
+  const foldedRows = fold ? rows.filter((r) => r.status === 'unchanged') : [];
+  return {
+    heading: `${COMMENT_HEADING}${options.title === undefined ? 'Image size' : escapeCell(options.title, 100)}`,
+    verdict: options.selfReported ? `${verdictLine(outcome)}\n\n${SELF_REPORTED_NOTE}` : verdictLine(outcome),
+    mainRows: fold ? rows.filter((r) => r.status !== 'unchanged') : rows,
+    foldBlock:
+      foldedRows.length > 0
+        ? `<details><summary>${plural(foldedRows.length, 'unchanged target')}</summary>\n\n${table(foldedRows)}\n\n</details>`
+        : undefined,
+    foldLine: `_${plural(foldedRows.length, 'unchanged target')} not shown._`,
+    footer: footerLine(outcome),
+    details: detailSections(outcome, options)
+  };
+}
 
+/** The collapsed sections, each with what it costs and how long it is kept when trimming. */
+function detailSections(outcome: Outcome, options: RenderOptions): DetailSection[] {
+  const rows = outcome.rows;
+  const section = (text: string | undefined, keep: number): DetailSection[] => (text === undefined ? [] : [{ text, size: utf8Length(text), keep }]);
+  const layerDetails = options.details.includes('layers')
+    ? rows.flatMap((r) => section(detailSection(r), r.regressed ? 2 : r.status === 'unchanged' ? 0 : 1))
+    : [];
+  const fileDetails = options.details.includes('files') ? rows.flatMap((r) => section(fileSection(r), r.regressed ? 2 : 1)) : [];
+  // Causes come first and go last: kept over every collapsed section of the same rows.
+  const causeSections = options.advice ? rows.flatMap((r) => section(causesSection(r), r.regressed ? 4 : 3)) : [];
+  // The chart leads the collapsed sections and is trimmed like them.
+  const chart = sizeChart(rows, outcome.metric);
+  return [...causeSections, ...section(chart, 1), ...layerDetails, ...fileDetails];
+}
+
+/** The comment trimmed to its frame, giving up the least useful parts first. */
+function fitted(outcome: Outcome, frame: Frame, parts: Parts, compose: (p: ComposePlan) => string): string {
+  const { mainRows, details } = parts;
+  const fits = (text: string): boolean => utf8Length(text) <= frame.max;
   // 1. Detail sections, least useful and largest first.
   const withoutDetails = compose({ rows: mainRows, cut: 0, fold: true, details: [], trimmed: true });
   const room = frame.max - utf8Length(withoutDetails);
@@ -226,25 +236,17 @@ function render(outcome: Outcome, options: RenderOptions, frame: Frame): string 
     }
     return compose({ rows: mainRows, cut: 0, fold: true, details: details.filter((d) => !dropped.has(d)), trimmed: true });
   }
-
   // 2. The folded unchanged rows.
   const noFold = compose({ rows: mainRows, cut: 0, fold: false, details: [], trimmed: true });
-  if (utf8Length(noFold) <= frame.max) return noFold;
-
+  if (fits(noFold)) return noFold;
   // 3. The list of failing checks (the table already marks those rows), as many as fit.
   const failureCount = mainRows.reduce((n, r) => n + r.verdicts.filter((v) => !v.ok).length, 0);
   const withFailures = (f: number): string => compose({ rows: mainRows, cut: 0, fold: false, details: [], trimmed: true, failures: f });
-  if (failureCount > 0 && utf8Length(withFailures(0)) <= frame.max) {
-    return withFailures(largestFitting(failureCount - 1, (f) => utf8Length(withFailures(f)) <= frame.max));
-  }
-
+  if (failureCount > 0 && fits(withFailures(0))) return withFailures(largestFitting(failureCount - 1, (f) => fits(withFailures(f))));
   // 4. The notes (they are in the summary too), as many as fit: the table goes last.
   const noteCount = Math.min(outcome.notes.length, NOTES_MAX);
   const withNotes = (n: number): string => compose({ rows: mainRows, cut: 0, fold: false, details: [], trimmed: true, failures: 0, notes: n });
-  if (noteCount > 0 && utf8Length(withNotes(0)) <= frame.max) {
-    return withNotes(largestFitting(noteCount - 1, (n) => utf8Length(withNotes(n)) <= frame.max));
-  }
-
+  if (noteCount > 0 && fits(withNotes(0))) return withNotes(largestFitting(noteCount - 1, (n) => fits(withNotes(n))));
   // 5. Rows of the main table, keeping regressed, then changed, rows first; the largest count that fits.
   const ranked = [...mainRows.keys()].sort((a, b) => rank(mainRows[a]!) - rank(mainRows[b]!) || a - b);
   const keep = (k: number): JudgedRow[] => {
@@ -253,13 +255,13 @@ function render(outcome: Outcome, options: RenderOptions, frame: Frame): string 
   };
   const withRows = (k: number): string =>
     compose({ rows: keep(k), cut: mainRows.length - k, fold: false, details: [], trimmed: true, failures: 0, notes: 0 });
-  if (utf8Length(withRows(0)) > frame.max) {
+  if (!fits(withRows(0))) {
     // Not even the frame fits: the verdict and the marker, nothing else.
-    const blocks = [heading, verdict, `_${frame.notice}_`];
+    const blocks = [parts.heading, parts.verdict, `_${frame.notice}_`];
     if (frame.marker !== undefined) blocks.push(frame.marker);
     return blocks.join('\n\n');
   }
-  return withRows(largestFitting(mainRows.length - 1, (k) => utf8Length(withRows(k)) <= frame.max));
+  return withRows(largestFitting(mainRows.length - 1, (k) => fits(withRows(k))));
 }
 
 /** The largest n in [0, max] for which fits(n) holds, given that fits(0) holds and fits is monotone. */
