@@ -1,4 +1,5 @@
-// Budgets applied to comparisons: one verdict per rule that applies, with a short human reason. Pure.
+// Budgets applied to comparisons: one verdict per rule that applies, with a short human reason; and
+// what the verdict of a whole outcome is, which every medium words its own way. Pure.
 import { neutralizeCommands } from '../log.js';
 import type {
   Budgets,
@@ -11,7 +12,7 @@ import type {
   Threshold,
   Verdict
 } from '../model.js';
-import { formatBytes, formatDelta, formatPercent, formatThreshold } from './format.js';
+import { STATUS_LABEL, STATUS_ORDER, formatBytes, formatDelta, formatPercent, formatThreshold, plural } from './format.js';
 
 /** The value for a target: its own entry, else the fallback, else none. */
 export function forTarget<T>(values: PerTarget<T>, target: string): T | undefined {
@@ -200,4 +201,44 @@ function oneLine(s: string): string {
   // eslint-disable-next-line no-control-regex
   const flat = neutralizeCommands(s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim());
   return flat.length > 300 ? `${flat.slice(0, 299)}…` : flat;
+}
+
+/** What the verdict line of every medium (comment, summary, terminal) says, before it is worded. */
+export interface VerdictSummary {
+  readonly regressed: boolean;
+  /** `2 targets over budget`, `1 build failed`; `regressed` when neither applies. Empty when not regressed. */
+  readonly problems: readonly string[];
+  /** Some budget rule (not only the build check) judged a row. */
+  readonly judged: boolean;
+  /** `2 targets: 1 changed, 1 unchanged`. */
+  readonly counts: string;
+}
+
+/** The verdict of an outcome, or undefined when no target was measured. Pure. */
+export function verdictSummary(outcome: Outcome): VerdictSummary | undefined {
+  const rows = outcome.rows;
+  if (rows.length === 0) return undefined;
+  const failedBuilds = rows.filter((r) => r.status === 'head-failed').length;
+  const overBudget = rows.filter((r) => r.regressed && r.status !== 'head-failed').length;
+  const problems = outcome.regressed
+    ? [
+        ...(overBudget > 0 ? [plural(overBudget, 'target') + ' over budget'] : []),
+        ...(failedBuilds > 0 ? [`${failedBuilds} build${failedBuilds === 1 ? '' : 's'} failed`] : [])
+      ]
+    : [];
+  const counts = STATUS_ORDER.flatMap((s) => {
+    const n = rows.filter((r) => r.status === s).length;
+    return n > 0 ? [`${n} ${STATUS_LABEL[s]}`] : [];
+  });
+  return {
+    regressed: outcome.regressed,
+    problems: outcome.regressed && problems.length === 0 ? ['regressed'] : problems,
+    judged: rows.some((r) => r.verdicts.some((v) => v.rule !== 'build')),
+    counts: `${plural(rows.length, 'target')}: ${counts.join(', ')}`
+  };
+}
+
+/** A row whose two sides were measured by different methods: shown side by side, never compared. */
+export function notComparable(r: JudgedRow): boolean {
+  return r.status === 'no-baseline' && r.head.state === 'measured' && r.base.state === 'measured';
 }

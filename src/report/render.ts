@@ -16,7 +16,8 @@ import { diffLayers } from './compare.js';
 import { changeCells, diffFiles, listingNotes, type FileDiff } from './files.js';
 import { groupDigits, rowAdvice, type Cause, type RowAdvice } from './causes.js';
 import { codeBlock, codeSpan, escapeCell, escapeHtml } from './escape.js';
-import { STATUS_LABEL, STATUS_ORDER, formatBytes, formatCount, formatDelta, formatPercent, layerChangeTitle, plural, shortSha } from './format.js';
+import { STATUS_LABEL, formatBytes, formatCount, formatDelta, formatPercent, layerChangeTitle, plural, shortSha } from './format.js';
+import { notComparable, verdictSummary } from './policy.js';
 
 /** What every comment and summary starts with, before its title; the sticky comment knows ours by it. */
 export const COMMENT_HEADING = '### 📦 ';
@@ -284,31 +285,11 @@ function rank(r: JudgedRow): number {
 
 
 function verdictLine(outcome: Outcome): string {
-  const rows = outcome.rows;
-  if (rows.length === 0) return 'No targets were measured.';
-  const failedBuilds = rows.filter((r) => r.status === 'head-failed').length;
-  const overBudget = rows.filter((r) => r.regressed && r.status !== 'head-failed').length;
-  const counts = statusCounts(rows);
-  const judged = rows.some((r) => r.verdicts.some((v) => v.rule !== 'build'));
-  const metric = judged ? ` · budgets judge the ${outcome.metric} size` : '';
-  if (outcome.regressed) {
-    const parts: string[] = [];
-    if (overBudget > 0) parts.push(`${plural(overBudget, 'target')} over budget`);
-    if (failedBuilds > 0) parts.push(`${failedBuilds} build${failedBuilds === 1 ? '' : 's'} failed`);
-    if (parts.length === 0) parts.push('regressed');
-    return `❌ **${parts.join(', ')}** · ${counts}${metric}`;
-  }
-  const head = judged ? '✅ **Within budget**' : '✅ **No budget set**';
-  return `${head} · ${counts}${metric}`;
-}
-
-
-function statusCounts(rows: readonly JudgedRow[]): string {
-  const parts = STATUS_ORDER.flatMap((s) => {
-    const n = rows.filter((r) => r.status === s).length;
-    return n > 0 ? [`${n} ${STATUS_LABEL[s]}`] : [];
-  });
-  return `${plural(rows.length, 'target')}: ${parts.join(', ')}`;
+  const v = verdictSummary(outcome);
+  if (!v) return 'No targets were measured.';
+  const metric = v.judged ? ` · budgets judge the ${outcome.metric} size` : '';
+  if (v.regressed) return `❌ **${v.problems.join(', ')}** · ${v.counts}${metric}`;
+  return `${v.judged ? '✅ **Within budget**' : '✅ **No budget set**'} · ${v.counts}${metric}`;
 }
 
 const TABLE_HEAD =
@@ -338,9 +319,6 @@ function compressedCell(image: { readonly compressedBytes: number; readonly comp
 }
 
 /** Both sides measured, but by different methods: shown side by side, never compared (row 20). */
-function notComparable(r: JudgedRow): boolean {
-  return r.status === 'no-baseline' && r.head.state === 'measured' && r.base.state === 'measured';
-}
 
 function tableRow(r: JudgedRow): string {
   const label = statusCell(r);

@@ -19,7 +19,8 @@ import type { DetailKind, FileEntry, ImageStats, JudgedRow, LayerStats, Outcome,
 import { diffLayers, type LayerChange } from './compare.js';
 import { changeCells, diffFiles, listingNotes } from './files.js';
 import { groupDigits, rowAdvice, type Cause } from './causes.js';
-import { STATUS_LABEL, STATUS_ORDER, formatBytes, formatCount, formatDelta, formatPercent, layerChangeTitle, plural, shortSha } from './format.js';
+import { STATUS_LABEL, formatBytes, formatCount, formatDelta, formatPercent, layerChangeTitle, plural, shortSha } from './format.js';
+import { notComparable, verdictSummary } from './policy.js';
 
 export interface TerminalOptions {
   /** Emit ANSI colours (see colourWanted). */
@@ -201,29 +202,12 @@ function roomForLast(width: number, indent: string, fixed: ReadonlyArray<readonl
 
 
 /** Both sides measured, but by different methods: shown side by side, never compared. */
-function notComparable(r: JudgedRow): boolean {
-  return r.status === 'no-baseline' && r.head.state === 'measured' && r.base.state === 'measured';
-}
-
 function verdictLine(outcome: Outcome, paint: Paint): string {
-  const rows = outcome.rows;
-  if (rows.length === 0) return paint('yellow', 'No targets were measured.');
-  const counts = STATUS_ORDER.flatMap((s) => {
-    const n = rows.filter((r) => r.status === s).length;
-    return n > 0 ? [`${n} ${STATUS_LABEL[s]}`] : [];
-  });
-  const judged = rows.some((r) => r.verdicts.some((v) => v.rule !== 'build'));
-  const tail = `${plural(rows.length, 'target')}: ${counts.join(', ')}${judged ? `; budgets judge the ${outcome.metric} size` : ''}`;
-  if (outcome.regressed) {
-    const failedBuilds = rows.filter((r) => r.status === 'head-failed').length;
-    const overBudget = rows.filter((r) => r.regressed && r.status !== 'head-failed').length;
-    const parts = [
-      ...(overBudget > 0 ? [`${plural(overBudget, 'target')} over budget`] : []),
-      ...(failedBuilds > 0 ? [`${failedBuilds} build${failedBuilds === 1 ? '' : 's'} failed`] : [])
-    ];
-    return `${paint('red', paint('bold', `✗ ${parts.length > 0 ? parts.join(', ') : 'regressed'}`))}  ${tail}`;
-  }
-  return `${paint('green', paint('bold', judged ? '✓ Within budget' : '✓ No budget set'))}  ${tail}`;
+  const v = verdictSummary(outcome);
+  if (!v) return paint('yellow', 'No targets were measured.');
+  const tail = `${v.counts}${v.judged ? `; budgets judge the ${outcome.metric} size` : ''}`;
+  if (v.regressed) return `${paint('red', paint('bold', `✗ ${v.problems.join(', ')}`))}  ${tail}`;
+  return `${paint('green', paint('bold', v.judged ? '✓ Within budget' : '✓ No budget set'))}  ${tail}`;
 }
 
 function statusCell(r: JudgedRow): Cell {
