@@ -8,7 +8,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ActionsCacheStore } from '../../src/baseline/actions-cache.js';
 import { baselineKey } from '../../src/baseline/store.js';
-import type { Report } from '../../src/report/json.js';
+import type { Report } from '../../src/report/report.js';
 import { applyEnv, jobEnv } from '../support/cache-standin.js';
 import { runGit, type FileTree, type PullRequestFixture } from '../support/git-fixture.js';
 import { reportOf, rowOf, usePrHarness, type PrRunOptions, type Row } from '../support/pr-run.js';

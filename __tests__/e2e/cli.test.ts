@@ -11,7 +11,7 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { exec } from '../../src/exec.js';
-import type { Report, ReportTarget } from '../../src/report/json.js';
+import type { Report, ReportTarget } from '../../src/report/report.js';
 import { formatBytes } from '../../src/report/format.js';
 import { ROOT, ensureEngine } from '../support/engine.js';
 import { GIT_ISOLATION, makePullRequestCheckout, runGit, type FileTree } from '../support/git-fixture.js';

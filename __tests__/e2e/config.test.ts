@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, readdir, realpath, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ActionsCacheStore } from '../../src/baseline/actions-cache.js';
 import { baselineKey } from '../../src/baseline/store.js';
-import type { Report } from '../../src/report/json.js';
+import type { Report } from '../../src/report/report.js';
 import { applyEnv, jobEnv } from '../support/cache-standin.js';
 import { runGit, type FileTree, type PullRequestFixture } from '../support/git-fixture.js';
 import { buildAndRead } from '../support/independent.js';

@@ -9,7 +9,7 @@ import { jest } from '@jest/globals';
 import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MAX_STORED_REPORT_BYTES } from '../../src/baseline/store.js';
-import type { Report } from '../../src/report/json.js';
+import type { Report } from '../../src/report/report.js';
 import { SELF_REPORTED_NOTE } from '../../src/report/render.js';
 import { ensureEngine } from '../support/engine.js';
 import { type PullRequestFixture } from '../support/git-fixture.js';

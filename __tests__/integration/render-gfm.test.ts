@@ -324,7 +324,8 @@ describe('trimmed comments rendered by cmark-gfm', () => {
 describe('docs/report-schema.md', () => {
   it('has an example that validates and renders', async () => {
     const { readFile } = await import('node:fs/promises');
-    const { validateReport, outcomeFromReport } = await import('../../src/report/json.js');
+    const { outcomeFromReport } = await import('../../src/report/report.js');
+    const { validateReport } = await import('../../src/report/validate.js');
     const doc = await readFile(new URL('../../docs/report-schema.md', import.meta.url), 'utf8');
     const example = /```json\n([\s\S]*?)\n```/.exec(doc)?.[1];
     expect(example).toBeDefined();

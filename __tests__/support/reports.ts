@@ -2,7 +2,7 @@
 // of merge and comment modes: one image per report, rows that grew or not, verdicts given.
 import type { ImageStats, JudgedRow, Metric, SideResult } from '../../src/model.js';
 import { compareRow } from '../../src/report/compare.js';
-import { buildReport, type Report, type ReportPullRequest } from '../../src/report/json.js';
+import { buildReport, type Report, type ReportPullRequest } from '../../src/report/report.js';
 import { buildOutcome } from '../../src/report/policy.js';
 
 export const SHA_HEAD = '1111111111111111111111111111111111111111';

@@ -3,7 +3,7 @@ import { baseFromReport, parseStoredReport } from '../../src/baseline/from-repor
 import { MAX_STORED_REPORT_BYTES, baselineKey } from '../../src/baseline/store.js';
 import type { ImageStats, SideResult } from '../../src/model.js';
 import { compare } from '../../src/report/compare.js';
-import { buildReport, type Report } from '../../src/report/json.js';
+import { buildReport, type Report } from '../../src/report/report.js';
 import { buildOutcome, judge } from '../../src/report/policy.js';
 import { onDefaultBranch } from '../../src/pipeline/trust.js';
 import type { EventContext } from '../../src/github/event.js';

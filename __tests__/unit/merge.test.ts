@@ -2,7 +2,8 @@
 // from an artifact belongs to the pull request about to be commented (report/artifact.ts).
 import { describe, expect, test } from '@jest/globals';
 import { refuseForPull } from '../../src/report/artifact.js';
-import { buildReport, outcomeFromReport, validateReport } from '../../src/report/json.js';
+import { buildReport, outcomeFromReport } from '../../src/report/report.js';
+import { validateReport } from '../../src/report/validate.js';
 import { headFailuresOf, mergeReports, type MergeResult, type ReportSource } from '../../src/report/merge.js';
 import { renderComment } from '../../src/report/render.js';
 import { makeReport, SHA_BASE, SHA_HEAD, SHA_PR_HEAD, type ReportSpec } from '../support/reports.js';

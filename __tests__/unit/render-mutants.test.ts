@@ -6,7 +6,8 @@ import { testImage, testLayer } from '../support/outcomes.js';
 import { describe, expect, it } from '@jest/globals';
 import type { Budgets, FileStats, ImageStats, LayerStats, Metric, Outcome, SideResult } from '../../src/model.js';
 import { compare, type CompareInput } from '../../src/report/compare.js';
-import { buildReport, outcomeFromReport, validateReport } from '../../src/report/json.js';
+import { buildReport, outcomeFromReport } from '../../src/report/report.js';
+import { validateReport } from '../../src/report/validate.js';
 import { buildOutcome, judge } from '../../src/report/policy.js';
 import { renderComment } from '../../src/report/render.js';
 

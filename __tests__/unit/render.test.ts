@@ -3,14 +3,8 @@ import { baseFromReport, parseStoredReport } from '../../src/baseline/from-repor
 import type { Budgets, FileStats, ImageStats, LayerStats, Outcome, SideResult, Threshold } from '../../src/model.js';
 import { compare, type CompareInput } from '../../src/report/compare.js';
 import { WORD_JOINER } from '../../src/report/escape.js';
-import {
-  buildReport,
-  outcomeFromReport,
-  REPORT_LIMITS,
-  REPORT_SCHEMA_VERSION,
-  toSideResult,
-  validateReport
-} from '../../src/report/json.js';
+import { buildReport, outcomeFromReport, REPORT_LIMITS, REPORT_SCHEMA_VERSION, toSideResult } from '../../src/report/report.js';
+import { validateReport } from '../../src/report/validate.js';
 import { mergeReports, type ReportSource } from '../../src/report/merge.js';
 import { buildOutcome, judge } from '../../src/report/policy.js';
 import { COMMENT_MAX_CHARS, renderComment, renderSummary, SUMMARY_MAX_BYTES, utf8Length } from '../../src/report/render.js';

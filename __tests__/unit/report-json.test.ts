@@ -6,17 +6,8 @@ import type { FileStats, ImageStats, Outcome, SideResult } from '../../src/model
 import { MAX_STORED_REPORT_BYTES } from '../../src/baseline/store.js';
 import { refuseForPull } from '../../src/report/artifact.js';
 import { compareRow } from '../../src/report/compare.js';
-import {
-  boundedFinal,
-  buildReport,
-  LISTING_BUDGET_BYTES,
-  LISTING_ENTRY_OVERHEAD,
-  outcomeFromReport,
-  REPORT_LIMITS,
-  validateReport,
-  type Report,
-  type ReportFiles
-} from '../../src/report/json.js';
+import { boundedFinal, buildReport, LISTING_BUDGET_BYTES, LISTING_ENTRY_OVERHEAD, outcomeFromReport, REPORT_LIMITS, type Report, type ReportFiles } from '../../src/report/report.js';
+import { validateReport } from '../../src/report/validate.js';
 import { buildOutcome, judgeRow } from '../../src/report/policy.js';
 import { measured as measuredSide, oneLayerImage } from '../support/outcomes.js';
 import { makeReport, SHA_BASE, SHA_HEAD } from '../support/reports.js';

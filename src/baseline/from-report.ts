@@ -1,9 +1,10 @@
 // A stored report turned into the base side of a comparison. Pure: text in, results or a reason out.
 // The text is untrusted (it comes back from a cache any run of the default branch could write):
-// it is size-capped, parsed, validated field by field (report/json.ts) and checked to be the
+// it is size-capped, parsed, validated field by field (report/validate.ts) and checked to be the
 // report of the commit and repository it is used for; anything else is ignored with the reason.
-import type { Report } from '../report/json.js';
-import { REPORT_SCHEMA, REPORT_SCHEMA_VERSION, toSideResult, validateReport } from '../report/json.js';
+import type { Report } from '../report/report.js';
+import { REPORT_SCHEMA, REPORT_SCHEMA_VERSION, toSideResult } from '../report/report.js';
+import { validateReport } from '../report/validate.js';
 import type { TargetResults } from '../model.js';
 import { MAX_STORED_REPORT_BYTES } from './store.js';
 
@@ -62,7 +63,7 @@ export interface BaseFromReport {
 
 /**
  * The stored report's head images (what that commit's run measured) as the base side of `targets`,
- * one result per platform, with their file lists (complete, cut or missing: report/json.ts), so
+ * one result per platform, with their file lists (complete, cut or missing: report/report.ts), so
  * the comment's files section compares with them as with a base build. With `image` (the `name`
  * input), only rows of that image count: matrix jobs that share a comment-key share the stored
  * report too, and one image's `release` is no

@@ -4,7 +4,7 @@
 import type { Exec } from '../exec.js';
 import { ancestorsOf } from '../git/ancestors.js';
 import type { Log } from '../log.js';
-import type { Report } from '../report/json.js';
+import type { Report } from '../report/report.js';
 import { parseStoredReport } from './from-report.js';
 import { BaselineStoreError, baselineKey, type BaselineStore } from './store.js';
 import { errorMessage } from '../errors.js';

@@ -1,6 +1,6 @@
 // Where measured reports are kept as baselines, keyed by commit: the Actions cache in workflows
 // (actions-cache.ts). A stored report is a few KB of JSON; what is read back is untrusted, read
-// safely (stored-file.ts) and validated by the caller (report/json.ts validateReport).
+// safely (stored-file.ts) and validated by the caller (report/validate.ts validateReport).
 
 /** A stored report found under one of the keys asked for. */
 export interface StoredBaseline {

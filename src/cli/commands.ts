@@ -35,7 +35,7 @@ import type { DetailKind, ImageStats, Inputs, MeasureMethod, Outcome } from '../
 import { errorMessage } from '../errors.js';
 import { measureAndCompare } from '../pipeline/run.js';
 import { measureLoaded, spawnStream } from '../pipeline/side.js';
-import { buildReport } from '../report/json.js';
+import { buildReport } from '../report/report.js';
 import { failureMessage } from '../report/policy.js';
 import { escapeControls } from '../report/escape.js';
 import { colourWanted, painter, renderMeasurement, renderOutcome, type Paint } from '../report/terminal.js';

@@ -11,7 +11,7 @@ import { InputError } from '../inputs/errors.js';
 import { INPUT } from '../inputs/names.js';
 import type { Log } from '../log.js';
 import type { Inputs, Outcome } from '../model.js';
-import type { ReportPullRequest } from '../report/json.js';
+import type { ReportPullRequest } from '../report/report.js';
 import { headFailuresOf, mergeReports, type ReportSource } from '../report/merge.js';
 import { ReportSourceError, leftOutWarning, readReports, type ReadReports } from '../workspace/report-files.js';
 

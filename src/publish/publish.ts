@@ -16,7 +16,7 @@ import type { Log } from '../log.js';
 import type { Inputs, Outcome } from '../model.js';
 import { maskStrings, tokenMasks } from '../pipeline/masks.js';
 import type { PipelineResult } from '../pipeline/run.js';
-import { buildReport, type Report, type ReportMeta, type ReportPullRequest } from '../report/json.js';
+import { buildReport, type Report, type ReportMeta, type ReportPullRequest } from '../report/report.js';
 import { annotations, type DockerfileSource } from '../report/annotations.js';
 import { failureMessage } from '../report/policy.js';
 import { renderComment, renderMinimalComment, renderSummary } from '../report/render.js';

@@ -7,7 +7,7 @@
 // one of them truthfully.
 import type { JudgedRow, Outcome } from '../model.js';
 import { shortSha } from './format.js';
-import { outcomeFromReport, type Report, type ReportPullRequest } from './json.js';
+import { outcomeFromReport, type Report, type ReportPullRequest } from './report.js';
 import { buildOutcome } from './policy.js';
 
 /** A validated report and where it came from (a path, as shown in messages). */

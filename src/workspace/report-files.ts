@@ -5,7 +5,7 @@
 // and 11, RELIABILITY rows 27, 28): every path must stay inside the workspace or RUNNER_TEMP after
 // symbolic links are resolved; a symbolic link is never followed (lstat, O_NOFOLLOW), whether named
 // or met on a walk; walks are bounded in depth and entries; files are size-capped before they are
-// read, then parsed and validated (report/json.ts). Contents are never echoed in a message.
+// read, then parsed and validated (report/validate.ts). Contents are never echoed in a message.
 // What is read together is bounded too (RELIABILITY security requirement 11): at most
 // MAX_REPORT_FILES reports and MAX_REPORTS_TOTAL_BYTES in all. Reports past either are left out, not
 // refused: the caller publishes what fits and says how many were read and left out.
