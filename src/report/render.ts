@@ -2,7 +2,7 @@
 //
 // Shape (like compressed-size-action): heading, one verdict line, the main table (one row per
 // target and platform), unchanged rows folded when there are many, the failing reasons, notes,
-// one collapsed <details> per target with its layers, the commits compared, and (comment only) the
+// the collapsed sections per target (render-sections.ts), the commits compared, and (comment only) the
 // caller's hidden marker, last.
 //
 // Size cap (RELIABILITY rows 44, 49): trimmed structurally, whole blocks at a time, so <details>
@@ -11,13 +11,11 @@
 // rows, then the list of failing checks (the table marks those rows too); the main table is kept,
 // and only if it alone is too large are rows cut (regressed rows kept first) with a count line.
 // The verdict line is never lost.
-import type { DetailKind, JudgedRow, LayerStats, Outcome, RowStatus } from '../model.js';
-import { diffLayers } from './compare.js';
-import { changeCells, diffFiles, listingNotes, type FileDiff } from './files.js';
-import { groupDigits, rowAdvice, type Cause, type RowAdvice } from './causes.js';
-import { codeBlock, codeSpan, escapeCell, escapeHtml } from './escape.js';
-import { STATUS_LABEL, formatBytes, formatCount, formatDelta, formatPercent, layerChangeTitle, plural, shortSha } from './format.js';
+import type { DetailKind, JudgedRow, Outcome } from '../model.js';
+import { codeSpan, escapeCell } from './escape.js';
+import { STATUS_LABEL, formatBytes, formatCount, formatDelta, formatPercent, plural, shortSha } from './format.js';
 import { notComparable, verdictSummary } from './policy.js';
+import { causesSection, cells, detailSection, fileSection, sizeChart } from './render-sections.js';
 
 /** What every comment and summary starts with, before its title; the sticky comment knows ours by it. */
 export const COMMENT_HEADING = '### 📦 ';
@@ -29,7 +27,6 @@ export const SUMMARY_MAX_BYTES = 1024 * 1024 - 1024;
 /** Fold unchanged rows into a collapsed table when there are more rows than this. */
 export const FOLD_UNCHANGED_ABOVE = 8;
 /** Layers listed per detail section at most. */
-const LAYERS_MAX = 100;
 const NOTES_MAX = 20;
 
 export interface RenderOptions {
@@ -299,10 +296,6 @@ function table(rows: readonly JudgedRow[]): string {
   return [TABLE_HEAD, ...rows.map(tableRow)].join('\n');
 }
 
-function cells(values: readonly string[]): string {
-  return `| ${values.join(' | ')} |`;
-}
-
 /** The target, after its image when the comment covers several: `api` › `release`. */
 function targetCell(r: { readonly image?: string; readonly target: string }): string {
   const target = codeSpan(r.target) || '—';
@@ -410,242 +403,4 @@ function footerLine(outcome: Outcome): string {
     `${name} ${codeSpan(shortSha(c.sha), { table: false })}${c.ref ? ` (${codeSpan(c.ref, { table: false, max: 100 })})` : ''}`;
   const head = side('head', outcome.head);
   return outcome.base ? `Compared ${side('base', outcome.base)} with ${head}.` : `Measured ${head}; no base commit to compare with.`;
-}
-
-// ── Size chart ─────────────────────────────────────────────────────────────────────────────────
-
-/** Bars at most (two per compared target): beyond that the table reads better than a chart. */
-const CHART_MAX_BARS = 16;
-
-/**
- * A mermaid `xychart-beta` bar chart (GitHub renders it) of the judged size, base and head side by
- * side per target, when it says more than the table: some target changed and there are few enough.
- * Labels keep only characters mermaid cannot misread.
- */
-function sizeChart(rows: readonly JudgedRow[], metric: Outcome['metric']): string | undefined {
-  const compared = rows.filter((r) => r.status === 'changed' && r.head.state === 'measured' && r.base.state === 'measured');
-  if (compared.length === 0 || compared.length * 2 > CHART_MAX_BARS) return undefined;
-  const bytes = (image: { compressedBytes: number; uncompressedBytes: number }): number =>
-    metric === 'compressed' ? image.compressedBytes : image.uncompressedBytes;
-  const values = compared.flatMap((r) => [r.base.state === 'measured' ? bytes(r.base.image) : 0, r.head.state === 'measured' ? bytes(r.head.image) : 0]);
-  const scale = chartScale(Math.max(...values));
-  const multi = new Set(compared.map((r) => r.target)).size < compared.length;
-  const images = compared.some((r) => r.image !== undefined);
-  const label = (r: JudgedRow, side: string): string => {
-    const name = `${images && r.image !== undefined ? `${r.image}/` : ''}${r.target}${multi && r.platform ? ` ${r.platform}` : ''}`.replace(/[^A-Za-z0-9_./ -]/g, '_').slice(0, 40);
-    return `"${name} (${side})"`;
-  };
-  const labels = compared.flatMap((r) => [label(r, 'base'), label(r, 'head')]);
-  const numbers = values.map((v) => Number((v / scale.divisor).toPrecision(4)));
-  const lines = [
-    '```mermaid',
-    'xychart-beta',
-    `    title "${metric === 'compressed' ? 'Compressed' : 'Uncompressed'} size, base and head"`,
-    `    x-axis [${labels.join(', ')}]`,
-    `    y-axis "${scale.unit}" 0 --> ${Number(((Math.max(...values) / scale.divisor) * 1.1).toPrecision(3))}`,
-    `    bar [${numbers.join(', ')}]`,
-    '```'
-  ];
-  return `<details><summary>Chart</summary>\n\n${lines.join('\n')}\n\n</details>`;
-}
-
-function chartScale(max: number): { readonly unit: string; readonly divisor: number } {
-  if (max >= 1e9) return { unit: 'GB', divisor: 1e9 };
-  if (max >= 1e6) return { unit: 'MB', divisor: 1e6 };
-  if (max >= 1e3) return { unit: 'kB', divisor: 1e3 };
-  return { unit: 'B', divisor: 1 };
-}
-
-// ── Why it grew ────────────────────────────────────────────────────────────────────────────────
-
-/** Instructions are cut to this many code points in the causes. */
-const CAUSE_INSTRUCTION_MAX = 120;
-
-/**
- * What a target's growth is made of, each cause with its directories, the layer that added them and
- * the fix: what is new or grew since the base, or everything found for a target without one.
- */
-function causesSection(r: JudgedRow): string | undefined {
-  const advice = rowAdvice(r);
-  if (!advice) return undefined;
-  const image = r.image !== undefined ? `${codeSpan(r.image, { table: false }) || '—'} › ` : '';
-  const where = `${image}${codeSpan(r.target, { table: false }) || '—'} · ${escapeCell(r.platform) || '—'}`;
-  const heading = advice.compared ? `**Why it grew** · ${where}` : `**What it holds** · ${where} _(no base to compare with: everything found)_`;
-  const items = advice.causes.map(causeItem);
-  if (advice.more > 0) items.push(`- _${plural(advice.more, 'more cause')} not shown._`);
-  const notes = causeNotes(advice);
-  return [heading, items.join('\n'), ...notes].join('\n\n');
-}
-
-function causeItem(c: Cause): string {
-  const size = c.kind === 'base-image' ? formatDelta(c.bytes) : `${formatDelta(c.bytes)}${c.files > 0 ? `, ${files(c.files)}` : ''}`;
-  const lines = [`- **${c.cause}** · ${size}. Fix: ${c.fix}`];
-  if (c.baseLayers) {
-    const { count, first, last } = c.baseLayers;
-    const span = count === 1 ? instruction(first) : `${instruction(first)} … ${instruction(last)}`;
-    lines.push(`  - ${plural(count, 'inherited layer')}: ${span}`);
-  }
-  for (const g of c.groups) {
-    const layer = g.layer ? ` · layer ${g.layer.index + 1}: ${instruction(g.layer.instruction)}` : '';
-    lines.push(`  - ${codeSpan(`/${g.dir}`, { table: false }) || '—'} ${formatDelta(g.bytes)}, ${files(g.files)}${layer}`);
-  }
-  if (c.moreGroups > 0) lines.push(`  - _${c.moreGroups} more ${c.moreGroups === 1 ? 'directory' : 'directories'} not shown._`);
-  return lines.join('\n');
-}
-
-function causeNotes(advice: RowAdvice): string[] {
-  const notes: string[] = [];
-  if (advice.causes.some((c) => c.layersUnknown)) {
-    notes.push('_The layers that added these files are not known: the file list was read back from a report, which does not record them._');
-  }
-  const cut = advice.causes.find((c) => c.listedFrom !== undefined)?.listedFrom;
-  if (cut !== undefined) notes.push(`_A file list was cut: files under ${formatBytes(cut)} were not compared, so sizes are at least those shown._`);
-  return notes;
-}
-
-function files(n: number): string {
-  return `${groupDigits(n)} file${n === 1 ? '' : 's'}`;
-}
-
-function instruction(text: string): string {
-  return codeSpan(text, { table: false, max: CAUSE_INSTRUCTION_MAX }) || '—';
-}
-
-// ── Per-target details ─────────────────────────────────────────────────────────────────────────
-
-function summaryLine(r: JudgedRow, what: string): string {
-  const target = escapeHtml(r.target) || '—';
-  const image = r.image !== undefined ? `<code>${escapeHtml(r.image) || '—'}</code> › ` : '';
-  const platform = escapeHtml(r.platform) || '—';
-  return `<details><summary>${image}<code>${target}</code> · ${platform} · ${what}</summary>`;
-}
-
-function section(r: JudgedRow, what: string, body: string): string {
-  return `${summaryLine(r, what)}\n\n${body}\n\n</details>`;
-}
-
-function detailSection(r: JudgedRow): string | undefined {
-  if (r.head.state === 'failed') {
-    return section(r, 'build failed', r.head.error.trim() === '' ? '_No error output._' : codeBlock(r.head.error));
-  }
-  if (r.head.state !== 'measured') return undefined;
-  const head = r.head.image;
-  if (r.base.state === 'measured' && (r.status === 'changed' || r.status === 'unchanged')) {
-    const changes = diffLayers(r.base.image.layers, head.layers);
-    const differing = changes.filter((c) => c.kind !== 'same');
-    if (differing.length > 0) {
-      const same = changes.length - differing.length;
-      const lines = differing.slice(0, LAYERS_MAX).map(layerChangeRow);
-      const body = [
-        '| # | Change | Instruction | Compressed | Δ | Uncompressed | Δ |\n|--:|:--|:--|--:|--:|--:|--:|',
-        ...lines
-      ].join('\n');
-      const more = differing.length > LAYERS_MAX ? ` ${plural(differing.length - LAYERS_MAX, 'more changed layer')} not shown.` : '';
-      const omitted = same > 0 ? `_${plural(same, 'unchanged layer')} not shown.${more}_` : more ? `_${more.trim()}_` : '';
-      return section(r, layerChangeTitle(changes), omitted ? `${body}\n\n${omitted}` : body);
-    }
-    // Nothing differs: unchanged layers are counted in the table, not listed.
-    return undefined;
-  }
-  return section(r, plural(head.layers.length, 'layer'), layerList(head.layers));
-}
-
-/** Files listed per section at most. */
-const FILES_MAX = 10;
-const WASTED_MAX = 5;
-
-/**
- * `details: files`: the largest file changes between base and head, and the space wasted in the
- * head by files a later layer overwrites or deletes, with the base's figure beside it. Lists read
- * back from reports may be cut or missing: the section says so (listingNotes).
- */
-function fileSection(r: JudgedRow): string | undefined {
-  if (r.head.state !== 'measured' || !r.head.image.files) return undefined;
-  const head = r.head.image;
-  const headFiles = head.files!;
-  const baseFiles = r.base.state === 'measured' ? r.base.image.files : undefined;
-  // An unchanged image that wastes nothing has nothing to say here.
-  if (r.status === 'unchanged' && headFiles.wastedBytes === 0) return undefined;
-  const blocks: string[] = [];
-  let what = `${formatBytes(headFiles.wastedBytes)} wasted`;
-  if (r.base.state === 'measured' && r.status !== 'no-baseline') {
-    const listing = listingNotes(baseFiles, headFiles);
-    if (listing.compare && baseFiles) {
-      const diff = diffFiles(baseFiles, headFiles, FILES_MAX);
-      const cut = listing.notes.length > 0;
-      what = `${cut ? 'at least ' : ''}${plural(diff.changed, 'file')} changed · ${what}`;
-      blocks.push(...fileDiffBlocks(diff, cut));
-    }
-    blocks.push(...listing.notes.map((n) => `_${n}_`));
-  }
-  const share = head.uncompressedBytes > 0 ? ` (${((headFiles.wastedBytes / head.uncompressedBytes) * 100).toFixed(1)}% of the image)` : '';
-  const baseWaste = baseFiles ? `; base: ${formatBytes(baseFiles.wastedBytes)}` : '';
-  blocks.push(`**Wasted space**: ${formatBytes(headFiles.wastedBytes)}${share}${baseWaste}. Files that a later layer overwrites or deletes still ship in the earlier layer.`);
-  if (headFiles.wasted.length > 0) {
-    blocks.push(
-      ['| Wasted | Path |\n|--:|:--|', ...headFiles.wasted.slice(0, WASTED_MAX).map((w) => cells([formatBytes(w.bytes), codeSpan(`/${w.path}`) || '—']))].join('\n')
-    );
-  }
-  return section(r, what, blocks.join('\n\n'));
-}
-
-/** The table of the largest file changes and the counts line (of the listed files, when a list was cut). */
-function fileDiffBlocks(diff: FileDiff, cut: boolean): string[] {
-  if (diff.largest.length === 0) return [cut ? '_No listed file changed size._' : '_No file changed size._'];
-  const rows = diff.largest.map((c) => {
-    const text = changeCells(c, formatBytes, formatDelta);
-    return cells([c.kind, codeSpan(`/${c.path}`) || '—', text.before ?? '—', text.after ?? '—', text.delta]);
-  });
-  const t = diff.totals;
-  return [
-    ['| Change | Path | Before | After | Δ |\n|:--|:--|--:|--:|--:|', ...rows].join('\n'),
-    `_${cut ? 'Of the listed files' : 'In all'}: ${plural(diff.counts.added, 'file')} added (${formatDelta(t.added)}), ${diff.counts.removed} removed (${formatDelta(t.removed)}), ` +
-      `${diff.counts.grown} grown (${formatDelta(t.grown)}), ${diff.counts.shrunk} shrunk (${formatDelta(t.shrunk)})._`
-  ];
-}
-
-function layerList(layers: readonly LayerStats[]): string {
-  if (layers.length === 0) return '_No filesystem layers._';
-  const lines = layers
-    .slice(0, LAYERS_MAX)
-    .map((l, i) => cells([String(i + 1), codeSpan(l.instruction) || '—', formatBytes(l.compressedBytes), formatBytes(l.uncompressedBytes)]));
-  const more = layers.length > LAYERS_MAX ? `\n\n_${plural(layers.length - LAYERS_MAX, 'more layer')} not shown._` : '';
-  return `${['| # | Instruction | Compressed | Uncompressed |\n|--:|:--|--:|--:|', ...lines].join('\n')}${more}`;
-}
-
-function layerChangeRow(c: ReturnType<typeof diffLayers>[number]): string {
-  switch (c.kind) {
-    case 'changed':
-      return cells([
-        String(c.headIndex + 1),
-        'changed',
-        codeSpan(c.head.instruction) || '—',
-        `${formatBytes(c.base.compressedBytes)} → ${formatBytes(c.head.compressedBytes)}`,
-        formatDelta(c.head.compressedBytes - c.base.compressedBytes),
-        `${formatBytes(c.base.uncompressedBytes)} → ${formatBytes(c.head.uncompressedBytes)}`,
-        formatDelta(c.head.uncompressedBytes - c.base.uncompressedBytes)
-      ]);
-    case 'added':
-      return cells([
-        String(c.headIndex + 1),
-        'added',
-        codeSpan(c.head.instruction) || '—',
-        formatBytes(c.head.compressedBytes),
-        formatDelta(c.head.compressedBytes),
-        formatBytes(c.head.uncompressedBytes),
-        formatDelta(c.head.uncompressedBytes)
-      ]);
-    case 'removed':
-      return cells([
-        '—',
-        'removed',
-        codeSpan(c.base.instruction) || '—',
-        `~~${formatBytes(c.base.compressedBytes)}~~`,
-        formatDelta(-c.base.compressedBytes),
-        `~~${formatBytes(c.base.uncompressedBytes)}~~`,
-        formatDelta(-c.base.uncompressedBytes)
-      ]);
-    case 'same':
-      return cells([String(c.headIndex + 1), 'unchanged', codeSpan(c.head.instruction) || '—', '', '', '', '']);
-  }
 }
