@@ -8,17 +8,8 @@ import type { Budgets, FileStats, ImageStats, JudgedRow, LayerStats, Outcome, Si
 import { compare, type CompareInput } from '../../src/report/compare.js';
 import { escapeControls } from '../../src/report/escape.js';
 import { buildOutcome, judge } from '../../src/report/policy.js';
-import {
-  ERROR_LINES_MAX,
-  TERMINAL_FILES_MAX,
-  TERMINAL_LAYERS_MAX,
-  colourWanted,
-  displayWidth,
-  renderMeasurement,
-  renderOutcome,
-  truncate,
-  type TerminalOptions
-} from '../../src/report/terminal.js';
+import { ERROR_LINES_MAX, TERMINAL_FILES_MAX, TERMINAL_LAYERS_MAX, renderMeasurement, renderOutcome, type TerminalOptions } from '../../src/report/terminal.js';
+import { colourWanted, displayWidth, truncate } from '../../src/report/terminal-text.js';
 
 // ── Fixtures ────────────────────────────────────────────────────────────────────────────────────
 

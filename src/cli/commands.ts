@@ -38,7 +38,8 @@ import { measureLoaded, spawnStream } from '../pipeline/side.js';
 import { buildReport } from '../report/report.js';
 import { failureMessage } from '../report/policy.js';
 import { escapeControls } from '../report/escape.js';
-import { colourWanted, painter, renderMeasurement, renderOutcome, type Paint } from '../report/terminal.js';
+import { renderMeasurement, renderOutcome } from '../report/terminal.js';
+import { colourWanted, painter, type Paint } from '../report/terminal-text.js';
 import { EXIT, UsageError, flagForInput, helpText, parseArgs, type CompareCommand, type MeasureCommand } from './args.js';
 
 /** A stream the command line writes to, with what it knows about the terminal behind it. */
