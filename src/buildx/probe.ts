@@ -1,5 +1,5 @@
 // What the selected builder can do, probed once and passed on as data.
-// The parsers are pure (text in, data out); `probeBuilder` is the only I/O here.
+// The parsers are pure (text in, data out); `probeBuilder` and `probeImageStore` are the only I/O here.
 import type { Exec } from '../exec.js';
 import { dockerClientEnv } from './env.js';
 import { errorMessage } from '../errors.js';
@@ -120,13 +120,18 @@ export async function probeBuilder(exec: Exec, builderName: string | undefined, 
         'List the available builders with `docker buildx ls`.'
     );
   }
-  let store: ImageStore = 'not-applicable';
-  if (builder.driver === 'docker') {
-    const info = await exec('docker', ['info', '--format', '{{json .DriverStatus}}'], { env });
-    if (info.code !== 0) {
-      throw new EngineError(`The Docker daemon is not reachable: ${lastLine(info.stderr) || `exit code ${info.code}`}`);
-    }
-    store = parseImageStore(info.stdout);
-  }
+  const store: ImageStore = builder.driver === 'docker' ? await probeImageStore(exec, env) : 'not-applicable';
   return capabilities(buildxVersion, builder, store);
+}
+
+/**
+ * Which image store the engine uses, from `docker info` (its DriverStatus, read by parseImageStore).
+ * The one place `docker info` is run: the builder probe and the command line's `measure` use it.
+ */
+export async function probeImageStore(exec: Exec, env: NodeJS.ProcessEnv): Promise<'containerd' | 'classic'> {
+  const info = await exec('docker', ['info', '--format', '{{json .DriverStatus}}'], { env });
+  if (info.code !== 0) {
+    throw new EngineError(`The Docker daemon is not reachable: ${lastLine(info.stderr) || `exit code ${info.code}`}`);
+  }
+  return parseImageStore(info.stdout);
 }

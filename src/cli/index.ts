@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Entry point of the command line (package.json `bin`: `image-budget compare|measure ...`). The work
-// is in commands.ts; this file only binds it to the real process.
+// is in main.ts and the command modules; this file only binds it to the real process.
 import { exec } from '../exec.js';
-import { main } from './commands.js';
+import { main } from './main.js';
 
 // `image-budget compare --json | head`: a reader that stops early is no error, and the run must go on
 // to clean up (remove the base checkout) and exit with its verdict.

@@ -114,6 +114,41 @@ export class Git {
     return isFullSha(sha) ? sha : undefined;
   }
 
+  /**
+   * The top level of the working tree this instance's directory is in (`rev-parse --show-toplevel`).
+   * Throws GitError when the directory is in no working tree.
+   */
+  async topLevel(): Promise<string> {
+    const r = await this.git('rev-parse', ['--show-toplevel']);
+    const top = r.stdout.trim();
+    if (top === '') throw new GitError('rev-parse', 0, 'not in a working tree');
+    return top;
+  }
+
+  /** The full name of the branch HEAD is on (`refs/heads/main`), or undefined for a detached HEAD. */
+  async headRef(): Promise<string | undefined> {
+    const r = await this.git('symbolic-ref', ['--quiet', 'HEAD'], [0, 1, 128]);
+    const ref = r.stdout.trim();
+    return r.code === 0 && ref !== '' ? ref : undefined;
+  }
+
+  /** The URL of `remote` (e.g. `origin`), or undefined when the repository has no such remote. */
+  async remoteUrl(remote: string): Promise<string | undefined> {
+    assertNotOption(remote, 'remote');
+    const r = await this.git('remote', ['get-url', remote], [0, 2, 128]);
+    const url = r.stdout.trim();
+    return r.code === 0 && url !== '' ? url : undefined;
+  }
+
+  /**
+   * True when the working tree differs from HEAD under any of `paths` (tracked changes or untracked
+   * files). `--no-optional-locks`: looking must not refresh (rewrite) the user's index.
+   */
+  async hasChanges(paths: readonly string[]): Promise<boolean> {
+    const r = await this.git('status', ['--porcelain', '--', ...paths], [0], ['--no-optional-locks']);
+    return r.stdout.trim() !== '';
+  }
+
   /** True when the commit object `sha` (a full SHA) is present. */
   async hasCommit(sha: string): Promise<boolean> {
     assertSha(sha);

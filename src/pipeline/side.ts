@@ -7,17 +7,15 @@
 // A failed build is a result, not an exception. A build that failed only because of its cache is
 // built again without cache; one that met a registry's pull limit or a 5xx is retried, a bounded
 // number of times, with growing waits.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import { cacheScopesFor, loadTag, type BuildPlan, type PlanSettings } from '../buildx/argv.js';
 import { runBuild, type BuildOptions, type BuildOutcome } from '../buildx/build.js';
 import { actionsCacheAccess } from '../buildx/env.js';
 import { isCacheFailure, isTransientRegistryError, maskSecrets, withCacheHint } from '../buildx/failure.js';
 import type { ResolvedTarget } from '../dockerfile/stages.js';
-import { ExecError, type Exec } from '../exec.js';
+import { spawnStream, type Exec, type StreamExec } from '../exec.js';
 import { SaveTarError, measureDockerSave, type DockerSaveOptions } from '../image/docker-save.js';
 import { maskFilePaths } from '../image/files.js';
 import { measureOciLayout } from '../image/measure.js';
@@ -55,39 +53,8 @@ export interface SideRequest {
   readonly build?: PlanSettings;
 }
 
-/** A program run with its stdout as a byte stream (for `docker save`, which can be gigabytes). */
-export interface StreamedRun {
-  readonly stdout: Readable;
-  /** Settles when the program has exited; rejects with ExecError when it could not be started. */
-  readonly done: Promise<{ readonly code: number; readonly stderr: string }>;
-  /** Ends the program if it still runs. */
-  kill(): void;
-}
-
-export type StreamExec = (file: string, args: readonly string[], options?: { readonly env?: NodeJS.ProcessEnv }) => StreamedRun;
-
-/** The real StreamExec: argv array, no shell; keeps the last 64 KiB of stderr. */
-export const spawnStream: StreamExec = (file, args, options = {}) => {
-  const child = spawn(file, [...args], { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], shell: false });
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (c: string) => {
-    stderr = (stderr + c).slice(-64 * 1024);
-  });
-  const done = new Promise<{ code: number; stderr: string }>((resolve, reject) => {
-    child.on('error', (e: NodeJS.ErrnoException) => {
-      reject(new ExecError(file, e.code === 'ENOENT' ? `${file}: command not found` : `${file}: ${e.message}`));
-    });
-    child.on('close', (code) => resolve({ code: code ?? 128, stderr }));
-  });
-  return {
-    stdout: child.stdout,
-    done,
-    kill: () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill();
-    }
-  };
-};
+// Streams are run through the exec seam; the types are re-exported for the callers that inject one.
+export type { StreamExec, StreamedRun } from '../exec.js';
 
 export interface SideDeps {
   readonly exec: Exec;

@@ -1,0 +1,148 @@
+// `image-budget measure SOURCE`: reads one image with the action's measurement modules. SOURCE is a
+// directory (an OCI layout, measureOciLayout), a file (a `docker save` or OCI layout tar, extracted
+// by archive.ts), or else an image of the local engine, never pulled: streamed through `docker save`
+// into measureDockerSave on the classic image store, read as an OCI layout on the containerd store.
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { createGunzip } from 'node:zlib';
+import { probeImageStore } from '../buildx/probe.js';
+import { errorMessage } from '../errors.js';
+import { spawnStream } from '../exec.js';
+import { measureDockerSave, type DockerSaveOptions } from '../image/docker-save.js';
+import { measureOciLayout } from '../image/measure.js';
+import { parseInputs } from '../inputs/inputs.js';
+import { INPUT } from '../inputs/names.js';
+import { neutralizeJsonCommands } from '../log.js';
+import type { DetailKind, ImageStats, MeasureMethod } from '../model.js';
+import { measureLoaded } from '../pipeline/side.js';
+import { renderMeasurement } from '../report/terminal.js';
+import { colourWanted, painter } from '../report/terminal-text.js';
+import { TOOL } from '../tool.js';
+import { EXIT, type MeasureCommand } from './args.js';
+import { extract, measureExtracted, startsWith, tempDir, type Measured } from './archive.js';
+import { cleanUpOnInterrupt, runCleanups } from './cleanups.js';
+import { CliError, lastLine, terminalWidth, type CliIO } from './io.js';
+import { Progress } from './progress.js';
+
+/** `--details` through the action's own parser (every other input at its default). */
+function detailsOf(text: string | undefined): readonly DetailKind[] {
+  return parseInputs((name) => (name === INPUT.details ? (text ?? '') : '')).details;
+}
+
+export async function measureCommand(command: MeasureCommand, io: CliIO): Promise<number> {
+  const progress = new Progress(io.stderr, painter(colourWanted(io.env, io.stderr.isTTY === true)), command.verbose);
+  const details = detailsOf(command.details);
+  const options: DockerSaveOptions = {
+    target: command.source,
+    secrets: [],
+    onWarning: (m) => progress.warning(m),
+    // File lists cost a tar parse of every layer: only when shown.
+    files: details.includes('files')
+  };
+  const cleanups: Array<() => Promise<unknown>> = [];
+  const release = cleanUpOnInterrupt(cleanups, progress);
+  try {
+    const measured = await progress.group(`Measure ${command.source}`, () => measureSource(command.source, io, options, cleanups));
+    if (command.json) {
+      io.stdout.write(neutralizeJsonCommands(`${JSON.stringify(measurementJson(command.source, measured), null, 2)}\n`));
+    } else {
+      const width = terminalWidth(io.stdout);
+      io.stdout.write(
+        renderMeasurement(
+          { source: command.source, kind: `${measured.kind}, ${METHOD_TEXT[measured.images[0]?.method ?? 'oci-layout']}`, images: measured.images },
+          { colour: colourWanted(io.env, io.stdout.isTTY === true), details, ...(width ? { width } : {}) }
+        )
+      );
+    }
+    return EXIT.ok;
+  } finally {
+    await runCleanups(cleanups, progress);
+    release();
+  }
+}
+
+const METHOD_TEXT: Readonly<Record<MeasureMethod, string>> = {
+  'oci-layout': 'read as an OCI layout',
+  'docker-save': 'read as a docker save'
+};
+
+/** The JSON of `measure --json`: the report's per-image fields (docs/report-schema.md), per image. */
+function measurementJson(source: string, measured: Measured): unknown {
+  return {
+    schema: 'image-budget/measurement',
+    version: 1,
+    tool: TOOL,
+    createdAt: new Date().toISOString(),
+    source: { name: source, kind: measured.kind },
+    images: measured.images.map((i) => ({
+      platform: i.platform,
+      digest: i.digest,
+      configDigest: i.configDigest,
+      compressedBytes: i.compressedBytes,
+      ...(i.compressedEstimated ? { compressedEstimated: true } : {}),
+      uncompressedBytes: i.uncompressedBytes,
+      layerCount: i.layerCount,
+      method: i.method,
+      // The final file list stays out, as in the report: it can be millions of entries.
+      ...(i.files ? { files: { wastedBytes: i.files.wastedBytes, wasted: i.files.wasted } } : {}),
+      layers: i.layers.map((l) => ({ ...l }))
+    }))
+  };
+}
+
+/**
+ * A path that exists is an archive (file) or an OCI layout (directory); anything else is an image of
+ * the engine. A name that looks like a path but is not there is an error, not an image lookup.
+ */
+async function measureSource(source: string, io: CliIO, options: DockerSaveOptions, cleanups: Array<() => Promise<unknown>>): Promise<Measured> {
+  const where = path.resolve(io.cwd, source);
+  const st = await stat(where).catch(() => undefined);
+  if (st?.isDirectory()) return { kind: 'OCI layout', images: await measureOciLayout(where, options) };
+  if (st?.isFile()) {
+    const dir = await tempDir(cleanups);
+    await extract({ file: where }, dir, io);
+    const gzip = await startsWith(where, [0x1f, 0x8b]);
+    // A gzipped save (`docker save | gzip`) is inflated on the way, as tar did.
+    const reread = (): Promise<ImageStats[]> => measureDockerSave(gzip ? createReadStream(where).pipe(createGunzip()) : createReadStream(where), options);
+    return measureExtracted(dir, reread, options, 'archive');
+  }
+  if (st) throw new CliError(`${source} is neither a file nor a directory`);
+  if (/^(?:[./~]|[A-Za-z]:[\\/])|\.(?:tar|tgz|tar\.gz)$/i.test(source)) throw new CliError(`${source}: no such file or directory`);
+  return measureEngineImage(source, io, options, cleanups);
+}
+
+/**
+ * An image of the local engine, never pulled. On the classic image store it is streamed through
+ * `docker save` into measureDockerSave (measureLoaded: what the action does there); on the
+ * containerd store, `docker save` gives the stored, compressed layers, read as an OCI layout.
+ */
+async function measureEngineImage(name: string, io: CliIO, options: DockerSaveOptions, cleanups: Array<() => Promise<unknown>>): Promise<Measured> {
+  // Checked before docker sees it: an option-like or multi-line name is a mistake, never a flag.
+  if (name.startsWith('-') || /[\s\u0000-\u001f\u007f]/.test(name)) {
+    throw new CliError(`${JSON.stringify(name)} is neither an existing path nor an image name`);
+  }
+  const inspect = await io.exec('docker', ['image', 'inspect', '--format', '{{.Id}}', '--', name], { env: io.env }).catch((e: unknown) => {
+    throw new CliError(`measuring an image of the engine needs docker: ${errorMessage(e)}`);
+  });
+  if (inspect.code !== 0) {
+    throw new CliError(
+      `${name} is not a file, a directory or an image of the Docker engine${io.env.DOCKER_HOST ? ` at ${io.env.DOCKER_HOST}` : ''} ` +
+        `(docker: ${lastLine(inspect.stderr) || `exit code ${inspect.code}`}); images are never pulled: docker pull it first`
+    );
+  }
+  const deps = { env: io.env };
+  if ((await probeImageStore(io.exec, io.env)) === 'classic') return { kind: 'engine image', images: await measureLoaded(deps, name, options) };
+  const dir = await tempDir(cleanups);
+  const save = spawnStream('docker', ['save', '--', name], { env: io.env });
+  try {
+    await extract({ stream: save.stdout }, dir, io);
+  } catch (e) {
+    // tar gave up: docker save must not linger, writing into a closed pipe.
+    save.kill();
+    throw e;
+  }
+  const saved = await save.done;
+  if (saved.code !== 0) throw new CliError(`docker save ${name} failed: ${lastLine(saved.stderr) || `exit code ${saved.code}`}`);
+  return measureExtracted(dir, () => measureLoaded(deps, name, options), options, 'image');
+}
