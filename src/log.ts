@@ -1,16 +1,11 @@
-// The logging seam of the I/O modules: @actions/core in the action, the terminal in tests.
+// The logging seam of the I/O modules (@actions/core in the action, stderr in the command line,
+// a recording log in tests), and the neutralizer every line of untrusted text goes through.
 export interface Log {
   info(message: string): void;
   warning(message: string): void;
   /** Runs `fn` inside a collapsible log group. */
   group<T>(title: string, fn: () => Promise<T>): Promise<T>;
 }
-
-export const silentLog: Log = {
-  info: () => undefined,
-  warning: () => undefined,
-  group: (_title, fn) => fn()
-};
 
 /**
  * What may stand before a workflow command's `::` on a line and still let the runner read it:
