@@ -1,6 +1,6 @@
 // The action's main step: reads the inputs and the event, masks what must never be shown, and wires
 // the modes to the pipeline and to publishing; every decision lives in the modules it calls.
-//   measure: inputs ─► pipeline (pipeline/run.ts, or pipeline/images.ts for a config file) ─► publish
+//   measure: inputs ─► pipeline (pipeline/run.ts, or pipeline/config-images.ts for a config file) ─► publish
 //   merge, comment: inputs ─► reports of other jobs (modes/) ─► publish
 // Publishing (publish/) writes the report, outputs, summary and comment before the verdict fails the
 // step (RELIABILITY row 50). This is the one place that turns a failure into setFailed (non-Error
@@ -21,8 +21,9 @@ import { INPUT } from './inputs/names.js';
 import { neutralizeCommands, type Log } from './log.js';
 import type { ActionMode, Inputs } from './model.js';
 import { commentMode } from './modes/comment.js';
-import { mergeMode, type FromReports } from './modes/merge.js';
-import { ignoredInputs, measureImages, storageInputs } from './pipeline/images.js';
+import { mergeMode } from './modes/merge.js';
+import type { FromReports } from './modes/reports.js';
+import { ignoredInputs, measureImages, storageInputs } from './pipeline/config-images.js';
 import { maskedJobWide, tokenMasks } from './pipeline/masks.js';
 import { measureAndCompare, type PipelineDeps, type PipelineResult } from './pipeline/run.js';
 import { publishMeasured, publishReported, type Measured } from './publish/publish.js';
@@ -117,7 +118,7 @@ async function runPipeline(deps: RunDeps, cleanups: Array<() => Promise<unknown>
 /**
  * The images of the `config` file, which replace the single-image inputs: the file is read inside
  * the workspace and parsed, and every image checked, before the first build; then they are
- * measured one after the other and joined into one outcome (pipeline/images.ts).
+ * measured one after the other and joined into one outcome (pipeline/config-images.ts).
  */
 async function measureConfig(
   deps: PipelineDeps,

@@ -10,7 +10,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { InputError } from '../../src/inputs/errors.js';
 import { parseEventContext } from '../../src/github/event.js';
 import { parseInputs } from '../../src/inputs/inputs.js';
-import { planImages } from '../../src/pipeline/images.js';
+import { planImages } from '../../src/pipeline/config-images.js';
 
 const FILE = '.github/image-budget.yml';
 let tmp: string;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createTarTap, type TarEntry } from '../../src/image/tar.js';
-import { applyLayers } from '../../src/image/files.js';
+import { applyLayers } from '../../src/image/file-tree.js';
 
 let work = '';
 

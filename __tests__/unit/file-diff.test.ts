@@ -1,6 +1,6 @@
 // diffFiles: the final filesystems of base and head compared file by file. Table-driven.
 import type { FileStats } from '../../src/model.js';
-import { changeCells, diffFiles, listingNotes, type FileDiff } from '../../src/report/files.js';
+import { changeCells, diffFiles, listingNotes, type FileDiff } from '../../src/report/file-diff.js';
 
 const stats = (files: Record<string, number>): FileStats => ({ final: new Map(Object.entries(files)), wastedBytes: 0, wasted: [] });
 

@@ -1,7 +1,7 @@
 // FileSystemModel: layers applied in order, whiteouts, opaque directories, replacements, and the
 // wasted space they leave behind. Table-driven: each case is its layers and the expected result.
 import fc from 'fast-check';
-import { FileSystemModel, applyLayers, maskFilePaths } from '../../src/image/files.js';
+import { FileSystemModel, applyLayers, maskFilePaths } from '../../src/image/file-tree.js';
 import { maskSecrets } from '../../src/buildx/failure.js';
 import type { TarEntry } from '../../src/image/tar.js';
 

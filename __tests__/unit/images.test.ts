@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { parseConfig } from '../../src/config/config.js';
 import { parseInputs } from '../../src/inputs/inputs.js';
 import type { ImageStats, JudgedRow, Outcome, SideResult } from '../../src/model.js';
-import { ignoredInputs, imageInputs, imageKey, joinImages, labelled } from '../../src/pipeline/images.js';
+import { ignoredInputs, imageInputs, imageKey, joinImages, labelled } from '../../src/pipeline/config-images.js';
 import type { ImageResult } from '../../src/pipeline/run.js';
 import { compareRow } from '../../src/report/compare.js';
 import { judgeRow } from '../../src/report/policy.js';

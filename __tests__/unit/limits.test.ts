@@ -2,7 +2,7 @@
 // entries per layer and per measurement, path bytes and depth in the tar reader, paths alive in the
 // file tree, the inflation ratio and total, and the deadline. Walks of a tree tens of thousands of
 // levels deep must not reach the call stack.
-import { FileSystemModel } from '../../src/image/files.js';
+import { FileSystemModel } from '../../src/image/file-tree.js';
 import { DEFAULT_LIMITS, LimitError, MeasureBudget, limitMessage, type MeasureLimits } from '../../src/image/limits.js';
 import { TarParser, type TarEntry } from '../../src/image/tar.js';
 import { tarMember, tarOf } from '../support/tar-writer.js';

@@ -16,7 +16,7 @@ import { Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
 import type { FileStats, ImageStats, LayerStats } from '../model.js';
-import { FileSystemModel } from './files.js';
+import { FileSystemModel } from './file-tree.js';
 import { LimitError, MeasureBudget, isAbortError, limitMessage, timeoutError, type MeasureLimits } from './limits.js';
 import { UNKNOWN_INSTRUCTION, historyLayerCount, layerInstructions } from './history.js';
 import {

@@ -5,7 +5,7 @@
 // exact (the classic store's layers are uncompressed tar streams); compressed sizes are the gzip
 // estimates the reader made (`compressedEstimated: true`, method `docker-save`).
 import type { FileStats, ImageStats, LayerStats } from '../model.js';
-import { FileSystemModel } from './files.js';
+import { FileSystemModel } from './file-tree.js';
 import { LimitError, type MeasureLimits } from './limits.js';
 import { UNKNOWN_INSTRUCTION, historyLayerCount, layerInstructions } from './history.js';
 import {

@@ -240,7 +240,7 @@ function parseReports(text: string, mode: ActionMode): string[] {
 function parseName(text: string, mode: ActionMode, config: string | undefined): string | undefined {
   if (text === '') return undefined;
   // With a config file, every image is labelled by its own name: this one is ignored, and the step
-  // says so (pipeline/images.ts ignoredInputs), as for the other single-image inputs.
+  // says so (pipeline/config-images.ts ignoredInputs), as for the other single-image inputs.
   if (config !== undefined) return undefined;
   if (mode !== 'measure') {
     throw new InputError(INPUT.name, text, `no value in mode ${mode}`, {

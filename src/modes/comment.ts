@@ -21,7 +21,7 @@ import { refuseForPull } from '../report/artifact.js';
 import { shortSha } from '../report/format.js';
 import { mergeReports, type ReportSource } from '../report/merge.js';
 import { ReportSourceError, leftOutWarning, readReports, type ReadReports } from '../workspace/report-files.js';
-import { withLeftOut, type FromReports, type ModeDeps } from './merge.js';
+import { withLeftOut, type FromReports, type ModeDeps } from './reports.js';
 
 export interface CommentModeDeps extends ModeDeps {
   /** The pull-request lookups; octokit against GITHUB_API_URL when not given. */

@@ -9,30 +9,10 @@
 // the step fails after publishing what it read (a report left out may be a red image).
 import { InputError } from '../inputs/errors.js';
 import { INPUT } from '../inputs/names.js';
-import type { Log } from '../log.js';
-import type { Inputs, Outcome } from '../model.js';
-import type { ReportPullRequest } from '../report/report.js';
+import type { Inputs } from '../model.js';
 import { headFailuresOf, mergeReports, type ReportSource } from '../report/merge.js';
 import { ReportSourceError, leftOutWarning, readReports, type ReadReports } from '../workspace/report-files.js';
-
-export interface ModeDeps {
-  readonly env: NodeJS.ProcessEnv;
-  readonly log: Log;
-}
-
-/** What a report-reading mode hands to publishing. */
-export interface FromReports {
-  readonly outcome: Outcome;
-  /** The pull request every report names, written into the merged report. */
-  readonly pullRequest?: ReportPullRequest;
-  /** `target: error` of every head build the reports say failed: the step fails on these, as measure's does. */
-  readonly headFailures: readonly string[];
-  /**
-   * Why the merge is incomplete (reports left out at the read limits), or undefined. A merge fails
-   * the step on it after publishing what it read: a left-out report may be a red image.
-   */
-  readonly incomplete?: string;
-}
+import { withLeftOut, type FromReports, type ModeDeps } from './reports.js';
 
 const EXPECTED = 'image-budget reports (schema version 1) in regular files inside the workspace or RUNNER_TEMP';
 
@@ -41,10 +21,6 @@ function refusedInput(error: ReportSourceError): InputError {
   return new InputError(INPUT.reports, error.label, EXPECTED, { problem: `is refused: ${error.reason}` });
 }
 
-/** The outcome with the note of reports left out, if any, added under the table. */
-export function withLeftOut(outcome: Outcome, read: ReadReports): Outcome {
-  return read.note ? { ...outcome, notes: [...outcome.notes, read.note] } : outcome;
-}
 
 export async function mergeMode(deps: ModeDeps, inputs: Inputs): Promise<FromReports> {
   const { env, log } = deps;

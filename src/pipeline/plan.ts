@@ -1,5 +1,5 @@
 // Step 1 of the pipeline: the plan of one image, made once before anything is built or checked out,
-// and used alike by a single image (run.ts) and by each image of a config file (images.ts), which
+// and used alike by a single image (run.ts) and by each image of a config file (config-images.ts), which
 // makes every image's plan before the first build.
 //   trust (refusals) ─► paths confined to the workspace ─► build settings ─► Dockerfile stages
 //   ─► the stranger's frontend refused ─► the head's targets, and the budgets' targets checked

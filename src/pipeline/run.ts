@@ -1,5 +1,5 @@
 // The pipeline of one image up to publishing, shared by the action (main.ts), the images of a config
-// file (images.ts) and the command line (cli/), in five steps, each with its own home:
+// file (config-images.ts) and the command line (cli/), in five steps, each with its own home:
 //   1. plan (plan.ts) ─► 2. baseline (baseline/choose.ts) ─► 3. engine: builder and cache
 //   (buildx/probe.ts, buildx/cache.ts) ─► 4. build and measure head and base (side.ts)
 //   ─► 5. compare and judge (report/compare.ts, report/policy.ts): an Outcome
@@ -46,7 +46,7 @@ export interface PipelineResult {
   /** `target: error` of every head build that failed: the step fails on these whatever the budgets. */
   readonly headFailures: readonly string[];
   /**
-   * With a config file (pipeline/images.ts), each image's own result, which `outcome` joins; each is
+   * With a config file (pipeline/config-images.ts), each image's own result, which `outcome` joins; each is
    * stored as that image's baseline. Absent for a single image.
    */
   readonly images?: readonly ImageResult[];
@@ -80,7 +80,7 @@ export function describeBudgets(inputs: Inputs): string {
 /**
  * Plans, builds and measures the head and its baseline, compares and judges: everything up to
  * publishing. `cleanups` collects what the caller must undo (base checkout, temp folder) whatever
- * happens. A config file's images come with their plan made (images.ts plans them all first).
+ * happens. A config file's images come with their plan made (config-images.ts plans them all first).
  */
 export async function measureAndCompare(
   deps: PipelineDeps,
@@ -92,7 +92,7 @@ export async function measureAndCompare(
   const { env, log } = deps;
   const budgetsLine = describeBudgets(inputs);
   log.info(budgetsLine);
-  // One image per call: a config file's images are each given their own Inputs (pipeline/images.ts).
+  // One image per call: a config file's images are each given their own Inputs (pipeline/config-images.ts).
   if (inputs.config) throw new Error(`measureAndCompare measures one image; the images of ${inputs.config} go through measureImages`);
 
   // 1. Plan: refusals, paths, settings, stages, targets; nothing built or checked out yet.

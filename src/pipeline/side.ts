@@ -17,7 +17,7 @@ import { isCacheFailure, isTransientRegistryError, maskSecrets, withCacheHint } 
 import type { ResolvedTarget } from '../dockerfile/stages.js';
 import { spawnStream, type Exec, type StreamExec } from '../exec.js';
 import { SaveTarError, measureDockerSave, type DockerSaveOptions } from '../image/docker-save.js';
-import { maskFilePaths } from '../image/files.js';
+import { maskFilePaths } from '../image/file-tree.js';
 import { measureOciLayout } from '../image/measure.js';
 import { InputError } from '../inputs/errors.js';
 import { INPUT } from '../inputs/names.js';

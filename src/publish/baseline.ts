@@ -3,7 +3,7 @@
 import { baselineKey, storesBaseline } from '../baseline/store.js';
 import { errorMessage } from '../errors.js';
 import type { Outcome } from '../model.js';
-import { storageInputs } from '../pipeline/images.js';
+import { storageInputs } from '../pipeline/config-images.js';
 import { buildReport, type Report } from '../report/report.js';
 import { published, type Measured } from './publish.js';
 

@@ -1,10 +1,10 @@
 // The collapsed sections of the comment and summary, one per target and subject (render.ts fits
 // them to the comment's size): the size chart (mermaid), why it grew (causes.ts), the layers that
 // changed (compare.ts), and the files added, grown, shrunk and removed with the wasted space
-// (files.ts). Pure: rows in, markdown out; every repository string is escaped (escape.ts).
+// (file-diff.ts). Pure: rows in, markdown out; every repository string is escaped (escape.ts).
 import type { JudgedRow, LayerStats, Outcome } from '../model.js';
 import { diffLayers } from './compare.js';
-import { changeCells, diffFiles, listingNotes, type FileDiff } from './files.js';
+import { changeCells, diffFiles, listingNotes, type FileDiff } from './file-diff.js';
 import { groupDigits, rowAdvice, type Cause, type RowAdvice } from './causes.js';
 import { codeBlock, codeSpan, escapeCell, escapeHtml } from './escape.js';
 import { formatBytes, formatDelta, layerChangeTitle, plural } from './format.js';

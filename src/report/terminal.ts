@@ -16,7 +16,7 @@
 //   name or a build log cannot move the cursor, retitle the window or hide text.
 import type { DetailKind, FileEntry, ImageStats, JudgedRow, LayerStats, Outcome, RowStatus } from '../model.js';
 import { diffLayers, type LayerChange } from './compare.js';
-import { changeCells, diffFiles, listingNotes } from './files.js';
+import { changeCells, diffFiles, listingNotes } from './file-diff.js';
 import { groupDigits, rowAdvice, type Cause } from './causes.js';
 import { STATUS_LABEL, formatBytes, formatCount, formatDelta, formatPercent, layerChangeTitle, plural, shortSha } from './format.js';
 import { notComparable, verdictSummary } from './policy.js';
