@@ -14,6 +14,9 @@
 // input of the same name (inputs/), so a key accepts exactly what `with:` accepts, and every error
 // says where it is, in the form editors and GitHub link to:
 //   .github/image-budget.yml:7:18: images[1].max-size: "10" has no unit (expected e.g. 10MB, 512KiB)
+// Longer than 450 lines: it is the config file's whole contract (every key, what it accepts and
+// where its errors point), kept in one place so that a key's rules are read together; each function
+// is short.
 import {
   isAlias,
   isMap,
