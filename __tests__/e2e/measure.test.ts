@@ -631,7 +631,13 @@ describe('measureOciLayout with files: true', () => {
     expect(images).toHaveLength(2);
     for (const image of images) {
       expect(image.layers[0]?.mediaType).toBe('application/vnd.oci.image.layer.v1.tar+zstd');
-      expect(image.files).toEqual({ final: new Map([['a.bin', 20_000], ['opt/b.bin', 50_000]]), wastedBytes: 0, wasted: [] });
+      expect(image.files).toEqual({
+        final: new Map([['a.bin', 20_000], ['opt/b.bin', 50_000]]),
+        // The layer (index) each file of the final filesystem comes from.
+        layerOf: new Map([['a.bin', 0], ['opt/b.bin', 1]]),
+        wastedBytes: 0,
+        wasted: []
+      });
     }
   }, 180_000);
 

@@ -41,8 +41,11 @@ const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createReq
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: ./src/exec.ts
-// The one seam through which the action runs programs (git, docker). Always an argv array, never a
-// shell, so no value from a pull request can be interpreted as shell syntax.
+// The one seam through which the action and the command line run programs (git, docker, tar):
+// `exec` captures a program's output as text, `spawnStream` hands its stdout over as a byte stream
+// (`docker save`, which can be gigabytes) and can feed its stdin from one (`tar -x`). Always an argv
+// array, never a shell, so no value from a pull request can be interpreted as shell syntax; the child
+// gets the environment it is given, this process's by default.
 
 
 /** Thrown when a program cannot be started at all (not found, not executable). */
@@ -53,6 +56,15 @@ class ExecError extends Error {
         this.file = file;
         this.name = 'ExecError';
     }
+}
+/** Why a program could not be started. spawn says ENOENT for a missing working directory too: tell the two apart. */
+function startError(file, cwd, e) {
+    const why = e.code !== 'ENOENT'
+        ? e.message
+        : cwd !== undefined && !(0,external_node_fs_namespaceObject.existsSync)(cwd)
+            ? `the working directory ${cwd} does not exist`
+            : 'command not found';
+    return new ExecError(file, `${file}: ${why}`);
 }
 class Tail {
     max;
@@ -93,19 +105,39 @@ const exec = (file, args, options = {}) => new Promise((resolve, reject) => {
         err.push(c);
         options.onStderr?.(c);
     });
-    child.on('error', (e) => {
-        // spawn says ENOENT for a missing working directory too: tell the two apart.
-        const why = e.code !== 'ENOENT'
-            ? e.message
-            : options.cwd !== undefined && !(0,external_node_fs_namespaceObject.existsSync)(options.cwd)
-                ? `the working directory ${options.cwd} does not exist`
-                : 'command not found';
-        reject(new ExecError(file, `${file}: ${why}`));
-    });
+    child.on('error', (e) => reject(startError(file, options.cwd, e)));
     child.on('close', (code, signal) => {
         resolve({ code: code ?? (signal ? 128 : 1), stdout: out.toString(), stderr: err.toString() });
     });
 });
+/** The real StreamExec: argv array, no shell; keeps the last 64 KiB of stderr. */
+const spawnStream = (file, args, options = {}) => {
+    const child = (0,external_node_child_process_namespaceObject.spawn)(file, [...args], {
+        cwd: options.cwd,
+        env: options.env ?? process.env,
+        stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
+        shell: false
+    });
+    // Piped as asked above; spawn's types cannot tell from a computed stdio.
+    if (child.stdout === null || child.stderr === null)
+        throw new Error(`${file}: spawn gave no output pipes`);
+    const stderr = new Tail(64 * 1024);
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (c) => stderr.push(c));
+    const done = new Promise((resolve, reject) => {
+        child.on('error', (e) => reject(startError(file, options.cwd, e)));
+        child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stderr: stderr.toString() }));
+    });
+    return {
+        ...(child.stdin ? { stdin: child.stdin } : {}),
+        stdout: child.stdout,
+        done,
+        kill: () => {
+            if (child.exitCode === null && child.signalCode === null)
+                child.kill();
+        }
+    };
+};
 
 ;// CONCATENATED MODULE: ./package.json
 const package_namespaceObject = {"rE":"0.1.0"};
@@ -114,18 +146,678 @@ const package_namespaceObject = {"rE":"0.1.0"};
 
 const TOOL = { name: 'image-budget', version: package_namespaceObject.rE };
 
+;// CONCATENATED MODULE: ./src/report/escape.ts
+// Every string that comes from the repository (stage names, platforms, instructions, build errors)
+// goes through one of these before it reaches markdown. Pure.
+//
+// What they defend against (RELIABILITY rows 8, 44; security requirement 5):
+// - breaking the table (`|`, newlines) or the surrounding markup (backticks, `*`, `[`, HTML);
+// - raw HTML, including `<!--`, so nothing can spoof or close the sticky comment's hidden marker:
+//   the output never contains `<!--` or `-->` in its source text;
+// - GitHub's mentions and references (`@user`, `#12`, `GH-12`) and autolinks (`https://`, `www.`,
+//   e-mail addresses): a WORD JOINER (U+2060, invisible, no line break) after `@`, `#` and `GH-`
+//   breaks GitHub's patterns; escaping `:` and `www.` stops the GFM autolink extension;
+// - controls (collapsed to spaces), and unbounded length;
+// - invisible characters: zero-width, format and bidi characters (U+200B, U+00AD, U+202E, U+FEFF...)
+//   are shown as `\u200b`-style escapes, so names that would look alike read differently.
+/** U+2060 WORD JOINER: invisible, and not a word character for GitHub's mention and issue patterns. */
+const WORD_JOINER = '\u2060';
+/** Default caps, in code points, before escaping. */
+const CELL_MAX = 200;
+const CODE_MAX = 240;
+// C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u0085]/g;
+/**
+ * Characters that show nothing (or reorder what is around them): default-ignorable code points
+ * (zero-width spaces and joiners, word joiner, soft hyphen, variation selectors, Hangul fillers, tag
+ * characters) and format characters (bidi marks, embeddings, overrides and isolates: "Trojan
+ * source"; the byte order mark).
+ */
+const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\p{Cf}]/gu;
+/** `\u200b`, or `\u{e0041}` beyond the BMP: a character as a visible escape. */
+function escapeOf(ch) {
+    const code = ch.codePointAt(0) ?? 0;
+    if (code <= 0xff)
+        return `\\x${code.toString(16).padStart(2, '0')}`;
+    return code <= 0xffff ? `\\u${code.toString(16).padStart(4, '0')}` : `\\u{${code.toString(16)}}`;
+}
+/** Every invisible character as a visible escape (`rel\u200bease`), the rest as is. */
+function revealInvisible(text) {
+    return text.replace(INVISIBLE, escapeOf);
+}
+/** One line: invisible characters shown as escapes, controls become spaces, whitespace runs collapse, ends trimmed. */
+function flatten(text) {
+    return revealInvisible(text).replace(CONTROL, ' ').replace(/\s+/g, ' ').trim();
+}
+/** At most `max` code points (never splitting a surrogate pair), with `…` when cut. */
+function cap(text, max) {
+    if (text.length <= max)
+        return text;
+    const points = Array.from(text);
+    if (points.length <= max)
+        return text;
+    return `${points.slice(0, Math.max(0, max - 1)).join('')}…`;
+}
+/** Breaks `@user`, `@org/team`, e-mail addresses, `#12`, `GH-12` with an invisible word joiner. */
+function breakReferences(text) {
+    return text
+        .replace(/@(?=[\p{L}\p{N}_-])/gu, `@${WORD_JOINER}`)
+        .replace(/#(?=\p{N})/gu, `#${WORD_JOINER}`)
+        .replace(/\b(GH-)(?=\p{N})/giu, `$1${WORD_JOINER}`);
+}
+/** Breaks `<!--` and `-->` in text that is kept literally (code spans and blocks). */
+function breakComments(text) {
+    return text.replace(/<!/g, `<${WORD_JOINER}!`).replace(/--(?=>)/g, `--${WORD_JOINER}`);
+}
+// Markdown metacharacters escaped with a backslash (any ASCII punctuation may be, in CommonMark).
+const BACKSLASHED = new Set(['\\', '`', '*', '_', '[', ']', '|', '~', '#', ':', '!', '{', '}', '^']);
+const ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', $: '&#36;' };
+/**
+ * Text safe inside a GFM table cell or any inline markdown: one line, capped at `max` code points,
+ * markdown metacharacters and `|` backslash-escaped, `& < > $` as entities (no HTML, no math),
+ * mentions, references and autolinks broken. An escaped string never begins a block (list item,
+ * heading, quote), so it is also safe at the start of a line or list item.
+ */
+function escapeCell(text, max = CELL_MAX) {
+    const plain = breakReferences(cap(flatten(text), max));
+    let out = '';
+    for (let i = 0; i < plain.length; i++) {
+        const ch = plain[i];
+        const entity = ENTITIES[ch];
+        if (entity !== undefined)
+            out += entity;
+        else if (BACKSLASHED.has(ch))
+            out += `\\${ch}`;
+        else if (ch === '.' && /www$/i.test(plain.slice(Math.max(0, i - 3), i)))
+            out += '\\.';
+        else
+            out += ch;
+    }
+    // Block markers at the very start: `- x`, `+ x`, `= x` (setext), `1. x`, `1) x`.
+    return out.replace(/^([-+=])/, '\\$1').replace(/^(\d{1,9})([.)])/, '$1\\$2');
+}
+/**
+ * A code span showing `text` literally: one line, capped, with a backtick fence longer than the
+ * longest backtick run inside, padded with spaces when the text starts or ends with a backtick.
+ * Empty text gives an empty string (nothing to show).
+ */
+function codeSpan(text, options = {}) {
+    const { table = true, max = CODE_MAX } = options;
+    // cmark-gfm (GitHub) never matches a code span fence longer than 80 backticks (MAXBACKTICKS):
+    // longer runs are split by a word joiner, so the fence stays short and the span stays one.
+    let body = breakComments(cap(flatten(text), max)).replace(/`{64}(?=`)/g, `$&${WORD_JOINER}`);
+    if (body === '')
+        return '';
+    if (table)
+        body = body.replace(/\|/g, '\\|');
+    const fence = '`'.repeat(longestRun(body, '`') + 1);
+    const pad = body.startsWith('`') || body.endsWith('`') ? ' ' : '';
+    return `${fence}${pad}${body}${pad}${fence}`;
+}
+/**
+ * A fenced code block showing multi-line `text` literally (build errors). The fence is longer than
+ * any backtick run inside, so no line can close it early; controls are removed; lines are capped.
+ */
+function codeBlock(text, options = {}) {
+    const { maxLines = 30, lineMax = 300 } = options;
+    let lines = text
+        .replace(/\r\n?/g, '\n')
+        .split('\n')
+        .map((l) => breakComments(cap(revealInvisible(l).replace(/\t/g, '  ').replace(CONTROL, ' ').trimEnd(), lineMax)));
+    while (lines.length > 0 && lines[0] === '')
+        lines.shift();
+    while (lines.length > 0 && lines[lines.length - 1] === '')
+        lines.pop();
+    if (lines.length > maxLines)
+        lines = [`… (${lines.length - maxLines} earlier lines omitted)`, ...lines.slice(-maxLines)];
+    const body = lines.join('\n');
+    const fence = '`'.repeat(Math.max(3, longestRun(body, '`') + 1));
+    return `${fence}text\n${body}\n${fence}`;
+}
+/**
+ * Text safe inside HTML (e.g. `<summary>`, where markdown is not processed): one line, capped,
+ * `& < > " '` as entities, references broken.
+ */
+function escapeHtml(text, max = CELL_MAX) {
+    return breakReferences(cap(flatten(text), max)).replace(/[&<>"']/g, (ch) => HTML_ENTITIES[ch] ?? ch);
+}
+const HTML_ENTITIES = {
+    '&': '&amp;',
+    '<': '&lt;',
+    '>': '&gt;',
+    '"': '&quot;',
+    "'": '&#39;'
+};
+function longestRun(text, ch) {
+    let best = 0;
+    let run = 0;
+    for (const c of text) {
+        run = c === ch ? run + 1 : 0;
+        if (run > best)
+            best = run;
+    }
+    return best;
+}
+// C0 and C1 controls (ESC, CSI 0x9b, BEL, CR, TAB...), DEL, the line and paragraph separators, and
+// the invisible characters (zero-width, bidi overrides and isolates: "Trojan source"): none may reach a
+// terminal or a log as themselves.
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\p{Default_Ignorable_Code_Point}\p{Cf}]/gu;
+/** `\x1b`, `\x0a`, `\u202e`, `\u200b`: every unsafe character as a visible escape, everything else as is. */
+function escapeControls(text) {
+    return text.replace(UNSAFE, escapeOf);
+}
+
+;// CONCATENATED MODULE: ./src/report/terminal-text.ts
+// The terminal's building blocks, for terminal.ts: colour (only when wanted), text made safe and
+// measured in display cells (a CJK character or an emoji takes two, a combining mark none), and
+// aligned tables. Pure.
+
+/** A repository string in a table cell is cut to this many cells. */
+const terminal_text_CELL_MAX = 48;
+const MIN_LAST_COLUMN = 24;
+// ── Colour ─────────────────────────────────────────────────────────────────────────────────────
+/**
+ * Whether to colour a stream, by the conventions of Node.js and no-color.org: FORCE_COLOR wins (any
+ * value but `0` or `false` turns colour on, even into a pipe), then a non-empty NO_COLOR turns it
+ * off, then a TTY that is not TERM=dumb turns it on.
+ */
+function colourWanted(env, isTTY) {
+    const force = env['FORCE_COLOR'];
+    if (force !== undefined)
+        return !['0', 'false'].includes(force.trim().toLowerCase());
+    const no = env['NO_COLOR'];
+    if (no !== undefined && no !== '')
+        return false;
+    return isTTY && env['TERM'] !== 'dumb';
+}
+// Each style closes with its own reset (22 = normal intensity, 39 = default colour), so styles nest.
+const SGR = {
+    bold: [1, 22],
+    dim: [2, 22],
+    red: [31, 39],
+    green: [32, 39],
+    yellow: [33, 39],
+    cyan: [36, 39]
+};
+function painter(colour) {
+    return (style, text) => {
+        if (!colour || style === undefined || text === '')
+            return text;
+        const [open, close] = SGR[style];
+        return `\u001b[${open}m${text}\u001b[${close}m`;
+    };
+}
+// ── Safe, measurable text (escapeControls lives in escape.ts, beside the markdown escapes) ──────────────────────────────────────────────────────────────────────
+const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+// A grapheme made only of marks and format characters (a lone combining accent, a zero-width space).
+const ZERO_WIDTH = /^[\p{Mn}\p{Me}\p{Cf}\u200b]+$/u;
+// Emoji shown as pictures: presentation by default, or asked for with VARIATION SELECTOR-16.
+const EMOJI = /\p{Emoji_Presentation}|\ufe0f/u;
+/** East Asian Wide and Fullwidth ranges (Unicode 15), the ones terminals draw two cells wide. */
+const WIDE = [
+    [0x1100, 0x115f],
+    [0x231a, 0x231b],
+    [0x2329, 0x232a],
+    [0x23e9, 0x23ec],
+    [0x2e80, 0x303e],
+    [0x3041, 0x33ff],
+    [0x3400, 0x4dbf],
+    [0x4e00, 0x9fff],
+    [0xa000, 0xa4cf],
+    [0xa960, 0xa97f],
+    [0xac00, 0xd7a3],
+    [0xf900, 0xfaff],
+    [0xfe10, 0xfe19],
+    [0xfe30, 0xfe6f],
+    [0xff00, 0xff60],
+    [0xffe0, 0xffe6],
+    [0x1f300, 0x1f64f],
+    [0x1f900, 0x1f9ff],
+    [0x20000, 0x3fffd]
+];
+function isWide(code) {
+    return WIDE.some(([lo, hi]) => code >= lo && code <= hi);
+}
+function graphemeWidth(g) {
+    if (ZERO_WIDTH.test(g))
+        return 0;
+    if (EMOJI.test(g))
+        return 2;
+    return isWide(g.codePointAt(0) ?? 0) ? 2 : 1;
+}
+/** Cells `text` takes in a terminal: graphemes, wide characters and emoji counted as two. No controls expected. */
+function displayWidth(text) {
+    let width = 0;
+    for (const { segment } of graphemes.segment(text))
+        width += graphemeWidth(segment);
+    return width;
+}
+/** `text` cut to at most `max` cells, whole graphemes only, ending with `...` when cut. */
+function truncate(text, max) {
+    if (displayWidth(text) <= max)
+        return text;
+    if (max < 3)
+        return '.'.repeat(Math.max(0, max));
+    let out = '';
+    let width = 0;
+    for (const { segment } of graphemes.segment(text)) {
+        const w = graphemeWidth(segment);
+        // A wide character that would straddle the limit is left out whole, never split.
+        if (width + w > max - 3)
+            break;
+        out += segment;
+        width += w;
+    }
+    return `${out}...`;
+}
+/** A repository or image string made safe for one line: escaped, then cut to `max` cells. */
+function safe(text, max = terminal_text_CELL_MAX) {
+    return truncate(escapeControls(text), max);
+}
+const GAP = '  ';
+/**
+ * Lines of an aligned table: a header, a rule of `-`, the rows. Every cell is padded to its
+ * column's display width, then painted, so escapes never count as width; the last column is not
+ * padded (nothing follows it). `indent` starts every line.
+ */
+function table(columns, rows, paint, indent = '') {
+    const widths = columns.map((c, i) => Math.max(displayWidth(c.header), ...rows.map((r) => displayWidth(r[i]?.text ?? ''))));
+    const line = (cells) => {
+        const parts = columns.map((c, i) => {
+            const cell = cells[i] ?? { text: '' };
+            const last = i === columns.length - 1;
+            const pad = ' '.repeat(widths[i] - displayWidth(cell.text));
+            if (c.align === 'right')
+                return `${pad}${paint(cell.style, cell.text)}`;
+            return last ? paint(cell.style, cell.text) : `${paint(cell.style, cell.text)}${pad}`;
+        });
+        return `${indent}${parts.join(GAP)}`.trimEnd();
+    };
+    const header = line(columns.map((c) => ({ text: c.header, style: 'bold' })));
+    const rule = `${indent}${widths.map((w) => '-'.repeat(w)).join(GAP)}`;
+    return [header, rule, ...rows.map(line)];
+}
+/** Cells left for a last column after the others (their widths as in `rows`), at least MIN_LAST_COLUMN. */
+function roomForLast(width, indent, fixed, headers) {
+    let used = indent.length;
+    for (let i = 0; i < headers.length; i++) {
+        used += Math.max(displayWidth(headers[i]), ...fixed.map((r) => displayWidth(r[i] ?? ''))) + GAP.length;
+    }
+    return Math.max(MIN_LAST_COLUMN, width - used);
+}
+
+;// CONCATENATED MODULE: ./src/inputs/names.ts
+// The one place that spells the action's input names (as in action.yml) and their defaults.
+const INPUT = {
+    context: 'context',
+    file: 'file',
+    targets: 'targets',
+    config: 'config',
+    buildArgs: 'build-args',
+    platforms: 'platforms',
+    network: 'network',
+    builder: 'builder',
+    cache: 'cache',
+    baseline: 'baseline',
+    baseRef: 'base-ref',
+    metric: 'metric',
+    maxIncrease: 'max-increase',
+    maxSize: 'max-size',
+    maxLayers: 'max-layers',
+    maxWasted: 'max-wasted',
+    failOnRegression: 'fail-on-regression',
+    comment: 'comment',
+    commentKey: 'comment-key',
+    details: 'details',
+    advice: 'advice',
+    githubToken: 'github-token',
+    allowForkBuilds: 'allow-fork-builds',
+    mode: 'mode',
+    reports: 'reports',
+    name: 'name',
+    // docker/build-push-action's names, so that a build step's `with:` can be copied.
+    secrets: 'secrets',
+    secretFiles: 'secret-files',
+    secretEnvs: 'secret-envs',
+    ssh: 'ssh',
+    buildContexts: 'build-contexts',
+    labels: 'labels',
+    noCache: 'no-cache',
+    pull: 'pull',
+    shmSize: 'shm-size',
+    ulimit: 'ulimit',
+    addHosts: 'add-hosts',
+    allow: 'allow',
+    provenance: 'provenance',
+    sbom: 'sbom'
+};
+/** Values used when an input is empty. Inputs not listed here are optional and have no default. */
+const DEFAULTS = {
+    [INPUT.context]: '.',
+    [INPUT.cache]: 'gha',
+    [INPUT.baseline]: 'auto',
+    [INPUT.metric]: 'compressed',
+    [INPUT.failOnRegression]: 'true',
+    [INPUT.comment]: 'always',
+    [INPUT.commentKey]: 'image-budget',
+    [INPUT.details]: 'layers,files',
+    [INPUT.advice]: 'true',
+    [INPUT.allowForkBuilds]: 'false',
+    [INPUT.mode]: 'measure',
+    [INPUT.noCache]: 'false',
+    [INPUT.pull]: 'false'
+};
+
+;// CONCATENATED MODULE: ./src/cli/args.ts
+// The command line's argv, parsed into a command. Pure: strings in, a typed command or a UsageError
+// out; no I/O, no defaults beyond the shape of the command line itself.
+//
+//   image-budget compare --base REF [--targets LIST] [--json] ...
+//   image-budget measure IMAGE|ARCHIVE [--details LIST] [--json]
+//
+// `compare` flags map one to one onto the action's inputs (src/inputs/names.ts): their values are
+// not checked here but by parseInputs, the same parser the action uses, so the command line and the
+// workflow accept exactly the same values. Here only the shape is checked: known flags, values
+// present, flags given once unless they are lists.
+
+/** Exit codes: the verdict, or why there is none (as ESLint: 2 means "could not check"). */
+const EXIT = {
+    /** Within budget (or, for measure, measured). */
+    ok: 0,
+    /** A budget is broken or a head build failed. */
+    regressed: 1,
+    /** Bad command line or input value, or the check could not run (no git repository, no engine...). */
+    error: 2
+};
+/** The command line is wrong: the message names the flag and the accepted forms. Exit code 2. */
+class UsageError extends Error {
+    command;
+    name = 'UsageError';
+    constructor(message, 
+    /** The command whose help explains the fix, if one was given. */
+    command) {
+        super(message);
+        this.command = command;
+    }
+}
+const BOTH = ['compare', 'measure'];
+const COMPARE = ['compare'];
+// In help order. Every `compare` flag that sets an input is named after it, except --base (base-ref).
+const FLAGS = [
+    { flag: '--base', input: INPUT.baseRef, value: 'REF', commands: COMPARE, help: 'commit, branch or tag to compare with (required), e.g. main' },
+    { flag: '--targets', input: INPUT.targets, value: 'LIST', join: ',', commands: COMPARE, help: "stages to build, comma separated (default: the Dockerfile's last stage)" },
+    { flag: '--context', input: INPUT.context, value: 'DIR', commands: COMPARE, help: 'build context (default: the current directory)' },
+    { flag: '--file', input: INPUT.file, value: 'PATH', commands: COMPARE, help: 'Dockerfile (default: DIR/Dockerfile)' },
+    { flag: '--build-args', input: INPUT.buildArgs, value: 'NAME=value', join: '\n', commands: COMPARE, help: 'a build argument; repeat the flag for each one' },
+    { flag: '--platforms', input: INPUT.platforms, value: 'LIST', join: ',', commands: COMPARE, help: "platforms to build, e.g. linux/amd64,linux/arm64 (default: the builder's)" },
+    { flag: '--network', input: INPUT.network, value: 'MODE', commands: COMPARE, help: 'network of RUN steps: default, none or host' },
+    { flag: '--builder', input: INPUT.builder, value: 'NAME', commands: COMPARE, help: 'buildx builder (default: the current one)' },
+    { flag: '--cache', input: INPUT.cache, value: 'SPEC', commands: COMPARE, help: 'none (default), local=DIR or registry=REF; the engine keeps its own cache' },
+    { flag: '--metric', input: INPUT.metric, value: 'METRIC', commands: COMPARE, help: 'size the budgets judge: compressed (default) or uncompressed' },
+    { flag: '--max-increase', input: INPUT.maxIncrease, value: 'SIZE|PCT', join: ',', commands: COMPARE, help: 'largest growth, e.g. 10%, 5MB or release=5%,debug=50MB' },
+    { flag: '--max-size', input: INPUT.maxSize, value: 'SIZE', join: ',', commands: COMPARE, help: 'size budget, e.g. 25MB or release=25MB' },
+    { flag: '--max-layers', input: INPUT.maxLayers, value: 'N', join: ',', commands: COMPARE, help: 'largest layer count, e.g. 10 or release=5' },
+    { flag: '--max-wasted', input: INPUT.maxWasted, value: 'SIZE|PCT', join: ',', commands: COMPARE, help: 'largest wasted space (files overwritten or deleted later), e.g. 5MB or 2%' },
+    // docker/build-push-action's settings, as the action's inputs of the same names (the same syntax).
+    { flag: '--secrets', input: INPUT.secrets, value: 'ID=value', join: '\n', commands: COMPARE, help: 'a secret for RUN --mount=type=secret,id=ID; repeat for each (--secret-envs keeps it off the command line)' },
+    { flag: '--secret-files', input: INPUT.secretFiles, value: 'ID=PATH', join: '\n', commands: COMPARE, help: 'a secret read from a file, relative to the repository root; repeat for each' },
+    { flag: '--secret-envs', input: INPUT.secretEnvs, value: 'ID=VAR', join: ',', commands: COMPARE, help: 'a secret read from the environment variable VAR; repeat for each' },
+    { flag: '--ssh', input: INPUT.ssh, value: 'ID[=PATH]', join: ',', commands: COMPARE, help: 'default (the agent of SSH_AUTH_SOCK) or ID=PATH, for RUN --mount=type=ssh' },
+    { flag: '--build-contexts', input: INPUT.buildContexts, value: 'NAME=VALUE', join: '\n', commands: COMPARE, help: 'a named context: a directory (relative to the repository root), docker-image://REF or target:STAGE' },
+    { flag: '--labels', input: INPUT.labels, value: 'KEY=value', join: '\n', commands: COMPARE, help: 'an image label; repeat for each' },
+    { flag: '--no-cache', input: INPUT.noCache, commands: COMPARE, help: "build every step again (the engine's cache is not read)" },
+    { flag: '--pull', input: INPUT.pull, commands: COMPARE, help: 'pull the images that FROM names, even when the engine has them' },
+    { flag: '--shm-size', input: INPUT.shmSize, value: 'SIZE', commands: COMPARE, help: 'size of /dev/shm for RUN steps, e.g. 2g' },
+    { flag: '--ulimit', input: INPUT.ulimit, value: 'TYPE=SOFT[:HARD]', join: '\n', commands: COMPARE, help: 'a ulimit of RUN steps, e.g. nofile=1024:2048; repeat for each' },
+    { flag: '--add-hosts', input: INPUT.addHosts, value: 'HOST:IP', join: ',', commands: COMPARE, help: 'an /etc/hosts entry of RUN steps; repeat for each' },
+    { flag: '--allow', input: INPUT.allow, value: 'LIST', join: ',', commands: COMPARE, help: 'entitlements: network.host, security.insecure' },
+    { flag: '--provenance', input: INPUT.provenance, value: 'ATTRS', commands: COMPARE, help: 'provenance attestation: true, false or e.g. mode=max (never counted in the size)' },
+    { flag: '--sbom', input: INPUT.sbom, value: 'ATTRS', commands: COMPARE, help: 'SBOM attestation: true, false or attributes (never counted in the size)' },
+    { flag: '--details', input: INPUT.details, value: 'LIST', commands: BOTH, help: 'shown under the table: layers, files (both by default) or none' },
+    { flag: '--json', commands: BOTH, help: 'print the JSON report on stdout instead of the table' },
+    { flag: '--verbose', commands: BOTH, help: 'show the build output and every step on stderr' }
+];
+const BY_FLAG = new Map(FLAGS.map((f) => [f.flag, f]));
+/** The command-line flag of an action input (`base-ref` → `--base`), for error messages. */
+function flagForInput(input) {
+    return FLAGS.find((f) => f.input === input)?.flag;
+}
+const COMMANDS = ['compare', 'measure'];
+function isCommandName(s) {
+    return COMMANDS.includes(s);
+}
+/** `--base REF or --base=REF`: the accepted forms of a flag, as errors and help spell them. */
+function args_forms(spec) {
+    return spec.value === undefined ? spec.flag : `${spec.flag} ${spec.value} or ${spec.flag}=${spec.value}`;
+}
+/** Parses `argv` (without the node binary and the script). Throws UsageError. */
+function parseArgs(argv) {
+    const [first, ...rest] = argv;
+    if (first === undefined)
+        throw new UsageError('no command given (expected compare or measure)');
+    if (first === '--help' || first === '-h' || first === 'help') {
+        const topic = rest[0];
+        if (topic !== undefined && isCommandName(topic))
+            return { command: 'help', topic };
+        if (topic !== undefined && first === 'help')
+            throw new UsageError(`unknown command ${quote(topic)} (expected compare or measure)`);
+        return { command: 'help' };
+    }
+    if (first === '--version' || first === '-V')
+        return { command: 'version' };
+    if (!isCommandName(first)) {
+        const hint = first.startsWith('-') ? ' before a command' : '';
+        throw new UsageError(`unknown command ${quote(first)}${hint} (expected compare or measure)${suggest(first, [...COMMANDS, '--help', '--version'])}`);
+    }
+    return parseCommand(first, rest);
+}
+function parseCommand(command, args) {
+    // Asking for help wins over anything else on the line, mistakes included (as in git, docker).
+    const options = args.includes('--') ? args.slice(0, args.indexOf('--')) : args;
+    if (options.some((a) => a === '--help' || a === '-h'))
+        return { command: 'help', topic: command };
+    if (options.some((a) => a === '--version' || a === '-V'))
+        return { command: 'version' };
+    const values = new Map();
+    const switches = new Set();
+    const positional = [];
+    let endOfOptions = false;
+    for (let i = 0; i < args.length; i++) {
+        const arg = args[i];
+        if (endOfOptions || !arg.startsWith('-') || arg === '-') {
+            positional.push(arg);
+            continue;
+        }
+        if (arg === '--') {
+            endOfOptions = true;
+            continue;
+        }
+        const eq = arg.indexOf('=');
+        const name = eq > 0 ? arg.slice(0, eq) : arg;
+        const spec = BY_FLAG.get(name);
+        if (spec === undefined || !spec.commands.includes(command)) {
+            const known = FLAGS.filter((f) => f.commands.includes(command)).map((f) => f.flag);
+            const other = spec !== undefined ? ` (it is an option of ${spec.commands.join(' and ')})` : suggest(name, known);
+            throw new UsageError(`unknown option ${quote(name)} for ${command}${other}`, command);
+        }
+        if (spec.value === undefined) {
+            if (eq > 0)
+                throw new UsageError(`${spec.flag} takes no value (given ${quote(arg.slice(eq + 1))}); write ${spec.flag} alone`, command);
+            if (switches.has(spec.flag))
+                throw new UsageError(`${spec.flag} is given twice`, command);
+            switches.add(spec.flag);
+            continue;
+        }
+        let value;
+        if (eq > 0) {
+            value = arg.slice(eq + 1);
+        }
+        else {
+            const next = args[i + 1];
+            // A following flag is a forgotten value, not the value (`--base --json`).
+            if (next === undefined || (next.startsWith('--') && next.length > 2)) {
+                throw new UsageError(`${spec.flag} needs a value: ${args_forms(spec)}`, command);
+            }
+            value = next;
+            i++;
+        }
+        if (value.trim() === '')
+            throw new UsageError(`${spec.flag} needs a value, not an empty one: ${args_forms(spec)}`, command);
+        if (spec.input === INPUT.buildArgs)
+            checkBuildArg(value, command);
+        else if (spec.join === '\n' && /[\r\n]/.test(value))
+            throw new UsageError(`${spec.flag} takes one ${spec.value} per flag; this one contains a line break`, command);
+        const list = values.get(spec) ?? [];
+        if (list.length > 0 && spec.join === undefined) {
+            throw new UsageError(`${spec.flag} is given twice (${quote(list[0])} and ${quote(value)}); give it once`, command);
+        }
+        list.push(value);
+        values.set(spec, list);
+    }
+    const json = switches.has('--json');
+    const verbose = switches.has('--verbose');
+    if (command === 'measure') {
+        if (positional.length === 0)
+            throw new UsageError('measure needs an image: measure IMAGE (an image in the engine) or measure PATH (a docker save tar, an OCI layout dir or tar)', command);
+        if (positional.length > 1)
+            throw new UsageError(`measure takes one image or archive, got ${positional.length}: ${positional.map(quote).join(', ')}`, command);
+        const details = [...values].find(([spec]) => spec.input === INPUT.details)?.[1][0];
+        return { command, source: positional[0], details, json, verbose };
+    }
+    if (positional.length > 0) {
+        const p = positional[0];
+        throw new UsageError(`compare takes no arguments, got ${quote(p)} (did you mean --base ${p}?)`, command);
+    }
+    const inputs = new Map();
+    for (const [spec, list] of values) {
+        if (spec.input !== undefined)
+            inputs.set(spec.input, list.join(spec.join ?? ''));
+    }
+    // A switch that sets an input (--no-cache, --pull) sets it to true.
+    for (const spec of FLAGS)
+        if (spec.value === undefined && spec.input !== undefined && switches.has(spec.flag))
+            inputs.set(spec.input, 'true');
+    if (!inputs.has(INPUT.baseRef)) {
+        throw new UsageError('compare needs --base REF: the commit, branch or tag to compare with (e.g. --base main)', command);
+    }
+    return { command, inputs, json, verbose };
+}
+/**
+ * One `NAME=value` per flag. Build-arg values are secret-ish, so the message names the position and
+ * never the value; a line break would smuggle a second argument into the action's one-per-line form.
+ */
+function checkBuildArg(value, command) {
+    if (!value.includes('=')) {
+        throw new UsageError(`--build-args takes NAME=value (--build-args NAME=value or --build-args=NAME=value); this one has no "="`, command);
+    }
+    if (/[\r\n]/.test(value)) {
+        throw new UsageError(`--build-args takes one NAME=value per flag; the value of ${quote(value.slice(0, value.indexOf('=')))} contains a line break`, command);
+    }
+}
+function quote(s) {
+    const cut = s.length > 60 ? `${s.slice(0, 59)}…` : s;
+    return JSON.stringify(cut);
+}
+/** ` (did you mean --base?)` for a near miss (edit distance at most 2), else nothing. */
+function suggest(given, known) {
+    let best;
+    let bestDistance = 3;
+    for (const k of known) {
+        const d = editDistance(given, k);
+        if (d < bestDistance) {
+            best = k;
+            bestDistance = d;
+        }
+    }
+    return best === undefined ? '' : ` (did you mean ${best}?)`;
+}
+function editDistance(a, b) {
+    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        const row = [i];
+        for (let j = 1; j <= b.length; j++) {
+            row.push(Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
+        }
+        prev = row;
+    }
+    return prev[b.length];
+}
+// ── Help ───────────────────────────────────────────────────────────────────────────────────────
+const EXIT_HELP = [
+    'Exit codes:',
+    '  0  within budget',
+    '  1  a budget is broken or a head build failed',
+    '  2  bad command line or value, or the check could not run'
+].join('\n');
+function optionLines(command) {
+    const specs = FLAGS.filter((f) => f.commands.includes(command));
+    const left = specs.map((f) => (f.value === undefined ? f.flag : `${f.flag} ${f.value}`));
+    const width = Math.max(...left.map((l) => l.length)) + 2;
+    return [...specs.map((f, i) => `  ${left[i].padEnd(width)}${f.help}`), `  ${'-h, --help'.padEnd(width)}this help`].join('\n');
+}
+/** The help text of a command, or the general one. `version` is shown in the general help's first line. */
+function helpText(topic, version) {
+    if (topic === 'compare') {
+        return [
+            'Usage: image-budget compare --base REF [options]',
+            '',
+            'Builds the Dockerfile targets of the working tree and of REF (checked out in a temporary copy of',
+            'the repository; your checkout is not touched) with docker buildx on the local engine, measures both,',
+            'prints the comparison and judges the budgets, as the action does on a pull request.',
+            '',
+            'Options:',
+            optionLines('compare'),
+            '',
+            'Sizes: 10MB, 512KiB, 1.5 GB (kB, MB, GB: powers of 1000; KiB, MiB, GiB: powers of 1024).',
+            'Progress goes to stderr, the table (or --json report) to stdout. Colours follow the terminal,',
+            'NO_COLOR and FORCE_COLOR.',
+            '',
+            EXIT_HELP,
+            '',
+            'Example:',
+            '  image-budget compare --base main --targets release --max-increase 10% --max-size 25MB',
+            ''
+        ].join('\n');
+    }
+    if (topic === 'measure') {
+        return [
+            'Usage: image-budget measure IMAGE|ARCHIVE [options]',
+            '',
+            'Reports one image: compressed and uncompressed size, layers, wasted space. IMAGE is an image of',
+            'the local Docker engine (never pulled); ARCHIVE is a path: a `docker save` tar, an OCI layout',
+            'directory or an OCI layout tar (`docker buildx build --output type=oci`).',
+            '',
+            'Options:',
+            optionLines('measure'),
+            '',
+            'Exit codes: 0 measured, 2 bad command line or the image could not be read.',
+            '',
+            'Examples:',
+            '  image-budget measure myapp:latest',
+            '  docker save myapp:latest -o myapp.tar && image-budget measure myapp.tar --json',
+            ''
+        ].join('\n');
+    }
+    return [
+        `image-budget ${version}: keep Docker images lean`,
+        '',
+        'Usage:',
+        '  image-budget compare --base REF [options]    build the working tree and REF, compare, judge budgets',
+        '  image-budget measure IMAGE|ARCHIVE [options] report one image or image archive',
+        '  image-budget --help | --version',
+        '',
+        'Run "image-budget COMMAND --help" for the options of a command.',
+        ''
+    ].join('\n');
+}
+
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_namespaceObject);
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
-;// CONCATENATED MODULE: external "node:stream/promises"
-const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
-;// CONCATENATED MODULE: external "node:zlib"
-const external_node_zlib_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 ;// CONCATENATED MODULE: ./src/buildx/failure.ts
 // Pure: the part of a failed build's log a reader needs (the failing step's output and buildx's ERROR
 // line), with secret values masked.
@@ -329,145 +1021,19 @@ function withCacheHint(problem) {
     return hint ? `${problem} (${hint})` : problem;
 }
 
-;// CONCATENATED MODULE: ./src/buildx/env.ts
-// The environment of the docker commands the action starts. The buildx client needs this process's
-// environment (DOCKER_HOST, DOCKER_CONFIG, the Actions cache runtime for `type=gha`), but nothing of
-// ours that holds a token: the inputs (INPUT_GITHUB-TOKEN among them) and the usual token
-// variables. Builds never see the client's environment; this keeps the tokens out of the client
-// too (security requirement 7). A stranger's code (pipeline/trust.ts) gets a client without the
-// Actions runtime either: buildx would hand its token to the gha cache, whose attributes reach the
-// frontend, so such a build has no gha cache and nothing of the runtime within reach.
-/** Names that hold a credential by their looks (`*_TOKEN`, `*SECRET*`, `*PASSWORD*`, ...), left out for a stranger's build. */
-const CREDENTIAL_NAME = /TOKEN|SECRET|PASSW|CREDENTIAL|PRIVATE_KEY|API_KEY|ACCESS_KEY/i;
-/** `env` less the action's inputs and the GitHub token variables (and, for a stranger's build, the runtime and credentials). */
-function dockerClientEnv(env, options = {}) {
-    const out = {};
-    for (const [k, v] of Object.entries(env)) {
-        if (k.startsWith('INPUT_') || k === 'GITHUB_TOKEN' || k === 'GH_TOKEN')
-            continue;
-        if (options.untrusted && (k.startsWith('ACTIONS_') || CREDENTIAL_NAME.test(k)))
-            continue;
-        out[k] = v;
-    }
-    return out;
+;// CONCATENATED MODULE: ./src/errors.ts
+// The one way a caught value becomes text for a message: an error's message, a string as it is,
+// anything else (a non-Error throw) as JSON. Never the stack: messages reach comments and logs.
+// Structural, not `instanceof Error`: errors from Node's own modules may come from another realm
+// (jest's module sandbox), where instanceof answers false.
+function errorMessage(error) {
+    if (typeof error === 'object' && error !== null && 'message' in error && typeof error.message === 'string')
+        return error.message;
+    return typeof error === 'string' ? error : `unexpected failure: ${JSON.stringify(error) ?? String(error)}`;
 }
-/**
- * The runner's `ACTIONS_CACHE_MODE` (as @actions/cache reads it): `read` when the job's token may
- * only read the cache (an untrusted trigger on the default branch's scope), `none`, `write`,
- * `write-only`. Unset or unknown: read and write, as before the variable existed.
- */
-function actionsCacheAccess(env) {
-    const mode = (env.ACTIONS_CACHE_MODE ?? '').trim().toLowerCase();
-    switch (mode) {
-        case 'none':
-            return { read: false, write: false, mode };
-        case 'read':
-            return { read: true, write: false, mode };
-        case 'write-only':
-            return { read: false, write: true, mode };
-        default:
-            return { read: true, write: true };
-    }
-}
-
-;// CONCATENATED MODULE: ./src/buildx/probe.ts
-
-/** `docker buildx version` → "0.13.1+ds1". */
-function parseBuildxVersion(text) {
-    const m = /github\.com\/docker\/buildx\s+v?(\S+)/.exec(text) ?? /buildx\s+v?(\d+\.\d+\S*)/.exec(text);
-    return m?.[1];
-}
-/** `docker buildx inspect [name]` → the builder and its first node. */
-function parseBuildxInspect(text) {
-    const lines = text.split('\n');
-    const value = (key, from = 0) => {
-        for (let i = from; i < lines.length; i++) {
-            const m = new RegExp(`^${key}:\\s*(.*)$`).exec(lines[i] ?? '');
-            if (m)
-                return m[1]?.trim();
-        }
-        return undefined;
-    };
-    const nodesAt = lines.findIndex((l) => l.startsWith('Nodes:'));
-    const platforms = (value('Platforms', Math.max(nodesAt, 0)) ?? '')
-        .split(',')
-        .map((p) => p.replace(/\*$/, '').trim())
-        .filter(Boolean);
-    const error = value('Error');
-    return {
-        name: value('Name') ?? 'default',
-        driver: value('Driver') ?? '',
-        status: nodesAt >= 0 ? value('Status', nodesAt) : undefined,
-        platforms,
-        ...(error ? { error } : {})
-    };
-}
-/** `docker info --format '{{json .DriverStatus}}'` → which image store the engine uses. */
-function parseImageStore(driverStatusJson) {
-    let parsed;
-    try {
-        parsed = JSON.parse(driverStatusJson);
-    }
-    catch {
-        return 'classic';
-    }
-    if (!Array.isArray(parsed))
-        return 'classic';
-    const containerd = parsed.some((pair) => Array.isArray(pair) && pair[0] === 'driver-type' && String(pair[1]).includes('io.containerd.snapshotter'));
-    return containerd ? 'containerd' : 'classic';
-}
-function capabilities(buildxVersion, builder, store) {
-    const classicDocker = builder.driver === 'docker' && store === 'classic';
-    return { buildxVersion, builder, imageStore: store, ociExport: !classicDocker, cacheExport: !classicDocker };
-}
-class EngineError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'EngineError';
-    }
-}
-const lines = (s) => s
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean);
-const firstLine = (s) => lines(s)[0] ?? '';
-const lastLine = (s) => lines(s).pop() ?? '';
-/**
- * Probe docker, buildx and the builder once. Fails fast with an actionable message (RELIABILITY row 9).
- * `env` is docker's environment: by default this process's, without inputs or tokens.
- */
-async function probeBuilder(exec, builderName, env = dockerClientEnv(process.env)) {
-    const setup = 'Install Docker with the buildx plugin, or see docker/setup-buildx-action (add it before this step).';
-    const version = await exec('docker', ['buildx', 'version'], { env }).catch((e) => {
-        throw new EngineError(`Docker buildx is required but docker could not be run: ${e instanceof Error ? e.message : String(e)}. ${setup}`);
-    });
-    const buildxVersion = version.code === 0 ? parseBuildxVersion(version.stdout) : undefined;
-    if (!buildxVersion) {
-        // docker's own words come first ("docker: unknown command: docker buildx", or before CLI 24
-        // "docker: 'buildx' is not a docker command."); a "Run 'docker --help'" line follows them.
-        const said = firstLine(version.stderr) || firstLine(version.stdout) || `exit code ${version.code}`;
-        throw new EngineError(`Docker buildx is required but \`docker buildx version\` failed: ${said}. ${setup}`);
-    }
-    // The builder first: a remote or Kubernetes builder needs no local daemon at all.
-    const inspect = await exec('docker', ['buildx', 'inspect', ...(builderName ? ['--', builderName] : [])], { env });
-    const builder = parseBuildxInspect(inspect.stdout);
-    if (inspect.code !== 0 || builder.error || !builder.driver) {
-        const reason = builder.error ?? (lastLine(inspect.stderr) || 'no driver reported');
-        if (/Cannot connect to the Docker daemon|docker daemon/i.test(reason)) {
-            throw new EngineError(`The Docker daemon is not reachable: ${reason}`);
-        }
-        throw new EngineError(`Builder ${builderName ? `"${builderName}" ` : ''}could not be inspected: ${reason}. ` +
-            'List the available builders with `docker buildx ls`.');
-    }
-    let store = 'not-applicable';
-    if (builder.driver === 'docker') {
-        const info = await exec('docker', ['info', '--format', '{{json .DriverStatus}}'], { env });
-        if (info.code !== 0) {
-            throw new EngineError(`The Docker daemon is not reachable: ${lastLine(info.stderr) || `exit code ${info.code}`}`);
-        }
-        store = parseImageStore(info.stdout);
-    }
-    return capabilities(buildxVersion, builder, store);
+/** A system error's code (`ENOENT`, `ELOOP`), or undefined. */
+function errorCode(error) {
+    return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/git/git.ts
@@ -530,7 +1096,7 @@ const REPO_ENV = [
     'GIT_PREFIX'
 ];
 /** Last non-empty stderr line, with `scheme://user:secret@` credentials masked. */
-function git_lastLine(stderr) {
+function lastLine(stderr) {
     const lines = stderr.split(/\r?\n|\r/).map((l) => l.trim());
     const last = lines.filter((l) => l !== '').pop() ?? '';
     return last.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi, '$1***@');
@@ -573,6 +1139,38 @@ class Git {
             return undefined;
         const sha = r.stdout.trim();
         return isFullSha(sha) ? sha : undefined;
+    }
+    /**
+     * The top level of the working tree this instance's directory is in (`rev-parse --show-toplevel`).
+     * Throws GitError when the directory is in no working tree.
+     */
+    async topLevel() {
+        const r = await this.git('rev-parse', ['--show-toplevel']);
+        const top = r.stdout.trim();
+        if (top === '')
+            throw new GitError('rev-parse', 0, 'not in a working tree');
+        return top;
+    }
+    /** The full name of the branch HEAD is on (`refs/heads/main`), or undefined for a detached HEAD. */
+    async headRef() {
+        const r = await this.git('symbolic-ref', ['--quiet', 'HEAD'], [0, 1, 128]);
+        const ref = r.stdout.trim();
+        return r.code === 0 && ref !== '' ? ref : undefined;
+    }
+    /** The URL of `remote` (e.g. `origin`), or undefined when the repository has no such remote. */
+    async remoteUrl(remote) {
+        assertNotOption(remote, 'remote');
+        const r = await this.git('remote', ['get-url', remote], [0, 2, 128]);
+        const url = r.stdout.trim();
+        return r.code === 0 && url !== '' ? url : undefined;
+    }
+    /**
+     * True when the working tree differs from HEAD under any of `paths` (tracked changes or untracked
+     * files). `--no-optional-locks`: looking must not refresh (rewrite) the user's index.
+     */
+    async hasChanges(paths) {
+        const r = await this.git('status', ['--porcelain', '--', ...paths], [0], ['--no-optional-locks']);
+        return r.stdout.trim() !== '';
     }
     /** True when the commit object `sha` (a full SHA) is present. */
     async hasCommit(sha) {
@@ -746,7 +1344,7 @@ class Git {
     async git(command, args, okCodes = [0], config = []) {
         const r = await this.run('git', [...config, command, ...args], { cwd: this.repoDir, env: this.env });
         if (!okCodes.includes(r.code))
-            throw new GitError(command, r.code, git_lastLine(r.stderr));
+            throw new GitError(command, r.code, lastLine(r.stderr));
         return r;
     }
 }
@@ -775,9 +1373,9 @@ function field(value, ...path) {
     return current;
 }
 // Control characters never belong in a ref or a name; such a value is treated as absent.
-const CONTROL = /[\u0000-\u001f\u007f]/;
+const event_CONTROL = /[\u0000-\u001f\u007f]/;
 function event_text(value) {
-    if (typeof value !== 'string' || value === '' || value.length > 1024 || CONTROL.test(value))
+    if (typeof value !== 'string' || value === '' || value.length > 1024 || event_CONTROL.test(value))
         return undefined;
     return value;
 }
@@ -943,2248 +1541,6 @@ function runPageUrl(env) {
     if (!repo || !/^\d{1,15}$/.test(id) || !/^https?:\/\/[A-Za-z0-9.:-]+(\/[A-Za-z0-9._~/-]*)?$/.test(server))
         return undefined;
     return `${server}/${repo.owner}/${repo.name}/actions/runs/${id}`;
-}
-
-;// CONCATENATED MODULE: external "node:crypto"
-const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
-;// CONCATENATED MODULE: external "node:events"
-const external_node_events_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
-;// CONCATENATED MODULE: external "node:stream"
-const external_node_stream_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
-;// CONCATENATED MODULE: ./src/image/limits.ts
-// Fixed limits on what measuring one image may cost, shared by both readers (OCI layouts and
-// `docker save` streams) and the file model. A layer or an image is hostile input (a pull request
-// names the `FROM`): a gzip bomb, millions of entries or paths thousands of levels deep must fail
-// the one target quickly, with a message that says which limit, never hold the job or its memory.
-//
-// The defaults are far above real images (the layers of a 20 GB CUDA image inflate 2 to 3 times
-// their compressed size and hold tens of thousands of files, a few dozen levels deep) and far below
-// what a bomb reaches (a layer of zeros inflates about 1000:1).
-const GiB = 1024 * 1024 * 1024;
-const limits_DEFAULT_LIMITS = {
-    maxRatio: 100,
-    ratioFloorBytes: 1 * GiB,
-    maxInflatedBytes: 128 * GiB,
-    maxLayerEntries: 1_000_000,
-    maxEntries: 4_000_000,
-    maxTreeNodes: 2_000_000,
-    maxPathBytes: 4096,
-    maxPathDepth: 1024,
-    timeoutMs: 30 * 60 * 1000
-};
-/** What to do about any of these limits, said once at the end of every message. */
-const LIMIT_HINT = 'these limits guard against decompression bombs and are fixed (README, "Security"); if the image is genuine, ' +
-    'split or shrink that layer (or the base image it comes from), or leave this target out of the measured targets';
-/** A limit was reached. `detail` says what and which limit; the reader adds the target and the layer. */
-class LimitError extends Error {
-    detail;
-    layer;
-    name = 'LimitError';
-    constructor(detail, 
-    /** The layer it was reached in, when the reader that throws knows it. */
-    layer) {
-        super(layer ? `layer ${layer}: ${detail}` : detail);
-        this.detail = detail;
-        this.layer = layer;
-    }
-}
-/** The message of a limit reached while measuring `target`, at `layer` when one is known. */
-function limitMessage(target, layer, detail) {
-    return `${target}: measurement stopped${layer ? ` at layer ${layer}` : ''}: ${detail}; ${LIMIT_HINT}`;
-}
-/** A byte count as people read it: `1 GiB`, `512 MiB`, `4096 bytes`. */
-function formatLimitBytes(n) {
-    const units = [
-        [GiB, 'GiB'],
-        [1024 * 1024, 'MiB'],
-        [1024, 'KiB']
-    ];
-    for (const [size, unit] of units)
-        if (n >= size)
-            return `${n % size === 0 ? n / size : (n / size).toFixed(1)} ${unit}`;
-    return `${n} bytes`;
-}
-/**
- * The running costs of one measurement, checked as bytes and entries come in. One per call of a
- * measuring function; the readers call `inflated` for every chunk a layer inflates to.
- */
-class MeasureBudget {
-    limits;
-    inflatedTotal = 0;
-    entryTotal = 0;
-    deadline;
-    constructor(limits = limits_DEFAULT_LIMITS, now = Date.now()) {
-        this.limits = limits;
-        this.deadline = now + limits.timeoutMs;
-    }
-    /**
-     * `bytes` more of a layer have come out of the decompressor, `layerBytes` in all so far; the
-     * layer's compressed size is `compressedBytes` (an estimate that grows with it for the classic store).
-     */
-    inflated(bytes, layerBytes, compressedBytes) {
-        this.inflatedTotal += bytes;
-        const { maxRatio, ratioFloorBytes, maxInflatedBytes } = this.limits;
-        if (layerBytes > ratioFloorBytes && layerBytes > maxRatio * Math.max(compressedBytes, 1)) {
-            throw new LimitError(`the layer inflates to more than ${maxRatio} times its compressed size of ${compressedBytes} bytes ` +
-                `(over ${formatLimitBytes(layerBytes)} inflated so far; a layer above ${formatLimitBytes(ratioFloorBytes)} may inflate at most ${maxRatio}:1)`);
-        }
-        if (this.inflatedTotal > maxInflatedBytes) {
-            throw new LimitError(`the image's layers inflate to more than ${formatLimitBytes(maxInflatedBytes)} in all (the limit per measured target)`);
-        }
-    }
-    /** One more tar entry read, the `layerEntries`th of its layer. */
-    entry(layerEntries) {
-        const { maxLayerEntries, maxEntries } = this.limits;
-        if (layerEntries > maxLayerEntries)
-            throw new LimitError(`the layer has more than ${maxLayerEntries} entries (the limit per layer)`);
-        if (++this.entryTotal > maxEntries)
-            throw new LimitError(`the image's layers have more than ${maxEntries} entries in all (the limit per measured target)`);
-    }
-    /** Throws once the measurement has run longer than the limit. */
-    checkTime(now = Date.now()) {
-        if (now > this.deadline)
-            throw timeoutError(this.limits.timeoutMs);
-    }
-    /** Milliseconds left before the deadline (at least 0). */
-    remainingMs(now = Date.now()) {
-        return Math.max(0, this.deadline - now);
-    }
-}
-/** Whether `e` is what a stream pipeline rejects with when its AbortSignal fires (the deadline). */
-function isAbortError(e) {
-    return typeof e === 'object' && e !== null && 'name' in e && (e.name === 'AbortError' || e.name === 'TimeoutError');
-}
-function timeoutError(ms) {
-    return new LimitError(`measuring took longer than ${formatDuration(ms)} (the limit per measured target)`);
-}
-function formatDuration(ms) {
-    if (ms >= 60_000 && ms % 60_000 === 0)
-        return `${ms / 60_000} minutes`;
-    if (ms >= 1000 && ms % 1000 === 0)
-        return `${ms / 1000} s`;
-    return `${ms} ms`;
-}
-/** Throws unless a tar entry's normalised path is within the path limits. */
-function checkPath(path, limits) {
-    const bytes = Buffer.byteLength(path, 'utf8');
-    if (bytes > limits.maxPathBytes) {
-        throw new LimitError(`an entry's path is ${bytes} bytes long, more than the ${limits.maxPathBytes} accepted (it starts "${preview(path)}")`);
-    }
-    let depth = path === '' ? 0 : 1;
-    for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1))
-        depth++;
-    if (depth > limits.maxPathDepth) {
-        throw new LimitError(`an entry's path is ${depth} directory levels deep, more than the ${limits.maxPathDepth} accepted (it starts "${preview(path)}")`);
-    }
-}
-/** The start of a path for a message: printable ASCII only (a path is the image's, hence untrusted). */
-function preview(path) {
-    return path.slice(0, 60).replace(/[^\x20-\x7e]|"/g, '?');
-}
-
-;// CONCATENATED MODULE: ./src/image/files.ts
-
-const WHITEOUT = '.wh.';
-const OPAQUE = '.wh..wh..opq';
-/** Incremental: apply each layer's entries in order, then read `result()`. One node per live path. */
-class FileSystemModel {
-    limits;
-    root = { kind: 'dir', size: 0, layer: -1, children: new Map() };
-    layer = -1;
-    wastedTotal = 0;
-    /** Wasted bytes per path, every overwritten or deleted version summed. */
-    wastedByPath = new Map();
-    /** Nodes in the tree, the root left out. */
-    nodes = 0;
-    constructor(limits = limits_DEFAULT_LIMITS) {
-        this.limits = limits;
-    }
-    /** Applies one layer's entries, in archive order. */
-    applyLayer(entries) {
-        this.layer++;
-        for (const entry of entries)
-            this.apply(entry);
-        return this;
-    }
-    /** The final filesystem's regular files (sorted by path), the wasted total and the `top` largest wasted paths. */
-    result(top = 20) {
-        const files = [];
-        const stack = [[this.root, '']];
-        for (let top = stack.pop(); top; top = stack.pop()) {
-            const [dir, prefix] = top;
-            for (const [name, node] of dir.children ?? []) {
-                const path = join(prefix, name);
-                if (node.kind === 'file' || node.kind === 'hardlink')
-                    files.push([path, node.size]);
-                else if (node.children)
-                    stack.push([node, path]);
-            }
-        }
-        files.sort((a, b) => compare(a[0], b[0]));
-        const wasted = [...this.wastedByPath]
-            .filter(([, bytes]) => bytes > 0)
-            .sort((a, b) => b[1] - a[1] || compare(a[0], b[0]))
-            .slice(0, Math.max(0, top))
-            .map(([path, bytes]) => ({ path, bytes }));
-        return { final: new Map(files), wastedBytes: this.wastedTotal, wasted };
-    }
-    apply(entry) {
-        if (entry.path === '')
-            return; // the root directory itself
-        const slash = entry.path.lastIndexOf('/');
-        const dirPath = slash < 0 ? '' : entry.path.slice(0, slash);
-        const name = entry.path.slice(slash + 1);
-        if (name.startsWith(WHITEOUT)) {
-            // A whiteout under a missing directory has nothing to hide: no directory is made for it.
-            const dir = this.lookupDir(dirPath);
-            if (!dir?.children)
-                return;
-            if (name === OPAQUE) {
-                for (const [child, node] of [...dir.children])
-                    this.hideLower(dir, child, node, join(dirPath, child));
-            }
-            else if (!name.startsWith(WHITEOUT + WHITEOUT)) {
-                const target = name.slice(WHITEOUT.length);
-                const node = dir.children.get(target);
-                if (node)
-                    this.hideLower(dir, target, node, join(dirPath, target));
-            }
-            return;
-        }
-        // aufs keeps hard-link targets under /.wh..wh.plnk: never part of the filesystem (as Docker skips them).
-        if (`/${dirPath}`.includes(`/${WHITEOUT}${WHITEOUT}`))
-            return;
-        const dir = this.makeDirs(dirPath);
-        const children = dir.children ?? (dir.children = new Map());
-        const existing = children.get(name);
-        if (existing?.kind === 'dir' && entry.type === 'dir') {
-            existing.layer = this.layer;
-            return;
-        }
-        if (existing)
-            this.remove(existing, entry.path);
-        const node = { kind: entry.type, size: entry.type === 'file' ? entry.size : 0, layer: this.layer };
-        if (entry.type === 'dir')
-            node.children = new Map();
-        this.add();
-        children.set(name, node);
-    }
-    /** Counts a node about to be linked in, within the limit. */
-    add() {
-        if (++this.nodes > this.limits.maxTreeNodes) {
-            throw new LimitError(`the image's file tree has more than ${this.limits.maxTreeNodes} paths (the limit per image)`);
-        }
-    }
-    /** Removes from `parent` what lower layers wrote at `name`, keeping what this layer wrote. */
-    hideLower(parent, name, node, path) {
-        const stack = [[parent, name, node, path]];
-        for (let top = stack.pop(); top; top = stack.pop()) {
-            const [above, at, here, herePath] = top;
-            if (here.layer < this.layer) {
-                this.remove(here, herePath);
-                above.children?.delete(at);
-                continue;
-            }
-            for (const [child, sub] of [...(here.children ?? [])])
-                stack.push([here, child, sub, join(herePath, child)]);
-        }
-    }
-    /** Counts a node (and everything under it) as wasted and as gone from the tree; the caller unlinks it. */
-    remove(node, path) {
-        const stack = [[node, path]];
-        for (let top = stack.pop(); top; top = stack.pop()) {
-            const [here, herePath] = top;
-            this.nodes--;
-            if (here.kind === 'file') {
-                this.wastedTotal += here.size;
-                this.wastedByPath.set(herePath, (this.wastedByPath.get(herePath) ?? 0) + here.size);
-            }
-            for (const [name, child] of here.children ?? [])
-                stack.push([child, join(herePath, name)]);
-        }
-    }
-    lookupDir(path) {
-        let node = this.root;
-        if (path === '')
-            return node;
-        for (const part of path.split('/')) {
-            node = node.children?.get(part);
-            if (!node)
-                return undefined;
-        }
-        return node.kind === 'dir' ? node : undefined;
-    }
-    /** The directory at `path`, making missing ones (and replacing non-directories) on the way. */
-    makeDirs(path) {
-        let node = this.root;
-        if (path === '')
-            return node;
-        let at = '';
-        for (const part of path.split('/')) {
-            at = join(at, part);
-            const children = node.children ?? (node.children = new Map());
-            let next = children.get(part);
-            if (next?.kind !== 'dir') {
-                if (next)
-                    this.remove(next, at);
-                next = { kind: 'dir', size: 0, layer: this.layer, children: new Map() };
-                this.add();
-                children.set(part, next);
-            }
-            // This layer needs the directory for its entry: a whiteout of the same layer keeps it.
-            next.layer = this.layer;
-            node = next;
-        }
-        return node;
-    }
-}
-/** Applies `layers` (each an entry list, lowest first) to an empty filesystem. */
-function applyLayers(layers, top = 20, limits = DEFAULT_LIMITS) {
-    const model = new FileSystemModel(limits);
-    for (const entries of layers)
-        model.applyLayer(entries);
-    return model.result(top);
-}
-function join(dir, name) {
-    return dir ? `${dir}/${name}` : name;
-}
-/** Code-unit order: stable across locales. */
-function compare(a, b) {
-    return a < b ? -1 : a > b ? 1 : 0;
-}
-/**
- * The same file view with every path passed through `mask`: a path can carry a build-arg value
- * (`RUN touch /$TOKEN`), and paths reach the comment, summary and report. Paths that mask to the same
- * text become one, their bytes summed; the orders of {@link FileSystemModel.result} are kept.
- */
-function maskFilePaths(files, mask) {
-    const merge = (entries) => {
-        const out = new Map();
-        for (const [path, bytes] of entries) {
-            const masked = mask(path);
-            out.set(masked, (out.get(masked) ?? 0) + bytes);
-        }
-        return [...out];
-    };
-    const final = merge(files.final).sort((a, b) => compare(a[0], b[0]));
-    const wasted = merge(files.wasted.map(({ path, bytes }) => [path, bytes]))
-        .sort((a, b) => b[1] - a[1] || compare(a[0], b[0]))
-        .map(([path, bytes]) => ({ path, bytes }));
-    return { final: new Map(final), wastedBytes: files.wastedBytes, wasted };
-}
-
-;// CONCATENATED MODULE: ./src/image/history.ts
-/** Shown for a layer whose instruction is not known. */
-const UNKNOWN_INSTRUCTION = '?';
-const REDACTED = '***';
-/** Longest instruction returned, in code points, `…` included. */
-const MAX_INSTRUCTION_LENGTH = 300;
-/** Known secret values shorter than this are not replaced: they would blank out ordinary words. */
-const MIN_SECRET_LENGTH = 3;
-/** How many layers the history describes (its entries without `empty_layer`). */
-function historyLayerCount(history) {
-    return history.filter((h) => !h.emptyLayer).length;
-}
-/**
- * One instruction per layer, redacted.
- *
- * Alignment rule: the i-th history entry without `empty_layer` made the i-th layer, counting from
- * the base layer, the way `docker history` and BuildKit's exporter pair them. When the config has
- * fewer such entries than there are layers, the layers left over (the last ones) get `?`; when it
- * has more, the surplus entries are ignored. Nothing is shifted to fill a gap. Callers compare
- * {@link historyLayerCount} with the layer count to warn about the mismatch.
- *
- * An entry without `created_by` (e.g. `docker import`, whose only trace is the comment
- * `Imported from -`) shows its comment, redacted the same way, or `?` when it has none.
- */
-function layerInstructions(history, layerCount, secrets) {
-    const made = history.filter((h) => !h.emptyLayer);
-    const out = [];
-    for (let i = 0; i < layerCount; i++) {
-        const entry = made[i];
-        const text = entry?.createdBy?.trim() ? entry.createdBy : entry?.comment;
-        const redacted = text === undefined ? '' : redactInstruction(text, secrets);
-        out.push(redacted === '' ? UNKNOWN_INSTRUCTION : redacted);
-    }
-    return out;
-}
-// ── Redaction ────────────────────────────────────────────────────────────────────────────────────
-const LINE_BREAKS = /[\t\n\v\f\r\u0085\u2028\u2029]/g;
-// C0, DEL, C1, zero-width and bidirectional controls (which can make text read other than it is).
-const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-/** Line breaks and tabs become spaces; other control and invisible characters go. Char by char. */
-function clean(s) {
-    return s.replace(LINE_BREAKS, ' ').replace(INVISIBLE, '').replace(LONE_SURROGATE, '\ufffd');
-}
-/** The regular expressions below are linear on this much; later text is cut anyway. */
-const WORK_LENGTH = 4096;
-// `/bin/sh -c #(nop)  ENV K=v` and friends, written by the classic builder for metadata instructions.
-const CLASSIC_NOP = /^(?:\/bin\/sh -c|cmd \/S \/C) #\(nop\) */;
-// Where the command starts after the last `K=v` of `RUN |N ...`: the shell BuildKit prefixed.
-const SHELL_START = / (?:(?:\S{0,64}\/)?(?:sh|bash|ash|dash|zsh|ksh)\b.{0,64}? -c |cmd \/S \/C |(?:powershell|pwsh)(?:\.exe)? .{0,64}?-Command )/;
-const NEXT_KEY = / [^\s=]+=/;
-// Names whose value is a credential, in `K=v`, `K: v`, `"K": "v"` and `--k v`.
-const SECRET_KEY = String.raw `[\w.-]{0,64}(?:password|passwd|token|secret|api[_-]?key|access[_-]?key|private[_-]?key)[\w.-]{0,64}`;
-const VALUE = String.raw `("[^"]*"|'[^']*'|[^\s"'&;|,]+)`;
-const TOKEN_PATTERNS = [
-    // GitHub tokens: personal, OAuth, user-to-server, server-to-server, refresh, fine-grained. No word
-    // boundary in front: `TOKEN_ghp_…` or `xghp_…` is the token all the same.
-    [/(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{20,})/g, REDACTED],
-    // AWS access key ids (long-term and temporary).
-    [/(?:AKIA|ASIA)[0-9A-Z]{16}(?![0-9A-Z])/g, REDACTED],
-    // GitLab, Slack, npm and OpenAI-style keys.
-    [/(?:glpat-[A-Za-z0-9_-]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|npm_[A-Za-z0-9]{36,}|(?<![A-Za-z])sk-[A-Za-z0-9_-]{20,})/g, REDACTED],
-    // password=..., NPM_TOKEN=..., client_secret="...", api-key=...
-    [new RegExp(String.raw `\b(${SECRET_KEY})=${VALUE}`, 'gi'), `$1=${REDACTED}`],
-    // "password": "...", password: ... (JSON, YAML, HTTP headers such as PRIVATE-TOKEN: ...). An
-    // unquoted name needs a space after its colon, so that an image reference `tokenizer:1.2` stays.
-    [new RegExp(String.raw `(["']${SECRET_KEY}["']\s*:\s*)("[^"]*"|'[^']*'|[^\s,}"']+)`, 'gi'), `$1${REDACTED}`],
-    [new RegExp(String.raw `\b(${SECRET_KEY}:\s+)${VALUE}`, 'gi'), `$1${REDACTED}`],
-    // --password hunter2, --token "$T" (not `--password-stdin -u x`: an option is no value).
-    [new RegExp(String.raw `(\s--?${SECRET_KEY})\s+("[^"]*"|'[^']*'|[^\s"'-][^\s"']*)`, 'gi'), `$1 ${REDACTED}`],
-    // Credentials in URLs: https://user:pass@host
-    [/\b([a-z][a-z0-9+.-]{0,31}:\/\/)[^\s/@:]{1,256}:[^\s/@]{1,256}@/gi, `$1${REDACTED}@`],
-    [/\b(Bearer|Basic) +[A-Za-z0-9._~+/-]{8,}=*/g, `$1 ${REDACTED}`]
-];
-/**
- * Makes one `created_by` safe to show:
- * - control characters stripped (line breaks become spaces), runs of spaces collapsed;
- * - every known secret value (at least {@link MIN_SECRET_LENGTH} characters) replaced by `***`,
- *   wherever it appears;
- * - BuildKit's ` # buildkit` suffix dropped; the classic builder's `/bin/sh -c #(nop) X` becomes `X`,
- *   and its `/bin/sh -c cmd` becomes `RUN /bin/sh -c cmd`;
- * - `RUN |N K=v ... cmd`: the N build-arg values are redacted. History drops quotes, so a value can
- *   hold spaces: a value runs to the next ` KEY=`, and the last one to the shell BuildKit prefixed
- *   (`/bin/sh -c`, a `SHELL`), else to the next space. Known secrets are replaced beforehand, so
- *   their spaces never confuse this;
- * - `ARG`, `ENV`, `LABEL` (also after `ONBUILD`): every value redacted, `K=***`;
- * - token-like strings (GitHub, GitLab, Slack, npm and OpenAI-style tokens, AWS key ids, the values
- *   of `password=`/`token=`/`secret=`, `"password": …`, `PRIVATE-TOKEN: …` and `--password …`, URL
- *   credentials, `Bearer` values) replaced by `***`;
- * - capped at {@link MAX_INSTRUCTION_LENGTH} code points, ending with `…` when cut.
- * When unsure where a value ends, more is redacted rather than less.
- */
-function redactInstruction(createdBy, secrets) {
-    let s = replaceSecrets(clean(createdBy), secrets);
-    s = s.replace(/ {2,}/g, ' ').trim();
-    if (s.length > WORK_LENGTH)
-        s = s.slice(0, WORK_LENGTH);
-    s = s.replace(/ ?# buildkit$/, '');
-    s = simplifyClassic(s);
-    s = redactValues(s);
-    for (const [pattern, replacement] of TOKEN_PATTERNS)
-        s = s.replace(pattern, replacement);
-    return cap(s.trim(), MAX_INSTRUCTION_LENGTH);
-}
-function replaceSecrets(s, secrets) {
-    const values = [...new Set(secrets.map(clean))]
-        .filter((v) => v.length >= MIN_SECRET_LENGTH && v !== REDACTED)
-        // Longest first, so a secret that contains another one is replaced whole.
-        .sort((a, b) => b.length - a.length);
-    for (const v of values)
-        s = s.split(v).join(REDACTED);
-    return s;
-}
-function simplifyClassic(s) {
-    const nop = CLASSIC_NOP.exec(s);
-    if (nop)
-        return s.slice(nop[0].length).trim();
-    if (s.startsWith('/bin/sh -c ') || /^\|\d+ /.test(s))
-        return `RUN ${s}`;
-    return s;
-}
-function redactValues(s) {
-    const m = /^(\S+) (.*)$/.exec(s);
-    if (!m)
-        return s;
-    const [, word = '', rest = ''] = m;
-    switch (word.toUpperCase()) {
-        case 'RUN':
-            return rest.startsWith('|') ? `${word} ${redactRunArgs(rest)}` : s;
-        case 'ARG':
-            return `${word} ${redactPairs(rest, false)}`;
-        case 'ENV':
-        case 'LABEL':
-            return `${word} ${redactPairs(rest, true)}`;
-        case 'ONBUILD':
-            return `${word} ${redactValues(rest)}`;
-        default:
-            return s;
-    }
-}
-/** `|2 A=x B=y z /bin/sh -c make` → `|2 A=*** B=*** /bin/sh -c make`. */
-function redactRunArgs(rest) {
-    const head = /^\|(\d+)(?: |$)/.exec(rest);
-    if (!head)
-        return REDACTED;
-    const count = Number(head[1]);
-    const parts = [`|${count}`];
-    let pos = head[0].length;
-    for (let i = 0; i < count; i++) {
-        const key = /^([^\s=]+)=/.exec(rest.slice(pos));
-        // Fewer pairs than announced: what follows cannot be told apart from a value.
-        if (!key)
-            return [...parts, REDACTED].join(' ');
-        parts.push(`${key[1]}=${REDACTED}`);
-        pos += key[0].length;
-        const tail = rest.slice(pos);
-        const end = i < count - 1 ? NEXT_KEY.exec(tail) : (SHELL_START.exec(tail) ?? / /.exec(tail));
-        pos += end ? end.index + 1 : tail.length;
-    }
-    const command = rest.slice(pos).trim();
-    return command ? [...parts, command].join(' ') : parts.join(' ');
-}
-/**
- * `K=v K2=v w` → `K=*** K2=***`: a value runs to the next ` KEY=`. Text before the first pair
- * (bare `ARG NAME`s) stays. For ENV and LABEL without any `=` (legacy `ENV K v`), all but the
- * first word is a value.
- */
-function redactPairs(body, valuesOnly) {
-    const keys = [...body.matchAll(/(?:^|\s)([^\s=]+)=/g)];
-    const first = keys[0];
-    if (!first) {
-        if (!valuesOnly)
-            return body;
-        const sp = body.indexOf(' ');
-        return sp < 0 ? body : `${body.slice(0, sp)} ${REDACTED}`;
-    }
-    const prefix = body.slice(0, first.index).trim();
-    const pairs = keys.map((k) => `${k[1] ?? ''}=${REDACTED}`);
-    return [...(prefix ? [prefix] : []), ...pairs].join(' ');
-}
-function cap(s, max) {
-    const points = Array.from(s);
-    return points.length <= max ? s : `${points.slice(0, max - 1).join('')}…`;
-}
-
-;// CONCATENATED MODULE: ./src/image/oci.ts
-// Parsers for the JSON documents of an OCI image layout (oci-layout, index.json, image indexes,
-// image manifests, image configs), in both the OCI and the Docker v2 schema 2 media types.
-// Pure: JSON text in, validated typed values out. Every error names the document it came from and
-// the offending field, and never echoes the document's content (it can be hostile or secret).
-// ── Media types ──────────────────────────────────────────────────────────────────────────────────
-const MediaType = {
-    ociIndex: 'application/vnd.oci.image.index.v1+json',
-    ociManifest: 'application/vnd.oci.image.manifest.v1+json',
-    ociConfig: 'application/vnd.oci.image.config.v1+json',
-    ociLayer: 'application/vnd.oci.image.layer.v1.tar',
-    ociLayerGzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
-    ociLayerZstd: 'application/vnd.oci.image.layer.v1.tar+zstd',
-    ociForeignLayer: 'application/vnd.oci.image.layer.nondistributable.v1.tar',
-    ociForeignLayerGzip: 'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip',
-    ociForeignLayerZstd: 'application/vnd.oci.image.layer.nondistributable.v1.tar+zstd',
-    dockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
-    dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
-    dockerConfig: 'application/vnd.docker.container.image.v1+json',
-    dockerLayer: 'application/vnd.docker.image.rootfs.diff.tar',
-    dockerLayerGzip: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
-    dockerLayerZstd: 'application/vnd.docker.image.rootfs.diff.tar.zstd',
-    dockerForeignLayerGzip: 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip'
-};
-const LAYER_COMPRESSION = new Map([
-    [MediaType.ociLayer, 'none'],
-    [MediaType.ociLayerGzip, 'gzip'],
-    [MediaType.ociLayerZstd, 'zstd'],
-    [MediaType.ociForeignLayer, 'none'],
-    [MediaType.ociForeignLayerGzip, 'gzip'],
-    [MediaType.ociForeignLayerZstd, 'zstd'],
-    [MediaType.dockerLayer, 'none'],
-    [MediaType.dockerLayerGzip, 'gzip'],
-    [MediaType.dockerLayerZstd, 'zstd'],
-    [MediaType.dockerForeignLayerGzip, 'gzip']
-]);
-/** How a layer blob of this media type is compressed; undefined when it is not a known layer type. */
-function layerCompression(mediaType) {
-    return LAYER_COMPRESSION.get(mediaType);
-}
-/** Foreign (Docker) or non-distributable (OCI) layers: registries may not hold them, and layouts may omit them. */
-function isForeignLayer(mediaType) {
-    return (mediaType === MediaType.dockerForeignLayerGzip ||
-        mediaType.startsWith('application/vnd.oci.image.layer.nondistributable.'));
-}
-function isIndexMediaType(mediaType) {
-    return mediaType === MediaType.ociIndex || mediaType === MediaType.dockerManifestList;
-}
-function isManifestMediaType(mediaType) {
-    return mediaType === MediaType.ociManifest || mediaType === MediaType.dockerManifest;
-}
-function isConfigMediaType(mediaType) {
-    return mediaType === MediaType.ociConfig || mediaType === MediaType.dockerConfig;
-}
-// ── Validation helpers ───────────────────────────────────────────────────────────────────────────
-const DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
-const SHA256 = /^sha256:[a-f0-9]{64}$/;
-/** True for `sha256:` followed by 64 lowercase hex digits: the only digests we turn into paths. */
-function isSha256Digest(digest) {
-    return SHA256.test(digest);
-}
-class Reader {
-    source;
-    constructor(source) {
-        this.source = source;
-    }
-    fail(path, expected) {
-        throw new Error(`Malformed ${this.source}: ${path ? `"${path}"` : 'the document'} must be ${expected}`);
-    }
-    parse(text) {
-        let value;
-        try {
-            value = JSON.parse(text);
-        }
-        catch {
-            // JSON.parse's own message quotes the input: say where, not what.
-            throw new Error(`Malformed ${this.source}: not valid JSON`);
-        }
-        return this.object(value, '');
-    }
-    object(value, path) {
-        if (typeof value !== 'object' || value === null || Array.isArray(value))
-            this.fail(path, 'an object');
-        return value;
-    }
-    string(value, path) {
-        if (typeof value !== 'string')
-            this.fail(path, 'a string');
-        return value;
-    }
-    optString(value, path) {
-        return value === undefined || value === null ? undefined : this.string(value, path);
-    }
-    /** Go writes a nil slice as `null`: treat it as empty. */
-    array(value, path) {
-        if (value === null)
-            return [];
-        if (!Array.isArray(value))
-            this.fail(path, 'an array');
-        return value;
-    }
-    schemaVersion(doc) {
-        if (doc.schemaVersion !== 2)
-            this.fail('schemaVersion', '2');
-    }
-    digest(value, path) {
-        const d = this.string(value, path);
-        if (!DIGEST.test(d) || (d.startsWith('sha256:') && !SHA256.test(d)))
-            this.fail(path, 'a digest like sha256:<64 hex>');
-        return d;
-    }
-    platform(value, path) {
-        const p = this.object(value, path);
-        const variant = this.optString(p.variant, `${path}.variant`);
-        return {
-            os: this.string(p.os, `${path}.os`),
-            architecture: this.string(p.architecture, `${path}.architecture`),
-            ...(variant ? { variant } : {})
-        };
-    }
-    annotations(value, path) {
-        if (value === undefined || value === null)
-            return {};
-        const a = this.object(value, path);
-        const out = {};
-        for (const [k, v] of Object.entries(a))
-            out[k] = this.string(v, `${path}.${k}`);
-        return out;
-    }
-    descriptor(value, path) {
-        const d = this.object(value, path);
-        const size = d.size;
-        if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
-            this.fail(`${path}.size`, 'a non-negative integer');
-        }
-        const artifactType = this.optString(d.artifactType, `${path}.artifactType`);
-        const urls = d.urls === undefined || d.urls === null
-            ? undefined
-            : this.array(d.urls, `${path}.urls`).map((u, i) => this.string(u, `${path}.urls[${i}]`));
-        return {
-            mediaType: this.string(d.mediaType, `${path}.mediaType`),
-            digest: this.digest(d.digest, `${path}.digest`),
-            size,
-            annotations: this.annotations(d.annotations, `${path}.annotations`),
-            ...(d.platform === undefined || d.platform === null ? {} : { platform: this.platform(d.platform, `${path}.platform`) }),
-            ...(artifactType ? { artifactType } : {}),
-            ...(urls ? { urls } : {})
-        };
-    }
-}
-// ── Parsers ──────────────────────────────────────────────────────────────────────────────────────
-/** `oci-layout`: returns `imageLayoutVersion` (e.g. "1.0.0"). */
-function parseLayoutFile(text, source = 'oci-layout') {
-    const r = new Reader(source);
-    return r.string(r.parse(text).imageLayoutVersion, 'imageLayoutVersion');
-}
-/**
- * An image index (`index.json`, an OCI index blob or a Docker manifest list).
- * `source` names the document in errors, e.g. `index.json` or the blob's digest.
- */
-function parseIndex(text, source) {
-    const r = new Reader(`image index ${source}`);
-    const doc = r.parse(text);
-    r.schemaVersion(doc);
-    const mediaType = r.optString(doc.mediaType, 'mediaType');
-    if (mediaType !== undefined && !isIndexMediaType(mediaType))
-        r.fail('mediaType', 'an image index media type');
-    if (doc.manifests === undefined)
-        r.fail('manifests', 'an array');
-    const manifests = r.array(doc.manifests, 'manifests').map((m, i) => r.descriptor(m, `manifests[${i}]`));
-    return { ...(mediaType ? { mediaType } : {}), manifests };
-}
-/** An image manifest (OCI or Docker v2 schema 2). `source` names the blob in errors. */
-function parseManifest(text, source) {
-    const r = new Reader(`image manifest ${source}`);
-    const doc = r.parse(text);
-    r.schemaVersion(doc);
-    const mediaType = r.optString(doc.mediaType, 'mediaType');
-    if (mediaType !== undefined && !isManifestMediaType(mediaType))
-        r.fail('mediaType', 'an image manifest media type');
-    const artifactType = r.optString(doc.artifactType, 'artifactType');
-    if (doc.layers === undefined)
-        r.fail('layers', 'an array');
-    return {
-        ...(mediaType ? { mediaType } : {}),
-        ...(artifactType ? { artifactType } : {}),
-        config: r.descriptor(doc.config, 'config'),
-        layers: r.array(doc.layers, 'layers').map((l, i) => r.descriptor(l, `layers[${i}]`))
-    };
-}
-/** An image config; keeps the platform, `rootfs.diff_ids` and `history`. `source` names the blob in errors. */
-function parseConfig(text, source) {
-    const r = new Reader(`image config ${source}`);
-    const doc = r.parse(text);
-    const rootfs = r.object(doc.rootfs, 'rootfs');
-    if (rootfs.type !== 'layers')
-        r.fail('rootfs.type', '"layers"');
-    const diffIds = r.array(rootfs.diff_ids ?? null, 'rootfs.diff_ids').map((d, i) => r.digest(d, `rootfs.diff_ids[${i}]`));
-    const history = r.array(doc.history ?? null, 'history').map((h, i) => {
-        const e = r.object(h, `history[${i}]`);
-        const createdBy = r.optString(e.created_by, `history[${i}].created_by`);
-        const comment = r.optString(e.comment, `history[${i}].comment`);
-        const empty = e.empty_layer;
-        if (empty !== undefined && empty !== null && typeof empty !== 'boolean')
-            r.fail(`history[${i}].empty_layer`, 'a boolean');
-        return {
-            ...(createdBy !== undefined ? { createdBy } : {}),
-            emptyLayer: empty === true,
-            ...(comment !== undefined ? { comment } : {})
-        };
-    });
-    const variant = r.optString(doc.variant, 'variant');
-    return {
-        architecture: r.string(doc.architecture, 'architecture'),
-        os: r.string(doc.os, 'os'),
-        ...(variant ? { variant } : {}),
-        diffIds,
-        history
-    };
-}
-// ── Helpers on parsed values ─────────────────────────────────────────────────────────────────────
-/**
- * True for the manifests BuildKit adds next to the platform images to carry provenance and SBOM
- * attestations: annotated `vnd.docker.reference.type: attestation-manifest`, platform `unknown/unknown`.
- */
-function isAttestationManifest(descriptor) {
-    if (descriptor.annotations['vnd.docker.reference.type'] === 'attestation-manifest')
-        return true;
-    return descriptor.platform?.os === 'unknown' && descriptor.platform.architecture === 'unknown';
-}
-/** `linux/amd64`, `linux/arm64/v8`: the form `--platform` takes. */
-function platformString(p) {
-    return p.variant ? `${p.os}/${p.architecture}/${p.variant}` : `${p.os}/${p.architecture}`;
-}
-
-;// CONCATENATED MODULE: ./src/image/tar.ts
-// A streaming tar reader: it is pushed the uncompressed bytes of a layer chunk by chunk and reports
-// each entry's path, type and size. File contents are never buffered, only counted past; the only
-// data kept are the small pax and GNU long-name records (capped), which describe the next entry.
-//
-// Formats: v7, ustar (prefix + name), GNU (`ustar  ` magic, `L`/`K` long names, old sparse files,
-// base-256 sizes) and pax (`x` per entry, `g` global: path, linkpath, size, GNU.sparse.*).
-//
-// Limits (limits.ts): entries per layer and per measurement, path bytes and depth; a LimitError
-// (not a TarError: the archive may be valid, only too costly) stops the stream.
-
-
-/** The stream is not a readable tar archive (bad checksum, truncated, invalid field). */
-class TarError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'TarError';
-    }
-}
-const BLOCK = 512;
-/** Largest pax record or GNU long name accepted (Go's archive/tar uses the same bound). */
-const MAX_META_BYTES = 1024 * 1024;
-/** Types whose header is the whole entry: no data follows even when the size field says otherwise (as Go and GNU tar read them). */
-const HEADER_ONLY = new Set(['1', '2', '3', '4', '5', '6']);
-/**
- * The tar state machine: `push` each chunk as it comes (any split, down to single bytes), then `end`.
- * Entries are handed to `onEntry` synchronously, in archive order; errors are thrown as TarError.
- */
-class TarParser {
-    onEntry;
-    budget;
-    state = { kind: 'header' };
-    block = Buffer.alloc(BLOCK);
-    fill = 0;
-    /** Offset in the stream of the next byte pushed, for messages. */
-    offset = 0;
-    /** Zero blocks read in a row (the second one ends the archive). */
-    zeroBlocks = 0;
-    global = {};
-    local = {};
-    hasLocal = false;
-    /** Entries handed out so far. */
-    entries = 0;
-    /** `budget` counts entries across the layers of one measurement; a fresh one has the default limits. */
-    constructor(onEntry, budget = new MeasureBudget()) {
-        this.onEntry = onEntry;
-        this.budget = budget;
-    }
-    push(chunk) {
-        let at = 0;
-        while (at < chunk.length) {
-            const state = this.state;
-            switch (state.kind) {
-                case 'end':
-                    this.offset += chunk.length - at;
-                    return;
-                case 'skip': {
-                    const n = Math.min(state.left, chunk.length - at);
-                    state.left -= n;
-                    at += n;
-                    this.offset += n;
-                    if (state.left === 0)
-                        this.state = { kind: 'header' };
-                    break;
-                }
-                case 'meta': {
-                    const want = state.size + state.pad - state.got;
-                    const n = Math.min(want, chunk.length - at);
-                    const dataLeft = state.size - state.got;
-                    if (dataLeft > 0)
-                        state.parts.push(Buffer.from(chunk.subarray(at, at + Math.min(n, dataLeft))));
-                    state.got += n;
-                    at += n;
-                    this.offset += n;
-                    if (state.got === state.size + state.pad) {
-                        this.state = { kind: 'header' };
-                        this.applyMeta(state.type, Buffer.concat(state.parts));
-                    }
-                    break;
-                }
-                case 'header':
-                case 'sparse': {
-                    const n = Math.min(BLOCK - this.fill, chunk.length - at);
-                    this.block.set(chunk.subarray(at, at + n), this.fill);
-                    this.fill += n;
-                    at += n;
-                    this.offset += n;
-                    if (this.fill === BLOCK) {
-                        this.fill = 0;
-                        if (state.kind === 'header')
-                            this.header();
-                        else
-                            this.sparseExtension(state.then);
-                    }
-                    break;
-                }
-            }
-        }
-    }
-    /** The stream has ended: throws unless it stopped between entries. */
-    end() {
-        const state = this.state;
-        switch (state.kind) {
-            case 'end':
-                return;
-            case 'header':
-                // A missing end-of-archive marker is tolerated, as Go's archive/tar (and so containerd) does,
-                // but not a header cut short or one that announced a following entry.
-                if (this.fill > 0)
-                    throw new TarError(`truncated tar stream: it ends ${this.fill} bytes into a header at byte ${this.offset - this.fill}`);
-                if (this.hasLocal)
-                    throw new TarError(`truncated tar stream: it ends after a pax or long-name header, without the entry it describes`);
-                return;
-            case 'skip':
-                throw new TarError(`truncated tar stream: it ends ${state.left} bytes before the end of an entry's content`);
-            case 'meta':
-                throw new TarError(`truncated tar stream: it ends inside a ${state.type === 'L' || state.type === 'K' ? 'GNU long-name' : 'pax'} record`);
-            case 'sparse':
-                throw new TarError('truncated tar stream: it ends inside a GNU sparse header');
-        }
-    }
-    header() {
-        const b = this.block;
-        const at = this.offset - BLOCK;
-        if (b.every((x) => x === 0)) {
-            if (this.hasLocal)
-                throw new TarError(`tar stream ends after a pax or long-name header, without the entry it describes`);
-            // Two zero blocks end the archive; one zero block at the very end of the stream is tolerated (see end()).
-            if (++this.zeroBlocks >= 2)
-                this.state = { kind: 'end' };
-            return;
-        }
-        if (this.zeroBlocks > 0)
-            throw new TarError(`tar header at byte ${at}: an entry follows a zero block (corrupt archive)`);
-        checkChecksum(b, at);
-        const type = String.fromCharCode(b[156] ?? 0);
-        const size = numeric(b, 124, 12, 'size', at);
-        switch (type) {
-            case 'x':
-            case 'g':
-            case 'L':
-            case 'K':
-                if (size > MAX_META_BYTES)
-                    throw new TarError(`tar header at byte ${at}: a ${type} record of ${size} bytes is larger than the ${MAX_META_BYTES} accepted`);
-                this.state = { kind: 'meta', type, size, parts: [], got: 0, pad: padding(size) };
-                if (size === 0) {
-                    this.state = { kind: 'header' };
-                    this.applyMeta(type, Buffer.alloc(0));
-                }
-                return;
-        }
-        const magic = b.toString('latin1', 257, 263);
-        const name = cString(b, 0, 100);
-        // Only POSIX ustar has a prefix field; old GNU headers keep times there.
-        const prefix = magic === 'ustar\0' ? cString(b, 345, 155) : '';
-        const headerPath = prefix ? `${prefix}/${name}` : name;
-        const pending = this.pending();
-        const path = normalisePath(pending.path ?? headerPath);
-        const stored = pending.size ?? size;
-        let entryType;
-        let data = stored;
-        let reported = stored;
-        if (HEADER_ONLY.has(type)) {
-            data = 0;
-            reported = 0;
-            entryType = type === '1' ? 'hardlink' : type === '2' ? 'symlink' : type === '5' ? 'dir' : 'other';
-        }
-        else if (type === '\0' && (pending.path ?? headerPath).endsWith('/')) {
-            // A v7 header marks a directory only by the trailing slash of its name.
-            entryType = 'dir';
-            data = 0;
-            reported = 0;
-        }
-        else if (type === '0' || type === '\0' || type === '7') {
-            entryType = 'file';
-            if (pending.realSize !== undefined)
-                reported = pending.realSize;
-        }
-        else if (type === 'D') {
-            // GNU dumpdir: a directory whose data lists its contents.
-            entryType = 'dir';
-            reported = 0;
-        }
-        else if (type === 'V') {
-            // GNU volume label: not a member of the filesystem.
-            this.local = {};
-            this.hasLocal = false;
-            this.skipData(data);
-            return;
-        }
-        else if (type === 'S') {
-            entryType = 'file';
-            reported = pending.realSize ?? numeric(b, 483, 12, 'realsize', at);
-            this.local = {};
-            this.hasLocal = false;
-            this.emit({ path, type: entryType, size: reported });
-            // An extension block follows the header while its `isextended` flag is set.
-            if ((b[482] ?? 0) !== 0)
-                this.state = { kind: 'sparse', then: data + padding(data) };
-            else
-                this.skipData(data);
-            return;
-        }
-        else {
-            entryType = 'other';
-            reported = 0;
-        }
-        this.local = {};
-        this.hasLocal = false;
-        this.emit({ path, type: entryType, size: reported });
-        this.skipData(data);
-    }
-    sparseExtension(then) {
-        if ((this.block[504] ?? 0) !== 0)
-            this.state = { kind: 'sparse', then };
-        else
-            this.skipData(then);
-    }
-    skipData(bytes) {
-        const left = bytes + padding(bytes);
-        this.state = left > 0 ? { kind: 'skip', left } : { kind: 'header' };
-    }
-    emit(entry) {
-        checkPath(entry.path, this.budget.limits);
-        this.budget.entry(++this.entries);
-        this.onEntry(entry);
-    }
-    /** Global pax values overridden by this entry's own. */
-    pending() {
-        const g = this.global;
-        const l = this.local;
-        const pick = (k) => (k in l ? l[k] : g[k]);
-        return { path: pick('path'), linkpath: pick('linkpath'), size: pick('size'), realSize: pick('realSize') };
-    }
-    applyMeta(type, data) {
-        const at = this.offset - data.length - padding(data.length);
-        if (type === 'L' || type === 'K') {
-            const text = cString(data, 0, data.length);
-            if (type === 'L')
-                this.local.path = text;
-            else
-                this.local.linkpath = text;
-            this.hasLocal = true;
-            return;
-        }
-        const target = type === 'g' ? this.global : this.local;
-        for (const [key, value] of paxRecords(data, at)) {
-            // An empty value removes the key (pax: "the field shall be deleted"), here: back to the header's own.
-            const field = paxField(key);
-            if (!field)
-                continue;
-            if (value === '') {
-                if (type === 'g')
-                    delete target[field];
-                else
-                    target[field] = undefined;
-                continue;
-            }
-            if (field === 'size' || field === 'realSize') {
-                if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)))
-                    throw new TarError(`pax record at byte ${at}: ${key}="${value}" is not a size`);
-                target[field] = Number(value);
-            }
-            else {
-                target[field] = value;
-            }
-        }
-        if (type === 'x')
-            this.hasLocal = true;
-    }
-}
-function paxField(key) {
-    switch (key) {
-        case 'path':
-        case 'GNU.sparse.name':
-            return 'path';
-        case 'linkpath':
-            return 'linkpath';
-        case 'size':
-            return 'size';
-        case 'GNU.sparse.realsize':
-        case 'GNU.sparse.size':
-            return 'realSize';
-        default:
-            return undefined;
-    }
-}
-/** Parses `"%d %s=%s\n"` records; the length counts the whole record, its own digits included. */
-function paxRecords(data, at = 0) {
-    const out = [];
-    let i = 0;
-    while (i < data.length) {
-        // Some writers pad the record area with NULs.
-        if (data[i] === 0)
-            break;
-        const space = data.indexOf(0x20, i);
-        const lengthText = space > i ? data.toString('latin1', i, space) : '';
-        const length = /^\d{1,7}$/.test(lengthText) ? Number(lengthText) : NaN;
-        if (!Number.isFinite(length) || length <= space - i + 1 || i + length > data.length || data[i + length - 1] !== 0x0a) {
-            throw new TarError(`pax header at byte ${at}: malformed record at offset ${i}`);
-        }
-        const record = data.toString('utf8', space + 1, i + length - 1);
-        const eq = record.indexOf('=');
-        if (eq <= 0)
-            throw new TarError(`pax header at byte ${at}: record without "key=" at offset ${i}`);
-        out.push([record.slice(0, eq), record.slice(eq + 1)]);
-        i += length;
-    }
-    return out;
-}
-/** Strips `./` and `/` prefixes, a trailing `/`, and empty or `.` segments; `..` is kept as it is. */
-function normalisePath(raw) {
-    return raw
-        .split('/')
-        .filter((s) => s !== '' && s !== '.')
-        .join('/');
-}
-function padding(size) {
-    return (BLOCK - (size % BLOCK)) % BLOCK;
-}
-function cString(b, start, length) {
-    const end = start + length;
-    let stop = start;
-    while (stop < end && b[stop] !== 0)
-        stop++;
-    return Buffer.from(b.buffer, b.byteOffset + start, stop - start).toString('utf8');
-}
-/** An octal field (NUL- or space-terminated, maybe space-padded), or GNU base-256 when the high bit is set. */
-function numeric(b, start, length, field, at) {
-    const first = b[start] ?? 0;
-    if (first & 0x80) {
-        if (first === 0xff)
-            throw new TarError(`tar header at byte ${at}: negative ${field}`);
-        let value = first & 0x7f;
-        for (let i = start + 1; i < start + length; i++) {
-            value = value * 256 + (b[i] ?? 0);
-            if (!Number.isSafeInteger(value))
-                throw new TarError(`tar header at byte ${at}: ${field} too large`);
-        }
-        return value;
-    }
-    const text = b.toString('latin1', start, start + length).replace(/[\0 ]+$/, '').replace(/^ +/, '');
-    if (text === '')
-        return 0;
-    if (!/^[0-7]+$/.test(text))
-        throw new TarError(`tar header at byte ${at}: ${field} field "${text.replace(/[^\x20-\x7e]/g, '?')}" is not an octal number`);
-    return parseInt(text, 8);
-}
-function checkChecksum(b, at) {
-    let unsigned = 0;
-    let signed = 0;
-    for (let i = 0; i < BLOCK; i++) {
-        const x = i >= 148 && i < 156 ? 0x20 : (b[i] ?? 0);
-        unsigned += x;
-        signed += x > 127 ? x - 256 : x;
-    }
-    const text = b.toString('latin1', 148, 156).replace(/[\0 ]+$/, '').replace(/^ +/, '');
-    const expected = /^[0-7]+$/.test(text) ? parseInt(text, 8) : NaN;
-    if (expected !== unsigned && expected !== signed) {
-        throw new TarError(Number.isNaN(expected)
-            ? `not a tar stream: the header at byte ${at} has no valid checksum`
-            : `tar header at byte ${at}: checksum mismatch (header says ${expected}, content sums to ${unsigned})`);
-    }
-}
-/** A sink that parses everything written to it; it fails with a TarError on malformed input or a truncated end. */
-function createTarReader(onEntry, budget) {
-    const parser = new TarParser(onEntry, budget);
-    return new Writable({
-        write(chunk, _encoding, callback) {
-            try {
-                parser.push(chunk);
-                callback();
-            }
-            catch (e) {
-                callback(e);
-            }
-        },
-        final(callback) {
-            try {
-                parser.end();
-                callback();
-            }
-            catch (e) {
-                callback(e);
-            }
-        }
-    });
-}
-/**
- * A pass-through that parses the tar bytes flowing through it: for reading the entries in the same
- * pass that counts and digests the stream. Each chunk goes on unchanged once parsed.
- */
-function createTarTap(onEntry, budget) {
-    const parser = new TarParser(onEntry, budget);
-    return new external_node_stream_namespaceObject.Transform({
-        transform(chunk, _encoding, callback) {
-            try {
-                parser.push(chunk);
-                callback(null, chunk);
-            }
-            catch (e) {
-                callback(e);
-            }
-        },
-        flush(callback) {
-            try {
-                parser.end();
-                callback();
-            }
-            catch (e) {
-                callback(e);
-            }
-        }
-    });
-}
-
-;// CONCATENATED MODULE: ./src/image/docker-save.ts
-// Measures the image(s) of a `docker save` tar stream, read in one pass: the path the action takes
-// when the builder can only load images into the engine (the `docker` driver on the classic image
-// store, which cannot export an OCI layout).
-//
-// What `docker save` writes:
-// - Docker 25+ (dockerd 26.1 here): an OCI layout inside the tar (`oci-layout`, `index.json`,
-//   `blobs/sha256/<hex>`) plus the legacy `manifest.json` and `repositories`, the blobs first;
-// - older engines: `manifest.json` (`Config: "<id>.json"`, `Layers: ["<id>/layer.tar"]`), one folder
-//   per layer, and symlinks for a layer listed twice.
-// Entries arrive in any order and index.json comes after the blobs, so every regular file is
-// summarised while it streams past: its length, its sha256 and the length of its gzip compression
-// (zlib, default level, output only counted), and the small JSON documents (at most 4 MiB) are kept.
-// No layer is ever held in memory. At the end the summaries are assembled into ImageStats:
-// uncompressed sizes are exact (the classic store's layers are uncompressed tar streams), compressed
-// sizes are the gzip estimates (`compressedEstimated: true`, method `docker-save`).
-// The limits of limits.ts apply as for OCI layouts: each file's size against its gzip estimate (a
-// layer of zeros inflated by the engine), the total, entries, paths, and the time of the whole read.
-
-
-
-
-
-
-
-
-
-
-
-/** Largest JSON document kept in memory (index, manifest, config), as for OCI layouts. */
-const MAX_SAVED_JSON = 4 * 1024 * 1024;
-/** Largest total of JSON documents kept for one save (legacy saves keep a small JSON per layer). */
-const MAX_SAVED_JSON_TOTAL = 64 * 1024 * 1024;
-/** Largest pax record or GNU long name accepted. */
-const MAX_META = 1024 * 1024;
-/** Nested image indexes followed before giving up. */
-const MAX_INDEX_DEPTH = 4;
-const docker_save_BLOCK = 512;
-/** The stream is not a readable tar archive, or not a complete one. */
-class SaveTarError extends Error {
-    truncated;
-    constructor(message, 
-    /** The stream ended early: what wrote it may have failed, and has the better message. */
-    truncated = false) {
-        super(message);
-        this.truncated = truncated;
-        this.name = 'SaveTarError';
-    }
-}
-/** One ImageStats per image of the `docker save` tar stream `stream`, read once. */
-async function measureDockerSave(stream, opts) {
-    const budget = new MeasureBudget(opts.limits);
-    try {
-        return imagesFromSave(await readSaveTar(stream, { entries: opts.files === true, budget }), opts);
-    }
-    catch (e) {
-        if (e instanceof LimitError)
-            throw new Error(limitMessage(opts.target, e.layer, e.detail));
-        throw e;
-    }
-}
-// ── Reading the tar stream ───────────────────────────────────────────────────────────────────────
-/** Reads a save tar to its end-of-archive marker, summarising every regular file. */
-async function readSaveTar(stream, options = {}) {
-    const budget = options.budget ?? new MeasureBudget();
-    const reader = new SaveTarReader(options.entries === true, budget);
-    try {
-        await (0,external_node_stream_promises_namespaceObject.pipeline)(stream, reader, { signal: AbortSignal.timeout(budget.remainingMs()) });
-    }
-    catch (e) {
-        if (!isAbortError(e))
-            throw e;
-        const timeout = timeoutError(budget.limits.timeoutMs);
-        const at = reader.reading();
-        throw at ? new LimitError(timeout.detail, layerName(at)) : timeout;
-    }
-    return reader.contents();
-}
-/** How a file of the save is named in a limit's message: `sha256:<hex>` for a blob, else its path. */
-function layerName(entryPath) {
-    const blob = /^blobs\/sha256\/([0-9a-f]{64})$/.exec(entryPath);
-    return blob ? `sha256:${blob[1]}` : entryPath;
-}
-/** Summarises one file while it streams: length, sha256, gzip length, and the text of a small JSON file. */
-class FileSummary {
-    budget;
-    name;
-    size = 0;
-    hash = (0,external_node_crypto_namespaceObject.createHash)('sha256');
-    gzip = (0,external_node_zlib_namespaceObject.createGzip)();
-    gzipBytes = 0;
-    gzipError;
-    /** Kept while the file may be JSON: undefined once it cannot be. */
-    chunks;
-    looked = false;
-    /** With entries asked for: the file read as a tar, until it turns out not to be one. */
-    tar;
-    constructor(declaredSize, entries, budget, 
-    /** The file's name in limit messages. */
-    name) {
-        this.budget = budget;
-        this.name = name;
-        this.chunks = declaredSize <= MAX_SAVED_JSON ? [] : undefined;
-        // A tar stream is at least its two zero blocks long.
-        if (entries && declaredSize >= 2 * docker_save_BLOCK) {
-            const list = [];
-            this.tar = { parser: new TarParser((e) => list.push(e), budget), entries: list };
-        }
-        this.gzip.on('data', (c) => {
-            this.gzipBytes += c.length;
-        });
-        this.gzip.on('error', (e) => {
-            this.gzipError = e;
-        });
-    }
-    async write(data) {
-        this.size += data.length;
-        this.limited(() => this.budget.inflated(data.length, this.size, this.gzipBytes));
-        this.hash.update(data);
-        if (this.chunks) {
-            if (!this.looked) {
-                const first = data.findIndex((b) => b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d);
-                if (first >= 0) {
-                    this.looked = true;
-                    const b = data[first];
-                    if (b !== 0x7b && b !== 0x5b)
-                        this.chunks = undefined;
-                }
-            }
-            // Copied: the caller's chunk is a view of a buffer the stream may reuse.
-            this.chunks?.push(Buffer.from(data));
-        }
-        if (this.tar) {
-            try {
-                this.tar.parser.push(data);
-            }
-            catch (e) {
-                // A file that is no tar stream (a config) just has no entries; a limit reached in one that is stops the read.
-                if (e instanceof LimitError)
-                    throw new LimitError(e.detail, this.name);
-                this.tar = undefined;
-            }
-        }
-        if (this.gzipError)
-            throw this.gzipError;
-        if (!this.gzip.write(data))
-            await (0,external_node_events_namespaceObject.once)(this.gzip, 'drain');
-    }
-    /** Runs a limit check, naming this file in what it throws. */
-    limited(check) {
-        try {
-            check();
-        }
-        catch (e) {
-            if (e instanceof LimitError && e.layer === undefined)
-                throw new LimitError(e.detail, this.name);
-            throw e;
-        }
-    }
-    /** Frees the compressor of a file that will not be finished (the stream failed). */
-    destroy() {
-        this.gzip.destroy();
-    }
-    async end() {
-        const ended = (0,external_node_events_namespaceObject.once)(this.gzip, 'end');
-        this.gzip.end();
-        await ended;
-        if (this.gzipError)
-            throw this.gzipError;
-        const text = this.chunks && this.looked ? Buffer.concat(this.chunks).toString('utf8') : undefined;
-        let entries;
-        if (this.tar) {
-            try {
-                this.tar.parser.end();
-                entries = this.tar.entries;
-            }
-            catch {
-                entries = undefined;
-            }
-        }
-        return {
-            size: this.size,
-            digest: `sha256:${this.hash.digest('hex')}`,
-            gzipBytes: this.gzipBytes,
-            ...(text !== undefined ? { text } : {}),
-            ...(entries !== undefined ? { entries } : {})
-        };
-    }
-}
-class SaveTarReader extends external_node_stream_namespaceObject.Writable {
-    entries;
-    budget;
-    state = { kind: 'header' };
-    header = Buffer.alloc(docker_save_BLOCK);
-    headerFill = 0;
-    pending = {};
-    files = new Map();
-    links = new Map();
-    keptTotal = 0;
-    offset = 0;
-    constructor(entries, budget) {
-        super({ highWaterMark: 1024 * 1024 });
-        this.entries = entries;
-        this.budget = budget;
-    }
-    contents() {
-        return { files: this.files, links: this.links };
-    }
-    /** The path of the file whose content is streaming now, if any. */
-    reading() {
-        return this.state.kind === 'file' ? this.state.path : undefined;
-    }
-    _write(chunk, _encoding, callback) {
-        this.consume(chunk).then(() => callback(), callback);
-    }
-    _destroy(error, callback) {
-        if (this.state.kind === 'file')
-            this.state.summary.destroy();
-        callback(error);
-    }
-    _final(callback) {
-        if (this.state.kind === 'end')
-            return callback();
-        const where = this.state.kind === 'header' && this.headerFill === 0
-            ? 'before the end-of-archive marker'
-            : `in the middle of an entry (at byte ${this.offset})`;
-        callback(new SaveTarError(`docker save output ended ${where}: the archive is incomplete`, true));
-    }
-    async consume(chunk) {
-        let at = 0;
-        while (at < chunk.length) {
-            const state = this.state;
-            const avail = chunk.length - at;
-            switch (state.kind) {
-                case 'end':
-                    this.offset += avail;
-                    return;
-                case 'header': {
-                    const n = Math.min(docker_save_BLOCK - this.headerFill, avail);
-                    chunk.copy(this.header, this.headerFill, at, at + n);
-                    this.headerFill += n;
-                    at += n;
-                    this.offset += n;
-                    if (this.headerFill === docker_save_BLOCK) {
-                        this.headerFill = 0;
-                        await this.onHeader(this.header);
-                    }
-                    break;
-                }
-                case 'file': {
-                    const n = Math.min(state.left, avail);
-                    if (n > 0)
-                        await state.summary.write(chunk.subarray(at, at + n));
-                    state.left -= n;
-                    at += n;
-                    this.offset += n;
-                    if (state.left === 0) {
-                        this.state = skip(state.pad);
-                        await this.finishFile(state.path, state.summary);
-                    }
-                    break;
-                }
-                case 'meta': {
-                    const n = Math.min(state.left, avail);
-                    state.parts.push(Buffer.from(chunk.subarray(at, at + n)));
-                    state.left -= n;
-                    at += n;
-                    this.offset += n;
-                    if (state.left === 0) {
-                        this.onMeta(state.type, Buffer.concat(state.parts));
-                        this.state = skip(state.pad);
-                    }
-                    break;
-                }
-                case 'skip': {
-                    const n = Math.min(state.left, avail);
-                    state.left -= n;
-                    at += n;
-                    this.offset += n;
-                    if (state.left === 0)
-                        this.state = { kind: 'header' };
-                    break;
-                }
-            }
-        }
-    }
-    async finishFile(entryPath, summary) {
-        const file = await summary.end();
-        if (file.text !== undefined) {
-            this.keptTotal += file.size;
-            if (this.keptTotal > MAX_SAVED_JSON_TOTAL) {
-                throw new SaveTarError(`docker save output holds more than ${MAX_SAVED_JSON_TOTAL} bytes of JSON documents`);
-            }
-        }
-        // A later entry of the same path replaces the earlier one, as when unpacking.
-        this.files.set(entryPath, file);
-        this.links.delete(entryPath);
-    }
-    async onHeader(h) {
-        const at = this.offset - docker_save_BLOCK;
-        if (h.every((b) => b === 0)) {
-            // The first zero block ends the archive (a second one, and any record padding, follow).
-            this.state = { kind: 'end' };
-            return;
-        }
-        docker_save_checkChecksum(h, at);
-        const type = String.fromCharCode(h[156] ?? 0);
-        const fieldSize = headerSize(h, at);
-        if (type === 'x' || type === 'L' || type === 'K' || type === 'g') {
-            if (fieldSize > MAX_META) {
-                throw new SaveTarError(`tar entry at byte ${at}: a ${type} record of ${fieldSize} bytes is larger than ${MAX_META}`);
-            }
-            const metaPad = docker_save_padding(fieldSize);
-            this.state = fieldSize === 0 ? skip(metaPad) : { kind: 'meta', type, parts: [], left: fieldSize, pad: metaPad };
-            return;
-        }
-        // A pax `size` overrides the header's (sizes of 8 GiB and more do not fit in ustar's field).
-        const size = this.pending.size ?? fieldSize;
-        const pad = docker_save_padding(size);
-        const name = this.pending.path ?? headerName(h);
-        const linkname = this.pending.linkpath ?? docker_save_cString(h, 157, 100);
-        this.pending = {};
-        const entryPath = normalise(name);
-        if (type === '0' || type === '\0' || type === '7') {
-            const summary = new FileSummary(size, this.entries, this.budget, layerName(entryPath));
-            if (size === 0) {
-                await this.finishFile(entryPath, summary);
-                this.state = { kind: 'header' };
-            }
-            else {
-                this.state = { kind: 'file', path: entryPath, summary, left: size, pad };
-            }
-        }
-        else if (type === '1' || type === '2') {
-            // Hard links name a path of the archive; symlinks a path relative to their folder.
-            const target = type === '1' ? normalise(linkname) : normalise(external_node_path_default().posix.join(external_node_path_default().posix.dirname(entryPath), linkname));
-            this.links.set(entryPath, target);
-            this.files.delete(entryPath);
-            this.state = { kind: 'header' };
-        }
-        else if (docker_save_HEADER_ONLY.has(type)) {
-            // Devices, folders, fifos: the header is the whole entry, whatever the size field says.
-            this.state = { kind: 'header' };
-        }
-        else {
-            this.state = skip(size + pad);
-        }
-    }
-    onMeta(type, data) {
-        if (type === 'L')
-            this.pending.path = docker_save_cString(data, 0, data.length);
-        else if (type === 'K')
-            this.pending.linkpath = docker_save_cString(data, 0, data.length);
-        else if (type === 'x') {
-            for (const [key, value] of docker_save_paxRecords(data, this.offset)) {
-                if (key === 'path')
-                    this.pending.path = value;
-                else if (key === 'linkpath')
-                    this.pending.linkpath = value;
-                else if (key === 'size') {
-                    if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
-                        throw new SaveTarError(`tar pax record before byte ${this.offset}: invalid size`);
-                    }
-                    this.pending.size = Number(value);
-                }
-            }
-        }
-        // `g` (global) records carry nothing docker save uses.
-    }
-}
-const docker_save_HEADER_ONLY = new Set(['3', '4', '5', '6']);
-const docker_save_padding = (size) => (docker_save_BLOCK - (size % docker_save_BLOCK)) % docker_save_BLOCK;
-const skip = (left) => (left === 0 ? { kind: 'header' } : { kind: 'skip', left });
-function docker_save_cString(buf, start, length) {
-    const field = buf.subarray(start, start + length);
-    const nul = field.indexOf(0);
-    return field.subarray(0, nul < 0 ? field.length : nul).toString('utf8');
-}
-function headerName(h) {
-    const name = docker_save_cString(h, 0, 100);
-    // POSIX ustar (`ustar\0` + `00`) splits long names into prefix/name; GNU (`ustar  \0`) uses that space otherwise.
-    const ustar = h.subarray(257, 263).toString('latin1') === 'ustar\0';
-    const prefix = ustar ? docker_save_cString(h, 345, 155) : '';
-    return prefix ? `${prefix}/${name}` : name;
-}
-function octal(h, start, length) {
-    const text = h
-        .subarray(start, start + length)
-        .toString('latin1')
-        .replace(/[\0 ]+$/, '')
-        .replace(/^[ ]+/, '');
-    if (text === '')
-        return 0;
-    if (!/^[0-7]+$/.test(text))
-        return undefined;
-    return parseInt(text, 8);
-}
-function headerSize(h, at) {
-    const first = h[124] ?? 0;
-    if (first & 0x80) {
-        // GNU base-256: big-endian, the top bit of the first byte is the marker.
-        let value = first & 0x7f;
-        for (let i = 125; i < 136; i++)
-            value = value * 256 + (h[i] ?? 0);
-        if (!Number.isSafeInteger(value))
-            throw new SaveTarError(`tar entry at byte ${at}: size too large`);
-        return value;
-    }
-    const size = octal(h, 124, 12);
-    if (size === undefined)
-        throw new SaveTarError(`tar entry at byte ${at}: invalid size field`);
-    return size;
-}
-function docker_save_checkChecksum(h, at) {
-    const stored = octal(h, 148, 8);
-    let unsigned = 0;
-    let signed = 0;
-    for (let i = 0; i < docker_save_BLOCK; i++) {
-        const b = i >= 148 && i < 156 ? 0x20 : (h[i] ?? 0);
-        unsigned += b;
-        signed += b > 127 ? b - 256 : b;
-    }
-    if (stored === undefined || (stored !== unsigned && stored !== signed)) {
-        throw new SaveTarError(`not a tar archive: bad header checksum at byte ${at}`);
-    }
-}
-/** `<len> <key>=<value>\n` records. */
-function docker_save_paxRecords(data, offset) {
-    const out = [];
-    let at = 0;
-    while (at < data.length) {
-        const space = data.indexOf(0x20, at);
-        const length = space < 0 ? NaN : Number(data.subarray(at, space).toString('latin1'));
-        if (!Number.isSafeInteger(length) || length <= 0 || at + length > data.length || data[at + length - 1] !== 0x0a) {
-            throw new SaveTarError(`tar pax record before byte ${offset}: malformed`);
-        }
-        const record = data.subarray(space + 1, at + length - 1).toString('utf8');
-        const eq = record.indexOf('=');
-        if (eq < 0)
-            throw new SaveTarError(`tar pax record before byte ${offset}: malformed`);
-        out.push([record.slice(0, eq), record.slice(eq + 1)]);
-        at += length;
-    }
-    return out;
-}
-/** `./blobs//sha256/x` → `blobs/sha256/x`; leading `/` and `..` above the root dropped. */
-function normalise(p) {
-    const n = external_node_path_default().posix.normalize(`/${p}`).replace(/^\/+/, '').replace(/\/+$/, '');
-    return n === '.' ? '' : n;
-}
-// ── Assembling the images ────────────────────────────────────────────────────────────────────────
-/**
- * The images of a read save tar: from `index.json` when there is one (Docker 25+), else from the
- * legacy `manifest.json`. Every blob is checked against the digest and size that name it, every
- * layer against its diff_id.
- */
-function imagesFromSave(contents, opts) {
-    const save = new SavedArchive(contents);
-    const images = contents.files.has('index.json') ? save.fromIndex(opts) : save.fromLegacyManifest(opts);
-    if (images.length === 0)
-        throw new Error('docker save output holds no image (only attestations or artifacts)');
-    return images;
-}
-class SavedArchive {
-    contents;
-    constructor(contents) {
-        this.contents = contents;
-    }
-    fromIndex(opts) {
-        if (this.contents.files.has('oci-layout')) {
-            const version = parseLayoutFile(this.json('oci-layout', 'oci-layout'), 'docker save oci-layout');
-            if (!/^1\./.test(version))
-                throw new Error(`docker save output: unsupported imageLayoutVersion "${version}"`);
-        }
-        const index = parseIndex(this.json('index.json', 'index.json'), 'index.json of docker save');
-        const manifests = [];
-        this.collectManifests(index.manifests, 0, manifests);
-        const images = [];
-        const seen = new Set();
-        for (const desc of manifests) {
-            if (seen.has(desc.digest))
-                continue;
-            seen.add(desc.digest);
-            const image = this.fromManifest(desc, opts);
-            if (image)
-                images.push(image);
-        }
-        return images;
-    }
-    collectManifests(descs, depth, out) {
-        for (const desc of descs) {
-            if (isAttestationManifest(desc))
-                continue;
-            if (isManifestMediaType(desc.mediaType)) {
-                out.push(desc);
-            }
-            else if (isIndexMediaType(desc.mediaType)) {
-                if (depth >= MAX_INDEX_DEPTH)
-                    throw new Error(`docker save output: image indexes nested deeper than ${MAX_INDEX_DEPTH}`);
-                this.collectManifests(parseIndex(this.jsonBlob(desc, 'image index'), desc.digest).manifests, depth + 1, out);
-            }
-            else {
-                throw new Error(`docker save output: ${desc.digest} has unsupported media type "${desc.mediaType}"`);
-            }
-        }
-    }
-    fromManifest(desc, opts) {
-        const manifest = parseManifest(this.jsonBlob(desc, 'image manifest'), desc.digest);
-        if (manifest.artifactType !== undefined || !isConfigMediaType(manifest.config.mediaType))
-            return undefined;
-        const config = parseConfig(this.jsonBlob(manifest.config, 'image config'), manifest.config.digest);
-        if (config.diffIds.length !== manifest.layers.length) {
-            throw new Error(`Image manifest ${desc.digest} has ${manifest.layers.length} layers but its config ${manifest.config.digest} lists ${config.diffIds.length} diff_ids`);
-        }
-        const layers = manifest.layers.map((layer) => {
-            const compression = layerCompression(layer.mediaType);
-            if (compression === undefined)
-                throw new Error(`Layer ${layer.digest} has unsupported media type "${layer.mediaType}"`);
-            if (compression !== 'none') {
-                // The classic store saves uncompressed layers; a compressed one would need decompressing in the stream.
-                throw new Error(`Layer ${layer.digest} of the docker save output is ${compression}-compressed; only uncompressed layers are measured this way`);
-            }
-            return { file: this.blob(layer, 'layer'), mediaType: layer.mediaType, digest: layer.digest };
-        });
-        return assemble({ digest: desc.digest, configDigest: manifest.config.digest, config, layers, platformHint: desc }, opts);
-    }
-    fromLegacyManifest(opts) {
-        if (!this.contents.files.has('manifest.json')) {
-            throw new Error('docker save output has neither index.json nor manifest.json: not an image archive');
-        }
-        const entries = parseLegacyManifest(this.json('manifest.json', 'manifest.json'));
-        const images = [];
-        const seen = new Set();
-        for (const entry of entries) {
-            const configFile = this.file(entry.config);
-            if (!configFile)
-                throw new Error(`docker save output: the image config ${entry.config} named by manifest.json is missing`);
-            if (seen.has(configFile.digest))
-                continue;
-            seen.add(configFile.digest);
-            const config = parseConfig(this.json(entry.config, `image config ${entry.config}`), entry.config);
-            if (config.diffIds.length !== entry.layers.length) {
-                throw new Error(`manifest.json of docker save lists ${entry.layers.length} layers for ${entry.config} but its config lists ${config.diffIds.length} diff_ids`);
-            }
-            const layers = entry.layers.map((p) => {
-                const file = this.file(p);
-                if (!file)
-                    throw new Error(`docker save output: layer ${p} named by manifest.json is missing`);
-                return { file, mediaType: MediaType.dockerLayer, digest: file.digest };
-            });
-            // A legacy save has no manifest: the config digest (the image ID) identifies the image.
-            images.push(assemble({ digest: configFile.digest, configDigest: configFile.digest, config, layers }, opts));
-        }
-        return images;
-    }
-    /** A regular file by path, following links (at most 8). */
-    file(p) {
-        let at = normalise(p);
-        for (let hops = 0; hops <= 8; hops++) {
-            const file = this.contents.files.get(at);
-            if (file)
-                return file;
-            const next = this.contents.links.get(at);
-            if (next === undefined)
-                return undefined;
-            at = next;
-        }
-        throw new Error(`docker save output: ${p} is a chain of links more than 8 long`);
-    }
-    json(p, what) {
-        const file = this.file(p);
-        if (!file)
-            throw new Error(`docker save output: ${what} is missing`);
-        if (file.text === undefined) {
-            throw new Error(file.size > MAX_SAVED_JSON
-                ? `docker save output: ${what} is ${file.size} bytes, more than the ${MAX_SAVED_JSON} accepted`
-                : `docker save output: ${what} is not a JSON document`);
-        }
-        return file.text;
-    }
-    /** A blob by descriptor: refuses non-sha256 digests, and checks its size and digest. */
-    blob(desc, what) {
-        if (!isSha256Digest(desc.digest))
-            throw new Error(`${capitalize(what)} digest "${desc.digest}" is not sha256:<64 hex>; refused`);
-        const file = this.file(`blobs/sha256/${desc.digest.slice('sha256:'.length)}`);
-        if (!file)
-            throw new Error(`docker save output: ${what} ${desc.digest} is missing`);
-        if (file.size !== desc.size) {
-            throw new Error(`${capitalize(what)} ${desc.digest} is ${file.size} bytes in the docker save output but its descriptor says ${desc.size}`);
-        }
-        if (file.digest !== desc.digest) {
-            throw new Error(`${capitalize(what)} ${desc.digest} does not match its digest (content is ${file.digest})`);
-        }
-        return file;
-    }
-    jsonBlob(desc, what) {
-        const file = this.blob(desc, what);
-        if (file.text === undefined) {
-            throw new Error(file.size > MAX_SAVED_JSON
-                ? `${capitalize(what)} ${desc.digest} is ${file.size} bytes, more than the ${MAX_SAVED_JSON} accepted`
-                : `${capitalize(what)} ${desc.digest} is not a JSON document`);
-        }
-        return file.text;
-    }
-}
-function assemble(a, opts) {
-    const { config, layers } = a;
-    const hint = a.platformHint?.platform;
-    const variant = config.variant ?? (hint?.os === config.os && hint.architecture === config.architecture ? hint.variant : undefined);
-    const platform = platformString({ os: config.os, architecture: config.architecture, variant });
-    if (opts.platform && !samePlatform(opts.platform, platform)) {
-        opts.onWarning?.(`${opts.target}: ${opts.platform} was asked for but the loaded image is ${platform}`);
-    }
-    warnOnHistory(config.history, layers.length, opts, platform);
-    const instructions = layerInstructions(config.history, layers.length, opts.secrets);
-    const stats = layers.map((l, i) => {
-        const diffId = config.diffIds[i] ?? '';
-        // The classic store's layers are the uncompressed tar streams themselves: their digest is the diff_id.
-        if (diffId.startsWith('sha256:') && l.file.digest !== diffId) {
-            throw new Error(`Layer ${l.digest} does not match its diff_id ${diffId} (content is ${l.file.digest})`);
-        }
-        return {
-            digest: l.digest,
-            mediaType: l.mediaType,
-            compressedBytes: l.file.gzipBytes,
-            uncompressedBytes: l.file.size,
-            instruction: instructions[i] ?? UNKNOWN_INSTRUCTION
-        };
-    });
-    let files;
-    if (opts.files) {
-        const model = new FileSystemModel(opts.limits);
-        for (const l of layers) {
-            if (!l.file.entries)
-                throw new Error(`Layer ${l.digest} of the docker save output is not a valid tar stream`);
-            try {
-                model.applyLayer(l.file.entries);
-            }
-            catch (e) {
-                if (e instanceof LimitError)
-                    throw new LimitError(e.detail, l.digest);
-                throw e;
-            }
-        }
-        files = model.result();
-    }
-    return {
-        target: opts.target,
-        platform,
-        digest: a.digest,
-        configDigest: a.configDigest,
-        ...(files ? { files } : {}),
-        compressedBytes: sum(stats.map((l) => l.compressedBytes)),
-        uncompressedBytes: sum(stats.map((l) => l.uncompressedBytes)),
-        layerCount: stats.length,
-        layers: stats,
-        method: 'docker-save',
-        compressedEstimated: true
-    };
-}
-function warnOnHistory(history, layerCount, opts, platform) {
-    const described = historyLayerCount(history);
-    if (described !== layerCount) {
-        opts.onWarning?.(`${opts.target} (${platform}): the image history describes ${described} layers but the image has ${layerCount}; layers without a history entry are shown as "?"`);
-    }
-}
-/** `linux/arm64` and `linux/arm64/v8` are one platform, as are `linux/amd64` and `linux/amd64/v1`. */
-function samePlatform(a, b) {
-    const norm = (p) => p
-        .toLowerCase()
-        .replace(/^(linux\/arm64)\/v8$/, '$1')
-        .replace(/^(linux\/amd64)\/v1$/, '$1');
-    return norm(a) === norm(b);
-}
-/** `manifest.json` of docker save: `[{"Config": "...", "RepoTags": [...], "Layers": ["..."]}]`. */
-function parseLegacyManifest(text) {
-    const fail = (where, expected) => {
-        throw new Error(`Malformed manifest.json of docker save: ${where} must be ${expected}`);
-    };
-    let doc;
-    try {
-        doc = JSON.parse(text);
-    }
-    catch {
-        throw new Error('Malformed manifest.json of docker save: not valid JSON');
-    }
-    if (!Array.isArray(doc))
-        return fail('the document', 'an array');
-    return doc.map((item, i) => {
-        if (typeof item !== 'object' || item === null || Array.isArray(item))
-            return fail(`[${i}]`, 'an object');
-        const entry = item;
-        if (typeof entry.Config !== 'string' || entry.Config === '')
-            return fail(`[${i}].Config`, 'a path');
-        const layers = entry.Layers ?? [];
-        if (!Array.isArray(layers))
-            return fail(`[${i}].Layers`, 'an array');
-        return {
-            config: entry.Config,
-            layers: layers.map((l, j) => (typeof l === 'string' && l !== '' ? l : fail(`[${i}].Layers[${j}]`, 'a path')))
-        };
-    });
-}
-function sum(values) {
-    return values.reduce((a, b) => a + b, 0);
-}
-function capitalize(s) {
-    return s.charAt(0).toUpperCase() + s.slice(1);
-}
-
-;// CONCATENATED MODULE: ./src/image/measure.ts
-// Measures the images of an OCI image layout directory, as written by
-// `docker buildx build --output type=oci,dest=<dir>,tar=false`: one ImageStats per platform image.
-// Layers are streamed from disk through the decompressor into a counter; no layer is ever held in
-// memory. Blobs are addressed only by validated sha256 digests, never followed through symlinks,
-// and checked against the size and digest their descriptor gives.
-// With `files`, the same pass also parses the uncompressed bytes as tar (a pass-through between the
-// decompressor and the counter) and applies each image's layers to a FileSystemModel.
-// Limits (limits.ts) bound what a hostile layer costs: its inflation ratio, the inflated total,
-// entries, paths and the time of the whole measurement; the first one reached stops it with an
-// error naming the target, the layer and the limit.
-
-
-
-
-
-
-
-
-
-
-
-
-/** Output chunk size of the gunzip stream. */
-const GUNZIP_CHUNK = 256 * 1024;
-/** Largest index, manifest or config blob read; these are small JSON documents. */
-const MAX_JSON_BLOB = 4 * 1024 * 1024;
-/** Nested image indexes followed before giving up (BuildKit writes at most two levels). */
-const measure_MAX_INDEX_DEPTH = 4;
-/**
- * One ImageStats per platform image manifest of the layout, in index order (nested indexes
- * depth-first). Skipped: attestation manifests, manifests whose config is not an image config
- * (artifacts), and a manifest listed a second time (e.g. under two tags).
- *
- * compressedBytes is the sum of the manifest's layer descriptor sizes, exactly what a registry
- * stores for the image. A layer listed twice in one manifest is counted twice, in both sizes and
- * in layerCount: that is what the manifest says, what `docker history` shows and what unpacking
- * applies (a registry would store the blob once and a pull would fetch it once). Each distinct
- * blob is still only read once.
- */
-async function measureOciLayout(dir, opts) {
-    const layout = new Layout(dir, opts.target, new MeasureBudget(opts.limits));
-    await layout.check();
-    const index = parseIndex(await layout.readFile('index.json'), `${dir}/index.json`);
-    const manifests = [];
-    await layout.collectManifests(index.manifests, 0, manifests);
-    const images = [];
-    const seen = new Set();
-    for (const desc of manifests) {
-        if (seen.has(desc.digest))
-            continue;
-        seen.add(desc.digest);
-        const image = await layout.measureImage(desc, opts);
-        if (image)
-            images.push(image);
-    }
-    if (images.length === 0)
-        throw new Error(`OCI layout ${dir} holds no image manifest (only attestations or artifacts)`);
-    return images;
-}
-/**
- * Pipes `source` through `transforms` into a sink that counts (and, given `hash`, digests) the
- * bytes coming out, one chunk at a time. Resolves to the count; rejects on any stream's error.
- */
-async function countStream(source, transforms = [], hash, 
-/** Told of every chunk and the count so far; what it throws fails the stream. Aborting `signal` does too. */
-watch) {
-    let count = 0;
-    const sink = new external_node_stream_namespaceObject.Writable({
-        write(chunk, _encoding, callback) {
-            count += chunk.length;
-            hash?.update(chunk);
-            try {
-                watch?.onChunk?.(chunk.length, count);
-            }
-            catch (e) {
-                callback(e);
-                return;
-            }
-            callback();
-        }
-    });
-    await (0,external_node_stream_promises_namespaceObject.pipeline)([source, ...transforms, sink], watch?.signal ? { signal: watch.signal } : {});
-    return count;
-}
-/** A pass-through that feeds every chunk to `hash` (for checking a blob's digest on the way). */
-function digestTap(hash) {
-    return new external_node_stream_namespaceObject.Transform({
-        transform(chunk, _encoding, callback) {
-            hash.update(chunk);
-            callback(null, chunk);
-        }
-    });
-}
-function decompressor(compression, layer) {
-    switch (compression) {
-        case 'none':
-            return [];
-        case 'gzip':
-            // 256 KiB output chunks instead of zlib's 16 KiB: 2.5x faster inflation (docs/benchmarks.md).
-            return [external_node_zlib_namespaceObject.createGunzip({ chunkSize: GUNZIP_CHUNK })];
-        case 'zstd': {
-            // zlib has zstd from Node.js 22.15 / 23.8 on (the action runs on node24); older runtimes get a clear error.
-            const create = external_node_zlib_namespaceObject.createZstdDecompress;
-            if (typeof create !== 'function') {
-                throw new Error(`Layer ${layer.digest} is zstd-compressed (${layer.mediaType}) and this Node.js ${process.version} cannot decompress zstd (needs >= 22.15)`);
-            }
-            return [create()];
-        }
-    }
-}
-class Layout {
-    dir;
-    target;
-    budget;
-    /**
-     * Per blob digest: its uncompressed size (and, with files, its entry list), read once even when
-     * shared between platforms. The entry lists stay cached until the measurement ends: a few dozen
-     * bytes per entry, the same order of size as the file models themselves, so a blob is never read twice.
-     */
-    layers = new Map();
-    constructor(dir, target, budget) {
-        this.dir = dir;
-        this.target = target;
-        this.budget = budget;
-    }
-    async check() {
-        const version = parseLayoutFile(await this.readFile('oci-layout'), `${this.dir}/oci-layout`);
-        if (!/^1\./.test(version))
-            throw new Error(`OCI layout ${this.dir}: unsupported imageLayoutVersion "${version}"`);
-        for (const sub of ['blobs', (0,external_node_path_namespaceObject.join)('blobs', 'sha256')]) {
-            const st = await (0,promises_namespaceObject.lstat)((0,external_node_path_namespaceObject.join)(this.dir, sub)).catch((e) => {
-                throw new Error(`OCI layout ${this.dir}: cannot read ${sub}/ (${errorCode(e)})`);
-            });
-            if (!st.isDirectory())
-                throw new Error(`OCI layout ${this.dir}: ${sub} is not a directory (symlinks are refused)`);
-        }
-    }
-    /** A small top-level file of the layout (oci-layout, index.json). */
-    async readFile(name) {
-        const path = (0,external_node_path_namespaceObject.join)(this.dir, name);
-        const handle = await this.openRegular(path, `OCI layout ${this.dir}: ${name}`);
-        try {
-            const { size } = await handle.stat();
-            if (size > MAX_JSON_BLOB)
-                throw new Error(`OCI layout ${this.dir}: ${name} is ${size} bytes, more than the ${MAX_JSON_BLOB} accepted`);
-            return (await readAll(handle, size)).toString('utf8');
-        }
-        finally {
-            await handle.close();
-        }
-    }
-    async collectManifests(descs, depth, out) {
-        for (const desc of descs) {
-            if (isAttestationManifest(desc))
-                continue;
-            if (isManifestMediaType(desc.mediaType)) {
-                out.push(desc);
-            }
-            else if (isIndexMediaType(desc.mediaType)) {
-                if (depth >= measure_MAX_INDEX_DEPTH)
-                    throw new Error(`OCI layout ${this.dir}: image indexes nested deeper than ${measure_MAX_INDEX_DEPTH}`);
-                const nested = parseIndex(await this.readJsonBlob(desc, 'image index'), desc.digest);
-                await this.collectManifests(nested.manifests, depth + 1, out);
-            }
-            else {
-                throw new Error(`OCI layout ${this.dir}: ${desc.digest} has unsupported media type "${desc.mediaType}"`);
-            }
-        }
-    }
-    async measureImage(desc, opts) {
-        const manifest = parseManifest(await this.readJsonBlob(desc, 'image manifest'), desc.digest);
-        if (manifest.mediaType !== undefined && manifest.mediaType !== desc.mediaType) {
-            throw new Error(`Image manifest ${desc.digest} says it is ${manifest.mediaType}, its descriptor says ${desc.mediaType}`);
-        }
-        // Artifacts (signatures, SBOMs pushed as OCI artifacts) are manifests too, but not images.
-        if (manifest.artifactType !== undefined || !isConfigMediaType(manifest.config.mediaType))
-            return undefined;
-        const config = parseConfig(await this.readJsonBlob(manifest.config, 'image config'), manifest.config.digest);
-        if (config.diffIds.length !== manifest.layers.length) {
-            throw new Error(`Image manifest ${desc.digest} has ${manifest.layers.length} layers but its config ${manifest.config.digest} lists ${config.diffIds.length} diff_ids`);
-        }
-        // The config is authoritative; the index may add a variant the config leaves out.
-        const variant = config.variant ??
-            (desc.platform?.os === config.os && desc.platform.architecture === config.architecture ? desc.platform.variant : undefined);
-        const platform = platformString({ os: config.os, architecture: config.architecture, variant });
-        const described = historyLayerCount(config.history);
-        if (described !== manifest.layers.length) {
-            opts.onWarning?.(`${opts.target} (${platform}): the image history describes ${described} layers but the image has ${manifest.layers.length}; layers without a history entry are shown as "?"`);
-        }
-        const instructions = layerInstructions(config.history, manifest.layers.length, opts.secrets);
-        const layers = [];
-        const model = opts.files ? new FileSystemModel(this.budget.limits) : undefined;
-        for (const [i, layer] of manifest.layers.entries()) {
-            const sizes = await this.measureLayer(layer, config.diffIds[i] ?? '', opts.files === true);
-            try {
-                this.budget.checkTime();
-                model?.applyLayer(sizes.entries ?? []);
-            }
-            catch (e) {
-                if (e instanceof LimitError)
-                    throw new Error(limitMessage(this.target, layer.digest, e.detail));
-                throw e;
-            }
-            layers.push({
-                digest: layer.digest,
-                mediaType: layer.mediaType,
-                compressedBytes: layer.size,
-                uncompressedBytes: sizes.uncompressedBytes,
-                instruction: instructions[i] ?? UNKNOWN_INSTRUCTION
-            });
-        }
-        const files = model?.result();
-        return {
-            target: opts.target,
-            platform,
-            digest: desc.digest,
-            configDigest: manifest.config.digest,
-            compressedBytes: measure_sum(layers.map((l) => l.compressedBytes)),
-            uncompressedBytes: measure_sum(layers.map((l) => l.uncompressedBytes)),
-            layerCount: layers.length,
-            layers,
-            method: 'oci-layout',
-            ...(files ? { files } : {})
-        };
-    }
-    measureLayer(layer, diffId, files) {
-        // The same blob can only have one diff_id, so the blob digest alone keys the cache. `files` is
-        // the same for every layer of one measurement, so a cached entry always has what is asked.
-        let sizes = this.layers.get(layer.digest);
-        if (!sizes) {
-            sizes = this.streamLayer(layer, diffId, files);
-            this.layers.set(layer.digest, sizes);
-        }
-        return sizes;
-    }
-    async streamLayer(layer, diffId, files) {
-        const compression = layerCompression(layer.mediaType);
-        if (compression === undefined)
-            throw new Error(`Layer ${layer.digest} has unsupported media type "${layer.mediaType}"`);
-        const handle = await this.openBlob(layer, 'layer').catch((e) => {
-            if (isForeignLayer(layer.mediaType) && errorCode(e) === 'ENOENT') {
-                throw new Error(`Layer ${layer.digest} is a foreign (non-distributable) layer and is not in the layout: its uncompressed size cannot be measured`);
-            }
-            throw e;
-        });
-        let transforms;
-        try {
-            transforms = decompressor(compression, layer);
-        }
-        catch (e) {
-            await handle.close();
-            throw e;
-        }
-        const blobHash = (0,external_node_crypto_namespaceObject.createHash)('sha256');
-        const entries = files ? [] : undefined;
-        if (entries)
-            transforms.push(createTarTap((entry) => entries.push(entry), this.budget));
-        let uncompressedBytes;
-        const budget = this.budget;
-        try {
-            budget.checkTime();
-            // The stream owns the handle from here and closes it at the end or on error.
-            const source = handle.createReadStream({ highWaterMark: 256 * 1024 });
-            uncompressedBytes = await countStream(source, [digestTap(blobHash), ...transforms], undefined, {
-                onChunk: (bytes, count) => budget.inflated(bytes, count, layer.size),
-                signal: AbortSignal.timeout(budget.remainingMs())
-            });
-        }
-        catch (e) {
-            const limit = e instanceof LimitError ? e : isAbortError(e) ? timeoutError(budget.limits.timeoutMs) : undefined;
-            if (limit)
-                throw new Error(limitMessage(this.target, layer.digest, limit.detail));
-            if (e instanceof TarError)
-                throw new Error(`Layer ${layer.digest}: not a valid tar stream (${e.message})`);
-            throw new Error(`Layer ${layer.digest}: cannot read it as ${compression === 'none' ? 'a tar stream' : `${compression} data`} (${describe(e)})`);
-        }
-        checkDigest(blobHash, layer.digest, `Layer blob ${layer.digest}`);
-        // Every number comes from the blob, whose digest was just checked. The config's diff_id of an
-        // uncompressed layer is that same digest; a compressed layer's diff_id is not hashed again (a
-        // second sha256 of the inflated bytes made the measurement 1.3x slower and checks no number).
-        if (compression === 'none' && diffId && diffId !== layer.digest) {
-            throw new Error(`Uncompressed layer ${layer.digest} does not match its diff_id ${diffId}`);
-        }
-        return entries ? { uncompressedBytes, entries } : { uncompressedBytes };
-    }
-    async readJsonBlob(desc, what) {
-        if (desc.size > MAX_JSON_BLOB) {
-            throw new Error(`${measure_capitalize(what)} ${desc.digest} is ${desc.size} bytes, more than the ${MAX_JSON_BLOB} accepted`);
-        }
-        const handle = await this.openBlob(desc, what);
-        let buf;
-        try {
-            buf = await readAll(handle, desc.size);
-        }
-        finally {
-            await handle.close();
-        }
-        const hash = (0,external_node_crypto_namespaceObject.createHash)('sha256').update(buf);
-        checkDigest(hash, desc.digest, `${measure_capitalize(what)} ${desc.digest}`);
-        return buf.toString('utf8');
-    }
-    /** Opens a blob by digest; refuses non-sha256 digests, symlinks, non-files and a size other than the descriptor's. */
-    async openBlob(desc, what) {
-        if (!isSha256Digest(desc.digest)) {
-            throw new Error(`${measure_capitalize(what)} digest "${desc.digest}" is not sha256:<64 hex>; refused`);
-        }
-        const path = (0,external_node_path_namespaceObject.join)(this.dir, 'blobs', 'sha256', desc.digest.slice('sha256:'.length));
-        const handle = await this.openRegular(path, `${measure_capitalize(what)} ${desc.digest}`);
-        const { size } = await handle.stat();
-        if (size !== desc.size) {
-            await handle.close();
-            throw new Error(`${measure_capitalize(what)} ${desc.digest} is ${size} bytes on disk but its descriptor says ${desc.size}`);
-        }
-        return handle;
-    }
-    /** lstat first for a clear message, then O_NOFOLLOW so a symlink swapped in meanwhile still fails. */
-    async openRegular(path, label) {
-        const st = await (0,promises_namespaceObject.lstat)(path).catch((e) => {
-            const code = errorCode(e);
-            const err = new Error(`${label}: ${code === 'ENOENT' ? 'missing' : `cannot read (${code})`}`);
-            err.code = code;
-            throw err;
-        });
-        if (st.isSymbolicLink())
-            throw new Error(`${label} is a symlink; refused`);
-        if (!st.isFile())
-            throw new Error(`${label} is not a regular file; refused`);
-        const handle = await (0,promises_namespaceObject.open)(path, external_node_fs_namespaceObject.constants.O_RDONLY | (external_node_fs_namespaceObject.constants.O_NOFOLLOW ?? 0));
-        const now = await handle.stat();
-        if (!now.isFile()) {
-            await handle.close();
-            throw new Error(`${label} is not a regular file; refused`);
-        }
-        return handle;
-    }
-}
-/** Reads exactly `size` bytes (files here are small and sized beforehand). */
-async function readAll(handle, size) {
-    const buf = Buffer.alloc(size);
-    let off = 0;
-    while (off < size) {
-        const { bytesRead } = await handle.read(buf, off, size - off, off);
-        if (bytesRead === 0)
-            throw new Error(`file shrank while being read (${off} of ${size} bytes)`);
-        off += bytesRead;
-    }
-    return buf;
-}
-function checkDigest(hash, expected, label) {
-    const actual = `sha256:${hash.digest('hex')}`;
-    if (expected.startsWith('sha256:') && actual !== expected) {
-        throw new Error(`${label} does not match its digest (content is ${actual})`);
-    }
-}
-function measure_sum(values) {
-    return values.reduce((a, b) => a + b, 0);
-}
-function measure_capitalize(s) {
-    return s.charAt(0).toUpperCase() + s.slice(1);
-}
-function errorCode(e) {
-    return typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string' ? e.code : 'error';
-}
-function describe(e) {
-    return e instanceof Error ? e.message : String(e);
 }
 
 ;// CONCATENATED MODULE: external "node:net"
@@ -3383,66 +1739,6 @@ const TARGET_NAME = /^[a-zA-Z][a-zA-Z0-9_.-]*$/;
 function isValidTargetName(s) {
     return s.length <= 128 && TARGET_NAME.test(s);
 }
-
-;// CONCATENATED MODULE: ./src/inputs/names.ts
-// The one place that spells the action's input names (as in action.yml) and their defaults.
-const INPUT = {
-    context: 'context',
-    file: 'file',
-    targets: 'targets',
-    config: 'config',
-    buildArgs: 'build-args',
-    platforms: 'platforms',
-    network: 'network',
-    builder: 'builder',
-    cache: 'cache',
-    baseline: 'baseline',
-    baseRef: 'base-ref',
-    metric: 'metric',
-    maxIncrease: 'max-increase',
-    maxSize: 'max-size',
-    maxLayers: 'max-layers',
-    maxWasted: 'max-wasted',
-    failOnRegression: 'fail-on-regression',
-    comment: 'comment',
-    commentKey: 'comment-key',
-    details: 'details',
-    githubToken: 'github-token',
-    allowForkBuilds: 'allow-fork-builds',
-    mode: 'mode',
-    reports: 'reports',
-    name: 'name',
-    // docker/build-push-action's names, so that a build step's `with:` can be copied.
-    secrets: 'secrets',
-    secretFiles: 'secret-files',
-    secretEnvs: 'secret-envs',
-    ssh: 'ssh',
-    buildContexts: 'build-contexts',
-    labels: 'labels',
-    noCache: 'no-cache',
-    pull: 'pull',
-    shmSize: 'shm-size',
-    ulimit: 'ulimit',
-    addHosts: 'add-hosts',
-    allow: 'allow',
-    provenance: 'provenance',
-    sbom: 'sbom'
-};
-/** Values used when an input is empty. Inputs not listed here are optional and have no default. */
-const DEFAULTS = {
-    [INPUT.context]: '.',
-    [INPUT.cache]: 'gha',
-    [INPUT.baseline]: 'auto',
-    [INPUT.metric]: 'compressed',
-    [INPUT.failOnRegression]: 'true',
-    [INPUT.comment]: 'always',
-    [INPUT.commentKey]: 'image-budget',
-    [INPUT.details]: 'layers,files',
-    [INPUT.allowForkBuilds]: 'false',
-    [INPUT.mode]: 'measure',
-    [INPUT.noCache]: 'false',
-    [INPUT.pull]: 'false'
-};
 
 ;// CONCATENATED MODULE: ./src/inputs/build.ts
 // The inputs that shape a build beyond its context, with docker/build-push-action's names and
@@ -3983,7 +2279,7 @@ function parseName(text, mode, config) {
     if (text === '')
         return undefined;
     // With a config file, every image is labelled by its own name: this one is ignored, and the step
-    // says so (pipeline/images.ts ignoredInputs), as for the other single-image inputs.
+    // says so (pipeline/config-images.ts ignoredInputs), as for the other single-image inputs.
     if (config !== undefined)
         return undefined;
     if (mode !== 'measure') {
@@ -4036,6 +2332,7 @@ function parseInputs(get) {
     if (!NAME.test(commentKey))
         throw new InputError(INPUT.commentKey, commentKey, NAME_EXPECTED);
     const details = parseDetails(read(INPUT.details));
+    const advice = parseBoolean(INPUT.advice, read(INPUT.advice));
     const build = parseBuildSettings(read);
     const githubToken = get(INPUT.githubToken);
     const mode = parseMode(get(INPUT.mode));
@@ -4059,6 +2356,7 @@ function parseInputs(get) {
         comment,
         commentKey,
         details,
+        advice,
         githubToken,
         allowForkBuilds,
         mode,
@@ -4092,11 +2390,6 @@ function checkBudgetTargets(budgets, targets) {
 }
 
 ;// CONCATENATED MODULE: ./src/log.ts
-const silentLog = {
-    info: () => undefined,
-    warning: () => undefined,
-    group: (_title, fn) => fn()
-};
 /**
  * What may stand before a workflow command's `::` on a line and still let the runner read it:
  * every character .NET's `String.TrimStart()` removes (`Char.IsWhiteSpace`: U+0009–U+000D, U+0020,
@@ -4134,7 +2427,209 @@ function neutralizeJsonCommands(json) {
     return json.replace(/##\[/g, '#\\u0023[');
 }
 
-;// CONCATENATED MODULE: ./src/report/json.ts
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_namespaceObject);
+;// CONCATENATED MODULE: ./src/git/base-checkout.ts
+// The pull request's base commit, checked out outside the user's checkout and laid out like it, so
+// that a `COPY . .` of the base carries a `.git` that weighs what the head's does (issue 11):
+// - the head's `.git` is a shallow clone (actions/checkout's default `fetch-depth: 1`), or a `gitdir:`
+//   file (a linked worktree, a submodule): a fresh repository, made as actions/checkout makes one
+//   (`git init`, the workspace's config copied, a depth-1 fetch of the one commit, a forced detached
+//   checkout), from the workspace itself when it holds the commit, else from its remote;
+// - the head's `.git` holds the whole history (a laptop, `fetch-depth: 0`): a copy of that `.git`,
+//   checked out at the base commit (fetched into the copy, whole, when it is missing).
+// Nothing is written inside the workspace, its `.git` included: git only reads there (and serves
+// objects to the fetch). Everything is made under `tmpRoot`, which the caller removes in the end.
+// Submodules are not checked out in the base (their folders stay empty), as before; a Git LFS
+// filter in the copied config runs at the checkout as it runs in the workspace.
+
+
+
+
+/**
+ * The base commit cannot be had (not in the clone and the fetch failed: force-pushed or deleted
+ * base, fetch refused). The caller reports "baseline unavailable"; it must not fall back to HEAD
+ * (RELIABILITY rows 21, 22).
+ */
+class BaselineUnavailableError extends Error {
+    ref;
+    reason;
+    constructor(
+    /** The ref or SHA that was asked for. */
+    ref, 
+    /** Git's reason (its last stderr line). */
+    reason) {
+        super(`could not fetch base ${ref}: ${reason}`);
+        this.ref = ref;
+        this.reason = reason;
+        this.name = 'BaselineUnavailableError';
+    }
+}
+// Where a base named by its SHA alone is fetched to: a pull request's base branch is under origin's.
+const SHA_DESTINATION = 'refs/remotes/origin/base';
+// The token actions/checkout (v6 on) keeps in a file included for the workspace's git dir only.
+const AUTH_KEYS = /^http\./i;
+/**
+ * Resolves `ref` to a commit and checks it out, detached, in a new dir under `tmpRoot` whose `.git`
+ * is laid out like the workspace's (see the file comment).
+ * @throws InvalidRefError before any git call when `ref` starts with `-` or is malformed.
+ * @throws BaselineUnavailableError when the commit cannot be found or fetched.
+ * @throws GitError when the base cannot be laid out or checked out.
+ */
+async function checkoutBase(options) {
+    const { repoDir, tmpRoot, remote = 'origin', exec } = options;
+    // Git takes upper-case hex too; one spelling keeps the fetch by id and the messages consistent.
+    const ref = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i.test(options.ref) ? options.ref.toLowerCase() : options.ref;
+    const workspace = new Git(external_node_path_default().resolve(repoDir), exec ? { exec } : {});
+    await checkRef(workspace, ref);
+    const local = await workspace.revParseCommit(ref);
+    const dotGit = await (0,promises_namespaceObject.lstat)(external_node_path_default().join(workspace.repoDir, '.git')).catch(() => undefined);
+    const layout = dotGit?.isDirectory() && !(await workspace.isShallow()) ? 'copy' : 'fresh';
+    await (0,promises_namespaceObject.mkdir)(tmpRoot, { recursive: true });
+    const dir = external_node_path_default().resolve(await (0,promises_namespaceObject.mkdtemp)(external_node_path_default().join(external_node_path_default().resolve(tmpRoot), 'image-budget-base-')));
+    // A `gitdir:` file in the workspace: the base's `.git` is one too, pointing beside `dir`.
+    const separateGitDir = layout === 'fresh' && dotGit?.isFile() ? `${dir}.git` : undefined;
+    let done;
+    const cleanup = () => (done ??= remove([dir, ...(separateGitDir ? [separateGitDir] : [])]));
+    try {
+        const made = { workspace, dir, ref, local, remote, ...(exec ? { exec } : {}) };
+        const sha = layout === 'copy' ? await copyLayout(made) : await freshLayout({ ...made, separateGitDir });
+        return { sha, dir, layout, cleanup };
+    }
+    catch (e) {
+        await cleanup();
+        throw e;
+    }
+}
+/** Both checks run before git sees the value (check-ref-format reads no repository). */
+async function checkRef(git, ref) {
+    if (isFullSha(ref))
+        return;
+    if (ref.startsWith('-') || ref === '')
+        throw new InvalidRefError(ref, 'a ref must not be empty or start with "-"');
+    if (!(await git.checkRefFormat(ref)))
+        throw new InvalidRefError(ref, 'not a valid ref name');
+}
+/**
+ * `dir` made a repository as actions/checkout makes one, empty: `git init` (with the workspace's
+ * object format; `separateGitDir` for a `gitdir:` file), the workspace's config copied (its sparse
+ * patterns too), `core.worktree` dropped. `withAuth` gives it the `http.*` entries that the
+ * workspace's config includes (actions/checkout's token file, included for the workspace's git dir
+ * only), in the environment of its commands. Writes nothing in the workspace.
+ */
+async function freshRepository(workspace, dir, options) {
+    const { gitDir, commonDir } = await workspace.gitDirs();
+    const auth = options.withAuth ? await workspace.includedConfig(AUTH_KEYS) : [];
+    const repo = new Git(dir, { ...(options.exec ? { exec: options.exec } : {}), config: auth });
+    await repo.init(await workspace.objectFormat(), options.separateGitDir);
+    const repoGitDir = options.separateGitDir ?? external_node_path_default().join(dir, '.git');
+    // The same remote, extra header, gc and sparse settings: the config weighs what the head's does.
+    await (0,promises_namespaceObject.copyFile)(external_node_path_default().join(commonDir, 'config'), external_node_path_default().join(repoGitDir, 'config'));
+    await copyIfThere(external_node_path_default().join(gitDir, 'config.worktree'), external_node_path_default().join(repoGitDir, 'config.worktree'));
+    await copyIfThere(external_node_path_default().join(gitDir, 'info', 'sparse-checkout'), external_node_path_default().join(repoGitDir, 'info', 'sparse-checkout'));
+    // A submodule's or worktree's config may name another working tree: this one is `dir`.
+    await repo.unsetConfig('core.worktree');
+    return repo;
+}
+/** A repository as actions/checkout makes one, holding the base commit alone. */
+async function freshLayout(l) {
+    const { workspace, dir, ref, local } = l;
+    // A partial clone would fetch what it lacks from its own remote, into the workspace: ask the remote.
+    const fromWorkspace = local !== undefined && !(await workspace.isPartialClone());
+    const base = await freshRepository(workspace, dir, {
+        withAuth: !fromWorkspace,
+        ...(l.separateGitDir ? { separateGitDir: l.separateGitDir } : {}),
+        ...(l.exec ? { exec: l.exec } : {})
+    });
+    // Into a remote-tracking ref with its reflog, as actions/checkout fetches the commit it checks out.
+    const name = isFullSha(ref) ? undefined : qualified(ref);
+    const to = name ? destination(name) : SHA_DESTINATION;
+    let sha;
+    try {
+        sha = fromWorkspace ? await base.fetchInto(workspace.repoDir, local, to, 1) : await base.fetchInto(l.remote, name ?? ref, to, 1);
+    }
+    catch (e) {
+        if (e instanceof GitError)
+            throw new BaselineUnavailableError(ref, e.reason || e.message);
+        throw e;
+    }
+    await base.checkoutDetached(sha);
+    return sha;
+}
+/** A copy of the workspace's whole `.git`, checked out at the base commit. */
+async function copyLayout(l) {
+    const { workspace, dir, ref } = l;
+    await (0,promises_namespaceObject.cp)(external_node_path_default().join(workspace.repoDir, '.git'), external_node_path_default().join(dir, '.git'), {
+        recursive: true,
+        preserveTimestamps: true,
+        verbatimSymlinks: true,
+        errorOnExist: true,
+        force: false,
+        // Locks of a git running there now, sockets and pipes (an fsmonitor's) are no part of the repository.
+        filter: async (source) => {
+            if (source.endsWith('.lock'))
+                return false;
+            const s = await (0,promises_namespaceObject.lstat)(source);
+            return s.isFile() || s.isDirectory() || s.isSymbolicLink();
+        }
+    });
+    // The copied config's include of a credentials file names the workspace's git dir, not the copy's.
+    const auth = l.local === undefined ? await workspace.includedConfig(AUTH_KEYS) : [];
+    const base = new Git(dir, { ...(l.exec ? { exec: l.exec } : {}), config: auth });
+    await base.unsetConfig('core.worktree');
+    let sha = l.local;
+    if (sha === undefined) {
+        try {
+            // A full clone stays full: no --depth, which would make the copy shallow.
+            sha = await base.fetchCommit(l.remote, ref, null);
+        }
+        catch (e) {
+            if (e instanceof GitError)
+                throw new BaselineUnavailableError(ref, e.reason || e.message);
+            throw e;
+        }
+    }
+    await base.checkoutDetached(sha);
+    return sha;
+}
+/** A ref name as the remote has it: a bare name is a branch. */
+function qualified(ref) {
+    return ref.startsWith('refs/') ? ref : `refs/heads/${ref}`;
+}
+/** Where actions/checkout keeps a fetched ref: branches under origin's, pulls under pull/, the rest as named. */
+function destination(ref) {
+    if (ref.startsWith('refs/heads/'))
+        return `refs/remotes/origin/${ref.slice('refs/heads/'.length)}`;
+    if (ref.startsWith('refs/pull/'))
+        return `refs/remotes/pull/${ref.slice('refs/pull/'.length)}`;
+    return ref;
+}
+async function copyIfThere(from, to) {
+    try {
+        await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(to), { recursive: true });
+        await (0,promises_namespaceObject.copyFile)(from, to);
+    }
+    catch (e) {
+        if (e.code !== 'ENOENT')
+            throw e;
+    }
+}
+/** Removes each path; never throws: what could not be removed comes back as a warning. */
+async function remove(paths) {
+    const warnings = [];
+    for (const p of paths) {
+        try {
+            await (0,promises_namespaceObject.rm)(p, { recursive: true, force: true });
+        }
+        catch (e) {
+            warnings.push(`could not remove ${p}: ${errorMessage(e)}`);
+        }
+    }
+    return warnings;
+}
+
+;// CONCATENATED MODULE: ./src/report/report.ts
 const REPORT_SCHEMA = 'image-budget/report';
 const REPORT_SCHEMA_VERSION = 1;
 /** Caps applied when reading a report back. */
@@ -4339,6 +2834,10 @@ function outcomeFromReport(report) {
         notes: report.notes
     };
 }
+// ── Validation ─────────────────────────────────────────────────────────────────────────────────
+
+;// CONCATENATED MODULE: ./src/report/validate.ts
+
 class Invalid extends Error {
 }
 /**
@@ -4356,8 +2855,8 @@ function validateReport(value) {
         throw e;
     }
 }
-const json_DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,256}$/;
-const json_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,256}$/;
+const validate_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
 /** A time Date can read whose calendar day exists (Date.parse rolls 2026-02-30 over to March 2). */
 function isRealTime(iso) {
@@ -4370,7 +2869,7 @@ function isRealTime(iso) {
 }
 const STATUSES = ['changed', 'unchanged', 'new', 'removed', 'no-baseline', 'head-failed'];
 const RULES = ['max-increase', 'max-size', 'max-layers', 'max-wasted', 'build'];
-const json_METRICS = ['compressed', 'uncompressed'];
+const validate_METRICS = ['compressed', 'uncompressed'];
 const METHODS = ['oci-layout', 'docker-save'];
 function fail(path, what) {
     throw new Invalid(`${path || 'report'}: ${what}`);
@@ -4380,7 +2879,7 @@ function obj(v, path) {
         fail(path, 'expected an object');
     return v;
 }
-function json_field(o, key) {
+function validate_field(o, key) {
     return Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined;
 }
 function str(v, path, max = REPORT_LIMITS.string, pattern) {
@@ -4402,7 +2901,7 @@ function count(v, path) {
         fail(path, 'expected a non-negative integer');
     return v;
 }
-function json_int(v, path) {
+function validate_int(v, path) {
     if (typeof v !== 'number' || !Number.isSafeInteger(v))
         fail(path, 'expected an integer');
     return v;
@@ -4414,7 +2913,7 @@ function percentOrNull(v, path) {
         fail(path, 'expected a number or null');
     return v;
 }
-function json_oneOf(v, values, path) {
+function validate_oneOf(v, values, path) {
     if (typeof v !== 'string' || !values.includes(v))
         fail(path, `expected one of ${values.join(', ')}`);
     return v;
@@ -4428,68 +2927,68 @@ function list(v, path, max) {
 }
 function readReport(value) {
     const o = obj(value, '');
-    if (json_field(o, 'schema') !== REPORT_SCHEMA)
+    if (validate_field(o, 'schema') !== REPORT_SCHEMA)
         fail('schema', `expected "${REPORT_SCHEMA}"`);
-    const version = json_field(o, 'version');
+    const version = validate_field(o, 'version');
     if (version !== REPORT_SCHEMA_VERSION) {
         fail('version', `unsupported version ${JSON.stringify(version) ?? 'undefined'} (this tool reads ${REPORT_SCHEMA_VERSION})`);
     }
-    const tool = obj(json_field(o, 'tool'), 'tool');
-    const runId = json_field(o, 'runId');
-    const createdAt = str(json_field(o, 'createdAt'), 'createdAt', 64, ISO_TIME);
+    const tool = obj(validate_field(o, 'tool'), 'tool');
+    const runId = validate_field(o, 'runId');
+    const createdAt = str(validate_field(o, 'createdAt'), 'createdAt', 64, ISO_TIME);
     if (!isRealTime(createdAt))
         fail('createdAt', 'not a valid time');
-    const base = json_field(o, 'base');
-    const pullRequest = json_field(o, 'pullRequest');
+    const base = validate_field(o, 'base');
+    const pullRequest = validate_field(o, 'pullRequest');
     return {
         schema: REPORT_SCHEMA,
         version: REPORT_SCHEMA_VERSION,
-        tool: { name: str(json_field(tool, 'name'), 'tool.name', 200), version: str(json_field(tool, 'version'), 'tool.version', 200) },
-        event: str(json_field(o, 'event'), 'event', 100),
-        repository: str(json_field(o, 'repository'), 'repository', 200),
+        tool: { name: str(validate_field(tool, 'name'), 'tool.name', 200), version: str(validate_field(tool, 'version'), 'tool.version', 200) },
+        event: str(validate_field(o, 'event'), 'event', 100),
+        repository: str(validate_field(o, 'repository'), 'repository', 200),
         ...(runId !== undefined ? { runId: count(runId, 'runId') } : {}),
         createdAt,
-        metric: json_oneOf(json_field(o, 'metric'), json_METRICS, 'metric'),
-        regressed: bool(json_field(o, 'regressed'), 'regressed'),
-        changed: bool(json_field(o, 'changed'), 'changed'),
-        head: readCommit(json_field(o, 'head'), 'head'),
+        metric: validate_oneOf(validate_field(o, 'metric'), validate_METRICS, 'metric'),
+        regressed: bool(validate_field(o, 'regressed'), 'regressed'),
+        changed: bool(validate_field(o, 'changed'), 'changed'),
+        head: readCommit(validate_field(o, 'head'), 'head'),
         base: base === null ? null : readCommit(base, 'base'),
         ...(pullRequest !== undefined ? { pullRequest: readPullRequest(pullRequest, 'pullRequest') } : {}),
-        targets: list(json_field(o, 'targets'), 'targets', REPORT_LIMITS.targets).map((t, i) => readTarget(t, `targets[${i}]`)),
-        notes: list(json_field(o, 'notes'), 'notes', REPORT_LIMITS.notes).map((n, i) => str(n, `notes[${i}]`))
+        targets: list(validate_field(o, 'targets'), 'targets', REPORT_LIMITS.targets).map((t, i) => readTarget(t, `targets[${i}]`)),
+        notes: list(validate_field(o, 'notes'), 'notes', REPORT_LIMITS.notes).map((n, i) => str(n, `notes[${i}]`))
     };
 }
 function readCommit(v, path) {
     const o = obj(v, path);
-    const sha = str(json_field(o, 'sha'), `${path}.sha`, 64, json_SHA);
-    const ref = json_field(o, 'ref');
+    const sha = str(validate_field(o, 'sha'), `${path}.sha`, 64, validate_SHA);
+    const ref = validate_field(o, 'ref');
     return ref === undefined ? { sha } : { sha, ref: str(ref, `${path}.ref`, 1024) };
 }
 function readPullRequest(v, path) {
     const o = obj(v, path);
-    const number = count(json_field(o, 'number'), `${path}.number`);
+    const number = count(validate_field(o, 'number'), `${path}.number`);
     if (number === 0)
         fail(`${path}.number`, 'expected a pull request number (1 or more)');
-    return { number, headSha: str(json_field(o, 'headSha'), `${path}.headSha`, 64, json_SHA) };
+    return { number, headSha: str(validate_field(o, 'headSha'), `${path}.headSha`, 64, validate_SHA) };
 }
 function readTarget(v, path) {
     const o = obj(v, path);
-    const head = readSide(json_field(o, 'head'), `${path}.head`);
-    const base = readSide(json_field(o, 'base'), `${path}.base`);
-    const delta = json_field(o, 'delta');
-    const status = json_oneOf(json_field(o, 'status'), STATUSES, `${path}.status`);
+    const head = readSide(validate_field(o, 'head'), `${path}.head`);
+    const base = readSide(validate_field(o, 'base'), `${path}.base`);
+    const delta = validate_field(o, 'delta');
+    const status = validate_oneOf(validate_field(o, 'status'), STATUSES, `${path}.status`);
     if ((status === 'changed' || status === 'unchanged') && (head.state !== 'measured' || base.state !== 'measured')) {
         fail(`${path}.status`, `"${status}" needs both sides measured`);
     }
-    const verdicts = list(json_field(o, 'verdicts'), `${path}.verdicts`, REPORT_LIMITS.verdicts).map((x, i) => readVerdict(x, `${path}.verdicts[${i}]`));
-    const regressed = bool(json_field(o, 'regressed'), `${path}.regressed`);
+    const verdicts = list(validate_field(o, 'verdicts'), `${path}.verdicts`, REPORT_LIMITS.verdicts).map((x, i) => readVerdict(x, `${path}.verdicts[${i}]`));
+    const regressed = bool(validate_field(o, 'regressed'), `${path}.regressed`);
     if (regressed !== verdicts.some((x) => !x.ok))
         fail(`${path}.regressed`, 'disagrees with the verdicts');
-    const image = json_field(o, 'image');
+    const image = validate_field(o, 'image');
     return {
         ...(image === undefined ? {} : { image: str(image, `${path}.image`, 256) }),
-        target: str(json_field(o, 'target'), `${path}.target`, 256),
-        platform: str(json_field(o, 'platform'), `${path}.platform`, 256),
+        target: str(validate_field(o, 'target'), `${path}.target`, 256),
+        platform: str(validate_field(o, 'platform'), `${path}.platform`, 256),
         status,
         head,
         base,
@@ -4500,52 +2999,52 @@ function readTarget(v, path) {
 }
 function readSide(v, path) {
     const o = obj(v, path);
-    const state = json_oneOf(json_field(o, 'state'), ['measured', 'failed', 'absent', 'unavailable'], `${path}.state`);
+    const state = validate_oneOf(validate_field(o, 'state'), ['measured', 'failed', 'absent', 'unavailable'], `${path}.state`);
     switch (state) {
         case 'measured':
             return {
                 state,
-                digest: str(json_field(o, 'digest'), `${path}.digest`, 300, json_DIGEST),
-                configDigest: str(json_field(o, 'configDigest'), `${path}.configDigest`, 300, json_DIGEST),
-                compressedBytes: count(json_field(o, 'compressedBytes'), `${path}.compressedBytes`),
-                uncompressedBytes: count(json_field(o, 'uncompressedBytes'), `${path}.uncompressedBytes`),
-                layerCount: count(json_field(o, 'layerCount'), `${path}.layerCount`),
-                method: json_oneOf(json_field(o, 'method'), METHODS, `${path}.method`),
-                ...(json_field(o, 'compressedEstimated') === true ? { compressedEstimated: true } : {}),
-                ...(json_field(o, 'files') === undefined ? {} : { files: readFiles(json_field(o, 'files'), `${path}.files`) }),
-                layers: list(json_field(o, 'layers'), `${path}.layers`, REPORT_LIMITS.layers).map((l, i) => readLayer(l, `${path}.layers[${i}]`))
+                digest: str(validate_field(o, 'digest'), `${path}.digest`, 300, DIGEST),
+                configDigest: str(validate_field(o, 'configDigest'), `${path}.configDigest`, 300, DIGEST),
+                compressedBytes: count(validate_field(o, 'compressedBytes'), `${path}.compressedBytes`),
+                uncompressedBytes: count(validate_field(o, 'uncompressedBytes'), `${path}.uncompressedBytes`),
+                layerCount: count(validate_field(o, 'layerCount'), `${path}.layerCount`),
+                method: validate_oneOf(validate_field(o, 'method'), METHODS, `${path}.method`),
+                ...(validate_field(o, 'compressedEstimated') === true ? { compressedEstimated: true } : {}),
+                ...(validate_field(o, 'files') === undefined ? {} : { files: readFiles(validate_field(o, 'files'), `${path}.files`) }),
+                layers: list(validate_field(o, 'layers'), `${path}.layers`, REPORT_LIMITS.layers).map((l, i) => readLayer(l, `${path}.layers[${i}]`))
             };
         case 'failed':
-            return { state, error: str(json_field(o, 'error'), `${path}.error`, REPORT_LIMITS.error) };
+            return { state, error: str(validate_field(o, 'error'), `${path}.error`, REPORT_LIMITS.error) };
         case 'absent':
             return { state };
         case 'unavailable':
-            return { state, reason: str(json_field(o, 'reason'), `${path}.reason`) };
+            return { state, reason: str(validate_field(o, 'reason'), `${path}.reason`) };
     }
 }
 function readFiles(v, path) {
     const o = obj(v, path);
-    const final = json_field(o, 'final');
+    const final = validate_field(o, 'final');
     return {
-        wastedBytes: count(json_field(o, 'wastedBytes'), `${path}.wastedBytes`),
-        wasted: list(json_field(o, 'wasted'), `${path}.wasted`, 100).map((w, i) => readFileEntry(w, `${path}.wasted[${i}]`)),
+        wastedBytes: count(validate_field(o, 'wastedBytes'), `${path}.wastedBytes`),
+        wasted: list(validate_field(o, 'wasted'), `${path}.wasted`, 100).map((w, i) => readFileEntry(w, `${path}.wasted[${i}]`)),
         ...(final === undefined ? {} : { final: readFinal(final, `${path}.final`) })
     };
 }
 function readFileEntry(v, path) {
     const e = obj(v, path);
-    return { path: str(json_field(e, 'path'), `${path}.path`), bytes: count(json_field(e, 'bytes'), `${path}.bytes`) };
+    return { path: str(validate_field(e, 'path'), `${path}.path`), bytes: count(validate_field(e, 'bytes'), `${path}.bytes`) };
 }
 /** A listing that says what it holds: no path twice, none under `below`, no more files or bytes than counted. */
 function readFinal(v, path) {
     const o = obj(v, path);
-    const files = count(json_field(o, 'files'), `${path}.files`);
-    const bytes = count(json_field(o, 'bytes'), `${path}.bytes`);
-    const belowField = json_field(o, 'below');
+    const files = count(validate_field(o, 'files'), `${path}.files`);
+    const bytes = count(validate_field(o, 'bytes'), `${path}.bytes`);
+    const belowField = validate_field(o, 'below');
     const below = belowField === undefined ? undefined : count(belowField, `${path}.below`);
     if (below === 0)
         fail(`${path}.below`, 'expected 1 or more (a listing of every file has no "below")');
-    const listed = list(json_field(o, 'listed'), `${path}.listed`, REPORT_LIMITS.listed).map((e, i) => readFileEntry(e, `${path}.listed[${i}]`));
+    const listed = list(validate_field(o, 'listed'), `${path}.listed`, REPORT_LIMITS.listed).map((e, i) => readFileEntry(e, `${path}.listed[${i}]`));
     const seen = new Set();
     let sum = 0;
     listed.forEach((e, i) => {
@@ -4565,36 +3064,36 @@ function readFinal(v, path) {
 function readLayer(v, path) {
     const o = obj(v, path);
     return {
-        digest: str(json_field(o, 'digest'), `${path}.digest`, 300, json_DIGEST),
-        mediaType: str(json_field(o, 'mediaType'), `${path}.mediaType`, 256),
-        compressedBytes: count(json_field(o, 'compressedBytes'), `${path}.compressedBytes`),
-        uncompressedBytes: count(json_field(o, 'uncompressedBytes'), `${path}.uncompressedBytes`),
-        instruction: str(json_field(o, 'instruction'), `${path}.instruction`)
+        digest: str(validate_field(o, 'digest'), `${path}.digest`, 300, DIGEST),
+        mediaType: str(validate_field(o, 'mediaType'), `${path}.mediaType`, 256),
+        compressedBytes: count(validate_field(o, 'compressedBytes'), `${path}.compressedBytes`),
+        uncompressedBytes: count(validate_field(o, 'uncompressedBytes'), `${path}.uncompressedBytes`),
+        instruction: str(validate_field(o, 'instruction'), `${path}.instruction`)
     };
 }
 function readDelta(v, path) {
     const o = obj(v, path);
     return {
-        compressedBytes: json_int(json_field(o, 'compressedBytes'), `${path}.compressedBytes`),
-        uncompressedBytes: json_int(json_field(o, 'uncompressedBytes'), `${path}.uncompressedBytes`),
-        layerCount: json_int(json_field(o, 'layerCount'), `${path}.layerCount`),
-        compressedPercent: percentOrNull(json_field(o, 'compressedPercent'), `${path}.compressedPercent`),
-        uncompressedPercent: percentOrNull(json_field(o, 'uncompressedPercent'), `${path}.uncompressedPercent`)
+        compressedBytes: validate_int(validate_field(o, 'compressedBytes'), `${path}.compressedBytes`),
+        uncompressedBytes: validate_int(validate_field(o, 'uncompressedBytes'), `${path}.uncompressedBytes`),
+        layerCount: validate_int(validate_field(o, 'layerCount'), `${path}.layerCount`),
+        compressedPercent: percentOrNull(validate_field(o, 'compressedPercent'), `${path}.compressedPercent`),
+        uncompressedPercent: percentOrNull(validate_field(o, 'uncompressedPercent'), `${path}.uncompressedPercent`)
     };
 }
 function readVerdict(v, path) {
     const o = obj(v, path);
     return {
-        rule: json_oneOf(json_field(o, 'rule'), RULES, `${path}.rule`),
-        ok: bool(json_field(o, 'ok'), `${path}.ok`),
-        reason: str(json_field(o, 'reason'), `${path}.reason`, 1024)
+        rule: validate_oneOf(validate_field(o, 'rule'), RULES, `${path}.rule`),
+        ok: bool(validate_field(o, 'ok'), `${path}.ok`),
+        reason: str(validate_field(o, 'reason'), `${path}.reason`, 1024)
     };
 }
 
 ;// CONCATENATED MODULE: ./src/baseline/store.ts
 // Where measured reports are kept as baselines, keyed by commit: the Actions cache in workflows
 // (actions-cache.ts). A stored report is a few KB of JSON; what is read back is untrusted, read
-// safely (stored-file.ts) and validated by the caller (report/json.ts validateReport).
+// safely (stored-file.ts) and validated by the caller (report/validate.ts validateReport).
 class BaselineStoreError extends Error {
     constructor(message) {
         super(message);
@@ -4610,8 +3109,15 @@ const MAX_STORED_REPORT_BYTES = 8 * 1024 * 1024;
 function baselineKey(repository, commentKey, sha, schemaVersion = 1) {
     return `image-budget-v${schemaVersion}-${repository.toLowerCase()}-${commentKey}-${sha.toLowerCase()}`;
 }
+/** Events whose report becomes the baseline of their commit (pull requests compare with these). */
+const STORING_EVENTS = new Set(['push', 'schedule', 'workflow_dispatch']);
+/** Whether a run of `event` stores its report as its commit's baseline. Pure. */
+function storesBaseline(event) {
+    return STORING_EVENTS.has(event);
+}
 
 ;// CONCATENATED MODULE: ./src/baseline/from-report.ts
+
 
 
 /**
@@ -4662,7 +3168,7 @@ function parseStoredReport(text, expected) {
 }
 /**
  * The stored report's head images (what that commit's run measured) as the base side of `targets`,
- * one result per platform, with their file lists (complete, cut or missing: report/json.ts), so
+ * one result per platform, with their file lists (complete, cut or missing: report/report.ts), so
  * the comment's files section compares with them as with a base build. With `image` (the `name`
  * input), only rows of that image count: matrix jobs that share a comment-key share the stored
  * report too, and one image's `release` is no
@@ -4681,204 +3187,6 @@ function baseFromReport(report, targets, image) {
         results.push({ target, results: rows.map((t) => ({ platform: t.platform, result: toSideResult(t.head, target, t.platform) })) });
     }
     return { results, missing };
-}
-
-;// CONCATENATED MODULE: ./src/git/base-checkout.ts
-// The pull request's base commit, checked out outside the user's checkout and laid out like it, so
-// that a `COPY . .` of the base carries a `.git` that weighs what the head's does (issue 11):
-// - the head's `.git` is a shallow clone (actions/checkout's default `fetch-depth: 1`), or a `gitdir:`
-//   file (a linked worktree, a submodule): a fresh repository, made as actions/checkout makes one
-//   (`git init`, the workspace's config copied, a depth-1 fetch of the one commit, a forced detached
-//   checkout), from the workspace itself when it holds the commit, else from its remote;
-// - the head's `.git` holds the whole history (a laptop, `fetch-depth: 0`): a copy of that `.git`,
-//   checked out at the base commit (fetched into the copy, whole, when it is missing).
-// Nothing is written inside the workspace, its `.git` included: git only reads there (and serves
-// objects to the fetch). Everything is made under `tmpRoot`, which the caller removes in the end.
-// Submodules are not checked out in the base (their folders stay empty), as before; a Git LFS
-// filter in the copied config runs at the checkout as it runs in the workspace.
-
-
-
-/**
- * The base commit cannot be had (not in the clone and the fetch failed: force-pushed or deleted
- * base, fetch refused). The caller reports "baseline unavailable"; it must not fall back to HEAD
- * (RELIABILITY rows 21, 22).
- */
-class BaselineUnavailableError extends Error {
-    ref;
-    reason;
-    constructor(
-    /** The ref or SHA that was asked for. */
-    ref, 
-    /** Git's reason (its last stderr line). */
-    reason) {
-        super(`could not fetch base ${ref}: ${reason}`);
-        this.ref = ref;
-        this.reason = reason;
-        this.name = 'BaselineUnavailableError';
-    }
-}
-// Where a base named by its SHA alone is fetched to: a pull request's base branch is under origin's.
-const SHA_DESTINATION = 'refs/remotes/origin/base';
-// The token actions/checkout (v6 on) keeps in a file included for the workspace's git dir only.
-const AUTH_KEYS = /^http\./i;
-/**
- * Resolves `ref` to a commit and checks it out, detached, in a new dir under `tmpRoot` whose `.git`
- * is laid out like the workspace's (see the file comment).
- * @throws InvalidRefError before any git call when `ref` starts with `-` or is malformed.
- * @throws BaselineUnavailableError when the commit cannot be found or fetched.
- * @throws GitError when the base cannot be laid out or checked out.
- */
-async function checkoutBase(options) {
-    const { repoDir, tmpRoot, remote = 'origin', exec } = options;
-    // Git takes upper-case hex too; one spelling keeps the fetch by id and the messages consistent.
-    const ref = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i.test(options.ref) ? options.ref.toLowerCase() : options.ref;
-    const workspace = new Git(external_node_path_default().resolve(repoDir), exec ? { exec } : {});
-    await checkRef(workspace, ref);
-    const local = await workspace.revParseCommit(ref);
-    const dotGit = await (0,promises_namespaceObject.lstat)(external_node_path_default().join(workspace.repoDir, '.git')).catch(() => undefined);
-    const layout = dotGit?.isDirectory() && !(await workspace.isShallow()) ? 'copy' : 'fresh';
-    await (0,promises_namespaceObject.mkdir)(tmpRoot, { recursive: true });
-    const dir = external_node_path_default().resolve(await (0,promises_namespaceObject.mkdtemp)(external_node_path_default().join(external_node_path_default().resolve(tmpRoot), 'image-budget-base-')));
-    // A `gitdir:` file in the workspace: the base's `.git` is one too, pointing beside `dir`.
-    const separateGitDir = layout === 'fresh' && dotGit?.isFile() ? `${dir}.git` : undefined;
-    let done;
-    const cleanup = () => (done ??= remove([dir, ...(separateGitDir ? [separateGitDir] : [])]));
-    try {
-        const made = { workspace, dir, ref, local, remote, ...(exec ? { exec } : {}) };
-        const sha = layout === 'copy' ? await copyLayout(made) : await freshLayout({ ...made, separateGitDir });
-        return { sha, dir, layout, cleanup };
-    }
-    catch (e) {
-        await cleanup();
-        throw e;
-    }
-}
-/** Both checks run before git sees the value (check-ref-format reads no repository). */
-async function checkRef(git, ref) {
-    if (isFullSha(ref))
-        return;
-    if (ref.startsWith('-') || ref === '')
-        throw new InvalidRefError(ref, 'a ref must not be empty or start with "-"');
-    if (!(await git.checkRefFormat(ref)))
-        throw new InvalidRefError(ref, 'not a valid ref name');
-}
-/**
- * `dir` made a repository as actions/checkout makes one, empty: `git init` (with the workspace's
- * object format; `separateGitDir` for a `gitdir:` file), the workspace's config copied (its sparse
- * patterns too), `core.worktree` dropped. `withAuth` gives it the `http.*` entries that the
- * workspace's config includes (actions/checkout's token file, included for the workspace's git dir
- * only), in the environment of its commands. Writes nothing in the workspace.
- */
-async function freshRepository(workspace, dir, options) {
-    const { gitDir, commonDir } = await workspace.gitDirs();
-    const auth = options.withAuth ? await workspace.includedConfig(AUTH_KEYS) : [];
-    const repo = new Git(dir, { ...(options.exec ? { exec: options.exec } : {}), config: auth });
-    await repo.init(await workspace.objectFormat(), options.separateGitDir);
-    const repoGitDir = options.separateGitDir ?? external_node_path_default().join(dir, '.git');
-    // The same remote, extra header, gc and sparse settings: the config weighs what the head's does.
-    await (0,promises_namespaceObject.copyFile)(external_node_path_default().join(commonDir, 'config'), external_node_path_default().join(repoGitDir, 'config'));
-    await copyIfThere(external_node_path_default().join(gitDir, 'config.worktree'), external_node_path_default().join(repoGitDir, 'config.worktree'));
-    await copyIfThere(external_node_path_default().join(gitDir, 'info', 'sparse-checkout'), external_node_path_default().join(repoGitDir, 'info', 'sparse-checkout'));
-    // A submodule's or worktree's config may name another working tree: this one is `dir`.
-    await repo.unsetConfig('core.worktree');
-    return repo;
-}
-/** A repository as actions/checkout makes one, holding the base commit alone. */
-async function freshLayout(l) {
-    const { workspace, dir, ref, local } = l;
-    // A partial clone would fetch what it lacks from its own remote, into the workspace: ask the remote.
-    const fromWorkspace = local !== undefined && !(await workspace.isPartialClone());
-    const base = await freshRepository(workspace, dir, {
-        withAuth: !fromWorkspace,
-        ...(l.separateGitDir ? { separateGitDir: l.separateGitDir } : {}),
-        ...(l.exec ? { exec: l.exec } : {})
-    });
-    // Into a remote-tracking ref with its reflog, as actions/checkout fetches the commit it checks out.
-    const name = isFullSha(ref) ? undefined : qualified(ref);
-    const to = name ? destination(name) : SHA_DESTINATION;
-    let sha;
-    try {
-        sha = fromWorkspace ? await base.fetchInto(workspace.repoDir, local, to, 1) : await base.fetchInto(l.remote, name ?? ref, to, 1);
-    }
-    catch (e) {
-        if (e instanceof GitError)
-            throw new BaselineUnavailableError(ref, e.reason || e.message);
-        throw e;
-    }
-    await base.checkoutDetached(sha);
-    return sha;
-}
-/** A copy of the workspace's whole `.git`, checked out at the base commit. */
-async function copyLayout(l) {
-    const { workspace, dir, ref } = l;
-    await (0,promises_namespaceObject.cp)(external_node_path_default().join(workspace.repoDir, '.git'), external_node_path_default().join(dir, '.git'), {
-        recursive: true,
-        preserveTimestamps: true,
-        verbatimSymlinks: true,
-        errorOnExist: true,
-        force: false,
-        // Locks of a git running there now, sockets and pipes (an fsmonitor's) are no part of the repository.
-        filter: async (source) => {
-            if (source.endsWith('.lock'))
-                return false;
-            const s = await (0,promises_namespaceObject.lstat)(source);
-            return s.isFile() || s.isDirectory() || s.isSymbolicLink();
-        }
-    });
-    // The copied config's include of a credentials file names the workspace's git dir, not the copy's.
-    const auth = l.local === undefined ? await workspace.includedConfig(AUTH_KEYS) : [];
-    const base = new Git(dir, { ...(l.exec ? { exec: l.exec } : {}), config: auth });
-    await base.unsetConfig('core.worktree');
-    let sha = l.local;
-    if (sha === undefined) {
-        try {
-            // A full clone stays full: no --depth, which would make the copy shallow.
-            sha = await base.fetchCommit(l.remote, ref, null);
-        }
-        catch (e) {
-            if (e instanceof GitError)
-                throw new BaselineUnavailableError(ref, e.reason || e.message);
-            throw e;
-        }
-    }
-    await base.checkoutDetached(sha);
-    return sha;
-}
-/** A ref name as the remote has it: a bare name is a branch. */
-function qualified(ref) {
-    return ref.startsWith('refs/') ? ref : `refs/heads/${ref}`;
-}
-/** Where actions/checkout keeps a fetched ref: branches under origin's, pulls under pull/, the rest as named. */
-function destination(ref) {
-    if (ref.startsWith('refs/heads/'))
-        return `refs/remotes/origin/${ref.slice('refs/heads/'.length)}`;
-    if (ref.startsWith('refs/pull/'))
-        return `refs/remotes/pull/${ref.slice('refs/pull/'.length)}`;
-    return ref;
-}
-async function copyIfThere(from, to) {
-    try {
-        await (0,promises_namespaceObject.mkdir)(external_node_path_default().dirname(to), { recursive: true });
-        await (0,promises_namespaceObject.copyFile)(from, to);
-    }
-    catch (e) {
-        if (e.code !== 'ENOENT')
-            throw e;
-    }
-}
-/** Removes each path; never throws: what could not be removed comes back as a warning. */
-async function remove(paths) {
-    const warnings = [];
-    for (const p of paths) {
-        try {
-            await (0,promises_namespaceObject.rm)(p, { recursive: true, force: true });
-        }
-        catch (e) {
-            warnings.push(`could not remove ${p}: ${e instanceof Error ? e.message : String(e)}`);
-        }
-    }
-    return warnings;
 }
 
 ;// CONCATENATED MODULE: ./src/git/ancestors.ts
@@ -4916,6 +3224,7 @@ async function ancestorsOf(repoDir, sha, count, options = {}) {
 }
 
 ;// CONCATENATED MODULE: ./src/baseline/resolve.ts
+
 
 
 
@@ -4973,220 +3282,282 @@ async function recentAncestors(req) {
         return (await ancestorsOf(req.repoDir, req.baseSha, ANCESTORS_SEARCHED + 1, req.exec ? { exec: req.exec } : {})).slice(1);
     }
     catch (e) {
-        req.log.info(`The base commit's ancestors could not be listed (${e instanceof Error ? e.message : String(e)}); only its own stored report was looked for.`);
+        req.log.info(`The base commit's ancestors could not be listed (${errorMessage(e)}); only its own stored report was looked for.`);
         return [];
     }
 }
 
-;// CONCATENATED MODULE: ./src/workspace/paths.ts
-// Filesystem confinement: every path a user or a pull request names must stay inside the workspace
-// (or the base checkout) after symlinks are resolved (RELIABILITY row 5, security 11).
+;// CONCATENATED MODULE: ./src/baseline/choose.ts
+// Step 2 of the pipeline: what the head is compared with, decided once per image.
+//   `baseline` auto/report: the stored report of the base commit or a recent ancestor (no base build)
+//   auto/build: the base commit checked out outside the workspace (git/base-checkout.ts), to be built
+//   otherwise, or when neither can be had: no baseline, with the reason (the head is still judged on
+//   absolute budgets, PRODUCT 7, RELIABILITY row 22).
+// Every choice adds the note the comment shows; only an unusable explicit `base-ref` fails the step.
 
 
 
-/** The path does not exist (as opposed to escaping the root or being of the wrong kind). */
-class MissingPathError extends InputError {
-}
-function inside(root, p) {
-    const rel = external_node_path_default().relative(root, p);
-    return rel === '' || (rel !== '..' && !rel.startsWith(`..${(external_node_path_default()).sep}`) && !external_node_path_default().isAbsolute(rel));
-}
-/**
- * Resolve `value` (relative to `root`) to a real path inside `root`, or throw an InputError that
- * names the input and the path tried.
- */
-async function resolveInside(root, value, input, kind) {
-    const realRoot = await (0,promises_namespaceObject.realpath)(root);
-    // An absolute path (`${{ github.workspace }}/Dockerfile`) is fine as long as it is inside.
-    const joined = external_node_path_default().isAbsolute(value) ? external_node_path_default().resolve(value) : external_node_path_default().resolve(realRoot, value);
-    const lexicalRoot = external_node_path_default().resolve(root);
-    if (external_node_path_default().isAbsolute(value) && !inside(realRoot, joined) && inside(lexicalRoot, joined)) {
-        // Written against the workspace as given, which itself sits behind a symlink.
-        return resolveInside(root, external_node_path_default().relative(lexicalRoot, joined) || '.', input, kind);
+
+
+
+
+async function chooseBaseline(req) {
+    const ref = req.baseRef ?? req.eventBase;
+    const stored = req.mode === 'auto' || req.mode === 'report' ? await storedBaseline(req, ref) : undefined;
+    if (stored)
+        return { baseline: stored, notes: [storedNote(stored.found, ref)] };
+    if (req.mode === 'none')
+        return { baseline: { kind: 'unavailable', reason: 'baseline: none' }, notes: [] };
+    if (req.mode === 'report') {
+        const reason = `no stored report for ${ref ?? 'this run'}`;
+        return { baseline: { kind: 'unavailable', reason }, notes: [`No stored baseline report found for ${ref ?? 'this run'}; sizes are absolute.`] };
     }
-    if (!inside(realRoot, joined)) {
-        throw new InputError(input, value, `a path inside the workspace (${realRoot}); resolved to ${joined}`);
+    if (!ref)
+        return { baseline: { kind: 'unavailable', reason: `no base commit for event ${req.event || 'unknown'}` }, notes: [] };
+    return checkout(req, ref);
+}
+/** The stored report to compare with, when one is found and (with `auto`) has every head target. */
+async function storedBaseline(req, ref) {
+    const { store, repository, log } = req;
+    if (!ref || !store || !repository)
+        return undefined;
+    const baseSha = await commitOf(req.workspace, ref, req.exec);
+    if (!baseSha)
+        return undefined;
+    const found = await log.group(`Look up the stored baseline of ${ref}`, () => findStoredBaseline({ store, repository, commentKey: req.commentKey, baseSha, repoDir: req.workspace, exec: req.exec, log }));
+    if (!found)
+        return undefined;
+    const base = baseFromReport(found.report, req.headTargets, req.name);
+    if (base.missing.length > 0 && req.mode !== 'report') {
+        log.info(`The stored baseline of ${found.sha.slice(0, 12)} has no measured image of ${base.missing.join(', ')}; building the base instead.`);
+        return undefined;
     }
-    let real;
+    const run = found.report.runId !== undefined ? ` run ${found.report.runId}` : '';
+    log.info(`Baseline: the report stored by the ${found.report.event}${run} of ${found.sha} (${found.report.createdAt}); the base is not built.`);
+    return { kind: 'stored', found, base };
+}
+function storedNote(found, ref) {
+    return found.distance === 0
+        ? `Baseline: the report stored for ${found.sha.slice(0, 12)} by its ${found.report.event} run; the base was not rebuilt.`
+        : `Baseline: ${ref?.slice(0, 12)} has no stored report; compared with the report of its ancestor ${found.sha.slice(0, 12)}, ` +
+            `${found.distance} commit${found.distance === 1 ? '' : 's'} earlier.`;
+}
+/** The base commit checked out outside the workspace, or why it cannot be. */
+async function checkout(req, ref) {
     try {
-        real = await (0,promises_namespaceObject.realpath)(joined);
-    }
-    catch {
-        throw new MissingPathError(input, value, `an existing ${kind}; not found at ${joined}`);
-    }
-    if (!inside(realRoot, real)) {
-        throw new InputError(input, value, `a path inside the workspace (${realRoot}); it links to ${real}`);
-    }
-    const st = await (0,promises_namespaceObject.stat)(real);
-    if (kind === 'file' ? !st.isFile() : !st.isDirectory()) {
-        throw new InputError(input, value, `a ${kind}; ${joined} is not one`);
-    }
-    return real;
-}
-/** Like resolveInside, but a missing path is `undefined` instead of an error (for the base commit). */
-async function resolveInsideIfExists(root, value, input, kind) {
-    try {
-        return await resolveInside(root, value, input, kind);
+        // Outside the workspace, under the temp folder (which the post step removes after a cancelled
+        // run), with a `.git` laid out like the workspace's: nothing is written in the workspace.
+        const base = await req.log.group(`Check out base ${ref}`, () => checkoutBase({ repoDir: req.workspace, ref, tmpRoot: req.tmpDir, exec: req.exec }));
+        const layout = base.layout === 'copy' ? "a copy of the workspace's .git" : 'a depth-1 clone, as actions/checkout makes one';
+        req.log.info(`Base ${base.sha} checked out in ${base.dir} (${layout}).`);
+        req.cleanups.push(() => base.cleanup());
+        return { baseline: { kind: 'checkout', checkout: base }, notes: [] };
     }
     catch (e) {
-        if (e instanceof MissingPathError)
-            return undefined;
-        throw e;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/buildx/settings.ts
-// The build settings of one side made concrete before its builds: named directories found inside
-// the side's root (the workspace for the head, the base checkout for the base, as `context` is),
-// secret files and ssh paths found (relative to the workspace), inline and environment secrets
-// turned into variables of the docker client's environment, and the values every message masks.
-
-
-
-
-
-/** Secret files up to this size are read so that their content is masked too. */
-const MASKED_FILE_MAX = 64 * 1024;
-/** Lines of a secret file at least this long are masked alone (short ones, `{`, would mask everything). */
-const MASKED_LINE_MIN = 8;
-/** The variable of the docker client's environment that the `index`th secret is read from. */
-const secretVariable = (index) => `IMAGE_BUDGET_SECRET_${index}`;
-async function resolveSettings(settings, where) {
-    const masks = [];
-    const secrets = [];
-    for (const [i, s] of settings.secrets.entries()) {
-        if (s.kind === 'file') {
-            const src = await existing(where.workspace, s.path, INPUT.secretFiles, `${s.id}=${s.path}`, 'file');
-            masks.push(...(await fileMasks(src)));
-            secrets.push({ id: s.id, src });
-            continue;
+        if (e instanceof InvalidRefError && req.baseRef) {
+            throw new InputError(INPUT.baseRef, ref, 'a commit SHA or a ref name', { problem: `is not usable: ${e.message}` });
         }
-        const value = s.kind === 'value' ? s.value : where.env[s.variable];
-        if (value === undefined) {
-            throw new InputError(INPUT.secretEnvs, `${s.id}=${s.kind === 'env' ? s.variable : ''}`, 'id=VARIABLE, VARIABLE set in the step\'s env', {
-                problem: 'names a variable that is not set'
-            });
-        }
-        if (value !== '')
-            masks.push(value);
-        secrets.push({ id: s.id, env: secretVariable(i), value });
+        // Whatever keeps the base from being checked out (unreachable commit, not a git checkout, a
+        // workspace git refuses as another user's, no git at all): the head is still measured.
+        const reason = e instanceof BaselineUnavailableError ? e.message : `could not check out base ${ref}: ${errorMessage(e)}`;
+        req.log.warning(`Baseline unavailable: ${reason}`);
+        return { baseline: { kind: 'unavailable', reason }, notes: [`Baseline unavailable: ${reason}.`] };
     }
-    const ssh = [];
-    for (const x of settings.ssh) {
-        // `default` or a bare id is the agent of SSH_AUTH_SOCK, which buildx would otherwise miss mid-build.
-        if (x.path === undefined && !where.env.SSH_AUTH_SOCK) {
-            throw new InputError(INPUT.ssh, x.id, 'id=path (a key or socket), or an agent: SSH_AUTH_SOCK set, e.g. by webfactory/ssh-agent', {
-                problem: 'needs an SSH agent, and SSH_AUTH_SOCK is not set'
-            });
-        }
-        ssh.push(x.path === undefined ? x : { id: x.id, path: await existing(where.workspace, x.path, INPUT.ssh, `${x.id}=${x.path}`, 'any') });
-    }
-    const contexts = [];
-    for (const c of settings.contexts) {
-        if (c.kind === 'image')
-            contexts.push([c.name, `docker-image://${c.ref}`]);
-        else if (c.kind === 'target')
-            contexts.push([c.name, `target:${c.stage}`]);
-        else
-            contexts.push([c.name, await namedDirectory(where, c.path)]);
-    }
-    return { plan: { ...settings, secrets, ssh, contexts }, masks };
 }
-/** A named directory, confined to the side's root like `context`. */
-async function namedDirectory(where, value) {
-    if (where.side === 'head')
-        return resolveInside(where.root, value, INPUT.buildContexts, 'directory');
-    // Written against the workspace (`${{ github.workspace }}/other`): the same place in the base checkout.
-    const rel = external_node_path_default().isAbsolute(value) ? external_node_path_default().relative(where.workspace, value) : value;
-    const found = await resolveInsideIfExists(where.root, rel, INPUT.buildContexts, 'directory');
-    return found ?? external_node_path_default().resolve(where.root, rel);
-}
-async function existing(workspace, value, input, shown, kind) {
-    const p = external_node_path_default().resolve(workspace, value);
-    const st = await (0,promises_namespaceObject.stat)(p).catch(() => undefined);
-    if (st === undefined)
-        throw new InputError(input, shown, `an existing ${kind === 'file' ? 'file' : 'path'}; not found at ${p}`);
-    if (kind === 'file' && !st.isFile())
-        throw new InputError(input, shown, `a file; ${p} is not one`);
-    return p;
-}
-/** The content of a small secret file, whole and line by line, to be masked. */
-async function fileMasks(file) {
-    if ((await (0,promises_namespaceObject.stat)(file)).size > MASKED_FILE_MAX)
-        return [];
-    const text = await (0,promises_namespaceObject.readFile)(file, 'utf8').catch(() => '');
-    const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length >= MASKED_LINE_MIN);
-    return [...new Set([text.trim(), ...lines].filter((v) => v.length >= 3))];
-}
-
-;// CONCATENATED MODULE: ./src/dockerfile/directives.ts
-// Pure: the frontend a Dockerfile names, read as BuildKit's Dockerfile frontend reads it
-// (frontend/dockerfile/parser/directives.go, DetectSyntax) before it forwards the build to that image.
-//
-// - A UTF-8 byte order mark is dropped, and a first line starting with `#!` is skipped.
-// - Parser directives are the leading lines `#<spaces>key<spaces>=<spaces>value`: the key is a letter
-//   then letters and digits, any case; only `syntax`, `escape` and `check` are directives. The first
-//   line that is not one (an empty line, an instruction, any other comment, even `# foo=bar`) ends
-//   them; the first `syntax` counts. Spaces are Unicode spaces after the `#` (newer BuildKit), the
-//   ASCII ones `\t \n \f \r` around `=` and at the end.
-// - Failing that, the same with `//` instead of `#`; failing that, a file that is a JSON object with
-//   a string `"syntax"`.
-// The frontend is the value's first word (the rest is passed to it); in the JSON form, the whole value.
-const DIRECTIVES = new Set(['syntax', 'escape', 'check']);
-/** Go's unicode.IsSpace. */
-const UNICODE_SPACE = '\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
-/** Go's `\s` (RE2, ASCII). */
-const GO_SPACE = '[\\t\\n\\f\\r ]';
-const DIRECTIVE = new RegExp(`^[${UNICODE_SPACE}]*([a-zA-Z][a-zA-Z0-9]*)${GO_SPACE}*=${GO_SPACE}*(.+?)${GO_SPACE}*$`, 's');
-/** The `syntax` directive of the leading directive lines with this comment prefix, if any. */
-function fromComments(lines, firstLine, prefix) {
-    const seen = new Set();
-    for (const [i, raw] of lines.entries()) {
-        if (!raw.startsWith(prefix))
-            return undefined;
-        const m = DIRECTIVE.exec(raw.slice(prefix.length));
-        const key = m?.[1]?.toLowerCase();
-        if (!m || key === undefined || !DIRECTIVES.has(key))
-            return undefined;
-        // A repeated directive is an error that ends the parse; what came before it stands.
-        if (seen.has(key))
-            return undefined;
-        seen.add(key);
-        if (key === 'syntax') {
-            const value = m[2] ?? '';
-            return { frontend: value.split(' ')[0] ?? value, text: raw.trim(), line: firstLine + i };
-        }
-    }
-    return undefined;
-}
-/** The frontend `text` (a Dockerfile's content) names, as BuildKit detects it; undefined when it names none. */
-function syntaxDirective(text) {
-    let body = text.startsWith('\ufeff') ? text.slice(1) : text;
-    let firstLine = 1;
-    if (body.startsWith('#!')) {
-        const firstBreak = body.indexOf('\n');
-        body = firstBreak === -1 ? '' : body.slice(firstBreak + 1);
-        firstLine = 2;
-    }
-    // Go's bufio.ScanLines: lines end at \n, a \r before it is dropped.
-    const lines = body.split('\n').map((l) => l.replace(/\r$/, ''));
-    if (lines.at(-1) === '')
-        lines.pop();
-    const found = fromComments(lines, firstLine, '#') ?? fromComments(lines, firstLine, '//');
-    if (found)
-        return found;
+/** The full SHA `ref` names: itself when it is one, else what the local repository resolves it to. */
+async function commitOf(repoDir, ref, exec) {
+    if (isFullSha(ref))
+        return ref.toLowerCase();
     try {
-        const json = JSON.parse(body);
-        if (json !== null && typeof json === 'object' && !Array.isArray(json)) {
-            const value = json['syntax'];
-            if (typeof value === 'string')
-                return { frontend: value, text: `"syntax": ${JSON.stringify(value)}`, line: firstLine };
-        }
+        return await new Git(repoDir, { exec }).revParseCommit(ref);
     }
     catch {
-        // Not JSON: no frontend named that way.
+        return undefined;
     }
-    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/buildx/cache.ts
+// The build cache of a run, decided once before the first build. Pure: the `cache` input, the
+// runtime, whose code is built and what the builder can do in; the cache to use and what to say out.
+//   - a relative local folder is the workspace's (where actions/cache saves it), not the context's;
+//   - gha needs the Actions runtime, and a stranger's build gets none (its token would be in reach);
+//   - a stranger's build reads, never writes; a builder that cannot export reads only;
+//   - `max` is exported by push, schedule and dispatch runs of the default branch only (trust.ts).
+
+function decideCache(req) {
+    const info = [];
+    const warnings = [];
+    const notes = [];
+    let cache = req.requested.type === 'local' ? { ...req.requested, dir: external_node_path_default().resolve(req.realWorkspace, req.requested.dir) } : req.requested;
+    if (cache.type === 'gha' && !req.runtime) {
+        info.push('cache: gha needs the Actions runtime (ACTIONS_RUNTIME_TOKEN); building without cache.');
+        cache = { type: 'none' };
+    }
+    if (cache.type === 'gha' && req.untrusted !== undefined) {
+        // buildx hands the runtime token to the gha cache, whose attributes reach the build's frontend.
+        const note = `No build cache: this run builds ${req.untrusted}, and the gha cache would put the Actions runtime token within its reach.`;
+        info.push(`cache: ${note}`);
+        notes.push(note);
+        cache = { type: 'none' };
+    }
+    if (cache.type !== 'none' && !req.exportAllowed) {
+        info.push(req.exportNote ?? 'cache: read, not written.');
+    }
+    else if (cache.type !== 'none' && !req.builderCanExport) {
+        warnings.push(`cache: the builder "${req.builderName}" (docker driver, classic image store) cannot export build cache; ` +
+            'the cache is read but not written, and the build goes on. A docker-container builder or the containerd image store can write it.');
+    }
+    return { cache, cacheExport: req.builderCanExport && req.exportAllowed, cacheMode: req.mode, info, warnings, notes };
+}
+/** Whether the step's environment holds the Actions runtime the gha cache needs. */
+function hasActionsRuntime(env) {
+    return Boolean(env.ACTIONS_RUNTIME_TOKEN && (env.ACTIONS_CACHE_URL || env.ACTIONS_RESULTS_URL));
+}
+
+;// CONCATENATED MODULE: ./src/buildx/env.ts
+// The environment of the docker commands the action starts. The buildx client needs this process's
+// environment (DOCKER_HOST, DOCKER_CONFIG, the Actions cache runtime for `type=gha`), but nothing of
+// ours that holds a token: the inputs (INPUT_GITHUB-TOKEN among them) and the usual token
+// variables. Builds never see the client's environment; this keeps the tokens out of the client
+// too (security requirement 7). A stranger's code (pipeline/trust.ts) gets a client without the
+// Actions runtime either: buildx would hand its token to the gha cache, whose attributes reach the
+// frontend, so such a build has no gha cache and nothing of the runtime within reach.
+/** Names that hold a credential by their looks (`*_TOKEN`, `*SECRET*`, `*PASSWORD*`, ...), left out for a stranger's build. */
+const CREDENTIAL_NAME = /TOKEN|SECRET|PASSW|CREDENTIAL|PRIVATE_KEY|API_KEY|ACCESS_KEY/i;
+/** `env` less the action's inputs and the GitHub token variables (and, for a stranger's build, the runtime and credentials). */
+function dockerClientEnv(env, options = {}) {
+    const out = {};
+    for (const [k, v] of Object.entries(env)) {
+        if (k.startsWith('INPUT_') || k === 'GITHUB_TOKEN' || k === 'GH_TOKEN')
+            continue;
+        if (options.untrusted && (k.startsWith('ACTIONS_') || CREDENTIAL_NAME.test(k)))
+            continue;
+        out[k] = v;
+    }
+    return out;
+}
+/**
+ * The runner's `ACTIONS_CACHE_MODE` (as @actions/cache reads it): `read` when the job's token may
+ * only read the cache (an untrusted trigger on the default branch's scope), `none`, `write`,
+ * `write-only`. Unset or unknown: read and write, as before the variable existed.
+ */
+function actionsCacheAccess(env) {
+    const mode = (env.ACTIONS_CACHE_MODE ?? '').trim().toLowerCase();
+    switch (mode) {
+        case 'none':
+            return { read: false, write: false, mode };
+        case 'read':
+            return { read: true, write: false, mode };
+        case 'write-only':
+            return { read: false, write: true, mode };
+        default:
+            return { read: true, write: true };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/buildx/probe.ts
+
+
+/** `docker buildx version` → "0.13.1+ds1". */
+function parseBuildxVersion(text) {
+    const m = /github\.com\/docker\/buildx\s+v?(\S+)/.exec(text) ?? /buildx\s+v?(\d+\.\d+\S*)/.exec(text);
+    return m?.[1];
+}
+/** `docker buildx inspect [name]` → the builder and its first node. */
+function parseBuildxInspect(text) {
+    const lines = text.split('\n');
+    const value = (key, from = 0) => {
+        for (let i = from; i < lines.length; i++) {
+            const m = new RegExp(`^${key}:\\s*(.*)$`).exec(lines[i] ?? '');
+            if (m)
+                return m[1]?.trim();
+        }
+        return undefined;
+    };
+    const nodesAt = lines.findIndex((l) => l.startsWith('Nodes:'));
+    const platforms = (value('Platforms', Math.max(nodesAt, 0)) ?? '')
+        .split(',')
+        .map((p) => p.replace(/\*$/, '').trim())
+        .filter(Boolean);
+    const error = value('Error');
+    return {
+        name: value('Name') ?? 'default',
+        driver: value('Driver') ?? '',
+        status: nodesAt >= 0 ? value('Status', nodesAt) : undefined,
+        platforms,
+        ...(error ? { error } : {})
+    };
+}
+/** `docker info --format '{{json .DriverStatus}}'` → which image store the engine uses. */
+function parseImageStore(driverStatusJson) {
+    let parsed;
+    try {
+        parsed = JSON.parse(driverStatusJson);
+    }
+    catch {
+        return 'classic';
+    }
+    if (!Array.isArray(parsed))
+        return 'classic';
+    const containerd = parsed.some((pair) => Array.isArray(pair) && pair[0] === 'driver-type' && String(pair[1]).includes('io.containerd.snapshotter'));
+    return containerd ? 'containerd' : 'classic';
+}
+function capabilities(buildxVersion, builder, store) {
+    const classicDocker = builder.driver === 'docker' && store === 'classic';
+    return { buildxVersion, builder, imageStore: store, ociExport: !classicDocker, cacheExport: !classicDocker };
+}
+class EngineError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'EngineError';
+    }
+}
+const lines = (s) => s
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+const firstLine = (s) => lines(s)[0] ?? '';
+const probe_lastLine = (s) => lines(s).pop() ?? '';
+/**
+ * Probe docker, buildx and the builder once. Fails fast with an actionable message (RELIABILITY row 9).
+ * `env` is docker's environment: by default this process's, without inputs or tokens.
+ */
+async function probeBuilder(exec, builderName, env = dockerClientEnv(process.env)) {
+    const setup = 'Install Docker with the buildx plugin, or see docker/setup-buildx-action (add it before this step).';
+    const version = await exec('docker', ['buildx', 'version'], { env }).catch((e) => {
+        throw new EngineError(`Docker buildx is required but docker could not be run: ${errorMessage(e)}. ${setup}`);
+    });
+    const buildxVersion = version.code === 0 ? parseBuildxVersion(version.stdout) : undefined;
+    if (!buildxVersion) {
+        // docker's own words come first ("docker: unknown command: docker buildx", or before CLI 24
+        // "docker: 'buildx' is not a docker command."); a "Run 'docker --help'" line follows them.
+        const said = firstLine(version.stderr) || firstLine(version.stdout) || `exit code ${version.code}`;
+        throw new EngineError(`Docker buildx is required but \`docker buildx version\` failed: ${said}. ${setup}`);
+    }
+    // The builder first: a remote or Kubernetes builder needs no local daemon at all.
+    const inspect = await exec('docker', ['buildx', 'inspect', ...(builderName ? ['--', builderName] : [])], { env });
+    const builder = parseBuildxInspect(inspect.stdout);
+    if (inspect.code !== 0 || builder.error || !builder.driver) {
+        const reason = builder.error ?? (probe_lastLine(inspect.stderr) || 'no driver reported');
+        if (/Cannot connect to the Docker daemon|docker daemon/i.test(reason)) {
+            throw new EngineError(`The Docker daemon is not reachable: ${reason}`);
+        }
+        throw new EngineError(`Builder ${builderName ? `"${builderName}" ` : ''}could not be inspected: ${reason}. ` +
+            'List the available builders with `docker buildx ls`.');
+    }
+    const store = builder.driver === 'docker' ? await probeImageStore(exec, env) : 'not-applicable';
+    return capabilities(buildxVersion, builder, store);
+}
+/**
+ * Which image store the engine uses, from `docker info` (its DriverStatus, read by parseImageStore).
+ * The one place `docker info` is run: the builder probe and the command line's `measure` use it.
+ */
+async function probeImageStore(exec, env) {
+    const info = await exec('docker', ['info', '--format', '{{json .DriverStatus}}'], { env });
+    if (info.code !== 0) {
+        throw new EngineError(`The Docker daemon is not reachable: ${probe_lastLine(info.stderr) || `exit code ${info.code}`}`);
+    }
+    return parseImageStore(info.stdout);
 }
 
 ;// CONCATENATED MODULE: ./src/model.ts
@@ -5208,15 +3579,12 @@ const NO_BUILD_SETTINGS = {
     provenance: undefined,
     sbom: undefined
 };
-
-;// CONCATENATED MODULE: ./src/state.ts
-// The names of the values the main step keeps for the post step (core.saveState / getState). Plain
-// data, so that the pipeline can name them without loading @actions/core into the command line.
-const STATE = { isPost: 'isPost', tmpDir: 'tmpDir', cleaned: 'cleaned' };
+/** The platform of a result that applies to every platform of its target (a failed build, an absent target). */
+const ANY_PLATFORM = '*';
 
 ;// CONCATENATED MODULE: ./src/report/compare.ts
 /** Compares every row, keeping the given order. */
-function compare_compare(rows) {
+function compare(rows) {
     return rows.map(compareRow);
 }
 /**
@@ -5464,7 +3832,8 @@ function layerChangeTitle(changes) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/policy.ts
-// Budgets applied to comparisons: one verdict per rule that applies, with a short human reason. Pure.
+// Budgets applied to comparisons: one verdict per rule that applies, with a short human reason; and
+// what the verdict of a whole outcome is, which every medium words its own way. Pure.
 
 
 /** The value for a target: its own entry, else the fallback, else none. */
@@ -5642,9 +4011,100 @@ function oneLine(s) {
     const flat = neutralizeCommands(s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim());
     return flat.length > 300 ? `${flat.slice(0, 299)}…` : flat;
 }
+/** The verdict of an outcome, or undefined when no target was measured. Pure. */
+function verdictSummary(outcome) {
+    const rows = outcome.rows;
+    if (rows.length === 0)
+        return undefined;
+    const failedBuilds = rows.filter((r) => r.status === 'head-failed').length;
+    const overBudget = rows.filter((r) => r.regressed && r.status !== 'head-failed').length;
+    const problems = outcome.regressed
+        ? [
+            ...(overBudget > 0 ? [plural(overBudget, 'target') + ' over budget'] : []),
+            ...(failedBuilds > 0 ? [`${failedBuilds} build${failedBuilds === 1 ? '' : 's'} failed`] : [])
+        ]
+        : [];
+    const counts = STATUS_ORDER.flatMap((s) => {
+        const n = rows.filter((r) => r.status === s).length;
+        return n > 0 ? [`${n} ${STATUS_LABEL[s]}`] : [];
+    });
+    return {
+        regressed: outcome.regressed,
+        problems: outcome.regressed && problems.length === 0 ? ['regressed'] : problems,
+        judged: rows.some((r) => r.verdicts.some((v) => v.rule !== 'build')),
+        counts: `${plural(rows.length, 'target')}: ${counts.join(', ')}`
+    };
+}
+/** A row whose two sides were measured by different methods: shown side by side, never compared. */
+function notComparable(r) {
+    return r.status === 'no-baseline' && r.head.state === 'measured' && r.base.state === 'measured';
+}
+
+;// CONCATENATED MODULE: ./src/state.ts
+// The names of the values the main step keeps for the post step (core.saveState / getState). Plain
+// data, so that the pipeline can name them without loading @actions/core into the command line.
+const STATE = { isPost: 'isPost', tmpDir: 'tmpDir', cleaned: 'cleaned' };
+
+;// CONCATENATED MODULE: ./src/workspace/paths.ts
+// Filesystem confinement: every path a user or a pull request names must stay inside the workspace
+// (or the base checkout) after symlinks are resolved (RELIABILITY row 5, security 11).
+
+
+
+/** The path does not exist (as opposed to escaping the root or being of the wrong kind). */
+class MissingPathError extends InputError {
+}
+function inside(root, p) {
+    const rel = external_node_path_default().relative(root, p);
+    return rel === '' || (rel !== '..' && !rel.startsWith(`..${(external_node_path_default()).sep}`) && !external_node_path_default().isAbsolute(rel));
+}
+/**
+ * Resolve `value` (relative to `root`) to a real path inside `root`, or throw an InputError that
+ * names the input and the path tried.
+ */
+async function resolveInside(root, value, input, kind) {
+    const realRoot = await (0,promises_namespaceObject.realpath)(root);
+    // An absolute path (`${{ github.workspace }}/Dockerfile`) is fine as long as it is inside.
+    const joined = external_node_path_default().isAbsolute(value) ? external_node_path_default().resolve(value) : external_node_path_default().resolve(realRoot, value);
+    const lexicalRoot = external_node_path_default().resolve(root);
+    if (external_node_path_default().isAbsolute(value) && !inside(realRoot, joined) && inside(lexicalRoot, joined)) {
+        // Written against the workspace as given, which itself sits behind a symlink.
+        return resolveInside(root, external_node_path_default().relative(lexicalRoot, joined) || '.', input, kind);
+    }
+    if (!inside(realRoot, joined)) {
+        throw new InputError(input, value, `a path inside the workspace (${realRoot}); resolved to ${joined}`);
+    }
+    let real;
+    try {
+        real = await (0,promises_namespaceObject.realpath)(joined);
+    }
+    catch {
+        throw new MissingPathError(input, value, `an existing ${kind}; not found at ${joined}`);
+    }
+    if (!inside(realRoot, real)) {
+        throw new InputError(input, value, `a path inside the workspace (${realRoot}); it links to ${real}`);
+    }
+    const st = await (0,promises_namespaceObject.stat)(real);
+    if (kind === 'file' ? !st.isFile() : !st.isDirectory()) {
+        throw new InputError(input, value, `a ${kind}; ${joined} is not one`);
+    }
+    return real;
+}
+/** Like resolveInside, but a missing path is `undefined` instead of an error (for the base commit). */
+async function resolveInsideIfExists(root, value, input, kind) {
+    try {
+        return await resolveInside(root, value, input, kind);
+    }
+    catch (e) {
+        if (e instanceof MissingPathError)
+            return undefined;
+        throw e;
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/pipeline/join.ts
-const ANY_PLATFORM = '*';
+// Pure: line up the head's and the base's results per target and platform, as rows to compare.
+
 /**
  * One row per target and platform, in the head's order, then the targets only the base has.
  * A side's '*' result (failed, absent, unavailable) pairs with every platform of the other side.
@@ -5765,7 +4225,573 @@ function maskStrings(value, masks) {
     };
     return walk(value);
 }
+const SECRET_NAME = /TOKEN|SECRET|PASS|PWD|KEY|AUTH|CRED|PRIVATE|CERT|SESSION|COOKIE|SIGNATURE/i;
+const TOKEN_LIKE = /^(gh[pousr]_|github_pat_|AKIA|xox[abp]-|glpat-|sk-)/;
+/**
+ * Whether a build argument's value is masked in the whole job's log: a secret-looking name or a
+ * token-like value. Every build-arg value is masked in what the action writes regardless; masking
+ * `DEBUG=true` job-wide would hide every later "true" (and drop job outputs that contain it).
+ */
+function maskedJobWide(name, value) {
+    return value.length >= 3 && (SECRET_NAME.test(name) || TOKEN_LIKE.test(value));
+}
 
+;// CONCATENATED MODULE: ./src/buildx/settings.ts
+// The build settings of one side made concrete before its builds: named directories found inside
+// the side's root (the workspace for the head, the base checkout for the base, as `context` is),
+// secret files and ssh paths found (relative to the workspace), inline and environment secrets
+// turned into variables of the docker client's environment, and the values every message masks.
+
+
+
+
+
+/** Secret files up to this size are read so that their content is masked too. */
+const MASKED_FILE_MAX = 64 * 1024;
+/** Lines of a secret file at least this long are masked alone (short ones, `{`, would mask everything). */
+const MASKED_LINE_MIN = 8;
+/** The variable of the docker client's environment that the `index`th secret is read from. */
+const secretVariable = (index) => `IMAGE_BUDGET_SECRET_${index}`;
+async function resolveSettings(settings, where) {
+    const masks = [];
+    const secrets = [];
+    for (const [i, s] of settings.secrets.entries()) {
+        if (s.kind === 'file') {
+            const src = await existing(where.workspace, s.path, INPUT.secretFiles, `${s.id}=${s.path}`, 'file');
+            masks.push(...(await fileMasks(src)));
+            secrets.push({ id: s.id, src });
+            continue;
+        }
+        const value = s.kind === 'value' ? s.value : where.env[s.variable];
+        if (value === undefined) {
+            throw new InputError(INPUT.secretEnvs, `${s.id}=${s.kind === 'env' ? s.variable : ''}`, 'id=VARIABLE, VARIABLE set in the step\'s env', {
+                problem: 'names a variable that is not set'
+            });
+        }
+        if (value !== '')
+            masks.push(value);
+        secrets.push({ id: s.id, env: secretVariable(i), value });
+    }
+    const ssh = [];
+    for (const x of settings.ssh) {
+        // `default` or a bare id is the agent of SSH_AUTH_SOCK, which buildx would otherwise miss mid-build.
+        if (x.path === undefined && !where.env.SSH_AUTH_SOCK) {
+            throw new InputError(INPUT.ssh, x.id, 'id=path (a key or socket), or an agent: SSH_AUTH_SOCK set, e.g. by webfactory/ssh-agent', {
+                problem: 'needs an SSH agent, and SSH_AUTH_SOCK is not set'
+            });
+        }
+        ssh.push(x.path === undefined ? x : { id: x.id, path: await existing(where.workspace, x.path, INPUT.ssh, `${x.id}=${x.path}`, 'any') });
+    }
+    const contexts = [];
+    for (const c of settings.contexts) {
+        if (c.kind === 'image')
+            contexts.push([c.name, `docker-image://${c.ref}`]);
+        else if (c.kind === 'target')
+            contexts.push([c.name, `target:${c.stage}`]);
+        else
+            contexts.push([c.name, await namedDirectory(where, c.path)]);
+    }
+    return { plan: { ...settings, secrets, ssh, contexts }, masks };
+}
+/** A named directory, confined to the side's root like `context`. */
+async function namedDirectory(where, value) {
+    if (where.side === 'head')
+        return resolveInside(where.root, value, INPUT.buildContexts, 'directory');
+    // Written against the workspace (`${{ github.workspace }}/other`): the same place in the base checkout.
+    const rel = external_node_path_default().isAbsolute(value) ? external_node_path_default().relative(where.workspace, value) : value;
+    const found = await resolveInsideIfExists(where.root, rel, INPUT.buildContexts, 'directory');
+    return found ?? external_node_path_default().resolve(where.root, rel);
+}
+async function existing(workspace, value, input, shown, kind) {
+    const p = external_node_path_default().resolve(workspace, value);
+    const st = await (0,promises_namespaceObject.stat)(p).catch(() => undefined);
+    if (st === undefined)
+        throw new InputError(input, shown, `an existing ${kind === 'file' ? 'file' : 'path'}; not found at ${p}`);
+    if (kind === 'file' && !st.isFile())
+        throw new InputError(input, shown, `a file; ${p} is not one`);
+    return p;
+}
+/** The content of a small secret file, whole and line by line, to be masked. */
+async function fileMasks(file) {
+    if ((await (0,promises_namespaceObject.stat)(file)).size > MASKED_FILE_MAX)
+        return [];
+    const text = await (0,promises_namespaceObject.readFile)(file, 'utf8').catch(() => '');
+    const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length >= MASKED_LINE_MIN);
+    return [...new Set([text.trim(), ...lines].filter((v) => v.length >= 3))];
+}
+
+;// CONCATENATED MODULE: ./src/dockerfile/directives.ts
+// Pure: the frontend a Dockerfile names, read as BuildKit's Dockerfile frontend reads it
+// (frontend/dockerfile/parser/directives.go, DetectSyntax) before it forwards the build to that image.
+//
+// - A UTF-8 byte order mark is dropped, and a first line starting with `#!` is skipped.
+// - Parser directives are the leading lines `#<spaces>key<spaces>=<spaces>value`: the key is a letter
+//   then letters and digits, any case; only `syntax`, `escape` and `check` are directives. The first
+//   line that is not one (an empty line, an instruction, any other comment, even `# foo=bar`) ends
+//   them; the first `syntax` counts. Spaces are Unicode spaces after the `#` (newer BuildKit), the
+//   ASCII ones `\t \n \f \r` around `=` and at the end.
+// - Failing that, the same with `//` instead of `#`; failing that, a file that is a JSON object with
+//   a string `"syntax"`.
+// The frontend is the value's first word (the rest is passed to it); in the JSON form, the whole value.
+const DIRECTIVES = new Set(['syntax', 'escape', 'check']);
+/** Go's unicode.IsSpace. */
+const UNICODE_SPACE = '\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+/** Go's `\s` (RE2, ASCII). */
+const GO_SPACE = '[\\t\\n\\f\\r ]';
+const DIRECTIVE = new RegExp(`^[${UNICODE_SPACE}]*([a-zA-Z][a-zA-Z0-9]*)${GO_SPACE}*=${GO_SPACE}*(.+?)${GO_SPACE}*$`, 's');
+/** The `syntax` directive of the leading directive lines with this comment prefix, if any. */
+function fromComments(lines, firstLine, prefix) {
+    const seen = new Set();
+    for (const [i, raw] of lines.entries()) {
+        if (!raw.startsWith(prefix))
+            return undefined;
+        const m = DIRECTIVE.exec(raw.slice(prefix.length));
+        const key = m?.[1]?.toLowerCase();
+        if (!m || key === undefined || !DIRECTIVES.has(key))
+            return undefined;
+        // A repeated directive is an error that ends the parse; what came before it stands.
+        if (seen.has(key))
+            return undefined;
+        seen.add(key);
+        if (key === 'syntax') {
+            const value = m[2] ?? '';
+            return { frontend: value.split(' ')[0] ?? value, text: raw.trim(), line: firstLine + i };
+        }
+    }
+    return undefined;
+}
+/** The frontend `text` (a Dockerfile's content) names, as BuildKit detects it; undefined when it names none. */
+function syntaxDirective(text) {
+    let body = text.startsWith('\ufeff') ? text.slice(1) : text;
+    let firstLine = 1;
+    if (body.startsWith('#!')) {
+        const firstBreak = body.indexOf('\n');
+        body = firstBreak === -1 ? '' : body.slice(firstBreak + 1);
+        firstLine = 2;
+    }
+    // Go's bufio.ScanLines: lines end at \n, a \r before it is dropped.
+    const lines = body.split('\n').map((l) => l.replace(/\r$/, ''));
+    if (lines.at(-1) === '')
+        lines.pop();
+    const found = fromComments(lines, firstLine, '#') ?? fromComments(lines, firstLine, '//');
+    if (found)
+        return found;
+    try {
+        const json = JSON.parse(body);
+        if (json !== null && typeof json === 'object' && !Array.isArray(json)) {
+            const value = json['syntax'];
+            if (typeof value === 'string')
+                return { frontend: value, text: `"syntax": ${JSON.stringify(value)}`, line: firstLine };
+        }
+    }
+    catch {
+        // Not JSON: no frontend named that way.
+    }
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/dockerfile/stages.ts
+// The stages of a Dockerfile (its FROM instructions), read the way BuildKit reads them: parser
+// directives, comments, line continuations with the escape character, and heredocs whose bodies
+// are not instructions. Pure, so an unknown target fails before any build, listing the stages.
+
+
+// BuildKit's directive syntax; directives are only read before the first other line.
+const stages_DIRECTIVE = /^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$/;
+const COMMENT = /^\s*#/;
+const HEREDOC = /^(\d*)<<(-?)([^<]*)$/;
+const HEREDOC_INSTRUCTIONS = new Set(['run', 'copy', 'add']);
+function escapeRegExp(s) {
+    return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+/** Splits on unquoted whitespace, keeping quotes and escapes in the words (like BuildKit's raw lexer). */
+function rawWords(line) {
+    const words = [];
+    let word = '';
+    let quote;
+    let inWord = false;
+    for (let i = 0; i < line.length; i++) {
+        const c = line.charAt(i);
+        if (quote === undefined && /\s/.test(c)) {
+            if (inWord)
+                words.push(word);
+            word = '';
+            inWord = false;
+            continue;
+        }
+        inWord = true;
+        word += c;
+        if (c === '\\' && quote !== "'" && i + 1 < line.length) {
+            word += line.charAt(++i);
+        }
+        else if (quote === undefined && (c === '"' || c === "'")) {
+            quote = c;
+        }
+        else if (c === quote) {
+            quote = undefined;
+        }
+    }
+    if (inWord)
+        words.push(word);
+    return words;
+}
+function heredocsOf(line) {
+    const docs = [];
+    for (const word of rawWords(line)) {
+        const m = HEREDOC.exec(word);
+        if (!m)
+            continue;
+        const [, , chomp = '', rest = ''] = m;
+        const name = rest.replace(/\\(.)/g, '$1').replace(/["']/g, '');
+        if (name !== '')
+            docs.push({ name, chomp: chomp === '-' });
+    }
+    return docs;
+}
+/** Every instruction of a Dockerfile, in order, read the way BuildKit reads them. */
+function parseInstructions(dockerfileText) {
+    const lines = dockerfileText.replace(/^\uFEFF/, '').split(/\r?\n/);
+    let escape = '\\';
+    let i = 0;
+    for (; i < lines.length; i++) {
+        const m = stages_DIRECTIVE.exec((lines[i] ?? '').trimStart());
+        if (!m)
+            break;
+        const [, key = '', value = ''] = m;
+        if (key.toLowerCase() === 'escape' && (value === '`' || value === '\\'))
+            escape = value;
+    }
+    const continuation = new RegExp(`${escapeRegExp(escape)}[ \\t]*$`);
+    const instructions = [];
+    let stage = -1;
+    while (i < lines.length) {
+        const first = lines[i] ?? '';
+        const startLine = i + 1;
+        i++;
+        if (first.trim() === '' || COMMENT.test(first))
+            continue;
+        // Join continuation lines; comment and blank lines inside a continuation are skipped.
+        let logical = first;
+        while (continuation.test(logical)) {
+            logical = logical.replace(continuation, '');
+            let next;
+            while (i < lines.length) {
+                const candidate = lines[i] ?? '';
+                i++;
+                if (candidate.trim() === '' || COMMENT.test(candidate))
+                    continue;
+                next = candidate;
+                break;
+            }
+            if (next === undefined)
+                break;
+            logical += next;
+        }
+        const trimmed = logical.trim();
+        const keyword = (/^\S+/.exec(trimmed)?.[0] ?? '').toLowerCase();
+        if (keyword === 'from')
+            stage++;
+        instructions.push({ keyword, args: trimmed.slice(keyword.length).trim(), line: startLine, stage });
+        if (HEREDOC_INSTRUCTIONS.has(keyword) && logical.includes('<<')) {
+            // Heredoc bodies follow the instruction, one after another; they are data, not instructions.
+            // An unterminated heredoc runs to the end of the file (BuildKit then reports the error).
+            for (const doc of heredocsOf(logical)) {
+                while (i < lines.length) {
+                    let candidate = lines[i] ?? '';
+                    i++;
+                    if (doc.chomp)
+                        candidate = candidate.replace(/^\t+/, '');
+                    if (candidate === doc.name)
+                        break;
+                }
+            }
+        }
+    }
+    return instructions;
+}
+/** The FROM instructions of a Dockerfile, in order. A Dockerfile without FROM gives []. */
+function parseStages(dockerfileText) {
+    const stages = [];
+    for (const from of parseInstructions(dockerfileText)) {
+        if (from.keyword !== 'from')
+            continue;
+        // FROM [--platform=<p>] <image> [AS <name>]
+        const words = from.args.split(/\s+/);
+        let k = 0;
+        while (words[k]?.startsWith('--'))
+            k++;
+        const base = words[k];
+        if (base === undefined || base === '')
+            continue;
+        const name = words[k + 1]?.toLowerCase() === 'as' ? words[k + 2] : undefined;
+        stages.push({ index: stages.length, ...(name !== undefined ? { name: name.toLowerCase() } : {}), base, line: from.line });
+    }
+    return stages;
+}
+/**
+ * Maps the requested targets to stages. No targets → the last stage. Unknown targets fail
+ * before any build, listing the stages of `dockerfileLabel` (the Dockerfile's path for messages).
+ */
+function resolveTargets(stages, requested, dockerfileLabel) {
+    const last = stages[stages.length - 1];
+    if (last === undefined) {
+        throw new InputError(INPUT.file, dockerfileLabel, 'a Dockerfile with at least one FROM instruction', {
+            problem: 'has no FROM instruction'
+        });
+    }
+    if (requested.length === 0) {
+        return [{ name: last.name ?? 'default', stage: last.name }];
+    }
+    const names = stages.flatMap((s) => (s.name === undefined ? [] : [s.name]));
+    const hint = names.length === 0 ? `${dockerfileLabel} has no named stages; name one with FROM <image> AS <name>` : `stages: ${names.join(', ')}`;
+    return requested.map((target) => {
+        const stage = names.find((n) => n === target.toLowerCase());
+        if (stage === undefined) {
+            throw new InputError(INPUT.targets, target, `one of the stages of ${dockerfileLabel}: ${names.join(', ')}`, {
+                problem: `is not a stage of ${dockerfileLabel}`,
+                hint
+            });
+        }
+        return { name: stage, stage };
+    });
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/targets.ts
+// Pre-flight: which targets to build on each side, decided from the Dockerfiles before any build.
+
+
+async function readStages(dockerfile) {
+    return parseStages(await (0,promises_namespaceObject.readFile)(dockerfile, 'utf8'));
+}
+/**
+ * Resolve the requested targets against the head's stages. A name the head lacks is "removed" when
+ * the base has it (RELIABILITY row 7); unknown on both, it fails with the head's stage list (row 4).
+ */
+function planTargets(headStages, baseStages, requested, dockerfileLabel) {
+    if (requested.length === 0)
+        return { head: resolveTargets(headStages, [], dockerfileLabel), removed: [] };
+    const headNames = new Set(headStages.flatMap((s) => (s.name ? [s.name] : [])));
+    const baseNames = new Set((baseStages ?? []).flatMap((s) => (s.name ? [s.name] : [])));
+    const head = [];
+    const removed = [];
+    for (const name of requested) {
+        const lower = name.toLowerCase();
+        if (headNames.has(lower))
+            head.push(...resolveTargets(headStages, [name], dockerfileLabel));
+        else if (baseNames.has(lower))
+            removed.push({ name: lower, stage: lower });
+        else
+            resolveTargets(headStages, [name], dockerfileLabel); // throws the InputError listing the stages
+    }
+    return { head, removed };
+}
+/** The base's own view of the targets: those its Dockerfile lacks are "absent" there (row 6). */
+function baseTargets(baseStages, wanted) {
+    if (!baseStages || baseStages.length === 0)
+        return { build: [], absent: [...wanted] };
+    const names = new Set(baseStages.flatMap((s) => (s.name ? [s.name] : [])));
+    const build = [];
+    const absent = [];
+    for (const t of wanted) {
+        // An unnamed last stage ("default") exists wherever the Dockerfile does.
+        if (t.stage === undefined || names.has(t.stage))
+            build.push(t);
+        else
+            absent.push(t);
+    }
+    return { build, absent };
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/trust.ts
+
+/** Where untrusted code comes from in a privileged run, e.g. `a fork's pull request on pull_request_target`; undefined when trusted. */
+function untrustedPrivilegedCode(event) {
+    if (event.event === 'pull_request_target') {
+        // No pull request in the payload: where its head lives is unknown, the safe side is a fork.
+        return !event.pullRequest || event.pullRequest.isFork ? "a fork's pull request on pull_request_target" : undefined;
+    }
+    if (event.event === 'workflow_run') {
+        const run = event.workflowRun;
+        const here = event.repo ? `${event.repo.owner}/${event.repo.name}` : undefined;
+        const from = run?.headRepoFullName;
+        if (from !== undefined && here !== undefined && from.toLowerCase() === here.toLowerCase())
+            return undefined;
+        const what = run?.event ? `a ${run.event} run` : 'a run';
+        return from !== undefined
+            ? `the code of ${what} from ${from} (not this repository) on workflow_run`
+            : `the code of ${what} from a repository the workflow_run payload does not name on workflow_run`;
+    }
+    return undefined;
+}
+/** What a measuring run may do with the code it checked out, given the event and `allow-fork-builds`. */
+function buildTrust(event, allowForkBuilds) {
+    const untrusted = untrustedPrivilegedCode(event);
+    if (untrusted === undefined)
+        return { exportCache: true };
+    if (!allowForkBuilds) {
+        return {
+            exportCache: false,
+            refusal: event.event === 'pull_request_target' ? pullRequestTargetRefusal() : workflowRunRefusal(untrusted)
+        };
+    }
+    return {
+        exportCache: false,
+        untrusted,
+        warning: event.event === 'pull_request_target'
+            ? `${INPUT.allowForkBuilds} is true: building a fork's pull request on pull_request_target, with this workflow's ` +
+                'token and secrets within reach of its Dockerfile.'
+            : `${INPUT.allowForkBuilds} is true: building ${untrusted}, with this workflow's token and secrets within reach of its Dockerfile.`,
+        cacheNote: `cache: read, not written: this run builds ${untrusted}, and what it wrote would land where the default ` +
+            "branch's runs read their cache (no --cache-to)."
+    };
+}
+function pullRequestTargetRefusal() {
+    return ('Refusing to build a fork\'s pull request on pull_request_target: that event runs with a write token and ' +
+        'secrets, and building the fork\'s Dockerfile there would run untrusted code with them (a "pwn request"). ' +
+        'Use the pull_request event (the comment then needs the workflow_run pattern, see the README), or set ' +
+        `${INPUT.allowForkBuilds}: true if this workflow has nothing a fork's code must not reach.`);
+}
+function workflowRunRefusal(untrusted) {
+    return (`Refusing to build ${untrusted}: a workflow_run workflow runs with a write token and secrets, and building ` +
+        'what it checked out of that run would run untrusted code with them (a "pwn request"). Measure on the pull_request ' +
+        `event and comment its report from workflow_run with ${INPUT.mode}: comment, which builds nothing (see "Forks and ` +
+        `matrix jobs" in the README), or set ${INPUT.allowForkBuilds}: true if this workflow has nothing a fork's code must not reach.`);
+}
+/**
+ * Refuses to hand secrets to untrusted code in a privileged run, whatever `allow-fork-builds` says:
+ * `given` are the secret inputs set (secrets, secret-files, secret-envs, ssh). Undefined when allowed.
+ */
+function secretsRefusal(event, given) {
+    const untrusted = untrustedPrivilegedCode(event);
+    if (untrusted === undefined || given.length === 0)
+        return undefined;
+    const names = given.join(', ');
+    return (`Refusing to build ${untrusted} with ${names} set: its Dockerfile would read them (RUN --mount=type=secret or ` +
+        `type=ssh), even with ${INPUT.allowForkBuilds}: true. Measure pull requests on the pull_request event, where a ` +
+        `fork's run gets no secrets, or remove ${names} from this step.`);
+}
+/** The events of the default branch whose build cache other runs may trust: they build what was pushed there. */
+const MAX_CACHE_EVENTS = new Set(['push', 'schedule', 'workflow_dispatch']);
+/**
+ * What a run exports into its cache scopes (BuildPlan.cacheMode): `max` (every stage, the scope
+ * every pull request reads) only for a `push`, `schedule` or `workflow_dispatch` run of the default
+ * branch; `min` for everything else, a `pull_request_target` or `workflow_run` included, although
+ * their GITHUB_REF is the default branch: what they build is not the default branch's code.
+ */
+function cacheExportMode(event) {
+    return onDefaultBranch(event) && MAX_CACHE_EVENTS.has(event.event) ? 'max' : 'min';
+}
+/** True when GITHUB_REF is the repository's default branch (whatever the event). */
+function onDefaultBranch(event) {
+    return event.defaultBranch !== undefined && event.ref === `refs/heads/${event.defaultBranch}`;
+}
+/** A frontend image pinned by digest: `name[:tag]@sha256:<64 hex>`. */
+const PINNED_FRONTEND = /^[^\s@]+@sha256:[0-9a-f]{64}$/;
+const MAX_SHOWN = 200;
+const shown = (text) => (text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}…` : text);
+/**
+ * Why a stranger's build is refused for its frontend, or undefined. BuildKit runs the frontend a
+ * Dockerfile names (`# syntax=`) or the BUILDKIT_SYNTAX build argument names (which wins) as the
+ * build's own program: an image of the fork's choosing would get the build's cache attributes and
+ * could ignore `--network none`. Allowed: no frontend named, or BUILDKIT_SYNTAX pinned to a digest
+ * (then the Dockerfile's directive is not used).
+ */
+function frontendRefusal(check) {
+    if (check.untrusted === undefined)
+        return undefined;
+    const pin = `pin a frontend by digest with the build argument BUILDKIT_SYNTAX (e.g. docker/dockerfile:1@sha256:<digest>), which BuildKit uses instead`;
+    const arg = check.buildArgs.find(([name]) => name === 'BUILDKIT_SYNTAX');
+    if (arg) {
+        const frontend = arg[1].trim().split(/\s+/)[0] ?? '';
+        if (PINNED_FRONTEND.test(frontend))
+            return undefined;
+        return (`Refusing to build ${check.untrusted}: the build argument BUILDKIT_SYNTAX=${JSON.stringify(shown(arg[1]))} names a frontend ` +
+            "that is not pinned by digest, and BuildKit would run whatever that tag gives with this run's privileges within reach. " +
+            `Accepted: no BUILDKIT_SYNTAX, or one pinned as name@sha256:<64 hex digits>.`);
+    }
+    if (!check.directive)
+        return undefined;
+    const d = check.directive;
+    return (`Refusing to build ${check.untrusted}: ${check.file}:${d.line} names the frontend ${JSON.stringify(shown(d.frontend))} ` +
+        `(${JSON.stringify(shown(d.text))}), an image BuildKit would run as the build's own program, with this run's privileges ` +
+        `within reach and free to ignore --network none. Remove the directive from the pull request, or ${pin}.`);
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/plan.ts
+// Step 1 of the pipeline: the plan of one image, made once before anything is built or checked out,
+// and used alike by a single image (run.ts) and by each image of a config file (config-images.ts), which
+// makes every image's plan before the first build.
+//   trust (refusals) ─► paths confined to the workspace ─► build settings ─► Dockerfile stages
+//   ─► the stranger's frontend refused ─► the head's targets, and the budgets' targets checked
+
+
+
+
+
+
+
+
+
+
+
+/**
+ * Plans one image. Throws, before any build, on what the run must refuse (a stranger's code in a
+ * privileged run, secrets for it, a frontend of its own) and on every bad path, stage or budget target.
+ */
+async function makePlan(env, inputs, event) {
+    const settings = inputs.build ?? NO_BUILD_SETTINGS;
+    const secretRefusal = secretsRefusal(event, secretInputsSet(settings));
+    if (secretRefusal)
+        throw new Error(secretRefusal);
+    const trust = buildTrust(event, inputs.allowForkBuilds);
+    if (trust.refusal)
+        throw new Error(trust.refusal);
+    const workspace = external_node_path_default().resolve(env.GITHUB_WORKSPACE || process.cwd());
+    const context = await resolveInside(workspace, inputs.context, INPUT.context, 'directory');
+    const fileLabel = inputs.file ?? external_node_path_default().join(inputs.context, 'Dockerfile');
+    const dockerfile = await resolveInside(workspace, fileLabel, INPUT.file, 'file');
+    const realWorkspace = await (0,promises_namespaceObject.realpath)(workspace);
+    const settingsAt = (root, side) => resolveSettings(settings, { workspace: realWorkspace, root, env, side });
+    const headSettings = await settingsAt(workspace, 'head');
+    const headStages = await readStages(dockerfile);
+    // A stranger's Dockerfile may not name its own frontend (BuildKit would run that image as the build).
+    const frontend = frontendRefusal({
+        untrusted: trust.untrusted,
+        file: fileLabel,
+        directive: trust.untrusted === undefined ? undefined : syntaxDirective(await (0,promises_namespaceObject.readFile)(dockerfile, 'utf8')),
+        buildArgs: inputs.buildArgs
+    });
+    if (frontend)
+        throw new Error(frontend);
+    const headTargets = headTargetNames(headStages, inputs.targets, fileLabel);
+    // Per-target budgets name targets asked for (some may exist only in the base), else the last stage.
+    checkBudgetTargets(inputs.budgets, inputs.targets.length > 0 ? inputs.targets : headTargets);
+    return {
+        inputs,
+        trust,
+        workspace,
+        realWorkspace,
+        context,
+        dockerfile,
+        fileLabel,
+        contextRel: external_node_path_default().relative(realWorkspace, context) || '.',
+        fileRel: external_node_path_default().relative(realWorkspace, dockerfile),
+        headStages,
+        headTargets,
+        headSettings,
+        settingsAt
+    };
+}
+/** The targets asked for that the head's Dockerfile has (the others may be the base's only), else its last stage. */
+function headTargetNames(stages, requested, fileLabel) {
+    if (requested.length === 0)
+        return planTargets(stages, undefined, [], fileLabel).head.map((t) => t.name);
+    const names = new Set(stages.flatMap((s) => (s.name ? [s.name] : [])));
+    return requested.map((t) => t.toLowerCase()).filter((t) => names.has(t));
+}
+
+;// CONCATENATED MODULE: external "node:crypto"
+const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
 ;// CONCATENATED MODULE: ./src/buildx/argv.ts
 // Pure: turn one build plan into the exact `docker buildx build` argv. No I/O.
 // Values come from inputs, the config file and the pull request's Dockerfile (stage names), so
@@ -6081,6 +5107,2106 @@ function withSecretEnv(env, plan) {
     return out;
 }
 
+;// CONCATENATED MODULE: external "node:events"
+const external_node_events_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
+;// CONCATENATED MODULE: external "node:stream"
+const external_node_stream_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
+;// CONCATENATED MODULE: external "node:stream/promises"
+const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+;// CONCATENATED MODULE: external "node:zlib"
+const external_node_zlib_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
+;// CONCATENATED MODULE: ./src/image/limits.ts
+// Fixed limits on what measuring one image may cost, shared by both readers (OCI layouts and
+// `docker save` streams) and the file model. A layer or an image is hostile input (a pull request
+// names the `FROM`): a gzip bomb, millions of entries or paths thousands of levels deep must fail
+// the one target quickly, with a message that says which limit, never hold the job or its memory.
+//
+// The defaults are far above real images (the layers of a 20 GB CUDA image inflate 2 to 3 times
+// their compressed size and hold tens of thousands of files, a few dozen levels deep) and far below
+// what a bomb reaches (a layer of zeros inflates about 1000:1).
+const GiB = 1024 * 1024 * 1024;
+const limits_DEFAULT_LIMITS = {
+    maxRatio: 100,
+    ratioFloorBytes: 1 * GiB,
+    maxInflatedBytes: 128 * GiB,
+    maxLayerEntries: 1_000_000,
+    maxEntries: 4_000_000,
+    maxTreeNodes: 2_000_000,
+    maxPathBytes: 4096,
+    maxPathDepth: 1024,
+    timeoutMs: 30 * 60 * 1000
+};
+/** What to do about any of these limits, said once at the end of every message. */
+const LIMIT_HINT = 'these limits guard against decompression bombs and are fixed (README, "Security"); if the image is genuine, ' +
+    'split or shrink that layer (or the base image it comes from), or leave this target out of the measured targets';
+/** A limit was reached. `detail` says what and which limit; the reader adds the target and the layer. */
+class LimitError extends Error {
+    detail;
+    layer;
+    name = 'LimitError';
+    constructor(detail, 
+    /** The layer it was reached in, when the reader that throws knows it. */
+    layer) {
+        super(layer ? `layer ${layer}: ${detail}` : detail);
+        this.detail = detail;
+        this.layer = layer;
+    }
+}
+/** The message of a limit reached while measuring `target`, at `layer` when one is known. */
+function limitMessage(target, layer, detail) {
+    return `${target}: measurement stopped${layer ? ` at layer ${layer}` : ''}: ${detail}; ${LIMIT_HINT}`;
+}
+/** A byte count as people read it: `1 GiB`, `512 MiB`, `4096 bytes`. */
+function formatLimitBytes(n) {
+    const units = [
+        [GiB, 'GiB'],
+        [1024 * 1024, 'MiB'],
+        [1024, 'KiB']
+    ];
+    for (const [size, unit] of units)
+        if (n >= size)
+            return `${n % size === 0 ? n / size : (n / size).toFixed(1)} ${unit}`;
+    return `${n} bytes`;
+}
+/**
+ * The running costs of one measurement, checked as bytes and entries come in. One per call of a
+ * measuring function; the readers call `inflated` for every chunk a layer inflates to.
+ */
+class MeasureBudget {
+    limits;
+    inflatedTotal = 0;
+    entryTotal = 0;
+    deadline;
+    constructor(limits = limits_DEFAULT_LIMITS, now = Date.now()) {
+        this.limits = limits;
+        this.deadline = now + limits.timeoutMs;
+    }
+    /**
+     * `bytes` more of a layer have come out of the decompressor, `layerBytes` in all so far; the
+     * layer's compressed size is `compressedBytes` (an estimate that grows with it for the classic store).
+     */
+    inflated(bytes, layerBytes, compressedBytes) {
+        this.inflatedTotal += bytes;
+        const { maxRatio, ratioFloorBytes, maxInflatedBytes } = this.limits;
+        if (layerBytes > ratioFloorBytes && layerBytes > maxRatio * Math.max(compressedBytes, 1)) {
+            throw new LimitError(`the layer inflates to more than ${maxRatio} times its compressed size of ${compressedBytes} bytes ` +
+                `(over ${formatLimitBytes(layerBytes)} inflated so far; a layer above ${formatLimitBytes(ratioFloorBytes)} may inflate at most ${maxRatio}:1)`);
+        }
+        if (this.inflatedTotal > maxInflatedBytes) {
+            throw new LimitError(`the image's layers inflate to more than ${formatLimitBytes(maxInflatedBytes)} in all (the limit per measured target)`);
+        }
+    }
+    /** One more tar entry read, the `layerEntries`th of its layer. */
+    entry(layerEntries) {
+        const { maxLayerEntries, maxEntries } = this.limits;
+        if (layerEntries > maxLayerEntries)
+            throw new LimitError(`the layer has more than ${maxLayerEntries} entries (the limit per layer)`);
+        if (++this.entryTotal > maxEntries)
+            throw new LimitError(`the image's layers have more than ${maxEntries} entries in all (the limit per measured target)`);
+    }
+    /** Throws once the measurement has run longer than the limit. */
+    checkTime(now = Date.now()) {
+        if (now > this.deadline)
+            throw timeoutError(this.limits.timeoutMs);
+    }
+    /** Milliseconds left before the deadline (at least 0). */
+    remainingMs(now = Date.now()) {
+        return Math.max(0, this.deadline - now);
+    }
+}
+/** Whether `e` is what a stream pipeline rejects with when its AbortSignal fires (the deadline). */
+function isAbortError(e) {
+    return typeof e === 'object' && e !== null && 'name' in e && (e.name === 'AbortError' || e.name === 'TimeoutError');
+}
+function timeoutError(ms) {
+    return new LimitError(`measuring took longer than ${formatDuration(ms)} (the limit per measured target)`);
+}
+function formatDuration(ms) {
+    if (ms >= 60_000 && ms % 60_000 === 0)
+        return `${ms / 60_000} minutes`;
+    if (ms >= 1000 && ms % 1000 === 0)
+        return `${ms / 1000} s`;
+    return `${ms} ms`;
+}
+/** Throws unless a tar entry's normalised path is within the path limits. */
+function checkPath(path, limits) {
+    const bytes = Buffer.byteLength(path, 'utf8');
+    if (bytes > limits.maxPathBytes) {
+        throw new LimitError(`an entry's path is ${bytes} bytes long, more than the ${limits.maxPathBytes} accepted (it starts "${preview(path)}")`);
+    }
+    let depth = path === '' ? 0 : 1;
+    for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1))
+        depth++;
+    if (depth > limits.maxPathDepth) {
+        throw new LimitError(`an entry's path is ${depth} directory levels deep, more than the ${limits.maxPathDepth} accepted (it starts "${preview(path)}")`);
+    }
+}
+/** The start of a path for a message: printable ASCII only (a path is the image's, hence untrusted). */
+function preview(path) {
+    return path.slice(0, 60).replace(/[^\x20-\x7e]|"/g, '?');
+}
+
+;// CONCATENATED MODULE: ./src/image/file-tree.ts
+
+const WHITEOUT = '.wh.';
+const OPAQUE = '.wh..wh..opq';
+/** Incremental: apply each layer's entries in order, then read `result()`. One node per live path. */
+class FileSystemModel {
+    limits;
+    root = { kind: 'dir', size: 0, layer: -1, children: new Map() };
+    layer = -1;
+    wastedTotal = 0;
+    /** Wasted bytes per path, every overwritten or deleted version summed. */
+    wastedByPath = new Map();
+    /** Nodes in the tree, the root left out. */
+    nodes = 0;
+    constructor(limits = limits_DEFAULT_LIMITS) {
+        this.limits = limits;
+    }
+    /** Applies one layer's entries, in archive order. */
+    applyLayer(entries) {
+        this.layer++;
+        for (const entry of entries)
+            this.apply(entry);
+        return this;
+    }
+    /** The final filesystem's regular files (sorted by path), the wasted total and the `top` largest wasted paths. */
+    result(top = 20) {
+        const files = [];
+        const layerOf = new Map();
+        const stack = [[this.root, '']];
+        for (let top = stack.pop(); top; top = stack.pop()) {
+            const [dir, prefix] = top;
+            for (const [name, node] of dir.children ?? []) {
+                const path = join(prefix, name);
+                if (node.kind === 'file' || node.kind === 'hardlink') {
+                    files.push([path, node.size]);
+                    layerOf.set(path, node.layer);
+                }
+                else if (node.children)
+                    stack.push([node, path]);
+            }
+        }
+        files.sort((a, b) => file_tree_compare(a[0], b[0]));
+        const wasted = [...this.wastedByPath]
+            .filter(([, bytes]) => bytes > 0)
+            .sort((a, b) => b[1] - a[1] || file_tree_compare(a[0], b[0]))
+            .slice(0, Math.max(0, top))
+            .map(([path, bytes]) => ({ path, bytes }));
+        return { final: new Map(files), layerOf, wastedBytes: this.wastedTotal, wasted };
+    }
+    apply(entry) {
+        if (entry.path === '')
+            return; // the root directory itself
+        const slash = entry.path.lastIndexOf('/');
+        const dirPath = slash < 0 ? '' : entry.path.slice(0, slash);
+        const name = entry.path.slice(slash + 1);
+        if (name.startsWith(WHITEOUT)) {
+            // A whiteout under a missing directory has nothing to hide: no directory is made for it.
+            const dir = this.lookupDir(dirPath);
+            if (!dir?.children)
+                return;
+            if (name === OPAQUE) {
+                for (const [child, node] of [...dir.children])
+                    this.hideLower(dir, child, node, join(dirPath, child));
+            }
+            else if (!name.startsWith(WHITEOUT + WHITEOUT)) {
+                const target = name.slice(WHITEOUT.length);
+                const node = dir.children.get(target);
+                if (node)
+                    this.hideLower(dir, target, node, join(dirPath, target));
+            }
+            return;
+        }
+        // aufs keeps hard-link targets under /.wh..wh.plnk: never part of the filesystem (as Docker skips them).
+        if (`/${dirPath}`.includes(`/${WHITEOUT}${WHITEOUT}`))
+            return;
+        const dir = this.makeDirs(dirPath);
+        const children = dir.children ?? (dir.children = new Map());
+        const existing = children.get(name);
+        if (existing?.kind === 'dir' && entry.type === 'dir') {
+            existing.layer = this.layer;
+            return;
+        }
+        if (existing)
+            this.remove(existing, entry.path);
+        const node = { kind: entry.type, size: entry.type === 'file' ? entry.size : 0, layer: this.layer };
+        if (entry.type === 'dir')
+            node.children = new Map();
+        this.add();
+        children.set(name, node);
+    }
+    /** Counts a node about to be linked in, within the limit. */
+    add() {
+        if (++this.nodes > this.limits.maxTreeNodes) {
+            throw new LimitError(`the image's file tree has more than ${this.limits.maxTreeNodes} paths (the limit per image)`);
+        }
+    }
+    /** Removes from `parent` what lower layers wrote at `name`, keeping what this layer wrote. */
+    hideLower(parent, name, node, path) {
+        const stack = [[parent, name, node, path]];
+        for (let top = stack.pop(); top; top = stack.pop()) {
+            const [above, at, here, herePath] = top;
+            if (here.layer < this.layer) {
+                this.remove(here, herePath);
+                above.children?.delete(at);
+                continue;
+            }
+            for (const [child, sub] of [...(here.children ?? [])])
+                stack.push([here, child, sub, join(herePath, child)]);
+        }
+    }
+    /** Counts a node (and everything under it) as wasted and as gone from the tree; the caller unlinks it. */
+    remove(node, path) {
+        const stack = [[node, path]];
+        for (let top = stack.pop(); top; top = stack.pop()) {
+            const [here, herePath] = top;
+            this.nodes--;
+            if (here.kind === 'file') {
+                this.wastedTotal += here.size;
+                this.wastedByPath.set(herePath, (this.wastedByPath.get(herePath) ?? 0) + here.size);
+            }
+            for (const [name, child] of here.children ?? [])
+                stack.push([child, join(herePath, name)]);
+        }
+    }
+    lookupDir(path) {
+        let node = this.root;
+        if (path === '')
+            return node;
+        for (const part of path.split('/')) {
+            node = node.children?.get(part);
+            if (!node)
+                return undefined;
+        }
+        return node.kind === 'dir' ? node : undefined;
+    }
+    /** The directory at `path`, making missing ones (and replacing non-directories) on the way. */
+    makeDirs(path) {
+        let node = this.root;
+        if (path === '')
+            return node;
+        let at = '';
+        for (const part of path.split('/')) {
+            at = join(at, part);
+            const children = node.children ?? (node.children = new Map());
+            let next = children.get(part);
+            if (next?.kind !== 'dir') {
+                if (next)
+                    this.remove(next, at);
+                next = { kind: 'dir', size: 0, layer: this.layer, children: new Map() };
+                this.add();
+                children.set(part, next);
+            }
+            // This layer needs the directory for its entry: a whiteout of the same layer keeps it.
+            next.layer = this.layer;
+            node = next;
+        }
+        return node;
+    }
+}
+/** Applies `layers` (each an entry list, lowest first) to an empty filesystem. */
+function applyLayers(layers, top = 20, limits = DEFAULT_LIMITS) {
+    const model = new FileSystemModel(limits);
+    for (const entries of layers)
+        model.applyLayer(entries);
+    return model.result(top);
+}
+function join(dir, name) {
+    return dir ? `${dir}/${name}` : name;
+}
+/** Code-unit order: stable across locales. */
+function file_tree_compare(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+/**
+ * The same file view with every path passed through `mask`: a path can carry a build-arg value
+ * (`RUN touch /$TOKEN`), and paths reach the comment, summary and report. Paths that mask to the same
+ * text become one, their bytes summed; the orders of {@link FileSystemModel.result} are kept.
+ */
+function maskFilePaths(files, mask) {
+    const merge = (entries) => {
+        const out = new Map();
+        for (const [path, bytes] of entries) {
+            const masked = mask(path);
+            out.set(masked, (out.get(masked) ?? 0) + bytes);
+        }
+        return [...out];
+    };
+    const final = merge(files.final).sort((a, b) => file_tree_compare(a[0], b[0]));
+    // Paths that mask to one keep the latest layer that wrote any of them.
+    const layerOf = files.layerOf ? new Map() : undefined;
+    for (const [path, layer] of files.layerOf ?? []) {
+        const masked = mask(path);
+        layerOf?.set(masked, Math.max(layer, layerOf.get(masked) ?? -1));
+    }
+    const wasted = merge(files.wasted.map(({ path, bytes }) => [path, bytes]))
+        .sort((a, b) => b[1] - a[1] || file_tree_compare(a[0], b[0]))
+        .map(([path, bytes]) => ({ path, bytes }));
+    return { final: new Map(final), ...(layerOf ? { layerOf } : {}), wastedBytes: files.wastedBytes, wasted };
+}
+
+;// CONCATENATED MODULE: ./src/image/history.ts
+/** Shown for a layer whose instruction is not known. */
+const UNKNOWN_INSTRUCTION = '?';
+const REDACTED = '***';
+/** Longest instruction returned, in code points, `…` included. */
+const MAX_INSTRUCTION_LENGTH = 300;
+/** Known secret values shorter than this are not replaced: they would blank out ordinary words. */
+const MIN_SECRET_LENGTH = 3;
+/** How many layers the history describes (its entries without `empty_layer`). */
+function historyLayerCount(history) {
+    return history.filter((h) => !h.emptyLayer).length;
+}
+/**
+ * One instruction per layer, redacted.
+ *
+ * Alignment rule: the i-th history entry without `empty_layer` made the i-th layer, counting from
+ * the base layer, the way `docker history` and BuildKit's exporter pair them. When the config has
+ * fewer such entries than there are layers, the layers left over (the last ones) get `?`; when it
+ * has more, the surplus entries are ignored. Nothing is shifted to fill a gap. Callers compare
+ * {@link historyLayerCount} with the layer count to warn about the mismatch.
+ *
+ * An entry without `created_by` (e.g. `docker import`, whose only trace is the comment
+ * `Imported from -`) shows its comment, redacted the same way, or `?` when it has none.
+ */
+function layerInstructions(history, layerCount, secrets) {
+    const made = history.filter((h) => !h.emptyLayer);
+    const out = [];
+    for (let i = 0; i < layerCount; i++) {
+        const entry = made[i];
+        const text = entry?.createdBy?.trim() ? entry.createdBy : entry?.comment;
+        const redacted = text === undefined ? '' : redactInstruction(text, secrets);
+        out.push(redacted === '' ? UNKNOWN_INSTRUCTION : redacted);
+    }
+    return out;
+}
+// ── Redaction ────────────────────────────────────────────────────────────────────────────────────
+const LINE_BREAKS = /[\t\n\v\f\r\u0085\u2028\u2029]/g;
+// C0, DEL, C1, zero-width and bidirectional controls (which can make text read other than it is).
+const history_INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+/** Line breaks and tabs become spaces; other control and invisible characters go. Char by char. */
+function clean(s) {
+    return s.replace(LINE_BREAKS, ' ').replace(history_INVISIBLE, '').replace(LONE_SURROGATE, '\ufffd');
+}
+/** The regular expressions below are linear on this much; later text is cut anyway. */
+const WORK_LENGTH = 4096;
+// `/bin/sh -c #(nop)  ENV K=v` and friends, written by the classic builder for metadata instructions.
+const CLASSIC_NOP = /^(?:\/bin\/sh -c|cmd \/S \/C) #\(nop\) */;
+// Where the command starts after the last `K=v` of `RUN |N ...`: the shell BuildKit prefixed.
+const SHELL_START = / (?:(?:\S{0,64}\/)?(?:sh|bash|ash|dash|zsh|ksh)\b.{0,64}? -c |cmd \/S \/C |(?:powershell|pwsh)(?:\.exe)? .{0,64}?-Command )/;
+const NEXT_KEY = / [^\s=]+=/;
+// Names whose value is a credential, in `K=v`, `K: v`, `"K": "v"` and `--k v`.
+const SECRET_KEY = String.raw `[\w.-]{0,64}(?:password|passwd|token|secret|api[_-]?key|access[_-]?key|private[_-]?key)[\w.-]{0,64}`;
+const VALUE = String.raw `("[^"]*"|'[^']*'|[^\s"'&;|,]+)`;
+const TOKEN_PATTERNS = [
+    // GitHub tokens: personal, OAuth, user-to-server, server-to-server, refresh, fine-grained. No word
+    // boundary in front: `TOKEN_ghp_…` or `xghp_…` is the token all the same.
+    [/(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{20,})/g, REDACTED],
+    // AWS access key ids (long-term and temporary).
+    [/(?:AKIA|ASIA)[0-9A-Z]{16}(?![0-9A-Z])/g, REDACTED],
+    // GitLab, Slack, npm and OpenAI-style keys.
+    [/(?:glpat-[A-Za-z0-9_-]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|npm_[A-Za-z0-9]{36,}|(?<![A-Za-z])sk-[A-Za-z0-9_-]{20,})/g, REDACTED],
+    // password=..., NPM_TOKEN=..., client_secret="...", api-key=...
+    [new RegExp(String.raw `\b(${SECRET_KEY})=${VALUE}`, 'gi'), `$1=${REDACTED}`],
+    // "password": "...", password: ... (JSON, YAML, HTTP headers such as PRIVATE-TOKEN: ...). An
+    // unquoted name needs a space after its colon, so that an image reference `tokenizer:1.2` stays.
+    [new RegExp(String.raw `(["']${SECRET_KEY}["']\s*:\s*)("[^"]*"|'[^']*'|[^\s,}"']+)`, 'gi'), `$1${REDACTED}`],
+    [new RegExp(String.raw `\b(${SECRET_KEY}:\s+)${VALUE}`, 'gi'), `$1${REDACTED}`],
+    // --password hunter2, --token "$T" (not `--password-stdin -u x`: an option is no value).
+    [new RegExp(String.raw `(\s--?${SECRET_KEY})\s+("[^"]*"|'[^']*'|[^\s"'-][^\s"']*)`, 'gi'), `$1 ${REDACTED}`],
+    // Credentials in URLs: https://user:pass@host
+    [/\b([a-z][a-z0-9+.-]{0,31}:\/\/)[^\s/@:]{1,256}:[^\s/@]{1,256}@/gi, `$1${REDACTED}@`],
+    [/\b(Bearer|Basic) +[A-Za-z0-9._~+/-]{8,}=*/g, `$1 ${REDACTED}`]
+];
+/**
+ * Makes one `created_by` safe to show:
+ * - control characters stripped (line breaks become spaces), runs of spaces collapsed;
+ * - every known secret value (at least {@link MIN_SECRET_LENGTH} characters) replaced by `***`,
+ *   wherever it appears;
+ * - BuildKit's ` # buildkit` suffix dropped; the classic builder's `/bin/sh -c #(nop) X` becomes `X`,
+ *   and its `/bin/sh -c cmd` becomes `RUN /bin/sh -c cmd`;
+ * - `RUN |N K=v ... cmd`: the N build-arg values are redacted. History drops quotes, so a value can
+ *   hold spaces: a value runs to the next ` KEY=`, and the last one to the shell BuildKit prefixed
+ *   (`/bin/sh -c`, a `SHELL`), else to the next space. Known secrets are replaced beforehand, so
+ *   their spaces never confuse this;
+ * - `ARG`, `ENV`, `LABEL` (also after `ONBUILD`): every value redacted, `K=***`;
+ * - token-like strings (GitHub, GitLab, Slack, npm and OpenAI-style tokens, AWS key ids, the values
+ *   of `password=`/`token=`/`secret=`, `"password": …`, `PRIVATE-TOKEN: …` and `--password …`, URL
+ *   credentials, `Bearer` values) replaced by `***`;
+ * - capped at {@link MAX_INSTRUCTION_LENGTH} code points, ending with `…` when cut.
+ * When unsure where a value ends, more is redacted rather than less.
+ */
+function redactInstruction(createdBy, secrets) {
+    let s = replaceSecrets(clean(createdBy), secrets);
+    s = s.replace(/ {2,}/g, ' ').trim();
+    if (s.length > WORK_LENGTH)
+        s = s.slice(0, WORK_LENGTH);
+    s = s.replace(/ ?# buildkit$/, '');
+    s = simplifyClassic(s);
+    s = redactValues(s);
+    for (const [pattern, replacement] of TOKEN_PATTERNS)
+        s = s.replace(pattern, replacement);
+    return history_cap(s.trim(), MAX_INSTRUCTION_LENGTH);
+}
+function replaceSecrets(s, secrets) {
+    const values = [...new Set(secrets.map(clean))]
+        .filter((v) => v.length >= MIN_SECRET_LENGTH && v !== REDACTED)
+        // Longest first, so a secret that contains another one is replaced whole.
+        .sort((a, b) => b.length - a.length);
+    for (const v of values)
+        s = s.split(v).join(REDACTED);
+    return s;
+}
+function simplifyClassic(s) {
+    const nop = CLASSIC_NOP.exec(s);
+    if (nop)
+        return s.slice(nop[0].length).trim();
+    if (s.startsWith('/bin/sh -c ') || /^\|\d+ /.test(s))
+        return `RUN ${s}`;
+    return s;
+}
+function redactValues(s) {
+    const m = /^(\S+) (.*)$/.exec(s);
+    if (!m)
+        return s;
+    const [, word = '', rest = ''] = m;
+    switch (word.toUpperCase()) {
+        case 'RUN':
+            return rest.startsWith('|') ? `${word} ${redactRunArgs(rest)}` : s;
+        case 'ARG':
+            return `${word} ${redactPairs(rest, false)}`;
+        case 'ENV':
+        case 'LABEL':
+            return `${word} ${redactPairs(rest, true)}`;
+        case 'ONBUILD':
+            return `${word} ${redactValues(rest)}`;
+        default:
+            return s;
+    }
+}
+/** `|2 A=x B=y z /bin/sh -c make` → `|2 A=*** B=*** /bin/sh -c make`. */
+function redactRunArgs(rest) {
+    const head = /^\|(\d+)(?: |$)/.exec(rest);
+    if (!head)
+        return REDACTED;
+    const count = Number(head[1]);
+    const parts = [`|${count}`];
+    let pos = head[0].length;
+    for (let i = 0; i < count; i++) {
+        const key = /^([^\s=]+)=/.exec(rest.slice(pos));
+        // Fewer pairs than announced: what follows cannot be told apart from a value.
+        if (!key)
+            return [...parts, REDACTED].join(' ');
+        parts.push(`${key[1]}=${REDACTED}`);
+        pos += key[0].length;
+        const tail = rest.slice(pos);
+        const end = i < count - 1 ? NEXT_KEY.exec(tail) : (SHELL_START.exec(tail) ?? / /.exec(tail));
+        pos += end ? end.index + 1 : tail.length;
+    }
+    const command = rest.slice(pos).trim();
+    return command ? [...parts, command].join(' ') : parts.join(' ');
+}
+/**
+ * `K=v K2=v w` → `K=*** K2=***`: a value runs to the next ` KEY=`. Text before the first pair
+ * (bare `ARG NAME`s) stays. For ENV and LABEL without any `=` (legacy `ENV K v`), all but the
+ * first word is a value.
+ */
+function redactPairs(body, valuesOnly) {
+    const keys = [...body.matchAll(/(?:^|\s)([^\s=]+)=/g)];
+    const first = keys[0];
+    if (!first) {
+        if (!valuesOnly)
+            return body;
+        const sp = body.indexOf(' ');
+        return sp < 0 ? body : `${body.slice(0, sp)} ${REDACTED}`;
+    }
+    const prefix = body.slice(0, first.index).trim();
+    const pairs = keys.map((k) => `${k[1] ?? ''}=${REDACTED}`);
+    return [...(prefix ? [prefix] : []), ...pairs].join(' ');
+}
+function history_cap(s, max) {
+    const points = Array.from(s);
+    return points.length <= max ? s : `${points.slice(0, max - 1).join('')}…`;
+}
+
+;// CONCATENATED MODULE: ./src/image/oci.ts
+// Parsers for the JSON documents of an OCI image layout (oci-layout, index.json, image indexes,
+// image manifests, image configs), in both the OCI and the Docker v2 schema 2 media types.
+// Pure: JSON text in, validated typed values out. Every error names the document it came from and
+// the offending field, and never echoes the document's content (it can be hostile or secret).
+// ── Media types ──────────────────────────────────────────────────────────────────────────────────
+const MediaType = {
+    ociIndex: 'application/vnd.oci.image.index.v1+json',
+    ociManifest: 'application/vnd.oci.image.manifest.v1+json',
+    ociConfig: 'application/vnd.oci.image.config.v1+json',
+    ociLayer: 'application/vnd.oci.image.layer.v1.tar',
+    ociLayerGzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
+    ociLayerZstd: 'application/vnd.oci.image.layer.v1.tar+zstd',
+    ociForeignLayer: 'application/vnd.oci.image.layer.nondistributable.v1.tar',
+    ociForeignLayerGzip: 'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip',
+    ociForeignLayerZstd: 'application/vnd.oci.image.layer.nondistributable.v1.tar+zstd',
+    dockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
+    dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
+    dockerConfig: 'application/vnd.docker.container.image.v1+json',
+    dockerLayer: 'application/vnd.docker.image.rootfs.diff.tar',
+    dockerLayerGzip: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+    dockerLayerZstd: 'application/vnd.docker.image.rootfs.diff.tar.zstd',
+    dockerForeignLayerGzip: 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip'
+};
+const LAYER_COMPRESSION = new Map([
+    [MediaType.ociLayer, 'none'],
+    [MediaType.ociLayerGzip, 'gzip'],
+    [MediaType.ociLayerZstd, 'zstd'],
+    [MediaType.ociForeignLayer, 'none'],
+    [MediaType.ociForeignLayerGzip, 'gzip'],
+    [MediaType.ociForeignLayerZstd, 'zstd'],
+    [MediaType.dockerLayer, 'none'],
+    [MediaType.dockerLayerGzip, 'gzip'],
+    [MediaType.dockerLayerZstd, 'zstd'],
+    [MediaType.dockerForeignLayerGzip, 'gzip']
+]);
+/** How a layer blob of this media type is compressed; undefined when it is not a known layer type. */
+function layerCompression(mediaType) {
+    return LAYER_COMPRESSION.get(mediaType);
+}
+/** Foreign (Docker) or non-distributable (OCI) layers: registries may not hold them, and layouts may omit them. */
+function isForeignLayer(mediaType) {
+    return (mediaType === MediaType.dockerForeignLayerGzip ||
+        mediaType.startsWith('application/vnd.oci.image.layer.nondistributable.'));
+}
+function isIndexMediaType(mediaType) {
+    return mediaType === MediaType.ociIndex || mediaType === MediaType.dockerManifestList;
+}
+function isManifestMediaType(mediaType) {
+    return mediaType === MediaType.ociManifest || mediaType === MediaType.dockerManifest;
+}
+function isConfigMediaType(mediaType) {
+    return mediaType === MediaType.ociConfig || mediaType === MediaType.dockerConfig;
+}
+// ── Validation helpers ───────────────────────────────────────────────────────────────────────────
+const oci_DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
+const SHA256 = /^sha256:[a-f0-9]{64}$/;
+/** True for `sha256:` followed by 64 lowercase hex digits: the only digests we turn into paths. */
+function isSha256Digest(digest) {
+    return SHA256.test(digest);
+}
+class Reader {
+    source;
+    constructor(source) {
+        this.source = source;
+    }
+    fail(path, expected) {
+        throw new Error(`Malformed ${this.source}: ${path ? `"${path}"` : 'the document'} must be ${expected}`);
+    }
+    parse(text) {
+        let value;
+        try {
+            value = JSON.parse(text);
+        }
+        catch {
+            // JSON.parse's own message quotes the input: say where, not what.
+            throw new Error(`Malformed ${this.source}: not valid JSON`);
+        }
+        return this.object(value, '');
+    }
+    object(value, path) {
+        if (typeof value !== 'object' || value === null || Array.isArray(value))
+            this.fail(path, 'an object');
+        return value;
+    }
+    string(value, path) {
+        if (typeof value !== 'string')
+            this.fail(path, 'a string');
+        return value;
+    }
+    optString(value, path) {
+        return value === undefined || value === null ? undefined : this.string(value, path);
+    }
+    /** Go writes a nil slice as `null`: treat it as empty. */
+    array(value, path) {
+        if (value === null)
+            return [];
+        if (!Array.isArray(value))
+            this.fail(path, 'an array');
+        return value;
+    }
+    schemaVersion(doc) {
+        if (doc.schemaVersion !== 2)
+            this.fail('schemaVersion', '2');
+    }
+    digest(value, path) {
+        const d = this.string(value, path);
+        if (!oci_DIGEST.test(d) || (d.startsWith('sha256:') && !SHA256.test(d)))
+            this.fail(path, 'a digest like sha256:<64 hex>');
+        return d;
+    }
+    platform(value, path) {
+        const p = this.object(value, path);
+        const variant = this.optString(p.variant, `${path}.variant`);
+        return {
+            os: this.string(p.os, `${path}.os`),
+            architecture: this.string(p.architecture, `${path}.architecture`),
+            ...(variant ? { variant } : {})
+        };
+    }
+    annotations(value, path) {
+        if (value === undefined || value === null)
+            return {};
+        const a = this.object(value, path);
+        const out = {};
+        for (const [k, v] of Object.entries(a))
+            out[k] = this.string(v, `${path}.${k}`);
+        return out;
+    }
+    descriptor(value, path) {
+        const d = this.object(value, path);
+        const size = d.size;
+        if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
+            this.fail(`${path}.size`, 'a non-negative integer');
+        }
+        const artifactType = this.optString(d.artifactType, `${path}.artifactType`);
+        const urls = d.urls === undefined || d.urls === null
+            ? undefined
+            : this.array(d.urls, `${path}.urls`).map((u, i) => this.string(u, `${path}.urls[${i}]`));
+        return {
+            mediaType: this.string(d.mediaType, `${path}.mediaType`),
+            digest: this.digest(d.digest, `${path}.digest`),
+            size,
+            annotations: this.annotations(d.annotations, `${path}.annotations`),
+            ...(d.platform === undefined || d.platform === null ? {} : { platform: this.platform(d.platform, `${path}.platform`) }),
+            ...(artifactType ? { artifactType } : {}),
+            ...(urls ? { urls } : {})
+        };
+    }
+}
+// ── Parsers ──────────────────────────────────────────────────────────────────────────────────────
+/** `oci-layout`: returns `imageLayoutVersion` (e.g. "1.0.0"). */
+function parseLayoutFile(text, source = 'oci-layout') {
+    const r = new Reader(source);
+    return r.string(r.parse(text).imageLayoutVersion, 'imageLayoutVersion');
+}
+/**
+ * An image index (`index.json`, an OCI index blob or a Docker manifest list).
+ * `source` names the document in errors, e.g. `index.json` or the blob's digest.
+ */
+function parseIndex(text, source) {
+    const r = new Reader(`image index ${source}`);
+    const doc = r.parse(text);
+    r.schemaVersion(doc);
+    const mediaType = r.optString(doc.mediaType, 'mediaType');
+    if (mediaType !== undefined && !isIndexMediaType(mediaType))
+        r.fail('mediaType', 'an image index media type');
+    if (doc.manifests === undefined)
+        r.fail('manifests', 'an array');
+    const manifests = r.array(doc.manifests, 'manifests').map((m, i) => r.descriptor(m, `manifests[${i}]`));
+    return { ...(mediaType ? { mediaType } : {}), manifests };
+}
+/** An image manifest (OCI or Docker v2 schema 2). `source` names the blob in errors. */
+function parseManifest(text, source) {
+    const r = new Reader(`image manifest ${source}`);
+    const doc = r.parse(text);
+    r.schemaVersion(doc);
+    const mediaType = r.optString(doc.mediaType, 'mediaType');
+    if (mediaType !== undefined && !isManifestMediaType(mediaType))
+        r.fail('mediaType', 'an image manifest media type');
+    const artifactType = r.optString(doc.artifactType, 'artifactType');
+    if (doc.layers === undefined)
+        r.fail('layers', 'an array');
+    return {
+        ...(mediaType ? { mediaType } : {}),
+        ...(artifactType ? { artifactType } : {}),
+        config: r.descriptor(doc.config, 'config'),
+        layers: r.array(doc.layers, 'layers').map((l, i) => r.descriptor(l, `layers[${i}]`))
+    };
+}
+/** An image config; keeps the platform, `rootfs.diff_ids` and `history`. `source` names the blob in errors. */
+function parseConfig(text, source) {
+    const r = new Reader(`image config ${source}`);
+    const doc = r.parse(text);
+    const rootfs = r.object(doc.rootfs, 'rootfs');
+    if (rootfs.type !== 'layers')
+        r.fail('rootfs.type', '"layers"');
+    const diffIds = r.array(rootfs.diff_ids ?? null, 'rootfs.diff_ids').map((d, i) => r.digest(d, `rootfs.diff_ids[${i}]`));
+    const history = r.array(doc.history ?? null, 'history').map((h, i) => {
+        const e = r.object(h, `history[${i}]`);
+        const createdBy = r.optString(e.created_by, `history[${i}].created_by`);
+        const comment = r.optString(e.comment, `history[${i}].comment`);
+        const empty = e.empty_layer;
+        if (empty !== undefined && empty !== null && typeof empty !== 'boolean')
+            r.fail(`history[${i}].empty_layer`, 'a boolean');
+        return {
+            ...(createdBy !== undefined ? { createdBy } : {}),
+            emptyLayer: empty === true,
+            ...(comment !== undefined ? { comment } : {})
+        };
+    });
+    const variant = r.optString(doc.variant, 'variant');
+    return {
+        architecture: r.string(doc.architecture, 'architecture'),
+        os: r.string(doc.os, 'os'),
+        ...(variant ? { variant } : {}),
+        diffIds,
+        history
+    };
+}
+// ── Helpers on parsed values ─────────────────────────────────────────────────────────────────────
+/**
+ * True for the manifests BuildKit adds next to the platform images to carry provenance and SBOM
+ * attestations: annotated `vnd.docker.reference.type: attestation-manifest`, platform `unknown/unknown`.
+ */
+function isAttestationManifest(descriptor) {
+    if (descriptor.annotations['vnd.docker.reference.type'] === 'attestation-manifest')
+        return true;
+    return descriptor.platform?.os === 'unknown' && descriptor.platform.architecture === 'unknown';
+}
+/** `linux/amd64`, `linux/arm64/v8`: the form `--platform` takes. */
+function platformString(p) {
+    return p.variant ? `${p.os}/${p.architecture}/${p.variant}` : `${p.os}/${p.architecture}`;
+}
+
+;// CONCATENATED MODULE: ./src/image/tar.ts
+// The one tar reader: it is pushed the bytes of a tar stream chunk by chunk (a layer, or the outer
+// archive `docker save` writes) and reports each entry's path, type and size. Contents are counted
+// past, or handed piece by piece to a sink the caller gives for the entries it reads (docker-save.ts:
+// the layers, configs and JSON documents of a save); the reader itself keeps only the small pax and
+// GNU long-name records (capped), which describe the next entry.
+//
+// Formats: v7, ustar (prefix + name), GNU (`ustar  ` magic, `L`/`K` long names, old sparse files,
+// base-256 numbers) and pax (`x` records: path, linkpath, size, GNU.sparse.*).
+//
+// The rules are those of Go's archive/tar, the reader of the OCI unpackers (containerd, moby), so the
+// entries are what unpacking the image makes:
+// - end of archive: two zero blocks; the stream may also end after one zero block or right after an
+//   entry (tolerated; `complete` tells which, for a caller whose writer always ends with the marker),
+//   but an entry after a zero block is an error;
+// - pax `g` (global) records are checked and otherwise ignored, as Go and containerd ignore them;
+//   a later `x` record replaces an earlier one, a GNU long name wins over a pax path;
+// - numeric fields: leading and trailing NULs and spaces are padding, the value ends at a NUL inside;
+//   base-256 with the sign bit set is negative, hence an error for a size;
+// - pax records fill their data exactly (NUL padding inside the record area is an error), and a
+//   path or linkpath holding a NUL is refused;
+// - paths are cleaned as containerd cleans them: `.` and empty segments go, `..` takes the segment
+//   before it away and stops at the root (`../x` unpacks as `x`).
+//
+// Limits (limits.ts): entries per layer and per measurement, path bytes and depth; a LimitError
+// (not a TarError: the archive may be valid, only too costly) stops the stream.
+
+
+/** The stream is not a readable tar archive (bad checksum, truncated, invalid field). */
+class TarError extends Error {
+    truncated;
+    constructor(message, 
+    /** The stream ended inside an entry: what wrote it may have failed, and has the better message. */
+    truncated = false) {
+        super(message);
+        this.truncated = truncated;
+        this.name = 'TarError';
+    }
+}
+const BLOCK = 512;
+/** Largest pax record or GNU long name accepted (Go's archive/tar uses the same bound). */
+const MAX_META_BYTES = 1024 * 1024;
+/** Types whose header is the whole entry: no data follows even when the size field says otherwise (as Go and GNU tar read them). */
+const HEADER_ONLY = new Set(['1', '2', '3', '4', '5', '6']);
+/**
+ * The tar state machine: `push` each chunk as it comes (any split, down to single bytes), then `end`.
+ * Entries are handed to `onEntry` synchronously, in archive order; errors are thrown as TarError.
+ */
+class TarParser {
+    onEntry;
+    budget;
+    pick;
+    state = { kind: 'header' };
+    block = Buffer.alloc(BLOCK);
+    fill = 0;
+    /** Offset in the stream of the next byte pushed, for messages. */
+    offset = 0;
+    /** Zero blocks read in a row (the second one ends the archive). */
+    zeroBlocks = 0;
+    pending = {};
+    /** Entries handed out so far. */
+    entries = 0;
+    /**
+     * `budget` counts entries across the layers of one measurement; a fresh one has the default limits.
+     * `pick` is asked for each entry whether its content is read, and where to.
+     */
+    constructor(onEntry, budget = new MeasureBudget(), pick) {
+        this.onEntry = onEntry;
+        this.budget = budget;
+        this.pick = pick;
+    }
+    /** Whether the end-of-archive marker (two zero blocks) has been read. */
+    get complete() {
+        return this.state.kind === 'end';
+    }
+    push(chunk) {
+        let at = 0;
+        while (at < chunk.length) {
+            const state = this.state;
+            switch (state.kind) {
+                case 'end':
+                    this.offset += chunk.length - at;
+                    return;
+                case 'data':
+                    at = this.data(state, chunk, at);
+                    break;
+                case 'meta': {
+                    const want = state.size + state.pad - state.got;
+                    const n = Math.min(want, chunk.length - at);
+                    const dataLeft = state.size - state.got;
+                    if (dataLeft > 0)
+                        state.parts.push(Buffer.from(chunk.subarray(at, at + Math.min(n, dataLeft))));
+                    state.got += n;
+                    at += n;
+                    this.offset += n;
+                    if (state.got === state.size + state.pad) {
+                        this.state = { kind: 'header' };
+                        this.applyMeta(state.type, Buffer.concat(state.parts));
+                    }
+                    break;
+                }
+                case 'header':
+                case 'sparse': {
+                    const n = Math.min(BLOCK - this.fill, chunk.length - at);
+                    this.block.set(chunk.subarray(at, at + n), this.fill);
+                    this.fill += n;
+                    at += n;
+                    this.offset += n;
+                    if (this.fill === BLOCK) {
+                        this.fill = 0;
+                        if (state.kind === 'header')
+                            this.header();
+                        else
+                            this.sparseExtension(state.then);
+                    }
+                    break;
+                }
+            }
+        }
+    }
+    /** Goes past content and padding from `at`, handing the content to the sink; returns where it stopped. */
+    data(state, chunk, at) {
+        if (state.left > 0) {
+            const n = Math.min(state.left, chunk.length - at);
+            state.left -= n;
+            this.offset += n;
+            if (state.sink) {
+                const view = chunk.subarray(at, at + n);
+                state.sink.write(Buffer.isBuffer(view) ? view : Buffer.from(view.buffer, view.byteOffset, view.length));
+                if (state.left === 0)
+                    state.sink.end();
+            }
+            at += n;
+        }
+        const n = Math.min(state.pad, chunk.length - at);
+        state.pad -= n;
+        this.offset += n;
+        if (state.left === 0 && state.pad === 0)
+            this.state = { kind: 'header' };
+        return at + n;
+    }
+    /** The stream has ended: throws unless it stopped between entries. */
+    end() {
+        const state = this.state;
+        const truncated = (message) => new TarError(`truncated tar stream: ${message}`, true);
+        switch (state.kind) {
+            case 'end':
+                return;
+            case 'header':
+                // A missing end-of-archive marker is tolerated, as Go's archive/tar (and so containerd) does,
+                // but not a header cut short or one that announced a following entry.
+                if (this.fill > 0)
+                    throw truncated(`it ends ${this.fill} bytes into a header at byte ${this.offset - this.fill}`);
+                if (this.announced())
+                    throw truncated(`it ends after a pax or long-name header, without the entry it describes`);
+                return;
+            case 'data':
+                throw truncated(`it ends ${state.left + state.pad} bytes before the end of an entry's content`);
+            case 'meta':
+                throw truncated(`it ends inside a ${state.type === 'L' || state.type === 'K' ? 'GNU long-name' : 'pax'} record`);
+            case 'sparse':
+                throw truncated('it ends inside a GNU sparse header');
+        }
+    }
+    announced() {
+        return this.pending.pax !== undefined || this.pending.longName !== undefined || this.pending.longLink !== undefined;
+    }
+    header() {
+        const b = this.block;
+        const at = this.offset - BLOCK;
+        if (b.every((x) => x === 0)) {
+            if (this.announced())
+                throw new TarError(`tar stream ends after a pax or long-name header, without the entry it describes`);
+            // Two zero blocks end the archive; one zero block at the very end of the stream is tolerated (see end()).
+            if (++this.zeroBlocks >= 2)
+                this.state = { kind: 'end' };
+            return;
+        }
+        if (this.zeroBlocks > 0)
+            throw new TarError(`tar header at byte ${at}: an entry follows a zero block (corrupt archive)`);
+        checkChecksum(b, at);
+        const type = String.fromCharCode(b[156] ?? 0);
+        const size = numeric(b, 124, 12, 'size', at);
+        switch (type) {
+            case 'x':
+            case 'g':
+            case 'L':
+            case 'K':
+                if (size > MAX_META_BYTES)
+                    throw new TarError(`tar header at byte ${at}: a ${type} record of ${size} bytes is larger than the ${MAX_META_BYTES} accepted`);
+                this.state = { kind: 'meta', type, size, parts: [], got: 0, pad: padding(size) };
+                if (size === 0) {
+                    this.state = { kind: 'header' };
+                    this.applyMeta(type, Buffer.alloc(0));
+                }
+                return;
+        }
+        this.member(type, size, at);
+    }
+    /** A header that is an entry of the archive (not a pax or long-name record). */
+    member(type, headerSize, at) {
+        const b = this.block;
+        const { pax = {}, longName, longLink } = this.pending;
+        this.pending = {};
+        const name = cString(b, 0, 100);
+        // Only POSIX ustar has a prefix field; old GNU headers keep times there.
+        const prefix = b.toString('latin1', 257, 263) === 'ustar\0' ? cString(b, 345, 155) : '';
+        const rawPath = longName ?? pax.sparseName ?? pax.path ?? (prefix ? `${prefix}/${name}` : name);
+        const linkpath = longLink ?? pax.linkpath ?? cString(b, 157, 100);
+        const stored = pax.size ?? headerSize;
+        const kind = entryType(type, rawPath);
+        if (kind === undefined)
+            return this.skipData(stored); // a GNU volume label: not a member of the filesystem
+        // Header-only types and v7 directories carry no data, whatever the size says.
+        const data = HEADER_ONLY.has(type) || (kind === 'dir' && type !== 'D') ? 0 : stored;
+        let size = 0;
+        if (kind === 'file')
+            size = type === 'S' ? (pax.realSize ?? numeric(b, 483, 12, 'realsize', at)) : (pax.realSize ?? stored);
+        const entry = { path: normalisePath(rawPath), type: kind, size };
+        checkPath(entry.path, this.budget.limits);
+        this.budget.entry(++this.entries);
+        this.onEntry(entry);
+        // A sparse file's stored data is not its content: it is counted past.
+        const sink = type === 'S' || pax.realSize !== undefined ? undefined : this.pick?.(entry, linkpath);
+        // An old GNU sparse header is followed by extension blocks while its `isextended` flag is set.
+        if (type === 'S' && (b[482] ?? 0) !== 0)
+            this.state = { kind: 'sparse', then: data + padding(data) };
+        else
+            this.skipData(data, sink);
+    }
+    sparseExtension(then) {
+        if ((this.block[504] ?? 0) !== 0)
+            this.state = { kind: 'sparse', then };
+        else
+            this.state = then > 0 ? { kind: 'data', left: 0, pad: then } : { kind: 'header' };
+    }
+    skipData(bytes, sink) {
+        if (bytes === 0)
+            sink?.end();
+        const pad = padding(bytes);
+        this.state = bytes + pad > 0 ? { kind: 'data', left: bytes, pad, ...(sink ? { sink } : {}) } : { kind: 'header' };
+    }
+    applyMeta(type, data) {
+        const at = this.offset - data.length - padding(data.length);
+        if (type === 'L')
+            this.pending.longName = cString(data, 0, data.length);
+        else if (type === 'K')
+            this.pending.longLink = cString(data, 0, data.length);
+        else if (type === 'g')
+            paxRecords(data, at); // checked, then ignored (Go's reader and containerd do not apply them)
+        else
+            this.pending.pax = paxFields(paxRecords(data, at), at);
+    }
+}
+/** Entry types by typeflag; others are `other` (GNU dumpdir `D` is a directory whose data lists its contents). */
+const TYPES = { '0': 'file', '7': 'file', S: 'file', '1': 'hardlink', '2': 'symlink', '5': 'dir', D: 'dir' };
+/** The entry type of a header's typeflag; undefined for a GNU volume label, which is no entry. */
+function entryType(type, rawPath) {
+    if (type === 'V')
+        return undefined;
+    // A v7 header marks a directory only by the trailing slash of its name.
+    if (type === '\0')
+        return rawPath.endsWith('/') ? 'dir' : 'file';
+    return TYPES[type] ?? 'other';
+}
+/** The fields of a pax `x` header this reader uses; an empty value leaves the header's own (as Go does). */
+function paxFields(records, at) {
+    const out = {};
+    for (const [key, value] of records) {
+        if (value === '')
+            continue;
+        switch (key) {
+            case 'path':
+            case 'linkpath':
+            case 'GNU.sparse.name':
+                if (value.includes('\0'))
+                    throw new TarError(`pax record at byte ${at}: ${key} holds a NUL byte`);
+                out[key === 'GNU.sparse.name' ? 'sparseName' : key] = value;
+                break;
+            case 'size':
+            case 'GNU.sparse.realsize':
+            case 'GNU.sparse.size':
+                if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)))
+                    throw new TarError(`pax record at byte ${at}: ${key}="${value}" is not a size`);
+                out[key === 'size' ? 'size' : 'realSize'] = Number(value);
+                break;
+        }
+    }
+    return out;
+}
+/** Parses `"%d %s=%s\n"` records; the length counts the whole record, its own digits included. */
+function paxRecords(data, at = 0) {
+    const out = [];
+    let i = 0;
+    while (i < data.length) {
+        const space = data.indexOf(0x20, i);
+        const lengthText = space > i ? data.toString('latin1', i, space) : '';
+        const length = /^\d{1,7}$/.test(lengthText) ? Number(lengthText) : NaN;
+        if (!Number.isFinite(length) || length <= space - i + 1 || i + length > data.length || data[i + length - 1] !== 0x0a) {
+            throw new TarError(`pax header at byte ${at}: malformed record at offset ${i}`);
+        }
+        const record = data.toString('utf8', space + 1, i + length - 1);
+        const eq = record.indexOf('=');
+        if (eq <= 0)
+            throw new TarError(`pax header at byte ${at}: record without "key=" at offset ${i}`);
+        out.push([record.slice(0, eq), record.slice(eq + 1)]);
+        i += length;
+    }
+    return out;
+}
+/**
+ * A path cleaned as containerd cleans an entry's name before unpacking it: `./`, `/` and empty
+ * segments go, `..` removes the segment before it and stops at the root; `''` is the root.
+ */
+function normalisePath(raw) {
+    const out = [];
+    for (const segment of raw.split('/')) {
+        if (segment === '' || segment === '.')
+            continue;
+        if (segment === '..')
+            out.pop();
+        else
+            out.push(segment);
+    }
+    return out.join('/');
+}
+function padding(size) {
+    return (BLOCK - (size % BLOCK)) % BLOCK;
+}
+function cString(b, start, length) {
+    const end = start + length;
+    let stop = start;
+    while (stop < end && b[stop] !== 0)
+        stop++;
+    return Buffer.from(b.buffer, b.byteOffset + start, stop - start).toString('utf8');
+}
+/**
+ * An octal field as Go reads it: leading and trailing NULs and spaces are padding, the value ends
+ * at a NUL inside; or GNU base-256 when the high bit is set (negative, an error, when the next bit is).
+ */
+function numeric(b, start, length, field, at) {
+    const first = b[start] ?? 0;
+    if (first & 0x80) {
+        if (first & 0x40)
+            throw new TarError(`tar header at byte ${at}: negative ${field}`);
+        let value = first & 0x3f;
+        for (let i = start + 1; i < start + length; i++) {
+            value = value * 256 + (b[i] ?? 0);
+            if (!Number.isSafeInteger(value))
+                throw new TarError(`tar header at byte ${at}: ${field} too large`);
+        }
+        return value;
+    }
+    const value = octal(b, start, length);
+    if (value === undefined) {
+        const text = b.toString('latin1', start, start + length).replace(/^[\0 ]+|[\0 ]+$/g, '');
+        throw new TarError(`tar header at byte ${at}: ${field} field "${text.replace(/[^\x20-\x7e]/g, '?')}" is not an octal number`);
+    }
+    return value;
+}
+/** The value of an octal field (see numeric), undefined when it holds anything else. */
+function octal(b, start, length) {
+    let from = start;
+    let to = start + length;
+    while (from < to && (b[from] === 0 || b[from] === 0x20))
+        from++;
+    while (to > from && (b[to - 1] === 0 || b[to - 1] === 0x20))
+        to--;
+    const nul = b.indexOf(0, from);
+    if (nul >= 0 && nul < to)
+        to = nul;
+    const text = b.toString('latin1', from, to);
+    if (text === '')
+        return 0;
+    return /^[0-7]+$/.test(text) ? parseInt(text, 8) : undefined;
+}
+function checkChecksum(b, at) {
+    let unsigned = 0;
+    let signed = 0;
+    for (let i = 0; i < BLOCK; i++) {
+        const x = i >= 148 && i < 156 ? 0x20 : (b[i] ?? 0);
+        unsigned += x;
+        signed += x > 127 ? x - 256 : x;
+    }
+    const field = b.subarray(148, 156);
+    const expected = field.every((x) => x === 0 || x === 0x20) ? undefined : octal(b, 148, 8);
+    if (expected !== unsigned && expected !== signed) {
+        throw new TarError(expected === undefined
+            ? `not a tar stream: the header at byte ${at} has no valid checksum`
+            : `tar header at byte ${at}: checksum mismatch (header says ${expected}, content sums to ${unsigned})`);
+    }
+}
+/**
+ * A pass-through that parses the tar bytes flowing through it: for reading the entries in the same
+ * pass that counts and digests the stream. Each chunk goes on unchanged once parsed; a malformed or
+ * truncated stream fails with a TarError.
+ */
+function createTarTap(onEntry, budget) {
+    const parser = new TarParser(onEntry, budget);
+    const run = (step) => {
+        try {
+            step();
+            return null;
+        }
+        catch (e) {
+            return e;
+        }
+    };
+    return new external_node_stream_namespaceObject.Transform({
+        transform(chunk, _encoding, callback) {
+            const error = run(() => parser.push(chunk));
+            if (error)
+                callback(error);
+            else
+                callback(null, chunk);
+        },
+        flush(callback) {
+            callback(run(() => parser.end()));
+        }
+    });
+}
+
+;// CONCATENATED MODULE: ./src/image/save-images.ts
+
+
+
+
+
+/** Largest JSON document kept in memory (index, manifest, config), as for OCI layouts. */
+const MAX_SAVED_JSON = 4 * 1024 * 1024;
+/** Nested image indexes followed before giving up. */
+const MAX_INDEX_DEPTH = 4;
+/**
+ * The images of a read save tar: from `index.json` when there is one (Docker 25+), else from the
+ * legacy `manifest.json`. Every blob is checked against the digest and size that name it, every
+ * layer against its diff_id.
+ */
+function imagesFromSave(contents, opts) {
+    const save = new SavedArchive(contents);
+    const images = contents.files.has('index.json') ? save.fromIndex(opts) : save.fromLegacyManifest(opts);
+    if (images.length === 0)
+        throw new Error('docker save output holds no image (only attestations or artifacts)');
+    return images;
+}
+class SavedArchive {
+    contents;
+    constructor(contents) {
+        this.contents = contents;
+    }
+    fromIndex(opts) {
+        if (this.contents.files.has('oci-layout')) {
+            const version = parseLayoutFile(this.json('oci-layout', 'oci-layout'), 'docker save oci-layout');
+            if (!/^1\./.test(version))
+                throw new Error(`docker save output: unsupported imageLayoutVersion "${version}"`);
+        }
+        const index = parseIndex(this.json('index.json', 'index.json'), 'index.json of docker save');
+        const manifests = [];
+        this.collectManifests(index.manifests, 0, manifests);
+        const images = [];
+        const seen = new Set();
+        for (const desc of manifests) {
+            if (seen.has(desc.digest))
+                continue;
+            seen.add(desc.digest);
+            const image = this.fromManifest(desc, opts);
+            if (image)
+                images.push(image);
+        }
+        return images;
+    }
+    collectManifests(descs, depth, out) {
+        for (const desc of descs) {
+            if (isAttestationManifest(desc))
+                continue;
+            if (isManifestMediaType(desc.mediaType)) {
+                out.push(desc);
+            }
+            else if (isIndexMediaType(desc.mediaType)) {
+                if (depth >= MAX_INDEX_DEPTH)
+                    throw new Error(`docker save output: image indexes nested deeper than ${MAX_INDEX_DEPTH}`);
+                this.collectManifests(parseIndex(this.jsonBlob(desc, 'image index'), desc.digest).manifests, depth + 1, out);
+            }
+            else {
+                throw new Error(`docker save output: ${desc.digest} has unsupported media type "${desc.mediaType}"`);
+            }
+        }
+    }
+    fromManifest(desc, opts) {
+        const manifest = parseManifest(this.jsonBlob(desc, 'image manifest'), desc.digest);
+        if (manifest.artifactType !== undefined || !isConfigMediaType(manifest.config.mediaType))
+            return undefined;
+        const config = parseConfig(this.jsonBlob(manifest.config, 'image config'), manifest.config.digest);
+        if (config.diffIds.length !== manifest.layers.length) {
+            throw new Error(`Image manifest ${desc.digest} has ${manifest.layers.length} layers but its config ${manifest.config.digest} lists ${config.diffIds.length} diff_ids`);
+        }
+        const layers = manifest.layers.map((layer) => {
+            const compression = layerCompression(layer.mediaType);
+            if (compression === undefined)
+                throw new Error(`Layer ${layer.digest} has unsupported media type "${layer.mediaType}"`);
+            if (compression !== 'none') {
+                // The classic store saves uncompressed layers; a compressed one would need decompressing in the stream.
+                throw new Error(`Layer ${layer.digest} of the docker save output is ${compression}-compressed; only uncompressed layers are measured this way`);
+            }
+            return { file: this.blob(layer, 'layer'), mediaType: layer.mediaType, digest: layer.digest };
+        });
+        return assemble({ digest: desc.digest, configDigest: manifest.config.digest, config, layers, platformHint: desc }, opts);
+    }
+    fromLegacyManifest(opts) {
+        if (!this.contents.files.has('manifest.json')) {
+            throw new Error('docker save output has neither index.json nor manifest.json: not an image archive');
+        }
+        const entries = parseLegacyManifest(this.json('manifest.json', 'manifest.json'));
+        const images = [];
+        const seen = new Set();
+        for (const entry of entries) {
+            const configFile = this.file(entry.config);
+            if (!configFile)
+                throw new Error(`docker save output: the image config ${entry.config} named by manifest.json is missing`);
+            if (seen.has(configFile.digest))
+                continue;
+            seen.add(configFile.digest);
+            const config = parseConfig(this.json(entry.config, `image config ${entry.config}`), entry.config);
+            if (config.diffIds.length !== entry.layers.length) {
+                throw new Error(`manifest.json of docker save lists ${entry.layers.length} layers for ${entry.config} but its config lists ${config.diffIds.length} diff_ids`);
+            }
+            const layers = entry.layers.map((p) => {
+                const file = this.file(p);
+                if (!file)
+                    throw new Error(`docker save output: layer ${p} named by manifest.json is missing`);
+                return { file, mediaType: MediaType.dockerLayer, digest: file.digest };
+            });
+            // A legacy save has no manifest: the config digest (the image ID) identifies the image.
+            images.push(assemble({ digest: configFile.digest, configDigest: configFile.digest, config, layers }, opts));
+        }
+        return images;
+    }
+    /** A regular file by path, following links (at most 8). */
+    file(p) {
+        let at = normalisePath(p);
+        for (let hops = 0; hops <= 8; hops++) {
+            const file = this.contents.files.get(at);
+            if (file)
+                return file;
+            const next = this.contents.links.get(at);
+            if (next === undefined)
+                return undefined;
+            at = next;
+        }
+        throw new Error(`docker save output: ${p} is a chain of links more than 8 long`);
+    }
+    json(p, what) {
+        const file = this.file(p);
+        if (!file)
+            throw new Error(`docker save output: ${what} is missing`);
+        if (file.text === undefined) {
+            throw new Error(file.size > MAX_SAVED_JSON
+                ? `docker save output: ${what} is ${file.size} bytes, more than the ${MAX_SAVED_JSON} accepted`
+                : `docker save output: ${what} is not a JSON document`);
+        }
+        return file.text;
+    }
+    /** A blob by descriptor: refuses non-sha256 digests, and checks its size and digest. */
+    blob(desc, what) {
+        if (!isSha256Digest(desc.digest))
+            throw new Error(`${capitalize(what)} digest "${desc.digest}" is not sha256:<64 hex>; refused`);
+        const file = this.file(`blobs/sha256/${desc.digest.slice('sha256:'.length)}`);
+        if (!file)
+            throw new Error(`docker save output: ${what} ${desc.digest} is missing`);
+        if (file.size !== desc.size) {
+            throw new Error(`${capitalize(what)} ${desc.digest} is ${file.size} bytes in the docker save output but its descriptor says ${desc.size}`);
+        }
+        if (file.digest !== desc.digest) {
+            throw new Error(`${capitalize(what)} ${desc.digest} does not match its digest (content is ${file.digest})`);
+        }
+        return file;
+    }
+    jsonBlob(desc, what) {
+        const file = this.blob(desc, what);
+        if (file.text === undefined) {
+            throw new Error(file.size > MAX_SAVED_JSON
+                ? `${capitalize(what)} ${desc.digest} is ${file.size} bytes, more than the ${MAX_SAVED_JSON} accepted`
+                : `${capitalize(what)} ${desc.digest} is not a JSON document`);
+        }
+        return file.text;
+    }
+}
+function assemble(a, opts) {
+    const { config, layers } = a;
+    const hint = a.platformHint?.platform;
+    const variant = config.variant ?? (hint?.os === config.os && hint.architecture === config.architecture ? hint.variant : undefined);
+    const platform = platformString({ os: config.os, architecture: config.architecture, variant });
+    if (opts.platform && !samePlatform(opts.platform, platform)) {
+        opts.onWarning?.(`${opts.target}: ${opts.platform} was asked for but the loaded image is ${platform}`);
+    }
+    warnOnHistory(config.history, layers.length, opts, platform);
+    const instructions = layerInstructions(config.history, layers.length, opts.secrets);
+    const stats = layers.map((l, i) => {
+        const diffId = config.diffIds[i] ?? '';
+        // The classic store's layers are the uncompressed tar streams themselves: their digest is the diff_id.
+        if (diffId.startsWith('sha256:') && l.file.digest !== diffId) {
+            throw new Error(`Layer ${l.digest} does not match its diff_id ${diffId} (content is ${l.file.digest})`);
+        }
+        return {
+            digest: l.digest,
+            mediaType: l.mediaType,
+            compressedBytes: l.file.gzipBytes,
+            uncompressedBytes: l.file.size,
+            instruction: instructions[i] ?? UNKNOWN_INSTRUCTION
+        };
+    });
+    let files;
+    if (opts.files) {
+        const model = new FileSystemModel(opts.limits);
+        for (const l of layers) {
+            if (!l.file.entries)
+                throw new Error(`Layer ${l.digest} of the docker save output is not a valid tar stream`);
+            try {
+                model.applyLayer(l.file.entries);
+            }
+            catch (e) {
+                if (e instanceof LimitError)
+                    throw new LimitError(e.detail, l.digest);
+                throw e;
+            }
+        }
+        files = model.result();
+    }
+    return {
+        target: opts.target,
+        platform,
+        digest: a.digest,
+        configDigest: a.configDigest,
+        ...(files ? { files } : {}),
+        compressedBytes: sum(stats.map((l) => l.compressedBytes)),
+        uncompressedBytes: sum(stats.map((l) => l.uncompressedBytes)),
+        layerCount: stats.length,
+        layers: stats,
+        method: 'docker-save',
+        compressedEstimated: true
+    };
+}
+function warnOnHistory(history, layerCount, opts, platform) {
+    const described = historyLayerCount(history);
+    if (described !== layerCount) {
+        opts.onWarning?.(`${opts.target} (${platform}): the image history describes ${described} layers but the image has ${layerCount}; layers without a history entry are shown as "?"`);
+    }
+}
+/** `linux/arm64` and `linux/arm64/v8` are one platform, as are `linux/amd64` and `linux/amd64/v1`. */
+function samePlatform(a, b) {
+    const norm = (p) => p
+        .toLowerCase()
+        .replace(/^(linux\/arm64)\/v8$/, '$1')
+        .replace(/^(linux\/amd64)\/v1$/, '$1');
+    return norm(a) === norm(b);
+}
+/** `manifest.json` of docker save: `[{"Config": "...", "RepoTags": [...], "Layers": ["..."]}]`. */
+function parseLegacyManifest(text) {
+    const fail = (where, expected) => {
+        throw new Error(`Malformed manifest.json of docker save: ${where} must be ${expected}`);
+    };
+    let doc;
+    try {
+        doc = JSON.parse(text);
+    }
+    catch {
+        throw new Error('Malformed manifest.json of docker save: not valid JSON');
+    }
+    if (!Array.isArray(doc))
+        return fail('the document', 'an array');
+    return doc.map((item, i) => {
+        if (typeof item !== 'object' || item === null || Array.isArray(item))
+            return fail(`[${i}]`, 'an object');
+        const entry = item;
+        if (typeof entry.Config !== 'string' || entry.Config === '')
+            return fail(`[${i}].Config`, 'a path');
+        const layers = entry.Layers ?? [];
+        if (!Array.isArray(layers))
+            return fail(`[${i}].Layers`, 'an array');
+        return {
+            config: entry.Config,
+            layers: layers.map((l, j) => (typeof l === 'string' && l !== '' ? l : fail(`[${i}].Layers[${j}]`, 'a path')))
+        };
+    });
+}
+function sum(values) {
+    return values.reduce((a, b) => a + b, 0);
+}
+function capitalize(s) {
+    return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+;// CONCATENATED MODULE: ./src/image/docker-save.ts
+// Measures the image(s) of a `docker save` tar stream, read in one pass: the path the action takes
+// when the builder can only load images into the engine (the `docker` driver on the classic image
+// store, which cannot export an OCI layout).
+//
+// What `docker save` writes:
+// - Docker 25+ (dockerd 26.1 here): an OCI layout inside the tar (`oci-layout`, `index.json`,
+//   `blobs/sha256/<hex>`) plus the legacy `manifest.json` and `repositories`, the blobs first;
+// - older engines: `manifest.json` (`Config: "<id>.json"`, `Layers: ["<id>/layer.tar"]`), one folder
+//   per layer, and symlinks for a layer listed twice.
+// The archive is read by tar.ts, the one tar reader, under its rules; the stream must end with the
+// end-of-archive marker (docker writes it; without it the stream was cut short). Entries arrive in
+// any order and index.json comes after the blobs, so every regular file is summarised while its
+// content streams past: its length, its sha256 and the length of its gzip compression (zlib, default
+// level, output only counted), and the small JSON documents (at most 4 MiB) are kept. No layer is
+// ever held in memory. At the end save-images.ts assembles the summaries into ImageStats.
+// The limits of limits.ts apply as for OCI layouts: each file's size against its gzip estimate (a
+// layer of zeros inflated by the engine), the total, entries, paths, and the time of the whole read.
+
+
+
+
+
+
+
+
+
+/** Largest total of JSON documents kept for one save (legacy saves keep a small JSON per layer). */
+const MAX_SAVED_JSON_TOTAL = 64 * 1024 * 1024;
+/** Bytes pushed to the tar reader between two waits for the files it finished. */
+const PIECE = 64 * 1024;
+/** The stream is not a readable tar archive, or not a complete one. */
+class SaveTarError extends Error {
+    truncated;
+    constructor(message, 
+    /** The stream ended early: what wrote it may have failed, and has the better message. */
+    truncated = false) {
+        super(message);
+        this.truncated = truncated;
+        this.name = 'SaveTarError';
+    }
+}
+/** One ImageStats per image of the `docker save` tar stream `stream`, read once. */
+async function measureDockerSave(stream, opts) {
+    const budget = new MeasureBudget(opts.limits);
+    try {
+        return imagesFromSave(await readSaveTar(stream, { entries: opts.files === true, budget }), opts);
+    }
+    catch (e) {
+        if (e instanceof LimitError)
+            throw new Error(limitMessage(opts.target, e.layer, e.detail));
+        throw e;
+    }
+}
+// ── Reading the tar stream ───────────────────────────────────────────────────────────────────────
+/** Reads a save tar to its end-of-archive marker, summarising every regular file. */
+async function readSaveTar(stream, options = {}) {
+    const budget = options.budget ?? new MeasureBudget();
+    const reader = new SaveReader(options.entries === true, budget);
+    try {
+        await (0,external_node_stream_promises_namespaceObject.pipeline)(stream, reader.sink(), { signal: AbortSignal.timeout(budget.remainingMs()) });
+    }
+    catch (e) {
+        if (!isAbortError(e))
+            throw e;
+        const timeout = timeoutError(budget.limits.timeoutMs);
+        const at = reader.reading();
+        throw at ? new LimitError(timeout.detail, layerName(at)) : timeout;
+    }
+    return reader.contents();
+}
+/** How a file of the save is named in a limit's message: `sha256:<hex>` for a blob, else its path. */
+function layerName(entryPath) {
+    const blob = /^blobs\/sha256\/([0-9a-f]{64})$/.exec(entryPath);
+    return blob ? `sha256:${blob[1]}` : entryPath;
+}
+/** Summarises one file while it streams: length, sha256, gzip length, and the text of a small JSON file. */
+class FileSummary {
+    budget;
+    name;
+    size = 0;
+    hash = (0,external_node_crypto_namespaceObject.createHash)('sha256');
+    gzip = (0,external_node_zlib_namespaceObject.createGzip)();
+    gzipBytes = 0;
+    gzipError;
+    /** The compressor's buffer is full: wait for it to drain before more is read. */
+    full = false;
+    /** Kept while the file may be JSON: undefined once it cannot be. */
+    chunks;
+    looked = false;
+    /** With entries asked for: the file read as a tar, until it turns out not to be one. */
+    tar;
+    constructor(declaredSize, entries, budget, 
+    /** The file's name in limit messages. */
+    name) {
+        this.budget = budget;
+        this.name = name;
+        this.chunks = declaredSize <= MAX_SAVED_JSON ? [] : undefined;
+        // A tar stream is at least its two zero blocks long.
+        if (entries && declaredSize >= 1024) {
+            const list = [];
+            this.tar = { parser: new TarParser((e) => list.push(e), budget), entries: list };
+        }
+        this.gzip.on('data', (c) => {
+            this.gzipBytes += c.length;
+        });
+        this.gzip.on('error', (e) => {
+            this.gzipError = e;
+        });
+    }
+    write(data) {
+        this.size += data.length;
+        try {
+            this.budget.inflated(data.length, this.size, this.gzipBytes);
+        }
+        catch (e) {
+            throw e instanceof LimitError && e.layer === undefined ? new LimitError(e.detail, this.name) : e;
+        }
+        this.hash.update(data);
+        if (this.chunks) {
+            if (!this.looked) {
+                const first = data.findIndex((b) => b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d);
+                if (first >= 0) {
+                    this.looked = true;
+                    if (data[first] !== 0x7b && data[first] !== 0x5b)
+                        this.chunks = undefined;
+                }
+            }
+            // Copied: the chunk is a view of a buffer the stream may reuse.
+            this.chunks?.push(Buffer.from(data));
+        }
+        if (this.tar) {
+            try {
+                this.tar.parser.push(data);
+            }
+            catch (e) {
+                // A file that is no tar stream (a config) just has no entries; a limit reached in one that is stops the read.
+                if (e instanceof LimitError)
+                    throw new LimitError(e.detail, this.name);
+                this.tar = undefined;
+            }
+        }
+        if (this.gzipError)
+            throw this.gzipError;
+        if (!this.gzip.write(data))
+            this.full = true;
+    }
+    /** Resolves once the compressor can take more. */
+    async drained() {
+        if (this.full)
+            await (0,external_node_events_namespaceObject.once)(this.gzip, 'drain');
+        this.full = false;
+    }
+    /** Frees the compressor of a file that will not be finished (the stream failed). */
+    destroy() {
+        this.gzip.destroy();
+    }
+    async end() {
+        const ended = (0,external_node_events_namespaceObject.once)(this.gzip, 'end');
+        this.gzip.end();
+        await ended;
+        if (this.gzipError)
+            throw this.gzipError;
+        const text = this.chunks && this.looked ? Buffer.concat(this.chunks).toString('utf8') : undefined;
+        let entries;
+        try {
+            this.tar?.parser.end();
+            entries = this.tar?.entries;
+        }
+        catch {
+            entries = undefined;
+        }
+        return {
+            size: this.size,
+            digest: `sha256:${this.hash.digest('hex')}`,
+            gzipBytes: this.gzipBytes,
+            ...(text !== undefined ? { text } : {}),
+            ...(entries !== undefined ? { entries } : {})
+        };
+    }
+}
+/**
+ * The outer archive, read by tar.ts: every regular file's content streams into its FileSummary, links
+ * are noted. The save's own entries are held to the path and entry limits, counted apart from the layers'.
+ */
+class SaveReader {
+    entries;
+    budget;
+    parser;
+    files = new Map();
+    links = new Map();
+    /** Entries read in the last chunk, to apply once their summaries are finished. */
+    queue = [];
+    /** The file whose content is streaming now. */
+    current;
+    keptTotal = 0;
+    constructor(entries, budget) {
+        this.entries = entries;
+        this.budget = budget;
+        this.parser = new TarParser(() => undefined, new MeasureBudget(budget.limits), (entry, linkpath) => this.entry(entry, linkpath));
+    }
+    contents() {
+        return { files: this.files, links: this.links };
+    }
+    /** The path of the file whose content is streaming now, if any. */
+    reading() {
+        return this.current?.path;
+    }
+    /** The Writable the save streams into. */
+    sink() {
+        const step = (run, callback) => {
+            run().then(() => callback(), (e) => callback(e instanceof TarError ? saveTarError(e) : e));
+        };
+        return new external_node_stream_namespaceObject.Writable({
+            highWaterMark: 1024 * 1024,
+            write: (chunk, _encoding, callback) => step(() => this.write(chunk), callback),
+            final: (callback) => step(() => this.final(), callback),
+            destroy: (error, callback) => {
+                this.current?.summary.destroy();
+                for (const read of this.queue)
+                    if ('summary' in read)
+                        read.summary.destroy();
+                callback(error);
+            }
+        });
+    }
+    async write(chunk) {
+        // In pieces: the summaries (each with its compressor) of many small files end a few at a time.
+        for (let at = 0; at < chunk.length; at += PIECE) {
+            this.parser.push(chunk.subarray(at, at + PIECE));
+            await this.settle();
+        }
+    }
+    async final() {
+        this.parser.end();
+        await this.settle();
+        if (!this.parser.complete)
+            throw new SaveTarError('docker save output ended before the end-of-archive marker: the archive is incomplete', true);
+    }
+    entry(entry, linkpath) {
+        if (entry.type === 'hardlink' || entry.type === 'symlink') {
+            // Hard links name a path of the archive; symlinks a path relative to their folder.
+            const target = entry.type === 'symlink' && !linkpath.startsWith('/') ? `${external_node_path_default().posix.dirname(entry.path)}/${linkpath}` : linkpath;
+            this.queue.push({ path: entry.path, link: normalisePath(target) });
+            return undefined;
+        }
+        if (entry.type !== 'file')
+            return undefined;
+        const summary = new FileSummary(entry.size, this.entries, this.budget, layerName(entry.path));
+        this.current = { path: entry.path, summary };
+        return {
+            write: (data) => summary.write(data),
+            end: () => {
+                this.queue.push({ path: entry.path, summary });
+                this.current = undefined;
+            }
+        };
+    }
+    /** Applies what the last chunk finished, in archive order (a later entry of a path replaces the earlier one, as when unpacking). */
+    async settle() {
+        for (let read = this.queue.shift(); read; read = this.queue.shift()) {
+            if ('link' in read) {
+                this.links.set(read.path, read.link);
+                this.files.delete(read.path);
+                continue;
+            }
+            const file = await read.summary.end();
+            if (file.text !== undefined && (this.keptTotal += file.size) > MAX_SAVED_JSON_TOTAL) {
+                throw new SaveTarError(`docker save output holds more than ${MAX_SAVED_JSON_TOTAL} bytes of JSON documents`);
+            }
+            this.files.set(read.path, file);
+            this.links.delete(read.path);
+        }
+        await this.current?.summary.drained();
+    }
+}
+function saveTarError(e) {
+    return e.truncated
+        ? new SaveTarError(`docker save output ended in the middle of an entry (${e.message}): the archive is incomplete`, true)
+        : new SaveTarError(`not a tar archive (docker save output): ${e.message}`);
+}
+
+;// CONCATENATED MODULE: ./src/image/measure.ts
+// Measures the images of an OCI image layout directory, as written by
+// `docker buildx build --output type=oci,dest=<dir>,tar=false`: one ImageStats per platform image.
+// Layers are streamed from disk through the decompressor into a counter; no layer is ever held in
+// memory. Blobs are addressed only by validated sha256 digests, never followed through symlinks,
+// and checked against the size and digest their descriptor gives.
+// With `files`, the same pass also parses the uncompressed bytes as tar (a pass-through between the
+// decompressor and the counter) and applies each image's layers to a FileSystemModel.
+// Limits (limits.ts) bound what a hostile layer costs: its inflation ratio, the inflated total,
+// entries, paths and the time of the whole measurement; the first one reached stops it with an
+// error naming the target, the layer and the limit.
+
+
+
+
+
+
+
+
+
+
+
+
+/** Output chunk size of the gunzip stream. */
+const GUNZIP_CHUNK = 256 * 1024;
+/** Largest index, manifest or config blob read; these are small JSON documents. */
+const MAX_JSON_BLOB = 4 * 1024 * 1024;
+/** Nested image indexes followed before giving up (BuildKit writes at most two levels). */
+const measure_MAX_INDEX_DEPTH = 4;
+/**
+ * One ImageStats per platform image manifest of the layout, in index order (nested indexes
+ * depth-first). Skipped: attestation manifests, manifests whose config is not an image config
+ * (artifacts), and a manifest listed a second time (e.g. under two tags).
+ *
+ * compressedBytes is the sum of the manifest's layer descriptor sizes, exactly what a registry
+ * stores for the image. A layer listed twice in one manifest is counted twice, in both sizes and
+ * in layerCount: that is what the manifest says, what `docker history` shows and what unpacking
+ * applies (a registry would store the blob once and a pull would fetch it once). Each distinct
+ * blob is still only read once.
+ */
+async function measureOciLayout(dir, opts) {
+    const layout = new Layout(dir, opts.target, new MeasureBudget(opts.limits));
+    await layout.check();
+    const index = parseIndex(await layout.readFile('index.json'), `${dir}/index.json`);
+    const manifests = [];
+    await layout.collectManifests(index.manifests, 0, manifests);
+    const images = [];
+    const seen = new Set();
+    for (const desc of manifests) {
+        if (seen.has(desc.digest))
+            continue;
+        seen.add(desc.digest);
+        const image = await layout.measureImage(desc, opts);
+        if (image)
+            images.push(image);
+    }
+    if (images.length === 0)
+        throw new Error(`OCI layout ${dir} holds no image manifest (only attestations or artifacts)`);
+    return images;
+}
+/**
+ * Pipes `source` through `transforms` into a sink that counts (and, given `hash`, digests) the
+ * bytes coming out, one chunk at a time. Resolves to the count; rejects on any stream's error.
+ */
+async function countStream(source, transforms = [], hash, 
+/** Told of every chunk and the count so far; what it throws fails the stream. Aborting `signal` does too. */
+watch) {
+    let count = 0;
+    const sink = new external_node_stream_namespaceObject.Writable({
+        write(chunk, _encoding, callback) {
+            count += chunk.length;
+            hash?.update(chunk);
+            try {
+                watch?.onChunk?.(chunk.length, count);
+            }
+            catch (e) {
+                callback(e);
+                return;
+            }
+            callback();
+        }
+    });
+    await (0,external_node_stream_promises_namespaceObject.pipeline)([source, ...transforms, sink], watch?.signal ? { signal: watch.signal } : {});
+    return count;
+}
+/** A pass-through that feeds every chunk to `hash` (for checking a blob's digest on the way). */
+function digestTap(hash) {
+    return new external_node_stream_namespaceObject.Transform({
+        transform(chunk, _encoding, callback) {
+            hash.update(chunk);
+            callback(null, chunk);
+        }
+    });
+}
+function decompressor(compression, layer) {
+    switch (compression) {
+        case 'none':
+            return [];
+        case 'gzip':
+            // 256 KiB output chunks instead of zlib's 16 KiB: 2.5x faster inflation (docs/benchmarks.md).
+            return [external_node_zlib_namespaceObject.createGunzip({ chunkSize: GUNZIP_CHUNK })];
+        case 'zstd': {
+            // zlib has zstd from Node.js 22.15 / 23.8 on (the action runs on node24); older runtimes get a clear error.
+            const create = external_node_zlib_namespaceObject.createZstdDecompress;
+            if (typeof create !== 'function') {
+                throw new Error(`Layer ${layer.digest} is zstd-compressed (${layer.mediaType}) and this Node.js ${process.version} cannot decompress zstd (needs >= 22.15)`);
+            }
+            return [create()];
+        }
+    }
+}
+class Layout {
+    dir;
+    target;
+    budget;
+    /**
+     * Per blob digest: its uncompressed size (and, with files, its entry list), read once even when
+     * shared between platforms. The entry lists stay cached until the measurement ends: a few dozen
+     * bytes per entry, the same order of size as the file models themselves, so a blob is never read twice.
+     */
+    layers = new Map();
+    constructor(dir, target, budget) {
+        this.dir = dir;
+        this.target = target;
+        this.budget = budget;
+    }
+    async check() {
+        const version = parseLayoutFile(await this.readFile('oci-layout'), `${this.dir}/oci-layout`);
+        if (!/^1\./.test(version))
+            throw new Error(`OCI layout ${this.dir}: unsupported imageLayoutVersion "${version}"`);
+        for (const sub of ['blobs', (0,external_node_path_namespaceObject.join)('blobs', 'sha256')]) {
+            const st = await (0,promises_namespaceObject.lstat)((0,external_node_path_namespaceObject.join)(this.dir, sub)).catch((e) => {
+                throw new Error(`OCI layout ${this.dir}: cannot read ${sub}/ (${measure_errorCode(e)})`);
+            });
+            if (!st.isDirectory())
+                throw new Error(`OCI layout ${this.dir}: ${sub} is not a directory (symlinks are refused)`);
+        }
+    }
+    /** A small top-level file of the layout (oci-layout, index.json). */
+    async readFile(name) {
+        const path = (0,external_node_path_namespaceObject.join)(this.dir, name);
+        const handle = await this.openRegular(path, `OCI layout ${this.dir}: ${name}`);
+        try {
+            const { size } = await handle.stat();
+            if (size > MAX_JSON_BLOB)
+                throw new Error(`OCI layout ${this.dir}: ${name} is ${size} bytes, more than the ${MAX_JSON_BLOB} accepted`);
+            return (await readAll(handle, size)).toString('utf8');
+        }
+        finally {
+            await handle.close();
+        }
+    }
+    async collectManifests(descs, depth, out) {
+        for (const desc of descs) {
+            if (isAttestationManifest(desc))
+                continue;
+            if (isManifestMediaType(desc.mediaType)) {
+                out.push(desc);
+            }
+            else if (isIndexMediaType(desc.mediaType)) {
+                if (depth >= measure_MAX_INDEX_DEPTH)
+                    throw new Error(`OCI layout ${this.dir}: image indexes nested deeper than ${measure_MAX_INDEX_DEPTH}`);
+                const nested = parseIndex(await this.readJsonBlob(desc, 'image index'), desc.digest);
+                await this.collectManifests(nested.manifests, depth + 1, out);
+            }
+            else {
+                throw new Error(`OCI layout ${this.dir}: ${desc.digest} has unsupported media type "${desc.mediaType}"`);
+            }
+        }
+    }
+    async measureImage(desc, opts) {
+        const manifest = parseManifest(await this.readJsonBlob(desc, 'image manifest'), desc.digest);
+        if (manifest.mediaType !== undefined && manifest.mediaType !== desc.mediaType) {
+            throw new Error(`Image manifest ${desc.digest} says it is ${manifest.mediaType}, its descriptor says ${desc.mediaType}`);
+        }
+        // Artifacts (signatures, SBOMs pushed as OCI artifacts) are manifests too, but not images.
+        if (manifest.artifactType !== undefined || !isConfigMediaType(manifest.config.mediaType))
+            return undefined;
+        const config = parseConfig(await this.readJsonBlob(manifest.config, 'image config'), manifest.config.digest);
+        if (config.diffIds.length !== manifest.layers.length) {
+            throw new Error(`Image manifest ${desc.digest} has ${manifest.layers.length} layers but its config ${manifest.config.digest} lists ${config.diffIds.length} diff_ids`);
+        }
+        // The config is authoritative; the index may add a variant the config leaves out.
+        const variant = config.variant ??
+            (desc.platform?.os === config.os && desc.platform.architecture === config.architecture ? desc.platform.variant : undefined);
+        const platform = platformString({ os: config.os, architecture: config.architecture, variant });
+        const described = historyLayerCount(config.history);
+        if (described !== manifest.layers.length) {
+            opts.onWarning?.(`${opts.target} (${platform}): the image history describes ${described} layers but the image has ${manifest.layers.length}; layers without a history entry are shown as "?"`);
+        }
+        const instructions = layerInstructions(config.history, manifest.layers.length, opts.secrets);
+        const layers = [];
+        const model = opts.files ? new FileSystemModel(this.budget.limits) : undefined;
+        for (const [i, layer] of manifest.layers.entries()) {
+            const sizes = await this.measureLayer(layer, config.diffIds[i] ?? '', opts.files === true);
+            try {
+                this.budget.checkTime();
+                model?.applyLayer(sizes.entries ?? []);
+            }
+            catch (e) {
+                if (e instanceof LimitError)
+                    throw new Error(limitMessage(this.target, layer.digest, e.detail));
+                throw e;
+            }
+            layers.push({
+                digest: layer.digest,
+                mediaType: layer.mediaType,
+                compressedBytes: layer.size,
+                uncompressedBytes: sizes.uncompressedBytes,
+                instruction: instructions[i] ?? UNKNOWN_INSTRUCTION
+            });
+        }
+        const files = model?.result();
+        return {
+            target: opts.target,
+            platform,
+            digest: desc.digest,
+            configDigest: manifest.config.digest,
+            compressedBytes: measure_sum(layers.map((l) => l.compressedBytes)),
+            uncompressedBytes: measure_sum(layers.map((l) => l.uncompressedBytes)),
+            layerCount: layers.length,
+            layers,
+            method: 'oci-layout',
+            ...(files ? { files } : {})
+        };
+    }
+    measureLayer(layer, diffId, files) {
+        // The same blob can only have one diff_id, so the blob digest alone keys the cache. `files` is
+        // the same for every layer of one measurement, so a cached entry always has what is asked.
+        let sizes = this.layers.get(layer.digest);
+        if (!sizes) {
+            sizes = this.streamLayer(layer, diffId, files);
+            this.layers.set(layer.digest, sizes);
+        }
+        return sizes;
+    }
+    async streamLayer(layer, diffId, files) {
+        const compression = layerCompression(layer.mediaType);
+        if (compression === undefined)
+            throw new Error(`Layer ${layer.digest} has unsupported media type "${layer.mediaType}"`);
+        const handle = await this.openBlob(layer, 'layer').catch((e) => {
+            if (isForeignLayer(layer.mediaType) && measure_errorCode(e) === 'ENOENT') {
+                throw new Error(`Layer ${layer.digest} is a foreign (non-distributable) layer and is not in the layout: its uncompressed size cannot be measured`);
+            }
+            throw e;
+        });
+        let transforms;
+        try {
+            transforms = decompressor(compression, layer);
+        }
+        catch (e) {
+            await handle.close();
+            throw e;
+        }
+        const blobHash = (0,external_node_crypto_namespaceObject.createHash)('sha256');
+        const entries = files ? [] : undefined;
+        if (entries)
+            transforms.push(createTarTap((entry) => entries.push(entry), this.budget));
+        let uncompressedBytes;
+        const budget = this.budget;
+        try {
+            budget.checkTime();
+            // The stream owns the handle from here and closes it at the end or on error.
+            const source = handle.createReadStream({ highWaterMark: 256 * 1024 });
+            uncompressedBytes = await countStream(source, [digestTap(blobHash), ...transforms], undefined, {
+                onChunk: (bytes, count) => budget.inflated(bytes, count, layer.size),
+                signal: AbortSignal.timeout(budget.remainingMs())
+            });
+        }
+        catch (e) {
+            const limit = e instanceof LimitError ? e : isAbortError(e) ? timeoutError(budget.limits.timeoutMs) : undefined;
+            if (limit)
+                throw new Error(limitMessage(this.target, layer.digest, limit.detail));
+            if (e instanceof TarError)
+                throw new Error(`Layer ${layer.digest}: not a valid tar stream (${e.message})`);
+            throw new Error(`Layer ${layer.digest}: cannot read it as ${compression === 'none' ? 'a tar stream' : `${compression} data`} (${describe(e)})`);
+        }
+        checkDigest(blobHash, layer.digest, `Layer blob ${layer.digest}`);
+        // Every number comes from the blob, whose digest was just checked. The config's diff_id of an
+        // uncompressed layer is that same digest; a compressed layer's diff_id is not hashed again (a
+        // second sha256 of the inflated bytes made the measurement 1.3x slower and checks no number).
+        if (compression === 'none' && diffId && diffId !== layer.digest) {
+            throw new Error(`Uncompressed layer ${layer.digest} does not match its diff_id ${diffId}`);
+        }
+        return entries ? { uncompressedBytes, entries } : { uncompressedBytes };
+    }
+    async readJsonBlob(desc, what) {
+        if (desc.size > MAX_JSON_BLOB) {
+            throw new Error(`${measure_capitalize(what)} ${desc.digest} is ${desc.size} bytes, more than the ${MAX_JSON_BLOB} accepted`);
+        }
+        const handle = await this.openBlob(desc, what);
+        let buf;
+        try {
+            buf = await readAll(handle, desc.size);
+        }
+        finally {
+            await handle.close();
+        }
+        const hash = (0,external_node_crypto_namespaceObject.createHash)('sha256').update(buf);
+        checkDigest(hash, desc.digest, `${measure_capitalize(what)} ${desc.digest}`);
+        return buf.toString('utf8');
+    }
+    /** Opens a blob by digest; refuses non-sha256 digests, symlinks, non-files and a size other than the descriptor's. */
+    async openBlob(desc, what) {
+        if (!isSha256Digest(desc.digest)) {
+            throw new Error(`${measure_capitalize(what)} digest "${desc.digest}" is not sha256:<64 hex>; refused`);
+        }
+        const path = (0,external_node_path_namespaceObject.join)(this.dir, 'blobs', 'sha256', desc.digest.slice('sha256:'.length));
+        const handle = await this.openRegular(path, `${measure_capitalize(what)} ${desc.digest}`);
+        const { size } = await handle.stat();
+        if (size !== desc.size) {
+            await handle.close();
+            throw new Error(`${measure_capitalize(what)} ${desc.digest} is ${size} bytes on disk but its descriptor says ${desc.size}`);
+        }
+        return handle;
+    }
+    /** lstat first for a clear message, then O_NOFOLLOW so a symlink swapped in meanwhile still fails. */
+    async openRegular(path, label) {
+        const st = await (0,promises_namespaceObject.lstat)(path).catch((e) => {
+            const code = measure_errorCode(e);
+            const err = new Error(`${label}: ${code === 'ENOENT' ? 'missing' : `cannot read (${code})`}`);
+            err.code = code;
+            throw err;
+        });
+        if (st.isSymbolicLink())
+            throw new Error(`${label} is a symlink; refused`);
+        if (!st.isFile())
+            throw new Error(`${label} is not a regular file; refused`);
+        const handle = await (0,promises_namespaceObject.open)(path, external_node_fs_namespaceObject.constants.O_RDONLY | (external_node_fs_namespaceObject.constants.O_NOFOLLOW ?? 0));
+        const now = await handle.stat();
+        if (!now.isFile()) {
+            await handle.close();
+            throw new Error(`${label} is not a regular file; refused`);
+        }
+        return handle;
+    }
+}
+/** Reads exactly `size` bytes (files here are small and sized beforehand). */
+async function readAll(handle, size) {
+    const buf = Buffer.alloc(size);
+    let off = 0;
+    while (off < size) {
+        const { bytesRead } = await handle.read(buf, off, size - off, off);
+        if (bytesRead === 0)
+            throw new Error(`file shrank while being read (${off} of ${size} bytes)`);
+        off += bytesRead;
+    }
+    return buf;
+}
+function checkDigest(hash, expected, label) {
+    const actual = `sha256:${hash.digest('hex')}`;
+    if (expected.startsWith('sha256:') && actual !== expected) {
+        throw new Error(`${label} does not match its digest (content is ${actual})`);
+    }
+}
+function measure_sum(values) {
+    return values.reduce((a, b) => a + b, 0);
+}
+function measure_capitalize(s) {
+    return s.charAt(0).toUpperCase() + s.slice(1);
+}
+function measure_errorCode(e) {
+    return typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string' ? e.code : 'error';
+}
+function describe(e) {
+    return e instanceof Error ? e.message : String(e);
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/side.ts
 // Build and measure every target of one side (head or base). Two paths, chosen from what the builder
 // can do (passed in as `measure`):
@@ -6106,29 +7232,6 @@ function withSecretEnv(env, plan) {
 
 
 
-/** The real StreamExec: argv array, no shell; keeps the last 64 KiB of stderr. */
-const spawnStream = (file, args, options = {}) => {
-    const child = (0,external_node_child_process_namespaceObject.spawn)(file, [...args], { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], shell: false });
-    let stderr = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (c) => {
-        stderr = (stderr + c).slice(-64 * 1024);
-    });
-    const done = new Promise((resolve, reject) => {
-        child.on('error', (e) => {
-            reject(new ExecError(file, e.code === 'ENOENT' ? `${file}: command not found` : `${file}: ${e.message}`));
-        });
-        child.on('close', (code) => resolve({ code: code ?? 128, stderr }));
-    });
-    return {
-        stdout: child.stdout,
-        done,
-        kill: () => {
-            if (child.exitCode === null && child.signalCode === null)
-                child.kill();
-        }
-    };
-};
 /** Two retries: Docker Hub's limits and a registry's 5xx often pass within a minute. */
 const REGISTRY_RETRY_DELAYS_MS = [10_000, 30_000];
 /**
@@ -6251,7 +7354,7 @@ async function buildAndMeasure(deps, req, target, plan) {
         });
     }
     catch (e) {
-        const message = failure_maskSecrets(e instanceof Error ? e.message : String(e), req.secrets);
+        const message = failure_maskSecrets(errorMessage(e), req.secrets);
         return [{ platform: ANY_PLATFORM, result: { state: 'failed', error: `measurement failed: ${message}` } }];
     }
 }
@@ -6313,340 +7416,17 @@ async function removeImage(deps, tag, secrets) {
         }
     }
     catch (e) {
-        deps.log.warning(`Could not remove the temporary image ${tag}: ${e instanceof Error ? e.message : String(e)}`);
+        deps.log.warning(`Could not remove the temporary image ${tag}: ${errorMessage(e)}`);
     }
-}
-
-;// CONCATENATED MODULE: ./src/dockerfile/stages.ts
-// The stages of a Dockerfile (its FROM instructions), read the way BuildKit reads them: parser
-// directives, comments, line continuations with the escape character, and heredocs whose bodies
-// are not instructions. Pure, so an unknown target fails before any build, listing the stages.
-
-
-// BuildKit's directive syntax; directives are only read before the first other line.
-const stages_DIRECTIVE = /^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$/;
-const COMMENT = /^\s*#/;
-const HEREDOC = /^(\d*)<<(-?)([^<]*)$/;
-const HEREDOC_INSTRUCTIONS = new Set(['run', 'copy', 'add']);
-function escapeRegExp(s) {
-    return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-/** Splits on unquoted whitespace, keeping quotes and escapes in the words (like BuildKit's raw lexer). */
-function rawWords(line) {
-    const words = [];
-    let word = '';
-    let quote;
-    let inWord = false;
-    for (let i = 0; i < line.length; i++) {
-        const c = line.charAt(i);
-        if (quote === undefined && /\s/.test(c)) {
-            if (inWord)
-                words.push(word);
-            word = '';
-            inWord = false;
-            continue;
-        }
-        inWord = true;
-        word += c;
-        if (c === '\\' && quote !== "'" && i + 1 < line.length) {
-            word += line.charAt(++i);
-        }
-        else if (quote === undefined && (c === '"' || c === "'")) {
-            quote = c;
-        }
-        else if (c === quote) {
-            quote = undefined;
-        }
-    }
-    if (inWord)
-        words.push(word);
-    return words;
-}
-function heredocsOf(line) {
-    const docs = [];
-    for (const word of rawWords(line)) {
-        const m = HEREDOC.exec(word);
-        if (!m)
-            continue;
-        const [, , chomp = '', rest = ''] = m;
-        const name = rest.replace(/\\(.)/g, '$1').replace(/["']/g, '');
-        if (name !== '')
-            docs.push({ name, chomp: chomp === '-' });
-    }
-    return docs;
-}
-/** The FROM instructions of a Dockerfile, in order. A Dockerfile without FROM gives []. */
-function parseStages(dockerfileText) {
-    const lines = dockerfileText.replace(/^\uFEFF/, '').split(/\r?\n/);
-    let escape = '\\';
-    let i = 0;
-    for (; i < lines.length; i++) {
-        const m = stages_DIRECTIVE.exec((lines[i] ?? '').trimStart());
-        if (!m)
-            break;
-        const [, key = '', value = ''] = m;
-        if (key.toLowerCase() === 'escape' && (value === '`' || value === '\\'))
-            escape = value;
-    }
-    const continuation = new RegExp(`${escapeRegExp(escape)}[ \\t]*$`);
-    const stages = [];
-    while (i < lines.length) {
-        const first = lines[i] ?? '';
-        const startLine = i + 1;
-        i++;
-        if (first.trim() === '' || COMMENT.test(first))
-            continue;
-        // Join continuation lines; comment and blank lines inside a continuation are skipped.
-        let logical = first;
-        while (continuation.test(logical)) {
-            logical = logical.replace(continuation, '');
-            let next;
-            while (i < lines.length) {
-                const candidate = lines[i] ?? '';
-                i++;
-                if (candidate.trim() === '' || COMMENT.test(candidate))
-                    continue;
-                next = candidate;
-                break;
-            }
-            if (next === undefined)
-                break;
-            logical += next;
-        }
-        const words = logical.trim().split(/\s+/);
-        const keyword = (words[0] ?? '').toLowerCase();
-        if (keyword === 'from') {
-            // FROM [--platform=<p>] <image> [AS <name>]
-            let k = 1;
-            while (words[k]?.startsWith('--'))
-                k++;
-            const base = words[k];
-            if (base !== undefined) {
-                const name = words[k + 1]?.toLowerCase() === 'as' ? words[k + 2] : undefined;
-                stages.push({
-                    index: stages.length,
-                    ...(name !== undefined ? { name: name.toLowerCase() } : {}),
-                    base,
-                    line: startLine
-                });
-            }
-        }
-        else if (HEREDOC_INSTRUCTIONS.has(keyword) && logical.includes('<<')) {
-            // Heredoc bodies follow the instruction, one after another; they are data, not instructions.
-            // An unterminated heredoc runs to the end of the file (BuildKit then reports the error).
-            for (const doc of heredocsOf(logical)) {
-                while (i < lines.length) {
-                    let candidate = lines[i] ?? '';
-                    i++;
-                    if (doc.chomp)
-                        candidate = candidate.replace(/^\t+/, '');
-                    if (candidate === doc.name)
-                        break;
-                }
-            }
-        }
-    }
-    return stages;
-}
-/**
- * Maps the requested targets to stages. No targets → the last stage. Unknown targets fail
- * before any build, listing the stages of `dockerfileLabel` (the Dockerfile's path for messages).
- */
-function resolveTargets(stages, requested, dockerfileLabel) {
-    const last = stages[stages.length - 1];
-    if (last === undefined) {
-        throw new InputError(INPUT.file, dockerfileLabel, 'a Dockerfile with at least one FROM instruction', {
-            problem: 'has no FROM instruction'
-        });
-    }
-    if (requested.length === 0) {
-        return [{ name: last.name ?? 'default', stage: last.name }];
-    }
-    const names = stages.flatMap((s) => (s.name === undefined ? [] : [s.name]));
-    const hint = names.length === 0 ? `${dockerfileLabel} has no named stages; name one with FROM <image> AS <name>` : `stages: ${names.join(', ')}`;
-    return requested.map((target) => {
-        const stage = names.find((n) => n === target.toLowerCase());
-        if (stage === undefined) {
-            throw new InputError(INPUT.targets, target, `one of the stages of ${dockerfileLabel}: ${names.join(', ')}`, {
-                problem: `is not a stage of ${dockerfileLabel}`,
-                hint
-            });
-        }
-        return { name: stage, stage };
-    });
-}
-
-;// CONCATENATED MODULE: ./src/pipeline/targets.ts
-// Pre-flight: which targets to build on each side, decided from the Dockerfiles before any build.
-
-
-async function readStages(dockerfile) {
-    return parseStages(await (0,promises_namespaceObject.readFile)(dockerfile, 'utf8'));
-}
-/**
- * Resolve the requested targets against the head's stages. A name the head lacks is "removed" when
- * the base has it (RELIABILITY row 7); unknown on both, it fails with the head's stage list (row 4).
- */
-function planTargets(headStages, baseStages, requested, dockerfileLabel) {
-    if (requested.length === 0)
-        return { head: resolveTargets(headStages, [], dockerfileLabel), removed: [] };
-    const headNames = new Set(headStages.flatMap((s) => (s.name ? [s.name] : [])));
-    const baseNames = new Set((baseStages ?? []).flatMap((s) => (s.name ? [s.name] : [])));
-    const head = [];
-    const removed = [];
-    for (const name of requested) {
-        const lower = name.toLowerCase();
-        if (headNames.has(lower))
-            head.push(...resolveTargets(headStages, [name], dockerfileLabel));
-        else if (baseNames.has(lower))
-            removed.push({ name: lower, stage: lower });
-        else
-            resolveTargets(headStages, [name], dockerfileLabel); // throws the InputError listing the stages
-    }
-    return { head, removed };
-}
-/** The base's own view of the targets: those its Dockerfile lacks are "absent" there (row 6). */
-function baseTargets(baseStages, wanted) {
-    if (!baseStages || baseStages.length === 0)
-        return { build: [], absent: [...wanted] };
-    const names = new Set(baseStages.flatMap((s) => (s.name ? [s.name] : [])));
-    const build = [];
-    const absent = [];
-    for (const t of wanted) {
-        // An unnamed last stage ("default") exists wherever the Dockerfile does.
-        if (t.stage === undefined || names.has(t.stage))
-            build.push(t);
-        else
-            absent.push(t);
-    }
-    return { build, absent };
-}
-
-;// CONCATENATED MODULE: ./src/pipeline/trust.ts
-
-/** Where untrusted code comes from in a privileged run, e.g. `a fork's pull request on pull_request_target`; undefined when trusted. */
-function untrustedPrivilegedCode(event) {
-    if (event.event === 'pull_request_target') {
-        // No pull request in the payload: where its head lives is unknown, the safe side is a fork.
-        return !event.pullRequest || event.pullRequest.isFork ? "a fork's pull request on pull_request_target" : undefined;
-    }
-    if (event.event === 'workflow_run') {
-        const run = event.workflowRun;
-        const here = event.repo ? `${event.repo.owner}/${event.repo.name}` : undefined;
-        const from = run?.headRepoFullName;
-        if (from !== undefined && here !== undefined && from.toLowerCase() === here.toLowerCase())
-            return undefined;
-        const what = run?.event ? `a ${run.event} run` : 'a run';
-        return from !== undefined
-            ? `the code of ${what} from ${from} (not this repository) on workflow_run`
-            : `the code of ${what} from a repository the workflow_run payload does not name on workflow_run`;
-    }
-    return undefined;
-}
-/** What a measuring run may do with the code it checked out, given the event and `allow-fork-builds`. */
-function buildTrust(event, allowForkBuilds) {
-    const untrusted = untrustedPrivilegedCode(event);
-    if (untrusted === undefined)
-        return { exportCache: true };
-    if (!allowForkBuilds) {
-        return {
-            exportCache: false,
-            refusal: event.event === 'pull_request_target' ? pullRequestTargetRefusal() : workflowRunRefusal(untrusted)
-        };
-    }
-    return {
-        exportCache: false,
-        untrusted,
-        warning: event.event === 'pull_request_target'
-            ? `${INPUT.allowForkBuilds} is true: building a fork's pull request on pull_request_target, with this workflow's ` +
-                'token and secrets within reach of its Dockerfile.'
-            : `${INPUT.allowForkBuilds} is true: building ${untrusted}, with this workflow's token and secrets within reach of its Dockerfile.`,
-        cacheNote: `cache: read, not written: this run builds ${untrusted}, and what it wrote would land where the default ` +
-            "branch's runs read their cache (no --cache-to)."
-    };
-}
-function pullRequestTargetRefusal() {
-    return ('Refusing to build a fork\'s pull request on pull_request_target: that event runs with a write token and ' +
-        'secrets, and building the fork\'s Dockerfile there would run untrusted code with them (a "pwn request"). ' +
-        'Use the pull_request event (the comment then needs the workflow_run pattern, see the README), or set ' +
-        `${INPUT.allowForkBuilds}: true if this workflow has nothing a fork's code must not reach.`);
-}
-function workflowRunRefusal(untrusted) {
-    return (`Refusing to build ${untrusted}: a workflow_run workflow runs with a write token and secrets, and building ` +
-        'what it checked out of that run would run untrusted code with them (a "pwn request"). Measure on the pull_request ' +
-        `event and comment its report from workflow_run with ${INPUT.mode}: comment, which builds nothing (see "Forks and ` +
-        `matrix jobs" in the README), or set ${INPUT.allowForkBuilds}: true if this workflow has nothing a fork's code must not reach.`);
-}
-/**
- * Refuses to hand secrets to untrusted code in a privileged run, whatever `allow-fork-builds` says:
- * `given` are the secret inputs set (secrets, secret-files, secret-envs, ssh). Undefined when allowed.
- */
-function secretsRefusal(event, given) {
-    const untrusted = untrustedPrivilegedCode(event);
-    if (untrusted === undefined || given.length === 0)
-        return undefined;
-    const names = given.join(', ');
-    return (`Refusing to build ${untrusted} with ${names} set: its Dockerfile would read them (RUN --mount=type=secret or ` +
-        `type=ssh), even with ${INPUT.allowForkBuilds}: true. Measure pull requests on the pull_request event, where a ` +
-        `fork's run gets no secrets, or remove ${names} from this step.`);
-}
-/** The events of the default branch whose build cache other runs may trust: they build what was pushed there. */
-const MAX_CACHE_EVENTS = new Set(['push', 'schedule', 'workflow_dispatch']);
-/**
- * What a run exports into its cache scopes (BuildPlan.cacheMode): `max` (every stage, the scope
- * every pull request reads) only for a `push`, `schedule` or `workflow_dispatch` run of the default
- * branch; `min` for everything else, a `pull_request_target` or `workflow_run` included, although
- * their GITHUB_REF is the default branch: what they build is not the default branch's code.
- */
-function cacheExportMode(event) {
-    return onDefaultBranch(event) && MAX_CACHE_EVENTS.has(event.event) ? 'max' : 'min';
-}
-/** True when GITHUB_REF is the repository's default branch (whatever the event). */
-function onDefaultBranch(event) {
-    return event.defaultBranch !== undefined && event.ref === `refs/heads/${event.defaultBranch}`;
-}
-/** A frontend image pinned by digest: `name[:tag]@sha256:<64 hex>`. */
-const PINNED_FRONTEND = /^[^\s@]+@sha256:[0-9a-f]{64}$/;
-const MAX_SHOWN = 200;
-const shown = (text) => (text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}…` : text);
-/**
- * Why a stranger's build is refused for its frontend, or undefined. BuildKit runs the frontend a
- * Dockerfile names (`# syntax=`) or the BUILDKIT_SYNTAX build argument names (which wins) as the
- * build's own program: an image of the fork's choosing would get the build's cache attributes and
- * could ignore `--network none`. Allowed: no frontend named, or BUILDKIT_SYNTAX pinned to a digest
- * (then the Dockerfile's directive is not used).
- */
-function frontendRefusal(check) {
-    if (check.untrusted === undefined)
-        return undefined;
-    const pin = `pin a frontend by digest with the build argument BUILDKIT_SYNTAX (e.g. docker/dockerfile:1@sha256:<digest>), which BuildKit uses instead`;
-    const arg = check.buildArgs.find(([name]) => name === 'BUILDKIT_SYNTAX');
-    if (arg) {
-        const frontend = arg[1].trim().split(/\s+/)[0] ?? '';
-        if (PINNED_FRONTEND.test(frontend))
-            return undefined;
-        return (`Refusing to build ${check.untrusted}: the build argument BUILDKIT_SYNTAX=${JSON.stringify(shown(arg[1]))} names a frontend ` +
-            "that is not pinned by digest, and BuildKit would run whatever that tag gives with this run's privileges within reach. " +
-            `Accepted: no BUILDKIT_SYNTAX, or one pinned as name@sha256:<64 hex digits>.`);
-    }
-    if (!check.directive)
-        return undefined;
-    const d = check.directive;
-    return (`Refusing to build ${check.untrusted}: ${check.file}:${d.line} names the frontend ${JSON.stringify(shown(d.frontend))} ` +
-        `(${JSON.stringify(shown(d.text))}), an image BuildKit would run as the build's own program, with this run's privileges ` +
-        `within reach and free to ignore --network none. Remove the directive from the pull request, or ${pin}.`);
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline/run.ts
-// The pipeline up to publishing, shared by the action (main.ts) and the command line (cli/):
-//   plan ─► build head ─► baseline (build the base) ─► compare ─► policy ─► Outcome
+// The pipeline of one image up to publishing, shared by the action (main.ts), the images of a config
+// file (config-images.ts) and the command line (cli/), in five steps, each with its own home:
+//   1. plan (plan.ts) ─► 2. baseline (baseline/choose.ts) ─► 3. engine: builder and cache
+//   (buildx/probe.ts, buildx/cache.ts) ─► 4. build and measure head and base (side.ts)
+//   ─► 5. compare and judge (report/compare.ts, report/policy.ts): an Outcome
 // Inputs arrive parsed and the event read; publishing (comment, summary, outputs) is the caller's.
-
-
-
-
-
-
 
 
 
@@ -6682,133 +7462,70 @@ function describeBudgets(inputs) {
         each(INPUT.maxWasted, inputs.budgets.maxWasted, formatThreshold);
     return parts.length ? `Budgets (${inputs.metric} size): ${parts.join('; ')}` : `No budgets set (${inputs.metric} size is reported).`;
 }
-function errorMessage(error) {
-    if (error instanceof Error)
-        return error.message;
-    return typeof error === 'string' ? error : `unexpected failure: ${JSON.stringify(error) ?? String(error)}`;
-}
 /**
  * Plans, builds and measures the head and its baseline, compares and judges: everything up to
- * publishing. `cleanups` collects what the caller must undo (base checkout, temp folder) whatever happens.
+ * publishing. `cleanups` collects what the caller must undo (base checkout, temp folder) whatever
+ * happens. A config file's images come with their plan made (config-images.ts plans them all first).
  */
-async function measureAndCompare(deps, inputs, event, cleanups) {
-    const { env, exec, log } = deps;
-    const saveState = deps.saveState ?? (() => undefined);
+async function measureAndCompare(deps, inputs, event, cleanups, made) {
+    const { env, log } = deps;
     const budgetsLine = describeBudgets(inputs);
     log.info(budgetsLine);
-    // One image per call: a config file's images are each given their own Inputs (pipeline/images.ts).
+    // One image per call: a config file's images are each given their own Inputs (pipeline/config-images.ts).
     if (inputs.config)
         throw new Error(`measureAndCompare measures one image; the images of ${inputs.config} go through measureImages`);
-    // Untrusted code in a privileged run (a fork's, on pull_request_target or workflow_run): refused
-    // unless allow-fork-builds, and then built without writing the cache (security requirements 1, 12).
-    const settings = inputs.build ?? NO_BUILD_SETTINGS;
-    const secretRefusal = secretsRefusal(event, secretInputsSet(settings));
-    if (secretRefusal)
-        throw new Error(secretRefusal);
-    const trust = buildTrust(event, inputs.allowForkBuilds);
-    if (trust.refusal)
-        throw new Error(trust.refusal);
-    if (trust.warning)
-        log.warning(trust.warning);
-    // 2. Plan: paths confined to the workspace, Dockerfile stages, base checkout, targets per side.
-    const workspace = external_node_path_default().resolve(env.GITHUB_WORKSPACE || process.cwd());
-    const context = await resolveInside(workspace, inputs.context, INPUT.context, 'directory');
-    const fileLabel = inputs.file ?? external_node_path_default().join(inputs.context, 'Dockerfile');
-    const dockerfile = await resolveInside(workspace, fileLabel, INPUT.file, 'file');
-    // The same places in the base commit's checkout, relative to the workspace.
-    const realWorkspace = await (0,promises_namespaceObject.realpath)(workspace);
-    const contextRel = external_node_path_default().relative(realWorkspace, context) || '.';
-    const fileRel = external_node_path_default().relative(realWorkspace, dockerfile);
-    const settingsAt = (root, side) => resolveSettings(settings, { workspace: realWorkspace, root, env, side });
-    const headSettings = await settingsAt(workspace, 'head');
-    const headStages = await readStages(dockerfile);
-    // A stranger's Dockerfile may not name its own frontend (BuildKit would run that image as the build).
-    const frontend = frontendRefusal({
-        untrusted: trust.untrusted,
-        file: fileLabel,
-        directive: trust.untrusted === undefined ? undefined : syntaxDirective(await (0,promises_namespaceObject.readFile)(dockerfile, 'utf8')),
-        buildArgs: inputs.buildArgs
+    // 1. Plan: refusals, paths, settings, stages, targets; nothing built or checked out yet.
+    const plan = made ?? (await makePlan(env, inputs, event));
+    if (plan.trust.warning)
+        log.warning(plan.trust.warning);
+    const tmpDir = await runTempDir(env, deps.saveState, cleanups);
+    // 2. Baseline: a stored report, the base commit checked out, or none (with the reason).
+    const { baseline, notes: baselineNotes } = await chooseBaseline({
+        mode: inputs.baseline,
+        baseRef: inputs.baseRef,
+        eventBase: event.baseSha,
+        event: event.event,
+        repository: event.repo ? `${event.repo.owner}/${event.repo.name}` : undefined,
+        commentKey: inputs.commentKey,
+        name: inputs.name,
+        headTargets: plan.headTargets,
+        workspace: plan.workspace,
+        tmpDir,
+        store: deps.baselines,
+        exec: deps.exec,
+        log,
+        cleanups
     });
-    if (frontend)
-        throw new Error(frontend);
+    const notes = [budgetsLine, ...baselineNotes];
+    const base = baseline.kind === 'checkout' ? await baseSide(plan, baseline.checkout.dir) : undefined;
+    const targets = planTargets(plan.headStages, base?.stages, inputs.targets, plan.fileLabel);
+    // 3. Engine: the builder probed once, the measurement method and the cache decided.
+    const { request, sideDeps } = await engine(deps, plan, event, tmpDir, notes);
+    // 4. Build and measure the head, then the base.
+    const head = await buildSide(sideDeps, { ...request, side: 'head', context: plan.context, dockerfile: plan.dockerfile, targets: targets.head });
+    const baseResults = await baseResultsOf(baseline, base, targets, notes, (build, side) => buildSide(sideDeps, { ...request, build: side.build, side: 'base', context: side.context, dockerfile: side.dockerfile, targets: build }));
+    // 5. Compare and judge: pure.
+    return judged(inputs, event, env, { head, baseResults, baseline, notes });
+}
+/** The run's own temp folder (image layouts, the base checkout), removed by the caller's cleanups or the post step. */
+async function runTempDir(env, saveState, cleanups) {
     const tmpRoot = external_node_path_default().resolve(env.RUNNER_TEMP || external_node_os_default().tmpdir());
     await (0,promises_namespaceObject.mkdir)(tmpRoot, { recursive: true });
     const tmpDir = await (0,promises_namespaceObject.mkdtemp)(external_node_path_default().join(tmpRoot, 'image-budget-'));
-    saveState(STATE.tmpDir, tmpDir);
+    saveState?.(STATE.tmpDir, tmpDir);
     cleanups.push(() => (0,promises_namespaceObject.rm)(tmpDir, { recursive: true, force: true }));
-    const notes = [budgetsLine];
-    const baseRef = inputs.baseRef ?? event.baseSha;
-    // The stored report of the base commit (or a recent ancestor) spares building the base.
-    let stored;
-    const repository = event.repo ? `${event.repo.owner}/${event.repo.name}` : undefined;
-    if ((inputs.baseline === 'auto' || inputs.baseline === 'report') && baseRef && deps.baselines && repository) {
-        const store = deps.baselines;
-        const baseSha = await commitOf(workspace, baseRef, exec);
-        const found = baseSha
-            ? await log.group(`Look up the stored baseline of ${baseRef}`, () => findStoredBaseline({ store, repository, commentKey: inputs.commentKey, baseSha, repoDir: workspace, exec, log }))
-            : undefined;
-        if (found) {
-            const names = planTargets(headStages, undefined, inputs.targets, fileLabel).head.map((t) => t.name);
-            const base = baseFromReport(found.report, names, inputs.name);
-            if (base.missing.length === 0 || inputs.baseline === 'report') {
-                stored = { found, base };
-            }
-            else {
-                log.info(`The stored baseline of ${found.sha.slice(0, 12)} has no measured image of ${base.missing.join(', ')}; building the base instead.`);
-            }
-        }
-    }
-    let base;
-    let baseUnavailable;
-    if (stored) {
-        const { found } = stored;
-        const run = found.report.runId !== undefined ? ` run ${found.report.runId}` : '';
-        log.info(`Baseline: the report stored by the ${found.report.event}${run} of ${found.sha} (${found.report.createdAt}); the base is not built.`);
-        notes.push(found.distance === 0
-            ? `Baseline: the report stored for ${found.sha.slice(0, 12)} by its ${found.report.event} run; the base was not rebuilt.`
-            : `Baseline: ${baseRef?.slice(0, 12)} has no stored report; compared with the report of its ancestor ${found.sha.slice(0, 12)}, ` +
-                `${found.distance} commit${found.distance === 1 ? '' : 's'} earlier.`);
-    }
-    else if (inputs.baseline === 'none') {
-        baseUnavailable = 'baseline: none';
-    }
-    else if (inputs.baseline === 'report') {
-        baseUnavailable = `no stored report for ${baseRef ?? 'this run'}`;
-        notes.push(`No stored baseline report found for ${baseRef ?? 'this run'}; sizes are absolute.`);
-    }
-    else if (!baseRef) {
-        baseUnavailable = `no base commit for event ${event.event || 'unknown'}`;
-    }
-    else {
-        try {
-            // Outside the workspace, under the temp folder (which the post step removes after a cancelled
-            // run), with a `.git` laid out like the workspace's: nothing is written in the workspace.
-            base = await log.group(`Check out base ${baseRef}`, () => checkoutBase({ repoDir: workspace, ref: baseRef, tmpRoot: tmpDir, exec }));
-            log.info(`Base ${base.sha} checked out in ${base.dir} (${base.layout === 'copy' ? "a copy of the workspace's .git" : 'a depth-1 clone, as actions/checkout makes one'}).`);
-            cleanups.push(() => base.cleanup());
-        }
-        catch (e) {
-            if (e instanceof InvalidRefError && inputs.baseRef) {
-                throw new InputError(INPUT.baseRef, baseRef, 'a commit SHA or a ref name', { problem: `is not usable: ${e.message}` });
-            }
-            // Whatever keeps the base from being checked out (unreachable commit, not a git checkout, a
-            // workspace git refuses as another user's, no git at all): the head is still measured and
-            // judged on absolute budgets (PRODUCT 7, RELIABILITY row 22).
-            baseUnavailable = e instanceof BaselineUnavailableError ? e.message : `could not check out base ${baseRef}: ${errorMessage(e)}`;
-            log.warning(`Baseline unavailable: ${baseUnavailable}`);
-            notes.push(`Baseline unavailable: ${baseUnavailable}.`);
-        }
-    }
-    let baseContext;
-    let baseDockerfile;
-    if (base) {
-        baseContext = await resolveInsideIfExists(base.dir, contextRel, INPUT.context, 'directory');
-        baseDockerfile = await resolveInsideIfExists(base.dir, fileRel, INPUT.file, 'file');
-    }
-    const baseStages = baseDockerfile ? await readStages(baseDockerfile) : undefined;
-    const targets = planTargets(headStages, baseStages, inputs.targets, fileLabel);
-    checkBudgetTargets(inputs.budgets, [...targets.head, ...targets.removed].map((t) => t.name));
-    // 3. Engine: probed once, before the first build.
+    return tmpDir;
+}
+async function baseSide(plan, dir) {
+    const context = await resolveInsideIfExists(dir, plan.contextRel, INPUT.context, 'directory');
+    const dockerfile = await resolveInsideIfExists(dir, plan.fileRel, INPUT.file, 'file');
+    const stages = dockerfile ? await readStages(dockerfile) : undefined;
+    return { context, dockerfile, stages, build: context && dockerfile ? (await plan.settingsAt(dir, 'base')).plan : undefined };
+}
+/** Probes the builder, picks the measurement method and the cache; notes what the comment must say. */
+async function engine(deps, plan, event, tmpDir, notes) {
+    const { env, exec, log } = deps;
+    const { inputs, trust } = plan;
     // The docker client's environment: no token of ours; for a stranger's build no Actions runtime either.
     const clientEnv = dockerClientEnv(env, { untrusted: trust.untrusted !== undefined });
     const caps = await (deps.probe ?? ((builder) => probeBuilder(exec, builder, clientEnv)))(inputs.builder);
@@ -6822,74 +7539,64 @@ async function measureAndCompare(deps, inputs, event, cleanups) {
             'docker-container builder gives exact compressed sizes.');
         notes.push('Compressed sizes marked ≈ are estimates: the builder (classic image store) cannot export the pushed layers.');
     }
-    // A relative local cache folder is the workspace's (where actions/cache saves it), not the context's.
-    let cache = inputs.cache.type === 'local' ? { ...inputs.cache, dir: external_node_path_default().resolve(realWorkspace, inputs.cache.dir) } : inputs.cache;
-    if (cache.type === 'gha' && !(env.ACTIONS_RUNTIME_TOKEN && (env.ACTIONS_CACHE_URL || env.ACTIONS_RESULTS_URL))) {
-        log.info('cache: gha needs the Actions runtime (ACTIONS_RUNTIME_TOKEN); building without cache.');
-        cache = { type: 'none' };
-    }
-    if (cache.type === 'gha' && trust.untrusted !== undefined) {
-        // buildx hands the runtime token to the gha cache, whose attributes reach the build's frontend.
-        const note = `No build cache: this run builds ${trust.untrusted}, and the gha cache would put the Actions runtime token within its reach.`;
-        log.info(`cache: ${note}`);
-        notes.push(note);
-        cache = { type: 'none' };
-    }
-    if (cache.type !== 'none' && !trust.exportCache) {
-        log.info(trust.cacheNote ?? 'cache: read, not written.');
-    }
-    else if (cache.type !== 'none' && !caps.cacheExport) {
-        log.warning(`cache: the builder "${caps.builder.name}" (docker driver, classic image store) cannot export build cache; ` +
-            'the cache is read but not written, and the build goes on. A docker-container builder or the containerd image store can write it.');
-    }
-    // Every value masked in what the builds write (pipeline/masks.ts): build-arg values, build secrets, the job's tokens.
-    const secrets = [...buildMasks(inputs.buildArgs, tokenMasks(env, inputs.githubToken)), ...headSettings.masks];
-    const common = {
+    const cache = decideCache({
+        requested: inputs.cache,
+        realWorkspace: plan.realWorkspace,
+        runtime: hasActionsRuntime(env),
+        untrusted: trust.untrusted,
+        exportAllowed: trust.exportCache,
+        exportNote: trust.cacheNote,
+        builderName: caps.builder.name,
+        builderCanExport: caps.cacheExport,
+        mode: cacheExportMode(event)
+    });
+    for (const line of cache.info)
+        log.info(line);
+    for (const line of cache.warnings)
+        log.warning(line);
+    notes.push(...cache.notes);
+    const request = {
         platforms: inputs.platforms,
         buildArgs: inputs.buildArgs,
         network: inputs.network,
         builder: inputs.builder,
-        cache,
-        cacheExport: caps.cacheExport && trust.exportCache,
-        cacheMode: cacheExportMode(event),
+        cache: cache.cache,
+        cacheExport: cache.cacheExport,
+        cacheMode: cache.cacheMode,
         commentKey: inputs.commentKey,
-        secrets,
-        build: headSettings.plan,
+        // Every value masked in what the builds write (pipeline/masks.ts): build-arg values, build secrets, the job's tokens.
+        secrets: [...buildMasks(inputs.buildArgs, tokenMasks(env, inputs.githubToken)), ...plan.headSettings.masks],
+        build: plan.headSettings.plan,
         measure,
-        // File lists cost a tar parse of every layer: only when they are shown or judged.
-        files: inputs.details.includes('files') || inputs.budgets.maxWasted !== undefined
+        // File lists cost a tar parse of every layer: only when they are shown, judged or explained (advice).
+        files: inputs.details.includes('files') || inputs.budgets.maxWasted !== undefined || inputs.advice
     };
-    const sideDeps = { exec, log, tmpDir, env: clientEnv };
-    // 4. Build and measure the head, then the base.
-    const head = await buildSide(sideDeps, { ...common, side: 'head', context, dockerfile, targets: targets.head });
-    let baseResults;
-    if (stored) {
-        const sha = stored.found.sha.slice(0, 12);
-        baseResults = [
-            ...stored.base.results,
-            ...stored.base.missing.map((t) => only(t, { state: 'unavailable', reason: `not in the stored baseline of ${sha}` }))
-        ];
+    return { request, sideDeps: { exec, log, tmpDir, env: clientEnv } };
+}
+/** The base side of every row: read from the stored report, built from the checkout, or why there is none. */
+async function baseResultsOf(baseline, base, targets, notes, build) {
+    const all = [...targets.head, ...targets.removed];
+    if (baseline.kind === 'stored') {
+        const sha = baseline.found.sha.slice(0, 12);
+        const missing = baseline.base.missing.map((t) => only(t, { state: 'unavailable', reason: `not in the stored baseline of ${sha}` }));
+        return [...baseline.base.results, ...missing];
     }
-    else if (base && baseContext && baseDockerfile) {
-        const { build, absent } = baseTargets(baseStages, [...targets.head, ...targets.removed]);
-        const baseBuild = (await settingsAt(base.dir, 'base')).plan;
-        const built = await buildSide(sideDeps, { ...common, build: baseBuild, side: 'base', context: baseContext, dockerfile: baseDockerfile, targets: build });
-        baseResults = [...built, ...absent.map((t) => only(t.name, { state: 'absent' }))];
-        for (const t of built) {
-            if (t.results.some((r) => r.result.state === 'failed')) {
-                notes.push(`The base build of ${t.target} failed; it is not compared.`);
-            }
-        }
+    if (baseline.kind === 'unavailable')
+        return targets.head.map((t) => only(t.name, { state: 'unavailable', reason: baseline.reason }));
+    // The base commit has no such context or Dockerfile: every target is new.
+    if (!base?.context || !base.dockerfile)
+        return all.map((t) => only(t.name, { state: 'absent' }));
+    const { build: buildable, absent } = baseTargets(base.stages, all);
+    const built = await build(buildable, { ...base, context: base.context, dockerfile: base.dockerfile });
+    for (const t of built) {
+        if (t.results.some((r) => r.result.state === 'failed'))
+            notes.push(`The base build of ${t.target} failed; it is not compared.`);
     }
-    else if (base) {
-        // The base commit has no such Dockerfile: every target is new.
-        baseResults = [...targets.head, ...targets.removed].map((t) => only(t.name, { state: 'absent' }));
-    }
-    else {
-        const reason = baseUnavailable ?? 'baseline unavailable';
-        baseResults = targets.head.map((t) => only(t.name, { state: 'unavailable', reason }));
-    }
-    // 5. Compare and judge: pure.
+    return [...built, ...absent.map((t) => only(t.name, { state: 'absent' }))];
+}
+/** Step 5: rows joined, compared and judged into the Outcome, with the head builds that failed. */
+function judged(inputs, event, env, sides) {
+    const { head, baseResults, baseline, notes } = sides;
     const rows = joinSides(head, baseResults);
     // Growth is judged where a change is under review (pull request, merge queue) or a base was named
     // explicitly; after the fact (push, schedule) only absolute budgets fail (RELIABILITY row 29).
@@ -6900,198 +7607,30 @@ async function measureAndCompare(deps, inputs, event, cleanups) {
     }
     // `name` labels every row, so that reports merged from matrix jobs keep their images apart.
     const labelled = inputs.name === undefined ? rows : rows.map((r) => ({ ...r, image: inputs.name }));
-    const judged = judge(compare_compare(labelled), budgets, inputs.metric);
     const outcome = buildOutcome({
         metric: inputs.metric,
-        rows: judged,
+        rows: judge(compare(labelled), budgets, inputs.metric),
         head: { sha: event.headSha ?? env.GITHUB_SHA ?? 'unknown', ...(event.ref ? { ref: event.ref } : {}) },
-        // A base-ref that names a branch or tag is shown beside the commit; a SHA is shown once.
-        ...(stored ? { base: { sha: stored.found.sha } } : {}),
-        ...(base ? { base: { sha: base.sha, ...(inputs.baseRef && inputs.baseRef.toLowerCase() !== base.sha ? { ref: inputs.baseRef } : {}) } } : {}),
+        ...baseOf(inputs, baseline),
         notes
     });
     const headFailures = head.flatMap((t) => t.results.flatMap((r) => (r.result.state === 'failed' ? [`${t.target}: ${r.result.error}`] : [])));
     return { outcome, headFailures };
 }
+/** The base commit the outcome names; a base-ref that names a branch or tag is shown beside it, a SHA once. */
+function baseOf(inputs, baseline) {
+    if (baseline.kind === 'stored')
+        return { base: { sha: baseline.found.sha } };
+    if (baseline.kind !== 'checkout')
+        return {};
+    const { sha } = baseline.checkout;
+    return { base: { sha, ...(inputs.baseRef && inputs.baseRef.toLowerCase() !== sha ? { ref: inputs.baseRef } : {}) } };
+}
 function only(target, result) {
     return { target, results: [{ platform: ANY_PLATFORM, result }] };
 }
-/** The full SHA `ref` names: itself when it is one, else what the local repository resolves it to. */
-async function commitOf(repoDir, ref, exec) {
-    if (isFullSha(ref))
-        return ref.toLowerCase();
-    try {
-        return await new Git(repoDir, { exec }).revParseCommit(ref);
-    }
-    catch {
-        return undefined;
-    }
-}
 
-;// CONCATENATED MODULE: ./src/report/escape.ts
-// Every string that comes from the repository (stage names, platforms, instructions, build errors)
-// goes through one of these before it reaches markdown. Pure.
-//
-// What they defend against (RELIABILITY rows 8, 44; security requirement 5):
-// - breaking the table (`|`, newlines) or the surrounding markup (backticks, `*`, `[`, HTML);
-// - raw HTML, including `<!--`, so nothing can spoof or close the sticky comment's hidden marker:
-//   the output never contains `<!--` or `-->` in its source text;
-// - GitHub's mentions and references (`@user`, `#12`, `GH-12`) and autolinks (`https://`, `www.`,
-//   e-mail addresses): a WORD JOINER (U+2060, invisible, no line break) after `@`, `#` and `GH-`
-//   breaks GitHub's patterns; escaping `:` and `www.` stops the GFM autolink extension;
-// - controls (collapsed to spaces), and unbounded length;
-// - invisible characters: zero-width, format and bidi characters (U+200B, U+00AD, U+202E, U+FEFF...)
-//   are shown as `\u200b`-style escapes, so names that would look alike read differently.
-/** U+2060 WORD JOINER: invisible, and not a word character for GitHub's mention and issue patterns. */
-const WORD_JOINER = '\u2060';
-/** Default caps, in code points, before escaping. */
-const CELL_MAX = 200;
-const CODE_MAX = 240;
-// C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
-// eslint-disable-next-line no-control-regex
-const escape_CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u0085]/g;
-/**
- * Characters that show nothing (or reorder what is around them): default-ignorable code points
- * (zero-width spaces and joiners, word joiner, soft hyphen, variation selectors, Hangul fillers, tag
- * characters) and format characters (bidi marks, embeddings, overrides and isolates: "Trojan
- * source"; the byte order mark).
- */
-const escape_INVISIBLE = /[\p{Default_Ignorable_Code_Point}\p{Cf}]/gu;
-/** `\u200b`, or `\u{e0041}` beyond the BMP: a character as a visible escape. */
-function escapeOf(ch) {
-    const code = ch.codePointAt(0) ?? 0;
-    if (code <= 0xff)
-        return `\\x${code.toString(16).padStart(2, '0')}`;
-    return code <= 0xffff ? `\\u${code.toString(16).padStart(4, '0')}` : `\\u{${code.toString(16)}}`;
-}
-/** Every invisible character as a visible escape (`rel\u200bease`), the rest as is. */
-function revealInvisible(text) {
-    return text.replace(escape_INVISIBLE, escapeOf);
-}
-/** One line: invisible characters shown as escapes, controls become spaces, whitespace runs collapse, ends trimmed. */
-function flatten(text) {
-    return revealInvisible(text).replace(escape_CONTROL, ' ').replace(/\s+/g, ' ').trim();
-}
-/** At most `max` code points (never splitting a surrogate pair), with `…` when cut. */
-function escape_cap(text, max) {
-    if (text.length <= max)
-        return text;
-    const points = Array.from(text);
-    if (points.length <= max)
-        return text;
-    return `${points.slice(0, Math.max(0, max - 1)).join('')}…`;
-}
-/** Breaks `@user`, `@org/team`, e-mail addresses, `#12`, `GH-12` with an invisible word joiner. */
-function breakReferences(text) {
-    return text
-        .replace(/@(?=[\p{L}\p{N}_-])/gu, `@${WORD_JOINER}`)
-        .replace(/#(?=\p{N})/gu, `#${WORD_JOINER}`)
-        .replace(/\b(GH-)(?=\p{N})/giu, `$1${WORD_JOINER}`);
-}
-/** Breaks `<!--` and `-->` in text that is kept literally (code spans and blocks). */
-function breakComments(text) {
-    return text.replace(/<!/g, `<${WORD_JOINER}!`).replace(/--(?=>)/g, `--${WORD_JOINER}`);
-}
-// Markdown metacharacters escaped with a backslash (any ASCII punctuation may be, in CommonMark).
-const BACKSLASHED = new Set(['\\', '`', '*', '_', '[', ']', '|', '~', '#', ':', '!', '{', '}', '^']);
-const ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', $: '&#36;' };
-/**
- * Text safe inside a GFM table cell or any inline markdown: one line, capped at `max` code points,
- * markdown metacharacters and `|` backslash-escaped, `& < > $` as entities (no HTML, no math),
- * mentions, references and autolinks broken. An escaped string never begins a block (list item,
- * heading, quote), so it is also safe at the start of a line or list item.
- */
-function escapeCell(text, max = CELL_MAX) {
-    const plain = breakReferences(escape_cap(flatten(text), max));
-    let out = '';
-    for (let i = 0; i < plain.length; i++) {
-        const ch = plain[i];
-        const entity = ENTITIES[ch];
-        if (entity !== undefined)
-            out += entity;
-        else if (BACKSLASHED.has(ch))
-            out += `\\${ch}`;
-        else if (ch === '.' && /www$/i.test(plain.slice(Math.max(0, i - 3), i)))
-            out += '\\.';
-        else
-            out += ch;
-    }
-    // Block markers at the very start: `- x`, `+ x`, `= x` (setext), `1. x`, `1) x`.
-    return out.replace(/^([-+=])/, '\\$1').replace(/^(\d{1,9})([.)])/, '$1\\$2');
-}
-/**
- * A code span showing `text` literally: one line, capped, with a backtick fence longer than the
- * longest backtick run inside, padded with spaces when the text starts or ends with a backtick.
- * Empty text gives an empty string (nothing to show).
- */
-function codeSpan(text, options = {}) {
-    const { table = true, max = CODE_MAX } = options;
-    // cmark-gfm (GitHub) never matches a code span fence longer than 80 backticks (MAXBACKTICKS):
-    // longer runs are split by a word joiner, so the fence stays short and the span stays one.
-    let body = breakComments(escape_cap(flatten(text), max)).replace(/`{64}(?=`)/g, `$&${WORD_JOINER}`);
-    if (body === '')
-        return '';
-    if (table)
-        body = body.replace(/\|/g, '\\|');
-    const fence = '`'.repeat(longestRun(body, '`') + 1);
-    const pad = body.startsWith('`') || body.endsWith('`') ? ' ' : '';
-    return `${fence}${pad}${body}${pad}${fence}`;
-}
-/**
- * A fenced code block showing multi-line `text` literally (build errors). The fence is longer than
- * any backtick run inside, so no line can close it early; controls are removed; lines are capped.
- */
-function codeBlock(text, options = {}) {
-    const { maxLines = 30, lineMax = 300 } = options;
-    let lines = text
-        .replace(/\r\n?/g, '\n')
-        .split('\n')
-        .map((l) => breakComments(escape_cap(revealInvisible(l).replace(/\t/g, '  ').replace(escape_CONTROL, ' ').trimEnd(), lineMax)));
-    while (lines.length > 0 && lines[0] === '')
-        lines.shift();
-    while (lines.length > 0 && lines[lines.length - 1] === '')
-        lines.pop();
-    if (lines.length > maxLines)
-        lines = [`… (${lines.length - maxLines} earlier lines omitted)`, ...lines.slice(-maxLines)];
-    const body = lines.join('\n');
-    const fence = '`'.repeat(Math.max(3, longestRun(body, '`') + 1));
-    return `${fence}text\n${body}\n${fence}`;
-}
-/**
- * Text safe inside HTML (e.g. `<summary>`, where markdown is not processed): one line, capped,
- * `& < > " '` as entities, references broken.
- */
-function escapeHtml(text, max = CELL_MAX) {
-    return breakReferences(escape_cap(flatten(text), max)).replace(/[&<>"']/g, (ch) => HTML_ENTITIES[ch] ?? ch);
-}
-const HTML_ENTITIES = {
-    '&': '&amp;',
-    '<': '&lt;',
-    '>': '&gt;',
-    '"': '&quot;',
-    "'": '&#39;'
-};
-function longestRun(text, ch) {
-    let best = 0;
-    let run = 0;
-    for (const c of text) {
-        run = c === ch ? run + 1 : 0;
-        if (run > best)
-            best = run;
-    }
-    return best;
-}
-// C0 and C1 controls (ESC, CSI 0x9b, BEL, CR, TAB...), DEL, the line and paragraph separators, and
-// the invisible characters (zero-width, bidi overrides and isolates: "Trojan source"): none may reach a
-// terminal or a log as themselves.
-// eslint-disable-next-line no-control-regex
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\p{Default_Ignorable_Code_Point}\p{Cf}]/gu;
-/** `\x1b`, `\x0a`, `\u202e`, `\u200b`: every unsafe character as a visible escape, everything else as is. */
-function escapeControls(text) {
-    return text.replace(UNSAFE, escapeOf);
-}
-
-;// CONCATENATED MODULE: ./src/report/files.ts
+;// CONCATENATED MODULE: ./src/report/file-diff.ts
 
 /** The size under which `files.final` lists nothing: 0 for a complete list, Infinity for none. */
 function cutBelow(files) {
@@ -7189,23 +7728,238 @@ function changeCells(c, bytes, delta) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/report/causes.ts
+const HOME = String.raw `(?:root|home/[^/]+)`;
+const MULTI_STAGE = 'build in a separate stage and `COPY --from` only the artifact into `scratch`, distroless or a slim runtime image';
+const CACHE_MOUNT = 'or use `RUN --mount=type=cache`';
+const DOCKERIGNORE = 'list it in `.dockerignore`';
+/** The rules, first match wins: more specific patterns come first. */
+const CAUSE_RULES = [
+    // Toolchains and compilers in a final image.
+    { id: 'go-toolchain', kind: 'toolchain', pattern: /^(usr\/local\/go\/|usr\/lib\/go(?:-[^/]+)?\/)/, cause: 'Go toolchain', fix: `${MULTI_STAGE}.` },
+    { id: 'gcc', kind: 'toolchain', pattern: /^(usr\/(?:lib|libexec)\/gcc\/)/, cause: 'C compiler (gcc, cc1)', fix: `${MULTI_STAGE}; install \`build-essential\` only in the build stage.` },
+    { id: 'rust-toolchain', kind: 'toolchain', pattern: new RegExp(String.raw `^((?:usr/local/|${HOME}/\.)rustup/)`), cause: 'Rust toolchain (rustc, cargo)', fix: `${MULTI_STAGE}.` },
+    { id: 'jdk', kind: 'toolchain', pattern: /^((?:usr\/lib\/jvm|opt\/java)\/[^/]+\/)(?:bin\/javac$|jmods\/|lib\/src\.zip$|lib\/ct\.sym$|include\/)/, cause: 'JDK (javac, jmods, sources)', fix: 'run on a JRE image, or build in a separate stage and `COPY --from` only the jar (or a `jlink` runtime).' },
+    { id: 'python-dev', kind: 'toolchain', pattern: /^(usr\/(?:local\/)?include\/python[0-9.]+[a-z]*\/|usr\/(?:local\/)?lib\/python[0-9.]+\/config-[^/]+\/)/, cause: 'Python headers and build files', fix: `${MULTI_STAGE} (build wheels there, \`pip install\` them here).` },
+    // Package-manager lists and caches.
+    { id: 'apt-lists', kind: 'package-cache', pattern: /^(var\/lib\/apt\/lists\/)/, cause: 'apt package lists', fix: `\`rm -rf /var/lib/apt/lists/*\` in the same \`RUN\` as \`apt-get install\`, ${CACHE_MOUNT}.` },
+    { id: 'apt-archives', kind: 'package-cache', pattern: /^(var\/cache\/apt\/)/, cause: 'apt package archives (.deb)', fix: `\`apt-get clean\` in the same \`RUN\` as \`apt-get install\`, ${CACHE_MOUNT}.` },
+    { id: 'apk-cache', kind: 'package-cache', pattern: /^(var\/cache\/apk\/)/, cause: 'apk package cache', fix: `\`apk add --no-cache\`, ${CACHE_MOUNT}.` },
+    { id: 'dnf-cache', kind: 'package-cache', pattern: /^(var\/cache\/(?:dnf|yum)\/)/, cause: 'dnf/yum package cache', fix: `\`dnf clean all\` (\`yum clean all\`) in the same \`RUN\`, ${CACHE_MOUNT}.` },
+    { id: 'pip-cache', kind: 'package-cache', pattern: new RegExp(String.raw `^(${HOME}/\.cache/pip/)`), cause: 'pip cache', fix: `\`pip install --no-cache-dir\`, ${CACHE_MOUNT}.` },
+    { id: 'npm-cache', kind: 'package-cache', pattern: new RegExp(String.raw `^(${HOME}/\.npm/)`), cause: 'npm cache', fix: `\`npm cache clean --force\` in the same \`RUN\`, ${CACHE_MOUNT}.` },
+    { id: 'yarn-cache', kind: 'package-cache', pattern: new RegExp(String.raw `^(${HOME}/\.cache/yarn/|usr/local/share/\.cache/yarn/|${HOME}/\.yarn/berry/cache/)`), cause: 'Yarn cache', fix: `\`yarn cache clean\` in the same \`RUN\`, ${CACHE_MOUNT}.` },
+    { id: 'pnpm-store', kind: 'package-cache', pattern: new RegExp(String.raw `^(${HOME}/\.local/share/pnpm/store/|(?:[^/]+/)*\.pnpm-store/)`), cause: 'pnpm store', fix: `\`pnpm store prune\` in the same \`RUN\`, ${CACHE_MOUNT}.` },
+    { id: 'maven', kind: 'package-cache', pattern: new RegExp(String.raw `^(${HOME}/\.m2/)`), cause: 'Maven repository (~/.m2)', fix: `${MULTI_STAGE}, ${CACHE_MOUNT}.` },
+    { id: 'gradle', kind: 'package-cache', pattern: new RegExp(String.raw `^(${HOME}/\.gradle/)`), cause: 'Gradle caches (~/.gradle)', fix: `${MULTI_STAGE}, ${CACHE_MOUNT}.` },
+    { id: 'composer', kind: 'package-cache', pattern: new RegExp(String.raw `^(${HOME}/(?:\.composer/cache|\.cache/composer)/)`), cause: 'Composer cache', fix: `\`composer install --no-cache\` (or \`composer clear-cache\` in the same \`RUN\`), ${CACHE_MOUNT}.` },
+    { id: 'gem-cache', kind: 'package-cache', pattern: new RegExp(String.raw `^(usr/local/bundle/cache/|(?:usr/local/lib|usr/lib|var/lib)/ruby/gems/[^/]+/cache/|${HOME}/\.gem/)`), cause: 'RubyGems cache', fix: `\`gem install --no-document\` and \`rm -rf\` the gem cache in the same \`RUN\` (\`bundle install\` then \`bundle clean\`), ${CACHE_MOUNT}.` },
+    // Build caches and outputs.
+    { id: 'go-build-cache', kind: 'build-cache', pattern: new RegExp(String.raw `^(${HOME}/\.cache/go-build/)`), cause: 'Go build cache', fix: `${MULTI_STAGE}, or \`RUN --mount=type=cache,target=/root/.cache/go-build\`.` },
+    { id: 'go-mod-cache', kind: 'build-cache', pattern: new RegExp(String.raw `^((?:${HOME}/)?go/pkg/mod/)`), cause: 'Go module cache', fix: `${MULTI_STAGE}, or \`RUN --mount=type=cache,target=/go/pkg/mod\`.` },
+    { id: 'cargo-cache', kind: 'build-cache', pattern: new RegExp(String.raw `^((?:usr/local/|${HOME}/\.)cargo/(?:registry|git)/)`), cause: 'Cargo registry cache', fix: `${MULTI_STAGE}, ${CACHE_MOUNT}.` },
+    { id: 'rust-target', kind: 'build-cache', pattern: /^((?:[^/]+\/)*target\/)(?:release|debug)\/(?:deps|build|incremental|\.fingerprint)\//, cause: 'Rust build output (target/)', fix: `${MULTI_STAGE}.` },
+    { id: 'ccache', kind: 'build-cache', pattern: new RegExp(String.raw `^(${HOME}/\.(?:cache/)?ccache/)`), cause: 'ccache', fix: `${MULTI_STAGE}, ${CACHE_MOUNT}.` },
+    { id: 'node-modules-cache', kind: 'build-cache', pattern: /^((?:[^/]+\/)*node_modules\/\.cache\/)/, cause: 'node_modules/.cache', fix: `remove it in the same \`RUN\` as the build, ${CACHE_MOUNT}.` },
+    // Checkout debris.
+    { id: 'git', kind: 'checkout', pattern: /^((?:[^/]+\/)*\.git\/)/, cause: '.git folder', fix: `${DOCKERIGNORE} (\`.git\`).` },
+    { id: 'tests', kind: 'checkout', pattern: /^(?!(?:[^/]+\/)*(?:node_modules|site-packages|dist-packages|go\/pkg\/mod)\/)(?:[^/]+\/)*[^/]+(?:_test\.go|\.(?:test|spec)\.[cm]?[jt]sx?)$/, cause: 'Test files', fix: `${DOCKERIGNORE} (\`**/*_test.go\`, \`**/*.test.*\`), or copy only what runs.` },
+    // Sources beside a binary (after the toolchains and caches, which hold sources of their own).
+    { id: 'sources', kind: 'sources', pattern: /^(?:[^/]+\/)*[^/]+\.(?:go|rs|java|c|cc|cpp)$|^(?:[^/]+\/)*(?:go\.mod|go\.sum|Cargo\.toml|Cargo\.lock)$/, cause: 'Source code', fix: `${MULTI_STAGE}; or ${DOCKERIGNORE}.` }
+];
+/**
+ * The causes of `head`'s growth against `base` (both measured with file lists), or of everything in
+ * `head` when `base` is undefined (a new target, no baseline). Undefined when they cannot be told:
+ * `head` has no file list, or `base` was measured without one.
+ */
+function findCauses(head, base, options = {}) {
+    const groupsMax = options.groupsMax ?? 3;
+    const causesMax = options.causesMax ?? 8;
+    const headFiles = head.files;
+    if (!headFiles || headFiles.listing?.kind === 'none')
+        return undefined;
+    const baseFiles = base?.files;
+    if (base && (!baseFiles || baseFiles.listing?.kind === 'none'))
+        return undefined;
+    const below = Math.max(causes_cutBelow(headFiles), baseFiles ? causes_cutBelow(baseFiles) : 0);
+    const found = new Map();
+    for (const [path, after] of headFiles.final) {
+        const grew = growth(path, after, baseFiles);
+        if (grew === undefined)
+            continue;
+        const match = firstMatch(path);
+        if (!match)
+            continue;
+        const dirs = found.get(match.rule) ?? new Map();
+        found.set(match.rule, dirs);
+        const acc = dirs.get(match.dir) ?? { bytes: 0, files: 0, byLayer: new Map() };
+        dirs.set(match.dir, acc);
+        acc.bytes += grew;
+        acc.files++;
+        const layer = headFiles.layerOf?.get(path);
+        if (layer !== undefined)
+            acc.byLayer.set(layer, (acc.byLayer.get(layer) ?? 0) + grew);
+    }
+    const causes = [];
+    for (const rule of CAUSE_RULES) {
+        const dirs = found.get(rule);
+        if (!dirs)
+            continue;
+        const all = [...dirs].map(([dir, acc]) => group(dir, acc, head.layers)).sort(bySize);
+        causes.push({
+            id: rule.id,
+            kind: rule.kind,
+            cause: rule.cause,
+            fix: rule.fix,
+            bytes: all.reduce((n, g) => n + g.bytes, 0),
+            files: all.reduce((n, g) => n + g.files, 0),
+            groups: all.slice(0, groupsMax),
+            moreGroups: Math.max(0, all.length - groupsMax),
+            ...(headFiles.layerOf ? {} : { layersUnknown: true }),
+            ...(below > 0 ? { listedFrom: below } : {})
+        });
+    }
+    const wasted = wastedCause(headFiles, baseFiles, groupsMax);
+    if (wasted)
+        causes.push(wasted);
+    const changedBase = base ? baseImageCause(head.layers, base.layers) : undefined;
+    if (changedBase)
+        causes.push(changedBase);
+    causes.sort((a, b) => b.bytes - a.bytes || a.id.localeCompare(b.id));
+    return { causes: causes.slice(0, causesMax), more: Math.max(0, causes.length - causesMax) };
+}
+/**
+ * The causes to show for a row: what is new or grew since the base for a compared row, everything
+ * found for a new target or one without a baseline, nothing for an unchanged, removed or failed one.
+ */
+function rowAdvice(r, options = {}) {
+    if (r.head.state !== 'measured' || r.status === 'unchanged' || r.status === 'removed')
+        return undefined;
+    const base = r.base.state === 'measured' && r.status !== 'new' ? r.base.image : undefined;
+    const advice = findCauses(r.head.image, base, options);
+    if (!advice || advice.causes.length === 0)
+        return undefined;
+    return { ...advice, compared: base !== undefined };
+}
+/** `4,812`: thousands grouped, the same in every locale. */
+function groupDigits(n) {
+    return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+/** The rule a path falls under, and the directory it rolls up to. */
+function firstMatch(path) {
+    for (const rule of CAUSE_RULES) {
+        const m = rule.pattern.exec(path);
+        if (!m)
+            continue;
+        const dir = m[1] ?? (m[0].endsWith('/') ? m[0] : path.slice(0, path.lastIndexOf('/') + 1));
+        return { rule, dir };
+    }
+    return undefined;
+}
+/** The size under which a file list lists nothing: 0 for a complete list. */
+function causes_cutBelow(files) {
+    return files.listing?.kind === 'cut' ? files.listing.below : 0;
+}
+/**
+ * How much a head file adds over the base: all of it without a base; its growth when the base has
+ * it; undefined when it did not grow. When the base's list was cut and lacks the file, the file may
+ * have been there under `below` bytes: only files of `below` or more count, by their least growth.
+ */
+function growth(path, after, base) {
+    if (!base)
+        return after;
+    const before = base.final.get(path);
+    if (before !== undefined)
+        return after > before ? after - before : undefined;
+    const below = causes_cutBelow(base);
+    if (below === 0)
+        return after;
+    return after >= below ? after - below + 1 : undefined;
+}
+function group(dir, acc, layers) {
+    let top;
+    for (const [index, bytes] of acc.byLayer)
+        if (!top || bytes > top[1] || (bytes === top[1] && index < top[0]))
+            top = [index, bytes];
+    const layer = top ? layers[top[0]] : undefined;
+    return {
+        dir,
+        bytes: acc.bytes,
+        files: acc.files,
+        ...(top && layer ? { layer: { index: top[0], instruction: layer.instruction } } : {})
+    };
+}
+function bySize(a, b) {
+    return b.bytes - a.bytes || (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0);
+}
+/** Bytes a later layer deletes or overwrites, when their total grew (or without a base, when there are any). */
+function wastedCause(head, base, groupsMax) {
+    const grew = head.wastedBytes - (base?.wastedBytes ?? 0);
+    if (grew <= 0)
+        return undefined;
+    const before = new Map((base?.wasted ?? []).map((w) => [w.path, w.bytes]));
+    const dirs = new Map();
+    for (const w of head.wasted) {
+        const added = w.bytes - (before.get(w.path) ?? 0);
+        if (added <= 0)
+            continue;
+        const dir = w.path.slice(0, w.path.lastIndexOf('/') + 1);
+        const acc = dirs.get(dir) ?? { bytes: 0, files: 0 };
+        acc.bytes += added;
+        acc.files++;
+        dirs.set(dir, acc);
+    }
+    const all = [...dirs].map(([dir, acc]) => ({ dir, ...acc })).sort(bySize);
+    return {
+        id: 'wasted',
+        kind: 'wasted',
+        cause: 'Deleted or overwritten in a later layer (wasted space)',
+        fix: 'delete files in the same `RUN` that creates them, or build in a separate stage and `COPY --from` only the result.',
+        bytes: grew,
+        files: all.reduce((n, g) => n + g.files, 0),
+        groups: all.slice(0, groupsMax),
+        moreGroups: Math.max(0, all.length - groupsMax)
+    };
+}
+/**
+ * The final stage's base image changed: its first layer is another one, made by another instruction
+ * (a changed first `COPY` into `scratch` is not a new base). The head's layers before the first one
+ * the base also has are the new base's; when none is shared, all but as many as the base has after
+ * its own base (the final stage's own instructions, assumed unchanged in number). Reported when the
+ * inherited layers grew.
+ */
+function baseImageCause(head, base) {
+    const first = head[0];
+    const before = base[0];
+    if (!first || (before && (first.digest === before.digest || first.instruction === before.instruction)))
+        return undefined;
+    const known = new Set(base.map((l) => l.digest));
+    let n = 0;
+    while (n < head.length && !known.has(head[n].digest))
+        n++;
+    const own = n < head.length ? head.length - n : Math.min(base.length, head.length - 1);
+    const inherited = head.slice(0, head.length - own);
+    const shared = n < head.length ? base.findIndex((l) => l.digest === head[n].digest) : base.length - own;
+    const sum = (layers) => layers.reduce((s, l) => s + l.uncompressedBytes, 0);
+    const bytes = sum(inherited) - sum(base.slice(0, Math.max(0, shared)));
+    if (inherited.length === 0 || bytes <= 0)
+        return undefined;
+    return {
+        id: 'base-image',
+        kind: 'base-image',
+        cause: before === undefined ? 'The final stage no longer starts from scratch' : "The final stage's base image changed",
+        fix: `check the final stage's \`FROM\`: ${MULTI_STAGE}.`,
+        bytes,
+        files: 0,
+        groups: [],
+        moreGroups: 0,
+        baseLayers: { count: inherited.length, first: first.instruction, last: inherited[inherited.length - 1].instruction }
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/report/terminal.ts
-// The report in a terminal: the command line's counterpart of render.ts. Pure: an Outcome (or a
-// measurement) in, text out; whether to colour is the caller's decision, passed in.
-//
-// Shape: a verdict line, the main table (one row per target and platform), the failing checks, the
-// build errors of failed head builds, notes, then per-target details (changed layers, file changes
-// and wasted space) and the commits compared.
-//
-// Two things a markdown renderer never has to care about:
-// - Alignment: columns are padded by display width (a CJK character or an emoji takes two cells, a
-//   combining mark none), and the table's own text uses only characters one cell wide everywhere:
-//   `+/-` rather than `Δ`, `...` rather than `…` (East Asian "ambiguous" width
-//   characters are two cells in some terminals). The one exception is `≈` before an estimated size,
-//   which the pipeline's notes refer to by that sign. Free-width text stays in the last column.
-// - Terminal control: every string from the repository or an image (stage names, instructions,
-//   build errors, file paths) has its control characters shown as `\x1b`-style escapes, so a stage
-//   name or a build log cannot move the cursor, retitle the window or hide text.
+
+
 
 
 
@@ -7218,165 +7972,17 @@ const TERMINAL_FILES_MAX = 8;
 const ERROR_LINES_MAX = 20;
 /** A line of a build error is cut to this many cells (a runaway line, not a long one). */
 const ERROR_LINE_MAX = 1000;
-/** A repository string in a table cell is cut to this many cells. */
-const terminal_CELL_MAX = 48;
 const DEFAULT_WIDTH = 100;
-const MIN_LAST_COLUMN = 24;
-// ── Colour ─────────────────────────────────────────────────────────────────────────────────────
-/**
- * Whether to colour a stream, by the conventions of Node.js and no-color.org: FORCE_COLOR wins (any
- * value but `0` or `false` turns colour on, even into a pipe), then a non-empty NO_COLOR turns it
- * off, then a TTY that is not TERM=dumb turns it on.
- */
-function colourWanted(env, isTTY) {
-    const force = env['FORCE_COLOR'];
-    if (force !== undefined)
-        return !['0', 'false'].includes(force.trim().toLowerCase());
-    const no = env['NO_COLOR'];
-    if (no !== undefined && no !== '')
-        return false;
-    return isTTY && env['TERM'] !== 'dumb';
-}
-// Each style closes with its own reset (22 = normal intensity, 39 = default colour), so styles nest.
-const SGR = {
-    bold: [1, 22],
-    dim: [2, 22],
-    red: [31, 39],
-    green: [32, 39],
-    yellow: [33, 39],
-    cyan: [36, 39]
-};
-function painter(colour) {
-    return (style, text) => {
-        if (!colour || style === undefined || text === '')
-            return text;
-        const [open, close] = SGR[style];
-        return `\u001b[${open}m${text}\u001b[${close}m`;
-    };
-}
-// ── Safe, measurable text (escapeControls lives in escape.ts, beside the markdown escapes) ──────────────────────────────────────────────────────────────────────
-const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
-// A grapheme made only of marks and format characters (a lone combining accent, a zero-width space).
-const ZERO_WIDTH = /^[\p{Mn}\p{Me}\p{Cf}\u200b]+$/u;
-// Emoji shown as pictures: presentation by default, or asked for with VARIATION SELECTOR-16.
-const EMOJI = /\p{Emoji_Presentation}|\ufe0f/u;
-/** East Asian Wide and Fullwidth ranges (Unicode 15), the ones terminals draw two cells wide. */
-const WIDE = [
-    [0x1100, 0x115f],
-    [0x231a, 0x231b],
-    [0x2329, 0x232a],
-    [0x23e9, 0x23ec],
-    [0x2e80, 0x303e],
-    [0x3041, 0x33ff],
-    [0x3400, 0x4dbf],
-    [0x4e00, 0x9fff],
-    [0xa000, 0xa4cf],
-    [0xa960, 0xa97f],
-    [0xac00, 0xd7a3],
-    [0xf900, 0xfaff],
-    [0xfe10, 0xfe19],
-    [0xfe30, 0xfe6f],
-    [0xff00, 0xff60],
-    [0xffe0, 0xffe6],
-    [0x1f300, 0x1f64f],
-    [0x1f900, 0x1f9ff],
-    [0x20000, 0x3fffd]
-];
-function isWide(code) {
-    return WIDE.some(([lo, hi]) => code >= lo && code <= hi);
-}
-function graphemeWidth(g) {
-    if (ZERO_WIDTH.test(g))
-        return 0;
-    if (EMOJI.test(g))
-        return 2;
-    return isWide(g.codePointAt(0) ?? 0) ? 2 : 1;
-}
-/** Cells `text` takes in a terminal: graphemes, wide characters and emoji counted as two. No controls expected. */
-function displayWidth(text) {
-    let width = 0;
-    for (const { segment } of graphemes.segment(text))
-        width += graphemeWidth(segment);
-    return width;
-}
-/** `text` cut to at most `max` cells, whole graphemes only, ending with `...` when cut. */
-function truncate(text, max) {
-    if (displayWidth(text) <= max)
-        return text;
-    if (max < 3)
-        return '.'.repeat(Math.max(0, max));
-    let out = '';
-    let width = 0;
-    for (const { segment } of graphemes.segment(text)) {
-        const w = graphemeWidth(segment);
-        // A wide character that would straddle the limit is left out whole, never split.
-        if (width + w > max - 3)
-            break;
-        out += segment;
-        width += w;
-    }
-    return `${out}...`;
-}
-/** A repository or image string made safe for one line: escaped, then cut to `max` cells. */
-function safe(text, max = terminal_CELL_MAX) {
-    return truncate(escapeControls(text), max);
-}
-const GAP = '  ';
-/**
- * Lines of an aligned table: a header, a rule of `-`, the rows. Every cell is padded to its
- * column's display width, then painted, so escapes never count as width; the last column is not
- * padded (nothing follows it). `indent` starts every line.
- */
-function table(columns, rows, paint, indent = '') {
-    const widths = columns.map((c, i) => Math.max(displayWidth(c.header), ...rows.map((r) => displayWidth(r[i]?.text ?? ''))));
-    const line = (cells) => {
-        const parts = columns.map((c, i) => {
-            const cell = cells[i] ?? { text: '' };
-            const last = i === columns.length - 1;
-            const pad = ' '.repeat(widths[i] - displayWidth(cell.text));
-            if (c.align === 'right')
-                return `${pad}${paint(cell.style, cell.text)}`;
-            return last ? paint(cell.style, cell.text) : `${paint(cell.style, cell.text)}${pad}`;
-        });
-        return `${indent}${parts.join(GAP)}`.trimEnd();
-    };
-    const header = line(columns.map((c) => ({ text: c.header, style: 'bold' })));
-    const rule = `${indent}${widths.map((w) => '-'.repeat(w)).join(GAP)}`;
-    return [header, rule, ...rows.map(line)];
-}
-/** Cells left for a last column after the others (their widths as in `rows`), at least MIN_LAST_COLUMN. */
-function roomForLast(width, indent, fixed, headers) {
-    let used = indent.length;
-    for (let i = 0; i < headers.length; i++) {
-        used += Math.max(displayWidth(headers[i]), ...fixed.map((r) => displayWidth(r[i] ?? ''))) + GAP.length;
-    }
-    return Math.max(MIN_LAST_COLUMN, width - used);
-}
 // ── The comparison ─────────────────────────────────────────────────────────────────────────────
 /** Both sides measured, but by different methods: shown side by side, never compared. */
-function notComparable(r) {
-    return r.status === 'no-baseline' && r.head.state === 'measured' && r.base.state === 'measured';
-}
 function verdictLine(outcome, paint) {
-    const rows = outcome.rows;
-    if (rows.length === 0)
+    const v = verdictSummary(outcome);
+    if (!v)
         return paint('yellow', 'No targets were measured.');
-    const counts = STATUS_ORDER.flatMap((s) => {
-        const n = rows.filter((r) => r.status === s).length;
-        return n > 0 ? [`${n} ${STATUS_LABEL[s]}`] : [];
-    });
-    const judged = rows.some((r) => r.verdicts.some((v) => v.rule !== 'build'));
-    const tail = `${plural(rows.length, 'target')}: ${counts.join(', ')}${judged ? `; budgets judge the ${outcome.metric} size` : ''}`;
-    if (outcome.regressed) {
-        const failedBuilds = rows.filter((r) => r.status === 'head-failed').length;
-        const overBudget = rows.filter((r) => r.regressed && r.status !== 'head-failed').length;
-        const parts = [
-            ...(overBudget > 0 ? [`${plural(overBudget, 'target')} over budget`] : []),
-            ...(failedBuilds > 0 ? [`${failedBuilds} build${failedBuilds === 1 ? '' : 's'} failed`] : [])
-        ];
-        return `${paint('red', paint('bold', `✗ ${parts.length > 0 ? parts.join(', ') : 'regressed'}`))}  ${tail}`;
-    }
-    return `${paint('green', paint('bold', judged ? '✓ Within budget' : '✓ No budget set'))}  ${tail}`;
+    const tail = `${v.counts}${v.judged ? `; budgets judge the ${outcome.metric} size` : ''}`;
+    if (v.regressed)
+        return `${paint('red', paint('bold', `✗ ${v.problems.join(', ')}`))}  ${tail}`;
+    return `${paint('green', paint('bold', v.judged ? '✓ Within budget' : '✓ No budget set'))}  ${tail}`;
 }
 function statusCell(r) {
     if (r.status === 'head-failed')
@@ -7503,6 +8109,13 @@ function renderOutcome(outcome, options) {
             blocks.push(part.join('\n'));
     }
     blocks.push(...buildErrors(outcome.rows, paint));
+    if (options.advice) {
+        for (const r of outcome.rows) {
+            const section = causesSection(r, paint, width);
+            if (section !== undefined)
+                blocks.push(section);
+        }
+    }
     for (const r of outcome.rows) {
         if (options.details.includes('layers')) {
             const section = layerSection(r, paint, width);
@@ -7517,6 +8130,44 @@ function renderOutcome(outcome, options) {
     }
     blocks.push(paint('dim', footer(outcome)));
     return `${blocks.join('\n\n')}\n`;
+}
+// ── Why it grew ────────────────────────────────────────────────────────────────────────────────
+/** A target's causes, each with its directories (path, growth, files, layer) and its fix, one per line. */
+function causesSection(r, paint, width) {
+    const advice = rowAdvice(r);
+    if (!advice)
+        return undefined;
+    const title = advice.compared ? `Why ${rowName(r)} grew` : `What ${rowName(r)} holds (no base to compare with: everything found)`;
+    const lines = [paint('bold', title)];
+    for (const c of advice.causes)
+        lines.push(...causeLines(c, paint, width));
+    if (advice.more > 0)
+        lines.push(`${INDENT}${paint('dim', `${plural(advice.more, 'more cause')} not shown.`)}`);
+    if (advice.causes.some((c) => c.layersUnknown)) {
+        lines.push(`${INDENT}${paint('dim', 'The layers that added these files are not known: the file list was read back from a report.')}`);
+    }
+    const cut = advice.causes.find((c) => c.listedFrom !== undefined)?.listedFrom;
+    if (cut !== undefined)
+        lines.push(`${INDENT}${paint('dim', `A file list was cut: files under ${formatBytes(cut)} were not compared.`)}`);
+    return lines.join('\n');
+}
+function causeLines(c, paint, width) {
+    const count = c.files > 0 ? `, ${groupDigits(c.files)} file${c.files === 1 ? '' : 's'}` : '';
+    const room = Math.max(MIN_LAST_COLUMN, width - 8);
+    const lines = [`${INDENT}${paint('yellow', c.cause)}: ${formatDelta(c.bytes)}${count}`];
+    if (c.baseLayers) {
+        const { count: n, first, last } = c.baseLayers;
+        lines.push(`${INDENT}${INDENT}${plural(n, 'inherited layer')}: ${safe(n === 1 ? first : `${first} ... ${last}`, room)}`);
+    }
+    for (const g of c.groups) {
+        const where = `/${g.dir} ${formatDelta(g.bytes)}, ${groupDigits(g.files)} file${g.files === 1 ? '' : 's'}`;
+        const layer = g.layer ? `, layer ${g.layer.index + 1}: ${g.layer.instruction}` : '';
+        lines.push(`${INDENT}${INDENT}${safe(`${where}${layer}`, room)}`);
+    }
+    if (c.moreGroups > 0)
+        lines.push(`${INDENT}${INDENT}${paint('dim', `${c.moreGroups} more ${c.moreGroups === 1 ? 'directory' : 'directories'} not shown`)}`);
+    lines.push(`${INDENT}${INDENT}Fix: ${c.fix.replace(/`/g, '')}`);
+    return lines;
 }
 // ── Per-target details ─────────────────────────────────────────────────────────────────────────
 const INDENT = '  ';
@@ -7692,341 +8343,46 @@ function renderMeasurement(m, options) {
     return `${blocks.join('\n\n')}\n`;
 }
 
-;// CONCATENATED MODULE: ./src/cli/args.ts
-// The command line's argv, parsed into a command. Pure: strings in, a typed command or a UsageError
-// out; no I/O, no defaults beyond the shape of the command line itself.
-//
-//   image-budget compare --base REF [--targets LIST] [--json] ...
-//   image-budget measure IMAGE|ARCHIVE [--details LIST] [--json]
-//
-// `compare` flags map one to one onto the action's inputs (src/inputs/names.ts): their values are
-// not checked here but by parseInputs, the same parser the action uses, so the command line and the
-// workflow accept exactly the same values. Here only the shape is checked: known flags, values
-// present, flags given once unless they are lists.
+;// CONCATENATED MODULE: ./src/cli/cleanups.ts
+// The command line's cleanups (base checkout, temporary image layouts): run once, last registered
+// first, at the end of a command or on Ctrl-C, since the command line has no post step.
 
-/** Exit codes: the verdict, or why there is none (as ESLint: 2 means "could not check"). */
-const EXIT = {
-    /** Within budget (or, for measure, measured). */
-    ok: 0,
-    /** A budget is broken or a head build failed. */
-    regressed: 1,
-    /** Bad command line or input value, or the check could not run (no git repository, no engine...). */
-    error: 2
-};
-/** The command line is wrong: the message names the flag and the accepted forms. Exit code 2. */
-class UsageError extends Error {
-    command;
-    name = 'UsageError';
-    constructor(message, 
-    /** The command whose help explains the fix, if one was given. */
-    command) {
-        super(message);
-        this.command = command;
-    }
-}
-const BOTH = ['compare', 'measure'];
-const COMPARE = ['compare'];
-// In help order. Every `compare` flag that sets an input is named after it, except --base (base-ref).
-const FLAGS = [
-    { flag: '--base', input: INPUT.baseRef, value: 'REF', commands: COMPARE, help: 'commit, branch or tag to compare with (required), e.g. main' },
-    { flag: '--targets', input: INPUT.targets, value: 'LIST', join: ',', commands: COMPARE, help: "stages to build, comma separated (default: the Dockerfile's last stage)" },
-    { flag: '--context', input: INPUT.context, value: 'DIR', commands: COMPARE, help: 'build context (default: the current directory)' },
-    { flag: '--file', input: INPUT.file, value: 'PATH', commands: COMPARE, help: 'Dockerfile (default: DIR/Dockerfile)' },
-    { flag: '--build-args', input: INPUT.buildArgs, value: 'NAME=value', join: '\n', commands: COMPARE, help: 'a build argument; repeat the flag for each one' },
-    { flag: '--platforms', input: INPUT.platforms, value: 'LIST', join: ',', commands: COMPARE, help: "platforms to build, e.g. linux/amd64,linux/arm64 (default: the builder's)" },
-    { flag: '--network', input: INPUT.network, value: 'MODE', commands: COMPARE, help: 'network of RUN steps: default, none or host' },
-    { flag: '--builder', input: INPUT.builder, value: 'NAME', commands: COMPARE, help: 'buildx builder (default: the current one)' },
-    { flag: '--cache', input: INPUT.cache, value: 'SPEC', commands: COMPARE, help: 'none (default), local=DIR or registry=REF; the engine keeps its own cache' },
-    { flag: '--metric', input: INPUT.metric, value: 'METRIC', commands: COMPARE, help: 'size the budgets judge: compressed (default) or uncompressed' },
-    { flag: '--max-increase', input: INPUT.maxIncrease, value: 'SIZE|PCT', join: ',', commands: COMPARE, help: 'largest growth, e.g. 10%, 5MB or release=5%,debug=50MB' },
-    { flag: '--max-size', input: INPUT.maxSize, value: 'SIZE', join: ',', commands: COMPARE, help: 'size budget, e.g. 25MB or release=25MB' },
-    { flag: '--max-layers', input: INPUT.maxLayers, value: 'N', join: ',', commands: COMPARE, help: 'largest layer count, e.g. 10 or release=5' },
-    { flag: '--max-wasted', input: INPUT.maxWasted, value: 'SIZE|PCT', join: ',', commands: COMPARE, help: 'largest wasted space (files overwritten or deleted later), e.g. 5MB or 2%' },
-    // docker/build-push-action's settings, as the action's inputs of the same names (the same syntax).
-    { flag: '--secrets', input: INPUT.secrets, value: 'ID=value', join: '\n', commands: COMPARE, help: 'a secret for RUN --mount=type=secret,id=ID; repeat for each (--secret-envs keeps it off the command line)' },
-    { flag: '--secret-files', input: INPUT.secretFiles, value: 'ID=PATH', join: '\n', commands: COMPARE, help: 'a secret read from a file, relative to the repository root; repeat for each' },
-    { flag: '--secret-envs', input: INPUT.secretEnvs, value: 'ID=VAR', join: ',', commands: COMPARE, help: 'a secret read from the environment variable VAR; repeat for each' },
-    { flag: '--ssh', input: INPUT.ssh, value: 'ID[=PATH]', join: ',', commands: COMPARE, help: 'default (the agent of SSH_AUTH_SOCK) or ID=PATH, for RUN --mount=type=ssh' },
-    { flag: '--build-contexts', input: INPUT.buildContexts, value: 'NAME=VALUE', join: '\n', commands: COMPARE, help: 'a named context: a directory (relative to the repository root), docker-image://REF or target:STAGE' },
-    { flag: '--labels', input: INPUT.labels, value: 'KEY=value', join: '\n', commands: COMPARE, help: 'an image label; repeat for each' },
-    { flag: '--no-cache', input: INPUT.noCache, commands: COMPARE, help: "build every step again (the engine's cache is not read)" },
-    { flag: '--pull', input: INPUT.pull, commands: COMPARE, help: 'pull the images that FROM names, even when the engine has them' },
-    { flag: '--shm-size', input: INPUT.shmSize, value: 'SIZE', commands: COMPARE, help: 'size of /dev/shm for RUN steps, e.g. 2g' },
-    { flag: '--ulimit', input: INPUT.ulimit, value: 'TYPE=SOFT[:HARD]', join: '\n', commands: COMPARE, help: 'a ulimit of RUN steps, e.g. nofile=1024:2048; repeat for each' },
-    { flag: '--add-hosts', input: INPUT.addHosts, value: 'HOST:IP', join: ',', commands: COMPARE, help: 'an /etc/hosts entry of RUN steps; repeat for each' },
-    { flag: '--allow', input: INPUT.allow, value: 'LIST', join: ',', commands: COMPARE, help: 'entitlements: network.host, security.insecure' },
-    { flag: '--provenance', input: INPUT.provenance, value: 'ATTRS', commands: COMPARE, help: 'provenance attestation: true, false or e.g. mode=max (never counted in the size)' },
-    { flag: '--sbom', input: INPUT.sbom, value: 'ATTRS', commands: COMPARE, help: 'SBOM attestation: true, false or attributes (never counted in the size)' },
-    { flag: '--details', input: INPUT.details, value: 'LIST', commands: BOTH, help: 'shown under the table: layers, files (both by default) or none' },
-    { flag: '--json', commands: BOTH, help: 'print the JSON report on stdout instead of the table' },
-    { flag: '--verbose', commands: BOTH, help: 'show the build output and every step on stderr' }
-];
-const BY_FLAG = new Map(FLAGS.map((f) => [f.flag, f]));
-/** The command-line flag of an action input (`base-ref` → `--base`), for error messages. */
-function flagForInput(input) {
-    return FLAGS.find((f) => f.input === input)?.flag;
-}
-const COMMANDS = ['compare', 'measure'];
-function isCommandName(s) {
-    return COMMANDS.includes(s);
-}
-/** `--base REF or --base=REF`: the accepted forms of a flag, as errors and help spell them. */
-function args_forms(spec) {
-    return spec.value === undefined ? spec.flag : `${spec.flag} ${spec.value} or ${spec.flag}=${spec.value}`;
-}
-/** Parses `argv` (without the node binary and the script). Throws UsageError. */
-function parseArgs(argv) {
-    const [first, ...rest] = argv;
-    if (first === undefined)
-        throw new UsageError('no command given (expected compare or measure)');
-    if (first === '--help' || first === '-h' || first === 'help') {
-        const topic = rest[0];
-        if (topic !== undefined && isCommandName(topic))
-            return { command: 'help', topic };
-        if (topic !== undefined && first === 'help')
-            throw new UsageError(`unknown command ${quote(topic)} (expected compare or measure)`);
-        return { command: 'help' };
-    }
-    if (first === '--version' || first === '-V')
-        return { command: 'version' };
-    if (!isCommandName(first)) {
-        const hint = first.startsWith('-') ? ' before a command' : '';
-        throw new UsageError(`unknown command ${quote(first)}${hint} (expected compare or measure)${suggest(first, [...COMMANDS, '--help', '--version'])}`);
-    }
-    return parseCommand(first, rest);
-}
-function parseCommand(command, args) {
-    // Asking for help wins over anything else on the line, mistakes included (as in git, docker).
-    const options = args.includes('--') ? args.slice(0, args.indexOf('--')) : args;
-    if (options.some((a) => a === '--help' || a === '-h'))
-        return { command: 'help', topic: command };
-    if (options.some((a) => a === '--version' || a === '-V'))
-        return { command: 'version' };
-    const values = new Map();
-    const switches = new Set();
-    const positional = [];
-    let endOfOptions = false;
-    for (let i = 0; i < args.length; i++) {
-        const arg = args[i];
-        if (endOfOptions || !arg.startsWith('-') || arg === '-') {
-            positional.push(arg);
-            continue;
+/** Runs every cleanup once, last registered first, like main.ts; what goes wrong is a warning. */
+async function runCleanups(cleanups, log) {
+    while (cleanups.length > 0) {
+        const cleanup = cleanups.pop();
+        try {
+            const warnings = await cleanup();
+            if (Array.isArray(warnings))
+                for (const w of warnings)
+                    log.warning(String(w));
         }
-        if (arg === '--') {
-            endOfOptions = true;
-            continue;
+        catch (e) {
+            log.warning(`cleanup: ${errorMessage(e)}`);
         }
-        const eq = arg.indexOf('=');
-        const name = eq > 0 ? arg.slice(0, eq) : arg;
-        const spec = BY_FLAG.get(name);
-        if (spec === undefined || !spec.commands.includes(command)) {
-            const known = FLAGS.filter((f) => f.commands.includes(command)).map((f) => f.flag);
-            const other = spec !== undefined ? ` (it is an option of ${spec.commands.join(' and ')})` : suggest(name, known);
-            throw new UsageError(`unknown option ${quote(name)} for ${command}${other}`, command);
-        }
-        if (spec.value === undefined) {
-            if (eq > 0)
-                throw new UsageError(`${spec.flag} takes no value (given ${quote(arg.slice(eq + 1))}); write ${spec.flag} alone`, command);
-            if (switches.has(spec.flag))
-                throw new UsageError(`${spec.flag} is given twice`, command);
-            switches.add(spec.flag);
-            continue;
-        }
-        let value;
-        if (eq > 0) {
-            value = arg.slice(eq + 1);
-        }
-        else {
-            const next = args[i + 1];
-            // A following flag is a forgotten value, not the value (`--base --json`).
-            if (next === undefined || (next.startsWith('--') && next.length > 2)) {
-                throw new UsageError(`${spec.flag} needs a value: ${args_forms(spec)}`, command);
-            }
-            value = next;
-            i++;
-        }
-        if (value.trim() === '')
-            throw new UsageError(`${spec.flag} needs a value, not an empty one: ${args_forms(spec)}`, command);
-        if (spec.input === INPUT.buildArgs)
-            checkBuildArg(value, command);
-        else if (spec.join === '\n' && /[\r\n]/.test(value))
-            throw new UsageError(`${spec.flag} takes one ${spec.value} per flag; this one contains a line break`, command);
-        const list = values.get(spec) ?? [];
-        if (list.length > 0 && spec.join === undefined) {
-            throw new UsageError(`${spec.flag} is given twice (${quote(list[0])} and ${quote(value)}); give it once`, command);
-        }
-        list.push(value);
-        values.set(spec, list);
     }
-    const json = switches.has('--json');
-    const verbose = switches.has('--verbose');
-    if (command === 'measure') {
-        if (positional.length === 0)
-            throw new UsageError('measure needs an image: measure IMAGE (an image in the engine) or measure PATH (a docker save tar, an OCI layout dir or tar)', command);
-        if (positional.length > 1)
-            throw new UsageError(`measure takes one image or archive, got ${positional.length}: ${positional.map(quote).join(', ')}`, command);
-        const details = [...values].find(([spec]) => spec.input === INPUT.details)?.[1][0];
-        return { command, source: positional[0], details, json, verbose };
-    }
-    if (positional.length > 0) {
-        const p = positional[0];
-        throw new UsageError(`compare takes no arguments, got ${quote(p)} (did you mean --base ${p}?)`, command);
-    }
-    const inputs = new Map();
-    for (const [spec, list] of values) {
-        if (spec.input !== undefined)
-            inputs.set(spec.input, list.join(spec.join ?? ''));
-    }
-    // A switch that sets an input (--no-cache, --pull) sets it to true.
-    for (const spec of FLAGS)
-        if (spec.value === undefined && spec.input !== undefined && switches.has(spec.flag))
-            inputs.set(spec.input, 'true');
-    if (!inputs.has(INPUT.baseRef)) {
-        throw new UsageError('compare needs --base REF: the commit, branch or tag to compare with (e.g. --base main)', command);
-    }
-    return { command, inputs, json, verbose };
 }
 /**
- * One `NAME=value` per flag. Build-arg values are secret-ish, so the message names the position and
- * never the value; a line break would smuggle a second argument into the action's one-per-line form.
+ * Ctrl-C must not leave the base checkout or image layouts in the temp folder (the action has a post
+ * step for that; the command line has only this). Returns the function that removes the handlers.
  */
-function checkBuildArg(value, command) {
-    if (!value.includes('=')) {
-        throw new UsageError(`--build-args takes NAME=value (--build-args NAME=value or --build-args=NAME=value); this one has no "="`, command);
-    }
-    if (/[\r\n]/.test(value)) {
-        throw new UsageError(`--build-args takes one NAME=value per flag; the value of ${quote(value.slice(0, value.indexOf('=')))} contains a line break`, command);
-    }
-}
-function quote(s) {
-    const cut = s.length > 60 ? `${s.slice(0, 59)}…` : s;
-    return JSON.stringify(cut);
-}
-/** ` (did you mean --base?)` for a near miss (edit distance at most 2), else nothing. */
-function suggest(given, known) {
-    let best;
-    let bestDistance = 3;
-    for (const k of known) {
-        const d = editDistance(given, k);
-        if (d < bestDistance) {
-            best = k;
-            bestDistance = d;
-        }
-    }
-    return best === undefined ? '' : ` (did you mean ${best}?)`;
-}
-function editDistance(a, b) {
-    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-        const row = [i];
-        for (let j = 1; j <= b.length; j++) {
-            row.push(Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
-        }
-        prev = row;
-    }
-    return prev[b.length];
-}
-// ── Help ───────────────────────────────────────────────────────────────────────────────────────
-const EXIT_HELP = [
-    'Exit codes:',
-    '  0  within budget',
-    '  1  a budget is broken or a head build failed',
-    '  2  bad command line or value, or the check could not run'
-].join('\n');
-function optionLines(command) {
-    const specs = FLAGS.filter((f) => f.commands.includes(command));
-    const left = specs.map((f) => (f.value === undefined ? f.flag : `${f.flag} ${f.value}`));
-    const width = Math.max(...left.map((l) => l.length)) + 2;
-    return [...specs.map((f, i) => `  ${left[i].padEnd(width)}${f.help}`), `  ${'-h, --help'.padEnd(width)}this help`].join('\n');
-}
-/** The help text of a command, or the general one. `version` is shown in the general help's first line. */
-function helpText(topic, version) {
-    if (topic === 'compare') {
-        return [
-            'Usage: image-budget compare --base REF [options]',
-            '',
-            'Builds the Dockerfile targets of the working tree and of REF (checked out in a temporary copy of',
-            'the repository; your checkout is not touched) with docker buildx on the local engine, measures both,',
-            'prints the comparison and judges the budgets, as the action does on a pull request.',
-            '',
-            'Options:',
-            optionLines('compare'),
-            '',
-            'Sizes: 10MB, 512KiB, 1.5 GB (kB, MB, GB: powers of 1000; KiB, MiB, GiB: powers of 1024).',
-            'Progress goes to stderr, the table (or --json report) to stdout. Colours follow the terminal,',
-            'NO_COLOR and FORCE_COLOR.',
-            '',
-            EXIT_HELP,
-            '',
-            'Example:',
-            '  image-budget compare --base main --targets release --max-increase 10% --max-size 25MB',
-            ''
-        ].join('\n');
-    }
-    if (topic === 'measure') {
-        return [
-            'Usage: image-budget measure IMAGE|ARCHIVE [options]',
-            '',
-            'Reports one image: compressed and uncompressed size, layers, wasted space. IMAGE is an image of',
-            'the local Docker engine (never pulled); ARCHIVE is a path: a `docker save` tar, an OCI layout',
-            'directory or an OCI layout tar (`docker buildx build --output type=oci`).',
-            '',
-            'Options:',
-            optionLines('measure'),
-            '',
-            'Exit codes: 0 measured, 2 bad command line or the image could not be read.',
-            '',
-            'Examples:',
-            '  image-budget measure myapp:latest',
-            '  docker save myapp:latest -o myapp.tar && image-budget measure myapp.tar --json',
-            ''
-        ].join('\n');
-    }
-    return [
-        `image-budget ${version}: keep Docker images lean`,
-        '',
-        'Usage:',
-        '  image-budget compare --base REF [options]    build the working tree and REF, compare, judge budgets',
-        '  image-budget measure IMAGE|ARCHIVE [options] report one image or image archive',
-        '  image-budget --help | --version',
-        '',
-        'Run "image-budget COMMAND --help" for the options of a command.',
-        ''
-    ].join('\n');
+function cleanUpOnInterrupt(cleanups, log) {
+    const handler = (signal) => {
+        log.warning(`${signal}: cleaning up before exiting`);
+        void runCleanups(cleanups, log).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    };
+    process.once('SIGINT', handler);
+    process.once('SIGTERM', handler);
+    return () => {
+        process.removeListener('SIGINT', handler);
+        process.removeListener('SIGTERM', handler);
+    };
 }
 
-;// CONCATENATED MODULE: ./src/cli/commands.ts
-// The command line's commands, run on the action's own engine:
-// - `compare` parses its flags with the action's input parser, describes the local checkout as an
-//   event, and hands both to measureAndCompare (plan, build, measure, compare, judge), exactly the
-//   pipeline the action runs; it then prints the outcome (terminal table or JSON report) instead of
-//   publishing it, and exits by the verdict.
-// - `measure` reads one image with the action's measurement modules: an OCI layout with
-//   measureOciLayout, a classic-store `docker save` with measureDockerSave.
-// stdout carries only the result (table or JSON); progress, warnings and, with --verbose, the build
-// output go to stderr. Build output never reaches stdout: side.ts writes it there for the Actions
-// log, so the exec handed to the pipeline reroutes every live output.
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
+;// CONCATENATED MODULE: ./src/cli/io.ts
+// What every command of the command line shares: the streams and process facts it runs with (CliIO),
+// the error that means "the check could not run" (exit code 2), and how text reaches a terminal:
+// control characters escaped, workflow commands neutralized, input errors named by their flag.
 
 
 
@@ -8035,40 +8391,6 @@ function helpText(topic, version) {
 /** The check could not run (no git repository, unknown base, unreadable image): exit code 2. */
 class CliError extends Error {
     name = 'CliError';
-}
-/** Runs the command line `argv` (without node and the script); resolves to the exit code. */
-async function main(argv, given) {
-    const io = commandSafe(given);
-    const paint = painter(colourWanted(io.env, io.stderr.isTTY === true));
-    let command;
-    try {
-        command = parseArgs(argv);
-    }
-    catch (e) {
-        if (!(e instanceof UsageError))
-            throw e;
-        const help = e.command ? `image-budget ${e.command} --help` : 'image-budget --help';
-        io.stderr.write(`${paint('red', 'image-budget: error:')} ${e.message}\nRun "${help}" for the accepted forms.\n`);
-        return EXIT.error;
-    }
-    try {
-        switch (command.command) {
-            case 'help':
-                io.stdout.write(helpText(command.topic, TOOL.version));
-                return EXIT.ok;
-            case 'version':
-                io.stdout.write(`${TOOL.name} ${TOOL.version}\n`);
-                return EXIT.ok;
-            case 'compare':
-                return await compareCommand(command, io);
-            case 'measure':
-                return await measureCommand(command, io);
-        }
-    }
-    catch (e) {
-        io.stderr.write(`${paint('red', 'image-budget: error:')} ${escapeLines(cliMessage(e))}\n`);
-        return EXIT.error;
-    }
 }
 /**
  * The streams as a workflow's runner may read them (the command line can run in a step): no text of
@@ -8097,7 +8419,20 @@ function cliMessage(e) {
     }
     return errorMessage(e);
 }
-// ── Progress on stderr ─────────────────────────────────────────────────────────────────────────
+/** Line breaks kept, every other control character shown as an escape. */
+function escapeLines(text) {
+    return text.split('\n').map(escapeControls).join('\n');
+}
+function terminalWidth(t) {
+    return t.isTTY && t.columns !== undefined && t.columns > 0 ? t.columns : undefined;
+}
+function io_lastLine(s) {
+    return s.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? '';
+}
+
+;// CONCATENATED MODULE: ./src/cli/progress.ts
+
+
 /**
  * The pipeline's Log, as terminal progress on stderr: one line per step (`> Build head target
  * release... done (2.1 s)`), warnings always, info and the build output only with --verbose. Every message is escaped: build logs and repository names can hold
@@ -8162,10 +8497,6 @@ class Progress {
         this.out.write(`${text}\n`);
     }
 }
-/** Line breaks kept, every other control character shown as an escape. */
-function escapeLines(text) {
-    return text.split('\n').map(escapeControls).join('\n');
-}
 /**
  * The exec the pipeline gets: every live output (the build log, which side.ts sends to stdout for
  * the Actions log) goes to `sink` instead, or nowhere. What is captured for results and errors is
@@ -8177,41 +8508,34 @@ function rerouteLiveOutput(exec, sink) {
         return exec(file, args, sink ? { ...rest, onStdout: sink, onStderr: sink } : rest);
     };
 }
-/** Runs every cleanup once, last registered first, like main.ts; what goes wrong is a warning. */
-async function runCleanups(cleanups, log) {
-    while (cleanups.length > 0) {
-        const cleanup = cleanups.pop();
-        try {
-            const warnings = await cleanup();
-            if (Array.isArray(warnings))
-                for (const w of warnings)
-                    log.warning(String(w));
-        }
-        catch (e) {
-            log.warning(`cleanup: ${errorMessage(e)}`);
-        }
-    }
-}
-/**
- * Ctrl-C must not leave the base checkout or image layouts in the temp folder (the action has a post
- * step for that; the command line has only this). Returns the function that removes the handlers.
- */
-function cleanUpOnInterrupt(cleanups, log) {
-    const handler = (signal) => {
-        log.warning(`${signal}: cleaning up before exiting`);
-        void runCleanups(cleanups, log).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-    };
-    process.once('SIGINT', handler);
-    process.once('SIGTERM', handler);
-    return () => {
-        process.removeListener('SIGINT', handler);
-        process.removeListener('SIGTERM', handler);
-    };
-}
-function terminalWidth(t) {
-    return t.isTTY && t.columns !== undefined && t.columns > 0 ? t.columns : undefined;
-}
-// ── compare ────────────────────────────────────────────────────────────────────────────────────
+
+;// CONCATENATED MODULE: ./src/cli/compare.ts
+// `image-budget compare`: parses its flags with the action's input parser, describes the local
+// checkout as an event (git through src/git/git.ts), and hands both to measureAndCompare (plan,
+// build, measure, compare, judge), exactly the pipeline the action runs; it then prints the outcome
+// (terminal table or JSON report) instead of publishing it, and exits by the verdict. Live build
+// output goes to stderr with --verbose, never to stdout.
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
 /**
  * Where the command line's defaults differ from action.yml's (the rest are DEFAULTS, applied by
  * parseInputs): a laptop has no Actions cache, and nothing is posted anywhere.
@@ -8220,19 +8544,19 @@ const CLI_DEFAULTS = {
     [INPUT.cache]: 'none',
     [INPUT.comment]: 'never'
 };
-async function git(io, cwd, args) {
-    const r = await io.exec('git', ['-C', cwd, ...args], { env: io.env });
-    return { ok: r.code === 0, out: r.stdout.trim(), err: r.stderr.trim().split('\n').pop() ?? '' };
-}
+const gitAt = (dir, io) => new Git(dir, { exec: io.exec, env: io.env });
 /** The working tree's top level: the workspace of the pipeline, which the base checkout mirrors. */
 async function repositoryRoot(io) {
-    const r = await git(io, io.cwd, ['rev-parse', '--show-toplevel']).catch((e) => {
-        throw new CliError(`compare needs git: ${errorMessage(e)}`);
-    });
-    if (!r.ok || r.out === '') {
-        throw new CliError(`compare runs inside a git checkout, and ${io.cwd} is not in one${r.err ? ` (git: ${r.err})` : ''}`);
+    try {
+        return await (0,promises_namespaceObject.realpath)(await gitAt(io.cwd, io).topLevel());
     }
-    return (0,promises_namespaceObject.realpath)(r.out);
+    catch (e) {
+        if (e instanceof ExecError)
+            throw new CliError(`compare needs git: ${errorMessage(e)}`);
+        if (!(e instanceof GitError))
+            throw e;
+        throw new CliError(`compare runs inside a git checkout, and ${io.cwd} is not in one${e.reason ? ` (git: ${e.reason})` : ''}`);
+    }
 }
 /**
  * Paths on the command line are relative to where it runs, as with `docker build`; the pipeline
@@ -8269,17 +8593,15 @@ function repoFromRemote(url) {
     return undefined;
 }
 /** The local checkout as the event the pipeline reads: the head is HEAD (and the working tree). */
-async function localEvent(io, root) {
-    const headSha = await new Git(root, { exec: io.exec, env: io.env }).revParseCommit('HEAD');
+async function localEvent(git) {
+    const headSha = await git.revParseCommit('HEAD');
     if (headSha === undefined)
-        throw new CliError(`the repository at ${root} has no commit yet: commit something to compare with the base`);
-    const ref = await git(io, root, ['symbolic-ref', '--quiet', 'HEAD']);
-    const origin = await git(io, root, ['remote', 'get-url', 'origin']);
+        throw new CliError(`the repository at ${git.repoDir} has no commit yet: commit something to compare with the base`);
     return {
         event: 'local',
-        repo: repoFromRemote(origin.ok ? origin.out : undefined),
+        repo: repoFromRemote(await git.remoteUrl('origin')),
         headSha,
-        ref: ref.ok && ref.out !== '' ? ref.out : undefined,
+        ref: await git.headRef(),
         baseSha: undefined,
         defaultBranch: undefined
     };
@@ -8288,13 +8610,14 @@ async function compareCommand(command, io) {
     const progress = new Progress(io.stderr, painter(colourWanted(io.env, io.stderr.isTTY === true)), command.verbose);
     const root = await repositoryRoot(io);
     const inputs = compareInputs(command, root, await (0,promises_namespaceObject.realpath)(io.cwd));
-    const event = await localEvent(io, root);
+    const git = gitAt(root, io);
+    const event = await localEvent(git);
     // The base must be known here: the pipeline would fall back to fetching it from origin and, failing
     // that, to "baseline unavailable", which on a laptop is almost always a typo.
     const baseRef = inputs.baseRef;
     if (baseRef === undefined)
         throw new CliError('compare needs --base REF');
-    if ((await new Git(root, { exec: io.exec, env: io.env }).revParseCommit(baseRef)) === undefined) {
+    if ((await git.revParseCommit(baseRef)) === undefined) {
         throw new CliError(`--base ${JSON.stringify(baseRef)} names no commit of the repository at ${root}; name a branch, tag or commit ` +
             `(e.g. origin/${baseRef}), or fetch it first: git fetch origin ${baseRef}`);
     }
@@ -8306,7 +8629,7 @@ async function compareCommand(command, io) {
         // The workspace is the repository root whatever GITHUB_WORKSPACE says (the CLI may run in a job).
         const env = { ...io.env, GITHUB_WORKSPACE: root };
         const result = await measureAndCompare({ env, exec, log: progress }, inputs, event, cleanups);
-        const outcome = await withWorkingTreeNote(io, root, inputs, result.outcome);
+        const outcome = await withWorkingTreeNote(git, inputs, result.outcome);
         progress.close();
         if (command.json) {
             const report = buildReport(outcome, {
@@ -8319,7 +8642,7 @@ async function compareCommand(command, io) {
         }
         else {
             const width = terminalWidth(io.stdout);
-            io.stdout.write(renderOutcome(outcome, { colour: colourWanted(io.env, io.stdout.isTTY === true), details: inputs.details, ...(width ? { width } : {}) }));
+            io.stdout.write(renderOutcome(outcome, { colour: colourWanted(io.env, io.stdout.isTTY === true), details: inputs.details, advice: inputs.advice, ...(width ? { width } : {}) }));
         }
         if (result.headFailures.length > 0 || outcome.regressed) {
             // The table says it already; the JSON report needs a word on stderr.
@@ -8340,15 +8663,141 @@ async function compareCommand(command, io) {
     }
 }
 /** The head is what is on disk: say so when that is not the commit the report names. */
-async function withWorkingTreeNote(io, root, inputs, outcome) {
+async function withWorkingTreeNote(git, inputs, outcome) {
     const paths = [inputs.context, ...(inputs.file ? [inputs.file] : [])];
-    // --no-optional-locks: looking must not refresh (rewrite) the user's index.
-    const status = await git(io, root, ['--no-optional-locks', 'status', '--porcelain', '--', ...paths]);
-    if (!status.ok || status.out === '')
+    // A status git cannot give is no reason to fail a finished comparison: no note then.
+    const changed = await git.hasChanges(paths).catch((e) => {
+        if (e instanceof GitError)
+            return false;
+        throw e;
+    });
+    if (!changed)
         return outcome;
     const note = `The head is the working tree: ${inputs.context === '.' ? 'the repository' : inputs.context} has uncommitted changes on top of ${outcome.head.sha.slice(0, 12)}.`;
     return { ...outcome, notes: [...outcome.notes, note] };
 }
+
+;// CONCATENATED MODULE: ./src/cli/archive.ts
+// Image archives on disk for `measure`: a tar (a file, or the stream of `docker save`) extracted
+// into a temporary directory with the system's tar (run through the exec seam), then read as what
+// it holds: an OCI layout, a `docker save`, or both.
+
+
+
+
+
+
+
+
+
+
+async function tempDir(cleanups) {
+    const dir = await (0,promises_namespaceObject.mkdtemp)(external_node_path_default().join(external_node_os_default().tmpdir(), 'image-budget-measure-'));
+    cleanups.push(() => (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true }));
+    return dir;
+}
+/** Whether the file begins with `magic` (false for a shorter file). */
+async function startsWith(file, magic) {
+    const handle = await (0,promises_namespaceObject.open)(file, 'r');
+    try {
+        const { buffer, bytesRead } = await handle.read(Buffer.alloc(magic.length), 0, magic.length, 0);
+        return bytesRead === magic.length && magic.every((b, i) => buffer[i] === b);
+    }
+    finally {
+        await handle.close();
+    }
+}
+async function isRegularFile(p) {
+    const st = await (0,promises_namespaceObject.lstat)(p).catch(() => undefined);
+    return st?.isFile() === true;
+}
+/**
+ * An extracted archive: an OCI layout (index.json), a `docker save` (manifest.json), or both (Docker
+ * 25+ saves hold an OCI layout). Which measurement fits depends on how the layers are stored:
+ * - compressed (an OCI layout tar, a save from the containerd image store): measureOciLayout, every
+ *   number exact, the blobs being the ones a registry stores;
+ * - uncompressed (a save from the classic image store): the pull size is unknown, so it is read as
+ *   the action reads that store, with measureDockerSave (exact uncompressed sizes, gzip-estimated
+ *   compressed ones, marked as such). `asSave` reads the source again as a save stream.
+ */
+async function measureExtracted(dir, asSave, options, what) {
+    const layout = await isRegularFile(external_node_path_default().join(dir, 'index.json'));
+    const save = await isRegularFile(external_node_path_default().join(dir, 'manifest.json'));
+    const saveKind = what === 'image' ? 'engine image' : 'docker save archive';
+    if (save && (!layout || !(await firstLayerCompressed(dir))))
+        return { kind: saveKind, images: await asSave() };
+    if (layout)
+        return { kind: save ? saveKind : what === 'image' ? 'engine image' : 'OCI layout archive', images: await measureOciLayout(dir, options) };
+    throw new CliError('not an image archive: it holds neither index.json (an OCI layout) nor manifest.json (docker save)');
+}
+/** Whether the first layer of a save's manifest.json is gzip- or zstd-compressed, by its first bytes. */
+async function firstLayerCompressed(dir) {
+    const entries = parseLegacyManifest(await (0,promises_namespaceObject.readFile)(external_node_path_default().join(dir, 'manifest.json'), 'utf8'));
+    const layer = entries[0]?.layers[0];
+    // An image without layers reads the same either way.
+    if (layer === undefined)
+        return true;
+    const file = external_node_path_default().join(dir, normalisePath(layer));
+    if (!(await isRegularFile(file)))
+        return false;
+    return (await startsWith(file, [0x1f, 0x8b])) || (await startsWith(file, [0x28, 0xb5, 0x2f, 0xfd]));
+}
+/** Extracts a tar (file, any compression tar detects; or stream) into `dir` with the system's tar. */
+async function extract(source, dir, io) {
+    // Ownership and modes from the archive are not applied: the files are only read, then removed.
+    // tar itself refuses members that climb out of `dir` (`..`, absolute names); the measurers then
+    // refuse symlinks where they expect blobs.
+    const args = ['-x', '--no-same-owner', '--no-same-permissions', '-C', dir, '-f', 'file' in source ? source.file : '-'];
+    if ('file' in source) {
+        const r = await io.exec('tar', args, { env: io.env });
+        if (r.code !== 0)
+            throw new CliError(`cannot read ${source.file} as a tar archive: ${io_lastLine(r.stderr) || `tar exited with code ${r.code}`}`);
+        return;
+    }
+    const tar = spawnStream('tar', args, { env: io.env, stdin: 'pipe' });
+    // tar -x writes nothing to stdout; drained all the same, so it can never block on it.
+    tar.stdout.resume();
+    const exited = tar.done.catch((e) => {
+        throw new CliError(`tar could not be run: ${errorMessage(e)}`);
+    });
+    const input = tar.stdin;
+    if (input === undefined)
+        throw new Error('spawnStream gave no stdin though asked for one');
+    const [piped, code] = await Promise.allSettled([(0,external_node_stream_promises_namespaceObject.pipeline)(source.stream, input), exited]);
+    if (code.status === 'rejected')
+        throw code.reason;
+    if (code.value.code !== 0)
+        throw new CliError(`tar could not extract the image: ${io_lastLine(code.value.stderr) || `exit code ${code.value.code}`}`);
+    if (piped.status === 'rejected')
+        throw piped.reason;
+}
+
+;// CONCATENATED MODULE: ./src/cli/measure.ts
+// `image-budget measure SOURCE`: reads one image with the action's measurement modules. SOURCE is a
+// directory (an OCI layout, measureOciLayout), a file (a `docker save` or OCI layout tar, extracted
+// by archive.ts), or else an image of the local engine, never pulled: streamed through `docker save`
+// into measureDockerSave on the classic image store, read as an OCI layout on the containerd store.
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
 /** `--details` through the action's own parser (every other input at its default). */
 function detailsOf(text) {
     return parseInputs((name) => (name === INPUT.details ? (text ?? '') : '')).details;
@@ -8431,90 +8880,6 @@ async function measureSource(source, io, options, cleanups) {
         throw new CliError(`${source}: no such file or directory`);
     return measureEngineImage(source, io, options, cleanups);
 }
-async function tempDir(cleanups) {
-    const dir = await (0,promises_namespaceObject.mkdtemp)(external_node_path_default().join(external_node_os_default().tmpdir(), 'image-budget-measure-'));
-    cleanups.push(() => (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true }));
-    return dir;
-}
-/** Whether the file begins with `magic` (false for a shorter file). */
-async function startsWith(file, magic) {
-    const handle = await (0,promises_namespaceObject.open)(file, 'r');
-    try {
-        const { buffer, bytesRead } = await handle.read(Buffer.alloc(magic.length), 0, magic.length, 0);
-        return bytesRead === magic.length && magic.every((b, i) => buffer[i] === b);
-    }
-    finally {
-        await handle.close();
-    }
-}
-async function isRegularFile(p) {
-    const st = await (0,promises_namespaceObject.lstat)(p).catch(() => undefined);
-    return st?.isFile() === true;
-}
-/**
- * An extracted archive: an OCI layout (index.json), a `docker save` (manifest.json), or both (Docker
- * 25+ saves hold an OCI layout). Which measurement fits depends on how the layers are stored:
- * - compressed (an OCI layout tar, a save from the containerd image store): measureOciLayout, every
- *   number exact, the blobs being the ones a registry stores;
- * - uncompressed (a save from the classic image store): the pull size is unknown, so it is read as
- *   the action reads that store, with measureDockerSave (exact uncompressed sizes, gzip-estimated
- *   compressed ones, marked as such). `asSave` reads the source again as a save stream.
- */
-async function measureExtracted(dir, asSave, options, what) {
-    const layout = await isRegularFile(external_node_path_default().join(dir, 'index.json'));
-    const save = await isRegularFile(external_node_path_default().join(dir, 'manifest.json'));
-    const saveKind = what === 'image' ? 'engine image' : 'docker save archive';
-    if (save && (!layout || !(await firstLayerCompressed(dir))))
-        return { kind: saveKind, images: await asSave() };
-    if (layout)
-        return { kind: save ? saveKind : what === 'image' ? 'engine image' : 'OCI layout archive', images: await measureOciLayout(dir, options) };
-    throw new CliError('not an image archive: it holds neither index.json (an OCI layout) nor manifest.json (docker save)');
-}
-/** Whether the first layer of a save's manifest.json is gzip- or zstd-compressed, by its first bytes. */
-async function firstLayerCompressed(dir) {
-    const entries = parseLegacyManifest(await (0,promises_namespaceObject.readFile)(external_node_path_default().join(dir, 'manifest.json'), 'utf8'));
-    const layer = entries[0]?.layers[0];
-    // An image without layers reads the same either way.
-    if (layer === undefined)
-        return true;
-    const file = external_node_path_default().join(dir, normalise(layer));
-    if (!(await isRegularFile(file)))
-        return false;
-    return (await startsWith(file, [0x1f, 0x8b])) || (await startsWith(file, [0x28, 0xb5, 0x2f, 0xfd]));
-}
-/** Extracts a tar (file, any compression tar detects; or stream) into `dir` with the system's tar. */
-async function extract(source, dir, io) {
-    // Ownership and modes from the archive are not applied: the files are only read, then removed.
-    // tar itself refuses members that climb out of `dir` (`..`, absolute names); the measurers then
-    // refuse symlinks where they expect blobs.
-    const args = ['-x', '--no-same-owner', '--no-same-permissions', '-C', dir, '-f', 'file' in source ? source.file : '-'];
-    if ('file' in source) {
-        const r = await io.exec('tar', args, { env: io.env });
-        if (r.code !== 0)
-            throw new CliError(`cannot read ${source.file} as a tar archive: ${commands_lastLine(r.stderr) || `tar exited with code ${r.code}`}`);
-        return;
-    }
-    const tar = (0,external_node_child_process_namespaceObject.spawn)('tar', args, { stdio: ['pipe', 'ignore', 'pipe'], env: io.env, shell: false });
-    let stderr = '';
-    tar.stderr.setEncoding('utf8');
-    tar.stderr.on('data', (c) => {
-        stderr = (stderr + c).slice(-16 * 1024);
-    });
-    const exited = new Promise((resolve, reject) => {
-        tar.on('error', (e) => reject(new CliError(`tar could not be run: ${e.message}`)));
-        tar.on('close', (code) => resolve(code ?? 1));
-    });
-    const [piped, code] = await Promise.allSettled([(0,external_node_stream_promises_namespaceObject.pipeline)(source.stream, tar.stdin), exited]);
-    if (code.status === 'rejected')
-        throw code.reason;
-    if (code.value !== 0)
-        throw new CliError(`tar could not extract the image: ${commands_lastLine(stderr) || `exit code ${code.value}`}`);
-    if (piped.status === 'rejected')
-        throw piped.reason;
-}
-function commands_lastLine(s) {
-    return s.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? '';
-}
 /**
  * An image of the local engine, never pulled. On the classic image store it is streamed through
  * `docker save` into measureDockerSave (measureLoaded: what the action does there); on the
@@ -8530,13 +8895,10 @@ async function measureEngineImage(name, io, options, cleanups) {
     });
     if (inspect.code !== 0) {
         throw new CliError(`${name} is not a file, a directory or an image of the Docker engine${io.env.DOCKER_HOST ? ` at ${io.env.DOCKER_HOST}` : ''} ` +
-            `(docker: ${commands_lastLine(inspect.stderr) || `exit code ${inspect.code}`}); images are never pulled: docker pull it first`);
+            `(docker: ${io_lastLine(inspect.stderr) || `exit code ${inspect.code}`}); images are never pulled: docker pull it first`);
     }
-    const info = await io.exec('docker', ['info', '--format', '{{json .DriverStatus}}'], { env: io.env });
-    if (info.code !== 0)
-        throw new CliError(`The Docker daemon is not reachable: ${commands_lastLine(info.stderr) || `exit code ${info.code}`}`);
     const deps = { env: io.env };
-    if (parseImageStore(info.stdout) === 'classic')
+    if ((await probeImageStore(io.exec, io.env)) === 'classic')
         return { kind: 'engine image', images: await measureLoaded(deps, name, options) };
     const dir = await tempDir(cleanups);
     const save = spawnStream('docker', ['save', '--', name], { env: io.env });
@@ -8550,13 +8912,58 @@ async function measureEngineImage(name, io, options, cleanups) {
     }
     const saved = await save.done;
     if (saved.code !== 0)
-        throw new CliError(`docker save ${name} failed: ${commands_lastLine(saved.stderr) || `exit code ${saved.code}`}`);
+        throw new CliError(`docker save ${name} failed: ${io_lastLine(saved.stderr) || `exit code ${saved.code}`}`);
     return measureExtracted(dir, () => measureLoaded(deps, name, options), options, 'image');
+}
+
+;// CONCATENATED MODULE: ./src/cli/main.ts
+// The command line's entry logic: parse argv (args.ts), run the command it names (compare.ts,
+// measure.ts, or help and version here) and turn every failure into a message on stderr and an exit
+// code. stdout carries only the result (table or JSON); progress and warnings go to stderr.
+
+
+
+
+
+
+/** Runs the command line `argv` (without node and the script); resolves to the exit code. */
+async function main(argv, given) {
+    const io = commandSafe(given);
+    const paint = painter(colourWanted(io.env, io.stderr.isTTY === true));
+    let command;
+    try {
+        command = parseArgs(argv);
+    }
+    catch (e) {
+        if (!(e instanceof UsageError))
+            throw e;
+        const help = e.command ? `image-budget ${e.command} --help` : 'image-budget --help';
+        io.stderr.write(`${paint('red', 'image-budget: error:')} ${e.message}\nRun "${help}" for the accepted forms.\n`);
+        return EXIT.error;
+    }
+    try {
+        switch (command.command) {
+            case 'help':
+                io.stdout.write(helpText(command.topic, TOOL.version));
+                return EXIT.ok;
+            case 'version':
+                io.stdout.write(`${TOOL.name} ${TOOL.version}\n`);
+                return EXIT.ok;
+            case 'compare':
+                return await compareCommand(command, io);
+            case 'measure':
+                return await measureCommand(command, io);
+        }
+    }
+    catch (e) {
+        io.stderr.write(`${paint('red', 'image-budget: error:')} ${escapeLines(cliMessage(e))}\n`);
+        return EXIT.error;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/cli/index.ts
 // Entry point of the command line (package.json `bin`: `image-budget compare|measure ...`). The work
-// is in commands.ts; this file only binds it to the real process.
+// is in main.ts and the command modules; this file only binds it to the real process.
 
 
 // `image-budget compare --json | head`: a reader that stops early is no error, and the run must go on
