@@ -5,6 +5,11 @@ export interface Log {
   warning(message: string): void;
   /** Runs `fn` inside a collapsible log group. */
   group<T>(title: string, fn: () => Promise<T>): Promise<T>;
+  /**
+   * Live output of a program as it comes (the build log), already masked and neutralized: the
+   * Actions log prints it, the command line only with --verbose; a log without it drops it.
+   */
+  output?(chunk: string): void;
 }
 
 /**

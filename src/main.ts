@@ -34,7 +34,9 @@ const coreLog: Log = {
   // Plain lines carry repository and artifact text: never let it turn into a workflow command.
   info: (m) => core.info(neutralizeCommands(m)),
   warning: (m) => core.warning(m),
-  group: (title, fn) => core.group(title, fn)
+  group: (title, fn) => core.group(title, fn),
+  // The build log, live (build.ts masks and neutralizes it first).
+  output: (chunk) => void process.stdout.write(chunk)
 };
 
 export interface RunDeps {

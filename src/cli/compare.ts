@@ -5,12 +5,10 @@
 // output goes to stderr with --verbose, never to stdout.
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { maskSecrets } from '../buildx/failure.js';
 import { errorMessage } from '../errors.js';
 import { ExecError } from '../exec.js';
 import { Git, GitError } from '../git/git.js';
 import { parseRepoFullName, type EventContext, type RepoRef } from '../github/event.js';
-import { secretValues } from '../inputs/build.js';
 import { parseInputs } from '../inputs/inputs.js';
 import { INPUT } from '../inputs/names.js';
 import { neutralizeJsonCommands } from '../log.js';
@@ -24,7 +22,7 @@ import { TOOL } from '../tool.js';
 import { EXIT, type CompareCommand } from './args.js';
 import { cleanUpOnInterrupt, runCleanups } from './cleanups.js';
 import { CliError, terminalWidth, type CliIO } from './io.js';
-import { Progress, rerouteLiveOutput } from './progress.js';
+import { Progress } from './progress.js';
 
 /**
  * Where the command line's defaults differ from action.yml's (the rest are DEFAULTS, applied by
@@ -117,11 +115,9 @@ export async function compareCommand(command: CompareCommand, io: CliIO): Promis
   const cleanups: Array<() => Promise<unknown>> = [];
   const release = cleanUpOnInterrupt(cleanups, progress);
   try {
-    const secrets = [...inputs.buildArgs.map(([, value]) => value), ...secretValues(inputs.build, io.env)];
-    const exec = rerouteLiveOutput(io.exec, command.verbose ? (chunk) => progress.output(maskSecrets(chunk, secrets)) : undefined);
     // The workspace is the repository root whatever GITHUB_WORKSPACE says (the CLI may run in a job).
     const env = { ...io.env, GITHUB_WORKSPACE: root };
-    const result = await measureAndCompare({ env, exec, log: progress }, inputs, event, cleanups);
+    const result = await measureAndCompare({ env, exec: io.exec, log: progress }, inputs, event, cleanups);
     const outcome = await withWorkingTreeNote(git, inputs, result.outcome);
     progress.close();
 

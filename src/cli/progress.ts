@@ -1,7 +1,5 @@
-// Progress on stderr: the pipeline's Log as terminal lines, and the exec that keeps live build output
-// off stdout (side.ts writes it there for the Actions log; on the command line stdout carries only
-// the result).
-import type { Exec } from '../exec.js';
+// Progress on stderr: the pipeline's Log as terminal lines, the live build output with --verbose
+// (stdout carries only the result).
 import type { Log } from '../log.js';
 import { escapeControls } from '../report/escape.js';
 import type { Paint } from '../report/terminal-text.js';
@@ -30,8 +28,9 @@ export class Progress implements Log {
     this.line(`${this.paint('yellow', 'warning:')} ${escapeLines(message)}`);
   }
 
-  /** Live build output (with --verbose). */
+  /** Live build output, with --verbose only. */
   output(chunk: string): void {
+    if (!this.verbose) return;
     this.close();
     this.out.write(escapeLines(chunk));
   }
@@ -71,16 +70,4 @@ export class Progress implements Log {
     this.close();
     this.out.write(`${text}\n`);
   }
-}
-
-/**
- * The exec the pipeline gets: every live output (the build log, which side.ts sends to stdout for
- * the Actions log) goes to `sink` instead, or nowhere. What is captured for results and errors is
- * unchanged.
- */
-export function rerouteLiveOutput(exec: Exec, sink: ((chunk: string) => void) | undefined): Exec {
-  return (file, args, options = {}) => {
-    const { onStdout: _stdout, onStderr: _stderr, ...rest } = options;
-    return exec(file, args, sink ? { ...rest, onStdout: sink, onStderr: sink } : rest);
-  };
 }

@@ -162,10 +162,11 @@ const readScopes = (scopes: BuildPlan['cacheScopes'], read: boolean): BuildPlan[
 type Results = TargetResults['results'];
 
 async function buildAndMeasure(deps: SideDeps, req: SideRequest, target: string, plan: BuildPlan): Promise<Results> {
+  const output = deps.log.output?.bind(deps.log);
   const options: BuildOptions = {
     secrets: req.secrets,
     env: deps.env,
-    onLog: (chunk: string) => process.stdout.write(maskSecrets(chunk, req.secrets))
+    ...(output ? { onLog: (chunk: string) => output(maskSecrets(chunk, req.secrets)) } : {})
   };
   let built = await buildRetryingRegistry(deps, `${req.side} build of ${target}`, plan, options);
   if (!built.ok && plan.cache.type !== 'none' && isCacheFailure(built.error, built.cacheProblems)) {
