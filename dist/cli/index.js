@@ -818,209 +818,6 @@ const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.ur
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
-;// CONCATENATED MODULE: ./src/buildx/failure.ts
-// Pure: the part of a failed build's log a reader needs (the failing step's output and buildx's ERROR
-// line), with secret values masked.
-const MAX_LINES = 20;
-/** Replace every known secret value (3+ characters) in `text` with `***`. */
-function failure_maskSecrets(text, secrets) {
-    let out = text;
-    for (const s of [...secrets].filter((v) => v.length >= 3).sort((a, b) => b.length - a.length)) {
-        out = out.split(s).join('***');
-    }
-    return out;
-}
-/** Longest unfinished line held back by {@link secretMasker} before it is passed on anyway. */
-const MAX_HELD_LINE = 64 * 1024;
-/** Where the known secrets occur in `text`: non-overlapping [start, end) pairs, longest secret first. */
-function occurrences(text, secrets) {
-    const found = [];
-    for (const s of secrets) {
-        for (let at = text.indexOf(s); at !== -1; at = text.indexOf(s, at + 1)) {
-            const end = at + s.length;
-            if (!found.some(([a, b]) => at < b && end > a))
-                found.push([at, end]);
-        }
-    }
-    return found.sort((x, y) => x[0] - y[0]);
-}
-/**
- * Masks known secrets (3+ characters) in a log that arrives in chunks, such as a live build log: a
- * value split across two chunks is masked all the same. Whole lines are passed on as soon as they
- * end; an unfinished line is held until its end comes (or until it is longer than
- * {@link MAX_HELD_LINE}, when all but what could start a secret goes, never ending in `#` or `:`, so
- * that no `##[` or `::` of a workflow command is cut in two). `end()` passes on the rest.
- */
-function secretMasker(secrets, emit) {
-    const values = [...new Set(secrets)].filter((v) => v.length >= 3).sort((a, b) => b.length - a.length);
-    // A value with a line break in it can straddle a line end: then the tail that could start one is held too.
-    const hold = values.length ? Math.max(...values.map((v) => v.length)) - 1 : 0;
-    const multiLine = values.some((v) => /[\r\n]/.test(v));
-    let pending = '';
-    const pass = (upTo) => {
-        const found = occurrences(pending, values);
-        // A secret that starts before the cut ends inside `pending` (the cut leaves room for it): take it whole.
-        for (const [a, b] of found)
-            if (a < upTo && b > upTo)
-                upTo = b;
-        let out = '';
-        let from = 0;
-        for (const [a, b] of found) {
-            if (a >= upTo)
-                break;
-            out += `${pending.slice(from, a)}***`;
-            from = b;
-        }
-        out += pending.slice(from, upTo);
-        pending = pending.slice(upTo);
-        if (out !== '')
-            emit(out);
-    };
-    return {
-        write(chunk) {
-            pending += chunk;
-            const lineCut = Math.max(pending.lastIndexOf('\n'), pending.lastIndexOf('\r')) + 1;
-            let cut = lineCut;
-            const room = pending.length - hold;
-            if ((multiLine && room < lineCut) || pending.length - lineCut > MAX_HELD_LINE) {
-                // A cut inside a line.
-                cut = Math.max(0, room);
-                while (cut > 0 && (pending[cut - 1] === '#' || pending[cut - 1] === ':'))
-                    cut--;
-            }
-            if (cut > 0)
-                pass(cut);
-        },
-        end() {
-            pass(pending.length);
-        }
-    };
-}
-/**
- * `docker buildx build` prints the failing step's last output between `------` rulers, then
- * `ERROR: failed to solve: …`. Keep that block and the ERROR line; else the last lines.
- */
-function summarizeBuildFailure(log, secrets) {
-    const lines = log.split('\n').map((l) => l.replace(/\s+$/, ''));
-    let end = -1;
-    for (let i = lines.length - 1; i >= 0; i--) {
-        if (/^(ERROR|error):/.test(lines[i] ?? '')) {
-            end = i;
-            break;
-        }
-    }
-    let picked;
-    if (end === -1) {
-        picked = lines.filter(Boolean).slice(-MAX_LINES);
-    }
-    else {
-        let start = end;
-        const rulers = [];
-        for (let i = end - 1; i >= 0 && rulers.length < 2; i--)
-            if (lines[i] === '------')
-                rulers.push(i);
-        if (rulers.length === 2)
-            start = rulers[1];
-        picked = lines.slice(start, end + 1).filter((l) => l !== '');
-        if (picked.length > MAX_LINES)
-            picked = [...picked.slice(0, 2), '…', ...picked.slice(-(MAX_LINES - 3))];
-    }
-    return failure_maskSecrets(picked.join('\n'), secrets);
-}
-/** The last ERROR line alone, for one-line messages and annotations. */
-function lastErrorLine(log, secrets) {
-    const lines = log.split('\n').map((l) => l.trim()).filter(Boolean);
-    const err = [...lines].reverse().find((l) => /^(ERROR|error):/.test(l)) ?? lines[lines.length - 1] ?? '';
-    return failure_maskSecrets(err.replace(/^(ERROR|error):\s*/, ''), secrets);
-}
-/**
- * The build steps that import or export cache, as BuildKit names them: `importing cache manifest
- * from gha:…`, `exporting cache` (BuildKit < 0.10), `exporting cache to registry`, `exporting to
- * GitHub Actions Cache` (the gha exporter's own name, without the word `cache` after `exporting`).
- */
-const CACHE_STEP = /^(importing|exporting) cache\b|^exporting to\b.*\bcache\b/i;
-/**
- * Cache trouble that did not fail the build (RELIABILITY rows 11, 12, 14): buildx's `WARNING:` lines
- * about a cache, and `ERROR` lines of the build steps that import or export cache (with
- * `ignore-error=true` BuildKit reports a failed export there and the build succeeds). Each once, in order.
- */
-function cacheProblems(log, secrets) {
-    const lines = log.split('\n').map((l) => l.trim());
-    const cacheSteps = new Set();
-    const out = [];
-    for (const line of lines) {
-        const step = /^#(\d+) (.*)$/.exec(line);
-        if (step && CACHE_STEP.test(step[2] ?? ''))
-            cacheSteps.add(step[1]);
-    }
-    for (const line of lines) {
-        let problem;
-        if (/^WARNING:.*cache/i.test(line))
-            problem = line.replace(/^WARNING:\s*/, '');
-        const step = /^#(\d+) ERROR:\s*(.*)$/.exec(line);
-        if (step && cacheSteps.has(step[1]))
-            problem = step[2];
-        if (problem && !out.includes(problem))
-            out.push(problem);
-    }
-    return out.map((p) => failure_maskSecrets(p, secrets));
-}
-/**
- * A build that failed only because of its cache backend, so that building again without cache is
- * the way on (RELIABILITY rows 11, 12, 14): the backend could not be set up (a bad token or URL, the
- * retired legacy service), or BuildKit failed the build on a cache export it was told to ignore (one
- * older than 0.11 does not know `ignore-error`). The gha exporter's failures read `error writing
- * layer blob: …` (a reservation refused, `Cache already exists`, a 429), `maximum timeout reached`
- * (go-actions-cache's limit), or carry the service's own words. Whatever the words, a build whose
- * error is that of one of its cache steps (`problems`, from {@link cacheProblems}) failed on its cache.
- */
-function isCacheFailure(error, problems = []) {
-    return (problems.some((p) => p !== '' && error.endsWith(p)) ||
-        /failed to configure \S+ cache (exporter|importer)|cache (exporter|importer).*(token|url|unauthori[sz]ed|forbidden)/i.test(error) ||
-        /This legacy service is shutting down|gha-cache-sunset/i.test(error) ||
-        /error writing layer blob|Cache already exists|failed to reserve cache|maximum timeout reached/i.test(error) ||
-        /cache write denied|no writable scopes/i.test(error));
-}
-/**
- * A registry that is overloaded or limiting pulls while an image is resolved or fetched (`FROM`):
- * Docker Hub's `toomanyrequests` or a 429, or a 500, 502, 503 or 504 from a registry (RELIABILITY
- * row 17). Worth a bounded retry; anything else (not found, unauthorized, a failing RUN step, a
- * cache backend's own 429) is not.
- */
-function isTransientRegistryError(error) {
-    if (isCacheFailure(error) || /did not complete successfully/.test(error))
-        return false;
-    if (/\btoomanyrequests\b/i.test(error))
-        return true;
-    const registry = /failed to resolve source metadata|httpReadSeeker|unexpected status (code|from (HEAD|GET) request)|failed to fetch (oauth|anonymous) token|received unexpected HTTP status/i;
-    const status = /\b(429 Too Many Requests|500 Internal Server Error|502 Bad Gateway|503 Service Unavailable|504 Gateway Time-?out)\b/i;
-    return registry.test(error) && status.test(error);
-}
-/** Which way on a failed build's error line leads: without cache, a retry later, or none. */
-function classifyBuildFailure(error) {
-    if (isCacheFailure(error))
-        return 'cache';
-    if (isTransientRegistryError(error))
-        return 'transient-registry';
-    return 'other';
-}
-/**
- * What to do about a cache problem, when there is more to say than buildx did: the retired legacy
- * cache service means a BuildKit and buildx too old for the new one (RELIABILITY row 12).
- */
-function cacheHint(problem) {
-    if (/This legacy service is shutting down|gha-cache-sunset/i.test(problem)) {
-        return ("GitHub's new cache service needs BuildKit ≥ 0.20 / Buildx ≥ 0.21: update Docker, or set up a builder " +
-            'with docker/setup-buildx-action (driver docker-container) before this step');
-    }
-    return undefined;
-}
-/** `problem`, followed by its {@link cacheHint} when there is one. */
-function withCacheHint(problem) {
-    const hint = cacheHint(problem);
-    return hint ? `${problem} (${hint})` : problem;
-}
-
 ;// CONCATENATED MODULE: ./src/errors.ts
 // The one way a caught value becomes text for a message: an error's message, a string as it is,
 // anything else (a non-Error throw) as JSON. Never the stack: messages reach comments and logs.
@@ -5047,6 +4844,209 @@ function buildxArgv(plan) {
     return argv;
 }
 
+;// CONCATENATED MODULE: ./src/buildx/failure.ts
+// Pure: the part of a failed build's log a reader needs (the failing step's output and buildx's ERROR
+// line), with secret values masked.
+const MAX_LINES = 20;
+/** Replace every known secret value (3+ characters) in `text` with `***`. */
+function failure_maskSecrets(text, secrets) {
+    let out = text;
+    for (const s of [...secrets].filter((v) => v.length >= 3).sort((a, b) => b.length - a.length)) {
+        out = out.split(s).join('***');
+    }
+    return out;
+}
+/** Longest unfinished line held back by {@link secretMasker} before it is passed on anyway. */
+const MAX_HELD_LINE = 64 * 1024;
+/** Where the known secrets occur in `text`: non-overlapping [start, end) pairs, longest secret first. */
+function occurrences(text, secrets) {
+    const found = [];
+    for (const s of secrets) {
+        for (let at = text.indexOf(s); at !== -1; at = text.indexOf(s, at + 1)) {
+            const end = at + s.length;
+            if (!found.some(([a, b]) => at < b && end > a))
+                found.push([at, end]);
+        }
+    }
+    return found.sort((x, y) => x[0] - y[0]);
+}
+/**
+ * Masks known secrets (3+ characters) in a log that arrives in chunks, such as a live build log: a
+ * value split across two chunks is masked all the same. Whole lines are passed on as soon as they
+ * end; an unfinished line is held until its end comes (or until it is longer than
+ * {@link MAX_HELD_LINE}, when all but what could start a secret goes, never ending in `#` or `:`, so
+ * that no `##[` or `::` of a workflow command is cut in two). `end()` passes on the rest.
+ */
+function secretMasker(secrets, emit) {
+    const values = [...new Set(secrets)].filter((v) => v.length >= 3).sort((a, b) => b.length - a.length);
+    // A value with a line break in it can straddle a line end: then the tail that could start one is held too.
+    const hold = values.length ? Math.max(...values.map((v) => v.length)) - 1 : 0;
+    const multiLine = values.some((v) => /[\r\n]/.test(v));
+    let pending = '';
+    const pass = (upTo) => {
+        const found = occurrences(pending, values);
+        // A secret that starts before the cut ends inside `pending` (the cut leaves room for it): take it whole.
+        for (const [a, b] of found)
+            if (a < upTo && b > upTo)
+                upTo = b;
+        let out = '';
+        let from = 0;
+        for (const [a, b] of found) {
+            if (a >= upTo)
+                break;
+            out += `${pending.slice(from, a)}***`;
+            from = b;
+        }
+        out += pending.slice(from, upTo);
+        pending = pending.slice(upTo);
+        if (out !== '')
+            emit(out);
+    };
+    return {
+        write(chunk) {
+            pending += chunk;
+            const lineCut = Math.max(pending.lastIndexOf('\n'), pending.lastIndexOf('\r')) + 1;
+            let cut = lineCut;
+            const room = pending.length - hold;
+            if ((multiLine && room < lineCut) || pending.length - lineCut > MAX_HELD_LINE) {
+                // A cut inside a line.
+                cut = Math.max(0, room);
+                while (cut > 0 && (pending[cut - 1] === '#' || pending[cut - 1] === ':'))
+                    cut--;
+            }
+            if (cut > 0)
+                pass(cut);
+        },
+        end() {
+            pass(pending.length);
+        }
+    };
+}
+/**
+ * `docker buildx build` prints the failing step's last output between `------` rulers, then
+ * `ERROR: failed to solve: …`. Keep that block and the ERROR line; else the last lines.
+ */
+function summarizeBuildFailure(log, secrets) {
+    const lines = log.split('\n').map((l) => l.replace(/\s+$/, ''));
+    let end = -1;
+    for (let i = lines.length - 1; i >= 0; i--) {
+        if (/^(ERROR|error):/.test(lines[i] ?? '')) {
+            end = i;
+            break;
+        }
+    }
+    let picked;
+    if (end === -1) {
+        picked = lines.filter(Boolean).slice(-MAX_LINES);
+    }
+    else {
+        let start = end;
+        const rulers = [];
+        for (let i = end - 1; i >= 0 && rulers.length < 2; i--)
+            if (lines[i] === '------')
+                rulers.push(i);
+        if (rulers.length === 2)
+            start = rulers[1];
+        picked = lines.slice(start, end + 1).filter((l) => l !== '');
+        if (picked.length > MAX_LINES)
+            picked = [...picked.slice(0, 2), '…', ...picked.slice(-(MAX_LINES - 3))];
+    }
+    return failure_maskSecrets(picked.join('\n'), secrets);
+}
+/** The last ERROR line alone, for one-line messages and annotations. */
+function lastErrorLine(log, secrets) {
+    const lines = log.split('\n').map((l) => l.trim()).filter(Boolean);
+    const err = [...lines].reverse().find((l) => /^(ERROR|error):/.test(l)) ?? lines[lines.length - 1] ?? '';
+    return failure_maskSecrets(err.replace(/^(ERROR|error):\s*/, ''), secrets);
+}
+/**
+ * The build steps that import or export cache, as BuildKit names them: `importing cache manifest
+ * from gha:…`, `exporting cache` (BuildKit < 0.10), `exporting cache to registry`, `exporting to
+ * GitHub Actions Cache` (the gha exporter's own name, without the word `cache` after `exporting`).
+ */
+const CACHE_STEP = /^(importing|exporting) cache\b|^exporting to\b.*\bcache\b/i;
+/**
+ * Cache trouble that did not fail the build (RELIABILITY rows 11, 12, 14): buildx's `WARNING:` lines
+ * about a cache, and `ERROR` lines of the build steps that import or export cache (with
+ * `ignore-error=true` BuildKit reports a failed export there and the build succeeds). Each once, in order.
+ */
+function cacheProblems(log, secrets) {
+    const lines = log.split('\n').map((l) => l.trim());
+    const cacheSteps = new Set();
+    const out = [];
+    for (const line of lines) {
+        const step = /^#(\d+) (.*)$/.exec(line);
+        if (step && CACHE_STEP.test(step[2] ?? ''))
+            cacheSteps.add(step[1]);
+    }
+    for (const line of lines) {
+        let problem;
+        if (/^WARNING:.*cache/i.test(line))
+            problem = line.replace(/^WARNING:\s*/, '');
+        const step = /^#(\d+) ERROR:\s*(.*)$/.exec(line);
+        if (step && cacheSteps.has(step[1]))
+            problem = step[2];
+        if (problem && !out.includes(problem))
+            out.push(problem);
+    }
+    return out.map((p) => failure_maskSecrets(p, secrets));
+}
+/**
+ * A build that failed only because of its cache backend, so that building again without cache is
+ * the way on (RELIABILITY rows 11, 12, 14): the backend could not be set up (a bad token or URL, the
+ * retired legacy service), or BuildKit failed the build on a cache export it was told to ignore (one
+ * older than 0.11 does not know `ignore-error`). The gha exporter's failures read `error writing
+ * layer blob: …` (a reservation refused, `Cache already exists`, a 429), `maximum timeout reached`
+ * (go-actions-cache's limit), or carry the service's own words. Whatever the words, a build whose
+ * error is that of one of its cache steps (`problems`, from {@link cacheProblems}) failed on its cache.
+ */
+function isCacheFailure(error, problems = []) {
+    return (problems.some((p) => p !== '' && error.endsWith(p)) ||
+        /failed to configure \S+ cache (exporter|importer)|cache (exporter|importer).*(token|url|unauthori[sz]ed|forbidden)/i.test(error) ||
+        /This legacy service is shutting down|gha-cache-sunset/i.test(error) ||
+        /error writing layer blob|Cache already exists|failed to reserve cache|maximum timeout reached/i.test(error) ||
+        /cache write denied|no writable scopes/i.test(error));
+}
+/**
+ * A registry that is overloaded or limiting pulls while an image is resolved or fetched (`FROM`):
+ * Docker Hub's `toomanyrequests` or a 429, or a 500, 502, 503 or 504 from a registry (RELIABILITY
+ * row 17). Worth a bounded retry; anything else (not found, unauthorized, a failing RUN step, a
+ * cache backend's own 429) is not.
+ */
+function isTransientRegistryError(error) {
+    if (isCacheFailure(error) || /did not complete successfully/.test(error))
+        return false;
+    if (/\btoomanyrequests\b/i.test(error))
+        return true;
+    const registry = /failed to resolve source metadata|httpReadSeeker|unexpected status (code|from (HEAD|GET) request)|failed to fetch (oauth|anonymous) token|received unexpected HTTP status/i;
+    const status = /\b(429 Too Many Requests|500 Internal Server Error|502 Bad Gateway|503 Service Unavailable|504 Gateway Time-?out)\b/i;
+    return registry.test(error) && status.test(error);
+}
+/** Which way on a failed build's error line leads: without cache, a retry later, or none. */
+function classifyBuildFailure(error) {
+    if (isCacheFailure(error))
+        return 'cache';
+    if (isTransientRegistryError(error))
+        return 'transient-registry';
+    return 'other';
+}
+/**
+ * What to do about a cache problem, when there is more to say than buildx did: the retired legacy
+ * cache service means a BuildKit and buildx too old for the new one (RELIABILITY row 12).
+ */
+function cacheHint(problem) {
+    if (/This legacy service is shutting down|gha-cache-sunset/i.test(problem)) {
+        return ("GitHub's new cache service needs BuildKit ≥ 0.20 / Buildx ≥ 0.21: update Docker, or set up a builder " +
+            'with docker/setup-buildx-action (driver docker-container) before this step');
+    }
+    return undefined;
+}
+/** `problem`, followed by its {@link cacheHint} when there is one. */
+function withCacheHint(problem) {
+    const hint = cacheHint(problem);
+    return hint ? `${problem} (${hint})` : problem;
+}
+
 ;// CONCATENATED MODULE: ./src/buildx/build.ts
 
 
@@ -7317,10 +7317,11 @@ async function buildSide(deps, req) {
 }
 const readScopes = (scopes, read) => (read ? scopes : { ...scopes, from: [] });
 async function buildAndMeasure(deps, req, target, plan) {
+    const output = deps.log.output?.bind(deps.log);
     const options = {
         secrets: req.secrets,
         env: deps.env,
-        onLog: (chunk) => process.stdout.write(failure_maskSecrets(chunk, req.secrets))
+        ...(output ? { onLog: (chunk) => output(failure_maskSecrets(chunk, req.secrets)) } : {})
     };
     let built = await buildRetryingRegistry(deps, `${req.side} build of ${target}`, plan, options);
     if (!built.ok && plan.cache.type !== 'none' && isCacheFailure(built.error, built.cacheProblems)) {
@@ -8456,8 +8457,10 @@ class Progress {
     warning(message) {
         this.line(`${this.paint('yellow', 'warning:')} ${escapeLines(message)}`);
     }
-    /** Live build output (with --verbose). */
+    /** Live build output, with --verbose only. */
     output(chunk) {
+        if (!this.verbose)
+            return;
         this.close();
         this.out.write(escapeLines(chunk));
     }
@@ -8497,17 +8500,6 @@ class Progress {
         this.out.write(`${text}\n`);
     }
 }
-/**
- * The exec the pipeline gets: every live output (the build log, which side.ts sends to stdout for
- * the Actions log) goes to `sink` instead, or nowhere. What is captured for results and errors is
- * unchanged.
- */
-function rerouteLiveOutput(exec, sink) {
-    return (file, args, options = {}) => {
-        const { onStdout: _stdout, onStderr: _stderr, ...rest } = options;
-        return exec(file, args, sink ? { ...rest, onStdout: sink, onStderr: sink } : rest);
-    };
-}
 
 ;// CONCATENATED MODULE: ./src/cli/compare.ts
 // `image-budget compare`: parses its flags with the action's input parser, describes the local
@@ -8515,8 +8507,6 @@ function rerouteLiveOutput(exec, sink) {
 // build, measure, compare, judge), exactly the pipeline the action runs; it then prints the outcome
 // (terminal table or JSON report) instead of publishing it, and exits by the verdict. Live build
 // output goes to stderr with --verbose, never to stdout.
-
-
 
 
 
@@ -8624,11 +8614,9 @@ async function compareCommand(command, io) {
     const cleanups = [];
     const release = cleanUpOnInterrupt(cleanups, progress);
     try {
-        const secrets = [...inputs.buildArgs.map(([, value]) => value), ...secretValues(inputs.build, io.env)];
-        const exec = rerouteLiveOutput(io.exec, command.verbose ? (chunk) => progress.output(failure_maskSecrets(chunk, secrets)) : undefined);
         // The workspace is the repository root whatever GITHUB_WORKSPACE says (the CLI may run in a job).
         const env = { ...io.env, GITHUB_WORKSPACE: root };
-        const result = await measureAndCompare({ env, exec, log: progress }, inputs, event, cleanups);
+        const result = await measureAndCompare({ env, exec: io.exec, log: progress }, inputs, event, cleanups);
         const outcome = await withWorkingTreeNote(git, inputs, result.outcome);
         progress.close();
         if (command.json) {
