@@ -1,4 +1,4 @@
-// The build plan the buildx argv tests start from (unit/buildx.test.ts, unit/security-argv.test.ts):
+// The build plan the buildx argv tests start from (unit/buildx.test.ts, unit/argv-hostile-values.test.ts):
 // the release stage of /w/Dockerfile, no platforms, build arguments, network or builder, no cache
 // but scopes to read and write, into an OCI layout at /tmp/out. A test spreads its change over it:
 // `buildxArgv({ ...PLAN, stage: undefined })`.
