@@ -18,7 +18,7 @@ import fc from 'fast-check';
 import { stickyMarker } from '../../src/github/sticky.js';
 import type { Budgets, FileStats, ImageStats, LayerStats, Metric, Outcome, SideResult } from '../../src/model.js';
 import { compare, type CompareInput } from '../../src/report/compare.js';
-import { cap, codeSpan, flatten } from '../../src/report/escape.js';
+import { cap, codeBlock, codeSpan, flatten } from '../../src/report/escape.js';
 import { buildOutcome, judge } from '../../src/report/policy.js';
 import { COMMENT_MAX_CHARS, renderComment, renderSummary } from '../../src/report/render.js';
 
@@ -475,6 +475,17 @@ describe('the comment under cmark-gfm, for arbitrary repository strings', () => 
 });
 
 describe('shrunk examples found by the properties', () => {
+  // A failed build whose log is a line of 255 backticks: cmark-gfm keeps a fence's length in a byte,
+  // so the 256-backtick fence counted as 255 and that line closed it; the rest of the comment,
+  // marker included, became code.
+  test('a build error of 255 backticks stays inside its code block', () => {
+    const error = '`'.repeat(255);
+    const html = gfm(`<details><summary>x</summary>\n\n${codeBlock(error)}\n\n</details>\n\nafter\n`);
+    expect((html.match(/<pre>/g) ?? []).length).toBe(1);
+    expect(html).toMatch(/<\/details>\n<p>after<\/p>/);
+    expect(visible(html.slice(html.indexOf('<code'), html.indexOf('</code>')).replace(/^<code[^>]*>/, '')).trim()).toBe(error);
+  });
+
   // A Dockerfile instruction (or image label) with a run of 80+ backticks: cmark-gfm matches no code
   // span fence longer than 80 backticks, so the span fell apart and what followed was live markup.
   test('a code span around a run of 81 backticks stays one code span', () => {
