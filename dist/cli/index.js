@@ -255,6 +255,8 @@ function codeSpan(text, options = {}) {
     const pad = body.startsWith('`') || body.endsWith('`') ? ' ' : '';
     return `${fence}${pad}${body}${pad}${fence}`;
 }
+/** The longest backtick run a code block's body keeps (its fence is one longer). */
+const FENCE_RUN_MAX = 100;
 /**
  * A fenced code block showing multi-line `text` literally (build errors). The fence is longer than
  * any backtick run inside, so no line can close it early; controls are removed; lines are capped.
@@ -271,7 +273,10 @@ function codeBlock(text, options = {}) {
         lines.pop();
     if (lines.length > maxLines)
         lines = [`… (${lines.length - maxLines} earlier lines omitted)`, ...lines.slice(-maxLines)];
-    const body = lines.join('\n');
+    // cmark-gfm keeps a fence's length in a byte: a fence of 256 backticks counts as 255, and a body
+    // line of 255 would close it. Backtick runs past FENCE_RUN_MAX are broken with a word joiner
+    // (invisible, and the text reads the same), so the fence stays short.
+    const body = lines.join('\n').replace(new RegExp(`\`{${FENCE_RUN_MAX}}(?=\`)`, 'g'), '$&\u2060');
     const fence = '`'.repeat(Math.max(3, longestRun(body, '`') + 1));
     return `${fence}text\n${body}\n${fence}`;
 }
