@@ -362,8 +362,6 @@ describe('refs that look like options or paths (row 23, security 9)', () => {
     const attempts: Array<Promise<unknown>> = [
       git.revParseCommit('-x'),
       git.hasCommit('-x'),
-      git.fetchCommit('origin', '-x'),
-      git.fetchCommit('--upload-pack=evil', 'main'),
       git.checkRefFormat('-x'),
       git.checkoutDetached('--orphan'),
       git.fetchInto('--upload-pack=evil', sha, undefined, 1),
@@ -587,28 +585,12 @@ describe('Git over a fake exec', () => {
     expect(f.calls[0]?.options?.cwd).toBe('/repo');
   });
 
-  it.each<[string, string, number | null, string[]]>([
-    ['a SHA, shallow', MISSING_SHA, 1, ['--no-write-fetch-head', '--depth=1', 'origin', '--', MISSING_SHA]],
-    ['a SHA, full history', MISSING_SHA, null, ['--no-write-fetch-head', 'origin', '--', MISSING_SHA]],
-    ['a branch name', 'main', 1, ['--depth=1', 'origin', '--', 'refs/heads/main']],
-    ['a qualified ref', 'refs/tags/v1', 1, ['--depth=1', 'origin', '--', 'refs/tags/v1']]
-  ])('fetchCommit argv: %s', async (_name, ref, depth, tail) => {
+  it('fetchInto with the whole history (a full clone stays full): no --depth', async () => {
     const f = fake({ code: 0, stdout: `${MISSING_SHA}\n` });
-    expect(await new Git('/repo', { exec: f.exec }).fetchCommit('origin', ref, depth)).toBe(MISSING_SHA);
-    const fetch = f.calls.find((c) => c.args.includes('fetch'));
-    expect(fetch?.args).toEqual([
-      '-c',
-      'protocol.version=2',
-      '-c',
-      'gc.auto=0',
-      '-c',
-      'maintenance.auto=false',
-      'fetch',
-      '--no-tags',
-      '--no-prune',
-      '--no-recurse-submodules',
-      '--refmap=',
-      ...tail
+    expect(await new Git('/repo', { exec: f.exec }).fetchInto('origin', MISSING_SHA, undefined, null)).toBe(MISSING_SHA);
+    expect(f.calls[0]?.args).toEqual([
+      '-c', 'protocol.version=2', '-c', 'gc.auto=0', '-c', 'maintenance.auto=false',
+      'fetch', '--no-tags', '--prune', '--no-recurse-submodules', 'origin', '--', MISSING_SHA
     ]);
   });
 
@@ -644,7 +626,7 @@ describe('Git over a fake exec', () => {
       code: 128,
       stderr: "remote: denied\nfatal: unable to access 'https://x-access-token:ghs_SECRET@github.com/o/r/': 403\n\n"
     });
-    const attempt = new Git('/repo', { exec: f.exec }).fetchCommit('origin', MISSING_SHA);
+    const attempt = new Git('/repo', { exec: f.exec }).fetchInto('origin', MISSING_SHA, undefined, 1);
     await expect(attempt).rejects.toBeInstanceOf(GitError);
     await expect(attempt).rejects.toThrow(
       "git fetch failed (exit 128): fatal: unable to access 'https://***@github.com/o/r/': 403"

@@ -91,8 +91,7 @@ describe('git, in a repository whose files are named like refs and options', () 
       git.ancestors('-x', 5),
       git.ancestors('--all', 5),
       git.revParseCommit('--all'),
-      git.fetchCommit('origin', '--upload-pack=touch pwned'),
-      git.fetchCommit('--upload-pack=touch pwned', 'main'),
+      git.fetchInto('origin', '--upload-pack=touch pwned', 'refs/remotes/origin/x', null),
       git.checkoutDetached('-x'),
       git.fetchInto('--upload-pack=touch pwned', pr.baseSha, undefined, 1),
       git.fetchInto('origin', '-x', 'refs/remotes/origin/x', 1)

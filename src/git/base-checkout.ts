@@ -156,13 +156,9 @@ async function freshLayout(l: Layout & { readonly separateGitDir: string | undef
   // Into a remote-tracking ref with its reflog, as actions/checkout fetches the commit it checks out.
   const name = isFullSha(ref) ? undefined : qualified(ref);
   const to = name ? destination(name) : SHA_DESTINATION;
-  let sha: string;
-  try {
-    sha = fromWorkspace ? await base.fetchInto(workspace.repoDir, local, to, 1) : await base.fetchInto(l.remote, name ?? ref, to, 1);
-  } catch (e) {
-    if (e instanceof GitError) throw new BaselineUnavailableError(ref, e.reason || e.message);
-    throw e;
-  }
+  const sha = await fetched(ref, () =>
+    fromWorkspace ? base.fetchInto(workspace.repoDir, local, to, 1) : base.fetchInto(l.remote, name ?? ref, to, 1)
+  );
   await base.checkoutDetached(sha);
   return sha;
 }
@@ -187,18 +183,21 @@ async function copyLayout(l: Layout): Promise<string> {
   const auth = l.local === undefined ? await workspace.includedConfig(AUTH_KEYS) : [];
   const base = new Git(dir, { ...(l.exec ? { exec: l.exec } : {}), config: auth });
   await base.unsetConfig('core.worktree');
-  let sha = l.local;
-  if (sha === undefined) {
-    try {
-      // A full clone stays full: no --depth, which would make the copy shallow.
-      sha = await base.fetchCommit(l.remote, ref, null);
-    } catch (e) {
-      if (e instanceof GitError) throw new BaselineUnavailableError(ref, e.reason || e.message);
-      throw e;
-    }
-  }
+  // A full clone stays full: no --depth, which would make the copy shallow.
+  const name = isFullSha(ref) ? undefined : qualified(ref);
+  const sha = l.local ?? (await fetched(ref, () => base.fetchInto(l.remote, name ?? ref, name ? destination(name) : undefined, null)));
   await base.checkoutDetached(sha);
   return sha;
+}
+
+/** The commit `fetch` resolves to; a fetch git refuses means the base cannot be had (rows 21, 22). */
+async function fetched(ref: string, fetch: () => Promise<string>): Promise<string> {
+  try {
+    return await fetch();
+  } catch (e) {
+    if (e instanceof GitError) throw new BaselineUnavailableError(ref, e.reason || e.message);
+    throw e;
+  }
 }
 
 /** A ref name as the remote has it: a bare name is a branch. */

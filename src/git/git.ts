@@ -162,46 +162,6 @@ export class Git {
   }
 
   /**
-   * Fetches one commit from `remote` and returns its SHA. `shaOrRef` is a full SHA, a `refs/...`
-   * name, or a branch name (fetched as `refs/heads/<name>`). `depth` null fetches the whole
-   * history (use it for a complete clone: a `--depth` fetch would make it shallow).
-   * Writes objects and, for refs, FETCH_HEAD; never creates or moves a ref.
-   */
-  async fetchCommit(remote: string, shaOrRef: string, depth: number | null = 1): Promise<string> {
-    assertNotOption(remote, 'remote');
-    assertNotOption(shaOrRef, 'ref');
-    const bySha = isFullSha(shaOrRef);
-    let refspec = shaOrRef;
-    if (!bySha) {
-      if (!(await this.checkRefFormat(shaOrRef))) throw new InvalidRefError(shaOrRef, 'not a valid ref name');
-      refspec = shaOrRef.startsWith('refs/') ? shaOrRef : `refs/heads/${shaOrRef}`;
-    }
-    if (depth !== null && !(Number.isInteger(depth) && depth > 0)) {
-      throw new RangeError(`fetch depth must be a positive integer, got ${depth}`);
-    }
-    await this.git(
-      'fetch',
-      [
-        '--no-tags',
-        '--no-prune',
-        '--no-recurse-submodules',
-        // An empty refmap: no opportunistic update of refs/remotes/<remote>/* from the configured refspec.
-        '--refmap=',
-        ...(bySha ? ['--no-write-fetch-head'] : []),
-        ...(depth === null ? [] : [`--depth=${depth}`]),
-        remote,
-        '--',
-        refspec
-      ],
-      [0],
-      ['-c', 'protocol.version=2', ...QUIET_CONFIG]
-    );
-    const sha = await this.revParseCommit(bySha ? shaOrRef : 'FETCH_HEAD');
-    if (sha === undefined) throw new GitError('fetch', 0, `${shaOrRef} is not a commit`);
-    return sha;
-  }
-
-  /**
    * `sha` and up to `count - 1` of its first-parent ancestors, newest first, as far as the local
    * history goes (a shallow clone stops at its boundary).
    */
