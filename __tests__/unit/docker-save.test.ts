@@ -6,7 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { SaveTarError, measureDockerSave, readSaveTar } from '../../src/image/docker-save.js';
-import { MAX_SAVED_JSON, imagesFromSave, parseLegacyManifest, type SaveContents, type SavedFile } from '../../src/image/save-images.js';
+import { MAX_JSON_BLOB } from '../../src/image/image-rules.js';
+import { imagesFromSave, parseLegacyManifest, type SaveContents, type SavedFile } from '../../src/image/save-images.js';
 import { ExecError } from '../../src/exec.js';
 import { InputError } from '../../src/inputs/errors.js';
 import { checkSideRequest, measureLoaded, type StreamExec, type StreamedRun } from '../../src/pipeline/side.js';
@@ -49,9 +50,9 @@ function recordedManifest(name: string): { digest: string; manifest: RawManifest
 }
 
 describe('recorded docker save output (classic store, dockerd 26.1)', () => {
-  test.each(['busybox-args', 'scratch-copy'])('%s through index.json: sizes, layers, digests from the OCI manifest', (name) => {
+  test.each(['busybox-args', 'scratch-copy'])('%s through index.json: sizes, layers, digests from the OCI manifest', async (name) => {
     const { digest, manifest } = recordedManifest(name);
-    const [image, ...more] = imagesFromSave(fixtureContents(name), { target: 't', secrets: [] });
+    const [image, ...more] = await imagesFromSave(fixtureContents(name), { target: 't', secrets: [] });
     expect(more).toEqual([]);
     expect(image).toMatchObject({
       target: 't',
@@ -69,8 +70,8 @@ describe('recorded docker save output (classic store, dockerd 26.1)', () => {
     );
   });
 
-  test('busybox-args: instructions per layer, build-arg values redacted', () => {
-    const [image] = imagesFromSave(fixtureContents('busybox-args'), { target: 't', secrets: ['s3cr3t value', 'plain'] });
+  test('busybox-args: instructions per layer, build-arg values redacted', async () => {
+    const [image] = await imagesFromSave(fixtureContents('busybox-args'), { target: 't', secrets: ['s3cr3t value', 'plain'] });
     const instructions = image?.layers.map((l) => l.instruction) ?? [];
     expect(instructions).toEqual([
       'Imported from -',
@@ -82,10 +83,10 @@ describe('recorded docker save output (classic store, dockerd 26.1)', () => {
     expect(JSON.stringify(image)).not.toMatch(/s3cr3t|plain/);
   });
 
-  test.each(['busybox-args', 'scratch-copy'])('%s through the legacy manifest.json gives the same numbers', (name) => {
+  test.each(['busybox-args', 'scratch-copy'])('%s through the legacy manifest.json gives the same numbers', async (name) => {
     const opts = { target: 't', secrets: ['s3cr3t value'] };
-    const [viaIndex] = imagesFromSave(fixtureContents(name), opts);
-    const [legacy] = imagesFromSave(fixtureContents(name, ['index.json', 'oci-layout']), opts);
+    const [viaIndex] = await imagesFromSave(fixtureContents(name), opts);
+    const [legacy] = await imagesFromSave(fixtureContents(name, ['index.json', 'oci-layout']), opts);
     expect(legacy).toMatchObject({
       platform: viaIndex?.platform,
       // No manifest in a legacy save: the image is named by its config (the image ID).
@@ -98,10 +99,10 @@ describe('recorded docker save output (classic store, dockerd 26.1)', () => {
     expect(legacy?.layers.map((l) => [l.digest, l.instruction])).toEqual(viaIndex?.layers.map((l) => [l.digest, l.instruction]));
   });
 
-  test('a recorded layer missing from the archive is an error naming it', () => {
+  test('a recorded layer missing from the archive is an error naming it', async () => {
     const { manifest } = recordedManifest('scratch-copy');
     const layer = manifest.layers[1]?.digest ?? '';
-    expect(() => imagesFromSave(fixtureContents('scratch-copy', [`blobs/sha256/${hex(layer)}`]), { target: 't', secrets: [] })).toThrow(
+    await expect(imagesFromSave(fixtureContents('scratch-copy', [`blobs/sha256/${hex(layer)}`]), { target: 't', secrets: [] })).rejects.toThrow(
       `layer ${layer} is missing`
     );
   });
@@ -308,7 +309,7 @@ describe('streaming a save tar', () => {
   });
 
   test('only small JSON-looking files are kept in memory, every file is summarised', async () => {
-    const big = layerTar({ 'big.bin': randomBytes(MAX_SAVED_JSON + 4096) });
+    const big = layerTar({ 'big.bin': randomBytes(MAX_JSON_BLOB + 4096) });
     const contents = await readSaveTar(chunked(ociSave([ociImage([big, layerA], history)]), 65536));
     const layerFile = contents.files.get(`blobs/sha256/${hex(sha256(big))}`);
     expect(layerFile).toEqual({ size: big.length, digest: sha256(big), gzipBytes: gzipSync(big).length });
@@ -318,14 +319,14 @@ describe('streaming a save tar', () => {
   });
 
   test('a JSON document larger than 4 MiB is not kept, and is refused as a config', async () => {
-    const padding = ' '.repeat(MAX_SAVED_JSON);
+    const padding = ' '.repeat(MAX_JSON_BLOB);
     const config = Buffer.from(`{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}${padding}}`);
     const manifest = Buffer.from(
       JSON.stringify({ schemaVersion: 2, config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length }, layers: [] })
     );
     const tar = ociSave([{ manifest, config, layers: [] }]);
     await expect(measureDockerSave(chunked(tar, 65536), { target: 't', secrets: [] })).rejects.toThrow(
-      `Image config ${sha256(config)} is ${config.length} bytes, more than the ${MAX_SAVED_JSON} accepted`
+      `Image config ${sha256(config)} is ${config.length} bytes, more than the ${MAX_JSON_BLOB} accepted`
     );
   });
 

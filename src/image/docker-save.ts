@@ -23,7 +23,8 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip, type Gzip } from 'node:zlib';
 import type { ImageStats } from '../model.js';
 import { LimitError, MeasureBudget, isAbortError, limitMessage, timeoutError } from './limits.js';
-import { MAX_SAVED_JSON, imagesFromSave, type DockerSaveOptions, type SaveContents, type SavedFile } from './save-images.js';
+import { MAX_JSON_BLOB } from './image-rules.js';
+import { imagesFromSave, type DockerSaveOptions, type SaveContents, type SavedFile } from './save-images.js';
 import { TarError, TarParser, normalisePath, type TarContentSink, type TarEntry } from './tar.js';
 
 export type { DockerSaveOptions } from './save-images.js';
@@ -104,7 +105,7 @@ class FileSummary {
     /** The file's name in limit messages. */
     private readonly name: string
   ) {
-    this.chunks = declaredSize <= MAX_SAVED_JSON ? [] : undefined;
+    this.chunks = declaredSize <= MAX_JSON_BLOB ? [] : undefined;
     // A tar stream is at least its two zero blocks long.
     if (entries && declaredSize >= 1024) {
       const list: TarEntry[] = [];

@@ -18,20 +18,17 @@ import * as zlib from 'node:zlib';
 import type { FileStats, ImageStats, LayerStats } from '../model.js';
 import { FileSystemModel } from './file-tree.js';
 import { LimitError, MeasureBudget, isAbortError, limitMessage, timeoutError, type MeasureLimits } from './limits.js';
-import { UNKNOWN_INSTRUCTION, historyLayerCount, layerInstructions } from './history.js';
+import { UNKNOWN_INSTRUCTION, layerInstructions } from './history.js';
+import { MAX_JSON_BLOB, capitalize, checkLayerCount, collectManifests, historyWarning, imagePlatform, sum } from './image-rules.js';
 import {
-  isAttestationManifest,
   isConfigMediaType,
   isForeignLayer,
-  isIndexMediaType,
-  isManifestMediaType,
   isSha256Digest,
   layerCompression,
   parseConfig,
   parseIndex,
   parseLayoutFile,
   parseManifest,
-  platformString,
   type Compression,
   type Descriptor
 } from './oci.js';
@@ -40,10 +37,6 @@ import { TarError, createTarTap, type TarEntry } from './tar.js';
 /** Output chunk size of the gunzip stream. */
 export const GUNZIP_CHUNK = 256 * 1024;
 
-/** Largest index, manifest or config blob read; these are small JSON documents. */
-export const MAX_JSON_BLOB = 4 * 1024 * 1024;
-/** Nested image indexes followed before giving up (BuildKit writes at most two levels). */
-const MAX_INDEX_DEPTH = 4;
 
 export interface MeasureOptions {
   /** The Dockerfile target the layout was built from, copied into each ImageStats. */
@@ -76,8 +69,7 @@ export async function measureOciLayout(dir: string, opts: MeasureOptions): Promi
   const layout = new Layout(dir, opts.target, new MeasureBudget(opts.limits));
   await layout.check();
   const index = parseIndex(await layout.readFile('index.json'), `${dir}/index.json`);
-  const manifests: Descriptor[] = [];
-  await layout.collectManifests(index.manifests, 0, manifests);
+  const manifests = await layout.collectManifests(index.manifests);
   const images: ImageStats[] = [];
   const seen = new Set<string>();
   for (const desc of manifests) {
@@ -193,19 +185,9 @@ class Layout {
     }
   }
 
-  async collectManifests(descs: readonly Descriptor[], depth: number, out: Descriptor[]): Promise<void> {
-    for (const desc of descs) {
-      if (isAttestationManifest(desc)) continue;
-      if (isManifestMediaType(desc.mediaType)) {
-        out.push(desc);
-      } else if (isIndexMediaType(desc.mediaType)) {
-        if (depth >= MAX_INDEX_DEPTH) throw new Error(`OCI layout ${this.dir}: image indexes nested deeper than ${MAX_INDEX_DEPTH}`);
-        const nested = parseIndex(await this.readJsonBlob(desc, 'image index'), desc.digest);
-        await this.collectManifests(nested.manifests, depth + 1, out);
-      } else {
-        throw new Error(`OCI layout ${this.dir}: ${desc.digest} has unsupported media type "${desc.mediaType}"`);
-      }
-    }
+  /** The image manifests the index names, nested indexes followed. */
+  collectManifests(descs: readonly Descriptor[]): Promise<Descriptor[]> {
+    return collectManifests(descs, (desc) => this.readJsonBlob(desc, 'image index'), `OCI layout ${this.dir}`);
   }
 
   async measureImage(desc: Descriptor, opts: MeasureOptions): Promise<ImageStats | undefined> {
@@ -216,22 +198,10 @@ class Layout {
     // Artifacts (signatures, SBOMs pushed as OCI artifacts) are manifests too, but not images.
     if (manifest.artifactType !== undefined || !isConfigMediaType(manifest.config.mediaType)) return undefined;
     const config = parseConfig(await this.readJsonBlob(manifest.config, 'image config'), manifest.config.digest);
-    if (config.diffIds.length !== manifest.layers.length) {
-      throw new Error(
-        `Image manifest ${desc.digest} has ${manifest.layers.length} layers but its config ${manifest.config.digest} lists ${config.diffIds.length} diff_ids`
-      );
-    }
-    // The config is authoritative; the index may add a variant the config leaves out.
-    const variant =
-      config.variant ??
-      (desc.platform?.os === config.os && desc.platform.architecture === config.architecture ? desc.platform.variant : undefined);
-    const platform = platformString({ os: config.os, architecture: config.architecture, variant });
-    const described = historyLayerCount(config.history);
-    if (described !== manifest.layers.length) {
-      opts.onWarning?.(
-        `${opts.target} (${platform}): the image history describes ${described} layers but the image has ${manifest.layers.length}; layers without a history entry are shown as "?"`
-      );
-    }
+    checkLayerCount(desc.digest, manifest, config);
+    const platform = imagePlatform(config, desc);
+    const warning = historyWarning(opts.target, platform, config.history, manifest.layers.length);
+    if (warning) opts.onWarning?.(warning);
     const instructions = layerInstructions(config.history, manifest.layers.length, opts.secrets);
     const layers: LayerStats[] = [];
     const model = opts.files ? new FileSystemModel(this.budget.limits) : undefined;
@@ -391,14 +361,6 @@ function checkDigest(hash: Hash, expected: string, label: string): void {
   if (expected.startsWith('sha256:') && actual !== expected) {
     throw new Error(`${label} does not match its digest (content is ${actual})`);
   }
-}
-
-function sum(values: readonly number[]): number {
-  return values.reduce((a, b) => a + b, 0);
-}
-
-function capitalize(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
 function errorCode(e: unknown): string {

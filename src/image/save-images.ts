@@ -7,30 +7,22 @@
 import type { FileStats, ImageStats, LayerStats } from '../model.js';
 import { FileSystemModel } from './file-tree.js';
 import { LimitError, type MeasureLimits } from './limits.js';
-import { UNKNOWN_INSTRUCTION, historyLayerCount, layerInstructions } from './history.js';
+import { UNKNOWN_INSTRUCTION, layerInstructions } from './history.js';
+import { MAX_JSON_BLOB, capitalize, checkLayerCount, collectManifests, historyWarning, imagePlatform, sum } from './image-rules.js';
 import {
   MediaType,
-  isAttestationManifest,
   isConfigMediaType,
-  isIndexMediaType,
-  isManifestMediaType,
   isSha256Digest,
   layerCompression,
   parseConfig,
   parseIndex,
   parseLayoutFile,
   parseManifest,
-  platformString,
   type Descriptor,
-  type HistoryEntry,
   type ImageConfig
 } from './oci.js';
 import { normalisePath, type TarEntry } from './tar.js';
 
-/** Largest JSON document kept in memory (index, manifest, config), as for OCI layouts. */
-export const MAX_SAVED_JSON = 4 * 1024 * 1024;
-/** Nested image indexes followed before giving up. */
-const MAX_INDEX_DEPTH = 4;
 
 /** How measureDockerSave (docker-save.ts) measures, and so how the images are assembled. */
 export interface DockerSaveOptions {
@@ -77,9 +69,9 @@ export interface SaveContents {
  * legacy `manifest.json`. Every blob is checked against the digest and size that name it, every
  * layer against its diff_id.
  */
-export function imagesFromSave(contents: SaveContents, opts: DockerSaveOptions): ImageStats[] {
+export async function imagesFromSave(contents: SaveContents, opts: DockerSaveOptions): Promise<ImageStats[]> {
   const save = new SavedArchive(contents);
-  const images = contents.files.has('index.json') ? save.fromIndex(opts) : save.fromLegacyManifest(opts);
+  const images = contents.files.has('index.json') ? await save.fromIndex(opts) : save.fromLegacyManifest(opts);
   if (images.length === 0) throw new Error('docker save output holds no image (only attestations or artifacts)');
   return images;
 }
@@ -94,14 +86,13 @@ interface LayerFile {
 class SavedArchive {
   constructor(private readonly contents: SaveContents) {}
 
-  fromIndex(opts: DockerSaveOptions): ImageStats[] {
+  async fromIndex(opts: DockerSaveOptions): Promise<ImageStats[]> {
     if (this.contents.files.has('oci-layout')) {
       const version = parseLayoutFile(this.json('oci-layout', 'oci-layout'), 'docker save oci-layout');
       if (!/^1\./.test(version)) throw new Error(`docker save output: unsupported imageLayoutVersion "${version}"`);
     }
     const index = parseIndex(this.json('index.json', 'index.json'), 'index.json of docker save');
-    const manifests: Descriptor[] = [];
-    this.collectManifests(index.manifests, 0, manifests);
+    const manifests = await collectManifests(index.manifests, (desc) => this.jsonBlob(desc, 'image index'), 'docker save output');
     const images: ImageStats[] = [];
     const seen = new Set<string>();
     for (const desc of manifests) {
@@ -113,29 +104,11 @@ class SavedArchive {
     return images;
   }
 
-  private collectManifests(descs: readonly Descriptor[], depth: number, out: Descriptor[]): void {
-    for (const desc of descs) {
-      if (isAttestationManifest(desc)) continue;
-      if (isManifestMediaType(desc.mediaType)) {
-        out.push(desc);
-      } else if (isIndexMediaType(desc.mediaType)) {
-        if (depth >= MAX_INDEX_DEPTH) throw new Error(`docker save output: image indexes nested deeper than ${MAX_INDEX_DEPTH}`);
-        this.collectManifests(parseIndex(this.jsonBlob(desc, 'image index'), desc.digest).manifests, depth + 1, out);
-      } else {
-        throw new Error(`docker save output: ${desc.digest} has unsupported media type "${desc.mediaType}"`);
-      }
-    }
-  }
-
   private fromManifest(desc: Descriptor, opts: DockerSaveOptions): ImageStats | undefined {
     const manifest = parseManifest(this.jsonBlob(desc, 'image manifest'), desc.digest);
     if (manifest.artifactType !== undefined || !isConfigMediaType(manifest.config.mediaType)) return undefined;
     const config = parseConfig(this.jsonBlob(manifest.config, 'image config'), manifest.config.digest);
-    if (config.diffIds.length !== manifest.layers.length) {
-      throw new Error(
-        `Image manifest ${desc.digest} has ${manifest.layers.length} layers but its config ${manifest.config.digest} lists ${config.diffIds.length} diff_ids`
-      );
-    }
+    checkLayerCount(desc.digest, manifest, config);
     const layers = manifest.layers.map((layer): LayerFile => {
       const compression = layerCompression(layer.mediaType);
       if (compression === undefined) throw new Error(`Layer ${layer.digest} has unsupported media type "${layer.mediaType}"`);
@@ -193,8 +166,8 @@ class SavedArchive {
     if (!file) throw new Error(`docker save output: ${what} is missing`);
     if (file.text === undefined) {
       throw new Error(
-        file.size > MAX_SAVED_JSON
-          ? `docker save output: ${what} is ${file.size} bytes, more than the ${MAX_SAVED_JSON} accepted`
+        file.size > MAX_JSON_BLOB
+          ? `docker save output: ${what} is ${file.size} bytes, more than the ${MAX_JSON_BLOB} accepted`
           : `docker save output: ${what} is not a JSON document`
       );
     }
@@ -219,8 +192,8 @@ class SavedArchive {
     const file = this.blob(desc, what);
     if (file.text === undefined) {
       throw new Error(
-        file.size > MAX_SAVED_JSON
-          ? `${capitalize(what)} ${desc.digest} is ${file.size} bytes, more than the ${MAX_SAVED_JSON} accepted`
+        file.size > MAX_JSON_BLOB
+          ? `${capitalize(what)} ${desc.digest} is ${file.size} bytes, more than the ${MAX_JSON_BLOB} accepted`
           : `${capitalize(what)} ${desc.digest} is not a JSON document`
       );
     }
@@ -239,13 +212,12 @@ interface Assembly {
 
 function assemble(a: Assembly, opts: DockerSaveOptions): ImageStats {
   const { config, layers } = a;
-  const hint = a.platformHint?.platform;
-  const variant = config.variant ?? (hint?.os === config.os && hint.architecture === config.architecture ? hint.variant : undefined);
-  const platform = platformString({ os: config.os, architecture: config.architecture, variant });
+  const platform = imagePlatform(config, a.platformHint);
   if (opts.platform && !samePlatform(opts.platform, platform)) {
     opts.onWarning?.(`${opts.target}: ${opts.platform} was asked for but the loaded image is ${platform}`);
   }
-  warnOnHistory(config.history, layers.length, opts, platform);
+  const warning = historyWarning(opts.target, platform, config.history, layers.length);
+  if (warning) opts.onWarning?.(warning);
   const instructions = layerInstructions(config.history, layers.length, opts.secrets);
   const stats = layers.map((l, i): LayerStats => {
     const diffId = config.diffIds[i] ?? '';
@@ -290,15 +262,6 @@ function assemble(a: Assembly, opts: DockerSaveOptions): ImageStats {
   };
 }
 
-function warnOnHistory(history: readonly HistoryEntry[], layerCount: number, opts: DockerSaveOptions, platform: string): void {
-  const described = historyLayerCount(history);
-  if (described !== layerCount) {
-    opts.onWarning?.(
-      `${opts.target} (${platform}): the image history describes ${described} layers but the image has ${layerCount}; layers without a history entry are shown as "?"`
-    );
-  }
-}
-
 /** `linux/arm64` and `linux/arm64/v8` are one platform, as are `linux/amd64` and `linux/amd64/v1`. */
 function samePlatform(a: string, b: string): boolean {
   const norm = (p: string): string =>
@@ -337,12 +300,4 @@ export function parseLegacyManifest(text: string): LegacyEntry[] {
       layers: (layers as unknown[]).map((l, j) => (typeof l === 'string' && l !== '' ? l : fail(`[${i}].Layers[${j}]`, 'a path')))
     };
   });
-}
-
-function sum(values: readonly number[]): number {
-  return values.reduce((a, b) => a + b, 0);
-}
-
-function capitalize(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
 }
