@@ -20,7 +20,7 @@ export default {
   // retries that mutant in a fresh one.
   maxTestRunnerReuse: 100,
   // The pure core: no I/O, no Docker, no network. src/github is left out on purpose (see docs).
-  mutate: ['src/report/**/*.ts', 'src/inputs/**/*.ts', 'src/config/config.ts'],
+  mutate: ['src/report/**/*.ts', 'src/inputs/**/*.ts', 'src/config/config.ts', 'src/config/yaml-reader.ts', 'src/config/did-you-mean.ts'],
   ignorePatterns: ['dist', '.tmp', 'reports', 'coverage', '.stryker-tmp'],
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },

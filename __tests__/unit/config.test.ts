@@ -1,5 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
-import { CONFIG_LIMITS, ConfigError, didYouMean, imageError, parseConfig, type ImageConfig } from '../../src/config/config.js';
+import { CONFIG_LIMITS, imageError, parseConfig, type ImageConfig } from '../../src/config/config.js';
+import { didYouMean } from '../../src/config/did-you-mean.js';
+import { ConfigError } from '../../src/config/yaml-reader.js';
 import { InputError } from '../../src/inputs/errors.js';
 import { MAX_TARGETS } from '../../src/inputs/inputs.js';
 import type { Budgets } from '../../src/model.js';

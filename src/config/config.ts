@@ -14,25 +14,12 @@
 // input of the same name (inputs/), so a key accepts exactly what `with:` accepts, and every error
 // says where it is, in the form editors and GitHub link to:
 //   .github/image-budget.yml:7:18: images[1].max-size: "10" has no unit (expected e.g. 10MB, 512KiB)
-// Longer than 450 lines: it is the config file's whole contract (every key, what it accepts and
-// where its errors point), kept in one place so that a key's rules are read together; each function
-// is short.
-import {
-  isAlias,
-  isMap,
-  isScalar,
-  isSeq,
-  LineCounter,
-  parseDocument,
-  visit,
-  type Node,
-  type Scalar,
-  type YAMLError,
-  type YAMLMap,
-  type YAMLSeq
-} from 'yaml';
+// The YAML with its places is read by yaml-reader.ts; typos are matched by did-you-mean.ts.
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import type { Budgets, PerTarget, Threshold } from '../model.js';
 import { InputError, quoteValue } from '../inputs/errors.js';
+import { didYouMean } from './did-you-mean.js';
+import { ConfigError, Reader, isEmpty, join, yamlProblem, type ConfigPosition, type Value } from './yaml-reader.js';
 import {
   COUNT_EXPECTED,
   isValidTargetName,
@@ -108,12 +95,6 @@ const ALIASES: Readonly<Record<string, ImageKey>> = {
   path: 'context'
 };
 
-/** A place in the config file, 1-based, as editors count. */
-export interface ConfigPosition {
-  readonly line: number;
-  readonly column: number;
-}
-
 /** One image of the config file, every value parsed and validated like the input of its name. */
 export interface ImageConfig {
   readonly name: string;
@@ -151,23 +132,6 @@ export interface ImageSource {
   readonly targets: ReadonlyMap<ImageKey, ReadonlyMap<string, ConfigPosition>>;
 }
 
-/**
- * An error in the config file, at a place: `file:line:column: images[1].max-size: "10" has no unit
- * (expected e.g. 10MB, 512KiB)`. `path` is the key (absent for the file as a whole).
- */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-
-  constructor(
-    readonly file: string,
-    readonly position: ConfigPosition,
-    readonly path: string | undefined,
-    readonly detail: string
-  ) {
-    super(`${file}:${position.line}:${position.column}: ${path === undefined ? '' : `${path}: `}${detail}`);
-  }
-}
-
 /** The path of an image's key in messages: `images[1].max-size`. */
 export function keyPath(index: number, key?: string): string {
   return `images[${index}]${key === undefined ? '' : `.${key}`}`;
@@ -184,199 +148,6 @@ export function imageError(image: ImageConfig, key: ImageKey, problem: InputErro
   const target = typeof problem === 'string' || problem.value === undefined ? undefined : source.targets.get(key)?.get(problem.value.toLowerCase());
   const at = target ?? source.keys.get(key) ?? (fallback === undefined ? undefined : source.keys.get(fallback)) ?? source.at;
   return new ConfigError(source.file, at, keyPath(source.index, key), typeof problem === 'string' ? problem : problem.description);
-}
-
-/**
- * The closest of `candidates` to `word` when it is probably a typo of it (`max_size`, `target`,
- * `dockerfile`), else undefined. Case-insensitive; the distance allowed grows with the length.
- */
-export function didYouMean(word: string, candidates: readonly string[], aliases: Readonly<Record<string, string>> = {}): string | undefined {
-  const lower = word.toLowerCase();
-  const alias = Object.prototype.hasOwnProperty.call(aliases, lower) ? aliases[lower] : undefined;
-  if (alias !== undefined && candidates.includes(alias)) return alias;
-  const allowed = lower.length <= 3 ? 1 : lower.length <= 6 ? 2 : 3;
-  let best: { readonly name: string; readonly distance: number } | undefined;
-  for (const name of candidates) {
-    const distance = editDistance(lower, name.toLowerCase());
-    if (distance <= allowed && (best === undefined || distance < best.distance)) best = { name, distance };
-  }
-  return best?.name;
-}
-
-/** Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours. */
-function editDistance(a: string, b: string): number {
-  const rows: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  const at = (i: number, j: number): number => rows[i]?.[j] ?? Number.POSITIVE_INFINITY;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let d = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, at(i - 2, j - 2) + 1);
-      const row = rows[i];
-      if (row) row[j] = d;
-    }
-  }
-  return at(a.length, b.length);
-}
-
-/** A node as the parser gives it: absent for an empty value (`key:`). */
-type Value = Node | null | undefined;
-
-/** A key of a mapping as written, with its value. */
-interface Entry {
-  readonly key: string;
-  readonly keyNode: Scalar;
-  readonly value: Value;
-}
-
-/** One item of a list, as text, with its place. */
-interface Item {
-  readonly text: string;
-  readonly node: Value;
-}
-
-/** Reads one config file; `fail` turns an offset into `file:line:column`. */
-class Reader {
-  constructor(
-    private readonly file: string,
-    private readonly lines: LineCounter
-  ) {}
-
-  position(offset: number): ConfigPosition {
-    const { line, col } = this.lines.linePos(Math.max(0, offset));
-    // LineCounter counts from the first newline it saw; an empty file has none.
-    return { line: Math.max(1, line), column: Math.max(1, col) };
-  }
-
-  /** Where a node starts (after its tag or anchor); a missing value is placed at its key. */
-  at(node: Value, fallback?: Value): ConfigPosition {
-    const range = node?.range ?? fallback?.range;
-    return this.position(range ? range[0] : 0);
-  }
-
-  fail(node: Value, path: string | undefined, detail: string, fallback?: Value): never {
-    this.failAt(this.at(node, fallback), path, detail);
-  }
-
-  failAt(position: ConfigPosition, path: string | undefined, detail: string): never {
-    throw new ConfigError(this.file, position, path || undefined, detail);
-  }
-
-  /** The entries of a mapping: every key a plain name, none twice. */
-  entries(map: YAMLMap<unknown, unknown>, path: string): Entry[] {
-    const out: Entry[] = [];
-    const seen = new Map<string, Scalar>();
-    for (const pair of map.items) {
-      const keyNode = pair.key as Value;
-      const valueNode = pair.value as Value;
-      if (!isScalar(keyNode) || typeof keyNode.value !== 'string') {
-        this.fail(keyNode ?? valueNode, path, 'has a key that is not a name (keys are plain words such as name or targets)');
-      }
-      const key = keyNode.value;
-      const first = seen.get(key);
-      if (first) {
-        this.fail(keyNode, join(path, key), `is given twice (first on line ${this.at(first).line})`);
-      }
-      seen.set(key, keyNode);
-      out.push({ key, keyNode, value: valueNode });
-    }
-    return out;
-  }
-
-  /**
-   * The text of a scalar value, trimmed as the runner trims an input. A number or boolean is taken
-   * as written (`0x10` stays `0x10` and fails where the input would), never as YAML read it.
-   */
-  text(node: Value, keyNode: Value, path: string, expected: string): string {
-    if (isMap(node)) this.fail(node, path, `is a mapping (expected ${expected})`);
-    if (isSeq(node)) this.fail(node, path, `is a list (expected ${expected})`);
-    // An empty value's place is just after its colon: the key is where to look.
-    if (!isScalar(node) || isEmpty(node)) this.fail(keyNode, path, `has no value (expected ${expected}; leave the key out for its default)`, node);
-    const raw = typeof node.value === 'string' ? node.value : (node.source ?? String(node.value));
-    const text = raw.trim();
-    if (text === '') this.fail(node, path, `is empty (expected ${expected}; leave the key out for its default)`);
-    return text;
-  }
-
-  /**
-   * The items of a list value, each a non-empty scalar holding one value: `- release,debug` would
-   * silently become two targets. Build arguments (`secret`) may hold commas, and are never echoed.
-   */
-  items(node: YAMLSeq<unknown>, keyNode: Value, path: string, expected: string, one: string, secret = false): Item[] {
-    if (node.items.length === 0) this.fail(node, path, `is an empty list (expected ${expected}; leave the key out for its default)`, keyNode);
-    return node.items.map((item, i) => {
-      const value = item as Value;
-      const text = this.text(value, keyNode, path, expected);
-      if (secret ? /[\r\n]/.test(text) : /[,\r\n]/.test(text)) {
-        this.fail(value, path, `${secret ? `entry ${i + 1}` : quoteValue(text)} holds ${secret ? 'a line break' : 'a comma or line break'} (give one ${one} per item)`);
-      }
-      return { text, node: value };
-    });
-  }
-
-  /** The place of each item of a list, or each key of a mapping, by its lowercased text. */
-  places(node: Value): ReadonlyMap<string, ConfigPosition> {
-    const out = new Map<string, ConfigPosition>();
-    const nodes = isSeq(node) ? node.items : isMap(node) ? node.items.map((p) => p.key) : [];
-    for (const n of nodes) {
-      if (isScalar(n) && typeof n.value === 'string' && !out.has(n.value.trim().toLowerCase())) out.set(n.value.trim().toLowerCase(), this.at(n));
-    }
-    return out;
-  }
-
-  /** Runs an inputs/ parser on a value's text; its InputError becomes a ConfigError at the value. */
-  parse<T>(node: Value, path: string, run: () => T): T {
-    try {
-      return run();
-    } catch (e) {
-      if (e instanceof InputError) this.fail(node, path, e.description);
-      throw e;
-    }
-  }
-
-  /**
-   * Runs a parser over the items of a list; an error is placed at the item whose addition first
-   * makes the list fail (a duplicate at its second occurrence), found by parsing ever longer prefixes.
-   */
-  parseItems<T>(list: Value, items: readonly Item[], path: string, run: (items: readonly Item[]) => T): T {
-    try {
-      return run(items);
-    } catch (e) {
-      if (!(e instanceof InputError)) throw e;
-      for (let n = 1; n <= items.length; n++) {
-        try {
-          run(items.slice(0, n));
-        } catch (inner) {
-          if (inner instanceof InputError) this.fail(items[n - 1]?.node ?? list, path, inner.description);
-          throw inner;
-        }
-      }
-      this.fail(list, path, e.description);
-    }
-  }
-}
-
-/** A value left out (`key:`) or written as null (`~`, `null`). */
-function isEmpty(node: Value): boolean {
-  return node === null || node === undefined || (isScalar(node) && (node.value === null || node.value === undefined));
-}
-
-/** `images[0]` + `max-size` → `images[0].max-size`; a key that is not a plain word is quoted. */
-function join(path: string, key: string): string {
-  const shown = /^[A-Za-z0-9_-]{1,40}$/.test(key) ? key : quoteValue(key);
-  return path === '' ? shown : `${path}.${shown}`;
-}
-
-/** What a YAML parse error says, without the parser's own API advice. */
-function yamlProblem(error: YAMLError): string {
-  switch (error.code) {
-    case 'MULTIPLE_DOCS':
-      return 'holds more than one YAML document (a config is one document: remove the second `---`)';
-    case 'TAG_RESOLVE_FAILED':
-      return `${error.message} (values are plain YAML: strings, numbers, lists and mappings)`;
-    default:
-      return `is not valid YAML: ${error.message}`;
-  }
 }
 
 /** The error for a config file of `size` bytes, over CONFIG_LIMITS.bytes. */
