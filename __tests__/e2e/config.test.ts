@@ -107,6 +107,13 @@ describe('a pull request on a monorepo: two images, one comment, each image judg
     expect(run.errors.join('\n')).not.toMatch(/web\/|max-size/);
   });
 
+  test("api's annotation points into api's own Dockerfile (the release stage's FROM: its biggest new layer, the base image, is no line of it)", () => {
+    // As the runner receives it: properties escape `:` as %3A.
+    const annotations = run.stdout.split('\n').filter((l) => l.startsWith('::error title=image-budget%3A api/release'));
+    expect(annotations).toHaveLength(1);
+    expect(annotations[0]).toMatch(/^::error title=image-budget%3A api\/release \(linux\/amd64\),file=services\/api\/Dockerfile,line=3::\+/);
+  });
+
   test('the single-image inputs were ignored, with a warning', () => {
     expect(run.warnings.join('\n')).toContain('targets, max-size: ignored, since config is set; each image of .github/image-budget.yml has its own');
   });

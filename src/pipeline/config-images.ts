@@ -166,7 +166,7 @@ async function runCleanups(cleanups: ReadonlyArray<() => Promise<unknown>>): Pro
 /** One image's result with every row labelled with its name. */
 export function labelled(name: string, key: string, result: PipelineResult): ImageResult {
   const rows: JudgedRow[] = result.outcome.rows.map((r) => ({ ...r, image: name }));
-  return { name, key, outcome: { ...result.outcome, rows }, headFailures: result.headFailures };
+  return { name, key, outcome: { ...result.outcome, rows }, headFailures: result.headFailures, ...(result.dockerfile ? { dockerfile: result.dockerfile } : {}) };
 }
 
 /**

@@ -7,14 +7,15 @@ import { readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { resolveSettings, type ResolvedSettings } from '../buildx/settings.js';
 import { syntaxDirective } from '../dockerfile/directives.js';
-import type { Stage } from '../dockerfile/stages.js';
+import { parseStages, type Stage } from '../dockerfile/stages.js';
 import type { EventContext } from '../github/event.js';
 import { secretInputsSet } from '../inputs/build.js';
 import { checkBudgetTargets } from '../inputs/inputs.js';
 import { INPUT } from '../inputs/names.js';
 import { NO_BUILD_SETTINGS, type Inputs } from '../model.js';
 import { resolveInside } from '../workspace/paths.js';
-import { planTargets, readStages } from './targets.js';
+import type { DockerfileSource } from '../report/annotations.js';
+import { planTargets } from './targets.js';
 import { buildTrust, frontendRefusal, secretsRefusal, type BuildTrust } from './trust.js';
 
 export interface Plan {
@@ -32,6 +33,8 @@ export interface Plan {
   /** The same places relative to the workspace: where the base commit's checkout has them. */
   readonly contextRel: string;
   readonly fileRel: string;
+  /** The head's Dockerfile as annotations point into it: its path in the repository, with `/`, and its text. */
+  readonly source: DockerfileSource;
   readonly headStages: readonly Stage[];
   /** The head's targets as asked (those the head has), or its last stage. */
   readonly headTargets: readonly string[];
@@ -59,12 +62,14 @@ export async function makePlan(env: NodeJS.ProcessEnv, inputs: Inputs, event: Ev
   const settingsAt = (root: string, side: 'head' | 'base'): Promise<ResolvedSettings> =>
     resolveSettings(settings, { workspace: realWorkspace, root, env, side });
   const headSettings = await settingsAt(workspace, 'head');
-  const headStages = await readStages(dockerfile);
+  // Read once: its stages, its frontend directive and (for annotations) its lines come from this text.
+  const text = await readFile(dockerfile, 'utf8');
+  const headStages = parseStages(text);
   // A stranger's Dockerfile may not name its own frontend (BuildKit would run that image as the build).
   const frontend = frontendRefusal({
     untrusted: trust.untrusted,
     file: fileLabel,
-    directive: trust.untrusted === undefined ? undefined : syntaxDirective(await readFile(dockerfile, 'utf8')),
+    directive: trust.untrusted === undefined ? undefined : syntaxDirective(text),
     buildArgs: inputs.buildArgs
   });
   if (frontend) throw new Error(frontend);
@@ -81,6 +86,7 @@ export async function makePlan(env: NodeJS.ProcessEnv, inputs: Inputs, event: Ev
     fileLabel,
     contextRel: path.relative(realWorkspace, context) || '.',
     fileRel: path.relative(realWorkspace, dockerfile),
+    source: { path: path.relative(realWorkspace, dockerfile).split(path.sep).join('/'), text },
     headStages,
     headTargets,
     headSettings,

@@ -19,6 +19,7 @@ import type { Log } from '../log.js';
 import { ANY_PLATFORM, type Inputs, type Outcome, type SideResult, type TargetResults } from '../model.js';
 import { compare } from '../report/compare.js';
 import { formatThreshold } from '../report/format.js';
+import type { DockerfileSource } from '../report/annotations.js';
 import { buildOutcome, judge } from '../report/policy.js';
 import { STATE } from '../state.js';
 import { resolveInsideIfExists } from '../workspace/paths.js';
@@ -45,6 +46,8 @@ export interface PipelineResult {
   readonly outcome: Outcome;
   /** `target: error` of every head build that failed: the step fails on these whatever the budgets. */
   readonly headFailures: readonly string[];
+  /** The head's Dockerfile, for annotations; a config file's images each have their own (`images`). */
+  readonly dockerfile?: DockerfileSource;
   /**
    * With a config file (pipeline/config-images.ts), each image's own result, which `outcome` joins; each is
    * stored as that image's baseline. Absent for a single image.
@@ -60,6 +63,8 @@ export interface ImageResult {
   /** Its rows, each labelled with the image's name. */
   readonly outcome: Outcome;
   readonly headFailures: readonly string[];
+  /** Its Dockerfile, for annotations. */
+  readonly dockerfile?: DockerfileSource;
 }
 
 /** The budgets as understood, normalised (RELIABILITY row 1): `max-increase 10%; max-size release=25 MB`. */
@@ -131,7 +136,7 @@ export async function measureAndCompare(
   );
 
   // 5. Compare and judge: pure.
-  return judged(inputs, event, env, { head, baseResults, baseline, notes });
+  return { ...judged(inputs, event, env, { head, baseResults, baseline, notes }), dockerfile: plan.source };
 }
 
 /** The run's own temp folder (image layouts, the base checkout), removed by the caller's cleanups or the post step. */

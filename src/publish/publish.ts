@@ -3,7 +3,7 @@
 // able to fail alone without losing the others (RELIABILITY row 50). Everything published passes
 // through `published`, the last net that masks every form of the job's tokens.
 import * as core from '@actions/core';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { BaselineStore } from '../baseline/store.js';
@@ -13,7 +13,7 @@ import { createOctokitCommentsApi } from '../github/client.js';
 import { runPageUrl, runStampFromEnv, type EventContext, type RepoRef } from '../github/event.js';
 import { stickyMarker, upsertStickyComment, type RunStamp, type StickyResult } from '../github/sticky.js';
 import type { Log } from '../log.js';
-import type { Inputs, Outcome } from '../model.js';
+import type { Inputs, JudgedRow, Outcome } from '../model.js';
 import { maskStrings, tokenMasks } from '../pipeline/masks.js';
 import type { PipelineResult } from '../pipeline/run.js';
 import { buildReport, type Report, type ReportMeta, type ReportPullRequest } from '../report/report.js';
@@ -56,16 +56,13 @@ export async function publishMeasured(p: Measured): Promise<void> {
   const report = published(deps, inputs, buildReport(outcome, reportMeta(deps.env, event, pr?.headSha ? { number: pr.number, headSha: pr.headSha } : undefined)));
   const reportPath = await writeReport(deps.env, inputs.commentKey, report);
   await storeBaseline(p, report);
-  const dockerfile = inputs.config ? undefined : await readDockerfile(deps.env, inputs);
-  await publishOutcome({ deps, inputs, outcome, reportPath, repo: event.repo, issue: pr?.number, headFailures: p.headFailures, judge: true, dockerfile });
+  await publishOutcome({ deps, inputs, outcome, reportPath, repo: event.repo, issue: pr?.number, headFailures: p.headFailures, judge: true, dockerfile: dockerfileOf(p) });
 }
 
-/** The single image's Dockerfile, for the lines of annotations; undefined when it cannot be read. */
-async function readDockerfile(env: NodeJS.ProcessEnv, inputs: Inputs): Promise<DockerfileSource | undefined> {
-  const file = path.normalize(inputs.file ?? path.join(inputs.context, 'Dockerfile'));
-  if (path.isAbsolute(file) || file.startsWith('..')) return undefined;
-  const text = await readFile(path.resolve(env.GITHUB_WORKSPACE || process.cwd(), file), 'utf8').catch(() => undefined);
-  return text === undefined ? undefined : { path: file.split(path.sep).join('/'), text };
+
+/** The Dockerfile each row was built from (the plan read it): a config file's image's own, else the run's. */
+function dockerfileOf(p: Measured): (row: JudgedRow) => DockerfileSource | undefined {
+  return (row) => (p.images ? p.images.find((image) => image.name === row.image)?.dockerfile : p.dockerfile);
 }
 
 /** The metadata of this run's report. */
@@ -107,8 +104,8 @@ interface Publication {
   readonly selfReported?: boolean;
   /** The run the comment is stamped with; this run (GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT) when not given. */
   readonly run?: RunStamp;
-  /** The Dockerfile the rows were built from (one image measured here): annotations point into it. */
-  readonly dockerfile?: DockerfileSource | undefined;
+  /** The Dockerfile a row was built from, for the annotations' lines; none in the report modes. */
+  readonly dockerfile?: (row: JudgedRow) => DockerfileSource | undefined;
 }
 
 /**
@@ -142,8 +139,7 @@ async function publishOutcome(p: Publication): Promise<void> {
     if (message) log.info(`${message}\n(the measuring run judged these; mode comment only shows them)`);
     return;
   }
-  const dockerfile = p.dockerfile;
-  for (const a of annotations(outcome, { failOnRegression: inputs.failOnRegression, ...(dockerfile ? { dockerfile: () => dockerfile } : {}) })) {
+  for (const a of annotations(outcome, { failOnRegression: inputs.failOnRegression, ...(p.dockerfile ? { dockerfile: p.dockerfile } : {}) })) {
     const where = a.file !== undefined ? { file: a.file, startLine: a.line } : {};
     if (a.level === 'error') core.error(a.message, { title: a.title, ...where });
     else core.warning(a.message, { title: a.title, ...where });
