@@ -10,6 +10,8 @@ export interface Log {
    * Actions log prints it, the command line only with --verbose; a log without it drops it.
    */
   output?(chunk: string): void;
+  /** Registers a secret the job's log must hide from here on (the runner's add-mask); a log without it has no job log to mask. */
+  mask?(value: string): void;
 }
 
 /**

@@ -15,7 +15,6 @@ import { loadConfig } from './config/load.js';
 import { errorMessage } from './errors.js';
 import { exec as realExec, type Exec } from './exec.js';
 import { parseEventContext, type EventContext } from './github/event.js';
-import { secretValues } from './inputs/build.js';
 import { parseInputs, parseMode } from './inputs/inputs.js';
 import { INPUT } from './inputs/names.js';
 import { neutralizeCommands, type Log } from './log.js';
@@ -36,7 +35,8 @@ const coreLog: Log = {
   warning: (m) => core.warning(m),
   group: (title, fn) => core.group(title, fn),
   // The build log, live (build.ts masks and neutralizes it first).
-  output: (chunk) => void process.stdout.write(chunk)
+  output: (chunk) => void process.stdout.write(chunk),
+  mask: (value) => core.setSecret(value)
 };
 
 export interface RunDeps {
@@ -103,8 +103,6 @@ async function runPipeline(deps: RunDeps, cleanups: Array<() => Promise<unknown>
   // redacted from the comment, summary and report regardless; masking `DEBUG=true` job-wide would
   // hide every later "true" (and drop job outputs that contain it).
   for (const [name, value] of inputs.buildArgs) if (maskedJobWide(name, value)) core.setSecret(value);
-  // Secrets (inline and from secret-envs) are masked whatever their name.
-  for (const value of secretValues(inputs.build, deps.env)) core.setSecret(value);
   const event = await readEvent(deps.env);
   const baselines = deps.baselines ?? new ActionsCacheStore(path.resolve(deps.env.RUNNER_TEMP || os.tmpdir()));
   const pipelineDeps: PipelineDeps = { ...deps, baselines, saveState: (name, value) => core.saveState(name, value) };

@@ -108,7 +108,8 @@ describe('secrets and a named context, given to head and base, the secret masked
   });
 
   test('no secret in the summary, the outputs, the report or any file the run wrote', async () => {
-    expect(run.summary).toContain('release');
+    // The file named after the secret is listed there too, masked: what could leak is present.
+    expect(run.summary).toMatch(/out-(\\?\*){3}/);
     expect(leaks(run.summary)).toEqual([]);
     for (const [name, value] of Object.entries(run.outputs)) expect([name, leaks(value)]).toEqual([name, []]);
     const files = await filesUnder(path.dirname(run.runnerTemp));

@@ -8,7 +8,7 @@ import { buildxArgv, type PlanSettings } from '../../src/buildx/argv.js';
 import { withSecretEnv } from '../../src/buildx/build.js';
 import { parseArgs, helpText, type CompareCommand } from '../../src/cli/args.js';
 import { parseEventContext, type EventContext } from '../../src/github/event.js';
-import { parseCsvList, secretInputsSet, secretValues } from '../../src/inputs/build.js';
+import { parseCsvList, secretInputsSet } from '../../src/inputs/build.js';
 import { parseInputs } from '../../src/inputs/inputs.js';
 import { INPUT } from '../../src/inputs/names.js';
 import { NO_BUILD_SETTINGS, type BuildSettings } from '../../src/model.js';
@@ -97,7 +97,6 @@ describe('parseInputs reads the build settings', () => {
       sbom: 'false'
     });
     expect(secretInputsSet(s)).toEqual(['secrets', 'secret-files', 'secret-envs', 'ssh']);
-    expect(secretValues(s, { NPM_TOKEN: 'from-env', GH_PAT: '' })).toEqual(['npm_abc,def', 'ghs_x=y', 'from-env']);
   });
 
   test('provenance true is given to buildx as true, attributes as written', () => {

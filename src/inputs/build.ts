@@ -307,16 +307,3 @@ export function secretInputsSet(build: BuildSettings): string[] {
     ...(build.ssh.length > 0 ? [INPUT.ssh] : [])
   ];
 }
-
-/**
- * The values to mask wherever text is shown: the inline secrets and the values of the variables that
- * secret-envs names (`env` is the step's environment). Files are read where they are resolved.
- */
-export function secretValues(build: BuildSettings | undefined, env: NodeJS.ProcessEnv): string[] {
-  const out: string[] = [];
-  for (const s of build?.secrets ?? []) {
-    const v = s.kind === 'value' ? s.value : s.kind === 'env' ? env[s.variable] : undefined;
-    if (v !== undefined && v !== '') out.push(v);
-  }
-  return out;
-}

@@ -103,6 +103,8 @@ export async function measureAndCompare(
   // 1. Plan: refusals, paths, settings, stages, targets; nothing built or checked out yet.
   const plan = made ?? (await makePlan(env, inputs, event));
   if (plan.trust.warning) log.warning(plan.trust.warning);
+  // Build secrets (inline, from the environment, the content of secret files) are hidden in the job's log.
+  for (const value of plan.headSettings.masks) log.mask?.(value);
   const tmpDir = await runTempDir(env, deps.saveState, cleanups);
 
   // 2. Baseline: a stored report, the base commit checked out, or none (with the reason).
