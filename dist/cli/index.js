@@ -985,42 +985,6 @@ class Git {
         return r.stdout.trim() === 'true';
     }
     /**
-     * Fetches one commit from `remote` and returns its SHA. `shaOrRef` is a full SHA, a `refs/...`
-     * name, or a branch name (fetched as `refs/heads/<name>`). `depth` null fetches the whole
-     * history (use it for a complete clone: a `--depth` fetch would make it shallow).
-     * Writes objects and, for refs, FETCH_HEAD; never creates or moves a ref.
-     */
-    async fetchCommit(remote, shaOrRef, depth = 1) {
-        assertNotOption(remote, 'remote');
-        assertNotOption(shaOrRef, 'ref');
-        const bySha = isFullSha(shaOrRef);
-        let refspec = shaOrRef;
-        if (!bySha) {
-            if (!(await this.checkRefFormat(shaOrRef)))
-                throw new InvalidRefError(shaOrRef, 'not a valid ref name');
-            refspec = shaOrRef.startsWith('refs/') ? shaOrRef : `refs/heads/${shaOrRef}`;
-        }
-        if (depth !== null && !(Number.isInteger(depth) && depth > 0)) {
-            throw new RangeError(`fetch depth must be a positive integer, got ${depth}`);
-        }
-        await this.git('fetch', [
-            '--no-tags',
-            '--no-prune',
-            '--no-recurse-submodules',
-            // An empty refmap: no opportunistic update of refs/remotes/<remote>/* from the configured refspec.
-            '--refmap=',
-            ...(bySha ? ['--no-write-fetch-head'] : []),
-            ...(depth === null ? [] : [`--depth=${depth}`]),
-            remote,
-            '--',
-            refspec
-        ], [0], ['-c', 'protocol.version=2', ...QUIET_CONFIG]);
-        const sha = await this.revParseCommit(bySha ? shaOrRef : 'FETCH_HEAD');
-        if (sha === undefined)
-            throw new GitError('fetch', 0, `${shaOrRef} is not a commit`);
-        return sha;
-    }
-    /**
      * `sha` and up to `count - 1` of its first-parent ancestors, newest first, as far as the local
      * history goes (a shallow clone stops at its boundary).
      */
@@ -1857,19 +1821,6 @@ function secretInputsSet(build) {
         ...(build.ssh.length > 0 ? [INPUT.ssh] : [])
     ];
 }
-/**
- * The values to mask wherever text is shown: the inline secrets and the values of the variables that
- * secret-envs names (`env` is the step's environment). Files are read where they are resolved.
- */
-function secretValues(build, env) {
-    const out = [];
-    for (const s of build?.secrets ?? []) {
-        const v = s.kind === 'value' ? s.value : s.kind === 'env' ? env[s.variable] : undefined;
-        if (v !== undefined && v !== '')
-            out.push(v);
-    }
-    return out;
-}
 
 ;// CONCATENATED MODULE: ./src/inputs/inputs.ts
 
@@ -2347,15 +2298,7 @@ async function freshLayout(l) {
     // Into a remote-tracking ref with its reflog, as actions/checkout fetches the commit it checks out.
     const name = isFullSha(ref) ? undefined : qualified(ref);
     const to = name ? destination(name) : SHA_DESTINATION;
-    let sha;
-    try {
-        sha = fromWorkspace ? await base.fetchInto(workspace.repoDir, local, to, 1) : await base.fetchInto(l.remote, name ?? ref, to, 1);
-    }
-    catch (e) {
-        if (e instanceof GitError)
-            throw new BaselineUnavailableError(ref, e.reason || e.message);
-        throw e;
-    }
+    const sha = await fetched(ref, () => fromWorkspace ? base.fetchInto(workspace.repoDir, local, to, 1) : base.fetchInto(l.remote, name ?? ref, to, 1));
     await base.checkoutDetached(sha);
     return sha;
 }
@@ -2380,20 +2323,22 @@ async function copyLayout(l) {
     const auth = l.local === undefined ? await workspace.includedConfig(AUTH_KEYS) : [];
     const base = new Git(dir, { ...(l.exec ? { exec: l.exec } : {}), config: auth });
     await base.unsetConfig('core.worktree');
-    let sha = l.local;
-    if (sha === undefined) {
-        try {
-            // A full clone stays full: no --depth, which would make the copy shallow.
-            sha = await base.fetchCommit(l.remote, ref, null);
-        }
-        catch (e) {
-            if (e instanceof GitError)
-                throw new BaselineUnavailableError(ref, e.reason || e.message);
-            throw e;
-        }
-    }
+    // A full clone stays full: no --depth, which would make the copy shallow.
+    const name = isFullSha(ref) ? undefined : qualified(ref);
+    const sha = l.local ?? (await fetched(ref, () => base.fetchInto(l.remote, name ?? ref, name ? destination(name) : undefined, null)));
     await base.checkoutDetached(sha);
     return sha;
+}
+/** The commit `fetch` resolves to; a fetch git refuses means the base cannot be had (rows 21, 22). */
+async function fetched(ref, fetch) {
+    try {
+        return await fetch();
+    }
+    catch (e) {
+        if (e instanceof GitError)
+            throw new BaselineUnavailableError(ref, e.reason || e.message);
+        throw e;
+    }
 }
 /** A ref name as the remote has it: a bare name is a branch. */
 function qualified(ref) {
@@ -4536,6 +4481,7 @@ function frontendRefusal(check) {
 
 
 
+
 /**
  * Plans one image. Throws, before any build, on what the run must refuse (a stranger's code in a
  * privileged run, secrets for it, a frontend of its own) and on every bad path, stage or budget target.
@@ -4555,12 +4501,14 @@ async function makePlan(env, inputs, event) {
     const realWorkspace = await (0,promises_namespaceObject.realpath)(workspace);
     const settingsAt = (root, side) => resolveSettings(settings, { workspace: realWorkspace, root, env, side });
     const headSettings = await settingsAt(workspace, 'head');
-    const headStages = await readStages(dockerfile);
+    // Read once: its stages, its frontend directive and (for annotations) its lines come from this text.
+    const text = await (0,promises_namespaceObject.readFile)(dockerfile, 'utf8');
+    const headStages = parseStages(text);
     // A stranger's Dockerfile may not name its own frontend (BuildKit would run that image as the build).
     const frontend = frontendRefusal({
         untrusted: trust.untrusted,
         file: fileLabel,
-        directive: trust.untrusted === undefined ? undefined : syntaxDirective(await (0,promises_namespaceObject.readFile)(dockerfile, 'utf8')),
+        directive: trust.untrusted === undefined ? undefined : syntaxDirective(text),
         buildArgs: inputs.buildArgs
     });
     if (frontend)
@@ -4578,6 +4526,7 @@ async function makePlan(env, inputs, event) {
         fileLabel,
         contextRel: external_node_path_default().relative(realWorkspace, context) || '.',
         fileRel: external_node_path_default().relative(realWorkspace, dockerfile),
+        source: { path: external_node_path_default().relative(realWorkspace, dockerfile).split((external_node_path_default()).sep).join('/'), text },
         headStages,
         headTargets,
         headSettings,
@@ -5251,206 +5200,6 @@ function preview(path) {
     return path.slice(0, 60).replace(/[^\x20-\x7e]|"/g, '?');
 }
 
-;// CONCATENATED MODULE: ./src/image/file-tree.ts
-
-const WHITEOUT = '.wh.';
-const OPAQUE = '.wh..wh..opq';
-/** Incremental: apply each layer's entries in order, then read `result()`. One node per live path. */
-class FileSystemModel {
-    limits;
-    root = { kind: 'dir', size: 0, layer: -1, children: new Map() };
-    layer = -1;
-    wastedTotal = 0;
-    /** Wasted bytes per path, every overwritten or deleted version summed. */
-    wastedByPath = new Map();
-    /** Nodes in the tree, the root left out. */
-    nodes = 0;
-    constructor(limits = limits_DEFAULT_LIMITS) {
-        this.limits = limits;
-    }
-    /** Applies one layer's entries, in archive order. */
-    applyLayer(entries) {
-        this.layer++;
-        for (const entry of entries)
-            this.apply(entry);
-        return this;
-    }
-    /** The final filesystem's regular files (sorted by path), the wasted total and the `top` largest wasted paths. */
-    result(top = 20) {
-        const files = [];
-        const layerOf = new Map();
-        const stack = [[this.root, '']];
-        for (let top = stack.pop(); top; top = stack.pop()) {
-            const [dir, prefix] = top;
-            for (const [name, node] of dir.children ?? []) {
-                const path = join(prefix, name);
-                if (node.kind === 'file' || node.kind === 'hardlink') {
-                    files.push([path, node.size]);
-                    layerOf.set(path, node.layer);
-                }
-                else if (node.children)
-                    stack.push([node, path]);
-            }
-        }
-        files.sort((a, b) => file_tree_compare(a[0], b[0]));
-        const wasted = [...this.wastedByPath]
-            .filter(([, bytes]) => bytes > 0)
-            .sort((a, b) => b[1] - a[1] || file_tree_compare(a[0], b[0]))
-            .slice(0, Math.max(0, top))
-            .map(([path, bytes]) => ({ path, bytes }));
-        return { final: new Map(files), layerOf, wastedBytes: this.wastedTotal, wasted };
-    }
-    apply(entry) {
-        if (entry.path === '')
-            return; // the root directory itself
-        const slash = entry.path.lastIndexOf('/');
-        const dirPath = slash < 0 ? '' : entry.path.slice(0, slash);
-        const name = entry.path.slice(slash + 1);
-        if (name.startsWith(WHITEOUT)) {
-            // A whiteout under a missing directory has nothing to hide: no directory is made for it.
-            const dir = this.lookupDir(dirPath);
-            if (!dir?.children)
-                return;
-            if (name === OPAQUE) {
-                for (const [child, node] of [...dir.children])
-                    this.hideLower(dir, child, node, join(dirPath, child));
-            }
-            else if (!name.startsWith(WHITEOUT + WHITEOUT)) {
-                const target = name.slice(WHITEOUT.length);
-                const node = dir.children.get(target);
-                if (node)
-                    this.hideLower(dir, target, node, join(dirPath, target));
-            }
-            return;
-        }
-        // aufs keeps hard-link targets under /.wh..wh.plnk: never part of the filesystem (as Docker skips them).
-        if (`/${dirPath}`.includes(`/${WHITEOUT}${WHITEOUT}`))
-            return;
-        const dir = this.makeDirs(dirPath);
-        const children = dir.children ?? (dir.children = new Map());
-        const existing = children.get(name);
-        if (existing?.kind === 'dir' && entry.type === 'dir') {
-            existing.layer = this.layer;
-            return;
-        }
-        if (existing)
-            this.remove(existing, entry.path);
-        const node = { kind: entry.type, size: entry.type === 'file' ? entry.size : 0, layer: this.layer };
-        if (entry.type === 'dir')
-            node.children = new Map();
-        this.add();
-        children.set(name, node);
-    }
-    /** Counts a node about to be linked in, within the limit. */
-    add() {
-        if (++this.nodes > this.limits.maxTreeNodes) {
-            throw new LimitError(`the image's file tree has more than ${this.limits.maxTreeNodes} paths (the limit per image)`);
-        }
-    }
-    /** Removes from `parent` what lower layers wrote at `name`, keeping what this layer wrote. */
-    hideLower(parent, name, node, path) {
-        const stack = [[parent, name, node, path]];
-        for (let top = stack.pop(); top; top = stack.pop()) {
-            const [above, at, here, herePath] = top;
-            if (here.layer < this.layer) {
-                this.remove(here, herePath);
-                above.children?.delete(at);
-                continue;
-            }
-            for (const [child, sub] of [...(here.children ?? [])])
-                stack.push([here, child, sub, join(herePath, child)]);
-        }
-    }
-    /** Counts a node (and everything under it) as wasted and as gone from the tree; the caller unlinks it. */
-    remove(node, path) {
-        const stack = [[node, path]];
-        for (let top = stack.pop(); top; top = stack.pop()) {
-            const [here, herePath] = top;
-            this.nodes--;
-            if (here.kind === 'file') {
-                this.wastedTotal += here.size;
-                this.wastedByPath.set(herePath, (this.wastedByPath.get(herePath) ?? 0) + here.size);
-            }
-            for (const [name, child] of here.children ?? [])
-                stack.push([child, join(herePath, name)]);
-        }
-    }
-    lookupDir(path) {
-        let node = this.root;
-        if (path === '')
-            return node;
-        for (const part of path.split('/')) {
-            node = node.children?.get(part);
-            if (!node)
-                return undefined;
-        }
-        return node.kind === 'dir' ? node : undefined;
-    }
-    /** The directory at `path`, making missing ones (and replacing non-directories) on the way. */
-    makeDirs(path) {
-        let node = this.root;
-        if (path === '')
-            return node;
-        let at = '';
-        for (const part of path.split('/')) {
-            at = join(at, part);
-            const children = node.children ?? (node.children = new Map());
-            let next = children.get(part);
-            if (next?.kind !== 'dir') {
-                if (next)
-                    this.remove(next, at);
-                next = { kind: 'dir', size: 0, layer: this.layer, children: new Map() };
-                this.add();
-                children.set(part, next);
-            }
-            // This layer needs the directory for its entry: a whiteout of the same layer keeps it.
-            next.layer = this.layer;
-            node = next;
-        }
-        return node;
-    }
-}
-/** Applies `layers` (each an entry list, lowest first) to an empty filesystem. */
-function applyLayers(layers, top = 20, limits = DEFAULT_LIMITS) {
-    const model = new FileSystemModel(limits);
-    for (const entries of layers)
-        model.applyLayer(entries);
-    return model.result(top);
-}
-function join(dir, name) {
-    return dir ? `${dir}/${name}` : name;
-}
-/** Code-unit order: stable across locales. */
-function file_tree_compare(a, b) {
-    return a < b ? -1 : a > b ? 1 : 0;
-}
-/**
- * The same file view with every path passed through `mask`: a path can carry a build-arg value
- * (`RUN touch /$TOKEN`), and paths reach the comment, summary and report. Paths that mask to the same
- * text become one, their bytes summed; the orders of {@link FileSystemModel.result} are kept.
- */
-function maskFilePaths(files, mask) {
-    const merge = (entries) => {
-        const out = new Map();
-        for (const [path, bytes] of entries) {
-            const masked = mask(path);
-            out.set(masked, (out.get(masked) ?? 0) + bytes);
-        }
-        return [...out];
-    };
-    const final = merge(files.final).sort((a, b) => file_tree_compare(a[0], b[0]));
-    // Paths that mask to one keep the latest layer that wrote any of them.
-    const layerOf = files.layerOf ? new Map() : undefined;
-    for (const [path, layer] of files.layerOf ?? []) {
-        const masked = mask(path);
-        layerOf?.set(masked, Math.max(layer, layerOf.get(masked) ?? -1));
-    }
-    const wasted = merge(files.wasted.map(({ path, bytes }) => [path, bytes]))
-        .sort((a, b) => b[1] - a[1] || file_tree_compare(a[0], b[0]))
-        .map(([path, bytes]) => ({ path, bytes }));
-    return { final: new Map(final), ...(layerOf ? { layerOf } : {}), wastedBytes: files.wastedBytes, wasted };
-}
-
 ;// CONCATENATED MODULE: ./src/image/history.ts
 /** Shown for a layer whose instruction is not known. */
 const UNKNOWN_INSTRUCTION = '?';
@@ -5869,6 +5618,268 @@ function isAttestationManifest(descriptor) {
 /** `linux/amd64`, `linux/arm64/v8`: the form `--platform` takes. */
 function platformString(p) {
     return p.variant ? `${p.os}/${p.architecture}/${p.variant}` : `${p.os}/${p.architecture}`;
+}
+
+;// CONCATENATED MODULE: ./src/image/image-rules.ts
+// What both measurements (measure.ts for an OCI layout, save-images.ts for `docker save`) decide
+// alike about an image, so the two paths cannot drift: which manifests of an index are images, how
+// deep indexes may nest, how large a JSON document may be, the layer count a config must agree
+// with, the platform shown, and the warning about a history that does not describe every layer.
+// Pure: the documents come in through a reader the caller gives.
+
+
+/** Largest JSON document read (oci-layout, index, manifest, config): they are small. */
+const MAX_JSON_BLOB = 4 * 1024 * 1024;
+/** Nested image indexes followed before giving up (BuildKit writes at most two levels). */
+const MAX_INDEX_DEPTH = 4;
+/**
+ * The image manifests an index names, nested indexes followed (read with `readIndex`), attestation
+ * manifests left out, in order; `where` names the source in errors.
+ */
+async function collectManifests(descs, readIndex, where, depth = 0) {
+    const out = [];
+    for (const desc of descs) {
+        if (isAttestationManifest(desc))
+            continue;
+        if (isManifestMediaType(desc.mediaType)) {
+            out.push(desc);
+        }
+        else if (isIndexMediaType(desc.mediaType)) {
+            if (depth >= MAX_INDEX_DEPTH)
+                throw new Error(`${where}: image indexes nested deeper than ${MAX_INDEX_DEPTH}`);
+            const nested = parseIndex(await readIndex(desc), desc.digest);
+            out.push(...(await collectManifests(nested.manifests, readIndex, where, depth + 1)));
+        }
+        else {
+            throw new Error(`${where}: ${desc.digest} has unsupported media type "${desc.mediaType}"`);
+        }
+    }
+    return out;
+}
+/** Throws unless the config lists one diff_id per layer of the manifest. */
+function checkLayerCount(manifestDigest, manifest, config) {
+    if (config.diffIds.length !== manifest.layers.length) {
+        throw new Error(`Image manifest ${manifestDigest} has ${manifest.layers.length} layers but its config ${manifest.config.digest} lists ${config.diffIds.length} diff_ids`);
+    }
+}
+/** The platform shown: the config's, which is authoritative; the index may add a variant the config leaves out. */
+function imagePlatform(config, hint) {
+    const p = hint?.platform;
+    const variant = config.variant ?? (p?.os === config.os && p.architecture === config.architecture ? p.variant : undefined);
+    return platformString({ os: config.os, architecture: config.architecture, variant });
+}
+/** The warning when the history does not describe every layer (those are shown as "?"), or undefined. */
+function historyWarning(target, platform, history, layerCount) {
+    const described = historyLayerCount(history);
+    if (described === layerCount)
+        return undefined;
+    return `${target} (${platform}): the image history describes ${described} layers but the image has ${layerCount}; layers without a history entry are shown as "?"`;
+}
+function sum(values) {
+    return values.reduce((a, b) => a + b, 0);
+}
+function capitalize(s) {
+    return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+;// CONCATENATED MODULE: ./src/image/file-tree.ts
+
+const WHITEOUT = '.wh.';
+const OPAQUE = '.wh..wh..opq';
+/** Incremental: apply each layer's entries in order, then read `result()`. One node per live path. */
+class FileSystemModel {
+    limits;
+    root = { kind: 'dir', size: 0, layer: -1, children: new Map() };
+    layer = -1;
+    wastedTotal = 0;
+    /** Wasted bytes per path, every overwritten or deleted version summed. */
+    wastedByPath = new Map();
+    /** Nodes in the tree, the root left out. */
+    nodes = 0;
+    constructor(limits = limits_DEFAULT_LIMITS) {
+        this.limits = limits;
+    }
+    /** Applies one layer's entries, in archive order. */
+    applyLayer(entries) {
+        this.layer++;
+        for (const entry of entries)
+            this.apply(entry);
+        return this;
+    }
+    /** The final filesystem's regular files (sorted by path), the wasted total and the `top` largest wasted paths. */
+    result(top = 20) {
+        const files = [];
+        const layerOf = new Map();
+        const stack = [[this.root, '']];
+        for (let top = stack.pop(); top; top = stack.pop()) {
+            const [dir, prefix] = top;
+            for (const [name, node] of dir.children ?? []) {
+                const path = join(prefix, name);
+                if (node.kind === 'file' || node.kind === 'hardlink') {
+                    files.push([path, node.size]);
+                    layerOf.set(path, node.layer);
+                }
+                else if (node.children)
+                    stack.push([node, path]);
+            }
+        }
+        files.sort((a, b) => file_tree_compare(a[0], b[0]));
+        const wasted = [...this.wastedByPath]
+            .filter(([, bytes]) => bytes > 0)
+            .sort((a, b) => b[1] - a[1] || file_tree_compare(a[0], b[0]))
+            .slice(0, Math.max(0, top))
+            .map(([path, bytes]) => ({ path, bytes }));
+        return { final: new Map(files), layerOf, wastedBytes: this.wastedTotal, wasted };
+    }
+    apply(entry) {
+        if (entry.path === '')
+            return; // the root directory itself
+        const slash = entry.path.lastIndexOf('/');
+        const dirPath = slash < 0 ? '' : entry.path.slice(0, slash);
+        const name = entry.path.slice(slash + 1);
+        if (name.startsWith(WHITEOUT)) {
+            // A whiteout under a missing directory has nothing to hide: no directory is made for it.
+            const dir = this.lookupDir(dirPath);
+            if (!dir?.children)
+                return;
+            if (name === OPAQUE) {
+                for (const [child, node] of [...dir.children])
+                    this.hideLower(dir, child, node, join(dirPath, child));
+            }
+            else if (!name.startsWith(WHITEOUT + WHITEOUT)) {
+                const target = name.slice(WHITEOUT.length);
+                const node = dir.children.get(target);
+                if (node)
+                    this.hideLower(dir, target, node, join(dirPath, target));
+            }
+            return;
+        }
+        // aufs keeps hard-link targets under /.wh..wh.plnk: never part of the filesystem (as Docker skips them).
+        if (`/${dirPath}`.includes(`/${WHITEOUT}${WHITEOUT}`))
+            return;
+        const dir = this.makeDirs(dirPath);
+        const children = dir.children ?? (dir.children = new Map());
+        const existing = children.get(name);
+        if (existing?.kind === 'dir' && entry.type === 'dir') {
+            existing.layer = this.layer;
+            return;
+        }
+        if (existing)
+            this.remove(existing, entry.path);
+        const node = { kind: entry.type, size: entry.type === 'file' ? entry.size : 0, layer: this.layer };
+        if (entry.type === 'dir')
+            node.children = new Map();
+        this.add();
+        children.set(name, node);
+    }
+    /** Counts a node about to be linked in, within the limit. */
+    add() {
+        if (++this.nodes > this.limits.maxTreeNodes) {
+            throw new LimitError(`the image's file tree has more than ${this.limits.maxTreeNodes} paths (the limit per image)`);
+        }
+    }
+    /** Removes from `parent` what lower layers wrote at `name`, keeping what this layer wrote. */
+    hideLower(parent, name, node, path) {
+        const stack = [[parent, name, node, path]];
+        for (let top = stack.pop(); top; top = stack.pop()) {
+            const [above, at, here, herePath] = top;
+            if (here.layer < this.layer) {
+                this.remove(here, herePath);
+                above.children?.delete(at);
+                continue;
+            }
+            for (const [child, sub] of [...(here.children ?? [])])
+                stack.push([here, child, sub, join(herePath, child)]);
+        }
+    }
+    /** Counts a node (and everything under it) as wasted and as gone from the tree; the caller unlinks it. */
+    remove(node, path) {
+        const stack = [[node, path]];
+        for (let top = stack.pop(); top; top = stack.pop()) {
+            const [here, herePath] = top;
+            this.nodes--;
+            if (here.kind === 'file') {
+                this.wastedTotal += here.size;
+                this.wastedByPath.set(herePath, (this.wastedByPath.get(herePath) ?? 0) + here.size);
+            }
+            for (const [name, child] of here.children ?? [])
+                stack.push([child, join(herePath, name)]);
+        }
+    }
+    lookupDir(path) {
+        let node = this.root;
+        if (path === '')
+            return node;
+        for (const part of path.split('/')) {
+            node = node.children?.get(part);
+            if (!node)
+                return undefined;
+        }
+        return node.kind === 'dir' ? node : undefined;
+    }
+    /** The directory at `path`, making missing ones (and replacing non-directories) on the way. */
+    makeDirs(path) {
+        let node = this.root;
+        if (path === '')
+            return node;
+        let at = '';
+        for (const part of path.split('/')) {
+            at = join(at, part);
+            const children = node.children ?? (node.children = new Map());
+            let next = children.get(part);
+            if (next?.kind !== 'dir') {
+                if (next)
+                    this.remove(next, at);
+                next = { kind: 'dir', size: 0, layer: this.layer, children: new Map() };
+                this.add();
+                children.set(part, next);
+            }
+            // This layer needs the directory for its entry: a whiteout of the same layer keeps it.
+            next.layer = this.layer;
+            node = next;
+        }
+        return node;
+    }
+}
+/** Applies `layers` (each an entry list, lowest first) to an empty filesystem. */
+function applyLayers(layers, top = 20, limits = DEFAULT_LIMITS) {
+    const model = new FileSystemModel(limits);
+    for (const entries of layers)
+        model.applyLayer(entries);
+    return model.result(top);
+}
+function join(dir, name) {
+    return dir ? `${dir}/${name}` : name;
+}
+/** Code-unit order: stable across locales. */
+function file_tree_compare(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+/**
+ * The same file view with every path passed through `mask`: a path can carry a build-arg value
+ * (`RUN touch /$TOKEN`), and paths reach the comment, summary and report. Paths that mask to the same
+ * text become one, their bytes summed; the orders of {@link FileSystemModel.result} are kept.
+ */
+function maskFilePaths(files, mask) {
+    const merge = (entries) => {
+        const out = new Map();
+        for (const [path, bytes] of entries) {
+            const masked = mask(path);
+            out.set(masked, (out.get(masked) ?? 0) + bytes);
+        }
+        return [...out];
+    };
+    const final = merge(files.final).sort((a, b) => file_tree_compare(a[0], b[0]));
+    // Paths that mask to one keep the latest layer that wrote any of them.
+    const layerOf = files.layerOf ? new Map() : undefined;
+    for (const [path, layer] of files.layerOf ?? []) {
+        const masked = mask(path);
+        layerOf?.set(masked, Math.max(layer, layerOf.get(masked) ?? -1));
+    }
+    const wasted = merge(files.wasted.map(({ path, bytes }) => [path, bytes]))
+        .sort((a, b) => b[1] - a[1] || file_tree_compare(a[0], b[0]))
+        .map(([path, bytes]) => ({ path, bytes }));
+    return { final: new Map(final), ...(layerOf ? { layerOf } : {}), wastedBytes: files.wastedBytes, wasted };
 }
 
 ;// CONCATENATED MODULE: ./src/image/tar.ts
@@ -6299,18 +6310,15 @@ function createTarTap(onEntry, budget) {
 
 
 
-/** Largest JSON document kept in memory (index, manifest, config), as for OCI layouts. */
-const MAX_SAVED_JSON = 4 * 1024 * 1024;
-/** Nested image indexes followed before giving up. */
-const MAX_INDEX_DEPTH = 4;
+
 /**
  * The images of a read save tar: from `index.json` when there is one (Docker 25+), else from the
  * legacy `manifest.json`. Every blob is checked against the digest and size that name it, every
  * layer against its diff_id.
  */
-function imagesFromSave(contents, opts) {
+async function imagesFromSave(contents, opts) {
     const save = new SavedArchive(contents);
-    const images = contents.files.has('index.json') ? save.fromIndex(opts) : save.fromLegacyManifest(opts);
+    const images = contents.files.has('index.json') ? await save.fromIndex(opts) : save.fromLegacyManifest(opts);
     if (images.length === 0)
         throw new Error('docker save output holds no image (only attestations or artifacts)');
     return images;
@@ -6320,15 +6328,14 @@ class SavedArchive {
     constructor(contents) {
         this.contents = contents;
     }
-    fromIndex(opts) {
+    async fromIndex(opts) {
         if (this.contents.files.has('oci-layout')) {
             const version = parseLayoutFile(this.json('oci-layout', 'oci-layout'), 'docker save oci-layout');
             if (!/^1\./.test(version))
                 throw new Error(`docker save output: unsupported imageLayoutVersion "${version}"`);
         }
         const index = parseIndex(this.json('index.json', 'index.json'), 'index.json of docker save');
-        const manifests = [];
-        this.collectManifests(index.manifests, 0, manifests);
+        const manifests = await collectManifests(index.manifests, (desc) => this.jsonBlob(desc, 'image index'), 'docker save output');
         const images = [];
         const seen = new Set();
         for (const desc of manifests) {
@@ -6341,31 +6348,12 @@ class SavedArchive {
         }
         return images;
     }
-    collectManifests(descs, depth, out) {
-        for (const desc of descs) {
-            if (isAttestationManifest(desc))
-                continue;
-            if (isManifestMediaType(desc.mediaType)) {
-                out.push(desc);
-            }
-            else if (isIndexMediaType(desc.mediaType)) {
-                if (depth >= MAX_INDEX_DEPTH)
-                    throw new Error(`docker save output: image indexes nested deeper than ${MAX_INDEX_DEPTH}`);
-                this.collectManifests(parseIndex(this.jsonBlob(desc, 'image index'), desc.digest).manifests, depth + 1, out);
-            }
-            else {
-                throw new Error(`docker save output: ${desc.digest} has unsupported media type "${desc.mediaType}"`);
-            }
-        }
-    }
     fromManifest(desc, opts) {
         const manifest = parseManifest(this.jsonBlob(desc, 'image manifest'), desc.digest);
         if (manifest.artifactType !== undefined || !isConfigMediaType(manifest.config.mediaType))
             return undefined;
         const config = parseConfig(this.jsonBlob(manifest.config, 'image config'), manifest.config.digest);
-        if (config.diffIds.length !== manifest.layers.length) {
-            throw new Error(`Image manifest ${desc.digest} has ${manifest.layers.length} layers but its config ${manifest.config.digest} lists ${config.diffIds.length} diff_ids`);
-        }
+        checkLayerCount(desc.digest, manifest, config);
         const layers = manifest.layers.map((layer) => {
             const compression = layerCompression(layer.mediaType);
             if (compression === undefined)
@@ -6426,8 +6414,8 @@ class SavedArchive {
         if (!file)
             throw new Error(`docker save output: ${what} is missing`);
         if (file.text === undefined) {
-            throw new Error(file.size > MAX_SAVED_JSON
-                ? `docker save output: ${what} is ${file.size} bytes, more than the ${MAX_SAVED_JSON} accepted`
+            throw new Error(file.size > MAX_JSON_BLOB
+                ? `docker save output: ${what} is ${file.size} bytes, more than the ${MAX_JSON_BLOB} accepted`
                 : `docker save output: ${what} is not a JSON document`);
         }
         return file.text;
@@ -6450,8 +6438,8 @@ class SavedArchive {
     jsonBlob(desc, what) {
         const file = this.blob(desc, what);
         if (file.text === undefined) {
-            throw new Error(file.size > MAX_SAVED_JSON
-                ? `${capitalize(what)} ${desc.digest} is ${file.size} bytes, more than the ${MAX_SAVED_JSON} accepted`
+            throw new Error(file.size > MAX_JSON_BLOB
+                ? `${capitalize(what)} ${desc.digest} is ${file.size} bytes, more than the ${MAX_JSON_BLOB} accepted`
                 : `${capitalize(what)} ${desc.digest} is not a JSON document`);
         }
         return file.text;
@@ -6459,13 +6447,13 @@ class SavedArchive {
 }
 function assemble(a, opts) {
     const { config, layers } = a;
-    const hint = a.platformHint?.platform;
-    const variant = config.variant ?? (hint?.os === config.os && hint.architecture === config.architecture ? hint.variant : undefined);
-    const platform = platformString({ os: config.os, architecture: config.architecture, variant });
+    const platform = imagePlatform(config, a.platformHint);
     if (opts.platform && !samePlatform(opts.platform, platform)) {
         opts.onWarning?.(`${opts.target}: ${opts.platform} was asked for but the loaded image is ${platform}`);
     }
-    warnOnHistory(config.history, layers.length, opts, platform);
+    const warning = historyWarning(opts.target, platform, config.history, layers.length);
+    if (warning)
+        opts.onWarning?.(warning);
     const instructions = layerInstructions(config.history, layers.length, opts.secrets);
     const stats = layers.map((l, i) => {
         const diffId = config.diffIds[i] ?? '';
@@ -6512,12 +6500,6 @@ function assemble(a, opts) {
         compressedEstimated: true
     };
 }
-function warnOnHistory(history, layerCount, opts, platform) {
-    const described = historyLayerCount(history);
-    if (described !== layerCount) {
-        opts.onWarning?.(`${opts.target} (${platform}): the image history describes ${described} layers but the image has ${layerCount}; layers without a history entry are shown as "?"`);
-    }
-}
 /** `linux/arm64` and `linux/arm64/v8` are one platform, as are `linux/amd64` and `linux/amd64/v1`. */
 function samePlatform(a, b) {
     const norm = (p) => p
@@ -6555,12 +6537,6 @@ function parseLegacyManifest(text) {
         };
     });
 }
-function sum(values) {
-    return values.reduce((a, b) => a + b, 0);
-}
-function capitalize(s) {
-    return s.charAt(0).toUpperCase() + s.slice(1);
-}
 
 ;// CONCATENATED MODULE: ./src/image/docker-save.ts
 // Measures the image(s) of a `docker save` tar stream, read in one pass: the path the action takes
@@ -6580,6 +6556,7 @@ function capitalize(s) {
 // ever held in memory. At the end save-images.ts assembles the summaries into ImageStats.
 // The limits of limits.ts apply as for OCI layouts: each file's size against its gzip estimate (a
 // layer of zeros inflated by the engine), the total, entries, paths, and the time of the whole read.
+
 
 
 
@@ -6659,7 +6636,7 @@ class FileSummary {
     name) {
         this.budget = budget;
         this.name = name;
-        this.chunks = declaredSize <= MAX_SAVED_JSON ? [] : undefined;
+        this.chunks = declaredSize <= MAX_JSON_BLOB ? [] : undefined;
         // A tar stream is at least its two zero blocks long.
         if (entries && declaredSize >= 1024) {
             const list = [];
@@ -6867,12 +6844,9 @@ function saveTarError(e) {
 
 
 
+
 /** Output chunk size of the gunzip stream. */
 const GUNZIP_CHUNK = 256 * 1024;
-/** Largest index, manifest or config blob read; these are small JSON documents. */
-const MAX_JSON_BLOB = 4 * 1024 * 1024;
-/** Nested image indexes followed before giving up (BuildKit writes at most two levels). */
-const measure_MAX_INDEX_DEPTH = 4;
 /**
  * One ImageStats per platform image manifest of the layout, in index order (nested indexes
  * depth-first). Skipped: attestation manifests, manifests whose config is not an image config
@@ -6888,8 +6862,7 @@ async function measureOciLayout(dir, opts) {
     const layout = new Layout(dir, opts.target, new MeasureBudget(opts.limits));
     await layout.check();
     const index = parseIndex(await layout.readFile('index.json'), `${dir}/index.json`);
-    const manifests = [];
-    await layout.collectManifests(index.manifests, 0, manifests);
+    const manifests = await layout.collectManifests(index.manifests);
     const images = [];
     const seen = new Set();
     for (const desc of manifests) {
@@ -6996,23 +6969,9 @@ class Layout {
             await handle.close();
         }
     }
-    async collectManifests(descs, depth, out) {
-        for (const desc of descs) {
-            if (isAttestationManifest(desc))
-                continue;
-            if (isManifestMediaType(desc.mediaType)) {
-                out.push(desc);
-            }
-            else if (isIndexMediaType(desc.mediaType)) {
-                if (depth >= measure_MAX_INDEX_DEPTH)
-                    throw new Error(`OCI layout ${this.dir}: image indexes nested deeper than ${measure_MAX_INDEX_DEPTH}`);
-                const nested = parseIndex(await this.readJsonBlob(desc, 'image index'), desc.digest);
-                await this.collectManifests(nested.manifests, depth + 1, out);
-            }
-            else {
-                throw new Error(`OCI layout ${this.dir}: ${desc.digest} has unsupported media type "${desc.mediaType}"`);
-            }
-        }
+    /** The image manifests the index names, nested indexes followed. */
+    collectManifests(descs) {
+        return collectManifests(descs, (desc) => this.readJsonBlob(desc, 'image index'), `OCI layout ${this.dir}`);
     }
     async measureImage(desc, opts) {
         const manifest = parseManifest(await this.readJsonBlob(desc, 'image manifest'), desc.digest);
@@ -7023,17 +6982,11 @@ class Layout {
         if (manifest.artifactType !== undefined || !isConfigMediaType(manifest.config.mediaType))
             return undefined;
         const config = parseConfig(await this.readJsonBlob(manifest.config, 'image config'), manifest.config.digest);
-        if (config.diffIds.length !== manifest.layers.length) {
-            throw new Error(`Image manifest ${desc.digest} has ${manifest.layers.length} layers but its config ${manifest.config.digest} lists ${config.diffIds.length} diff_ids`);
-        }
-        // The config is authoritative; the index may add a variant the config leaves out.
-        const variant = config.variant ??
-            (desc.platform?.os === config.os && desc.platform.architecture === config.architecture ? desc.platform.variant : undefined);
-        const platform = platformString({ os: config.os, architecture: config.architecture, variant });
-        const described = historyLayerCount(config.history);
-        if (described !== manifest.layers.length) {
-            opts.onWarning?.(`${opts.target} (${platform}): the image history describes ${described} layers but the image has ${manifest.layers.length}; layers without a history entry are shown as "?"`);
-        }
+        checkLayerCount(desc.digest, manifest, config);
+        const platform = imagePlatform(config, desc);
+        const warning = historyWarning(opts.target, platform, config.history, manifest.layers.length);
+        if (warning)
+            opts.onWarning?.(warning);
         const instructions = layerInstructions(config.history, manifest.layers.length, opts.secrets);
         const layers = [];
         const model = opts.files ? new FileSystemModel(this.budget.limits) : undefined;
@@ -7062,8 +7015,8 @@ class Layout {
             platform,
             digest: desc.digest,
             configDigest: manifest.config.digest,
-            compressedBytes: measure_sum(layers.map((l) => l.compressedBytes)),
-            uncompressedBytes: measure_sum(layers.map((l) => l.uncompressedBytes)),
+            compressedBytes: sum(layers.map((l) => l.compressedBytes)),
+            uncompressedBytes: sum(layers.map((l) => l.uncompressedBytes)),
             layerCount: layers.length,
             layers,
             method: 'oci-layout',
@@ -7132,7 +7085,7 @@ class Layout {
     }
     async readJsonBlob(desc, what) {
         if (desc.size > MAX_JSON_BLOB) {
-            throw new Error(`${measure_capitalize(what)} ${desc.digest} is ${desc.size} bytes, more than the ${MAX_JSON_BLOB} accepted`);
+            throw new Error(`${capitalize(what)} ${desc.digest} is ${desc.size} bytes, more than the ${MAX_JSON_BLOB} accepted`);
         }
         const handle = await this.openBlob(desc, what);
         let buf;
@@ -7143,20 +7096,20 @@ class Layout {
             await handle.close();
         }
         const hash = (0,external_node_crypto_namespaceObject.createHash)('sha256').update(buf);
-        checkDigest(hash, desc.digest, `${measure_capitalize(what)} ${desc.digest}`);
+        checkDigest(hash, desc.digest, `${capitalize(what)} ${desc.digest}`);
         return buf.toString('utf8');
     }
     /** Opens a blob by digest; refuses non-sha256 digests, symlinks, non-files and a size other than the descriptor's. */
     async openBlob(desc, what) {
         if (!isSha256Digest(desc.digest)) {
-            throw new Error(`${measure_capitalize(what)} digest "${desc.digest}" is not sha256:<64 hex>; refused`);
+            throw new Error(`${capitalize(what)} digest "${desc.digest}" is not sha256:<64 hex>; refused`);
         }
         const path = (0,external_node_path_namespaceObject.join)(this.dir, 'blobs', 'sha256', desc.digest.slice('sha256:'.length));
-        const handle = await this.openRegular(path, `${measure_capitalize(what)} ${desc.digest}`);
+        const handle = await this.openRegular(path, `${capitalize(what)} ${desc.digest}`);
         const { size } = await handle.stat();
         if (size !== desc.size) {
             await handle.close();
-            throw new Error(`${measure_capitalize(what)} ${desc.digest} is ${size} bytes on disk but its descriptor says ${desc.size}`);
+            throw new Error(`${capitalize(what)} ${desc.digest} is ${size} bytes on disk but its descriptor says ${desc.size}`);
         }
         return handle;
     }
@@ -7198,12 +7151,6 @@ function checkDigest(hash, expected, label) {
     if (expected.startsWith('sha256:') && actual !== expected) {
         throw new Error(`${label} does not match its digest (content is ${actual})`);
     }
-}
-function measure_sum(values) {
-    return values.reduce((a, b) => a + b, 0);
-}
-function measure_capitalize(s) {
-    return s.charAt(0).toUpperCase() + s.slice(1);
 }
 function measure_errorCode(e) {
     return typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string' ? e.code : 'error';
@@ -7484,6 +7431,9 @@ async function measureAndCompare(deps, inputs, event, cleanups, made) {
     const plan = made ?? (await makePlan(env, inputs, event));
     if (plan.trust.warning)
         log.warning(plan.trust.warning);
+    // Build secrets (inline, from the environment, the content of secret files) are hidden in the job's log.
+    for (const value of plan.headSettings.masks)
+        log.mask?.(value);
     const tmpDir = await runTempDir(env, deps.saveState, cleanups);
     // 2. Baseline: a stored report, the base commit checked out, or none (with the reason).
     const { baseline, notes: baselineNotes } = await chooseBaseline({
@@ -7511,7 +7461,7 @@ async function measureAndCompare(deps, inputs, event, cleanups, made) {
     const head = await buildSide(sideDeps, { ...request, side: 'head', context: plan.context, dockerfile: plan.dockerfile, targets: targets.head });
     const baseResults = await baseResultsOf(baseline, base, targets, notes, (build, side) => buildSide(sideDeps, { ...request, build: side.build, side: 'base', context: side.context, dockerfile: side.dockerfile, targets: build }));
     // 5. Compare and judge: pure.
-    return judged(inputs, event, env, { head, baseResults, baseline, notes });
+    return { ...judged(inputs, event, env, { head, baseResults, baseline, notes }), dockerfile: plan.source };
 }
 /** The run's own temp folder (image layouts, the base checkout), removed by the caller's cleanups or the post step. */
 async function runTempDir(env, saveState, cleanups) {
