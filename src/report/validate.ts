@@ -178,7 +178,7 @@ function readSide(v: unknown, path: string): ReportSide {
         uncompressedBytes: count(field(o, 'uncompressedBytes'), `${path}.uncompressedBytes`),
         layerCount: count(field(o, 'layerCount'), `${path}.layerCount`),
         method: oneOf(field(o, 'method'), METHODS, `${path}.method`),
-        ...(field(o, 'compressedEstimated') === true ? { compressedEstimated: true as const } : {}),
+        ...(estimated(field(o, 'compressedEstimated'), `${path}.compressedEstimated`) ? { compressedEstimated: true as const } : {}),
         ...(field(o, 'files') === undefined ? {} : { files: readFiles(field(o, 'files'), `${path}.files`) }),
         layers: list(field(o, 'layers'), `${path}.layers`, REPORT_LIMITS.layers).map((l, i) => readLayer(l, `${path}.layers[${i}]`))
       };
@@ -189,6 +189,11 @@ function readSide(v: unknown, path: string): ReportSide {
     case 'unavailable':
       return { state, reason: str(field(o, 'reason'), `${path}.reason`) };
   }
+}
+
+/** `compressedEstimated` is written only as `true`; absent or `false` means exact, anything else is refused. */
+function estimated(v: unknown, path: string): boolean {
+  return v !== undefined && bool(v, path);
 }
 
 function readFiles(v: unknown, path: string): ReportFiles {
