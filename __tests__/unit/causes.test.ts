@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { FileStats, ImageStats, JudgedRow, LayerStats, Outcome } from '../../src/model.js';
-import { CAUSE_RULES, findCauses, firstMatch, groupDigits, rowAdvice } from '../../src/report/causes.js';
+import { CAUSE_RULES, findCauses, firstMatch, rowAdvice } from '../../src/report/causes.js';
+import { groupDigits } from '../../src/report/format.js';
 import { renderComment } from '../../src/report/render.js';
 import { renderOutcome } from '../../src/report/terminal.js';
 

@@ -5,8 +5,11 @@ import {
   formatCount,
   formatDelta,
   formatExactBytes,
+  formatGrowth,
   formatPercent,
   formatThreshold,
+  groupDigits,
+  shortenRuns,
   shortSha
 } from '../../src/report/format.js';
 
@@ -73,6 +76,75 @@ describe('formatPercent', () => {
 
   it('shows more digits on request', () => {
     expect(formatPercent(10.0123, 3)).toBe('+10.012%');
+  });
+});
+
+describe('formatGrowth: a percentage up to +1,000%, then a factor', () => {
+  it.each<[number | null, string]>([
+    [null, 'new'],
+    [0, '0%'],
+    [-99.5, '-99.5%'],
+    [12, '+12.0%'],
+    [1000, '+1000.0%'],
+    [1000.1, '×11.0'],
+    [1049, '×11.5'],
+    [9193.9, '×92.9'],
+    [9896, '×100'],
+    [17606.4, '×177'],
+    [124_900, '×1,250'],
+    [Number.POSITIVE_INFINITY, '+∞%']
+  ])('%p → %s', (p, text) => {
+    expect(formatGrowth(p)).toBe(text);
+  });
+
+  it('groups thousands the same in every locale', () => {
+    expect([groupDigits(0), groupDigits(999), groupDigits(1000), groupDigits(1_234_567.4)]).toEqual(['0', '999', '1,000', '1,234,567']);
+  });
+});
+
+describe('shortenRuns: runs without a space longer than the cap are shortened in the middle', () => {
+  it('leaves text whose runs fit, and spaces, as they are', () => {
+    expect(shortenRuns('RUN apt-get update && apt-get install -y curl', 12)).toBe('RUN apt-get update && apt-get install -y curl');
+    expect(shortenRuns('/usr/bin/go', 11)).toBe('/usr/bin/go');
+  });
+
+  it('keeps whole segments of a path at both ends when they fit', () => {
+    const path = '/usr/local/go/src/cmd/vendor/golang.org/x/tools/go/analysis/passes/internal/analysisutil/util.go';
+    const short = shortenRuns(path, 56);
+    expect(short).toBe('/usr/local/go/src/cmd/vendor/…/analysisutil/util.go');
+    expect([...short].length).toBeLessThanOrEqual(56);
+  });
+
+  it('cuts inside a name when no segment boundary is near the middle', () => {
+    const digest = `file:${'0123456789abcdef'.repeat(4)}`;
+    const short = shortenRuns(`ADD ${digest} in /`, 40);
+    expect(short).toMatch(/^ADD file:0123456789abcde…[0-9a-f]{19} in \/$/);
+    expect([...short.split(' ')[1]!].length).toBe(40);
+  });
+
+  it('each run on its own, and counting code points (an emoji is one)', () => {
+    const run = '😀'.repeat(30);
+    const short = shortenRuns(`${run} ${run}`, 11);
+    expect(short).toBe(`${'😀'.repeat(5)}…${'😀'.repeat(5)} ${'😀'.repeat(5)}…${'😀'.repeat(5)}`);
+  });
+
+  it('every shortened run is a prefix, an ellipsis and a suffix of the original, at most the cap long', () => {
+    for (let n = 1; n < 200; n += 7) {
+      const run = Array.from({ length: n }, (_, i) => (i % 9 === 4 ? '/' : String.fromCharCode(97 + (i % 26)))).join('');
+      for (const max of [8, 21, 40, 56]) {
+        const short = shortenRuns(run, max);
+        if (n <= max) {
+          expect(short).toBe(run);
+          continue;
+        }
+        const [head, tail, ...rest] = short.split('…');
+        expect(rest).toEqual([]);
+        expect(run.startsWith(head!) && run.endsWith(tail!)).toBe(true);
+        expect(short.length).toBeLessThanOrEqual(max);
+        expect(head!.length).toBeGreaterThan(0);
+        expect(tail!.length).toBeGreaterThan(0);
+      }
+    }
   });
 });
 

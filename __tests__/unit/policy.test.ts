@@ -66,6 +66,20 @@ describe('judgeRow verdicts', () => {
       [{ rule: 'max-increase', ok: false, reason: '+300 kB (+10.00003%) exceeds max-increase 10%' }]
     ],
     [
+      'growth past +1,000% reads as the factor the tables show',
+      row(measured(img(195_000_000)), measured(img(2_096_000))),
+      budgets({ maxIncrease: all(pct(10)) }),
+      'compressed',
+      [{ rule: 'max-increase', ok: false, reason: '+193 MB (×93.0) exceeds max-increase 10%' }]
+    ],
+    [
+      'past +1,000% against a limit of that order, the percentage with the digits that tell them apart',
+      row(measured(img(2_000_001)), measured(img(100_000))),
+      budgets({ maxIncrease: all(pct(1900)) }),
+      'compressed',
+      [{ rule: 'max-increase', ok: false, reason: '+1.90 MB (+1900.001%) exceeds max-increase 1900%' }]
+    ],
+    [
       'max-increase in bytes exceeded',
       row(measured(img(12_000_000)), measured(img(10_000_000))),
       budgets({ maxIncrease: all(bytes(1_000_000)) }),

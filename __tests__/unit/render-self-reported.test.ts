@@ -22,10 +22,10 @@ describe('the self-reported note of mode comment', () => {
 
   it('follows the verdict in the comment and the summary, once', () => {
     const comment = renderComment(outcome, { marker: MARKER, details: [], selfReported: true });
-    expect(comment.startsWith(`### 📦 Image size\n\n${VERDICT}\n\n${NOTE}\n\n| Target |`)).toBe(true);
+    expect(comment.startsWith(`### 📦 Image size\n\n${VERDICT}\n\n${NOTE}\n\n| Status | Target |`)).toBe(true);
     expect(comment.split(NOTE)).toHaveLength(2);
     const summary = renderSummary(outcome, { details: [], selfReported: true });
-    expect(summary.startsWith(`### 📦 Image size\n\n${VERDICT}\n\n${NOTE}\n\n| Target |`)).toBe(true);
+    expect(summary.startsWith(`### 📦 Image size\n\n${VERDICT}\n\n${NOTE}\n\n| Status | Target |`)).toBe(true);
   });
 
   it('is in the minimal comment too', () => {

@@ -160,7 +160,7 @@ describe('trimming steps at their exact limits', () => {
     // u0, u2 unchanged; c1, c4 grew 5%; r3 grew 50% over a 10% budget.
     const o = outcomeFrom([same('u0'), grown('c1', 1_000_000, 1_050_000), same('u2'), grown('r3', 1_000_000, 1_500_000), grown('c4', 1_000_000, 1_050_000)], 10);
     const table = untrimmed(o).split('\n\n')[2]!.split('\n');
-    const rowsOf = (...names: string[]): string => [table[0]!, table[1]!, ...table.filter((l) => names.some((n) => l.startsWith(`| \`${n}\` |`)))].join('\n');
+    const rowsOf = (...names: string[]): string => [table[0]!, table[1]!, ...table.filter((l) => names.some((n) => l.includes(` | \`${n}\` | `)))].join('\n');
     // The kept rows' failing check is counted, not listed: the failed checks went at step 3.
     const keep = (names: string[]): string =>
       frame(o, [rowsOf(...names), `_… ${5 - names.length} more targets not shown._`, '**Failed checks**\n\n- _1 failing check not shown._']);

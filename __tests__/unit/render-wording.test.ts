@@ -45,26 +45,26 @@ function section(text: string, summaryStart: string): string {
 describe('table rows without some numbers', () => {
   it('a removed target whose base did not build either shows no sizes, only "removed"', () => {
     const text = comment(outcomeOf([row('legacy', { state: 'absent' }, { state: 'failed', error: 'ERROR: gone' })]));
-    expect(text).toContain('\n| `legacy` | linux/amd64 | — | removed | — | removed | — | removed |\n');
+    expect(text).toContain('\n| removed | `legacy` | linux/amd64 | — | removed | — | removed | — |\n');
   });
 
   it('a build without a platform input reads — in the platform column, the failed checks and the details', () => {
     const text = comment(outcomeOf([row('app', m(image('app', [layer(1, 3_000_000)])), { state: 'absent' }, '')], { budgets: maxSize(1_000_000) }), ['layers']);
-    expect(text).toContain('\n| `app` | — | 3.00 MB | new | 6.00 MB | new | 1 | ❌ over budget |\n');
+    expect(text).toContain('\n| ❌ over budget | `app` | — | 3.00 MB | new | 6.00 MB | new | 1 |\n');
     expect(text).toContain('\n- `app` (—): 3\\.00 MB exceeds max-size 1 MB\n');
     expect(text).toContain('<details><summary><code>app</code> · — · 1 layer</summary>');
   });
 
   it('a base of 0 bytes (FROM scratch) gives the growth without a percentage', () => {
     const text = comment(outcomeOf([row('app', m(image('app', [layer(1, 1_000_000)])), m(image('app', [])))]));
-    expect(text).toContain('\n| `app` | linux/amd64 | 1.00 MB | +1.00 MB | 2.00 MB | +2.00 MB | 1 (+1) | changed |\n');
+    expect(text).toContain('\n| changed | `app` | linux/amd64 | 1.00 MB | +1.00 MB | 2.00 MB | +2.00 MB | 1 (+1) |\n');
   });
 
   it('sides measured by different methods read "not comparable", with or without budgets, and over budget when one fails', () => {
     const oci = image('app', [layer(1, 1_000_000), layer(2, 2_000_000)]);
     const estimated = image('app', [layer(1, 1_000_000), layer(3, 2_500_000)], { method: 'docker-save', compressedEstimated: true });
     const rows = [row('app', m(estimated), m(oci))];
-    const line = (status: string): string => `\n| \`app\` | linux/amd64 | ≈ 3.50 MB | not comparable | 7.00 MB | not comparable | 2 | ${status} |\n`;
+    const line = (status: string): string => `\n| ${status} | \`app\` | linux/amd64 | ≈ 3.50 MB | not comparable | 7.00 MB | not comparable | 2 |\n`;
     expect(comment(outcomeOf(rows))).toContain(line('not comparable'));
     expect(comment(outcomeOf(rows, { budgets: maxSize(10_000_000) }))).toContain(line('✅ not comparable'));
     expect(comment(outcomeOf(rows, { budgets: maxSize(3_000_000) }))).toContain(line('❌ over budget'));
@@ -334,17 +334,17 @@ describe('a validated report with missing numbers or empty names', () => {
 
   it('a changed target without its delta shows — for the changes, not made-up numbers', () => {
     const text = comment(read((r) => delete r.targets[0]!.delta));
-    expect(text).toContain('\n| `app` | linux/amd64 | 2.00 MB | — | 4.00 MB | — | 1 | changed |\n');
+    expect(text).toContain('\n| changed | `app` | linux/amd64 | 2.00 MB | — | 4.00 MB | — | 1 |\n');
   });
 
   it('a new target whose head was not measured shows — for every size', () => {
     const text = comment(read((r) => Object.assign(r.targets[0]!, { status: 'new', head: { state: 'absent' }, base: { state: 'absent' } })));
-    expect(text).toContain('\n| `app` | linux/amd64 | — | new | — | new | — | new |\n');
+    expect(text).toContain('\n| new | `app` | linux/amd64 | — | new | — | new | — |\n');
   });
 
   it('a no-baseline target whose head was not measured is not "not comparable"', () => {
     const text = comment(read((r) => Object.assign(r.targets[0]!, { status: 'no-baseline', head: { state: 'absent' } })));
-    expect(text).toContain('\n| `app` | linux/amd64 | — | — | — | — | — | no baseline |\n');
+    expect(text).toContain('\n| no baseline | `app` | linux/amd64 | — | — | — | — | — |\n');
   });
 
   it('a report that says "regressed" with no failing target reads "regressed" rather than an empty verdict', () => {
@@ -362,7 +362,7 @@ describe('a validated report with missing numbers or empty names', () => {
     const back = validateReport(JSON.parse(JSON.stringify(buildReport(outcome, meta))));
     if (!back.ok) throw new Error(back.error);
     const text = comment(outcomeFromReport(back.report), ['layers']);
-    expect(text).toContain('\n| — › — | linux/amd64 | 800 B |');
+    expect(text).toContain(' | — › — | linux/amd64 | 800 B |');
     expect(text).toContain('<details><summary><code>—</code> › <code>—</code> · linux/amd64 · 2 of 3 layers changed (2 → 3)</summary>');
     expect(text).toContain('\n| 2 | changed | — | 200 B → 300 B | +100 B |');
     expect(text).toContain('\n| 3 | added | — | 400 B | +400 B |');

@@ -201,10 +201,10 @@ describe('renderComment content', () => {
   it.each([
     ['heading', '### 📦 Image size'],
     ['verdict line', '❌ **1 target over budget** · 5 targets: 2 changed, 1 new, 1 removed, 1 no baseline · budgets judge the compressed size'],
-    ['changed row with deltas', '| `release` | linux/amd64 | 19.6 MB | +2.10 MB (+12.0%) | 58.8 MB | +6.30 MB (+12.0%) | 4 (+1) | ❌ over budget |'],
-    ['new row', '| `tools` | linux/amd64 | 3.00 MB | new | 9.00 MB | new | 1 | ✅ new |'],
-    ['removed row', '| `legacy` | linux/amd64 | ~~4.00 MB~~ | -4.00 MB | ~~12.0 MB~~ | -12.0 MB | ~~1~~ | removed |'],
-    ['no-baseline row', '| `docs` | linux/arm64 | 1.00 MB | — | 3.00 MB | — | 1 | ✅ no baseline |'],
+    ['changed row with deltas', '| ❌ over budget | `release` | linux/amd64 | 19.6 MB | +2.10 MB (+12.0%) | 58.8 MB | +6.30 MB (+12.0%) | 4 (+1) |'],
+    ['new row', '| ✅ new | `tools` | linux/amd64 | 3.00 MB | new | 9.00 MB | new | 1 |'],
+    ['removed row', '| removed | `legacy` | linux/amd64 | ~~4.00 MB~~ | -4.00 MB | ~~12.0 MB~~ | -12.0 MB | ~~1~~ |'],
+    ['no-baseline row', '| ✅ no baseline | `docs` | linux/arm64 | 1.00 MB | — | 3.00 MB | — | 1 |'],
     ['failing reason', '- `release` (linux/amd64): \\+2.10 MB (+12.0%) exceeds max-increase 10%'],
     ['note', '- Baseline for docs (linux/arm64) unavailable\\: the base build failed.'],
     ['changed layers only, with the count of omitted ones', '_2 unchanged layers not shown._'],
@@ -217,7 +217,7 @@ describe('renderComment content', () => {
 
   it('head-failed rows show no stale sizes and the end of the build log (row 15)', () => {
     const b = renderComment(headFailed, { marker: MARKER, details: ['layers'] });
-    expect(b).toContain('| `release` | linux/amd64 | — | — | — | — | — | ❌ build failed |');
+    expect(b).toContain('| ❌ build failed | `release` | linux/amd64 | — | — | — | — | — |');
     expect(b).toContain('❌ **1 build failed**');
     expect(b).toContain('ERROR: process "/bin/sh -c make" did not complete successfully: exit code: 2\n```');
     expect(b).not.toContain('17.5 MB');

@@ -175,11 +175,6 @@ export function rowAdvice(r: JudgedRow, options: CauseOptions = {}): RowAdvice |
   return { ...advice, compared: base !== undefined };
 }
 
-/** `4,812`: thousands grouped, the same in every locale. */
-export function groupDigits(n: number): string {
-  return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-}
-
 interface Accumulator {
   bytes: number;
   files: number;

@@ -46,6 +46,53 @@ export function formatPercent(p: number | null, digits = 1): string {
   return `${p > 0 ? '+' : '-'}${text}%`;
 }
 
+/** `4,812`: thousands grouped, the same in every locale. */
+export function groupDigits(n: number): string {
+  return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** Growth past this percentage reads as a factor: `+17606.4%` is `×177`. */
+export const FACTOR_ABOVE_PERCENT = 1000;
+
+/**
+ * A change in a table cell: a percentage as {@link formatPercent} up to +1,000%, then the factor
+ * the head is of the base, to three digits (`×11.0`, `×92.9`, `×177`, `×1,250`).
+ */
+export function formatGrowth(p: number | null): string {
+  if (p === null || !Number.isFinite(p) || p <= FACTOR_ABOVE_PERCENT) return formatPercent(p);
+  const factor = Number((1 + p / 100).toPrecision(3));
+  return factor < 100 ? `×${factor.toFixed(1)}` : `×${groupDigits(factor)}`;
+}
+
+/**
+ * `text` with every run of characters without a space longer than `max` shortened in the middle to
+ * `max` characters (`/usr/local/go/src/…/analysisutil/util.go`): a browser breaks a line only at a
+ * space inside a code span, so such a run would widen its table past GitHub's column. A path keeps
+ * its last segments whole when they fit.
+ */
+export function shortenRuns(text: string, max: number): string {
+  return text.replace(/\S+/gu, (run) => shortenMiddle(run, max));
+}
+
+function shortenMiddle(run: string, max: number): string {
+  const chars = [...run];
+  if (chars.length <= max) return run;
+  const room = max - 1;
+  // The tail: the longest run of whole segments (`/analysisutil/util.go`) of a quarter to a half of
+  // the room, else exactly half; the head: up to the last `/` past a quarter of the room, else the rest.
+  let tail = Math.floor(room / 2);
+  for (let i = chars.length - tail; i <= chars.length - Math.ceil(room / 4); i++) {
+    if (chars[i] === '/') {
+      tail = chars.length - i;
+      break;
+    }
+  }
+  let head = room - tail;
+  const cut = chars.lastIndexOf('/', head - 1);
+  if (cut >= Math.ceil(room / 4)) head = cut + 1;
+  return `${chars.slice(0, head).join('')}…${chars.slice(chars.length - tail).join('')}`;
+}
+
 /** `10%`, `12.5%`, `25 MB`, `512 KiB`, `1.5 GB`: the normalized form of a parsed threshold. */
 export function formatThreshold(t: Threshold): string {
   if (t.kind === 'percent') {

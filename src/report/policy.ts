@@ -12,7 +12,7 @@ import type {
   Threshold,
   Verdict
 } from '../model.js';
-import { STATUS_LABEL, STATUS_ORDER, formatBytes, formatDelta, formatPercent, formatThreshold, plural } from './format.js';
+import { FACTOR_ABOVE_PERCENT, STATUS_LABEL, STATUS_ORDER, formatBytes, formatDelta, formatGrowth, formatPercent, formatThreshold, plural } from './format.js';
 
 /** The value for a target: its own entry, else the fallback, else none. */
 export function forTarget<T>(values: PerTarget<T>, target: string): T | undefined {
@@ -93,13 +93,23 @@ function maxIncreaseVerdict(base: ImageStats, head: ImageStats, limit: Threshold
   }
   const limitText = formatThreshold(limit);
   const change = `${bytesChange(growth, limit.kind === 'bytes' && !ok ? limit.bytes : undefined)} (${
-    pct === null ? 'from 0 B' : formatPercent(pct, limit.kind === 'percent' && !ok ? digitsToShow(pct, limit.percent) : 1)
+    pct === null ? 'from 0 B' : percentText(pct, limit, ok)
   })`;
   return {
     rule: 'max-increase',
     ok,
     reason: ok ? `${change} within max-increase ${limitText}` : `${change} exceeds max-increase ${limitText}`
   };
+}
+
+/**
+ * The growth beside a max-increase verdict: a factor past +1,000% (as the tables show it) unless
+ * the limit is itself a percentage that high, where the digits that tell them apart are needed.
+ */
+function percentText(pct: number, limit: Threshold, ok: boolean): string {
+  if (limit.kind === 'percent' && limit.percent >= FACTOR_ABOVE_PERCENT) return formatPercent(pct, ok ? 1 : digitsToShow(pct, limit.percent));
+  if (pct > FACTOR_ABOVE_PERCENT) return formatGrowth(pct);
+  return formatPercent(pct, limit.kind === 'percent' && !ok ? digitsToShow(pct, limit.percent) : 1);
 }
 
 /** True when a value over its limit would print the same as the limit at three significant digits. */

@@ -5,9 +5,9 @@
 import type { JudgedRow, LayerStats, Outcome } from '../model.js';
 import { diffLayers } from './compare.js';
 import { changeCells, diffFiles, listingNotes, type FileDiff } from './file-diff.js';
-import { groupDigits, rowAdvice, type Cause, type RowAdvice } from './causes.js';
+import { rowAdvice, type Cause, type RowAdvice } from './causes.js';
 import { codeBlock, codeSpan, escapeCell, escapeHtml } from './escape.js';
-import { formatBytes, formatDelta, layerChangeTitle, plural } from './format.js';
+import { formatBytes, formatDelta, groupDigits, layerChangeTitle, plural, shortenRuns } from './format.js';
 
 /** Layers listed at most in a target's section. */
 const LAYERS_MAX = 100;
@@ -155,6 +155,16 @@ export function detailSection(r: JudgedRow): string | undefined {
   return section(r, plural(head.layers.length, 'layer'), layerList(head.layers));
 }
 
+/**
+ * The longest run without a space a table cell shows of a path or of an instruction (a digest, a URL):
+ * longer runs are shortened in the middle, so that the tables fit GitHub's comment column
+ * (`integration/render-width.test.ts` lays them out at 850 px).
+ */
+export const TABLE_RUN_MAX = { path: 56, instruction: 40 } as const;
+
+const pathCell = (p: string): string => codeSpan(shortenRuns(`/${p}`, TABLE_RUN_MAX.path)) || '—';
+const instructionCell = (instruction: string): string => codeSpan(shortenRuns(instruction, TABLE_RUN_MAX.instruction)) || '—';
+
 /** Files listed per section at most. */
 const FILES_MAX = 10;
 const WASTED_MAX = 5;
@@ -188,7 +198,7 @@ export function fileSection(r: JudgedRow): string | undefined {
   blocks.push(`**Wasted space**: ${formatBytes(headFiles.wastedBytes)}${share}${baseWaste}. Files that a later layer overwrites or deletes still ship in the earlier layer.`);
   if (headFiles.wasted.length > 0) {
     blocks.push(
-      ['| Wasted | Path |\n|--:|:--|', ...headFiles.wasted.slice(0, WASTED_MAX).map((w) => cells([formatBytes(w.bytes), codeSpan(`/${w.path}`) || '—']))].join('\n')
+      ['| Wasted | Path |\n|--:|:--|', ...headFiles.wasted.slice(0, WASTED_MAX).map((w) => cells([formatBytes(w.bytes), pathCell(w.path)]))].join('\n')
     );
   }
   return section(r, what, blocks.join('\n\n'));
@@ -199,7 +209,7 @@ function fileDiffBlocks(diff: FileDiff, cut: boolean): string[] {
   if (diff.largest.length === 0) return [cut ? '_No listed file changed size._' : '_No file changed size._'];
   const rows = diff.largest.map((c) => {
     const text = changeCells(c, formatBytes, formatDelta);
-    return cells([c.kind, codeSpan(`/${c.path}`) || '—', text.before ?? '—', text.after ?? '—', text.delta]);
+    return cells([c.kind, pathCell(c.path), text.before ?? '—', text.after ?? '—', text.delta]);
   });
   const t = diff.totals;
   return [
@@ -213,7 +223,7 @@ function layerList(layers: readonly LayerStats[]): string {
   if (layers.length === 0) return '_No filesystem layers._';
   const lines = layers
     .slice(0, LAYERS_MAX)
-    .map((l, i) => cells([String(i + 1), codeSpan(l.instruction) || '—', formatBytes(l.compressedBytes), formatBytes(l.uncompressedBytes)]));
+    .map((l, i) => cells([String(i + 1), instructionCell(l.instruction), formatBytes(l.compressedBytes), formatBytes(l.uncompressedBytes)]));
   const more = layers.length > LAYERS_MAX ? `\n\n_${plural(layers.length - LAYERS_MAX, 'more layer')} not shown._` : '';
   return `${['| # | Instruction | Compressed | Uncompressed |\n|--:|:--|--:|--:|', ...lines].join('\n')}${more}`;
 }
@@ -224,7 +234,7 @@ function layerChangeRow(c: ReturnType<typeof diffLayers>[number]): string {
       return cells([
         String(c.headIndex + 1),
         'changed',
-        codeSpan(c.head.instruction) || '—',
+        instructionCell(c.head.instruction),
         `${formatBytes(c.base.compressedBytes)} → ${formatBytes(c.head.compressedBytes)}`,
         formatDelta(c.head.compressedBytes - c.base.compressedBytes),
         `${formatBytes(c.base.uncompressedBytes)} → ${formatBytes(c.head.uncompressedBytes)}`,
@@ -234,7 +244,7 @@ function layerChangeRow(c: ReturnType<typeof diffLayers>[number]): string {
       return cells([
         String(c.headIndex + 1),
         'added',
-        codeSpan(c.head.instruction) || '—',
+        instructionCell(c.head.instruction),
         formatBytes(c.head.compressedBytes),
         formatDelta(c.head.compressedBytes),
         formatBytes(c.head.uncompressedBytes),
@@ -244,13 +254,13 @@ function layerChangeRow(c: ReturnType<typeof diffLayers>[number]): string {
       return cells([
         '—',
         'removed',
-        codeSpan(c.base.instruction) || '—',
+        instructionCell(c.base.instruction),
         `~~${formatBytes(c.base.compressedBytes)}~~`,
         formatDelta(-c.base.compressedBytes),
         `~~${formatBytes(c.base.uncompressedBytes)}~~`,
         formatDelta(-c.base.uncompressedBytes)
       ]);
     case 'same':
-      return cells([String(c.headIndex + 1), 'unchanged', codeSpan(c.head.instruction) || '—', '', '', '', '']);
+      return cells([String(c.headIndex + 1), 'unchanged', instructionCell(c.head.instruction), '', '', '', '']);
   }
 }

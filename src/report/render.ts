@@ -13,7 +13,7 @@
 // The verdict line is never lost.
 import type { DetailKind, JudgedRow, Outcome } from '../model.js';
 import { codeSpan, escapeCell } from './escape.js';
-import { STATUS_LABEL, formatBytes, formatCount, formatDelta, formatPercent, plural, shortSha } from './format.js';
+import { STATUS_LABEL, formatBytes, formatCount, formatDelta, formatGrowth, plural, shortSha } from './format.js';
 import { notComparable, verdictSummary } from './policy.js';
 import { causesSection, cells, detailSection, fileSection, sizeChart } from './render-sections.js';
 
@@ -290,7 +290,7 @@ function verdictLine(outcome: Outcome): string {
 }
 
 const TABLE_HEAD =
-  '| Target | Platform | Compressed | Δ | Uncompressed | Δ | Layers | Status |\n|:--|:--|--:|--:|--:|--:|--:|:--|';
+  '| Status | Target | Platform | Compressed | Δ | Uncompressed | Δ | Layers |\n|:--|:--|:--|--:|--:|--:|--:|--:|';
 
 function table(rows: readonly JudgedRow[]): string {
   return [TABLE_HEAD, ...rows.map(tableRow)].join('\n');
@@ -313,54 +313,43 @@ function compressedCell(image: { readonly compressedBytes: number; readonly comp
 
 /** Both sides measured, but by different methods: shown side by side, never compared (row 20). */
 
+/** A row of the main table: the verdict first (the column a narrow screen scrolls out of view last), then the names, then the numbers. */
 function tableRow(r: JudgedRow): string {
-  const label = statusCell(r);
-  const [target, platform] = [targetCell(r), platformCell(r.platform)];
+  return cells([statusCell(r), targetCell(r), platformCell(r.platform), ...sizeCells(r)]);
+}
+
+/** Compressed, its change, uncompressed, its change, layers: what each status has of them. */
+function sizeCells(r: JudgedRow): string[] {
   const head = r.head.state === 'measured' ? r.head.image : undefined;
   const base = r.base.state === 'measured' ? r.base.image : undefined;
   switch (r.status) {
     case 'changed':
     case 'unchanged': {
       const d = r.delta;
-      return cells([
-        target,
-        platform,
+      return [
         head ? compressedCell(head) : '—',
         d ? deltaText(d.compressedBytes, d.compressedPercent) : '—',
         head ? formatBytes(head.uncompressedBytes) : '—',
         d ? deltaText(d.uncompressedBytes, d.uncompressedPercent) : '—',
-        head ? formatCount(head.layerCount, d?.layerCount) : '—',
-        label
-      ]);
+        head ? formatCount(head.layerCount, d?.layerCount) : '—'
+      ];
     }
     case 'new':
     case 'no-baseline': {
       const delta = r.status === 'new' ? 'new' : notComparable(r) ? 'not comparable' : '—';
-      return cells([
-        target,
-        platform,
-        head ? compressedCell(head) : '—',
-        delta,
-        head ? formatBytes(head.uncompressedBytes) : '—',
-        delta,
-        head ? String(head.layerCount) : '—',
-        label
-      ]);
+      return [head ? compressedCell(head) : '—', delta, head ? formatBytes(head.uncompressedBytes) : '—', delta, head ? String(head.layerCount) : '—'];
     }
     case 'removed':
-      return cells([
-        target,
-        platform,
+      return [
         base ? `~~${formatBytes(base.compressedBytes)}~~` : '—',
         base ? formatDelta(-base.compressedBytes) : 'removed',
         base ? `~~${formatBytes(base.uncompressedBytes)}~~` : '—',
         base ? formatDelta(-base.uncompressedBytes) : 'removed',
-        base ? `~~${base.layerCount}~~` : '—',
-        label
-      ]);
+        base ? `~~${base.layerCount}~~` : '—'
+      ];
     case 'head-failed':
       // No sizes at all: stale numbers from the base would read as the head's (RELIABILITY row 15).
-      return cells([target, platform, '—', '—', '—', '—', '—', label]);
+      return ['—', '—', '—', '—', '—'];
   }
 }
 
@@ -373,7 +362,7 @@ function statusCell(r: JudgedRow): string {
 
 function deltaText(bytes: number, percent: number | null): string {
   if (bytes === 0) return '0 B';
-  return percent === null ? formatDelta(bytes) : `${formatDelta(bytes)} (${formatPercent(percent)})`;
+  return percent === null ? formatDelta(bytes) : `${formatDelta(bytes)} (${formatGrowth(percent)})`;
 }
 
 function failuresBlock(rows: readonly JudgedRow[], limit = Number.POSITIVE_INFINITY): string | undefined {

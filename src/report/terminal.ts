@@ -17,8 +17,8 @@
 import type { DetailKind, FileEntry, ImageStats, JudgedRow, LayerStats, Outcome, RowStatus } from '../model.js';
 import { diffLayers, type LayerChange } from './compare.js';
 import { changeCells, diffFiles, listingNotes } from './file-diff.js';
-import { groupDigits, rowAdvice, type Cause } from './causes.js';
-import { STATUS_LABEL, formatBytes, formatCount, formatDelta, formatPercent, layerChangeTitle, plural, shortSha } from './format.js';
+import { rowAdvice, type Cause } from './causes.js';
+import { STATUS_LABEL, formatBytes, formatCount, formatDelta, formatGrowth, groupDigits, layerChangeTitle, plural, shortSha } from './format.js';
 import { notComparable, verdictSummary } from './policy.js';
 import { MIN_LAST_COLUMN, painter, safe, table, roomForLast, type Paint, type Cell, type Column } from './terminal-text.js';
 
@@ -71,7 +71,7 @@ function compressed(image: Pick<ImageStats, 'compressedBytes' | 'compressedEstim
 
 function deltaCell(bytes: number, percent: number | null): Cell {
   if (bytes === 0) return { text: '0 B', style: 'dim' };
-  const text = percent === null ? formatDelta(bytes) : `${formatDelta(bytes)} (${formatPercent(percent)})`;
+  const text = percent === null ? formatDelta(bytes) : `${formatDelta(bytes)} (${formatGrowth(percent)})`;
   return { text, style: bytes > 0 ? 'yellow' : 'green' };
 }
 
