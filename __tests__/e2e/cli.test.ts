@@ -417,6 +417,45 @@ describe('measure', () => {
     expect(table.stdout).toContain('Compressed sizes marked ≈ are estimates');
   });
 
+  test('an audit of everything the image holds that images often should not, each with its directory, layer and fix', async () => {
+    const debris = await mkdtemp(path.join(work, 'debris-'));
+    const zeros = (file: string, kb: number): string => `dd if=/dev/zero of=${file} bs=1024 count=${kb} 2>/dev/null`;
+    await writeFile(
+      path.join(debris, 'Dockerfile'),
+      [
+        'FROM image-budget/busybox AS app',
+        `RUN mkdir -p /var/lib/apt/lists /root/.cache/pip/http && ${zeros('/var/lib/apt/lists/deb.debian.org_Packages', 300)} && ${zeros('/root/.cache/pip/http/wheel-0', 200)}`,
+        `RUN ${zeros('/tmp/build.tar', 100)}`,
+        'RUN rm /tmp/build.tar',
+        ''
+      ].join('\n')
+    );
+    const env = { ...process.env, DOCKER_HOST: containerdHost };
+    const tag = `${TAG_REPO}:debris`;
+    tags.push({ tag, env });
+    await docker(['buildx', 'build', '--quiet', '--network', 'none', '--output', `type=docker,name=${tag}`, '--', debris], env);
+
+    const run = await runCli(['measure', tag, '--details', 'none'], work);
+    expect(run.code).toBe(0);
+    const audit = run.stdout.slice(run.stdout.indexOf('linux/amd64: what it holds'));
+    expect(audit).toMatch(/^linux\/amd64: what it holds that images often should not\n/);
+    expect(audit).toMatch(/ {2}apt package lists: \+307 kB, 1 file\n {4}\/var\/lib\/apt\/lists\/ \+307 kB, 1 file, layer 2: RUN \/bin\/sh -c mkdir -p/);
+    expect(audit).toMatch(/ {2}pip cache: \+205 kB, 1 file\n {4}\/root\/\.cache\/pip\/ \+205 kB, 1 file, layer 2:/);
+    expect(audit).toMatch(/Deleted or overwritten in a later layer \(wasted space\): \+102 kB, 1 file/);
+    expect(audit).toContain('Fix: rm -rf /var/lib/apt/lists/*');
+    // The busybox base itself holds none of it.
+    expect(audit).not.toMatch(/toolchain|compiler/i);
+
+    const json = JSON.parse((await runCli(['measure', tag, '--json', '--details', 'none'], work)).stdout) as { images: Array<{ causes: Array<{ id: string; bytes: number; directories: Array<{ path: string; layer?: number }> }> }> };
+    const causes = json.images[0]!.causes;
+    expect(causes.map((c) => [c.id, c.bytes])).toEqual(expect.arrayContaining([['apt-lists', 307_200], ['pip-cache', 204_800]]));
+    expect(causes.find((c) => c.id === 'apt-lists')!.directories).toEqual([{ path: '/var/lib/apt/lists/', bytes: 307_200, files: 1, layer: 2, instruction: expect.stringContaining('RUN /bin/sh -c mkdir -p') }]);
+
+    const off = await runCli(['measure', tag, '--details', 'none', '--advice', 'false'], work);
+    expect(off.stdout).not.toContain('what it holds');
+    expect(JSON.parse((await runCli(['measure', tag, '--json', '--details', 'none', '--advice=false'], work)).stdout).images[0].causes).toBeUndefined();
+  });
+
   test('an image the engine does not have is an error, never a pull', async () => {
     const run = await runCli(['measure', `${TAG_REPO}:absent`], work);
     expect(run.code).toBe(2);

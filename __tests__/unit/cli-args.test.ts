@@ -66,15 +66,16 @@ describe('parseArgs: commands', () => {
     ['--version', ['--version'], { command: 'version' }],
     ['-V', ['-V'], { command: 'version' }],
     ['compare --version', ['compare', '--version'], { command: 'version' }],
-    ['measure an engine image', ['measure', 'myapp:1.2'], { command: 'measure', source: 'myapp:1.2', details: undefined, json: false, verbose: false }],
+    ['measure an engine image', ['measure', 'myapp:1.2'], { command: 'measure', source: 'myapp:1.2', details: undefined, advice: undefined, json: false, verbose: false }],
     [
       'measure an archive, with switches before the source',
       ['measure', '--json', '--verbose', 'out/app.tar'],
-      { command: 'measure', source: 'out/app.tar', details: undefined, json: true, verbose: true }
+      { command: 'measure', source: 'out/app.tar', details: undefined, advice: undefined, json: true, verbose: true }
     ],
-    ['measure with --details', ['measure', 'x.tar', '--details', 'layers'], { command: 'measure', source: 'x.tar', details: 'layers', json: false, verbose: false }],
-    ['measure a path starting with "-" after --', ['measure', '--', '-odd.tar'], { command: 'measure', source: '-odd.tar', details: undefined, json: false, verbose: false }],
-    ['measure "-" (a source, not a flag)', ['measure', '-'], { command: 'measure', source: '-', details: undefined, json: false, verbose: false }]
+    ['measure with --details', ['measure', 'x.tar', '--details', 'layers'], { command: 'measure', source: 'x.tar', details: 'layers', advice: undefined, json: false, verbose: false }],
+    ['measure a path starting with "-" after --', ['measure', '--', '-odd.tar'], { command: 'measure', source: '-odd.tar', details: undefined, advice: undefined, json: false, verbose: false }],
+    ['measure with --advice false', ['measure', 'x.tar', '--advice=false'], { command: 'measure', source: 'x.tar', details: undefined, advice: 'false', json: false, verbose: false }],
+    ['measure "-" (a source, not a flag)', ['measure', '-'], { command: 'measure', source: '-', details: undefined, advice: undefined, json: false, verbose: false }]
   ];
   it.each(cases)('%s', (_name, argv, expected) => {
     expect(parseArgs(argv)).toEqual(expected);

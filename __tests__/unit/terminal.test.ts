@@ -356,6 +356,44 @@ describe('renderMeasurement', () => {
     expect(text).not.toContain('layers\n');
   });
 
+  it('with advice, an audit of everything found in each image, whatever its age: directory, layer and fix', () => {
+    const layers = [testLayer(1, 1_000_000, 2, 'FROM golang'), testLayer(2, 4_000_000, 2, 'RUN apt-get update && apt-get install -y gcc')];
+    const files = {
+      final: new Map([
+        ['usr/local/go/bin/go', 15_000_000],
+        ['usr/local/go/pkg/tool/linux_amd64/compile', 20_000_000],
+        ['var/lib/apt/lists/deb.debian.org_Packages', 9_000_000],
+        ['app/server', 5_000_000]
+      ]),
+      layerOf: new Map([
+        ['usr/local/go/bin/go', 0],
+        ['usr/local/go/pkg/tool/linux_amd64/compile', 0],
+        ['var/lib/apt/lists/deb.debian.org_Packages', 1],
+        ['app/server', 1]
+      ]),
+      wastedBytes: 0,
+      wasted: []
+    };
+    const audited = image('x', layers, { files });
+    const text = renderMeasurement({ source: 'app:1', kind: 'engine image', images: [audited] }, { ...OPTIONS, details: [], advice: true });
+    expect(text).toContain(
+      [
+        'linux/amd64: what it holds that images often should not',
+        '  Go toolchain: +35.0 MB, 2 files',
+        '    /usr/local/go/ +35.0 MB, 2 files, layer 1: FROM golang',
+        '    Fix: build in a separate stage and COPY --from only the artifact into scratch, distroless or a slim runtime image.',
+        '  apt package lists: +9.00 MB, 1 file',
+        '    /var/lib/apt/lists/ +9.00 MB, 1 file, layer 2: RUN apt-get update && apt-get install -y gcc',
+        '    Fix: rm -rf /var/lib/apt/lists/* in the same RUN as apt-get install, or use RUN --mount=type=cache.'
+      ].join('\n')
+    );
+    expect(renderMeasurement({ source: 'app:1', kind: 'engine image', images: [audited] }, { ...OPTIONS, details: [] })).not.toContain('what it holds');
+    const clean = image('x', layers, { files: { final: new Map([['app/server', 5_000_000]]), wastedBytes: 0, wasted: [] } });
+    expect(renderMeasurement({ source: 'app:1', kind: 'engine image', images: [clean] }, { ...OPTIONS, details: [], advice: true })).toContain(
+      'linux/amd64: what it holds that images often should not\n  Nothing found: no toolchain, package or build cache, checkout debris or wasted space.'
+    );
+  });
+
   it('a hostile source name is escaped', () => {
     const text = renderMeasurement({ source: `${ESC}[31mimg`, kind: 'engine image', images: [arm] }, OPTIONS);
     expect(text).not.toContain(ESC);

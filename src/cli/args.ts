@@ -2,7 +2,7 @@
 // out; no I/O, no defaults beyond the shape of the command line itself.
 //
 //   image-budget compare --base REF [--targets LIST] [--json] ...
-//   image-budget measure IMAGE|ARCHIVE [--details LIST] [--json]
+//   image-budget measure IMAGE|ARCHIVE [--details LIST] [--advice true|false] [--json]
 //
 // `compare` flags map one to one onto the action's inputs (src/inputs/names.ts): their values are
 // not checked here but by parseInputs, the same parser the action uses, so the command line and the
@@ -84,6 +84,7 @@ const FLAGS: readonly FlagSpec[] = [
   { flag: '--provenance', input: INPUT.provenance, value: 'ATTRS', commands: COMPARE, help: 'provenance attestation: true, false or e.g. mode=max (never counted in the size)' },
   { flag: '--sbom', input: INPUT.sbom, value: 'ATTRS', commands: COMPARE, help: 'SBOM attestation: true, false or attributes (never counted in the size)' },
   { flag: '--details', input: INPUT.details, value: 'LIST', commands: BOTH, help: 'shown under the table: layers, files (both by default) or none' },
+  { flag: '--advice', input: INPUT.advice, value: 'true|false', commands: BOTH, help: 'why it grew (compare) or what the image holds (measure), with the fixes; true by default' },
   { flag: '--json', commands: BOTH, help: 'print the JSON report on stdout instead of the table' },
   { flag: '--verbose', commands: BOTH, help: 'show the build output and every step on stderr' }
 ];
@@ -109,6 +110,8 @@ export interface MeasureCommand {
   readonly source: string;
   /** `--details` as given, checked by the inputs parser; undefined for the default. */
   readonly details: string | undefined;
+  /** `--advice` as given, checked by the inputs parser; undefined for the default. */
+  readonly advice: string | undefined;
   readonly json: boolean;
   readonly verbose: boolean;
 }
@@ -209,8 +212,8 @@ function parseCommand(command: CommandName, args: readonly string[]): Command {
   if (command === 'measure') {
     if (positional.length === 0) throw new UsageError('measure needs an image: measure IMAGE (an image in the engine) or measure PATH (a docker save tar, an OCI layout dir or tar)', command);
     if (positional.length > 1) throw new UsageError(`measure takes one image or archive, got ${positional.length}: ${positional.map(quote).join(', ')}`, command);
-    const details = [...values].find(([spec]) => spec.input === INPUT.details)?.[1][0];
-    return { command, source: positional[0]!, details, json, verbose };
+    const given = (input: InputName): string | undefined => [...values].find(([spec]) => spec.input === input)?.[1][0];
+    return { command, source: positional[0]!, details: given(INPUT.details), advice: given(INPUT.advice), json, verbose };
   }
 
   if (positional.length > 0) {

@@ -16,7 +16,7 @@ import { INPUT } from '../inputs/names.js';
 import { neutralizeJsonCommands } from '../log.js';
 import type { DetailKind, ImageStats, MeasureMethod } from '../model.js';
 import { measureLoaded } from '../pipeline/side.js';
-import { renderMeasurement } from '../report/terminal.js';
+import { auditCauses, renderMeasurement } from '../report/terminal.js';
 import { colourWanted, painter } from '../report/terminal-text.js';
 import { TOOL } from '../tool.js';
 import { EXIT, type MeasureCommand } from './args.js';
@@ -25,33 +25,34 @@ import { cleanUpOnInterrupt, runCleanups } from './cleanups.js';
 import { CliError, lastLine, terminalWidth, type CliIO } from './io.js';
 import { Progress } from './progress.js';
 
-/** `--details` through the action's own parser (every other input at its default). */
-function detailsOf(text: string | undefined): readonly DetailKind[] {
-  return parseInputs((name) => (name === INPUT.details ? (text ?? '') : '')).details;
+/** `--details` and `--advice` through the action's own parser (every other input at its default). */
+function shownOf(command: MeasureCommand): { readonly details: readonly DetailKind[]; readonly advice: boolean } {
+  const inputs = parseInputs((name) => (name === INPUT.details ? (command.details ?? '') : name === INPUT.advice ? (command.advice ?? '') : ''));
+  return { details: inputs.details, advice: inputs.advice };
 }
 
 export async function measureCommand(command: MeasureCommand, io: CliIO): Promise<number> {
   const progress = new Progress(io.stderr, painter(colourWanted(io.env, io.stderr.isTTY === true)), command.verbose);
-  const details = detailsOf(command.details);
+  const { details, advice } = shownOf(command);
   const options: DockerSaveOptions = {
     target: command.source,
     secrets: [],
     onWarning: (m) => progress.warning(m),
-    // File lists cost a tar parse of every layer: only when shown.
-    files: details.includes('files')
+    // File lists cost a tar parse of every layer: only when shown, or read for the advice.
+    files: details.includes('files') || advice
   };
   const cleanups: Array<() => Promise<unknown>> = [];
   const release = cleanUpOnInterrupt(cleanups, progress);
   try {
     const measured = await progress.group(`Measure ${command.source}`, () => measureSource(command.source, io, options, cleanups));
     if (command.json) {
-      io.stdout.write(neutralizeJsonCommands(`${JSON.stringify(measurementJson(command.source, measured), null, 2)}\n`));
+      io.stdout.write(neutralizeJsonCommands(`${JSON.stringify(measurementJson(command.source, measured, advice), null, 2)}\n`));
     } else {
       const width = terminalWidth(io.stdout);
       io.stdout.write(
         renderMeasurement(
           { source: command.source, kind: `${measured.kind}, ${METHOD_TEXT[measured.images[0]?.method ?? 'oci-layout']}`, images: measured.images },
-          { colour: colourWanted(io.env, io.stdout.isTTY === true), details, ...(width ? { width } : {}) }
+          { colour: colourWanted(io.env, io.stdout.isTTY === true), details, advice, ...(width ? { width } : {}) }
         )
       );
     }
@@ -67,8 +68,11 @@ const METHOD_TEXT: Readonly<Record<MeasureMethod, string>> = {
   'docker-save': 'read as a docker save'
 };
 
-/** The JSON of `measure --json`: the report's per-image fields (docs/report-schema.md), per image. */
-function measurementJson(source: string, measured: Measured): unknown {
+/**
+ * The JSON of `measure --json`: the report's per-image fields (docs/report-schema.md), per image,
+ * and with `--advice` (the default) the causes found in it, as the terminal lists them.
+ */
+function measurementJson(source: string, measured: Measured, advice: boolean): unknown {
   return {
     schema: 'image-budget/measurement',
     version: 1,
@@ -86,9 +90,22 @@ function measurementJson(source: string, measured: Measured): unknown {
       method: i.method,
       // The final file list stays out, as in the report: it can be millions of entries.
       ...(i.files ? { files: { wastedBytes: i.files.wastedBytes, wasted: i.files.wasted } } : {}),
+      ...(advice ? { causes: causesJson(i) } : {}),
       layers: i.layers.map((l) => ({ ...l }))
     }))
   };
+}
+
+/** Every cause found in the image (the audit): what, its fix, its bytes and files, and where (`/dir/`, the layer that added most). */
+function causesJson(image: ImageStats): unknown[] {
+  return (auditCauses(image)?.causes ?? []).map((c) => ({
+    id: c.id,
+    cause: c.cause,
+    fix: c.fix,
+    bytes: c.bytes,
+    files: c.files,
+    directories: c.groups.map((g) => ({ path: `/${g.dir}`, bytes: g.bytes, files: g.files, ...(g.layer ? { layer: g.layer.index + 1, instruction: g.layer.instruction } : {}) }))
+  }));
 }
 
 /**

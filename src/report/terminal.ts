@@ -17,7 +17,7 @@
 import type { DetailKind, FileEntry, ImageStats, JudgedRow, LayerStats, Outcome, RowStatus } from '../model.js';
 import { diffLayers, type LayerChange } from './compare.js';
 import { changeCells, diffFiles, listingNotes } from './file-diff.js';
-import { rowAdvice, type Cause } from './causes.js';
+import { CAUSE_RULES, findCauses, rowAdvice, type Advice, type Cause } from './causes.js';
 import { STATUS_LABEL, formatBytes, formatCount, formatDelta, formatGrowth, groupDigits, layerChangeTitle, plural, shortSha } from './format.js';
 import { notComparable, verdictSummary } from './policy.js';
 import { MIN_LAST_COLUMN, painter, safe, table, roomForLast, type Paint, type Cell, type Column } from './terminal-text.js';
@@ -225,6 +225,20 @@ function causesSection(r: JudgedRow, paint: Paint, width: number): string | unde
   return lines.join('\n');
 }
 
+/** Every cause found in one image (an audit, `measure`): each rule once, up to five directories each. */
+export function auditCauses(image: ImageStats): Advice | undefined {
+  return findCauses(image, undefined, { causesMax: CAUSE_RULES.length + 1, groupsMax: 5 });
+}
+
+/** The audit of one measured image, titled with its platform; undefined when it has no file list. */
+function auditSection(image: ImageStats, paint: Paint, width: number): string | undefined {
+  const advice = auditCauses(image);
+  if (!advice) return undefined;
+  const title = paint('bold', `${safe(image.platform) || '-'}: what it holds that images often should not`);
+  if (advice.causes.length === 0) return `${title}\n${INDENT}Nothing found: no toolchain, package or build cache, checkout debris or wasted space.`;
+  return [title, ...advice.causes.flatMap((c) => causeLines(c, paint, width))].join('\n');
+}
+
 function causeLines(c: Cause, paint: Paint, width: number): string[] {
   const count = c.files > 0 ? `, ${groupDigits(c.files)} file${c.files === 1 ? '' : 's'}` : '';
   const room = Math.max(MIN_LAST_COLUMN, width - 8);
@@ -423,6 +437,8 @@ export function renderMeasurement(m: Measurement, options: TerminalOptions): str
     const lines = options.details.includes('layers') ? layerList(i.layers, i.compressedEstimated === true, paint, width) : [];
     if (options.details.includes('files') && i.files) lines.push(...wastedLines(i, i.files.wastedBytes, i.files.wasted, undefined, paint, width));
     if (lines.length > 0) blocks.push([paint('bold', title), ...lines].join('\n'));
+    const audit = options.advice ? auditSection(i, paint, width) : undefined;
+    if (audit) blocks.push(audit);
   }
   return `${blocks.join('\n\n')}\n`;
 }
