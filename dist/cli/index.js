@@ -520,7 +520,7 @@ const DEFAULTS = {
 // out; no I/O, no defaults beyond the shape of the command line itself.
 //
 //   image-budget compare --base REF [--targets LIST] [--json] ...
-//   image-budget measure IMAGE|ARCHIVE [--details LIST] [--json]
+//   image-budget measure IMAGE|ARCHIVE [--details LIST] [--advice true|false] [--json]
 //
 // `compare` flags map one to one onto the action's inputs (src/inputs/names.ts): their values are
 // not checked here but by parseInputs, the same parser the action uses, so the command line and the
@@ -581,6 +581,7 @@ const FLAGS = [
     { flag: '--provenance', input: INPUT.provenance, value: 'ATTRS', commands: COMPARE, help: 'provenance attestation: true, false or e.g. mode=max (never counted in the size)' },
     { flag: '--sbom', input: INPUT.sbom, value: 'ATTRS', commands: COMPARE, help: 'SBOM attestation: true, false or attributes (never counted in the size)' },
     { flag: '--details', input: INPUT.details, value: 'LIST', commands: BOTH, help: 'shown under the table: layers, files (both by default) or none' },
+    { flag: '--advice', input: INPUT.advice, value: 'true|false', commands: BOTH, help: 'why it grew (compare) or what the image holds (measure), with the fixes; true by default' },
     { flag: '--json', commands: BOTH, help: 'print the JSON report on stdout instead of the table' },
     { flag: '--verbose', commands: BOTH, help: 'show the build output and every step on stderr' }
 ];
@@ -688,8 +689,8 @@ function parseCommand(command, args) {
             throw new UsageError('measure needs an image: measure IMAGE (an image in the engine) or measure PATH (a docker save tar, an OCI layout dir or tar)', command);
         if (positional.length > 1)
             throw new UsageError(`measure takes one image or archive, got ${positional.length}: ${positional.map(quote).join(', ')}`, command);
-        const details = [...values].find(([spec]) => spec.input === INPUT.details)?.[1][0];
-        return { command, source: positional[0], details, json, verbose };
+        const given = (input) => [...values].find(([spec]) => spec.input === input)?.[1][0];
+        return { command, source: positional[0], details: given(INPUT.details), advice: given(INPUT.advice), json, verbose };
     }
     if (positional.length > 0) {
         const p = positional[0];
@@ -2757,7 +2758,7 @@ function readSide(v, path) {
                 uncompressedBytes: count(validate_field(o, 'uncompressedBytes'), `${path}.uncompressedBytes`),
                 layerCount: count(validate_field(o, 'layerCount'), `${path}.layerCount`),
                 method: validate_oneOf(validate_field(o, 'method'), METHODS, `${path}.method`),
-                ...(validate_field(o, 'compressedEstimated') === true ? { compressedEstimated: true } : {}),
+                ...(estimated(validate_field(o, 'compressedEstimated'), `${path}.compressedEstimated`) ? { compressedEstimated: true } : {}),
                 ...(validate_field(o, 'files') === undefined ? {} : { files: readFiles(validate_field(o, 'files'), `${path}.files`) }),
                 layers: list(validate_field(o, 'layers'), `${path}.layers`, REPORT_LIMITS.layers).map((l, i) => readLayer(l, `${path}.layers[${i}]`))
             };
@@ -2768,6 +2769,10 @@ function readSide(v, path) {
         case 'unavailable':
             return { state, reason: str(validate_field(o, 'reason'), `${path}.reason`) };
     }
+}
+/** `compressedEstimated` is written only as `true`; absent or `false` means exact, anything else is refused. */
+function estimated(v, path) {
+    return v !== undefined && bool(v, path);
 }
 function readFiles(v, path) {
     const o = obj(v, path);
@@ -3495,6 +3500,51 @@ function formatPercent(p, digits = 1) {
     const text = Math.abs(p).toFixed(digits);
     return `${p > 0 ? '+' : '-'}${text}%`;
 }
+/** `4,812`: thousands grouped, the same in every locale. */
+function groupDigits(n) {
+    return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+/** Growth past this percentage reads as a factor: `+17606.4%` is `×177`. */
+const FACTOR_ABOVE_PERCENT = 1000;
+/**
+ * A change in a table cell: a percentage as {@link formatPercent} up to +1,000%, then the factor
+ * the head is of the base, to three digits (`×11.0`, `×92.9`, `×177`, `×1,250`).
+ */
+function formatGrowth(p) {
+    if (p === null || !Number.isFinite(p) || p <= FACTOR_ABOVE_PERCENT)
+        return formatPercent(p);
+    const factor = Number((1 + p / 100).toPrecision(3));
+    return factor < 100 ? `×${factor.toFixed(1)}` : `×${groupDigits(factor)}`;
+}
+/**
+ * `text` with every run of characters without a space longer than `max` shortened in the middle to
+ * `max` characters (`/usr/local/go/src/…/analysisutil/util.go`): a browser breaks a line only at a
+ * space inside a code span, so such a run would widen its table past GitHub's column. A path keeps
+ * its last segments whole when they fit.
+ */
+function shortenRuns(text, max) {
+    return text.replace(/\S+/gu, (run) => shortenMiddle(run, max));
+}
+function shortenMiddle(run, max) {
+    const chars = [...run];
+    if (chars.length <= max)
+        return run;
+    const room = max - 1;
+    // The tail: the longest run of whole segments (`/analysisutil/util.go`) of a quarter to a half of
+    // the room, else exactly half; the head: up to the last `/` past a quarter of the room, else the rest.
+    let tail = Math.floor(room / 2);
+    for (let i = chars.length - tail; i <= chars.length - Math.ceil(room / 4); i++) {
+        if (chars[i] === '/') {
+            tail = chars.length - i;
+            break;
+        }
+    }
+    let head = room - tail;
+    const cut = chars.lastIndexOf('/', head - 1);
+    if (cut >= Math.ceil(room / 4))
+        head = cut + 1;
+    return `${chars.slice(0, head).join('')}…${chars.slice(chars.length - tail).join('')}`;
+}
 /** `10%`, `12.5%`, `25 MB`, `512 KiB`, `1.5 GB`: the normalized form of a parsed threshold. */
 function formatThreshold(t) {
     if (t.kind === 'percent') {
@@ -3661,12 +3711,23 @@ function maxIncreaseVerdict(base, head, limit, metric) {
         ok = growth * 100 <= limit.percent * before * (1 + 1e-12);
     }
     const limitText = formatThreshold(limit);
-    const change = `${bytesChange(growth, limit.kind === 'bytes' && !ok ? limit.bytes : undefined)} (${pct === null ? 'from 0 B' : formatPercent(pct, limit.kind === 'percent' && !ok ? digitsToShow(pct, limit.percent) : 1)})`;
+    const change = `${bytesChange(growth, limit.kind === 'bytes' && !ok ? limit.bytes : undefined)} (${pct === null ? 'from 0 B' : percentText(pct, limit, ok)})`;
     return {
         rule: 'max-increase',
         ok,
         reason: ok ? `${change} within max-increase ${limitText}` : `${change} exceeds max-increase ${limitText}`
     };
+}
+/**
+ * The growth beside a max-increase verdict: a factor past +1,000% (as the tables show it) unless
+ * the limit is itself a percentage that high, where the digits that tell them apart are needed.
+ */
+function percentText(pct, limit, ok) {
+    if (limit.kind === 'percent' && limit.percent >= FACTOR_ABOVE_PERCENT)
+        return formatPercent(pct, ok ? 1 : digitsToShow(pct, limit.percent));
+    if (pct > FACTOR_ABOVE_PERCENT)
+        return formatGrowth(pct);
+    return formatPercent(pct, limit.kind === 'percent' && !ok ? digitsToShow(pct, limit.percent) : 1);
 }
 /** True when a value over its limit would print the same as the limit at three significant digits. */
 function closeTo(value, limit) {
@@ -7797,10 +7858,6 @@ function rowAdvice(r, options = {}) {
         return undefined;
     return { ...advice, compared: base !== undefined };
 }
-/** `4,812`: thousands grouped, the same in every locale. */
-function groupDigits(n) {
-    return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-}
 /** The rule a path falls under, and the directory it rolls up to. */
 function firstMatch(path) {
     for (const rule of CAUSE_RULES) {
@@ -7957,7 +8014,7 @@ function compressed(image) {
 function deltaCell(bytes, percent) {
     if (bytes === 0)
         return { text: '0 B', style: 'dim' };
-    const text = percent === null ? formatDelta(bytes) : `${formatDelta(bytes)} (${formatPercent(percent)})`;
+    const text = percent === null ? formatDelta(bytes) : `${formatDelta(bytes)} (${formatGrowth(percent)})`;
     return { text, style: bytes > 0 ? 'yellow' : 'green' };
 }
 const NONE = { text: '-', style: 'dim' };
@@ -8106,6 +8163,20 @@ function causesSection(r, paint, width) {
     if (cut !== undefined)
         lines.push(`${INDENT}${paint('dim', `A file list was cut: files under ${formatBytes(cut)} were not compared.`)}`);
     return lines.join('\n');
+}
+/** Every cause found in one image (an audit, `measure`): each rule once, up to five directories each. */
+function auditCauses(image) {
+    return findCauses(image, undefined, { causesMax: CAUSE_RULES.length + 1, groupsMax: 5 });
+}
+/** The audit of one measured image, titled with its platform; undefined when it has no file list. */
+function auditSection(image, paint, width) {
+    const advice = auditCauses(image);
+    if (!advice)
+        return undefined;
+    const title = paint('bold', `${safe(image.platform) || '-'}: what it holds that images often should not`);
+    if (advice.causes.length === 0)
+        return `${title}\n${INDENT}Nothing found: no toolchain, package or build cache, checkout debris or wasted space.`;
+    return [title, ...advice.causes.flatMap((c) => causeLines(c, paint, width))].join('\n');
 }
 function causeLines(c, paint, width) {
     const count = c.files > 0 ? `, ${groupDigits(c.files)} file${c.files === 1 ? '' : 's'}` : '';
@@ -8295,6 +8366,9 @@ function renderMeasurement(m, options) {
             lines.push(...wastedLines(i, i.files.wastedBytes, i.files.wasted, undefined, paint, width));
         if (lines.length > 0)
             blocks.push([paint('bold', title), ...lines].join('\n'));
+        const audit = options.advice ? auditSection(i, paint, width) : undefined;
+        if (audit)
+            blocks.push(audit);
     }
     return `${blocks.join('\n\n')}\n`;
 }
@@ -8741,30 +8815,31 @@ async function extract(source, dir, io) {
 
 
 
-/** `--details` through the action's own parser (every other input at its default). */
-function detailsOf(text) {
-    return parseInputs((name) => (name === INPUT.details ? (text ?? '') : '')).details;
+/** `--details` and `--advice` through the action's own parser (every other input at its default). */
+function shownOf(command) {
+    const inputs = parseInputs((name) => (name === INPUT.details ? (command.details ?? '') : name === INPUT.advice ? (command.advice ?? '') : ''));
+    return { details: inputs.details, advice: inputs.advice };
 }
 async function measureCommand(command, io) {
     const progress = new Progress(io.stderr, painter(colourWanted(io.env, io.stderr.isTTY === true)), command.verbose);
-    const details = detailsOf(command.details);
+    const { details, advice } = shownOf(command);
     const options = {
         target: command.source,
         secrets: [],
         onWarning: (m) => progress.warning(m),
-        // File lists cost a tar parse of every layer: only when shown.
-        files: details.includes('files')
+        // File lists cost a tar parse of every layer: only when shown, or read for the advice.
+        files: details.includes('files') || advice
     };
     const cleanups = [];
     const release = cleanUpOnInterrupt(cleanups, progress);
     try {
         const measured = await progress.group(`Measure ${command.source}`, () => measureSource(command.source, io, options, cleanups));
         if (command.json) {
-            io.stdout.write(neutralizeJsonCommands(`${JSON.stringify(measurementJson(command.source, measured), null, 2)}\n`));
+            io.stdout.write(neutralizeJsonCommands(`${JSON.stringify(measurementJson(command.source, measured, advice), null, 2)}\n`));
         }
         else {
             const width = terminalWidth(io.stdout);
-            io.stdout.write(renderMeasurement({ source: command.source, kind: `${measured.kind}, ${METHOD_TEXT[measured.images[0]?.method ?? 'oci-layout']}`, images: measured.images }, { colour: colourWanted(io.env, io.stdout.isTTY === true), details, ...(width ? { width } : {}) }));
+            io.stdout.write(renderMeasurement({ source: command.source, kind: `${measured.kind}, ${METHOD_TEXT[measured.images[0]?.method ?? 'oci-layout']}`, images: measured.images }, { colour: colourWanted(io.env, io.stdout.isTTY === true), details, advice, ...(width ? { width } : {}) }));
         }
         return EXIT.ok;
     }
@@ -8777,8 +8852,11 @@ const METHOD_TEXT = {
     'oci-layout': 'read as an OCI layout',
     'docker-save': 'read as a docker save'
 };
-/** The JSON of `measure --json`: the report's per-image fields (docs/report-schema.md), per image. */
-function measurementJson(source, measured) {
+/**
+ * The JSON of `measure --json`: the report's per-image fields (docs/report-schema.md), per image,
+ * and with `--advice` (the default) the causes found in it, as the terminal lists them.
+ */
+function measurementJson(source, measured, advice) {
     return {
         schema: 'image-budget/measurement',
         version: 1,
@@ -8796,9 +8874,21 @@ function measurementJson(source, measured) {
             method: i.method,
             // The final file list stays out, as in the report: it can be millions of entries.
             ...(i.files ? { files: { wastedBytes: i.files.wastedBytes, wasted: i.files.wasted } } : {}),
+            ...(advice ? { causes: causesJson(i) } : {}),
             layers: i.layers.map((l) => ({ ...l }))
         }))
     };
+}
+/** Every cause found in the image (the audit): what, its fix, its bytes and files, and where (`/dir/`, the layer that added most). */
+function causesJson(image) {
+    return (auditCauses(image)?.causes ?? []).map((c) => ({
+        id: c.id,
+        cause: c.cause,
+        fix: c.fix,
+        bytes: c.bytes,
+        files: c.files,
+        directories: c.groups.map((g) => ({ path: `/${g.dir}`, bytes: g.bytes, files: g.files, ...(g.layer ? { layer: g.layer.index + 1, instruction: g.layer.instruction } : {}) }))
+    }));
 }
 /**
  * A path that exists is an archive (file) or an OCI layout (directory); anything else is an image of
