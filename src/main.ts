@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ActionsCacheStore } from './baseline/actions-cache.js';
+import { remembering } from './baseline/store.js';
 import type { BaselineStore } from './baseline/store.js';
 import { loadConfig } from './config/load.js';
 import { errorMessage } from './errors.js';
@@ -104,7 +105,8 @@ async function runPipeline(deps: RunDeps, cleanups: Array<() => Promise<unknown>
   // hide every later "true" (and drop job outputs that contain it).
   for (const [name, value] of inputs.buildArgs) if (maskedJobWide(name, value)) core.setSecret(value);
   const event = await readEvent(deps.env);
-  const baselines = deps.baselines ?? new ActionsCacheStore(path.resolve(deps.env.RUNNER_TEMP || os.tmpdir()));
+  // Remembered: the baseline's lookup and the trend's ask for the same commits.
+  const baselines = deps.baselines ?? remembering(new ActionsCacheStore(path.resolve(deps.env.RUNNER_TEMP || os.tmpdir())));
   const pipelineDeps: PipelineDeps = { ...deps, baselines, saveState: (name, value) => core.saveState(name, value) };
   // A job labelled with `name` (one image of a matrix) keeps its stored baseline and build-cache
   // scopes under `<comment-key>+<name>`, as each image of a config file does: jobs that share a

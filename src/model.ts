@@ -38,7 +38,7 @@ export type CacheSpec =
 
 export type BaselineMode = 'auto' | 'build' | 'report' | 'none';
 export type CommentMode = 'always' | 'on-change' | 'on-regression' | 'never';
-export type DetailKind = 'layers' | 'files';
+export type DetailKind = 'layers' | 'files' | 'trend';
 /**
  * What a run does: `measure` builds and measures; `merge` publishes reports of other jobs as one
  * (matrix jobs); `comment` posts the comment of a report uploaded by a pull request's run, from a
@@ -270,6 +270,20 @@ export interface JudgedRow extends Comparison {
   readonly verdicts: readonly Verdict[];
   /** True when any verdict failed. */
   readonly regressed: boolean;
+  /**
+   * The row's image at earlier commits of the base branch, oldest first: the sizes their stored
+   * reports give (`details: trend`, baseline/trend.ts). Absent when none was looked up or found.
+   */
+  readonly history?: readonly SizeAt[];
+}
+
+/** A row's image as the report stored for one commit measured it. */
+export interface SizeAt {
+  readonly sha: string;
+  readonly compressedBytes: number;
+  readonly uncompressedBytes: number;
+  /** How it was measured: the chart compares only sizes measured the same way as the head. */
+  readonly method: MeasureMethod;
 }
 
 /** The outcome of the whole run, input of render and publish. */

@@ -12,6 +12,7 @@ import type { Report } from '../../src/report/report.js';
 import { applyEnv, jobEnv } from '../support/cache-standin.js';
 import { runGit, type FileTree, type PullRequestFixture } from '../support/git-fixture.js';
 import { reportOf, rowOf, usePrHarness, type PrRunOptions, type Row } from '../support/pr-run.js';
+import { mermaidBlocks, parseMermaid } from '../support/mermaid.js';
 import { runAction, type ActionRun } from '../support/run-action.js';
 
 jest.setTimeout(5 * 60_000);
@@ -28,6 +29,16 @@ const cacheEnv = (): Record<string, string> => jobEnv(h.cache);
 
 function fixture(marker: string, base: FileTree, head: FileTree, prNumber: number, more: { branches?: Record<string, FileTree> } = {}): Promise<PullRequestFixture> {
   return h.pr(base, head, prNumber, more.branches ? { branches: more.branches } : {});
+}
+
+/** A depth-1 checkout of `sha` of origin, as actions/checkout makes one for a push of it. */
+async function checkoutAt(f: PullRequestFixture, sha: string): Promise<string> {
+  const ws = path.join(await mkdtemp(path.join(f.root, 'push-')), 'ws');
+  await runGit(f.root, ['init', '--quiet', ws]);
+  await runGit(ws, ['remote', 'add', 'origin', f.originUrl]);
+  await runGit(ws, ['-c', 'protocol.version=2', 'fetch', '--quiet', '--no-tags', '--depth=1', 'origin', `+${sha}:refs/remotes/origin/main`]);
+  await runGit(ws, ['checkout', '--quiet', '--force', 'refs/remotes/origin/main']);
+  return ws;
 }
 
 /** A depth-1 clone of origin's `main` (the base commit): the workspace of a push run there. */
@@ -175,6 +186,61 @@ describe('details: files with a stored baseline: the comment has the files table
     const comment = h.github.commentsOn(62).find((c) => c.body.includes('image-budget:stored-files-old'))?.body ?? '';
     expect(comment).toContain('<code>release</code> · linux/amd64 · 0 B wasted</summary>\n\n_The stored baseline has no file list, so file changes are not shown._\n\n**Wasted space**');
     expect(tableOf(comment)).toEqual([]);
+  });
+});
+
+describe('details: trend: the sizes the base branch stored, commit by commit, then this head', () => {
+  // main's history: three commits whose release grows (data.txt of 20,000, 40,000, 50,000 lines),
+  // the second of which stored no report (its push run was skipped), then the base (60,000).
+  const grown = (lines: number): string[] => ['FROM image-budget/busybox AS builder', `RUN mkdir -p /out && seq 1 ${lines} > /out/data.txt && echo app > /out/app`];
+  let f: PullRequestFixture;
+  const stored = new Map<string, number>();
+  let run: ActionRun;
+  let body = '';
+
+  beforeAll(async () => {
+    f = await h.pr(tree('trend', BUILDER, SCRATCH), tree('trend', BUILDER, FAT), 58, {
+      history: [tree('trend', grown(20_000), SCRATCH), tree('trend', grown(40_000), SCRATCH), tree('trend', grown(50_000), SCRATCH)]
+    });
+    const pushed = [f.historyShas[0]!, f.historyShas[2]!, f.baseSha];
+    for (const sha of pushed) {
+      const push = await pushRun(await checkoutAt(f, sha), sha, { 'comment-key': 'trend' });
+      expect(push.code).toBe(0);
+      const head = release(await reportOf(push)).head;
+      if (head.state !== 'measured' || head.compressedBytes === undefined) throw new Error(`release at ${sha} was not measured`);
+      stored.set(sha, head.compressedBytes);
+    }
+    run = await prRun(f, { 'comment-key': 'trend' });
+    body = h.github.commentsOn(58)[0]?.body ?? '';
+  });
+
+  test('the comment charts release at the commits that stored a report, oldest first, this head last, each by its short SHA', async () => {
+    expect(run.code).toBe(0);
+    const head = release(await reportOf(run)).head;
+    if (head.state !== 'measured' || head.compressedBytes === undefined) throw new Error('head not measured');
+    const shas = [f.historyShas[0]!, f.historyShas[2]!, f.baseSha];
+    const values: number[] = [...shas.map((sha) => stored.get(sha)!), head.compressedBytes];
+    expect(body).toContain('<details><summary>Trend: compressed size at 3 earlier commits of the base branch and this head</summary>');
+    expect(body).toContain(`    x-axis [${[...shas.map((sha) => `"${sha.slice(0, 7)}"`), `"${f.mergeSha.slice(0, 7)} (head)"`].join(', ')}]`);
+    expect(body).toContain(`    line [${values.map((v) => Number((v / 1e6).toPrecision(4))).join(', ')}]`);
+    // The history grew, then the pull request's release took the whole builder.
+    expect(values[0]!).toBeLessThan(values[1]!);
+    expect(values[1]!).toBeLessThan(values[2]!);
+    expect(values[3]!).toBeGreaterThan(values[2]! * 5);
+    expect(run.summary).toContain('Trend: compressed size at 3 earlier commits');
+    expect(run.stdout).toContain('Trend: 3 of the last 4 commits of the base branch stored a report.');
+  });
+
+  test('mermaid parses every chart of the comment', () => {
+    const blocks = mermaidBlocks(body);
+    expect(blocks.length).toBeGreaterThanOrEqual(2);
+    expect(parseMermaid(blocks)).toEqual(blocks.map(() => ({ ok: true, type: 'xychart' })));
+  });
+
+  test('details without trend: no lookup, no chart', async () => {
+    const without = await prRun(f, { 'comment-key': 'trend', details: 'layers,files' });
+    expect(without.stdout).not.toContain('Look up the size history');
+    expect(without.summary).not.toContain('Trend:');
   });
 });
 

@@ -27,6 +27,8 @@ export interface PullRequestFixtureOptions {
   readonly headBranch?: string;
   /** More branches on origin, each one commit (child of the base commit) with the given tree. */
   readonly branches?: Readonly<Record<string, FileTree>>;
+  /** Earlier commits of the base branch, oldest first, each the parent of the next; the last is the base commit's parent. */
+  readonly history?: readonly FileTree[];
   /**
    * How the workspace is checked out:
    * - `pull-request` (default): detached HEAD at the merge commit, as on a `pull_request` event;
@@ -52,6 +54,8 @@ export interface PullRequestFixture {
   readonly mergeSha: string;
   /** The SHA of each extra branch from `options.branches`. */
   readonly branchShas: Readonly<Record<string, string>>;
+  /** The SHAs of `options.history`, oldest first. */
+  readonly historyShas: readonly string[];
   readonly prNumber: number;
   readonly baseBranch: string;
   readonly headBranch: string;
@@ -151,7 +155,13 @@ export async function makePullRequestCheckout(options: PullRequestFixtureOptions
     // Commits are made with plumbing in a scratch repo, then pushed to origin.
     await mkdir(author);
     await runGit(author, ['init', '--quiet', `--initial-branch=${baseBranch}`]);
-    const baseSha = await commitTree(author, options.files.base, [], 'base', 0);
+    // The base branch's earlier commits, an hour apart before the base commit's.
+    const historyShas: string[] = [];
+    const earlier = options.history ?? [];
+    for (const [i, files] of earlier.entries()) {
+      historyShas.push(await commitTree(author, files, historyShas.slice(-1), `main ${i + 1}`, i - earlier.length));
+    }
+    const baseSha = await commitTree(author, options.files.base, historyShas.slice(-1), 'base', 0);
     const headSha = await commitTree(author, options.files.head, [baseSha], 'head', 1);
     // GitHub's test merge: head's tree (head descends from base), parents [base, head].
     const mergeSha = await commitTree(author, options.files.head, [baseSha, headSha], `Merge ${headSha} into ${baseSha}`, 2);
@@ -198,7 +208,7 @@ export async function makePullRequestCheckout(options: PullRequestFixtureOptions
       await runGit(checkout, ['checkout', '--quiet', '--progress', '--force', '-B', headBranch, ref]);
     }
 
-    return { root, origin, originUrl, checkout, baseSha, headSha, mergeSha, branchShas, prNumber, baseBranch, headBranch, cleanup };
+    return { root, origin, originUrl, checkout, baseSha, headSha, mergeSha, branchShas, historyShas, prNumber, baseBranch, headBranch, cleanup };
   } catch (e) {
     await cleanup();
     throw e;

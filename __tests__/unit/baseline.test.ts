@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { baseFromReport, parseStoredReport } from '../../src/baseline/from-report.js';
-import { MAX_STORED_REPORT_BYTES, baselineKey } from '../../src/baseline/store.js';
+import { MAX_STORED_REPORT_BYTES, baselineKey, remembering, type BaselineStore } from '../../src/baseline/store.js';
+import { MemoryStore } from '../support/memory-store.js';
 import type { ImageStats, SideResult } from '../../src/model.js';
 import { compare } from '../../src/report/compare.js';
 import { buildReport, type Report } from '../../src/report/report.js';
@@ -139,5 +140,45 @@ describe('onDefaultBranch', () => {
     ['refs/tags/main', 'main', false]
   ])('%s with default branch %s: %s', (ref, def, expected) => {
     expect(onDefaultBranch(ev(ref, def))).toBe(expected);
+  });
+});
+
+describe('remembering: one run asks the store once per key', () => {
+  function counted(entries: Record<string, string>): { store: BaselineStore; asked: string[][] } {
+    const inner = new MemoryStore();
+    for (const [k, v] of Object.entries(entries)) void inner.save(k, v);
+    const asked: string[][] = [];
+    return { asked, store: { description: 'memory', find: (keys) => (asked.push([...keys]), inner.find(keys)), save: (k, t) => inner.save(k, t) } };
+  }
+
+  it('a hit tells the keys before it are empty; a miss tells all are; the rest is asked', async () => {
+    const { store, asked } = counted({ c: 'C', e: 'E' });
+    const r = remembering(store);
+    expect(await r.find(['a'])).toBeUndefined();
+    expect(await r.find(['b', 'c', 'd'])).toEqual({ key: 'c', text: 'C' });
+    // a, b empty and c found are known: answered without asking.
+    expect(await r.find(['a', 'b', 'c', 'd', 'e'])).toEqual({ key: 'c', text: 'C' });
+    // d was not told by the hit at c: asked, from d on.
+    expect(await r.find(['a', 'b', 'd', 'e'])).toEqual({ key: 'e', text: 'E' });
+    expect(await r.find(['a', 'd'])).toBeUndefined();
+    expect(asked).toEqual([['a'], ['b', 'c', 'd'], ['d', 'e']]);
+  });
+
+  it('a lookup that fails tells nothing, and a saved key is asked again', async () => {
+    let fail = true;
+    const inner = new MemoryStore();
+    const asked: string[][] = [];
+    const flaky: BaselineStore = {
+      description: 'flaky',
+      find: (keys) => (asked.push([...keys]), fail ? Promise.reject(new Error('down')) : inner.find(keys)),
+      save: (k, t) => inner.save(k, t)
+    };
+    const r = remembering(flaky);
+    await expect(r.find(['a'])).rejects.toThrow('down');
+    fail = false;
+    expect(await r.find(['a'])).toBeUndefined();
+    expect(await r.save('a', 'A')).toBe(true);
+    expect(await r.find(['a'])).toEqual({ key: 'a', text: 'A' });
+    expect(asked).toEqual([['a'], ['a'], ['a']]);
   });
 });

@@ -43,7 +43,7 @@ describe('parseInputs defaults', () => {
       failOnRegression: true,
       comment: 'always',
       commentKey: 'image-budget',
-      details: ['layers', 'files'],
+      details: ['layers', 'files', 'trend'],
       advice: true,
       githubToken: 'ghs_token',
       allowForkBuilds: false,
@@ -235,7 +235,7 @@ describe('parseInputs rejects', () => {
     ['comment-key with a space', { 'comment-key': 'my key' }, 'comment-key', ['"my key"', 'at most 64 characters']],
     ['comment-key with --', { 'comment-key': '-->' }, 'comment-key', ['"-->"']],
     ['comment-key too long', { 'comment-key': 'k'.repeat(65) }, 'comment-key', ['at most 64 characters']],
-    ['details unknown', { details: 'layers,sizes' }, 'details', ['"sizes"', 'expected a list of layers, files, or none']],
+    ['details unknown', { details: 'layers,sizes' }, 'details', ['"sizes"', 'expected a list of layers, files, trend, or none']],
     ['details none mixed', { details: 'none,layers' }, 'details', ['"none" cannot be combined']],
     ['mode unknown', { mode: 'report' }, 'mode', ['"report"', 'expected one of measure, merge, comment']],
     ['mode in uppercase', { mode: 'Merge' }, 'mode', ['"Merge"']],
@@ -280,11 +280,11 @@ describe('parseInputs rejects', () => {
       { cache: 'registry=' },
       `Invalid input 'cache': "registry=" needs an image reference without spaces, commas or quotes, not starting with "-" (expected gha, none, local=<dir> or registry=<ref>)`
     ],
-    ['details unknown', { details: 'layers,sizes' }, `Invalid input 'details': "sizes" (expected a list of layers, files, or none)`],
+    ['details unknown', { details: 'layers,sizes' }, `Invalid input 'details': "sizes" (expected a list of layers, files, trend, or none)`],
     [
       'details none mixed',
       { details: 'none,layers' },
-      `Invalid input 'details': "none" cannot be combined with other values (expected a list of layers, files, or none)`
+      `Invalid input 'details': "none" cannot be combined with other values (expected a list of layers, files, trend, or none)`
     ],
     [
       'merge without reports',

@@ -25,6 +25,9 @@ import { errorMessage } from '../errors.js';
 import { checkReportSize, readStoredReport } from './stored-file.js';
 import { BaselineStoreError, type BaselineStore, type StoredBaseline } from './store.js';
 
+/** Keys @actions/cache accepts in one lookup (the primary key and 9 restore keys). */
+const KEYS_PER_RESTORE = 10;
+
 /** The path the entry is saved and restored under: part of its version, the same on every runner. */
 const FILE = 'image-budget-baseline.json';
 
@@ -59,7 +62,14 @@ export class ActionsCacheStore implements BaselineStore {
 
   async find(keys: readonly string[]): Promise<StoredBaseline | undefined> {
     if (keys.length === 0 || !actionsCacheAvailable()) return undefined;
-    return exclusive(() => this.findInOrder(keys));
+    return exclusive(async () => {
+      // @actions/cache takes at most 10 keys a lookup: longer lists are asked in order, 10 at a time.
+      for (let i = 0; i < keys.length; i += KEYS_PER_RESTORE) {
+        const hit = await this.findInOrder(keys.slice(i, i + KEYS_PER_RESTORE));
+        if (hit) return hit;
+      }
+      return undefined;
+    });
   }
 
   async save(key: string, text: string): Promise<boolean> {

@@ -25,6 +25,9 @@ export interface FindBaselineRequest {
   readonly log: Log;
 }
 
+/** What a lookup of stored reports needs: where, and whose. */
+export type LookUpRequest = Pick<FindBaselineRequest, 'store' | 'repository' | 'commentKey' | 'log'>;
+
 export interface FoundBaseline {
   readonly report: Report;
   /** The commit whose report it is: the base commit or one of its ancestors. */
@@ -45,7 +48,7 @@ export async function findStoredBaseline(req: FindBaselineRequest): Promise<Foun
   return found ? { ...found, distance: ancestors.indexOf(found.sha) + 1 } : undefined;
 }
 
-interface LookUp {
+export interface LookUp {
   readonly found?: FoundBaseline;
   /** A stored report was there but refused (each with a warning). */
   readonly refused: boolean;
@@ -54,7 +57,7 @@ interface LookUp {
 }
 
 /** The first of `shas` whose stored report is usable; unusable ones are skipped with a warning. */
-async function lookUp(req: FindBaselineRequest, shas: readonly string[]): Promise<LookUp> {
+export async function lookUp(req: LookUpRequest, shas: readonly string[]): Promise<LookUp> {
   let left = [...shas];
   let refused = false;
   while (left.length > 0) {

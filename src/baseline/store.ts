@@ -33,6 +33,39 @@ export class BaselineStoreError extends Error {
   }
 }
 
+/**
+ * `store`, remembering what each lookup told of its keys, so that one run asks once per key: the
+ * baseline's lookup and the trend's cover the same commits. A hit at one key says the keys before
+ * it hold nothing (the store answers the first that holds a report); a miss says none of them does.
+ * A lookup that fails throws and tells nothing.
+ */
+export function remembering(store: BaselineStore): BaselineStore {
+  const known = new Map<string, StoredBaseline | null>();
+  return {
+    description: store.description,
+    async find(keys) {
+      for (const [i, key] of keys.entries()) {
+        const entry = known.get(key);
+        if (entry === undefined) return ask(keys.slice(i));
+        if (entry !== null) return entry;
+      }
+      return undefined;
+    },
+    save(key, text) {
+      known.delete(key);
+      return store.save(key, text);
+    }
+  };
+
+  async function ask(keys: readonly string[]): Promise<StoredBaseline | undefined> {
+    const hit = await store.find(keys);
+    const end = hit ? keys.indexOf(hit.key) : keys.length;
+    for (const key of keys.slice(0, end)) known.set(key, null);
+    if (hit) known.set(hit.key, hit);
+    return hit;
+  }
+}
+
 /** Largest stored report accepted when reading back (reports are a few KB; this bounds a hostile one). */
 export const MAX_STORED_REPORT_BYTES = 8 * 1024 * 1024;
 

@@ -83,7 +83,7 @@ const FLAGS: readonly FlagSpec[] = [
   { flag: '--allow', input: INPUT.allow, value: 'LIST', join: ',', commands: COMPARE, help: 'entitlements: network.host, security.insecure' },
   { flag: '--provenance', input: INPUT.provenance, value: 'ATTRS', commands: COMPARE, help: 'provenance attestation: true, false or e.g. mode=max (never counted in the size)' },
   { flag: '--sbom', input: INPUT.sbom, value: 'ATTRS', commands: COMPARE, help: 'SBOM attestation: true, false or attributes (never counted in the size)' },
-  { flag: '--details', input: INPUT.details, value: 'LIST', commands: BOTH, help: 'shown under the table: layers, files (both by default) or none' },
+  { flag: '--details', input: INPUT.details, value: 'LIST', commands: BOTH, help: 'shown under the table: layers, files (both by default) or none (trend is the action\'s)' },
   { flag: '--advice', input: INPUT.advice, value: 'true|false', commands: BOTH, help: 'why it grew (compare) or what the image holds (measure), with the fixes; true by default' },
   { flag: '--json', commands: BOTH, help: 'print the JSON report on stdout instead of the table' },
   { flag: '--verbose', commands: BOTH, help: 'show the build output and every step on stderr' }

@@ -19,8 +19,8 @@ export interface AncestorsOptions {
 
 /**
  * `sha` and up to `count - 1` of its first-parent ancestors, newest first: read in `repoDir` when
- * it holds the whole history, else fetched (depth `count`) from its remote into a scratch
- * repository that is removed before this returns.
+ * it holds the whole history, else fetched (depth `count`, the commits without their trees) from
+ * its remote into a scratch repository that is removed before this returns.
  * @throws GitError when git fails (the commit cannot be fetched, no remote).
  */
 export async function ancestorsOf(repoDir: string, sha: string, count: number, options: AncestorsOptions = {}): Promise<string[]> {
@@ -32,7 +32,7 @@ export async function ancestorsOf(repoDir: string, sha: string, count: number, o
   const dir = await mkdtemp(path.join(tmpRoot, 'image-budget-history-'));
   try {
     const scratch = await freshRepository(workspace, dir, { withAuth: true, ...exec });
-    await scratch.fetchInto(options.remote ?? 'origin', sha, undefined, count);
+    await scratch.fetchInto(options.remote ?? 'origin', sha, undefined, count, { commitsOnly: true });
     return await scratch.ancestors(sha, count);
   } finally {
     await rm(dir, { recursive: true, force: true });

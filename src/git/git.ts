@@ -248,8 +248,10 @@ export class Git {
    * as actions/checkout does (`--no-tags --prune --no-recurse-submodules`, `--depth` unless null):
    * `from` a full SHA (no ref written unless `to` is given) or a `refs/...` name, into the ref `to`.
    * Resolves to the commit fetched. Writes objects, FETCH_HEAD and `to` in this repository only.
+   * `commitsOnly` asks for the commits without their trees (`--filter=tree:0`), enough to list a
+   * history; a server that does not filter sends everything, as without it.
    */
-  async fetchInto(source: string, from: string, to: string | undefined, depth: number | null): Promise<string> {
+  async fetchInto(source: string, from: string, to: string | undefined, depth: number | null, options: { readonly commitsOnly?: boolean } = {}): Promise<string> {
     assertNotOption(source, 'remote');
     assertNotOption(from, 'ref');
     if (!isFullSha(from) && !(from.startsWith('refs/') && (await this.checkRefFormat(from)))) {
@@ -269,6 +271,7 @@ export class Git {
         '--prune',
         '--no-recurse-submodules',
         ...(depth === null ? [] : [`--depth=${depth}`]),
+        ...(options.commitsOnly ? ['--filter=tree:0'] : []),
         source,
         '--',
         to === undefined ? from : `+${from}:${to}`

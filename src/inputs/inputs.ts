@@ -32,7 +32,7 @@ export const MAX_REPORT_ENTRIES = 100;
 const BASELINES = ['auto', 'build', 'report', 'none'] as const satisfies readonly BaselineMode[];
 const METRICS = ['compressed', 'uncompressed'] as const satisfies readonly Metric[];
 const COMMENTS = ['always', 'on-change', 'on-regression', 'never'] as const satisfies readonly CommentMode[];
-const DETAILS = ['layers', 'files'] as const satisfies readonly DetailKind[];
+const DETAILS = ['layers', 'files', 'trend'] as const satisfies readonly DetailKind[];
 const NETWORKS = ['default', 'none', 'host'] as const;
 const MODES = ['measure', 'merge', 'comment'] as const satisfies readonly ActionMode[];
 

@@ -55,7 +55,7 @@ export const DEFAULTS = {
   [INPUT.failOnRegression]: 'true',
   [INPUT.comment]: 'always',
   [INPUT.commentKey]: 'image-budget',
-  [INPUT.details]: 'layers,files',
+  [INPUT.details]: 'layers,files,trend',
   [INPUT.advice]: 'true',
   [INPUT.allowForkBuilds]: 'false',
   [INPUT.mode]: 'measure',

@@ -9,11 +9,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { chooseBaseline, type Baseline } from '../baseline/choose.js';
 import type { BaselineStore } from '../baseline/store.js';
+import { storedHistory } from '../baseline/trend.js';
 import { decideCache, hasActionsRuntime } from '../buildx/cache.js';
 import { dockerClientEnv } from '../buildx/env.js';
 import { probeBuilder, type Capabilities } from '../buildx/probe.js';
 import type { Exec } from '../exec.js';
 import type { EventContext } from '../github/event.js';
+import { isFullSha } from '../git/git.js';
 import { INPUT } from '../inputs/names.js';
 import type { Log } from '../log.js';
 import { ANY_PLATFORM, type Inputs, type Outcome, type SideResult, type TargetResults } from '../model.js';
@@ -21,6 +23,7 @@ import { compare } from '../report/compare.js';
 import { formatThreshold } from '../report/format.js';
 import type { DockerfileSource } from '../report/annotations.js';
 import { buildOutcome, judge } from '../report/policy.js';
+import { withHistory, type StoredReport } from '../report/trend.js';
 import { STATE } from '../state.js';
 import { resolveInsideIfExists } from '../workspace/paths.js';
 import { joinSides } from './join.js';
@@ -125,6 +128,7 @@ export async function measureAndCompare(
     cleanups
   });
   const notes = [budgetsLine, ...baselineNotes];
+  const history = await historyOf(deps, inputs, event, plan.workspace, tmpDir);
   const base = baseline.kind === 'checkout' ? await baseSide(plan, baseline.checkout.dir) : undefined;
   const targets = planTargets(plan.headStages, base?.stages, inputs.targets, plan.fileLabel);
 
@@ -138,7 +142,21 @@ export async function measureAndCompare(
   );
 
   // 5. Compare and judge: pure.
-  return { ...judged(inputs, event, env, { head, baseResults, baseline, notes }), dockerfile: plan.source };
+  return { ...judged(inputs, event, env, { head, baseResults, baseline, notes, history }), dockerfile: plan.source };
+}
+
+/**
+ * `details: trend` on a change under review (pull request, merge queue): the reports stored by the
+ * base commit and its recent ancestors, newest first; none elsewhere or without a store.
+ */
+async function historyOf(deps: PipelineDeps, inputs: Inputs, event: EventContext, workspace: string, tmpDir: string): Promise<StoredReport[]> {
+  const store = deps.baselines;
+  const baseSha = event.baseSha;
+  if (!inputs.details.includes('trend') || !(event.pullRequest || event.mergeGroup) || !store || !event.repo || !baseSha || !isFullSha(baseSha)) return [];
+  const repository = `${event.repo.owner}/${event.repo.name}`;
+  return deps.log.group(`Look up the size history of ${baseSha.slice(0, 12)}`, () =>
+    storedHistory({ store, repository, commentKey: inputs.commentKey, log: deps.log, baseSha, repoDir: workspace, tmpDir, exec: deps.exec })
+  );
 }
 
 /** The run's own temp folder (image layouts, the base checkout), removed by the caller's cleanups or the post step. */
@@ -261,9 +279,15 @@ function judged(
   inputs: Inputs,
   event: EventContext,
   env: NodeJS.ProcessEnv,
-  sides: { readonly head: TargetResults[]; readonly baseResults: TargetResults[]; readonly baseline: Baseline; readonly notes: string[] }
+  sides: {
+    readonly head: TargetResults[];
+    readonly baseResults: TargetResults[];
+    readonly baseline: Baseline;
+    readonly notes: string[];
+    readonly history: readonly StoredReport[];
+  }
 ): PipelineResult {
-  const { head, baseResults, baseline, notes } = sides;
+  const { head, baseResults, baseline, notes, history } = sides;
   const rows = joinSides(head, baseResults);
   // Growth is judged where a change is under review (pull request, merge queue) or a base was named
   // explicitly; after the fact (push, schedule) only absolute budgets fail (RELIABILITY row 29).
@@ -276,7 +300,7 @@ function judged(
   const labelled = inputs.name === undefined ? rows : rows.map((r) => ({ ...r, image: inputs.name }));
   const outcome = buildOutcome({
     metric: inputs.metric,
-    rows: judge(compare(labelled), budgets, inputs.metric),
+    rows: withHistory(judge(compare(labelled), budgets, inputs.metric), history, inputs.name),
     head: { sha: event.headSha ?? env.GITHUB_SHA ?? 'unknown', ...(event.ref ? { ref: event.ref } : {}) },
     ...baseOf(inputs, baseline),
     notes

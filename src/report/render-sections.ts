@@ -37,7 +37,7 @@ export function sizeChart(rows: readonly JudgedRow[], metric: Outcome['metric'])
   const multi = new Set(compared.map((r) => r.target)).size < compared.length;
   const images = compared.some((r) => r.image !== undefined);
   const label = (r: JudgedRow, side: string): string => {
-    const name = `${images && r.image !== undefined ? `${r.image}/` : ''}${r.target}${multi && r.platform ? ` ${r.platform}` : ''}`.replace(/[^A-Za-z0-9_./ -]/g, '_').slice(0, 40);
+    const name = chartText(`${images && r.image !== undefined ? `${r.image}/` : ''}${r.target}${multi && r.platform ? ` ${r.platform}` : ''}`);
     return `"${name} (${side})"`;
   };
   const labels = compared.flatMap((r) => [label(r, 'base'), label(r, 'head')]);
@@ -52,6 +52,56 @@ export function sizeChart(rows: readonly JudgedRow[], metric: Outcome['metric'])
     '```'
   ];
   return `<details><summary>Chart</summary>\n\n${lines.join('\n')}\n\n</details>`;
+}
+
+// ── Trend ──────────────────────────────────────────────────────────────────────────────────────
+
+/** Targets charted at most (regressed, then changed, first); the others are counted. */
+export const TREND_CHARTS_MAX = 6;
+
+/**
+ * `details: trend`: per target, a mermaid line chart of its size at the earlier commits of the base
+ * branch that stored a report (JudgedRow.history), then at this head, each point labelled with its
+ * commit's short SHA. Only sizes measured the way the head was are charted.
+ */
+export function trendSection(outcome: Outcome): string | undefined {
+  const charted = outcome.rows
+    .filter((r) => r.head.state === 'measured' && (r.history ?? []).some((h) => r.head.state === 'measured' && h.method === r.head.image.method))
+    .sort((a, b) => trendRank(a) - trendRank(b));
+  if (charted.length === 0) return undefined;
+  const charts = charted.slice(0, TREND_CHARTS_MAX).map((r) => trendChart(r, outcome.metric, outcome.head.sha));
+  const commits = new Set(charted.flatMap((r) => (r.history ?? []).map((h) => h.sha))).size;
+  const more = charted.length > charts.length ? [`_${plural(charted.length - charts.length, 'more target')} not charted._`] : [];
+  const summary = `Trend: ${outcome.metric} size at ${plural(commits, 'earlier commit')} of the base branch and this head`;
+  return `<details><summary>${summary}</summary>\n\n${[...charts, ...more].join('\n\n')}\n\n</details>`;
+}
+
+function trendRank(r: JudgedRow): number {
+  return r.regressed ? 0 : r.status === 'changed' || r.status === 'new' ? 1 : 2;
+}
+
+/** Characters mermaid cannot misread in a quoted label or title. */
+const chartText = (text: string, max = 40): string => text.replace(/[^A-Za-z0-9_./ -]/g, '_').slice(0, max);
+
+function trendChart(r: JudgedRow, metric: Outcome['metric'], headSha: string): string {
+  const head = r.head.state === 'measured' ? r.head.image : undefined;
+  const points = (r.history ?? []).filter((h) => h.method === head?.method);
+  const bytes = (x: { readonly compressedBytes: number; readonly uncompressedBytes: number }): number =>
+    metric === 'compressed' ? x.compressedBytes : x.uncompressedBytes;
+  const values = [...points.map(bytes), head ? bytes(head) : 0];
+  const top = Math.max(...values);
+  const scale = chartScale(top);
+  const labels = [...points.map((p) => `"${chartText(p.sha.slice(0, 7))}"`), `"${chartText(headSha.slice(0, 7))} (head)"`];
+  const name = `${r.image !== undefined ? `${r.image}/` : ''}${r.target}${r.platform ? ` ${r.platform}` : ''}`;
+  return [
+    '```mermaid',
+    'xychart-beta',
+    `    title "${chartText(name, 60)}"`,
+    `    x-axis [${labels.join(', ')}]`,
+    `    y-axis "${metric === 'compressed' ? 'Compressed' : 'Uncompressed'} (${scale.unit})" 0 --> ${Number(((top / scale.divisor) * 1.1).toPrecision(3)) || 1}`,
+    `    line [${values.map((v) => Number((v / scale.divisor).toPrecision(4))).join(', ')}]`,
+    '```'
+  ].join('\n');
 }
 
 function chartScale(max: number): { readonly unit: string; readonly divisor: number } {

@@ -15,7 +15,7 @@ import type { DetailKind, JudgedRow, Outcome } from '../model.js';
 import { codeSpan, escapeCell } from './escape.js';
 import { STATUS_LABEL, formatBytes, formatCount, formatDelta, formatGrowth, plural, shortSha } from './format.js';
 import { notComparable, verdictSummary } from './policy.js';
-import { causesSection, cells, detailSection, fileSection, sizeChart } from './render-sections.js';
+import { causesSection, cells, detailSection, fileSection, sizeChart, trendSection } from './render-sections.js';
 
 /** What every comment and summary starts with, before its title; the sticky comment knows ours by it. */
 export const COMMENT_HEADING = '### 📦 ';
@@ -211,9 +211,10 @@ function detailSections(outcome: Outcome, options: RenderOptions): DetailSection
   const fileDetails = options.details.includes('files') ? rows.flatMap((r) => section(fileSection(r), r.regressed ? 2 : 1)) : [];
   // Causes come first and go last: kept over every collapsed section of the same rows.
   const causeSections = options.advice ? rows.flatMap((r) => section(causesSection(r), r.regressed ? 4 : 3)) : [];
-  // The chart leads the collapsed sections and is trimmed like them.
+  // The charts lead the collapsed sections and are trimmed like them.
   const chart = sizeChart(rows, outcome.metric);
-  return [...causeSections, ...section(chart, 1), ...layerDetails, ...fileDetails];
+  const trend = options.details.includes('trend') ? trendSection(outcome) : undefined;
+  return [...causeSections, ...section(chart, 1), ...section(trend, 1), ...layerDetails, ...fileDetails];
 }
 
 /** The comment trimmed to its frame, giving up the least useful parts first. */
