@@ -507,7 +507,7 @@ const DEFAULTS = {
     [INPUT.failOnRegression]: 'true',
     [INPUT.comment]: 'always',
     [INPUT.commentKey]: 'image-budget',
-    [INPUT.details]: 'layers,files',
+    [INPUT.details]: 'layers,files,trend',
     [INPUT.advice]: 'true',
     [INPUT.allowForkBuilds]: 'false',
     [INPUT.mode]: 'measure',
@@ -580,7 +580,7 @@ const FLAGS = [
     { flag: '--allow', input: INPUT.allow, value: 'LIST', join: ',', commands: COMPARE, help: 'entitlements: network.host, security.insecure' },
     { flag: '--provenance', input: INPUT.provenance, value: 'ATTRS', commands: COMPARE, help: 'provenance attestation: true, false or e.g. mode=max (never counted in the size)' },
     { flag: '--sbom', input: INPUT.sbom, value: 'ATTRS', commands: COMPARE, help: 'SBOM attestation: true, false or attributes (never counted in the size)' },
-    { flag: '--details', input: INPUT.details, value: 'LIST', commands: BOTH, help: 'shown under the table: layers, files (both by default) or none' },
+    { flag: '--details', input: INPUT.details, value: 'LIST', commands: BOTH, help: 'shown under the table: layers, files (both by default) or none (trend is the action\'s)' },
     { flag: '--advice', input: INPUT.advice, value: 'true|false', commands: BOTH, help: 'why it grew (compare) or what the image holds (measure), with the fixes; true by default' },
     { flag: '--json', commands: BOTH, help: 'print the JSON report on stdout instead of the table' },
     { flag: '--verbose', commands: BOTH, help: 'show the build output and every step on stderr' }
@@ -1070,8 +1070,10 @@ class Git {
      * as actions/checkout does (`--no-tags --prune --no-recurse-submodules`, `--depth` unless null):
      * `from` a full SHA (no ref written unless `to` is given) or a `refs/...` name, into the ref `to`.
      * Resolves to the commit fetched. Writes objects, FETCH_HEAD and `to` in this repository only.
+     * `commitsOnly` asks for the commits without their trees (`--filter=tree:0`), enough to list a
+     * history; a server that does not filter sends everything, as without it.
      */
-    async fetchInto(source, from, to, depth) {
+    async fetchInto(source, from, to, depth, options = {}) {
         assertNotOption(source, 'remote');
         assertNotOption(from, 'ref');
         if (!isFullSha(from) && !(from.startsWith('refs/') && (await this.checkRefFormat(from)))) {
@@ -1090,6 +1092,7 @@ class Git {
             '--prune',
             '--no-recurse-submodules',
             ...(depth === null ? [] : [`--depth=${depth}`]),
+            ...(options.commitsOnly ? ['--filter=tree:0'] : []),
             source,
             '--',
             to === undefined ? from : `+${from}:${to}`
@@ -1834,7 +1837,7 @@ const MAX_REPORT_ENTRIES = 100;
 const BASELINES = ['auto', 'build', 'report', 'none'];
 const METRICS = ['compressed', 'uncompressed'];
 const COMMENTS = ['always', 'on-change', 'on-regression', 'never'];
-const DETAILS = ['layers', 'files'];
+const DETAILS = ['layers', 'files', 'trend'];
 const NETWORKS = ['default', 'none', 'host'];
 const MODES = ['measure', 'merge', 'comment'];
 const BUILD_ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -2852,6 +2855,41 @@ class BaselineStoreError extends Error {
         this.name = 'BaselineStoreError';
     }
 }
+/**
+ * `store`, remembering what each lookup told of its keys, so that one run asks once per key: the
+ * baseline's lookup and the trend's cover the same commits. A hit at one key says the keys before
+ * it hold nothing (the store answers the first that holds a report); a miss says none of them does.
+ * A lookup that fails throws and tells nothing.
+ */
+function remembering(store) {
+    const known = new Map();
+    return {
+        description: store.description,
+        async find(keys) {
+            for (const [i, key] of keys.entries()) {
+                const entry = known.get(key);
+                if (entry === undefined)
+                    return ask(keys.slice(i));
+                if (entry !== null)
+                    return entry;
+            }
+            return undefined;
+        },
+        save(key, text) {
+            known.delete(key);
+            return store.save(key, text);
+        }
+    };
+    async function ask(keys) {
+        const hit = await store.find(keys);
+        const end = hit ? keys.indexOf(hit.key) : keys.length;
+        for (const key of keys.slice(0, end))
+            known.set(key, null);
+        if (hit)
+            known.set(hit.key, hit);
+        return hit;
+    }
+}
 /** Largest stored report accepted when reading back (reports are a few KB; this bounds a hostile one). */
 const MAX_STORED_REPORT_BYTES = 8 * 1024 * 1024;
 /**
@@ -2953,8 +2991,8 @@ function baseFromReport(report, targets, image) {
 
 /**
  * `sha` and up to `count - 1` of its first-parent ancestors, newest first: read in `repoDir` when
- * it holds the whole history, else fetched (depth `count`) from its remote into a scratch
- * repository that is removed before this returns.
+ * it holds the whole history, else fetched (depth `count`, the commits without their trees) from
+ * its remote into a scratch repository that is removed before this returns.
  * @throws GitError when git fails (the commit cannot be fetched, no remote).
  */
 async function ancestorsOf(repoDir, sha, count, options = {}) {
@@ -2967,7 +3005,7 @@ async function ancestorsOf(repoDir, sha, count, options = {}) {
     const dir = await (0,promises_namespaceObject.mkdtemp)(external_node_path_default().join(tmpRoot, 'image-budget-history-'));
     try {
         const scratch = await freshRepository(workspace, dir, { withAuth: true, ...exec });
-        await scratch.fetchInto(options.remote ?? 'origin', sha, undefined, count);
+        await scratch.fetchInto(options.remote ?? 'origin', sha, undefined, count, { commitsOnly: true });
         return await scratch.ancestors(sha, count);
     }
     finally {
@@ -3126,6 +3164,47 @@ async function commitOf(repoDir, ref, exec) {
     catch {
         return undefined;
     }
+}
+
+;// CONCATENATED MODULE: ./src/baseline/trend.ts
+// The size history behind the trend chart (`details: trend`): the reports that the last commits of
+// the base branch stored (push runs), newest first. The base commit's first-parent ancestors are
+// listed outside the workspace (git/ancestors.ts, commits only), then looked up in the store ten
+// keys at a time, each lookup finding the next stored one; ten commits in a row without a report end
+// the history (a branch that stopped storing them, or a cache service that does not answer, whose
+// misses each wait out the client's retries). Every failure is a log line and a shorter history:
+// the trend never fails a run.
+
+
+
+/** Commits of the base branch charted at most (the pull request's head is one more point). */
+const TREND_POINTS_MAX = 20;
+/** First-parent commits looked at for them: pushes that stored no report (docs-only, skipped) are passed over. */
+const TREND_COMMITS_SEARCHED = 50;
+/** Keys per store lookup: one Actions cache request each. */
+const KEYS_PER_LOOKUP = 10;
+/** The stored reports of the base commit and its recent first-parent ancestors, newest first, at most TREND_POINTS_MAX. */
+async function storedHistory(req) {
+    let commits;
+    try {
+        commits = await ancestorsOf(req.repoDir, req.baseSha, TREND_COMMITS_SEARCHED, { tmpRoot: req.tmpDir, ...(req.exec ? { exec: req.exec } : {}) });
+    }
+    catch (e) {
+        req.log.info(`The base branch's history could not be listed (${errorMessage(e)}); no trend is shown.`);
+        return [];
+    }
+    const points = [];
+    let left = commits;
+    while (left.length > 0 && points.length < TREND_POINTS_MAX) {
+        const batch = left.slice(0, KEYS_PER_LOOKUP);
+        const { found, unreadable } = await lookUp(req, batch);
+        if (unreadable || !found)
+            break;
+        points.push({ sha: found.sha, report: found.report });
+        left = left.slice(batch.indexOf(found.sha) + 1);
+    }
+    req.log.info(`Trend: ${points.length} of the last ${commits.length} commits of the base branch stored a report.`);
+    return points;
 }
 
 ;// CONCATENATED MODULE: ./src/buildx/cache.ts
@@ -3846,6 +3925,31 @@ function verdictSummary(outcome) {
 /** A row whose two sides were measured by different methods: shown side by side, never compared. */
 function notComparable(r) {
     return r.status === 'no-baseline' && r.head.state === 'measured' && r.base.state === 'measured';
+}
+
+;// CONCATENATED MODULE: ./src/report/trend.ts
+/**
+ * The sizes of `row`'s image (same target and platform; with `image`, the `name` input, only that
+ * image's rows, as a stored baseline is read) in `reports`, given newest first; oldest first.
+ * Commits whose report did not measure it are left out.
+ */
+function rowHistory(reports, row, image) {
+    const out = [];
+    for (const { sha, report } of reports) {
+        const t = report.targets.find((x) => x.target === row.target && x.platform === row.platform && (image === undefined || x.image === image) && x.head.state === 'measured');
+        if (t?.head.state === 'measured')
+            out.push({ sha, compressedBytes: t.head.compressedBytes, uncompressedBytes: t.head.uncompressedBytes, method: t.head.method });
+    }
+    return out.reverse();
+}
+/** `rows`, each with its history when some report measured its image. */
+function withHistory(rows, reports, image) {
+    if (reports.length === 0)
+        return [...rows];
+    return rows.map((r) => {
+        const history = rowHistory(reports, r, image);
+        return history.length > 0 ? { ...r, history } : r;
+    });
 }
 
 ;// CONCATENATED MODULE: ./src/state.ts
@@ -7461,6 +7565,9 @@ async function removeImage(deps, tag, secrets) {
 
 
 
+
+
+
 /** The budgets as understood, normalised (RELIABILITY row 1): `max-increase 10%; max-size release=25 MB`. */
 function describeBudgets(inputs) {
     const parts = [];
@@ -7514,6 +7621,7 @@ async function measureAndCompare(deps, inputs, event, cleanups, made) {
         cleanups
     });
     const notes = [budgetsLine, ...baselineNotes];
+    const history = await historyOf(deps, inputs, event, plan.workspace, tmpDir);
     const base = baseline.kind === 'checkout' ? await baseSide(plan, baseline.checkout.dir) : undefined;
     const targets = planTargets(plan.headStages, base?.stages, inputs.targets, plan.fileLabel);
     // 3. Engine: the builder probed once, the measurement method and the cache decided.
@@ -7522,7 +7630,19 @@ async function measureAndCompare(deps, inputs, event, cleanups, made) {
     const head = await buildSide(sideDeps, { ...request, side: 'head', context: plan.context, dockerfile: plan.dockerfile, targets: targets.head });
     const baseResults = await baseResultsOf(baseline, base, targets, notes, (build, side) => buildSide(sideDeps, { ...request, build: side.build, side: 'base', context: side.context, dockerfile: side.dockerfile, targets: build }));
     // 5. Compare and judge: pure.
-    return { ...judged(inputs, event, env, { head, baseResults, baseline, notes }), dockerfile: plan.source };
+    return { ...judged(inputs, event, env, { head, baseResults, baseline, notes, history }), dockerfile: plan.source };
+}
+/**
+ * `details: trend` on a change under review (pull request, merge queue): the reports stored by the
+ * base commit and its recent ancestors, newest first; none elsewhere or without a store.
+ */
+async function historyOf(deps, inputs, event, workspace, tmpDir) {
+    const store = deps.baselines;
+    const baseSha = event.baseSha;
+    if (!inputs.details.includes('trend') || !(event.pullRequest || event.mergeGroup) || !store || !event.repo || !baseSha || !isFullSha(baseSha))
+        return [];
+    const repository = `${event.repo.owner}/${event.repo.name}`;
+    return deps.log.group(`Look up the size history of ${baseSha.slice(0, 12)}`, () => storedHistory({ store, repository, commentKey: inputs.commentKey, log: deps.log, baseSha, repoDir: workspace, tmpDir, exec: deps.exec }));
 }
 /** The run's own temp folder (image layouts, the base checkout), removed by the caller's cleanups or the post step. */
 async function runTempDir(env, saveState, cleanups) {
@@ -7613,7 +7733,7 @@ async function baseResultsOf(baseline, base, targets, notes, build) {
 }
 /** Step 5: rows joined, compared and judged into the Outcome, with the head builds that failed. */
 function judged(inputs, event, env, sides) {
-    const { head, baseResults, baseline, notes } = sides;
+    const { head, baseResults, baseline, notes, history } = sides;
     const rows = joinSides(head, baseResults);
     // Growth is judged where a change is under review (pull request, merge queue) or a base was named
     // explicitly; after the fact (push, schedule) only absolute budgets fail (RELIABILITY row 29).
@@ -7626,7 +7746,7 @@ function judged(inputs, event, env, sides) {
     const labelled = inputs.name === undefined ? rows : rows.map((r) => ({ ...r, image: inputs.name }));
     const outcome = buildOutcome({
         metric: inputs.metric,
-        rows: judge(compare(labelled), budgets, inputs.metric),
+        rows: withHistory(judge(compare(labelled), budgets, inputs.metric), history, inputs.name),
         head: { sha: event.headSha ?? env.GITHUB_SHA ?? 'unknown', ...(event.ref ? { ref: event.ref } : {}) },
         ...baseOf(inputs, baseline),
         notes
