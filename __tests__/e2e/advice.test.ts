@@ -93,6 +93,26 @@ describe('package caches, a .git folder and wasted space', () => {
     expect(off.summary).not.toContain('Why it grew');
   });
 
+  test('node_modules that a COPY . . brought from the context is named, with .dockerignore; one installed in the image is not', async () => {
+    // The "install" stands in for npm ci: a RUN that writes node_modules in the image.
+    const base: FileTree = { 'package.json': '{}\n', Dockerfile: 'FROM image-budget/busybox:latest AS app\nWORKDIR /app\nCOPY package.json .\n' };
+    const head: FileTree = {
+      ...base,
+      'node_modules/left-pad/index.js': 'x'.repeat(90_000),
+      'node_modules/left-pad/node_modules/dep/index.js': 'y'.repeat(30_000),
+      Dockerfile: `FROM image-budget/busybox:latest AS app\nWORKDIR /app\nCOPY . .\nRUN mkdir -p /srv/node_modules/lib && ${zeros('/srv/node_modules/lib/index.js', 200)}\n`
+    };
+    const f = await h.pr(base, head, 125);
+    const run = await h.runOnPr(f, { targets: 'app' });
+    expect(run.code).toBe(0);
+    const section = causes(h.github.commentsOn(125)[0]!.body);
+    expect(section).toContain(
+      '- **node_modules of the build context** · +120 kB, 2 files. Fix: list it in `.dockerignore` (`node_modules`) and install the dependencies in the image (`npm ci --omit=dev`), built for its platform.\n' +
+        '  - `/app/node_modules/` +120 kB, 2 files · layer 3: `COPY . .`'
+    );
+    expect(section).not.toContain('/srv/node_modules/');
+  });
+
   test('a target whose base had the same debris gets no advice, though it grew', async () => {
     const grown: FileTree = { ...DEBRIS, Dockerfile: `${DEBRIS.Dockerfile as string}RUN seq 1 20000 > /data.txt\n` };
     const f = await h.pr(DEBRIS, grown, 123);

@@ -88,6 +88,23 @@ describe('the rules table', () => {
     expect(m?.dir).toBe(dir);
   });
 
+  it.each<[string, string | undefined, string | undefined]>([
+    // node_modules copied with the whole context (the history as BuildKit writes it), rolled up at the outermost one.
+    ['app/node_modules/react/node_modules/x/index.js', 'COPY . . # buildkit', 'context-node-modules'],
+    ['node_modules/react/index.js', 'COPY ./ /app/ # buildkit', 'context-node-modules'],
+    ['node_modules/react/index.js', 'ADD --chown=1000 . /srv # buildkit', 'context-node-modules'],
+    // installed in the image, or copied on purpose, or the layer not known: not debris.
+    ['app/node_modules/react/index.js', 'RUN /bin/sh -c npm ci --omit=dev # buildkit', undefined],
+    ['x/node_modules/react/index.js', 'COPY ./node_modules /x/ # buildkit', undefined],
+    ['app/node_modules/react/index.js', undefined, undefined],
+    // its build cache is its own cause, whatever the layer
+    ['app/node_modules/.cache/babel/x.json', 'COPY . . # buildkit', 'node-modules-cache']
+  ])('%s written by %s → %s', (path, instruction, id) => {
+    const m = firstMatch(path, instruction);
+    expect(m?.rule.id).toBe(id);
+    if (id === 'context-node-modules') expect(m?.dir).toBe(path.slice(0, path.indexOf('node_modules/') + 'node_modules/'.length));
+  });
+
   it('has one entry per id, each with a cause and a fix', () => {
     expect(new Set(CAUSE_RULES.map((r) => r.id)).size).toBe(CAUSE_RULES.length);
     for (const r of CAUSE_RULES) expect(r.cause.length > 0 && r.fix.endsWith('.')).toBe(true);

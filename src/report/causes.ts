@@ -18,6 +18,11 @@ export interface CauseRule {
   readonly cause: string;
   /** How to keep it out of the image (markdown code spans allowed). */
   readonly fix: string;
+  /**
+   * Only files whose layer's instruction (from the image history) matches: e.g. a `COPY . .` of the
+   * whole build context. Without the file's layer (a list read back from a report) the rule is skipped.
+   */
+  readonly layer?: RegExp;
 }
 
 const HOME = String.raw`(?:root|home/[^/]+)`;
@@ -55,6 +60,15 @@ export const CAUSE_RULES: readonly CauseRule[] = [
   { id: 'node-modules-cache', kind: 'build-cache', pattern: /^((?:[^/]+\/)*node_modules\/\.cache\/)/, cause: 'node_modules/.cache', fix: `remove it in the same \`RUN\` as the build, ${CACHE_MOUNT}.` },
   // Checkout debris.
   { id: 'git', kind: 'checkout', pattern: /^((?:[^/]+\/)*\.git\/)/, cause: '.git folder', fix: `${DOCKERIGNORE} (\`.git\`).` },
+  // node_modules that a copy of the whole context brought (`COPY . .`), not the ones an install made.
+  {
+    id: 'context-node-modules',
+    kind: 'checkout',
+    pattern: /^((?:[^/]+\/)*?node_modules\/)/,
+    layer: /^(?:COPY|ADD) (?:--\S+ )*\.\/? /,
+    cause: 'node_modules of the build context',
+    fix: `${DOCKERIGNORE} (\`node_modules\`) and install the dependencies in the image (\`npm ci --omit=dev\`), built for its platform.`
+  },
   { id: 'tests', kind: 'checkout', pattern: /^(?!(?:[^/]+\/)*(?:node_modules|site-packages|dist-packages|go\/pkg\/mod)\/)(?:[^/]+\/)*[^/]+(?:_test\.go|\.(?:test|spec)\.[cm]?[jt]sx?)$/, cause: 'Test files', fix: `${DOCKERIGNORE} (\`**/*_test.go\`, \`**/*.test.*\`), or copy only what runs.` },
   // Sources beside a binary (after the toolchains and caches, which hold sources of their own).
   { id: 'sources', kind: 'sources', pattern: /^(?:[^/]+\/)*[^/]+\.(?:go|rs|java|c|cc|cpp)$|^(?:[^/]+\/)*(?:go\.mod|go\.sum|Cargo\.toml|Cargo\.lock)$/, cause: 'Source code', fix: `${MULTI_STAGE}; or ${DOCKERIGNORE}.` }
@@ -120,7 +134,8 @@ export function findCauses(head: ImageStats, base: ImageStats | undefined, optio
   for (const [path, after] of headFiles.final) {
     const grew = growth(path, after, baseFiles);
     if (grew === undefined) continue;
-    const match = firstMatch(path);
+    const layer = headFiles.layerOf?.get(path);
+    const match = firstMatch(path, layer !== undefined ? head.layers[layer]?.instruction : undefined);
     if (!match) continue;
     const dirs = found.get(match.rule) ?? new Map<string, Accumulator>();
     found.set(match.rule, dirs);
@@ -128,7 +143,6 @@ export function findCauses(head: ImageStats, base: ImageStats | undefined, optio
     dirs.set(match.dir, acc);
     acc.bytes += grew;
     acc.files++;
-    const layer = headFiles.layerOf?.get(path);
     if (layer !== undefined) acc.byLayer.set(layer, (acc.byLayer.get(layer) ?? 0) + grew);
   }
 
@@ -181,9 +195,10 @@ interface Accumulator {
   byLayer: Map<number, number>;
 }
 
-/** The rule a path falls under, and the directory it rolls up to. */
-export function firstMatch(path: string): { readonly rule: CauseRule; readonly dir: string } | undefined {
+/** The rule a path falls under (given the instruction of the layer that wrote it, when known), and the directory it rolls up to. */
+export function firstMatch(path: string, instruction?: string): { readonly rule: CauseRule; readonly dir: string } | undefined {
   for (const rule of CAUSE_RULES) {
+    if (rule.layer && !(instruction !== undefined && rule.layer.test(instruction))) continue;
     const m = rule.pattern.exec(path);
     if (!m) continue;
     const dir = m[1] ?? (m[0].endsWith('/') ? m[0] : path.slice(0, path.lastIndexOf('/') + 1));
