@@ -7900,6 +7900,15 @@ const CAUSE_RULES = [
     { id: 'node-modules-cache', kind: 'build-cache', pattern: /^((?:[^/]+\/)*node_modules\/\.cache\/)/, cause: 'node_modules/.cache', fix: `remove it in the same \`RUN\` as the build, ${CACHE_MOUNT}.` },
     // Checkout debris.
     { id: 'git', kind: 'checkout', pattern: /^((?:[^/]+\/)*\.git\/)/, cause: '.git folder', fix: `${DOCKERIGNORE} (\`.git\`).` },
+    // node_modules that a copy of the whole context brought (`COPY . .`), not the ones an install made.
+    {
+        id: 'context-node-modules',
+        kind: 'checkout',
+        pattern: /^((?:[^/]+\/)*?node_modules\/)/,
+        layer: /^(?:COPY|ADD) (?:--\S+ )*\.\/? /,
+        cause: 'node_modules of the build context',
+        fix: `${DOCKERIGNORE} (\`node_modules\`) and install the dependencies in the image (\`npm ci --omit=dev\`), built for its platform.`
+    },
     { id: 'tests', kind: 'checkout', pattern: /^(?!(?:[^/]+\/)*(?:node_modules|site-packages|dist-packages|go\/pkg\/mod)\/)(?:[^/]+\/)*[^/]+(?:_test\.go|\.(?:test|spec)\.[cm]?[jt]sx?)$/, cause: 'Test files', fix: `${DOCKERIGNORE} (\`**/*_test.go\`, \`**/*.test.*\`), or copy only what runs.` },
     // Sources beside a binary (after the toolchains and caches, which hold sources of their own).
     { id: 'sources', kind: 'sources', pattern: /^(?:[^/]+\/)*[^/]+\.(?:go|rs|java|c|cc|cpp)$|^(?:[^/]+\/)*(?:go\.mod|go\.sum|Cargo\.toml|Cargo\.lock)$/, cause: 'Source code', fix: `${MULTI_STAGE}; or ${DOCKERIGNORE}.` }
@@ -7924,7 +7933,8 @@ function findCauses(head, base, options = {}) {
         const grew = growth(path, after, baseFiles);
         if (grew === undefined)
             continue;
-        const match = firstMatch(path);
+        const layer = headFiles.layerOf?.get(path);
+        const match = firstMatch(path, layer !== undefined ? head.layers[layer]?.instruction : undefined);
         if (!match)
             continue;
         const dirs = found.get(match.rule) ?? new Map();
@@ -7933,7 +7943,6 @@ function findCauses(head, base, options = {}) {
         dirs.set(match.dir, acc);
         acc.bytes += grew;
         acc.files++;
-        const layer = headFiles.layerOf?.get(path);
         if (layer !== undefined)
             acc.byLayer.set(layer, (acc.byLayer.get(layer) ?? 0) + grew);
     }
@@ -7978,9 +7987,11 @@ function rowAdvice(r, options = {}) {
         return undefined;
     return { ...advice, compared: base !== undefined };
 }
-/** The rule a path falls under, and the directory it rolls up to. */
-function firstMatch(path) {
+/** The rule a path falls under (given the instruction of the layer that wrote it, when known), and the directory it rolls up to. */
+function firstMatch(path, instruction) {
     for (const rule of CAUSE_RULES) {
+        if (rule.layer && !(instruction !== undefined && rule.layer.test(instruction)))
+            continue;
         const m = rule.pattern.exec(path);
         if (!m)
             continue;
