@@ -8,7 +8,7 @@
 import { errorMessage } from '../errors.js';
 import type { Exec } from '../exec.js';
 import { ancestorsOf } from '../git/ancestors.js';
-import type { Report } from '../report/report.js';
+import type { StoredReport } from '../report/trend.js';
 import { lookUp, type LookUpRequest } from './resolve.js';
 
 /** Commits of the base branch charted at most (the pull request's head is one more point). */
@@ -17,11 +17,6 @@ export const TREND_POINTS_MAX = 20;
 export const TREND_COMMITS_SEARCHED = 50;
 /** Keys per store lookup: one Actions cache request each. */
 const KEYS_PER_LOOKUP = 10;
-
-export interface StoredPoint {
-  readonly sha: string;
-  readonly report: Report;
-}
 
 export interface TrendRequest extends LookUpRequest {
   /** Full SHA of the base commit: it and its first-parent ancestors are looked up. */
@@ -34,7 +29,7 @@ export interface TrendRequest extends LookUpRequest {
 }
 
 /** The stored reports of the base commit and its recent first-parent ancestors, newest first, at most TREND_POINTS_MAX. */
-export async function storedHistory(req: TrendRequest): Promise<StoredPoint[]> {
+export async function storedHistory(req: TrendRequest): Promise<StoredReport[]> {
   let commits: string[];
   try {
     commits = await ancestorsOf(req.repoDir, req.baseSha, TREND_COMMITS_SEARCHED, { tmpRoot: req.tmpDir, ...(req.exec ? { exec: req.exec } : {}) });
@@ -42,7 +37,7 @@ export async function storedHistory(req: TrendRequest): Promise<StoredPoint[]> {
     req.log.info(`The base branch's history could not be listed (${errorMessage(e)}); no trend is shown.`);
     return [];
   }
-  const points: StoredPoint[] = [];
+  const points: StoredReport[] = [];
   let left = commits;
   while (left.length > 0 && points.length < TREND_POINTS_MAX) {
     const batch = left.slice(0, KEYS_PER_LOOKUP);
