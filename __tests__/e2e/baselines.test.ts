@@ -237,10 +237,12 @@ describe('details: trend: the sizes the base branch stored, commit by commit, th
     expect(parseMermaid(blocks)).toEqual(blocks.map(() => ({ ok: true, type: 'xychart' })));
   });
 
-  test('details without trend: no lookup, no chart', async () => {
-    const without = await prRun(f, { 'comment-key': 'trend', details: 'layers,files' });
-    expect(without.stdout).not.toContain('Look up the size history');
-    expect(without.summary).not.toContain('Trend:');
+  test('details without trend, or baseline: none (no stored report is read): no lookup, no chart', async () => {
+    for (const inputs of [{ details: 'layers,files' }, { baseline: 'none' }]) {
+      const without = await prRun(f, { 'comment-key': 'trend', ...inputs });
+      expect(without.stdout).not.toContain('Look up the size history');
+      expect(without.summary).not.toContain('Trend:');
+    }
   });
 });
 

@@ -271,7 +271,7 @@ describe('bad flags and values: exit 2, naming the flag and the accepted forms',
     ['a base that does not exist', ['compare', '--base', 'mian'], /error: --base "mian" names no commit of the repository at .*git fetch origin mian/],
     ['a switch with a value', ['measure', 'x', '--json=1'], /error: --json takes no value \(given "1"\); write --json alone/],
     ['measure without an image', ['measure'], /error: measure needs an image/],
-    ['a bad --details', ['measure', 'image-budget/busybox:latest', '--details', 'everything'], /error: Invalid value for --details: "everything" \(expected a list of layers, files, or none\)/],
+    ['a bad --details', ['measure', 'image-budget/busybox:latest', '--details', 'everything'], /error: Invalid value for --details: "everything" \(expected a list of layers, files, trend, or none\)/],
     ['a missing archive', ['measure', './missing.tar'], /^image-budget: error: \.\/missing\.tar: no such file or directory\n$/m]
   ];
   test.each(cases)('%s', async (_name, args, message) => {
