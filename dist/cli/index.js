@@ -7634,12 +7634,14 @@ async function measureAndCompare(deps, inputs, event, cleanups, made) {
 }
 /**
  * `details: trend` on a change under review (pull request, merge queue): the reports stored by the
- * base commit and its recent ancestors, newest first; none elsewhere or without a store.
+ * base commit and its recent ancestors, newest first; none elsewhere, without a store, or with
+ * `baseline: none` (no stored report is read then).
  */
 async function historyOf(deps, inputs, event, workspace, tmpDir) {
     const store = deps.baselines;
     const baseSha = event.baseSha;
-    if (!inputs.details.includes('trend') || !(event.pullRequest || event.mergeGroup) || !store || !event.repo || !baseSha || !isFullSha(baseSha))
+    const wanted = inputs.details.includes('trend') && inputs.baseline !== 'none' && (event.pullRequest || event.mergeGroup);
+    if (!wanted || !store || !event.repo || !baseSha || !isFullSha(baseSha))
         return [];
     const repository = `${event.repo.owner}/${event.repo.name}`;
     return deps.log.group(`Look up the size history of ${baseSha.slice(0, 12)}`, () => storedHistory({ store, repository, commentKey: inputs.commentKey, log: deps.log, baseSha, repoDir: workspace, tmpDir, exec: deps.exec }));
