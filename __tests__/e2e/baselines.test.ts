@@ -238,7 +238,7 @@ describe('details: trend: the sizes the base branch stored, commit by commit, th
   });
 
   test('details without trend, or baseline: none (no stored report is read): no lookup, no chart', async () => {
-    for (const inputs of [{ details: 'layers,files' }, { baseline: 'none' }]) {
+    for (const inputs of [{ details: 'layers,files' }, { baseline: 'none' }] as Array<Record<string, string>>) {
       const without = await prRun(f, { 'comment-key': 'trend', ...inputs });
       expect(without.stdout).not.toContain('Look up the size history');
       expect(without.summary).not.toContain('Trend:');
