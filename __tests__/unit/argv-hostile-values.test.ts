@@ -94,6 +94,54 @@ describe('buildxArgv refuses a value that could be read as an option, before doc
     expect(e.message).toMatch(/^Refusing to build: /);
   });
 
+  const WHY_ID = 'is not an id of letters, digits, "_", "." or "-"';
+  const OPTION = 'starts with "-" and could be read as an option';
+  test.each<[string, Partial<BuildPlan>]>([
+    ['stage "1st" is not a stage name (a letter, then letters, digits, "_", "." or "-")', { stage: '1st' }],
+    ['file "" is empty', { file: '' }],
+    [`file "-f" ${OPTION}`, { file: '-f' }],
+    ['file "/w/Docker\\nfile" contains a NUL or line break', { file: '/w/Docker\nfile' }],
+    ['builder "b\\u0000" contains a NUL or line break', { builder: 'b\0' }],
+    ['context "" is empty or contains a NUL or line break', { context: '' }],
+    ['platform "linux/amd64,linux/arm64" is not one os/arch[/variant]', { platforms: ['linux/amd64,linux/arm64'] }],
+    ['network "container:evil" is not one of default, none, host', { network: 'container:evil' }],
+    ['build argument "A=B" is not a NAME of letters, digits and "_"', { buildArgs: [['A=B', 'x']] }],
+    ['build argument "TOKEN" has a value with a NUL character', { buildArgs: [['TOKEN', 'x\0']] }],
+    [`cache directory "-c" ${OPTION}`, { cache: { type: 'local', dir: '-c' } }],
+    [`cache reference "-r" ${OPTION}`, { cache: { type: 'registry', ref: '-r' } }],
+    ['build context name "--push" is not a stage or image name', { build: { ...NONE, contexts: [['--push', '/w/x']] } }],
+    ['label "--push" is not a label key', { build: { ...NONE, labels: [['--push', 'x']] } }],
+    ['label "org.example.a" has a value with a NUL or line break', { build: { ...NONE, labels: [['org.example.a', 'x\n--push']] } }],
+    [`secret id "a,src=/etc/passwd" ${WHY_ID}`, { build: { ...NONE, secrets: [{ id: 'a,src=/etc/passwd', env: 'X', value: 'v' }] } }],
+    ['secret variable "A,src=/etc/passwd" is not a variable name', { build: { ...NONE, secrets: [{ id: 'a', env: 'A,src=/etc/passwd', value: 'v' }] } }],
+    [`ssh id "--push" ${WHY_ID}`, { build: { ...NONE, ssh: [{ id: '--push' }] } }],
+    [`ssh path "-p" ${OPTION}`, { build: { ...NONE, ssh: [{ id: 'k', path: '-p' }] } }],
+    ['ssh path "/a,/etc/shadow" contains a comma, which buildx reads as a second path', { build: { ...NONE, ssh: [{ id: 'k', path: '/a,/etc/shadow' }] } }],
+    ['shm-size "--privileged" is not a size', { build: { ...NONE, shmSize: '--privileged' } }],
+    ['ulimit "--push" is not type=soft[:hard]', { build: { ...NONE, ulimits: ['--push'] } }],
+    ['add-host "--push" is not host:ip', { build: { ...NONE, addHosts: ['--push'] } }],
+    ['allow "network.host,security.insecure" is not one of network.host, security.insecure', { build: { ...NONE, allow: ['network.host,security.insecure'] } }],
+    ['provenance "--push" is not true, false or key=value attributes', { build: { ...NONE, provenance: '--push' } }],
+    ['sbom "true --push" is not true, false or key=value attributes', { build: { ...NONE, sbom: 'true --push' } }]
+  ])('the refusal says which value and why, word for word: Refusing to build: %s', (message, change) => {
+    const e = refusal({ ...PLAN, ...change });
+    expect(e.message).toBe(`Refusing to build: ${message}`);
+    expect(e.name).toBe('UnsafeBuildPlanError');
+  });
+
+  test('a refused value is quoted up to 200 characters, however long it is', () => {
+    const e = refusal({ ...PLAN, file: `-${'x'.repeat(100_000)}` });
+    expect(e.message).toBe(`Refusing to build: file ${JSON.stringify(`-${'x'.repeat(199)}`)} ${OPTION}`);
+    expect(e.value).toHaveLength(100_001);
+  });
+
+  test('an add-host is refused unless the whole value is host:ip', () => {
+    for (const host of ['bad host:10.0.0.1', 'host:10.0.0.1 --privileged', '-x host:10.0.0.1', 'host:10.0.0.1\n']) {
+      expect(refusal({ ...PLAN, build: { ...NONE, addHosts: [host] } }).field).toBe('add-host');
+    }
+    expect(buildxArgv({ ...PLAN, build: { ...NONE, addHosts: ['db.local:10.0.0.1', 'v6:fe80::1%eth0'] } })).toContain('v6:fe80::1%eth0');
+  });
+
   test('a refused secret is named by its id, its value never shown', () => {
     const e = refusal({ ...PLAN, build: { ...NONE, secrets: [{ id: 'tok', env: 'not a name', value: 'ghp_secretvalue' }] } });
     expect(e.message).not.toContain('ghp_secretvalue');
@@ -191,6 +239,12 @@ describe('buildxArgv keeps every value where buildx reads it as that value', () 
 });
 
 describe('buildxArgv keeps the build settings where buildx reads them', () => {
+  test('two entitlements are one --allow, comma-separated', () => {
+    const argv = buildxArgv({ ...PLAN, build: { ...NONE, allow: ['network.host', 'security.insecure'] } });
+    expect(argv.slice(argv.indexOf('--allow'), argv.indexOf('--allow') + 2)).toEqual(['--allow', 'network.host,security.insecure']);
+    expect(argv.filter((a) => a === '--allow')).toHaveLength(1);
+  });
+
   const text = fc.oneof(fc.constantFrom(...HOSTILE, 'extra', '/w/other', 'docker-image://alpine', 'nofile=1:2', 'h:1.2.3.4', 'network.host', 'mode=max'), fc.string({ maxLength: 30 }));
   test('property: settings are refused, or every value comes back after its own option, and no secret value is an argument', () => {
     fc.assert(

@@ -52,6 +52,13 @@ describe('buildxArgv', () => {
         '--cache-to', 'type=local,"dest=/c,d/s-head",mode=max,ignore-error=true', ...tail]
     ],
     [
+      'local cache dir with a quote: the quote doubled inside the quoted field',
+      { cache: { type: 'local', dir: '/c/a"b//' } },
+      ['buildx', 'build', '--file', '/w/Dockerfile', '--target', 'release',
+        '--cache-from', 'type=local,"src=/c/a""b/s-head"', '--cache-from', 'type=local,"src=/c/a""b/s-base"',
+        '--cache-to', 'type=local,"dest=/c/a""b/s-head",mode=max,ignore-error=true', ...tail]
+    ],
+    [
       'registry cache: a tag per scope',
       { cache: { type: 'registry', ref: 'ghcr.io/o/cache' } },
       ['buildx', 'build', '--file', '/w/Dockerfile', '--target', 'release',
@@ -123,6 +130,9 @@ describe('loadTag', () => {
     expect(tag).toMatch(REFERENCE);
     expect(tag.length).toBeLessThanOrEqual(LOAD_REGISTRY.length + 1 + 100 + 1 + 64);
   });
+  test('a repository cut at 100 characters on a separator does not end with it', () => {
+    expect(loadTag('k'.repeat(99), 'head', 'release', 'r')).toBe(`image-budget.local/${'k'.repeat(99)}:r`);
+  });
   test('head and base, and two targets, never share a repository', () => {
     const repo = (t: string): string => t.split(':')[0] ?? '';
     expect(repo(loadTag('k', 'head', 'a', 'r'))).not.toBe(repo(loadTag('k', 'base', 'a', 'r')));
@@ -149,7 +159,9 @@ describe('cache scope and registry ref', () => {
   test.each([
     ['ghcr.io/o/cache', 's', 'ghcr.io/o/cache:s'],
     ['ghcr.io/o/cache:build', 's', 'ghcr.io/o/cache:build-s'],
-    ['localhost:5000/cache', 's', 'localhost:5000/cache:s']
+    ['localhost:5000/cache', 's', 'localhost:5000/cache:s'],
+    // A scope of several platforms: `+` is no tag character, each becomes `-`.
+    ['ghcr.io/o/cache', 'k-head-t-linux-amd64+linux-arm64', 'ghcr.io/o/cache:k-head-t-linux-amd64-linux-arm64']
   ])('registryCacheRef(%s)', (ref, scope, expected) => {
     expect(registryCacheRef(ref, scope)).toBe(expected);
   });

@@ -41,15 +41,20 @@ describe('redactInstruction', () => {
     ['RUN |N: the command keeps its own K=v', 'RUN |1 A=x /bin/sh -c FOO=bar make', [], 'RUN |1 A=*** /bin/sh -c FOO=bar make'],
     ['RUN |N: fewer pairs than announced hides the rest', 'RUN |3 A=1 /bin/sh -c make', [], 'RUN |3 A=*** ***'],
     ['RUN |N: no command', 'RUN |1 A=1', [], 'RUN |1 A=***'],
+    ['RUN |N: no pair where one was announced, a K=v later in the command stays hidden', 'RUN |1 /bin/sh -c HOST=db1 make', [], 'RUN |1 ***'],
+    ['RUN |N: a count that is not a number hides everything after RUN', 'RUN |x A=1 /bin/sh -c echo |2 B=2 C=3', [], 'RUN ***'],
     ['RUN without args is left alone', 'RUN /bin/sh -c make install # buildkit', [], 'RUN /bin/sh -c make install'],
     ['RUN with a heredoc becomes one line', 'RUN /bin/sh -c <<EOF\necho one\n\techo two\nEOF # buildkit', [], 'RUN /bin/sh -c <<EOF echo one echo two EOF'],
     // ARG, ENV, LABEL: every value.
     ['ARG with a default', 'ARG NAME=value', [], 'ARG NAME=***'],
     ['ARG without a default', 'ARG TOKEN', [], 'ARG TOKEN'],
+    ['ARG without a default, several names (names, not values)', 'ARG A B', [], 'ARG A B'],
     ['ARG mixed', 'ARG A B=2', [], 'ARG A B=***'],
     ['ENV pairs', 'ENV K=v K2=v2', [], 'ENV K=*** K2=***'],
     ['ENV value with a space (quotes are gone in history)', 'ENV APP_HOME=/app MODE=prod mode', [], 'ENV APP_HOME=*** MODE=***'],
     ['ENV legacy form', 'ENV K v w', [], 'ENV K ***'],
+    ['ENV with a name alone', 'ENV K', [], 'ENV K'],
+    ['ENV after leading blanks and a line break', ' \n  ENV DB_HOST=db1.internal', [], 'ENV DB_HOST=***'],
     ['LABEL values', 'LABEL org.example.owner=team a version=1.2', [], 'LABEL org.example.owner=*** version=***'],
     ['ONBUILD ENV', 'ONBUILD ENV A=b', [], 'ONBUILD ENV A=***'],
     // The classic builder.
@@ -58,9 +63,11 @@ describe('redactInstruction', () => {
     ['classic CMD', '/bin/sh -c #(nop)  CMD ["sh"]', [], 'CMD ["sh"]'],
     ['classic RUN', '/bin/sh -c apt-get update', [], 'RUN /bin/sh -c apt-get update'],
     ['classic RUN with args', '|1 A=b /bin/sh -c make', [], 'RUN |1 A=*** /bin/sh -c make'],
+    ['classic RUN with 10 args', '|10 A=1 B=2 C=3 D=4 E=5 F=6 G=7 H=8 I=9 J=db1 /bin/sh -c make', [], 'RUN |10 A=*** B=*** C=*** D=*** E=*** F=*** G=*** H=*** I=*** J=*** /bin/sh -c make'],
     ['classic Windows metadata', 'cmd /S /C #(nop)  LABEL a=b', [], 'LABEL a=***'],
     // Plain instructions.
     ['the buildkit suffix', 'COPY hello.txt /hello.txt # buildkit', [], 'COPY hello.txt /hello.txt'],
+    ['`# buildkit` inside the command is not the suffix', 'RUN /bin/sh -c echo # buildkit here', [], 'RUN /bin/sh -c echo # buildkit here'],
     ['WORKDIR', 'WORKDIR /app', [], 'WORKDIR /app'],
     ['CMD exec form', 'CMD ["sh"]', [], 'CMD ["sh"]'],
     // Known secrets anywhere.
@@ -84,6 +91,7 @@ describe('redactInstruction', () => {
     // Characters.
     ['control and bidi characters', 'RUN /bin/sh -c echo a\u0007b\u001b[31m c\u202e\u200b', [], 'RUN /bin/sh -c echo ab[31m c'],
     ['runs of spaces', 'COPY   a    b', [], 'COPY a b'],
+    ['a lone surrogate becomes U+FFFD', 'COPY a\ud800b \udc00c', [], 'COPY a\ufffdb \ufffdc'],
     ['nothing left', ' # buildkit', [], '']
   ])('%s', (_name, createdBy, secrets, expected) => {
     expect(redactInstruction(createdBy, secrets)).toBe(expected);

@@ -214,7 +214,24 @@ describe('malformed documents', () => {
     ['history that is not an array', () => parseConfig(config({ history: {} }), D), /"history" must be an array/],
     ['a numeric created_by', () => parseConfig(config({ history: [{ created_by: 7 }] }), D), /"history\[0\]\.created_by" must be a string/],
     ['empty_layer as a string', () => parseConfig(config({ history: [{ empty_layer: 'true' }] }), D), /"history\[0\]\.empty_layer" must be a boolean/],
-    ['oci-layout without a version', () => parseLayoutFile('{}'), /oci-layout: "imageLayoutVersion" must be a string/]
+    ['oci-layout without a version', () => parseLayoutFile('{}'), /oci-layout: "imageLayoutVersion" must be a string/],
+    // Each field named by its path, never "the document".
+    ['a null rootfs', () => parseConfig(config({ rootfs: null }), D), /: "rootfs" must be an object$/],
+    ['a numeric platform variant', () => parseIndex(JSON.stringify({ schemaVersion: 2, manifests: [desc({ platform: { os: 'linux', architecture: 'arm64', variant: 8 } })] }), 'x'), /: "manifests\[0\]\.platform\.variant" must be a string$/],
+    ['a platform without architecture', () => parseIndex(JSON.stringify({ schemaVersion: 2, manifests: [desc({ platform: { os: 'linux' } })] }), 'x'), /: "manifests\[0\]\.platform\.architecture" must be a string$/],
+    ['a numeric artifactType of a descriptor', () => parseIndex(JSON.stringify({ schemaVersion: 2, manifests: [desc({ artifactType: 1 })] }), 'x'), /: "manifests\[0\]\.artifactType" must be a string$/],
+    ['urls that are not a list', () => parseIndex(JSON.stringify({ schemaVersion: 2, manifests: [desc({ urls: 'https://x' })] }), 'x'), /: "manifests\[0\]\.urls" must be an array$/],
+    ['a numeric url', () => parseIndex(JSON.stringify({ schemaVersion: 2, manifests: [desc({ urls: [1] })] }), 'x'), /: "manifests\[0\]\.urls\[0\]" must be a string$/],
+    ['a numeric mediaType of an index', () => parseIndex('{"schemaVersion":2,"mediaType":1,"manifests":[]}', 'x'), /: "mediaType" must be a string$/],
+    ['manifests given as an object', () => parseIndex('{"schemaVersion":2,"manifests":{}}', 'x'), /: "manifests" must be an array$/],
+    ['a numeric mediaType of a manifest', () => parseManifest(manifest({ mediaType: 1 }), D), /: "mediaType" must be a string$/],
+    ['a numeric artifactType of a manifest', () => parseManifest(manifest({ artifactType: 1 }), D), /: "artifactType" must be a string$/],
+    ['layers given as an object', () => parseManifest(manifest({ layers: {} }), D), /: "layers" must be an array$/],
+    ['diff_ids given as an object', () => parseConfig(config({ rootfs: { type: 'layers', diff_ids: {} } }), D), /: "rootfs\.diff_ids" must be an array$/],
+    ['a history entry that is not an object', () => parseConfig(config({ history: [7] }), D), /: "history\[0\]" must be an object$/],
+    ['a numeric history comment', () => parseConfig(config({ history: [{ comment: 7 }] }), D), /: "history\[0\]\.comment" must be a string$/],
+    ['a numeric variant of a config', () => parseConfig(config({ variant: 8 }), D), /: "variant" must be a string$/],
+    ['a numeric architecture', () => parseConfig(config({ architecture: 1 }), D), /: "architecture" must be a string$/]
   ] as const)('%s', (_name, parse, message) => {
     expect(parse).toThrow(message);
   });
@@ -232,6 +249,23 @@ describe('malformed documents', () => {
     const m = parseManifest(manifest({ layers: [layer], artifactType: 'application/x-thing' }), D);
     expect(m.artifactType).toBe('application/x-thing');
     expect(m.layers[0]?.urls).toEqual(['https://example.com/l']);
+  });
+
+  it('keeps exactly what the documents say: media types, a variant, an artifactType, a 0-byte blob; null urls and empty_layer read as absent', () => {
+    const index = parseIndex(
+      JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [desc({ size: 0, urls: null, artifactType: 'application/x-a', platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } })] }),
+      'x'
+    );
+    expect(index).toStrictEqual({
+      mediaType: MediaType.ociIndex,
+      manifests: [{ mediaType: MediaType.ociManifest, digest: D, size: 0, annotations: {}, platform: { os: 'linux', architecture: 'arm64', variant: 'v8' }, artifactType: 'application/x-a' }]
+    });
+    expect(parseManifest(manifest({ mediaType: MediaType.dockerManifest }), D).mediaType).toBe(MediaType.dockerManifest);
+    expect(parseConfig(config({ history: [{ empty_layer: null }, { created_by: 'RUN x', empty_layer: true }, { comment: 'c' }] }), D).history).toStrictEqual([
+      { emptyLayer: false },
+      { createdBy: 'RUN x', emptyLayer: true },
+      { emptyLayer: false, comment: 'c' }
+    ]);
   });
 
   it('accepts digests of other registered algorithms in documents', () => {

@@ -78,7 +78,12 @@ describe('isOwnAuthor', () => {
     ['github-actions', undefined, false],
     ['alice', undefined, false],
     ['', undefined, false],
-    ['', '', false]
+    ['', '', false],
+    // An empty identity is an unknown one: only the default token's bot counts.
+    ['github-actions[bot]', '', true],
+    // The Actions bot's GraphQL login is ours only when the identity is the Actions bot.
+    ['github-actions', 'my-app', false],
+    ['github-actions', 'my-app[bot]', false]
   ])('author %p, identity %p → %p', (login, identity, expected) => {
     expect(isOwnAuthor(login, identity)).toBe(expected);
   });
@@ -111,6 +116,14 @@ describe('planSticky', () => {
     test('the created body ends with the marker even if the caller left it out', () => {
       const plan = planSticky([], BOT, KEY, '### Image size\n', 'always', false, false);
       expect(plan).toEqual({ kind: 'create', body: `### Image size\n\n${MARKER}` });
+    });
+  });
+
+  test('the reason of a skipped comment, word for word', () => {
+    expect(planSticky([], BOT, KEY, body, 'on-change', false, true)).toEqual({ kind: 'skip', reason: 'comment: on-change, and no size changed' });
+    expect(planSticky([], BOT, KEY, body, 'on-regression', true, false)).toEqual({
+      kind: 'skip',
+      reason: 'comment: on-regression, and nothing regressed'
     });
   });
 
@@ -265,6 +278,19 @@ describe('permissionMessage', () => {
     expect(message).toContain('permissions:\n  pull-requests: write');
     expect(message).toMatch(/fork/i);
   });
+
+  test('the whole message, word for word', () => {
+    expect(permissionMessage(new GitHubApiError('Create a comment on #1', 403, 'Resource not accessible by integration'))).toBe(
+      'The token cannot write pull request comments (Create a comment on #1 failed: HTTP 403: Resource not accessible by integration).\n' +
+        'Give the job this permission in the workflow:\n' +
+        '\n' +
+        'permissions:\n' +
+        '  pull-requests: write\n' +
+        '\n' +
+        'Pull requests from forks always get a read-only token: for them, upload the report as an artifact and comment it with ' +
+        'mode: comment from a workflow_run workflow (README, "Forks and matrix jobs").'
+    );
+  });
 });
 
 describe('run stamps (RELIABILITY row 40)', () => {
@@ -288,6 +314,10 @@ describe('run stamps (RELIABILITY row 40)', () => {
       `text\n\n<!-- image-budget-run: 101/1 -->\n${MARKER}`
     );
     expect(withMarker(`see ${STAMP_100} here`, KEY)).toBe(`see ${STAMP_100} here\n\n${MARKER}`);
+  });
+
+  test('a stamp line inside the body is dropped, and the lines around it stay apart', () => {
+    expect(withMarker(`line a\n${STAMP_100}\nline b`, KEY)).toBe(`line a\nline b\n\n${MARKER}`);
   });
 
   test.each([

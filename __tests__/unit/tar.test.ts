@@ -548,6 +548,31 @@ describe('paxRecords', () => {
     const data = Buffer.concat([paxData({ path: 'p' }), Buffer.alloc(10)]);
     expect(() => paxRecords(data, 512)).toThrow(/pax header at byte 512: malformed record at offset 9/);
   });
+
+  it.each([
+    ['no newline at the end of the record', '6 a=bc', /malformed record at offset 0$/],
+    ['a hexadecimal length', '0x8 a=b\n', /malformed record at offset 0$/],
+    ['a length in exponent form', '1e1 a=bcd\n', /malformed record at offset 0$/],
+    ['a zero length after a record', '6 a=b\n0 x', /malformed record at offset 6$/],
+    ['an empty key', '6 =ab\n', /record without "key=" at offset 0$/]
+  ])('a malformed record is refused: %s', (_name, text, message) => {
+    expect(() => paxRecords(Buffer.from(text, 'latin1'), 512)).toThrow(message);
+  });
+});
+
+describe('pax sizes', () => {
+  it('GNU.sparse.size (pax sparse 0.1) is the real size of the file', () => {
+    const archive = tar(member({ name: 'x', type: 'x' }, paxData({ 'GNU.sparse.size': '4096' })), member({ name: 'sparse.img' }, 'abc'), member({ name: 'after' }, 'a'));
+    expect(parse([archive])).toEqual([
+      { path: 'sparse.img', type: 'file', size: 4096 },
+      { path: 'after', type: 'file', size: 1 }
+    ]);
+  });
+
+  it('a size with anything but digits is refused, a trailing space too', () => {
+    const archive = tar(member({ name: 'x', type: 'x' }, paxData({ size: '1 ' })), member({ name: 'f' }, 'a'));
+    expect(() => parse([archive])).toThrow(/size="1 " is not a size/);
+  });
 });
 
 // ── Stream wrappers ──────────────────────────────────────────────────────────────────────────────

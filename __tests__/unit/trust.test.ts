@@ -83,6 +83,16 @@ describe('workflow_run (measure mode)', () => {
     expect(trust.exportCache).toBe(false);
   });
 
+  test("the refusal of a fork's workflow_run, word for word", () => {
+    expect(buildTrust(workflowRunEvent({ head_repository: fork }), false).refusal).toBe(
+      'Refusing to build the code of a pull_request run from mallory/app (not this repository) on workflow_run: a workflow_run workflow ' +
+        'runs with a write token and secrets, and building what it checked out of that run would run untrusted code with them ' +
+        '(a "pwn request"). Measure on the pull_request event and comment its report from workflow_run with mode: comment, which ' +
+        'builds nothing (see "Forks and matrix jobs" in the README), or set allow-fork-builds: true if this workflow has nothing ' +
+        "a fork's code must not reach."
+    );
+  });
+
   test.each(['pull_request_target', 'pull_request_review', 'push'])("any %s run from another repository is a stranger's code", (runEvent) => {
     const trust = buildTrust(workflowRunEvent({ event: runEvent, head_repository: fork }), false);
     expect(trust.refusal).toMatch(new RegExp(`^Refusing to build the code of a ${runEvent} run from mallory/app`));
@@ -178,6 +188,8 @@ describe('cache export mode (issue 11.4): only what was pushed to the default br
     ['push', 'refs/heads/feature', 'main', 'min'],
     ['push', 'refs/tags/main', 'main', 'min'],
     ['push', 'refs/heads/main', undefined, 'min'],
+    // An unknown default branch is no branch, not even one named `undefined`.
+    ['push', 'refs/heads/undefined', undefined, 'min'],
     ['schedule', undefined, 'main', 'min']
   ])('%s on %s (default branch %s): %s', (event, ref, defaultBranch, mode) => {
     expect(cacheExportMode(ctx(event, ref, defaultBranch))).toBe(mode);
@@ -226,5 +238,20 @@ describe("a stranger's frontend (issue 16.2)", () => {
     }
     // Build-argument names are case-sensitive for BuildKit.
     expect(check('FROM scratch\n', [['buildkit_syntax', 'x']])).toBeUndefined();
+  });
+
+  test('the BUILDKIT_SYNTAX refusal, word for word', () => {
+    expect(check('FROM scratch\n', [['BUILDKIT_SYNTAX', 'mallory/frontend:latest']])).toBe(
+      "Refusing to build a fork's pull request on pull_request_target: the build argument BUILDKIT_SYNTAX=\"mallory/frontend:latest\" names a frontend " +
+        "that is not pinned by digest, and BuildKit would run whatever that tag gives with this run's privileges within reach. " +
+        'Accepted: no BUILDKIT_SYNTAX, or one pinned as name@sha256:<64 hex digits>.'
+    );
+  });
+
+  test("a fork's frontend name is quoted up to 200 characters, a longer one cut with …", () => {
+    const quoted = (value: string) => /BUILDKIT_SYNTAX=("[^"]*") names/.exec(check('FROM scratch\n', [['BUILDKIT_SYNTAX', value]]) ?? '')?.[1];
+    expect(quoted('m'.repeat(200))).toBe(`"${'m'.repeat(200)}"`);
+    expect(quoted('m'.repeat(201))).toBe(`"${'m'.repeat(200)}…"`);
+    expect(quoted('m'.repeat(100_000))).toBe(`"${'m'.repeat(200)}…"`);
   });
 });
