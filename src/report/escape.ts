@@ -131,7 +131,6 @@ const FENCE_RUN_MAX = 100;
  * A fenced code block showing multi-line `text` literally (build errors). The fence is longer than
  * any backtick run inside, so no line can close it early; controls are removed; lines are capped.
  */
-
 export function codeBlock(text: string, options: CodeBlockOptions = {}): string {
   const { maxLines = 30, lineMax = 300 } = options;
   let lines = text
@@ -144,7 +143,7 @@ export function codeBlock(text: string, options: CodeBlockOptions = {}): string 
   // cmark-gfm keeps a fence's length in a byte: a fence of 256 backticks counts as 255, and a body
   // line of 255 would close it. Backtick runs past FENCE_RUN_MAX are broken with a word joiner
   // (invisible, and the text reads the same), so the fence stays short.
-  const body = lines.join('\n').replace(new RegExp(`\`{${FENCE_RUN_MAX}}(?=\`)`, 'g'), '$&\u2060');
+  const body = lines.join('\n').replace(new RegExp(`\`{${FENCE_RUN_MAX}}(?=\`)`, 'g'), `$&${WORD_JOINER}`);
   const fence = '`'.repeat(Math.max(3, longestRun(body, '`') + 1));
   return `${fence}text\n${body}\n${fence}`;
 }

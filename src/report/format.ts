@@ -51,6 +51,12 @@ export function groupDigits(n: number): string {
   return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
+/** A change in a table: `0 B`, `+1.20 MB`, `+1.20 MB (+12.0%)`, `+191 MB (×177)`. */
+export function formatChange(bytes: number, percent: number | null): string {
+  if (bytes === 0) return '0 B';
+  return percent === null ? formatDelta(bytes) : `${formatDelta(bytes)} (${formatGrowth(percent)})`;
+}
+
 /** Growth past this percentage reads as a factor: `+17606.4%` is `×177`. */
 export const FACTOR_ABOVE_PERCENT = 1000;
 

@@ -107,8 +107,8 @@ function maxIncreaseVerdict(base: ImageStats, head: ImageStats, limit: Threshold
  * the limit is itself a percentage that high, where the digits that tell them apart are needed.
  */
 function percentText(pct: number, limit: Threshold, ok: boolean): string {
-  if (limit.kind === 'percent' && limit.percent >= FACTOR_ABOVE_PERCENT) return formatPercent(pct, ok ? 1 : digitsToShow(pct, limit.percent));
-  if (pct > FACTOR_ABOVE_PERCENT) return formatGrowth(pct);
+  const limitAsHigh = limit.kind === 'percent' && limit.percent >= FACTOR_ABOVE_PERCENT;
+  if (pct > FACTOR_ABOVE_PERCENT && !limitAsHigh) return formatGrowth(pct);
   return formatPercent(pct, limit.kind === 'percent' && !ok ? digitsToShow(pct, limit.percent) : 1);
 }
 

@@ -13,7 +13,7 @@
 // The verdict line is never lost.
 import type { DetailKind, JudgedRow, Outcome } from '../model.js';
 import { codeSpan, escapeCell } from './escape.js';
-import { STATUS_LABEL, formatBytes, formatCount, formatDelta, formatGrowth, plural, shortSha } from './format.js';
+import { STATUS_LABEL, formatBytes, formatCount, formatChange, formatDelta, plural, shortSha } from './format.js';
 import { notComparable, verdictSummary } from './policy.js';
 import { causesSection, cells, detailSection, fileSection, sizeChart, trendSection } from './render-sections.js';
 
@@ -329,9 +329,9 @@ function sizeCells(r: JudgedRow): string[] {
       const d = r.delta;
       return [
         head ? compressedCell(head) : '—',
-        d ? deltaText(d.compressedBytes, d.compressedPercent) : '—',
+        d ? formatChange(d.compressedBytes, d.compressedPercent) : '—',
         head ? formatBytes(head.uncompressedBytes) : '—',
-        d ? deltaText(d.uncompressedBytes, d.uncompressedPercent) : '—',
+        d ? formatChange(d.uncompressedBytes, d.uncompressedPercent) : '—',
         head ? formatCount(head.layerCount, d?.layerCount) : '—'
       ];
     }
@@ -359,11 +359,6 @@ function statusCell(r: JudgedRow): string {
   if (notComparable(r)) return r.regressed ? '❌ over budget' : r.verdicts.length > 0 ? '✅ not comparable' : 'not comparable';
   if (r.regressed) return '❌ over budget';
   return r.verdicts.length > 0 ? `✅ ${STATUS_LABEL[r.status]}` : STATUS_LABEL[r.status];
-}
-
-function deltaText(bytes: number, percent: number | null): string {
-  if (bytes === 0) return '0 B';
-  return percent === null ? formatDelta(bytes) : `${formatDelta(bytes)} (${formatGrowth(percent)})`;
 }
 
 function failuresBlock(rows: readonly JudgedRow[], limit = Number.POSITIVE_INFINITY): string | undefined {

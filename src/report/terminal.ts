@@ -17,8 +17,8 @@
 import type { DetailKind, FileEntry, ImageStats, JudgedRow, LayerStats, Outcome, RowStatus } from '../model.js';
 import { diffLayers, type LayerChange } from './compare.js';
 import { changeCells, diffFiles, listingNotes } from './file-diff.js';
-import { CAUSE_RULES, findCauses, rowAdvice, type Advice, type Cause } from './causes.js';
-import { STATUS_LABEL, formatBytes, formatCount, formatDelta, formatGrowth, groupDigits, layerChangeTitle, plural, shortSha } from './format.js';
+import { auditCauses, rowAdvice, type Cause } from './causes.js';
+import { STATUS_LABEL, formatBytes, formatCount, formatChange, formatDelta, groupDigits, layerChangeTitle, plural, shortSha } from './format.js';
 import { notComparable, verdictSummary } from './policy.js';
 import { MIN_LAST_COLUMN, painter, safe, table, roomForLast, type Paint, type Cell, type Column } from './terminal-text.js';
 
@@ -70,9 +70,7 @@ function compressed(image: Pick<ImageStats, 'compressedBytes' | 'compressedEstim
 }
 
 function deltaCell(bytes: number, percent: number | null): Cell {
-  if (bytes === 0) return { text: '0 B', style: 'dim' };
-  const text = percent === null ? formatDelta(bytes) : `${formatDelta(bytes)} (${formatGrowth(percent)})`;
-  return { text, style: bytes > 0 ? 'yellow' : 'green' };
+  return { text: formatChange(bytes, percent), style: bytes === 0 ? 'dim' : bytes > 0 ? 'yellow' : 'green' };
 }
 
 const NONE: Cell = { text: '-', style: 'dim' };
@@ -223,11 +221,6 @@ function causesSection(r: JudgedRow, paint: Paint, width: number): string | unde
   const cut = advice.causes.find((c) => c.listedFrom !== undefined)?.listedFrom;
   if (cut !== undefined) lines.push(`${INDENT}${paint('dim', `A file list was cut: files under ${formatBytes(cut)} were not compared.`)}`);
   return lines.join('\n');
-}
-
-/** Every cause found in one image (an audit, `measure`): each rule once, up to five directories each. */
-export function auditCauses(image: ImageStats): Advice | undefined {
-  return findCauses(image, undefined, { causesMax: CAUSE_RULES.length + 1, groupsMax: 5 });
 }
 
 /** The audit of one measured image, titled with its platform; undefined when it has no file list. */
