@@ -189,6 +189,11 @@ export function rowAdvice(r: JudgedRow, options: CauseOptions = {}): RowAdvice |
   return { ...advice, compared: base !== undefined };
 }
 
+/** Every cause found in one image (an audit, `measure`): each rule once, up to five directories each. */
+export function auditCauses(image: ImageStats): Advice | undefined {
+  return findCauses(image, undefined, { causesMax: CAUSE_RULES.length + 1, groupsMax: 5 });
+}
+
 interface Accumulator {
   bytes: number;
   files: number;
