@@ -78,7 +78,7 @@ describe('storedHistory', () => {
     expect(points.every((p) => p.report.head.sha === p.sha)).toBe(true);
     // Never more than 10 keys a lookup (one Actions cache request each).
     expect(Math.max(...store.lookups)).toBeLessThanOrEqual(10);
-    expect(log.infos).toContain('Trend: 5 of the last 32 commits of the base branch stored a report.');
+    expect(log.infos).toContain("Trend: 5 of the last 26 commits of the base branch stored a report.");
     expect(log.warnings).toEqual([]);
   });
 

@@ -42,10 +42,14 @@ export async function storedHistory(req: TrendRequest): Promise<StoredReport[]> 
   while (left.length > 0 && points.length < TREND_POINTS_MAX) {
     const batch = left.slice(0, KEYS_PER_LOOKUP);
     const { found, unreadable } = await lookUp(req, batch);
-    if (unreadable || !found) break;
+    if (unreadable || !found) {
+      left = left.slice(batch.length);
+      break;
+    }
     points.push({ sha: found.sha, report: found.report });
     left = left.slice(batch.indexOf(found.sha) + 1);
   }
-  req.log.info(`Trend: ${points.length} of the last ${commits.length} commits of the base branch stored a report.`);
+  const looked = commits.length - left.length;
+  req.log.info(`Trend: ${points.length} of the last ${looked} commits of the base branch stored a report.`);
   return points;
 }

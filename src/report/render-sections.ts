@@ -2,7 +2,7 @@
 // them to the comment's size): the size chart (mermaid), why it grew (causes.ts), the layers that
 // changed (compare.ts), and the files added, grown, shrunk and removed with the wasted space
 // (file-diff.ts). Pure: rows in, markdown out; every repository string is escaped (escape.ts).
-import type { JudgedRow, LayerStats, Outcome } from '../model.js';
+import type { JudgedRow, LayerStats, Outcome, SizeAt } from '../model.js';
 import { diffLayers } from './compare.js';
 import { changeCells, diffFiles, listingNotes, type FileDiff } from './file-diff.js';
 import { rowAdvice, type Cause, type RowAdvice } from './causes.js';
@@ -65,15 +65,19 @@ export const TREND_CHARTS_MAX = 6;
  * commit's short SHA. Only sizes measured the way the head was are charted.
  */
 export function trendSection(outcome: Outcome): string | undefined {
-  const charted = outcome.rows
-    .filter((r) => r.head.state === 'measured' && (r.history ?? []).some((h) => r.head.state === 'measured' && h.method === r.head.image.method))
-    .sort((a, b) => trendRank(a) - trendRank(b));
+  const charted = outcome.rows.filter((r) => chartedHistory(r).length > 0).sort((a, b) => trendRank(a) - trendRank(b));
   if (charted.length === 0) return undefined;
   const charts = charted.slice(0, TREND_CHARTS_MAX).map((r) => trendChart(r, outcome.metric, outcome.head.sha));
   const commits = new Set(charted.flatMap((r) => (r.history ?? []).map((h) => h.sha))).size;
   const more = charted.length > charts.length ? [`_${plural(charted.length - charts.length, 'more target')} not charted._`] : [];
   const summary = `Trend: ${outcome.metric} size at ${plural(commits, 'earlier commit')} of the base branch and this head`;
   return `<details><summary>${summary}</summary>\n\n${[...charts, ...more].join('\n\n')}\n\n</details>`;
+}
+
+/** The earlier sizes of a measured row that were measured the way its head was. */
+function chartedHistory(r: JudgedRow): readonly SizeAt[] {
+  const head = r.head.state === 'measured' ? r.head.image : undefined;
+  return head ? (r.history ?? []).filter((h) => h.method === head.method) : [];
 }
 
 function trendRank(r: JudgedRow): number {
@@ -84,11 +88,12 @@ function trendRank(r: JudgedRow): number {
 const chartText = (text: string, max = 40): string => text.replace(/[^A-Za-z0-9_./ -]/g, '_').slice(0, max);
 
 function trendChart(r: JudgedRow, metric: Outcome['metric'], headSha: string): string {
-  const head = r.head.state === 'measured' ? r.head.image : undefined;
-  const points = (r.history ?? []).filter((h) => h.method === head?.method);
+  if (r.head.state !== 'measured') throw new Error('a trend chart needs a measured head');
+  const head = r.head.image;
+  const points = chartedHistory(r);
   const bytes = (x: { readonly compressedBytes: number; readonly uncompressedBytes: number }): number =>
     metric === 'compressed' ? x.compressedBytes : x.uncompressedBytes;
-  const values = [...points.map(bytes), head ? bytes(head) : 0];
+  const values = [...points.map(bytes), bytes(head)];
   const top = Math.max(...values);
   const scale = chartScale(top);
   const labels = [...points.map((p) => `"${chartText(p.sha.slice(0, 7))}"`), `"${chartText(headSha.slice(0, 7))} (head)"`];
