@@ -13,7 +13,6 @@
 //     and files and any text, astral characters included; trimming stays structural: no unclosed
 //     code fence or <details>, the verdict line kept, the marker last.
 import { describe, expect, test } from '@jest/globals';
-import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { stickyMarker } from '../../src/github/sticky.js';
 import type { Budgets, FileStats, ImageStats, LayerStats, Metric, Outcome, SideResult } from '../../src/model.js';
@@ -22,22 +21,11 @@ import { cap, codeBlock, codeSpan, flatten } from '../../src/report/escape.js';
 import { buildOutcome, judge } from '../../src/report/policy.js';
 import { shortenRuns } from '../../src/report/format.js';
 import { TABLE_RUN_MAX } from '../../src/report/render-sections.js';
+import { gfm } from '../support/gfm.js';
 import { COMMENT_MAX_CHARS, renderComment, renderSummary } from '../../src/report/render.js';
 
-const CMARK = '/usr/bin/cmark-gfm';
 const WJ = '\u2060';
 
-/** HTML as GitHub's parser produces it; `--unsafe` keeps raw HTML so that a leak is visible. */
-function gfm(markdown: string): string {
-  const r = spawnSync(CMARK, ['--unsafe', ...['table', 'autolink', 'strikethrough', 'tagfilter'].flatMap((e) => ['--extension', e])], {
-    input: markdown,
-    encoding: 'utf8',
-    maxBuffer: 256 * 1024 * 1024
-  });
-  if (r.error) throw r.error;
-  if (r.status !== 0) throw new Error(`cmark-gfm exited with ${r.status}: ${r.stderr}`);
-  return r.stdout;
-}
 
 // ── Arbitrary repository text ───────────────────────────────────────────────────────────────────
 

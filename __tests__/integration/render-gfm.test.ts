@@ -2,27 +2,15 @@
 // checks the HTML: tables keep their shape, repository strings never become tags, links or
 // mentions, and <details> stay balanced after trimming.
 import { describe, expect, it } from '@jest/globals';
-import { spawnSync } from 'node:child_process';
 import type { Budgets, ImageStats, LayerStats, Outcome, SideResult } from '../../src/model.js';
 import { compare, type CompareInput } from '../../src/report/compare.js';
 import { codeSpan, escapeCell, flatten, WORD_JOINER } from '../../src/report/escape.js';
 import { buildOutcome, judge } from '../../src/report/policy.js';
 import { renderComment, renderSummary, SELF_REPORTED_NOTE } from '../../src/report/render.js';
+import { gfm } from '../support/gfm.js';
 
-const CMARK = '/usr/bin/cmark-gfm';
 const MARKER = '<!-- image-budget:image-budget -->';
 
-/** HTML as GitHub's parser would produce it; `--unsafe` keeps raw HTML so we can see any that leaks. */
-function gfm(markdown: string): string {
-  const r = spawnSync(
-    CMARK,
-    ['--unsafe', '--extension', 'table', '--extension', 'autolink', '--extension', 'strikethrough', '--extension', 'tagfilter'],
-    { input: markdown, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }
-  );
-  if (r.error) throw r.error;
-  expect(r.status).toBe(0);
-  return r.stdout;
-}
 
 function decode(html: string): string {
   return html

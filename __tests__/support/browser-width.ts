@@ -9,24 +9,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { gfm } from './gfm.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
-const CMARK = '/usr/bin/cmark-gfm';
 
 /** One table as laid out: its first row's text, its content width and the width it was given. */
 export interface TableWidth {
   readonly header: string;
   readonly contentPx: number;
   readonly boxPx: number;
-}
-
-/** HTML as GitHub's parser produces it (with the extensions GitHub turns on). */
-export function gfmHtml(markdown: string): string {
-  const extensions = ['table', 'autolink', 'strikethrough', 'tagfilter'].flatMap((e) => ['--extension', e]);
-  const r = spawnSync(CMARK, extensions, { input: markdown, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (r.error) throw r.error;
-  if (r.status !== 0) throw new Error(`cmark-gfm exited with ${r.status}: ${r.stderr}`);
-  return r.stdout;
 }
 
 function githubCss(): string {
@@ -60,7 +51,7 @@ export function tableWidths(markdown: string, columnPx = 850): TableWidth[] {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'image-budget-width-'));
   try {
     const file = path.join(dir, 'comment.html');
-    writeFileSync(file, page(gfmHtml(markdown), columnPx));
+    writeFileSync(file, page(gfm(markdown), columnPx));
     const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
     const r = spawnSync(CHROMIUM, [...flags, `--user-data-dir=${path.join(dir, 'profile')}`, '--window-size=1280,1024', '--dump-dom', `file://${file}`], {
       encoding: 'utf8',
