@@ -276,7 +276,7 @@ function codeBlock(text, options = {}) {
     // cmark-gfm keeps a fence's length in a byte: a fence of 256 backticks counts as 255, and a body
     // line of 255 would close it. Backtick runs past FENCE_RUN_MAX are broken with a word joiner
     // (invisible, and the text reads the same), so the fence stays short.
-    const body = lines.join('\n').replace(new RegExp(`\`{${FENCE_RUN_MAX}}(?=\`)`, 'g'), '$&\u2060');
+    const body = lines.join('\n').replace(new RegExp(`\`{${FENCE_RUN_MAX}}(?=\`)`, 'g'), `$&${WORD_JOINER}`);
     const fence = '`'.repeat(Math.max(3, longestRun(body, '`') + 1));
     return `${fence}text\n${body}\n${fence}`;
 }
@@ -3198,12 +3198,15 @@ async function storedHistory(req) {
     while (left.length > 0 && points.length < TREND_POINTS_MAX) {
         const batch = left.slice(0, KEYS_PER_LOOKUP);
         const { found, unreadable } = await lookUp(req, batch);
-        if (unreadable || !found)
+        if (unreadable || !found) {
+            left = left.slice(batch.length);
             break;
+        }
         points.push({ sha: found.sha, report: found.report });
         left = left.slice(batch.indexOf(found.sha) + 1);
     }
-    req.log.info(`Trend: ${points.length} of the last ${commits.length} commits of the base branch stored a report.`);
+    const looked = commits.length - left.length;
+    req.log.info(`Trend: ${points.length} of the last ${looked} commits of the base branch stored a report.`);
     return points;
 }
 
@@ -3583,6 +3586,12 @@ function formatPercent(p, digits = 1) {
 function groupDigits(n) {
     return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
+/** A change in a table: `0 B`, `+1.20 MB`, `+1.20 MB (+12.0%)`, `+191 MB (×177)`. */
+function formatChange(bytes, percent) {
+    if (bytes === 0)
+        return '0 B';
+    return percent === null ? formatDelta(bytes) : `${formatDelta(bytes)} (${formatGrowth(percent)})`;
+}
 /** Growth past this percentage reads as a factor: `+17606.4%` is `×177`. */
 const FACTOR_ABOVE_PERCENT = 1000;
 /**
@@ -3802,9 +3811,8 @@ function maxIncreaseVerdict(base, head, limit, metric) {
  * the limit is itself a percentage that high, where the digits that tell them apart are needed.
  */
 function percentText(pct, limit, ok) {
-    if (limit.kind === 'percent' && limit.percent >= FACTOR_ABOVE_PERCENT)
-        return formatPercent(pct, ok ? 1 : digitsToShow(pct, limit.percent));
-    if (pct > FACTOR_ABOVE_PERCENT)
+    const limitAsHigh = limit.kind === 'percent' && limit.percent >= FACTOR_ABOVE_PERCENT;
+    if (pct > FACTOR_ABOVE_PERCENT && !limitAsHigh)
         return formatGrowth(pct);
     return formatPercent(pct, limit.kind === 'percent' && !ok ? digitsToShow(pct, limit.percent) : 1);
 }
@@ -7989,6 +7997,10 @@ function rowAdvice(r, options = {}) {
         return undefined;
     return { ...advice, compared: base !== undefined };
 }
+/** Every cause found in one image (an audit, `measure`): each rule once, up to five directories each. */
+function auditCauses(image) {
+    return findCauses(image, undefined, { causesMax: CAUSE_RULES.length + 1, groupsMax: 5 });
+}
 /** The rule a path falls under (given the instruction of the layer that wrote it, when known), and the directory it rolls up to. */
 function firstMatch(path, instruction) {
     for (const rule of CAUSE_RULES) {
@@ -8145,10 +8157,7 @@ function compressed(image) {
     return `${image.compressedEstimated ? '≈ ' : ''}${formatBytes(image.compressedBytes)}`;
 }
 function deltaCell(bytes, percent) {
-    if (bytes === 0)
-        return { text: '0 B', style: 'dim' };
-    const text = percent === null ? formatDelta(bytes) : `${formatDelta(bytes)} (${formatGrowth(percent)})`;
-    return { text, style: bytes > 0 ? 'yellow' : 'green' };
+    return { text: formatChange(bytes, percent), style: bytes === 0 ? 'dim' : bytes > 0 ? 'yellow' : 'green' };
 }
 const NONE = { text: '-', style: 'dim' };
 const MAIN_COLUMNS = [
@@ -8296,10 +8305,6 @@ function causesSection(r, paint, width) {
     if (cut !== undefined)
         lines.push(`${INDENT}${paint('dim', `A file list was cut: files under ${formatBytes(cut)} were not compared.`)}`);
     return lines.join('\n');
-}
-/** Every cause found in one image (an audit, `measure`): each rule once, up to five directories each. */
-function auditCauses(image) {
-    return findCauses(image, undefined, { causesMax: CAUSE_RULES.length + 1, groupsMax: 5 });
 }
 /** The audit of one measured image, titled with its platform; undefined when it has no file list. */
 function auditSection(image, paint, width) {
@@ -8927,6 +8932,7 @@ async function extract(source, dir, io) {
 // directory (an OCI layout, measureOciLayout), a file (a `docker save` or OCI layout tar, extracted
 // by archive.ts), or else an image of the local engine, never pulled: streamed through `docker save`
 // into measureDockerSave on the classic image store, read as an OCI layout on the containerd store.
+
 
 
 
