@@ -5,7 +5,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { SaveTarError, measureDockerSave, readSaveTar } from '../../src/image/docker-save.js';
+import { ArchiveError } from '../../src/image/archive-reader.js';
+import { measureDockerSave, readSaveTar } from '../../src/image/docker-save.js';
 import { MAX_JSON_BLOB } from '../../src/image/image-rules.js';
 import { imagesFromSave, parseLegacyManifest, type SaveContents, type SavedFile } from '../../src/image/save-images.js';
 import { ExecError } from '../../src/exec.js';
@@ -511,7 +512,7 @@ describe('refused archives', () => {
 
   test('a bad header checksum: not a tar', async () => {
     const tar = Buffer.concat([entry('index.json', Buffer.from('{}'), { badChecksum: true }), END]);
-    await expect(measure(tar)).rejects.toThrow(SaveTarError);
+    await expect(measure(tar)).rejects.toThrow(ArchiveError);
     await expect(measure(tar)).rejects.toThrow(/^not a tar archive \(docker save output\): tar header at byte 0: checksum mismatch \(header says \d+, content sums to \d+\)$/);
   });
 
