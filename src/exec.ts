@@ -1,6 +1,8 @@
 // The one seam through which the action and the command line run programs (git, docker, tar):
 // `exec` captures a program's output as text, `spawnStream` hands its stdout over as a byte stream
-// (`docker save`, which can be gigabytes) and can feed its stdin from one (`tar -x`). Always an argv
+// (`docker save`, which can be gigabytes) and can feed its stdin from one (`tar -x`); `exec` can also
+// hand its stdout over as a byte stream while it captures the stderr (buildx exporting an image to
+// stdout while it logs). Always an argv
 // array, never a shell, so no value from a pull request can be interpreted as shell syntax; the child
 // gets the environment it is given, this process's by default.
 import { spawn } from 'node:child_process';
@@ -16,6 +18,12 @@ export interface ExecOptions {
   readonly onStderr?: (chunk: string) => void;
   /** Upper bound on captured stdout/stderr each; the tail is kept. Default 4 MiB. */
   readonly maxCapture?: number;
+  /**
+   * Hands the program's stdout over as a byte stream right after the start, instead of capturing it
+   * (buildx exporting an image to `dest=-`); the result's stdout is then empty. The stream must be
+   * read to its end, or the program blocks once the pipe is full.
+   */
+  readonly takeStdout?: (stream: Readable) => void;
 }
 
 export interface ExecResult {
@@ -76,12 +84,15 @@ export const exec: Exec = (file, args, options = {}) =>
       stdio: ['ignore', 'pipe', 'pipe'],
       shell: false
     });
-    child.stdout.setEncoding('utf8');
+    if (options.takeStdout) options.takeStdout(child.stdout);
+    else {
+      child.stdout.setEncoding('utf8');
+      child.stdout.on('data', (c: string) => {
+        out.push(c);
+        options.onStdout?.(c);
+      });
+    }
     child.stderr.setEncoding('utf8');
-    child.stdout.on('data', (c: string) => {
-      out.push(c);
-      options.onStdout?.(c);
-    });
     child.stderr.on('data', (c: string) => {
       err.push(c);
       options.onStderr?.(c);

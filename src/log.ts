@@ -52,3 +52,56 @@ export function neutralizeCommands(text: string): string {
 export function neutralizeJsonCommands(json: string): string {
   return json.replace(/##\[/g, '#\\u0023[');
 }
+
+/** Build output kept per deferred log; past it, the oldest output is dropped and said to be. */
+export const KEPT_OUTPUT_MAX = 2 * 1024 * 1024;
+
+/**
+ * A log whose lines are kept, in order, to be written later into another log (`replay`): what a
+ * build running beside another one says, shown in its own group once that group's turn comes.
+ * Secrets are registered with the job's log at once (`mask`), never deferred. The kept output is
+ * bounded (KEPT_OUTPUT_MAX); the messages are few and always kept.
+ */
+export class DeferredLog implements Log {
+  private readonly lines: Array<{ readonly kind: 'info' | 'warning' | 'output'; readonly text: string }> = [];
+  private outputBytes = 0;
+  private dropped = 0;
+
+  constructor(private readonly job: Pick<Log, 'mask'>) {}
+
+  info(message: string): void {
+    this.lines.push({ kind: 'info', text: message });
+  }
+
+  warning(message: string): void {
+    this.lines.push({ kind: 'warning', text: message });
+  }
+
+  output(chunk: string): void {
+    this.lines.push({ kind: 'output', text: chunk });
+    this.outputBytes += chunk.length;
+    while (this.outputBytes > KEPT_OUTPUT_MAX) {
+      const at = this.lines.findIndex((l) => l.kind === 'output');
+      const [gone] = this.lines.splice(at, 1);
+      this.outputBytes -= gone?.text.length ?? 0;
+      this.dropped += gone?.text.length ?? 0;
+    }
+  }
+
+  group<T>(_title: string, fn: () => Promise<T>): Promise<T> {
+    return fn();
+  }
+
+  mask(value: string): void {
+    this.job.mask?.(value);
+  }
+
+  /** Writes what was kept into `log`, in order. */
+  replay(log: Log): void {
+    if (this.dropped > 0) log.output?.(`[${this.dropped} characters of this build's output were not kept; the rest follows]\n`);
+    for (const line of this.lines) {
+      if (line.kind === 'output') log.output?.(line.text);
+      else log[line.kind](line.text);
+    }
+  }
+}

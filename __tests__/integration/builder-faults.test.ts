@@ -44,8 +44,8 @@ interface FakeDocker {
 }
 
 /**
- * A `docker` stand-in: records its argv, then runs `body` (POSIX sh) with `$dest` set to the OCI
- * layout folder of `--output type=oci,dest=…` and `$builds` to how many `buildx build` calls came before.
+ * A `docker` stand-in: records its argv, then runs `body` (POSIX sh) with `$dest` set to where
+ * `--output type=oci,dest=…` writes and `$builds` to how many `buildx build` calls came before.
  */
 async function fakeDocker(body: string, env: NodeJS.ProcessEnv = {}): Promise<FakeDocker> {
   const dir = await temp('ib-builder-faults-');
@@ -190,9 +190,12 @@ async function makeLayout(): Promise<Layout> {
   return { dir, manifestDigest: manifest.digest, layerBytes: layerBlob.size };
 }
 
-/** Sh that ends a build that worked: the log to stderr (as buildx writes it), the layout to $dest. */
+/**
+ * Sh that ends a build that worked: the log to stderr (as buildx writes it), the layout as a tar to
+ * $dest (the export pipe, `/dev/fd/3`, as buildx streams it).
+ */
 const succeed = (layout: Layout, log = 'build-ok.log'): string =>
-  `cat ${sh(fixturePath(log))} >&2; mkdir -p "$dest"; cp -R ${sh(layout.dir)}/. "$dest"/; exit 0`;
+  `cat ${sh(fixturePath(log))} >&2; tar -cf "$dest" -C ${sh(layout.dir)} oci-layout index.json blobs; exit 0`;
 const fail = (log: string): string => `cat ${sh(fixturePath(log))} >&2; exit 1`;
 
 function recordingLog(): Log & { warnings: string[] } {

@@ -49,8 +49,14 @@ export interface BuildPlan {
    * repository's 10 GB cache with intermediate stages nobody else can read. Default `max`.
    */
   readonly cacheMode?: 'max' | 'min';
-  /** OCI layout directory the image is written to (tar=false), unless `load` is set. */
+  /** OCI layout directory the image is written to (tar=false), unless `load` or `stream` is set. */
   readonly outputDir: string;
+  /**
+   * Write the image as an OCI layout tar to this path instead (`--output type=oci,dest=<stream>`):
+   * `-`, buildx's stdout, which the caller reads while buildx writes, so the image is measured as it
+   * is exported and never lands on disk. `outputDir` is then not written.
+   */
+  readonly stream?: string;
   /**
    * Load the image into the engine's image store under `tag` instead (`--output type=docker,name=<tag>`),
    * for builders that cannot export an OCI layout (the `docker` driver on the classic image store).
@@ -201,6 +207,7 @@ export function checkBuildPlan(plan: BuildPlan): void {
   if (plan.cache.type === 'local') checkValue('cache directory', plan.cache.dir);
   if (plan.cache.type === 'registry') checkValue('cache reference', plan.cache.ref);
   if (plan.load) checkValue('image tag', plan.load.tag);
+  else if (plan.stream !== undefined && plan.stream !== '-') checkValue('output stream', plan.stream);
   else checkValue('output directory', plan.outputDir);
   checkValue('metadata file', plan.metadataFile);
   if (plan.build) checkSettings(plan.build);
@@ -254,6 +261,13 @@ function settingsArgs(s: PlanSettings): string[] {
   return args;
 }
 
+/** Where the image goes: loaded under a tag, streamed as an OCI layout tar, or written as a layout directory. */
+function outputSpec(plan: BuildPlan): string {
+  if (plan.load) return `type=docker,${field('name', plan.load.tag)}`;
+  if (plan.stream !== undefined) return `type=oci,${field('dest', plan.stream)}`;
+  return `type=oci,${field('dest', plan.outputDir)},tar=false`;
+}
+
 /**
  * The argv of `docker buildx build` for `plan`: every value right after its option (so it is that
  * option's value), the context alone after `--`. Throws UnsafeBuildPlanError first when a value
@@ -270,10 +284,7 @@ export function buildxArgv(plan: BuildPlan): string[] {
   for (const [name, value] of plan.buildArgs) argv.push('--build-arg', `${name}=${value}`);
   if (plan.build) argv.push(...settingsArgs(plan.build));
   argv.push(...cacheArgs(plan.cache, plan.cacheScopes, plan.cacheExport, plan.cacheMode ?? 'max'));
-  argv.push(
-    '--output',
-    plan.load ? `type=docker,${field('name', plan.load.tag)}` : `type=oci,${field('dest', plan.outputDir)},tar=false`
-  );
+  argv.push('--output', outputSpec(plan));
   argv.push('--metadata-file', plan.metadataFile);
   argv.push('--progress', 'plain');
   argv.push('--', plan.context);

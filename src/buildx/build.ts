@@ -1,6 +1,8 @@
-// Runs one `docker buildx build` for one target (all its platforms at once) into an OCI layout.
-// Inline secrets reach buildx through the docker client's environment (`--secret id=…,env=…`),
+// Runs one `docker buildx build` for one target (all its platforms at once): into an OCI layout
+// directory, or, when the plan streams (`stream: '-'`), as an OCI layout tar on buildx's stdout,
+// handed to `onExport` while the build runs (the log is on stderr). Inline secrets reach buildx through the docker client's environment (`--secret id=…,env=…`),
 // never through its argv.
+import type { Readable } from 'node:stream';
 import type { Exec } from '../exec.js';
 import { buildxArgv, UnsafeBuildPlanError, type BuildPlan } from './argv.js';
 import { neutralizeCommands } from '../log.js';
@@ -20,7 +22,15 @@ export interface BuildOptions {
   readonly onLog?: (chunk: string) => void;
   /** Environment of the buildx client (never of the build itself). */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * With a plan that streams (`stream: EXPORT_STDOUT`): gets the export stream as buildx starts. It
+   * must be read to its end (a failed build ends it early), or buildx blocks.
+   */
+  readonly onExport?: (stream: Readable) => void;
 }
+
+/** Where buildx writes a streamed export: its stdout (`dest=-`), which runBuild hands to `onExport`. */
+export const EXPORT_STDOUT = '-';
 
 /** Captured output kept per stream; the failure summary reads its tail. */
 const MAX_CAPTURE = 256 * 1024;
@@ -46,6 +56,7 @@ export async function runBuild(exec: Exec, plan: BuildPlan, options: BuildOption
       env: withSecretEnv(options.env, plan),
       ...(out ? { onStdout: (c: string) => out.write(c) } : {}),
       ...(err ? { onStderr: (c: string) => err.write(c) } : {}),
+      ...(plan.stream === EXPORT_STDOUT && options.onExport ? { takeStdout: options.onExport } : {}),
       maxCapture: MAX_CAPTURE
     });
   } finally {

@@ -1,6 +1,8 @@
-// Build and measure every target of one side (head or base). Two paths, chosen from what the builder
-// can do (passed in as `measure`):
-// - `oci-layout`: buildx writes an OCI layout, measured from disk by streaming (every number exact);
+// Build and measure every target of one side (head or base). The targets build side by side (at most
+// MAX_PARALLEL_BUILDS at once) on the one BuildKit, each in its own log group. Two paths, chosen from
+// what the builder can do (passed in as `measure`):
+// - `oci-layout`: buildx exports an OCI layout tar into a pipe, measured while it is written (every
+//   number exact, nothing written to disk);
 // - `docker-save`: the builder can only load images (the `docker` driver on the classic image store):
 //   the image is loaded under a temporary tag, `docker save` is streamed into the measurer (compressed
 //   sizes are gzip estimates), and the tag is removed afterwards, whatever happened.
@@ -10,18 +12,21 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { PassThrough, type Readable } from 'node:stream';
 import { cacheScopesFor, loadTag, type BuildPlan, type PlanSettings } from '../buildx/argv.js';
-import { runBuild, type BuildOptions, type BuildOutcome } from '../buildx/build.js';
+import { EXPORT_STDOUT, runBuild, type BuildOptions, type BuildOutcome } from '../buildx/build.js';
 import { actionsCacheAccess } from '../buildx/env.js';
 import { isCacheFailure, isTransientRegistryError, maskSecrets, withCacheHint } from '../buildx/failure.js';
 import type { ResolvedTarget } from '../dockerfile/stages.js';
 import { spawnStream, type Exec, type StreamExec } from '../exec.js';
-import { SaveTarError, measureDockerSave, type DockerSaveOptions } from '../image/docker-save.js';
+import { ArchiveError } from '../image/archive-reader.js';
+import { measureDockerSave, type DockerSaveOptions } from '../image/docker-save.js';
 import { maskFilePaths } from '../image/file-tree.js';
-import { measureOciLayout } from '../image/measure.js';
+import type { MeasureOptions } from '../image/measure.js';
+import { measureOciStream } from '../image/oci-stream.js';
 import { InputError } from '../inputs/errors.js';
 import { INPUT } from '../inputs/names.js';
-import type { Log } from '../log.js';
+import { DeferredLog, type Log } from '../log.js';
 import type { CacheSpec, ImageStats, MeasureMethod, SideResult } from '../model.js';
 import { ANY_PLATFORM, type TargetResults } from '../model.js';
 import { errorMessage } from '../errors.js';
@@ -116,45 +121,94 @@ function cacheAllowed(deps: SideDeps, req: SideRequest): { cache: CacheSpec; cac
   return { cache: req.cache, cacheExport: req.cacheExport && access.write, readCache: access.read };
 }
 
+/**
+ * Targets built at once: their builds run side by side on the one BuildKit, whose solver runs
+ * independent stages in parallel and a stage they share once. Past this many, the others wait.
+ */
+export const MAX_PARALLEL_BUILDS = 4;
+
+/**
+ * Builds and measures every target of the side, side by side. Each target keeps its log group, in
+ * target order: the first target's build log is shown live; the others' is kept (DeferredLog) and
+ * shown in their group when its turn comes. A failed target does not stop the others.
+ */
 export async function buildSide(deps: SideDeps, req: SideRequest): Promise<TargetResults[]> {
   checkSideRequest(req);
-  const load = req.measure === 'docker-save';
   const allowed = cacheAllowed(deps, req);
-  const out: TargetResults[] = [];
-  for (const [i, target] of req.targets.entries()) {
-    const dir = path.join(deps.tmpDir, `${req.side}-${i}`);
-    await mkdir(dir, { recursive: true });
-    const plan: BuildPlan = {
-      context: req.context,
-      file: req.dockerfile,
-      stage: target.stage,
-      platforms: req.platforms,
-      buildArgs: req.buildArgs,
-      network: req.network,
-      builder: req.builder,
-      cache: allowed.cache,
-      cacheScopes: readScopes(cacheScopesFor(req.commentKey, req.side, target.name, req.platforms), allowed.readCache),
-      // The classic store refuses cache export: cache-from only there.
-      cacheExport: allowed.cacheExport && !load,
-      ...(req.cacheMode ? { cacheMode: req.cacheMode } : {}),
-      outputDir: path.join(dir, 'layout'),
-      metadataFile: path.join(dir, 'metadata.json'),
-      ...(req.build ? { build: req.build } : {}),
-      ...(load ? { load: { tag: loadTag(req.commentKey, req.side, target.name, randomBytes(6).toString('hex')) } } : {})
-    };
-    const results = await deps.log.group(`Build ${req.side} target ${target.name}`, async () => {
+  const gate = new Gate(MAX_PARALLEL_BUILDS);
+  const title = (t: ResolvedTarget): string => `Build ${req.side} target ${t.name}`;
+  const [first, ...rest] = req.targets;
+  if (!first) return [];
+  const firstDone = deps.log.group(title(first), () => gate.run(() => oneTarget(deps, req, allowed, 0)));
+  const kept = rest.map(() => new DeferredLog(deps.log));
+  const others = rest.map((_, j) => gate.run(() => oneTarget({ ...deps, log: kept[j] as DeferredLog }, req, allowed, j + 1)));
+  // Awaited in order below; a rejection meanwhile is not an unhandled one.
+  for (const o of others) o.catch(() => undefined);
+  const out: TargetResults[] = [{ target: first.name, results: await firstDone }];
+  for (const [j, target] of rest.entries()) {
+    const results = await deps.log.group(title(target), async () => {
       try {
-        return await buildAndMeasure(deps, req, target.name, plan);
+        return await (others[j] as Promise<Results>);
       } finally {
-        // Layer blobs can be gigabytes: drop them as soon as they are measured. A loaded image goes
-        // too, even when the build or the measurement failed.
-        if (plan.load) await removeImage(deps, plan.load.tag, req.secrets);
-        else await rm(plan.outputDir, { recursive: true, force: true });
+        kept[j]?.replay(deps.log);
       }
     });
     out.push({ target: target.name, results });
   }
   return out;
+}
+
+/** Runs at most `max` tasks at a time, the others in the order they came. */
+class Gate {
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+  constructor(private readonly max: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.running >= this.max) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.running++;
+    try {
+      return await task();
+    } finally {
+      this.running--;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
+type Allowed = ReturnType<typeof cacheAllowed>;
+
+/** One target: its plan, its build and measurement, and the cleanup of what the build left. */
+async function oneTarget(deps: SideDeps, req: SideRequest, allowed: Allowed, i: number): Promise<Results> {
+  const target = req.targets[i] as ResolvedTarget;
+  const load = req.measure === 'docker-save';
+  const dir = path.join(deps.tmpDir, `${req.side}-${i}`);
+  await mkdir(dir, { recursive: true });
+  const plan: BuildPlan = {
+    context: req.context,
+    file: req.dockerfile,
+    stage: target.stage,
+    platforms: req.platforms,
+    buildArgs: req.buildArgs,
+    network: req.network,
+    builder: req.builder,
+    cache: allowed.cache,
+    cacheScopes: readScopes(cacheScopesFor(req.commentKey, req.side, target.name, req.platforms), allowed.readCache),
+    // The classic store refuses cache export: cache-from only there.
+    cacheExport: allowed.cacheExport && !load,
+    ...(req.cacheMode ? { cacheMode: req.cacheMode } : {}),
+    outputDir: path.join(dir, 'layout'),
+    metadataFile: path.join(dir, 'metadata.json'),
+    ...(req.build ? { build: req.build } : {}),
+    ...(load ? { load: { tag: loadTag(req.commentKey, req.side, target.name, randomBytes(6).toString('hex')) } } : { stream: EXPORT_STDOUT })
+  };
+  try {
+    return await buildAndMeasure(deps, req, target.name, plan);
+  } finally {
+    // A loaded image goes, even when the build or the measurement failed; so does the build's folder.
+    if (plan.load) await removeImage(deps, plan.load.tag, req.secrets);
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 const readScopes = (scopes: BuildPlan['cacheScopes'], read: boolean): BuildPlan['cacheScopes'] => (read ? scopes : { ...scopes, from: [] });
@@ -163,10 +217,19 @@ type Results = TargetResults['results'];
 
 async function buildAndMeasure(deps: SideDeps, req: SideRequest, target: string, plan: BuildPlan): Promise<Results> {
   const output = deps.log.output?.bind(deps.log);
+  const onWarning = (m: string): void => deps.log.warning(m);
+  const measureOptions: MeasureOptions = { target, secrets: req.secrets, onWarning, files: req.files === true };
+  // The export of the last build attempt, measured while buildx writes it.
+  let exported: Promise<ImageStats[]> | undefined;
   const options: BuildOptions = {
     secrets: req.secrets,
     env: deps.env,
-    ...(output ? { onLog: (chunk: string) => output(maskSecrets(chunk, req.secrets)) } : {})
+    ...(output ? { onLog: (chunk: string) => output(maskSecrets(chunk, req.secrets)) } : {}),
+    onExport: (stream) => {
+      exported = measureExport(stream, measureOptions);
+      // A failed attempt's export is cut short: its measurement's failure is not this target's.
+      exported.catch(() => undefined);
+    }
   };
   let built = await buildRetryingRegistry(deps, `${req.side} build of ${target}`, plan, options);
   if (!built.ok && plan.cache.type !== 'none' && isCacheFailure(built.error, built.cacheProblems)) {
@@ -182,16 +245,9 @@ async function buildAndMeasure(deps: SideDeps, req: SideRequest, target: string,
     return [{ platform: ANY_PLATFORM, result: { state: 'failed', error: built.detail } }];
   }
   try {
-    const onWarning = (m: string): void => deps.log.warning(m);
     const images = plan.load
-      ? await measureLoaded(deps, plan.load.tag, {
-          target,
-          ...(req.platforms[0] !== undefined ? { platform: req.platforms[0] } : {}),
-          secrets: req.secrets,
-          onWarning,
-          files: req.files === true
-        })
-      : await measureOciLayout(built.layoutDir, { target, secrets: req.secrets, onWarning, files: req.files === true });
+      ? await measureLoaded(deps, plan.load.tag, { ...measureOptions, ...(req.platforms[0] !== undefined ? { platform: req.platforms[0] } : {}) })
+      : await (exported ?? Promise.reject(new Error('buildx wrote no image to the export stream')));
     const mask = (text: string): string => maskSecrets(text, req.secrets);
     return images.map((image) => {
       const masked = image.files ? { ...image, files: maskFilePaths(image.files, mask) } : image;
@@ -201,6 +257,44 @@ async function buildAndMeasure(deps: SideDeps, req: SideRequest, target: string,
     const message = maskSecrets(errorMessage(e), req.secrets);
     return [{ platform: ANY_PLATFORM, result: { state: 'failed', error: `measurement failed: ${message}` } }];
   }
+}
+
+/**
+ * Measures an export stream as buildx writes it. The measurement's clock starts with the first
+ * bytes (BuildKit exports once the build is solved). A measurement that fails still reads the
+ * stream to its end, so that buildx is never blocked on a full pipe.
+ */
+async function measureExport(raw: Readable, opts: MeasureOptions): Promise<ImageStats[]> {
+  await firstBytes(raw);
+  const feed = new PassThrough();
+  raw.pipe(feed);
+  try {
+    return await measureOciStream(feed, opts);
+  } catch (e) {
+    raw.unpipe(feed);
+    raw.resume();
+    throw e;
+  }
+}
+
+/** Resolves when `stream` has bytes to read (kept for the reader) or has ended. */
+function firstBytes(stream: Readable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      stream.off('data', onData);
+      stream.off('end', done);
+      stream.off('error', done);
+      resolve();
+    };
+    const onData = (chunk: Buffer): void => {
+      stream.pause();
+      stream.unshift(chunk);
+      done();
+    };
+    stream.on('data', onData);
+    stream.once('end', done);
+    stream.once('error', done);
+  });
 }
 
 /**
@@ -244,7 +338,7 @@ export async function measureLoaded(deps: Pick<SideDeps, 'streamExec' | 'env'>, 
   if (d.status === 'rejected') throw d.reason;
   // A measurement that failed on what it read closed the pipe: docker save's own failure (a broken
   // pipe) follows from it. Only a stream that ended early is better explained by docker save.
-  const truncated = m.status === 'rejected' && m.reason instanceof SaveTarError && m.reason.truncated;
+  const truncated = m.status === 'rejected' && m.reason instanceof ArchiveError && m.reason.truncated;
   if (m.status === 'rejected' && !truncated) throw m.reason;
   if (d.value.code !== 0) {
     throw new Error(`docker save ${tag} failed (exit code ${d.value.code}): ${lastLine(d.value.stderr) || 'no message'}`);
