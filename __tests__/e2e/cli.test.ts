@@ -456,11 +456,16 @@ describe('measure', () => {
     expect(JSON.parse((await runCli(['measure', tag, '--json', '--details', 'none', '--advice=false'], work)).stdout).images[0].causes).toBeUndefined();
   });
 
-  test('an image the engine does not have is an error, never a pull', async () => {
+  test('an image the engine does not have is looked for in its registry, never pulled; an absent image id is an error', async () => {
     const run = await runCli(['measure', `${TAG_REPO}:absent`], work);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`${TAG_REPO}:absent is not a file, a directory or an image of the Docker engine at ${containerdHost}`);
-    expect(run.stderr).toContain('images are never pulled');
+    // Docker Hub, unreachable here or refusing a repository that does not exist.
+    expect(run.stderr).toContain(`, and its registry could not be read: docker.io/${TAG_REPO}:absent: `);
+    const id = await runCli(['measure', '0123456789ab'], work);
+    expect(id.code).toBe(2);
+    expect(id.stderr).toContain('0123456789ab is not a file, a directory or an image of the Docker engine');
+    expect(id.stderr).toContain('images are never pulled');
   });
 
   test('a file that is not an image archive', async () => {

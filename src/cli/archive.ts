@@ -17,7 +17,7 @@ import { CliError, lastLine, type CliIO } from './io.js';
 
 /** An image as read, with how it was read (for the title line and the JSON). */
 export interface Measured {
-  readonly kind: 'engine image' | 'docker save archive' | 'OCI layout' | 'OCI layout archive';
+  readonly kind: 'engine image' | 'registry image' | 'docker save archive' | 'OCI layout' | 'OCI layout archive';
   readonly images: ImageStats[];
 }
 

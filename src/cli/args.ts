@@ -106,7 +106,7 @@ export interface CompareCommand {
 
 export interface MeasureCommand {
   readonly command: 'measure';
-  /** An image name in the engine, or the path of a docker save tar, an OCI layout dir or tar. */
+  /** An image name in the engine or a registry reference, or the path of a docker save tar, an OCI layout dir or tar. */
   readonly source: string;
   /** `--details` as given, checked by the inputs parser; undefined for the default. */
   readonly details: string | undefined;
@@ -321,7 +321,8 @@ export function helpText(topic: CommandName | undefined, version: string): strin
       'Usage: image-budget measure IMAGE|ARCHIVE [options]',
       '',
       'Reports one image: compressed and uncompressed size, layers, wasted space. IMAGE is an image of',
-      'the local Docker engine (never pulled); ARCHIVE is a path: a `docker save` tar, an OCI layout',
+      'the local Docker engine, or else a reference read in its registry (never pulled, with the',
+      'credentials of `docker login`); ARCHIVE is a path: a `docker save` tar, an OCI layout',
       'directory or an OCI layout tar (`docker buildx build --output type=oci`).',
       '',
       'Options:',
@@ -331,6 +332,7 @@ export function helpText(topic: CommandName | undefined, version: string): strin
       '',
       'Examples:',
       '  image-budget measure myapp:latest',
+      '  image-budget measure ghcr.io/acme/app:main',
       '  docker save myapp:latest -o myapp.tar && image-budget measure myapp.tar --json',
       ''
     ].join('\n');

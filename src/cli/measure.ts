@@ -2,6 +2,9 @@
 // directory (an OCI layout, measureOciLayout), a file (a `docker save` or OCI layout tar, extracted
 // by archive.ts), or else an image of the local engine, never pulled: streamed through `docker save`
 // into measureDockerSave on the classic image store, read as an OCI layout on the containerd store.
+// A name the engine does not have (or with no engine at all) that reads as a registry reference is
+// measured in its registry (registry/measure.ts: the runner's platform, every layer streamed once,
+// nothing stored), with the credentials `docker login` left in the docker config.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -12,6 +15,8 @@ import { spawnStream } from '../exec.js';
 import { measureDockerSave, type DockerSaveOptions } from '../image/docker-save.js';
 import { measureOciLayout } from '../image/measure.js';
 import { parseInputs } from '../inputs/inputs.js';
+import { measureRegistryImage } from '../registry/measure.js';
+import { isRegistryReference } from '../registry/reference.js';
 import { INPUT } from '../inputs/names.js';
 import { neutralizeJsonCommands } from '../log.js';
 import type { DetailKind, ImageStats, MeasureMethod } from '../model.js';
@@ -52,7 +57,7 @@ export async function measureCommand(command: MeasureCommand, io: CliIO): Promis
       const width = terminalWidth(io.stdout);
       io.stdout.write(
         renderMeasurement(
-          { source: command.source, kind: `${measured.kind}, ${METHOD_TEXT[measured.images[0]?.method ?? 'oci-layout']}`, images: measured.images },
+          { source: command.source, kind: `${measured.kind}, ${measured.kind === 'registry image' ? REGISTRY_TEXT : METHOD_TEXT[measured.images[0]?.method ?? 'oci-layout']}`, images: measured.images },
           { colour: colourWanted(io.env, io.stdout.isTTY === true), details, advice, ...(width ? { width } : {}) }
         )
       );
@@ -64,6 +69,7 @@ export async function measureCommand(command: MeasureCommand, io: CliIO): Promis
   }
 }
 
+const REGISTRY_TEXT = 'read from the registry, never pulled';
 const METHOD_TEXT: Readonly<Record<MeasureMethod, string>> = {
   'oci-layout': 'read as an OCI layout',
   'docker-save': 'read as a docker save'
@@ -141,13 +147,14 @@ async function measureEngineImage(name: string, io: CliIO, options: DockerSaveOp
     throw new CliError(`${JSON.stringify(name)} is neither an existing path nor an image name`);
   }
   const inspect = await io.exec('docker', ['image', 'inspect', '--format', '{{.Id}}', '--', name], { env: io.env }).catch((e: unknown) => {
+    if (isRegistryReference(name)) return { code: -1, stdout: '', stderr: errorMessage(e) };
     throw new CliError(`measuring an image of the engine needs docker: ${errorMessage(e)}`);
   });
   if (inspect.code !== 0) {
-    throw new CliError(
-      `${name} is not a file, a directory or an image of the Docker engine${io.env.DOCKER_HOST ? ` at ${io.env.DOCKER_HOST}` : ''} ` +
-        `(docker: ${lastLine(inspect.stderr) || `exit code ${inspect.code}`}); images are never pulled: docker pull it first`
-    );
+    const notHere = `${name} is not a file, a directory or an image of the Docker engine${io.env.DOCKER_HOST ? ` at ${io.env.DOCKER_HOST}` : ''}`;
+    const why = `docker: ${lastLine(inspect.stderr) || `exit code ${inspect.code}`}`;
+    if (isRegistryReference(name)) return measureInRegistry(name, io, options, `${notHere} (${why})`);
+    throw new CliError(`${notHere} (${why}); images are never pulled: docker pull it first`);
   }
   const deps = { env: io.env };
   if ((await probeImageStore(io.exec, io.env)) === 'classic') return { kind: 'engine image', images: await measureLoaded(deps, name, options) };
@@ -163,4 +170,25 @@ async function measureEngineImage(name: string, io: CliIO, options: DockerSaveOp
   const saved = await save.done;
   if (saved.code !== 0) throw new CliError(`docker save ${name} failed: ${lastLine(saved.stderr) || `exit code ${saved.code}`}`);
   return measureExtracted(dir, () => measureLoaded(deps, name, options), options, 'image');
+}
+
+/**
+ * An image the engine does not have, read in its registry (never pulled into the engine): the
+ * runner's platform, every layer streamed for its uncompressed size (and files when asked).
+ */
+async function measureInRegistry(name: string, io: CliIO, options: DockerSaveOptions, notHere: string): Promise<Measured> {
+  try {
+    const image = await measureRegistryImage(name, {
+      target: options.target,
+      secrets: options.secrets,
+      uncompressed: true,
+      files: options.files === true,
+      ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+      ...(options.limits ? { limits: options.limits } : {}),
+      client: { env: io.env }
+    });
+    return { kind: 'registry image', images: [image] };
+  } catch (e) {
+    throw new CliError(`${notHere}, and its registry could not be read: ${errorMessage(e)}`);
+  }
 }
