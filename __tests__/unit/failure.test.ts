@@ -74,6 +74,15 @@ describe('a failed build whose error is one of its cache steps\' is a cache fail
 });
 
 describe('cache trouble in a build that succeeded (ignore-error=true)', () => {
+  test('a registry cache reference never written yet (the first build of a scope) is no trouble', () => {
+    const log = fixture('build-registry-cache-not-written.log');
+    expect(log).toMatch(/ERROR: failed to configure registry cache importer: 127\.0\.0\.1:\d+\/cache:never-written: not found/);
+    expect(cacheProblems(log, [])).toEqual([]);
+  });
+  test('a registry cache importer failing otherwise still is', () => {
+    const log = fixture('build-registry-cache-not-written.log').replace(': not found', ': unexpected status: 401 Unauthorized');
+    expect(cacheProblems(log, [])).toHaveLength(1);
+  });
   test('a refused reservation in the gha export step ("exporting to GitHub Actions Cache") is found', () => {
     expect(cacheProblems(fixture('build-gha-export-reserve-failed.log'), [])).toEqual(['error writing layer blob: failed to reserve cache']);
   });

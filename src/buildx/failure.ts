@@ -115,6 +115,9 @@ export function lastErrorLine(log: string, secrets: readonly string[]): string {
  */
 const CACHE_STEP = /^(importing|exporting) cache\b|^exporting to\b.*\bcache\b/i;
 
+/** BuildKit's words for a cache reference that does not exist yet. */
+const NOT_WRITTEN_YET = /^failed to configure registry cache importer: \S+: not found$/;
+
 /**
  * Cache trouble that did not fail the build (RELIABILITY rows 11, 12, 14): buildx's `WARNING:` lines
  * about a cache, and `ERROR` lines of the build steps that import or export cache (with
@@ -133,6 +136,8 @@ export function cacheProblems(log: string, secrets: readonly string[]): string[]
     if (/^WARNING:.*cache/i.test(line)) problem = line.replace(/^WARNING:\s*/, '');
     const step = /^#(\d+) ERROR:\s*(.*)$/.exec(line);
     if (step && cacheSteps.has(step[1]!)) problem = step[2];
+    // A registry cache that was never written (the first build of a scope) is not found: nothing is wrong.
+    if (problem && NOT_WRITTEN_YET.test(problem)) continue;
     if (problem && !out.includes(problem)) out.push(problem);
   }
   return out.map((p) => maskSecrets(p, secrets));
