@@ -125,6 +125,11 @@ export interface Inputs {
   readonly cache: CacheSpec;
   readonly baseline: BaselineMode;
   readonly baseRef: string | undefined;
+  /**
+   * The pushed image each target's head is compared with (`base-image`), a registry reference per
+   * target; none given: the baseline is a stored report or a base build as `baseline` says.
+   */
+  readonly baseImage?: PerTarget<string>;
   readonly metric: Metric;
   readonly budgets: Budgets;
   readonly failOnRegression: boolean;

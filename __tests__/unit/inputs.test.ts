@@ -111,6 +111,12 @@ describe('parseInputs accepts', () => {
     ['base-ref SHA', { 'base-ref': 'a'.repeat(40) }, { baseRef: 'a'.repeat(40) }],
     ['base-ref branch', { 'base-ref': 'origin/release/1.x' }, { baseRef: 'origin/release/1.x' }],
     ['base-ref of 255 characters', { 'base-ref': 'r'.repeat(255) }, { baseRef: 'r'.repeat(255) }],
+    ['base-image for every target', { 'base-image': 'ghcr.io/acme/app:main' }, { baseImage: { fallback: 'ghcr.io/acme/app:main', byTarget: new Map() } }],
+    [
+      'base-image per target',
+      { 'base-image': 'release=ghcr.io/acme/app:main, Debug=127.0.0.1:5000/app@sha256:' + 'a'.repeat(64) },
+      { baseImage: { byTarget: new Map([['release', 'ghcr.io/acme/app:main'], ['debug', '127.0.0.1:5000/app@sha256:' + 'a'.repeat(64)]]) } }
+    ],
     ['metric compressed', { metric: 'compressed' }, { metric: 'compressed' }],
     ['metric uncompressed', { metric: 'uncompressed' }, { metric: 'uncompressed' }],
     ['fail-on-regression false', { 'fail-on-regression': 'false' }, { failOnRegression: false }],
@@ -205,6 +211,9 @@ describe('parseInputs rejects', () => {
     ['cache registry starting with -', { cache: 'registry=-oops' }, 'cache', ['"registry=-oops"', 'not starting with "-"']],
     ['baseline unknown', { baseline: 'always' }, 'baseline', ['"always"', 'expected one of auto, build, report, none']],
     ['base-ref starting with -', { 'base-ref': '-x' }, 'base-ref', ['"-x"', 'leading "-"']],
+    ['base-image upper case', { 'base-image': 'ghcr.io/Acme/app:main' }, 'base-image', ['"ghcr.io/Acme/app:main" is not an image reference', 'ghcr.io/acme/app:main']],
+    ['base-image with a space', { 'base-image': 'release=app main' }, 'base-image', ['"app main" is not an image reference']],
+    ['base-image with a config file', { 'base-image': 'ghcr.io/acme/app:main', config: 'images.yml' }, 'base-image', ['cannot be used with config (images.yml)']],
     ['base-ref option injection', { 'base-ref': '--upload-pack=evil' }, 'base-ref', ['"--upload-pack=evil"']],
     ['base-ref with a space', { 'base-ref': 'main dev' }, 'base-ref', ['"main dev"']],
     ['base-ref range', { 'base-ref': 'main..dev' }, 'base-ref', ['"main..dev"', '".."']],

@@ -1,4 +1,6 @@
 // Step 2 of the pipeline: what the head is compared with, decided once per image.
+//   `base-image`: pushed images read in their registry (from-image.ts); when one cannot be read, a
+//   warning, and `baseline` decides as below
 //   `baseline` auto/report: the stored report of the base commit or a recent ancestor (no base build)
 //   auto/build: the base commit checked out outside the workspace (git/base-checkout.ts), to be built
 //   otherwise, or when neither can be had: no baseline, with the reason (the head is still judged on
@@ -11,7 +13,8 @@ import { Git, InvalidRefError, isFullSha } from '../git/git.js';
 import { InputError } from '../inputs/errors.js';
 import { INPUT } from '../inputs/names.js';
 import type { Log } from '../log.js';
-import type { BaselineMode } from '../model.js';
+import type { BaselineMode, TargetResults } from '../model.js';
+import { imageBaseline, type ImageBaselineRequest } from './from-image.js';
 import { baseFromReport, type BaseFromReport } from './from-report.js';
 import { findStoredBaseline, type FoundBaseline } from './resolve.js';
 import type { BaselineStore } from './store.js';
@@ -19,6 +22,7 @@ import type { BaselineStore } from './store.js';
 export type Baseline =
   | { readonly kind: 'stored'; readonly found: FoundBaseline; readonly base: BaseFromReport }
   | { readonly kind: 'checkout'; readonly checkout: BaseCheckout }
+  | { readonly kind: 'image'; readonly results: TargetResults[] }
   | { readonly kind: 'unavailable'; readonly reason: string };
 
 export interface BaselineRequest {
@@ -44,9 +48,21 @@ export interface BaselineRequest {
   readonly log: Log;
   /** What the caller must undo whatever happens (the base checkout). */
   readonly cleanups: Array<() => Promise<unknown>>;
+  /** `base-image`, when given: pushed images to compare with first. */
+  readonly baseImage?: Omit<ImageBaselineRequest, 'targets' | 'log'>;
 }
 
 export async function chooseBaseline(req: BaselineRequest): Promise<{ readonly baseline: Baseline; readonly notes: string[] }> {
+  if (!req.baseImage) return chooseCommitBaseline(req);
+  const read = await imageBaseline({ ...req.baseImage, targets: req.headTargets, log: req.log });
+  if (read.ok) return { baseline: { kind: 'image', results: read.results }, notes: read.notes };
+  req.log.warning(`${read.reason}; the baseline is what baseline: ${req.mode} gives instead.`);
+  const chosen = await chooseCommitBaseline(req);
+  return { ...chosen, notes: [`${read.reason}; compared with what baseline: ${req.mode} gives instead.`, ...chosen.notes] };
+}
+
+/** The stored report or the checked-out base commit, as `baseline` says. */
+async function chooseCommitBaseline(req: BaselineRequest): Promise<{ readonly baseline: Baseline; readonly notes: string[] }> {
   const ref = req.baseRef ?? req.eventBase;
   const stored = req.mode === 'auto' || req.mode === 'report' ? await storedBaseline(req, ref) : undefined;
   if (stored) return { baseline: stored, notes: [storedNote(stored.found, ref)] };

@@ -12,6 +12,7 @@ import type {
   Metric,
   PerTarget
 } from '../model.js';
+import { InvalidReferenceError, REFERENCE_FORMS, parseReference } from '../registry/reference.js';
 import { parseBuildSettings } from './build.js';
 import { InputError } from './errors.js';
 import {
@@ -175,6 +176,32 @@ function parseCache(text: string): CacheSpec {
   throw new InputError(INPUT.cache, text, expected);
 }
 
+/** `base-image`: one reference for all targets and/or one per target; none with a config file. */
+function parseBaseImage(text: string, config: string | undefined): PerTarget<string> | undefined {
+  const images = parsePerTarget(INPUT.baseImage, text, (v) => parseImageReference(INPUT.baseImage, v));
+  if (images.fallback === undefined && images.byTarget.size === 0) return undefined;
+  if (config !== undefined) {
+    throw new InputError(INPUT.baseImage, text, 'no base-image with a config file', {
+      problem: `cannot be used with config (${config}): the images of a config file each have their own targets`,
+      hint: "compare a config file's images with stored reports or base builds, or measure one image per step with base-image"
+    });
+  }
+  return images;
+}
+
+/** A registry reference as docker reads it (`ghcr.io/acme/app:main`), kept as written. */
+function parseImageReference(input: string, text: string): string {
+  try {
+    parseReference(text);
+  } catch (e) {
+    if (!(e instanceof InvalidReferenceError)) throw e;
+    throw new InputError(input, text, REFERENCE_FORMS.replace(/^an image reference is /, 'an image reference: '), {
+      problem: `is not an image reference (${e.why})`
+    });
+  }
+  return text;
+}
+
 function parseBaseRef(text: string): string {
   const expected = 'a commit SHA or ref: no spaces, "..", control characters or leading "-", at most 255 characters';
   if (/\s/.test(text) || CONTROL.test(text) || text.startsWith('-') || text.includes('..') || text.length > 255) {
@@ -279,6 +306,7 @@ export function parseInputs(get: (name: string) => string): Inputs {
   const baseline = oneOf(INPUT.baseline, read(INPUT.baseline), BASELINES);
   const baseRefText = read(INPUT.baseRef);
   const baseRef = baseRefText === '' ? undefined : parseBaseRef(baseRefText);
+  const baseImage = parseBaseImage(read(INPUT.baseImage), config);
   const metric = oneOf(INPUT.metric, read(INPUT.metric), METRICS);
   const budgets: Budgets = {
     maxIncrease: parsePerTarget(INPUT.maxIncrease, read(INPUT.maxIncrease), (v) =>
@@ -317,6 +345,7 @@ export function parseInputs(get: (name: string) => string): Inputs {
     cache,
     baseline,
     baseRef,
+    ...(baseImage ? { baseImage } : {}),
     metric,
     budgets,
     failOnRegression,

@@ -12,6 +12,7 @@ export const INPUT = {
   cache: 'cache',
   baseline: 'baseline',
   baseRef: 'base-ref',
+  baseImage: 'base-image',
   metric: 'metric',
   maxIncrease: 'max-increase',
   maxSize: 'max-size',

@@ -125,7 +125,18 @@ export async function measureAndCompare(
     store: deps.baselines,
     exec: deps.exec,
     log,
-    cleanups
+    cleanups,
+    ...(inputs.baseImage
+      ? {
+          baseImage: {
+            images: inputs.baseImage,
+            platforms: inputs.platforms,
+            files: wantsFiles(inputs),
+            secrets: buildMasks(inputs.buildArgs, tokenMasks(env, inputs.githubToken)),
+            env
+          }
+        }
+      : {})
   });
   const notes = [budgetsLine, ...baselineNotes];
   const history = await historyOf(deps, inputs, event, plan.workspace, tmpDir);
@@ -246,7 +257,7 @@ async function engine(
     build: plan.headSettings.plan,
     measure,
     // File lists cost a tar parse of every layer: only when they are shown, judged or explained (advice).
-    files: inputs.details.includes('files') || inputs.budgets.maxWasted !== undefined || inputs.advice
+    files: wantsFiles(inputs)
   };
   return { request, sideDeps: { exec, log, tmpDir, env: clientEnv } };
 }
@@ -265,6 +276,7 @@ async function baseResultsOf(
     const missing = baseline.base.missing.map((t) => only(t, { state: 'unavailable', reason: `not in the stored baseline of ${sha}` }));
     return [...baseline.base.results, ...missing];
   }
+  if (baseline.kind === 'image') return baseline.results;
   if (baseline.kind === 'unavailable') return targets.head.map((t) => only(t.name, { state: 'unavailable', reason: baseline.reason }));
   // The base commit has no such context or Dockerfile: every target is new.
   if (!base?.context || !base.dockerfile) return all.map((t) => only(t.name, { state: 'absent' }));
@@ -317,6 +329,11 @@ function baseOf(inputs: Inputs, baseline: Baseline): { base?: { sha: string; ref
   if (baseline.kind !== 'checkout') return {};
   const { sha } = baseline.checkout;
   return { base: { sha, ...(inputs.baseRef && inputs.baseRef.toLowerCase() !== sha ? { ref: inputs.baseRef } : {}) } };
+}
+
+/** Whether the layers' files are read: for the files table, the wasted-space budget, the advice. */
+function wantsFiles(inputs: Inputs): boolean {
+  return inputs.details.includes('files') || inputs.budgets.maxWasted !== undefined || inputs.advice;
 }
 
 function only(target: string, result: SideResult): TargetResults {

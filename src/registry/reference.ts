@@ -49,7 +49,8 @@ export class InvalidReferenceError extends Error {
   override readonly name = 'InvalidReferenceError';
   constructor(
     readonly value: string,
-    why: string
+    /** What is wrong with it, without the value. */
+    readonly why: string
   ) {
     super(`${quote(value)} is not an image reference: ${why}; ${REFERENCE_FORMS}`);
   }

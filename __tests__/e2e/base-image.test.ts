@@ -1,0 +1,111 @@
+// `base-image` end to end: the bundled action on a pull request compared with the base's image as a
+// team's push workflow left it in a registry (Debian's docker-registry on loopback, HTTPS with basic
+// authentication, the engine logged in by `docker login` into a temporary DOCKER_CONFIG, which the
+// action reads as it reads docker/login-action's). The base is never built or checked out, and its
+// numbers equal the registry's own manifest (read with curl) and the layers inflated independently.
+// A reference that does not exist, or a registry that refuses, is a warning naming the reference,
+// and the base is then built as `baseline: auto` says.
+import { execFile, execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { BUILDER, RELEASE_FAT, RELEASE_SCRATCH, dockerfile, reportOf, rowOf, usePrHarness } from '../support/pr-run.js';
+import { startRegistry, type TestRegistry } from '../support/registry.js';
+import type { PullRequestFixture } from '../support/git-fixture.js';
+
+const run = promisify(execFile);
+const h = usePrHarness();
+
+let registry: TestRegistry;
+let dockerConfig = '';
+let fixture: PullRequestFixture;
+let manifest: { digest: string; layers: Array<{ digest: string; size: number }> };
+const RUN_ID = `${process.pid}-${Date.now()}`;
+
+function docker(args: readonly string[], env: NodeJS.ProcessEnv, input?: string): string {
+  return execFileSync('docker', [...args], { env, input: input ?? '', maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' });
+}
+
+/** GET on the registry with curl: its CA and the basic credentials, as an independent reader. */
+async function curl(url: string, accept?: string): Promise<Buffer> {
+  const { username, password } = registry.credentials!;
+  const args = ['-sfS', '--cacert', registry.caFile!, '-u', `${username}:${password}`, ...(accept ? ['-H', `Accept: ${accept}`] : []), url];
+  return (await run('curl', args, { encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 })).stdout;
+}
+
+beforeAll(async () => {
+  registry = await startRegistry('tls');
+  const base = { Dockerfile: dockerfile(BUILDER, RELEASE_SCRATCH) };
+  fixture = await h.pr(base, { Dockerfile: dockerfile(BUILDER, RELEASE_FAT) }, 71);
+  // The push workflow of the base: build the release image, log in, push.
+  dockerConfig = await h.temp('ib-base-image-config-');
+  const env = { ...process.env, DOCKER_CONFIG: dockerConfig };
+  const context = await h.temp('ib-base-image-context-');
+  await writeFile(path.join(context, 'Dockerfile'), base.Dockerfile);
+  const ref = `${registry.host}/acme/app:main-${RUN_ID}`;
+  docker(['buildx', 'build', '--network', 'none', '--provenance=false', '--target', 'release', '--tag', ref, '--load', '--', context], env);
+  const { username, password } = registry.credentials!;
+  docker(['login', '--username', username, '--password-stdin', registry.host], env, password);
+  docker(['push', ref], env);
+  docker(['image', 'rm', ref], env);
+  const body = await curl(`https://${registry.host}/v2/acme/app/manifests/main-${RUN_ID}`, 'application/vnd.oci.image.manifest.v1+json,application/vnd.docker.distribution.manifest.v2+json');
+  manifest = { digest: `sha256:${createHash('sha256').update(body).digest('hex')}`, layers: JSON.parse(body.toString('utf8')).layers };
+}, 300_000);
+
+afterAll(async () => {
+  await registry?.stop();
+});
+
+const inputs = (baseImage: string): Record<string, string> => ({ targets: 'release', 'base-image': baseImage, cache: 'none', comment: 'never' });
+
+test('compared with the pushed image: no base build, no checkout, and the registry\'s own numbers', async () => {
+  const ref = `${registry.host}/acme/app:main-${RUN_ID}`;
+  const action = await h.runOnPr(fixture, inputs(ref), { env: { DOCKER_CONFIG: dockerConfig } });
+  expect(action.code).toBe(0);
+  expect(action.stdout).toContain(`Read base image ${ref} (release)`);
+  expect(action.stdout).not.toMatch(/Build base target|Check out base/);
+  const row = rowOf(await reportOf(action), 'release');
+  expect(row.base.state).toBe('measured');
+  expect(row.base.digest).toBe(manifest.digest);
+  expect(row.base.layerCount).toBe(manifest.layers.length);
+  expect(row.base.compressedBytes).toBe(manifest.layers.reduce((n, l) => n + l.size, 0));
+  // Uncompressed: every layer blob fetched with curl and inflated by gzip.
+  let inflated = 0;
+  for (const layer of manifest.layers) {
+    const blob = await curl(`https://${registry.host}/v2/acme/app/blobs/${layer.digest}`);
+    inflated += Number(execFileSync('sh', ['-c', 'gzip -dc | wc -c'], { input: blob, encoding: 'utf8' }).trim());
+  }
+  expect(row.base.uncompressedBytes).toBe(inflated);
+  expect(row.head.state).toBe('measured');
+  expect(row.status).toBe('changed');
+  expect((await reportOf(action)).notes.join('\n')).toContain(`the pushed image ${ref}`);
+}, 300_000);
+
+test('a reference that does not exist: a warning naming it, and the base is built instead', async () => {
+  const ref = `${registry.host}/acme/app:missing-${RUN_ID}`;
+  const action = await h.runOnPr(fixture, inputs(ref), { env: { DOCKER_CONFIG: dockerConfig } });
+  expect(action.code).toBe(0);
+  expect(action.warnings.join('\n')).toContain(`base-image ${ref} (release) could not be read`);
+  expect(action.stdout).toContain('Build base target release');
+  expect(rowOf(await reportOf(action), 'release').base.state).toBe('measured');
+}, 300_000);
+
+test('a registry that refuses (no credentials): the warning says so, and the base is built instead', async () => {
+  const ref = `${registry.host}/acme/app:main-${RUN_ID}`;
+  const empty = await h.temp('ib-base-image-anonymous-');
+  const action = await h.runOnPr(fixture, inputs(ref), { env: { DOCKER_CONFIG: empty } });
+  expect(action.code).toBe(0);
+  const warnings = action.warnings.join('\n');
+  expect(warnings).toContain(`base-image ${ref} (release) could not be read`);
+  expect(warnings).toMatch(/401|unauthori[sz]ed|log in/i);
+  expect(warnings).not.toContain(registry.credentials!.password);
+  expect(action.stdout).toContain('Build base target release');
+}, 300_000);
+
+test('a base-image that names no built target is an input error before any build', async () => {
+  const action = await h.runOnPr(fixture, { ...inputs('x'), 'base-image': `debug=${registry.host}/acme/app:main` }, { env: { DOCKER_CONFIG: dockerConfig } });
+  expect(action.code).not.toBe(0);
+  expect(action.errors.join('\n')).toContain("Invalid input 'base-image': \"debug\" is not a built target");
+  expect(action.stdout).not.toMatch(/Build head target/);
+}, 120_000);
