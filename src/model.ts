@@ -130,6 +130,11 @@ export interface Inputs {
    * target; none given: the baseline is a stored report or a base build as `baseline` says.
    */
   readonly baseImage?: PerTarget<string>;
+  /**
+   * Images built by an earlier step, measured instead of building the head (`images`): a local
+   * engine image (name or id) or a registry reference, per target.
+   */
+  readonly images?: PerTarget<string>;
   readonly metric: Metric;
   readonly budgets: Budgets;
   readonly failOnRegression: boolean;

@@ -4,12 +4,14 @@
 // action reads as it reads docker/login-action's). The base is never built or checked out, and its
 // numbers equal the registry's own manifest (read with curl) and the layers inflated independently.
 // A reference that does not exist, or a registry that refuses, is a warning naming the reference,
-// and the base is then built as `baseline: auto` says.
+// and the base is then built as `baseline: auto` says. With `images` too (the head built by an
+// earlier `docker buildx build --load`, or already pushed), the run builds nothing at all.
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { buildAndRead } from '../support/independent.js';
 import { BUILDER, RELEASE_FAT, RELEASE_SCRATCH, dockerfile, reportOf, rowOf, usePrHarness } from '../support/pr-run.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import type { PullRequestFixture } from '../support/git-fixture.js';
@@ -109,3 +111,55 @@ test('a base-image that names no built target is an input error before any build
   expect(action.errors.join('\n')).toContain("Invalid input 'base-image': \"debug\" is not a built target");
   expect(action.stdout).not.toMatch(/Build head target/);
 }, 120_000);
+
+describe('images: the head built by an earlier step is measured, not built', () => {
+  let headContext = '';
+  let imageId = '';
+  const tag = `image-budget-e2e/given:${RUN_ID}`;
+
+  beforeAll(async () => {
+    headContext = await h.temp('ib-images-context-');
+    await writeFile(path.join(headContext, 'Dockerfile'), dockerfile(BUILDER, RELEASE_FAT));
+    // The earlier step: docker/build-push-action with load: true; its imageid output is the image's id.
+    docker(['buildx', 'build', '--network', 'none', '--target', 'release', '--tag', tag, '--load', '--', headContext], process.env);
+    imageId = docker(['image', 'inspect', '--format', '{{.Id}}', tag], process.env).trim();
+  }, 300_000);
+
+  afterAll(() => {
+    docker(['image', 'rm', tag], process.env);
+  });
+
+  test('an image of the engine by its id, with base-image: not one build, and its numbers equal an independent reading', async () => {
+    const wrapper = await h.dockerWrapper();
+    const ref = `${registry.host}/acme/app:main-${RUN_ID}`;
+    const action = await h.runOnPr(fixture, { ...inputs(ref), images: imageId }, { env: { DOCKER_CONFIG: dockerConfig, PATH: wrapper.path } });
+    expect(action.code).toBe(0);
+    const builds = (await wrapper.calls()).filter((c) => c.argv[0] === 'buildx' && c.argv[1] === 'build');
+    expect(builds).toEqual([]);
+    expect(action.stdout).toContain(`Measure head target release: ${imageId} (not built)`);
+    const row = rowOf(await reportOf(action), 'release');
+    const [independent] = [...(await buildAndRead(headContext, 'release')).values()];
+    expect(row.head.state).toBe('measured');
+    expect(row.head.compressedBytes).toBe(independent?.compressedBytes);
+    expect(row.head.uncompressedBytes).toBe(independent?.uncompressedBytes);
+    expect(row.head.layerCount).toBe(independent?.layerCount);
+    expect(row.base.digest).toBe(manifest.digest);
+  }, 300_000);
+
+  test('a registry reference: read in its registry, as base-image is', async () => {
+    const ref = `${registry.host}/acme/app:main-${RUN_ID}`;
+    const action = await h.runOnPr(fixture, { ...inputs(ref), images: ref }, { env: { DOCKER_CONFIG: dockerConfig } });
+    expect(action.code).toBe(0);
+    const row = rowOf(await reportOf(action), 'release');
+    expect(row.head.digest).toBe(manifest.digest);
+    expect(row.head.compressedBytes).toBe(manifest.layers.reduce((n, l) => n + l.size, 0));
+    expect(row.status).toBe('unchanged');
+  }, 300_000);
+
+  test('an id the engine does not have: that target fails, naming the image', async () => {
+    const absent = `sha256:${'0'.repeat(64)}`;
+    const action = await h.runOnPr(fixture, { ...inputs(`${registry.host}/acme/app:main-${RUN_ID}`), images: absent }, { env: { DOCKER_CONFIG: dockerConfig } });
+    expect(action.code).not.toBe(0);
+    expect(action.warnings.join('\n')).toContain(`release: ${absent} could not be measured: not an image of the engine`);
+  }, 300_000);
+});

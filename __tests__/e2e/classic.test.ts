@@ -18,6 +18,8 @@ import { measureOciLayout } from '../../src/image/measure.js';
 import { InputError } from '../../src/inputs/errors.js';
 import type { Log } from '../../src/log.js';
 import type { ImageStats, SideResult } from '../../src/model.js';
+import { measureGivenImages } from '../../src/pipeline/given-images.js';
+import { buildAndReadClassic } from '../support/independent.js';
 import { buildSide, type SideDeps, type SideRequest, type StreamExec } from '../../src/pipeline/side.js';
 
 jest.setTimeout(5 * 60_000);
@@ -318,5 +320,32 @@ describe('the temporary tag goes whatever happens', () => {
       buildSide({ exec: recordingExec(calls), log: recordingLog().log, tmpDir, env: classicEnv }, request('same', { platforms: ['linux/amd64', 'linux/386'] }))
     ).rejects.toThrow(InputError);
     expect(calls).toEqual([]);
+  });
+});
+
+describe('images: an image loaded into the classic store by an earlier step, measured without a build', () => {
+  test('docker save streamed as the classic path measures; numbers equal the independent reading', async () => {
+    const tag = `image-budget.local/${KEY}-given:same`;
+    const built = await exec('docker', ['buildx', 'build', '--quiet', '--network', 'none', '--target', 'same', '--output', `type=docker,name=${tag}`, '--', context], { env: classicEnv });
+    expect(built.code).toBe(0);
+    try {
+      const warnings: string[] = [];
+      const log = { info: () => undefined, warning: (m: string) => warnings.push(m), group: <T>(_t: string, fn: () => Promise<T>) => fn() };
+      const [given] = await measureGivenImages(
+        { exec, log, tmpDir: work, env: classicEnv },
+        { images: new Map([['same', tag]]), platforms: [], secrets: [], files: false }
+      );
+      const result = given?.results[0]?.result;
+      expect(result?.state).toBe('measured');
+      const image = result?.state === 'measured' ? result.image : undefined;
+      expect(image?.method).toBe('docker-save');
+      expect(image?.compressedEstimated).toBe(true);
+      const independent = await buildAndReadClassic(context, 'same', classicEnv);
+      expect(image?.uncompressedBytes).toBe(independent.uncompressedBytes);
+      expect(image?.layers.map((l) => l.uncompressedBytes)).toEqual(independent.layerSizes);
+      expect(warnings).toEqual([]);
+    } finally {
+      await exec('docker', ['image', 'rm', tag], { env: classicEnv });
+    }
   });
 });

@@ -1,7 +1,10 @@
 // Which pushed image each head target is compared with (`base-image`): one for all, the target's own
 // first; a name that is no built target, or a target left without one, is an input error.
 import { describe, expect, test } from '@jest/globals';
-import { baseImagesOf } from '../../src/baseline/from-image.js';
+import { imagesPerTarget } from '../../src/inputs/inputs.js';
+
+const baseImagesOf = (images: Parameters<typeof imagesPerTarget>[1], targets: readonly string[]): Map<string, string> =>
+  imagesPerTarget('base-image', images, targets);
 import { InputError } from '../../src/inputs/errors.js';
 
 describe('baseImagesOf', () => {

@@ -111,6 +111,8 @@ describe('parseInputs accepts', () => {
     ['base-ref SHA', { 'base-ref': 'a'.repeat(40) }, { baseRef: 'a'.repeat(40) }],
     ['base-ref branch', { 'base-ref': 'origin/release/1.x' }, { baseRef: 'origin/release/1.x' }],
     ['base-ref of 255 characters', { 'base-ref': 'r'.repeat(255) }, { baseRef: 'r'.repeat(255) }],
+    ['images: an engine image id', { images: 'sha256:' + 'b'.repeat(64) }, { images: { fallback: 'sha256:' + 'b'.repeat(64), byTarget: new Map() } }],
+    ['images: a short id and a name per target', { images: 'release=0123456789ab,debug=myapp:debug' }, { images: { byTarget: new Map([['release', '0123456789ab'], ['debug', 'myapp:debug']]) } }],
     ['base-image for every target', { 'base-image': 'ghcr.io/acme/app:main' }, { baseImage: { fallback: 'ghcr.io/acme/app:main', byTarget: new Map() } }],
     [
       'base-image per target',
@@ -211,6 +213,8 @@ describe('parseInputs rejects', () => {
     ['cache registry starting with -', { cache: 'registry=-oops' }, 'cache', ['"registry=-oops"', 'not starting with "-"']],
     ['baseline unknown', { baseline: 'always' }, 'baseline', ['"always"', 'expected one of auto, build, report, none']],
     ['base-ref starting with -', { 'base-ref': '-x' }, 'base-ref', ['"-x"', 'leading "-"']],
+    ['images with a config file', { images: 'sha256:' + 'a'.repeat(64), config: 'images.yml' }, 'images', ['cannot be used with config (images.yml)']],
+    ['images option-like', { images: '-x' }, 'images', ['"-x" is not an image reference']],
     ['base-image upper case', { 'base-image': 'ghcr.io/Acme/app:main' }, 'base-image', ['"ghcr.io/Acme/app:main" is not an image reference', 'ghcr.io/acme/app:main']],
     ['base-image with a space', { 'base-image': 'release=app main' }, 'base-image', ['"app main" is not an image reference']],
     ['base-image with a config file', { 'base-image': 'ghcr.io/acme/app:main', config: 'images.yml' }, 'base-image', ['cannot be used with config (images.yml)']],

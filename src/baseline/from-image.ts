@@ -5,7 +5,7 @@
 // run names none). Any image that cannot be read makes the whole baseline unavailable, with why:
 // the caller then falls back to what `baseline` says.
 import { errorMessage } from '../errors.js';
-import { InputError } from '../inputs/errors.js';
+import { imagesPerTarget } from '../inputs/inputs.js';
 import { INPUT } from '../inputs/names.js';
 import type { Log } from '../log.js';
 import type { ImageStats, PerTarget, TargetResults } from '../model.js';
@@ -30,31 +30,9 @@ export type ImageBaseline =
   | { readonly ok: true; readonly results: TargetResults[]; readonly notes: string[] }
   | { readonly ok: false; readonly reason: string };
 
-/** The image each head target is compared with; an input error, before any build, when one has none or a name is no target. */
-export function baseImagesOf(images: PerTarget<string>, targets: readonly string[]): Map<string, string> {
-  const known = new Set(targets.map((t) => t.toLowerCase()));
-  for (const named of images.byTarget.keys()) {
-    if (!known.has(named)) {
-      throw new InputError(INPUT.baseImage, named, `one of the built targets: ${targets.join(', ')}`, { problem: 'is not a built target' });
-    }
-  }
-  const out = new Map<string, string>();
-  for (const target of targets) {
-    const ref = images.byTarget.get(target.toLowerCase()) ?? images.fallback;
-    if (ref === undefined) {
-      throw new InputError(INPUT.baseImage, images.byTarget.size ? [...images.byTarget.keys()].join(',') : '', 'an image for every target', {
-        problem: `names no image for target ${target}`,
-        hint: `give one value for all targets, or target=REF for each of ${targets.join(', ')}`
-      });
-    }
-    out.set(target, ref);
-  }
-  return out;
-}
-
 /** Reads every target's base image; the first that cannot be read makes the baseline unavailable. */
 export async function imageBaseline(req: ImageBaselineRequest): Promise<ImageBaseline> {
-  const refs = baseImagesOf(req.images, req.targets);
+  const refs = imagesPerTarget(INPUT.baseImage, req.images, req.targets);
   const results: TargetResults[] = [];
   const notes: string[] = [];
   for (const [target, ref] of refs) {

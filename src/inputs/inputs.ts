@@ -12,7 +12,7 @@ import type {
   Metric,
   PerTarget
 } from '../model.js';
-import { InvalidReferenceError, REFERENCE_FORMS, parseReference } from '../registry/reference.js';
+import { InvalidReferenceError, REFERENCE_FORMS, isLocalImageId, parseReference } from '../registry/reference.js';
 import { parseBuildSettings } from './build.js';
 import { InputError } from './errors.js';
 import {
@@ -178,15 +178,48 @@ function parseCache(text: string): CacheSpec {
 
 /** `base-image`: one reference for all targets and/or one per target; none with a config file. */
 function parseBaseImage(text: string, config: string | undefined): PerTarget<string> | undefined {
-  const images = parsePerTarget(INPUT.baseImage, text, (v) => parseImageReference(INPUT.baseImage, v));
+  return perTargetImages(INPUT.baseImage, text, config, (v) => parseImageReference(INPUT.baseImage, v));
+}
+
+/** `images`: an engine image's id or name, or a registry reference, for all targets and/or per target. */
+function parseImages(text: string, config: string | undefined): PerTarget<string> | undefined {
+  return perTargetImages(INPUT.images, text, config, (v) => (isLocalImageId(v) ? v : parseImageReference(INPUT.images, v)));
+}
+
+function perTargetImages(input: string, text: string, config: string | undefined, parseOne: (v: string) => string): PerTarget<string> | undefined {
+  const images = parsePerTarget(input, text, parseOne);
   if (images.fallback === undefined && images.byTarget.size === 0) return undefined;
   if (config !== undefined) {
-    throw new InputError(INPUT.baseImage, text, 'no base-image with a config file', {
+    throw new InputError(input, text, `no ${input} with a config file`, {
       problem: `cannot be used with config (${config}): the images of a config file each have their own targets`,
-      hint: "compare a config file's images with stored reports or base builds, or measure one image per step with base-image"
+      hint: `give each image its own step with ${input}`
     });
   }
   return images;
+}
+
+/**
+ * The image of each target from a per-target input (`base-image`, `images`): the target's own
+ * first, else the one for all. An input error, before any build, when a name is no built target or
+ * a target is left without an image.
+ */
+export function imagesPerTarget(input: string, images: PerTarget<string>, targets: readonly string[]): Map<string, string> {
+  const known = new Set(targets.map((t) => t.toLowerCase()));
+  for (const named of images.byTarget.keys()) {
+    if (!known.has(named)) throw new InputError(input, named, `one of the built targets: ${targets.join(', ')}`, { problem: 'is not a built target' });
+  }
+  const out = new Map<string, string>();
+  for (const target of targets) {
+    const ref = images.byTarget.get(target.toLowerCase()) ?? images.fallback;
+    if (ref === undefined) {
+      throw new InputError(input, [...images.byTarget.keys()].join(','), 'an image for every target', {
+        problem: `names no image for target ${target}`,
+        hint: `give one value for all targets, or target=REF for each of ${targets.join(', ')}`
+      });
+    }
+    out.set(target, ref);
+  }
+  return out;
 }
 
 /** A registry reference as docker reads it (`ghcr.io/acme/app:main`), kept as written. */
@@ -307,6 +340,7 @@ export function parseInputs(get: (name: string) => string): Inputs {
   const baseRefText = read(INPUT.baseRef);
   const baseRef = baseRefText === '' ? undefined : parseBaseRef(baseRefText);
   const baseImage = parseBaseImage(read(INPUT.baseImage), config);
+  const images = parseImages(read(INPUT.images), config);
   const metric = oneOf(INPUT.metric, read(INPUT.metric), METRICS);
   const budgets: Budgets = {
     maxIncrease: parsePerTarget(INPUT.maxIncrease, read(INPUT.maxIncrease), (v) =>
@@ -346,6 +380,7 @@ export function parseInputs(get: (name: string) => string): Inputs {
     baseline,
     baseRef,
     ...(baseImage ? { baseImage } : {}),
+    ...(images ? { images } : {}),
     metric,
     budgets,
     failOnRegression,

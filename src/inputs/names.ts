@@ -13,6 +13,7 @@ export const INPUT = {
   baseline: 'baseline',
   baseRef: 'base-ref',
   baseImage: 'base-image',
+  images: 'images',
   metric: 'metric',
   maxIncrease: 'max-increase',
   maxSize: 'max-size',

@@ -16,6 +16,7 @@ import { probeBuilder, type Capabilities } from '../buildx/probe.js';
 import type { Exec } from '../exec.js';
 import type { EventContext } from '../github/event.js';
 import { isFullSha } from '../git/git.js';
+import { imagesPerTarget } from '../inputs/inputs.js';
 import { INPUT } from '../inputs/names.js';
 import type { Log } from '../log.js';
 import { ANY_PLATFORM, type Inputs, type Outcome, type SideResult, type TargetResults } from '../model.js';
@@ -29,6 +30,7 @@ import { resolveInsideIfExists } from '../workspace/paths.js';
 import { joinSides } from './join.js';
 import { buildMasks, tokenMasks } from './masks.js';
 import { makePlan, type Plan } from './plan.js';
+import { measureGivenImages } from './given-images.js';
 import { buildSide, type SideRequest } from './side.js';
 import { baseTargets, planTargets, readStages, type TargetPlan } from './targets.js';
 import { cacheExportMode } from './trust.js';
@@ -147,7 +149,11 @@ export async function measureAndCompare(
   const { request, sideDeps } = await engine(deps, plan, event, tmpDir, notes);
 
   // 4. Build and measure the head, then the base.
-  const head = await buildSide(sideDeps, { ...request, side: 'head', context: plan.context, dockerfile: plan.dockerfile, targets: targets.head });
+  // With `images`, the head was built by an earlier step: measured, not built.
+  const given = inputs.images ? imagesPerTarget(INPUT.images, inputs.images, targets.head.map((t) => t.name)) : undefined;
+  const head = given
+    ? await measureGivenImages(sideDeps, { images: given, platforms: inputs.platforms, secrets: request.secrets, files: request.files === true })
+    : await buildSide(sideDeps, { ...request, side: 'head', context: plan.context, dockerfile: plan.dockerfile, targets: targets.head });
   const baseResults = await baseResultsOf(baseline, base, targets, notes, (build, side) =>
     buildSide(sideDeps, { ...request, build: side.build, side: 'base', context: side.context, dockerfile: side.dockerfile, targets: build })
   );
