@@ -163,3 +163,21 @@ describe('images: the head built by an earlier step is measured, not built', () 
     expect(action.warnings.join('\n')).toContain(`release: ${absent} could not be measured: not an image of the engine`);
   }, 300_000);
 });
+
+test('a Dockerfile FROM an image of the registry: buildx pulls it with the same docker config, for head and base', async () => {
+  const ref = `${registry.host}/acme/app:main-${RUN_ID}`;
+  const from = await h.pr({ Dockerfile: `FROM ${ref} AS app\n` }, { Dockerfile: `FROM ${ref} AS app\nCOPY notes.txt /notes.txt\n`, 'notes.txt': 'hello\n' }, 72);
+  const action = await h.runOnPr(from, { targets: 'app', cache: 'none', comment: 'never', baseline: 'build' }, { env: { DOCKER_CONFIG: dockerConfig } });
+  expect(action.code).toBe(0);
+  const row = rowOf(await reportOf(action), 'app');
+  // The base is the pulled image itself (rebuilt, so its own config and digest): the same layer blobs.
+  expect(row.base.state).toBe('measured');
+  expect(row.base.layerCount).toBe(manifest.layers.length);
+  expect(row.base.compressedBytes).toBe(manifest.layers.reduce((n, l) => n + l.size, 0));
+  expect(row.head.layerCount).toBe(manifest.layers.length + 1);
+  // Without the login, the registry refuses the pull: the head's build fails, saying so.
+  const anonymous = await h.temp('ib-from-anonymous-');
+  const refused = await h.runOnPr(from, { targets: 'app', cache: 'none', comment: 'never', baseline: 'none' }, { env: { DOCKER_CONFIG: anonymous } });
+  expect(refused.code).not.toBe(0);
+  expect(refused.errors.join('\n')).toMatch(/401|unauthorized|authorization/i);
+}, 300_000);
