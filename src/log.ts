@@ -56,52 +56,80 @@ export function neutralizeJsonCommands(json: string): string {
 /** Build output kept per deferred log; past it, the oldest output is dropped and said to be. */
 export const KEPT_OUTPUT_MAX = 2 * 1024 * 1024;
 
+type Kept = { readonly kind: 'info' | 'warning' | 'output'; readonly text: string } | { readonly kind: 'group'; readonly title: string; readonly lines: Kept[] };
+
 /**
- * A log whose lines are kept, in order, to be written later into another log (`replay`): what a
- * build running beside another one says, shown in its own group once that group's turn comes.
- * Secrets are registered with the job's log at once (`mask`), never deferred. The kept output is
- * bounded (KEPT_OUTPUT_MAX); the messages are few and always kept.
+ * A log whose lines (and groups) are kept, in order, to be written later into another log
+ * (`replay`): what a build running beside another one says, shown once its turn comes. Secrets are
+ * registered with the job's log at once (`mask`), never deferred. The kept output is bounded
+ * (KEPT_OUTPUT_MAX for all of it); the messages are few and always kept.
  */
 export class DeferredLog implements Log {
-  private readonly lines: Array<{ readonly kind: 'info' | 'warning' | 'output'; readonly text: string }> = [];
+  private readonly top: Kept[] = [];
+  /** Where lines go now: the innermost group open. */
+  private current: Kept[] = this.top;
   private outputBytes = 0;
   private dropped = 0;
 
   constructor(private readonly job: Pick<Log, 'mask'>) {}
 
   info(message: string): void {
-    this.lines.push({ kind: 'info', text: message });
+    this.current.push({ kind: 'info', text: message });
   }
 
   warning(message: string): void {
-    this.lines.push({ kind: 'warning', text: message });
+    this.current.push({ kind: 'warning', text: message });
   }
 
   output(chunk: string): void {
-    this.lines.push({ kind: 'output', text: chunk });
+    this.current.push({ kind: 'output', text: chunk });
     this.outputBytes += chunk.length;
-    while (this.outputBytes > KEPT_OUTPUT_MAX) {
-      const at = this.lines.findIndex((l) => l.kind === 'output');
-      const [gone] = this.lines.splice(at, 1);
-      this.outputBytes -= gone?.text.length ?? 0;
-      this.dropped += gone?.text.length ?? 0;
+    while (this.outputBytes > KEPT_OUTPUT_MAX && this.dropOldestOutput(this.top)) {
+      // dropped one
     }
   }
 
-  group<T>(_title: string, fn: () => Promise<T>): Promise<T> {
-    return fn();
+  async group<T>(title: string, fn: () => Promise<T>): Promise<T> {
+    const lines: Kept[] = [];
+    const outer = this.current;
+    outer.push({ kind: 'group', title, lines });
+    this.current = lines;
+    try {
+      return await fn();
+    } finally {
+      this.current = outer;
+    }
   }
 
   mask(value: string): void {
     this.job.mask?.(value);
   }
 
-  /** Writes what was kept into `log`, in order. */
-  replay(log: Log): void {
-    if (this.dropped > 0) log.output?.(`[${this.dropped} characters of this build's output were not kept; the rest follows]\n`);
-    for (const line of this.lines) {
-      if (line.kind === 'output') log.output?.(line.text);
-      else log[line.kind](line.text);
+  /** Writes what was kept into `log`, in order, groups as groups. */
+  async replay(log: Log): Promise<void> {
+    if (this.dropped > 0) log.output?.(`[${this.dropped} characters of build output were not kept; the rest follows]\n`);
+    await replayLines(this.top, log);
+  }
+
+  private dropOldestOutput(lines: Kept[]): boolean {
+    for (const [i, line] of lines.entries()) {
+      if (line.kind === 'group') {
+        if (this.dropOldestOutput(line.lines)) return true;
+      } else if (line.kind === 'output') {
+        lines.splice(i, 1);
+        this.outputBytes -= line.text.length;
+        this.dropped += line.text.length;
+        return true;
+      }
     }
+    return false;
+  }
+}
+
+async function replayLines(lines: readonly Kept[], log: Log): Promise<void> {
+  for (const line of lines) {
+    if (line.kind === 'group') await log.group(line.title, () => replayLines(line.lines, log));
+    else if (line.kind === 'output') log.output?.(line.text);
+    else log[line.kind](line.text);
   }
 }

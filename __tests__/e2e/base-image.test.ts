@@ -164,11 +164,18 @@ describe('images: the head built by an earlier step is measured, not built', () 
   }, 300_000);
 });
 
-test('a Dockerfile FROM an image of the registry: buildx pulls it with the same docker config, for head and base', async () => {
+test('a Dockerfile FROM an image of the registry: buildx pulls it with the same docker config, for head and base, built side by side', async () => {
   const ref = `${registry.host}/acme/app:main-${RUN_ID}`;
   const from = await h.pr({ Dockerfile: `FROM ${ref} AS app\n` }, { Dockerfile: `FROM ${ref} AS app\nCOPY notes.txt /notes.txt\n`, 'notes.txt': 'hello\n' }, 72);
-  const action = await h.runOnPr(from, { targets: 'app', cache: 'none', comment: 'never', baseline: 'build' }, { env: { DOCKER_CONFIG: dockerConfig } });
+  const wrapper = await h.dockerWrapper();
+  const action = await h.runOnPr(from, { targets: 'app', cache: 'none', comment: 'never', baseline: 'build' }, { env: { DOCKER_CONFIG: dockerConfig, PATH: wrapper.path } });
   expect(action.code).toBe(0);
+  // Head and base build side by side: each starts before the other ends.
+  const builds = (await wrapper.calls()).filter((c) => c.argv[0] === 'buildx' && c.argv[1] === 'build');
+  expect(builds).toHaveLength(2);
+  const [a, b] = builds;
+  expect(b!.startedNs < (a!.endedNs ?? 0n)).toBe(true);
+  expect(action.stdout.indexOf('Build head target app')).toBeLessThan(action.stdout.indexOf('Build base target app'));
   const row = rowOf(await reportOf(action), 'app');
   // The base is the pulled image itself (rebuilt, so its own config and digest): the same layer blobs.
   expect(row.base.state).toBe('measured');

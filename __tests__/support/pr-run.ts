@@ -167,6 +167,9 @@ export interface DockerCall {
   readonly argv: string[];
   /** The environment the call got, `NAME=value` each. */
   readonly env: string[];
+  /** When the call started and ended, in nanoseconds since the epoch (ended: absent while it runs). */
+  readonly startedNs: bigint;
+  readonly endedNs?: bigint;
 }
 
 export interface DockerWrapper {
@@ -183,7 +186,7 @@ export function realDocker(): string {
   return docker;
 }
 
-/** A `docker` first on PATH that records each call (argv and environment, NUL-separated) and runs the real one. */
+/** A `docker` first on PATH that records each call (argv and environment, NUL-separated, and when it ended) and runs the real one. */
 export async function dockerWrapper(scratch: Pick<Scratch, 'temp'>): Promise<DockerWrapper> {
   const dir = await scratch.temp('ib-docker-wrapper-');
   const bin = path.join(dir, 'bin');
@@ -198,7 +201,10 @@ export async function dockerWrapper(scratch: Pick<Scratch, 'temp'>): Promise<Doc
     'printf "%s\\0" "$@" > "$n/argv"',
     // The environment as the process got it (a shell would drop names like INPUT_GITHUB-TOKEN).
     'cat "/proc/$$/environ" > "$n/env"',
-    `exec "${realDocker()}" "$@"`,
+    `"${realDocker()}" "$@"`,
+    'rc=$?',
+    'date +%s%N > "$n/ended"',
+    'exit $rc',
     ''
   ].join('\n');
   await writeFile(path.join(bin, 'docker'), script);
@@ -209,7 +215,13 @@ export async function dockerWrapper(scratch: Pick<Scratch, 'temp'>): Promise<Doc
       const out: DockerCall[] = [];
       for (const call of (await readdir(record)).sort()) {
         const read = async (f: string): Promise<string[]> => (await readFile(path.join(record, call, f), 'utf8')).split('\0').slice(0, -1);
-        out.push({ argv: await read('argv'), env: await read('env') });
+        const ended = await readFile(path.join(record, call, 'ended'), 'utf8').catch(() => undefined);
+        out.push({
+          argv: await read('argv'),
+          env: await read('env'),
+          startedNs: BigInt(call.split('-')[0] ?? '0'),
+          ...(ended ? { endedNs: BigInt(ended.trim()) } : {})
+        });
       }
       return out;
     }

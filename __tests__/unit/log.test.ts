@@ -1,6 +1,6 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, test } from '@jest/globals';
 import fc from 'fast-check';
-import { neutralizeCommands, neutralizeJsonCommands } from '../../src/log.js';
+import { DeferredLog, KEPT_OUTPUT_MAX, neutralizeCommands, neutralizeJsonCommands, type Log } from '../../src/log.js';
 import { secretMasker } from '../../src/buildx/failure.js';
 import { runnerCommand, runnerCommands } from '../support/runner-commands.js';
 import { failureMessage } from '../../src/report/policy.js';
@@ -168,5 +168,71 @@ describe('failureMessage with labels from an untrusted report', () => {
     const message = failureMessage(outcome) ?? '';
     expect(message).toContain('add-mask');
     for (const line of message.split('\n')) expect(isCommand(line)).toBe(false);
+  });
+});
+
+describe('DeferredLog: what a build beside another says, kept and written later in order', () => {
+  type Line = string;
+  const recorder = (): { log: Log; lines: Line[] } => {
+    const lines: Line[] = [];
+    return {
+      lines,
+      log: {
+        info: (m) => lines.push(`info ${m}`),
+        warning: (m) => lines.push(`warning ${m}`),
+        output: (c) => lines.push(`output ${c}`),
+        group: async (title, fn) => {
+          lines.push(`group ${title}`);
+          try {
+            return await fn();
+          } finally {
+            lines.push('endgroup');
+          }
+        },
+        mask: (v) => lines.push(`mask ${v}`)
+      }
+    };
+  };
+
+  test('lines and nested groups are replayed in order, as groups; masks reach the job at once', async () => {
+    const job = recorder();
+    const kept = new DeferredLog(job.log);
+    kept.info('before');
+    const value = await kept.group('Build base target a', async () => {
+      kept.output('#1 step\n');
+      kept.mask('s3cret');
+      await kept.group('inner', async () => kept.warning('careful'));
+      return 42;
+    });
+    kept.info('after');
+    expect(value).toBe(42);
+    expect(job.lines).toEqual(['mask s3cret']);
+    await kept.replay(job.log);
+    expect(job.lines).toEqual([
+      'mask s3cret',
+      'info before',
+      'group Build base target a',
+      'output #1 step\n',
+      'group inner',
+      'warning careful',
+      'endgroup',
+      'endgroup',
+      'info after'
+    ]);
+  });
+
+  test('output past the bound drops the oldest output, says how much, and keeps every message', async () => {
+    const job = recorder();
+    const kept = new DeferredLog(job.log);
+    const chunk = 'x'.repeat(KEPT_OUTPUT_MAX / 4);
+    kept.warning('first');
+    await kept.group('g', async () => {
+      for (let i = 0; i < 6; i++) kept.output(`${i}${chunk}`);
+    });
+    await kept.replay(job.log);
+    const outputs = job.lines.filter((l) => l.startsWith('output '));
+    expect(outputs[0]).toBe(`output [${3 * (chunk.length + 1)} characters of build output were not kept; the rest follows]\n`);
+    expect(outputs.slice(1).map((l) => l.slice(7, 8))).toEqual(['3', '4', '5']);
+    expect(job.lines).toContain('warning first');
   });
 });

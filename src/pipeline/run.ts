@@ -1,7 +1,7 @@
 // The pipeline of one image up to publishing, shared by the action (main.ts), the images of a config
 // file (config-images.ts) and the command line (cli/), in five steps, each with its own home:
 //   1. plan (plan.ts) ─► 2. baseline (baseline/choose.ts) ─► 3. engine: builder and cache
-//   (buildx/probe.ts, buildx/cache.ts) ─► 4. build and measure head and base (side.ts)
+//   (buildx/probe.ts, buildx/cache.ts) ─► 4. build and measure head and base, side by side (side.ts)
 //   ─► 5. compare and judge (report/compare.ts, report/policy.ts): an Outcome
 // Inputs arrive parsed and the event read; publishing (comment, summary, outputs) is the caller's.
 import { mkdtemp, mkdir, rm } from 'node:fs/promises';
@@ -18,7 +18,7 @@ import type { EventContext } from '../github/event.js';
 import { isFullSha } from '../git/git.js';
 import { imagesPerTarget } from '../inputs/inputs.js';
 import { INPUT } from '../inputs/names.js';
-import type { Log } from '../log.js';
+import { DeferredLog, type Log } from '../log.js';
 import { ANY_PLATFORM, type Inputs, type Outcome, type SideResult, type TargetResults } from '../model.js';
 import { compare } from '../report/compare.js';
 import { formatThreshold } from '../report/format.js';
@@ -31,7 +31,7 @@ import { joinSides } from './join.js';
 import { buildMasks, tokenMasks } from './masks.js';
 import { makePlan, type Plan } from './plan.js';
 import { measureGivenImages } from './given-images.js';
-import { buildSide, type SideRequest } from './side.js';
+import { Gate, MAX_PARALLEL_BUILDS, buildSide, type SideRequest } from './side.js';
 import { baseTargets, planTargets, readStages, type TargetPlan } from './targets.js';
 import { cacheExportMode } from './trust.js';
 
@@ -148,15 +148,23 @@ export async function measureAndCompare(
   // 3. Engine: the builder probed once, the measurement method and the cache decided.
   const { request, sideDeps } = await engine(deps, plan, event, tmpDir, notes);
 
-  // 4. Build and measure the head, then the base.
+  // 4. Build and measure the head and, when the base must be built, the base beside it: one
+  // BuildKit solves both, each side's log kept in its groups (the base's shown after the head's).
   // With `images`, the head was built by an earlier step: measured, not built.
   const given = inputs.images ? imagesPerTarget(INPUT.images, inputs.images, targets.head.map((t) => t.name)) : undefined;
-  const head = given
-    ? await measureGivenImages(sideDeps, { images: given, platforms: inputs.platforms, secrets: request.secrets, files: request.files === true })
-    : await buildSide(sideDeps, { ...request, side: 'head', context: plan.context, dockerfile: plan.dockerfile, targets: targets.head });
-  const baseResults = await baseResultsOf(baseline, base, targets, notes, (build, side) =>
-    buildSide(sideDeps, { ...request, build: side.build, side: 'base', context: side.context, dockerfile: side.dockerfile, targets: build })
-  );
+  const baseLog = new DeferredLog(log);
+  const [headDone, baseDone] = await Promise.allSettled([
+    given
+      ? measureGivenImages(sideDeps, { images: given, platforms: inputs.platforms, secrets: request.secrets, files: request.files === true })
+      : buildSide(sideDeps, { ...request, side: 'head', context: plan.context, dockerfile: plan.dockerfile, targets: targets.head }),
+    baseResultsOf(baseline, base, targets, notes, (build, side) =>
+      buildSide({ ...sideDeps, log: baseLog }, { ...request, build: side.build, side: 'base', context: side.context, dockerfile: side.dockerfile, targets: build })
+    )
+  ]);
+  await baseLog.replay(log);
+  if (headDone.status === 'rejected') throw headDone.reason;
+  if (baseDone.status === 'rejected') throw baseDone.reason;
+  const [head, baseResults] = [headDone.value, baseDone.value];
 
   // 5. Compare and judge: pure.
   return { ...judged(inputs, event, env, { head, baseResults, baseline, notes, history }), dockerfile: plan.source };
@@ -265,7 +273,8 @@ async function engine(
     // File lists cost a tar parse of every layer: only when they are shown, judged or explained (advice).
     files: wantsFiles(inputs)
   };
-  return { request, sideDeps: { exec, log, tmpDir, env: clientEnv } };
+  // One limit on builds at once for the run: head and base build side by side under it.
+  return { request, sideDeps: { exec, log, tmpDir, env: clientEnv, gate: new Gate(MAX_PARALLEL_BUILDS) } };
 }
 
 /** The base side of every row: read from the stored report, built from the checkout, or why there is none. */

@@ -77,6 +77,8 @@ export interface SideDeps {
   readonly registryRetryDelaysMs?: readonly number[];
   /** How a wait is done; defaults to a timer (tests pass their own). */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** The run's limit on builds at once, shared by head and base; one of MAX_PARALLEL_BUILDS per side by default. */
+  readonly gate?: Gate;
 }
 
 /** Two retries: Docker Hub's limits and a registry's 5xx often pass within a minute. */
@@ -135,7 +137,7 @@ export const MAX_PARALLEL_BUILDS = 4;
 export async function buildSide(deps: SideDeps, req: SideRequest): Promise<TargetResults[]> {
   checkSideRequest(req);
   const allowed = cacheAllowed(deps, req);
-  const gate = new Gate(MAX_PARALLEL_BUILDS);
+  const gate = deps.gate ?? new Gate(MAX_PARALLEL_BUILDS);
   const title = (t: ResolvedTarget): string => `Build ${req.side} target ${t.name}`;
   const [first, ...rest] = req.targets;
   if (!first) return [];
@@ -150,7 +152,7 @@ export async function buildSide(deps: SideDeps, req: SideRequest): Promise<Targe
       try {
         return await (others[j] as Promise<Results>);
       } finally {
-        kept[j]?.replay(deps.log);
+        await kept[j]?.replay(deps.log);
       }
     });
     out.push({ target: target.name, results });
@@ -159,7 +161,7 @@ export async function buildSide(deps: SideDeps, req: SideRequest): Promise<Targe
 }
 
 /** Runs at most `max` tasks at a time, the others in the order they came. */
-class Gate {
+export class Gate {
   private running = 0;
   private readonly waiting: Array<() => void> = [];
   constructor(private readonly max: number) {}
