@@ -17,7 +17,10 @@
 //   read never stops the action.
 // - saveCache swallows every failure too and answers -1, whether the key exists (the service's 409)
 //   or the service failed; save tells the two apart by looking the key up afterwards.
-import { isFeatureAvailable, restoreCache, saveCache } from '@actions/cache';
+// - @actions/cache, with the Azure storage SDK it brings, is half of the action's bundle and about
+//   17 MB of the process's memory once loaded: it is imported on first use, by a lookup or a store in
+//   a job that has the cache service, never at startup (the bundle carries it as a chunk of its own,
+//   dist/<id>.index.js).
 import { constants } from 'node:fs';
 import { mkdir, mkdtemp, open, readdir, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -47,8 +50,23 @@ const CONFINE_MEMBERS = '--transform=s,.*/.*,image-budget-poisoned-member, --tra
  * v2 service, ACTIONS_CACHE_URL for v1), plus the runtime token, which it only needs later (and
  * whose absence it reports, on save, as a bare "Unable to get the ACTIONS_RUNTIME_TOKEN").
  */
-export function actionsCacheAvailable(): boolean {
-  return isFeatureAvailable() && !!process.env['ACTIONS_RUNTIME_TOKEN'];
+export async function actionsCacheAvailable(): Promise<boolean> {
+  // Without these variables @actions/cache would answer no: nothing is loaded to ask it.
+  const env = process.env;
+  if (!env['ACTIONS_RUNTIME_TOKEN'] || !(env['ACTIONS_RESULTS_URL'] || env['ACTIONS_CACHE_URL'])) return false;
+  return (await actionsCache()).isFeatureAvailable();
+}
+
+type ActionsCache = typeof import('@actions/cache');
+let loading: Promise<ActionsCache> | undefined;
+
+/** @actions/cache, imported once, on first use. */
+function actionsCache(): Promise<ActionsCache> {
+  loading ??= import('@actions/cache').catch((error: unknown) => {
+    loading = undefined;
+    throw new BaselineStoreError(`cannot load @actions/cache: ${errorMessage(error)}`);
+  });
+  return loading;
 }
 
 export class ActionsCacheStore implements BaselineStore {
@@ -61,7 +79,7 @@ export class ActionsCacheStore implements BaselineStore {
   }
 
   async find(keys: readonly string[]): Promise<StoredBaseline | undefined> {
-    if (keys.length === 0 || !actionsCacheAvailable()) return undefined;
+    if (keys.length === 0 || !(await actionsCacheAvailable())) return undefined;
     return exclusive(async () => {
       // @actions/cache takes at most 10 keys a lookup: longer lists are asked in order, 10 at a time.
       for (let i = 0; i < keys.length; i += KEYS_PER_RESTORE) {
@@ -74,7 +92,7 @@ export class ActionsCacheStore implements BaselineStore {
 
   async save(key: string, text: string): Promise<boolean> {
     checkReportSize(text);
-    if (!actionsCacheAvailable()) {
+    if (!(await actionsCacheAvailable())) {
       throw new BaselineStoreError(
         'the Actions cache is not available (ACTIONS_RUNTIME_TOKEN, or ACTIONS_RESULTS_URL / ACTIONS_CACHE_URL, ' +
           'is not set: not a GitHub Actions job)'
@@ -100,6 +118,7 @@ export class ActionsCacheStore implements BaselineStore {
   private async restoreOnce(keys: readonly string[]): Promise<StoredBaseline | undefined> {
     const [primary, ...restoreKeys] = keys;
     if (primary === undefined) return undefined;
+    const { restoreCache } = await actionsCache();
     return this.inOwnDirectory(async (dir) => {
       let matched: string | undefined;
       const tarOptions = process.env['TAR_OPTIONS'];
@@ -131,6 +150,7 @@ export class ActionsCacheStore implements BaselineStore {
   }
 
   private async saveOnce(key: string, text: string): Promise<boolean> {
+    const { saveCache } = await actionsCache();
     const id = await this.inOwnDirectory(async (dir) => {
       try {
         await writeNewFile(path.join(dir, FILE), text);
@@ -151,6 +171,7 @@ export class ActionsCacheStore implements BaselineStore {
   /** Whether an entry is under exactly `key` for our path, without downloading it. */
   private async holds(key: string): Promise<boolean> {
     try {
+      const { restoreCache } = await actionsCache();
       return (await this.inOwnDirectory(() => restoreCache([FILE], key, [], { lookupOnly: true }))) === key;
     } catch {
       return false;
