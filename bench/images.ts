@@ -1,7 +1,8 @@
-// The benchmark's images: generated build contexts (random or text-like files, one file per layer,
-// `FROM scratch` + one `COPY` per layer), built on the local engine twice from the same context:
-// once into an OCI layout (what the action measures) and once loaded into the engine (what
-// `docker save` reads). Both are cached under one directory keyed by the spec, so reruns reuse them.
+// The benchmark's images: generated build contexts (random or text-like files, one file per layer
+// unless the spec says more, `FROM scratch` + one `COPY` per layer), built on the local engine twice
+// from the same context: once into an OCI layout (what the action measures) and once loaded into the
+// engine (what `docker save` reads, and what the action's benchmark builds FROM). Both are cached
+// under one directory keyed by the spec, so reruns reuse them.
 import { createHash, randomFillSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
@@ -24,6 +25,11 @@ export interface ImageSpec {
    * i × half + filesPerLayer − 1, copied to /data/: half of each layer overwrites the previous one's.
    */
   readonly filesPerLayer?: number;
+  /**
+   * Files in each layer, base layer first (instead of filesPerLayer): layer i holds that many files
+   * of equal size, together its bytes, in a folder of its own (/layer-<i>/), overwriting nothing.
+   */
+  readonly layerFiles?: readonly number[];
 }
 
 const MB = 1_000_000;
@@ -41,7 +47,16 @@ export const IMAGES: readonly ImageSpec[] = [
     content: 'random',
     filesPerLayer: 12_500
   },
-  { name: '500mb-text', title: '500 MB text-like (gzip ~2.4×), 4 layers', layers: [200 * MB, 150 * MB, 100 * MB, 50 * MB], content: 'text' }
+  { name: '500mb-text', title: '500 MB text-like (gzip ~2.4×), 4 layers', layers: [200 * MB, 150 * MB, 100 * MB, 50 * MB], content: 'text' },
+  {
+    // Shaped like a single-stage Go build (`FROM golang`, `RUN go build`): a base system, the
+    // toolchain (one heavy layer of many files), the module cache and the binary, all left in the image.
+    name: 'go-650mb',
+    title: '650 MB text-like, shaped like a single-stage Go build: one 400 MB layer of 8,000 files (~190 MB compressed)',
+    layers: [130 * MB, 400 * MB, 100 * MB, 20 * MB],
+    content: 'text',
+    layerFiles: [2_000, 8_000, 3_000, 1]
+  }
 ];
 
 /** Bump to rebuild every cached image after a change to how contexts are generated. */
@@ -61,7 +76,16 @@ export interface BuiltImage {
 
 export function specKey(spec: ImageSpec): string {
   return createHash('sha256')
-    .update(JSON.stringify({ v: GENERATOR_VERSION, layers: spec.layers, content: spec.content, files: spec.filesPerLayer ?? 1 }))
+    // layerFiles only when set: the keys (and cached builds) of the other images stay as they were.
+    .update(
+      JSON.stringify({
+        v: GENERATOR_VERSION,
+        layers: spec.layers,
+        content: spec.content,
+        files: spec.filesPerLayer ?? 1,
+        ...(spec.layerFiles ? { layerFiles: spec.layerFiles } : {})
+      })
+    )
     .digest('hex')
     .slice(0, 12);
 }
@@ -134,8 +158,17 @@ async function docker(args: readonly string[]): Promise<void> {
 async function writeContext(ctx: string, spec: ImageSpec): Promise<void> {
   const lines = ['FROM scratch'];
   const perLayer = spec.filesPerLayer ?? 1;
+  if (spec.layerFiles && spec.layerFiles.length !== spec.layers.length) throw new Error(`${spec.name}: layerFiles must give one count per layer`);
   for (const [i, bytes] of spec.layers.entries()) {
     const name = `layer-${String(i).padStart(3, '0')}`;
+    const files = spec.layerFiles?.[i];
+    if (files !== undefined) {
+      await mkdir(join(ctx, name));
+      const size = Math.floor(bytes / files);
+      for (let n = 0; n < files; n++) await writeFileOf(join(ctx, name, `f-${n}.bin`), n === files - 1 ? bytes - size * (files - 1) : size, spec.content);
+      lines.push(`COPY ${name}/ /${name}/`);
+      continue;
+    }
     if (perLayer === 1) {
       await writeFileOf(join(ctx, `${name}.bin`), bytes, spec.content);
       lines.push(`COPY ${name}.bin /data/${name}.bin`);

@@ -1,7 +1,9 @@
 // `npm run bench`: times the image measurement on local images of about 10 MB, 500 MB and 2 GB,
-// one of 120 layers and one of compressible text, against the targets of issue 3, and prints the
-// results (also written to .tmp/bench/results.{md,json}; `--write-docs` rewrites the results block
-// of docs/benchmarks.md). Benchmarks are not tests: nothing here runs under jest.
+// one of 120 layers and one of compressible text, against the targets of issue 3, and the bundled
+// action's builds, memory and disk against those of issue 13 (bench/action.ts), and prints the
+// results (also written to .tmp/bench/results.{md,json} and .tmp/bench/action-results.{md,json};
+// `--write-docs` rewrites their blocks of docs/benchmarks.md). `--only` picks the sections.
+// Benchmarks are not tests: nothing here runs under jest.
 //
 // Bundled with ncc and run by node 24 (the action's runtime):
 //   ncc build bench/run.ts -o .tmp/bench -q && node .tmp/bench/index.js [options]
@@ -14,7 +16,9 @@ import { parseArgs } from 'node:util';
 import { exec } from '../src/exec.js';
 import { measureOciLayout, type MeasureOptions } from '../src/image/measure.js';
 import type { ImageStats } from '../src/model.js';
-import { IMAGES, ensureImage, removeImages, type BuiltImage } from './images.js';
+import { benchAction, sourceState, type ActionSection } from './action.js';
+import { renderActionResults, replaceActionBlocks, type ActionResults } from './action-report.js';
+import { IMAGES, ensureImage, removeImages, type BuiltImage, type ImageSpec } from './images.js';
 import { GUNZIP_FLOOR, gzipCliPass, openChecksPass, readSizesOnly, streamPass, userScript } from './passes.js';
 import { summarizeCpuProfile } from './profile.js';
 import {
@@ -32,17 +36,32 @@ import {
 } from './report.js';
 import { summarize, timeInterleaved, timeRuns } from './stats.js';
 
+const ONLY = ['measure', 'action', 'cold', 'warm', 'memory', 'disk'] as const;
+
 const HELP = `usage: npm run bench -- [options]
 
+  --only a,b        only these sections (default all):
+                      measure  the image measurement against the targets of issue 3 (sections 1 to 4)
+                      action   the bundled action, issue 13: cold, warm, memory and disk below
+                      cold     the action against \`docker buildx bake\` of the same two CPU-bound
+                               targets, BuildKit cache pruned before each run (target ≤ 1.05×)
+                      warm     the action against one \`docker buildx build\` after the other, every
+                               step cached (target ≤ 1.0×)
+                      memory   peak RSS of the action's process on the 2gb and go-650mb images,
+                      disk     and the most bytes under its RUNNER_TEMP (one set of runs for both)
+                    The action's sections run dist/index.js: \`npm run build\` first.
   --runs N          timed runs per measurement after one warm-up (default 5; section 2 runs 4×N)
-  --images a,b      only these images (default all: ${IMAGES.map((i) => i.name).join(', ')})
+  --images a,b      only these images in the measure sections (default all: ${IMAGES.map((i) => i.name).join(', ')})
   --skip-script     do not time \`docker save | gzip | wc -c\` (the slowest part)
   --profile         also take CPU profiles (node --cpu-prof) of measuring 2gb, 50k-files (files: true) and 120-layers
-  --write-docs      rewrite the results block of docs/benchmarks.md
+  --write-docs      rewrite the results blocks of docs/benchmarks.md (of the sections run)
   --cache-dir DIR   where built layouts are kept between runs (default $TMPDIR/image-budget-bench)
   --clean           remove the cached layouts and the engine's bench images, then exit
 
-Needs a Docker engine with buildx: export DOCKER_HOST=$(bash scripts/engine.sh ensure)`;
+Needs a Docker engine with buildx: export DOCKER_HOST=$(bash scripts/engine.sh ensure)
+
+  npm run bench -- --only action --runs 3               the action's benchmarks alone
+  npm run bench -- --only cold,warm --runs 3 --write-docs`;
 
 const BASE_OPTIONS: MeasureOptions = { target: 'bench', secrets: [] };
 // Whether the option was honoured is read from the result (ImageStats.files), never assumed.
@@ -60,6 +79,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const { values } = parseArgs({
     args: [...argv],
     options: {
+      only: { type: 'string' },
       runs: { type: 'string', default: '5' },
       images: { type: 'string' },
       'skip-script': { type: 'boolean', default: false },
@@ -87,6 +107,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const specs = names ? IMAGES.filter((i) => names.includes(i.name)) : IMAGES;
   const cacheRoot = resolve(values['cache-dir'] ?? join(tmpdir(), 'image-budget-bench'));
 
+  const only = parseOnly(values.only);
   const machine = await describeMachine();
   if (values.clean) {
     await removeImages(cacheRoot);
@@ -94,6 +115,62 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   if (!/^v(2[4-9]|[3-9]\d)\./.test(process.version)) log(`bench: warning: node ${process.version}; the action runs on node 24 (npm run uses node_modules/.bin/node)`);
 
+  if (only.measure) await measureSections({ runs, specs, cacheRoot, machine, skipScript: values['skip-script'], profile: values.profile, writeDocs: values['write-docs'] });
+  if (only.action.size > 0) await actionSections({ runs, sections: only.action, cacheRoot, machine, writeDocs: values['write-docs'] });
+}
+
+/** The sections `--only` names (default: all). */
+function parseOnly(value: string | undefined): { measure: boolean; action: Set<ActionSection> } {
+  const names = value === undefined ? ['measure', 'action'] : value.split(',').map((x) => x.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !(ONLY as readonly string[]).includes(n));
+  if (unknown.length || names.length === 0) throw new Error(`--only: unknown section ${unknown.join(', ') || '(none)'}; known: ${ONLY.join(', ')}`);
+  const action = new Set<ActionSection>();
+  for (const n of names) {
+    if (n === 'action') for (const x of ['cold', 'warm', 'memory'] as const) action.add(x);
+    else if (n === 'disk' || n === 'memory') action.add('memory');
+    else if (n === 'cold' || n === 'warm') action.add(n);
+  }
+  return { measure: names.includes('measure'), action };
+}
+
+async function actionSections(o: { runs: number; sections: Set<ActionSection>; cacheRoot: string; machine: Machine; writeDocs: boolean }): Promise<void> {
+  const source = await sourceState();
+  const loadStart = loadavg()[0] ?? 0;
+  const r = await benchAction({ runs: o.runs, sections: o.sections, cacheRoot: o.cacheRoot, log });
+  const results: ActionResults = {
+    date: new Date().toISOString().slice(0, 10),
+    machine: o.machine,
+    load: { start: loadStart, end: loadavg()[0] ?? 0 },
+    runs: o.runs,
+    source,
+    ...r
+  };
+  const md = renderActionResults(results);
+  const outDir = resolve('.tmp', 'bench');
+  await mkdir(outDir, { recursive: true });
+  await writeFile(join(outDir, 'action-results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(join(outDir, 'action-results.md'), `${md}\n`);
+  console.log(md);
+  if (o.writeDocs) {
+    const docPath = resolve('docs', 'benchmarks.md');
+    await writeFile(docPath, replaceActionBlocks(await readFile(docPath, 'utf8'), results));
+    log(`bench: wrote the action's blocks of ${docPath} (of the sections run)`);
+  }
+}
+
+interface MeasureSectionOptions {
+  readonly runs: number;
+  readonly specs: readonly ImageSpec[];
+  readonly cacheRoot: string;
+  readonly machine: Machine;
+  readonly skipScript: boolean;
+  readonly profile: boolean;
+  readonly writeDocs: boolean;
+}
+
+/** Sections 1 to 4 (issue 3): the image measurement on every selected image. */
+async function measureSections(o: MeasureSectionOptions): Promise<void> {
+  const { runs, specs, cacheRoot, machine } = o;
   const built: BuiltImage[] = [];
   for (const spec of specs) {
     const b = await ensureImage(spec, cacheRoot, log);
@@ -149,7 +226,7 @@ async function main(argv: readonly string[]): Promise<void> {
     const measure = timing(MEASURE_LABEL)!;
     const measureFiles = timing(FILES_LABEL);
     let script: ImageResult['script'];
-    if (!values['skip-script']) {
+    if (!o.skipScript) {
       log(`bench: ${spec.name}: docker save | gzip | wc -c`);
       let bytes = 0;
       // No warm-up: there is no JIT to warm in docker and gzip, and the engine's blobs are in the page cache since the build.
@@ -189,12 +266,12 @@ async function main(argv: readonly string[]): Promise<void> {
       log(`bench: 2gb: peak RSS of a child process${files ? ', files: true' : ''}`);
       rss.push(await peakRss(big.layoutDir, files, true, runs));
     }
-    if (values.profile) {
+    if (o.profile) {
       log('bench: 2gb: CPU profile');
       profiles.push({ image: '2gb', mode: 'default options', ...(await cpuProfile(big.layoutDir, false)) });
     }
   }
-  if (values.profile) {
+  if (o.profile) {
     // Where file details cost (many entries), and where per-layer costs show (many layers).
     const profiled: Array<[string, boolean]> = [...(filesOption ? [['50k-files', true] as [string, boolean]] : []), ['120-layers', false]];
     for (const [name, files] of profiled) {
@@ -213,7 +290,7 @@ async function main(argv: readonly string[]): Promise<void> {
   await writeFile(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   await writeFile(join(outDir, 'results.md'), `${md}\n`);
   console.log(md);
-  if (values['write-docs']) {
+  if (o.writeDocs) {
     const docPath = resolve('docs', 'benchmarks.md');
     await writeFile(docPath, replaceResultsBlock(await readFile(docPath, 'utf8'), md));
     log(`bench: wrote ${docPath}`);

@@ -1,0 +1,473 @@
+// The action's own benchmarks (issue 13), part of `npm run bench` (alone: `npm run bench -- --only action`).
+// The bundled action (dist/index.js) runs under node 24 the way the runner runs it: every input as
+// INPUT_<NAME> (action.yml's defaults filled in), the event in a file, GITHUB_OUTPUT and the step
+// summary in files, RUNNER_TEMP a folder of its own. Always a `push` run with `baseline: none` (no
+// base build, no baseline lookup), `comment: never`, `cache: none` and `network: none`:
+//
+// - cold: two targets whose final stages are independent and CPU-bound, the BuildKit cache pruned
+//   before every run and a new build argument each time, against `docker buildx bake` of the same two
+//   targets exporting OCI tars. Target: ≤ 1.05× bake.
+// - warm: the same two targets on a warm engine (every step cached), against a script that builds
+//   and exports them one after the other (`docker buildx build --output type=oci,dest=DIR,tar=false`
+//   per target). Target: ≤ 1.0×.
+// - memory and disk: a Dockerfile that is only `FROM` one of the bench's images (loaded in the engine:
+//   nothing to build, the action exports and measures it) with every detail on. The peak RSS of the
+//   action's process (target ≤ 100 MB), and the most bytes under its RUNNER_TEMP at any moment, read
+//   every 50 ms (target: near zero, the image is measured as it is exported).
+//
+// Each comparison runs its contenders interleaved, one of each in turn, after one warm-up run of each;
+// ratios are of medians. Benchmarks are not tests: nothing here runs under jest.
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jobEnv, startCacheStandin, type CacheStandin } from '../__tests__/support/cache-standin.js';
+import { actionDefaults, BUNDLE, NODE24, parseOutputFile } from '../__tests__/support/run-action.js';
+import { exec } from '../src/exec.js';
+import { IMAGES, ensureImage } from './images.js';
+import type { ActionMemoryRow, ActionResults, SourceState } from './action-report.js';
+import { summarize, type Summary } from './stats.js';
+
+export type ActionSection = 'cold' | 'warm' | 'memory';
+
+export interface ActionBenchOptions {
+  readonly runs: number;
+  readonly sections: ReadonlySet<ActionSection>;
+  /** Where the bench's images are cached (bench/images.ts). */
+  readonly cacheRoot: string;
+  readonly log: (line: string) => void;
+}
+
+/** The images the memory and disk runs build FROM. */
+export const MEMORY_IMAGES = ['2gb', 'go-650mb'] as const;
+
+/** CPU burnt by each final stage: 64 MB of /dev/urandom through `gzip -9` (about 3 s on one core here). */
+const BURN_MB = 64;
+
+/**
+ * Two final stages, independent (nothing shared but the base image) and CPU-bound. `BUST` changes
+ * every cold run, so nothing is reused even where a prune missed something. `RUN --network=none`:
+ * bake (buildx 0.13) has no network setting, and the engine has no network for builds.
+ */
+const DOCKERFILE = `FROM image-budget/busybox AS a
+ARG BUST
+RUN --network=none echo "a $BUST" > /bust && dd if=/dev/urandom bs=1M count=${BURN_MB} 2>/dev/null | gzip -9 > /a.gz
+
+FROM image-budget/busybox AS b
+ARG BUST
+RUN --network=none echo "b $BUST" > /bust && dd if=/dev/urandom bs=1M count=${BURN_MB} 2>/dev/null | gzip -9 > /b.gz
+`;
+const TARGETS = ['a', 'b'] as const;
+
+/** The inputs of every run: what makes it a `push` run that builds the head alone and talks to no one. */
+const BASE_INPUTS: Readonly<Record<string, string>> = { network: 'none', cache: 'none', baseline: 'none', comment: 'never' };
+
+const POLL_MS = 50;
+const GNU_TIME = '/usr/bin/time';
+
+export interface ActionBenchResults {
+  readonly cold?: ActionResults['cold'];
+  readonly warm?: ActionResults['warm'];
+  readonly startup?: Summary;
+  readonly memory?: readonly ActionMemoryRow[];
+}
+
+export async function benchAction(o: ActionBenchOptions): Promise<ActionBenchResults & { readonly bundle: BundleState }> {
+  if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: npm run build first`);
+  const work = await mkdtemp(join(tmpdir(), 'image-budget-bench-action-'));
+  const before = await bundleDigest();
+  try {
+    const results = await sections(o, work);
+    const after = await bundleDigest();
+    // Someone rebuilt the bundle meanwhile: the runs did not all run the same action.
+    if (after !== before) o.log(`bench: warning: ${BUNDLE} changed during the run (${before} before, ${after} after)`);
+    return { ...results, bundle: { digest: before, changedDuringRun: after !== before } };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+export interface BundleState {
+  /** sha256 of dist/index.js when the run started (12 hex digits). */
+  readonly digest: string;
+  readonly changedDuringRun: boolean;
+}
+
+async function bundleDigest(): Promise<string> {
+  return createHash('sha256').update(await readFile(BUNDLE)).digest('hex').slice(0, 12);
+}
+
+async function sections(o: ActionBenchOptions, work: string): Promise<ActionBenchResults> {
+  const out: { -readonly [K in keyof ActionBenchResults]: ActionBenchResults[K] } = {};
+  if (o.sections.has('cold') || o.sections.has('warm')) {
+    const ws = join(work, 'two-targets');
+    await mkdir(ws);
+    await writeFile(join(ws, 'Dockerfile'), DOCKERFILE);
+    if (o.sections.has('cold')) out.cold = await cold(o, ws, work);
+    if (o.sections.has('warm')) out.warm = await warm(o, ws, work);
+  }
+  if (o.sections.has('memory')) {
+    out.startup = await startupRss(o, work);
+    out.memory = await memory(o, work);
+  }
+  return out;
+}
+
+// ── cold and warm ────────────────────────────────────────────────────────────────────────────────
+
+async function cold(o: ActionBenchOptions, ws: string, work: string): Promise<NonNullable<ActionResults['cold']>> {
+  o.log(`bench: action, cold: ${o.runs} rounds of the action and bake, BuildKit cache pruned before each run`);
+  const contenders = [
+    { name: 'action', run: (bust: string) => actionBuild(ws, bust) },
+    { name: 'bake', run: (bust: string) => bake(ws, work, bust) }
+  ];
+  const times = await interleaved(o, 'cold', contenders, async () => {
+    await docker(['buildx', 'prune', '-af']);
+    return `cold-${randomBytes(8).toString('hex')}`;
+  });
+  return { action: times[0]!, bake: times[1]!, burnMb: BURN_MB };
+}
+
+async function warm(o: ActionBenchOptions, ws: string, work: string): Promise<NonNullable<ActionResults['warm']>> {
+  o.log(`bench: action, warm: ${o.runs} rounds of the action and one build after the other, every step cached`);
+  const contenders = [
+    { name: 'action', run: (bust: string) => actionBuild(ws, bust) },
+    { name: 'one by one', run: (bust: string) => oneByOne(ws, work, bust) }
+  ];
+  // One build argument for every run: after the warm-up runs, every step is a cache hit.
+  const times = await interleaved(o, 'warm', contenders, async () => 'warm');
+  return { action: times[0]!, script: times[1]!, burnMb: BURN_MB };
+}
+
+/**
+ * One warm-up run of each, then `runs` rounds of each in turn (the order alternates between rounds),
+ * `before` run untimed before every run. Each run answers its own wall time, in seconds: from the
+ * start of its first process to the end of its last, without the bench's own setup and checks.
+ */
+async function interleaved(
+  o: ActionBenchOptions,
+  what: string,
+  contenders: ReadonlyArray<{ name: string; run: (bust: string) => Promise<number> }>,
+  before: () => Promise<string>
+): Promise<Summary[]> {
+  for (const c of contenders) await c.run(await before());
+  const samples: number[][] = contenders.map(() => []);
+  for (let round = 0; round < o.runs; round++) {
+    const order = contenders.map((_, i) => i);
+    if (round % 2 === 1) order.reverse();
+    for (const i of order) {
+      const c = contenders[i]!;
+      samples[i]!.push(await c.run(await before()));
+    }
+    o.log(`bench: action, ${what}: round ${round + 1} of ${o.runs}: ${contenders.map((c, i) => `${c.name} ${samples[i]!.at(-1)!.toFixed(2)} s`).join(', ')}`);
+  }
+  return samples.map((s) => summarize(s));
+}
+
+async function actionBuild(ws: string, bust: string): Promise<number> {
+  const r = await runBundled({ workspace: ws, inputs: { ...BASE_INPUTS, targets: TARGETS.join(', '), 'build-args': `BUST=${bust}` } });
+  const sizes = measured(r);
+  for (const t of TARGETS) {
+    if (!sizes.some((s) => s.target === t && s.compressedBytes > BURN_MB * 1_000_000)) {
+      throw new Error(`the action did not measure target ${t} (${BURN_MB} MB or more); it measured ${JSON.stringify(sizes)}\n${r.stdout.slice(-3000)}`);
+    }
+  }
+  return r.seconds;
+}
+
+async function bake(ws: string, work: string, bust: string): Promise<number> {
+  const dir = await mkdtemp(join(work, 'bake-'));
+  try {
+    const target = Object.fromEntries(
+      TARGETS.map((t) => [t, { context: ws, dockerfile: 'Dockerfile', target: t, args: { BUST: bust }, output: [`type=oci,dest=${join(dir, `${t}.tar`)}`] }])
+    );
+    await writeFile(join(dir, 'docker-bake.json'), JSON.stringify({ target }));
+    const t0 = process.hrtime.bigint();
+    await docker(['buildx', 'bake', '--progress', 'plain', '-f', join(dir, 'docker-bake.json'), ...TARGETS]);
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    for (const t of TARGETS) {
+      if (((await lstat(join(dir, `${t}.tar`)).catch(() => undefined))?.size ?? 0) < BURN_MB * 1_000_000) throw new Error(`bake wrote no image of ${t}`);
+    }
+    return seconds;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function oneByOne(ws: string, work: string, bust: string): Promise<number> {
+  const dir = await mkdtemp(join(work, 'script-'));
+  try {
+    const t0 = process.hrtime.bigint();
+    for (const t of TARGETS) {
+      await docker([
+        'buildx', 'build', '--network', 'none', '--progress', 'plain', '--target', t, '--build-arg', `BUST=${bust}`,
+        '--output', `type=oci,dest=${join(dir, t)},tar=false`, '-f', join(ws, 'Dockerfile'), '--', ws
+      ]);
+      if (!existsSync(join(dir, t, 'index.json'))) throw new Error(`docker buildx build wrote no layout of ${t}`);
+    }
+    return Number(process.hrtime.bigint() - t0) / 1e9;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+// ── memory and disk ──────────────────────────────────────────────────────────────────────────────
+
+/** RSS of the action's process when it stops at its first input (an unknown `mode`): node and the bundle's module graph. */
+async function startupRss(o: ActionBenchOptions, work: string): Promise<Summary> {
+  o.log('bench: action, memory: RSS of the bundle loaded and nothing done');
+  const peaks: number[] = [];
+  for (let i = 0; i < o.runs; i++) {
+    const r = await runBundled({ workspace: work, inputs: { mode: 'not-a-mode' }, gnuTime: true });
+    if (!/Invalid input 'mode'/.test(r.stdout)) throw new Error(`the action did not stop at its mode input:\n${r.stdout.slice(-2000)}`);
+    // GNU time's reading: node has no child here, and it exits too soon for the 50 ms readings.
+    peaks.push(r.gnuMaxRss ?? r.nodeHwm ?? NaN);
+  }
+  return summarize(peaks);
+}
+
+async function memory(o: ActionBenchOptions, work: string): Promise<ActionMemoryRow[]> {
+  const rows: ActionMemoryRow[] = [];
+  const cache = await startCacheStandin({ defaultBranch: 'main' });
+  try {
+    cache.setScope('refs/heads/main');
+    for (const name of MEMORY_IMAGES) {
+      const spec = IMAGES.find((i) => i.name === name);
+      if (!spec) throw new Error(`bench/images.ts has no image ${name}`);
+      const image = await ensureImage(spec, o.cacheRoot, o.log);
+      if (image.built) o.log(`bench: ${name}: built in ${image.buildSeconds!.toFixed(0)} s`);
+      const ws = join(work, `from-${name}`);
+      await mkdir(ws, { recursive: true });
+      await writeFile(join(ws, 'Dockerfile'), `FROM ${image.tag}\n`);
+      const modes: ReadonlyArray<{ mode: string; cache?: CacheStandin }> = [
+        { mode: 'stores its baseline (the cache service stand-in: @actions/cache loaded)', cache },
+        { mode: 'no cache service (@actions/cache never loaded)' }
+      ];
+      const samples = modes.map(() => ({ gnu: [] as number[], hwm: [] as number[], disk: [] as number[], wall: [] as number[] }));
+      let sizes: { compressed: number; uncompressed: number } | undefined;
+      o.log(`bench: action, memory and disk: ${name}, ${o.runs} rounds of ${modes.length} runs after a warm-up run`);
+      for (let round = -1; round < o.runs; round++) {
+        for (const [i, m] of modes.entries()) {
+          if (round < 0 && i > 0) continue; // one warm-up run: the image's blobs into the page cache
+          const r = await memoryRun(ws, m.cache);
+          const measuredSizes = measured(r)[0];
+          if (!measuredSizes) throw new Error(`the action measured nothing on ${name}:\n${r.stdout.slice(-3000)}`);
+          sizes = { compressed: measuredSizes.compressedBytes, uncompressed: measuredSizes.uncompressedBytes };
+          if (m.cache && !/Stored this report as the baseline/.test(r.stdout)) throw new Error(`the run on ${name} stored no baseline:\n${r.stdout.slice(-3000)}`);
+          if (round < 0) continue;
+          const s = samples[i]!;
+          s.wall.push(r.seconds);
+          s.disk.push(r.diskPeak);
+          if (r.gnuMaxRss !== undefined) s.gnu.push(r.gnuMaxRss);
+          if (r.nodeHwm !== undefined) s.hwm.push(r.nodeHwm);
+        }
+      }
+      for (const [i, m] of modes.entries()) {
+        const s = samples[i]!;
+        rows.push({
+          image: name,
+          title: spec.title,
+          compressedBytes: sizes!.compressed,
+          uncompressedBytes: sizes!.uncompressed,
+          mode: m.mode,
+          ...(s.gnu.length ? { gnuMaxRss: summarize(s.gnu) } : {}),
+          ...(s.hwm.length ? { nodeHwm: summarize(s.hwm) } : {}),
+          diskPeak: summarize(s.disk),
+          wall: summarize(s.wall)
+        });
+      }
+    }
+  } finally {
+    await cache.close();
+  }
+  return rows;
+}
+
+async function memoryRun(ws: string, cache: CacheStandin | undefined): Promise<BundledRun> {
+  // A new commit each run, so each one stores a baseline of its own (as pushes do).
+  const sha = randomBytes(20).toString('hex');
+  return runBundled({
+    workspace: ws,
+    inputs: { ...BASE_INPUTS, details: 'layers,files,trend', advice: 'true' },
+    env: { ...(cache ? jobEnv(cache) : {}), GITHUB_SHA: sha },
+    sha,
+    gnuTime: true,
+    watch: true
+  });
+}
+
+// ── one run of the bundled action ────────────────────────────────────────────────────────────────
+
+interface BundledRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly seconds: number;
+  readonly outputs: Readonly<Record<string, string>>;
+  /** The report the run wrote (its `report` output), parsed. */
+  readonly report: unknown;
+  /** GNU time's "Maximum resident set size": the largest of node's and of the processes it waited for (docker). */
+  readonly gnuMaxRss?: number;
+  /** VmHWM of the node process itself, its last reading (every 50 ms, and at its exit). */
+  readonly nodeHwm?: number;
+  /** The most bytes of files under RUNNER_TEMP at one reading (0 unless watched). */
+  readonly diskPeak: number;
+}
+
+interface RunOptions {
+  readonly workspace: string;
+  readonly inputs: Readonly<Record<string, string>>;
+  readonly env?: Readonly<Record<string, string>>;
+  readonly sha?: string;
+  /** Run under GNU time -v (and read node's VmHWM meanwhile). */
+  readonly gnuTime?: boolean;
+  /** Read the bytes under RUNNER_TEMP every 50 ms. */
+  readonly watch?: boolean;
+}
+
+/** Runs dist/index.js once as the runner would, on a `push` event; throws when the run fails. */
+async function runBundled(o: RunOptions): Promise<BundledRun> {
+  const dir = await mkdtemp(join(tmpdir(), 'ib-bench-runner-'));
+  try {
+    const runnerTemp = join(dir, 'runner-temp');
+    await mkdir(runnerTemp);
+    const files = { event: join(dir, 'event.json'), output: join(dir, 'output.txt'), summary: join(dir, 'summary.md'), state: join(dir, 'state.txt') };
+    const sha = o.sha ?? '1'.repeat(40);
+    await writeFile(files.event, JSON.stringify({ before: '0'.repeat(40), after: sha, ref: 'refs/heads/main', repository: { full_name: 'o/r', default_branch: 'main' } }));
+    for (const f of [files.output, files.summary, files.state]) await writeFile(f, '');
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      DOCKER_HOST: process.env.DOCKER_HOST,
+      CI: 'true',
+      GITHUB_ACTIONS: 'true',
+      GITHUB_WORKSPACE: o.workspace,
+      GITHUB_EVENT_NAME: 'push',
+      GITHUB_EVENT_PATH: files.event,
+      GITHUB_OUTPUT: files.output,
+      GITHUB_STEP_SUMMARY: files.summary,
+      GITHUB_STATE: files.state,
+      GITHUB_REPOSITORY: 'o/r',
+      GITHUB_RUN_ID: '1',
+      GITHUB_SHA: sha,
+      GITHUB_REF: 'refs/heads/main',
+      RUNNER_TEMP: runnerTemp,
+      ...o.env
+    };
+    for (const [name, value] of Object.entries({ ...(await actionDefaults('write-token')), ...o.inputs })) {
+      env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
+    }
+    const timeFile = join(dir, 'time.txt');
+    const useTime = o.gnuTime === true && existsSync(GNU_TIME);
+    const [file, args] = useTime ? [GNU_TIME, ['-v', '-o', timeFile, NODE24, BUNDLE]] : [NODE24, [BUNDLE]];
+    const t0 = process.hrtime.bigint();
+    const child = spawn(file, args, { cwd: o.workspace, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    const closed = new Promise<number>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (code) => resolve(code ?? 1));
+    });
+    const watch = watchRun(child.pid, useTime, o.watch === true ? runnerTemp : undefined, closed);
+    const code = await closed;
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const { diskPeak, nodeHwm } = await watch;
+    const outputs = parseOutputFile(await readFile(files.output, 'utf8'));
+    if (o.inputs.mode === undefined && code !== 0) throw new Error(`the action failed (exit ${code}):\n${stdout.slice(-3000)}\n${stderr.slice(-2000)}`);
+    const report = outputs.report && existsSync(outputs.report) ? (JSON.parse(await readFile(outputs.report, 'utf8')) as unknown) : undefined;
+    const kb = useTime ? /Maximum resident set size \(kbytes\): (\d+)/.exec(await readFile(timeFile, 'utf8').catch(() => ''))?.[1] : undefined;
+    return {
+      code,
+      stdout,
+      stderr,
+      seconds,
+      outputs,
+      report,
+      ...(kb ? { gnuMaxRss: Number(kb) * 1024 } : {}),
+      ...(nodeHwm !== undefined ? { nodeHwm } : {}),
+      diskPeak
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Until `closed` settles, every 50 ms: node's VmHWM (node is GNU time's child when `underTime`), and,
+ * with `root`, the bytes of the files under it.
+ */
+async function watchRun(pid: number | undefined, underTime: boolean, root: string | undefined, closed: Promise<number>): Promise<{ diskPeak: number; nodeHwm?: number }> {
+  let done = false;
+  void closed.finally(() => (done = true)).catch(() => undefined);
+  let diskPeak = 0;
+  let hwm: number | undefined;
+  let nodePid = underTime ? undefined : pid;
+  while (!done) {
+    if (nodePid === undefined && pid !== undefined) nodePid = await childPid(pid);
+    const v = nodePid === undefined ? undefined : await vmHwm(nodePid);
+    if (v !== undefined) hwm = Math.max(hwm ?? 0, v);
+    if (root) diskPeak = Math.max(diskPeak, await treeBytes(root));
+    await Promise.race([closed.catch(() => 0), new Promise((r) => setTimeout(r, POLL_MS))]);
+  }
+  return { diskPeak, ...(hwm ? { nodeHwm: hwm } : {}) };
+}
+
+async function childPid(pid: number): Promise<number | undefined> {
+  const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
+  const first = text.trim().split(/\s+/)[0];
+  return first ? Number(first) : undefined;
+}
+
+async function vmHwm(pid: number): Promise<number | undefined> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const kb = /^VmHWM:\s+(\d+)\s+kB$/m.exec(status)?.[1];
+  return kb ? Number(kb) * 1024 : undefined;
+}
+
+/** Bytes of the regular files under `dir` (apparent sizes, as `du -sb` counts them, without the folders). */
+async function treeBytes(dir: string): Promise<number> {
+  let total = 0;
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) total += await treeBytes(p);
+    else total += (await lstat(p).catch(() => undefined))?.size ?? 0;
+  }
+  return total;
+}
+
+/** The sizes the action's report gives for each target it measured. */
+function measured(r: BundledRun): Array<{ target: string; compressedBytes: number; uncompressedBytes: number }> {
+  const report = r.report as { targets?: Array<{ target?: string; head?: { state?: string; compressedBytes?: number; uncompressedBytes?: number } }> } | undefined;
+  return (report?.targets ?? []).flatMap((t) =>
+    t.head?.state === 'measured' && typeof t.target === 'string' && typeof t.head.compressedBytes === 'number' && typeof t.head.uncompressedBytes === 'number'
+      ? [{ target: t.target, compressedBytes: t.head.compressedBytes, uncompressedBytes: t.head.uncompressedBytes }]
+      : []
+  );
+}
+
+async function docker(args: readonly string[]): Promise<void> {
+  const r = await exec('docker', args, { maxCapture: 64 * 1024 });
+  if (r.code !== 0) throw new Error(`docker ${args.slice(0, 2).join(' ')} failed (exit ${r.code}):\n${r.stderr.slice(-4000)}`);
+}
+
+// ── the source measured ──────────────────────────────────────────────────────────────────────────
+
+/** The commit, and what the work tree changes on top of it (the bundle is built from the work tree). */
+export async function sourceState(): Promise<SourceState> {
+  const head = await exec('git', ['rev-parse', '--short', 'HEAD']);
+  const status = await exec('git', ['status', '--short', '--untracked-files=all']);
+  const lines = status.stdout.split('\n').filter((l) => l.trim() !== '');
+  const paths = lines.map((l) => l.slice(3).replace(/^.* -> /, ''));
+  const folders = [...new Set(paths.map((p) => (p.includes('/') ? p.split('/').slice(0, p.startsWith('src/') ? 2 : 1).join('/') : p)))].sort();
+  return {
+    head: head.code === 0 ? head.stdout.trim() : 'unknown',
+    modified: lines.filter((l) => !l.startsWith('??')).length,
+    untracked: lines.filter((l) => l.startsWith('??')).length,
+    where: folders
+  };
+}
