@@ -43,7 +43,9 @@ const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
 ;// CONCATENATED MODULE: ./src/exec.ts
 // The one seam through which the action and the command line run programs (git, docker, tar):
 // `exec` captures a program's output as text, `spawnStream` hands its stdout over as a byte stream
-// (`docker save`, which can be gigabytes) and can feed its stdin from one (`tar -x`). Always an argv
+// (`docker save`, which can be gigabytes) and can feed its stdin from one (`tar -x`); `exec` can also
+// hand its stdout over as a byte stream while it captures the stderr (buildx exporting an image to
+// stdout while it logs). Always an argv
 // array, never a shell, so no value from a pull request can be interpreted as shell syntax; the child
 // gets the environment it is given, this process's by default.
 
@@ -95,12 +97,16 @@ const exec = (file, args, options = {}) => new Promise((resolve, reject) => {
         stdio: ['ignore', 'pipe', 'pipe'],
         shell: false
     });
-    child.stdout.setEncoding('utf8');
+    if (options.takeStdout)
+        options.takeStdout(child.stdout);
+    else {
+        child.stdout.setEncoding('utf8');
+        child.stdout.on('data', (c) => {
+            out.push(c);
+            options.onStdout?.(c);
+        });
+    }
     child.stderr.setEncoding('utf8');
-    child.stdout.on('data', (c) => {
-        out.push(c);
-        options.onStdout?.(c);
-    });
     child.stderr.on('data', (c) => {
         err.push(c);
         options.onStderr?.(c);
@@ -467,6 +473,8 @@ const INPUT = {
     cache: 'cache',
     baseline: 'baseline',
     baseRef: 'base-ref',
+    baseImage: 'base-image',
+    images: 'images',
     metric: 'metric',
     maxIncrease: 'max-increase',
     maxSize: 'max-size',
@@ -792,7 +800,8 @@ function helpText(topic, version) {
             'Usage: image-budget measure IMAGE|ARCHIVE [options]',
             '',
             'Reports one image: compressed and uncompressed size, layers, wasted space. IMAGE is an image of',
-            'the local Docker engine (never pulled); ARCHIVE is a path: a `docker save` tar, an OCI layout',
+            'the local Docker engine, or else a reference read in its registry (never pulled, with the',
+            'credentials of `docker login`); ARCHIVE is a path: a `docker save` tar, an OCI layout',
             'directory or an OCI layout tar (`docker buildx build --output type=oci`).',
             '',
             'Options:',
@@ -802,6 +811,7 @@ function helpText(topic, version) {
             '',
             'Examples:',
             '  image-budget measure myapp:latest',
+            '  image-budget measure ghcr.io/acme/app:main',
             '  docker save myapp:latest -o myapp.tar && image-budget measure myapp.tar --json',
             ''
         ].join('\n');
@@ -1311,6 +1321,141 @@ function runPageUrl(env) {
     if (!repo || !/^\d{1,15}$/.test(id) || !/^https?:\/\/[A-Za-z0-9.:-]+(\/[A-Za-z0-9._~/-]*)?$/.test(server))
         return undefined;
     return `${server}/${repo.owner}/${repo.name}/actions/runs/${id}`;
+}
+
+;// CONCATENATED MODULE: ./src/registry/reference.ts
+// Image references as docker reads them (distribution's reference grammar and its normalisation,
+// ParseNormalizedNamed): `alpine` is `docker.io/library/alpine:latest`, a first component with a
+// `.` or a `:`, or `localhost`, or an upper-case letter, is a registry host, and the rest is a
+// lower-case repository path, then an optional `:tag` and an optional `@sha256:<64 hex>` (which wins
+// over the tag when both are given, as in `docker pull`). Docker Hub is named `docker.io` but served
+// from `registry-1.docker.io`. Pure: a string in, a reference or an error naming the value and the
+// accepted forms out.
+const DOCKER_HUB = 'docker.io';
+/** Where Docker Hub's registry API answers. */
+const DOCKER_HUB_REGISTRY = 'registry-1.docker.io';
+const LEGACY_DOCKER_HUB = 'index.docker.io';
+const DEFAULT_TAG = 'latest';
+const NAME_MAX = 255;
+// distribution/reference's regexp.go, piece by piece.
+const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?`;
+const PATH = `${COMPONENT}(?:/${COMPONENT})*`;
+const TAG = '[\\w][\\w.-]{0,127}';
+const DIGEST = 'sha256:[a-f0-9]{64}';
+const DOMAIN_RE = new RegExp(`^${DOMAIN}$`);
+const PATH_RE = new RegExp(`^${PATH}$`);
+const TAG_RE = new RegExp(`^${TAG}$`);
+const DIGEST_RE = new RegExp(`^${DIGEST}$`);
+const LOCAL_ID_RE = /^(?:sha256:[a-f0-9]{64}|[a-f0-9]{12,64})$/;
+/** The forms every reference error ends with. */
+const REFERENCE_FORMS = 'an image reference is [HOST[:PORT]/]PATH[:TAG][@sha256:DIGEST], the path lower case, e.g. alpine, ghcr.io/acme/app:main or 127.0.0.1:5000/app@sha256:<64 hex>';
+/** A value that is not an image reference; the message names it and the accepted forms. */
+class InvalidReferenceError extends Error {
+    value;
+    why;
+    name = 'InvalidReferenceError';
+    constructor(value, 
+    /** What is wrong with it, without the value. */
+    why) {
+        super(`${reference_quote(value)} is not an image reference: ${why}; ${REFERENCE_FORMS}`);
+        this.value = value;
+        this.why = why;
+    }
+}
+/** The value as a message shows it: JSON-quoted (control characters escaped), cut at 200 characters. */
+function reference_quote(value) {
+    return JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}…` : value);
+}
+/**
+ * docker's splitDockerDomain: the first component is a registry host when it holds `.` or `:`, is
+ * `localhost`, or has an upper-case letter; otherwise the whole name is on Docker Hub, where a
+ * single component is under `library/`.
+ */
+function splitDomain(name) {
+    const slash = name.indexOf('/');
+    const first = slash === -1 ? '' : name.slice(0, slash);
+    let domain = DOCKER_HUB;
+    let remainder = name;
+    if (slash !== -1 && (/[.:]/.test(first) || first === 'localhost' || first.toLowerCase() !== first)) {
+        domain = first;
+        remainder = name.slice(slash + 1);
+    }
+    if (domain === LEGACY_DOCKER_HUB)
+        domain = DOCKER_HUB;
+    if (domain === DOCKER_HUB && !remainder.includes('/'))
+        remainder = `library/${remainder}`;
+    return { domain, remainder };
+}
+/** Splits `path[:tag][@digest]`; the tag's colon is the last one before the `@` and after the last `/`. */
+function splitTagDigest(rest) {
+    const at = rest.indexOf('@');
+    const named = at === -1 ? rest : rest.slice(0, at);
+    const digest = at === -1 ? undefined : rest.slice(at + 1);
+    const colon = named.lastIndexOf(':');
+    const hasTag = colon > named.lastIndexOf('/');
+    return {
+        path: hasTag ? named.slice(0, colon) : named,
+        ...(hasTag ? { tag: named.slice(colon + 1) } : {}),
+        ...(digest !== undefined ? { digest } : {})
+    };
+}
+/** Parses and normalises `value` as docker does; throws InvalidReferenceError. */
+function parseReference(value) {
+    if (value === '')
+        throw new InvalidReferenceError(value, 'it is empty');
+    if (/^[a-f0-9]{64}$/.test(value))
+        throw new InvalidReferenceError(value, 'a 64-digit hexadecimal string is an image id, not a name');
+    if (/[\s\u0000-\u001f\u007f]/.test(value))
+        throw new InvalidReferenceError(value, 'it holds white space or control characters');
+    const { domain, remainder } = splitDomain(value);
+    if (!DOMAIN_RE.test(domain))
+        throw new InvalidReferenceError(value, `${reference_quote(domain)} is not a registry host[:port]`);
+    const { path, tag, digest } = splitTagDigest(remainder);
+    if (path.toLowerCase() !== path)
+        throw new InvalidReferenceError(value, 'the repository path must be lower case');
+    if (!PATH_RE.test(path)) {
+        throw new InvalidReferenceError(value, 'the repository path is lower-case letters and digits, separated by one ".", "_", "__" or dashes, in components joined by "/"');
+    }
+    if (`${domain}/${path}`.length > NAME_MAX)
+        throw new InvalidReferenceError(value, `the name is longer than ${NAME_MAX} characters`);
+    if (tag !== undefined && !TAG_RE.test(tag)) {
+        throw new InvalidReferenceError(value, 'a tag is 1 to 128 letters, digits, "_", "." or "-", not starting with "." or "-"');
+    }
+    if (digest !== undefined && !DIGEST_RE.test(digest))
+        throw new InvalidReferenceError(value, 'a digest is sha256: and 64 lower-case hexadecimal digits');
+    return {
+        domain,
+        registry: domain === DOCKER_HUB ? DOCKER_HUB_REGISTRY : domain,
+        repository: path,
+        ...(tag !== undefined || digest === undefined ? { tag: tag ?? DEFAULT_TAG } : {}),
+        ...(digest !== undefined ? { digest } : {})
+    };
+}
+/** The full normalised name: `docker.io/library/alpine:latest`, `host/app:tag@sha256:…`. */
+function referenceString(ref) {
+    return `${ref.domain}/${ref.repository}${ref.tag !== undefined ? `:${ref.tag}` : ''}${ref.digest !== undefined ? `@${ref.digest}` : ''}`;
+}
+/** What the registry is asked for: the digest when given, else the tag. */
+function manifestReference(ref) {
+    return ref.digest ?? ref.tag ?? DEFAULT_TAG;
+}
+/** True for what names an image of the local engine by id: `sha256:<64 hex>`, or 12 to 64 hex digits. */
+function isLocalImageId(value) {
+    return LOCAL_ID_RE.test(value);
+}
+/** True when `value` reads as a registry reference and not as a local image id. */
+function isRegistryReference(value) {
+    if (isLocalImageId(value))
+        return false;
+    try {
+        parseReference(value);
+        return true;
+    }
+    catch {
+        return false;
+    }
 }
 
 ;// CONCATENATED MODULE: external "node:net"
@@ -1831,6 +1976,7 @@ function secretInputsSet(build) {
 
 
 
+
 const MAX_TARGETS = 50;
 /** Entries of `reports` at most (each may be a glob or a directory of many reports). */
 const MAX_REPORT_ENTRIES = 100;
@@ -1973,6 +2119,64 @@ function parseCache(text) {
     }
     throw new InputError(INPUT.cache, text, expected);
 }
+/** `base-image`: one reference for all targets and/or one per target; none with a config file. */
+function parseBaseImage(text, config) {
+    return perTargetImages(INPUT.baseImage, text, config, (v) => parseImageReference(INPUT.baseImage, v));
+}
+/** `images`: an engine image's id or name, or a registry reference, for all targets and/or per target. */
+function parseImages(text, config) {
+    return perTargetImages(INPUT.images, text, config, (v) => (isLocalImageId(v) ? v : parseImageReference(INPUT.images, v)));
+}
+function perTargetImages(input, text, config, parseOne) {
+    const images = parsePerTarget(input, text, parseOne);
+    if (images.fallback === undefined && images.byTarget.size === 0)
+        return undefined;
+    if (config !== undefined) {
+        throw new InputError(input, text, `no ${input} with a config file`, {
+            problem: `cannot be used with config (${config}): the images of a config file each have their own targets`,
+            hint: `give each image its own step with ${input}`
+        });
+    }
+    return images;
+}
+/**
+ * The image of each target from a per-target input (`base-image`, `images`): the target's own
+ * first, else the one for all. An input error, before any build, when a name is no built target or
+ * a target is left without an image.
+ */
+function imagesPerTarget(input, images, targets) {
+    const known = new Set(targets.map((t) => t.toLowerCase()));
+    for (const named of images.byTarget.keys()) {
+        if (!known.has(named))
+            throw new InputError(input, named, `one of the built targets: ${targets.join(', ')}`, { problem: 'is not a built target' });
+    }
+    const out = new Map();
+    for (const target of targets) {
+        const ref = images.byTarget.get(target.toLowerCase()) ?? images.fallback;
+        if (ref === undefined) {
+            throw new InputError(input, [...images.byTarget.keys()].join(','), 'an image for every target', {
+                problem: `names no image for target ${target}`,
+                hint: `give one value for all targets, or target=REF for each of ${targets.join(', ')}`
+            });
+        }
+        out.set(target, ref);
+    }
+    return out;
+}
+/** A registry reference as docker reads it (`ghcr.io/acme/app:main`), kept as written. */
+function parseImageReference(input, text) {
+    try {
+        parseReference(text);
+    }
+    catch (e) {
+        if (!(e instanceof InvalidReferenceError))
+            throw e;
+        throw new InputError(input, text, REFERENCE_FORMS.replace(/^an image reference is /, 'an image reference: '), {
+            problem: `is not an image reference (${e.why})`
+        });
+    }
+    return text;
+}
 function parseBaseRef(text) {
     const expected = 'a commit SHA or ref: no spaces, "..", control characters or leading "-", at most 255 characters';
     if (/\s/.test(text) || inputs_CONTROL.test(text) || text.startsWith('-') || text.includes('..') || text.length > 255) {
@@ -2075,6 +2279,8 @@ function parseInputs(get) {
     const baseline = oneOf(INPUT.baseline, read(INPUT.baseline), BASELINES);
     const baseRefText = read(INPUT.baseRef);
     const baseRef = baseRefText === '' ? undefined : parseBaseRef(baseRefText);
+    const baseImage = parseBaseImage(read(INPUT.baseImage), config);
+    const images = parseImages(read(INPUT.images), config);
     const metric = oneOf(INPUT.metric, read(INPUT.metric), METRICS);
     const budgets = {
         maxIncrease: parsePerTarget(INPUT.maxIncrease, read(INPUT.maxIncrease), (v) => parseThreshold(INPUT.maxIncrease, v, { percent: true })),
@@ -2107,6 +2313,8 @@ function parseInputs(get) {
         cache,
         baseline,
         baseRef,
+        ...(baseImage ? { baseImage } : {}),
+        ...(images ? { images } : {}),
         metric,
         budgets,
         failOnRegression,
@@ -2182,6 +2390,84 @@ function neutralizeCommands(text) {
  */
 function neutralizeJsonCommands(json) {
     return json.replace(/##\[/g, '#\\u0023[');
+}
+/** Build output kept per deferred log; past it, the oldest output is dropped and said to be. */
+const KEPT_OUTPUT_MAX = 2 * 1024 * 1024;
+/**
+ * A log whose lines (and groups) are kept, in order, to be written later into another log
+ * (`replay`): what a build running beside another one says, shown once its turn comes. Secrets are
+ * registered with the job's log at once (`mask`), never deferred. The kept output is bounded
+ * (KEPT_OUTPUT_MAX for all of it); the messages are few and always kept.
+ */
+class DeferredLog {
+    job;
+    top = [];
+    /** Where lines go now: the innermost group open. */
+    current = this.top;
+    outputBytes = 0;
+    dropped = 0;
+    constructor(job) {
+        this.job = job;
+    }
+    info(message) {
+        this.current.push({ kind: 'info', text: message });
+    }
+    warning(message) {
+        this.current.push({ kind: 'warning', text: message });
+    }
+    output(chunk) {
+        this.current.push({ kind: 'output', text: chunk });
+        this.outputBytes += chunk.length;
+        while (this.outputBytes > KEPT_OUTPUT_MAX && this.dropOldestOutput(this.top)) {
+            // dropped one
+        }
+    }
+    async group(title, fn) {
+        const lines = [];
+        const outer = this.current;
+        outer.push({ kind: 'group', title, lines });
+        this.current = lines;
+        try {
+            return await fn();
+        }
+        finally {
+            this.current = outer;
+        }
+    }
+    mask(value) {
+        this.job.mask?.(value);
+    }
+    /** Writes what was kept into `log`, in order, groups as groups. */
+    async replay(log) {
+        if (this.dropped > 0)
+            log.output?.(`[${this.dropped} characters of build output were not kept; the rest follows]\n`);
+        await replayLines(this.top, log);
+    }
+    dropOldestOutput(lines) {
+        for (const [i, line] of lines.entries()) {
+            if (line.kind === 'group') {
+                if (this.dropOldestOutput(line.lines))
+                    return true;
+            }
+            else if (line.kind === 'output') {
+                lines.splice(i, 1);
+                this.outputBytes -= line.text.length;
+                this.dropped += line.text.length;
+                return true;
+            }
+        }
+        return false;
+    }
+}
+async function replayLines(lines, log) {
+    for (const line of lines) {
+        if (line.kind === 'group')
+            await log.group(line.title, () => replayLines(line.lines, log));
+        else if (line.kind === 'output')
+            log.output?.(line.text);
+        else
+            log[line.kind](line.text);
+    }
 }
 
 ;// CONCATENATED MODULE: external "node:os"
@@ -2378,6 +2664,2630 @@ async function remove(paths) {
         }
     }
     return warnings;
+}
+
+;// CONCATENATED MODULE: ./src/image/history.ts
+/** Shown for a layer whose instruction is not known. */
+const UNKNOWN_INSTRUCTION = '?';
+const REDACTED = '***';
+/** Longest instruction returned, in code points, `…` included. */
+const MAX_INSTRUCTION_LENGTH = 300;
+/** Known secret values shorter than this are not replaced: they would blank out ordinary words. */
+const MIN_SECRET_LENGTH = 3;
+/** How many layers the history describes (its entries without `empty_layer`). */
+function historyLayerCount(history) {
+    return history.filter((h) => !h.emptyLayer).length;
+}
+/**
+ * One instruction per layer, redacted.
+ *
+ * Alignment rule: the i-th history entry without `empty_layer` made the i-th layer, counting from
+ * the base layer, the way `docker history` and BuildKit's exporter pair them. When the config has
+ * fewer such entries than there are layers, the layers left over (the last ones) get `?`; when it
+ * has more, the surplus entries are ignored. Nothing is shifted to fill a gap. Callers compare
+ * {@link historyLayerCount} with the layer count to warn about the mismatch.
+ *
+ * An entry without `created_by` (e.g. `docker import`, whose only trace is the comment
+ * `Imported from -`) shows its comment, redacted the same way, or `?` when it has none.
+ */
+function layerInstructions(history, layerCount, secrets) {
+    const made = history.filter((h) => !h.emptyLayer);
+    const out = [];
+    for (let i = 0; i < layerCount; i++) {
+        const entry = made[i];
+        const text = entry?.createdBy?.trim() ? entry.createdBy : entry?.comment;
+        const redacted = text === undefined ? '' : redactInstruction(text, secrets);
+        out.push(redacted === '' ? UNKNOWN_INSTRUCTION : redacted);
+    }
+    return out;
+}
+// ── Redaction ────────────────────────────────────────────────────────────────────────────────────
+const LINE_BREAKS = /[\t\n\v\f\r\u0085\u2028\u2029]/g;
+// C0, DEL, C1, zero-width and bidirectional controls (which can make text read other than it is).
+const history_INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+/** Line breaks and tabs become spaces; other control and invisible characters go. Char by char. */
+function clean(s) {
+    return s.replace(LINE_BREAKS, ' ').replace(history_INVISIBLE, '').replace(LONE_SURROGATE, '\ufffd');
+}
+/** The regular expressions below are linear on this much; later text is cut anyway. */
+const WORK_LENGTH = 4096;
+// `/bin/sh -c #(nop)  ENV K=v` and friends, written by the classic builder for metadata instructions.
+const CLASSIC_NOP = /^(?:\/bin\/sh -c|cmd \/S \/C) #\(nop\) */;
+// Where the command starts after the last `K=v` of `RUN |N ...`: the shell BuildKit prefixed.
+const SHELL_START = / (?:(?:\S{0,64}\/)?(?:sh|bash|ash|dash|zsh|ksh)\b.{0,64}? -c |cmd \/S \/C |(?:powershell|pwsh)(?:\.exe)? .{0,64}?-Command )/;
+const NEXT_KEY = / [^\s=]+=/;
+// Names whose value is a credential, in `K=v`, `K: v`, `"K": "v"` and `--k v`.
+const SECRET_KEY = String.raw `[\w.-]{0,64}(?:password|passwd|token|secret|api[_-]?key|access[_-]?key|private[_-]?key)[\w.-]{0,64}`;
+const VALUE = String.raw `("[^"]*"|'[^']*'|[^\s"'&;|,]+)`;
+const TOKEN_PATTERNS = [
+    // GitHub tokens: personal, OAuth, user-to-server, server-to-server, refresh, fine-grained. No word
+    // boundary in front: `TOKEN_ghp_…` or `xghp_…` is the token all the same.
+    [/(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{20,})/g, REDACTED],
+    // AWS access key ids (long-term and temporary).
+    [/(?:AKIA|ASIA)[0-9A-Z]{16}(?![0-9A-Z])/g, REDACTED],
+    // GitLab, Slack, npm and OpenAI-style keys.
+    [/(?:glpat-[A-Za-z0-9_-]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|npm_[A-Za-z0-9]{36,}|(?<![A-Za-z])sk-[A-Za-z0-9_-]{20,})/g, REDACTED],
+    // password=..., NPM_TOKEN=..., client_secret="...", api-key=...
+    [new RegExp(String.raw `\b(${SECRET_KEY})=${VALUE}`, 'gi'), `$1=${REDACTED}`],
+    // "password": "...", password: ... (JSON, YAML, HTTP headers such as PRIVATE-TOKEN: ...). An
+    // unquoted name needs a space after its colon, so that an image reference `tokenizer:1.2` stays.
+    [new RegExp(String.raw `(["']${SECRET_KEY}["']\s*:\s*)("[^"]*"|'[^']*'|[^\s,}"']+)`, 'gi'), `$1${REDACTED}`],
+    [new RegExp(String.raw `\b(${SECRET_KEY}:\s+)${VALUE}`, 'gi'), `$1${REDACTED}`],
+    // --password hunter2, --token "$T" (not `--password-stdin -u x`: an option is no value).
+    [new RegExp(String.raw `(\s--?${SECRET_KEY})\s+("[^"]*"|'[^']*'|[^\s"'-][^\s"']*)`, 'gi'), `$1 ${REDACTED}`],
+    // Credentials in URLs: https://user:pass@host
+    [/\b([a-z][a-z0-9+.-]{0,31}:\/\/)[^\s/@:]{1,256}:[^\s/@]{1,256}@/gi, `$1${REDACTED}@`],
+    [/\b(Bearer|Basic) +[A-Za-z0-9._~+/-]{8,}=*/g, `$1 ${REDACTED}`]
+];
+/**
+ * Makes one `created_by` safe to show:
+ * - control characters stripped (line breaks become spaces), runs of spaces collapsed;
+ * - every known secret value (at least {@link MIN_SECRET_LENGTH} characters) replaced by `***`,
+ *   wherever it appears;
+ * - BuildKit's ` # buildkit` suffix dropped; the classic builder's `/bin/sh -c #(nop) X` becomes `X`,
+ *   and its `/bin/sh -c cmd` becomes `RUN /bin/sh -c cmd`;
+ * - `RUN |N K=v ... cmd`: the N build-arg values are redacted. History drops quotes, so a value can
+ *   hold spaces: a value runs to the next ` KEY=`, and the last one to the shell BuildKit prefixed
+ *   (`/bin/sh -c`, a `SHELL`), else to the next space. Known secrets are replaced beforehand, so
+ *   their spaces never confuse this;
+ * - `ARG`, `ENV`, `LABEL` (also after `ONBUILD`): every value redacted, `K=***`;
+ * - token-like strings (GitHub, GitLab, Slack, npm and OpenAI-style tokens, AWS key ids, the values
+ *   of `password=`/`token=`/`secret=`, `"password": …`, `PRIVATE-TOKEN: …` and `--password …`, URL
+ *   credentials, `Bearer` values) replaced by `***`;
+ * - capped at {@link MAX_INSTRUCTION_LENGTH} code points, ending with `…` when cut.
+ * When unsure where a value ends, more is redacted rather than less.
+ */
+function redactInstruction(createdBy, secrets) {
+    let s = replaceSecrets(clean(createdBy), secrets);
+    s = s.replace(/ {2,}/g, ' ').trim();
+    if (s.length > WORK_LENGTH)
+        s = s.slice(0, WORK_LENGTH);
+    s = s.replace(/ ?# buildkit$/, '');
+    s = simplifyClassic(s);
+    s = redactValues(s);
+    for (const [pattern, replacement] of TOKEN_PATTERNS)
+        s = s.replace(pattern, replacement);
+    return history_cap(s.trim(), MAX_INSTRUCTION_LENGTH);
+}
+function replaceSecrets(s, secrets) {
+    const values = [...new Set(secrets.map(clean))]
+        .filter((v) => v.length >= MIN_SECRET_LENGTH && v !== REDACTED)
+        // Longest first, so a secret that contains another one is replaced whole.
+        .sort((a, b) => b.length - a.length);
+    for (const v of values)
+        s = s.split(v).join(REDACTED);
+    return s;
+}
+function simplifyClassic(s) {
+    const nop = CLASSIC_NOP.exec(s);
+    if (nop)
+        return s.slice(nop[0].length).trim();
+    if (s.startsWith('/bin/sh -c ') || /^\|\d+ /.test(s))
+        return `RUN ${s}`;
+    return s;
+}
+function redactValues(s) {
+    const m = /^(\S+) (.*)$/.exec(s);
+    if (!m)
+        return s;
+    const [, word = '', rest = ''] = m;
+    switch (word.toUpperCase()) {
+        case 'RUN':
+            return rest.startsWith('|') ? `${word} ${redactRunArgs(rest)}` : s;
+        case 'ARG':
+            return `${word} ${redactPairs(rest, false)}`;
+        case 'ENV':
+        case 'LABEL':
+            return `${word} ${redactPairs(rest, true)}`;
+        case 'ONBUILD':
+            return `${word} ${redactValues(rest)}`;
+        default:
+            return s;
+    }
+}
+/** `|2 A=x B=y z /bin/sh -c make` → `|2 A=*** B=*** /bin/sh -c make`. */
+function redactRunArgs(rest) {
+    const head = /^\|(\d+)(?: |$)/.exec(rest);
+    if (!head)
+        return REDACTED;
+    const count = Number(head[1]);
+    const parts = [`|${count}`];
+    let pos = head[0].length;
+    for (let i = 0; i < count; i++) {
+        const key = /^([^\s=]+)=/.exec(rest.slice(pos));
+        // Fewer pairs than announced: what follows cannot be told apart from a value.
+        if (!key)
+            return [...parts, REDACTED].join(' ');
+        parts.push(`${key[1]}=${REDACTED}`);
+        pos += key[0].length;
+        const tail = rest.slice(pos);
+        const end = i < count - 1 ? NEXT_KEY.exec(tail) : (SHELL_START.exec(tail) ?? / /.exec(tail));
+        pos += end ? end.index + 1 : tail.length;
+    }
+    const command = rest.slice(pos).trim();
+    return command ? [...parts, command].join(' ') : parts.join(' ');
+}
+/**
+ * `K=v K2=v w` → `K=*** K2=***`: a value runs to the next ` KEY=`. Text before the first pair
+ * (bare `ARG NAME`s) stays. For ENV and LABEL without any `=` (legacy `ENV K v`), all but the
+ * first word is a value.
+ */
+function redactPairs(body, valuesOnly) {
+    const keys = [...body.matchAll(/(?:^|\s)([^\s=]+)=/g)];
+    const first = keys[0];
+    if (!first) {
+        if (!valuesOnly)
+            return body;
+        const sp = body.indexOf(' ');
+        return sp < 0 ? body : `${body.slice(0, sp)} ${REDACTED}`;
+    }
+    const prefix = body.slice(0, first.index).trim();
+    const pairs = keys.map((k) => `${k[1] ?? ''}=${REDACTED}`);
+    return [...(prefix ? [prefix] : []), ...pairs].join(' ');
+}
+function history_cap(s, max) {
+    const points = Array.from(s);
+    return points.length <= max ? s : `${points.slice(0, max - 1).join('')}…`;
+}
+
+;// CONCATENATED MODULE: ./src/image/oci.ts
+// Parsers for the JSON documents of an OCI image layout (oci-layout, index.json, image indexes,
+// image manifests, image configs), in both the OCI and the Docker v2 schema 2 media types.
+// Pure: JSON text in, validated typed values out. Every error names the document it came from and
+// the offending field, and never echoes the document's content (it can be hostile or secret).
+// ── Media types ──────────────────────────────────────────────────────────────────────────────────
+const MediaType = {
+    ociIndex: 'application/vnd.oci.image.index.v1+json',
+    ociManifest: 'application/vnd.oci.image.manifest.v1+json',
+    ociConfig: 'application/vnd.oci.image.config.v1+json',
+    ociLayer: 'application/vnd.oci.image.layer.v1.tar',
+    ociLayerGzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
+    ociLayerZstd: 'application/vnd.oci.image.layer.v1.tar+zstd',
+    ociForeignLayer: 'application/vnd.oci.image.layer.nondistributable.v1.tar',
+    ociForeignLayerGzip: 'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip',
+    ociForeignLayerZstd: 'application/vnd.oci.image.layer.nondistributable.v1.tar+zstd',
+    dockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
+    dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
+    dockerConfig: 'application/vnd.docker.container.image.v1+json',
+    dockerLayer: 'application/vnd.docker.image.rootfs.diff.tar',
+    dockerLayerGzip: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+    dockerLayerZstd: 'application/vnd.docker.image.rootfs.diff.tar.zstd',
+    dockerForeignLayerGzip: 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip'
+};
+const LAYER_COMPRESSION = new Map([
+    [MediaType.ociLayer, 'none'],
+    [MediaType.ociLayerGzip, 'gzip'],
+    [MediaType.ociLayerZstd, 'zstd'],
+    [MediaType.ociForeignLayer, 'none'],
+    [MediaType.ociForeignLayerGzip, 'gzip'],
+    [MediaType.ociForeignLayerZstd, 'zstd'],
+    [MediaType.dockerLayer, 'none'],
+    [MediaType.dockerLayerGzip, 'gzip'],
+    [MediaType.dockerLayerZstd, 'zstd'],
+    [MediaType.dockerForeignLayerGzip, 'gzip']
+]);
+/** How a layer blob of this media type is compressed; undefined when it is not a known layer type. */
+function layerCompression(mediaType) {
+    return LAYER_COMPRESSION.get(mediaType);
+}
+/** Foreign (Docker) or non-distributable (OCI) layers: registries may not hold them, and layouts may omit them. */
+function isForeignLayer(mediaType) {
+    return (mediaType === MediaType.dockerForeignLayerGzip ||
+        mediaType.startsWith('application/vnd.oci.image.layer.nondistributable.'));
+}
+function isIndexMediaType(mediaType) {
+    return mediaType === MediaType.ociIndex || mediaType === MediaType.dockerManifestList;
+}
+function isManifestMediaType(mediaType) {
+    return mediaType === MediaType.ociManifest || mediaType === MediaType.dockerManifest;
+}
+function isConfigMediaType(mediaType) {
+    return mediaType === MediaType.ociConfig || mediaType === MediaType.dockerConfig;
+}
+// ── Validation helpers ───────────────────────────────────────────────────────────────────────────
+const oci_DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
+const SHA256 = /^sha256:[a-f0-9]{64}$/;
+/** True for `sha256:` followed by 64 lowercase hex digits: the only digests we turn into paths. */
+function isSha256Digest(digest) {
+    return SHA256.test(digest);
+}
+class Reader {
+    source;
+    constructor(source) {
+        this.source = source;
+    }
+    fail(path, expected) {
+        throw new Error(`Malformed ${this.source}: ${path ? `"${path}"` : 'the document'} must be ${expected}`);
+    }
+    parse(text) {
+        let value;
+        try {
+            value = JSON.parse(text);
+        }
+        catch {
+            // JSON.parse's own message quotes the input: say where, not what.
+            throw new Error(`Malformed ${this.source}: not valid JSON`);
+        }
+        return this.object(value, '');
+    }
+    object(value, path) {
+        if (typeof value !== 'object' || value === null || Array.isArray(value))
+            this.fail(path, 'an object');
+        return value;
+    }
+    string(value, path) {
+        if (typeof value !== 'string')
+            this.fail(path, 'a string');
+        return value;
+    }
+    optString(value, path) {
+        return value === undefined || value === null ? undefined : this.string(value, path);
+    }
+    /** Go writes a nil slice as `null`: treat it as empty. */
+    array(value, path) {
+        if (value === null)
+            return [];
+        if (!Array.isArray(value))
+            this.fail(path, 'an array');
+        return value;
+    }
+    schemaVersion(doc) {
+        if (doc.schemaVersion !== 2)
+            this.fail('schemaVersion', '2');
+    }
+    digest(value, path) {
+        const d = this.string(value, path);
+        if (!oci_DIGEST.test(d) || (d.startsWith('sha256:') && !SHA256.test(d)))
+            this.fail(path, 'a digest like sha256:<64 hex>');
+        return d;
+    }
+    platform(value, path) {
+        const p = this.object(value, path);
+        const variant = this.optString(p.variant, `${path}.variant`);
+        return {
+            os: this.string(p.os, `${path}.os`),
+            architecture: this.string(p.architecture, `${path}.architecture`),
+            ...(variant ? { variant } : {})
+        };
+    }
+    annotations(value, path) {
+        if (value === undefined || value === null)
+            return {};
+        const a = this.object(value, path);
+        const out = {};
+        for (const [k, v] of Object.entries(a))
+            out[k] = this.string(v, `${path}.${k}`);
+        return out;
+    }
+    descriptor(value, path) {
+        const d = this.object(value, path);
+        const size = d.size;
+        if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
+            this.fail(`${path}.size`, 'a non-negative integer');
+        }
+        const artifactType = this.optString(d.artifactType, `${path}.artifactType`);
+        const urls = d.urls === undefined || d.urls === null
+            ? undefined
+            : this.array(d.urls, `${path}.urls`).map((u, i) => this.string(u, `${path}.urls[${i}]`));
+        return {
+            mediaType: this.string(d.mediaType, `${path}.mediaType`),
+            digest: this.digest(d.digest, `${path}.digest`),
+            size,
+            annotations: this.annotations(d.annotations, `${path}.annotations`),
+            ...(d.platform === undefined || d.platform === null ? {} : { platform: this.platform(d.platform, `${path}.platform`) }),
+            ...(artifactType ? { artifactType } : {}),
+            ...(urls ? { urls } : {})
+        };
+    }
+}
+// ── Parsers ──────────────────────────────────────────────────────────────────────────────────────
+/** `oci-layout`: returns `imageLayoutVersion` (e.g. "1.0.0"). */
+function parseLayoutFile(text, source = 'oci-layout') {
+    const r = new Reader(source);
+    return r.string(r.parse(text).imageLayoutVersion, 'imageLayoutVersion');
+}
+/**
+ * An image index (`index.json`, an OCI index blob or a Docker manifest list).
+ * `source` names the document in errors, e.g. `index.json` or the blob's digest.
+ */
+function parseIndex(text, source) {
+    const r = new Reader(`image index ${source}`);
+    const doc = r.parse(text);
+    r.schemaVersion(doc);
+    const mediaType = r.optString(doc.mediaType, 'mediaType');
+    if (mediaType !== undefined && !isIndexMediaType(mediaType))
+        r.fail('mediaType', 'an image index media type');
+    if (doc.manifests === undefined)
+        r.fail('manifests', 'an array');
+    const manifests = r.array(doc.manifests, 'manifests').map((m, i) => r.descriptor(m, `manifests[${i}]`));
+    return { ...(mediaType ? { mediaType } : {}), manifests };
+}
+/** An image manifest (OCI or Docker v2 schema 2). `source` names the blob in errors. */
+function parseManifest(text, source) {
+    const r = new Reader(`image manifest ${source}`);
+    const doc = r.parse(text);
+    r.schemaVersion(doc);
+    const mediaType = r.optString(doc.mediaType, 'mediaType');
+    if (mediaType !== undefined && !isManifestMediaType(mediaType))
+        r.fail('mediaType', 'an image manifest media type');
+    const artifactType = r.optString(doc.artifactType, 'artifactType');
+    if (doc.layers === undefined)
+        r.fail('layers', 'an array');
+    return {
+        ...(mediaType ? { mediaType } : {}),
+        ...(artifactType ? { artifactType } : {}),
+        config: r.descriptor(doc.config, 'config'),
+        layers: r.array(doc.layers, 'layers').map((l, i) => r.descriptor(l, `layers[${i}]`))
+    };
+}
+/** An image config; keeps the platform, `rootfs.diff_ids` and `history`. `source` names the blob in errors. */
+function parseConfig(text, source) {
+    const r = new Reader(`image config ${source}`);
+    const doc = r.parse(text);
+    const rootfs = r.object(doc.rootfs, 'rootfs');
+    if (rootfs.type !== 'layers')
+        r.fail('rootfs.type', '"layers"');
+    const diffIds = r.array(rootfs.diff_ids ?? null, 'rootfs.diff_ids').map((d, i) => r.digest(d, `rootfs.diff_ids[${i}]`));
+    const history = r.array(doc.history ?? null, 'history').map((h, i) => {
+        const e = r.object(h, `history[${i}]`);
+        const createdBy = r.optString(e.created_by, `history[${i}].created_by`);
+        const comment = r.optString(e.comment, `history[${i}].comment`);
+        const empty = e.empty_layer;
+        if (empty !== undefined && empty !== null && typeof empty !== 'boolean')
+            r.fail(`history[${i}].empty_layer`, 'a boolean');
+        return {
+            ...(createdBy !== undefined ? { createdBy } : {}),
+            emptyLayer: empty === true,
+            ...(comment !== undefined ? { comment } : {})
+        };
+    });
+    const variant = r.optString(doc.variant, 'variant');
+    return {
+        architecture: r.string(doc.architecture, 'architecture'),
+        os: r.string(doc.os, 'os'),
+        ...(variant ? { variant } : {}),
+        diffIds,
+        history
+    };
+}
+// ── Helpers on parsed values ─────────────────────────────────────────────────────────────────────
+/**
+ * True for the manifests BuildKit adds next to the platform images to carry provenance and SBOM
+ * attestations: annotated `vnd.docker.reference.type: attestation-manifest`, platform `unknown/unknown`.
+ */
+function isAttestationManifest(descriptor) {
+    if (descriptor.annotations['vnd.docker.reference.type'] === 'attestation-manifest')
+        return true;
+    return descriptor.platform?.os === 'unknown' && descriptor.platform.architecture === 'unknown';
+}
+/** `linux/amd64`, `linux/arm64/v8`: the form `--platform` takes. */
+function platformString(p) {
+    return p.variant ? `${p.os}/${p.architecture}/${p.variant}` : `${p.os}/${p.architecture}`;
+}
+
+;// CONCATENATED MODULE: ./src/image/image-rules.ts
+// What both measurements (measure.ts for an OCI layout, save-images.ts for `docker save`) decide
+// alike about an image, so the two paths cannot drift: which manifests of an index are images, how
+// deep indexes may nest, how large a JSON document may be, the layer count a config must agree
+// with, the platform shown, and the warning about a history that does not describe every layer.
+// Pure: the documents come in through a reader the caller gives.
+
+
+/** Largest JSON document read (oci-layout, index, manifest, config): they are small. */
+const MAX_JSON_BLOB = 4 * 1024 * 1024;
+/** Nested image indexes followed before giving up (BuildKit writes at most two levels). */
+const MAX_INDEX_DEPTH = 4;
+/**
+ * The image manifests an index names, nested indexes followed (read with `readIndex`), attestation
+ * manifests left out, in order; `where` names the source in errors.
+ */
+async function collectManifests(descs, readIndex, where, depth = 0) {
+    const out = [];
+    for (const desc of descs) {
+        if (isAttestationManifest(desc))
+            continue;
+        if (isManifestMediaType(desc.mediaType)) {
+            out.push(desc);
+        }
+        else if (isIndexMediaType(desc.mediaType)) {
+            if (depth >= MAX_INDEX_DEPTH)
+                throw new Error(`${where}: image indexes nested deeper than ${MAX_INDEX_DEPTH}`);
+            const nested = parseIndex(await readIndex(desc), desc.digest);
+            out.push(...(await collectManifests(nested.manifests, readIndex, where, depth + 1)));
+        }
+        else {
+            throw new Error(`${where}: ${desc.digest} has unsupported media type "${desc.mediaType}"`);
+        }
+    }
+    return out;
+}
+/** Throws unless the config lists one diff_id per layer of the manifest. */
+function checkLayerCount(manifestDigest, manifest, config) {
+    if (config.diffIds.length !== manifest.layers.length) {
+        throw new Error(`Image manifest ${manifestDigest} has ${manifest.layers.length} layers but its config ${manifest.config.digest} lists ${config.diffIds.length} diff_ids`);
+    }
+}
+/** The platform shown: the config's, which is authoritative; the index may add a variant the config leaves out. */
+function imagePlatform(config, hint) {
+    const p = hint?.platform;
+    const variant = config.variant ?? (p?.os === config.os && p.architecture === config.architecture ? p.variant : undefined);
+    return platformString({ os: config.os, architecture: config.architecture, variant });
+}
+/** The warning when the history does not describe every layer (those are shown as "?"), or undefined. */
+function historyWarning(target, platform, history, layerCount) {
+    const described = historyLayerCount(history);
+    if (described === layerCount)
+        return undefined;
+    return `${target} (${platform}): the image history describes ${described} layers but the image has ${layerCount}; layers without a history entry are shown as "?"`;
+}
+function sum(values) {
+    return values.reduce((a, b) => a + b, 0);
+}
+function capitalize(s) {
+    return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+;// CONCATENATED MODULE: external "node:crypto"
+const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
+;// CONCATENATED MODULE: external "node:stream"
+const external_node_stream_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
+;// CONCATENATED MODULE: external "node:stream/promises"
+const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+;// CONCATENATED MODULE: external "node:zlib"
+const external_node_zlib_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
+;// CONCATENATED MODULE: ./src/image/limits.ts
+// Fixed limits on what measuring one image may cost, shared by both readers (OCI layouts and
+// `docker save` streams) and the file model. A layer or an image is hostile input (a pull request
+// names the `FROM`): a gzip bomb, millions of entries or paths thousands of levels deep must fail
+// the one target quickly, with a message that says which limit, never hold the job or its memory.
+//
+// The defaults are far above real images (the layers of a 20 GB CUDA image inflate 2 to 3 times
+// their compressed size and hold tens of thousands of files, a few dozen levels deep) and far below
+// what a bomb reaches (a layer of zeros inflates about 1000:1).
+const GiB = 1024 * 1024 * 1024;
+const limits_DEFAULT_LIMITS = {
+    maxRatio: 100,
+    ratioFloorBytes: 1 * GiB,
+    maxInflatedBytes: 128 * GiB,
+    maxLayerEntries: 1_000_000,
+    maxEntries: 4_000_000,
+    maxTreeNodes: 2_000_000,
+    maxPathBytes: 4096,
+    maxPathDepth: 1024,
+    timeoutMs: 30 * 60 * 1000
+};
+/** What to do about any of these limits, said once at the end of every message. */
+const LIMIT_HINT = 'these limits guard against decompression bombs and are fixed (README, "Security"); if the image is genuine, ' +
+    'split or shrink that layer (or the base image it comes from), or leave this target out of the measured targets';
+/** A limit was reached. `detail` says what and which limit; the reader adds the target and the layer. */
+class LimitError extends Error {
+    detail;
+    layer;
+    name = 'LimitError';
+    constructor(detail, 
+    /** The layer it was reached in, when the reader that throws knows it. */
+    layer) {
+        super(layer ? `layer ${layer}: ${detail}` : detail);
+        this.detail = detail;
+        this.layer = layer;
+    }
+}
+/** The message of a limit reached while measuring `target`, at `layer` when one is known. */
+function limitMessage(target, layer, detail) {
+    return `${target}: measurement stopped${layer ? ` at layer ${layer}` : ''}: ${detail}; ${LIMIT_HINT}`;
+}
+/** A byte count as people read it: `1 GiB`, `512 MiB`, `4096 bytes`. */
+function formatLimitBytes(n) {
+    const units = [
+        [GiB, 'GiB'],
+        [1024 * 1024, 'MiB'],
+        [1024, 'KiB']
+    ];
+    for (const [size, unit] of units)
+        if (n >= size)
+            return `${n % size === 0 ? n / size : (n / size).toFixed(1)} ${unit}`;
+    return `${n} bytes`;
+}
+/**
+ * The running costs of one measurement, checked as bytes and entries come in. One per call of a
+ * measuring function; the readers call `inflated` for every chunk a layer inflates to.
+ */
+class MeasureBudget {
+    limits;
+    inflatedTotal = 0;
+    entryTotal = 0;
+    deadline;
+    constructor(limits = limits_DEFAULT_LIMITS, now = Date.now()) {
+        this.limits = limits;
+        this.deadline = now + limits.timeoutMs;
+    }
+    /**
+     * `bytes` more of a layer have come out of the decompressor, `layerBytes` in all so far; the
+     * layer's compressed size is `compressedBytes` (an estimate that grows with it for the classic store).
+     */
+    inflated(bytes, layerBytes, compressedBytes) {
+        this.inflatedTotal += bytes;
+        const { maxRatio, ratioFloorBytes, maxInflatedBytes } = this.limits;
+        if (layerBytes > ratioFloorBytes && layerBytes > maxRatio * Math.max(compressedBytes, 1)) {
+            throw new LimitError(`the layer inflates to more than ${maxRatio} times its compressed size of ${compressedBytes} bytes ` +
+                `(over ${formatLimitBytes(layerBytes)} inflated so far; a layer above ${formatLimitBytes(ratioFloorBytes)} may inflate at most ${maxRatio}:1)`);
+        }
+        if (this.inflatedTotal > maxInflatedBytes) {
+            throw new LimitError(`the image's layers inflate to more than ${formatLimitBytes(maxInflatedBytes)} in all (the limit per measured target)`);
+        }
+    }
+    /** One more tar entry read, the `layerEntries`th of its layer. */
+    entry(layerEntries) {
+        const { maxLayerEntries, maxEntries } = this.limits;
+        if (layerEntries > maxLayerEntries)
+            throw new LimitError(`the layer has more than ${maxLayerEntries} entries (the limit per layer)`);
+        if (++this.entryTotal > maxEntries)
+            throw new LimitError(`the image's layers have more than ${maxEntries} entries in all (the limit per measured target)`);
+    }
+    /** Throws once the measurement has run longer than the limit. */
+    checkTime(now = Date.now()) {
+        if (now > this.deadline)
+            throw timeoutError(this.limits.timeoutMs);
+    }
+    /** Milliseconds left before the deadline (at least 0). */
+    remainingMs(now = Date.now()) {
+        return Math.max(0, this.deadline - now);
+    }
+}
+/** Whether `e` is what a stream pipeline rejects with when its AbortSignal fires (the deadline). */
+function isAbortError(e) {
+    return typeof e === 'object' && e !== null && 'name' in e && (e.name === 'AbortError' || e.name === 'TimeoutError');
+}
+function timeoutError(ms) {
+    return new LimitError(`measuring took longer than ${formatDuration(ms)} (the limit per measured target)`);
+}
+function formatDuration(ms) {
+    if (ms >= 60_000 && ms % 60_000 === 0)
+        return `${ms / 60_000} minutes`;
+    if (ms >= 1000 && ms % 1000 === 0)
+        return `${ms / 1000} s`;
+    return `${ms} ms`;
+}
+/** Throws unless a tar entry's normalised path is within the path limits. */
+function checkPath(path, limits) {
+    const bytes = Buffer.byteLength(path, 'utf8');
+    if (bytes > limits.maxPathBytes) {
+        throw new LimitError(`an entry's path is ${bytes} bytes long, more than the ${limits.maxPathBytes} accepted (it starts "${preview(path)}")`);
+    }
+    let depth = path === '' ? 0 : 1;
+    for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1))
+        depth++;
+    if (depth > limits.maxPathDepth) {
+        throw new LimitError(`an entry's path is ${depth} directory levels deep, more than the ${limits.maxPathDepth} accepted (it starts "${preview(path)}")`);
+    }
+}
+/** The start of a path for a message: printable ASCII only (a path is the image's, hence untrusted). */
+function preview(path) {
+    return path.slice(0, 60).replace(/[^\x20-\x7e]|"/g, '?');
+}
+
+;// CONCATENATED MODULE: ./src/image/tar.ts
+// The one tar reader: it is pushed the bytes of a tar stream chunk by chunk (a layer, or the outer
+// archive `docker save` writes) and reports each entry's path, type and size. Contents are counted
+// past, or handed piece by piece to a sink the caller gives for the entries it reads (docker-save.ts:
+// the layers, configs and JSON documents of a save); the reader itself keeps only the small pax and
+// GNU long-name records (capped), which describe the next entry.
+//
+// Formats: v7, ustar (prefix + name), GNU (`ustar  ` magic, `L`/`K` long names, old sparse files,
+// base-256 numbers) and pax (`x` records: path, linkpath, size, GNU.sparse.*).
+//
+// The rules are those of Go's archive/tar, the reader of the OCI unpackers (containerd, moby), so the
+// entries are what unpacking the image makes:
+// - end of archive: two zero blocks; the stream may also end after one zero block or right after an
+//   entry (tolerated; `complete` tells which, for a caller whose writer always ends with the marker),
+//   but an entry after a zero block is an error;
+// - pax `g` (global) records are checked and otherwise ignored, as Go and containerd ignore them;
+//   a later `x` record replaces an earlier one, a GNU long name wins over a pax path;
+// - numeric fields: leading and trailing NULs and spaces are padding, the value ends at a NUL inside;
+//   base-256 with the sign bit set is negative, hence an error for a size;
+// - pax records fill their data exactly (NUL padding inside the record area is an error), and a
+//   path or linkpath holding a NUL is refused;
+// - paths are cleaned as containerd cleans them: `.` and empty segments go, `..` takes the segment
+//   before it away and stops at the root (`../x` unpacks as `x`).
+//
+// Limits (limits.ts): entries per layer and per measurement, path bytes and depth; a LimitError
+// (not a TarError: the archive may be valid, only too costly) stops the stream.
+
+
+/** The stream is not a readable tar archive (bad checksum, truncated, invalid field). */
+class TarError extends Error {
+    truncated;
+    constructor(message, 
+    /** The stream ended inside an entry: what wrote it may have failed, and has the better message. */
+    truncated = false) {
+        super(message);
+        this.truncated = truncated;
+        this.name = 'TarError';
+    }
+}
+const BLOCK = 512;
+/** Largest pax record or GNU long name accepted (Go's archive/tar uses the same bound). */
+const MAX_META_BYTES = 1024 * 1024;
+/** Types whose header is the whole entry: no data follows even when the size field says otherwise (as Go and GNU tar read them). */
+const HEADER_ONLY = new Set(['1', '2', '3', '4', '5', '6']);
+/**
+ * The tar state machine: `push` each chunk as it comes (any split, down to single bytes), then `end`.
+ * Entries are handed to `onEntry` synchronously, in archive order; errors are thrown as TarError.
+ */
+class TarParser {
+    onEntry;
+    budget;
+    pick;
+    state = { kind: 'header' };
+    block = Buffer.alloc(BLOCK);
+    fill = 0;
+    /** Offset in the stream of the next byte pushed, for messages. */
+    offset = 0;
+    /** Zero blocks read in a row (the second one ends the archive). */
+    zeroBlocks = 0;
+    pending = {};
+    /** Entries handed out so far. */
+    entries = 0;
+    /**
+     * `budget` counts entries across the layers of one measurement; a fresh one has the default limits.
+     * `pick` is asked for each entry whether its content is read, and where to.
+     */
+    constructor(onEntry, budget = new MeasureBudget(), pick) {
+        this.onEntry = onEntry;
+        this.budget = budget;
+        this.pick = pick;
+    }
+    /** Whether the end-of-archive marker (two zero blocks) has been read. */
+    get complete() {
+        return this.state.kind === 'end';
+    }
+    push(chunk) {
+        let at = 0;
+        while (at < chunk.length) {
+            const state = this.state;
+            switch (state.kind) {
+                case 'end':
+                    this.offset += chunk.length - at;
+                    return;
+                case 'data':
+                    at = this.data(state, chunk, at);
+                    break;
+                case 'meta': {
+                    const want = state.size + state.pad - state.got;
+                    const n = Math.min(want, chunk.length - at);
+                    const dataLeft = state.size - state.got;
+                    if (dataLeft > 0)
+                        state.parts.push(Buffer.from(chunk.subarray(at, at + Math.min(n, dataLeft))));
+                    state.got += n;
+                    at += n;
+                    this.offset += n;
+                    if (state.got === state.size + state.pad) {
+                        this.state = { kind: 'header' };
+                        this.applyMeta(state.type, Buffer.concat(state.parts));
+                    }
+                    break;
+                }
+                case 'header':
+                case 'sparse': {
+                    const n = Math.min(BLOCK - this.fill, chunk.length - at);
+                    this.block.set(chunk.subarray(at, at + n), this.fill);
+                    this.fill += n;
+                    at += n;
+                    this.offset += n;
+                    if (this.fill === BLOCK) {
+                        this.fill = 0;
+                        if (state.kind === 'header')
+                            this.header();
+                        else
+                            this.sparseExtension(state.then);
+                    }
+                    break;
+                }
+            }
+        }
+    }
+    /** Goes past content and padding from `at`, handing the content to the sink; returns where it stopped. */
+    data(state, chunk, at) {
+        if (state.left > 0) {
+            const n = Math.min(state.left, chunk.length - at);
+            state.left -= n;
+            this.offset += n;
+            if (state.sink) {
+                const view = chunk.subarray(at, at + n);
+                state.sink.write(Buffer.isBuffer(view) ? view : Buffer.from(view.buffer, view.byteOffset, view.length));
+                if (state.left === 0)
+                    state.sink.end();
+            }
+            at += n;
+        }
+        const n = Math.min(state.pad, chunk.length - at);
+        state.pad -= n;
+        this.offset += n;
+        if (state.left === 0 && state.pad === 0)
+            this.state = { kind: 'header' };
+        return at + n;
+    }
+    /** The stream has ended: throws unless it stopped between entries. */
+    end() {
+        const state = this.state;
+        const truncated = (message) => new TarError(`truncated tar stream: ${message}`, true);
+        switch (state.kind) {
+            case 'end':
+                return;
+            case 'header':
+                // A missing end-of-archive marker is tolerated, as Go's archive/tar (and so containerd) does,
+                // but not a header cut short or one that announced a following entry.
+                if (this.fill > 0)
+                    throw truncated(`it ends ${this.fill} bytes into a header at byte ${this.offset - this.fill}`);
+                if (this.announced())
+                    throw truncated(`it ends after a pax or long-name header, without the entry it describes`);
+                return;
+            case 'data':
+                throw truncated(`it ends ${state.left + state.pad} bytes before the end of an entry's content`);
+            case 'meta':
+                throw truncated(`it ends inside a ${state.type === 'L' || state.type === 'K' ? 'GNU long-name' : 'pax'} record`);
+            case 'sparse':
+                throw truncated('it ends inside a GNU sparse header');
+        }
+    }
+    announced() {
+        return this.pending.pax !== undefined || this.pending.longName !== undefined || this.pending.longLink !== undefined;
+    }
+    header() {
+        const b = this.block;
+        const at = this.offset - BLOCK;
+        if (b.every((x) => x === 0)) {
+            if (this.announced())
+                throw new TarError(`tar stream ends after a pax or long-name header, without the entry it describes`);
+            // Two zero blocks end the archive; one zero block at the very end of the stream is tolerated (see end()).
+            if (++this.zeroBlocks >= 2)
+                this.state = { kind: 'end' };
+            return;
+        }
+        if (this.zeroBlocks > 0)
+            throw new TarError(`tar header at byte ${at}: an entry follows a zero block (corrupt archive)`);
+        checkChecksum(b, at);
+        const type = String.fromCharCode(b[156] ?? 0);
+        const size = numeric(b, 124, 12, 'size', at);
+        switch (type) {
+            case 'x':
+            case 'g':
+            case 'L':
+            case 'K':
+                if (size > MAX_META_BYTES)
+                    throw new TarError(`tar header at byte ${at}: a ${type} record of ${size} bytes is larger than the ${MAX_META_BYTES} accepted`);
+                this.state = { kind: 'meta', type, size, parts: [], got: 0, pad: padding(size) };
+                if (size === 0) {
+                    this.state = { kind: 'header' };
+                    this.applyMeta(type, Buffer.alloc(0));
+                }
+                return;
+        }
+        this.member(type, size, at);
+    }
+    /** A header that is an entry of the archive (not a pax or long-name record). */
+    member(type, headerSize, at) {
+        const b = this.block;
+        const { pax = {}, longName, longLink } = this.pending;
+        this.pending = {};
+        const name = cString(b, 0, 100);
+        // Only POSIX ustar has a prefix field; old GNU headers keep times there.
+        const prefix = b.toString('latin1', 257, 263) === 'ustar\0' ? cString(b, 345, 155) : '';
+        const rawPath = longName ?? pax.sparseName ?? pax.path ?? (prefix ? `${prefix}/${name}` : name);
+        const linkpath = longLink ?? pax.linkpath ?? cString(b, 157, 100);
+        const stored = pax.size ?? headerSize;
+        const kind = entryType(type, rawPath);
+        if (kind === undefined)
+            return this.skipData(stored); // a GNU volume label: not a member of the filesystem
+        // Header-only types and v7 directories carry no data, whatever the size says.
+        const data = HEADER_ONLY.has(type) || (kind === 'dir' && type !== 'D') ? 0 : stored;
+        let size = 0;
+        if (kind === 'file')
+            size = type === 'S' ? (pax.realSize ?? numeric(b, 483, 12, 'realsize', at)) : (pax.realSize ?? stored);
+        const entry = { path: normalisePath(rawPath), type: kind, size };
+        checkPath(entry.path, this.budget.limits);
+        this.budget.entry(++this.entries);
+        this.onEntry(entry);
+        // A sparse file's stored data is not its content: it is counted past.
+        const sink = type === 'S' || pax.realSize !== undefined ? undefined : this.pick?.(entry, linkpath);
+        // An old GNU sparse header is followed by extension blocks while its `isextended` flag is set.
+        if (type === 'S' && (b[482] ?? 0) !== 0)
+            this.state = { kind: 'sparse', then: data + padding(data) };
+        else
+            this.skipData(data, sink);
+    }
+    sparseExtension(then) {
+        if ((this.block[504] ?? 0) !== 0)
+            this.state = { kind: 'sparse', then };
+        else
+            this.state = then > 0 ? { kind: 'data', left: 0, pad: then } : { kind: 'header' };
+    }
+    skipData(bytes, sink) {
+        if (bytes === 0)
+            sink?.end();
+        const pad = padding(bytes);
+        this.state = bytes + pad > 0 ? { kind: 'data', left: bytes, pad, ...(sink ? { sink } : {}) } : { kind: 'header' };
+    }
+    applyMeta(type, data) {
+        const at = this.offset - data.length - padding(data.length);
+        if (type === 'L')
+            this.pending.longName = cString(data, 0, data.length);
+        else if (type === 'K')
+            this.pending.longLink = cString(data, 0, data.length);
+        else if (type === 'g')
+            paxRecords(data, at); // checked, then ignored (Go's reader and containerd do not apply them)
+        else
+            this.pending.pax = paxFields(paxRecords(data, at), at);
+    }
+}
+/** Entry types by typeflag; others are `other` (GNU dumpdir `D` is a directory whose data lists its contents). */
+const TYPES = { '0': 'file', '7': 'file', S: 'file', '1': 'hardlink', '2': 'symlink', '5': 'dir', D: 'dir' };
+/** The entry type of a header's typeflag; undefined for a GNU volume label, which is no entry. */
+function entryType(type, rawPath) {
+    if (type === 'V')
+        return undefined;
+    // A v7 header marks a directory only by the trailing slash of its name.
+    if (type === '\0')
+        return rawPath.endsWith('/') ? 'dir' : 'file';
+    return TYPES[type] ?? 'other';
+}
+/** The fields of a pax `x` header this reader uses; an empty value leaves the header's own (as Go does). */
+function paxFields(records, at) {
+    const out = {};
+    for (const [key, value] of records) {
+        if (value === '')
+            continue;
+        switch (key) {
+            case 'path':
+            case 'linkpath':
+            case 'GNU.sparse.name':
+                if (value.includes('\0'))
+                    throw new TarError(`pax record at byte ${at}: ${key} holds a NUL byte`);
+                out[key === 'GNU.sparse.name' ? 'sparseName' : key] = value;
+                break;
+            case 'size':
+            case 'GNU.sparse.realsize':
+            case 'GNU.sparse.size':
+                if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)))
+                    throw new TarError(`pax record at byte ${at}: ${key}="${value}" is not a size`);
+                out[key === 'size' ? 'size' : 'realSize'] = Number(value);
+                break;
+        }
+    }
+    return out;
+}
+/** Parses `"%d %s=%s\n"` records; the length counts the whole record, its own digits included. */
+function paxRecords(data, at = 0) {
+    const out = [];
+    let i = 0;
+    while (i < data.length) {
+        const space = data.indexOf(0x20, i);
+        const lengthText = space > i ? data.toString('latin1', i, space) : '';
+        const length = /^\d{1,7}$/.test(lengthText) ? Number(lengthText) : NaN;
+        if (!Number.isFinite(length) || length <= space - i + 1 || i + length > data.length || data[i + length - 1] !== 0x0a) {
+            throw new TarError(`pax header at byte ${at}: malformed record at offset ${i}`);
+        }
+        const record = data.toString('utf8', space + 1, i + length - 1);
+        const eq = record.indexOf('=');
+        if (eq <= 0)
+            throw new TarError(`pax header at byte ${at}: record without "key=" at offset ${i}`);
+        out.push([record.slice(0, eq), record.slice(eq + 1)]);
+        i += length;
+    }
+    return out;
+}
+/**
+ * A path cleaned as containerd cleans an entry's name before unpacking it: `./`, `/` and empty
+ * segments go, `..` removes the segment before it and stops at the root; `''` is the root.
+ */
+function normalisePath(raw) {
+    const out = [];
+    for (const segment of raw.split('/')) {
+        if (segment === '' || segment === '.')
+            continue;
+        if (segment === '..')
+            out.pop();
+        else
+            out.push(segment);
+    }
+    return out.join('/');
+}
+function padding(size) {
+    return (BLOCK - (size % BLOCK)) % BLOCK;
+}
+function cString(b, start, length) {
+    const end = start + length;
+    let stop = start;
+    while (stop < end && b[stop] !== 0)
+        stop++;
+    return Buffer.from(b.buffer, b.byteOffset + start, stop - start).toString('utf8');
+}
+/**
+ * An octal field as Go reads it: leading and trailing NULs and spaces are padding, the value ends
+ * at a NUL inside; or GNU base-256 when the high bit is set (negative, an error, when the next bit is).
+ */
+function numeric(b, start, length, field, at) {
+    const first = b[start] ?? 0;
+    if (first & 0x80) {
+        if (first & 0x40)
+            throw new TarError(`tar header at byte ${at}: negative ${field}`);
+        let value = first & 0x3f;
+        for (let i = start + 1; i < start + length; i++) {
+            value = value * 256 + (b[i] ?? 0);
+            if (!Number.isSafeInteger(value))
+                throw new TarError(`tar header at byte ${at}: ${field} too large`);
+        }
+        return value;
+    }
+    const value = octal(b, start, length);
+    if (value === undefined) {
+        const text = b.toString('latin1', start, start + length).replace(/^[\0 ]+|[\0 ]+$/g, '');
+        throw new TarError(`tar header at byte ${at}: ${field} field "${text.replace(/[^\x20-\x7e]/g, '?')}" is not an octal number`);
+    }
+    return value;
+}
+/** The value of an octal field (see numeric), undefined when it holds anything else. */
+function octal(b, start, length) {
+    let from = start;
+    let to = start + length;
+    while (from < to && (b[from] === 0 || b[from] === 0x20))
+        from++;
+    while (to > from && (b[to - 1] === 0 || b[to - 1] === 0x20))
+        to--;
+    const nul = b.indexOf(0, from);
+    if (nul >= 0 && nul < to)
+        to = nul;
+    const text = b.toString('latin1', from, to);
+    if (text === '')
+        return 0;
+    return /^[0-7]+$/.test(text) ? parseInt(text, 8) : undefined;
+}
+function checkChecksum(b, at) {
+    let unsigned = 0;
+    let signed = 0;
+    for (let i = 0; i < BLOCK; i++) {
+        const x = i >= 148 && i < 156 ? 0x20 : (b[i] ?? 0);
+        unsigned += x;
+        signed += x > 127 ? x - 256 : x;
+    }
+    const field = b.subarray(148, 156);
+    const expected = field.every((x) => x === 0 || x === 0x20) ? undefined : octal(b, 148, 8);
+    if (expected !== unsigned && expected !== signed) {
+        throw new TarError(expected === undefined
+            ? `not a tar stream: the header at byte ${at} has no valid checksum`
+            : `tar header at byte ${at}: checksum mismatch (header says ${expected}, content sums to ${unsigned})`);
+    }
+}
+/**
+ * A pass-through that parses the tar bytes flowing through it: for reading the entries in the same
+ * pass that counts and digests the stream. Each chunk goes on unchanged once parsed; a malformed or
+ * truncated stream fails with a TarError.
+ */
+function createTarTap(onEntry, budget) {
+    const parser = new TarParser(onEntry, budget);
+    const run = (step) => {
+        try {
+            step();
+            return null;
+        }
+        catch (e) {
+            return e;
+        }
+    };
+    return new external_node_stream_namespaceObject.Transform({
+        transform(chunk, _encoding, callback) {
+            const error = run(() => parser.push(chunk));
+            if (error)
+                callback(error);
+            else
+                callback(null, chunk);
+        },
+        flush(callback) {
+            callback(run(() => parser.end()));
+        }
+    });
+}
+
+;// CONCATENATED MODULE: ./src/image/layer-stream.ts
+// One layer blob streamed into its numbers: the bytes pass through a sha256 (checked against the
+// descriptor), the decompressor its media type names, and, with files, the tar reader, into a
+// counter. Where the bytes come from (a file of an OCI layout, the export stream of buildx, a
+// registry) is the caller's; no layer is ever held in memory. The limits of limits.ts are checked
+// on every chunk the decompressor gives.
+
+
+
+
+
+
+
+/** Output chunk size of the gunzip stream. */
+const GUNZIP_CHUNK = 256 * 1024;
+/**
+ * Streams one layer blob (`source`, the blob's bytes as stored) into its uncompressed size and, with
+ * files, its entries. The blob's sha256 must be the descriptor's digest; an uncompressed layer's
+ * diff_id must be that digest too. Every failure names the layer.
+ */
+async function measureLayerStream(source, layer, diffId, ctx) {
+    let compression;
+    let transforms;
+    try {
+        compression = compressionOf(layer);
+        transforms = decompressor(compression, layer);
+    }
+    catch (e) {
+        source.destroy();
+        throw e;
+    }
+    const blobHash = (0,external_node_crypto_namespaceObject.createHash)('sha256');
+    const entries = ctx.files ? [] : undefined;
+    if (entries)
+        transforms.push(createTarTap((entry) => entries.push(entry), ctx.budget));
+    const budget = ctx.budget;
+    let uncompressedBytes;
+    try {
+        budget.checkTime();
+        uncompressedBytes = await countStream(source, [digestTap(blobHash), ...transforms], undefined, {
+            onChunk: (bytes, count) => budget.inflated(bytes, count, layer.size),
+            signal: AbortSignal.timeout(budget.remainingMs())
+        });
+    }
+    catch (e) {
+        source.destroy();
+        const limit = e instanceof LimitError ? e : isAbortError(e) ? timeoutError(budget.limits.timeoutMs) : undefined;
+        if (limit)
+            throw new Error(limitMessage(ctx.target, layer.digest, limit.detail));
+        if (e instanceof TarError)
+            throw new Error(`Layer ${layer.digest}: not a valid tar stream (${e.message})`);
+        throw new Error(`Layer ${layer.digest}: cannot read it as ${compression === 'none' ? 'a tar stream' : `${compression} data`} (${describe(e)})`);
+    }
+    checkDigest(blobHash, layer.digest, `Layer blob ${layer.digest}`);
+    // Every number comes from the blob, whose digest was just checked. The config's diff_id of an
+    // uncompressed layer is that same digest; a compressed layer's diff_id is not hashed again (a
+    // second sha256 of the inflated bytes made the measurement 1.3x slower and checks no number).
+    if (compression === 'none' && diffId && diffId !== layer.digest) {
+        throw new Error(`Uncompressed layer ${layer.digest} does not match its diff_id ${diffId}`);
+    }
+    return entries ? { uncompressedBytes, entries } : { uncompressedBytes };
+}
+/** The compression a layer's media type names; an unknown media type is refused, naming the layer. */
+function compressionOf(layer) {
+    const compression = layerCompression(layer.mediaType);
+    if (compression === undefined)
+        throw new Error(`Layer ${layer.digest} has unsupported media type "${layer.mediaType}"`);
+    return compression;
+}
+/**
+ * Pipes `source` through `transforms` into a sink that counts (and, given `hash`, digests) the
+ * bytes coming out, one chunk at a time. Resolves to the count; rejects on any stream's error.
+ */
+async function countStream(source, transforms = [], hash, 
+/** Told of every chunk and the count so far; what it throws fails the stream. Aborting `signal` does too. */
+watch) {
+    let count = 0;
+    const sink = new external_node_stream_namespaceObject.Writable({
+        write(chunk, _encoding, callback) {
+            count += chunk.length;
+            hash?.update(chunk);
+            try {
+                watch?.onChunk?.(chunk.length, count);
+            }
+            catch (e) {
+                callback(e);
+                return;
+            }
+            callback();
+        }
+    });
+    await (0,external_node_stream_promises_namespaceObject.pipeline)([source, ...transforms, sink], watch?.signal ? { signal: watch.signal } : {});
+    return count;
+}
+/** A pass-through that feeds every chunk to `hash` (for checking a blob's digest on the way). */
+function digestTap(hash) {
+    return new external_node_stream_namespaceObject.Transform({
+        transform(chunk, _encoding, callback) {
+            hash.update(chunk);
+            callback(null, chunk);
+        }
+    });
+}
+function decompressor(compression, layer) {
+    switch (compression) {
+        case 'none':
+            return [];
+        case 'gzip':
+            // 256 KiB output chunks instead of zlib's 16 KiB: 2.5x faster inflation (docs/benchmarks.md).
+            return [external_node_zlib_namespaceObject.createGunzip({ chunkSize: GUNZIP_CHUNK })];
+        case 'zstd': {
+            // zlib has zstd from Node.js 22.15 / 23.8 on (the action runs on node24); older runtimes get a clear error.
+            const create = external_node_zlib_namespaceObject.createZstdDecompress;
+            if (typeof create !== 'function') {
+                throw new Error(`Layer ${layer.digest} is zstd-compressed (${layer.mediaType}) and this Node.js ${process.version} cannot decompress zstd (needs >= 22.15)`);
+            }
+            return [create()];
+        }
+    }
+}
+/** Throws unless `hash` (of a blob just read) is the `expected` sha256 digest. */
+function checkDigest(hash, expected, label) {
+    const actual = `sha256:${hash.digest('hex')}`;
+    if (expected.startsWith('sha256:') && actual !== expected) {
+        throw new Error(`${label} does not match its digest (content is ${actual})`);
+    }
+}
+function describe(e) {
+    return e instanceof Error ? e.message : String(e);
+}
+
+;// CONCATENATED MODULE: ./src/image/file-tree.ts
+
+const WHITEOUT = '.wh.';
+const OPAQUE = '.wh..wh..opq';
+/** Incremental: apply each layer's entries in order, then read `result()`. One node per live path. */
+class FileSystemModel {
+    limits;
+    root = { kind: 'dir', size: 0, layer: -1, children: new Map() };
+    layer = -1;
+    wastedTotal = 0;
+    /** Wasted bytes per path, every overwritten or deleted version summed. */
+    wastedByPath = new Map();
+    /** Nodes in the tree, the root left out. */
+    nodes = 0;
+    constructor(limits = limits_DEFAULT_LIMITS) {
+        this.limits = limits;
+    }
+    /** Applies one layer's entries, in archive order. */
+    applyLayer(entries) {
+        this.layer++;
+        for (const entry of entries)
+            this.apply(entry);
+        return this;
+    }
+    /** The final filesystem's regular files (sorted by path), the wasted total and the `top` largest wasted paths. */
+    result(top = 20) {
+        const files = [];
+        const layerOf = new Map();
+        const stack = [[this.root, '']];
+        for (let top = stack.pop(); top; top = stack.pop()) {
+            const [dir, prefix] = top;
+            for (const [name, node] of dir.children ?? []) {
+                const path = join(prefix, name);
+                if (node.kind === 'file' || node.kind === 'hardlink') {
+                    files.push([path, node.size]);
+                    layerOf.set(path, node.layer);
+                }
+                else if (node.children)
+                    stack.push([node, path]);
+            }
+        }
+        files.sort((a, b) => compare(a[0], b[0]));
+        const wasted = [...this.wastedByPath]
+            .filter(([, bytes]) => bytes > 0)
+            .sort((a, b) => b[1] - a[1] || compare(a[0], b[0]))
+            .slice(0, Math.max(0, top))
+            .map(([path, bytes]) => ({ path, bytes }));
+        return { final: new Map(files), layerOf, wastedBytes: this.wastedTotal, wasted };
+    }
+    apply(entry) {
+        if (entry.path === '')
+            return; // the root directory itself
+        const slash = entry.path.lastIndexOf('/');
+        const dirPath = slash < 0 ? '' : entry.path.slice(0, slash);
+        const name = entry.path.slice(slash + 1);
+        if (name.startsWith(WHITEOUT)) {
+            // A whiteout under a missing directory has nothing to hide: no directory is made for it.
+            const dir = this.lookupDir(dirPath);
+            if (!dir?.children)
+                return;
+            if (name === OPAQUE) {
+                for (const [child, node] of [...dir.children])
+                    this.hideLower(dir, child, node, join(dirPath, child));
+            }
+            else if (!name.startsWith(WHITEOUT + WHITEOUT)) {
+                const target = name.slice(WHITEOUT.length);
+                const node = dir.children.get(target);
+                if (node)
+                    this.hideLower(dir, target, node, join(dirPath, target));
+            }
+            return;
+        }
+        // aufs keeps hard-link targets under /.wh..wh.plnk: never part of the filesystem (as Docker skips them).
+        if (`/${dirPath}`.includes(`/${WHITEOUT}${WHITEOUT}`))
+            return;
+        const dir = this.makeDirs(dirPath);
+        const children = dir.children ?? (dir.children = new Map());
+        const existing = children.get(name);
+        if (existing?.kind === 'dir' && entry.type === 'dir') {
+            existing.layer = this.layer;
+            return;
+        }
+        if (existing)
+            this.remove(existing, entry.path);
+        const node = { kind: entry.type, size: entry.type === 'file' ? entry.size : 0, layer: this.layer };
+        if (entry.type === 'dir')
+            node.children = new Map();
+        this.add();
+        children.set(name, node);
+    }
+    /** Counts a node about to be linked in, within the limit. */
+    add() {
+        if (++this.nodes > this.limits.maxTreeNodes) {
+            throw new LimitError(`the image's file tree has more than ${this.limits.maxTreeNodes} paths (the limit per image)`);
+        }
+    }
+    /** Removes from `parent` what lower layers wrote at `name`, keeping what this layer wrote. */
+    hideLower(parent, name, node, path) {
+        const stack = [[parent, name, node, path]];
+        for (let top = stack.pop(); top; top = stack.pop()) {
+            const [above, at, here, herePath] = top;
+            if (here.layer < this.layer) {
+                this.remove(here, herePath);
+                above.children?.delete(at);
+                continue;
+            }
+            for (const [child, sub] of [...(here.children ?? [])])
+                stack.push([here, child, sub, join(herePath, child)]);
+        }
+    }
+    /** Counts a node (and everything under it) as wasted and as gone from the tree; the caller unlinks it. */
+    remove(node, path) {
+        const stack = [[node, path]];
+        for (let top = stack.pop(); top; top = stack.pop()) {
+            const [here, herePath] = top;
+            this.nodes--;
+            if (here.kind === 'file') {
+                this.wastedTotal += here.size;
+                this.wastedByPath.set(herePath, (this.wastedByPath.get(herePath) ?? 0) + here.size);
+            }
+            for (const [name, child] of here.children ?? [])
+                stack.push([child, join(herePath, name)]);
+        }
+    }
+    lookupDir(path) {
+        let node = this.root;
+        if (path === '')
+            return node;
+        for (const part of path.split('/')) {
+            node = node.children?.get(part);
+            if (!node)
+                return undefined;
+        }
+        return node.kind === 'dir' ? node : undefined;
+    }
+    /** The directory at `path`, making missing ones (and replacing non-directories) on the way. */
+    makeDirs(path) {
+        let node = this.root;
+        if (path === '')
+            return node;
+        let at = '';
+        for (const part of path.split('/')) {
+            at = join(at, part);
+            const children = node.children ?? (node.children = new Map());
+            let next = children.get(part);
+            if (next?.kind !== 'dir') {
+                if (next)
+                    this.remove(next, at);
+                next = { kind: 'dir', size: 0, layer: this.layer, children: new Map() };
+                this.add();
+                children.set(part, next);
+            }
+            // This layer needs the directory for its entry: a whiteout of the same layer keeps it.
+            next.layer = this.layer;
+            node = next;
+        }
+        return node;
+    }
+}
+/** Applies `layers` (each an entry list, lowest first) to an empty filesystem. */
+function applyLayers(layers, top = 20, limits = DEFAULT_LIMITS) {
+    const model = new FileSystemModel(limits);
+    for (const entries of layers)
+        model.applyLayer(entries);
+    return model.result(top);
+}
+function join(dir, name) {
+    return dir ? `${dir}/${name}` : name;
+}
+/** Code-unit order: stable across locales. */
+function compare(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+/**
+ * The same file view with every path passed through `mask`: a path can carry a build-arg value
+ * (`RUN touch /$TOKEN`), and paths reach the comment, summary and report. Paths that mask to the same
+ * text become one, their bytes summed; the orders of {@link FileSystemModel.result} are kept.
+ */
+function maskFilePaths(files, mask) {
+    const merge = (entries) => {
+        const out = new Map();
+        for (const [path, bytes] of entries) {
+            const masked = mask(path);
+            out.set(masked, (out.get(masked) ?? 0) + bytes);
+        }
+        return [...out];
+    };
+    const final = merge(files.final).sort((a, b) => compare(a[0], b[0]));
+    // Paths that mask to one keep the latest layer that wrote any of them.
+    const layerOf = files.layerOf ? new Map() : undefined;
+    for (const [path, layer] of files.layerOf ?? []) {
+        const masked = mask(path);
+        layerOf?.set(masked, Math.max(layer, layerOf.get(masked) ?? -1));
+    }
+    const wasted = merge(files.wasted.map(({ path, bytes }) => [path, bytes]))
+        .sort((a, b) => b[1] - a[1] || compare(a[0], b[0]))
+        .map(([path, bytes]) => ({ path, bytes }));
+    return { final: new Map(final), ...(layerOf ? { layerOf } : {}), wastedBytes: files.wastedBytes, wasted };
+}
+
+;// CONCATENATED MODULE: ./src/image/layout-dir.ts
+// An OCI image layout directory as a BlobSource (measure.ts): what
+// `docker buildx build --output type=oci,dest=<dir>,tar=false` writes. Blobs are addressed only by
+// validated sha256 digests, never followed through symlinks (lstat, then O_NOFOLLOW), and checked
+// against the size and digest their descriptor gives. Layers stream from disk (layer-stream.ts).
+
+
+
+
+
+
+
+class DirLayout {
+    dir;
+    method = 'oci-layout';
+    label;
+    constructor(dir) {
+        this.dir = dir;
+        this.label = `OCI layout ${dir}`;
+    }
+    /** The index's descriptors, once `oci-layout` and `blobs/sha256/` are checked. */
+    async roots() {
+        const version = parseLayoutFile(await this.readFile('oci-layout'), `${this.dir}/oci-layout`);
+        if (!/^1\./.test(version))
+            throw new Error(`OCI layout ${this.dir}: unsupported imageLayoutVersion "${version}"`);
+        for (const sub of ['blobs', (0,external_node_path_namespaceObject.join)('blobs', 'sha256')]) {
+            const st = await (0,promises_namespaceObject.lstat)((0,external_node_path_namespaceObject.join)(this.dir, sub)).catch((e) => {
+                throw new Error(`OCI layout ${this.dir}: cannot read ${sub}/ (${layout_dir_errorCode(e)})`);
+            });
+            if (!st.isDirectory())
+                throw new Error(`OCI layout ${this.dir}: ${sub} is not a directory (symlinks are refused)`);
+        }
+        return parseIndex(await this.readFile('index.json'), `${this.dir}/index.json`).manifests;
+    }
+    async jsonBlob(desc, what) {
+        if (desc.size > MAX_JSON_BLOB) {
+            throw new Error(`${capitalize(what)} ${desc.digest} is ${desc.size} bytes, more than the ${MAX_JSON_BLOB} accepted`);
+        }
+        const handle = await this.openBlob(desc, what);
+        let buf;
+        try {
+            buf = await readAll(handle, desc.size);
+        }
+        finally {
+            await handle.close();
+        }
+        checkDigest((0,external_node_crypto_namespaceObject.createHash)('sha256').update(buf), desc.digest, `${capitalize(what)} ${desc.digest}`);
+        return buf.toString('utf8');
+    }
+    async layer(desc, diffId, ctx) {
+        compressionOf(desc);
+        const handle = await this.openBlob(desc, 'layer').catch((e) => {
+            if (isForeignLayer(desc.mediaType) && layout_dir_errorCode(e) === 'ENOENT') {
+                throw new Error(`Layer ${desc.digest} is a foreign (non-distributable) layer and is not in the layout: its uncompressed size cannot be measured`);
+            }
+            throw e;
+        });
+        // The stream owns the handle from here and closes it at the end or on error.
+        return measureLayerStream(handle.createReadStream({ highWaterMark: 256 * 1024 }), desc, diffId, ctx);
+    }
+    /** A small top-level file of the layout (oci-layout, index.json). */
+    async readFile(name) {
+        const path = (0,external_node_path_namespaceObject.join)(this.dir, name);
+        const handle = await this.openRegular(path, `OCI layout ${this.dir}: ${name}`);
+        try {
+            const { size } = await handle.stat();
+            if (size > MAX_JSON_BLOB)
+                throw new Error(`OCI layout ${this.dir}: ${name} is ${size} bytes, more than the ${MAX_JSON_BLOB} accepted`);
+            return (await readAll(handle, size)).toString('utf8');
+        }
+        finally {
+            await handle.close();
+        }
+    }
+    /** Opens a blob by digest; refuses non-sha256 digests, symlinks, non-files and a size other than the descriptor's. */
+    async openBlob(desc, what) {
+        if (!isSha256Digest(desc.digest)) {
+            throw new Error(`${capitalize(what)} digest "${desc.digest}" is not sha256:<64 hex>; refused`);
+        }
+        const path = (0,external_node_path_namespaceObject.join)(this.dir, 'blobs', 'sha256', desc.digest.slice('sha256:'.length));
+        const handle = await this.openRegular(path, `${capitalize(what)} ${desc.digest}`);
+        const { size } = await handle.stat();
+        if (size !== desc.size) {
+            await handle.close();
+            throw new Error(`${capitalize(what)} ${desc.digest} is ${size} bytes on disk but its descriptor says ${desc.size}`);
+        }
+        return handle;
+    }
+    /** lstat first for a clear message, then O_NOFOLLOW so a symlink swapped in meanwhile still fails. */
+    async openRegular(path, label) {
+        const st = await (0,promises_namespaceObject.lstat)(path).catch((e) => {
+            const code = layout_dir_errorCode(e);
+            const err = new Error(`${label}: ${code === 'ENOENT' ? 'missing' : `cannot read (${code})`}`);
+            err.code = code;
+            throw err;
+        });
+        if (st.isSymbolicLink())
+            throw new Error(`${label} is a symlink; refused`);
+        if (!st.isFile())
+            throw new Error(`${label} is not a regular file; refused`);
+        const handle = await (0,promises_namespaceObject.open)(path, external_node_fs_namespaceObject.constants.O_RDONLY | (external_node_fs_namespaceObject.constants.O_NOFOLLOW ?? 0));
+        const now = await handle.stat();
+        if (!now.isFile()) {
+            await handle.close();
+            throw new Error(`${label} is not a regular file; refused`);
+        }
+        return handle;
+    }
+}
+/** Reads exactly `size` bytes (files here are small and sized beforehand). */
+async function readAll(handle, size) {
+    const buf = Buffer.alloc(size);
+    let off = 0;
+    while (off < size) {
+        const { bytesRead } = await handle.read(buf, off, size - off, off);
+        if (bytesRead === 0)
+            throw new Error(`file shrank while being read (${off} of ${size} bytes)`);
+        off += bytesRead;
+    }
+    return buf;
+}
+function layout_dir_errorCode(e) {
+    return typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string' ? e.code : 'error';
+}
+
+;// CONCATENATED MODULE: ./src/image/measure.ts
+
+
+
+
+
+
+
+/**
+ * One ImageStats per platform image manifest of the layout, in index order (nested indexes
+ * depth-first). Skipped: attestation manifests, manifests whose config is not an image config
+ * (artifacts), and a manifest listed a second time (e.g. under two tags).
+ *
+ * compressedBytes is the sum of the manifest's layer descriptor sizes, exactly what a registry
+ * stores for the image. A layer listed twice in one manifest is counted twice, in both sizes and
+ * in layerCount: that is what the manifest says, what `docker history` shows and what unpacking
+ * applies (a registry would store the blob once and a pull would fetch it once). Each distinct
+ * blob is still only read once.
+ */
+function measureOciLayout(dir, opts) {
+    return measureImages(new DirLayout(dir), opts);
+}
+/** measureOciLayout's rules, for the images of any source; `budget` is the measurement's, when the source already spent some of it. */
+async function measureImages(source, opts, budget = new MeasureBudget(opts.limits)) {
+    const roots = await source.roots();
+    const manifests = await collectManifests(roots, (desc) => source.jsonBlob(desc, 'image index'), source.label);
+    const measurer = new ImageMeasurer(source, opts, budget);
+    const images = [];
+    const seen = new Set();
+    for (const desc of manifests) {
+        if (seen.has(desc.digest))
+            continue;
+        seen.add(desc.digest);
+        const image = await measurer.image(desc);
+        if (image)
+            images.push(image);
+    }
+    if (images.length === 0)
+        throw new Error(`${source.label} holds no image manifest (only attestations or artifacts)`);
+    return images;
+}
+class ImageMeasurer {
+    source;
+    opts;
+    budget;
+    /**
+     * Per blob digest: its uncompressed size (and, with files, its entry list), read once even when
+     * shared between platforms. The entry lists stay cached until the measurement ends: a few dozen
+     * bytes per entry, the same order of size as the file models themselves, so a blob is never read twice.
+     */
+    layers = new Map();
+    ctx;
+    constructor(source, opts, budget) {
+        this.source = source;
+        this.opts = opts;
+        this.budget = budget;
+        this.ctx = { files: opts.files === true, budget, target: opts.target };
+    }
+    async image(desc) {
+        const { source, opts } = this;
+        const manifest = parseManifest(await source.jsonBlob(desc, 'image manifest'), desc.digest);
+        if (manifest.mediaType !== undefined && manifest.mediaType !== desc.mediaType) {
+            throw new Error(`Image manifest ${desc.digest} says it is ${manifest.mediaType}, its descriptor says ${desc.mediaType}`);
+        }
+        // Artifacts (signatures, SBOMs pushed as OCI artifacts) are manifests too, but not images.
+        if (manifest.artifactType !== undefined || !isConfigMediaType(manifest.config.mediaType))
+            return undefined;
+        const config = parseConfig(await source.jsonBlob(manifest.config, 'image config'), manifest.config.digest);
+        checkLayerCount(desc.digest, manifest, config);
+        const platform = imagePlatform(config, desc);
+        const warning = historyWarning(opts.target, platform, config.history, manifest.layers.length);
+        if (warning)
+            opts.onWarning?.(warning);
+        const instructions = layerInstructions(config.history, manifest.layers.length, opts.secrets);
+        const layers = [];
+        const model = opts.files ? new FileSystemModel(this.budget.limits) : undefined;
+        for (const [i, layer] of manifest.layers.entries()) {
+            const sizes = await this.layer(layer, config.diffIds[i] ?? '');
+            try {
+                this.budget.checkTime();
+                model?.applyLayer(sizes.entries ?? []);
+            }
+            catch (e) {
+                if (e instanceof LimitError)
+                    throw new Error(limitMessage(opts.target, layer.digest, e.detail));
+                throw e;
+            }
+            layers.push({
+                digest: layer.digest,
+                mediaType: layer.mediaType,
+                compressedBytes: layer.size,
+                uncompressedBytes: sizes.uncompressedBytes,
+                instruction: instructions[i] ?? UNKNOWN_INSTRUCTION
+            });
+        }
+        const files = model?.result();
+        return {
+            target: opts.target,
+            platform,
+            digest: desc.digest,
+            configDigest: manifest.config.digest,
+            compressedBytes: sum(layers.map((l) => l.compressedBytes)),
+            uncompressedBytes: sum(layers.map((l) => l.uncompressedBytes)),
+            layerCount: layers.length,
+            layers,
+            method: source.method,
+            ...(files ? { files } : {})
+        };
+    }
+    layer(layer, diffId) {
+        // The same blob can only have one diff_id, so the blob digest alone keys the cache. `files` is
+        // the same for every layer of one measurement, so a cached entry always has what is asked.
+        let sizes = this.layers.get(layer.digest);
+        if (!sizes) {
+            sizes = this.source.layer(layer, diffId, this.ctx);
+            this.layers.set(layer.digest, sizes);
+        }
+        return sizes;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/registry/credentials.ts
+// Registry credentials found the way the docker CLI finds them, in the docker config that `docker
+// login` and docker/login-action write: `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`.
+// For a registry host, `credHelpers[host]` names a helper, else `credsStore` does, else
+// `auths[host]` holds them (`auth`, base64 `user:password`; or `username`/`password`; or an
+// `identitytoken`). Docker Hub's key is `https://index.docker.io/v1/`; a key may carry a scheme and
+// a path (`https://ghcr.io/v1/`), matched by its host. A helper is `docker-credential-NAME get`,
+// given the key on stdin, answering `{"Username","Secret"}` (`<token>` as the user: the secret is
+// an identity token); "credentials not found" means anonymous. A secret never reaches a message.
+// Parsing is pure; reading the file and running a helper go through node:fs and the exec seam.
+
+
+
+
+
+
+/** The key docker keeps Docker Hub's credentials under. */
+const DOCKER_HUB_AUTH_KEY = 'https://index.docker.io/v1/';
+/** The user name a helper answers with when its secret is an identity token. */
+const TOKEN_USERNAME = '<token>';
+const HELPER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+/** A helper that has not answered in this time is stopped. */
+const HELPER_TIMEOUT_MS = 60_000;
+/** The config file docker reads: `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`. */
+function dockerConfigPath(env, home = external_node_os_default().homedir()) {
+    return env.DOCKER_CONFIG ? external_node_path_default().join(env.DOCKER_CONFIG, 'config.json') : external_node_path_default().join(home, '.docker', 'config.json');
+}
+/** The key a registry's credentials are stored under: Docker Hub's legacy URL, else `host[:port]`. */
+function authKey(domain) {
+    return domain === DOCKER_HUB ? DOCKER_HUB_AUTH_KEY : domain;
+}
+/** `https://host:port/v1/` → `host:port`, as docker's ConvertToHostname. */
+function keyHost(key) {
+    const bare = key.replace(/^https?:\/\//i, '');
+    return bare.split('/')[0];
+}
+function fail(source, what) {
+    throw new Error(`Malformed docker config ${source}: ${what}`);
+}
+function stringField(value, source, at) {
+    if (value === undefined || value === null || value === '')
+        return undefined;
+    if (typeof value !== 'string')
+        fail(source, `${at} must be a string`);
+    return value;
+}
+function objectField(value, source, at) {
+    if (value === undefined || value === null)
+        return {};
+    if (typeof value !== 'object' || Array.isArray(value))
+        fail(source, `${at} must be an object`);
+    return value;
+}
+/** A docker config's text (`source` names the file in errors, which never quote its content). */
+function parseDockerConfig(text, source) {
+    let doc;
+    try {
+        doc = JSON.parse(text);
+    }
+    catch {
+        fail(source, 'not valid JSON');
+    }
+    const root = objectField(doc, source, 'the document');
+    const auths = new Map();
+    for (const [key, value] of Object.entries(objectField(root.auths, source, '"auths"'))) {
+        const e = objectField(value, source, `"auths" entry ${JSON.stringify(key)}`);
+        const at = (f) => `"auths" entry ${JSON.stringify(key)} field "${f}"`;
+        const entry = {};
+        for (const f of ['auth', 'username', 'password', 'identitytoken']) {
+            const v = stringField(e[f], source, at(f));
+            if (v !== undefined)
+                entry[f] = v;
+        }
+        auths.set(key, entry);
+    }
+    const credHelpers = new Map();
+    for (const [key, value] of Object.entries(objectField(root.credHelpers, source, '"credHelpers"'))) {
+        const helper = stringField(value, source, `"credHelpers" entry ${JSON.stringify(key)}`);
+        if (helper !== undefined)
+            credHelpers.set(key, helper);
+    }
+    const credsStore = stringField(root.credsStore, source, '"credsStore"');
+    return { auths, credHelpers, ...(credsStore !== undefined ? { credsStore } : {}) };
+}
+/** The entry of `map` for a registry: under its exact key, else under a key whose host is the registry's. */
+function lookup(map, domain) {
+    const key = authKey(domain);
+    const exact = map.get(key);
+    if (exact !== undefined)
+        return { key, value: exact };
+    const host = keyHost(key);
+    for (const [k, value] of map)
+        if (keyHost(k) === host || (domain === DOCKER_HUB && keyHost(k) === DOCKER_HUB))
+            return { key: k, value };
+    return undefined;
+}
+/** The credential helper docker would run for a registry (`credHelpers`, else `credsStore`), or undefined. */
+function helperFor(config, domain) {
+    return lookup(config.credHelpers, domain)?.value ?? config.credsStore;
+}
+/** The credentials an `auths` entry holds for a registry, or undefined (anonymous). */
+function credentialsFromConfig(config, domain, source) {
+    const found = lookup(config.auths, domain);
+    if (!found)
+        return undefined;
+    const where = `${source} ("auths" entry ${JSON.stringify(found.key)})`;
+    const entry = found.value;
+    let { username, password } = entry;
+    if (entry.auth !== undefined) {
+        const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
+        const colon = decoded.indexOf(':');
+        if (colon <= 0)
+            throw new Error(`Malformed docker config ${where}: "auth" must be base64 of user:password`);
+        username = decoded.slice(0, colon);
+        password = decoded.slice(colon + 1);
+    }
+    if (entry.identitytoken !== undefined) {
+        return { kind: 'identity-token', token: entry.identitytoken, ...(username !== undefined ? { username } : {}), source: where };
+    }
+    if (username !== undefined && password !== undefined)
+        return { kind: 'basic', username, password, source: where };
+    return undefined;
+}
+/**
+ * A helper's answer to `get`: `{"Username","Secret"}`; `<token>` as the user means an identity
+ * token; an empty secret means none. Throws a message naming the helper, never its output.
+ */
+function parseHelperOutput(stdout, helper, domain) {
+    const source = `credential helper docker-credential-${helper} for ${domain}`;
+    let doc;
+    try {
+        doc = JSON.parse(stdout);
+    }
+    catch {
+        throw new Error(`The ${source} answered something other than JSON`);
+    }
+    const o = doc !== null && typeof doc === 'object' && !Array.isArray(doc) ? doc : {};
+    const { Username: username, Secret: secret } = o;
+    if (typeof username !== 'string' || typeof secret !== 'string')
+        throw new Error(`The ${source} answered JSON without the strings "Username" and "Secret"`);
+    if (secret === '')
+        return undefined;
+    if (username === TOKEN_USERNAME)
+        return { kind: 'identity-token', token: secret, source };
+    return { kind: 'basic', username, password: secret, source };
+}
+/** True for a helper's "credentials not found" answer (credentials.ErrCredentialsNotFound), which means anonymous. */
+function isNotFoundAnswer(output) {
+    return /credentials not found/i.test(output);
+}
+/** The credentials docker would use for the registry `domain`, or undefined for anonymous access. */
+async function findCredentials(domain, opts = {}) {
+    const env = opts.env ?? process.env;
+    const file = dockerConfigPath(env, opts.home);
+    const text = await (0,promises_namespaceObject.readFile)(file, 'utf8').catch((e) => {
+        if (errorCode(e) === 'ENOENT' || errorCode(e) === 'ENOTDIR')
+            return undefined;
+        throw new Error(`Cannot read the docker config ${file}: ${errorCode(e) ?? errorMessage(e)}`);
+    });
+    if (text === undefined)
+        return undefined;
+    const config = parseDockerConfig(text, file);
+    const helper = helperFor(config, domain);
+    if (helper !== undefined)
+        return runHelper(helper, domain, env, opts.run ?? spawnStream);
+    return credentialsFromConfig(config, domain, file);
+}
+/** Runs `docker-credential-HELPER get` with the registry's key on stdin. */
+async function runHelper(helper, domain, env, run = spawnStream) {
+    const program = `docker-credential-${helper}`;
+    if (!HELPER_NAME.test(helper))
+        throw new Error(`The docker config names the credential helper ${JSON.stringify(helper)}, which is not a program name`);
+    const child = run(program, ['get'], { env, stdin: 'pipe' });
+    const chunks = [];
+    let size = 0;
+    child.stdout.on('data', (c) => {
+        size += c.length;
+        if (size <= 64 * 1024)
+            chunks.push(c);
+    });
+    const timer = setTimeout(() => child.kill(), HELPER_TIMEOUT_MS);
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(`${authKey(domain)}\n`);
+    let result;
+    try {
+        result = await child.done;
+    }
+    catch (e) {
+        const missing = e instanceof ExecError && /command not found/.test(e.message);
+        throw new Error(`The credential helper ${program} for ${domain} ${missing ? 'is not installed (not on PATH)' : `could not be run: ${errorMessage(e)}`}`);
+    }
+    finally {
+        clearTimeout(timer);
+    }
+    const stdout = Buffer.concat(chunks).toString('utf8');
+    if (result.code !== 0) {
+        if (isNotFoundAnswer(stdout) || isNotFoundAnswer(result.stderr))
+            return undefined;
+        // Its output is not shown: a helper's output may hold a secret.
+        throw new Error(`The credential helper ${program} for ${domain} failed (exit code ${result.code})`);
+    }
+    return parseHelperOutput(stdout, helper, domain);
+}
+
+;// CONCATENATED MODULE: ./src/registry/errors.ts
+class RegistryError extends Error {
+    kind;
+    reference;
+    status;
+    retryAfterSeconds;
+    name = 'RegistryError';
+    constructor(kind, 
+    /** The image reference the request was for, normalised. */
+    reference, message, 
+    /** The HTTP status, when there was an answer. */
+    status, retryAfterSeconds) {
+        super(`${reference}: ${message}`);
+        this.kind = kind;
+        this.reference = reference;
+        this.status = status;
+        this.retryAfterSeconds = retryAfterSeconds;
+    }
+}
+const REASONS = {
+    400: 'Bad Request',
+    401: 'Unauthorized',
+    403: 'Forbidden',
+    404: 'Not Found',
+    405: 'Method Not Allowed',
+    429: 'Too Many Requests',
+    500: 'Internal Server Error',
+    502: 'Bad Gateway',
+    503: 'Service Unavailable',
+    504: 'Gateway Timeout'
+};
+function statusText(status, codes) {
+    const reason = REASONS[status];
+    return `${status}${reason ? ` ${reason}` : ''}${codes.length ? `, ${codes.join(', ')}` : ''}`;
+}
+function whose(s) {
+    return s.credentials ? `the credentials of ${s.credentials.source}` : 'anonymous access';
+}
+/**
+ * The error for a status other than 2xx. `codes` are the registry's error codes
+ * (`MANIFEST_UNKNOWN`), only when they are plain upper-case words.
+ */
+function statusError(status, s, codes, retryAfter) {
+    const text = statusText(status, codes);
+    const login = `docker login ${s.domain} (in a workflow, docker/login-action) before measuring`;
+    if (status === 401) {
+        const message = s.credentials
+            ? `${s.host} refused ${whose(s)} for ${s.what} (${text}); check the user name and password or token, then ${login}`
+            : `${s.host} refused ${whose(s)} for ${s.what} (${text}); the image is private or the registry wants a login: ${login}`;
+        return new RegistryError('unauthorized', s.reference, message, status);
+    }
+    if (status === 403) {
+        return new RegistryError('forbidden', s.reference, `${s.host} forbids ${s.what} to ${whose(s)} (${text}); the credentials need read (pull) access to the repository`, status);
+    }
+    if (status === 404) {
+        return new RegistryError('not-found', s.reference, `${s.what} does not exist in ${s.host} (${text}); check the name and tag (a private repository may also answer 404 to ${whose(s)})`, status);
+    }
+    if (status === 429) {
+        const when = retryAfter !== undefined ? `retry after ${retryAfter} s` : 'retry later';
+        return new RegistryError('rate-limited', s.reference, `${s.host} rate-limits ${s.what} (${text}); ${when}${s.credentials ? '' : ', or log in for a higher limit'}`, status, retryAfter);
+    }
+    if (status >= 500)
+        return new RegistryError('unavailable', s.reference, `${s.host} failed to answer ${s.what} (${text}); try again later`, status, retryAfter);
+    return new RegistryError('bad-response', s.reference, `${s.host} answered ${s.what} with ${text}`, status);
+}
+/** The registry's error codes of an error body (`{"errors":[{"code":"MANIFEST_UNKNOWN"}]}`), only plain upper-case words. */
+function errorCodes(body) {
+    try {
+        const doc = JSON.parse(body);
+        if (!Array.isArray(doc.errors))
+            return [];
+        const codes = doc.errors.map((e) => (typeof e === 'object' && e !== null && 'code' in e ? e.code : undefined));
+        return [...new Set(codes.filter((c) => typeof c === 'string' && /^[A-Z][A-Z_]{0,40}$/.test(c)))].slice(0, 3);
+    }
+    catch {
+        return [];
+    }
+}
+
+;// CONCATENATED MODULE: external "node:http"
+const external_node_http_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
+var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_namespaceObject);
+;// CONCATENATED MODULE: external "node:https"
+const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
+var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_node_https_namespaceObject);
+;// CONCATENATED MODULE: external "node:tls"
+const external_node_tls_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tls");
+var external_node_tls_default = /*#__PURE__*/__nccwpck_require__.n(external_node_tls_namespaceObject);
+;// CONCATENATED MODULE: ./src/registry/http.ts
+// The HTTP under the registry client: one request through node:http or node:https with a connect
+// and an idle timeout, the trust docker gives a registry host (Node's CAs plus the `*.crt` files of
+// /etc/docker/certs.d/<host[:port]>/, and a client certificate from a `*.cert`/`*.key` pair there),
+// bodies read with a cap, and the pure pieces: WWW-Authenticate challenges, Retry-After, loopback.
+// Nothing here sees a credential except as an opaque header value, and nothing logs.
+
+
+
+
+
+
+/** Where docker looks for a registry's CA and client certificates. */
+const DOCKER_CERTS_DIR = '/etc/docker/certs.d';
+const DEFAULT_TIMEOUTS = { connectMs: 30_000, idleMs: 60_000 };
+/** A request failed before any response: connection, TLS or timeout (never an HTTP status). */
+class NetworkError extends Error {
+    code;
+    name = 'NetworkError';
+    constructor(message, code) {
+        super(message);
+        this.code = code;
+    }
+}
+/** The directory of certs.d for `host` (`host` or `host:port`, as the URL or reference names it). */
+function certsDirOf(certsDir, host) {
+    // A URL's host or a checked reference domain: no `/`; `..` is no host.
+    return external_node_path_default().join(certsDir, host.replace(/[/\\]/g, '_'));
+}
+/**
+ * The trust for `host` as docker gives it: every `*.crt` of its certs.d directory added to Node's
+ * CAs, and `X.cert` with `X.key` as the client certificate. No directory: Node's defaults.
+ */
+async function trustFor(host, certsDir) {
+    const dir = certsDirOf(certsDir, host);
+    const names = await (0,promises_namespaceObject.readdir)(dir).catch((e) => {
+        if (errorCode(e) === 'ENOENT' || errorCode(e) === 'ENOTDIR')
+            return [];
+        throw new Error(`Cannot read the registry certificates in ${dir}: ${errorCode(e) ?? 'error'}`);
+    });
+    const cas = names.filter((n) => n.endsWith('.crt')).sort();
+    const cert = names.filter((n) => n.endsWith('.cert')).sort()[0];
+    const read = (n) => (0,promises_namespaceObject.readFile)(external_node_path_default().join(dir, n), 'utf8');
+    const trust = {};
+    if (cas.length > 0)
+        trust.ca = [...external_node_tls_default().getCACertificates('default'), ...(await Promise.all(cas.map(read)))];
+    if (cert !== undefined) {
+        const key = `${cert.slice(0, -'.cert'.length)}.key`;
+        if (!names.includes(key))
+            throw new Error(`The client certificate ${external_node_path_default().join(dir, cert)} has no key ${key} beside it`);
+        trust.cert = await read(cert);
+        trust.key = await read(key);
+    }
+    return trust;
+}
+/** True for hosts docker treats as insecure by default: 127.0.0.0/8, localhost and ::1. */
+function isLoopback(host) {
+    const hostname = new URL(`http://${host}`).hostname;
+    return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+/** Sends one request; resolves with the response (any status), rejects with NetworkError. */
+function send(req, trust, timeouts, agents) {
+    return new Promise((resolve, reject) => {
+        const secure = req.url.protocol === 'https:';
+        const options = {
+            method: req.method,
+            headers: { ...req.headers, ...(req.body !== undefined ? { 'content-length': String(Buffer.byteLength(req.body)) } : {}) },
+            agent: secure ? agents.https : agents.http
+        };
+        if (secure && trust.ca)
+            options.ca = [...trust.ca];
+        if (secure && trust.cert !== undefined)
+            options.cert = trust.cert;
+        if (secure && trust.key !== undefined)
+            options.key = trust.key;
+        const r = (secure ? (external_node_https_default()) : (external_node_http_default())).request(req.url, options, resolve);
+        const fail = (message, code) => {
+            r.destroy(new NetworkError(message, code));
+        };
+        r.on('socket', (socket) => {
+            if (!socket.connecting)
+                return;
+            const timer = setTimeout(() => fail(`no connection within ${timeouts.connectMs} ms`, 'ETIMEDOUT'), timeouts.connectMs);
+            socket.once(secure ? 'secureConnect' : 'connect', () => clearTimeout(timer));
+            socket.once('close', () => clearTimeout(timer));
+        });
+        r.setTimeout(timeouts.idleMs, () => fail(`no data for ${timeouts.idleMs} ms`, 'ETIMEDOUT'));
+        r.on('error', (e) => reject(e instanceof NetworkError ? e : new NetworkError(e.message, errorCode(e))));
+        r.end(req.body);
+    });
+}
+function newAgents() {
+    return { http: new (external_node_http_default()).Agent({ keepAlive: true }), https: new (external_node_https_default()).Agent({ keepAlive: true }) };
+}
+/** Reads a whole body of at most `max` bytes; more (said or sent) rejects with `tooLarge()`'s error. */
+async function readBody(res, max, tooLarge) {
+    const said = Number(res.headers['content-length']);
+    if (Number.isFinite(said) && said > max) {
+        res.destroy();
+        throw tooLarge();
+    }
+    const chunks = [];
+    let size = 0;
+    for await (const chunk of res) {
+        size += chunk.length;
+        if (size > max) {
+            res.destroy();
+            throw tooLarge();
+        }
+        chunks.push(chunk);
+    }
+    return Buffer.concat(chunks);
+}
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+/;
+/** The challenges of a WWW-Authenticate header (RFC 9110 11.6.1), e.g. `Bearer realm="…",service="…"`. */
+function parseChallenges(header) {
+    const out = [];
+    let i = 0;
+    const skip = (chars) => {
+        while (i < header.length && chars.includes(header[i]))
+            i++;
+    };
+    const token = () => {
+        const m = TOKEN.exec(header.slice(i));
+        i += m ? m[0].length : 0;
+        return m ? m[0] : '';
+    };
+    // A value should be a token or quoted; registries have been seen to send URLs bare: read to the next comma.
+    const bare = () => {
+        const m = /^[^\s,"]*/.exec(header.slice(i))[0];
+        i += m.length;
+        return m;
+    };
+    const quoted = () => {
+        let value = '';
+        for (i++; i < header.length && header[i] !== '"'; i++)
+            value += header[i] === '\\' ? (header[++i] ?? '') : header[i];
+        i++;
+        return value;
+    };
+    while (i < header.length) {
+        skip(' \t,');
+        const scheme = token();
+        if (scheme === '') {
+            i++;
+            continue;
+        }
+        const params = new Map();
+        out.push({ scheme: scheme.toLowerCase(), params });
+        for (;;) {
+            const save = i;
+            skip(' \t');
+            if (params.size > 0 && header[i] === ',')
+                i++;
+            skip(' \t');
+            const name = token();
+            skip(' \t');
+            if (name === '' || header[i] !== '=') {
+                i = save;
+                break;
+            }
+            i++;
+            skip(' \t');
+            params.set(name.toLowerCase(), header[i] === '"' ? quoted() : bare());
+        }
+        // A token68 (`Basic abc=`) or anything else up to the next challenge is skipped.
+        while (i < header.length && header[i] !== ',')
+            i++;
+    }
+    return out;
+}
+/** Retry-After as seconds from `now` (delta-seconds or an HTTP date), or undefined. */
+function retryAfterSeconds(value, now = Date.now()) {
+    if (value === undefined || value.trim() === '')
+        return undefined;
+    if (/^\d+$/.test(value.trim()))
+        return Number(value.trim());
+    const at = Date.parse(value);
+    return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+;// CONCATENATED MODULE: ./src/registry/client.ts
+// A client of the OCI distribution API for one image reference, pull only: manifests by tag or
+// digest, blobs read whole (small JSON, capped and digest-checked) or streamed. HTTPS with docker's
+// trust (http.ts); a loopback registry (127.0.0.0/8, localhost, ::1, insecure in docker by default)
+// is tried over HTTPS first and over plain HTTP when that fails to connect, never another host.
+// Authentication as docker does it: anonymous first; a 401's WWW-Authenticate then says `Basic`
+// (the credentials, sent again) or `Bearer realm,service` (a token fetched from the realm for
+// `repository:<repo>:pull`: with basic credentials by GET, with an identity token by the OAuth2
+// refresh-token POST, or anonymously; `token` or `access_token` of the answer). A token that
+// expires mid-measurement is fetched again once. Redirects (blobs go to storage) are followed, and
+// the Authorization header is only ever sent to the origin that asked for it.
+
+
+
+
+
+
+
+const MANIFEST_ACCEPT = [MediaType.ociIndex, MediaType.ociManifest, MediaType.dockerManifestList, MediaType.dockerManifest].join(', ');
+const MAX_REDIRECTS = 5;
+/** Largest token-server answer and error body read. */
+const MAX_SMALL_BODY = 1024 * 1024;
+const USER_AGENT = 'image-budget';
+class RegistryClient {
+    ref;
+    opts;
+    /** The normalised reference, as every message names it. */
+    name;
+    scheme;
+    authorization;
+    credentials;
+    trusts = new Map();
+    agents = newAgents();
+    timeouts;
+    constructor(ref, opts = {}) {
+        this.ref = ref;
+        this.opts = opts;
+        this.name = referenceString(ref);
+        this.timeouts = opts.timeouts ?? DEFAULT_TIMEOUTS;
+    }
+    /** Closes the connections kept open. */
+    close() {
+        this.agents.http.destroy();
+        this.agents.https.destroy();
+    }
+    /** The manifest or index `reference` (a tag or a digest) names, checked against a digest asked for. */
+    async manifest(reference) {
+        const what = isSha256Digest(reference) ? `the manifest ${reference}` : `the tag ${reference}`;
+        const path = `/v2/${this.ref.repository}/manifests/${reference}`;
+        const res = await this.get(path, { accept: MANIFEST_ACCEPT }, what);
+        const body = await readBody(res, MAX_JSON_BLOB, () => this.bad(`${what} is larger than the ${MAX_JSON_BLOB} bytes accepted`));
+        const digest = `sha256:${(0,external_node_crypto_namespaceObject.createHash)('sha256').update(body).digest('hex')}`;
+        if (isSha256Digest(reference) && digest !== reference)
+            throw this.bad(`${what} does not match its digest (content is ${digest})`);
+        const said = res.headers['docker-content-digest'];
+        if (typeof said === 'string' && said.startsWith('sha256:') && said !== digest) {
+            throw this.bad(`${what} does not match the digest ${said} the registry gives for it (content is ${digest})`);
+        }
+        return { mediaType: manifestMediaType(res.headers['content-type'], body, () => this.bad(`${what} is not an OCI or Docker v2 manifest or index`)), digest, body };
+    }
+    /** A small blob (an image config) read whole, at most MAX_JSON_BLOB bytes, its size and digest checked. */
+    async blobBytes(desc, what) {
+        if (desc.size > MAX_JSON_BLOB)
+            throw this.bad(`${what} ${desc.digest} is ${desc.size} bytes, more than the ${MAX_JSON_BLOB} accepted`);
+        const res = await this.blobResponse(desc, what);
+        const body = await readBody(res, desc.size, () => this.bad(`${what} ${desc.digest} is larger than its descriptor's ${desc.size} bytes`));
+        const digest = `sha256:${(0,external_node_crypto_namespaceObject.createHash)('sha256').update(body).digest('hex')}`;
+        if (body.length !== desc.size || digest !== desc.digest)
+            throw this.bad(`${what} ${desc.digest} does not match its descriptor (content is ${body.length} bytes, ${digest})`);
+        return body;
+    }
+    /** A blob as a stream, for the caller to check against its digest. A size other than the descriptor's fails here. */
+    blob(desc, what = 'layer') {
+        return this.blobResponse(desc, what);
+    }
+    async blobResponse(desc, what) {
+        if (!isSha256Digest(desc.digest))
+            throw this.bad(`${what} digest ${JSON.stringify(desc.digest.slice(0, 80))} is not sha256:<64 hex>`);
+        const res = await this.get(`/v2/${this.ref.repository}/blobs/${desc.digest}`, {}, `${what} ${desc.digest}`);
+        const said = Number(res.headers['content-length']);
+        if (res.headers['content-length'] !== undefined && said !== desc.size) {
+            res.destroy();
+            throw this.bad(`${what} ${desc.digest} is ${said} bytes in the registry but its descriptor says ${desc.size}`);
+        }
+        return res;
+    }
+    bad(message) {
+        return new RegistryError('bad-response', this.name, message);
+    }
+    subject(what, host = this.ref.registry, credentials) {
+        return { reference: this.name, host, domain: this.ref.domain, what, ...(credentials ? { credentials } : {}) };
+    }
+    /** GET with authentication: on a 401, authenticate as the challenge says and try once more. */
+    async get(path, headers, what) {
+        let fresh = false;
+        for (;;) {
+            const res = await this.follow(path, headers, what);
+            if (res.statusCode === 401 && !fresh) {
+                const header = res.headers['www-authenticate'];
+                // An authorization that this call did not just obtain may have expired: obtain it again.
+                if (await this.authenticate(parseChallenges(Array.isArray(header) ? header.join(', ') : (header ?? '')), what)) {
+                    res.resume();
+                    fresh = true;
+                    continue;
+                }
+                throw await this.statusError(res, this.subject(what, this.ref.registry, await this.creds()));
+            }
+            if (res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300)
+                return res;
+            throw await this.statusError(res, this.subject(what, this.ref.registry, this.authorization ? await this.creds() : undefined));
+        }
+    }
+    creds() {
+        this.credentials ??= this.opts.credentials ? this.opts.credentials() : findCredentials(this.ref.domain, { env: this.opts.env ?? process.env });
+        return this.credentials;
+    }
+    /** Sets the authorization a challenge asks for; false when there is none to give (the 401 stands). */
+    async authenticate(challenges, what) {
+        const bearer = challenges.find((c) => c.scheme === 'bearer');
+        if (bearer) {
+            this.authorization = `Bearer ${await this.token(bearer, what)}`;
+            return true;
+        }
+        const creds = await this.creds();
+        if (challenges.some((c) => c.scheme === 'basic') && creds?.kind === 'basic') {
+            this.authorization = basic(creds.username, creds.password);
+            return true;
+        }
+        return false;
+    }
+    /** A bearer token from the challenge's realm, for pulling this repository (the distribution token spec). */
+    async token(challenge, what) {
+        const realm = this.realmUrl(challenge.params.get('realm'), what);
+        const service = challenge.params.get('service');
+        const scope = `repository:${this.ref.repository}:pull`;
+        const creds = await this.creds();
+        const params = new URLSearchParams();
+        if (service)
+            params.set('service', service);
+        params.set('scope', scope);
+        let request;
+        if (creds?.kind === 'identity-token') {
+            params.set('grant_type', 'refresh_token');
+            params.set('refresh_token', creds.token);
+            params.set('client_id', USER_AGENT);
+            request = { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: params.toString() };
+        }
+        else {
+            if (creds)
+                params.set('account', creds.username);
+            for (const [k, v] of params)
+                realm.searchParams.set(k, v);
+            request = { method: 'GET', headers: creds ? { authorization: basic(creds.username, creds.password) } : {} };
+        }
+        const subject = this.subject(`a token for ${what}`, realm.host, creds);
+        const res = await this.send({ url: realm, ...request, headers: { ...request.headers, 'user-agent': USER_AGENT, accept: 'application/json' } }, subject);
+        if (res.statusCode !== 200)
+            throw await this.statusError(res, subject);
+        const body = await readBody(res, MAX_SMALL_BODY, () => this.bad(`the token server ${realm.host} answered more than ${MAX_SMALL_BODY} bytes`));
+        return tokenOf(body, () => this.bad(`the token server ${realm.host} answered without a "token" or "access_token"`));
+    }
+    /** The realm of a Bearer challenge: an https URL (http only on loopback, as credentials may go there). */
+    realmUrl(realm, what) {
+        let url;
+        try {
+            url = realm ? new URL(realm) : undefined;
+        }
+        catch {
+            url = undefined;
+        }
+        if (!url || !(url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url.host)))) {
+            throw this.bad(`${this.ref.registry} asked for a token for ${what} without an https realm to get it from`);
+        }
+        return url;
+    }
+    /** One request to the registry with redirects followed; Authorization goes only to the registry's own origin. */
+    async follow(path, headers, what) {
+        let res = await this.toRegistry(path, headers, what);
+        const origin = new URL(`${this.scheme}//${this.ref.registry}`).origin;
+        let url = new URL(path, origin);
+        for (let hops = 0; isRedirect(res.statusCode) && typeof res.headers.location === 'string'; hops++) {
+            res.resume();
+            const next = new URL(res.headers.location, url);
+            if (hops >= MAX_REDIRECTS)
+                throw this.bad(`${what}: more than ${MAX_REDIRECTS} redirects`);
+            if (next.protocol !== 'https:' && !(next.protocol === 'http:' && isLoopback(next.host))) {
+                throw this.bad(`${what}: redirected to a ${next.protocol} URL on ${next.host}, refused (only https, or http on loopback)`);
+            }
+            url = next;
+            res = await this.send({ url, method: 'GET', headers: this.headers(headers, url.origin === origin) }, this.subject(what, url.host));
+        }
+        return res;
+    }
+    /** The headers of a request, with the Authorization when it goes to the origin that asked for it. */
+    headers(headers, toRegistry) {
+        const out = { ...headers, 'user-agent': USER_AGENT };
+        if (toRegistry && this.authorization !== undefined)
+            out.authorization = this.authorization;
+        return out;
+    }
+    /**
+     * The first hop, to the registry: HTTPS; a loopback registry that HTTPS cannot reach is tried over
+     * HTTP. A 400 to that HTTP request is an HTTPS server's answer to plain HTTP: the HTTPS failure stands.
+     */
+    async toRegistry(path, headers, what) {
+        const schemes = this.scheme ? [this.scheme] : isLoopback(this.ref.registry) ? ['https:', 'http:'] : ['https:'];
+        const failures = [];
+        for (const scheme of schemes) {
+            const url = new URL(path, `${scheme}//${this.ref.registry}`);
+            try {
+                const res = await send({ url, method: 'GET', headers: this.headers(headers, true) }, await this.trust(url.host), this.timeouts, this.agents);
+                if (failures.length > 0 && res.statusCode === 400) {
+                    res.resume();
+                    failures.push('http: 400 Bad Request (an HTTPS server)');
+                    break;
+                }
+                this.scheme = scheme;
+                return res;
+            }
+            catch (e) {
+                if (!(e instanceof NetworkError))
+                    throw e;
+                failures.push(`${scheme.slice(0, -1)}: ${e.message}${isCertificateError(e.code) ? `; if the registry's certificate is signed by a private CA, put that CA in ${this.certsDir()}/${this.ref.registry}/ca.crt` : ''}`);
+            }
+        }
+        throw new RegistryError('unavailable', this.name, `cannot reach ${this.ref.registry} for ${what} (${failures.join('; ')})`);
+    }
+    certsDir() {
+        return this.opts.certsDir ?? DOCKER_CERTS_DIR;
+    }
+    /** A request to a host other than the registry's first hop (a token server, blob storage). */
+    async send(req, s) {
+        try {
+            return await send(req, await this.trust(req.url.host), this.timeouts, this.agents);
+        }
+        catch (e) {
+            if (e instanceof NetworkError)
+                throw new RegistryError('unavailable', this.name, `cannot reach ${s.host} for ${s.what} (${e.message})`);
+            throw e;
+        }
+    }
+    trust(host) {
+        let trust = this.trusts.get(host);
+        if (!trust) {
+            trust = trustFor(host, this.certsDir());
+            this.trusts.set(host, trust);
+        }
+        return trust;
+    }
+    async statusError(res, s) {
+        const status = res.statusCode ?? 0;
+        const body = await readBody(res, MAX_SMALL_BODY, () => new Error('too large')).catch(() => Buffer.alloc(0));
+        const header = res.headers['retry-after'];
+        return statusError(status, s, errorCodes(body.toString('utf8')), retryAfterSeconds(Array.isArray(header) ? header[0] : header));
+    }
+}
+function basic(username, password) {
+    return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
+}
+/** Node's codes for a certificate that does not verify (self-signed, unknown issuer, wrong name, expired). */
+function isCertificateError(code) {
+    return code !== undefined && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(code);
+}
+function isRedirect(status) {
+    return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
+}
+/** `token`, else `access_token`, of a token server's JSON answer. */
+function tokenOf(body, missing) {
+    let doc;
+    try {
+        doc = JSON.parse(body.toString('utf8'));
+    }
+    catch {
+        throw missing();
+    }
+    const o = (doc ?? {});
+    const token = typeof o.token === 'string' && o.token !== '' ? o.token : o.access_token;
+    if (typeof token !== 'string' || token === '' || /[\s\u0000-\u001f]/.test(token))
+        throw missing();
+    return token;
+}
+/** The media type of a served manifest: its Content-Type, else the document's own `mediaType`. */
+function manifestMediaType(contentType, body, unknown) {
+    const header = contentType?.split(';')[0]?.trim().toLowerCase();
+    if (header && (isIndexMediaType(header) || isManifestMediaType(header)))
+        return header;
+    try {
+        const doc = JSON.parse(body.toString('utf8'));
+        if (typeof doc.mediaType === 'string' && (isIndexMediaType(doc.mediaType) || isManifestMediaType(doc.mediaType)))
+            return doc.mediaType;
+        // An OCI document may leave mediaType out: an index has `manifests`.
+        if (doc.mediaType === undefined)
+            return Array.isArray(doc.manifests) ? MediaType.ociIndex : MediaType.ociManifest;
+    }
+    catch {
+        // Not JSON: said below.
+    }
+    throw unknown();
+}
+
+;// CONCATENATED MODULE: ./src/registry/platform.ts
+// Which image of a multi-platform index is measured: the one for the platform asked for, else the
+// runner's own (`linux/` and Node's architecture in Go's names: x64 is amd64). Matching as
+// containerd's default matcher does it for one platform: os and architecture equal, the variant
+// equal when one is asked for; without one, an image without a variant or with the architecture's
+// default one (arm64/v8, arm/v7) is preferred. Attestation manifests were left out before. Pure.
+
+const GO_ARCH = { x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64', loong64: 'loong64' };
+const DEFAULT_VARIANT = { arm64: 'v8', arm: 'v7' };
+const ARCH_ALIASES = { x86_64: 'amd64', 'x86-64': 'amd64', aarch64: 'arm64', armhf: 'arm', armel: 'arm' };
+/** The runner's platform: `linux/amd64` on x64, `linux/arm64` on arm64. */
+function runnerPlatform(arch = process.arch) {
+    return `linux/${GO_ARCH[arch] ?? arch}`;
+}
+/** `os/arch[/variant]` parsed; throws for anything else, naming the value. */
+function parsePlatform(value) {
+    const parts = value.trim().toLowerCase().split('/');
+    if (parts.length < 2 || parts.length > 3 || parts.some((p) => !/^[a-z0-9_.-]+$/.test(p))) {
+        throw new Error(`${JSON.stringify(value)} is not a platform: expected os/arch[/variant], e.g. linux/amd64 or linux/arm64/v8`);
+    }
+    const [os, arch, variant] = parts;
+    const architecture = ARCH_ALIASES[arch] ?? arch;
+    return { os, architecture, ...(variant ? { variant } : {}) };
+}
+function sameVariant(a, b, arch) {
+    const def = DEFAULT_VARIANT[arch];
+    return (a ?? def) === (b ?? def);
+}
+/**
+ * The descriptor of `descs` for `wanted` (a platform string); undefined when none fits. Descriptors
+ * without a platform never fit.
+ */
+function pickPlatform(descs, wanted) {
+    const want = parsePlatform(wanted);
+    const fits = descs.filter((d) => d.platform && d.platform.os === want.os && d.platform.architecture === want.architecture);
+    if (want.variant !== undefined)
+        return fits.find((d) => sameVariant(d.platform?.variant, want.variant, want.architecture));
+    return fits.find((d) => d.platform?.variant === undefined) ?? fits.find((d) => sameVariant(d.platform?.variant, undefined, want.architecture)) ?? fits[0];
+}
+/** The platforms an index offers, for the message when the one asked for is not among them. */
+function offeredPlatforms(descs) {
+    return [...new Set(descs.flatMap((d) => (d.platform ? [platformString(d.platform)] : [])))];
+}
+/** Whether an image's platform string (`linux/arm64/v8`) is the one asked for. */
+function platformMatches(actual, wanted) {
+    const a = parsePlatform(actual);
+    const w = parsePlatform(wanted);
+    return a.os === w.os && a.architecture === w.architecture && (w.variant === undefined || sameVariant(a.variant, w.variant, w.architecture));
+}
+
+;// CONCATENATED MODULE: ./src/registry/measure.ts
+// Measures one platform image of a registry without pulling it into an engine: the tag (or digest)
+// is resolved to a manifest, an index to the platform's manifest (attestations left out), then the
+// config is fetched (digest checked) and the numbers come out by the rules every other source uses
+// (image/measure.ts's measureImages, image/image-rules.ts, image/history.ts): compressed size = the
+// sum of the manifest's layer descriptor sizes, digest = the platform manifest's digest. The
+// registry holds the very blobs an OCI layout export holds, so the method is `oci-layout`: its
+// numbers compare with a head built and exported that way.
+//
+// Uncompressed sizes need every layer blob: with `uncompressed` or `files`, each is streamed once
+// through the decompressor (and the tar reader) into a counter (image/layer-stream.ts), never
+// stored. With neither, no blob but the config is downloaded, and the result is a ManifestStats:
+// ImageStats without uncompressed sizes, which the model has no way to mark unknown (a 0 would read
+// as a measurement).
+
+
+
+
+
+
+
+
+
+
+/** True for a full measurement (layers streamed), false for a ManifestStats. */
+function hasUncompressed(stats) {
+    return stats.uncompressedBytes !== undefined;
+}
+async function measureRegistryImage(reference, opts) {
+    const ref = typeof reference === 'string' ? parseReference(reference) : reference;
+    const client = new RegistryClient(ref, opts.client);
+    try {
+        const top = await client.manifest(manifestReference(ref));
+        const source = new RegistrySource(client, top);
+        const chosen = await source.choose(opts.platform);
+        const stats = opts.uncompressed || opts.files ? await measureStreamed(source, opts) : await manifestStats(source, chosen, opts);
+        if (opts.platform !== undefined && !platformMatches(stats.platform, opts.platform)) {
+            throw new Error(`${client.name} is an image for ${stats.platform} only, not ${opts.platform}`);
+        }
+        return stats;
+    }
+    catch (e) {
+        throw e instanceof RegistryError || errorMessage(e).includes(client.name) ? e : new Error(`${client.name}: ${errorMessage(e)}`);
+    }
+    finally {
+        client.close();
+    }
+}
+async function measureStreamed(source, opts) {
+    const images = await measureImages(source, {
+        target: opts.target,
+        secrets: opts.secrets,
+        files: opts.files,
+        ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),
+        ...(opts.limits ? { limits: opts.limits } : {})
+    });
+    // One root, one manifest: measureImages gives one image or throws.
+    return images[0];
+}
+/** measureImages's rules without streaming a layer: the manifest, the config, the history. */
+async function manifestStats(source, desc, opts) {
+    const manifest = parseManifest(await source.jsonBlob(desc, 'image manifest'), desc.digest);
+    if (manifest.mediaType !== undefined && manifest.mediaType !== desc.mediaType) {
+        throw new Error(`Image manifest ${desc.digest} says it is ${manifest.mediaType}, its descriptor says ${desc.mediaType}`);
+    }
+    if (manifest.artifactType !== undefined || !isConfigMediaType(manifest.config.mediaType))
+        throw new Error(`${source.label} holds no image manifest (only attestations or artifacts)`);
+    const config = parseConfig(await source.jsonBlob(manifest.config, 'image config'), manifest.config.digest);
+    checkLayerCount(desc.digest, manifest, config);
+    const platform = imagePlatform(config, desc);
+    const warning = historyWarning(opts.target, platform, config.history, manifest.layers.length);
+    if (warning)
+        opts.onWarning?.(warning);
+    const instructions = layerInstructions(config.history, manifest.layers.length, opts.secrets);
+    const layers = manifest.layers.map((l, i) => ({ digest: l.digest, mediaType: l.mediaType, compressedBytes: l.size, instruction: instructions[i] ?? UNKNOWN_INSTRUCTION }));
+    return {
+        target: opts.target,
+        platform,
+        digest: desc.digest,
+        configDigest: manifest.config.digest,
+        compressedBytes: sum(layers.map((l) => l.compressedBytes)),
+        layerCount: layers.length,
+        layers,
+        method: source.method
+    };
+}
+/** A registry repository as a BlobSource of image/measure.ts: its root is the chosen platform's manifest. */
+class RegistrySource {
+    client;
+    top;
+    method = 'oci-layout';
+    label;
+    root;
+    /** Manifests already fetched, by digest, so none is fetched twice. */
+    fetched = new Map();
+    constructor(client, top) {
+        this.client = client;
+        this.top = top;
+        this.label = `Registry image ${client.name}`;
+        this.fetched.set(top.digest, top.body);
+    }
+    /** The manifest measured: the tag's own, or the platform's of its index (nested indexes followed). */
+    async choose(platform) {
+        const { top } = this;
+        const self = { mediaType: top.mediaType, digest: top.digest, size: top.body.length, annotations: {} };
+        if (!isIndexMediaType(top.mediaType))
+            return (this.root = self);
+        const index = parseIndex(top.body.toString('utf8'), `${this.client.name} (${top.digest})`);
+        const manifests = await collectManifests(index.manifests, (d) => this.jsonBlob(d, 'image index'), this.label);
+        const wanted = platform ?? runnerPlatform();
+        const picked = pickPlatform(manifests, wanted);
+        if (!picked) {
+            const offered = offeredPlatforms(manifests);
+            throw new Error(`${this.client.name} has no image for ${wanted}; its index offers ${offered.length ? offered.join(', ') : 'no platform image'}`);
+        }
+        return (this.root = picked);
+    }
+    roots() {
+        return Promise.resolve(this.root ? [this.root] : []);
+    }
+    async jsonBlob(desc, what) {
+        if (!isIndexMediaType(desc.mediaType) && !isManifestMediaType(desc.mediaType))
+            return (await this.client.blobBytes(desc, what)).toString('utf8');
+        let body = this.fetched.get(desc.digest);
+        if (!body) {
+            body = (await this.client.manifest(desc.digest)).body;
+            this.fetched.set(desc.digest, body);
+        }
+        if (body.length !== desc.size)
+            throw new RegistryError('bad-response', this.client.name, `${what} ${desc.digest} is ${body.length} bytes but its descriptor says ${desc.size}`);
+        return body.toString('utf8');
+    }
+    async layer(desc, diffId, ctx) {
+        compressionOf(desc);
+        return measureLayerStream(await this.client.blob(desc, 'layer'), desc, diffId, ctx);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/baseline/from-image.ts
+// The baseline of `base-image`: each head target compared with a pushed image, read in its registry
+// (registry/measure.ts): compressed sizes and layers from the manifests, uncompressed sizes and files
+// from streaming the layer blobs once; never pulled, never built. One image per target (the value
+// for all targets, or the target's own), one reading per platform asked for (the runner's when the
+// run names none). Any image that cannot be read makes the whole baseline unavailable, with why:
+// the caller then falls back to what `baseline` says.
+
+
+
+
+/** Reads every target's base image; the first that cannot be read makes the baseline unavailable. */
+async function imageBaseline(req) {
+    const refs = imagesPerTarget(INPUT.baseImage, req.images, req.targets);
+    const results = [];
+    const notes = [];
+    for (const [target, ref] of refs) {
+        try {
+            const platforms = req.platforms.length ? req.platforms : [undefined];
+            const measured = await req.log.group(`Read base image ${ref} (${target})`, () => Promise.all(platforms.map((platform) => readOne(req, target, ref, platform))));
+            results.push({ target, results: measured.map((image) => ({ platform: image.platform, result: { state: 'measured', image } })) });
+            const digests = measured.map((m) => `${m.platform} ${m.digest}`).join(', ');
+            req.log.info(`Base of ${target}: ${ref} (${digests}), read in its registry; the base is not built.`);
+            notes.push(`Baseline of ${target}: the pushed image ${ref} (${digests}); the base was not built.`);
+        }
+        catch (e) {
+            return { ok: false, reason: `base-image ${ref} (${target}) could not be read: ${errorMessage(e)}` };
+        }
+    }
+    return { ok: true, results, notes };
+}
+function readOne(req, target, ref, platform) {
+    return measureRegistryImage(ref, {
+        target,
+        secrets: req.secrets,
+        ...(platform !== undefined ? { platform } : {}),
+        uncompressed: true,
+        files: req.files,
+        onWarning: (m) => req.log.warning(m),
+        client: { env: req.env }
+    });
 }
 
 ;// CONCATENATED MODULE: ./src/report/report.ts
@@ -2606,7 +5516,7 @@ function validateReport(value) {
         throw e;
     }
 }
-const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,256}$/;
+const validate_DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,256}$/;
 const validate_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
 /** A time Date can read whose calendar day exists (Date.parse rolls 2026-02-30 over to March 2). */
@@ -2622,12 +5532,12 @@ const STATUSES = ['changed', 'unchanged', 'new', 'removed', 'no-baseline', 'head
 const RULES = ['max-increase', 'max-size', 'max-layers', 'max-wasted', 'build'];
 const validate_METRICS = ['compressed', 'uncompressed'];
 const METHODS = ['oci-layout', 'docker-save'];
-function fail(path, what) {
+function validate_fail(path, what) {
     throw new Invalid(`${path || 'report'}: ${what}`);
 }
 function obj(v, path) {
     if (typeof v !== 'object' || v === null || Array.isArray(v))
-        fail(path, 'expected an object');
+        validate_fail(path, 'expected an object');
     return v;
 }
 function validate_field(o, key) {
@@ -2635,60 +5545,60 @@ function validate_field(o, key) {
 }
 function str(v, path, max = REPORT_LIMITS.string, pattern) {
     if (typeof v !== 'string')
-        fail(path, 'expected a string');
+        validate_fail(path, 'expected a string');
     if (v.length > max)
-        fail(path, `longer than ${max} characters`);
+        validate_fail(path, `longer than ${max} characters`);
     if (pattern && !pattern.test(v))
-        fail(path, `malformed value`);
+        validate_fail(path, `malformed value`);
     return v;
 }
 function bool(v, path) {
     if (typeof v !== 'boolean')
-        fail(path, 'expected true or false');
+        validate_fail(path, 'expected true or false');
     return v;
 }
 function count(v, path) {
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
-        fail(path, 'expected a non-negative integer');
+        validate_fail(path, 'expected a non-negative integer');
     return v;
 }
 function validate_int(v, path) {
     if (typeof v !== 'number' || !Number.isSafeInteger(v))
-        fail(path, 'expected an integer');
+        validate_fail(path, 'expected an integer');
     return v;
 }
 function percentOrNull(v, path) {
     if (v === null)
         return null;
     if (typeof v !== 'number' || !Number.isFinite(v))
-        fail(path, 'expected a number or null');
+        validate_fail(path, 'expected a number or null');
     return v;
 }
 function validate_oneOf(v, values, path) {
     if (typeof v !== 'string' || !values.includes(v))
-        fail(path, `expected one of ${values.join(', ')}`);
+        validate_fail(path, `expected one of ${values.join(', ')}`);
     return v;
 }
 function list(v, path, max) {
     if (!Array.isArray(v))
-        fail(path, 'expected an array');
+        validate_fail(path, 'expected an array');
     if (v.length > max)
-        fail(path, `more than ${max} entries`);
+        validate_fail(path, `more than ${max} entries`);
     return v;
 }
 function readReport(value) {
     const o = obj(value, '');
     if (validate_field(o, 'schema') !== REPORT_SCHEMA)
-        fail('schema', `expected "${REPORT_SCHEMA}"`);
+        validate_fail('schema', `expected "${REPORT_SCHEMA}"`);
     const version = validate_field(o, 'version');
     if (version !== REPORT_SCHEMA_VERSION) {
-        fail('version', `unsupported version ${JSON.stringify(version) ?? 'undefined'} (this tool reads ${REPORT_SCHEMA_VERSION})`);
+        validate_fail('version', `unsupported version ${JSON.stringify(version) ?? 'undefined'} (this tool reads ${REPORT_SCHEMA_VERSION})`);
     }
     const tool = obj(validate_field(o, 'tool'), 'tool');
     const runId = validate_field(o, 'runId');
     const createdAt = str(validate_field(o, 'createdAt'), 'createdAt', 64, ISO_TIME);
     if (!isRealTime(createdAt))
-        fail('createdAt', 'not a valid time');
+        validate_fail('createdAt', 'not a valid time');
     const base = validate_field(o, 'base');
     const pullRequest = validate_field(o, 'pullRequest');
     return {
@@ -2719,7 +5629,7 @@ function readPullRequest(v, path) {
     const o = obj(v, path);
     const number = count(validate_field(o, 'number'), `${path}.number`);
     if (number === 0)
-        fail(`${path}.number`, 'expected a pull request number (1 or more)');
+        validate_fail(`${path}.number`, 'expected a pull request number (1 or more)');
     return { number, headSha: str(validate_field(o, 'headSha'), `${path}.headSha`, 64, validate_SHA) };
 }
 function readTarget(v, path) {
@@ -2729,12 +5639,12 @@ function readTarget(v, path) {
     const delta = validate_field(o, 'delta');
     const status = validate_oneOf(validate_field(o, 'status'), STATUSES, `${path}.status`);
     if ((status === 'changed' || status === 'unchanged') && (head.state !== 'measured' || base.state !== 'measured')) {
-        fail(`${path}.status`, `"${status}" needs both sides measured`);
+        validate_fail(`${path}.status`, `"${status}" needs both sides measured`);
     }
     const verdicts = list(validate_field(o, 'verdicts'), `${path}.verdicts`, REPORT_LIMITS.verdicts).map((x, i) => readVerdict(x, `${path}.verdicts[${i}]`));
     const regressed = bool(validate_field(o, 'regressed'), `${path}.regressed`);
     if (regressed !== verdicts.some((x) => !x.ok))
-        fail(`${path}.regressed`, 'disagrees with the verdicts');
+        validate_fail(`${path}.regressed`, 'disagrees with the verdicts');
     const image = validate_field(o, 'image');
     return {
         ...(image === undefined ? {} : { image: str(image, `${path}.image`, 256) }),
@@ -2755,8 +5665,8 @@ function readSide(v, path) {
         case 'measured':
             return {
                 state,
-                digest: str(validate_field(o, 'digest'), `${path}.digest`, 300, DIGEST),
-                configDigest: str(validate_field(o, 'configDigest'), `${path}.configDigest`, 300, DIGEST),
+                digest: str(validate_field(o, 'digest'), `${path}.digest`, 300, validate_DIGEST),
+                configDigest: str(validate_field(o, 'configDigest'), `${path}.configDigest`, 300, validate_DIGEST),
                 compressedBytes: count(validate_field(o, 'compressedBytes'), `${path}.compressedBytes`),
                 uncompressedBytes: count(validate_field(o, 'uncompressedBytes'), `${path}.uncompressedBytes`),
                 layerCount: count(validate_field(o, 'layerCount'), `${path}.layerCount`),
@@ -2798,28 +5708,28 @@ function readFinal(v, path) {
     const belowField = validate_field(o, 'below');
     const below = belowField === undefined ? undefined : count(belowField, `${path}.below`);
     if (below === 0)
-        fail(`${path}.below`, 'expected 1 or more (a listing of every file has no "below")');
+        validate_fail(`${path}.below`, 'expected 1 or more (a listing of every file has no "below")');
     const listed = list(validate_field(o, 'listed'), `${path}.listed`, REPORT_LIMITS.listed).map((e, i) => readFileEntry(e, `${path}.listed[${i}]`));
     const seen = new Set();
     let sum = 0;
     listed.forEach((e, i) => {
         if (seen.has(e.path))
-            fail(`${path}.listed[${i}].path`, 'listed twice');
+            validate_fail(`${path}.listed[${i}].path`, 'listed twice');
         if (below !== undefined && e.bytes < below)
-            fail(`${path}.listed[${i}].bytes`, `under "below" (${below})`);
+            validate_fail(`${path}.listed[${i}].bytes`, `under "below" (${below})`);
         seen.add(e.path);
         sum += e.bytes;
     });
     if (below === undefined ? listed.length !== files : listed.length > files)
-        fail(`${path}.files`, 'disagrees with the files listed');
+        validate_fail(`${path}.files`, 'disagrees with the files listed');
     if (sum > bytes)
-        fail(`${path}.bytes`, 'less than the bytes listed');
+        validate_fail(`${path}.bytes`, 'less than the bytes listed');
     return { files, bytes, ...(below !== undefined ? { below } : {}), listed };
 }
 function readLayer(v, path) {
     const o = obj(v, path);
     return {
-        digest: str(validate_field(o, 'digest'), `${path}.digest`, 300, DIGEST),
+        digest: str(validate_field(o, 'digest'), `${path}.digest`, 300, validate_DIGEST),
         mediaType: str(validate_field(o, 'mediaType'), `${path}.mediaType`, 256),
         compressedBytes: count(validate_field(o, 'compressedBytes'), `${path}.compressedBytes`),
         uncompressedBytes: count(validate_field(o, 'uncompressedBytes'), `${path}.uncompressedBytes`),
@@ -3079,6 +5989,8 @@ async function recentAncestors(req) {
 
 ;// CONCATENATED MODULE: ./src/baseline/choose.ts
 // Step 2 of the pipeline: what the head is compared with, decided once per image.
+//   `base-image`: pushed images read in their registry (from-image.ts); when one cannot be read, a
+//   warning, and `baseline` decides as below
 //   `baseline` auto/report: the stored report of the base commit or a recent ancestor (no base build)
 //   auto/build: the base commit checked out outside the workspace (git/base-checkout.ts), to be built
 //   otherwise, or when neither can be had: no baseline, with the reason (the head is still judged on
@@ -3091,7 +6003,19 @@ async function recentAncestors(req) {
 
 
 
+
 async function chooseBaseline(req) {
+    if (!req.baseImage)
+        return chooseCommitBaseline(req);
+    const read = await imageBaseline({ ...req.baseImage, targets: req.headTargets, log: req.log });
+    if (read.ok)
+        return { baseline: { kind: 'image', results: read.results }, notes: read.notes };
+    req.log.warning(`${read.reason}; the baseline is what baseline: ${req.mode} gives instead.`);
+    const chosen = await chooseCommitBaseline(req);
+    return { ...chosen, notes: [`${read.reason}; compared with what baseline: ${req.mode} gives instead.`, ...chosen.notes] };
+}
+/** The stored report or the checked-out base commit, as `baseline` says. */
+async function chooseCommitBaseline(req) {
     const ref = req.baseRef ?? req.eventBase;
     const stored = req.mode === 'auto' || req.mode === 'report' ? await storedBaseline(req, ref) : undefined;
     if (stored)
@@ -3418,7 +6342,7 @@ const ANY_PLATFORM = '*';
 
 ;// CONCATENATED MODULE: ./src/report/compare.ts
 /** Compares every row, keeping the given order. */
-function compare(rows) {
+function compare_compare(rows) {
     return rows.map(compareRow);
 }
 /**
@@ -4714,8 +7638,567 @@ function headTargetNames(stages, requested, fileLabel) {
     return requested.map((t) => t.toLowerCase()).filter((t) => names.has(t));
 }
 
-;// CONCATENATED MODULE: external "node:crypto"
-const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
+;// CONCATENATED MODULE: ./src/buildx/failure.ts
+// Pure: the part of a failed build's log a reader needs (the failing step's output and buildx's ERROR
+// line), with secret values masked.
+const MAX_LINES = 20;
+/** Replace every known secret value (3+ characters) in `text` with `***`. */
+function failure_maskSecrets(text, secrets) {
+    let out = text;
+    for (const s of [...secrets].filter((v) => v.length >= 3).sort((a, b) => b.length - a.length)) {
+        out = out.split(s).join('***');
+    }
+    return out;
+}
+/** Longest unfinished line held back by {@link secretMasker} before it is passed on anyway. */
+const MAX_HELD_LINE = 64 * 1024;
+/** Where the known secrets occur in `text`: non-overlapping [start, end) pairs, longest secret first. */
+function occurrences(text, secrets) {
+    const found = [];
+    for (const s of secrets) {
+        for (let at = text.indexOf(s); at !== -1; at = text.indexOf(s, at + 1)) {
+            const end = at + s.length;
+            if (!found.some(([a, b]) => at < b && end > a))
+                found.push([at, end]);
+        }
+    }
+    return found.sort((x, y) => x[0] - y[0]);
+}
+/**
+ * Masks known secrets (3+ characters) in a log that arrives in chunks, such as a live build log: a
+ * value split across two chunks is masked all the same. Whole lines are passed on as soon as they
+ * end; an unfinished line is held until its end comes (or until it is longer than
+ * {@link MAX_HELD_LINE}, when all but what could start a secret goes, never ending in `#` or `:`, so
+ * that no `##[` or `::` of a workflow command is cut in two). `end()` passes on the rest.
+ */
+function secretMasker(secrets, emit) {
+    const values = [...new Set(secrets)].filter((v) => v.length >= 3).sort((a, b) => b.length - a.length);
+    // A value with a line break in it can straddle a line end: then the tail that could start one is held too.
+    const hold = values.length ? Math.max(...values.map((v) => v.length)) - 1 : 0;
+    const multiLine = values.some((v) => /[\r\n]/.test(v));
+    let pending = '';
+    const pass = (upTo) => {
+        const found = occurrences(pending, values);
+        // A secret that starts before the cut ends inside `pending` (the cut leaves room for it): take it whole.
+        for (const [a, b] of found)
+            if (a < upTo && b > upTo)
+                upTo = b;
+        let out = '';
+        let from = 0;
+        for (const [a, b] of found) {
+            if (a >= upTo)
+                break;
+            out += `${pending.slice(from, a)}***`;
+            from = b;
+        }
+        out += pending.slice(from, upTo);
+        pending = pending.slice(upTo);
+        if (out !== '')
+            emit(out);
+    };
+    return {
+        write(chunk) {
+            pending += chunk;
+            const lineCut = Math.max(pending.lastIndexOf('\n'), pending.lastIndexOf('\r')) + 1;
+            let cut = lineCut;
+            const room = pending.length - hold;
+            if ((multiLine && room < lineCut) || pending.length - lineCut > MAX_HELD_LINE) {
+                // A cut inside a line.
+                cut = Math.max(0, room);
+                while (cut > 0 && (pending[cut - 1] === '#' || pending[cut - 1] === ':'))
+                    cut--;
+            }
+            if (cut > 0)
+                pass(cut);
+        },
+        end() {
+            pass(pending.length);
+        }
+    };
+}
+/**
+ * `docker buildx build` prints the failing step's last output between `------` rulers, then
+ * `ERROR: failed to solve: …`. Keep that block and the ERROR line; else the last lines.
+ */
+function summarizeBuildFailure(log, secrets) {
+    const lines = log.split('\n').map((l) => l.replace(/\s+$/, ''));
+    let end = -1;
+    for (let i = lines.length - 1; i >= 0; i--) {
+        if (/^(ERROR|error):/.test(lines[i] ?? '')) {
+            end = i;
+            break;
+        }
+    }
+    let picked;
+    if (end === -1) {
+        picked = lines.filter(Boolean).slice(-MAX_LINES);
+    }
+    else {
+        let start = end;
+        const rulers = [];
+        for (let i = end - 1; i >= 0 && rulers.length < 2; i--)
+            if (lines[i] === '------')
+                rulers.push(i);
+        if (rulers.length === 2)
+            start = rulers[1];
+        picked = lines.slice(start, end + 1).filter((l) => l !== '');
+        if (picked.length > MAX_LINES)
+            picked = [...picked.slice(0, 2), '…', ...picked.slice(-(MAX_LINES - 3))];
+    }
+    return failure_maskSecrets(picked.join('\n'), secrets);
+}
+/** The last ERROR line alone, for one-line messages and annotations. */
+function lastErrorLine(log, secrets) {
+    const lines = log.split('\n').map((l) => l.trim()).filter(Boolean);
+    const err = [...lines].reverse().find((l) => /^(ERROR|error):/.test(l)) ?? lines[lines.length - 1] ?? '';
+    return failure_maskSecrets(err.replace(/^(ERROR|error):\s*/, ''), secrets);
+}
+/**
+ * The build steps that import or export cache, as BuildKit names them: `importing cache manifest
+ * from gha:…`, `exporting cache` (BuildKit < 0.10), `exporting cache to registry`, `exporting to
+ * GitHub Actions Cache` (the gha exporter's own name, without the word `cache` after `exporting`).
+ */
+const CACHE_STEP = /^(importing|exporting) cache\b|^exporting to\b.*\bcache\b/i;
+/** BuildKit's words for a cache reference that does not exist yet. */
+const NOT_WRITTEN_YET = /^failed to configure registry cache importer: \S+: not found$/;
+/**
+ * Cache trouble that did not fail the build (RELIABILITY rows 11, 12, 14): buildx's `WARNING:` lines
+ * about a cache, and `ERROR` lines of the build steps that import or export cache (with
+ * `ignore-error=true` BuildKit reports a failed export there and the build succeeds). Each once, in order.
+ */
+function cacheProblems(log, secrets) {
+    const lines = log.split('\n').map((l) => l.trim());
+    const cacheSteps = new Set();
+    const out = [];
+    for (const line of lines) {
+        const step = /^#(\d+) (.*)$/.exec(line);
+        if (step && CACHE_STEP.test(step[2] ?? ''))
+            cacheSteps.add(step[1]);
+    }
+    for (const line of lines) {
+        let problem;
+        if (/^WARNING:.*cache/i.test(line))
+            problem = line.replace(/^WARNING:\s*/, '');
+        const step = /^#(\d+) ERROR:\s*(.*)$/.exec(line);
+        if (step && cacheSteps.has(step[1]))
+            problem = step[2];
+        // A registry cache that was never written (the first build of a scope) is not found: nothing is wrong.
+        if (problem && NOT_WRITTEN_YET.test(problem))
+            continue;
+        if (problem && !out.includes(problem))
+            out.push(problem);
+    }
+    return out.map((p) => failure_maskSecrets(p, secrets));
+}
+/**
+ * A build that failed only because of its cache backend, so that building again without cache is
+ * the way on (RELIABILITY rows 11, 12, 14): the backend could not be set up (a bad token or URL, the
+ * retired legacy service), or BuildKit failed the build on a cache export it was told to ignore (one
+ * older than 0.11 does not know `ignore-error`). The gha exporter's failures read `error writing
+ * layer blob: …` (a reservation refused, `Cache already exists`, a 429), `maximum timeout reached`
+ * (go-actions-cache's limit), or carry the service's own words. Whatever the words, a build whose
+ * error is that of one of its cache steps (`problems`, from {@link cacheProblems}) failed on its cache.
+ */
+function isCacheFailure(error, problems = []) {
+    return (problems.some((p) => p !== '' && error.endsWith(p)) ||
+        /failed to configure \S+ cache (exporter|importer)|cache (exporter|importer).*(token|url|unauthori[sz]ed|forbidden)/i.test(error) ||
+        /This legacy service is shutting down|gha-cache-sunset/i.test(error) ||
+        /error writing layer blob|Cache already exists|failed to reserve cache|maximum timeout reached/i.test(error) ||
+        /cache write denied|no writable scopes/i.test(error));
+}
+/**
+ * A registry that is overloaded or limiting pulls while an image is resolved or fetched (`FROM`):
+ * Docker Hub's `toomanyrequests` or a 429, or a 500, 502, 503 or 504 from a registry (RELIABILITY
+ * row 17). Worth a bounded retry; anything else (not found, unauthorized, a failing RUN step, a
+ * cache backend's own 429) is not.
+ */
+function isTransientRegistryError(error) {
+    if (isCacheFailure(error) || /did not complete successfully/.test(error))
+        return false;
+    if (/\btoomanyrequests\b/i.test(error))
+        return true;
+    const registry = /failed to resolve source metadata|httpReadSeeker|unexpected status (code|from (HEAD|GET) request)|failed to fetch (oauth|anonymous) token|received unexpected HTTP status/i;
+    const status = /\b(429 Too Many Requests|500 Internal Server Error|502 Bad Gateway|503 Service Unavailable|504 Gateway Time-?out)\b/i;
+    return registry.test(error) && status.test(error);
+}
+/** Which way on a failed build's error line leads: without cache, a retry later, or none. */
+function classifyBuildFailure(error) {
+    if (isCacheFailure(error))
+        return 'cache';
+    if (isTransientRegistryError(error))
+        return 'transient-registry';
+    return 'other';
+}
+/**
+ * What to do about a cache problem, when there is more to say than buildx did: the retired legacy
+ * cache service means a BuildKit and buildx too old for the new one (RELIABILITY row 12).
+ */
+function cacheHint(problem) {
+    if (/This legacy service is shutting down|gha-cache-sunset/i.test(problem)) {
+        return ("GitHub's new cache service needs BuildKit ≥ 0.20 / Buildx ≥ 0.21: update Docker, or set up a builder " +
+            'with docker/setup-buildx-action (driver docker-container) before this step');
+    }
+    return undefined;
+}
+/** `problem`, followed by its {@link cacheHint} when there is one. */
+function withCacheHint(problem) {
+    const hint = cacheHint(problem);
+    return hint ? `${problem} (${hint})` : problem;
+}
+
+;// CONCATENATED MODULE: external "node:events"
+const external_node_events_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
+;// CONCATENATED MODULE: ./src/image/archive-reader.ts
+// Reads an image archive streamed as tar (a `docker save`, or an OCI layout that buildx exports to a
+// stream) in one pass, with tar.ts, the one tar reader. Entries arrive in any order and the index
+// comes after the blobs, so every regular file is handed to a summary (made by the caller: what to
+// compute while its content streams past) and only the summaries are kept, never the content. Links
+// are noted. The archive must end with the end-of-archive marker, or it was cut short.
+
+
+
+
+
+/** Largest total of JSON documents kept for one archive (legacy saves keep a small JSON per layer). */
+const MAX_SAVED_JSON_TOTAL = 64 * 1024 * 1024;
+/** Bytes pushed to the tar reader between two waits for the files it finished. */
+const PIECE = 64 * 1024;
+/** The stream is not a readable tar archive, or not a complete one. */
+class ArchiveError extends Error {
+    truncated;
+    constructor(message, 
+    /** The stream ended early: what wrote it may have failed, and has the better message. */
+    truncated = false) {
+        super(message);
+        this.truncated = truncated;
+        this.name = 'ArchiveError';
+    }
+}
+/** Reads an archive to its end-of-archive marker, summarising every regular file. */
+async function readArchive(stream, options) {
+    const { budget } = options;
+    const reader = new ArchiveReader(options);
+    try {
+        await (0,external_node_stream_promises_namespaceObject.pipeline)(stream, reader.sink(), { signal: AbortSignal.timeout(budget.remainingMs()) });
+    }
+    catch (e) {
+        if (!isAbortError(e))
+            throw e;
+        const timeout = timeoutError(budget.limits.timeoutMs);
+        const at = reader.reading();
+        throw at ? new LimitError(timeout.detail, blobName(at)) : timeout;
+    }
+    return reader.contents();
+}
+/** How a file of an archive is named in a limit's message: `sha256:<hex>` for a blob, else its path. */
+function blobName(entryPath) {
+    const blob = /^blobs\/sha256\/([0-9a-f]{64})$/.exec(entryPath);
+    return blob ? `sha256:${blob[1]}` : entryPath;
+}
+/**
+ * The outer archive, read by tar.ts: every regular file's content streams into its summarizer, links
+ * are noted. The archive's own entries are held to the path and entry limits, counted apart from the layers'.
+ */
+class ArchiveReader {
+    options;
+    parser;
+    files = new Map();
+    links = new Map();
+    /** Entries read in the last chunk, to apply once their summaries are finished. */
+    queue = [];
+    /** The file whose content is streaming now. */
+    current;
+    keptTotal = 0;
+    constructor(options) {
+        this.options = options;
+        this.parser = new TarParser(() => undefined, new MeasureBudget(options.budget.limits), (entry, linkpath) => this.entry(entry, linkpath));
+    }
+    contents() {
+        return { files: this.files, links: this.links };
+    }
+    /** The path of the file whose content is streaming now, if any. */
+    reading() {
+        return this.current?.path;
+    }
+    /** The Writable the archive streams into. */
+    sink() {
+        const step = (run, callback) => {
+            run().then(() => callback(), (e) => callback(e instanceof TarError ? this.tarError(e) : e));
+        };
+        return new external_node_stream_namespaceObject.Writable({
+            highWaterMark: 1024 * 1024,
+            write: (chunk, _encoding, callback) => step(() => this.write(chunk), callback),
+            final: (callback) => step(() => this.final(), callback),
+            destroy: (error, callback) => {
+                this.current?.summary.destroy();
+                for (const read of this.queue)
+                    if ('summary' in read)
+                        read.summary.destroy();
+                callback(error);
+            }
+        });
+    }
+    async write(chunk) {
+        // In pieces: the summaries of many small files end a few at a time.
+        for (let at = 0; at < chunk.length; at += PIECE) {
+            this.parser.push(chunk.subarray(at, at + PIECE));
+            await this.settle();
+        }
+    }
+    async final() {
+        this.parser.end();
+        await this.settle();
+        if (!this.parser.complete)
+            throw new ArchiveError(`${this.options.label} ended before the end-of-archive marker: the archive is incomplete`, true);
+    }
+    entry(entry, linkpath) {
+        if (entry.type === 'hardlink' || entry.type === 'symlink') {
+            // Hard links name a path of the archive; symlinks a path relative to their folder.
+            const target = entry.type === 'symlink' && !linkpath.startsWith('/') ? `${external_node_path_default().posix.dirname(entry.path)}/${linkpath}` : linkpath;
+            this.queue.push({ path: entry.path, link: normalisePath(target) });
+            return undefined;
+        }
+        if (entry.type !== 'file')
+            return undefined;
+        const summary = this.options.summarize(entry.size, blobName(entry.path));
+        this.current = { path: entry.path, summary };
+        return {
+            write: (data) => summary.write(data),
+            end: () => {
+                this.queue.push({ path: entry.path, summary });
+                this.current = undefined;
+            }
+        };
+    }
+    /** Applies what the last chunk finished, in archive order (a later entry of a path replaces the earlier one, as when unpacking). */
+    async settle() {
+        for (let read = this.queue.shift(); read; read = this.queue.shift()) {
+            if ('link' in read) {
+                this.links.set(read.path, read.link);
+                this.files.delete(read.path);
+                continue;
+            }
+            const file = await read.summary.end();
+            if (file.text !== undefined && (this.keptTotal += file.size) > MAX_SAVED_JSON_TOTAL) {
+                throw new ArchiveError(`${this.options.label} holds more than ${MAX_SAVED_JSON_TOTAL} bytes of JSON documents`);
+            }
+            this.files.set(read.path, file);
+            this.links.delete(read.path);
+        }
+        await this.current?.summary.drained();
+    }
+    tarError(e) {
+        const { label } = this.options;
+        return e.truncated
+            ? new ArchiveError(`${label} ended in the middle of an entry (${e.message}): the archive is incomplete`, true)
+            : new ArchiveError(`not a tar archive (${label}): ${e.message}`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/image/oci-stream.ts
+// Measures the images of an OCI layout streamed as a tar archive, as buildx exports it with
+// `--output type=oci,dest=<stream>`: the measurement reads the export while it is written, and
+// nothing lands on disk. buildx writes the blobs first (by digest) and index.json last, so each blob
+// is recognised by its first bytes as it streams past: gzip or zstd data, or a tar stream, is
+// measured as a layer on the spot (layer-stream.ts, the same code the layout directory uses);
+// a small JSON document is kept. Once the archive has ended, measure.ts assembles the images from
+// the kept documents and the layers' numbers: the same numbers, to the byte, as measuring the same
+// export written to a directory. A layer a manifest names must have been recognised as what its
+// media type says, and every blob is checked against its descriptor's size and digest.
+
+
+
+
+
+
+
+
+
+const LABEL = 'the OCI export';
+/** One ImageStats per platform image of the OCI layout tar `stream`, read once, as measureOciLayout would give. */
+async function measureOciStream(stream, opts) {
+    const budget = new MeasureBudget(opts.limits);
+    const ctx = { files: opts.files === true, budget, target: opts.target };
+    let contents;
+    try {
+        contents = await readArchive(stream, { label: LABEL, budget, summarize: (size, name) => new BlobSummary(size, name, ctx) });
+    }
+    catch (e) {
+        if (e instanceof LimitError)
+            throw new Error(limitMessage(opts.target, e.layer, e.detail));
+        throw e;
+    }
+    return measureImages(new StreamedLayout(contents), opts, budget);
+}
+/** Bytes looked at before deciding what a blob is (a tar header's magic sits at 257). */
+const SNIFF = 512;
+/** Recognises a file by its first bytes: compressed data or tar is a layer, `{` or `[` a JSON document. */
+function sniff(head, size, blob) {
+    if (blob && head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b)
+        return { is: 'layer', compression: 'gzip' };
+    if (blob && head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528)
+        return { is: 'layer', compression: 'zstd' };
+    // A tar stream: a header with the ustar magic, or an empty archive (only zero blocks).
+    const tar = head.length >= 512 && (head.toString('latin1', 257, 262) === 'ustar' || head.every((b) => b === 0));
+    if (blob && tar)
+        return { is: 'layer', compression: 'none' };
+    const first = head.findIndex((b) => b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d);
+    const json = first >= 0 && (head[first] === 0x7b || head[first] === 0x5b);
+    return json && size <= MAX_JSON_BLOB ? { is: 'json' } : { is: 'other' };
+}
+const LAYER_MEDIA_TYPE = {
+    gzip: MediaType.ociLayerGzip,
+    zstd: MediaType.ociLayerZstd,
+    none: MediaType.ociLayer
+};
+/** Decides what a file is from its first bytes, then measures it as a layer or keeps it as JSON. */
+class BlobSummary {
+    declaredSize;
+    name;
+    ctx;
+    size = 0;
+    head = [];
+    headBytes = 0;
+    kind;
+    json;
+    layer;
+    failure;
+    full = false;
+    constructor(declaredSize, 
+    /** `sha256:<hex>` for a blob, else the file's path. */
+    name, ctx) {
+        this.declaredSize = declaredSize;
+        this.name = name;
+        this.ctx = ctx;
+    }
+    write(data) {
+        if (this.failure !== undefined)
+            throw this.failure;
+        this.size += data.length;
+        if (this.head) {
+            // Copied: the chunk is a view of a buffer the stream may reuse.
+            this.head.push(Buffer.from(data));
+            this.headBytes += data.length;
+            if (this.headBytes >= SNIFF || this.size >= this.declaredSize)
+                this.decide();
+            return;
+        }
+        this.take(data);
+    }
+    async drained() {
+        if (this.failure !== undefined)
+            throw this.failure;
+        if (this.full && this.layer)
+            await Promise.race([(0,external_node_events_namespaceObject.once)(this.layer.feed, 'drain'), this.layer.sizes]);
+        this.full = false;
+    }
+    destroy() {
+        this.layer?.feed.destroy();
+    }
+    async end() {
+        if (this.head)
+            this.decide();
+        if (this.layer) {
+            this.layer.feed.end();
+            const sizes = await this.layer.sizes;
+            return { size: this.size, layer: { compression: this.layer.compression, sizes } };
+        }
+        if (this.json)
+            return { size: this.size, text: Buffer.concat(this.json.chunks).toString('utf8'), digest: `sha256:${this.json.hash.digest('hex')}` };
+        return { size: this.size };
+    }
+    decide() {
+        const head = Buffer.concat(this.head ?? []);
+        this.head = undefined;
+        this.kind = sniff(head, this.declaredSize, this.name.startsWith('sha256:'));
+        if (this.kind.is === 'layer') {
+            const feed = new external_node_stream_namespaceObject.PassThrough({ highWaterMark: 256 * 1024 });
+            const desc = { mediaType: LAYER_MEDIA_TYPE[this.kind.compression], digest: this.name, size: this.declaredSize, annotations: {} };
+            const sizes = measureLayerStream(feed, desc, '', this.ctx);
+            // Kept until written to or ended: a layer that fails stops the read there.
+            sizes.catch((e) => {
+                this.failure = e;
+            });
+            this.layer = { feed, compression: this.kind.compression, sizes };
+        }
+        else if (this.kind.is === 'json') {
+            this.json = { chunks: [], hash: (0,external_node_crypto_namespaceObject.createHash)('sha256') };
+        }
+        if (head.length > 0)
+            this.take(head);
+    }
+    take(data) {
+        if (this.layer) {
+            if (!this.layer.feed.write(data))
+                this.full = true;
+        }
+        else if (this.json) {
+            this.json.chunks.push(Buffer.from(data));
+            this.json.hash.update(data);
+        }
+    }
+}
+/** The read export as a BlobSource: documents from what was kept, layers from what they measured to. */
+class StreamedLayout {
+    contents;
+    method = 'oci-layout';
+    label = LABEL;
+    constructor(contents) {
+        this.contents = contents;
+    }
+    async roots() {
+        const version = parseLayoutFile(this.text('oci-layout'), `${LABEL}: oci-layout`);
+        if (!/^1\./.test(version))
+            throw new Error(`${LABEL}: unsupported imageLayoutVersion "${version}"`);
+        return parseIndex(this.text('index.json'), `${LABEL}: index.json`).manifests;
+    }
+    async jsonBlob(desc, what) {
+        if (desc.size > MAX_JSON_BLOB) {
+            throw new Error(`${capitalize(what)} ${desc.digest} is ${desc.size} bytes, more than the ${MAX_JSON_BLOB} accepted`);
+        }
+        const blob = this.blob(desc, what);
+        if (blob.text === undefined || blob.digest === undefined)
+            throw new Error(`${capitalize(what)} ${desc.digest} is not a JSON document`);
+        if (blob.digest !== desc.digest)
+            throw new Error(`${capitalize(what)} ${desc.digest} does not match its digest (content is ${blob.digest})`);
+        return blob.text;
+    }
+    async layer(desc, diffId) {
+        const compression = compressionOf(desc);
+        const blob = this.blob(desc, 'layer');
+        if (!blob.layer || blob.layer.compression !== compression) {
+            throw new Error(`Layer ${desc.digest}: cannot read it as ${compression === 'none' ? 'a tar stream' : `${compression} data`} (it is not)`);
+        }
+        if (compression === 'none' && diffId && diffId !== desc.digest) {
+            throw new Error(`Uncompressed layer ${desc.digest} does not match its diff_id ${diffId}`);
+        }
+        return blob.layer.sizes;
+    }
+    text(name) {
+        const file = this.contents.files.get(name);
+        if (!file)
+            throw new ArchiveError(`${LABEL}: ${name} is missing`);
+        if (file.text === undefined)
+            throw new Error(`${LABEL}: ${name} is not a JSON document of at most ${MAX_JSON_BLOB} bytes`);
+        return file.text;
+    }
+    /** A blob by digest, which must be sha256 and its size the descriptor's. Links in the export are not followed. */
+    blob(desc, what) {
+        if (!/^sha256:[0-9a-f]{64}$/.test(desc.digest))
+            throw new Error(`${capitalize(what)} digest "${desc.digest}" is not sha256:<64 hex>; refused`);
+        const blob = this.contents.files.get(`blobs/sha256/${desc.digest.slice('sha256:'.length)}`);
+        if (!blob) {
+            if (what === 'layer' && isForeignLayer(desc.mediaType)) {
+                throw new Error(`Layer ${desc.digest} is a foreign (non-distributable) layer and is not in the layout: its uncompressed size cannot be measured`);
+            }
+            throw new Error(`${capitalize(what)} ${desc.digest}: missing`);
+        }
+        if (blob.size !== desc.size)
+            throw new Error(`${capitalize(what)} ${desc.digest} is ${blob.size} bytes in ${LABEL} but its descriptor says ${desc.size}`);
+        return blob;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/buildx/argv.ts
 // Pure: turn one build plan into the exact `docker buildx build` argv. No I/O.
 // Values come from inputs, the config file and the pull request's Dockerfile (stage names), so
@@ -4861,6 +8344,8 @@ function checkBuildPlan(plan) {
         checkValue('cache reference', plan.cache.ref);
     if (plan.load)
         checkValue('image tag', plan.load.tag);
+    else if (plan.stream !== undefined && plan.stream !== '-')
+        checkValue('output stream', plan.stream);
     else
         checkValue('output directory', plan.outputDir);
     checkValue('metadata file', plan.metadataFile);
@@ -4942,6 +8427,14 @@ function settingsArgs(s) {
         args.push('--sbom', s.sbom);
     return args;
 }
+/** Where the image goes: loaded under a tag, streamed as an OCI layout tar, or written as a layout directory. */
+function outputSpec(plan) {
+    if (plan.load)
+        return `type=docker,${argv_field('name', plan.load.tag)}`;
+    if (plan.stream !== undefined)
+        return `type=oci,${argv_field('dest', plan.stream)}`;
+    return `type=oci,${argv_field('dest', plan.outputDir)},tar=false`;
+}
 /**
  * The argv of `docker buildx build` for `plan`: every value right after its option (so it is that
  * option's value), the context alone after `--`. Throws UnsafeBuildPlanError first when a value
@@ -4964,220 +8457,19 @@ function buildxArgv(plan) {
     if (plan.build)
         argv.push(...settingsArgs(plan.build));
     argv.push(...cacheArgs(plan.cache, plan.cacheScopes, plan.cacheExport, plan.cacheMode ?? 'max'));
-    argv.push('--output', plan.load ? `type=docker,${argv_field('name', plan.load.tag)}` : `type=oci,${argv_field('dest', plan.outputDir)},tar=false`);
+    argv.push('--output', outputSpec(plan));
     argv.push('--metadata-file', plan.metadataFile);
     argv.push('--progress', 'plain');
     argv.push('--', plan.context);
     return argv;
 }
 
-;// CONCATENATED MODULE: ./src/buildx/failure.ts
-// Pure: the part of a failed build's log a reader needs (the failing step's output and buildx's ERROR
-// line), with secret values masked.
-const MAX_LINES = 20;
-/** Replace every known secret value (3+ characters) in `text` with `***`. */
-function failure_maskSecrets(text, secrets) {
-    let out = text;
-    for (const s of [...secrets].filter((v) => v.length >= 3).sort((a, b) => b.length - a.length)) {
-        out = out.split(s).join('***');
-    }
-    return out;
-}
-/** Longest unfinished line held back by {@link secretMasker} before it is passed on anyway. */
-const MAX_HELD_LINE = 64 * 1024;
-/** Where the known secrets occur in `text`: non-overlapping [start, end) pairs, longest secret first. */
-function occurrences(text, secrets) {
-    const found = [];
-    for (const s of secrets) {
-        for (let at = text.indexOf(s); at !== -1; at = text.indexOf(s, at + 1)) {
-            const end = at + s.length;
-            if (!found.some(([a, b]) => at < b && end > a))
-                found.push([at, end]);
-        }
-    }
-    return found.sort((x, y) => x[0] - y[0]);
-}
-/**
- * Masks known secrets (3+ characters) in a log that arrives in chunks, such as a live build log: a
- * value split across two chunks is masked all the same. Whole lines are passed on as soon as they
- * end; an unfinished line is held until its end comes (or until it is longer than
- * {@link MAX_HELD_LINE}, when all but what could start a secret goes, never ending in `#` or `:`, so
- * that no `##[` or `::` of a workflow command is cut in two). `end()` passes on the rest.
- */
-function secretMasker(secrets, emit) {
-    const values = [...new Set(secrets)].filter((v) => v.length >= 3).sort((a, b) => b.length - a.length);
-    // A value with a line break in it can straddle a line end: then the tail that could start one is held too.
-    const hold = values.length ? Math.max(...values.map((v) => v.length)) - 1 : 0;
-    const multiLine = values.some((v) => /[\r\n]/.test(v));
-    let pending = '';
-    const pass = (upTo) => {
-        const found = occurrences(pending, values);
-        // A secret that starts before the cut ends inside `pending` (the cut leaves room for it): take it whole.
-        for (const [a, b] of found)
-            if (a < upTo && b > upTo)
-                upTo = b;
-        let out = '';
-        let from = 0;
-        for (const [a, b] of found) {
-            if (a >= upTo)
-                break;
-            out += `${pending.slice(from, a)}***`;
-            from = b;
-        }
-        out += pending.slice(from, upTo);
-        pending = pending.slice(upTo);
-        if (out !== '')
-            emit(out);
-    };
-    return {
-        write(chunk) {
-            pending += chunk;
-            const lineCut = Math.max(pending.lastIndexOf('\n'), pending.lastIndexOf('\r')) + 1;
-            let cut = lineCut;
-            const room = pending.length - hold;
-            if ((multiLine && room < lineCut) || pending.length - lineCut > MAX_HELD_LINE) {
-                // A cut inside a line.
-                cut = Math.max(0, room);
-                while (cut > 0 && (pending[cut - 1] === '#' || pending[cut - 1] === ':'))
-                    cut--;
-            }
-            if (cut > 0)
-                pass(cut);
-        },
-        end() {
-            pass(pending.length);
-        }
-    };
-}
-/**
- * `docker buildx build` prints the failing step's last output between `------` rulers, then
- * `ERROR: failed to solve: …`. Keep that block and the ERROR line; else the last lines.
- */
-function summarizeBuildFailure(log, secrets) {
-    const lines = log.split('\n').map((l) => l.replace(/\s+$/, ''));
-    let end = -1;
-    for (let i = lines.length - 1; i >= 0; i--) {
-        if (/^(ERROR|error):/.test(lines[i] ?? '')) {
-            end = i;
-            break;
-        }
-    }
-    let picked;
-    if (end === -1) {
-        picked = lines.filter(Boolean).slice(-MAX_LINES);
-    }
-    else {
-        let start = end;
-        const rulers = [];
-        for (let i = end - 1; i >= 0 && rulers.length < 2; i--)
-            if (lines[i] === '------')
-                rulers.push(i);
-        if (rulers.length === 2)
-            start = rulers[1];
-        picked = lines.slice(start, end + 1).filter((l) => l !== '');
-        if (picked.length > MAX_LINES)
-            picked = [...picked.slice(0, 2), '…', ...picked.slice(-(MAX_LINES - 3))];
-    }
-    return failure_maskSecrets(picked.join('\n'), secrets);
-}
-/** The last ERROR line alone, for one-line messages and annotations. */
-function lastErrorLine(log, secrets) {
-    const lines = log.split('\n').map((l) => l.trim()).filter(Boolean);
-    const err = [...lines].reverse().find((l) => /^(ERROR|error):/.test(l)) ?? lines[lines.length - 1] ?? '';
-    return failure_maskSecrets(err.replace(/^(ERROR|error):\s*/, ''), secrets);
-}
-/**
- * The build steps that import or export cache, as BuildKit names them: `importing cache manifest
- * from gha:…`, `exporting cache` (BuildKit < 0.10), `exporting cache to registry`, `exporting to
- * GitHub Actions Cache` (the gha exporter's own name, without the word `cache` after `exporting`).
- */
-const CACHE_STEP = /^(importing|exporting) cache\b|^exporting to\b.*\bcache\b/i;
-/**
- * Cache trouble that did not fail the build (RELIABILITY rows 11, 12, 14): buildx's `WARNING:` lines
- * about a cache, and `ERROR` lines of the build steps that import or export cache (with
- * `ignore-error=true` BuildKit reports a failed export there and the build succeeds). Each once, in order.
- */
-function cacheProblems(log, secrets) {
-    const lines = log.split('\n').map((l) => l.trim());
-    const cacheSteps = new Set();
-    const out = [];
-    for (const line of lines) {
-        const step = /^#(\d+) (.*)$/.exec(line);
-        if (step && CACHE_STEP.test(step[2] ?? ''))
-            cacheSteps.add(step[1]);
-    }
-    for (const line of lines) {
-        let problem;
-        if (/^WARNING:.*cache/i.test(line))
-            problem = line.replace(/^WARNING:\s*/, '');
-        const step = /^#(\d+) ERROR:\s*(.*)$/.exec(line);
-        if (step && cacheSteps.has(step[1]))
-            problem = step[2];
-        if (problem && !out.includes(problem))
-            out.push(problem);
-    }
-    return out.map((p) => failure_maskSecrets(p, secrets));
-}
-/**
- * A build that failed only because of its cache backend, so that building again without cache is
- * the way on (RELIABILITY rows 11, 12, 14): the backend could not be set up (a bad token or URL, the
- * retired legacy service), or BuildKit failed the build on a cache export it was told to ignore (one
- * older than 0.11 does not know `ignore-error`). The gha exporter's failures read `error writing
- * layer blob: …` (a reservation refused, `Cache already exists`, a 429), `maximum timeout reached`
- * (go-actions-cache's limit), or carry the service's own words. Whatever the words, a build whose
- * error is that of one of its cache steps (`problems`, from {@link cacheProblems}) failed on its cache.
- */
-function isCacheFailure(error, problems = []) {
-    return (problems.some((p) => p !== '' && error.endsWith(p)) ||
-        /failed to configure \S+ cache (exporter|importer)|cache (exporter|importer).*(token|url|unauthori[sz]ed|forbidden)/i.test(error) ||
-        /This legacy service is shutting down|gha-cache-sunset/i.test(error) ||
-        /error writing layer blob|Cache already exists|failed to reserve cache|maximum timeout reached/i.test(error) ||
-        /cache write denied|no writable scopes/i.test(error));
-}
-/**
- * A registry that is overloaded or limiting pulls while an image is resolved or fetched (`FROM`):
- * Docker Hub's `toomanyrequests` or a 429, or a 500, 502, 503 or 504 from a registry (RELIABILITY
- * row 17). Worth a bounded retry; anything else (not found, unauthorized, a failing RUN step, a
- * cache backend's own 429) is not.
- */
-function isTransientRegistryError(error) {
-    if (isCacheFailure(error) || /did not complete successfully/.test(error))
-        return false;
-    if (/\btoomanyrequests\b/i.test(error))
-        return true;
-    const registry = /failed to resolve source metadata|httpReadSeeker|unexpected status (code|from (HEAD|GET) request)|failed to fetch (oauth|anonymous) token|received unexpected HTTP status/i;
-    const status = /\b(429 Too Many Requests|500 Internal Server Error|502 Bad Gateway|503 Service Unavailable|504 Gateway Time-?out)\b/i;
-    return registry.test(error) && status.test(error);
-}
-/** Which way on a failed build's error line leads: without cache, a retry later, or none. */
-function classifyBuildFailure(error) {
-    if (isCacheFailure(error))
-        return 'cache';
-    if (isTransientRegistryError(error))
-        return 'transient-registry';
-    return 'other';
-}
-/**
- * What to do about a cache problem, when there is more to say than buildx did: the retired legacy
- * cache service means a BuildKit and buildx too old for the new one (RELIABILITY row 12).
- */
-function cacheHint(problem) {
-    if (/This legacy service is shutting down|gha-cache-sunset/i.test(problem)) {
-        return ("GitHub's new cache service needs BuildKit ≥ 0.20 / Buildx ≥ 0.21: update Docker, or set up a builder " +
-            'with docker/setup-buildx-action (driver docker-container) before this step');
-    }
-    return undefined;
-}
-/** `problem`, followed by its {@link cacheHint} when there is one. */
-function withCacheHint(problem) {
-    const hint = cacheHint(problem);
-    return hint ? `${problem} (${hint})` : problem;
-}
-
 ;// CONCATENATED MODULE: ./src/buildx/build.ts
 
 
 
+/** Where buildx writes a streamed export: its stdout (`dest=-`), which runBuild hands to `onExport`. */
+const EXPORT_STDOUT = '-';
 /** Captured output kept per stream; the failure summary reads its tail. */
 const MAX_CAPTURE = 256 * 1024;
 async function runBuild(exec, plan, options) {
@@ -5203,6 +8495,7 @@ async function runBuild(exec, plan, options) {
             env: withSecretEnv(options.env, plan),
             ...(out ? { onStdout: (c) => out.write(c) } : {}),
             ...(err ? { onStderr: (c) => err.write(c) } : {}),
+            ...(plan.stream === EXPORT_STDOUT && options.onExport ? { takeStdout: options.onExport } : {}),
             maxCapture: MAX_CAPTURE
         });
     }
@@ -5232,1249 +8525,6 @@ function withSecretEnv(env, plan) {
     for (const m of mounts)
         out[m.env] = m.value;
     return out;
-}
-
-;// CONCATENATED MODULE: external "node:events"
-const external_node_events_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
-;// CONCATENATED MODULE: external "node:stream"
-const external_node_stream_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
-;// CONCATENATED MODULE: external "node:stream/promises"
-const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
-;// CONCATENATED MODULE: external "node:zlib"
-const external_node_zlib_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
-;// CONCATENATED MODULE: ./src/image/limits.ts
-// Fixed limits on what measuring one image may cost, shared by both readers (OCI layouts and
-// `docker save` streams) and the file model. A layer or an image is hostile input (a pull request
-// names the `FROM`): a gzip bomb, millions of entries or paths thousands of levels deep must fail
-// the one target quickly, with a message that says which limit, never hold the job or its memory.
-//
-// The defaults are far above real images (the layers of a 20 GB CUDA image inflate 2 to 3 times
-// their compressed size and hold tens of thousands of files, a few dozen levels deep) and far below
-// what a bomb reaches (a layer of zeros inflates about 1000:1).
-const GiB = 1024 * 1024 * 1024;
-const limits_DEFAULT_LIMITS = {
-    maxRatio: 100,
-    ratioFloorBytes: 1 * GiB,
-    maxInflatedBytes: 128 * GiB,
-    maxLayerEntries: 1_000_000,
-    maxEntries: 4_000_000,
-    maxTreeNodes: 2_000_000,
-    maxPathBytes: 4096,
-    maxPathDepth: 1024,
-    timeoutMs: 30 * 60 * 1000
-};
-/** What to do about any of these limits, said once at the end of every message. */
-const LIMIT_HINT = 'these limits guard against decompression bombs and are fixed (README, "Security"); if the image is genuine, ' +
-    'split or shrink that layer (or the base image it comes from), or leave this target out of the measured targets';
-/** A limit was reached. `detail` says what and which limit; the reader adds the target and the layer. */
-class LimitError extends Error {
-    detail;
-    layer;
-    name = 'LimitError';
-    constructor(detail, 
-    /** The layer it was reached in, when the reader that throws knows it. */
-    layer) {
-        super(layer ? `layer ${layer}: ${detail}` : detail);
-        this.detail = detail;
-        this.layer = layer;
-    }
-}
-/** The message of a limit reached while measuring `target`, at `layer` when one is known. */
-function limitMessage(target, layer, detail) {
-    return `${target}: measurement stopped${layer ? ` at layer ${layer}` : ''}: ${detail}; ${LIMIT_HINT}`;
-}
-/** A byte count as people read it: `1 GiB`, `512 MiB`, `4096 bytes`. */
-function formatLimitBytes(n) {
-    const units = [
-        [GiB, 'GiB'],
-        [1024 * 1024, 'MiB'],
-        [1024, 'KiB']
-    ];
-    for (const [size, unit] of units)
-        if (n >= size)
-            return `${n % size === 0 ? n / size : (n / size).toFixed(1)} ${unit}`;
-    return `${n} bytes`;
-}
-/**
- * The running costs of one measurement, checked as bytes and entries come in. One per call of a
- * measuring function; the readers call `inflated` for every chunk a layer inflates to.
- */
-class MeasureBudget {
-    limits;
-    inflatedTotal = 0;
-    entryTotal = 0;
-    deadline;
-    constructor(limits = limits_DEFAULT_LIMITS, now = Date.now()) {
-        this.limits = limits;
-        this.deadline = now + limits.timeoutMs;
-    }
-    /**
-     * `bytes` more of a layer have come out of the decompressor, `layerBytes` in all so far; the
-     * layer's compressed size is `compressedBytes` (an estimate that grows with it for the classic store).
-     */
-    inflated(bytes, layerBytes, compressedBytes) {
-        this.inflatedTotal += bytes;
-        const { maxRatio, ratioFloorBytes, maxInflatedBytes } = this.limits;
-        if (layerBytes > ratioFloorBytes && layerBytes > maxRatio * Math.max(compressedBytes, 1)) {
-            throw new LimitError(`the layer inflates to more than ${maxRatio} times its compressed size of ${compressedBytes} bytes ` +
-                `(over ${formatLimitBytes(layerBytes)} inflated so far; a layer above ${formatLimitBytes(ratioFloorBytes)} may inflate at most ${maxRatio}:1)`);
-        }
-        if (this.inflatedTotal > maxInflatedBytes) {
-            throw new LimitError(`the image's layers inflate to more than ${formatLimitBytes(maxInflatedBytes)} in all (the limit per measured target)`);
-        }
-    }
-    /** One more tar entry read, the `layerEntries`th of its layer. */
-    entry(layerEntries) {
-        const { maxLayerEntries, maxEntries } = this.limits;
-        if (layerEntries > maxLayerEntries)
-            throw new LimitError(`the layer has more than ${maxLayerEntries} entries (the limit per layer)`);
-        if (++this.entryTotal > maxEntries)
-            throw new LimitError(`the image's layers have more than ${maxEntries} entries in all (the limit per measured target)`);
-    }
-    /** Throws once the measurement has run longer than the limit. */
-    checkTime(now = Date.now()) {
-        if (now > this.deadline)
-            throw timeoutError(this.limits.timeoutMs);
-    }
-    /** Milliseconds left before the deadline (at least 0). */
-    remainingMs(now = Date.now()) {
-        return Math.max(0, this.deadline - now);
-    }
-}
-/** Whether `e` is what a stream pipeline rejects with when its AbortSignal fires (the deadline). */
-function isAbortError(e) {
-    return typeof e === 'object' && e !== null && 'name' in e && (e.name === 'AbortError' || e.name === 'TimeoutError');
-}
-function timeoutError(ms) {
-    return new LimitError(`measuring took longer than ${formatDuration(ms)} (the limit per measured target)`);
-}
-function formatDuration(ms) {
-    if (ms >= 60_000 && ms % 60_000 === 0)
-        return `${ms / 60_000} minutes`;
-    if (ms >= 1000 && ms % 1000 === 0)
-        return `${ms / 1000} s`;
-    return `${ms} ms`;
-}
-/** Throws unless a tar entry's normalised path is within the path limits. */
-function checkPath(path, limits) {
-    const bytes = Buffer.byteLength(path, 'utf8');
-    if (bytes > limits.maxPathBytes) {
-        throw new LimitError(`an entry's path is ${bytes} bytes long, more than the ${limits.maxPathBytes} accepted (it starts "${preview(path)}")`);
-    }
-    let depth = path === '' ? 0 : 1;
-    for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1))
-        depth++;
-    if (depth > limits.maxPathDepth) {
-        throw new LimitError(`an entry's path is ${depth} directory levels deep, more than the ${limits.maxPathDepth} accepted (it starts "${preview(path)}")`);
-    }
-}
-/** The start of a path for a message: printable ASCII only (a path is the image's, hence untrusted). */
-function preview(path) {
-    return path.slice(0, 60).replace(/[^\x20-\x7e]|"/g, '?');
-}
-
-;// CONCATENATED MODULE: ./src/image/history.ts
-/** Shown for a layer whose instruction is not known. */
-const UNKNOWN_INSTRUCTION = '?';
-const REDACTED = '***';
-/** Longest instruction returned, in code points, `…` included. */
-const MAX_INSTRUCTION_LENGTH = 300;
-/** Known secret values shorter than this are not replaced: they would blank out ordinary words. */
-const MIN_SECRET_LENGTH = 3;
-/** How many layers the history describes (its entries without `empty_layer`). */
-function historyLayerCount(history) {
-    return history.filter((h) => !h.emptyLayer).length;
-}
-/**
- * One instruction per layer, redacted.
- *
- * Alignment rule: the i-th history entry without `empty_layer` made the i-th layer, counting from
- * the base layer, the way `docker history` and BuildKit's exporter pair them. When the config has
- * fewer such entries than there are layers, the layers left over (the last ones) get `?`; when it
- * has more, the surplus entries are ignored. Nothing is shifted to fill a gap. Callers compare
- * {@link historyLayerCount} with the layer count to warn about the mismatch.
- *
- * An entry without `created_by` (e.g. `docker import`, whose only trace is the comment
- * `Imported from -`) shows its comment, redacted the same way, or `?` when it has none.
- */
-function layerInstructions(history, layerCount, secrets) {
-    const made = history.filter((h) => !h.emptyLayer);
-    const out = [];
-    for (let i = 0; i < layerCount; i++) {
-        const entry = made[i];
-        const text = entry?.createdBy?.trim() ? entry.createdBy : entry?.comment;
-        const redacted = text === undefined ? '' : redactInstruction(text, secrets);
-        out.push(redacted === '' ? UNKNOWN_INSTRUCTION : redacted);
-    }
-    return out;
-}
-// ── Redaction ────────────────────────────────────────────────────────────────────────────────────
-const LINE_BREAKS = /[\t\n\v\f\r\u0085\u2028\u2029]/g;
-// C0, DEL, C1, zero-width and bidirectional controls (which can make text read other than it is).
-const history_INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-/** Line breaks and tabs become spaces; other control and invisible characters go. Char by char. */
-function clean(s) {
-    return s.replace(LINE_BREAKS, ' ').replace(history_INVISIBLE, '').replace(LONE_SURROGATE, '\ufffd');
-}
-/** The regular expressions below are linear on this much; later text is cut anyway. */
-const WORK_LENGTH = 4096;
-// `/bin/sh -c #(nop)  ENV K=v` and friends, written by the classic builder for metadata instructions.
-const CLASSIC_NOP = /^(?:\/bin\/sh -c|cmd \/S \/C) #\(nop\) */;
-// Where the command starts after the last `K=v` of `RUN |N ...`: the shell BuildKit prefixed.
-const SHELL_START = / (?:(?:\S{0,64}\/)?(?:sh|bash|ash|dash|zsh|ksh)\b.{0,64}? -c |cmd \/S \/C |(?:powershell|pwsh)(?:\.exe)? .{0,64}?-Command )/;
-const NEXT_KEY = / [^\s=]+=/;
-// Names whose value is a credential, in `K=v`, `K: v`, `"K": "v"` and `--k v`.
-const SECRET_KEY = String.raw `[\w.-]{0,64}(?:password|passwd|token|secret|api[_-]?key|access[_-]?key|private[_-]?key)[\w.-]{0,64}`;
-const VALUE = String.raw `("[^"]*"|'[^']*'|[^\s"'&;|,]+)`;
-const TOKEN_PATTERNS = [
-    // GitHub tokens: personal, OAuth, user-to-server, server-to-server, refresh, fine-grained. No word
-    // boundary in front: `TOKEN_ghp_…` or `xghp_…` is the token all the same.
-    [/(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{20,})/g, REDACTED],
-    // AWS access key ids (long-term and temporary).
-    [/(?:AKIA|ASIA)[0-9A-Z]{16}(?![0-9A-Z])/g, REDACTED],
-    // GitLab, Slack, npm and OpenAI-style keys.
-    [/(?:glpat-[A-Za-z0-9_-]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|npm_[A-Za-z0-9]{36,}|(?<![A-Za-z])sk-[A-Za-z0-9_-]{20,})/g, REDACTED],
-    // password=..., NPM_TOKEN=..., client_secret="...", api-key=...
-    [new RegExp(String.raw `\b(${SECRET_KEY})=${VALUE}`, 'gi'), `$1=${REDACTED}`],
-    // "password": "...", password: ... (JSON, YAML, HTTP headers such as PRIVATE-TOKEN: ...). An
-    // unquoted name needs a space after its colon, so that an image reference `tokenizer:1.2` stays.
-    [new RegExp(String.raw `(["']${SECRET_KEY}["']\s*:\s*)("[^"]*"|'[^']*'|[^\s,}"']+)`, 'gi'), `$1${REDACTED}`],
-    [new RegExp(String.raw `\b(${SECRET_KEY}:\s+)${VALUE}`, 'gi'), `$1${REDACTED}`],
-    // --password hunter2, --token "$T" (not `--password-stdin -u x`: an option is no value).
-    [new RegExp(String.raw `(\s--?${SECRET_KEY})\s+("[^"]*"|'[^']*'|[^\s"'-][^\s"']*)`, 'gi'), `$1 ${REDACTED}`],
-    // Credentials in URLs: https://user:pass@host
-    [/\b([a-z][a-z0-9+.-]{0,31}:\/\/)[^\s/@:]{1,256}:[^\s/@]{1,256}@/gi, `$1${REDACTED}@`],
-    [/\b(Bearer|Basic) +[A-Za-z0-9._~+/-]{8,}=*/g, `$1 ${REDACTED}`]
-];
-/**
- * Makes one `created_by` safe to show:
- * - control characters stripped (line breaks become spaces), runs of spaces collapsed;
- * - every known secret value (at least {@link MIN_SECRET_LENGTH} characters) replaced by `***`,
- *   wherever it appears;
- * - BuildKit's ` # buildkit` suffix dropped; the classic builder's `/bin/sh -c #(nop) X` becomes `X`,
- *   and its `/bin/sh -c cmd` becomes `RUN /bin/sh -c cmd`;
- * - `RUN |N K=v ... cmd`: the N build-arg values are redacted. History drops quotes, so a value can
- *   hold spaces: a value runs to the next ` KEY=`, and the last one to the shell BuildKit prefixed
- *   (`/bin/sh -c`, a `SHELL`), else to the next space. Known secrets are replaced beforehand, so
- *   their spaces never confuse this;
- * - `ARG`, `ENV`, `LABEL` (also after `ONBUILD`): every value redacted, `K=***`;
- * - token-like strings (GitHub, GitLab, Slack, npm and OpenAI-style tokens, AWS key ids, the values
- *   of `password=`/`token=`/`secret=`, `"password": …`, `PRIVATE-TOKEN: …` and `--password …`, URL
- *   credentials, `Bearer` values) replaced by `***`;
- * - capped at {@link MAX_INSTRUCTION_LENGTH} code points, ending with `…` when cut.
- * When unsure where a value ends, more is redacted rather than less.
- */
-function redactInstruction(createdBy, secrets) {
-    let s = replaceSecrets(clean(createdBy), secrets);
-    s = s.replace(/ {2,}/g, ' ').trim();
-    if (s.length > WORK_LENGTH)
-        s = s.slice(0, WORK_LENGTH);
-    s = s.replace(/ ?# buildkit$/, '');
-    s = simplifyClassic(s);
-    s = redactValues(s);
-    for (const [pattern, replacement] of TOKEN_PATTERNS)
-        s = s.replace(pattern, replacement);
-    return history_cap(s.trim(), MAX_INSTRUCTION_LENGTH);
-}
-function replaceSecrets(s, secrets) {
-    const values = [...new Set(secrets.map(clean))]
-        .filter((v) => v.length >= MIN_SECRET_LENGTH && v !== REDACTED)
-        // Longest first, so a secret that contains another one is replaced whole.
-        .sort((a, b) => b.length - a.length);
-    for (const v of values)
-        s = s.split(v).join(REDACTED);
-    return s;
-}
-function simplifyClassic(s) {
-    const nop = CLASSIC_NOP.exec(s);
-    if (nop)
-        return s.slice(nop[0].length).trim();
-    if (s.startsWith('/bin/sh -c ') || /^\|\d+ /.test(s))
-        return `RUN ${s}`;
-    return s;
-}
-function redactValues(s) {
-    const m = /^(\S+) (.*)$/.exec(s);
-    if (!m)
-        return s;
-    const [, word = '', rest = ''] = m;
-    switch (word.toUpperCase()) {
-        case 'RUN':
-            return rest.startsWith('|') ? `${word} ${redactRunArgs(rest)}` : s;
-        case 'ARG':
-            return `${word} ${redactPairs(rest, false)}`;
-        case 'ENV':
-        case 'LABEL':
-            return `${word} ${redactPairs(rest, true)}`;
-        case 'ONBUILD':
-            return `${word} ${redactValues(rest)}`;
-        default:
-            return s;
-    }
-}
-/** `|2 A=x B=y z /bin/sh -c make` → `|2 A=*** B=*** /bin/sh -c make`. */
-function redactRunArgs(rest) {
-    const head = /^\|(\d+)(?: |$)/.exec(rest);
-    if (!head)
-        return REDACTED;
-    const count = Number(head[1]);
-    const parts = [`|${count}`];
-    let pos = head[0].length;
-    for (let i = 0; i < count; i++) {
-        const key = /^([^\s=]+)=/.exec(rest.slice(pos));
-        // Fewer pairs than announced: what follows cannot be told apart from a value.
-        if (!key)
-            return [...parts, REDACTED].join(' ');
-        parts.push(`${key[1]}=${REDACTED}`);
-        pos += key[0].length;
-        const tail = rest.slice(pos);
-        const end = i < count - 1 ? NEXT_KEY.exec(tail) : (SHELL_START.exec(tail) ?? / /.exec(tail));
-        pos += end ? end.index + 1 : tail.length;
-    }
-    const command = rest.slice(pos).trim();
-    return command ? [...parts, command].join(' ') : parts.join(' ');
-}
-/**
- * `K=v K2=v w` → `K=*** K2=***`: a value runs to the next ` KEY=`. Text before the first pair
- * (bare `ARG NAME`s) stays. For ENV and LABEL without any `=` (legacy `ENV K v`), all but the
- * first word is a value.
- */
-function redactPairs(body, valuesOnly) {
-    const keys = [...body.matchAll(/(?:^|\s)([^\s=]+)=/g)];
-    const first = keys[0];
-    if (!first) {
-        if (!valuesOnly)
-            return body;
-        const sp = body.indexOf(' ');
-        return sp < 0 ? body : `${body.slice(0, sp)} ${REDACTED}`;
-    }
-    const prefix = body.slice(0, first.index).trim();
-    const pairs = keys.map((k) => `${k[1] ?? ''}=${REDACTED}`);
-    return [...(prefix ? [prefix] : []), ...pairs].join(' ');
-}
-function history_cap(s, max) {
-    const points = Array.from(s);
-    return points.length <= max ? s : `${points.slice(0, max - 1).join('')}…`;
-}
-
-;// CONCATENATED MODULE: ./src/image/oci.ts
-// Parsers for the JSON documents of an OCI image layout (oci-layout, index.json, image indexes,
-// image manifests, image configs), in both the OCI and the Docker v2 schema 2 media types.
-// Pure: JSON text in, validated typed values out. Every error names the document it came from and
-// the offending field, and never echoes the document's content (it can be hostile or secret).
-// ── Media types ──────────────────────────────────────────────────────────────────────────────────
-const MediaType = {
-    ociIndex: 'application/vnd.oci.image.index.v1+json',
-    ociManifest: 'application/vnd.oci.image.manifest.v1+json',
-    ociConfig: 'application/vnd.oci.image.config.v1+json',
-    ociLayer: 'application/vnd.oci.image.layer.v1.tar',
-    ociLayerGzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
-    ociLayerZstd: 'application/vnd.oci.image.layer.v1.tar+zstd',
-    ociForeignLayer: 'application/vnd.oci.image.layer.nondistributable.v1.tar',
-    ociForeignLayerGzip: 'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip',
-    ociForeignLayerZstd: 'application/vnd.oci.image.layer.nondistributable.v1.tar+zstd',
-    dockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
-    dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
-    dockerConfig: 'application/vnd.docker.container.image.v1+json',
-    dockerLayer: 'application/vnd.docker.image.rootfs.diff.tar',
-    dockerLayerGzip: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
-    dockerLayerZstd: 'application/vnd.docker.image.rootfs.diff.tar.zstd',
-    dockerForeignLayerGzip: 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip'
-};
-const LAYER_COMPRESSION = new Map([
-    [MediaType.ociLayer, 'none'],
-    [MediaType.ociLayerGzip, 'gzip'],
-    [MediaType.ociLayerZstd, 'zstd'],
-    [MediaType.ociForeignLayer, 'none'],
-    [MediaType.ociForeignLayerGzip, 'gzip'],
-    [MediaType.ociForeignLayerZstd, 'zstd'],
-    [MediaType.dockerLayer, 'none'],
-    [MediaType.dockerLayerGzip, 'gzip'],
-    [MediaType.dockerLayerZstd, 'zstd'],
-    [MediaType.dockerForeignLayerGzip, 'gzip']
-]);
-/** How a layer blob of this media type is compressed; undefined when it is not a known layer type. */
-function layerCompression(mediaType) {
-    return LAYER_COMPRESSION.get(mediaType);
-}
-/** Foreign (Docker) or non-distributable (OCI) layers: registries may not hold them, and layouts may omit them. */
-function isForeignLayer(mediaType) {
-    return (mediaType === MediaType.dockerForeignLayerGzip ||
-        mediaType.startsWith('application/vnd.oci.image.layer.nondistributable.'));
-}
-function isIndexMediaType(mediaType) {
-    return mediaType === MediaType.ociIndex || mediaType === MediaType.dockerManifestList;
-}
-function isManifestMediaType(mediaType) {
-    return mediaType === MediaType.ociManifest || mediaType === MediaType.dockerManifest;
-}
-function isConfigMediaType(mediaType) {
-    return mediaType === MediaType.ociConfig || mediaType === MediaType.dockerConfig;
-}
-// ── Validation helpers ───────────────────────────────────────────────────────────────────────────
-const oci_DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
-const SHA256 = /^sha256:[a-f0-9]{64}$/;
-/** True for `sha256:` followed by 64 lowercase hex digits: the only digests we turn into paths. */
-function isSha256Digest(digest) {
-    return SHA256.test(digest);
-}
-class Reader {
-    source;
-    constructor(source) {
-        this.source = source;
-    }
-    fail(path, expected) {
-        throw new Error(`Malformed ${this.source}: ${path ? `"${path}"` : 'the document'} must be ${expected}`);
-    }
-    parse(text) {
-        let value;
-        try {
-            value = JSON.parse(text);
-        }
-        catch {
-            // JSON.parse's own message quotes the input: say where, not what.
-            throw new Error(`Malformed ${this.source}: not valid JSON`);
-        }
-        return this.object(value, '');
-    }
-    object(value, path) {
-        if (typeof value !== 'object' || value === null || Array.isArray(value))
-            this.fail(path, 'an object');
-        return value;
-    }
-    string(value, path) {
-        if (typeof value !== 'string')
-            this.fail(path, 'a string');
-        return value;
-    }
-    optString(value, path) {
-        return value === undefined || value === null ? undefined : this.string(value, path);
-    }
-    /** Go writes a nil slice as `null`: treat it as empty. */
-    array(value, path) {
-        if (value === null)
-            return [];
-        if (!Array.isArray(value))
-            this.fail(path, 'an array');
-        return value;
-    }
-    schemaVersion(doc) {
-        if (doc.schemaVersion !== 2)
-            this.fail('schemaVersion', '2');
-    }
-    digest(value, path) {
-        const d = this.string(value, path);
-        if (!oci_DIGEST.test(d) || (d.startsWith('sha256:') && !SHA256.test(d)))
-            this.fail(path, 'a digest like sha256:<64 hex>');
-        return d;
-    }
-    platform(value, path) {
-        const p = this.object(value, path);
-        const variant = this.optString(p.variant, `${path}.variant`);
-        return {
-            os: this.string(p.os, `${path}.os`),
-            architecture: this.string(p.architecture, `${path}.architecture`),
-            ...(variant ? { variant } : {})
-        };
-    }
-    annotations(value, path) {
-        if (value === undefined || value === null)
-            return {};
-        const a = this.object(value, path);
-        const out = {};
-        for (const [k, v] of Object.entries(a))
-            out[k] = this.string(v, `${path}.${k}`);
-        return out;
-    }
-    descriptor(value, path) {
-        const d = this.object(value, path);
-        const size = d.size;
-        if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
-            this.fail(`${path}.size`, 'a non-negative integer');
-        }
-        const artifactType = this.optString(d.artifactType, `${path}.artifactType`);
-        const urls = d.urls === undefined || d.urls === null
-            ? undefined
-            : this.array(d.urls, `${path}.urls`).map((u, i) => this.string(u, `${path}.urls[${i}]`));
-        return {
-            mediaType: this.string(d.mediaType, `${path}.mediaType`),
-            digest: this.digest(d.digest, `${path}.digest`),
-            size,
-            annotations: this.annotations(d.annotations, `${path}.annotations`),
-            ...(d.platform === undefined || d.platform === null ? {} : { platform: this.platform(d.platform, `${path}.platform`) }),
-            ...(artifactType ? { artifactType } : {}),
-            ...(urls ? { urls } : {})
-        };
-    }
-}
-// ── Parsers ──────────────────────────────────────────────────────────────────────────────────────
-/** `oci-layout`: returns `imageLayoutVersion` (e.g. "1.0.0"). */
-function parseLayoutFile(text, source = 'oci-layout') {
-    const r = new Reader(source);
-    return r.string(r.parse(text).imageLayoutVersion, 'imageLayoutVersion');
-}
-/**
- * An image index (`index.json`, an OCI index blob or a Docker manifest list).
- * `source` names the document in errors, e.g. `index.json` or the blob's digest.
- */
-function parseIndex(text, source) {
-    const r = new Reader(`image index ${source}`);
-    const doc = r.parse(text);
-    r.schemaVersion(doc);
-    const mediaType = r.optString(doc.mediaType, 'mediaType');
-    if (mediaType !== undefined && !isIndexMediaType(mediaType))
-        r.fail('mediaType', 'an image index media type');
-    if (doc.manifests === undefined)
-        r.fail('manifests', 'an array');
-    const manifests = r.array(doc.manifests, 'manifests').map((m, i) => r.descriptor(m, `manifests[${i}]`));
-    return { ...(mediaType ? { mediaType } : {}), manifests };
-}
-/** An image manifest (OCI or Docker v2 schema 2). `source` names the blob in errors. */
-function parseManifest(text, source) {
-    const r = new Reader(`image manifest ${source}`);
-    const doc = r.parse(text);
-    r.schemaVersion(doc);
-    const mediaType = r.optString(doc.mediaType, 'mediaType');
-    if (mediaType !== undefined && !isManifestMediaType(mediaType))
-        r.fail('mediaType', 'an image manifest media type');
-    const artifactType = r.optString(doc.artifactType, 'artifactType');
-    if (doc.layers === undefined)
-        r.fail('layers', 'an array');
-    return {
-        ...(mediaType ? { mediaType } : {}),
-        ...(artifactType ? { artifactType } : {}),
-        config: r.descriptor(doc.config, 'config'),
-        layers: r.array(doc.layers, 'layers').map((l, i) => r.descriptor(l, `layers[${i}]`))
-    };
-}
-/** An image config; keeps the platform, `rootfs.diff_ids` and `history`. `source` names the blob in errors. */
-function parseConfig(text, source) {
-    const r = new Reader(`image config ${source}`);
-    const doc = r.parse(text);
-    const rootfs = r.object(doc.rootfs, 'rootfs');
-    if (rootfs.type !== 'layers')
-        r.fail('rootfs.type', '"layers"');
-    const diffIds = r.array(rootfs.diff_ids ?? null, 'rootfs.diff_ids').map((d, i) => r.digest(d, `rootfs.diff_ids[${i}]`));
-    const history = r.array(doc.history ?? null, 'history').map((h, i) => {
-        const e = r.object(h, `history[${i}]`);
-        const createdBy = r.optString(e.created_by, `history[${i}].created_by`);
-        const comment = r.optString(e.comment, `history[${i}].comment`);
-        const empty = e.empty_layer;
-        if (empty !== undefined && empty !== null && typeof empty !== 'boolean')
-            r.fail(`history[${i}].empty_layer`, 'a boolean');
-        return {
-            ...(createdBy !== undefined ? { createdBy } : {}),
-            emptyLayer: empty === true,
-            ...(comment !== undefined ? { comment } : {})
-        };
-    });
-    const variant = r.optString(doc.variant, 'variant');
-    return {
-        architecture: r.string(doc.architecture, 'architecture'),
-        os: r.string(doc.os, 'os'),
-        ...(variant ? { variant } : {}),
-        diffIds,
-        history
-    };
-}
-// ── Helpers on parsed values ─────────────────────────────────────────────────────────────────────
-/**
- * True for the manifests BuildKit adds next to the platform images to carry provenance and SBOM
- * attestations: annotated `vnd.docker.reference.type: attestation-manifest`, platform `unknown/unknown`.
- */
-function isAttestationManifest(descriptor) {
-    if (descriptor.annotations['vnd.docker.reference.type'] === 'attestation-manifest')
-        return true;
-    return descriptor.platform?.os === 'unknown' && descriptor.platform.architecture === 'unknown';
-}
-/** `linux/amd64`, `linux/arm64/v8`: the form `--platform` takes. */
-function platformString(p) {
-    return p.variant ? `${p.os}/${p.architecture}/${p.variant}` : `${p.os}/${p.architecture}`;
-}
-
-;// CONCATENATED MODULE: ./src/image/image-rules.ts
-// What both measurements (measure.ts for an OCI layout, save-images.ts for `docker save`) decide
-// alike about an image, so the two paths cannot drift: which manifests of an index are images, how
-// deep indexes may nest, how large a JSON document may be, the layer count a config must agree
-// with, the platform shown, and the warning about a history that does not describe every layer.
-// Pure: the documents come in through a reader the caller gives.
-
-
-/** Largest JSON document read (oci-layout, index, manifest, config): they are small. */
-const MAX_JSON_BLOB = 4 * 1024 * 1024;
-/** Nested image indexes followed before giving up (BuildKit writes at most two levels). */
-const MAX_INDEX_DEPTH = 4;
-/**
- * The image manifests an index names, nested indexes followed (read with `readIndex`), attestation
- * manifests left out, in order; `where` names the source in errors.
- */
-async function collectManifests(descs, readIndex, where, depth = 0) {
-    const out = [];
-    for (const desc of descs) {
-        if (isAttestationManifest(desc))
-            continue;
-        if (isManifestMediaType(desc.mediaType)) {
-            out.push(desc);
-        }
-        else if (isIndexMediaType(desc.mediaType)) {
-            if (depth >= MAX_INDEX_DEPTH)
-                throw new Error(`${where}: image indexes nested deeper than ${MAX_INDEX_DEPTH}`);
-            const nested = parseIndex(await readIndex(desc), desc.digest);
-            out.push(...(await collectManifests(nested.manifests, readIndex, where, depth + 1)));
-        }
-        else {
-            throw new Error(`${where}: ${desc.digest} has unsupported media type "${desc.mediaType}"`);
-        }
-    }
-    return out;
-}
-/** Throws unless the config lists one diff_id per layer of the manifest. */
-function checkLayerCount(manifestDigest, manifest, config) {
-    if (config.diffIds.length !== manifest.layers.length) {
-        throw new Error(`Image manifest ${manifestDigest} has ${manifest.layers.length} layers but its config ${manifest.config.digest} lists ${config.diffIds.length} diff_ids`);
-    }
-}
-/** The platform shown: the config's, which is authoritative; the index may add a variant the config leaves out. */
-function imagePlatform(config, hint) {
-    const p = hint?.platform;
-    const variant = config.variant ?? (p?.os === config.os && p.architecture === config.architecture ? p.variant : undefined);
-    return platformString({ os: config.os, architecture: config.architecture, variant });
-}
-/** The warning when the history does not describe every layer (those are shown as "?"), or undefined. */
-function historyWarning(target, platform, history, layerCount) {
-    const described = historyLayerCount(history);
-    if (described === layerCount)
-        return undefined;
-    return `${target} (${platform}): the image history describes ${described} layers but the image has ${layerCount}; layers without a history entry are shown as "?"`;
-}
-function sum(values) {
-    return values.reduce((a, b) => a + b, 0);
-}
-function capitalize(s) {
-    return s.charAt(0).toUpperCase() + s.slice(1);
-}
-
-;// CONCATENATED MODULE: ./src/image/file-tree.ts
-
-const WHITEOUT = '.wh.';
-const OPAQUE = '.wh..wh..opq';
-/** Incremental: apply each layer's entries in order, then read `result()`. One node per live path. */
-class FileSystemModel {
-    limits;
-    root = { kind: 'dir', size: 0, layer: -1, children: new Map() };
-    layer = -1;
-    wastedTotal = 0;
-    /** Wasted bytes per path, every overwritten or deleted version summed. */
-    wastedByPath = new Map();
-    /** Nodes in the tree, the root left out. */
-    nodes = 0;
-    constructor(limits = limits_DEFAULT_LIMITS) {
-        this.limits = limits;
-    }
-    /** Applies one layer's entries, in archive order. */
-    applyLayer(entries) {
-        this.layer++;
-        for (const entry of entries)
-            this.apply(entry);
-        return this;
-    }
-    /** The final filesystem's regular files (sorted by path), the wasted total and the `top` largest wasted paths. */
-    result(top = 20) {
-        const files = [];
-        const layerOf = new Map();
-        const stack = [[this.root, '']];
-        for (let top = stack.pop(); top; top = stack.pop()) {
-            const [dir, prefix] = top;
-            for (const [name, node] of dir.children ?? []) {
-                const path = join(prefix, name);
-                if (node.kind === 'file' || node.kind === 'hardlink') {
-                    files.push([path, node.size]);
-                    layerOf.set(path, node.layer);
-                }
-                else if (node.children)
-                    stack.push([node, path]);
-            }
-        }
-        files.sort((a, b) => file_tree_compare(a[0], b[0]));
-        const wasted = [...this.wastedByPath]
-            .filter(([, bytes]) => bytes > 0)
-            .sort((a, b) => b[1] - a[1] || file_tree_compare(a[0], b[0]))
-            .slice(0, Math.max(0, top))
-            .map(([path, bytes]) => ({ path, bytes }));
-        return { final: new Map(files), layerOf, wastedBytes: this.wastedTotal, wasted };
-    }
-    apply(entry) {
-        if (entry.path === '')
-            return; // the root directory itself
-        const slash = entry.path.lastIndexOf('/');
-        const dirPath = slash < 0 ? '' : entry.path.slice(0, slash);
-        const name = entry.path.slice(slash + 1);
-        if (name.startsWith(WHITEOUT)) {
-            // A whiteout under a missing directory has nothing to hide: no directory is made for it.
-            const dir = this.lookupDir(dirPath);
-            if (!dir?.children)
-                return;
-            if (name === OPAQUE) {
-                for (const [child, node] of [...dir.children])
-                    this.hideLower(dir, child, node, join(dirPath, child));
-            }
-            else if (!name.startsWith(WHITEOUT + WHITEOUT)) {
-                const target = name.slice(WHITEOUT.length);
-                const node = dir.children.get(target);
-                if (node)
-                    this.hideLower(dir, target, node, join(dirPath, target));
-            }
-            return;
-        }
-        // aufs keeps hard-link targets under /.wh..wh.plnk: never part of the filesystem (as Docker skips them).
-        if (`/${dirPath}`.includes(`/${WHITEOUT}${WHITEOUT}`))
-            return;
-        const dir = this.makeDirs(dirPath);
-        const children = dir.children ?? (dir.children = new Map());
-        const existing = children.get(name);
-        if (existing?.kind === 'dir' && entry.type === 'dir') {
-            existing.layer = this.layer;
-            return;
-        }
-        if (existing)
-            this.remove(existing, entry.path);
-        const node = { kind: entry.type, size: entry.type === 'file' ? entry.size : 0, layer: this.layer };
-        if (entry.type === 'dir')
-            node.children = new Map();
-        this.add();
-        children.set(name, node);
-    }
-    /** Counts a node about to be linked in, within the limit. */
-    add() {
-        if (++this.nodes > this.limits.maxTreeNodes) {
-            throw new LimitError(`the image's file tree has more than ${this.limits.maxTreeNodes} paths (the limit per image)`);
-        }
-    }
-    /** Removes from `parent` what lower layers wrote at `name`, keeping what this layer wrote. */
-    hideLower(parent, name, node, path) {
-        const stack = [[parent, name, node, path]];
-        for (let top = stack.pop(); top; top = stack.pop()) {
-            const [above, at, here, herePath] = top;
-            if (here.layer < this.layer) {
-                this.remove(here, herePath);
-                above.children?.delete(at);
-                continue;
-            }
-            for (const [child, sub] of [...(here.children ?? [])])
-                stack.push([here, child, sub, join(herePath, child)]);
-        }
-    }
-    /** Counts a node (and everything under it) as wasted and as gone from the tree; the caller unlinks it. */
-    remove(node, path) {
-        const stack = [[node, path]];
-        for (let top = stack.pop(); top; top = stack.pop()) {
-            const [here, herePath] = top;
-            this.nodes--;
-            if (here.kind === 'file') {
-                this.wastedTotal += here.size;
-                this.wastedByPath.set(herePath, (this.wastedByPath.get(herePath) ?? 0) + here.size);
-            }
-            for (const [name, child] of here.children ?? [])
-                stack.push([child, join(herePath, name)]);
-        }
-    }
-    lookupDir(path) {
-        let node = this.root;
-        if (path === '')
-            return node;
-        for (const part of path.split('/')) {
-            node = node.children?.get(part);
-            if (!node)
-                return undefined;
-        }
-        return node.kind === 'dir' ? node : undefined;
-    }
-    /** The directory at `path`, making missing ones (and replacing non-directories) on the way. */
-    makeDirs(path) {
-        let node = this.root;
-        if (path === '')
-            return node;
-        let at = '';
-        for (const part of path.split('/')) {
-            at = join(at, part);
-            const children = node.children ?? (node.children = new Map());
-            let next = children.get(part);
-            if (next?.kind !== 'dir') {
-                if (next)
-                    this.remove(next, at);
-                next = { kind: 'dir', size: 0, layer: this.layer, children: new Map() };
-                this.add();
-                children.set(part, next);
-            }
-            // This layer needs the directory for its entry: a whiteout of the same layer keeps it.
-            next.layer = this.layer;
-            node = next;
-        }
-        return node;
-    }
-}
-/** Applies `layers` (each an entry list, lowest first) to an empty filesystem. */
-function applyLayers(layers, top = 20, limits = DEFAULT_LIMITS) {
-    const model = new FileSystemModel(limits);
-    for (const entries of layers)
-        model.applyLayer(entries);
-    return model.result(top);
-}
-function join(dir, name) {
-    return dir ? `${dir}/${name}` : name;
-}
-/** Code-unit order: stable across locales. */
-function file_tree_compare(a, b) {
-    return a < b ? -1 : a > b ? 1 : 0;
-}
-/**
- * The same file view with every path passed through `mask`: a path can carry a build-arg value
- * (`RUN touch /$TOKEN`), and paths reach the comment, summary and report. Paths that mask to the same
- * text become one, their bytes summed; the orders of {@link FileSystemModel.result} are kept.
- */
-function maskFilePaths(files, mask) {
-    const merge = (entries) => {
-        const out = new Map();
-        for (const [path, bytes] of entries) {
-            const masked = mask(path);
-            out.set(masked, (out.get(masked) ?? 0) + bytes);
-        }
-        return [...out];
-    };
-    const final = merge(files.final).sort((a, b) => file_tree_compare(a[0], b[0]));
-    // Paths that mask to one keep the latest layer that wrote any of them.
-    const layerOf = files.layerOf ? new Map() : undefined;
-    for (const [path, layer] of files.layerOf ?? []) {
-        const masked = mask(path);
-        layerOf?.set(masked, Math.max(layer, layerOf.get(masked) ?? -1));
-    }
-    const wasted = merge(files.wasted.map(({ path, bytes }) => [path, bytes]))
-        .sort((a, b) => b[1] - a[1] || file_tree_compare(a[0], b[0]))
-        .map(([path, bytes]) => ({ path, bytes }));
-    return { final: new Map(final), ...(layerOf ? { layerOf } : {}), wastedBytes: files.wastedBytes, wasted };
-}
-
-;// CONCATENATED MODULE: ./src/image/tar.ts
-// The one tar reader: it is pushed the bytes of a tar stream chunk by chunk (a layer, or the outer
-// archive `docker save` writes) and reports each entry's path, type and size. Contents are counted
-// past, or handed piece by piece to a sink the caller gives for the entries it reads (docker-save.ts:
-// the layers, configs and JSON documents of a save); the reader itself keeps only the small pax and
-// GNU long-name records (capped), which describe the next entry.
-//
-// Formats: v7, ustar (prefix + name), GNU (`ustar  ` magic, `L`/`K` long names, old sparse files,
-// base-256 numbers) and pax (`x` records: path, linkpath, size, GNU.sparse.*).
-//
-// The rules are those of Go's archive/tar, the reader of the OCI unpackers (containerd, moby), so the
-// entries are what unpacking the image makes:
-// - end of archive: two zero blocks; the stream may also end after one zero block or right after an
-//   entry (tolerated; `complete` tells which, for a caller whose writer always ends with the marker),
-//   but an entry after a zero block is an error;
-// - pax `g` (global) records are checked and otherwise ignored, as Go and containerd ignore them;
-//   a later `x` record replaces an earlier one, a GNU long name wins over a pax path;
-// - numeric fields: leading and trailing NULs and spaces are padding, the value ends at a NUL inside;
-//   base-256 with the sign bit set is negative, hence an error for a size;
-// - pax records fill their data exactly (NUL padding inside the record area is an error), and a
-//   path or linkpath holding a NUL is refused;
-// - paths are cleaned as containerd cleans them: `.` and empty segments go, `..` takes the segment
-//   before it away and stops at the root (`../x` unpacks as `x`).
-//
-// Limits (limits.ts): entries per layer and per measurement, path bytes and depth; a LimitError
-// (not a TarError: the archive may be valid, only too costly) stops the stream.
-
-
-/** The stream is not a readable tar archive (bad checksum, truncated, invalid field). */
-class TarError extends Error {
-    truncated;
-    constructor(message, 
-    /** The stream ended inside an entry: what wrote it may have failed, and has the better message. */
-    truncated = false) {
-        super(message);
-        this.truncated = truncated;
-        this.name = 'TarError';
-    }
-}
-const BLOCK = 512;
-/** Largest pax record or GNU long name accepted (Go's archive/tar uses the same bound). */
-const MAX_META_BYTES = 1024 * 1024;
-/** Types whose header is the whole entry: no data follows even when the size field says otherwise (as Go and GNU tar read them). */
-const HEADER_ONLY = new Set(['1', '2', '3', '4', '5', '6']);
-/**
- * The tar state machine: `push` each chunk as it comes (any split, down to single bytes), then `end`.
- * Entries are handed to `onEntry` synchronously, in archive order; errors are thrown as TarError.
- */
-class TarParser {
-    onEntry;
-    budget;
-    pick;
-    state = { kind: 'header' };
-    block = Buffer.alloc(BLOCK);
-    fill = 0;
-    /** Offset in the stream of the next byte pushed, for messages. */
-    offset = 0;
-    /** Zero blocks read in a row (the second one ends the archive). */
-    zeroBlocks = 0;
-    pending = {};
-    /** Entries handed out so far. */
-    entries = 0;
-    /**
-     * `budget` counts entries across the layers of one measurement; a fresh one has the default limits.
-     * `pick` is asked for each entry whether its content is read, and where to.
-     */
-    constructor(onEntry, budget = new MeasureBudget(), pick) {
-        this.onEntry = onEntry;
-        this.budget = budget;
-        this.pick = pick;
-    }
-    /** Whether the end-of-archive marker (two zero blocks) has been read. */
-    get complete() {
-        return this.state.kind === 'end';
-    }
-    push(chunk) {
-        let at = 0;
-        while (at < chunk.length) {
-            const state = this.state;
-            switch (state.kind) {
-                case 'end':
-                    this.offset += chunk.length - at;
-                    return;
-                case 'data':
-                    at = this.data(state, chunk, at);
-                    break;
-                case 'meta': {
-                    const want = state.size + state.pad - state.got;
-                    const n = Math.min(want, chunk.length - at);
-                    const dataLeft = state.size - state.got;
-                    if (dataLeft > 0)
-                        state.parts.push(Buffer.from(chunk.subarray(at, at + Math.min(n, dataLeft))));
-                    state.got += n;
-                    at += n;
-                    this.offset += n;
-                    if (state.got === state.size + state.pad) {
-                        this.state = { kind: 'header' };
-                        this.applyMeta(state.type, Buffer.concat(state.parts));
-                    }
-                    break;
-                }
-                case 'header':
-                case 'sparse': {
-                    const n = Math.min(BLOCK - this.fill, chunk.length - at);
-                    this.block.set(chunk.subarray(at, at + n), this.fill);
-                    this.fill += n;
-                    at += n;
-                    this.offset += n;
-                    if (this.fill === BLOCK) {
-                        this.fill = 0;
-                        if (state.kind === 'header')
-                            this.header();
-                        else
-                            this.sparseExtension(state.then);
-                    }
-                    break;
-                }
-            }
-        }
-    }
-    /** Goes past content and padding from `at`, handing the content to the sink; returns where it stopped. */
-    data(state, chunk, at) {
-        if (state.left > 0) {
-            const n = Math.min(state.left, chunk.length - at);
-            state.left -= n;
-            this.offset += n;
-            if (state.sink) {
-                const view = chunk.subarray(at, at + n);
-                state.sink.write(Buffer.isBuffer(view) ? view : Buffer.from(view.buffer, view.byteOffset, view.length));
-                if (state.left === 0)
-                    state.sink.end();
-            }
-            at += n;
-        }
-        const n = Math.min(state.pad, chunk.length - at);
-        state.pad -= n;
-        this.offset += n;
-        if (state.left === 0 && state.pad === 0)
-            this.state = { kind: 'header' };
-        return at + n;
-    }
-    /** The stream has ended: throws unless it stopped between entries. */
-    end() {
-        const state = this.state;
-        const truncated = (message) => new TarError(`truncated tar stream: ${message}`, true);
-        switch (state.kind) {
-            case 'end':
-                return;
-            case 'header':
-                // A missing end-of-archive marker is tolerated, as Go's archive/tar (and so containerd) does,
-                // but not a header cut short or one that announced a following entry.
-                if (this.fill > 0)
-                    throw truncated(`it ends ${this.fill} bytes into a header at byte ${this.offset - this.fill}`);
-                if (this.announced())
-                    throw truncated(`it ends after a pax or long-name header, without the entry it describes`);
-                return;
-            case 'data':
-                throw truncated(`it ends ${state.left + state.pad} bytes before the end of an entry's content`);
-            case 'meta':
-                throw truncated(`it ends inside a ${state.type === 'L' || state.type === 'K' ? 'GNU long-name' : 'pax'} record`);
-            case 'sparse':
-                throw truncated('it ends inside a GNU sparse header');
-        }
-    }
-    announced() {
-        return this.pending.pax !== undefined || this.pending.longName !== undefined || this.pending.longLink !== undefined;
-    }
-    header() {
-        const b = this.block;
-        const at = this.offset - BLOCK;
-        if (b.every((x) => x === 0)) {
-            if (this.announced())
-                throw new TarError(`tar stream ends after a pax or long-name header, without the entry it describes`);
-            // Two zero blocks end the archive; one zero block at the very end of the stream is tolerated (see end()).
-            if (++this.zeroBlocks >= 2)
-                this.state = { kind: 'end' };
-            return;
-        }
-        if (this.zeroBlocks > 0)
-            throw new TarError(`tar header at byte ${at}: an entry follows a zero block (corrupt archive)`);
-        checkChecksum(b, at);
-        const type = String.fromCharCode(b[156] ?? 0);
-        const size = numeric(b, 124, 12, 'size', at);
-        switch (type) {
-            case 'x':
-            case 'g':
-            case 'L':
-            case 'K':
-                if (size > MAX_META_BYTES)
-                    throw new TarError(`tar header at byte ${at}: a ${type} record of ${size} bytes is larger than the ${MAX_META_BYTES} accepted`);
-                this.state = { kind: 'meta', type, size, parts: [], got: 0, pad: padding(size) };
-                if (size === 0) {
-                    this.state = { kind: 'header' };
-                    this.applyMeta(type, Buffer.alloc(0));
-                }
-                return;
-        }
-        this.member(type, size, at);
-    }
-    /** A header that is an entry of the archive (not a pax or long-name record). */
-    member(type, headerSize, at) {
-        const b = this.block;
-        const { pax = {}, longName, longLink } = this.pending;
-        this.pending = {};
-        const name = cString(b, 0, 100);
-        // Only POSIX ustar has a prefix field; old GNU headers keep times there.
-        const prefix = b.toString('latin1', 257, 263) === 'ustar\0' ? cString(b, 345, 155) : '';
-        const rawPath = longName ?? pax.sparseName ?? pax.path ?? (prefix ? `${prefix}/${name}` : name);
-        const linkpath = longLink ?? pax.linkpath ?? cString(b, 157, 100);
-        const stored = pax.size ?? headerSize;
-        const kind = entryType(type, rawPath);
-        if (kind === undefined)
-            return this.skipData(stored); // a GNU volume label: not a member of the filesystem
-        // Header-only types and v7 directories carry no data, whatever the size says.
-        const data = HEADER_ONLY.has(type) || (kind === 'dir' && type !== 'D') ? 0 : stored;
-        let size = 0;
-        if (kind === 'file')
-            size = type === 'S' ? (pax.realSize ?? numeric(b, 483, 12, 'realsize', at)) : (pax.realSize ?? stored);
-        const entry = { path: normalisePath(rawPath), type: kind, size };
-        checkPath(entry.path, this.budget.limits);
-        this.budget.entry(++this.entries);
-        this.onEntry(entry);
-        // A sparse file's stored data is not its content: it is counted past.
-        const sink = type === 'S' || pax.realSize !== undefined ? undefined : this.pick?.(entry, linkpath);
-        // An old GNU sparse header is followed by extension blocks while its `isextended` flag is set.
-        if (type === 'S' && (b[482] ?? 0) !== 0)
-            this.state = { kind: 'sparse', then: data + padding(data) };
-        else
-            this.skipData(data, sink);
-    }
-    sparseExtension(then) {
-        if ((this.block[504] ?? 0) !== 0)
-            this.state = { kind: 'sparse', then };
-        else
-            this.state = then > 0 ? { kind: 'data', left: 0, pad: then } : { kind: 'header' };
-    }
-    skipData(bytes, sink) {
-        if (bytes === 0)
-            sink?.end();
-        const pad = padding(bytes);
-        this.state = bytes + pad > 0 ? { kind: 'data', left: bytes, pad, ...(sink ? { sink } : {}) } : { kind: 'header' };
-    }
-    applyMeta(type, data) {
-        const at = this.offset - data.length - padding(data.length);
-        if (type === 'L')
-            this.pending.longName = cString(data, 0, data.length);
-        else if (type === 'K')
-            this.pending.longLink = cString(data, 0, data.length);
-        else if (type === 'g')
-            paxRecords(data, at); // checked, then ignored (Go's reader and containerd do not apply them)
-        else
-            this.pending.pax = paxFields(paxRecords(data, at), at);
-    }
-}
-/** Entry types by typeflag; others are `other` (GNU dumpdir `D` is a directory whose data lists its contents). */
-const TYPES = { '0': 'file', '7': 'file', S: 'file', '1': 'hardlink', '2': 'symlink', '5': 'dir', D: 'dir' };
-/** The entry type of a header's typeflag; undefined for a GNU volume label, which is no entry. */
-function entryType(type, rawPath) {
-    if (type === 'V')
-        return undefined;
-    // A v7 header marks a directory only by the trailing slash of its name.
-    if (type === '\0')
-        return rawPath.endsWith('/') ? 'dir' : 'file';
-    return TYPES[type] ?? 'other';
-}
-/** The fields of a pax `x` header this reader uses; an empty value leaves the header's own (as Go does). */
-function paxFields(records, at) {
-    const out = {};
-    for (const [key, value] of records) {
-        if (value === '')
-            continue;
-        switch (key) {
-            case 'path':
-            case 'linkpath':
-            case 'GNU.sparse.name':
-                if (value.includes('\0'))
-                    throw new TarError(`pax record at byte ${at}: ${key} holds a NUL byte`);
-                out[key === 'GNU.sparse.name' ? 'sparseName' : key] = value;
-                break;
-            case 'size':
-            case 'GNU.sparse.realsize':
-            case 'GNU.sparse.size':
-                if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)))
-                    throw new TarError(`pax record at byte ${at}: ${key}="${value}" is not a size`);
-                out[key === 'size' ? 'size' : 'realSize'] = Number(value);
-                break;
-        }
-    }
-    return out;
-}
-/** Parses `"%d %s=%s\n"` records; the length counts the whole record, its own digits included. */
-function paxRecords(data, at = 0) {
-    const out = [];
-    let i = 0;
-    while (i < data.length) {
-        const space = data.indexOf(0x20, i);
-        const lengthText = space > i ? data.toString('latin1', i, space) : '';
-        const length = /^\d{1,7}$/.test(lengthText) ? Number(lengthText) : NaN;
-        if (!Number.isFinite(length) || length <= space - i + 1 || i + length > data.length || data[i + length - 1] !== 0x0a) {
-            throw new TarError(`pax header at byte ${at}: malformed record at offset ${i}`);
-        }
-        const record = data.toString('utf8', space + 1, i + length - 1);
-        const eq = record.indexOf('=');
-        if (eq <= 0)
-            throw new TarError(`pax header at byte ${at}: record without "key=" at offset ${i}`);
-        out.push([record.slice(0, eq), record.slice(eq + 1)]);
-        i += length;
-    }
-    return out;
-}
-/**
- * A path cleaned as containerd cleans an entry's name before unpacking it: `./`, `/` and empty
- * segments go, `..` removes the segment before it and stops at the root; `''` is the root.
- */
-function normalisePath(raw) {
-    const out = [];
-    for (const segment of raw.split('/')) {
-        if (segment === '' || segment === '.')
-            continue;
-        if (segment === '..')
-            out.pop();
-        else
-            out.push(segment);
-    }
-    return out.join('/');
-}
-function padding(size) {
-    return (BLOCK - (size % BLOCK)) % BLOCK;
-}
-function cString(b, start, length) {
-    const end = start + length;
-    let stop = start;
-    while (stop < end && b[stop] !== 0)
-        stop++;
-    return Buffer.from(b.buffer, b.byteOffset + start, stop - start).toString('utf8');
-}
-/**
- * An octal field as Go reads it: leading and trailing NULs and spaces are padding, the value ends
- * at a NUL inside; or GNU base-256 when the high bit is set (negative, an error, when the next bit is).
- */
-function numeric(b, start, length, field, at) {
-    const first = b[start] ?? 0;
-    if (first & 0x80) {
-        if (first & 0x40)
-            throw new TarError(`tar header at byte ${at}: negative ${field}`);
-        let value = first & 0x3f;
-        for (let i = start + 1; i < start + length; i++) {
-            value = value * 256 + (b[i] ?? 0);
-            if (!Number.isSafeInteger(value))
-                throw new TarError(`tar header at byte ${at}: ${field} too large`);
-        }
-        return value;
-    }
-    const value = octal(b, start, length);
-    if (value === undefined) {
-        const text = b.toString('latin1', start, start + length).replace(/^[\0 ]+|[\0 ]+$/g, '');
-        throw new TarError(`tar header at byte ${at}: ${field} field "${text.replace(/[^\x20-\x7e]/g, '?')}" is not an octal number`);
-    }
-    return value;
-}
-/** The value of an octal field (see numeric), undefined when it holds anything else. */
-function octal(b, start, length) {
-    let from = start;
-    let to = start + length;
-    while (from < to && (b[from] === 0 || b[from] === 0x20))
-        from++;
-    while (to > from && (b[to - 1] === 0 || b[to - 1] === 0x20))
-        to--;
-    const nul = b.indexOf(0, from);
-    if (nul >= 0 && nul < to)
-        to = nul;
-    const text = b.toString('latin1', from, to);
-    if (text === '')
-        return 0;
-    return /^[0-7]+$/.test(text) ? parseInt(text, 8) : undefined;
-}
-function checkChecksum(b, at) {
-    let unsigned = 0;
-    let signed = 0;
-    for (let i = 0; i < BLOCK; i++) {
-        const x = i >= 148 && i < 156 ? 0x20 : (b[i] ?? 0);
-        unsigned += x;
-        signed += x > 127 ? x - 256 : x;
-    }
-    const field = b.subarray(148, 156);
-    const expected = field.every((x) => x === 0 || x === 0x20) ? undefined : octal(b, 148, 8);
-    if (expected !== unsigned && expected !== signed) {
-        throw new TarError(expected === undefined
-            ? `not a tar stream: the header at byte ${at} has no valid checksum`
-            : `tar header at byte ${at}: checksum mismatch (header says ${expected}, content sums to ${unsigned})`);
-    }
-}
-/**
- * A pass-through that parses the tar bytes flowing through it: for reading the entries in the same
- * pass that counts and digests the stream. Each chunk goes on unchanged once parsed; a malformed or
- * truncated stream fails with a TarError.
- */
-function createTarTap(onEntry, budget) {
-    const parser = new TarParser(onEntry, budget);
-    const run = (step) => {
-        try {
-            step();
-            return null;
-        }
-        catch (e) {
-            return e;
-        }
-    };
-    return new external_node_stream_namespaceObject.Transform({
-        transform(chunk, _encoding, callback) {
-            const error = run(() => parser.push(chunk));
-            if (error)
-                callback(error);
-            else
-                callback(null, chunk);
-        },
-        flush(callback) {
-            callback(run(() => parser.end()));
-        }
-    });
 }
 
 ;// CONCATENATED MODULE: ./src/image/save-images.ts
@@ -6721,8 +8771,8 @@ function parseLegacyManifest(text) {
 //   `blobs/sha256/<hex>`) plus the legacy `manifest.json` and `repositories`, the blobs first;
 // - older engines: `manifest.json` (`Config: "<id>.json"`, `Layers: ["<id>/layer.tar"]`), one folder
 //   per layer, and symlinks for a layer listed twice.
-// The archive is read by tar.ts, the one tar reader, under its rules; the stream must end with the
-// end-of-archive marker (docker writes it; without it the stream was cut short). Entries arrive in
+// The archive is read by archive-reader.ts (with tar.ts, the one tar reader); the stream must end with
+// the end-of-archive marker (docker writes it; without it the stream was cut short). Entries arrive in
 // any order and index.json comes after the blobs, so every regular file is summarised while its
 // content streams past: its length, its sha256 and the length of its gzip compression (zlib, default
 // level, output only counted), and the small JSON documents (at most 4 MiB) are kept. No layer is
@@ -6737,23 +8787,6 @@ function parseLegacyManifest(text) {
 
 
 
-
-
-/** Largest total of JSON documents kept for one save (legacy saves keep a small JSON per layer). */
-const MAX_SAVED_JSON_TOTAL = 64 * 1024 * 1024;
-/** Bytes pushed to the tar reader between two waits for the files it finished. */
-const PIECE = 64 * 1024;
-/** The stream is not a readable tar archive, or not a complete one. */
-class SaveTarError extends Error {
-    truncated;
-    constructor(message, 
-    /** The stream ended early: what wrote it may have failed, and has the better message. */
-    truncated = false) {
-        super(message);
-        this.truncated = truncated;
-        this.name = 'SaveTarError';
-    }
-}
 /** One ImageStats per image of the `docker save` tar stream `stream`, read once. */
 async function measureDockerSave(stream, opts) {
     const budget = new MeasureBudget(opts.limits);
@@ -6768,25 +8801,10 @@ async function measureDockerSave(stream, opts) {
 }
 // ── Reading the tar stream ───────────────────────────────────────────────────────────────────────
 /** Reads a save tar to its end-of-archive marker, summarising every regular file. */
-async function readSaveTar(stream, options = {}) {
+function readSaveTar(stream, options = {}) {
     const budget = options.budget ?? new MeasureBudget();
-    const reader = new SaveReader(options.entries === true, budget);
-    try {
-        await (0,external_node_stream_promises_namespaceObject.pipeline)(stream, reader.sink(), { signal: AbortSignal.timeout(budget.remainingMs()) });
-    }
-    catch (e) {
-        if (!isAbortError(e))
-            throw e;
-        const timeout = timeoutError(budget.limits.timeoutMs);
-        const at = reader.reading();
-        throw at ? new LimitError(timeout.detail, layerName(at)) : timeout;
-    }
-    return reader.contents();
-}
-/** How a file of the save is named in a limit's message: `sha256:<hex>` for a blob, else its path. */
-function layerName(entryPath) {
-    const blob = /^blobs\/sha256\/([0-9a-f]{64})$/.exec(entryPath);
-    return blob ? `sha256:${blob[1]}` : entryPath;
+    const entries = options.entries === true;
+    return readArchive(stream, { label: 'docker save output', budget, summarize: (size, name) => new FileSummary(size, entries, budget, name) });
 }
 /** Summarises one file while it streams: length, sha256, gzip length, and the text of a small JSON file. */
 class FileSummary {
@@ -6893,455 +8911,22 @@ class FileSummary {
         };
     }
 }
-/**
- * The outer archive, read by tar.ts: every regular file's content streams into its FileSummary, links
- * are noted. The save's own entries are held to the path and entry limits, counted apart from the layers'.
- */
-class SaveReader {
-    entries;
-    budget;
-    parser;
-    files = new Map();
-    links = new Map();
-    /** Entries read in the last chunk, to apply once their summaries are finished. */
-    queue = [];
-    /** The file whose content is streaming now. */
-    current;
-    keptTotal = 0;
-    constructor(entries, budget) {
-        this.entries = entries;
-        this.budget = budget;
-        this.parser = new TarParser(() => undefined, new MeasureBudget(budget.limits), (entry, linkpath) => this.entry(entry, linkpath));
-    }
-    contents() {
-        return { files: this.files, links: this.links };
-    }
-    /** The path of the file whose content is streaming now, if any. */
-    reading() {
-        return this.current?.path;
-    }
-    /** The Writable the save streams into. */
-    sink() {
-        const step = (run, callback) => {
-            run().then(() => callback(), (e) => callback(e instanceof TarError ? saveTarError(e) : e));
-        };
-        return new external_node_stream_namespaceObject.Writable({
-            highWaterMark: 1024 * 1024,
-            write: (chunk, _encoding, callback) => step(() => this.write(chunk), callback),
-            final: (callback) => step(() => this.final(), callback),
-            destroy: (error, callback) => {
-                this.current?.summary.destroy();
-                for (const read of this.queue)
-                    if ('summary' in read)
-                        read.summary.destroy();
-                callback(error);
-            }
-        });
-    }
-    async write(chunk) {
-        // In pieces: the summaries (each with its compressor) of many small files end a few at a time.
-        for (let at = 0; at < chunk.length; at += PIECE) {
-            this.parser.push(chunk.subarray(at, at + PIECE));
-            await this.settle();
-        }
-    }
-    async final() {
-        this.parser.end();
-        await this.settle();
-        if (!this.parser.complete)
-            throw new SaveTarError('docker save output ended before the end-of-archive marker: the archive is incomplete', true);
-    }
-    entry(entry, linkpath) {
-        if (entry.type === 'hardlink' || entry.type === 'symlink') {
-            // Hard links name a path of the archive; symlinks a path relative to their folder.
-            const target = entry.type === 'symlink' && !linkpath.startsWith('/') ? `${external_node_path_default().posix.dirname(entry.path)}/${linkpath}` : linkpath;
-            this.queue.push({ path: entry.path, link: normalisePath(target) });
-            return undefined;
-        }
-        if (entry.type !== 'file')
-            return undefined;
-        const summary = new FileSummary(entry.size, this.entries, this.budget, layerName(entry.path));
-        this.current = { path: entry.path, summary };
-        return {
-            write: (data) => summary.write(data),
-            end: () => {
-                this.queue.push({ path: entry.path, summary });
-                this.current = undefined;
-            }
-        };
-    }
-    /** Applies what the last chunk finished, in archive order (a later entry of a path replaces the earlier one, as when unpacking). */
-    async settle() {
-        for (let read = this.queue.shift(); read; read = this.queue.shift()) {
-            if ('link' in read) {
-                this.links.set(read.path, read.link);
-                this.files.delete(read.path);
-                continue;
-            }
-            const file = await read.summary.end();
-            if (file.text !== undefined && (this.keptTotal += file.size) > MAX_SAVED_JSON_TOTAL) {
-                throw new SaveTarError(`docker save output holds more than ${MAX_SAVED_JSON_TOTAL} bytes of JSON documents`);
-            }
-            this.files.set(read.path, file);
-            this.links.delete(read.path);
-        }
-        await this.current?.summary.drained();
-    }
-}
-function saveTarError(e) {
-    return e.truncated
-        ? new SaveTarError(`docker save output ended in the middle of an entry (${e.message}): the archive is incomplete`, true)
-        : new SaveTarError(`not a tar archive (docker save output): ${e.message}`);
-}
-
-;// CONCATENATED MODULE: ./src/image/measure.ts
-// Measures the images of an OCI image layout directory, as written by
-// `docker buildx build --output type=oci,dest=<dir>,tar=false`: one ImageStats per platform image.
-// Layers are streamed from disk through the decompressor into a counter; no layer is ever held in
-// memory. Blobs are addressed only by validated sha256 digests, never followed through symlinks,
-// and checked against the size and digest their descriptor gives.
-// With `files`, the same pass also parses the uncompressed bytes as tar (a pass-through between the
-// decompressor and the counter) and applies each image's layers to a FileSystemModel.
-// Limits (limits.ts) bound what a hostile layer costs: its inflation ratio, the inflated total,
-// entries, paths and the time of the whole measurement; the first one reached stops it with an
-// error naming the target, the layer and the limit.
-
-
-
-
-
-
-
-
-
-
-
-
-
-/** Output chunk size of the gunzip stream. */
-const GUNZIP_CHUNK = 256 * 1024;
-/**
- * One ImageStats per platform image manifest of the layout, in index order (nested indexes
- * depth-first). Skipped: attestation manifests, manifests whose config is not an image config
- * (artifacts), and a manifest listed a second time (e.g. under two tags).
- *
- * compressedBytes is the sum of the manifest's layer descriptor sizes, exactly what a registry
- * stores for the image. A layer listed twice in one manifest is counted twice, in both sizes and
- * in layerCount: that is what the manifest says, what `docker history` shows and what unpacking
- * applies (a registry would store the blob once and a pull would fetch it once). Each distinct
- * blob is still only read once.
- */
-async function measureOciLayout(dir, opts) {
-    const layout = new Layout(dir, opts.target, new MeasureBudget(opts.limits));
-    await layout.check();
-    const index = parseIndex(await layout.readFile('index.json'), `${dir}/index.json`);
-    const manifests = await layout.collectManifests(index.manifests);
-    const images = [];
-    const seen = new Set();
-    for (const desc of manifests) {
-        if (seen.has(desc.digest))
-            continue;
-        seen.add(desc.digest);
-        const image = await layout.measureImage(desc, opts);
-        if (image)
-            images.push(image);
-    }
-    if (images.length === 0)
-        throw new Error(`OCI layout ${dir} holds no image manifest (only attestations or artifacts)`);
-    return images;
-}
-/**
- * Pipes `source` through `transforms` into a sink that counts (and, given `hash`, digests) the
- * bytes coming out, one chunk at a time. Resolves to the count; rejects on any stream's error.
- */
-async function countStream(source, transforms = [], hash, 
-/** Told of every chunk and the count so far; what it throws fails the stream. Aborting `signal` does too. */
-watch) {
-    let count = 0;
-    const sink = new external_node_stream_namespaceObject.Writable({
-        write(chunk, _encoding, callback) {
-            count += chunk.length;
-            hash?.update(chunk);
-            try {
-                watch?.onChunk?.(chunk.length, count);
-            }
-            catch (e) {
-                callback(e);
-                return;
-            }
-            callback();
-        }
-    });
-    await (0,external_node_stream_promises_namespaceObject.pipeline)([source, ...transforms, sink], watch?.signal ? { signal: watch.signal } : {});
-    return count;
-}
-/** A pass-through that feeds every chunk to `hash` (for checking a blob's digest on the way). */
-function digestTap(hash) {
-    return new external_node_stream_namespaceObject.Transform({
-        transform(chunk, _encoding, callback) {
-            hash.update(chunk);
-            callback(null, chunk);
-        }
-    });
-}
-function decompressor(compression, layer) {
-    switch (compression) {
-        case 'none':
-            return [];
-        case 'gzip':
-            // 256 KiB output chunks instead of zlib's 16 KiB: 2.5x faster inflation (docs/benchmarks.md).
-            return [external_node_zlib_namespaceObject.createGunzip({ chunkSize: GUNZIP_CHUNK })];
-        case 'zstd': {
-            // zlib has zstd from Node.js 22.15 / 23.8 on (the action runs on node24); older runtimes get a clear error.
-            const create = external_node_zlib_namespaceObject.createZstdDecompress;
-            if (typeof create !== 'function') {
-                throw new Error(`Layer ${layer.digest} is zstd-compressed (${layer.mediaType}) and this Node.js ${process.version} cannot decompress zstd (needs >= 22.15)`);
-            }
-            return [create()];
-        }
-    }
-}
-class Layout {
-    dir;
-    target;
-    budget;
-    /**
-     * Per blob digest: its uncompressed size (and, with files, its entry list), read once even when
-     * shared between platforms. The entry lists stay cached until the measurement ends: a few dozen
-     * bytes per entry, the same order of size as the file models themselves, so a blob is never read twice.
-     */
-    layers = new Map();
-    constructor(dir, target, budget) {
-        this.dir = dir;
-        this.target = target;
-        this.budget = budget;
-    }
-    async check() {
-        const version = parseLayoutFile(await this.readFile('oci-layout'), `${this.dir}/oci-layout`);
-        if (!/^1\./.test(version))
-            throw new Error(`OCI layout ${this.dir}: unsupported imageLayoutVersion "${version}"`);
-        for (const sub of ['blobs', (0,external_node_path_namespaceObject.join)('blobs', 'sha256')]) {
-            const st = await (0,promises_namespaceObject.lstat)((0,external_node_path_namespaceObject.join)(this.dir, sub)).catch((e) => {
-                throw new Error(`OCI layout ${this.dir}: cannot read ${sub}/ (${measure_errorCode(e)})`);
-            });
-            if (!st.isDirectory())
-                throw new Error(`OCI layout ${this.dir}: ${sub} is not a directory (symlinks are refused)`);
-        }
-    }
-    /** A small top-level file of the layout (oci-layout, index.json). */
-    async readFile(name) {
-        const path = (0,external_node_path_namespaceObject.join)(this.dir, name);
-        const handle = await this.openRegular(path, `OCI layout ${this.dir}: ${name}`);
-        try {
-            const { size } = await handle.stat();
-            if (size > MAX_JSON_BLOB)
-                throw new Error(`OCI layout ${this.dir}: ${name} is ${size} bytes, more than the ${MAX_JSON_BLOB} accepted`);
-            return (await readAll(handle, size)).toString('utf8');
-        }
-        finally {
-            await handle.close();
-        }
-    }
-    /** The image manifests the index names, nested indexes followed. */
-    collectManifests(descs) {
-        return collectManifests(descs, (desc) => this.readJsonBlob(desc, 'image index'), `OCI layout ${this.dir}`);
-    }
-    async measureImage(desc, opts) {
-        const manifest = parseManifest(await this.readJsonBlob(desc, 'image manifest'), desc.digest);
-        if (manifest.mediaType !== undefined && manifest.mediaType !== desc.mediaType) {
-            throw new Error(`Image manifest ${desc.digest} says it is ${manifest.mediaType}, its descriptor says ${desc.mediaType}`);
-        }
-        // Artifacts (signatures, SBOMs pushed as OCI artifacts) are manifests too, but not images.
-        if (manifest.artifactType !== undefined || !isConfigMediaType(manifest.config.mediaType))
-            return undefined;
-        const config = parseConfig(await this.readJsonBlob(manifest.config, 'image config'), manifest.config.digest);
-        checkLayerCount(desc.digest, manifest, config);
-        const platform = imagePlatform(config, desc);
-        const warning = historyWarning(opts.target, platform, config.history, manifest.layers.length);
-        if (warning)
-            opts.onWarning?.(warning);
-        const instructions = layerInstructions(config.history, manifest.layers.length, opts.secrets);
-        const layers = [];
-        const model = opts.files ? new FileSystemModel(this.budget.limits) : undefined;
-        for (const [i, layer] of manifest.layers.entries()) {
-            const sizes = await this.measureLayer(layer, config.diffIds[i] ?? '', opts.files === true);
-            try {
-                this.budget.checkTime();
-                model?.applyLayer(sizes.entries ?? []);
-            }
-            catch (e) {
-                if (e instanceof LimitError)
-                    throw new Error(limitMessage(this.target, layer.digest, e.detail));
-                throw e;
-            }
-            layers.push({
-                digest: layer.digest,
-                mediaType: layer.mediaType,
-                compressedBytes: layer.size,
-                uncompressedBytes: sizes.uncompressedBytes,
-                instruction: instructions[i] ?? UNKNOWN_INSTRUCTION
-            });
-        }
-        const files = model?.result();
-        return {
-            target: opts.target,
-            platform,
-            digest: desc.digest,
-            configDigest: manifest.config.digest,
-            compressedBytes: sum(layers.map((l) => l.compressedBytes)),
-            uncompressedBytes: sum(layers.map((l) => l.uncompressedBytes)),
-            layerCount: layers.length,
-            layers,
-            method: 'oci-layout',
-            ...(files ? { files } : {})
-        };
-    }
-    measureLayer(layer, diffId, files) {
-        // The same blob can only have one diff_id, so the blob digest alone keys the cache. `files` is
-        // the same for every layer of one measurement, so a cached entry always has what is asked.
-        let sizes = this.layers.get(layer.digest);
-        if (!sizes) {
-            sizes = this.streamLayer(layer, diffId, files);
-            this.layers.set(layer.digest, sizes);
-        }
-        return sizes;
-    }
-    async streamLayer(layer, diffId, files) {
-        const compression = layerCompression(layer.mediaType);
-        if (compression === undefined)
-            throw new Error(`Layer ${layer.digest} has unsupported media type "${layer.mediaType}"`);
-        const handle = await this.openBlob(layer, 'layer').catch((e) => {
-            if (isForeignLayer(layer.mediaType) && measure_errorCode(e) === 'ENOENT') {
-                throw new Error(`Layer ${layer.digest} is a foreign (non-distributable) layer and is not in the layout: its uncompressed size cannot be measured`);
-            }
-            throw e;
-        });
-        let transforms;
-        try {
-            transforms = decompressor(compression, layer);
-        }
-        catch (e) {
-            await handle.close();
-            throw e;
-        }
-        const blobHash = (0,external_node_crypto_namespaceObject.createHash)('sha256');
-        const entries = files ? [] : undefined;
-        if (entries)
-            transforms.push(createTarTap((entry) => entries.push(entry), this.budget));
-        let uncompressedBytes;
-        const budget = this.budget;
-        try {
-            budget.checkTime();
-            // The stream owns the handle from here and closes it at the end or on error.
-            const source = handle.createReadStream({ highWaterMark: 256 * 1024 });
-            uncompressedBytes = await countStream(source, [digestTap(blobHash), ...transforms], undefined, {
-                onChunk: (bytes, count) => budget.inflated(bytes, count, layer.size),
-                signal: AbortSignal.timeout(budget.remainingMs())
-            });
-        }
-        catch (e) {
-            const limit = e instanceof LimitError ? e : isAbortError(e) ? timeoutError(budget.limits.timeoutMs) : undefined;
-            if (limit)
-                throw new Error(limitMessage(this.target, layer.digest, limit.detail));
-            if (e instanceof TarError)
-                throw new Error(`Layer ${layer.digest}: not a valid tar stream (${e.message})`);
-            throw new Error(`Layer ${layer.digest}: cannot read it as ${compression === 'none' ? 'a tar stream' : `${compression} data`} (${describe(e)})`);
-        }
-        checkDigest(blobHash, layer.digest, `Layer blob ${layer.digest}`);
-        // Every number comes from the blob, whose digest was just checked. The config's diff_id of an
-        // uncompressed layer is that same digest; a compressed layer's diff_id is not hashed again (a
-        // second sha256 of the inflated bytes made the measurement 1.3x slower and checks no number).
-        if (compression === 'none' && diffId && diffId !== layer.digest) {
-            throw new Error(`Uncompressed layer ${layer.digest} does not match its diff_id ${diffId}`);
-        }
-        return entries ? { uncompressedBytes, entries } : { uncompressedBytes };
-    }
-    async readJsonBlob(desc, what) {
-        if (desc.size > MAX_JSON_BLOB) {
-            throw new Error(`${capitalize(what)} ${desc.digest} is ${desc.size} bytes, more than the ${MAX_JSON_BLOB} accepted`);
-        }
-        const handle = await this.openBlob(desc, what);
-        let buf;
-        try {
-            buf = await readAll(handle, desc.size);
-        }
-        finally {
-            await handle.close();
-        }
-        const hash = (0,external_node_crypto_namespaceObject.createHash)('sha256').update(buf);
-        checkDigest(hash, desc.digest, `${capitalize(what)} ${desc.digest}`);
-        return buf.toString('utf8');
-    }
-    /** Opens a blob by digest; refuses non-sha256 digests, symlinks, non-files and a size other than the descriptor's. */
-    async openBlob(desc, what) {
-        if (!isSha256Digest(desc.digest)) {
-            throw new Error(`${capitalize(what)} digest "${desc.digest}" is not sha256:<64 hex>; refused`);
-        }
-        const path = (0,external_node_path_namespaceObject.join)(this.dir, 'blobs', 'sha256', desc.digest.slice('sha256:'.length));
-        const handle = await this.openRegular(path, `${capitalize(what)} ${desc.digest}`);
-        const { size } = await handle.stat();
-        if (size !== desc.size) {
-            await handle.close();
-            throw new Error(`${capitalize(what)} ${desc.digest} is ${size} bytes on disk but its descriptor says ${desc.size}`);
-        }
-        return handle;
-    }
-    /** lstat first for a clear message, then O_NOFOLLOW so a symlink swapped in meanwhile still fails. */
-    async openRegular(path, label) {
-        const st = await (0,promises_namespaceObject.lstat)(path).catch((e) => {
-            const code = measure_errorCode(e);
-            const err = new Error(`${label}: ${code === 'ENOENT' ? 'missing' : `cannot read (${code})`}`);
-            err.code = code;
-            throw err;
-        });
-        if (st.isSymbolicLink())
-            throw new Error(`${label} is a symlink; refused`);
-        if (!st.isFile())
-            throw new Error(`${label} is not a regular file; refused`);
-        const handle = await (0,promises_namespaceObject.open)(path, external_node_fs_namespaceObject.constants.O_RDONLY | (external_node_fs_namespaceObject.constants.O_NOFOLLOW ?? 0));
-        const now = await handle.stat();
-        if (!now.isFile()) {
-            await handle.close();
-            throw new Error(`${label} is not a regular file; refused`);
-        }
-        return handle;
-    }
-}
-/** Reads exactly `size` bytes (files here are small and sized beforehand). */
-async function readAll(handle, size) {
-    const buf = Buffer.alloc(size);
-    let off = 0;
-    while (off < size) {
-        const { bytesRead } = await handle.read(buf, off, size - off, off);
-        if (bytesRead === 0)
-            throw new Error(`file shrank while being read (${off} of ${size} bytes)`);
-        off += bytesRead;
-    }
-    return buf;
-}
-function checkDigest(hash, expected, label) {
-    const actual = `sha256:${hash.digest('hex')}`;
-    if (expected.startsWith('sha256:') && actual !== expected) {
-        throw new Error(`${label} does not match its digest (content is ${actual})`);
-    }
-}
-function measure_errorCode(e) {
-    return typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string' ? e.code : 'error';
-}
-function describe(e) {
-    return e instanceof Error ? e.message : String(e);
-}
 
 ;// CONCATENATED MODULE: ./src/pipeline/side.ts
-// Build and measure every target of one side (head or base). Two paths, chosen from what the builder
-// can do (passed in as `measure`):
-// - `oci-layout`: buildx writes an OCI layout, measured from disk by streaming (every number exact);
+// Build and measure every target of one side (head or base). The targets build side by side (at most
+// MAX_PARALLEL_BUILDS at once) on the one BuildKit, each in its own log group. Two paths, chosen from
+// what the builder can do (passed in as `measure`):
+// - `oci-layout`: buildx exports an OCI layout tar into a pipe, measured while it is written (every
+//   number exact, nothing written to disk);
 // - `docker-save`: the builder can only load images (the `docker` driver on the classic image store):
 //   the image is loaded under a temporary tag, `docker save` is streamed into the measurer (compressed
 //   sizes are gzip estimates), and the tag is removed afterwards, whatever happened.
 // A failed build is a result, not an exception. A build that failed only because of its cache is
 // built again without cache; one that met a registry's pull limit or a 5xx is retried, a bounded
 // number of times, with growing waits.
+
+
+
 
 
 
@@ -7397,56 +8982,115 @@ function cacheAllowed(deps, req) {
         say(`cache: this job's token may only write the Actions cache (${mode}): the cache is written, not read.`);
     return { cache: req.cache, cacheExport: req.cacheExport && access.write, readCache: access.read };
 }
+/**
+ * Targets built at once: their builds run side by side on the one BuildKit, whose solver runs
+ * independent stages in parallel and a stage they share once. Past this many, the others wait.
+ */
+const MAX_PARALLEL_BUILDS = 4;
+/**
+ * Builds and measures every target of the side, side by side. Each target keeps its log group, in
+ * target order: the first target's build log is shown live; the others' is kept (DeferredLog) and
+ * shown in their group when its turn comes. A failed target does not stop the others.
+ */
 async function buildSide(deps, req) {
     checkSideRequest(req);
-    const load = req.measure === 'docker-save';
     const allowed = cacheAllowed(deps, req);
-    const out = [];
-    for (const [i, target] of req.targets.entries()) {
-        const dir = external_node_path_default().join(deps.tmpDir, `${req.side}-${i}`);
-        await (0,promises_namespaceObject.mkdir)(dir, { recursive: true });
-        const plan = {
-            context: req.context,
-            file: req.dockerfile,
-            stage: target.stage,
-            platforms: req.platforms,
-            buildArgs: req.buildArgs,
-            network: req.network,
-            builder: req.builder,
-            cache: allowed.cache,
-            cacheScopes: readScopes(cacheScopesFor(req.commentKey, req.side, target.name, req.platforms), allowed.readCache),
-            // The classic store refuses cache export: cache-from only there.
-            cacheExport: allowed.cacheExport && !load,
-            ...(req.cacheMode ? { cacheMode: req.cacheMode } : {}),
-            outputDir: external_node_path_default().join(dir, 'layout'),
-            metadataFile: external_node_path_default().join(dir, 'metadata.json'),
-            ...(req.build ? { build: req.build } : {}),
-            ...(load ? { load: { tag: loadTag(req.commentKey, req.side, target.name, (0,external_node_crypto_namespaceObject.randomBytes)(6).toString('hex')) } } : {})
-        };
-        const results = await deps.log.group(`Build ${req.side} target ${target.name}`, async () => {
+    const gate = deps.gate ?? new Gate(MAX_PARALLEL_BUILDS);
+    const title = (t) => `Build ${req.side} target ${t.name}`;
+    const [first, ...rest] = req.targets;
+    if (!first)
+        return [];
+    const firstDone = deps.log.group(title(first), () => gate.run(() => oneTarget(deps, req, allowed, 0)));
+    const kept = rest.map(() => new DeferredLog(deps.log));
+    const others = rest.map((_, j) => gate.run(() => oneTarget({ ...deps, log: kept[j] }, req, allowed, j + 1)));
+    // Awaited in order below; a rejection meanwhile is not an unhandled one.
+    for (const o of others)
+        o.catch(() => undefined);
+    const out = [{ target: first.name, results: await firstDone }];
+    for (const [j, target] of rest.entries()) {
+        const results = await deps.log.group(title(target), async () => {
             try {
-                return await buildAndMeasure(deps, req, target.name, plan);
+                return await others[j];
             }
             finally {
-                // Layer blobs can be gigabytes: drop them as soon as they are measured. A loaded image goes
-                // too, even when the build or the measurement failed.
-                if (plan.load)
-                    await removeImage(deps, plan.load.tag, req.secrets);
-                else
-                    await (0,promises_namespaceObject.rm)(plan.outputDir, { recursive: true, force: true });
+                await kept[j]?.replay(deps.log);
             }
         });
         out.push({ target: target.name, results });
     }
     return out;
 }
+/** Runs at most `max` tasks at a time, the others in the order they came. */
+class Gate {
+    max;
+    running = 0;
+    waiting = [];
+    constructor(max) {
+        this.max = max;
+    }
+    async run(task) {
+        if (this.running >= this.max)
+            await new Promise((resolve) => this.waiting.push(resolve));
+        this.running++;
+        try {
+            return await task();
+        }
+        finally {
+            this.running--;
+            this.waiting.shift()?.();
+        }
+    }
+}
+/** One target: its plan, its build and measurement, and the cleanup of what the build left. */
+async function oneTarget(deps, req, allowed, i) {
+    const target = req.targets[i];
+    const load = req.measure === 'docker-save';
+    const dir = external_node_path_default().join(deps.tmpDir, `${req.side}-${i}`);
+    await (0,promises_namespaceObject.mkdir)(dir, { recursive: true });
+    const plan = {
+        context: req.context,
+        file: req.dockerfile,
+        stage: target.stage,
+        platforms: req.platforms,
+        buildArgs: req.buildArgs,
+        network: req.network,
+        builder: req.builder,
+        cache: allowed.cache,
+        cacheScopes: readScopes(cacheScopesFor(req.commentKey, req.side, target.name, req.platforms), allowed.readCache),
+        // The classic store refuses cache export: cache-from only there.
+        cacheExport: allowed.cacheExport && !load,
+        ...(req.cacheMode ? { cacheMode: req.cacheMode } : {}),
+        outputDir: external_node_path_default().join(dir, 'layout'),
+        metadataFile: external_node_path_default().join(dir, 'metadata.json'),
+        ...(req.build ? { build: req.build } : {}),
+        ...(load ? { load: { tag: loadTag(req.commentKey, req.side, target.name, (0,external_node_crypto_namespaceObject.randomBytes)(6).toString('hex')) } } : { stream: EXPORT_STDOUT })
+    };
+    try {
+        return await buildAndMeasure(deps, req, target.name, plan);
+    }
+    finally {
+        // A loaded image goes, even when the build or the measurement failed; so does the build's folder.
+        if (plan.load)
+            await removeImage(deps, plan.load.tag, req.secrets);
+        await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+    }
+}
 const readScopes = (scopes, read) => (read ? scopes : { ...scopes, from: [] });
 async function buildAndMeasure(deps, req, target, plan) {
     const output = deps.log.output?.bind(deps.log);
+    const onWarning = (m) => deps.log.warning(m);
+    const measureOptions = { target, secrets: req.secrets, onWarning, files: req.files === true };
+    // The export of the last build attempt, measured while buildx writes it.
+    let exported;
     const options = {
         secrets: req.secrets,
         env: deps.env,
-        ...(output ? { onLog: (chunk) => output(failure_maskSecrets(chunk, req.secrets)) } : {})
+        ...(output ? { onLog: (chunk) => output(failure_maskSecrets(chunk, req.secrets)) } : {}),
+        onExport: (stream) => {
+            exported = measureExport(stream, measureOptions);
+            // A failed attempt's export is cut short: its measurement's failure is not this target's.
+            exported.catch(() => undefined);
+        }
     };
     let built = await buildRetryingRegistry(deps, `${req.side} build of ${target}`, plan, options);
     if (!built.ok && plan.cache.type !== 'none' && isCacheFailure(built.error, built.cacheProblems)) {
@@ -7463,16 +9107,9 @@ async function buildAndMeasure(deps, req, target, plan) {
         return [{ platform: ANY_PLATFORM, result: { state: 'failed', error: built.detail } }];
     }
     try {
-        const onWarning = (m) => deps.log.warning(m);
         const images = plan.load
-            ? await measureLoaded(deps, plan.load.tag, {
-                target,
-                ...(req.platforms[0] !== undefined ? { platform: req.platforms[0] } : {}),
-                secrets: req.secrets,
-                onWarning,
-                files: req.files === true
-            })
-            : await measureOciLayout(built.layoutDir, { target, secrets: req.secrets, onWarning, files: req.files === true });
+            ? await measureLoaded(deps, plan.load.tag, { ...measureOptions, ...(req.platforms[0] !== undefined ? { platform: req.platforms[0] } : {}) })
+            : await (exported ?? Promise.reject(new Error('buildx wrote no image to the export stream')));
         const mask = (text) => failure_maskSecrets(text, req.secrets);
         return images.map((image) => {
             const masked = image.files ? { ...image, files: maskFilePaths(image.files, mask) } : image;
@@ -7483,6 +9120,43 @@ async function buildAndMeasure(deps, req, target, plan) {
         const message = failure_maskSecrets(errorMessage(e), req.secrets);
         return [{ platform: ANY_PLATFORM, result: { state: 'failed', error: `measurement failed: ${message}` } }];
     }
+}
+/**
+ * Measures an export stream as buildx writes it. The measurement's clock starts with the first
+ * bytes (BuildKit exports once the build is solved). A measurement that fails still reads the
+ * stream to its end, so that buildx is never blocked on a full pipe.
+ */
+async function measureExport(raw, opts) {
+    await firstBytes(raw);
+    const feed = new external_node_stream_namespaceObject.PassThrough();
+    raw.pipe(feed);
+    try {
+        return await measureOciStream(feed, opts);
+    }
+    catch (e) {
+        raw.unpipe(feed);
+        raw.resume();
+        throw e;
+    }
+}
+/** Resolves when `stream` has bytes to read (kept for the reader) or has ended. */
+function firstBytes(stream) {
+    return new Promise((resolve) => {
+        const done = () => {
+            stream.off('data', onData);
+            stream.off('end', done);
+            stream.off('error', done);
+            resolve();
+        };
+        const onData = (chunk) => {
+            stream.pause();
+            stream.unshift(chunk);
+            done();
+        };
+        stream.on('data', onData);
+        stream.once('end', done);
+        stream.once('error', done);
+    });
 }
 /**
  * Runs the build; after a transient registry error (a pull limit, a registry's 5xx) waits and builds
@@ -7523,7 +9197,7 @@ async function measureLoaded(deps, tag, opts) {
         throw d.reason;
     // A measurement that failed on what it read closed the pipe: docker save's own failure (a broken
     // pipe) follows from it. Only a stream that ended early is better explained by docker save.
-    const truncated = m.status === 'rejected' && m.reason instanceof SaveTarError && m.reason.truncated;
+    const truncated = m.status === 'rejected' && m.reason instanceof ArchiveError && m.reason.truncated;
     if (m.status === 'rejected' && !truncated)
         throw m.reason;
     if (d.value.code !== 0) {
@@ -7546,13 +9220,91 @@ async function removeImage(deps, tag, secrets) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/pipeline/given-images.ts
+// Step 4 with `images`: the head is not built. Each target's image, built by an earlier step, is
+// measured where it is: an image of the engine (the `imageid` of docker/build-push-action, or a
+// name) through `docker save`, streamed (the containerd store's saves hold the stored, compressed
+// layers: measured as an OCI export is; the classic store's hold uncompressed layers: measured as
+// measureLoaded does, compressed sizes estimated); otherwise, when the value is a registry
+// reference, in its registry, never pulled. What cannot be measured is that target's failure.
+
+
+
+
+
+
+
+
+
+
+async function measureGivenImages(deps, req) {
+    const out = [];
+    for (const [target, image] of req.images) {
+        const results = await deps.log.group(`Measure head target ${target}: ${image} (not built)`, async () => {
+            const options = { target, secrets: req.secrets, onWarning: (m) => deps.log.warning(m), files: req.files };
+            try {
+                const images = await measureOne(deps, image, options, req.platforms);
+                deps.log.info(`${target}: ${image} measured (${images.map((i) => `${i.platform} ${i.digest}`).join(', ')}).`);
+                return images.map((i) => ({ platform: i.platform, result: measured(i, req.secrets) }));
+            }
+            catch (e) {
+                const message = failure_maskSecrets(errorMessage(e), req.secrets);
+                deps.log.warning(`${target}: ${image} could not be measured: ${message}`);
+                return [{ platform: ANY_PLATFORM, result: { state: 'failed', error: `measurement of ${image} failed: ${message}` } }];
+            }
+        });
+        out.push({ target, results });
+    }
+    return out;
+}
+function measured(image, secrets) {
+    const masked = image.files ? { ...image, files: maskFilePaths(image.files, (t) => failure_maskSecrets(t, secrets)) } : image;
+    return { state: 'measured', image: masked };
+}
+/** An image of the engine when docker knows it, else one of its registry. */
+async function measureOne(deps, image, options, platforms) {
+    const inspect = await deps.exec('docker', ['image', 'inspect', '--format', '{{.Id}}', '--', image], { env: deps.env });
+    if (inspect.code === 0)
+        return measureEngineImage(deps, image, options);
+    const why = inspect.stderr.trim().split('\n').pop() ?? `exit code ${inspect.code}`;
+    if (isLocalImageId(image) || !isRegistryReference(image))
+        throw new Error(`not an image of the engine (docker: ${why})`);
+    const wanted = platforms.length ? platforms : [undefined];
+    return Promise.all(wanted.map((platform) => measureRegistryImage(image, {
+        ...options,
+        files: options.files === true,
+        uncompressed: true,
+        ...(platform !== undefined ? { platform } : {}),
+        client: { env: deps.env }
+    })));
+}
+/** `docker save` streamed into the measurement that fits the engine's image store. */
+async function measureEngineImage(deps, image, options) {
+    if ((await probeImageStore(deps.exec, deps.env)) === 'classic')
+        return measureLoaded(deps, image, options);
+    const save = (deps.streamExec ?? spawnStream)('docker', ['save', '--', image], { env: deps.env });
+    const measuring = measureOciStream(save.stdout, options);
+    measuring.catch(() => save.kill());
+    const [m, d] = await Promise.allSettled([measuring, save.done]);
+    if (d.status === 'rejected')
+        throw d.reason;
+    if (d.value.code !== 0)
+        throw new Error(`docker save ${image} failed: ${d.value.stderr.trim().split('\n').pop() ?? `exit code ${d.value.code}`}`);
+    if (m.status === 'rejected')
+        throw m.reason;
+    return m.value;
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/run.ts
 // The pipeline of one image up to publishing, shared by the action (main.ts), the images of a config
 // file (config-images.ts) and the command line (cli/), in five steps, each with its own home:
 //   1. plan (plan.ts) ─► 2. baseline (baseline/choose.ts) ─► 3. engine: builder and cache
-//   (buildx/probe.ts, buildx/cache.ts) ─► 4. build and measure head and base (side.ts)
+//   (buildx/probe.ts, buildx/cache.ts) ─► 4. build and measure head and base, side by side (side.ts)
 //   ─► 5. compare and judge (report/compare.ts, report/policy.ts): an Outcome
 // Inputs arrive parsed and the event read; publishing (comment, summary, outputs) is the caller's.
+
+
+
 
 
 
@@ -7626,7 +9378,18 @@ async function measureAndCompare(deps, inputs, event, cleanups, made) {
         store: deps.baselines,
         exec: deps.exec,
         log,
-        cleanups
+        cleanups,
+        ...(inputs.baseImage
+            ? {
+                baseImage: {
+                    images: inputs.baseImage,
+                    platforms: inputs.platforms,
+                    files: wantsFiles(inputs),
+                    secrets: buildMasks(inputs.buildArgs, tokenMasks(env, inputs.githubToken)),
+                    env
+                }
+            }
+            : {})
     });
     const notes = [budgetsLine, ...baselineNotes];
     const history = await historyOf(deps, inputs, event, plan.workspace, tmpDir);
@@ -7634,9 +9397,23 @@ async function measureAndCompare(deps, inputs, event, cleanups, made) {
     const targets = planTargets(plan.headStages, base?.stages, inputs.targets, plan.fileLabel);
     // 3. Engine: the builder probed once, the measurement method and the cache decided.
     const { request, sideDeps } = await engine(deps, plan, event, tmpDir, notes);
-    // 4. Build and measure the head, then the base.
-    const head = await buildSide(sideDeps, { ...request, side: 'head', context: plan.context, dockerfile: plan.dockerfile, targets: targets.head });
-    const baseResults = await baseResultsOf(baseline, base, targets, notes, (build, side) => buildSide(sideDeps, { ...request, build: side.build, side: 'base', context: side.context, dockerfile: side.dockerfile, targets: build }));
+    // 4. Build and measure the head and, when the base must be built, the base beside it: one
+    // BuildKit solves both, each side's log kept in its groups (the base's shown after the head's).
+    // With `images`, the head was built by an earlier step: measured, not built.
+    const given = inputs.images ? imagesPerTarget(INPUT.images, inputs.images, targets.head.map((t) => t.name)) : undefined;
+    const baseLog = new DeferredLog(log);
+    const [headDone, baseDone] = await Promise.allSettled([
+        given
+            ? measureGivenImages(sideDeps, { images: given, platforms: inputs.platforms, secrets: request.secrets, files: request.files === true })
+            : buildSide(sideDeps, { ...request, side: 'head', context: plan.context, dockerfile: plan.dockerfile, targets: targets.head }),
+        baseResultsOf(baseline, base, targets, notes, (build, side) => buildSide({ ...sideDeps, log: baseLog }, { ...request, build: side.build, side: 'base', context: side.context, dockerfile: side.dockerfile, targets: build }))
+    ]);
+    await baseLog.replay(log);
+    if (headDone.status === 'rejected')
+        throw headDone.reason;
+    if (baseDone.status === 'rejected')
+        throw baseDone.reason;
+    const [head, baseResults] = [headDone.value, baseDone.value];
     // 5. Compare and judge: pure.
     return { ...judged(inputs, event, env, { head, baseResults, baseline, notes, history }), dockerfile: plan.source };
 }
@@ -7716,9 +9493,10 @@ async function engine(deps, plan, event, tmpDir, notes) {
         build: plan.headSettings.plan,
         measure,
         // File lists cost a tar parse of every layer: only when they are shown, judged or explained (advice).
-        files: inputs.details.includes('files') || inputs.budgets.maxWasted !== undefined || inputs.advice
+        files: wantsFiles(inputs)
     };
-    return { request, sideDeps: { exec, log, tmpDir, env: clientEnv } };
+    // One limit on builds at once for the run: head and base build side by side under it.
+    return { request, sideDeps: { exec, log, tmpDir, env: clientEnv, gate: new Gate(MAX_PARALLEL_BUILDS) } };
 }
 /** The base side of every row: read from the stored report, built from the checkout, or why there is none. */
 async function baseResultsOf(baseline, base, targets, notes, build) {
@@ -7728,6 +9506,8 @@ async function baseResultsOf(baseline, base, targets, notes, build) {
         const missing = baseline.base.missing.map((t) => only(t, { state: 'unavailable', reason: `not in the stored baseline of ${sha}` }));
         return [...baseline.base.results, ...missing];
     }
+    if (baseline.kind === 'image')
+        return baseline.results;
     if (baseline.kind === 'unavailable')
         return targets.head.map((t) => only(t.name, { state: 'unavailable', reason: baseline.reason }));
     // The base commit has no such context or Dockerfile: every target is new.
@@ -7756,7 +9536,7 @@ function judged(inputs, event, env, sides) {
     const labelled = inputs.name === undefined ? rows : rows.map((r) => ({ ...r, image: inputs.name }));
     const outcome = buildOutcome({
         metric: inputs.metric,
-        rows: withHistory(judge(compare(labelled), budgets, inputs.metric), history, inputs.name),
+        rows: withHistory(judge(compare_compare(labelled), budgets, inputs.metric), history, inputs.name),
         head: { sha: event.headSha ?? env.GITHUB_SHA ?? 'unknown', ...(event.ref ? { ref: event.ref } : {}) },
         ...baseOf(inputs, baseline),
         notes
@@ -7772,6 +9552,10 @@ function baseOf(inputs, baseline) {
         return {};
     const { sha } = baseline.checkout;
     return { base: { sha, ...(inputs.baseRef && inputs.baseRef.toLowerCase() !== sha ? { ref: inputs.baseRef } : {}) } };
+}
+/** Whether the layers' files are read: for the files table, the wasted-space budget, the advice. */
+function wantsFiles(inputs) {
+    return inputs.details.includes('files') || inputs.budgets.maxWasted !== undefined || inputs.advice;
 }
 function only(target, result) {
     return { target, results: [{ platform: ANY_PLATFORM, result }] };
@@ -8932,6 +10716,11 @@ async function extract(source, dir, io) {
 // directory (an OCI layout, measureOciLayout), a file (a `docker save` or OCI layout tar, extracted
 // by archive.ts), or else an image of the local engine, never pulled: streamed through `docker save`
 // into measureDockerSave on the classic image store, read as an OCI layout on the containerd store.
+// A name the engine does not have (or with no engine at all) that reads as a registry reference is
+// measured in its registry (registry/measure.ts: the runner's platform, every layer streamed once,
+// nothing stored), with the credentials `docker login` left in the docker config.
+
+
 
 
 
@@ -8978,7 +10767,7 @@ async function measureCommand(command, io) {
         }
         else {
             const width = terminalWidth(io.stdout);
-            io.stdout.write(renderMeasurement({ source: command.source, kind: `${measured.kind}, ${METHOD_TEXT[measured.images[0]?.method ?? 'oci-layout']}`, images: measured.images }, { colour: colourWanted(io.env, io.stdout.isTTY === true), details, advice, ...(width ? { width } : {}) }));
+            io.stdout.write(renderMeasurement({ source: command.source, kind: `${measured.kind}, ${measured.kind === 'registry image' ? REGISTRY_TEXT : METHOD_TEXT[measured.images[0]?.method ?? 'oci-layout']}`, images: measured.images }, { colour: colourWanted(io.env, io.stdout.isTTY === true), details, advice, ...(width ? { width } : {}) }));
         }
         return EXIT.ok;
     }
@@ -8987,6 +10776,7 @@ async function measureCommand(command, io) {
         release();
     }
 }
+const REGISTRY_TEXT = 'read from the registry, never pulled';
 const METHOD_TEXT = {
     'oci-layout': 'read as an OCI layout',
     'docker-save': 'read as a docker save'
@@ -9050,24 +10840,29 @@ async function measureSource(source, io, options, cleanups) {
         throw new CliError(`${source} is neither a file nor a directory`);
     if (/^(?:[./~]|[A-Za-z]:[\\/])|\.(?:tar|tgz|tar\.gz)$/i.test(source))
         throw new CliError(`${source}: no such file or directory`);
-    return measureEngineImage(source, io, options, cleanups);
+    return measure_measureEngineImage(source, io, options, cleanups);
 }
 /**
  * An image of the local engine, never pulled. On the classic image store it is streamed through
  * `docker save` into measureDockerSave (measureLoaded: what the action does there); on the
  * containerd store, `docker save` gives the stored, compressed layers, read as an OCI layout.
  */
-async function measureEngineImage(name, io, options, cleanups) {
+async function measure_measureEngineImage(name, io, options, cleanups) {
     // Checked before docker sees it: an option-like or multi-line name is a mistake, never a flag.
     if (name.startsWith('-') || /[\s\u0000-\u001f\u007f]/.test(name)) {
         throw new CliError(`${JSON.stringify(name)} is neither an existing path nor an image name`);
     }
     const inspect = await io.exec('docker', ['image', 'inspect', '--format', '{{.Id}}', '--', name], { env: io.env }).catch((e) => {
+        if (isRegistryReference(name))
+            return { code: -1, stdout: '', stderr: errorMessage(e) };
         throw new CliError(`measuring an image of the engine needs docker: ${errorMessage(e)}`);
     });
     if (inspect.code !== 0) {
-        throw new CliError(`${name} is not a file, a directory or an image of the Docker engine${io.env.DOCKER_HOST ? ` at ${io.env.DOCKER_HOST}` : ''} ` +
-            `(docker: ${io_lastLine(inspect.stderr) || `exit code ${inspect.code}`}); images are never pulled: docker pull it first`);
+        const notHere = `${name} is not a file, a directory or an image of the Docker engine${io.env.DOCKER_HOST ? ` at ${io.env.DOCKER_HOST}` : ''}`;
+        const why = `docker: ${io_lastLine(inspect.stderr) || `exit code ${inspect.code}`}`;
+        if (isRegistryReference(name))
+            return measureInRegistry(name, io, options, `${notHere} (${why})`);
+        throw new CliError(`${notHere} (${why}); images are never pulled: docker pull it first`);
     }
     const deps = { env: io.env };
     if ((await probeImageStore(io.exec, io.env)) === 'classic')
@@ -9086,6 +10881,27 @@ async function measureEngineImage(name, io, options, cleanups) {
     if (saved.code !== 0)
         throw new CliError(`docker save ${name} failed: ${io_lastLine(saved.stderr) || `exit code ${saved.code}`}`);
     return measureExtracted(dir, () => measureLoaded(deps, name, options), options, 'image');
+}
+/**
+ * An image the engine does not have, read in its registry (never pulled into the engine): the
+ * runner's platform, every layer streamed for its uncompressed size (and files when asked).
+ */
+async function measureInRegistry(name, io, options, notHere) {
+    try {
+        const image = await measureRegistryImage(name, {
+            target: options.target,
+            secrets: options.secrets,
+            uncompressed: true,
+            files: options.files === true,
+            ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+            ...(options.limits ? { limits: options.limits } : {}),
+            client: { env: io.env }
+        });
+        return { kind: 'registry image', images: [image] };
+    }
+    catch (e) {
+        throw new CliError(`${notHere}, and its registry could not be read: ${errorMessage(e)}`);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/cli/main.ts
