@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { MediaType } from '../../src/image/oci.js';
 import { RegistryError } from '../../src/registry/errors.js';
-import { hasUncompressed, measureRegistryImage, type RegistryMeasureOptions } from '../../src/registry/measure.js';
+import { measureRegistryImage, type RegistryMeasureOptions } from '../../src/registry/measure.js';
 import {
   basicAuth,
   dockerConfigDir,
@@ -97,7 +97,6 @@ async function pushImage(target: PushTarget, repo: string, tag: string, layers: 
 const options = (over: Partial<RegistryMeasureOptions> = {}): RegistryMeasureOptions => ({
   target: 'app',
   secrets: ['hunter2-secret'],
-  uncompressed: true,
   files: false,
   client: { env: { ...process.env, DOCKER_CONFIG: path.join(work, 'no-docker-config') } },
   ...over
@@ -176,20 +175,6 @@ describe('a plain HTTP registry on loopback', () => {
     expect(stats.layers.map((l) => l.instruction)).toEqual(['COPY app /', 'RUN echo *** > /etc/token']);
     expect(stats.files?.final.get('app/main.js')).toBe(15 * 500);
     expect(stats.files?.wasted).toEqual([{ path: 'app/readme', bytes: 1 }]);
-  });
-
-  test('without uncompressed sizes or files, only the manifest and the config are fetched: no layer blob', async () => {
-    const front = await startFront(plain.host, 'proxy');
-    try {
-      const stats = await measureRegistryImage(`${front.host}/app:v1`, options({ uncompressed: false }));
-      expect(hasUncompressed(stats)).toBe(false);
-      expect(stats).toMatchObject({ digest: image.digest, compressedBytes: image.layers.reduce((a, l) => a + l.gz.length, 0), layerCount: 2 });
-      expect(stats.uncompressedBytes).toBeUndefined();
-      expect(stats.layers[1]).toEqual({ digest: sha256(image.layers[1]!.gz), mediaType: MediaType.ociLayerGzip, compressedBytes: image.layers[1]!.gz.length, instruction: 'RUN echo *** > /etc/token' });
-      expect(front.requests.map((r) => r.path)).toEqual(['/v2/app/manifests/v1', `/v2/app/blobs/${image.configDigest}`]);
-    } finally {
-      await front.close();
-    }
   });
 
   test('an index: the platform asked for, else the runner\'s; attestations never; a platform it lacks is named with those it has', async () => {

@@ -57,7 +57,6 @@ function readOne(req: ImageBaselineRequest, target: string, ref: string, platfor
     target,
     secrets: req.secrets,
     ...(platform !== undefined ? { platform } : {}),
-    uncompressed: true,
     files: req.files,
     onWarning: (m) => req.log.warning(m),
     client: { env: req.env }

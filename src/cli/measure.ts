@@ -181,7 +181,6 @@ async function measureInRegistry(name: string, io: CliIO, options: DockerSaveOpt
     const image = await measureRegistryImage(name, {
       target: options.target,
       secrets: options.secrets,
-      uncompressed: true,
       files: options.files === true,
       ...(options.onWarning ? { onWarning: options.onWarning } : {}),
       ...(options.limits ? { limits: options.limits } : {}),

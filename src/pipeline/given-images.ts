@@ -7,7 +7,6 @@
 import { probeImageStore } from '../buildx/probe.js';
 import { maskSecrets } from '../buildx/failure.js';
 import { errorMessage } from '../errors.js';
-import { spawnStream } from '../exec.js';
 import { maskFilePaths } from '../image/file-tree.js';
 import type { MeasureOptions } from '../image/measure.js';
 import { measureOciStream } from '../image/oci-stream.js';
@@ -61,7 +60,6 @@ async function measureOne(deps: SideDeps, image: string, options: MeasureOptions
       measureRegistryImage(image, {
         ...options,
         files: options.files === true,
-        uncompressed: true,
         ...(platform !== undefined ? { platform } : {}),
         client: { env: deps.env }
       })
@@ -71,13 +69,6 @@ async function measureOne(deps: SideDeps, image: string, options: MeasureOptions
 
 /** `docker save` streamed into the measurement that fits the engine's image store. */
 async function measureEngineImage(deps: SideDeps, image: string, options: MeasureOptions): Promise<ImageStats[]> {
-  if ((await probeImageStore(deps.exec, deps.env)) === 'classic') return measureLoaded(deps, image, options);
-  const save = (deps.streamExec ?? spawnStream)('docker', ['save', '--', image], { env: deps.env });
-  const measuring = measureOciStream(save.stdout, options);
-  measuring.catch(() => save.kill());
-  const [m, d] = await Promise.allSettled([measuring, save.done]);
-  if (d.status === 'rejected') throw d.reason;
-  if (d.value.code !== 0) throw new Error(`docker save ${image} failed: ${d.value.stderr.trim().split('\n').pop() ?? `exit code ${d.value.code}`}`);
-  if (m.status === 'rejected') throw m.reason;
-  return m.value;
+  const classic = (await probeImageStore(deps.exec, deps.env)) === 'classic';
+  return measureLoaded(deps, image, options, classic ? undefined : measureOciStream);
 }

@@ -6,19 +6,15 @@
 // registry holds the very blobs an OCI layout export holds, so the method is `oci-layout`: its
 // numbers compare with a head built and exported that way.
 //
-// Uncompressed sizes need every layer blob: with `uncompressed` or `files`, each is streamed once
-// through the decompressor (and the tar reader) into a counter (image/layer-stream.ts), never
-// stored. With neither, no blob but the config is downloaded, and the result is a ManifestStats:
-// ImageStats without uncompressed sizes, which the model has no way to mark unknown (a 0 would read
-// as a measurement).
-import { collectManifests, checkLayerCount, historyWarning, imagePlatform, sum } from '../image/image-rules.js';
-import { UNKNOWN_INSTRUCTION, layerInstructions } from '../image/history.js';
+// Uncompressed sizes need every layer blob: each is streamed once through the decompressor (and,
+// with files, the tar reader) into a counter (image/layer-stream.ts), never stored.
+import { collectManifests } from '../image/image-rules.js';
 import { compressionOf, measureLayerStream, type LayerContext, type LayerSizes } from '../image/layer-stream.js';
 import type { MeasureLimits } from '../image/limits.js';
 import { measureImages, type BlobSource } from '../image/measure.js';
-import { isConfigMediaType, isIndexMediaType, isManifestMediaType, parseConfig, parseIndex, parseManifest, type Descriptor } from '../image/oci.js';
+import { isIndexMediaType, isManifestMediaType, parseIndex, type Descriptor } from '../image/oci.js';
 import { errorMessage } from '../errors.js';
-import type { ImageStats, LayerStats } from '../model.js';
+import type { ImageStats } from '../model.js';
 import { RegistryClient, type FetchedManifest, type RegistryClientOptions } from './client.js';
 import { RegistryError } from './errors.js';
 import { offeredPlatforms, pickPlatform, platformMatches, runnerPlatform } from './platform.js';
@@ -31,8 +27,6 @@ export interface RegistryMeasureOptions {
   readonly secrets: readonly string[];
   /** `os/arch[/variant]` to pick from an index; default the runner's (`linux/amd64` on x64). */
   readonly platform?: string;
-  /** Stream every layer blob to count its uncompressed bytes. */
-  readonly uncompressed: boolean;
   /** Also read every layer's files (final files, wasted space); streams the blobs too. */
   readonly files: boolean;
   /** Told when a number stands but something about it is doubtful (history not matching the layers). */
@@ -42,33 +36,19 @@ export interface RegistryMeasureOptions {
   readonly client?: RegistryClientOptions;
 }
 
-/** What the manifests and config alone tell: every number of ImageStats but the uncompressed ones (and files). */
-export type ManifestStats = Omit<ImageStats, 'uncompressedBytes' | 'layers' | 'files'> & {
-  readonly uncompressedBytes?: undefined;
-  readonly layers: ReadonlyArray<Omit<LayerStats, 'uncompressedBytes'>>;
-};
-
-/** True for a full measurement (layers streamed), false for a ManifestStats. */
-export function hasUncompressed(stats: ImageStats | ManifestStats): stats is ImageStats {
-  return stats.uncompressedBytes !== undefined;
-}
-
 /**
  * One platform image of `reference` (a string as docker reads it, or a parsed one). Errors name the
  * reference; the registry's are RegistryError (kind: unauthorized, forbidden, not-found,
  * rate-limited, unavailable, bad-response); a bad reference is an InvalidReferenceError.
  */
-export function measureRegistryImage(reference: string | ImageReference, opts: RegistryMeasureOptions & { readonly uncompressed: true }): Promise<ImageStats>;
-export function measureRegistryImage(reference: string | ImageReference, opts: RegistryMeasureOptions & { readonly files: true }): Promise<ImageStats>;
-export function measureRegistryImage(reference: string | ImageReference, opts: RegistryMeasureOptions): Promise<ImageStats | ManifestStats>;
-export async function measureRegistryImage(reference: string | ImageReference, opts: RegistryMeasureOptions): Promise<ImageStats | ManifestStats> {
+export async function measureRegistryImage(reference: string | ImageReference, opts: RegistryMeasureOptions): Promise<ImageStats> {
   const ref = typeof reference === 'string' ? parseReference(reference) : reference;
   const client = new RegistryClient(ref, opts.client);
   try {
     const top = await client.manifest(manifestReference(ref));
     const source = new RegistrySource(client, top);
-    const chosen = await source.choose(opts.platform);
-    const stats = opts.uncompressed || opts.files ? await measureStreamed(source, opts) : await manifestStats(source, chosen, opts);
+    await source.choose(opts.platform);
+    const stats = await measureStreamed(source, opts);
     if (opts.platform !== undefined && !platformMatches(stats.platform, opts.platform)) {
       throw new Error(`${client.name} is an image for ${stats.platform} only, not ${opts.platform}`);
     }
@@ -90,32 +70,6 @@ async function measureStreamed(source: RegistrySource, opts: RegistryMeasureOpti
   });
   // One root, one manifest: measureImages gives one image or throws.
   return images[0]!;
-}
-
-/** measureImages's rules without streaming a layer: the manifest, the config, the history. */
-async function manifestStats(source: RegistrySource, desc: Descriptor, opts: RegistryMeasureOptions): Promise<ManifestStats> {
-  const manifest = parseManifest(await source.jsonBlob(desc, 'image manifest'), desc.digest);
-  if (manifest.mediaType !== undefined && manifest.mediaType !== desc.mediaType) {
-    throw new Error(`Image manifest ${desc.digest} says it is ${manifest.mediaType}, its descriptor says ${desc.mediaType}`);
-  }
-  if (manifest.artifactType !== undefined || !isConfigMediaType(manifest.config.mediaType)) throw new Error(`${source.label} holds no image manifest (only attestations or artifacts)`);
-  const config = parseConfig(await source.jsonBlob(manifest.config, 'image config'), manifest.config.digest);
-  checkLayerCount(desc.digest, manifest, config);
-  const platform = imagePlatform(config, desc);
-  const warning = historyWarning(opts.target, platform, config.history, manifest.layers.length);
-  if (warning) opts.onWarning?.(warning);
-  const instructions = layerInstructions(config.history, manifest.layers.length, opts.secrets);
-  const layers = manifest.layers.map((l, i) => ({ digest: l.digest, mediaType: l.mediaType, compressedBytes: l.size, instruction: instructions[i] ?? UNKNOWN_INSTRUCTION }));
-  return {
-    target: opts.target,
-    platform,
-    digest: desc.digest,
-    configDigest: manifest.config.digest,
-    compressedBytes: sum(layers.map((l) => l.compressedBytes)),
-    layerCount: layers.length,
-    layers,
-    method: source.method
-  };
 }
 
 /** A registry repository as a BlobSource of image/measure.ts: its root is the chosen platform's manifest. */
