@@ -612,7 +612,7 @@ describe('measureLoaded', () => {
   test('runs `docker save <tag>` (argv, no shell) and measures its output', async () => {
     const calls: Array<readonly string[]> = [];
     const images = await measureLoaded({ streamExec: fakeStream({ stdout: ociSave([image]) }, calls), env: {} }, 'image-budget.local/k:1', opts);
-    expect(calls).toEqual([['docker', 'save', 'image-budget.local/k:1']]);
+    expect(calls).toEqual([['docker', 'save', '--', 'image-budget.local/k:1']]);
     expect(images.map((i) => [i.digest, i.method])).toEqual([[sha256(image.manifest), 'docker-save']]);
     expect(kills).toEqual([]);
   });

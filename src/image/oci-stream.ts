@@ -16,7 +16,7 @@ import { MAX_JSON_BLOB, capitalize } from './image-rules.js';
 import { compressionOf, measureLayerStream, type LayerContext, type LayerSizes } from './layer-stream.js';
 import { LimitError, MeasureBudget, limitMessage } from './limits.js';
 import { measureImages, type BlobSource, type MeasureOptions } from './measure.js';
-import { MediaType, isForeignLayer, parseIndex, parseLayoutFile, type Compression, type Descriptor } from './oci.js';
+import { MediaType, isForeignLayer, isSha256Digest, parseIndex, parseLayoutFile, type Compression, type Descriptor } from './oci.js';
 
 const LABEL = 'the OCI export';
 
@@ -190,7 +190,7 @@ class StreamedLayout implements BlobSource {
 
   /** A blob by digest, which must be sha256 and its size the descriptor's. Links in the export are not followed. */
   private blob(desc: Descriptor, what: string): StreamedBlob {
-    if (!/^sha256:[0-9a-f]{64}$/.test(desc.digest)) throw new Error(`${capitalize(what)} digest "${desc.digest}" is not sha256:<64 hex>; refused`);
+    if (!isSha256Digest(desc.digest)) throw new Error(`${capitalize(what)} digest "${desc.digest}" is not sha256:<64 hex>; refused`);
     const blob = this.contents.files.get(`blobs/sha256/${desc.digest.slice('sha256:'.length)}`);
     if (!blob) {
       if (what === 'layer' && isForeignLayer(desc.mediaType)) {

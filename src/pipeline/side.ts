@@ -330,10 +330,19 @@ const lastLine = (s: string): string =>
     .filter(Boolean)
     .pop() ?? '';
 
-/** Streams `docker save <tag>` into the measurer: one pass, no file written, no layer in memory. */
-export async function measureLoaded(deps: Pick<SideDeps, 'streamExec' | 'env'>, tag: string, opts: DockerSaveOptions): Promise<ImageStats[]> {
-  const run = (deps.streamExec ?? spawnStream)('docker', ['save', tag], { env: deps.env });
-  const measured = measureDockerSave(run.stdout, opts);
+/**
+ * Streams `docker save <tag>` into the measurer: one pass, no file written, no layer in memory. The
+ * classic store's save by default (measureDockerSave); the containerd store's holds the stored,
+ * compressed layers, read as an OCI export (`measureOciStream`).
+ */
+export async function measureLoaded(
+  deps: Pick<SideDeps, 'streamExec' | 'env'>,
+  tag: string,
+  opts: DockerSaveOptions,
+  measure: (stream: Readable, opts: DockerSaveOptions) => Promise<ImageStats[]> = measureDockerSave
+): Promise<ImageStats[]> {
+  const run = (deps.streamExec ?? spawnStream)('docker', ['save', '--', tag], { env: deps.env });
+  const measured = measure(run.stdout, opts);
   // A measurement that gives up closes the pipe; make sure `docker save` does not linger either way.
   measured.catch(() => run.kill());
   const [m, d] = await Promise.allSettled([measured, run.done]);
