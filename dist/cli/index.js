@@ -5118,11 +5118,8 @@ function platformMatches(actual, wanted) {
 // registry holds the very blobs an OCI layout export holds, so the method is `oci-layout`: its
 // numbers compare with a head built and exported that way.
 //
-// Uncompressed sizes need every layer blob: with `uncompressed` or `files`, each is streamed once
-// through the decompressor (and the tar reader) into a counter (image/layer-stream.ts), never
-// stored. With neither, no blob but the config is downloaded, and the result is a ManifestStats:
-// ImageStats without uncompressed sizes, which the model has no way to mark unknown (a 0 would read
-// as a measurement).
+// Uncompressed sizes need every layer blob: each is streamed once through the decompressor (and,
+// with files, the tar reader) into a counter (image/layer-stream.ts), never stored.
 
 
 
@@ -5132,19 +5129,19 @@ function platformMatches(actual, wanted) {
 
 
 
-
-/** True for a full measurement (layers streamed), false for a ManifestStats. */
-function hasUncompressed(stats) {
-    return stats.uncompressedBytes !== undefined;
-}
+/**
+ * One platform image of `reference` (a string as docker reads it, or a parsed one). Errors name the
+ * reference; the registry's are RegistryError (kind: unauthorized, forbidden, not-found,
+ * rate-limited, unavailable, bad-response); a bad reference is an InvalidReferenceError.
+ */
 async function measureRegistryImage(reference, opts) {
     const ref = typeof reference === 'string' ? parseReference(reference) : reference;
     const client = new RegistryClient(ref, opts.client);
     try {
         const top = await client.manifest(manifestReference(ref));
         const source = new RegistrySource(client, top);
-        const chosen = await source.choose(opts.platform);
-        const stats = opts.uncompressed || opts.files ? await measureStreamed(source, opts) : await manifestStats(source, chosen, opts);
+        await source.choose(opts.platform);
+        const stats = await measureStreamed(source, opts);
         if (opts.platform !== undefined && !platformMatches(stats.platform, opts.platform)) {
             throw new Error(`${client.name} is an image for ${stats.platform} only, not ${opts.platform}`);
         }
@@ -5167,33 +5164,6 @@ async function measureStreamed(source, opts) {
     });
     // One root, one manifest: measureImages gives one image or throws.
     return images[0];
-}
-/** measureImages's rules without streaming a layer: the manifest, the config, the history. */
-async function manifestStats(source, desc, opts) {
-    const manifest = parseManifest(await source.jsonBlob(desc, 'image manifest'), desc.digest);
-    if (manifest.mediaType !== undefined && manifest.mediaType !== desc.mediaType) {
-        throw new Error(`Image manifest ${desc.digest} says it is ${manifest.mediaType}, its descriptor says ${desc.mediaType}`);
-    }
-    if (manifest.artifactType !== undefined || !isConfigMediaType(manifest.config.mediaType))
-        throw new Error(`${source.label} holds no image manifest (only attestations or artifacts)`);
-    const config = parseConfig(await source.jsonBlob(manifest.config, 'image config'), manifest.config.digest);
-    checkLayerCount(desc.digest, manifest, config);
-    const platform = imagePlatform(config, desc);
-    const warning = historyWarning(opts.target, platform, config.history, manifest.layers.length);
-    if (warning)
-        opts.onWarning?.(warning);
-    const instructions = layerInstructions(config.history, manifest.layers.length, opts.secrets);
-    const layers = manifest.layers.map((l, i) => ({ digest: l.digest, mediaType: l.mediaType, compressedBytes: l.size, instruction: instructions[i] ?? UNKNOWN_INSTRUCTION }));
-    return {
-        target: opts.target,
-        platform,
-        digest: desc.digest,
-        configDigest: manifest.config.digest,
-        compressedBytes: sum(layers.map((l) => l.compressedBytes)),
-        layerCount: layers.length,
-        layers,
-        method: source.method
-    };
 }
 /** A registry repository as a BlobSource of image/measure.ts: its root is the chosen platform's manifest. */
 class RegistrySource {
@@ -5283,7 +5253,6 @@ function readOne(req, target, ref, platform) {
         target,
         secrets: req.secrets,
         ...(platform !== undefined ? { platform } : {}),
-        uncompressed: true,
         files: req.files,
         onWarning: (m) => req.log.warning(m),
         client: { env: req.env }
@@ -8184,7 +8153,7 @@ class StreamedLayout {
     }
     /** A blob by digest, which must be sha256 and its size the descriptor's. Links in the export are not followed. */
     blob(desc, what) {
-        if (!/^sha256:[0-9a-f]{64}$/.test(desc.digest))
+        if (!isSha256Digest(desc.digest))
             throw new Error(`${capitalize(what)} digest "${desc.digest}" is not sha256:<64 hex>; refused`);
         const blob = this.contents.files.get(`blobs/sha256/${desc.digest.slice('sha256:'.length)}`);
         if (!blob) {
@@ -9186,10 +9155,14 @@ const side_lastLine = (s) => s
     .map((l) => l.trim())
     .filter(Boolean)
     .pop() ?? '';
-/** Streams `docker save <tag>` into the measurer: one pass, no file written, no layer in memory. */
-async function measureLoaded(deps, tag, opts) {
-    const run = (deps.streamExec ?? spawnStream)('docker', ['save', tag], { env: deps.env });
-    const measured = measureDockerSave(run.stdout, opts);
+/**
+ * Streams `docker save <tag>` into the measurer: one pass, no file written, no layer in memory. The
+ * classic store's save by default (measureDockerSave); the containerd store's holds the stored,
+ * compressed layers, read as an OCI export (`measureOciStream`).
+ */
+async function measureLoaded(deps, tag, opts, measure = measureDockerSave) {
+    const run = (deps.streamExec ?? spawnStream)('docker', ['save', '--', tag], { env: deps.env });
+    const measured = measure(run.stdout, opts);
     // A measurement that gives up closes the pipe; make sure `docker save` does not linger either way.
     measured.catch(() => run.kill());
     const [m, d] = await Promise.allSettled([measured, run.done]);
@@ -9236,7 +9209,6 @@ async function removeImage(deps, tag, secrets) {
 
 
 
-
 async function measureGivenImages(deps, req) {
     const out = [];
     for (const [target, image] of req.images) {
@@ -9273,26 +9245,14 @@ async function measureOne(deps, image, options, platforms) {
     return Promise.all(wanted.map((platform) => measureRegistryImage(image, {
         ...options,
         files: options.files === true,
-        uncompressed: true,
         ...(platform !== undefined ? { platform } : {}),
         client: { env: deps.env }
     })));
 }
 /** `docker save` streamed into the measurement that fits the engine's image store. */
 async function measureEngineImage(deps, image, options) {
-    if ((await probeImageStore(deps.exec, deps.env)) === 'classic')
-        return measureLoaded(deps, image, options);
-    const save = (deps.streamExec ?? spawnStream)('docker', ['save', '--', image], { env: deps.env });
-    const measuring = measureOciStream(save.stdout, options);
-    measuring.catch(() => save.kill());
-    const [m, d] = await Promise.allSettled([measuring, save.done]);
-    if (d.status === 'rejected')
-        throw d.reason;
-    if (d.value.code !== 0)
-        throw new Error(`docker save ${image} failed: ${d.value.stderr.trim().split('\n').pop() ?? `exit code ${d.value.code}`}`);
-    if (m.status === 'rejected')
-        throw m.reason;
-    return m.value;
+    const classic = (await probeImageStore(deps.exec, deps.env)) === 'classic';
+    return measureLoaded(deps, image, options, classic ? undefined : measureOciStream);
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline/run.ts
@@ -10891,7 +10851,6 @@ async function measureInRegistry(name, io, options, notHere) {
         const image = await measureRegistryImage(name, {
             target: options.target,
             secrets: options.secrets,
-            uncompressed: true,
             files: options.files === true,
             ...(options.onWarning ? { onWarning: options.onWarning } : {}),
             ...(options.limits ? { limits: options.limits } : {}),
