@@ -1,9 +1,10 @@
 // A side's targets on the real engine (containerd image store, `docker` driver): built side by side,
 // each measured from buildx's export stream while it is written (nothing under the run's temp folder
-// but the build's metadata). Checked: the builds overlap (the second starts before the first ends);
-// a failing target does not cost the others their numbers; each target's log stays in its own group,
-// in target order; and the numbers equal the same image exported to a directory and measured there
-// (measureOciLayout), files included, to the byte.
+// but the build's metadata), or, when the disk has room, from its export to a layout directory in the
+// run's temp folder. Checked, both ways: the builds overlap (the second starts before the first
+// ends); a failing target does not cost the others their numbers; each target's log stays in its own
+// group, in target order; the temp folder is emptied; and the numbers equal the same image exported
+// to a directory by hand and measured there (measureOciLayout), files included, to the byte.
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import { exec, type Exec } from '../../src/exec.js';
 import { measureOciLayout } from '../../src/image/measure.js';
 import type { Log } from '../../src/log.js';
 import type { ImageStats } from '../../src/model.js';
+import { ExportRoom } from '../../src/pipeline/export-room.js';
 import { buildSide, type SideRequest } from '../../src/pipeline/side.js';
 import { ensureEngine } from '../support/engine.js';
 
@@ -42,6 +44,8 @@ const SALT = `${process.pid}-${Date.now()}`;
 interface Event {
   readonly target: string;
   readonly at: 'start' | 'end';
+  /** The build's --output. */
+  readonly output?: string;
 }
 
 /** `exec`, recording when each `docker buildx build` starts and ends, by its --target. */
@@ -49,7 +53,7 @@ function recording(events: Event[]): Exec {
   return async (file, args, options) => {
     const at = args.indexOf('--target');
     const target = args[1] === 'build' && at >= 0 ? (args[at + 1] ?? '') : '';
-    if (target) events.push({ target, at: 'start' });
+    if (target) events.push({ target, at: 'start', output: args[args.indexOf('--output') + 1] ?? '' });
     try {
       return await exec(file, args, options);
     } finally {
@@ -58,7 +62,10 @@ function recording(events: Event[]): Exec {
   };
 }
 
-describe('targets built side by side, measured from the export stream', () => {
+describe.each([
+  ['the export stream', 'stream', 0],
+  ['a layout directory, the disk having room', 'directory', Number.MAX_SAFE_INTEGER]
+])('targets built side by side, measured from %s', (_how, kind, free) => {
   let results: Awaited<ReturnType<typeof buildSide>> = [];
   const events: Event[] = [];
   const lines: string[] = [];
@@ -67,7 +74,7 @@ describe('targets built side by side, measured from the export stream', () => {
 
   beforeAll(async () => {
     const context = path.join(work, 'context');
-    await mkdir(context);
+    await mkdir(context, { recursive: true });
     await writeFile(path.join(context, 'Dockerfile'), DOCKERFILE);
     await writeFile(path.join(context, 'small.txt'), 'small\n');
     tmpDir = await mkdtemp(path.join(work, 'tmp-'));
@@ -102,7 +109,8 @@ describe('targets built side by side, measured from the export stream', () => {
       measure: 'oci-layout',
       files: true
     };
-    results = await buildSide({ exec: recording(events), log, tmpDir, env }, request);
+    const exports = new ExportRoom(async () => free);
+    results = await buildSide({ exec: recording(events), log, tmpDir, env, exports }, request);
   }, 300_000);
 
   const measured = (target: string): ImageStats => {
@@ -140,13 +148,17 @@ describe('targets built side by side, measured from the export stream', () => {
     expect(inGroup('Build head target broken')).toMatch(/warning head build of broken failed/);
   });
 
-  it('nothing but build metadata is written to the temp folder; it is emptied afterwards', async () => {
-    for (const seen of tmpSeen) expect(seen.filter((p) => !/^head-\d(\/metadata\.json)?$/.test(p))).toEqual([]);
+  it('the export went where the room said; the temp folder is emptied afterwards', async () => {
+    const outputs = events.flatMap((e) => (e.at === 'start' ? [e.output] : []));
+    expect(outputs).toHaveLength(3);
+    for (const o of outputs) expect(o).toMatch(kind === 'stream' ? /^type=oci,dest=-$/ : /^type=oci,dest=\/.*\/head-\d\/layout,tar=false$/);
+    // A stream writes nothing but build metadata there.
+    if (kind === 'stream') for (const seen of tmpSeen) expect(seen.filter((p) => !/^head-\d(\/metadata\.json)?$/.test(p))).toEqual([]);
     expect(await readdir(tmpDir)).toEqual([]);
   });
 
   it.each(['one', 'two'])('%s: the same numbers, files included, as its export to a directory measured there', async (target) => {
-    const dir = path.join(work, `independent-${target}`);
+    const dir = path.join(work, `independent-${kind}-${target}`);
     const args = ['buildx', 'build', '--network', 'none', '--target', target, '--build-arg', `SALT=${SALT}`];
     const built = await exec('docker', [...args, '--output', `type=oci,dest=${dir},tar=false`, '--', path.join(work, 'context')], { env });
     expect(built.stderr).toMatch(/CACHED/);

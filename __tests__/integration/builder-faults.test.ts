@@ -19,6 +19,7 @@ import { EngineError, probeBuilder } from '../../src/buildx/probe.js';
 import { exec as realExec } from '../../src/exec.js';
 import type { Log } from '../../src/log.js';
 import type { CacheSpec, SideResult } from '../../src/model.js';
+import { DIRECTORY_EXPORT_FREE_BYTES, ExportRoom } from '../../src/pipeline/export-room.js';
 import { buildSide, type SideDeps, type SideRequest } from '../../src/pipeline/side.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/buildx/', import.meta.url));
@@ -57,9 +58,10 @@ async function fakeDocker(body: string, env: NodeJS.ProcessEnv = {}): Promise<Fa
 printf '%s\\0' "$@" >> ${sh(record)}/argv
 printf '\\0--end--\\0' >> ${sh(record)}/argv
 dest=''
+out=''
 prev=''
 for a in "$@"; do
-  if [ "$prev" = "--output" ]; then dest=$(printf '%s' "$a" | sed -n 's/.*dest=\\([^,]*\\).*/\\1/p'); fi
+  if [ "$prev" = "--output" ]; then out=$a; dest=$(printf '%s' "$a" | sed -n 's/.*dest=\\([^,]*\\).*/\\1/p'); fi
   prev=$a
 done
 builds=0
@@ -98,7 +100,8 @@ describe('the probe fails fast when docker cannot build (row 9)', () => {
       `Docker buildx is required but \`docker buildx version\` failed: ${said}. ` +
         'Install Docker with the buildx plugin, or see docker/setup-buildx-action (add it before this step).'
     );
-    expect(await fake.argvs()).toEqual([['buildx', 'version']]);
+    // The three probes are asked at once; nothing else is run.
+    expect((await fake.argvs()).map((a) => a.join(' ')).sort()).toEqual(['buildx inspect', 'buildx version', 'info --format {{json .DriverStatus}}']);
   });
 
   test('docker not installed at all: the same advice, and why docker could not be run', async () => {
@@ -118,7 +121,7 @@ esac`);
     await expect(probeBuilder(realExec, undefined, fake.env)).rejects.toThrow(
       new EngineError('The Docker daemon is not reachable: Cannot connect to the Docker daemon at unix:///nonexistent.sock. Is the docker daemon running?')
     );
-    expect((await fake.argvs()).map((a) => a.slice(0, 2))).toEqual([['buildx', 'version'], ['buildx', 'inspect']]);
+    expect((await fake.argvs()).map((a) => a.slice(0, 2).join(' ')).sort()).toEqual(['buildx inspect', 'buildx version', 'info --format']);
   });
 
   test("daemon down, seen by docker info (exit 1): its last stderr line is the message's end", async () => {
@@ -192,10 +195,11 @@ async function makeLayout(): Promise<Layout> {
 
 /**
  * Sh that ends a build that worked: the log to stderr (as buildx writes it), the layout as a tar to
- * $dest (the export pipe, `/dev/fd/3`, as buildx streams it).
+ * $dest (`-`, the export pipe, as buildx streams it), or copied into the directory $dest (`tar=false`).
  */
 const succeed = (layout: Layout, log = 'build-ok.log'): string =>
-  `cat ${sh(fixturePath(log))} >&2; tar -cf "$dest" -C ${sh(layout.dir)} oci-layout index.json blobs; exit 0`;
+  `cat ${sh(fixturePath(log))} >&2; case "$out" in *tar=false*) mkdir -p "$dest" && cp -R ${sh(layout.dir)}/. "$dest";; ` +
+  `*) tar -cf "$dest" -C ${sh(layout.dir)} oci-layout index.json blobs;; esac; exit 0`;
 const fail = (log: string): string => `cat ${sh(fixturePath(log))} >&2; exit 1`;
 
 function recordingLog(): Log & { warnings: string[] } {
@@ -205,7 +209,14 @@ function recordingLog(): Log & { warnings: string[] } {
 
 async function side(
   fake: FakeDocker,
-  options: { cache?: CacheSpec; sleep?: (ms: number) => Promise<void>; delays?: readonly number[]; side?: 'head' | 'base' } = {}
+  options: {
+    cache?: CacheSpec;
+    sleep?: (ms: number) => Promise<void>;
+    delays?: readonly number[];
+    side?: 'head' | 'base';
+    /** Free bytes the export room reads: none (a stream) unless given. */
+    free?: number;
+  } = {}
 ): Promise<{ results: SideResult[]; warnings: string[]; builds: string[][] }> {
   const context = await temp('ib-context-');
   await writeFile(path.join(context, 'Dockerfile'), 'FROM image-budget/busybox AS release\n');
@@ -215,6 +226,7 @@ async function side(
     log,
     tmpDir: await temp('ib-side-'),
     env: fake.env,
+    exports: new ExportRoom(async () => options.free ?? 0),
     ...(options.sleep ? { sleep: options.sleep } : {}),
     ...(options.delays ? { registryRetryDelaysMs: options.delays } : {})
   };
@@ -410,5 +422,45 @@ describe('a registry limiting pulls or failing during FROM: two retries with gro
     expect(results[0]?.state).toBe('failed');
     expect(warnings).toEqual([expect.stringMatching(last)]);
     expect(warnings[0]).not.toMatch(/transient/);
+  });
+});
+
+describe('where the image is exported: a directory when the disk has room, else the stream', () => {
+  let layout: Layout;
+  beforeAll(async () => {
+    layout = await makeLayout();
+  });
+  const outputOf = (argv: readonly string[]): string => flagValues(argv, '--output')[0] ?? '';
+
+  test('room for a directory: exported with tar=false into the run temp folder, measured there, the same numbers', async () => {
+    const fake = await fakeDocker(succeed(layout));
+    const { results, warnings, builds } = await side(fake, { free: DIRECTORY_EXPORT_FREE_BYTES, cache: { type: 'none' } });
+    expect(builds).toHaveLength(1);
+    expect(outputOf(builds[0]!)).toMatch(/^type=oci,dest=\/.*\/head-0\/layout,tar=false$/);
+    expect(measuredDigest(results[0])).toBe(layout.manifestDigest);
+    expect(results[0]?.state === 'measured' && results[0].image.layers.map((l) => l.compressedBytes)).toEqual([layout.layerBytes]);
+    expect(warnings).toEqual([]);
+  });
+
+  test('short of room: streamed (dest=-), the same numbers', async () => {
+    const fake = await fakeDocker(succeed(layout));
+    const { results, builds } = await side(fake, { free: DIRECTORY_EXPORT_FREE_BYTES - 1, cache: { type: 'none' } });
+    expect(builds.map(outputOf)).toEqual(['type=oci,dest=-']);
+    expect(measuredDigest(results[0])).toBe(layout.manifestDigest);
+  });
+
+  test('a directory export that fills the disk (recorded) is built again as a stream, and measured', async () => {
+    const fake = await fakeDocker(`if [ "$builds" -lt 1 ]; then ${fail('build-export-dir-no-space.log')}; fi\n${succeed(layout)}`);
+    const { results, warnings, builds } = await side(fake, { free: DIRECTORY_EXPORT_FREE_BYTES, cache: { type: 'none' } });
+    expect(builds.map(outputOf)).toEqual([expect.stringMatching(/tar=false$/), 'type=oci,dest=-']);
+    expect(measuredDigest(results[0])).toBe(layout.manifestDigest);
+    expect(warnings).toEqual([]);
+  });
+
+  test('a stream that fails is not built again', async () => {
+    const fake = await fakeDocker(fail('build-export-dir-no-space.log'));
+    const { results, builds } = await side(fake, { free: 0, cache: { type: 'none' } });
+    expect(builds).toHaveLength(1);
+    expect(results[0]?.state).toBe('failed');
   });
 });

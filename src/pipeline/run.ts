@@ -31,6 +31,7 @@ import { joinSides } from './join.js';
 import { buildMasks, tokenMasks } from './masks.js';
 import { makePlan, type Plan } from './plan.js';
 import { measureGivenImages } from './given-images.js';
+import { ExportRoom, freeBytes } from './export-room.js';
 import { Gate, MAX_PARALLEL_BUILDS, buildSide, type SideRequest } from './side.js';
 import { baseTargets, planTargets, readStages, type TargetPlan } from './targets.js';
 import { cacheExportMode } from './trust.js';
@@ -274,7 +275,7 @@ async function engine(
     files: wantsFiles(inputs)
   };
   // One limit on builds at once for the run: head and base build side by side under it.
-  return { request, sideDeps: { exec, log, tmpDir, env: clientEnv, gate: new Gate(MAX_PARALLEL_BUILDS) } };
+  return { request, sideDeps: { exec, log, tmpDir, env: clientEnv, gate: new Gate(MAX_PARALLEL_BUILDS), exports: new ExportRoom(() => freeBytes(tmpDir)) } };
 }
 
 /** The base side of every row: read from the stored report, built from the checkout, or why there is none. */

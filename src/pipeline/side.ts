@@ -1,8 +1,10 @@
 // Build and measure every target of one side (head or base). The targets build side by side (at most
 // MAX_PARALLEL_BUILDS at once) on the one BuildKit, each in its own log group. Two paths, chosen from
 // what the builder can do (passed in as `measure`):
-// - `oci-layout`: buildx exports an OCI layout tar into a pipe, measured while it is written (every
-//   number exact, nothing written to disk);
+// - `oci-layout`: buildx exports an OCI layout, every number exact: into a directory measured once
+//   written, when the disk has room, or as a tar into a pipe, measured while it is written and never
+//   on disk (export-room.ts decides, per build). A directory export that fills the disk is done again
+//   as a stream;
 // - `docker-save`: the builder can only load images (the `docker` driver on the classic image store):
 //   the image is loaded under a temporary tag, `docker save` is streamed into the measurer (compressed
 //   sizes are gzip estimates), and the tag is removed afterwards, whatever happened.
@@ -24,12 +26,14 @@ import { measureDockerSave, type DockerSaveOptions } from '../image/docker-save.
 import { maskFilePaths } from '../image/file-tree.js';
 import type { MeasureOptions } from '../image/measure.js';
 import { measureOciStream } from '../image/oci-stream.js';
+import { measureOciLayout } from '../image/measure.js';
 import { InputError } from '../inputs/errors.js';
 import { INPUT } from '../inputs/names.js';
 import { DeferredLog, type Log } from '../log.js';
 import type { CacheSpec, ImageStats, MeasureMethod, SideResult } from '../model.js';
 import { ANY_PLATFORM, type TargetResults } from '../model.js';
 import { errorMessage } from '../errors.js';
+import { ExportRoom, freeBytes, type ExportSlot } from './export-room.js';
 
 export interface SideRequest {
   readonly side: 'head' | 'base';
@@ -79,6 +83,8 @@ export interface SideDeps {
   readonly sleep?: (ms: number) => Promise<void>;
   /** The run's limit on builds at once, shared by head and base; one of MAX_PARALLEL_BUILDS per side by default. */
   readonly gate?: Gate;
+  /** Where images are exported (directory or stream), shared by head and base; one per side, reading tmpDir's free space, by default. */
+  readonly exports?: ExportRoom;
 }
 
 /** Two retries: Docker Hub's limits and a registry's 5xx often pass within a minute. */
@@ -138,6 +144,7 @@ export async function buildSide(deps: SideDeps, req: SideRequest): Promise<Targe
   checkSideRequest(req);
   const allowed = cacheAllowed(deps, req);
   const gate = deps.gate ?? new Gate(MAX_PARALLEL_BUILDS);
+  deps = deps.exports ? deps : { ...deps, exports: new ExportRoom(() => freeBytes(deps.tmpDir)) };
   const title = (t: ResolvedTarget): string => `Build ${req.side} target ${t.name}`;
   const [first, ...rest] = req.targets;
   if (!first) return [];
@@ -186,6 +193,7 @@ async function oneTarget(deps: SideDeps, req: SideRequest, allowed: Allowed, i: 
   const load = req.measure === 'docker-save';
   const dir = path.join(deps.tmpDir, `${req.side}-${i}`);
   await mkdir(dir, { recursive: true });
+  const slot: ExportSlot | undefined = load ? undefined : await (deps.exports as ExportRoom).take();
   const plan: BuildPlan = {
     context: req.context,
     file: req.dockerfile,
@@ -202,7 +210,8 @@ async function oneTarget(deps: SideDeps, req: SideRequest, allowed: Allowed, i: 
     outputDir: path.join(dir, 'layout'),
     metadataFile: path.join(dir, 'metadata.json'),
     ...(req.build ? { build: req.build } : {}),
-    ...(load ? { load: { tag: loadTag(req.commentKey, req.side, target.name, randomBytes(6).toString('hex')) } } : { stream: EXPORT_STDOUT })
+    ...(load ? { load: { tag: loadTag(req.commentKey, req.side, target.name, randomBytes(6).toString('hex')) } } : {}),
+    ...(slot?.kind === 'stream' ? { stream: EXPORT_STDOUT } : {})
   };
   try {
     return await buildAndMeasure(deps, req, target.name, plan);
@@ -210,6 +219,7 @@ async function oneTarget(deps: SideDeps, req: SideRequest, allowed: Allowed, i: 
     // A loaded image goes, even when the build or the measurement failed; so does the build's folder.
     if (plan.load) await removeImage(deps, plan.load.tag, req.secrets);
     await rm(dir, { recursive: true, force: true });
+    slot?.release();
   }
 }
 
@@ -221,7 +231,7 @@ async function buildAndMeasure(deps: SideDeps, req: SideRequest, target: string,
   const output = deps.log.output?.bind(deps.log);
   const onWarning = (m: string): void => deps.log.warning(m);
   const measureOptions: MeasureOptions = { target, secrets: req.secrets, onWarning, files: req.files === true };
-  // The export of the last build attempt, measured while buildx writes it.
+  // The export of the last build attempt that streamed, measured while buildx writes it.
   let exported: Promise<ImageStats[]> | undefined;
   const options: BuildOptions = {
     secrets: req.secrets,
@@ -233,13 +243,7 @@ async function buildAndMeasure(deps: SideDeps, req: SideRequest, target: string,
       exported.catch(() => undefined);
     }
   };
-  let built = await buildRetryingRegistry(deps, `${req.side} build of ${target}`, plan, options);
-  if (!built.ok && plan.cache.type !== 'none' && isCacheFailure(built.error, built.cacheProblems)) {
-    // A cache backend that cannot be set up, or a BuildKit that failed the build on a cache export it
-    // was told to ignore, must not cost the build (RELIABILITY rows 11, 12, 14).
-    deps.log.warning(`cache: ${withCacheHint(built.error)}; building ${target} again without cache.`);
-    built = await buildRetryingRegistry(deps, `${req.side} build of ${target}`, { ...plan, cache: { type: 'none' } }, options);
-  }
+  const built = await buildTarget(deps, req, target, plan, options);
   // With ignore-error=true a failed export is only a line of the log: a warning, and the image counts.
   for (const problem of built.cacheProblems) deps.log.warning(`cache (${req.side} ${target}): ${withCacheHint(problem)}`);
   if (!built.ok) {
@@ -249,7 +253,9 @@ async function buildAndMeasure(deps: SideDeps, req: SideRequest, target: string,
   try {
     const images = plan.load
       ? await measureLoaded(deps, plan.load.tag, { ...measureOptions, ...(req.platforms[0] !== undefined ? { platform: req.platforms[0] } : {}) })
-      : await (exported ?? Promise.reject(new Error('buildx wrote no image to the export stream')));
+      : built.streamed
+        ? await (exported ?? Promise.reject(new Error('buildx wrote no image to the export stream')))
+        : await measureOciLayout(built.layoutDir, measureOptions);
     const mask = (text: string): string => maskSecrets(text, req.secrets);
     return images.map((image) => {
       const masked = image.files ? { ...image, files: maskFilePaths(image.files, mask) } : image;
@@ -259,6 +265,40 @@ async function buildAndMeasure(deps: SideDeps, req: SideRequest, target: string,
     const message = maskSecrets(errorMessage(e), req.secrets);
     return [{ platform: ANY_PLATFORM, result: { state: 'failed', error: `measurement failed: ${message}` } }];
   }
+}
+
+/** What a build's file system write says when the disk is full (ENOSPC). */
+const NO_SPACE = /no space left on device/i;
+
+/**
+ * The build, and the builds again that some failures call for: without cache when only the cache
+ * failed it; as a stream when its export to a directory filled the disk. `streamed` says whether the
+ * last attempt exported to the stream.
+ */
+async function buildTarget(
+  deps: SideDeps,
+  req: SideRequest,
+  target: string,
+  plan: BuildPlan,
+  options: BuildOptions
+): Promise<BuildOutcome & { readonly streamed: boolean }> {
+  const what = `${req.side} build of ${target}`;
+  let built = await buildRetryingRegistry(deps, what, plan, options);
+  if (!built.ok && plan.cache.type !== 'none' && isCacheFailure(built.error, built.cacheProblems)) {
+    // A cache backend that cannot be set up, or a BuildKit that failed the build on a cache export it
+    // was told to ignore, must not cost the build (RELIABILITY rows 11, 12, 14).
+    deps.log.warning(`cache: ${withCacheHint(built.error)}; building ${target} again without cache.`);
+    plan = { ...plan, cache: { type: 'none' } };
+    built = await buildRetryingRegistry(deps, what, plan, options);
+  }
+  const toDirectory = plan.load === undefined && plan.stream === undefined;
+  if (!built.ok && toDirectory && NO_SPACE.test(`${built.error}\n${built.detail}`)) {
+    deps.log.info(`${what}: the disk filled up while the image was written to ${plan.outputDir}; building again, measured as it is exported (nothing written to disk).`);
+    await rm(plan.outputDir, { recursive: true, force: true });
+    plan = { ...plan, stream: EXPORT_STDOUT };
+    built = await buildRetryingRegistry(deps, what, plan, options);
+  }
+  return { ...built, streamed: plan.stream !== undefined };
 }
 
 /**
