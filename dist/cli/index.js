@@ -6247,10 +6247,17 @@ const firstLine = (s) => lines(s)[0] ?? '';
 const probe_lastLine = (s) => lines(s).pop() ?? '';
 /**
  * Probe docker, buildx and the builder once. Fails fast with an actionable message (RELIABILITY row 9).
- * `env` is docker's environment: by default this process's, without inputs or tokens.
+ * `env` is docker's environment: by default this process's, without inputs or tokens. The three
+ * questions are asked at once (each is a process start of about 0.1 s); the answers are read in
+ * order: buildx, then the builder, then (for the `docker` driver alone) the image store.
  */
 async function probeBuilder(exec, builderName, env = dockerClientEnv(process.env)) {
     const setup = 'Install Docker with the buildx plugin, or see docker/setup-buildx-action (add it before this step).';
+    const inspecting = exec('docker', ['buildx', 'inspect', ...(builderName ? ['--', builderName] : [])], { env });
+    const storing = probeImageStore(exec, env);
+    // Read only when needed below: a failure meanwhile is not an unhandled one.
+    inspecting.catch(() => undefined);
+    storing.catch(() => undefined);
     const version = await exec('docker', ['buildx', 'version'], { env }).catch((e) => {
         throw new EngineError(`Docker buildx is required but docker could not be run: ${errorMessage(e)}. ${setup}`);
     });
@@ -6262,7 +6269,7 @@ async function probeBuilder(exec, builderName, env = dockerClientEnv(process.env
         throw new EngineError(`Docker buildx is required but \`docker buildx version\` failed: ${said}. ${setup}`);
     }
     // The builder first: a remote or Kubernetes builder needs no local daemon at all.
-    const inspect = await exec('docker', ['buildx', 'inspect', ...(builderName ? ['--', builderName] : [])], { env });
+    const inspect = await inspecting;
     const builder = parseBuildxInspect(inspect.stdout);
     if (inspect.code !== 0 || builder.error || !builder.driver) {
         const reason = builder.error ?? (probe_lastLine(inspect.stderr) || 'no driver reported');
@@ -6272,7 +6279,7 @@ async function probeBuilder(exec, builderName, env = dockerClientEnv(process.env
         throw new EngineError(`Builder ${builderName ? `"${builderName}" ` : ''}could not be inspected: ${reason}. ` +
             'List the available builders with `docker buildx ls`.');
     }
-    const store = builder.driver === 'docker' ? await probeImageStore(exec, env) : 'not-applicable';
+    const store = builder.driver === 'docker' ? await storing : 'not-applicable';
     return capabilities(buildxVersion, builder, store);
 }
 /**
@@ -8881,18 +8888,70 @@ class FileSummary {
     }
 }
 
+;// CONCATENATED MODULE: ./src/pipeline/export-room.ts
+// Where a target's image is exported, decided when its build starts. Into an OCI layout directory
+// under the run's temp folder when the disk has room: buildx writes a directory about twice as fast
+// as a tar (BuildKit's tar export costs twice the CPU, in the engine and in buildx), and the folder is
+// removed as soon as the image is measured. Otherwise as a tar on buildx's stdout, measured while it
+// is written, which needs no disk at all. "Room" is DIRECTORY_EXPORT_FREE_BYTES of free space on the
+// temp folder's file system for every directory export running at once, this one included: a 6 GB
+// image on a runner with 14 GB free streams, head and base alike.
+
+/** Free bytes the temp folder's file system must have per directory export running at once. */
+const DIRECTORY_EXPORT_FREE_BYTES = 16 * 1024 ** 3;
+/** The decision alone: `free` bytes on the file system, `running` directory exports already under way. */
+function exportKind(free, running) {
+    return free >= DIRECTORY_EXPORT_FREE_BYTES * (running + 1) ? 'directory' : 'stream';
+}
+/** Free bytes for an unprivileged writer of the file system holding `dir`. */
+async function freeBytes(dir) {
+    const s = await (0,promises_namespaceObject.statfs)(dir);
+    return s.bavail * s.bsize;
+}
+/**
+ * The run's directory exports, shared by head and base. `free` reads the free space (freeBytes of the
+ * temp folder in production); a file system that cannot say streams.
+ */
+class ExportRoom {
+    free;
+    running = 0;
+    constructor(free) {
+        this.free = free;
+    }
+    async take() {
+        const free = await this.free().catch(() => 0);
+        const kind = exportKind(free, this.running);
+        if (kind === 'stream')
+            return { kind, release: () => undefined };
+        this.running++;
+        let released = false;
+        return {
+            kind,
+            release: () => {
+                if (!released)
+                    this.running--;
+                released = true;
+            }
+        };
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/side.ts
 // Build and measure every target of one side (head or base). The targets build side by side (at most
 // MAX_PARALLEL_BUILDS at once) on the one BuildKit, each in its own log group. Two paths, chosen from
 // what the builder can do (passed in as `measure`):
-// - `oci-layout`: buildx exports an OCI layout tar into a pipe, measured while it is written (every
-//   number exact, nothing written to disk);
+// - `oci-layout`: buildx exports an OCI layout, every number exact: into a directory measured once
+//   written, when the disk has room, or as a tar into a pipe, measured while it is written and never
+//   on disk (export-room.ts decides, per build). A directory export that fills the disk is done again
+//   as a stream;
 // - `docker-save`: the builder can only load images (the `docker` driver on the classic image store):
 //   the image is loaded under a temporary tag, `docker save` is streamed into the measurer (compressed
 //   sizes are gzip estimates), and the tag is removed afterwards, whatever happened.
 // A failed build is a result, not an exception. A build that failed only because of its cache is
 // built again without cache; one that met a registry's pull limit or a 5xx is retried, a bounded
 // number of times, with growing waits.
+
+
 
 
 
@@ -8965,6 +9024,7 @@ async function buildSide(deps, req) {
     checkSideRequest(req);
     const allowed = cacheAllowed(deps, req);
     const gate = deps.gate ?? new Gate(MAX_PARALLEL_BUILDS);
+    deps = deps.exports ? deps : { ...deps, exports: new ExportRoom(() => freeBytes(deps.tmpDir)) };
     const title = (t) => `Build ${req.side} target ${t.name}`;
     const [first, ...rest] = req.targets;
     if (!first)
@@ -9016,6 +9076,7 @@ async function oneTarget(deps, req, allowed, i) {
     const load = req.measure === 'docker-save';
     const dir = external_node_path_default().join(deps.tmpDir, `${req.side}-${i}`);
     await (0,promises_namespaceObject.mkdir)(dir, { recursive: true });
+    const slot = load ? undefined : await deps.exports.take();
     const plan = {
         context: req.context,
         file: req.dockerfile,
@@ -9032,7 +9093,8 @@ async function oneTarget(deps, req, allowed, i) {
         outputDir: external_node_path_default().join(dir, 'layout'),
         metadataFile: external_node_path_default().join(dir, 'metadata.json'),
         ...(req.build ? { build: req.build } : {}),
-        ...(load ? { load: { tag: loadTag(req.commentKey, req.side, target.name, (0,external_node_crypto_namespaceObject.randomBytes)(6).toString('hex')) } } : { stream: EXPORT_STDOUT })
+        ...(load ? { load: { tag: loadTag(req.commentKey, req.side, target.name, (0,external_node_crypto_namespaceObject.randomBytes)(6).toString('hex')) } } : {}),
+        ...(slot?.kind === 'stream' ? { stream: EXPORT_STDOUT } : {})
     };
     try {
         return await buildAndMeasure(deps, req, target.name, plan);
@@ -9042,6 +9104,7 @@ async function oneTarget(deps, req, allowed, i) {
         if (plan.load)
             await removeImage(deps, plan.load.tag, req.secrets);
         await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+        slot?.release();
     }
 }
 const readScopes = (scopes, read) => (read ? scopes : { ...scopes, from: [] });
@@ -9049,7 +9112,7 @@ async function buildAndMeasure(deps, req, target, plan) {
     const output = deps.log.output?.bind(deps.log);
     const onWarning = (m) => deps.log.warning(m);
     const measureOptions = { target, secrets: req.secrets, onWarning, files: req.files === true };
-    // The export of the last build attempt, measured while buildx writes it.
+    // The export of the last build attempt that streamed, measured while buildx writes it.
     let exported;
     const options = {
         secrets: req.secrets,
@@ -9061,13 +9124,7 @@ async function buildAndMeasure(deps, req, target, plan) {
             exported.catch(() => undefined);
         }
     };
-    let built = await buildRetryingRegistry(deps, `${req.side} build of ${target}`, plan, options);
-    if (!built.ok && plan.cache.type !== 'none' && isCacheFailure(built.error, built.cacheProblems)) {
-        // A cache backend that cannot be set up, or a BuildKit that failed the build on a cache export it
-        // was told to ignore, must not cost the build (RELIABILITY rows 11, 12, 14).
-        deps.log.warning(`cache: ${withCacheHint(built.error)}; building ${target} again without cache.`);
-        built = await buildRetryingRegistry(deps, `${req.side} build of ${target}`, { ...plan, cache: { type: 'none' } }, options);
-    }
+    const built = await buildTarget(deps, req, target, plan, options);
     // With ignore-error=true a failed export is only a line of the log: a warning, and the image counts.
     for (const problem of built.cacheProblems)
         deps.log.warning(`cache (${req.side} ${target}): ${withCacheHint(problem)}`);
@@ -9078,7 +9135,9 @@ async function buildAndMeasure(deps, req, target, plan) {
     try {
         const images = plan.load
             ? await measureLoaded(deps, plan.load.tag, { ...measureOptions, ...(req.platforms[0] !== undefined ? { platform: req.platforms[0] } : {}) })
-            : await (exported ?? Promise.reject(new Error('buildx wrote no image to the export stream')));
+            : built.streamed
+                ? await (exported ?? Promise.reject(new Error('buildx wrote no image to the export stream')))
+                : await measureOciLayout(built.layoutDir, measureOptions);
         const mask = (text) => failure_maskSecrets(text, req.secrets);
         return images.map((image) => {
             const masked = image.files ? { ...image, files: maskFilePaths(image.files, mask) } : image;
@@ -9089,6 +9148,32 @@ async function buildAndMeasure(deps, req, target, plan) {
         const message = failure_maskSecrets(errorMessage(e), req.secrets);
         return [{ platform: ANY_PLATFORM, result: { state: 'failed', error: `measurement failed: ${message}` } }];
     }
+}
+/** What a build's file system write says when the disk is full (ENOSPC). */
+const NO_SPACE = /no space left on device/i;
+/**
+ * The build, and the builds again that some failures call for: without cache when only the cache
+ * failed it; as a stream when its export to a directory filled the disk. `streamed` says whether the
+ * last attempt exported to the stream.
+ */
+async function buildTarget(deps, req, target, plan, options) {
+    const what = `${req.side} build of ${target}`;
+    let built = await buildRetryingRegistry(deps, what, plan, options);
+    if (!built.ok && plan.cache.type !== 'none' && isCacheFailure(built.error, built.cacheProblems)) {
+        // A cache backend that cannot be set up, or a BuildKit that failed the build on a cache export it
+        // was told to ignore, must not cost the build (RELIABILITY rows 11, 12, 14).
+        deps.log.warning(`cache: ${withCacheHint(built.error)}; building ${target} again without cache.`);
+        plan = { ...plan, cache: { type: 'none' } };
+        built = await buildRetryingRegistry(deps, what, plan, options);
+    }
+    const toDirectory = plan.load === undefined && plan.stream === undefined;
+    if (!built.ok && toDirectory && NO_SPACE.test(`${built.error}\n${built.detail}`)) {
+        deps.log.info(`${what}: the disk filled up while the image was written to ${plan.outputDir}; building again, measured as it is exported (nothing written to disk).`);
+        await (0,promises_namespaceObject.rm)(plan.outputDir, { recursive: true, force: true });
+        plan = { ...plan, stream: EXPORT_STDOUT };
+        built = await buildRetryingRegistry(deps, what, plan, options);
+    }
+    return { ...built, streamed: plan.stream !== undefined };
 }
 /**
  * Measures an export stream as buildx writes it. The measurement's clock starts with the first
@@ -9288,6 +9373,7 @@ async function measureEngineImage(deps, image, options) {
 
 
 
+
 /** The budgets as understood, normalised (RELIABILITY row 1): `max-increase 10%; max-size release=25 MB`. */
 function describeBudgets(inputs) {
     const parts = [];
@@ -9456,7 +9542,7 @@ async function engine(deps, plan, event, tmpDir, notes) {
         files: wantsFiles(inputs)
     };
     // One limit on builds at once for the run: head and base build side by side under it.
-    return { request, sideDeps: { exec, log, tmpDir, env: clientEnv, gate: new Gate(MAX_PARALLEL_BUILDS) } };
+    return { request, sideDeps: { exec, log, tmpDir, env: clientEnv, gate: new Gate(MAX_PARALLEL_BUILDS), exports: new ExportRoom(() => freeBytes(tmpDir)) } };
 }
 /** The base side of every row: read from the stored report, built from the checkout, or why there is none. */
 async function baseResultsOf(baseline, base, targets, notes, build) {
