@@ -9,6 +9,7 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { exec, type Exec } from '../../src/exec.js';
+import { LayoutFollower } from '../../src/image/layout-follow.js';
 import { measureOciLayout } from '../../src/image/measure.js';
 import type { Log } from '../../src/log.js';
 import type { ImageStats } from '../../src/model.js';
@@ -165,5 +166,30 @@ describe.each([
     expect(built.code).toBe(0);
     const [image] = await measureOciLayout(dir, { target, secrets: [], files: true });
     expect(measured(target)).toEqual(image);
+  }, 120_000);
+});
+
+describe('a layout folder followed while buildx writes it', () => {
+  it('the large layer is seen in ingest/ under its ref, measured on the way, and the numbers are the finished folder’s', async () => {
+    const context = path.join(work, 'follow');
+    await mkdir(context, { recursive: true });
+    await writeFile(path.join(context, 'Dockerfile'), `FROM image-budget/busybox\nARG SALT\nRUN echo "$SALT" > /salt && head -c 24000000 /dev/urandom > /big.bin\n`);
+    const dir = path.join(work, 'follow-layout');
+    const follower = new LayoutFollower(dir, { target: 'follow', files: true });
+    follower.start();
+    const built = await exec(
+      'docker',
+      ['buildx', 'build', '--network', 'none', '--build-arg', `SALT=${SALT}`, '--output', `type=oci,dest=${dir},tar=false`, '--', context],
+      { env }
+    );
+    await follower.end();
+    expect(built.code).toBe(0);
+    const [image] = await measureOciLayout(dir, { target: 'follow', secrets: [], files: true });
+    const big = image!.layers.reduce((a, b) => (b.compressedBytes > a.compressedBytes ? b : a));
+    expect(big.compressedBytes).toBeGreaterThan(24_000_000);
+    const early = follower.early(big.digest);
+    expect(early).toMatchObject({ size: big.compressedBytes, compression: 'gzip' });
+    expect((await early!.sizes).uncompressedBytes).toBe(big.uncompressedBytes);
+    expect(await measureOciLayout(dir, { target: 'follow', secrets: [], files: true }, follower)).toEqual([image]);
   }, 120_000);
 });

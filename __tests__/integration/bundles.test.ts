@@ -33,8 +33,9 @@ describe('dist/cli/index.js', () => {
     expect(cli.includes(marker)).toBe(false);
   });
 
-  test('is less than half a megabyte', () => {
-    expect(statSync(path.join(root, 'dist/cli/index.js')).size).toBeLessThan(512 * 1024);
+  // A second, coarser sign: the toolkit alone is megabytes; the command line's own code is about 0.5 MB.
+  test('is less than 640 KiB', () => {
+    expect(statSync(path.join(root, 'dist/cli/index.js')).size).toBeLessThan(640 * 1024);
   });
 });
 

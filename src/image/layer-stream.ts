@@ -8,7 +8,7 @@ import { Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
 import { LimitError, isAbortError, limitMessage, timeoutError, type MeasureBudget } from './limits.js';
-import { layerCompression, type Compression, type Descriptor } from './oci.js';
+import { MediaType, layerCompression, type Compression, type Descriptor } from './oci.js';
 import { TarError, createTarTap, type TarEntry } from './tar.js';
 
 /** Output chunk size of the gunzip stream. */
@@ -70,6 +70,28 @@ export async function measureLayerStream(source: Readable, layer: Descriptor, di
   }
   return entries ? { uncompressedBytes, entries } : { uncompressedBytes };
 }
+
+/** Bytes looked at before deciding what a blob is (a tar header's magic sits at 257). */
+export const SNIFF = 512;
+
+/**
+ * A layer blob's compression from its first bytes (at least SNIFF of them, or the whole blob): gzip
+ * or zstd data, or a tar stream (a header with the ustar magic, or an empty archive of zero blocks).
+ * Anything else is no layer.
+ */
+export function layerCompressionOf(head: Buffer): Compression | undefined {
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
+  const tar = head.length >= 512 && (head.toString('latin1', 257, 262) === 'ustar' || head.every((b) => b === 0));
+  return tar ? 'none' : undefined;
+}
+
+/** The OCI media type of a layer compressed so. */
+export const LAYER_MEDIA_TYPE: Readonly<Record<Compression, string>> = {
+  gzip: MediaType.ociLayerGzip,
+  zstd: MediaType.ociLayerZstd,
+  none: MediaType.ociLayer
+};
 
 /** The compression a layer's media type names; an unknown media type is refused, naming the layer. */
 export function compressionOf(layer: Descriptor): Compression {

@@ -15,6 +15,7 @@ import { UNKNOWN_INSTRUCTION, layerInstructions } from './history.js';
 import { checkLayerCount, collectManifests, historyWarning, imagePlatform, sum } from './image-rules.js';
 import type { LayerContext, LayerSizes } from './layer-stream.js';
 import { DirLayout } from './layout-dir.js';
+import type { LayoutFollower } from './layout-follow.js';
 import { isConfigMediaType, parseConfig, parseManifest, type Descriptor } from './oci.js';
 
 export { GUNZIP_CHUNK, countStream } from './layer-stream.js';
@@ -59,8 +60,9 @@ export interface BlobSource {
  * applies (a registry would store the blob once and a pull would fetch it once). Each distinct
  * blob is still only read once.
  */
-export function measureOciLayout(dir: string, opts: MeasureOptions): Promise<ImageStats[]> {
-  return measureImages(new DirLayout(dir), opts);
+export function measureOciLayout(dir: string, opts: MeasureOptions, followed?: LayoutFollower): Promise<ImageStats[]> {
+  // A followed layout's measurement began with its first blob: its budget and deadline too.
+  return measureImages(new DirLayout(dir, followed), opts, followed?.budget ?? new MeasureBudget(opts.limits));
 }
 
 /** measureOciLayout's rules, for the images of any source; `budget` is the measurement's, when the source already spent some of it. */

@@ -13,10 +13,10 @@ import { PassThrough, type Readable } from 'node:stream';
 import type { ImageStats } from '../model.js';
 import { ArchiveError, readArchive, type ArchiveContents, type FileSummarizer, type Summarized } from './archive-reader.js';
 import { MAX_JSON_BLOB, capitalize } from './image-rules.js';
-import { compressionOf, measureLayerStream, type LayerContext, type LayerSizes } from './layer-stream.js';
+import { LAYER_MEDIA_TYPE, SNIFF, compressionOf, layerCompressionOf, measureLayerStream, type LayerContext, type LayerSizes } from './layer-stream.js';
 import { LimitError, MeasureBudget, limitMessage } from './limits.js';
 import { measureImages, type BlobSource, type MeasureOptions } from './measure.js';
-import { MediaType, isForeignLayer, isSha256Digest, parseIndex, parseLayoutFile, type Compression, type Descriptor } from './oci.js';
+import { isForeignLayer, isSha256Digest, parseIndex, parseLayoutFile, type Compression, type Descriptor } from './oci.js';
 
 const LABEL = 'the OCI export';
 
@@ -42,28 +42,16 @@ interface StreamedBlob extends Summarized {
   readonly layer?: { readonly compression: Compression; readonly sizes: LayerSizes };
 }
 
-/** Bytes looked at before deciding what a blob is (a tar header's magic sits at 257). */
-const SNIFF = 512;
-
 type Kind = { readonly is: 'layer'; readonly compression: Compression } | { readonly is: 'json' } | { readonly is: 'other' };
 
 /** Recognises a file by its first bytes: compressed data or tar is a layer, `{` or `[` a JSON document. */
 function sniff(head: Buffer, size: number, blob: boolean): Kind {
-  if (blob && head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return { is: 'layer', compression: 'gzip' };
-  if (blob && head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return { is: 'layer', compression: 'zstd' };
-  // A tar stream: a header with the ustar magic, or an empty archive (only zero blocks).
-  const tar = head.length >= 512 && (head.toString('latin1', 257, 262) === 'ustar' || head.every((b) => b === 0));
-  if (blob && tar) return { is: 'layer', compression: 'none' };
+  const compression = blob ? layerCompressionOf(head) : undefined;
+  if (compression !== undefined) return { is: 'layer', compression };
   const first = head.findIndex((b) => b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d);
   const json = first >= 0 && (head[first] === 0x7b || head[first] === 0x5b);
   return json && size <= MAX_JSON_BLOB ? { is: 'json' } : { is: 'other' };
 }
-
-const LAYER_MEDIA_TYPE: Record<Compression, string> = {
-  gzip: MediaType.ociLayerGzip,
-  zstd: MediaType.ociLayerZstd,
-  none: MediaType.ociLayer
-};
 
 /** Decides what a file is from its first bytes, then measures it as a layer or keeps it as JSON. */
 class BlobSummary implements FileSummarizer<StreamedBlob> {

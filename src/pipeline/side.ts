@@ -1,10 +1,10 @@
 // Build and measure every target of one side (head or base). The targets build side by side (at most
 // MAX_PARALLEL_BUILDS at once) on the one BuildKit, each in its own log group. Two paths, chosen from
 // what the builder can do (passed in as `measure`):
-// - `oci-layout`: buildx exports an OCI layout, every number exact: into a directory measured once
-//   written, when the disk has room, or as a tar into a pipe, measured while it is written and never
-//   on disk (export-room.ts decides, per build). A directory export that fills the disk is done again
-//   as a stream;
+// - `oci-layout`: buildx exports an OCI layout, every number exact: into a directory when the disk
+//   has room (each layer measured as it is written, image/layout-follow.ts), or as a tar into a pipe,
+//   measured while it is written and never on disk (export-room.ts decides, per build). A directory
+//   export that fills the disk is done again as a stream;
 // - `docker-save`: the builder can only load images (the `docker` driver on the classic image store):
 //   the image is loaded under a temporary tag, `docker save` is streamed into the measurer (compressed
 //   sizes are gzip estimates), and the tag is removed afterwards, whatever happened.
@@ -27,6 +27,7 @@ import { maskFilePaths } from '../image/file-tree.js';
 import type { MeasureOptions } from '../image/measure.js';
 import { measureOciStream } from '../image/oci-stream.js';
 import { measureOciLayout } from '../image/measure.js';
+import { LayoutFollower } from '../image/layout-follow.js';
 import { InputError } from '../inputs/errors.js';
 import { INPUT } from '../inputs/names.js';
 import { DeferredLog, type Log } from '../log.js';
@@ -243,7 +244,15 @@ async function buildAndMeasure(deps: SideDeps, req: SideRequest, target: string,
       exported.catch(() => undefined);
     }
   };
-  const built = await buildTarget(deps, req, target, plan, options);
+  // A folder export is followed as buildx writes it: each layer is measured as it lands.
+  const follower = plan.load === undefined && plan.stream === undefined ? new LayoutFollower(plan.outputDir, measureOptions) : undefined;
+  follower?.start();
+  let built: Awaited<ReturnType<typeof buildTarget>>;
+  try {
+    built = await buildTarget(deps, req, target, plan, options);
+  } finally {
+    await follower?.end();
+  }
   // With ignore-error=true a failed export is only a line of the log: a warning, and the image counts.
   for (const problem of built.cacheProblems) deps.log.warning(`cache (${req.side} ${target}): ${withCacheHint(problem)}`);
   if (!built.ok) {
@@ -255,7 +264,7 @@ async function buildAndMeasure(deps: SideDeps, req: SideRequest, target: string,
       ? await measureLoaded(deps, plan.load.tag, { ...measureOptions, ...(req.platforms[0] !== undefined ? { platform: req.platforms[0] } : {}) })
       : built.streamed
         ? await (exported ?? Promise.reject(new Error('buildx wrote no image to the export stream')))
-        : await measureOciLayout(built.layoutDir, measureOptions);
+        : await measureOciLayout(built.layoutDir, measureOptions, follower);
     const mask = (text: string): string => maskSecrets(text, req.secrets);
     return images.map((image) => {
       const masked = image.files ? { ...image, files: maskFilePaths(image.files, mask) } : image;
