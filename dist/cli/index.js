@@ -3771,6 +3771,27 @@ async function measureLayerStream(source, layer, diffId, ctx) {
     }
     return entries ? { uncompressedBytes, entries } : { uncompressedBytes };
 }
+/** Bytes looked at before deciding what a blob is (a tar header's magic sits at 257). */
+const SNIFF = 512;
+/**
+ * A layer blob's compression from its first bytes (at least SNIFF of them, or the whole blob): gzip
+ * or zstd data, or a tar stream (a header with the ustar magic, or an empty archive of zero blocks).
+ * Anything else is no layer.
+ */
+function layerCompressionOf(head) {
+    if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b)
+        return 'gzip';
+    if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528)
+        return 'zstd';
+    const tar = head.length >= 512 && (head.toString('latin1', 257, 262) === 'ustar' || head.every((b) => b === 0));
+    return tar ? 'none' : undefined;
+}
+/** The OCI media type of a layer compressed so. */
+const LAYER_MEDIA_TYPE = {
+    gzip: MediaType.ociLayerGzip,
+    zstd: MediaType.ociLayerZstd,
+    none: MediaType.ociLayer
+};
 /** The compression a layer's media type names; an unknown media type is refused, naming the layer. */
 function compressionOf(layer) {
     const compression = layerCompression(layer.mediaType);
@@ -4044,7 +4065,8 @@ function maskFilePaths(files, mask) {
 // An OCI image layout directory as a BlobSource (measure.ts): what
 // `docker buildx build --output type=oci,dest=<dir>,tar=false` writes. Blobs are addressed only by
 // validated sha256 digests, never followed through symlinks (lstat, then O_NOFOLLOW), and checked
-// against the size and digest their descriptor gives. Layers stream from disk (layer-stream.ts).
+// against the size and digest their descriptor gives. Layers stream from disk (layer-stream.ts),
+// unless the layout was followed while it was written (layout-follow.ts) and the layer was measured then.
 
 
 
@@ -4054,10 +4076,14 @@ function maskFilePaths(files, mask) {
 
 class DirLayout {
     dir;
+    followed;
     method = 'oci-layout';
     label;
-    constructor(dir) {
+    constructor(dir, 
+    /** What followed the layout while buildx wrote it, when something did. */
+    followed) {
         this.dir = dir;
+        this.followed = followed;
         this.label = `OCI layout ${dir}`;
     }
     /** The index's descriptors, once `oci-layout` and `blobs/sha256/` are checked. */
@@ -4090,7 +4116,17 @@ class DirLayout {
         return buf.toString('utf8');
     }
     async layer(desc, diffId, ctx) {
-        compressionOf(desc);
+        const compression = compressionOf(desc);
+        const early = this.followed?.early(desc.digest);
+        if (early && early.size === desc.size && early.compression === compression && isSha256Digest(desc.digest)) {
+            // Measured while written, its digest checked; the file's own measurement stands in for a failed one.
+            const sizes = await early.sizes.catch(() => undefined);
+            if (sizes && compression === 'none' && diffId && diffId !== desc.digest) {
+                throw new Error(`Uncompressed layer ${desc.digest} does not match its diff_id ${diffId}`);
+            }
+            if (sizes)
+                return sizes;
+        }
         const handle = await this.openBlob(desc, 'layer').catch((e) => {
             if (isForeignLayer(desc.mediaType) && layout_dir_errorCode(e) === 'ENOENT') {
                 throw new Error(`Layer ${desc.digest} is a foreign (non-distributable) layer and is not in the layout: its uncompressed size cannot be measured`);
@@ -4184,8 +4220,9 @@ function layout_dir_errorCode(e) {
  * applies (a registry would store the blob once and a pull would fetch it once). Each distinct
  * blob is still only read once.
  */
-function measureOciLayout(dir, opts) {
-    return measureImages(new DirLayout(dir), opts);
+function measureOciLayout(dir, opts, followed) {
+    // A followed layout's measurement began with its first blob: its budget and deadline too.
+    return measureImages(new DirLayout(dir, followed), opts, followed?.budget ?? new MeasureBudget(opts.limits));
 }
 /** measureOciLayout's rules, for the images of any source; `budget` is the measurement's, when the source already spent some of it. */
 async function measureImages(source, opts, budget = new MeasureBudget(opts.limits)) {
@@ -8006,27 +8043,15 @@ async function measureOciStream(stream, opts) {
     }
     return measureImages(new StreamedLayout(contents), opts, budget);
 }
-/** Bytes looked at before deciding what a blob is (a tar header's magic sits at 257). */
-const SNIFF = 512;
 /** Recognises a file by its first bytes: compressed data or tar is a layer, `{` or `[` a JSON document. */
 function sniff(head, size, blob) {
-    if (blob && head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b)
-        return { is: 'layer', compression: 'gzip' };
-    if (blob && head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528)
-        return { is: 'layer', compression: 'zstd' };
-    // A tar stream: a header with the ustar magic, or an empty archive (only zero blocks).
-    const tar = head.length >= 512 && (head.toString('latin1', 257, 262) === 'ustar' || head.every((b) => b === 0));
-    if (blob && tar)
-        return { is: 'layer', compression: 'none' };
+    const compression = blob ? layerCompressionOf(head) : undefined;
+    if (compression !== undefined)
+        return { is: 'layer', compression };
     const first = head.findIndex((b) => b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d);
     const json = first >= 0 && (head[first] === 0x7b || head[first] === 0x5b);
     return json && size <= MAX_JSON_BLOB ? { is: 'json' } : { is: 'other' };
 }
-const LAYER_MEDIA_TYPE = {
-    gzip: MediaType.ociLayerGzip,
-    zstd: MediaType.ociLayerZstd,
-    none: MediaType.ociLayer
-};
 /** Decides what a file is from its first bytes, then measures it as a layer or keeps it as JSON. */
 class BlobSummary {
     declaredSize;
@@ -8888,6 +8913,138 @@ class FileSummary {
     }
 }
 
+;// CONCATENATED MODULE: ./src/image/layout-follow.ts
+// Follows an OCI layout folder while buildx writes it (`--output type=oci,dest=<dir>,tar=false`), so
+// that each layer is measured as it is written instead of after the export. buildx writes the folder
+// through a content store: a blob goes to `ingest/<id>/data`, beside a `ref` file (`layer-sha256:<hex>`
+// for a layer) and a `total` file (its size), and is renamed into `blobs/sha256/` once complete. Each
+// layer seen there is read as it grows, through a handle that outlives the rename, and measured by
+// layer-stream.ts, which checks the digest of the bytes it read.
+//
+// What the follower measured is a head start, never an authority: DirLayout uses it only for a layer
+// whose descriptor has the same digest, size and compression, and measures the file itself whenever
+// the head start failed (a blob rewritten, a layout written some other way). The measurement's
+// budget, and so its deadline, starts with the first blob seen, as the stream's starts with its first byte.
+
+
+
+
+
+
+/** How often the folder and a growing file are looked at again. */
+const POLL_MS = 20;
+const READ_CHUNK = 256 * 1024;
+const LAYER_REF = /^layer-sha256:([0-9a-f]{64})$/;
+class LayoutFollower {
+    dir;
+    opts;
+    /** The measurement's costs, from the first blob on; undefined until one was seen. */
+    budget;
+    layers = new Map();
+    seen = new Set();
+    reading = [];
+    ended = false;
+    looking;
+    constructor(dir, opts) {
+        this.dir = dir;
+        this.opts = opts;
+    }
+    /** Starts looking for blobs being written. */
+    start() {
+        this.looking ??= this.look();
+    }
+    /** The writer is done (buildx has exited): one last look, then every layer read to its end. */
+    async end() {
+        this.ended = true;
+        await this.looking;
+        await Promise.allSettled(this.reading);
+    }
+    /** The layer of `digest`, when one was seen being written. */
+    early(digest) {
+        return this.layers.get(digest);
+    }
+    async look() {
+        for (;;) {
+            const last = this.ended;
+            await this.scan();
+            if (last)
+                return;
+            await sleep(POLL_MS);
+        }
+    }
+    /** New blobs under ingest/: each layer among them is followed. */
+    async scan() {
+        const ingest = (0,external_node_path_namespaceObject.join)(this.dir, 'ingest');
+        const ids = await (0,promises_namespaceObject.readdir)(ingest).catch(() => []);
+        for (const id of ids) {
+            if (this.seen.has(id))
+                continue;
+            const [ref, total] = await Promise.all(['ref', 'total'].map((f) => (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.join)(ingest, id, f), 'utf8').catch(() => undefined)));
+            // Written as the blob is opened; a later look finds them.
+            if (ref === undefined || total === undefined)
+                continue;
+            this.seen.add(id);
+            const digest = LAYER_REF.exec(ref.trim())?.[1];
+            const size = Number(total.trim());
+            if (!digest || !Number.isSafeInteger(size) || size <= 0)
+                continue;
+            const handle = await (0,promises_namespaceObject.open)((0,external_node_path_namespaceObject.join)(ingest, id, 'data'), external_node_fs_namespaceObject.constants.O_RDONLY | (external_node_fs_namespaceObject.constants.O_NOFOLLOW ?? 0)).catch(() => undefined);
+            if (handle)
+                this.follow(handle, `sha256:${digest}`, size);
+        }
+    }
+    follow(handle, digest, size) {
+        this.budget ??= new MeasureBudget(this.opts.limits);
+        const ctx = { files: this.opts.files === true, budget: this.budget, target: this.opts.target };
+        const done = (async () => {
+            try {
+                const head = await this.readAt(handle, 0, Math.min(SNIFF, size));
+                const compression = layerCompressionOf(head);
+                if (compression === undefined)
+                    return undefined;
+                const desc = { mediaType: LAYER_MEDIA_TYPE[compression], digest, size, annotations: {} };
+                const source = external_node_stream_namespaceObject.Readable.from(this.chunks(handle, head, size), { objectMode: false, highWaterMark: READ_CHUNK });
+                const sizes = measureLayerStream(source, desc, '', ctx);
+                sizes.catch(() => undefined);
+                const layer = { size, compression, sizes };
+                this.layers.set(digest, layer);
+                await sizes.catch(() => undefined);
+                return layer;
+            }
+            finally {
+                await handle.close().catch(() => undefined);
+            }
+        })();
+        this.reading.push(done.catch(() => undefined));
+    }
+    /** The blob's bytes, `head` first, then as they are written, up to `size`. */
+    async *chunks(handle, head, size) {
+        yield head;
+        let at = head.length;
+        while (at < size) {
+            const chunk = await this.readAt(handle, at, Math.min(READ_CHUNK, size - at));
+            at += chunk.length;
+            yield chunk;
+        }
+    }
+    /** Exactly `length` bytes at `at`, waiting for the writer as long as it runs. */
+    async readAt(handle, at, length) {
+        const buf = Buffer.allocUnsafe(length);
+        let got = 0;
+        while (got < length) {
+            const { bytesRead } = await handle.read(buf, got, length - got, at + got);
+            got += bytesRead;
+            if (bytesRead > 0)
+                continue;
+            if (this.ended)
+                throw new Error(`the blob ended at ${at + got} bytes, before the size its writer announced`);
+            await sleep(POLL_MS);
+        }
+        return buf;
+    }
+}
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
 ;// CONCATENATED MODULE: ./src/pipeline/export-room.ts
 // Where a target's image is exported, decided when its build starts. Into an OCI layout directory
 // under the run's temp folder when the disk has room: buildx writes a directory about twice as fast
@@ -8940,16 +9097,17 @@ class ExportRoom {
 // Build and measure every target of one side (head or base). The targets build side by side (at most
 // MAX_PARALLEL_BUILDS at once) on the one BuildKit, each in its own log group. Two paths, chosen from
 // what the builder can do (passed in as `measure`):
-// - `oci-layout`: buildx exports an OCI layout, every number exact: into a directory measured once
-//   written, when the disk has room, or as a tar into a pipe, measured while it is written and never
-//   on disk (export-room.ts decides, per build). A directory export that fills the disk is done again
-//   as a stream;
+// - `oci-layout`: buildx exports an OCI layout, every number exact: into a directory when the disk
+//   has room (each layer measured as it is written, image/layout-follow.ts), or as a tar into a pipe,
+//   measured while it is written and never on disk (export-room.ts decides, per build). A directory
+//   export that fills the disk is done again as a stream;
 // - `docker-save`: the builder can only load images (the `docker` driver on the classic image store):
 //   the image is loaded under a temporary tag, `docker save` is streamed into the measurer (compressed
 //   sizes are gzip estimates), and the tag is removed afterwards, whatever happened.
 // A failed build is a result, not an exception. A build that failed only because of its cache is
 // built again without cache; one that met a registry's pull limit or a 5xx is retried, a bounded
 // number of times, with growing waits.
+
 
 
 
@@ -9124,7 +9282,16 @@ async function buildAndMeasure(deps, req, target, plan) {
             exported.catch(() => undefined);
         }
     };
-    const built = await buildTarget(deps, req, target, plan, options);
+    // A folder export is followed as buildx writes it: each layer is measured as it lands.
+    const follower = plan.load === undefined && plan.stream === undefined ? new LayoutFollower(plan.outputDir, measureOptions) : undefined;
+    follower?.start();
+    let built;
+    try {
+        built = await buildTarget(deps, req, target, plan, options);
+    }
+    finally {
+        await follower?.end();
+    }
     // With ignore-error=true a failed export is only a line of the log: a warning, and the image counts.
     for (const problem of built.cacheProblems)
         deps.log.warning(`cache (${req.side} ${target}): ${withCacheHint(problem)}`);
@@ -9137,7 +9304,7 @@ async function buildAndMeasure(deps, req, target, plan) {
             ? await measureLoaded(deps, plan.load.tag, { ...measureOptions, ...(req.platforms[0] !== undefined ? { platform: req.platforms[0] } : {}) })
             : built.streamed
                 ? await (exported ?? Promise.reject(new Error('buildx wrote no image to the export stream')))
-                : await measureOciLayout(built.layoutDir, measureOptions);
+                : await measureOciLayout(built.layoutDir, measureOptions, follower);
         const mask = (text) => failure_maskSecrets(text, req.secrets);
         return images.map((image) => {
             const masked = image.files ? { ...image, files: maskFilePaths(image.files, mask) } : image;
