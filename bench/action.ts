@@ -13,7 +13,9 @@
 // - memory and disk: a Dockerfile that is only `FROM` one of the bench's images (loaded in the engine:
 //   nothing to build, the action exports and measures it) with every detail on. The peak RSS of the
 //   action's process (target ≤ 100 MB), and the most bytes under its RUNNER_TEMP at any moment, read
-//   every 50 ms (target: near zero, the image is measured as it is exported).
+//   every 50 ms. With room on the disk the image is exported to a folder there (its size, by design,
+//   removed once measured); with RUNNER_TEMP on a 1 GiB tmpfs (a runner short of disk, needs root)
+//   it is streamed (target: near zero).
 //
 // Each comparison runs its contenders interleaved, one of each in turn, after one warm-up run of each;
 // ratios are of medians. Benchmarks are not tests: nothing here runs under jest.
@@ -42,6 +44,9 @@ export interface ActionBenchOptions {
 
 /** The images the memory and disk runs build FROM. */
 export const MEMORY_IMAGES = ['2gb', 'go-650mb'] as const;
+
+/** RUNNER_TEMP's size in the short-of-disk run: far below the 16 GiB a folder export asks for. */
+const SHORT_DISK_BYTES = 1024 * 2 ** 20;
 
 /** CPU burnt by each final stage: 64 MB of /dev/urandom through `gzip -9` (about 3 s on one core here). */
 const BURN_MB = 64;
@@ -241,9 +246,10 @@ async function memory(o: ActionBenchOptions, work: string): Promise<ActionMemory
       const ws = join(work, `from-${name}`);
       await mkdir(ws, { recursive: true });
       await writeFile(join(ws, 'Dockerfile'), `FROM ${image.tag}\n`);
-      const modes: ReadonlyArray<{ mode: string; cache?: CacheStandin }> = [
+      const modes: ReadonlyArray<{ mode: string; cache?: CacheStandin; shortDisk?: boolean }> = [
         { mode: 'stores its baseline (the cache service stand-in: @actions/cache loaded)', cache },
-        { mode: 'no cache service (@actions/cache never loaded)' }
+        { mode: 'no cache service (@actions/cache never loaded)' },
+        { mode: `no cache service, RUNNER_TEMP a ${SHORT_DISK_BYTES / 2 ** 20} MiB tmpfs (short of disk: the export is streamed)`, shortDisk: true }
       ];
       const samples = modes.map(() => ({ gnu: [] as number[], hwm: [] as number[], disk: [] as number[], wall: [] as number[] }));
       let sizes: { compressed: number; uncompressed: number } | undefined;
@@ -251,7 +257,7 @@ async function memory(o: ActionBenchOptions, work: string): Promise<ActionMemory
       for (let round = -1; round < o.runs; round++) {
         for (const [i, m] of modes.entries()) {
           if (round < 0 && i > 0) continue; // one warm-up run: the image's blobs into the page cache
-          const r = await memoryRun(ws, m.cache);
+          const r = await memoryRun(ws, m.cache, m.shortDisk === true);
           const measuredSizes = measured(r)[0];
           if (!measuredSizes) throw new Error(`the action measured nothing on ${name}:\n${r.stdout.slice(-3000)}`);
           sizes = { compressed: measuredSizes.compressedBytes, uncompressed: measuredSizes.uncompressedBytes };
@@ -272,6 +278,7 @@ async function memory(o: ActionBenchOptions, work: string): Promise<ActionMemory
           compressedBytes: sizes!.compressed,
           uncompressedBytes: sizes!.uncompressed,
           mode: m.mode,
+          shortDisk: m.shortDisk === true,
           ...(s.gnu.length ? { gnuMaxRss: summarize(s.gnu) } : {}),
           ...(s.hwm.length ? { nodeHwm: summarize(s.hwm) } : {}),
           diskPeak: summarize(s.disk),
@@ -285,7 +292,7 @@ async function memory(o: ActionBenchOptions, work: string): Promise<ActionMemory
   return rows;
 }
 
-async function memoryRun(ws: string, cache: CacheStandin | undefined): Promise<BundledRun> {
+async function memoryRun(ws: string, cache: CacheStandin | undefined, shortDisk: boolean): Promise<BundledRun> {
   // A new commit each run, so each one stores a baseline of its own (as pushes do).
   const sha = randomBytes(20).toString('hex');
   return runBundled({
@@ -294,7 +301,8 @@ async function memoryRun(ws: string, cache: CacheStandin | undefined): Promise<B
     env: { ...(cache ? jobEnv(cache) : {}), GITHUB_SHA: sha },
     sha,
     gnuTime: true,
-    watch: true
+    watch: true,
+    ...(shortDisk ? { tmpfsBytes: SHORT_DISK_BYTES } : {})
   });
 }
 
@@ -325,6 +333,8 @@ interface RunOptions {
   readonly gnuTime?: boolean;
   /** Read the bytes under RUNNER_TEMP every 50 ms. */
   readonly watch?: boolean;
+  /** RUNNER_TEMP on a tmpfs of this many bytes (a runner short of disk); mounting it needs root. */
+  readonly tmpfsBytes?: number;
 }
 
 /** Runs dist/index.js once as the runner would, on a `push` event; throws when the run fails. */
@@ -333,6 +343,7 @@ async function runBundled(o: RunOptions): Promise<BundledRun> {
   try {
     const runnerTemp = join(dir, 'runner-temp');
     await mkdir(runnerTemp);
+    if (o.tmpfsBytes !== undefined) await mountTmpfs(runnerTemp, o.tmpfsBytes);
     const files = { event: join(dir, 'event.json'), output: join(dir, 'output.txt'), summary: join(dir, 'summary.md'), state: join(dir, 'state.txt') };
     const sha = o.sha ?? '1'.repeat(40);
     await writeFile(files.event, JSON.stringify({ before: '0'.repeat(40), after: sha, ref: 'refs/heads/main', repository: { full_name: 'o/r', default_branch: 'main' } }));
@@ -392,8 +403,16 @@ async function runBundled(o: RunOptions): Promise<BundledRun> {
       diskPeak
     };
   } finally {
+    if (o.tmpfsBytes !== undefined) await exec('umount', [join(dir, 'runner-temp')]);
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** A tmpfs of `bytes` at `at`: a file system with that little free space. */
+async function mountTmpfs(at: string, bytes: number): Promise<void> {
+  if (process.getuid?.() !== 0) throw new Error('the short-of-disk run mounts a tmpfs as RUNNER_TEMP, which needs root');
+  const r = await exec('mount', ['-t', 'tmpfs', '-o', `size=${bytes}`, 'tmpfs', at]);
+  if (r.code !== 0) throw new Error(`mount -t tmpfs ${at}: ${r.stderr.trim()}`);
 }
 
 /**
