@@ -82,6 +82,12 @@ export async function measureImages(source: BlobSource, opts: MeasureOptions, bu
   return images;
 }
 
+/**
+ * Layers read beyond the one being applied: the thread pool inflates them side by side, and the
+ * fixed cost of each small layer (opening, stream set-up) overlaps the others' reading.
+ */
+const LAYERS_AHEAD = 2;
+
 class ImageMeasurer {
   /**
    * Per blob digest: its uncompressed size (and, with files, its entry list), read once even when
@@ -115,7 +121,15 @@ class ImageMeasurer {
     const instructions = layerInstructions(config.history, manifest.layers.length, opts.secrets);
     const layers: LayerStats[] = [];
     const model = opts.files ? new FileSystemModel(this.budget.limits) : undefined;
+    // The next layers are read while one is awaited (each blob read once: this.layer keeps them);
+    // their numbers are applied in order. A failure is met when its turn comes.
+    const ahead = (k: number): void => {
+      const next = manifest.layers[k];
+      if (next) this.layer(next, config.diffIds[k] ?? '').catch(() => undefined);
+    };
+    for (let k = 1; k <= LAYERS_AHEAD; k++) ahead(k);
     for (const [i, layer] of manifest.layers.entries()) {
+      ahead(i + LAYERS_AHEAD);
       const sizes = await this.layer(layer, config.diffIds[i] ?? '');
       try {
         this.budget.checkTime();
