@@ -4243,6 +4243,11 @@ async function measureImages(source, opts, budget = new MeasureBudget(opts.limit
         throw new Error(`${source.label} holds no image manifest (only attestations or artifacts)`);
     return images;
 }
+/**
+ * Layers read beyond the one being applied: the thread pool inflates them side by side, and the
+ * fixed cost of each small layer (opening, stream set-up) overlaps the others' reading.
+ */
+const LAYERS_AHEAD = 2;
 class ImageMeasurer {
     source;
     opts;
@@ -4278,7 +4283,17 @@ class ImageMeasurer {
         const instructions = layerInstructions(config.history, manifest.layers.length, opts.secrets);
         const layers = [];
         const model = opts.files ? new FileSystemModel(this.budget.limits) : undefined;
+        // The next layers are read while one is awaited (each blob read once: this.layer keeps them);
+        // their numbers are applied in order. A failure is met when its turn comes.
+        const ahead = (k) => {
+            const next = manifest.layers[k];
+            if (next)
+                this.layer(next, config.diffIds[k] ?? '').catch(() => undefined);
+        };
+        for (let k = 1; k <= LAYERS_AHEAD; k++)
+            ahead(k);
         for (const [i, layer] of manifest.layers.entries()) {
+            ahead(i + LAYERS_AHEAD);
             const sizes = await this.layer(layer, config.diffIds[i] ?? '');
             try {
                 this.budget.checkTime();
