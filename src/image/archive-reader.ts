@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { LimitError, MeasureBudget, isAbortError, timeoutError } from './limits.js';
+import { readBytes } from './stream-garbage.js';
 import { TarError, TarParser, normalisePath, type TarContentSink, type TarEntry } from './tar.js';
 
 /** Largest total of JSON documents kept for one archive (legacy saves keep a small JSON per layer). */
@@ -117,7 +118,10 @@ class ArchiveReader<F extends Summarized> {
     };
     return new Writable({
       highWaterMark: 1024 * 1024,
-      write: (chunk: Buffer, _encoding, callback) => step(() => this.write(chunk), callback),
+      write: (chunk: Buffer, _encoding, callback) => {
+        readBytes(chunk.length);
+        step(() => this.write(chunk), callback);
+      },
       final: (callback) => step(() => this.final(), callback),
       destroy: (error, callback) => {
         this.current?.summary.destroy();

@@ -10,6 +10,7 @@ import * as zlib from 'node:zlib';
 import { LimitError, isAbortError, limitMessage, timeoutError, type MeasureBudget } from './limits.js';
 import { MediaType, layerCompression, type Compression, type Descriptor } from './oci.js';
 import { TarError, createTarTap, type TarEntry } from './tar.js';
+import { readBytes } from './stream-garbage.js';
 
 /** Output chunk size of the gunzip stream. */
 export const GUNZIP_CHUNK = 256 * 1024;
@@ -115,6 +116,7 @@ export async function countStream(
   const sink = new Writable({
     write(chunk: Buffer, _encoding, callback) {
       count += chunk.length;
+      readBytes(chunk.length);
       hash?.update(chunk);
       try {
         watch?.onChunk?.(chunk.length, count);
