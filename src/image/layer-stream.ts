@@ -66,10 +66,19 @@ export async function measureLayerStream(source: Readable, layer: Descriptor, di
   // Every number comes from the blob, whose digest was just checked. The config's diff_id of an
   // uncompressed layer is that same digest; a compressed layer's diff_id is not hashed again (a
   // second sha256 of the inflated bytes made the measurement 1.3x slower and checks no number).
+  checkDiffId(layer, compression, diffId);
+  return entries ? { uncompressedBytes, entries } : { uncompressedBytes };
+}
+
+/**
+ * The one diff_id check: an uncompressed layer's diff_id (from the config; empty when not known yet)
+ * must be its blob's digest. A layer measured before its config was read (streamed, or followed as
+ * it was written) is checked here when its numbers are used.
+ */
+export function checkDiffId(layer: Descriptor, compression: Compression, diffId: string): void {
   if (compression === 'none' && diffId && diffId !== layer.digest) {
     throw new Error(`Uncompressed layer ${layer.digest} does not match its diff_id ${diffId}`);
   }
-  return entries ? { uncompressedBytes, entries } : { uncompressedBytes };
 }
 
 /** Bytes looked at before deciding what a blob is (a tar header's magic sits at 257). */

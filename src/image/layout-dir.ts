@@ -9,7 +9,7 @@ import { lstat, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MeasureMethod } from '../model.js';
 import { MAX_JSON_BLOB, capitalize } from './image-rules.js';
-import { checkDigest, compressionOf, measureLayerStream, type LayerContext, type LayerSizes } from './layer-stream.js';
+import { checkDiffId, checkDigest, compressionOf, measureLayerStream, type LayerContext, type LayerSizes } from './layer-stream.js';
 import { isForeignLayer, isSha256Digest, parseIndex, parseLayoutFile, type Descriptor } from './oci.js';
 import type { BlobSource } from './measure.js';
 import type { LayoutFollower } from './layout-follow.js';
@@ -60,10 +60,10 @@ export class DirLayout implements BlobSource {
     if (early && early.size === desc.size && early.compression === compression && isSha256Digest(desc.digest)) {
       // Measured while written, its digest checked; the file's own measurement stands in for a failed one.
       const sizes = await early.sizes.catch(() => undefined);
-      if (sizes && compression === 'none' && diffId && diffId !== desc.digest) {
-        throw new Error(`Uncompressed layer ${desc.digest} does not match its diff_id ${diffId}`);
+      if (sizes) {
+        checkDiffId(desc, compression, diffId);
+        return sizes;
       }
-      if (sizes) return sizes;
     }
     const handle = await this.openBlob(desc, 'layer').catch((e: unknown) => {
       if (isForeignLayer(desc.mediaType) && errorCode(e) === 'ENOENT') {

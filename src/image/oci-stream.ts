@@ -13,7 +13,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import type { ImageStats } from '../model.js';
 import { ArchiveError, readArchive, type ArchiveContents, type FileSummarizer, type Summarized } from './archive-reader.js';
 import { MAX_JSON_BLOB, capitalize } from './image-rules.js';
-import { LAYER_MEDIA_TYPE, SNIFF, compressionOf, layerCompressionOf, measureLayerStream, type LayerContext, type LayerSizes } from './layer-stream.js';
+import { LAYER_MEDIA_TYPE, SNIFF, checkDiffId, compressionOf, layerCompressionOf, measureLayerStream, type LayerContext, type LayerSizes } from './layer-stream.js';
 import { LimitError, MeasureBudget, limitMessage } from './limits.js';
 import { measureImages, type BlobSource, type MeasureOptions } from './measure.js';
 import { isForeignLayer, isSha256Digest, parseIndex, parseLayoutFile, type Compression, type Descriptor } from './oci.js';
@@ -163,9 +163,7 @@ class StreamedLayout implements BlobSource {
     if (!blob.layer || blob.layer.compression !== compression) {
       throw new Error(`Layer ${desc.digest}: cannot read it as ${compression === 'none' ? 'a tar stream' : `${compression} data`} (it is not)`);
     }
-    if (compression === 'none' && diffId && diffId !== desc.digest) {
-      throw new Error(`Uncompressed layer ${desc.digest} does not match its diff_id ${diffId}`);
-    }
+    checkDiffId(desc, compression, diffId);
     return blob.layer.sizes;
   }
 
