@@ -442,6 +442,32 @@ describe('where the image is exported: a directory when the disk has room, else 
     expect(warnings).toEqual([]);
   });
 
+  test('a folder export is measured as buildx writes it: the layer read from ingest/, not from the finished file', async () => {
+    // As buildx's content store writes it: the layer into ingest/<id>/data beside its ref and total,
+    // a part at a time, then renamed into blobs/sha256/. The finished file is then spoiled (zeros of
+    // the same size): only a measurement made while it was written can still be right.
+    const manifest = JSON.parse(await readFile(path.join(layout.dir, 'blobs', 'sha256', layout.manifestDigest.slice(7)), 'utf8')) as {
+      layers: Array<{ digest: string; size: number }>;
+    };
+    const hex = manifest.layers[0]!.digest.slice(7);
+    const blob = sh(path.join(layout.dir, 'blobs', 'sha256', hex));
+    const fake = await fakeDocker(`
+cat ${sh(fixturePath('build-ok.log'))} >&2
+mkdir -p "$dest/ingest/1" "$dest/blobs/sha256"
+printf 'layer-sha256:${hex}' > "$dest/ingest/1/ref"; printf '${layout.layerBytes}' > "$dest/ingest/1/total"
+head -c 20 ${blob} > "$dest/ingest/1/data"; sleep 0.3
+tail -c +21 ${blob} >> "$dest/ingest/1/data"; sleep 0.1
+mv "$dest/ingest/1/data" "$dest/blobs/sha256/${hex}"; rm -r "$dest/ingest/1"
+for f in ${sh(layout.dir)}/blobs/sha256/*; do [ "$(basename "$f")" = ${hex} ] || cp "$f" "$dest/blobs/sha256/"; done
+cp ${sh(layout.dir)}/index.json ${sh(layout.dir)}/oci-layout "$dest/"
+head -c ${layout.layerBytes} /dev/zero > "$dest/blobs/sha256/${hex}"
+exit 0`);
+    const { results, builds } = await side(fake, { free: DIRECTORY_EXPORT_FREE_BYTES, cache: { type: 'none' } });
+    expect(outputOf(builds[0]!)).toMatch(/tar=false$/);
+    expect(measuredDigest(results[0])).toBe(layout.manifestDigest);
+    expect(results[0]?.state === 'measured' && results[0].image.uncompressedBytes).toBeGreaterThan(5000);
+  });
+
   test('short of room: streamed (dest=-), the same numbers', async () => {
     const fake = await fakeDocker(succeed(layout));
     const { results, builds } = await side(fake, { free: DIRECTORY_EXPORT_FREE_BYTES - 1, cache: { type: 'none' } });
