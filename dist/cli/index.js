@@ -3814,10 +3814,18 @@ async function measureLayerStream(source, layer, diffId, ctx) {
     // Every number comes from the blob, whose digest was just checked. The config's diff_id of an
     // uncompressed layer is that same digest; a compressed layer's diff_id is not hashed again (a
     // second sha256 of the inflated bytes made the measurement 1.3x slower and checks no number).
+    checkDiffId(layer, compression, diffId);
+    return entries ? { uncompressedBytes, entries } : { uncompressedBytes };
+}
+/**
+ * The one diff_id check: an uncompressed layer's diff_id (from the config; empty when not known yet)
+ * must be its blob's digest. A layer measured before its config was read (streamed, or followed as
+ * it was written) is checked here when its numbers are used.
+ */
+function checkDiffId(layer, compression, diffId) {
     if (compression === 'none' && diffId && diffId !== layer.digest) {
         throw new Error(`Uncompressed layer ${layer.digest} does not match its diff_id ${diffId}`);
     }
-    return entries ? { uncompressedBytes, entries } : { uncompressedBytes };
 }
 /** Bytes looked at before deciding what a blob is (a tar header's magic sits at 257). */
 const SNIFF = 512;
@@ -4170,11 +4178,10 @@ class DirLayout {
         if (early && early.size === desc.size && early.compression === compression && isSha256Digest(desc.digest)) {
             // Measured while written, its digest checked; the file's own measurement stands in for a failed one.
             const sizes = await early.sizes.catch(() => undefined);
-            if (sizes && compression === 'none' && diffId && diffId !== desc.digest) {
-                throw new Error(`Uncompressed layer ${desc.digest} does not match its diff_id ${diffId}`);
-            }
-            if (sizes)
+            if (sizes) {
+                checkDiffId(desc, compression, diffId);
                 return sizes;
+            }
         }
         const handle = await this.openBlob(desc, 'layer').catch((e) => {
             if (isForeignLayer(desc.mediaType) && layout_dir_errorCode(e) === 'ENOENT') {
@@ -8238,9 +8245,7 @@ class StreamedLayout {
         if (!blob.layer || blob.layer.compression !== compression) {
             throw new Error(`Layer ${desc.digest}: cannot read it as ${compression === 'none' ? 'a tar stream' : `${compression} data`} (it is not)`);
         }
-        if (compression === 'none' && diffId && diffId !== desc.digest) {
-            throw new Error(`Uncompressed layer ${desc.digest} does not match its diff_id ${diffId}`);
-        }
+        checkDiffId(desc, compression, diffId);
         return blob.layer.sizes;
     }
     text(name) {
