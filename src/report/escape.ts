@@ -58,7 +58,8 @@ export function cap(text: string, max: number): string {
 /** Breaks `@user`, `@org/team`, e-mail addresses, `#12`, `GH-12` with an invisible word joiner. */
 export function breakReferences(text: string): string {
   return text
-    .replace(/@(?=[\p{L}\p{N}_-])/gu, `@${WORD_JOINER}`)
+    // A dot too: cmark-gfm links `.A@.A` as an e-mail address, whose domain may begin with one.
+    .replace(/@(?=[\p{L}\p{N}_.-])/gu, `@${WORD_JOINER}`)
     .replace(/#(?=\p{N})/gu, `#${WORD_JOINER}`)
     .replace(/\b(GH-)(?=\p{N})/giu, `$1${WORD_JOINER}`);
 }
