@@ -208,7 +208,8 @@ function cap(text, max) {
 /** Breaks `@user`, `@org/team`, e-mail addresses, `#12`, `GH-12` with an invisible word joiner. */
 function breakReferences(text) {
     return text
-        .replace(/@(?=[\p{L}\p{N}_-])/gu, `@${WORD_JOINER}`)
+        // A dot too: cmark-gfm links `.A@.A` as an e-mail address, whose domain may begin with one.
+        .replace(/@(?=[\p{L}\p{N}_.-])/gu, `@${WORD_JOINER}`)
         .replace(/#(?=\p{N})/gu, `#${WORD_JOINER}`)
         .replace(/\b(GH-)(?=\p{N})/giu, `$1${WORD_JOINER}`);
 }
