@@ -3,12 +3,16 @@
 // Azure SDK it brings, @actions/github and undici), which it never calls. Each marker below is an
 // identifier of that code, checked present in the action's bundle so that the check is not vacuous.
 // The action's bundle is dist/index.js and the chunks it imports on first use (`<id>.index.js`):
-// @actions/cache and the Azure SDK are one, loaded only when a baseline is looked up or stored, so
-// that they cost no memory in the runs that do neither (baseline/actions-cache.ts).
+// @actions/cache and the Azure SDK, loaded only when a baseline is looked up or stored
+// (baseline/actions-cache.ts), and @actions/github with undici, loaded only for an API call
+// (github/client.ts; @actions/core's own use of undici, for OIDC tokens, is imported on first use by
+// patches/@actions+core+*.patch). A run that needs none of them pays for none.
 import { describe, expect, test } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NODE24 } from '../support/run-action.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const read = (file: string): string => readFileSync(path.join(root, file), 'utf8');
@@ -16,14 +20,19 @@ const MARKERS: Record<string, string> = {
   '@actions/core': 'issueFileCommand',
   '@actions/core (OIDC)': 'getIDToken',
   '@actions/github (undici)': 'undici',
+  'undici (its HTTP parser)': 'llhttp',
   '@actions/cache (Azure SDK)': '@azure'
 };
 
 const CHUNK = /^\d+\.index\.js$/;
 const chunkFiles = (): string[] => readdirSync(path.join(root, 'dist')).filter((f) => CHUNK.test(f)).sort();
-/** The chunks dist/index.js imports: ncc writes each dynamic import() as `__nccwpck_require__.e(/* import() *\/ <id>)`. */
+/**
+ * The chunks dist/index.js imports: ncc writes a dynamic import() as `__nccwpck_require__.e(/* import() *\/ <id>)`,
+ * or, when it takes several chunks, as `Promise.all([__nccwpck_require__.e(<id>), …])`.
+ */
 const importedChunks = (main: string): string[] =>
-  [...new Set([...main.matchAll(/__nccwpck_require__\.e\(\/\* import\(\) \*\/ (\d+)\)/g)].map((m) => `${m[1]}.index.js`))].sort();
+  [...new Set([...main.matchAll(/__nccwpck_require__\.e\((?:\/\* import\(\) \*\/ )?(\d+)\)/g)].map((m) => `${m[1]}.index.js`))].sort();
+const chunksHolding = (main: string, text: string): string[] => importedChunks(main).filter((f) => read(path.join('dist', f)).includes(text));
 
 describe('dist/cli/index.js', () => {
   const action = [read('dist/index.js'), ...chunkFiles().map((f) => read(path.join('dist', f)))].join('\n');
@@ -44,8 +53,15 @@ describe('dist/index.js', () => {
 
   test('imports @actions/cache and the Azure SDK from a chunk of their own, on first use', () => {
     expect(main.includes(MARKERS['@actions/cache (Azure SDK)']!)).toBe(false);
-    const chunks = importedChunks(main);
-    expect(chunks.filter((f) => read(path.join('dist', f)).includes('@azure/storage-blob'))).toHaveLength(1);
+    expect(chunksHolding(main, '@azure/storage-blob')).toHaveLength(1);
+  });
+
+  test('imports @actions/github, @actions/http-client and undici from chunks, on first use', () => {
+    for (const marker of ['llhttp', 'ProxyAgent', 'function getOctokit']) {
+      expect({ marker, inMain: main.includes(marker) }).toEqual({ marker, inMain: false });
+    }
+    expect(chunksHolding(main, 'llhttp').length).toBeGreaterThan(0);
+    expect(chunksHolding(main, 'function getOctokit').length).toBeGreaterThan(0);
   });
 
   test('has every chunk it imports beside it, and dist/ holds no other (a stale one of an earlier build)', () => {
@@ -57,5 +73,21 @@ describe('dist/index.js', () => {
     const licenses = read('dist/licenses.txt');
     // One from dist/index.js, two from the cache's chunk.
     for (const name of ['@actions/core', '@actions/cache', '@azure/storage-blob']) expect(licenses).toMatch(new RegExp(`^${name}$`, 'm'));
+  });
+});
+
+describe('dist/index.js, run', () => {
+  // What node loads before the first input is read: no HTTP client (undici needs node:http2 and
+  // node:dns), whatever the run will do. Checked on the bundle as the runner starts it.
+  test('loads no HTTP client before it needs one', () => {
+    const atExit = "process.on('exit', () => process.stderr.write('\\nLOADED ' + process.moduleLoadList.join('|')))";
+    const run = spawnSync(NODE24, ['--import', `data:text/javascript,${encodeURIComponent(atExit)}`, path.join(root, 'dist/index.js')], {
+      env: { PATH: process.env['PATH'], INPUT_MODE: 'not-a-mode' },
+      encoding: 'utf8'
+    });
+    expect(run.stdout).toMatch(/Invalid input 'mode'/);
+    const loaded = /LOADED (.*)$/.exec(run.stderr)?.[1]?.split('|') ?? [];
+    expect(loaded).toContain('NativeModule zlib');
+    expect(loaded.filter((m) => /^NativeModule (http2|dns|internal\/deps\/undici)/.test(m))).toEqual([]);
   });
 });

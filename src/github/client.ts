@@ -3,10 +3,7 @@
 // Every URL comes from GITHUB_API_URL / GITHUB_GRAPHQL_URL as passed in, never a hard-coded
 // api.github.com (GHES, RELIABILITY row 48). The token goes only into the Authorization header:
 // it is never part of an error message or a log line.
-import { getOctokit } from '@actions/github';
-import { retry } from '@octokit/plugin-retry';
-import { throttling } from '@octokit/plugin-throttling';
-import Bottleneck from 'bottleneck/light.js';
+import type { getOctokit } from '@actions/github';
 import { errorMessage } from '../errors.js';
 
 /** An issue or pull-request comment, reduced to what the sticky logic needs. */
@@ -189,11 +186,33 @@ export function isBodyTooLong(error: unknown): boolean {
   return error instanceof GitHubApiError && error.status === 422 && /too long/i.test(error.apiMessage);
 }
 
+export type Octokit = ReturnType<typeof getOctokit>;
+
+/**
+ * @actions/github and the octokit plugins, imported once, on first use: a run that makes no API
+ * call (a push, `comment: never`) never loads them, nor the HTTP stack under them (undici).
+ */
+async function octokitParts() {
+  const [github, retry, throttling, bottleneck] = await Promise.all([
+    import('@actions/github'),
+    import('@octokit/plugin-retry'),
+    import('@octokit/plugin-throttling'),
+    import('bottleneck/light.js')
+  ]);
+  return { getOctokit: github.getOctokit, retry: retry.retry, throttling: throttling.throttling, Bottleneck: bottleneck.default };
+}
+let parts: ReturnType<typeof octokitParts> | undefined;
+
 /**
  * An octokit (`getOctokit` from @actions/github, so GITHUB_API_URL and the runner's proxy settings
  * apply) with plugin-retry and plugin-throttling configured from the policy.
  */
-export function createOctokit(token: string, apiUrl: string, policy: ApiPolicy): ReturnType<typeof getOctokit> {
+export async function createOctokit(token: string, apiUrl: string, policy: ApiPolicy): Promise<Octokit> {
+  parts ??= octokitParts().catch((error: unknown) => {
+    parts = undefined;
+    throw new Error(`cannot load @actions/github: ${errorMessage(error)}`);
+  });
+  const { getOctokit, retry, throttling, Bottleneck } = await parts;
   interface LimitedRequest {
     readonly method?: string;
     readonly url?: string;
@@ -277,7 +296,7 @@ const VIEWER_QUERY = 'query { viewer { login } }';
  * function that has them as defaults. (Its types only know the route-string form of that call.)
  */
 export async function paginateAll(
-  octokit: ReturnType<typeof getOctokit>,
+  octokit: Octokit,
   limits: RequestLimits,
   url: string,
   parameters: Readonly<Record<string, string | number>>
@@ -298,14 +317,15 @@ export function createOctokitCommentsApi(options: OctokitCommentsApiOptions): Co
   const policy = apiPolicy(options.policy);
   const baseUrl = options.apiUrl.replace(/\/+$/, '');
   const graphqlUrl = options.graphqlUrl ?? graphqlUrlFor(baseUrl);
-  const octokit = createOctokit(options.token, baseUrl, policy);
+  let client: Promise<Octokit> | undefined;
+  const octokit = (): Promise<Octokit> => (client ??= createOctokit(options.token, baseUrl, policy));
   const { owner, repo } = options;
 
   return {
     async viewerLogin() {
       try {
-        const response = await apiCall('GraphQL viewer', policy, (limits) =>
-          octokit.request({ method: 'POST', url: graphqlUrl, query: VIEWER_QUERY, request: limits })
+        const response = await apiCall('GraphQL viewer', policy, async (limits) =>
+          (await octokit()).request({ method: 'POST', url: graphqlUrl, query: VIEWER_QUERY, request: limits })
         );
         return parseViewerLogin(response.data);
       } catch {
@@ -314,8 +334,8 @@ export function createOctokitCommentsApi(options: OctokitCommentsApiOptions): Co
     },
 
     async listComments(issue) {
-      const items = await apiCall(`List comments of #${issue}`, policy, (limits) =>
-        paginateAll(octokit, limits, '/repos/{owner}/{repo}/issues/{issue_number}/comments', {
+      const items = await apiCall(`List comments of #${issue}`, policy, async (limits) =>
+        paginateAll(await octokit(), limits, '/repos/{owner}/{repo}/issues/{issue_number}/comments', {
           owner,
           repo,
           issue_number: issue,
@@ -334,8 +354,8 @@ export function createOctokitCommentsApi(options: OctokitCommentsApiOptions): Co
       const operation = `Create a comment on #${issue}`;
       // Not retried on a 5xx or a lost answer: the comment may have been made. The sticky logic
       // lists again before creating again (RELIABILITY row 47). Rate limits are still waited out.
-      const response = await apiCall(operation, policy, (limits) =>
-        octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+      const response = await apiCall(operation, policy, async (limits) =>
+        (await octokit()).request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
           owner,
           repo,
           issue_number: issue,
@@ -348,8 +368,8 @@ export function createOctokitCommentsApi(options: OctokitCommentsApiOptions): Co
 
     async updateComment(id, body) {
       const operation = `Update comment ${id}`;
-      const response = await apiCall(operation, policy, (limits) =>
-        octokit.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', {
+      const response = await apiCall(operation, policy, async (limits) =>
+        (await octokit()).request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', {
           owner,
           repo,
           comment_id: id,
@@ -361,8 +381,8 @@ export function createOctokitCommentsApi(options: OctokitCommentsApiOptions): Co
     },
 
     async deleteComment(id) {
-      await apiCall(`Delete comment ${id}`, policy, (limits) =>
-        octokit.request('DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}', {
+      await apiCall(`Delete comment ${id}`, policy, async (limits) =>
+        (await octokit()).request('DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}', {
           owner,
           repo,
           comment_id: id,
