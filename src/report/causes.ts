@@ -168,7 +168,7 @@ export function findCauses(head: ImageStats, base: ImageStats | undefined, optio
   if (wasted) causes.push(wasted);
   const changedBase = base ? baseImageCause(head.layers, base.layers) : undefined;
   if (changedBase) causes.push(changedBase);
-  causes.sort((a, b) => b.bytes - a.bytes || a.id.localeCompare(b.id));
+  causes.sort((a, b) => b.bytes - a.bytes || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return { causes: causes.slice(0, causesMax), more: Math.max(0, causes.length - causesMax) };
 }
 
