@@ -10052,7 +10052,7 @@ function findCauses(head, base, options = {}) {
     const changedBase = base ? baseImageCause(head.layers, base.layers) : undefined;
     if (changedBase)
         causes.push(changedBase);
-    causes.sort((a, b) => b.bytes - a.bytes || a.id.localeCompare(b.id));
+    causes.sort((a, b) => b.bytes - a.bytes || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return { causes: causes.slice(0, causesMax), more: Math.max(0, causes.length - causesMax) };
 }
 /**
