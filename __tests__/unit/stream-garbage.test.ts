@@ -1,4 +1,10 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { READ_BETWEEN, readBytes } from '../../src/image/stream-garbage.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const NODE24 = path.join(ROOT, 'node_modules', 'node', 'bin', 'node');
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const MiB = 1024 * 1024;
@@ -32,5 +38,29 @@ describe('readBytes: a young-generation collection every READ_BETWEEN bytes read
     };
     const freed = (await attempt()) || (await attempt()) || (await attempt());
     expect(freed).toBe(true);
+  });
+});
+
+describe('readBytes: the young generation stays at its first size', () => {
+  // In a process of its own (node 24 runs the module's TypeScript as it is), as the test runner's
+  // young generation has grown long before: objects that survive a collection or two, as chunks in
+  // flight do, make V8 grow the space to 2 x 16 MB unless the measurement has started.
+  const youngSpaceAfterWork = (measuring: boolean): number => {
+    const script = `
+      import v8 from 'node:v8';
+      const { READ_BETWEEN, readBytes } = await import(${JSON.stringify(path.join(ROOT, 'src/image/stream-garbage.ts'))});
+      if (${measuring}) readBytes(READ_BETWEEN);
+      let alive = [];
+      for (let i = 0; i < 3e6; i++) { alive.push({ i, s: 'x' + i }); if (alive.length > 1000) alive = []; }
+      const young = v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
+      process.stdout.write(String(young.space_size));`;
+    const run = spawnSync(NODE24, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(run.stderr).not.toMatch(/Error/);
+    return Number(run.stdout);
+  };
+
+  test('once a measurement has read, the space does not grow; without one, the same work grows it', () => {
+    expect(youngSpaceAfterWork(true)).toBeLessThanOrEqual(4 * MiB);
+    expect(youngSpaceAfterWork(false)).toBeGreaterThan(8 * MiB);
   });
 });
