@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { READ_BETWEEN, readBytes } from '../../src/image/stream-garbage.js';
+import { PerformanceObserver, constants } from 'node:perf_hooks';
+import { MINOR_PER_MAJOR, READ_BETWEEN, readBytes } from '../../src/image/stream-garbage.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const NODE24 = path.join(ROOT, 'node_modules', 'node', 'bin', 'node');
@@ -38,6 +39,21 @@ describe('readBytes: a young-generation collection every READ_BETWEEN bytes read
     };
     const freed = (await attempt()) || (await attempt()) || (await attempt());
     expect(freed).toBe(true);
+  });
+});
+
+describe('readBytes: the whole heap every MINOR_PER_MAJOR collections', () => {
+  test('of MINOR_PER_MAJOR collections in a row, one is of the whole heap, the others of the young generation', async () => {
+    const kinds: number[] = [];
+    const observer = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) kinds.push((entry as unknown as { readonly detail: { readonly kind: number } }).detail.kind);
+    });
+    observer.observe({ entryTypes: ['gc'] });
+    for (let i = 0; i < MINOR_PER_MAJOR; i++) expect(readBytes(READ_BETWEEN)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    observer.disconnect();
+    expect(kinds.filter((k) => k === constants.NODE_PERFORMANCE_GC_MAJOR)).toHaveLength(1);
+    expect(kinds.filter((k) => k === constants.NODE_PERFORMANCE_GC_MINOR).length).toBeGreaterThanOrEqual(MINOR_PER_MAJOR - 1);
   });
 });
 
