@@ -15,7 +15,7 @@ import { MAX_JSON_BLOB } from '../image/image-rules.js';
 import { MediaType, isIndexMediaType, isManifestMediaType, isSha256Digest, type Descriptor } from '../image/oci.js';
 import { findCredentials, type Credentials } from './credentials.js';
 import { RegistryError, errorCodes, statusError, type Subject } from './errors.js';
-import { DEFAULT_TIMEOUTS, DOCKER_CERTS_DIR, NetworkError, isLoopback, newAgents, parseChallenges, readBody, retryAfterSeconds, send, trustFor, type Agents, type Challenge, type Timeouts, type Trust } from './http.js';
+import { DEFAULT_TIMEOUTS, DOCKER_CERTS_DIR, NetworkError, closeAgents, isLoopback, newAgents, parseChallenges, readBody, retryAfterSeconds, send, trustFor, type Agents, type Challenge, type Timeouts, type Trust } from './http.js';
 import { referenceString, type ImageReference } from './reference.js';
 
 export const MANIFEST_ACCEPT = [MediaType.ociIndex, MediaType.ociManifest, MediaType.dockerManifestList, MediaType.dockerManifest].join(', ');
@@ -62,8 +62,7 @@ export class RegistryClient {
 
   /** Closes the connections kept open. */
   close(): void {
-    this.agents.http.destroy();
-    this.agents.https.destroy();
+    closeAgents(this.agents);
   }
 
   /** The manifest or index `reference` (a tag or a digest) names, checked against a digest asked for. */

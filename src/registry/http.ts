@@ -3,12 +3,29 @@
 // /etc/docker/certs.d/<host[:port]>/, and a client certificate from a `*.cert`/`*.key` pair there),
 // bodies read with a cap, and the pure pieces: WWW-Authenticate challenges, Retry-After, loopback.
 // Nothing here sees a credential except as an opaque header value, and nothing logs.
+// node:http, node:https and node:tls are imported on the first request: a run that talks to no
+// registry never loads them (node:tls and OpenSSL's TLS code are about 1.5 MB of memory).
 import { readdir, readFile } from 'node:fs/promises';
-import http, { type IncomingMessage } from 'node:http';
-import https from 'node:https';
+import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
+import type { Agent as HttpsAgent, RequestOptions } from 'node:https';
 import path from 'node:path';
-import tls from 'node:tls';
 import { errorCode } from '../errors.js';
+
+interface NetModules {
+  readonly http: typeof import('node:http');
+  readonly https: typeof import('node:https');
+  readonly tls: typeof import('node:tls');
+}
+let net: Promise<NetModules> | undefined;
+
+function netModules(): Promise<NetModules> {
+  net ??= Promise.all([import('node:http'), import('node:https'), import('node:tls')]).then(([http, https, tls]) => ({
+    http: http.default,
+    https: https.default,
+    tls: tls.default
+  }));
+  return net;
+}
 
 /** Where docker looks for a registry's CA and client certificates. */
 export const DOCKER_CERTS_DIR = '/etc/docker/certs.d';
@@ -67,7 +84,7 @@ export async function trustFor(host: string, certsDir: string): Promise<Trust> {
   const cert = names.filter((n) => n.endsWith('.cert')).sort()[0];
   const read = (n: string): Promise<string> => readFile(path.join(dir, n), 'utf8');
   const trust: { ca?: string[]; cert?: string; key?: string } = {};
-  if (cas.length > 0) trust.ca = [...tls.getCACertificates('default'), ...(await Promise.all(cas.map(read)))];
+  if (cas.length > 0) trust.ca = [...(await netModules()).tls.getCACertificates('default'), ...(await Promise.all(cas.map(read)))];
   if (cert !== undefined) {
     const key = `${cert.slice(0, -'.cert'.length)}.key`;
     if (!names.includes(key)) throw new Error(`The client certificate ${path.join(dir, cert)} has no key ${key} beside it`);
@@ -84,13 +101,15 @@ export function isLoopback(host: string): boolean {
 }
 
 /** Sends one request; resolves with the response (any status), rejects with NetworkError. */
-export function send(req: Request, trust: Trust, timeouts: Timeouts, agents: Agents): Promise<IncomingMessage> {
+export async function send(req: Request, trust: Trust, timeouts: Timeouts, agents: Agents): Promise<IncomingMessage> {
+  const { http, https } = await netModules();
+  const secure = req.url.protocol === 'https:';
+  const agent = secure ? (agents.https ??= new https.Agent({ keepAlive: true })) : (agents.http ??= new http.Agent({ keepAlive: true }));
   return new Promise((resolve, reject) => {
-    const secure = req.url.protocol === 'https:';
-    const options: https.RequestOptions = {
+    const options: RequestOptions = {
       method: req.method,
       headers: { ...req.headers, ...(req.body !== undefined ? { 'content-length': String(Buffer.byteLength(req.body)) } : {}) },
-      agent: secure ? agents.https : agents.http
+      agent
     };
     if (secure && trust.ca) options.ca = [...trust.ca];
     if (secure && trust.cert !== undefined) options.cert = trust.cert;
@@ -111,14 +130,20 @@ export function send(req: Request, trust: Trust, timeouts: Timeouts, agents: Age
   });
 }
 
-/** The agents of one client: connections are kept open between its requests, and closed with it. */
+/** The agents of one client, made on its first request of each kind: connections are kept open between its requests, and closed with it. */
 export interface Agents {
-  readonly http: http.Agent;
-  readonly https: https.Agent;
+  http?: HttpAgent;
+  https?: HttpsAgent;
 }
 
 export function newAgents(): Agents {
-  return { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+  return {};
+}
+
+/** Closes the connections `agents` keep open. */
+export function closeAgents(agents: Agents): void {
+  agents.http?.destroy();
+  agents.https?.destroy();
 }
 
 /** Reads a whole body of at most `max` bytes; more (said or sent) rejects with `tooLarge()`'s error. */
