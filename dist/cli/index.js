@@ -1,9 +1,64 @@
 #!/usr/bin/env node
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
-/******/ // The require scope
-/******/ var __nccwpck_require__ = {};
+/******/ var __webpack_modules__ = ({
+
+/***/ 67:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
+
+/***/ }),
+
+/***/ 708:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
+
+/***/ }),
+
+/***/ 692:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tls");
+
+/***/ })
+
+/******/ });
+/************************************************************************/
+/******/ // The module cache
+/******/ var __webpack_module_cache__ = {};
+/******/ 
+/******/ // The require function
+/******/ function __nccwpck_require__(moduleId) {
+/******/ 	// Check if module is in cache
+/******/ 	var cachedModule = __webpack_module_cache__[moduleId];
+/******/ 	if (cachedModule !== undefined) {
+/******/ 		return cachedModule.exports;
+/******/ 	}
+/******/ 	// Create a new module (and put it into the cache)
+/******/ 	var module = __webpack_module_cache__[moduleId] = {
+/******/ 		// no module.id needed
+/******/ 		// no module.loaded needed
+/******/ 		exports: {}
+/******/ 	};
+/******/ 
+/******/ 	// Execute the module function
+/******/ 	var threw = true;
+/******/ 	try {
+/******/ 		__webpack_modules__[moduleId](module, module.exports, __nccwpck_require__);
+/******/ 		threw = false;
+/******/ 	} finally {
+/******/ 		if(threw) delete __webpack_module_cache__[moduleId];
+/******/ 	}
+/******/ 
+/******/ 	// Return the exports of the module
+/******/ 	return module.exports;
+/******/ }
 /******/ 
 /************************************************************************/
+/******/ /* webpack/runtime/asset-relocator-loader */
+/******/ if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = decodeURIComponent(new URL('.', import.meta.url).pathname).slice(import.meta.url.match(/^file:\/\/\/\w:/) ? 1 : 0, -1) + "/";
+/******/ 
 /******/ /* webpack/runtime/compat get default export */
 /******/ (() => {
 /******/ 	// getDefaultExport function for compatibility with non-harmony modules
@@ -13,6 +68,36 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ 			() => (module);
 /******/ 		__nccwpck_require__.d(getter, { a: getter });
 /******/ 		return getter;
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/create fake namespace object */
+/******/ (() => {
+/******/ 	var getProto = Object.getPrototypeOf ? (obj) => (Object.getPrototypeOf(obj)) : (obj) => (obj.__proto__);
+/******/ 	var leafPrototypes;
+/******/ 	// create a fake namespace object
+/******/ 	// mode & 1: value is a module id, require it
+/******/ 	// mode & 2: merge all properties of value into the ns
+/******/ 	// mode & 4: return value when already ns object
+/******/ 	// mode & 16: return value when it's Promise-like
+/******/ 	// mode & 8|1: behave like require
+/******/ 	__nccwpck_require__.t = function(value, mode) {
+/******/ 		if(mode & 1) value = this(value);
+/******/ 		if(mode & 8) return value;
+/******/ 		if(typeof value === 'object' && value) {
+/******/ 			if((mode & 4) && value.__esModule) return value;
+/******/ 			if((mode & 16) && typeof value.then === 'function') return value;
+/******/ 		}
+/******/ 		var ns = Object.create(null);
+/******/ 		__nccwpck_require__.r(ns);
+/******/ 		var def = {};
+/******/ 		leafPrototypes = leafPrototypes || [null, getProto({}), getProto([]), getProto(getProto)];
+/******/ 		for(var current = mode & 2 && value; typeof current == 'object' && !~leafPrototypes.indexOf(current); current = getProto(current)) {
+/******/ 			Object.getOwnPropertyNames(current).forEach((key) => (def[key] = () => (value[key])));
+/******/ 		}
+/******/ 		def['default'] = () => (value);
+/******/ 		__nccwpck_require__.d(ns, def);
+/******/ 		return ns;
 /******/ 	};
 /******/ })();
 /******/ 
@@ -31,6 +116,17 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ /* webpack/runtime/hasOwnProperty shorthand */
 /******/ (() => {
 /******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/make namespace object */
+/******/ (() => {
+/******/ 	// define __esModule on exports
+/******/ 	__nccwpck_require__.r = (exports) => {
+/******/ 		if(typeof Symbol !== 'undefined' && Symbol.toStringTag) {
+/******/ 			Object.defineProperty(exports, Symbol.toStringTag, { value: 'Module' });
+/******/ 		}
+/******/ 		Object.defineProperty(exports, '__esModule', { value: true });
+/******/ 	};
 /******/ })();
 /******/ 
 /************************************************************************/
@@ -4691,27 +4787,26 @@ function errorCodes(body) {
     }
 }
 
-;// CONCATENATED MODULE: external "node:http"
-const external_node_http_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
-var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_namespaceObject);
-;// CONCATENATED MODULE: external "node:https"
-const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
-var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_node_https_namespaceObject);
-;// CONCATENATED MODULE: external "node:tls"
-const external_node_tls_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tls");
-var external_node_tls_default = /*#__PURE__*/__nccwpck_require__.n(external_node_tls_namespaceObject);
 ;// CONCATENATED MODULE: ./src/registry/http.ts
 // The HTTP under the registry client: one request through node:http or node:https with a connect
 // and an idle timeout, the trust docker gives a registry host (Node's CAs plus the `*.crt` files of
 // /etc/docker/certs.d/<host[:port]>/, and a client certificate from a `*.cert`/`*.key` pair there),
 // bodies read with a cap, and the pure pieces: WWW-Authenticate challenges, Retry-After, loopback.
 // Nothing here sees a credential except as an opaque header value, and nothing logs.
+// node:http, node:https and node:tls are imported on the first request: a run that talks to no
+// registry never loads them (node:tls and OpenSSL's TLS code are about 1.5 MB of memory).
 
 
 
-
-
-
+let net;
+function netModules() {
+    net ??= Promise.all([Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 67, 23)), Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 708, 23)), Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 692, 23))]).then(([http, https, tls]) => ({
+        http: http.default,
+        https: https.default,
+        tls: tls.default
+    }));
+    return net;
+}
 /** Where docker looks for a registry's CA and client certificates. */
 const DOCKER_CERTS_DIR = '/etc/docker/certs.d';
 const DEFAULT_TIMEOUTS = { connectMs: 30_000, idleMs: 60_000 };
@@ -4745,7 +4840,7 @@ async function trustFor(host, certsDir) {
     const read = (n) => (0,promises_namespaceObject.readFile)(external_node_path_default().join(dir, n), 'utf8');
     const trust = {};
     if (cas.length > 0)
-        trust.ca = [...external_node_tls_default().getCACertificates('default'), ...(await Promise.all(cas.map(read)))];
+        trust.ca = [...(await netModules()).tls.getCACertificates('default'), ...(await Promise.all(cas.map(read)))];
     if (cert !== undefined) {
         const key = `${cert.slice(0, -'.cert'.length)}.key`;
         if (!names.includes(key))
@@ -4761,13 +4856,15 @@ function isLoopback(host) {
     return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }
 /** Sends one request; resolves with the response (any status), rejects with NetworkError. */
-function send(req, trust, timeouts, agents) {
+async function send(req, trust, timeouts, agents) {
+    const { http, https } = await netModules();
+    const secure = req.url.protocol === 'https:';
+    const agent = secure ? (agents.https ??= new https.Agent({ keepAlive: true })) : (agents.http ??= new http.Agent({ keepAlive: true }));
     return new Promise((resolve, reject) => {
-        const secure = req.url.protocol === 'https:';
         const options = {
             method: req.method,
             headers: { ...req.headers, ...(req.body !== undefined ? { 'content-length': String(Buffer.byteLength(req.body)) } : {}) },
-            agent: secure ? agents.https : agents.http
+            agent
         };
         if (secure && trust.ca)
             options.ca = [...trust.ca];
@@ -4775,7 +4872,7 @@ function send(req, trust, timeouts, agents) {
             options.cert = trust.cert;
         if (secure && trust.key !== undefined)
             options.key = trust.key;
-        const r = (secure ? (external_node_https_default()) : (external_node_http_default())).request(req.url, options, resolve);
+        const r = (secure ? https : http).request(req.url, options, resolve);
         const fail = (message, code) => {
             r.destroy(new NetworkError(message, code));
         };
@@ -4792,7 +4889,12 @@ function send(req, trust, timeouts, agents) {
     });
 }
 function newAgents() {
-    return { http: new (external_node_http_default()).Agent({ keepAlive: true }), https: new (external_node_https_default()).Agent({ keepAlive: true }) };
+    return {};
+}
+/** Closes the connections `agents` keep open. */
+function closeAgents(agents) {
+    agents.http?.destroy();
+    agents.https?.destroy();
 }
 /** Reads a whole body of at most `max` bytes; more (said or sent) rejects with `tooLarge()`'s error. */
 async function readBody(res, max, tooLarge) {
@@ -4923,8 +5025,7 @@ class RegistryClient {
     }
     /** Closes the connections kept open. */
     close() {
-        this.agents.http.destroy();
-        this.agents.https.destroy();
+        closeAgents(this.agents);
     }
     /** The manifest or index `reference` (a tag or a digest) names, checked against a digest asked for. */
     async manifest(reference) {
