@@ -25,6 +25,7 @@ import { constants } from 'node:fs';
 import { mkdir, mkdtemp, open, readdir, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { errorMessage } from '../errors.js';
+import { firstUse } from '../first-use.js';
 import { checkReportSize, readStoredReport } from './stored-file.js';
 import { BaselineStoreError, type BaselineStore, type StoredBaseline } from './store.js';
 
@@ -57,17 +58,12 @@ export async function actionsCacheAvailable(): Promise<boolean> {
   return (await actionsCache()).isFeatureAvailable();
 }
 
-type ActionsCache = typeof import('@actions/cache');
-let loading: Promise<ActionsCache> | undefined;
-
 /** @actions/cache, imported once, on first use. */
-function actionsCache(): Promise<ActionsCache> {
-  loading ??= import('@actions/cache').catch((error: unknown) => {
-    loading = undefined;
+const actionsCache = firstUse(() =>
+  import('@actions/cache').catch((error: unknown) => {
     throw new BaselineStoreError(`cannot load @actions/cache: ${errorMessage(error)}`);
-  });
-  return loading;
-}
+  })
+);
 
 export class ActionsCacheStore implements BaselineStore {
   readonly description = 'the Actions cache';

@@ -5,6 +5,7 @@
 // it is never part of an error message or a log line.
 import type { getOctokit } from '@actions/github';
 import { errorMessage } from '../errors.js';
+import { firstUse } from '../first-use.js';
 
 /** An issue or pull-request comment, reduced to what the sticky logic needs. */
 export interface IssueComment {
@@ -192,27 +193,26 @@ export type Octokit = ReturnType<typeof getOctokit>;
  * @actions/github and the octokit plugins, imported once, on first use: a run that makes no API
  * call (a push, `comment: never`) never loads them, nor the HTTP stack under them (undici).
  */
-async function octokitParts() {
-  const [github, retry, throttling, bottleneck] = await Promise.all([
-    import('@actions/github'),
-    import('@octokit/plugin-retry'),
-    import('@octokit/plugin-throttling'),
-    import('bottleneck/light.js')
-  ]);
-  return { getOctokit: github.getOctokit, retry: retry.retry, throttling: throttling.throttling, Bottleneck: bottleneck.default };
-}
-let parts: ReturnType<typeof octokitParts> | undefined;
+const octokitParts = firstUse(async () => {
+  try {
+    const [github, retry, throttling, bottleneck] = await Promise.all([
+      import('@actions/github'),
+      import('@octokit/plugin-retry'),
+      import('@octokit/plugin-throttling'),
+      import('bottleneck/light.js')
+    ]);
+    return { getOctokit: github.getOctokit, retry: retry.retry, throttling: throttling.throttling, Bottleneck: bottleneck.default };
+  } catch (error) {
+    throw new Error(`cannot load @actions/github: ${errorMessage(error)}`);
+  }
+});
 
 /**
  * An octokit (`getOctokit` from @actions/github, so GITHUB_API_URL and the runner's proxy settings
  * apply) with plugin-retry and plugin-throttling configured from the policy.
  */
 export async function createOctokit(token: string, apiUrl: string, policy: ApiPolicy): Promise<Octokit> {
-  parts ??= octokitParts().catch((error: unknown) => {
-    parts = undefined;
-    throw new Error(`cannot load @actions/github: ${errorMessage(error)}`);
-  });
-  const { getOctokit, retry, throttling, Bottleneck } = await parts;
+  const { getOctokit, retry, throttling, Bottleneck } = await octokitParts();
   interface LimitedRequest {
     readonly method?: string;
     readonly url?: string;
@@ -317,8 +317,7 @@ export function createOctokitCommentsApi(options: OctokitCommentsApiOptions): Co
   const policy = apiPolicy(options.policy);
   const baseUrl = options.apiUrl.replace(/\/+$/, '');
   const graphqlUrl = options.graphqlUrl ?? graphqlUrlFor(baseUrl);
-  let client: Promise<Octokit> | undefined;
-  const octokit = (): Promise<Octokit> => (client ??= createOctokit(options.token, baseUrl, policy));
+  const octokit = firstUse(() => createOctokit(options.token, baseUrl, policy));
   const { owner, repo } = options;
 
   return {

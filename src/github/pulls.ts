@@ -10,7 +10,8 @@
 // - Every candidate is then read again from this repository (GET /repos/{o}/{r}/pulls/{n}), as it is
 //   now, and kept only when its head repository is the run's. The caller compares its current head
 //   commit with the run's (a pull request pushed to since is stale).
-import { apiCall, apiPolicy, createOctokit, paginateAll, GitHubApiError, type Octokit, type OctokitCommentsApiOptions } from './client.js';
+import { firstUse } from '../first-use.js';
+import { apiCall, apiPolicy, createOctokit, paginateAll, GitHubApiError, type OctokitCommentsApiOptions } from './client.js';
 import { normalizeSha, parseRepoFullName, type RepoRef, type WorkflowRunInfo } from './event.js';
 import { errorMessage } from '../errors.js';
 
@@ -62,8 +63,7 @@ export function parsePull(value: unknown): PullInfo | undefined {
 export function createOctokitPullsApi(options: OctokitCommentsApiOptions): PullsApi {
   if (options.token === '') throw new Error('The GitHub token is empty: set the github-token input.');
   const policy = apiPolicy(options.policy);
-  let client: Promise<Octokit> | undefined;
-  const octokit = (): Promise<Octokit> => (client ??= createOctokit(options.token, options.apiUrl, policy));
+  const octokit = firstUse(() => createOctokit(options.token, options.apiUrl, policy));
   return {
     async pullsOfCommit(repo, sha) {
       const items = await apiCall(`List the pull requests of commit ${sha} in ${repo.owner}/${repo.name}`, policy, async (limits) =>

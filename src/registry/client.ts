@@ -15,7 +15,7 @@ import { MAX_JSON_BLOB } from '../image/image-rules.js';
 import { MediaType, isIndexMediaType, isManifestMediaType, isSha256Digest, type Descriptor } from '../image/oci.js';
 import { findCredentials, type Credentials } from './credentials.js';
 import { RegistryError, errorCodes, statusError, type Subject } from './errors.js';
-import { DEFAULT_TIMEOUTS, DOCKER_CERTS_DIR, NetworkError, closeAgents, isLoopback, newAgents, parseChallenges, readBody, retryAfterSeconds, send, trustFor, type Agents, type Challenge, type Timeouts, type Trust } from './http.js';
+import { DEFAULT_TIMEOUTS, DOCKER_CERTS_DIR, NetworkError, closeAgents, isLoopback, parseChallenges, readBody, retryAfterSeconds, send, trustFor, type Agents, type Challenge, type Timeouts, type Trust } from './http.js';
 import { referenceString, type ImageReference } from './reference.js';
 
 export const MANIFEST_ACCEPT = [MediaType.ociIndex, MediaType.ociManifest, MediaType.dockerManifestList, MediaType.dockerManifest].join(', ');
@@ -49,7 +49,7 @@ export class RegistryClient {
   private authorization: string | undefined;
   private credentials: Promise<Credentials | undefined> | undefined;
   private readonly trusts = new Map<string, Promise<Trust>>();
-  private readonly agents: Agents = newAgents();
+  private readonly agents: Agents = {};
   private readonly timeouts: Timeouts;
 
   constructor(

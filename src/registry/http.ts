@@ -10,22 +10,17 @@ import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
 import type { Agent as HttpsAgent, RequestOptions } from 'node:https';
 import path from 'node:path';
 import { errorCode } from '../errors.js';
+import { firstUse } from '../first-use.js';
 
 interface NetModules {
   readonly http: typeof import('node:http');
   readonly https: typeof import('node:https');
   readonly tls: typeof import('node:tls');
 }
-let net: Promise<NetModules> | undefined;
-
-function netModules(): Promise<NetModules> {
-  net ??= Promise.all([import('node:http'), import('node:https'), import('node:tls')]).then(([http, https, tls]) => ({
-    http: http.default,
-    https: https.default,
-    tls: tls.default
-  }));
-  return net;
-}
+const netModules = firstUse(async (): Promise<NetModules> => {
+  const [http, https, tls] = await Promise.all([import('node:http'), import('node:https'), import('node:tls')]);
+  return { http: http.default, https: https.default, tls: tls.default };
+});
 
 /** Where docker looks for a registry's CA and client certificates. */
 export const DOCKER_CERTS_DIR = '/etc/docker/certs.d';
@@ -134,10 +129,6 @@ export async function send(req: Request, trust: Trust, timeouts: Timeouts, agent
 export interface Agents {
   http?: HttpAgent;
   https?: HttpsAgent;
-}
-
-export function newAgents(): Agents {
-  return {};
 }
 
 /** Closes the connections `agents` keep open. */
