@@ -2,7 +2,12 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
+import { Readable } from 'node:stream';
+import { readArchive } from '../../src/image/archive-reader.js';
+import { countStream } from '../../src/image/layer-stream.js';
+import { MeasureBudget } from '../../src/image/limits.js';
 import { MINOR_PER_MAJOR, READ_BETWEEN, readBytes } from '../../src/image/stream-garbage.js';
+import { TAR_END, tarMember } from '../support/tar-writer.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const NODE24 = path.join(ROOT, 'node_modules', 'node', 'bin', 'node');
@@ -78,5 +83,40 @@ describe('readBytes: the young generation stays at its first size', () => {
   test('once a measurement has read, the space does not grow; without one, the same work grows it', () => {
     expect(youngSpaceAfterWork(true)).toBeLessThanOrEqual(4 * MiB);
     expect(youngSpaceAfterWork(false)).toBeGreaterThan(8 * MiB);
+  });
+});
+
+describe('the measurement paces the collections by the bytes it reads', () => {
+  // 16 MiB in 256 KiB chunks: four collections' worth, with too few objects on V8's heap for it to
+  // collect by itself.
+  const CHUNK = 256 * 1024;
+  const chunked = (data: Buffer): Readable => Readable.from(Array.from({ length: Math.ceil(data.length / CHUNK) }, (_, i) => data.subarray(i * CHUNK, (i + 1) * CHUNK)));
+  const youngCollectionsDuring = async (work: () => Promise<unknown>): Promise<number> => {
+    let young = 0;
+    const observer = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) {
+        if ((entry as unknown as { readonly detail: { readonly kind: number } }).detail.kind === constants.NODE_PERFORMANCE_GC_MINOR) young++;
+      }
+    });
+    readBytes(READ_BETWEEN); // the count starts from a collection
+    observer.observe({ entryTypes: ['gc'] });
+    await work();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    observer.disconnect();
+    return young;
+  };
+
+  test('a layer counted as it streams (countStream, under every layer measurement)', async () => {
+    expect(await youngCollectionsDuring(() => countStream(chunked(Buffer.alloc(16 * MiB))))).toBeGreaterThanOrEqual(3);
+  });
+
+  test('an archive read as it streams (readArchive, under docker save and the streamed export)', async () => {
+    const archive = Buffer.concat([tarMember('big', Buffer.alloc(16 * MiB)), TAR_END]);
+    const summarize = () => {
+      let size = 0;
+      return { write: (d: Buffer) => void (size += d.length), drained: async () => undefined, destroy: () => undefined, end: async () => ({ size }) };
+    };
+    const read = () => readArchive(chunked(archive), { label: 'a test archive', budget: new MeasureBudget(), summarize });
+    expect(await youngCollectionsDuring(read)).toBeGreaterThanOrEqual(3);
   });
 });
