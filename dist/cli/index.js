@@ -4787,6 +4787,18 @@ function errorCodes(body) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/first-use.ts
+// The one way to make something on first use (a module imported, a client made): made once and
+// shared by every caller, and made again by the next call after a failure, so that one failed
+// attempt does not stand for every later one.
+function firstUse(make) {
+    let made;
+    return () => (made ??= make().catch((error) => {
+        made = undefined;
+        throw error;
+    }));
+}
+
 ;// CONCATENATED MODULE: ./src/registry/http.ts
 // The HTTP under the registry client: one request through node:http or node:https with a connect
 // and an idle timeout, the trust docker gives a registry host (Node's CAs plus the `*.crt` files of
@@ -4798,15 +4810,11 @@ function errorCodes(body) {
 
 
 
-let net;
-function netModules() {
-    net ??= Promise.all([Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 67, 23)), Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 708, 23)), Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 692, 23))]).then(([http, https, tls]) => ({
-        http: http.default,
-        https: https.default,
-        tls: tls.default
-    }));
-    return net;
-}
+
+const netModules = firstUse(async () => {
+    const [http, https, tls] = await Promise.all([Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 67, 23)), Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 708, 23)), Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 692, 23))]);
+    return { http: http.default, https: https.default, tls: tls.default };
+});
 /** Where docker looks for a registry's CA and client certificates. */
 const DOCKER_CERTS_DIR = '/etc/docker/certs.d';
 const DEFAULT_TIMEOUTS = { connectMs: 30_000, idleMs: 60_000 };
@@ -4887,9 +4895,6 @@ async function send(req, trust, timeouts, agents) {
         r.on('error', (e) => reject(e instanceof NetworkError ? e : new NetworkError(e.message, errorCode(e))));
         r.end(req.body);
     });
-}
-function newAgents() {
-    return {};
 }
 /** Closes the connections `agents` keep open. */
 function closeAgents(agents) {
@@ -5015,7 +5020,7 @@ class RegistryClient {
     authorization;
     credentials;
     trusts = new Map();
-    agents = newAgents();
+    agents = {};
     timeouts;
     constructor(ref, opts = {}) {
         this.ref = ref;
