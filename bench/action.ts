@@ -247,8 +247,8 @@ async function memory(o: ActionBenchOptions, work: string): Promise<ActionMemory
       await mkdir(ws, { recursive: true });
       await writeFile(join(ws, 'Dockerfile'), `FROM ${image.tag}\n`);
       const modes: ReadonlyArray<{ mode: string; cache?: CacheStandin; shortDisk?: boolean }> = [
-        { mode: 'stores its baseline (the cache service stand-in: @actions/cache loaded)', cache },
-        { mode: 'no cache service (@actions/cache never loaded)' },
+        { mode: 'stores its baseline (the cache service stand-in)', cache },
+        { mode: 'no cache service (no baseline stored: a warning)' },
         { mode: `no cache service, RUNNER_TEMP a ${SHORT_DISK_BYTES / 2 ** 20} MiB tmpfs (short of disk: the export is streamed)`, shortDisk: true }
       ];
       const samples = modes.map(() => ({ gnu: [] as number[], hwm: [] as number[], disk: [] as number[], wall: [] as number[] }));

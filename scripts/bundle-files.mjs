@@ -3,8 +3,8 @@
 //   node scripts/bundle-files.mjs STATS.json OUT_DIR
 //
 // - OUT_DIR/licenses.txt for every chunk. ncc's own `--license` file lists only the packages of the
-//   last chunk it writes, and the action's bundle has two (dist/index.js, and the chunk that
-//   @actions/cache and the Azure SDK are loaded from on first use). This lists every package of
+//   last chunk it writes, and the action's bundle has several (dist/index.js, and the chunks it
+//   loads on first use: @actions/github and undici, @actions/core's OIDC client). This lists every package of
 //   every chunk in the same format (name, license type, license text, sorted by name), read the same
 //   way: `license` (or the first of `licenses`) of the package.json, and its first LICENSE/LICENCE file.
 // - No stale chunk: ncc never removes files from OUT_DIR, so a chunk of an earlier build

@@ -7,7 +7,6 @@
 // throws included) and runs the cleanups.
 import * as core from '@actions/core';
 import { readFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { ActionsCacheStore } from './baseline/actions-cache.js';
 import { remembering } from './baseline/store.js';
@@ -106,7 +105,7 @@ async function runPipeline(deps: RunDeps, cleanups: Array<() => Promise<unknown>
   for (const [name, value] of inputs.buildArgs) if (maskedJobWide(name, value)) core.setSecret(value);
   const event = await readEvent(deps.env);
   // Remembered: the baseline's lookup and the trend's ask for the same commits.
-  const baselines = deps.baselines ?? remembering(new ActionsCacheStore(path.resolve(deps.env.RUNNER_TEMP || os.tmpdir())));
+  const baselines = deps.baselines ?? remembering(new ActionsCacheStore({ env: deps.env }));
   const pipelineDeps: PipelineDeps = { ...deps, baselines, saveState: (name, value) => core.saveState(name, value) };
   // A job labelled with `name` (one image of a matrix) keeps its stored baseline and build-cache
   // scopes under `<comment-key>+<name>`, as each image of a config file does: jobs that share a

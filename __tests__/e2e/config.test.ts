@@ -269,7 +269,7 @@ describe('a push stores one baseline per image; the next pull request uses each'
     h.cache.setScope('refs/heads/main');
     const restore = applyEnv(h.cache.env);
     try {
-      const found = await new ActionsCacheStore(h.cache.env.RUNNER_TEMP ?? '/tmp').find([key]);
+      const found = await new ActionsCacheStore().find([key]);
       if (!found) throw new Error(`nothing stored under ${key}`);
       return parseReport(found.text);
     } finally {

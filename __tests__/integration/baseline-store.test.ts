@@ -1,12 +1,12 @@
-// The baseline store, for real: ActionsCacheStore through the real @actions/cache (its tar, its HTTP
-// clients, the Azure SDK) against the loopback stand-in of the cache service
-// (__tests__/support/cache-standin.ts), which holds the library to the v2 protocol; and
-// readStoredReport, which reads what a store (or the `reports` input) found, on real files.
+// The baseline store, for real: ActionsCacheStore (its own client of the cache service, over real
+// HTTP) against the loopback stand-in of the cache service (__tests__/support/cache-standin.ts),
+// which holds it to the v2 protocol as @actions/cache speaks it; and readStoredReport, which reads
+// what the `reports` input names, on real files.
 //
-// Decided here: a cache service that fails (5xx, garbage) makes `find` resolve undefined, never
-// throw. @actions/cache swallows those failures itself (and logs them as a warning), so no other
-// answer is possible, and it is the one the action needs: a baseline that cannot be read must never
-// stop it. `save` throws BaselineStoreError then (the caller turns it into a warning).
+// Decided here: a cache service that fails (5xx, garbage, after the retries) makes `find` and `save`
+// throw BaselineStoreError, which their callers turn into a warning (baseline/resolve.ts,
+// publish/baseline.ts): a baseline that cannot be read or stored never stops the action, and the
+// user is told why rather than shown a silent miss.
 import { jest } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { lstat, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
@@ -143,15 +143,12 @@ describe('readStoredReport (a stored report is untrusted)', () => {
 
 // ---- ActionsCacheStore ----
 
-/** Runs `fn` with a fresh stand-in, its env on process.env (put back afterwards) and a temp root. */
-async function withCache(
-  options: CacheStandinOptions,
-  fn: (cache: CacheStandin, root: string) => Promise<void>
-): Promise<void> {
+/** Runs `fn` with a fresh stand-in, its env on process.env (put back afterwards). */
+async function withCache(options: CacheStandinOptions, fn: (cache: CacheStandin) => Promise<void>): Promise<void> {
   const cache = await startCacheStandin(options);
   const restoreEnv = applyEnv(cache.env);
   try {
-    await fn(cache, await tempDir('cache'));
+    await fn(cache);
   } finally {
     restoreEnv();
     await cache.close();
@@ -162,9 +159,9 @@ const twirpCalls = (cache: CacheStandin, rpc: string): number =>
   cache.requests().filter((r) => r.path === `${TWIRP_PREFIX}${rpc}`).length;
 
 /**
- * Runs `fn` with the clock of timers driven fast: @actions/cache retries a failing call five times,
- * sleeping 3 s to 15 s between attempts (about 30 s a call). The requests, the stand-in and the
- * library's code are all real; only the waits between attempts are skipped.
+ * Runs `fn` with the clock of timers driven fast: the store tries a failing call five times, as
+ * @actions/cache does, sleeping 3 s to about 10 s between attempts (about 25 s a call). The requests,
+ * the stand-in and the store's code are all real; only the waits between attempts are skipped.
  */
 async function withFastRetries<T>(fn: () => Promise<T>): Promise<T> {
   jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask', 'hrtime', 'performance', 'Date'] });
@@ -188,32 +185,26 @@ describe('ActionsCacheStore against the cache stand-in', () => {
   test.each(['loopback', 'azure'] as const)(
     'a saved report is found again with exactly its text (blob host %s)',
     async (blobHost) => {
-      await withCache({ blobHost }, async (cache, root) => {
-        const store = new ActionsCacheStore(root);
+      await withCache({ blobHost }, async (cache) => {
+        const store = new ActionsCacheStore();
         expect(await store.save(key(SHA_A), report(1))).toBe(true);
         expect(await store.find([key(SHA_A)])).toEqual({ key: key(SHA_A), text: report(1) });
 
         const [entry, ...others] = cache.entries();
         expect(others).toHaveLength(0);
         expect(entry).toMatchObject({ key: key(SHA_A), scope: 'refs/heads/main', finalized: true });
-        // The temp directory is emptied after use: nothing is left to be read by mistake later.
-        expect(await readdir(root)).toEqual([]);
+        // One Put Blob and one Get Blob. On the Azure host name (as on github.com) they can only have
+        // come through HTTPS_PROXY, the stand-in: that host is never reached from here.
         const blobs = cache.requests().filter((r) => r.target === 'blob');
-        if (blobHost === 'azure') {
-          // The real runner's download: the Azure SDK's HEAD, then ranged GETs.
-          expect(blobs.map((r) => r.method)).toEqual(['PUT', 'HEAD', 'GET']);
-          expect(blobs[2]).toMatchObject({ status: 206, range: expect.stringMatching(/^bytes=0-/) as unknown });
-        } else {
-          expect(blobs.map((r) => [r.method, r.status])).toEqual([['PUT', 201], ['GET', 200]]);
-        }
+        expect(blobs.map((r) => [r.method, r.status])).toEqual([['PUT', 201], ['GET', 200]]);
       });
     },
     30_000
   );
 
   test('find answers the first of the keys that exists, in the order asked, not the newest', async () => {
-    await withCache({}, async (cache, root) => {
-      const store = new ActionsCacheStore(root);
+    await withCache({}, async (cache) => {
+      const store = new ActionsCacheStore();
       await store.save(key(SHA_C), report(3));
       await store.save(key(SHA_B), report(2)); // newer
       expect(await store.find([key(SHA_A), key(SHA_C), key(SHA_B)])).toEqual({ key: key(SHA_C), text: report(3) });
@@ -226,18 +217,20 @@ describe('ActionsCacheStore against the cache stand-in', () => {
   }, 30_000);
 
   test('a key only matched as a prefix by the service is not ours: not found', async () => {
-    await withCache({}, async (cache, root) => {
-      const store = new ActionsCacheStore(root);
+    await withCache({}, async (cache) => {
+      const store = new ActionsCacheStore();
       await store.save(`${key(SHA_A)}-longer`, report(1));
       expect(await store.find([key(SHA_A)])).toBeUndefined();
-      // The service did answer a hit (its prefix rule); the store turned it down.
-      expect(cache.requests().filter((r) => r.target === 'blob' && r.method === 'GET')).toHaveLength(1);
+      // The service did answer a hit (its prefix rule); the store turned it down without downloading it.
+      const lookups = cache.requests().filter((r) => r.target === 'GetCacheEntryDownloadURL');
+      expect(lookups.map((r) => r.status)).toEqual([200]);
+      expect(cache.requests().filter((r) => r.target === 'blob' && r.method === 'GET')).toHaveLength(0);
     });
   }, 30_000);
 
   test('an existing key is kept: save answers false (the service said 409) and the first report stays', async () => {
-    await withCache({}, async (cache, root) => {
-      const store = new ActionsCacheStore(root);
+    await withCache({}, async (cache) => {
+      const store = new ActionsCacheStore();
       expect(await store.save(key(SHA_A), report(1))).toBe(true);
       expect(await store.save(key(SHA_A), report(2))).toBe(false);
       const creates = cache.requests().filter((r) => r.path === `${TWIRP_PREFIX}CreateCacheEntry`);
@@ -247,8 +240,8 @@ describe('ActionsCacheStore against the cache stand-in', () => {
   }, 30_000);
 
   test('a report over the cap is refused before anything is sent: save throws, and the service never hears of it', async () => {
-    await withCache({}, async (cache, root) => {
-      const store = new ActionsCacheStore(root);
+    await withCache({}, async (cache) => {
+      const store = new ActionsCacheStore();
       const huge = 'x'.repeat(MAX_STORED_REPORT_BYTES + 1);
       await expect(store.save(key(SHA_A), huge)).rejects.toThrow(
         new BaselineStoreError(`report is larger than ${MAX_STORED_REPORT_BYTES} bytes (${MAX_STORED_REPORT_BYTES + 1}); not storing it`)
@@ -258,8 +251,8 @@ describe('ActionsCacheStore against the cache stand-in', () => {
   }, 30_000);
 
   test('a pull request entry is seen only by that pull request; a default-branch entry by every ref', async () => {
-    await withCache({ scope: 'refs/pull/7/merge', baseRef: 'refs/heads/main' }, async (cache, root) => {
-      const store = new ActionsCacheStore(root);
+    await withCache({ scope: 'refs/pull/7/merge', baseRef: 'refs/heads/main' }, async (cache) => {
+      const store = new ActionsCacheStore();
       expect(await store.save(key(SHA_B), report(2))).toBe(true);
       expect(await store.find([key(SHA_B)])).toEqual({ key: key(SHA_B), text: report(2) });
 
@@ -281,8 +274,8 @@ describe('ActionsCacheStore against the cache stand-in', () => {
   }, 30_000);
 
   test('across scopes too: a later key in the run’s own scope does not hide an earlier default-branch key', async () => {
-    await withCache({}, async (cache, root) => {
-      const store = new ActionsCacheStore(root);
+    await withCache({}, async (cache) => {
+      const store = new ActionsCacheStore();
       await store.save(key(SHA_A), report(1)); // default branch
       cache.setScope('refs/pull/7/merge', 'refs/heads/main');
       await store.save(key(SHA_B), report(2)); // the pull request's own scope, searched first
@@ -296,41 +289,97 @@ describe('ActionsCacheStore against the cache stand-in', () => {
     });
   }, 30_000);
 
-  test('one version everywhere: a store with another temp root, from another workspace and working directory, finds the entry', async () => {
-    await withCache({}, async (cache, root) => {
-      const first = new ActionsCacheStore(root);
-      expect(await first.save(key(SHA_A), report(1))).toBe(true);
-      // Another runner layout: another RUNNER_TEMP, another workspace at another depth.
-      const otherRoot = await tempDir('cache-other');
-      const workspace = path.join(await tempDir('ws'), 'a', 'b', 'c');
-      await mkdir(workspace, { recursive: true });
-      const other = new ActionsCacheStore(otherRoot);
-      const env = applyEnv({ GITHUB_WORKSPACE: workspace });
-      try {
-        expect(await other.find([key(SHA_A)])).toEqual({ key: key(SHA_A), text: report(1) });
-        // The same key again from there is the same entry: kept, not a second one.
-        expect(await other.save(key(SHA_A), report(2))).toBe(false);
-      } finally {
-        env();
-      }
-      expect(cache.entries()).toHaveLength(1);
-      expect(cache.entries()[0]!.version).toMatch(/^[0-9a-f]{64}$/);
+  test.each(['v2', 'v1'] as const)('entries are interchangeable with @actions/cache 6.3 (earlier releases stored through it): each reads what the other wrote (protocol %s)', async (protocol) => {
+    await withCache({ protocol }, async (cache) => {
+      const library = await import('@actions/cache');
+      const FILE = 'image-budget-baseline.json';
+      // The library resolves and extracts its paths in the working directory and GITHUB_WORKSPACE.
+      const inFolder = async <T>(dir: string, fn: () => Promise<T>): Promise<T> => {
+        const cwd = process.cwd();
+        const env = applyEnv({ GITHUB_WORKSPACE: dir });
+        process.chdir(dir);
+        try {
+          return await fn();
+        } finally {
+          process.chdir(cwd);
+          env();
+        }
+      };
+      const written = await tempDir('library-save');
+      await writeFile(path.join(written, FILE), report(1));
+      expect(await inFolder(written, () => library.saveCache([FILE], key(SHA_A)))).toBeGreaterThan(0);
+      const store = new ActionsCacheStore();
+      expect(await store.find([key(SHA_A)])).toEqual({ key: key(SHA_A), text: report(1) });
+
+      expect(await store.save(key(SHA_B), report(2))).toBe(true);
+      const restored = await tempDir('library-restore');
+      expect(await inFolder(restored, () => library.restoreCache([FILE], key(SHA_B)))).toBe(key(SHA_B));
+      expect(await readdir(restored)).toEqual([FILE]);
+      expect(await readFile(path.join(restored, FILE), 'utf8')).toBe(report(2));
+      // One version for both: the library's for the one path, compressed with zstd.
+      const [ours, theirs] = [cache.entries()[1]!, cache.entries()[0]!];
+      expect(ours.version).toBe(theirs.version);
     });
   }, 30_000);
 
-  test("the caller's working directory and GITHUB_WORKSPACE are put back, and no folder is left in the temp root", async () => {
-    await withCache({}, async (_cache, root) => {
-      const store = new ActionsCacheStore(root);
+  test('on GitHub Enterprise Server (protocol v1): saved, found, kept, and only exact keys', async () => {
+    await withCache({ protocol: 'v1' }, async (cache) => {
+      const store = new ActionsCacheStore();
+      expect(await store.save(key(SHA_A), report(1))).toBe(true);
+      expect(await store.save(key(SHA_A), report(2))).toBe(false);
+      expect(await store.save(`${key(SHA_C)}-longer`, report(3))).toBe(true);
+      expect(await store.find([key(SHA_B), key(SHA_A)])).toEqual({ key: key(SHA_A), text: report(1) });
+      expect(await store.find([key(SHA_C)])).toBeUndefined();
+      // Reserve, one chunk, commit; lookups by GET with the keys joined by commas; no twirp call.
+      const targets = cache.requests().map((r) => r.target);
+      expect(targets.slice(0, 3)).toEqual(['v1-reserve', 'v1-upload', 'v1-commit']);
+      expect(targets.filter((t) => t?.startsWith('v1-') !== true && t !== 'blob')).toEqual([]);
+      const lookups = cache.requests().filter((r) => r.target === 'v1-lookup');
+      expect(lookups.length).toBeGreaterThan(0);
+      expect(cache.entries().map((e) => [e.key, e.finalized])).toEqual([
+        [key(SHA_A), true],
+        [`${key(SHA_C)}-longer`, true]
+      ]);
+    });
+  }, 30_000);
+
+  test('on GitHub Enterprise Server, a service answering 500 is asked five times, then find and save throw', async () => {
+    await withCache({ protocol: 'v1' }, async (cache) => {
+      const store = new ActionsCacheStore();
+      cache.setFault({ status: 500 });
+      await expect(withFastRetries(() => store.find([key(SHA_A)]))).rejects.toThrow(/did not answer the lookup after 5 attempts: 500/);
+      await expect(withFastRetries(() => store.save(key(SHA_A), report(1)))).rejects.toThrow(/did not answer the reservation after 5 attempts: 500/);
+      expect(cache.requests()).toHaveLength(10);
+      cache.setFault(undefined);
+      expect(await store.save(key(SHA_A), report(1))).toBe(true);
+    });
+  }, 30_000);
+
+  test('a cache service that cannot be reached fails at once, saying so, without five attempts', async () => {
+    await withCache({}, async (cache) => {
+      await cache.close();
+      const store = new ActionsCacheStore();
+      const started = Date.now();
+      await expect(store.find([key(SHA_A)])).rejects.toThrow(
+        /^the Actions cache could not be reached for GetCacheEntryDownloadURL \(ECONNREFUSED\): a self-hosted runner needs to reach GitHub's endpoints$/
+      );
+      await expect(store.save(key(SHA_A), report(1))).rejects.toThrow(/could not be reached for CreateCacheEntry \(ECONNREFUSED\)/);
+      expect(Date.now() - started).toBeLessThan(3000);
+    });
+  });
+
+  test('nothing is written to disk: RUNNER_TEMP, the working directory and GITHUB_WORKSPACE are left as they were', async () => {
+    await withCache({}, async () => {
+      const store = new ActionsCacheStore();
       const cwd = process.cwd();
-      const workspace = await tempDir('caller-ws');
-      const env = applyEnv({ GITHUB_WORKSPACE: workspace });
+      const [workspace, runnerTemp] = [await tempDir('caller-ws'), await tempDir('caller-temp')];
+      const env = applyEnv({ GITHUB_WORKSPACE: workspace, RUNNER_TEMP: runnerTemp });
       try {
         expect(await store.save(key(SHA_A), report(1))).toBe(true);
         expect(await store.find([key(SHA_A)])).toEqual({ key: key(SHA_A), text: report(1) });
         await store.find([key(SHA_B)]);
         expect(process.cwd()).toBe(cwd);
-        expect(process.env.GITHUB_WORKSPACE).toBe(workspace);
-        expect((await readdir(root)).filter((n) => n.startsWith('image-budget-baseline'))).toEqual([]);
+        expect(await readdir(runnerTemp)).toEqual([]);
         expect(await readdir(workspace)).toEqual([]);
       } finally {
         env();
@@ -338,29 +387,32 @@ describe('ActionsCacheStore against the cache stand-in', () => {
     });
   }, 30_000);
 
-  test('a service answering 500: find resolves undefined, save throws BaselineStoreError, both after the retries', async () => {
-    await withCache({}, async (cache, root) => {
-      const store = new ActionsCacheStore(root);
+  test('a service answering 500: find and save throw BaselineStoreError, both after the five attempts', async () => {
+    await withCache({}, async (cache) => {
+      const store = new ActionsCacheStore();
       await store.save(key(SHA_A), report(1));
       cache.setFault({ status: 500 });
       const before = cache.requests().length;
-      await expect(withFastRetries(() => store.find([key(SHA_A)]))).resolves.toBeUndefined();
-      expect(cache.requests().length - before).toBe(5); // @actions/cache's five attempts
+      const lookup = await withFastRetries(() => store.find([key(SHA_A)])).catch((e: unknown) => e);
+      expect(lookup).toBeInstanceOf(BaselineStoreError);
+      expect((lookup as Error).message).toBe('the Actions cache did not answer GetCacheEntryDownloadURL after 5 attempts: 500: injected failure');
+      expect(cache.requests().length - before).toBe(5); // five attempts, as @actions/cache makes
       const error = await withFastRetries(() => store.save(key(SHA_B), report(2))).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(BaselineStoreError);
-      expect((error as Error).message).toMatch(/did not store image-budget-v1-octo\/repo-image-budget-b{40}/);
+      expect((error as Error).message).toMatch(/did not answer CreateCacheEntry after 5 attempts/);
+      expect(cache.requests().length - before).toBe(10);
       // The service recovers: what was stored before is found again.
       cache.setFault(undefined);
       expect(await store.find([key(SHA_A)])).toEqual({ key: key(SHA_A), text: report(1) });
     });
   }, 30_000);
 
-  test('a service answering malformed JSON: find resolves undefined, save throws BaselineStoreError', async () => {
-    await withCache({}, async (cache, root) => {
-      const store = new ActionsCacheStore(root);
+  test('a service answering malformed JSON: find and save throw BaselineStoreError', async () => {
+    await withCache({}, async (cache) => {
+      const store = new ActionsCacheStore();
       await store.save(key(SHA_A), report(1));
       cache.setFault({ malformed: true });
-      await expect(withFastRetries(() => store.find([key(SHA_A)]))).resolves.toBeUndefined();
+      await expect(withFastRetries(() => store.find([key(SHA_A)]))).rejects.toThrow(/GetCacheEntryDownloadURL after 5 attempts: an answer that is not JSON/);
       await expect(withFastRetries(() => store.save(key(SHA_B), report(2)))).rejects.toThrow(BaselineStoreError);
       // Garbage only from FinalizeCacheEntryUpload: the upload happened but never became an entry.
       cache.setFault({ malformed: true, only: ['FinalizeCacheEntryUpload'] });
@@ -372,8 +424,8 @@ describe('ActionsCacheStore against the cache stand-in', () => {
   }, 30_000);
 
   test('a slow service is waited for', async () => {
-    await withCache({}, async (cache, root) => {
-      const store = new ActionsCacheStore(root);
+    await withCache({}, async (cache) => {
+      const store = new ActionsCacheStore();
       await store.save(key(SHA_A), report(1));
       cache.setFault({ delayMs: 300, only: ['GetCacheEntryDownloadURL'] });
       const started = Date.now();
@@ -383,8 +435,8 @@ describe('ActionsCacheStore against the cache stand-in', () => {
   }, 30_000);
 
   test('without the runner env the cache is unavailable: find finds nothing, save says so', async () => {
-    await withCache({}, async (cache, root) => {
-      const store = new ActionsCacheStore(root);
+    await withCache({}, async (cache) => {
+      const store = new ActionsCacheStore();
       const restore = applyEnv({
         ACTIONS_RUNTIME_TOKEN: undefined,
         ACTIONS_RESULTS_URL: undefined,
@@ -405,16 +457,16 @@ describe('ActionsCacheStore against the cache stand-in', () => {
   });
 
   test('a key the cache refuses (a comma) is a BaselineStoreError, not a crash', async () => {
-    await withCache({}, async (cache, root) => {
-      const store = new ActionsCacheStore(root);
-      await expect(store.save('a,b', report(1))).rejects.toThrow(/cannot contain commas/);
+    await withCache({}, async (cache) => {
+      const store = new ActionsCacheStore();
+      await expect(store.save('a,b', report(1))).rejects.toThrow(/holds a comma/);
       expect(cache.requests()).toEqual([]);
     });
   });
 
   test('more keys than the cache takes in one lookup (10) are asked 10 at a time, in order', async () => {
-    await withCache({}, async (cache, root) => {
-      const store = new ActionsCacheStore(root);
+    await withCache({}, async (cache) => {
+      const store = new ActionsCacheStore();
       const keys = Array.from({ length: 25 }, (_, i) => key(String(i % 10).repeat(39) + String.fromCharCode(97 + Math.floor(i / 10))));
       await store.save(keys[22]!, report(22));
       await store.save(keys[24]!, report(24));
@@ -577,7 +629,7 @@ async function plant(cache: CacheStandin, key: string, version: string, archive:
   await twirp('FinalizeCacheEntryUpload', { key, version, size_bytes: String(archive.length) });
 }
 
-/** What the process prints meanwhile: @actions/cache logs, and tar's output, go to stdout and stderr. */
+/** What the process prints meanwhile, on stdout and stderr (where a library's logs and a tool's output would go). */
 async function printedDuring<T>(fn: () => Promise<T>): Promise<{ result: T; printed: string }> {
   const chunks: string[] = [];
   const spies = [process.stdout, process.stderr].map((stream) =>
@@ -644,8 +696,8 @@ describe('a poisoned archive in the Actions cache (RELIABILITY row 28): no basel
   ];
 
   test.each(cases)('$name', async ({ members, reason }) => {
-    await withCache({}, async (cache, root) => {
-      const store = new ActionsCacheStore(root);
+    await withCache({}, async (cache) => {
+      const store = new ActionsCacheStore();
       // A genuine entry first: its version (paths and compression) is the one a lookup asks for.
       expect(await store.save(key(SHA_A), report(1))).toBe(true);
       const version = cache.entries()[0]!.version;
@@ -667,10 +719,11 @@ describe('a poisoned archive in the Actions cache (RELIABILITY row 28): no basel
       expect(log.warnings[0]).toMatch(/^Stored baselines could not be read from the Actions cache: /);
       expect(log.warnings[0]).toMatch(reason);
 
-      // Nothing written outside the store's own folder, which is removed: the temp root is empty,
-      // the folder beside it holds only what the test put there, and the secret is unchanged.
-      expect(await readdir(root)).toEqual([]);
-      expect(await readdir(path.dirname(root))).not.toContain(ESCAPED);
+      // Nothing written anywhere (the archive is read in memory): not in the working directory, not
+      // beside it, not outside; the folder outside holds only what the test put there, unchanged.
+      expect(await readdir(process.cwd())).not.toContain(ESCAPED);
+      expect(await readdir(path.dirname(process.cwd()))).not.toContain(ESCAPED);
+      expect(await readdir(os.tmpdir())).not.toContain(ESCAPED);
       expect(await readdir(outside)).toEqual(['secret.json']);
       expect(await readFile(path.join(outside, 'secret.json'), 'utf8')).toBe(validReport(SHA_B, SECRET));
       // Neither what the archive holds nor what a link points at is ever printed or warned.

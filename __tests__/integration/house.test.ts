@@ -12,7 +12,7 @@ const SRC = path.join(root, 'src');
 
 /** The layers of src/, bottom first: a module may import from its own layer and the ones below. */
 export const LAYERS: readonly (readonly string[])[] = [
-  ['model.ts', 'exec.ts', 'errors.ts', 'first-use.ts', 'log.ts', 'tool.ts', 'state.ts', 'types'],
+  ['model.ts', 'exec.ts', 'errors.ts', 'first-use.ts', 'http.ts', 'log.ts', 'tool.ts', 'state.ts', 'types'],
   ['inputs', 'dockerfile', 'image', 'registry', 'report', 'git', 'github'],
   ['workspace', 'baseline', 'buildx', 'config'],
   ['pipeline', 'modes'],

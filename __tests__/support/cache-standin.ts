@@ -1,7 +1,8 @@
-// A loopback stand-in of the GitHub Actions cache service, speaking the protocol @actions/cache 6.3.0
-// uses against github.com today: cache service v2 (ACTIONS_CACHE_SERVICE_V2 set, ACTIONS_RESULTS_URL).
-// The legacy v1 `_apis/artifactcache` REST protocol is still in the library (for GHES) but github.com
-// retired that service; it is not served here, so a client falling back to v1 fails loudly.
+// A loopback stand-in of the GitHub Actions cache service, speaking the protocols @actions/cache 6.3.0
+// speaks: cache service v2 (github.com: ACTIONS_CACHE_SERVICE_V2 set, ACTIONS_RESULTS_URL), and, with
+// `protocol: 'v1'`, the `_apis/artifactcache` REST protocol GitHub Enterprise Server still serves
+// (ACTIONS_CACHE_URL, a GHES server URL). Each mode serves only its own protocol, so a client that
+// speaks the other one fails loudly.
 //
 //   const cache = await startCacheStandin({ scope: 'refs/pull/7/merge' });
 //   const restoreEnv = applyEnv(cache.env);   // the library reads process.env
@@ -37,6 +38,15 @@
 // a URL signed without the permission (an upload URL used to read) 403 AuthorizationPermissionMismatch.
 // On a non-Azure host name the library downloads with a plain GET (see `blobHost`).
 //
+// v1 (the library's cacheHttpClient.ts and contracts.d.ts; `Accept: application/json;api-version=
+// 6.0-preview.1`, `Authorization: Bearer <token>`), under `/_apis/artifactcache/`:
+//   GET   cache?keys=<k1,k2,…>&version=<v>  200 {cacheKey, scope, cacheVersion, creationTime,
+//                                           archiveLocation} or 204 (the same lookup rules as v2)
+//   POST  caches {key, version, cacheSize}  201 {cacheId}; 409 when (key, version, scope) exists
+//   PATCH caches/<id>  (Content-Range `bytes a-b/*`, application/octet-stream)  204
+//   POST  caches/<id> {size}                204 once the chunks cover exactly `size` bytes
+// archiveLocation is a signed URL on this server, read with a plain GET and no token.
+//
 // Faults (setFault): a status for every call (5xx: the library retries 5 times), malformed JSON,
 // a delay; `requests()` records every request, `entries()` every entry.
 import { createHash, createHmac, randomBytes } from 'node:crypto';
@@ -58,6 +68,9 @@ import {
 
 export const TWIRP_PREFIX = '/twirp/github.actions.results.api.v1.CacheService/';
 export type CacheRpc = 'CreateCacheEntry' | 'FinalizeCacheEntryUpload' | 'GetCacheEntryDownloadURL';
+/** The v1 calls, as recorded targets. */
+export type V1Call = 'v1-lookup' | 'v1-reserve' | 'v1-upload' | 'v1-commit';
+export const V1_PREFIX = '/_apis/artifactcache/';
 const RPCS: readonly CacheRpc[] = ['CreateCacheEntry', 'FinalizeCacheEntryUpload', 'GetCacheEntryDownloadURL'];
 
 /** The hosted service's answer to creating an entry that exists. */
@@ -88,6 +101,8 @@ export interface CacheStandinOptions {
    * http-client never proxies loopback). Requests for any other host are refused.
    */
   readonly blobHost?: 'loopback' | 'azure';
+  /** `v2` (default, github.com) or `v1` (GitHub Enterprise Server's `_apis/artifactcache`). */
+  readonly protocol?: 'v1' | 'v2';
 }
 
 /** A fault every matching request meets until setFault(undefined). */
@@ -98,8 +113,8 @@ export interface CacheFault {
   readonly malformed?: boolean;
   /** Wait this long before answering (applies with or without the above). */
   readonly delayMs?: number;
-  /** Limit to these twirp methods; `blob` limits to blob requests. Default: every request. */
-  readonly only?: readonly (CacheRpc | 'blob')[];
+  /** Limit to these twirp methods or v1 calls; `blob` limits to blob requests. Default: every request. */
+  readonly only?: readonly (CacheRpc | V1Call | 'blob')[];
 }
 
 export interface CacheEntryView {
@@ -117,8 +132,8 @@ export interface RecordedCacheRequest {
   readonly method: string;
   /** Path without the query. */
   readonly path: string;
-  /** The twirp method, or `blob`, or undefined for anything else. */
-  readonly target: CacheRpc | 'blob' | undefined;
+  /** The twirp method, the v1 call, or `blob`, or undefined for anything else. */
+  readonly target: CacheRpc | V1Call | 'blob' | undefined;
   /** The JSON body of a twirp request, as received (undefined if it was not JSON). */
   body: unknown;
   /** The scope the request was served under. */
@@ -195,6 +210,8 @@ interface Entry {
   finalized: boolean;
   /** Order of finalization: "newest" among prefix matches. */
   finalizedAt: number;
+  /** v1: the chunks PATCHed so far, at their offsets. */
+  readonly parts: Array<[number, Buffer]>;
 }
 
 class TwirpError extends Error {
@@ -204,6 +221,26 @@ class TwirpError extends Error {
     message: string
   ) {
     super(message);
+  }
+}
+
+class V1Error extends Error {
+  constructor(
+    readonly status: number,
+    readonly typeKey: string,
+    message: string
+  ) {
+    super(message);
+  }
+}
+
+/** The twirp checks of a key and version, answered as v1 answers a bad argument. */
+function v1Checked(check: () => void): void {
+  try {
+    check();
+  } catch (error) {
+    if (error instanceof TwirpError) throw new V1Error(400, 'ArgumentException', error.message);
+    throw error;
   }
 }
 
@@ -236,12 +273,12 @@ export async function startCacheStandin(options: CacheStandinOptions = {}): Prom
     env: {
       ...(options.blobHost === 'azure' ? proxyEnv(`http://127.0.0.1:${port}`) : {}),
       ACTIONS_RUNTIME_TOKEN: state.token,
-      ACTIONS_RESULTS_URL: state.baseUrl,
-      ACTIONS_CACHE_SERVICE_V2: 'True',
-      ACTIONS_CACHE_URL: undefined,
       ACTIONS_CACHE_MODE: undefined,
-      // A GHES server URL would make the library use the v1 protocol.
-      GITHUB_SERVER_URL: 'https://github.com',
+      ...(options.protocol === 'v1'
+        ? // A GHES runner: the cache under ACTIONS_CACHE_URL, and a server that is not github.com.
+          { ACTIONS_CACHE_URL: state.baseUrl, ACTIONS_RESULTS_URL: undefined, ACTIONS_CACHE_SERVICE_V2: undefined, GITHUB_SERVER_URL: 'https://ghes.example.com' }
+        : // A GHES server URL would make the library use the v1 protocol.
+          { ACTIONS_RESULTS_URL: state.baseUrl, ACTIONS_CACHE_SERVICE_V2: 'True', ACTIONS_CACHE_URL: undefined, GITHUB_SERVER_URL: 'https://github.com' }),
       RUNNER_TEMP: runnerTemp
     },
     entries: () => state.entryViews(),
@@ -265,6 +302,7 @@ class StandinState {
   fault: CacheFault | undefined;
   private readonly defaultBranch: string;
   private readonly blobHost: 'loopback' | 'azure';
+  private readonly protocol: 'v1' | 'v2';
   private scope: string;
   private baseRef: string | undefined;
   private readonly entries: Entry[] = [];
@@ -277,6 +315,7 @@ class StandinState {
     this.scope = options.scope ?? this.defaultBranch;
     this.baseRef = options.baseRef;
     this.blobHost = options.blobHost ?? 'loopback';
+    this.protocol = options.protocol ?? 'v2';
   }
 
   setScope(ref: string, baseRef?: string): void {
@@ -298,7 +337,7 @@ class StandinState {
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // A proxied request (blobHost `azure`) arrives in absolute form and keeps its host.
     const url = new URL(req.url ?? '/', this.baseUrl);
-    const target = targetOf(url);
+    const target = targetOf(url, req.method ?? '');
     const record = this.record(req, url, target);
     const answer: Answer = (status, headers, body) => {
       record.status = status;
@@ -312,6 +351,7 @@ class StandinState {
       await drain(req);
       return answer(502, { 'Content-Type': 'text/plain' }, `the stand-in does not proxy to ${url.host}`);
     }
+    if (this.protocol === 'v1') return this.handleV1(req, url, record, answer);
     const raw = await readBody(req, MAX_TWIRP_BODY);
     record.body = parseJsonOrUndefined(raw);
     try {
@@ -385,7 +425,7 @@ class StandinState {
     const id = this.entries.length + 1;
     const blob = `${id}-${randomBytes(8).toString('hex')}`;
     const { key, version } = request;
-    this.entries.push({ key, version, id, scope, blob, data: undefined, finalized: false, finalizedAt: 0 });
+    this.entries.push({ key, version, id, scope, blob, data: undefined, finalized: false, finalizedAt: 0, parts: [] });
     return CreateCacheEntryResponse.toJson(
       { ok: true, signedUploadUrl: this.signedUrl(blob, 'cw'), message: '' },
       ANSWER
@@ -432,6 +472,105 @@ class StandinState {
       }
     }
     return undefined;
+  }
+
+  // ---- v1: GitHub Enterprise Server's _apis/artifactcache ----
+
+  private async handleV1(req: IncomingMessage, url: URL, record: RecordedCacheRequest, answer: Answer): Promise<void> {
+    const raw = await readBody(req, MAX_BLOB_BODY);
+    if (record.target !== 'v1-upload') record.body = parseJsonOrUndefined(raw);
+    const reply = (status: number, body?: unknown): void =>
+      answer(status, body === undefined ? {} : { 'Content-Type': 'application/json; charset=utf-8' }, body === undefined ? '' : JSON.stringify(body));
+    try {
+      const target = record.target;
+      if (target === undefined || !target.startsWith('v1-')) throw new V1Error(404, 'NotFound', `no handler for ${req.method} ${url.pathname}`);
+      if (req.headers.authorization !== `Bearer ${this.token}`) throw new V1Error(401, 'UnauthorizedRequestException', 'missing or invalid runtime token');
+      if (!(req.headers.accept ?? '').includes('api-version=6.0-preview.1')) {
+        throw new V1Error(400, 'VssVersionOutOfRangeException', 'the Accept header names no api-version this service serves');
+      }
+      if (raw === undefined) throw new V1Error(413, 'RequestBodyTooLarge', 'request body too large');
+      const [status, body] = this.v1Call(target as V1Call, req, url, raw);
+      reply(status, body);
+    } catch (error) {
+      if (!(error instanceof V1Error)) throw error;
+      reply(error.status, { $id: '1', innerException: null, message: error.message, typeName: `GitHub.Services.Cache.WebApi.${error.typeKey}`, typeKey: error.typeKey, errorCode: 0, eventId: 3000 });
+    }
+  }
+
+  private v1Call(target: V1Call, req: IncomingMessage, url: URL, raw: Buffer): [number, unknown?] {
+    const json = (): Record<string, unknown> => {
+      const body = parseJsonOrUndefined(raw);
+      if (typeof body !== 'object' || body === null) throw new V1Error(400, 'ArgumentException', 'the request body is not a JSON object');
+      return body as Record<string, unknown>;
+    };
+    switch (target) {
+      case 'v1-lookup':
+        return this.v1Lookup(url);
+      case 'v1-reserve':
+        return this.v1Reserve(json());
+      case 'v1-upload':
+        return this.v1Upload(this.v1Entry(url), req.headers['content-range'], raw);
+      case 'v1-commit':
+        return this.v1Commit(this.v1Entry(url), json()['size']);
+    }
+  }
+
+  private v1Lookup(url: URL): [number, unknown?] {
+    const keys = (url.searchParams.get('keys') ?? '').split(',');
+    const version = url.searchParams.get('version') ?? '';
+    const [key = '', ...restoreKeys] = keys;
+    v1Checked(() => checkKeyAndVersion(key, version));
+    const entry = this.lookup(key, restoreKeys, version);
+    if (!entry) return [204];
+    const archiveLocation = this.signedUrl(entry.blob, 'r');
+    return [200, { cacheKey: entry.key, scope: entry.scope, cacheVersion: entry.version, creationTime: new Date().toISOString(), archiveLocation }];
+  }
+
+  private v1Reserve(body: Record<string, unknown>): [number, unknown?] {
+    const { key, version, cacheSize } = body;
+    if (typeof key !== 'string' || typeof version !== 'string' || (cacheSize !== undefined && typeof cacheSize !== 'number')) {
+      throw new V1Error(400, 'ArgumentException', 'key and version are strings, cacheSize a number');
+    }
+    v1Checked(() => checkKeyAndVersion(key, version));
+    const scope = this.scope;
+    if (this.entries.some((e) => e.key === key && e.version === version && e.scope === scope)) {
+      throw new V1Error(409, 'ArtifactCacheEntryAlreadyExistsException', `Cache already exists. Scope: ${scope}, Key: ${key}, Version: ${version}`);
+    }
+    const id = this.entries.length + 1;
+    const blob = `${id}-${randomBytes(8).toString('hex')}`;
+    this.entries.push({ key, version, id, scope, blob, data: undefined, finalized: false, finalizedAt: 0, parts: [] });
+    return [201, { cacheId: id }];
+  }
+
+  private v1Entry(url: URL): Entry {
+    const id = Number(/^caches\/(\d+)$/.exec(url.pathname.slice(V1_PREFIX.length))?.[1]);
+    const entry = this.entries.find((e) => e.id === id && e.scope === this.scope);
+    if (!entry) throw new V1Error(404, 'ArtifactCacheNotFoundException', `no cache with id ${id} in this scope`);
+    if (entry.finalized) throw new V1Error(409, 'ArtifactCacheAlreadyCommittedException', `cache ${id} is committed`);
+    return entry;
+  }
+
+  private v1Upload(entry: Entry, contentRange: string | undefined, chunk: Buffer): [number, unknown?] {
+    const range = /^bytes (\d+)-(\d+)\/\*$/.exec(contentRange ?? '');
+    if (!range || Number(range[2]) - Number(range[1]) + 1 !== chunk.length) {
+      throw new V1Error(400, 'ArgumentException', `Content-Range ${contentRange ?? '(none)'} does not describe the ${chunk.length} bytes sent`);
+    }
+    entry.parts.push([Number(range[1]), chunk]);
+    return [204];
+  }
+
+  private v1Commit(entry: Entry, size: unknown): [number, unknown?] {
+    const parts = [...entry.parts].sort((a, b) => a[0] - b[0]);
+    let at = 0;
+    for (const [offset, chunk] of parts) {
+      if (offset !== at) throw new V1Error(400, 'ArgumentException', `the uploaded chunks leave a gap or overlap at byte ${at}`);
+      at += chunk.length;
+    }
+    if (typeof size !== 'number' || size !== at) throw new V1Error(400, 'ArgumentException', `size ${String(size)} does not match the ${at} bytes uploaded`);
+    entry.data = Buffer.concat(parts.map(([, chunk]) => chunk));
+    entry.finalized = true;
+    entry.finalizedAt = ++this.clock;
+    return [204];
   }
 
   // ---- blobs ----
@@ -529,8 +668,15 @@ function isRpc(name: string): name is CacheRpc {
   return (RPCS as readonly string[]).includes(name);
 }
 
-function targetOf(url: URL): RecordedCacheRequest['target'] {
+function targetOf(url: URL, method: string): RecordedCacheRequest['target'] {
   if (url.hostname === AZURE_HOST) return blobNameOf(url) === undefined ? undefined : 'blob';
+  if (url.pathname.startsWith(V1_PREFIX)) {
+    const resource = url.pathname.slice(V1_PREFIX.length);
+    if (resource === 'cache' && method === 'GET') return 'v1-lookup';
+    if (resource === 'caches' && method === 'POST') return 'v1-reserve';
+    if (/^caches\/\d+$/.test(resource)) return method === 'PATCH' ? 'v1-upload' : method === 'POST' ? 'v1-commit' : undefined;
+    return undefined;
+  }
   if (url.pathname.startsWith(TWIRP_PREFIX)) {
     const rpc = url.pathname.slice(TWIRP_PREFIX.length);
     return isRpc(rpc) ? rpc : undefined;

@@ -13,7 +13,8 @@ import {
   parseHelperOutput
 } from '../../src/registry/credentials.js';
 import { errorCodes, statusError, type Subject } from '../../src/registry/errors.js';
-import { isLoopback, parseChallenges, retryAfterSeconds } from '../../src/registry/http.js';
+import { isLoopback } from '../../src/http.js';
+import { parseChallenges, retryAfterSeconds } from '../../src/registry/http.js';
 import { manifestMediaType, tokenOf } from '../../src/registry/client.js';
 import { MediaType } from '../../src/image/oci.js';
 

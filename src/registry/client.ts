@@ -15,7 +15,8 @@ import { MAX_JSON_BLOB } from '../image/image-rules.js';
 import { MediaType, isIndexMediaType, isManifestMediaType, isSha256Digest, type Descriptor } from '../image/oci.js';
 import { findCredentials, type Credentials } from './credentials.js';
 import { RegistryError, errorCodes, statusError, type Subject } from './errors.js';
-import { DEFAULT_TIMEOUTS, DOCKER_CERTS_DIR, NetworkError, closeAgents, isLoopback, parseChallenges, readBody, retryAfterSeconds, send, trustFor, type Agents, type Challenge, type Timeouts, type Trust } from './http.js';
+import { DEFAULT_TIMEOUTS, NetworkError, closeAgents, isLoopback, readBody, send, type Agents, type Timeouts, type Trust } from '../http.js';
+import { DOCKER_CERTS_DIR, parseChallenges, retryAfterSeconds, trustFor, type Challenge } from './http.js';
 import { referenceString, type ImageReference } from './reference.js';
 
 export const MANIFEST_ACCEPT = [MediaType.ociIndex, MediaType.ociManifest, MediaType.dockerManifestList, MediaType.dockerManifest].join(', ');

@@ -1,63 +1,14 @@
-// The HTTP under the registry client: one request through node:http or node:https with a connect
-// and an idle timeout, the trust docker gives a registry host (Node's CAs plus the `*.crt` files of
-// /etc/docker/certs.d/<host[:port]>/, and a client certificate from a `*.cert`/`*.key` pair there),
-// bodies read with a cap, and the pure pieces: WWW-Authenticate challenges, Retry-After, loopback.
-// Nothing here sees a credential except as an opaque header value, and nothing logs.
-// node:http, node:https and node:tls are imported on the first request: a run that talks to no
-// registry never loads them (node:tls and OpenSSL's TLS code are about 1.5 MB of memory).
+// What the registry client adds to the one HTTP request (../http.ts): the trust docker gives a
+// registry host (Node's CAs plus the `*.crt` files of /etc/docker/certs.d/<host[:port]>/, and a client
+// certificate from a `*.cert`/`*.key` pair there), and the pure pieces: WWW-Authenticate challenges
+// and Retry-After. Nothing here sees a credential, and nothing logs.
 import { readdir, readFile } from 'node:fs/promises';
-import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
-import type { Agent as HttpsAgent, RequestOptions } from 'node:https';
 import path from 'node:path';
 import { errorCode } from '../errors.js';
-import { firstUse } from '../first-use.js';
-
-interface NetModules {
-  readonly http: typeof import('node:http');
-  readonly https: typeof import('node:https');
-  readonly tls: typeof import('node:tls');
-}
-const netModules = firstUse(async (): Promise<NetModules> => {
-  const [http, https, tls] = await Promise.all([import('node:http'), import('node:https'), import('node:tls')]);
-  return { http: http.default, https: https.default, tls: tls.default };
-});
+import { netModules, type Trust } from '../http.js';
 
 /** Where docker looks for a registry's CA and client certificates. */
 export const DOCKER_CERTS_DIR = '/etc/docker/certs.d';
-
-export interface Timeouts {
-  /** Milliseconds to open the connection (TLS handshake included). */
-  readonly connectMs: number;
-  /** Milliseconds without a byte, in either direction, before the request is given up. */
-  readonly idleMs: number;
-}
-
-export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 30_000, idleMs: 60_000 };
-
-/** What TLS trusts for one host: undefined fields mean Node's defaults. */
-export interface Trust {
-  readonly ca?: readonly string[];
-  readonly cert?: string;
-  readonly key?: string;
-}
-
-export interface Request {
-  readonly url: URL;
-  readonly method: 'GET' | 'POST';
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body?: string;
-}
-
-/** A request failed before any response: connection, TLS or timeout (never an HTTP status). */
-export class NetworkError extends Error {
-  override readonly name = 'NetworkError';
-  constructor(
-    message: string,
-    readonly code: string | undefined
-  ) {
-    super(message);
-  }
-}
 
 /** The directory of certs.d for `host` (`host` or `host:port`, as the URL or reference names it). */
 function certsDirOf(certsDir: string, host: string): string {
@@ -87,74 +38,6 @@ export async function trustFor(host: string, certsDir: string): Promise<Trust> {
     trust.key = await read(key);
   }
   return trust;
-}
-
-/** True for hosts docker treats as insecure by default: 127.0.0.0/8, localhost and ::1. */
-export function isLoopback(host: string): boolean {
-  const hostname = new URL(`http://${host}`).hostname;
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
-}
-
-/** Sends one request; resolves with the response (any status), rejects with NetworkError. */
-export async function send(req: Request, trust: Trust, timeouts: Timeouts, agents: Agents): Promise<IncomingMessage> {
-  const { http, https } = await netModules();
-  const secure = req.url.protocol === 'https:';
-  const agent = secure ? (agents.https ??= new https.Agent({ keepAlive: true })) : (agents.http ??= new http.Agent({ keepAlive: true }));
-  return new Promise((resolve, reject) => {
-    const options: RequestOptions = {
-      method: req.method,
-      headers: { ...req.headers, ...(req.body !== undefined ? { 'content-length': String(Buffer.byteLength(req.body)) } : {}) },
-      agent
-    };
-    if (secure && trust.ca) options.ca = [...trust.ca];
-    if (secure && trust.cert !== undefined) options.cert = trust.cert;
-    if (secure && trust.key !== undefined) options.key = trust.key;
-    const r = (secure ? https : http).request(req.url, options, resolve);
-    const fail = (message: string, code: string): void => {
-      r.destroy(new NetworkError(message, code));
-    };
-    r.on('socket', (socket) => {
-      if (!socket.connecting) return;
-      const timer = setTimeout(() => fail(`no connection within ${timeouts.connectMs} ms`, 'ETIMEDOUT'), timeouts.connectMs);
-      socket.once(secure ? 'secureConnect' : 'connect', () => clearTimeout(timer));
-      socket.once('close', () => clearTimeout(timer));
-    });
-    r.setTimeout(timeouts.idleMs, () => fail(`no data for ${timeouts.idleMs} ms`, 'ETIMEDOUT'));
-    r.on('error', (e) => reject(e instanceof NetworkError ? e : new NetworkError(e.message, errorCode(e))));
-    r.end(req.body);
-  });
-}
-
-/** The agents of one client, made on its first request of each kind: connections are kept open between its requests, and closed with it. */
-export interface Agents {
-  http?: HttpAgent;
-  https?: HttpsAgent;
-}
-
-/** Closes the connections `agents` keep open. */
-export function closeAgents(agents: Agents): void {
-  agents.http?.destroy();
-  agents.https?.destroy();
-}
-
-/** Reads a whole body of at most `max` bytes; more (said or sent) rejects with `tooLarge()`'s error. */
-export async function readBody(res: IncomingMessage, max: number, tooLarge: () => Error): Promise<Buffer> {
-  const said = Number(res.headers['content-length']);
-  if (Number.isFinite(said) && said > max) {
-    res.destroy();
-    throw tooLarge();
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of res) {
-    size += (chunk as Buffer).length;
-    if (size > max) {
-      res.destroy();
-      throw tooLarge();
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 /** One challenge of a WWW-Authenticate header: its scheme (lower case) and parameters (names lower case). */
