@@ -4799,24 +4799,14 @@ function firstUse(make) {
     }));
 }
 
-;// CONCATENATED MODULE: ./src/registry/http.ts
-// The HTTP under the registry client: one request through node:http or node:https with a connect
-// and an idle timeout, the trust docker gives a registry host (Node's CAs plus the `*.crt` files of
-// /etc/docker/certs.d/<host[:port]>/, and a client certificate from a `*.cert`/`*.key` pair there),
-// bodies read with a cap, and the pure pieces: WWW-Authenticate challenges, Retry-After, loopback.
-// Nothing here sees a credential except as an opaque header value, and nothing logs.
-// node:http, node:https and node:tls are imported on the first request: a run that talks to no
-// registry never loads them (node:tls and OpenSSL's TLS code are about 1.5 MB of memory).
+;// CONCATENATED MODULE: ./src/http.ts
 
 
-
-
+/** node:http, node:https and node:tls, imported on first use. */
 const netModules = firstUse(async () => {
     const [http, https, tls] = await Promise.all([Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 67, 23)), Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 708, 23)), Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 692, 23))]);
     return { http: http.default, https: https.default, tls: tls.default };
 });
-/** Where docker looks for a registry's CA and client certificates. */
-const DOCKER_CERTS_DIR = '/etc/docker/certs.d';
 const DEFAULT_TIMEOUTS = { connectMs: 30_000, idleMs: 60_000 };
 /** A request failed before any response: connection, TLS or timeout (never an HTTP status). */
 class NetworkError extends Error {
@@ -4827,6 +4817,90 @@ class NetworkError extends Error {
         this.code = code;
     }
 }
+/** True for loopback hosts (`host` or `host:port`): 127.0.0.0/8, localhost and ::1. */
+function isLoopback(host) {
+    const hostname = new URL(`http://${host}`).hostname;
+    return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+/** Closes the connections `agents` keep open. */
+function closeAgents(agents) {
+    for (const agent of [agents.http, agents.https, agents.proxiedHttp, agents.proxiedHttps])
+        agent?.destroy();
+}
+function agentFor(url, agents, net) {
+    const secure = url.protocol === 'https:';
+    if (agents.proxyEnv === undefined || isLoopback(url.host)) {
+        return secure ? (agents.https ??= new net.https.Agent({ keepAlive: true })) : (agents.http ??= new net.http.Agent({ keepAlive: true }));
+    }
+    const proxyEnv = { ...agents.proxyEnv };
+    return secure
+        ? (agents.proxiedHttps ??= new net.https.Agent({ keepAlive: true, proxyEnv }))
+        : (agents.proxiedHttp ??= new net.http.Agent({ keepAlive: true, proxyEnv }));
+}
+/** Sends one request; resolves with the response (any status), rejects with NetworkError. */
+async function send(req, trust, timeouts, agents) {
+    const net = await netModules();
+    const secure = req.url.protocol === 'https:';
+    const agent = agentFor(req.url, agents, net);
+    return new Promise((resolve, reject) => {
+        const options = {
+            method: req.method,
+            headers: { ...req.headers, ...(req.body !== undefined ? { 'content-length': String(Buffer.byteLength(req.body)) } : {}) },
+            agent
+        };
+        if (secure && trust.ca)
+            options.ca = [...trust.ca];
+        if (secure && trust.cert !== undefined)
+            options.cert = trust.cert;
+        if (secure && trust.key !== undefined)
+            options.key = trust.key;
+        const r = (secure ? net.https : net.http).request(req.url, options, resolve);
+        const fail = (message, code) => {
+            r.destroy(new NetworkError(message, code));
+        };
+        r.on('socket', (socket) => {
+            if (!socket.connecting)
+                return;
+            const timer = setTimeout(() => fail(`no connection within ${timeouts.connectMs} ms`, 'ETIMEDOUT'), timeouts.connectMs);
+            socket.once(secure ? 'secureConnect' : 'connect', () => clearTimeout(timer));
+            socket.once('close', () => clearTimeout(timer));
+        });
+        r.setTimeout(timeouts.idleMs, () => fail(`no data for ${timeouts.idleMs} ms`, 'ETIMEDOUT'));
+        r.on('error', (e) => reject(e instanceof NetworkError ? e : new NetworkError(e.message, errorCode(e))));
+        r.end(req.body);
+    });
+}
+/** Reads a whole body of at most `max` bytes; more (said or sent) rejects with `tooLarge()`'s error. */
+async function readBody(res, max, tooLarge) {
+    const said = Number(res.headers['content-length']);
+    if (Number.isFinite(said) && said > max) {
+        res.destroy();
+        throw tooLarge();
+    }
+    const chunks = [];
+    let size = 0;
+    for await (const chunk of res) {
+        size += chunk.length;
+        if (size > max) {
+            res.destroy();
+            throw tooLarge();
+        }
+        chunks.push(chunk);
+    }
+    return Buffer.concat(chunks);
+}
+
+;// CONCATENATED MODULE: ./src/registry/http.ts
+// What the registry client adds to the one HTTP request (../http.ts): the trust docker gives a
+// registry host (Node's CAs plus the `*.crt` files of /etc/docker/certs.d/<host[:port]>/, and a client
+// certificate from a `*.cert`/`*.key` pair there), and the pure pieces: WWW-Authenticate challenges
+// and Retry-After. Nothing here sees a credential, and nothing logs.
+
+
+
+
+/** Where docker looks for a registry's CA and client certificates. */
+const DOCKER_CERTS_DIR = '/etc/docker/certs.d';
 /** The directory of certs.d for `host` (`host` or `host:port`, as the URL or reference names it). */
 function certsDirOf(certsDir, host) {
     // A URL's host or a checked reference domain: no `/`; `..` is no host.
@@ -4857,68 +4931,6 @@ async function trustFor(host, certsDir) {
         trust.key = await read(key);
     }
     return trust;
-}
-/** True for hosts docker treats as insecure by default: 127.0.0.0/8, localhost and ::1. */
-function isLoopback(host) {
-    const hostname = new URL(`http://${host}`).hostname;
-    return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
-}
-/** Sends one request; resolves with the response (any status), rejects with NetworkError. */
-async function send(req, trust, timeouts, agents) {
-    const { http, https } = await netModules();
-    const secure = req.url.protocol === 'https:';
-    const agent = secure ? (agents.https ??= new https.Agent({ keepAlive: true })) : (agents.http ??= new http.Agent({ keepAlive: true }));
-    return new Promise((resolve, reject) => {
-        const options = {
-            method: req.method,
-            headers: { ...req.headers, ...(req.body !== undefined ? { 'content-length': String(Buffer.byteLength(req.body)) } : {}) },
-            agent
-        };
-        if (secure && trust.ca)
-            options.ca = [...trust.ca];
-        if (secure && trust.cert !== undefined)
-            options.cert = trust.cert;
-        if (secure && trust.key !== undefined)
-            options.key = trust.key;
-        const r = (secure ? https : http).request(req.url, options, resolve);
-        const fail = (message, code) => {
-            r.destroy(new NetworkError(message, code));
-        };
-        r.on('socket', (socket) => {
-            if (!socket.connecting)
-                return;
-            const timer = setTimeout(() => fail(`no connection within ${timeouts.connectMs} ms`, 'ETIMEDOUT'), timeouts.connectMs);
-            socket.once(secure ? 'secureConnect' : 'connect', () => clearTimeout(timer));
-            socket.once('close', () => clearTimeout(timer));
-        });
-        r.setTimeout(timeouts.idleMs, () => fail(`no data for ${timeouts.idleMs} ms`, 'ETIMEDOUT'));
-        r.on('error', (e) => reject(e instanceof NetworkError ? e : new NetworkError(e.message, errorCode(e))));
-        r.end(req.body);
-    });
-}
-/** Closes the connections `agents` keep open. */
-function closeAgents(agents) {
-    agents.http?.destroy();
-    agents.https?.destroy();
-}
-/** Reads a whole body of at most `max` bytes; more (said or sent) rejects with `tooLarge()`'s error. */
-async function readBody(res, max, tooLarge) {
-    const said = Number(res.headers['content-length']);
-    if (Number.isFinite(said) && said > max) {
-        res.destroy();
-        throw tooLarge();
-    }
-    const chunks = [];
-    let size = 0;
-    for await (const chunk of res) {
-        size += chunk.length;
-        if (size > max) {
-            res.destroy();
-            throw tooLarge();
-        }
-        chunks.push(chunk);
-    }
-    return Buffer.concat(chunks);
 }
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+/;
 /** The challenges of a WWW-Authenticate header (RFC 9110 11.6.1), e.g. `Bearer realm="…",service="…"`. */
@@ -4999,6 +5011,7 @@ function retryAfterSeconds(value, now = Date.now()) {
 // refresh-token POST, or anonymously; `token` or `access_token` of the answer). A token that
 // expires mid-measurement is fetched again once. Redirects (blobs go to storage) are followed, and
 // the Authorization header is only ever sent to the origin that asked for it.
+
 
 
 
