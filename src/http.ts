@@ -63,10 +63,31 @@ export function isLoopback(host: string): boolean {
 }
 
 /**
+ * The proxy a request to `url` goes through, as @actions/http-client (the runner's toolkit) reads the
+ * variables: `https_proxy` or `HTTPS_PROXY` for https URLs, `http_proxy` or `HTTP_PROXY` for http
+ * (lower case first), `http://` added to a value without one (the library adds it only to a value
+ * that does not parse as a URL, and takes `proxy.corp:3128` for a scheme); none for loopback hosts, nor for
+ * a host that `no_proxy` / `NO_PROXY` names (`*`, the host, the host:port, or a domain it is in,
+ * with or without a leading dot). Pure.
+ */
+export function proxyFor(url: URL, env: Readonly<Record<string, string | undefined>>): string | undefined {
+  const hostname = url.hostname.toUpperCase();
+  if (hostname === 'LOCALHOST' || hostname.startsWith('127.') || hostname === '[::1]' || hostname === '[0:0:0:0:0:0:0:1]') return undefined;
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  const hosts = [hostname, `${hostname}:${port}`];
+  const noProxy = (env['no_proxy'] || env['NO_PROXY'] || '').split(',').map((x) => x.trim().toUpperCase()).filter((x) => x);
+  const exempt = (item: string): boolean =>
+    item === '*' || hosts.some((h) => h === item || h.endsWith(`.${item}`) || (item.startsWith('.') && h.endsWith(item)));
+  if (noProxy.some(exempt)) return undefined;
+  const value = url.protocol === 'https:' ? env['https_proxy'] || env['HTTPS_PROXY'] : env['http_proxy'] || env['HTTP_PROXY'];
+  if (!value) return undefined;
+  return /^https?:\/\//.test(value) ? value : `http://${value}`;
+}
+
+/**
  * The agents of one client, made on its first request of each kind: connections are kept open
- * between its requests, and closed with it. With `proxyEnv`, requests to hosts other than loopback
- * go through the proxy its HTTP_PROXY / HTTPS_PROXY name, unless NO_PROXY exempts the host (Node's
- * own reading of those variables, as @actions/http-client and curl read them).
+ * between its requests, and closed with it. With `proxyEnv`, a request goes through the proxy
+ * `proxyFor` names for it, if any.
  */
 export interface Agents {
   readonly proxyEnv?: Readonly<Record<string, string | undefined>>;
@@ -83,10 +104,13 @@ export function closeAgents(agents: Agents): void {
 
 function agentFor(url: URL, agents: Agents, net: NetModules): HttpAgent | HttpsAgent {
   const secure = url.protocol === 'https:';
-  if (agents.proxyEnv === undefined || isLoopback(url.host)) {
+  const proxy = agents.proxyEnv === undefined ? undefined : proxyFor(url, agents.proxyEnv);
+  if (proxy === undefined) {
     return secure ? (agents.https ??= new net.https.Agent({ keepAlive: true })) : (agents.http ??= new net.http.Agent({ keepAlive: true }));
   }
-  const proxyEnv = { ...agents.proxyEnv };
+  // Node's agents do the proxying (a CONNECT tunnel for https) from a proxy environment of their own,
+  // here the one proxy already chosen, with no exemptions left to apply.
+  const proxyEnv = secure ? { HTTPS_PROXY: proxy } : { HTTP_PROXY: proxy };
   return secure
     ? (agents.proxiedHttps ??= new net.https.Agent({ keepAlive: true, proxyEnv }))
     : (agents.proxiedHttp ??= new net.http.Agent({ keepAlive: true, proxyEnv }));

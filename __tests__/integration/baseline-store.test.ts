@@ -343,17 +343,50 @@ describe('ActionsCacheStore against the cache stand-in', () => {
     });
   }, 30_000);
 
-  test('on GitHub Enterprise Server, a service answering 500 is asked five times, then find and save throw', async () => {
+  test('on GitHub Enterprise Server, failures are retried as the library retries v1: a 503 twice, 5 s apart; a 500 not at all', async () => {
     await withCache({ protocol: 'v1' }, async (cache) => {
       const store = new ActionsCacheStore();
+      cache.setFault({ status: 503 });
+      await expect(withFastRetries(() => store.find([key(SHA_A)]))).rejects.toThrow(/did not answer the lookup after 2 attempts: 503/);
+      await expect(withFastRetries(() => store.save(key(SHA_A), report(1)))).rejects.toThrow(/did not answer the reservation after 2 attempts: 503/);
+      expect(cache.requests()).toHaveLength(4);
       cache.setFault({ status: 500 });
-      await expect(withFastRetries(() => store.find([key(SHA_A)]))).rejects.toThrow(/did not answer the lookup after 5 attempts: 500/);
-      await expect(withFastRetries(() => store.save(key(SHA_A), report(1)))).rejects.toThrow(/did not answer the reservation after 5 attempts: 500/);
-      expect(cache.requests()).toHaveLength(10);
+      await expect(store.find([key(SHA_A)])).rejects.toThrow(/^the Actions cache answered 500 to the lookup: injected failure$/);
+      expect(cache.requests()).toHaveLength(5);
       cache.setFault(undefined);
       expect(await store.save(key(SHA_A), report(1))).toBe(true);
     });
   }, 30_000);
+
+  test('an archive moved elsewhere (a redirect, as GHES storage may answer) is followed, without the token', async () => {
+    const { createServer } = await import('node:http');
+    const archive = (await import('../../src/baseline/cache-archive.js')).packBaseline(report(7));
+    const seen: Array<{ url: string; authorization: string | undefined }> = [];
+    const server = createServer((req, res) => {
+      seen.push({ url: req.url ?? '', authorization: req.headers.authorization });
+      if (req.url === '/moved') res.writeHead(302, { Location: '/archive?sig=x' }).end();
+      else res.writeHead(200, { 'Content-Length': String(archive.length) }).end(archive);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { CacheService } = await import('../../src/baseline/cache-service.js');
+      const port = (server.address() as { port: number }).port;
+      const service = new CacheService({ protocol: 'v1', base: new URL(`http://127.0.0.1:${port}/_apis/artifactcache/`), token: 'secret-token', readable: true, writable: true });
+      try {
+        const data = await service.download({ key: key(SHA_A), archiveUrl: `http://127.0.0.1:${port}/moved` }, 1 << 20);
+        expect(data.equals(archive)).toBe(true);
+      } finally {
+        service.close();
+      }
+      expect(seen).toEqual([
+        { url: '/moved', authorization: undefined },
+        { url: '/archive?sig=x', authorization: undefined }
+      ]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
 
   test('a cache service that cannot be reached fails at once, saying so, without five attempts', async () => {
     await withCache({}, async (cache) => {

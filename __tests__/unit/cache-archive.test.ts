@@ -70,6 +70,9 @@ describe('the entry of a baseline', () => {
       [zstdCompressSync(tarOf(tarMember('other.json', secret))), /holds more than image-budget-baseline\.json \(1 other member,/],
       [zstdCompressSync(tarOf(tarMember(BASELINE_FILE, secret), tarMember('x', secret))), /\(1 other member,/],
       [zstdCompressSync(tarOf(tarMember(BASELINE_FILE, '', '2'))), /is a symbolic link; refusing to follow it/],
+      [zstdCompressSync(tarOf(tarMember(BASELINE_FILE, '', '1'))), /is a hard link; refusing to follow it/],
+      // Two frames: Node would inflate the first only; what follows is refused, not dropped.
+      [Buffer.concat([packBaseline(secret), zstdCompressSync(Buffer.from(secret))]), /holds more than one zstd frame/],
       [zstdCompressSync(tarOf(tarMember(BASELINE_FILE, '', '5'))), /is not a regular file/],
       // A bomb: a small archive that inflates past the cap is stopped while inflating.
       [zstdCompressSync(tarOf(tarMember(BASELINE_FILE, 'x'.repeat(MAX_STORED_REPORT_BYTES + 1)))), /cannot be decompressed|larger than/],
@@ -93,14 +96,21 @@ describe('cacheConnection: where the job has its cache, as @actions/cache decide
     expect(c?.base.href).toBe('https://results.example/x/');
   });
 
-  test('GHES, even with ACTIONS_CACHE_SERVICE_V2 set, and no v2 flag: v1 under ACTIONS_CACHE_URL (else ACTIONS_RESULTS_URL)', () => {
+  test('GHES, even with ACTIONS_CACHE_SERVICE_V2 set, and no v2 flag: v1 under ACTIONS_CACHE_URL', () => {
     const ghes = { ...TOKEN, GITHUB_SERVER_URL: 'https://ghes.corp', ACTIONS_CACHE_SERVICE_V2: 'True', ACTIONS_CACHE_URL: 'https://ghes.corp/cache/abc' };
     expect(cacheConnection(ghes)?.protocol).toBe('v1');
     expect(cacheConnection(ghes)?.base.href).toBe('https://ghes.corp/cache/abc/_apis/artifactcache/');
-    expect(cacheConnection({ ...TOKEN, ACTIONS_RESULTS_URL: 'https://r.example/' })?.base.href).toBe('https://r.example/_apis/artifactcache/');
+    // The library's isFeatureAvailable: v1 needs ACTIONS_CACHE_URL, whatever else is set.
+    expect(cacheConnection({ ...TOKEN, ACTIONS_RESULTS_URL: 'https://r.example/' })).toBeUndefined();
     for (const host of ['https://github.com', 'https://octo.ghe.com', 'https://x.localhost']) {
       expect(cacheConnection({ ...TOKEN, GITHUB_SERVER_URL: host, ACTIONS_CACHE_SERVICE_V2: '1', ACTIONS_RESULTS_URL: 'https://r/' })?.protocol).toBe('v2');
     }
+  });
+
+  test('a URL that is not one is an error naming the variable, not a crash', () => {
+    expect(() => cacheConnection({ ...TOKEN, ACTIONS_CACHE_SERVICE_V2: '1', ACTIONS_RESULTS_URL: 'not a url' })).toThrow(
+      new BaselineStoreError('ACTIONS_RESULTS_URL is not a URL; the Actions cache cannot be reached')
+    );
   });
 
   test('no token, or no URL for the protocol: no cache', () => {

@@ -10,7 +10,7 @@
 //   permits no reads finds nothing; one that permits no writes cannot save.
 import { errorMessage } from '../errors.js';
 import { BASELINE_VERSION, MAX_ARCHIVE_BYTES, packBaseline, unpackBaseline } from './cache-archive.js';
-import { CacheService, cacheConnection, type RetryPolicy } from './cache-service.js';
+import { CacheService, cacheConnection, type CacheConnection } from './cache-service.js';
 import { checkReportSize } from './stored-file.js';
 import { BaselineStoreError, type BaselineStore, type StoredBaseline } from './store.js';
 
@@ -24,16 +24,15 @@ function checkKey(key: string): void {
 }
 
 export interface ActionsCacheOptions {
-  /** The runner's variables (ACTIONS_RUNTIME_TOKEN, ACTIONS_RESULTS_URL, …). Default: process.env. */
+  /** The runner's variables (ACTIONS_RUNTIME_TOKEN, ACTIONS_RESULTS_URL, proxies, …). Default: process.env. */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  readonly retry?: RetryPolicy;
 }
 
 export class ActionsCacheStore implements BaselineStore {
   readonly description = 'the Actions cache';
   private readonly env: Readonly<Record<string, string | undefined>>;
 
-  constructor(private readonly options: ActionsCacheOptions = {}) {
+  constructor(options: ActionsCacheOptions = {}) {
     this.env = options.env ?? process.env;
   }
 
@@ -64,10 +63,12 @@ export class ActionsCacheStore implements BaselineStore {
       throw new BaselineStoreError(`the job's cache mode (ACTIONS_CACHE_MODE ${this.env['ACTIONS_CACHE_MODE'] ?? ''}) does not permit writes`);
     }
     return this.using(connection, async (service) => {
-      if (await service.create(key, BASELINE_VERSION, packBaseline(text))) return true;
-      // Refused: the key exists (kept as it is), or another job is writing it right now.
+      const { created, refusal } = await service.create(key, BASELINE_VERSION, packBaseline(text));
+      if (created) return true;
+      // Refused: the key exists (kept as it is), another job is writing it, or a policy denies it.
       if (connection.readable && (await service.lookup([key], BASELINE_VERSION))?.key === key) return false;
-      throw new BaselineStoreError(`the Actions cache refused to create ${key}, and holds no entry under it`);
+      const seen = connection.readable ? 'and holds no entry under it' : 'and this job may not read the cache to tell whether it exists';
+      throw new BaselineStoreError(`the Actions cache refused to create ${key} (${refusal ?? 'no reason given'}), ${seen}`);
     });
   }
 
@@ -88,8 +89,8 @@ export class ActionsCacheStore implements BaselineStore {
     return { key: entry.key, text };
   }
 
-  private async using<T>(connection: NonNullable<ReturnType<typeof cacheConnection>>, fn: (service: CacheService) => Promise<T>): Promise<T> {
-    const service = new CacheService(connection, { ...(this.options.retry ? { retry: this.options.retry } : {}), proxyEnv: this.env });
+  private async using<T>(connection: CacheConnection, fn: (service: CacheService) => Promise<T>): Promise<T> {
+    const service = new CacheService(connection, { proxyEnv: this.env });
     try {
       return await fn(service);
     } catch (error) {

@@ -67,11 +67,15 @@ export function unpackBaseline(data: Buffer, key: string): string {
   if (data.length > MAX_ARCHIVE_BYTES) throw new BaselineStoreError(`${entry} is larger than ${MAX_ARCHIVE_BYTES} bytes; it is refused`);
   if (!data.subarray(0, 4).equals(ZSTD_MAGIC)) throw new BaselineStoreError(`${entry} is not a zstd archive; it is refused`);
   let tar: Buffer;
+  let read: number;
   try {
-    tar = zstdDecompressSync(data, { maxOutputLength: MAX_ARCHIVE_BYTES });
+    const inflated = zstdDecompressSync(data, { maxOutputLength: MAX_ARCHIVE_BYTES, info: true }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
+    [tar, read] = [inflated.buffer, inflated.engine.bytesWritten];
   } catch (error) {
     throw new BaselineStoreError(`${entry} cannot be decompressed (${errorMessage(error)}); it is refused`);
   }
+  // Node inflates the first zstd frame only; the library's writers make one. More is refused, not cut short.
+  if (read !== data.length) throw new BaselineStoreError(`${entry} holds more than one zstd frame; it is refused`);
   const { members, content } = readMembers(tar, entry);
   const [first] = members;
   if (members.length > 1 || (first && first.path !== BASELINE_FILE)) {
@@ -83,7 +87,8 @@ export function unpackBaseline(data: Buffer, key: string): string {
   }
   if (!first) throw new BaselineStoreError(`${entry} did not hold ${BASELINE_FILE}`);
   if (first.type === 'symlink' || first.type === 'hardlink') {
-    throw new BaselineStoreError(`${BASELINE_FILE} in ${entry} is a symbolic link; refusing to follow it`);
+    const link = first.type === 'symlink' ? 'a symbolic link' : 'a hard link';
+    throw new BaselineStoreError(`${BASELINE_FILE} in ${entry} is ${link}; refusing to follow it`);
   }
   if (first.type !== 'file') throw new BaselineStoreError(`${BASELINE_FILE} in ${entry} is not a regular file`);
   if (first.size > MAX_STORED_REPORT_BYTES) {
