@@ -4822,6 +4822,29 @@ function isLoopback(host) {
     const hostname = new URL(`http://${host}`).hostname;
     return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }
+/**
+ * The proxy a request to `url` goes through, as @actions/http-client (the runner's toolkit) reads the
+ * variables: `https_proxy` or `HTTPS_PROXY` for https URLs, `http_proxy` or `HTTP_PROXY` for http
+ * (lower case first), `http://` added to a value without one (the library adds it only to a value
+ * that does not parse as a URL, and takes `proxy.corp:3128` for a scheme); none for loopback hosts, nor for
+ * a host that `no_proxy` / `NO_PROXY` names (`*`, the host, the host:port, or a domain it is in,
+ * with or without a leading dot). Pure.
+ */
+function proxyFor(url, env) {
+    const hostname = url.hostname.toUpperCase();
+    if (hostname === 'LOCALHOST' || hostname.startsWith('127.') || hostname === '[::1]' || hostname === '[0:0:0:0:0:0:0:1]')
+        return undefined;
+    const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+    const hosts = [hostname, `${hostname}:${port}`];
+    const noProxy = (env['no_proxy'] || env['NO_PROXY'] || '').split(',').map((x) => x.trim().toUpperCase()).filter((x) => x);
+    const exempt = (item) => item === '*' || hosts.some((h) => h === item || h.endsWith(`.${item}`) || (item.startsWith('.') && h.endsWith(item)));
+    if (noProxy.some(exempt))
+        return undefined;
+    const value = url.protocol === 'https:' ? env['https_proxy'] || env['HTTPS_PROXY'] : env['http_proxy'] || env['HTTP_PROXY'];
+    if (!value)
+        return undefined;
+    return /^https?:\/\//.test(value) ? value : `http://${value}`;
+}
 /** Closes the connections `agents` keep open. */
 function closeAgents(agents) {
     for (const agent of [agents.http, agents.https, agents.proxiedHttp, agents.proxiedHttps])
@@ -4829,10 +4852,13 @@ function closeAgents(agents) {
 }
 function agentFor(url, agents, net) {
     const secure = url.protocol === 'https:';
-    if (agents.proxyEnv === undefined || isLoopback(url.host)) {
+    const proxy = agents.proxyEnv === undefined ? undefined : proxyFor(url, agents.proxyEnv);
+    if (proxy === undefined) {
         return secure ? (agents.https ??= new net.https.Agent({ keepAlive: true })) : (agents.http ??= new net.http.Agent({ keepAlive: true }));
     }
-    const proxyEnv = { ...agents.proxyEnv };
+    // Node's agents do the proxying (a CONNECT tunnel for https) from a proxy environment of their own,
+    // here the one proxy already chosen, with no exemptions left to apply.
+    const proxyEnv = secure ? { HTTPS_PROXY: proxy } : { HTTP_PROXY: proxy };
     return secure
         ? (agents.proxiedHttps ??= new net.https.Agent({ keepAlive: true, proxyEnv }))
         : (agents.proxiedHttp ??= new net.http.Agent({ keepAlive: true, proxyEnv }));
