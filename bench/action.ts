@@ -246,22 +246,28 @@ async function memory(o: ActionBenchOptions, work: string): Promise<ActionMemory
       const ws = join(work, `from-${name}`);
       await mkdir(ws, { recursive: true });
       await writeFile(join(ws, 'Dockerfile'), `FROM ${image.tag}\n`);
-      const modes: ReadonlyArray<{ mode: string; cache?: CacheStandin; shortDisk?: boolean }> = [
+      const modes: ReadonlyArray<{ mode: string; cache?: CacheStandin; shortDisk?: boolean; pullRequest?: boolean }> = [
         { mode: 'stores its baseline (the cache service stand-in)', cache },
+        { mode: 'a pull request, compared with the baseline the run before stored (looked up before it builds)', cache, pullRequest: true },
         { mode: 'no cache service (no baseline stored: a warning)' },
         { mode: `no cache service, RUNNER_TEMP a ${SHORT_DISK_BYTES / 2 ** 20} MiB tmpfs (short of disk: the export is streamed)`, shortDisk: true }
       ];
       const samples = modes.map(() => ({ gnu: [] as number[], hwm: [] as number[], disk: [] as number[], wall: [] as number[] }));
       let sizes: { compressed: number; uncompressed: number } | undefined;
+      let stored: string | undefined; // the commit whose baseline the last storing run stored
       o.log(`bench: action, memory and disk: ${name}, ${o.runs} rounds of ${modes.length} runs after a warm-up run`);
       for (let round = -1; round < o.runs; round++) {
         for (const [i, m] of modes.entries()) {
           if (round < 0 && i > 0) continue; // one warm-up run: the image's blobs into the page cache
-          const r = await memoryRun(ws, m.cache, m.shortDisk === true);
+          // A new commit each run, so each push stores a baseline of its own; a pull request's base is the last one.
+          const sha = randomBytes(20).toString('hex');
+          const r = await memoryRun(ws, m.cache, m.shortDisk === true, sha, m.pullRequest ? stored : undefined);
           const measuredSizes = measured(r)[0];
           if (!measuredSizes) throw new Error(`the action measured nothing on ${name}:\n${r.stdout.slice(-3000)}`);
           sizes = { compressed: measuredSizes.compressedBytes, uncompressed: measuredSizes.uncompressedBytes };
-          if (m.cache && !/Stored this report as the baseline/.test(r.stdout)) throw new Error(`the run on ${name} stored no baseline:\n${r.stdout.slice(-3000)}`);
+          if (m.pullRequest && !/Baseline: the report stored by/.test(r.stdout)) throw new Error(`the pull request on ${name} used no stored baseline:\n${r.stdout.slice(-3000)}`);
+          if (m.cache && !m.pullRequest && !/Stored this report as the baseline/.test(r.stdout)) throw new Error(`the run on ${name} stored no baseline:\n${r.stdout.slice(-3000)}`);
+          if (m.cache && !m.pullRequest) stored = sha;
           if (round < 0) continue;
           const s = samples[i]!;
           s.wall.push(r.seconds);
@@ -292,14 +298,14 @@ async function memory(o: ActionBenchOptions, work: string): Promise<ActionMemory
   return rows;
 }
 
-async function memoryRun(ws: string, cache: CacheStandin | undefined, shortDisk: boolean): Promise<BundledRun> {
-  // A new commit each run, so each one stores a baseline of its own (as pushes do).
-  const sha = randomBytes(20).toString('hex');
+/** One run: a push (which stores its baseline when there is a cache), or, with `base`, a pull request on that base. */
+async function memoryRun(ws: string, cache: CacheStandin | undefined, shortDisk: boolean, sha: string, base?: string): Promise<BundledRun> {
   return runBundled({
     workspace: ws,
-    inputs: { ...BASE_INPUTS, details: 'layers,files,trend', advice: 'true' },
+    inputs: { ...BASE_INPUTS, details: 'layers,files,trend', advice: 'true', ...(base ? { baseline: 'auto' } : {}) },
     env: { ...(cache ? jobEnv(cache) : {}), GITHUB_SHA: sha },
     sha,
+    ...(base ? { pullRequestBase: base } : {}),
     gnuTime: true,
     watch: true,
     ...(shortDisk ? { tmpfsBytes: SHORT_DISK_BYTES } : {})
@@ -329,6 +335,8 @@ interface RunOptions {
   readonly inputs: Readonly<Record<string, string>>;
   readonly env?: Readonly<Record<string, string>>;
   readonly sha?: string;
+  /** A `pull_request` event (number 7, head `sha`) on this base commit, instead of a push. */
+  readonly pullRequestBase?: string;
   /** Run under GNU time -v (and read node's VmHWM meanwhile). */
   readonly gnuTime?: boolean;
   /** Read the bytes under RUNNER_TEMP every 50 ms. */
@@ -337,7 +345,7 @@ interface RunOptions {
   readonly tmpfsBytes?: number;
 }
 
-/** Runs dist/index.js once as the runner would, on a `push` event; throws when the run fails. */
+/** Runs dist/index.js once as the runner would, on a `push` event (or a pull request's); throws when the run fails. */
 async function runBundled(o: RunOptions): Promise<BundledRun> {
   const dir = await mkdtemp(join(tmpdir(), 'ib-bench-runner-'));
   try {
@@ -346,7 +354,10 @@ async function runBundled(o: RunOptions): Promise<BundledRun> {
     if (o.tmpfsBytes !== undefined) await mountTmpfs(runnerTemp, o.tmpfsBytes);
     const files = { event: join(dir, 'event.json'), output: join(dir, 'output.txt'), summary: join(dir, 'summary.md'), state: join(dir, 'state.txt') };
     const sha = o.sha ?? '1'.repeat(40);
-    await writeFile(files.event, JSON.stringify({ before: '0'.repeat(40), after: sha, ref: 'refs/heads/main', repository: { full_name: 'o/r', default_branch: 'main' } }));
+    const repository = { full_name: 'o/r', default_branch: 'main' };
+    const base = o.pullRequestBase;
+    const pr = base && { number: 7, base: { sha: base, ref: 'main', repo: repository }, head: { sha, ref: 'feature', repo: { ...repository, fork: false } } };
+    await writeFile(files.event, JSON.stringify(pr ? { number: 7, pull_request: pr, repository } : { before: '0'.repeat(40), after: sha, ref: 'refs/heads/main', repository }));
     for (const f of [files.output, files.summary, files.state]) await writeFile(f, '');
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
@@ -355,7 +366,7 @@ async function runBundled(o: RunOptions): Promise<BundledRun> {
       CI: 'true',
       GITHUB_ACTIONS: 'true',
       GITHUB_WORKSPACE: o.workspace,
-      GITHUB_EVENT_NAME: 'push',
+      GITHUB_EVENT_NAME: base ? 'pull_request' : 'push',
       GITHUB_EVENT_PATH: files.event,
       GITHUB_OUTPUT: files.output,
       GITHUB_STEP_SUMMARY: files.summary,
@@ -363,7 +374,8 @@ async function runBundled(o: RunOptions): Promise<BundledRun> {
       GITHUB_REPOSITORY: 'o/r',
       GITHUB_RUN_ID: '1',
       GITHUB_SHA: sha,
-      GITHUB_REF: 'refs/heads/main',
+      GITHUB_REF: base ? 'refs/pull/7/merge' : 'refs/heads/main',
+      ...(base ? { GITHUB_BASE_REF: 'main', GITHUB_HEAD_REF: 'feature' } : {}),
       RUNNER_TEMP: runnerTemp,
       ...o.env
     };
