@@ -40,7 +40,7 @@ export interface Trust {
 
 export interface Request {
   readonly url: URL;
-  readonly method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH';
   readonly headers: Readonly<Record<string, string>>;
   readonly body?: string | Buffer;
 }
@@ -71,8 +71,9 @@ export function isLoopback(host: string): boolean {
  * with or without a leading dot). Pure.
  */
 export function proxyFor(url: URL, env: Readonly<Record<string, string | undefined>>): string | undefined {
+  // A URL's host is normalised: `[0:0:0:0:0:0:0:1]` reads `[::1]`, `LOCALHOST` reads `localhost`.
+  if (isLoopback(url.host)) return undefined;
   const hostname = url.hostname.toUpperCase();
-  if (hostname === 'LOCALHOST' || hostname.startsWith('127.') || hostname === '[::1]' || hostname === '[0:0:0:0:0:0:0:1]') return undefined;
   const port = url.port || (url.protocol === 'https:' ? '443' : '80');
   const hosts = [hostname, `${hostname}:${port}`];
   const noProxy = (env['no_proxy'] || env['NO_PROXY'] || '').split(',').map((x) => x.trim().toUpperCase()).filter((x) => x);

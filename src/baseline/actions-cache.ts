@@ -90,7 +90,7 @@ export class ActionsCacheStore implements BaselineStore {
   }
 
   private async using<T>(connection: CacheConnection, fn: (service: CacheService) => Promise<T>): Promise<T> {
-    const service = new CacheService(connection, { proxyEnv: this.env });
+    const service = new CacheService(connection, this.env);
     try {
       return await fn(service);
     } catch (error) {

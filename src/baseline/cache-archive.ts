@@ -11,6 +11,7 @@
 // MAX_STORED_REPORT_BYTES. Pure: no I/O.
 import { createHash } from 'node:crypto';
 import { zstdCompressSync, zstdDecompressSync } from 'node:zlib';
+import { layerCompressionOf } from '../image/layer-stream.js';
 import { TarError, TarParser, type TarContentSink, type TarEntry } from '../image/tar.js';
 import { errorMessage } from '../errors.js';
 import { BaselineStoreError, MAX_STORED_REPORT_BYTES } from './store.js';
@@ -33,7 +34,6 @@ export const BASELINE_VERSION = cacheVersion([BASELINE_FILE]);
 export const MAX_ARCHIVE_BYTES = MAX_STORED_REPORT_BYTES + 64 * 1024;
 
 const BLOCK = 512;
-const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
 
 /** The entry's bytes for `text`: a ustar archive of BASELINE_FILE (mode 0644, owner 0), zstd-compressed. */
 export function packBaseline(text: string, mtime: Date = new Date(0)): Buffer {
@@ -65,7 +65,7 @@ export function packBaseline(text: string, mtime: Date = new Date(0)): Buffer {
 export function unpackBaseline(data: Buffer, key: string): string {
   const entry = `the Actions cache entry ${key}`;
   if (data.length > MAX_ARCHIVE_BYTES) throw new BaselineStoreError(`${entry} is larger than ${MAX_ARCHIVE_BYTES} bytes; it is refused`);
-  if (!data.subarray(0, 4).equals(ZSTD_MAGIC)) throw new BaselineStoreError(`${entry} is not a zstd archive; it is refused`);
+  if (layerCompressionOf(data) !== 'zstd') throw new BaselineStoreError(`${entry} is not a zstd archive; it is refused`);
   let tar: Buffer;
   let read: number;
   try {
@@ -79,7 +79,7 @@ export function unpackBaseline(data: Buffer, key: string): string {
   const { members, content } = readMembers(tar, entry);
   const [first] = members;
   if (members.length > 1 || (first && first.path !== BASELINE_FILE)) {
-    const others = members.filter((m) => m !== first || m.path !== BASELINE_FILE).length;
+    const others = members.length - (first?.path === BASELINE_FILE ? 1 : 0);
     throw new BaselineStoreError(
       `${entry} holds more than ${BASELINE_FILE} (${others} other member${others === 1 ? '' : 's'}, ` +
         'or paths outside its folder); it is refused'

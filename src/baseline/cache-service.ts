@@ -17,7 +17,7 @@
 // The library itself is not used: with the Azure storage SDK it brings, it was half of the action's
 // bundle and 16 to 22 MB of the process's memory, for a file of a few kB.
 import type { IncomingMessage } from 'node:http';
-import { DEFAULT_TIMEOUTS, NetworkError, closeAgents, readBody, send, type Agents, type Request, type Timeouts } from '../http.js';
+import { DEFAULT_TIMEOUTS, NetworkError, closeAgents, readBody, send, type Agents, type Request } from '../http.js';
 import { TOOL } from '../tool.js';
 import { BaselineStoreError } from './store.js';
 
@@ -46,16 +46,36 @@ export function cacheConnection(env: Readonly<Record<string, string | undefined>
   if (!token || !url) return undefined;
   if (!URL.canParse(url)) throw new BaselineStoreError(`${variable} is not a URL; the Actions cache cannot be reached`);
   const base = new URL(url.endsWith('/') ? url : `${url}/`);
+  const access = actionsCacheAccess(env);
+  return { protocol, base: protocol === 'v2' ? base : new URL('_apis/artifactcache/', base), token, readable: access.read, writable: access.write };
+}
+
+/** What the job's token may do with the Actions cache. */
+export interface ActionsCacheAccess {
+  readonly read: boolean;
+  readonly write: boolean;
+  /** The runner's `ACTIONS_CACHE_MODE`, when it limits access. */
+  readonly mode?: string;
+}
+
+/**
+ * The runner's `ACTIONS_CACHE_MODE` (as @actions/cache reads it), for the baselines here and for
+ * buildx's gha cache (pipeline/side.ts): `read` when the job's token may
+ * only read the cache (an untrusted trigger on the default branch's scope), `none`, `write`,
+ * `write-only`. Unset or unknown: read and write, as before the variable existed.
+ */
+export function actionsCacheAccess(env: Readonly<Record<string, string | undefined>>): ActionsCacheAccess {
   const mode = (env['ACTIONS_CACHE_MODE'] ?? '').trim().toLowerCase();
-  // Unset or unknown modes permit both, as in the library.
-  const known = ['none', 'read', 'write', 'write-only'].includes(mode);
-  return {
-    protocol,
-    base: protocol === 'v2' ? base : new URL('_apis/artifactcache/', base),
-    token,
-    readable: !known || mode === 'read' || mode === 'write',
-    writable: !known || mode === 'write' || mode === 'write-only'
-  };
+  switch (mode) {
+    case 'none':
+      return { read: false, write: false, mode };
+    case 'read':
+      return { read: true, write: false, mode };
+    case 'write-only':
+      return { read: false, write: true, mode };
+    default:
+      return { read: true, write: true };
+  }
 }
 
 /** The library's test: a server other than github.com, *.ghe.com and *.localhost is GHES. */
@@ -70,7 +90,7 @@ export interface FoundEntry {
   readonly archiveUrl: string;
 }
 
-export interface RetryPolicy {
+interface RetryPolicy {
   readonly attempts: number;
   /** The wait after the first attempt; each later one is `multiplier` times longer, spread up to one more factor. */
   readonly firstDelayMs: number;
@@ -82,9 +102,9 @@ export interface RetryPolicy {
 }
 
 /** The library's twirp client: 5 attempts, 3 s then 1.5 times longer (with spread), on 500, 502, 503, 504. */
-export const RETRY_V2: RetryPolicy = { attempts: 5, firstDelayMs: 3000, multiplier: 1.5, statuses: new Set([500, 502, 503, 504]), unreachable: false };
+const RETRY_V2: RetryPolicy = { attempts: 5, firstDelayMs: 3000, multiplier: 1.5, statuses: new Set([500, 502, 503, 504]), unreachable: false };
 /** The library's v1 client: 2 attempts, 5 s apart, on 502, 503, 504 and any network failure. */
-export const RETRY_V1: RetryPolicy = { attempts: 2, firstDelayMs: 5000, multiplier: 1, statuses: new Set([502, 503, 504]), unreachable: true };
+const RETRY_V1: RetryPolicy = { attempts: 2, firstDelayMs: 5000, multiplier: 1, statuses: new Set([502, 503, 504]), unreachable: true };
 /** Blob transfers, as the Azure SDK makes them: any failure of the transfer tried again. */
 const RETRY_BLOB: RetryPolicy = { ...RETRY_V2, unreachable: true };
 
@@ -95,16 +115,6 @@ const V1_ACCEPT = 'application/json;api-version=6.0-preview.1';
 const AZURE_VERSION = '2026-02-06';
 /** Network failures the library reports at once rather than retry: the service is not reachable. */
 const UNREACHABLE = new Set(['ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNREFUSED', 'EHOSTUNREACH']);
-
-/** A call the service answered with a status it will answer again (not retried). */
-export class CacheServiceError extends BaselineStoreError {
-  constructor(
-    message: string,
-    readonly status: number | undefined
-  ) {
-    super(message);
-  }
-}
 
 /** An answer worth asking again for: a retried status, an answer that is not JSON, a dropped transfer. */
 class Transient extends Error {}
@@ -123,12 +133,13 @@ export class CacheService {
   private readonly agents: Agents;
   private readonly retry: RetryPolicy;
 
+  /** `proxyEnv`: the variables proxies are chosen from (http.ts proxyFor). */
   constructor(
     readonly connection: CacheConnection,
-    private readonly options: { readonly timeouts?: Timeouts; readonly retry?: RetryPolicy; readonly proxyEnv?: Readonly<Record<string, string | undefined>> } = {}
+    proxyEnv: Readonly<Record<string, string | undefined>> = process.env
   ) {
-    this.agents = { proxyEnv: options.proxyEnv ?? process.env };
-    this.retry = options.retry ?? (connection.protocol === 'v2' ? RETRY_V2 : RETRY_V1);
+    this.agents = { proxyEnv };
+    this.retry = connection.protocol === 'v2' ? RETRY_V2 : RETRY_V1;
   }
 
   /** The entry the service finds for `keys` (the first as primary key, the rest as restore keys; at most 10). */
@@ -164,7 +175,7 @@ export class CacheService {
         }
         if (RETRY_BLOB.statuses.has(status)) throw transient(res, what);
         if (status !== 200) throw failed(res, what);
-        return readBody(res, max, () => new CacheServiceError(`the entry ${entry.key} is larger than ${max} bytes; it is refused`, undefined));
+        return readBody(res, max, () => new BaselineStoreError(`the entry ${entry.key} is larger than ${max} bytes; it is refused`));
       }
     });
   }
@@ -194,7 +205,7 @@ export class CacheService {
     });
     const finalized = expectOk(await this.twirp('FinalizeCacheEntryUpload', { key, version, size_bytes: String(archive.length) }), 'FinalizeCacheEntryUpload');
     if (finalized['ok'] !== true) {
-      throw new CacheServiceError(`the Actions cache did not finalize ${key}: ${describe(finalized['message'])}`, undefined);
+      throw new BaselineStoreError(`the Actions cache did not finalize ${key}: ${describe(finalized['message'])}`);
     }
     return { created: true };
   }
@@ -206,7 +217,7 @@ export class CacheService {
     if (reserve.status === 400) expectOk(reserve, 'the reservation');
     if (!isOk(reserve.status)) return { created: false, refusal: messageOf(reserve) ?? `status ${reserve.status}` };
     const cacheId = expectOk(reserve, 'the reservation')['cacheId'];
-    if (typeof cacheId !== 'number') throw new CacheServiceError('the Actions cache answered a reservation without a cacheId', undefined);
+    if (typeof cacheId !== 'number') throw new BaselineStoreError('the Actions cache answered a reservation without a cacheId');
     const range = { 'content-type': 'application/octet-stream', 'content-range': `bytes 0-${archive.length - 1}/*` };
     expectOk(await this.call('the upload', this.retry, () => this.v1('PATCH', `caches/${cacheId}`, archive, range), false), 'the upload');
     expectOk(await this.call('the commit', this.retry, () => this.v1('POST', `caches/${cacheId}`, { size: archive.length }), false), 'the commit');
@@ -241,16 +252,17 @@ export class CacheService {
     return this.retrying(what, policy, async () => {
       const res = await request();
       const status = res.statusCode ?? 0;
-      const text = (await readBody(res, MAX_ANSWER_BYTES, () => new Transient(`an answer over ${MAX_ANSWER_BYTES} bytes`))).toString('utf8');
+      const text = (await readBody(res, MAX_ANSWER_BYTES, () => new BaselineStoreError(`the Actions cache answered ${what} with over ${MAX_ANSWER_BYTES} bytes`))).toString('utf8');
       const json = parseObject(text);
-      if (policy.statuses.has(status)) throw new Transient(`${status}${json && messageOf({ status, json }) ? `: ${messageOf({ status, json })}` : ''}`);
+      const said = json && messageOf({ status, json });
+      if (policy.statuses.has(status)) throw new Transient(`${status}${said ? `: ${said}` : ''}`);
       if (json === undefined && needJson && isOk(status) && text.trim() !== '') throw new Transient(`an answer that is not JSON (status ${status})`);
       return { status, json: json ?? {} };
     });
   }
 
   private send(request: Request): Promise<IncomingMessage> {
-    return send(request, {}, this.options.timeouts ?? DEFAULT_TIMEOUTS, this.agents);
+    return send(request, {}, DEFAULT_TIMEOUTS, this.agents);
   }
 
   private async retrying<T>(what: string, policy: RetryPolicy, attempt: () => Promise<T>): Promise<T> {
@@ -258,14 +270,14 @@ export class CacheService {
       try {
         return await attempt();
       } catch (error) {
-        const dropped = error instanceof Error && !(error instanceof CacheServiceError) && (error as { code?: unknown }).code === 'ECONNRESET';
+        const dropped = error instanceof Error && !(error instanceof BaselineStoreError) && (error as { code?: unknown }).code === 'ECONNRESET';
         if (!(error instanceof Transient || error instanceof NetworkError || dropped)) throw error;
         if (error instanceof NetworkError && UNREACHABLE.has(error.code ?? '') && !policy.unreachable) {
           const hint = "a self-hosted runner needs to reach GitHub's endpoints";
-          throw new CacheServiceError(`the Actions cache could not be reached for ${what} (${error.code ?? ''}): ${hint}`, undefined);
+          throw new BaselineStoreError(`the Actions cache could not be reached for ${what} (${error.code ?? ''}): ${hint}`);
         }
         if (n >= policy.attempts) {
-          throw new CacheServiceError(`the Actions cache did not answer ${what} after ${n} attempts: ${error.message}`, undefined);
+          throw new BaselineStoreError(`the Actions cache did not answer ${what} after ${n} attempts: ${error.message}`);
         }
         const least = policy.firstDelayMs * policy.multiplier ** (n - 1);
         await new Promise((resolve) => setTimeout(resolve, least + Math.random() * least * (policy.multiplier - 1)));
@@ -302,7 +314,7 @@ function messageOf(answer: Answer): string | undefined {
 function expectOk(answer: Answer, what: string): Record<string, unknown> {
   if (isOk(answer.status)) return answer.json;
   const message = messageOf(answer);
-  throw new CacheServiceError(`the Actions cache answered ${answer.status} to ${what}${message ? `: ${message}` : ''}`, answer.status);
+  throw new BaselineStoreError(`the Actions cache answered ${answer.status} to ${what}${message ? `: ${message}` : ''}`);
 }
 
 function found(key: unknown, archiveUrl: unknown): FoundEntry | undefined {
@@ -315,11 +327,11 @@ function transient(res: IncomingMessage, what: string): Transient {
 }
 
 /** A final failure of a blob request: its status and Azure's error code, never the URL. */
-function failed(res: IncomingMessage, what: string): CacheServiceError {
+function failed(res: IncomingMessage, what: string): BaselineStoreError {
   res.resume();
   const code = res.headers['x-ms-error-code'];
   const detail = typeof code === 'string' ? ` (${oneLine(code)})` : '';
-  return new CacheServiceError(`the Actions cache storage answered ${res.statusCode ?? 0} to ${what}${detail}`, res.statusCode);
+  return new BaselineStoreError(`the Actions cache storage answered ${res.statusCode ?? 0} to ${what}${detail}`);
 }
 
 const describe = (message: unknown): string => (typeof message === 'string' && message !== '' ? oneLine(message) : 'no reason given');

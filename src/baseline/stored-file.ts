@@ -1,7 +1,8 @@
 // Reading a stored report file safely. What is stored is untrusted (an Actions cache entry, an artifact
 // a pull request uploaded), so the file is read only when it is a regular file and not a symbolic
 // link (lstat, then O_NOFOLLOW and O_NONBLOCK on the open), and never past MAX_STORED_REPORT_BYTES.
-// Used by the Actions cache store (actions-cache.ts) and by the reports input (workspace/report-files.ts).
+// readStoredReport reads the files the reports input names (workspace/report-files.ts); checkReportSize
+// bounds what the Actions cache store writes (actions-cache.ts), which reads its entries in memory.
 import { constants } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { lstat, open, type FileHandle } from 'node:fs/promises';

@@ -28,30 +28,3 @@ export function dockerClientEnv(env: NodeJS.ProcessEnv, options: ClientEnvOption
   }
   return out;
 }
-
-/** What the job's token may do with the Actions cache. */
-export interface ActionsCacheAccess {
-  readonly read: boolean;
-  readonly write: boolean;
-  /** The runner's `ACTIONS_CACHE_MODE`, when it limits access. */
-  readonly mode?: string;
-}
-
-/**
- * The runner's `ACTIONS_CACHE_MODE` (as @actions/cache reads it): `read` when the job's token may
- * only read the cache (an untrusted trigger on the default branch's scope), `none`, `write`,
- * `write-only`. Unset or unknown: read and write, as before the variable existed.
- */
-export function actionsCacheAccess(env: NodeJS.ProcessEnv): ActionsCacheAccess {
-  const mode = (env.ACTIONS_CACHE_MODE ?? '').trim().toLowerCase();
-  switch (mode) {
-    case 'none':
-      return { read: false, write: false, mode };
-    case 'read':
-      return { read: true, write: false, mode };
-    case 'write-only':
-      return { read: false, write: true, mode };
-    default:
-      return { read: true, write: true };
-  }
-}

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { cacheScopesFor, loadTag, type BuildPlan, type PlanSettings } from '../buildx/argv.js';
 import { EXPORT_STDOUT, runBuild, type BuildOptions, type BuildOutcome } from '../buildx/build.js';
-import { actionsCacheAccess } from '../buildx/env.js';
+import { actionsCacheAccess } from '../baseline/cache-service.js';
 import { isCacheFailure, isTransientRegistryError, maskSecrets, withCacheHint } from '../buildx/failure.js';
 import type { ResolvedTarget } from '../dockerfile/stages.js';
 import { spawnStream, type Exec, type StreamExec } from '../exec.js';
