@@ -401,6 +401,29 @@ describe('ActionsCacheStore against the cache stand-in', () => {
     });
   });
 
+  test("the job's ACTIONS_CACHE_MODE: read finds but never writes, write-only writes but never reads, none does neither", async () => {
+    await withCache({}, async (cache) => {
+      expect(await new ActionsCacheStore().save(key(SHA_A), report(1))).toBe(true);
+      const inMode = (mode: string): ActionsCacheStore => new ActionsCacheStore({ env: { ...process.env, ACTIONS_CACHE_MODE: mode } });
+      const before = cache.requests().length;
+      expect(await inMode('read').find([key(SHA_A)])).toEqual({ key: key(SHA_A), text: report(1) });
+      const afterRead = cache.requests().length;
+      expect(afterRead).toBeGreaterThan(before);
+      await expect(inMode('read').save(key(SHA_B), report(2))).rejects.toThrow("the job's cache mode (ACTIONS_CACHE_MODE read) does not permit writes");
+      expect(await inMode('write-only').find([key(SHA_A)])).toBeUndefined();
+      expect(await inMode('none').find([key(SHA_A)])).toBeUndefined();
+      await expect(inMode('none').save(key(SHA_B), report(2))).rejects.toThrow(/does not permit writes/);
+      // None of those asked the service anything.
+      expect(cache.requests().length).toBe(afterRead);
+      // Write-only: a key that exists is refused, and the store cannot look to tell why.
+      await expect(inMode('write-only').save(key(SHA_A), report(3))).rejects.toThrow(
+        /refused to create .* \(cache entry with the same key, version, and scope already exists\), and this job may not read the cache to tell whether it exists$/
+      );
+      expect(await inMode('write-only').save(key(SHA_C), report(3))).toBe(true);
+      expect(cache.entries().map((e) => e.key)).toEqual([key(SHA_A), key(SHA_C)]);
+    });
+  });
+
   test('nothing is written to disk: RUNNER_TEMP, the working directory and GITHUB_WORKSPACE are left as they were', async () => {
     await withCache({}, async () => {
       const store = new ActionsCacheStore();
