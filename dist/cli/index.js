@@ -246,7 +246,7 @@ const package_namespaceObject = {"rE":"0.1.0"};
 ;// CONCATENATED MODULE: ./src/tool.ts
 // The tool's name and version, as package.json gives them (ncc inlines the JSON into each bundle).
 
-const TOOL = { name: 'image-budget', version: package_namespaceObject.rE };
+const tool_TOOL = { name: 'image-budget', version: package_namespaceObject.rE };
 
 ;// CONCATENATED MODULE: ./src/report/escape.ts
 // Every string that comes from the repository (stage names, platforms, instructions, build errors)
@@ -4807,9 +4807,9 @@ const netModules = firstUse(async () => {
     const [http, https, tls] = await Promise.all([Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 67, 23)), Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 708, 23)), Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 692, 23))]);
     return { http: http.default, https: https.default, tls: tls.default };
 });
-const DEFAULT_TIMEOUTS = { connectMs: 30_000, idleMs: 60_000 };
+const http_DEFAULT_TIMEOUTS = { connectMs: 30_000, idleMs: 60_000 };
 /** A request failed before any response: connection, TLS or timeout (never an HTTP status). */
-class NetworkError extends Error {
+class http_NetworkError extends Error {
     code;
     name = 'NetworkError';
     constructor(message, code) {
@@ -4831,9 +4831,10 @@ function isLoopback(host) {
  * with or without a leading dot). Pure.
  */
 function proxyFor(url, env) {
-    const hostname = url.hostname.toUpperCase();
-    if (hostname === 'LOCALHOST' || hostname.startsWith('127.') || hostname === '[::1]' || hostname === '[0:0:0:0:0:0:0:1]')
+    // A URL's host is normalised: `[0:0:0:0:0:0:0:1]` reads `[::1]`, `LOCALHOST` reads `localhost`.
+    if (isLoopback(url.host))
         return undefined;
+    const hostname = url.hostname.toUpperCase();
     const port = url.port || (url.protocol === 'https:' ? '443' : '80');
     const hosts = [hostname, `${hostname}:${port}`];
     const noProxy = (env['no_proxy'] || env['NO_PROXY'] || '').split(',').map((x) => x.trim().toUpperCase()).filter((x) => x);
@@ -4846,7 +4847,7 @@ function proxyFor(url, env) {
     return /^https?:\/\//.test(value) ? value : `http://${value}`;
 }
 /** Closes the connections `agents` keep open. */
-function closeAgents(agents) {
+function http_closeAgents(agents) {
     for (const agent of [agents.http, agents.https, agents.proxiedHttp, agents.proxiedHttps])
         agent?.destroy();
 }
@@ -4864,7 +4865,7 @@ function agentFor(url, agents, net) {
         : (agents.proxiedHttp ??= new net.http.Agent({ keepAlive: true, proxyEnv }));
 }
 /** Sends one request; resolves with the response (any status), rejects with NetworkError. */
-async function send(req, trust, timeouts, agents) {
+async function http_send(req, trust, timeouts, agents) {
     const net = await netModules();
     const secure = req.url.protocol === 'https:';
     const agent = agentFor(req.url, agents, net);
@@ -4882,7 +4883,7 @@ async function send(req, trust, timeouts, agents) {
             options.key = trust.key;
         const r = (secure ? net.https : net.http).request(req.url, options, resolve);
         const fail = (message, code) => {
-            r.destroy(new NetworkError(message, code));
+            r.destroy(new http_NetworkError(message, code));
         };
         r.on('socket', (socket) => {
             if (!socket.connecting)
@@ -4892,12 +4893,12 @@ async function send(req, trust, timeouts, agents) {
             socket.once('close', () => clearTimeout(timer));
         });
         r.setTimeout(timeouts.idleMs, () => fail(`no data for ${timeouts.idleMs} ms`, 'ETIMEDOUT'));
-        r.on('error', (e) => reject(e instanceof NetworkError ? e : new NetworkError(e.message, errorCode(e))));
+        r.on('error', (e) => reject(e instanceof http_NetworkError ? e : new http_NetworkError(e.message, errorCode(e))));
         r.end(req.body);
     });
 }
 /** Reads a whole body of at most `max` bytes; more (said or sent) rejects with `tooLarge()`'s error. */
-async function readBody(res, max, tooLarge) {
+async function http_readBody(res, max, tooLarge) {
     const said = Number(res.headers['content-length']);
     if (Number.isFinite(said) && said > max) {
         res.destroy();
@@ -5065,18 +5066,18 @@ class RegistryClient {
         this.ref = ref;
         this.opts = opts;
         this.name = referenceString(ref);
-        this.timeouts = opts.timeouts ?? DEFAULT_TIMEOUTS;
+        this.timeouts = opts.timeouts ?? http_DEFAULT_TIMEOUTS;
     }
     /** Closes the connections kept open. */
     close() {
-        closeAgents(this.agents);
+        http_closeAgents(this.agents);
     }
     /** The manifest or index `reference` (a tag or a digest) names, checked against a digest asked for. */
     async manifest(reference) {
         const what = isSha256Digest(reference) ? `the manifest ${reference}` : `the tag ${reference}`;
         const path = `/v2/${this.ref.repository}/manifests/${reference}`;
         const res = await this.get(path, { accept: MANIFEST_ACCEPT }, what);
-        const body = await readBody(res, MAX_JSON_BLOB, () => this.bad(`${what} is larger than the ${MAX_JSON_BLOB} bytes accepted`));
+        const body = await http_readBody(res, MAX_JSON_BLOB, () => this.bad(`${what} is larger than the ${MAX_JSON_BLOB} bytes accepted`));
         const digest = `sha256:${(0,external_node_crypto_namespaceObject.createHash)('sha256').update(body).digest('hex')}`;
         if (isSha256Digest(reference) && digest !== reference)
             throw this.bad(`${what} does not match its digest (content is ${digest})`);
@@ -5091,7 +5092,7 @@ class RegistryClient {
         if (desc.size > MAX_JSON_BLOB)
             throw this.bad(`${what} ${desc.digest} is ${desc.size} bytes, more than the ${MAX_JSON_BLOB} accepted`);
         const res = await this.blobResponse(desc, what);
-        const body = await readBody(res, desc.size, () => this.bad(`${what} ${desc.digest} is larger than its descriptor's ${desc.size} bytes`));
+        const body = await http_readBody(res, desc.size, () => this.bad(`${what} ${desc.digest} is larger than its descriptor's ${desc.size} bytes`));
         const digest = `sha256:${(0,external_node_crypto_namespaceObject.createHash)('sha256').update(body).digest('hex')}`;
         if (body.length !== desc.size || digest !== desc.digest)
             throw this.bad(`${what} ${desc.digest} does not match its descriptor (content is ${body.length} bytes, ${digest})`);
@@ -5184,7 +5185,7 @@ class RegistryClient {
         const res = await this.send({ url: realm, ...request, headers: { ...request.headers, 'user-agent': USER_AGENT, accept: 'application/json' } }, subject);
         if (res.statusCode !== 200)
             throw await this.statusError(res, subject);
-        const body = await readBody(res, MAX_SMALL_BODY, () => this.bad(`the token server ${realm.host} answered more than ${MAX_SMALL_BODY} bytes`));
+        const body = await http_readBody(res, MAX_SMALL_BODY, () => this.bad(`the token server ${realm.host} answered more than ${MAX_SMALL_BODY} bytes`));
         return tokenOf(body, () => this.bad(`the token server ${realm.host} answered without a "token" or "access_token"`));
     }
     /** The realm of a Bearer challenge: an https URL (http only on loopback, as credentials may go there). */
@@ -5236,7 +5237,7 @@ class RegistryClient {
         for (const scheme of schemes) {
             const url = new URL(path, `${scheme}//${this.ref.registry}`);
             try {
-                const res = await send({ url, method: 'GET', headers: this.headers(headers, true) }, await this.trust(url.host), this.timeouts, this.agents);
+                const res = await http_send({ url, method: 'GET', headers: this.headers(headers, true) }, await this.trust(url.host), this.timeouts, this.agents);
                 if (failures.length > 0 && res.statusCode === 400) {
                     res.resume();
                     failures.push('http: 400 Bad Request (an HTTPS server)');
@@ -5246,7 +5247,7 @@ class RegistryClient {
                 return res;
             }
             catch (e) {
-                if (!(e instanceof NetworkError))
+                if (!(e instanceof http_NetworkError))
                     throw e;
                 failures.push(`${scheme.slice(0, -1)}: ${e.message}${isCertificateError(e.code) ? `; if the registry's certificate is signed by a private CA, put that CA in ${this.certsDir()}/${this.ref.registry}/ca.crt` : ''}`);
             }
@@ -5259,10 +5260,10 @@ class RegistryClient {
     /** A request to a host other than the registry's first hop (a token server, blob storage). */
     async send(req, s) {
         try {
-            return await send(req, await this.trust(req.url.host), this.timeouts, this.agents);
+            return await http_send(req, await this.trust(req.url.host), this.timeouts, this.agents);
         }
         catch (e) {
-            if (e instanceof NetworkError)
+            if (e instanceof http_NetworkError)
                 throw new RegistryError('unavailable', this.name, `cannot reach ${s.host} for ${s.what} (${e.message})`);
             throw e;
         }
@@ -5277,7 +5278,7 @@ class RegistryClient {
     }
     async statusError(res, s) {
         const status = res.statusCode ?? 0;
-        const body = await readBody(res, MAX_SMALL_BODY, () => new Error('too large')).catch(() => Buffer.alloc(0));
+        const body = await http_readBody(res, MAX_SMALL_BODY, () => new Error('too large')).catch(() => Buffer.alloc(0));
         const header = res.headers['retry-after'];
         return statusError(status, s, errorCodes(body.toString('utf8')), retryAfterSeconds(Array.isArray(header) ? header[0] : header));
     }
@@ -5995,7 +5996,7 @@ function readVerdict(v, path) {
 // Where measured reports are kept as baselines, keyed by commit: the Actions cache in workflows
 // (actions-cache.ts). A stored report is a few KB of JSON; what is read back is untrusted, read
 // safely (stored-file.ts) and validated by the caller (report/validate.ts validateReport).
-class BaselineStoreError extends Error {
+class store_BaselineStoreError extends Error {
     constructor(message) {
         super(message);
         this.name = 'BaselineStoreError';
@@ -6191,7 +6192,7 @@ async function lookUp(req, shas) {
             stored = await req.store.find(keys);
         }
         catch (e) {
-            if (!(e instanceof BaselineStoreError))
+            if (!(e instanceof store_BaselineStoreError))
                 throw e;
             req.log.warning(`Stored baselines could not be read from ${req.store.description}: ${e.message}`);
             return { refused, unreadable: true };
@@ -6429,24 +6430,6 @@ function dockerClientEnv(env, options = {}) {
         out[k] = v;
     }
     return out;
-}
-/**
- * The runner's `ACTIONS_CACHE_MODE` (as @actions/cache reads it): `read` when the job's token may
- * only read the cache (an untrusted trigger on the default branch's scope), `none`, `write`,
- * `write-only`. Unset or unknown: read and write, as before the variable existed.
- */
-function actionsCacheAccess(env) {
-    const mode = (env.ACTIONS_CACHE_MODE ?? '').trim().toLowerCase();
-    switch (mode) {
-        case 'none':
-            return { read: false, write: false, mode };
-        case 'read':
-            return { read: true, write: false, mode };
-        case 'write-only':
-            return { read: false, write: true, mode };
-        default:
-            return { read: true, write: true };
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/buildx/probe.ts
@@ -8760,6 +8743,270 @@ function withSecretEnv(env, plan) {
     return out;
 }
 
+;// CONCATENATED MODULE: ./src/baseline/cache-service.ts
+
+
+
+/**
+ * The cache this job has, from the runner's variables; undefined outside a job that has one (no
+ * runtime token, or no URL for the protocol: the library's isFeatureAvailable). A URL that is not
+ * one is a BaselineStoreError. Pure.
+ */
+function cacheConnection(env) {
+    const token = env['ACTIONS_RUNTIME_TOKEN'];
+    const protocol = !isGhes(env['GITHUB_SERVER_URL']) && env['ACTIONS_CACHE_SERVICE_V2'] ? 'v2' : 'v1';
+    const variable = protocol === 'v2' ? 'ACTIONS_RESULTS_URL' : 'ACTIONS_CACHE_URL';
+    const url = env[variable];
+    if (!token || !url)
+        return undefined;
+    if (!URL.canParse(url))
+        throw new BaselineStoreError(`${variable} is not a URL; the Actions cache cannot be reached`);
+    const base = new URL(url.endsWith('/') ? url : `${url}/`);
+    const access = actionsCacheAccess(env);
+    return { protocol, base: protocol === 'v2' ? base : new URL('_apis/artifactcache/', base), token, readable: access.read, writable: access.write };
+}
+/**
+ * The runner's `ACTIONS_CACHE_MODE` (as @actions/cache reads it), for the baselines here and for
+ * buildx's gha cache (pipeline/side.ts): `read` when the job's token may
+ * only read the cache (an untrusted trigger on the default branch's scope), `none`, `write`,
+ * `write-only`. Unset or unknown: read and write, as before the variable existed.
+ */
+function actionsCacheAccess(env) {
+    const mode = (env['ACTIONS_CACHE_MODE'] ?? '').trim().toLowerCase();
+    switch (mode) {
+        case 'none':
+            return { read: false, write: false, mode };
+        case 'read':
+            return { read: true, write: false, mode };
+        case 'write-only':
+            return { read: false, write: true, mode };
+        default:
+            return { read: true, write: true };
+    }
+}
+/** The library's test: a server other than github.com, *.ghe.com and *.localhost is GHES. */
+function isGhes(serverUrl) {
+    const host = (URL.parse(serverUrl || 'https://github.com')?.hostname ?? '').toLowerCase();
+    return host !== 'github.com' && !host.endsWith('.ghe.com') && !host.endsWith('.localhost');
+}
+/** The library's twirp client: 5 attempts, 3 s then 1.5 times longer (with spread), on 500, 502, 503, 504. */
+const RETRY_V2 = { attempts: 5, firstDelayMs: 3000, multiplier: 1.5, statuses: new Set([500, 502, 503, 504]), unreachable: false };
+/** The library's v1 client: 2 attempts, 5 s apart, on 502, 503, 504 and any network failure. */
+const RETRY_V1 = { attempts: 2, firstDelayMs: 5000, multiplier: 1, statuses: new Set([502, 503, 504]), unreachable: true };
+/** Blob transfers, as the Azure SDK makes them: any failure of the transfer tried again. */
+const RETRY_BLOB = { ...RETRY_V2, unreachable: true };
+const MAX_ANSWER_BYTES = (/* unused pure expression or super */ null && (1024 * 1024));
+const TWIRP = '/twirp/github.actions.results.api.v1.CacheService/';
+const V1_ACCEPT = 'application/json;api-version=6.0-preview.1';
+/** The storage service version Azure's storage SDK for JavaScript (12.x) sends with Put Blob. */
+const AZURE_VERSION = '2026-02-06';
+/** Network failures the library reports at once rather than retry: the service is not reachable. */
+const UNREACHABLE = new Set(['ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNREFUSED', 'EHOSTUNREACH']);
+/** An answer worth asking again for: a retried status, an answer that is not JSON, a dropped transfer. */
+class Transient extends (/* unused pure expression or super */ null && (Error)) {
+}
+const cache_service_MAX_REDIRECTS = 5;
+/** One job's conversation with the cache service. */
+class CacheService {
+    connection;
+    agents;
+    retry;
+    /** `proxyEnv`: the variables proxies are chosen from (http.ts proxyFor). */
+    constructor(connection, proxyEnv = process.env) {
+        this.connection = connection;
+        this.agents = { proxyEnv };
+        this.retry = connection.protocol === 'v2' ? RETRY_V2 : RETRY_V1;
+    }
+    /** The entry the service finds for `keys` (the first as primary key, the rest as restore keys; at most 10). */
+    async lookup(keys, version) {
+        const [key, ...restoreKeys] = keys;
+        if (key === undefined)
+            return undefined;
+        if (this.connection.protocol === 'v2') {
+            const body = { key, ...(restoreKeys.length > 0 ? { restore_keys: restoreKeys } : {}), version };
+            const answer = expectOk(await this.twirp('GetCacheEntryDownloadURL', body), 'GetCacheEntryDownloadURL');
+            if (answer['ok'] !== true)
+                return undefined;
+            return found(answer['matched_key'] ?? answer['matchedKey'], answer['signed_download_url'] ?? answer['signedDownloadUrl']);
+        }
+        const query = `cache?keys=${encodeURIComponent(keys.join(','))}&version=${version}`;
+        const res = await this.call('the lookup', this.retry, () => this.v1('GET', query));
+        if (res.status === 204)
+            return undefined;
+        const answer = expectOk(res, 'the lookup');
+        return found(answer['cacheKey'], answer['archiveLocation']);
+    }
+    /** The archive of `entry`, at most `max` bytes (redirects followed, with no credential to carry). */
+    async download(entry, max) {
+        const what = 'the download';
+        return this.retrying(what, RETRY_BLOB, async () => {
+            let url = new URL(entry.archiveUrl);
+            for (let hops = 0;; hops++) {
+                const res = await this.send({ url, method: 'GET', headers: { 'user-agent': cache_service_USER_AGENT } });
+                const status = res.statusCode ?? 0;
+                const location = res.headers.location;
+                if (status >= 301 && status <= 308 && status !== 304 && location !== undefined && hops < cache_service_MAX_REDIRECTS) {
+                    res.resume();
+                    url = new URL(location, url);
+                    continue;
+                }
+                if (RETRY_BLOB.statuses.has(status))
+                    throw cache_service_transient(res, what);
+                if (status !== 200)
+                    throw failed(res, what);
+                return readBody(res, max, () => new BaselineStoreError(`the entry ${entry.key} is larger than ${max} bytes; it is refused`));
+            }
+        });
+    }
+    /** Creates the entry `key` holding `archive`, unless the service refuses (it exists, or says why not). */
+    async create(key, version, archive) {
+        return this.connection.protocol === 'v2' ? this.createV2(key, version, archive) : this.createV1(key, version, archive);
+    }
+    close() {
+        closeAgents(this.agents);
+    }
+    async createV2(key, version, archive) {
+        const reserved = await this.twirp('CreateCacheEntry', { key, version });
+        if (reserved.status === 409)
+            return { created: false, refusal: messageOf(reserved) ?? 'the entry exists' };
+        const created = expectOk(reserved, 'CreateCacheEntry');
+        const uploadUrl = created['signed_upload_url'] ?? created['signedUploadUrl'];
+        if (created['ok'] !== true || typeof uploadUrl !== 'string')
+            return { created: false, refusal: cache_service_describe(created['message']) };
+        const what = 'the upload';
+        await this.retrying(what, RETRY_BLOB, async () => {
+            const headers = { 'x-ms-blob-type': 'BlockBlob', 'x-ms-version': AZURE_VERSION, 'content-type': 'application/octet-stream', 'user-agent': cache_service_USER_AGENT };
+            const res = await this.send({ url: new URL(uploadUrl), method: 'PUT', headers, body: archive });
+            if (RETRY_BLOB.statuses.has(res.statusCode ?? 0))
+                throw cache_service_transient(res, what);
+            if (res.statusCode !== 201)
+                throw failed(res, what);
+            res.resume();
+        });
+        const finalized = expectOk(await this.twirp('FinalizeCacheEntryUpload', { key, version, size_bytes: String(archive.length) }), 'FinalizeCacheEntryUpload');
+        if (finalized['ok'] !== true) {
+            throw new BaselineStoreError(`the Actions cache did not finalize ${key}: ${cache_service_describe(finalized['message'])}`);
+        }
+        return { created: true };
+    }
+    async createV1(key, version, archive) {
+        const reserve = await this.call('the reservation', this.retry, () => this.v1('POST', 'caches', { key, version, cacheSize: archive.length }));
+        // 400 refuses the entry itself (too large); any other refusal is, in the library's reading, an
+        // entry that exists or that another job is writing (or a `cache write denied:` policy).
+        if (reserve.status === 400)
+            expectOk(reserve, 'the reservation');
+        if (!isOk(reserve.status))
+            return { created: false, refusal: messageOf(reserve) ?? `status ${reserve.status}` };
+        const cacheId = expectOk(reserve, 'the reservation')['cacheId'];
+        if (typeof cacheId !== 'number')
+            throw new BaselineStoreError('the Actions cache answered a reservation without a cacheId');
+        const range = { 'content-type': 'application/octet-stream', 'content-range': `bytes 0-${archive.length - 1}/*` };
+        expectOk(await this.call('the upload', this.retry, () => this.v1('PATCH', `caches/${cacheId}`, archive, range), false), 'the upload');
+        expectOk(await this.call('the commit', this.retry, () => this.v1('POST', `caches/${cacheId}`, { size: archive.length }), false), 'the commit');
+        return { created: true };
+    }
+    /** One twirp call: its status and JSON answer. */
+    twirp(method, body) {
+        const headers = { 'content-type': 'application/json', authorization: `Bearer ${this.connection.token}`, 'user-agent': cache_service_USER_AGENT };
+        const request = { url: new URL(`${TWIRP}${method}`, this.connection.base), method: 'POST', headers, body: JSON.stringify(body) };
+        return this.call(method, this.retry, () => this.send(request));
+    }
+    v1(method, resource, body, extra = {}) {
+        const json = body !== undefined && !Buffer.isBuffer(body);
+        const headers = {
+            accept: V1_ACCEPT,
+            authorization: `Bearer ${this.connection.token}`,
+            'user-agent': cache_service_USER_AGENT,
+            ...(json ? { 'content-type': 'application/json' } : {}),
+            ...extra
+        };
+        const payload = body === undefined ? {} : { body: json ? JSON.stringify(body) : body };
+        return this.send({ url: new URL(resource, this.connection.base), method, headers, ...payload });
+    }
+    /**
+     * A call whose answer is JSON (an empty answer reads as `{}`): tried again on the policy's statuses
+     * and, where `needJson`, on a success that is not JSON; a failure's body need not be JSON.
+     */
+    call(what, policy, request, needJson = true) {
+        return this.retrying(what, policy, async () => {
+            const res = await request();
+            const status = res.statusCode ?? 0;
+            const text = (await readBody(res, MAX_ANSWER_BYTES, () => new BaselineStoreError(`the Actions cache answered ${what} with over ${MAX_ANSWER_BYTES} bytes`))).toString('utf8');
+            const json = parseObject(text);
+            const said = json && messageOf({ status, json });
+            if (policy.statuses.has(status))
+                throw new Transient(`${status}${said ? `: ${said}` : ''}`);
+            if (json === undefined && needJson && isOk(status) && text.trim() !== '')
+                throw new Transient(`an answer that is not JSON (status ${status})`);
+            return { status, json: json ?? {} };
+        });
+    }
+    send(request) {
+        return send(request, {}, DEFAULT_TIMEOUTS, this.agents);
+    }
+    async retrying(what, policy, attempt) {
+        for (let n = 1;; n++) {
+            try {
+                return await attempt();
+            }
+            catch (error) {
+                const dropped = error instanceof Error && !(error instanceof BaselineStoreError) && error.code === 'ECONNRESET';
+                if (!(error instanceof Transient || error instanceof NetworkError || dropped))
+                    throw error;
+                if (error instanceof NetworkError && UNREACHABLE.has(error.code ?? '') && !policy.unreachable) {
+                    const hint = "a self-hosted runner needs to reach GitHub's endpoints";
+                    throw new BaselineStoreError(`the Actions cache could not be reached for ${what} (${error.code ?? ''}): ${hint}`);
+                }
+                if (n >= policy.attempts) {
+                    throw new BaselineStoreError(`the Actions cache did not answer ${what} after ${n} attempts: ${error.message}`);
+                }
+                const least = policy.firstDelayMs * policy.multiplier ** (n - 1);
+                await new Promise((resolve) => setTimeout(resolve, least + Math.random() * least * (policy.multiplier - 1)));
+            }
+        }
+    }
+}
+const cache_service_USER_AGENT = (/* unused pure expression or super */ null && (`${TOOL.name}/${TOOL.version}`));
+const isOk = (status) => status >= 200 && status <= 299;
+function parseObject(text) {
+    if (text.trim() === '')
+        return {};
+    try {
+        const json = JSON.parse(text);
+        return typeof json === 'object' && json !== null && !Array.isArray(json) ? json : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** The service's own words in a failure: twirp's `msg`, v1's `message`. */
+function messageOf(answer) {
+    const message = answer.json['msg'] ?? answer.json['message'];
+    return typeof message === 'string' && message !== '' ? cache_service_oneLine(message) : undefined;
+}
+function expectOk(answer, what) {
+    if (isOk(answer.status))
+        return answer.json;
+    const message = messageOf(answer);
+    throw new BaselineStoreError(`the Actions cache answered ${answer.status} to ${what}${message ? `: ${message}` : ''}`);
+}
+function found(key, archiveUrl) {
+    return typeof key === 'string' && typeof archiveUrl === 'string' && archiveUrl !== '' ? { key, archiveUrl } : undefined;
+}
+function cache_service_transient(res, what) {
+    res.resume();
+    return new Transient(`${res.statusCode ?? 0} to ${what}`);
+}
+/** A final failure of a blob request: its status and Azure's error code, never the URL. */
+function failed(res, what) {
+    res.resume();
+    const code = res.headers['x-ms-error-code'];
+    const detail = typeof code === 'string' ? ` (${cache_service_oneLine(code)})` : '';
+    return new BaselineStoreError(`the Actions cache storage answered ${res.statusCode ?? 0} to ${what}${detail}`);
+}
+const cache_service_describe = (message) => (typeof message === 'string' && message !== '' ? cache_service_oneLine(message) : 'no reason given');
+const cache_service_oneLine = (text) => text.replace(/\s+/g, ' ').slice(0, 300);
+
 ;// CONCATENATED MODULE: ./src/image/save-images.ts
 
 
@@ -11017,7 +11264,7 @@ async function compareCommand(command, io) {
         progress.close();
         if (command.json) {
             const report = buildReport(outcome, {
-                tool: TOOL,
+                tool: tool_TOOL,
                 event: event.event,
                 repository: event.repo ? `${event.repo.owner}/${event.repo.name}` : '',
                 createdAt: new Date().toISOString()
@@ -11234,7 +11481,7 @@ function measurementJson(source, measured, advice) {
     return {
         schema: 'image-budget/measurement',
         version: 1,
-        tool: TOOL,
+        tool: tool_TOOL,
         createdAt: new Date().toISOString(),
         source: { name: source, kind: measured.kind },
         images: measured.images.map((i) => ({
@@ -11376,10 +11623,10 @@ async function main(argv, given) {
     try {
         switch (command.command) {
             case 'help':
-                io.stdout.write(helpText(command.topic, TOOL.version));
+                io.stdout.write(helpText(command.topic, tool_TOOL.version));
                 return EXIT.ok;
             case 'version':
-                io.stdout.write(`${TOOL.name} ${TOOL.version}\n`);
+                io.stdout.write(`${tool_TOOL.name} ${tool_TOOL.version}\n`);
                 return EXIT.ok;
             case 'compare':
                 return await compareCommand(command, io);
