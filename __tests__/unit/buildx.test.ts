@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { LOAD_REGISTRY, buildxArgv, cacheScope, cacheScopesFor, loadTag, registryCacheRef, type BuildPlan } from '../../src/buildx/argv.js';
-import { cacheProblems, isCacheFailure, lastErrorLine, maskSecrets, summarizeBuildFailure } from '../../src/buildx/failure.js';
+import { cacheProblems, isCacheFailure, lastErrorLine, maskSecrets, secretMask, summarizeBuildFailure } from '../../src/buildx/failure.js';
 import { capabilities, parseBuildxInspect, parseBuildxVersion, parseImageStore } from '../../src/buildx/probe.js';
 import { PLAN } from '../support/build-plan.js';
 
@@ -214,6 +214,14 @@ describe('build failure summary on a recorded failing build', () => {
   });
   test('mask replaces longer secrets first and ignores short values', () => {
     expect(maskSecrets('abcdef abc ab', ['abc', 'abcdef', 'ab'])).toBe('*** *** ab');
+  });
+  test('one mask for many texts masks each as maskSecrets does', () => {
+    const secrets = ['abc', 'abcdef', 'ab', 'abc', 'xyz123'];
+    const mask = secretMask(secrets);
+    for (const text of ['abcdef abc ab', 'nothing here', 'xyz123abcdefxyz', '', 'abcabcab']) {
+      expect(mask(text)).toBe(maskSecrets(text, secrets));
+    }
+    expect(secretMask([])('abc')).toBe('abc');
   });
 });
 

@@ -87,4 +87,18 @@ describe('maskStrings', () => {
     expect(maskStrings(value, [TOKEN])).toEqual({ a: 'x***', n: 3, list: ['***', { '***': true }], none: null, flag: false });
     expect(maskStrings(value, [])).toBe(value);
   });
+
+  test('copies only what holds a masked text: the rest is the same object, and the input is left as it was', () => {
+    const paths = Array.from({ length: 1000 }, (_, i) => ({ path: `usr/lib/file-${i}`, bytes: i }));
+    const value = { head: { files: paths, layers: [{ digest: 'sha256:ab', createdBy: `RUN echo ${TOKEN}` }] }, base: { files: paths } };
+    const before = JSON.stringify(value);
+    const masked = maskStrings(value, [TOKEN, 'absent-value']);
+    expect(masked.head.layers[0]!.createdBy).toBe('RUN echo ***');
+    expect(masked).not.toBe(value);
+    expect(masked.head).not.toBe(value.head);
+    expect(masked.head.files).toBe(paths);
+    expect(masked.base).toBe(value.base);
+    expect(JSON.stringify(value)).toBe(before);
+    expect(maskStrings(value.base, [TOKEN])).toBe(value.base);
+  });
 });

@@ -5,11 +5,20 @@ const MAX_LINES = 20;
 
 /** Replace every known secret value (3+ characters) in `text` with `***`. */
 export function maskSecrets(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of [...secrets].filter((v) => v.length >= 3).sort((a, b) => b.length - a.length)) {
-    out = out.split(s).join('***');
-  }
-  return out;
+  return secretMask(secrets)(text);
+}
+
+/**
+ * {@link maskSecrets} for many texts (every path of an image, every string of a report): the values
+ * are sorted once, longest first, and a text that holds none of them comes back as it is, not a copy.
+ */
+export function secretMask(secrets: readonly string[]): (text: string) => string {
+  const values = [...new Set(secrets)].filter((v) => v.length >= 3).sort((a, b) => b.length - a.length);
+  return (text) => {
+    let out = text;
+    for (const s of values) if (out.includes(s)) out = out.split(s).join('***');
+    return out;
+  };
 }
 
 /** Longest unfinished line held back by {@link secretMasker} before it is passed on anyway. */

@@ -5,7 +5,7 @@
 // measureLoaded does, compressed sizes estimated); otherwise, when the value is a registry
 // reference, in its registry, never pulled. What cannot be measured is that target's failure.
 import { probeImageStore } from '../buildx/probe.js';
-import { maskSecrets } from '../buildx/failure.js';
+import { maskSecrets, secretMask } from '../buildx/failure.js';
 import { errorMessage } from '../errors.js';
 import { maskFilePaths } from '../image/file-tree.js';
 import type { MeasureOptions } from '../image/measure.js';
@@ -44,7 +44,7 @@ export async function measureGivenImages(deps: SideDeps, req: GivenImagesRequest
 }
 
 function measured(image: ImageStats, secrets: readonly string[]): SideResult {
-  const masked = image.files ? { ...image, files: maskFilePaths(image.files, (t) => maskSecrets(t, secrets)) } : image;
+  const masked = image.files ? { ...image, files: maskFilePaths(image.files, secretMask(secrets)) } : image;
   return { state: 'measured', image: masked };
 }
 

@@ -9,7 +9,7 @@
 // actions/checkout (`persist-credentials: true`, its default) leaves the token in `.git/config` as
 //   http.https://github.com/.extraheader = AUTHORIZATION: basic base64("x-access-token:" + token)
 // and `COPY . .` puts that file in the build context, where a `RUN cat .git/config` prints it.
-import { maskSecrets } from '../buildx/failure.js';
+import { secretMask } from '../buildx/failure.js';
 
 /** The environment variables that may hold a token of the job, besides the github-token input. */
 export const TOKEN_VARIABLES: readonly string[] = ['GITHUB_TOKEN', 'GH_TOKEN', 'ACTIONS_RUNTIME_TOKEN', 'ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
@@ -70,14 +70,28 @@ export function buildMasks(buildArgs: ReadonlyArray<readonly [string, string]>, 
   return [...new Set([...buildArgs.map(([, value]) => value), ...tokens])];
 }
 
-/** `value` with every string in it (in arrays and plain objects too) masked for `masks`: a report, before it is written. */
+/**
+ * `value` with every string in it (in arrays and plain objects too) masked for `masks`: a report,
+ * before it is written. What holds no masked text is returned as it is (the same array or object),
+ * so a report of thousands of paths is not copied whole to mask none of them.
+ */
 export function maskStrings<T>(value: T, masks: readonly string[]): T {
   if (masks.length === 0) return value;
+  const mask = secretMask(masks);
   const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') return maskSecrets(v, masks);
-    if (Array.isArray(v)) return v.map(walk);
+    if (typeof v === 'string') return mask(v);
+    if (Array.isArray(v)) {
+      let out: unknown[] | undefined;
+      v.forEach((x, i) => {
+        const y = walk(x);
+        if (y !== x) (out ??= [...v])[i] = y;
+      });
+      return out ?? v;
+    }
     if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [maskSecrets(k, masks), walk(x)]));
+      const entries = Object.entries(v);
+      const masked = entries.map(([k, x]) => [mask(k), walk(x)] as const);
+      return masked.every(([k, x], i) => k === entries[i]![0] && x === entries[i]![1]) ? v : Object.fromEntries(masked);
     }
     return v;
   };

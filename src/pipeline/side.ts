@@ -18,7 +18,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { cacheScopesFor, loadTag, type BuildPlan, type PlanSettings } from '../buildx/argv.js';
 import { EXPORT_STDOUT, runBuild, type BuildOptions, type BuildOutcome } from '../buildx/build.js';
 import { actionsCacheAccess } from '../baseline/cache-service.js';
-import { isCacheFailure, isTransientRegistryError, maskSecrets, withCacheHint } from '../buildx/failure.js';
+import { isCacheFailure, isTransientRegistryError, maskSecrets, secretMask, withCacheHint } from '../buildx/failure.js';
 import type { ResolvedTarget } from '../dockerfile/stages.js';
 import { spawnStream, type Exec, type StreamExec } from '../exec.js';
 import { ArchiveError } from '../image/archive-reader.js';
@@ -265,7 +265,7 @@ async function buildAndMeasure(deps: SideDeps, req: SideRequest, target: string,
       : built.streamed
         ? await (exported ?? Promise.reject(new Error('buildx wrote no image to the export stream')))
         : await measureOciLayout(built.layoutDir, measureOptions, follower);
-    const mask = (text: string): string => maskSecrets(text, req.secrets);
+    const mask = secretMask(req.secrets);
     return images.map((image) => {
       const masked = image.files ? { ...image, files: maskFilePaths(image.files, mask) } : image;
       return { platform: image.platform, result: { state: 'measured', image: masked } as SideResult };
