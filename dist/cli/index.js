@@ -4207,6 +4207,15 @@ function compare(a, b) {
  * text become one, their bytes summed; the orders of {@link FileSystemModel.result} are kept.
  */
 function maskFilePaths(files, mask) {
+    // The common case, no path masked: the same view, not a copy of every path of the image.
+    const unchanged = (paths) => {
+        for (const path of paths)
+            if (mask(path) !== path)
+                return false;
+        return true;
+    };
+    if (unchanged(files.final.keys()) && unchanged(files.layerOf?.keys() ?? []) && unchanged(files.wasted.map((w) => w.path)))
+        return files;
     const merge = (entries) => {
         const out = new Map();
         for (const [path, bytes] of entries) {
@@ -7279,17 +7288,31 @@ function tokenMasks(env, githubToken) {
 function buildMasks(buildArgs, tokens) {
     return [...new Set([...buildArgs.map(([, value]) => value), ...tokens])];
 }
-/** `value` with every string in it (in arrays and plain objects too) masked for `masks`: a report, before it is written. */
+/**
+ * `value` with every string in it (in arrays and plain objects too) masked for `masks`: a report,
+ * before it is written. What holds no masked text is returned as it is (the same array or object),
+ * so a report of thousands of paths is not copied whole to mask none of them.
+ */
 function maskStrings(value, masks) {
     if (masks.length === 0)
         return value;
+    const mask = secretMask(masks);
     const walk = (v) => {
         if (typeof v === 'string')
-            return maskSecrets(v, masks);
-        if (Array.isArray(v))
-            return v.map(walk);
+            return mask(v);
+        if (Array.isArray(v)) {
+            let out;
+            v.forEach((x, i) => {
+                const y = walk(x);
+                if (y !== x)
+                    (out ??= [...v])[i] = y;
+            });
+            return out ?? v;
+        }
         if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
-            return Object.fromEntries(Object.entries(v).map(([k, x]) => [maskSecrets(k, masks), walk(x)]));
+            const entries = Object.entries(v);
+            const masked = entries.map(([k, x]) => [mask(k), walk(x)]);
+            return masked.every(([k, x], i) => k === entries[i][0] && x === entries[i][1]) ? v : Object.fromEntries(masked);
         }
         return v;
     };
@@ -7869,12 +7892,22 @@ function headTargetNames(stages, requested, fileLabel) {
 // line), with secret values masked.
 const MAX_LINES = 20;
 /** Replace every known secret value (3+ characters) in `text` with `***`. */
-function failure_maskSecrets(text, secrets) {
-    let out = text;
-    for (const s of [...secrets].filter((v) => v.length >= 3).sort((a, b) => b.length - a.length)) {
-        out = out.split(s).join('***');
-    }
-    return out;
+function maskSecrets(text, secrets) {
+    return failure_secretMask(secrets)(text);
+}
+/**
+ * {@link maskSecrets} for many texts (every path of an image, every string of a report): the values
+ * are sorted once, longest first, and a text that holds none of them comes back as it is, not a copy.
+ */
+function failure_secretMask(secrets) {
+    const values = [...new Set(secrets)].filter((v) => v.length >= 3).sort((a, b) => b.length - a.length);
+    return (text) => {
+        let out = text;
+        for (const s of values)
+            if (out.includes(s))
+                out = out.split(s).join('***');
+        return out;
+    };
 }
 /** Longest unfinished line held back by {@link secretMasker} before it is passed on anyway. */
 const MAX_HELD_LINE = 64 * 1024;
@@ -7971,13 +8004,13 @@ function summarizeBuildFailure(log, secrets) {
         if (picked.length > MAX_LINES)
             picked = [...picked.slice(0, 2), '…', ...picked.slice(-(MAX_LINES - 3))];
     }
-    return failure_maskSecrets(picked.join('\n'), secrets);
+    return maskSecrets(picked.join('\n'), secrets);
 }
 /** The last ERROR line alone, for one-line messages and annotations. */
 function lastErrorLine(log, secrets) {
     const lines = log.split('\n').map((l) => l.trim()).filter(Boolean);
     const err = [...lines].reverse().find((l) => /^(ERROR|error):/.test(l)) ?? lines[lines.length - 1] ?? '';
-    return failure_maskSecrets(err.replace(/^(ERROR|error):\s*/, ''), secrets);
+    return maskSecrets(err.replace(/^(ERROR|error):\s*/, ''), secrets);
 }
 /**
  * The build steps that import or export cache, as BuildKit names them: `importing cache manifest
@@ -8014,7 +8047,7 @@ function cacheProblems(log, secrets) {
         if (problem && !out.includes(problem))
             out.push(problem);
     }
-    return out.map((p) => failure_maskSecrets(p, secrets));
+    return out.map((p) => maskSecrets(p, secrets));
 }
 /**
  * A build that failed only because of its cache backend, so that building again without cache is
@@ -9754,7 +9787,7 @@ async function buildAndMeasure(deps, req, target, plan) {
     const options = {
         secrets: req.secrets,
         env: deps.env,
-        ...(output ? { onLog: (chunk) => output(failure_maskSecrets(chunk, req.secrets)) } : {}),
+        ...(output ? { onLog: (chunk) => output(maskSecrets(chunk, req.secrets)) } : {}),
         onExport: (stream) => {
             exported = measureExport(stream, measureOptions);
             // A failed attempt's export is cut short: its measurement's failure is not this target's.
@@ -9784,14 +9817,14 @@ async function buildAndMeasure(deps, req, target, plan) {
             : built.streamed
                 ? await (exported ?? Promise.reject(new Error('buildx wrote no image to the export stream')))
                 : await measureOciLayout(built.layoutDir, measureOptions, follower);
-        const mask = (text) => failure_maskSecrets(text, req.secrets);
+        const mask = failure_secretMask(req.secrets);
         return images.map((image) => {
             const masked = image.files ? { ...image, files: maskFilePaths(image.files, mask) } : image;
             return { platform: image.platform, result: { state: 'measured', image: masked } };
         });
     }
     catch (e) {
-        const message = failure_maskSecrets(errorMessage(e), req.secrets);
+        const message = maskSecrets(errorMessage(e), req.secrets);
         return [{ platform: ANY_PLATFORM, result: { state: 'failed', error: `measurement failed: ${message}` } }];
     }
 }
@@ -9916,7 +9949,7 @@ async function removeImage(deps, tag, secrets) {
     try {
         const r = await deps.exec('docker', ['image', 'rm', tag], { env: deps.env });
         if (r.code !== 0 && !/no such image/i.test(r.stderr)) {
-            deps.log.warning(`Could not remove the temporary image ${tag}: ${failure_maskSecrets(side_lastLine(r.stderr), secrets) || `exit code ${r.code}`}`);
+            deps.log.warning(`Could not remove the temporary image ${tag}: ${maskSecrets(side_lastLine(r.stderr), secrets) || `exit code ${r.code}`}`);
         }
     }
     catch (e) {
@@ -9951,7 +9984,7 @@ async function measureGivenImages(deps, req) {
                 return images.map((i) => ({ platform: i.platform, result: measured(i, req.secrets) }));
             }
             catch (e) {
-                const message = failure_maskSecrets(errorMessage(e), req.secrets);
+                const message = maskSecrets(errorMessage(e), req.secrets);
                 deps.log.warning(`${target}: ${image} could not be measured: ${message}`);
                 return [{ platform: ANY_PLATFORM, result: { state: 'failed', error: `measurement of ${image} failed: ${message}` } }];
             }
@@ -9961,7 +9994,7 @@ async function measureGivenImages(deps, req) {
     return out;
 }
 function measured(image, secrets) {
-    const masked = image.files ? { ...image, files: maskFilePaths(image.files, (t) => failure_maskSecrets(t, secrets)) } : image;
+    const masked = image.files ? { ...image, files: maskFilePaths(image.files, failure_secretMask(secrets)) } : image;
     return { state: 'measured', image: masked };
 }
 /** An image of the engine when docker knows it, else one of its registry. */
