@@ -10,7 +10,7 @@ import { appendFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { LayoutFollower } from '../../src/image/layout-follow.js';
+import { FOLLOWED_AT_ONCE, LayoutFollower } from '../../src/image/layout-follow.js';
 import { measureOciLayout, type MeasureOptions } from '../../src/image/measure.js';
 import { tarMember, tarOf } from '../support/tar-writer.js';
 
@@ -110,6 +110,39 @@ describe('LayoutFollower: layers measured as they are written', () => {
     writeFileSync(join(dir, 'blobs', 'sha256', hex(a.blob)), Buffer.alloc(a.blob.length));
     await expect(measureOciLayout(dir, opts)).rejects.toThrow(/does not match|cannot read/);
     expect(await measureOciLayout(dir, opts, follower)).toEqual(expected);
+  });
+
+  it(`buildx writing many blobs at once: ${FOLLOWED_AT_ONCE} are read at a time, the others in turn, and every one counts`, async () => {
+    const dir = folder('many');
+    const layers = [gz(files(6, 5000)), gz(files(7, 5000)), gz(files(8, 5000)), gz(files(9, 5000))];
+    const follower = new LayoutFollower(dir, opts);
+    follower.start();
+    // Every 5 ms while the blobs are written: how many are being read (seen early, not yet measured).
+    const settled = new Set<string>();
+    let most = 0;
+    let writing = true;
+    const watch = (async (): Promise<void> => {
+      while (writing) {
+        let reading = 0;
+        for (const l of layers) {
+          const digest = `sha256:${hex(l.blob)}`;
+          const early = follower.early(digest);
+          if (!early) continue;
+          void early.sizes.then(() => settled.add(digest), () => settled.add(digest));
+          if (!settled.has(digest)) reading++;
+        }
+        most = Math.max(most, reading);
+        await sleep(5);
+      }
+    })();
+    await Promise.all(layers.map((l, i) => ingest(dir, String(i), `layer-sha256:${hex(l.blob)}`, l.blob, { chunks: 10 })));
+    writing = false;
+    await watch;
+    finish(dir, layers);
+    await follower.end();
+    expect(most).toBe(FOLLOWED_AT_ONCE);
+    for (const l of layers) expect(follower.early(`sha256:${hex(l.blob)}`)).toMatchObject({ size: l.blob.length, compression: 'gzip' });
+    expect(await measureOciLayout(dir, opts, follower)).toEqual(await measureOciLayout(dir, opts));
   });
 
   it('a blob rewritten on the way (other bytes than its digest): the finished file is measured', async () => {

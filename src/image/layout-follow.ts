@@ -28,6 +28,12 @@ export interface EarlyLayer {
 
 /** How often the folder and a growing file are looked at again. */
 const POLL_MS = 20;
+/**
+ * Layers read at once. buildx writes every blob of an image side by side; following them all at
+ * once held the stream buffers of each at the same time (a measurement's peak). A layer that waits
+ * for its turn is read from the start then, through the handle opened when it was seen.
+ */
+export const FOLLOWED_AT_ONCE = 2;
 const READ_CHUNK = 256 * 1024;
 const LAYER_REF = /^layer-sha256:([0-9a-f]{64})$/;
 
@@ -45,6 +51,9 @@ export class LayoutFollower {
   private readonly reading: Array<Promise<unknown>> = [];
   private ended = false;
   private looking: Promise<void> | undefined;
+  /** Layers being read now, and those waiting for their turn. */
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
 
   constructor(
     private readonly dir: string,
@@ -99,6 +108,7 @@ export class LayoutFollower {
     this.budget ??= new MeasureBudget(this.opts.limits);
     const ctx: LayerContext = { files: this.opts.files === true, budget: this.budget, target: this.opts.target };
     const done = (async (): Promise<EarlyLayer | undefined> => {
+      await this.turn();
       try {
         const head = await this.readAt(handle, 0, Math.min(SNIFF, size));
         const compression = layerCompressionOf(head);
@@ -113,9 +123,26 @@ export class LayoutFollower {
         return layer;
       } finally {
         await handle.close().catch(() => undefined);
+        this.release();
       }
     })();
     this.reading.push(done.catch(() => undefined));
+  }
+
+  /** Resolves when this layer may be read: at once while fewer than {@link FOLLOWED_AT_ONCE} are, else when one ends. */
+  private async turn(): Promise<void> {
+    if (this.active < FOLLOWED_AT_ONCE) {
+      this.active++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  /** A layer's reading ended: its turn goes to the first waiting, if any. */
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.active--;
   }
 
   /** The blob's bytes, `head` first, then as they are written, up to `size`. */
