@@ -9445,6 +9445,12 @@ class FileSummary {
 
 /** How often the folder and a growing file are looked at again. */
 const POLL_MS = 20;
+/**
+ * Layers read at once. buildx writes every blob of an image side by side; following them all at
+ * once held the stream buffers of each at the same time (a measurement's peak). A layer that waits
+ * for its turn is read from the start then, through the handle opened when it was seen.
+ */
+const FOLLOWED_AT_ONCE = 2;
 const READ_CHUNK = 256 * 1024;
 const LAYER_REF = /^layer-sha256:([0-9a-f]{64})$/;
 class LayoutFollower {
@@ -9457,6 +9463,9 @@ class LayoutFollower {
     reading = [];
     ended = false;
     looking;
+    /** Layers being read now, and those waiting for their turn. */
+    active = 0;
+    waiting = [];
     constructor(dir, opts) {
         this.dir = dir;
         this.opts = opts;
@@ -9509,6 +9518,7 @@ class LayoutFollower {
         this.budget ??= new MeasureBudget(this.opts.limits);
         const ctx = { files: this.opts.files === true, budget: this.budget, target: this.opts.target };
         const done = (async () => {
+            await this.turn();
             try {
                 const head = await this.readAt(handle, 0, Math.min(SNIFF, size));
                 const compression = layerCompressionOf(head);
@@ -9525,9 +9535,26 @@ class LayoutFollower {
             }
             finally {
                 await handle.close().catch(() => undefined);
+                this.release();
             }
         })();
         this.reading.push(done.catch(() => undefined));
+    }
+    /** Resolves when this layer may be read: at once while fewer than {@link FOLLOWED_AT_ONCE} are, else when one ends. */
+    async turn() {
+        if (this.active < FOLLOWED_AT_ONCE) {
+            this.active++;
+            return;
+        }
+        await new Promise((resolve) => this.waiting.push(resolve));
+    }
+    /** A layer's reading ended: its turn goes to the first waiting, if any. */
+    release() {
+        const next = this.waiting.shift();
+        if (next)
+            next();
+        else
+            this.active--;
     }
     /** The blob's bytes, `head` first, then as they are written, up to `size`. */
     async *chunks(handle, head, size) {
