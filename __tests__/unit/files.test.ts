@@ -359,6 +359,7 @@ describe('maskFilePaths (a build-arg value in a path never reaches a report)', (
     expect(same.wasted).toEqual(files.wasted);
     // Not a copy of every path: an image's file view can hold tens of thousands.
     expect(same).toBe(files);
-    expect(maskFilePaths(files, secretMask(['absent-value', 'app/keep'.slice(0, 2)]))).toBe(files);
+    // A value under 3 characters is never masked, though `ap` is in `app/keep`.
+    expect(maskFilePaths(files, secretMask(['absent-value', 'ap']))).toBe(files);
   });
 });

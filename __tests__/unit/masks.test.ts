@@ -4,7 +4,9 @@ import { describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { maskSecrets } from '../../src/buildx/failure.js';
-import { actionTokens, base64Inside, buildMasks, maskStrings, tokenForms, tokenMasks } from '../../src/pipeline/masks.js';
+import { actionTokens, base64Inside, buildMasks, maskImagePaths, maskStrings, tokenForms, tokenMasks } from '../../src/pipeline/masks.js';
+import { FileSystemModel } from '../../src/image/file-tree.js';
+import type { ImageStats } from '../../src/model.js';
 
 const TOKEN = `ghs_${'aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6'}`;
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
@@ -100,5 +102,27 @@ describe('maskStrings', () => {
     expect(masked.base).toBe(value.base);
     expect(JSON.stringify(value)).toBe(before);
     expect(maskStrings(value.base, [TOKEN])).toBe(value.base);
+  });
+});
+
+describe('maskImagePaths', () => {
+  const files = new FileSystemModel()
+    .applyLayer([
+      { path: 'etc/app.conf', type: 'file', size: 10 },
+      { path: `opt/${TOKEN}/key`, type: 'file', size: 20 }
+    ])
+    .result();
+  const image = { target: 'app', compressedBytes: 30, files } as unknown as ImageStats;
+
+  test('a path holding a secret is masked, and the rest of the image kept', () => {
+    const masked = maskImagePaths(image, [TOKEN]);
+    expect([...masked.files!.final.keys()]).toEqual(['etc/app.conf', 'opt/***/key']);
+    expect(masked).toMatchObject({ target: 'app', compressedBytes: 30 });
+  });
+
+  test('nothing to mask: the same image, not a copy', () => {
+    expect(maskImagePaths(image, ['absent-value'])).toBe(image);
+    const noFiles = { target: 'app' } as unknown as ImageStats;
+    expect(maskImagePaths(noFiles, [TOKEN])).toBe(noFiles);
   });
 });

@@ -13,12 +13,17 @@ export function maskSecrets(text: string, secrets: readonly string[]): string {
  * are sorted once, longest first, and a text that holds none of them comes back as it is, not a copy.
  */
 export function secretMask(secrets: readonly string[]): (text: string) => string {
-  const values = [...new Set(secrets)].filter((v) => v.length >= 3).sort((a, b) => b.length - a.length);
+  const values = maskedValues(secrets);
   return (text) => {
     let out = text;
     for (const s of values) if (out.includes(s)) out = out.split(s).join('***');
     return out;
   };
+}
+
+/** The values that are masked, each once, longest first (so that a longer one is masked whole): those of 3+ characters. */
+function maskedValues(secrets: readonly string[]): string[] {
+  return [...new Set(secrets)].filter((v) => v.length >= 3).sort((a, b) => b.length - a.length);
 }
 
 /** Longest unfinished line held back by {@link secretMasker} before it is passed on anyway. */
@@ -44,7 +49,7 @@ function occurrences(text: string, secrets: readonly string[]): Array<readonly [
  * that no `##[` or `::` of a workflow command is cut in two). `end()` passes on the rest.
  */
 export function secretMasker(secrets: readonly string[], emit: (text: string) => void): { write(chunk: string): void; end(): void } {
-  const values = [...new Set(secrets)].filter((v) => v.length >= 3).sort((a, b) => b.length - a.length);
+  const values = maskedValues(secrets);
   // A value with a line break in it can straddle a line end: then the tail that could start one is held too.
   const hold = values.length ? Math.max(...values.map((v) => v.length)) - 1 : 0;
   const multiLine = values.some((v) => /[\r\n]/.test(v));

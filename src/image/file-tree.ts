@@ -202,11 +202,12 @@ function compare(a: string, b: string): number {
  */
 export function maskFilePaths(files: FileStats, mask: (path: string) => string): FileStats {
   // The common case, no path masked: the same view, not a copy of every path of the image.
+  // (layerOf has the paths of final.)
   const unchanged = (paths: Iterable<string>): boolean => {
     for (const path of paths) if (mask(path) !== path) return false;
     return true;
   };
-  if (unchanged(files.final.keys()) && unchanged(files.layerOf?.keys() ?? []) && unchanged(files.wasted.map((w) => w.path))) return files;
+  if (unchanged(files.final.keys()) && unchanged(files.wasted.map((w) => w.path))) return files;
   const merge = (entries: Iterable<readonly [string, number]>): Array<[string, number]> => {
     const out = new Map<string, number>();
     for (const [path, bytes] of entries) {

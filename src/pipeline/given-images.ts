@@ -5,15 +5,15 @@
 // measureLoaded does, compressed sizes estimated); otherwise, when the value is a registry
 // reference, in its registry, never pulled. What cannot be measured is that target's failure.
 import { probeImageStore } from '../buildx/probe.js';
-import { maskSecrets, secretMask } from '../buildx/failure.js';
+import { maskSecrets } from '../buildx/failure.js';
 import { errorMessage } from '../errors.js';
-import { maskFilePaths } from '../image/file-tree.js';
 import type { MeasureOptions } from '../image/measure.js';
 import { measureOciStream } from '../image/oci-stream.js';
 import { ANY_PLATFORM, type ImageStats, type SideResult, type TargetResults } from '../model.js';
 import { measureRegistryImage } from '../registry/measure.js';
 import { isLocalImageId, isRegistryReference } from '../registry/reference.js';
 import { measureLoaded, type SideDeps } from './side.js';
+import { maskImagePaths } from './masks.js';
 
 export interface GivenImagesRequest {
   /** Each target's image (inputs.ts imagesPerTarget), in target order. */
@@ -44,8 +44,7 @@ export async function measureGivenImages(deps: SideDeps, req: GivenImagesRequest
 }
 
 function measured(image: ImageStats, secrets: readonly string[]): SideResult {
-  const masked = image.files ? { ...image, files: maskFilePaths(image.files, secretMask(secrets)) } : image;
-  return { state: 'measured', image: masked };
+  return { state: 'measured', image: maskImagePaths(image, secrets) };
 }
 
 /** An image of the engine when docker knows it, else one of its registry. */

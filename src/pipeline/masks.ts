@@ -10,6 +10,8 @@
 //   http.https://github.com/.extraheader = AUTHORIZATION: basic base64("x-access-token:" + token)
 // and `COPY . .` puts that file in the build context, where a `RUN cat .git/config` prints it.
 import { secretMask } from '../buildx/failure.js';
+import { maskFilePaths } from '../image/file-tree.js';
+import type { ImageStats } from '../model.js';
 
 /** The environment variables that may hold a token of the job, besides the github-token input. */
 export const TOKEN_VARIABLES: readonly string[] = ['GITHUB_TOKEN', 'GH_TOKEN', 'ACTIONS_RUNTIME_TOKEN', 'ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
@@ -96,6 +98,13 @@ export function maskStrings<T>(value: T, masks: readonly string[]): T {
     return v;
   };
   return walk(value) as T;
+}
+
+/** A measured image with its file paths masked for `secrets` (a path can carry a build-arg value); the same image when none is. */
+export function maskImagePaths(image: ImageStats, secrets: readonly string[]): ImageStats {
+  if (!image.files) return image;
+  const files = maskFilePaths(image.files, secretMask(secrets));
+  return files === image.files ? image : { ...image, files };
 }
 
 const SECRET_NAME = /TOKEN|SECRET|PASS|PWD|KEY|AUTH|CRED|PRIVATE|CERT|SESSION|COOKIE|SIGNATURE/i;

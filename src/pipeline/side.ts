@@ -18,12 +18,11 @@ import { PassThrough, type Readable } from 'node:stream';
 import { cacheScopesFor, loadTag, type BuildPlan, type PlanSettings } from '../buildx/argv.js';
 import { EXPORT_STDOUT, runBuild, type BuildOptions, type BuildOutcome } from '../buildx/build.js';
 import { actionsCacheAccess } from '../baseline/cache-service.js';
-import { isCacheFailure, isTransientRegistryError, maskSecrets, secretMask, withCacheHint } from '../buildx/failure.js';
+import { isCacheFailure, isTransientRegistryError, maskSecrets, withCacheHint } from '../buildx/failure.js';
 import type { ResolvedTarget } from '../dockerfile/stages.js';
 import { spawnStream, type Exec, type StreamExec } from '../exec.js';
 import { ArchiveError } from '../image/archive-reader.js';
 import { measureDockerSave, type DockerSaveOptions } from '../image/docker-save.js';
-import { maskFilePaths } from '../image/file-tree.js';
 import type { MeasureOptions } from '../image/measure.js';
 import { measureOciStream } from '../image/oci-stream.js';
 import { measureOciLayout } from '../image/measure.js';
@@ -35,6 +34,7 @@ import type { CacheSpec, ImageStats, MeasureMethod, SideResult } from '../model.
 import { ANY_PLATFORM, type TargetResults } from '../model.js';
 import { errorMessage } from '../errors.js';
 import { ExportRoom, freeBytes, type ExportSlot } from './export-room.js';
+import { maskImagePaths } from './masks.js';
 
 export interface SideRequest {
   readonly side: 'head' | 'base';
@@ -265,11 +265,7 @@ async function buildAndMeasure(deps: SideDeps, req: SideRequest, target: string,
       : built.streamed
         ? await (exported ?? Promise.reject(new Error('buildx wrote no image to the export stream')))
         : await measureOciLayout(built.layoutDir, measureOptions, follower);
-    const mask = secretMask(req.secrets);
-    return images.map((image) => {
-      const masked = image.files ? { ...image, files: maskFilePaths(image.files, mask) } : image;
-      return { platform: image.platform, result: { state: 'measured', image: masked } as SideResult };
-    });
+    return images.map((image) => ({ platform: image.platform, result: { state: 'measured', image: maskImagePaths(image, req.secrets) } as SideResult }));
   } catch (e) {
     const message = maskSecrets(errorMessage(e), req.secrets);
     return [{ platform: ANY_PLATFORM, result: { state: 'failed', error: `measurement failed: ${message}` } }];
