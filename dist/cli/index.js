@@ -4208,13 +4208,14 @@ function compare(a, b) {
  */
 function maskFilePaths(files, mask) {
     // The common case, no path masked: the same view, not a copy of every path of the image.
+    // (layerOf has the paths of final.)
     const unchanged = (paths) => {
         for (const path of paths)
             if (mask(path) !== path)
                 return false;
         return true;
     };
-    if (unchanged(files.final.keys()) && unchanged(files.layerOf?.keys() ?? []) && unchanged(files.wasted.map((w) => w.path)))
+    if (unchanged(files.final.keys()) && unchanged(files.wasted.map((w) => w.path)))
         return files;
     const merge = (entries) => {
         const out = new Map();
@@ -7223,6 +7224,228 @@ function unique(xs) {
     return [...new Set(xs)];
 }
 
+;// CONCATENATED MODULE: ./src/buildx/failure.ts
+// Pure: the part of a failed build's log a reader needs (the failing step's output and buildx's ERROR
+// line), with secret values masked.
+const MAX_LINES = 20;
+/** Replace every known secret value (3+ characters) in `text` with `***`. */
+function maskSecrets(text, secrets) {
+    return failure_secretMask(secrets)(text);
+}
+/**
+ * {@link maskSecrets} for many texts (every path of an image, every string of a report): the values
+ * are sorted once, longest first, and a text that holds none of them comes back as it is, not a copy.
+ */
+function failure_secretMask(secrets) {
+    const values = maskedValues(secrets);
+    return (text) => {
+        let out = text;
+        for (const s of values)
+            if (out.includes(s))
+                out = out.split(s).join('***');
+        return out;
+    };
+}
+/** The values that are masked, each once, longest first (so that a longer one is masked whole): those of 3+ characters. */
+function maskedValues(secrets) {
+    return [...new Set(secrets)].filter((v) => v.length >= 3).sort((a, b) => b.length - a.length);
+}
+/** Longest unfinished line held back by {@link secretMasker} before it is passed on anyway. */
+const MAX_HELD_LINE = 64 * 1024;
+/** Where the known secrets occur in `text`: non-overlapping [start, end) pairs, longest secret first. */
+function occurrences(text, secrets) {
+    const found = [];
+    for (const s of secrets) {
+        for (let at = text.indexOf(s); at !== -1; at = text.indexOf(s, at + 1)) {
+            const end = at + s.length;
+            if (!found.some(([a, b]) => at < b && end > a))
+                found.push([at, end]);
+        }
+    }
+    return found.sort((x, y) => x[0] - y[0]);
+}
+/**
+ * Masks known secrets (3+ characters) in a log that arrives in chunks, such as a live build log: a
+ * value split across two chunks is masked all the same. Whole lines are passed on as soon as they
+ * end; an unfinished line is held until its end comes (or until it is longer than
+ * {@link MAX_HELD_LINE}, when all but what could start a secret goes, never ending in `#` or `:`, so
+ * that no `##[` or `::` of a workflow command is cut in two). `end()` passes on the rest.
+ */
+function secretMasker(secrets, emit) {
+    const values = maskedValues(secrets);
+    // A value with a line break in it can straddle a line end: then the tail that could start one is held too.
+    const hold = values.length ? Math.max(...values.map((v) => v.length)) - 1 : 0;
+    const multiLine = values.some((v) => /[\r\n]/.test(v));
+    let pending = '';
+    const pass = (upTo) => {
+        const found = occurrences(pending, values);
+        // A secret that starts before the cut ends inside `pending` (the cut leaves room for it): take it whole.
+        for (const [a, b] of found)
+            if (a < upTo && b > upTo)
+                upTo = b;
+        let out = '';
+        let from = 0;
+        for (const [a, b] of found) {
+            if (a >= upTo)
+                break;
+            out += `${pending.slice(from, a)}***`;
+            from = b;
+        }
+        out += pending.slice(from, upTo);
+        pending = pending.slice(upTo);
+        if (out !== '')
+            emit(out);
+    };
+    return {
+        write(chunk) {
+            pending += chunk;
+            const lineCut = Math.max(pending.lastIndexOf('\n'), pending.lastIndexOf('\r')) + 1;
+            let cut = lineCut;
+            const room = pending.length - hold;
+            if ((multiLine && room < lineCut) || pending.length - lineCut > MAX_HELD_LINE) {
+                // A cut inside a line.
+                cut = Math.max(0, room);
+                while (cut > 0 && (pending[cut - 1] === '#' || pending[cut - 1] === ':'))
+                    cut--;
+            }
+            if (cut > 0)
+                pass(cut);
+        },
+        end() {
+            pass(pending.length);
+        }
+    };
+}
+/**
+ * `docker buildx build` prints the failing step's last output between `------` rulers, then
+ * `ERROR: failed to solve: …`. Keep that block and the ERROR line; else the last lines.
+ */
+function summarizeBuildFailure(log, secrets) {
+    const lines = log.split('\n').map((l) => l.replace(/\s+$/, ''));
+    let end = -1;
+    for (let i = lines.length - 1; i >= 0; i--) {
+        if (/^(ERROR|error):/.test(lines[i] ?? '')) {
+            end = i;
+            break;
+        }
+    }
+    let picked;
+    if (end === -1) {
+        picked = lines.filter(Boolean).slice(-MAX_LINES);
+    }
+    else {
+        let start = end;
+        const rulers = [];
+        for (let i = end - 1; i >= 0 && rulers.length < 2; i--)
+            if (lines[i] === '------')
+                rulers.push(i);
+        if (rulers.length === 2)
+            start = rulers[1];
+        picked = lines.slice(start, end + 1).filter((l) => l !== '');
+        if (picked.length > MAX_LINES)
+            picked = [...picked.slice(0, 2), '…', ...picked.slice(-(MAX_LINES - 3))];
+    }
+    return maskSecrets(picked.join('\n'), secrets);
+}
+/** The last ERROR line alone, for one-line messages and annotations. */
+function lastErrorLine(log, secrets) {
+    const lines = log.split('\n').map((l) => l.trim()).filter(Boolean);
+    const err = [...lines].reverse().find((l) => /^(ERROR|error):/.test(l)) ?? lines[lines.length - 1] ?? '';
+    return maskSecrets(err.replace(/^(ERROR|error):\s*/, ''), secrets);
+}
+/**
+ * The build steps that import or export cache, as BuildKit names them: `importing cache manifest
+ * from gha:…`, `exporting cache` (BuildKit < 0.10), `exporting cache to registry`, `exporting to
+ * GitHub Actions Cache` (the gha exporter's own name, without the word `cache` after `exporting`).
+ */
+const CACHE_STEP = /^(importing|exporting) cache\b|^exporting to\b.*\bcache\b/i;
+/** BuildKit's words for a cache reference that does not exist yet. */
+const NOT_WRITTEN_YET = /^failed to configure registry cache importer: \S+: not found$/;
+/**
+ * Cache trouble that did not fail the build (RELIABILITY rows 11, 12, 14): buildx's `WARNING:` lines
+ * about a cache, and `ERROR` lines of the build steps that import or export cache (with
+ * `ignore-error=true` BuildKit reports a failed export there and the build succeeds). Each once, in order.
+ */
+function cacheProblems(log, secrets) {
+    const lines = log.split('\n').map((l) => l.trim());
+    const cacheSteps = new Set();
+    const out = [];
+    for (const line of lines) {
+        const step = /^#(\d+) (.*)$/.exec(line);
+        if (step && CACHE_STEP.test(step[2] ?? ''))
+            cacheSteps.add(step[1]);
+    }
+    for (const line of lines) {
+        let problem;
+        if (/^WARNING:.*cache/i.test(line))
+            problem = line.replace(/^WARNING:\s*/, '');
+        const step = /^#(\d+) ERROR:\s*(.*)$/.exec(line);
+        if (step && cacheSteps.has(step[1]))
+            problem = step[2];
+        // A registry cache that was never written (the first build of a scope) is not found: nothing is wrong.
+        if (problem && NOT_WRITTEN_YET.test(problem))
+            continue;
+        if (problem && !out.includes(problem))
+            out.push(problem);
+    }
+    return out.map((p) => maskSecrets(p, secrets));
+}
+/**
+ * A build that failed only because of its cache backend, so that building again without cache is
+ * the way on (RELIABILITY rows 11, 12, 14): the backend could not be set up (a bad token or URL, the
+ * retired legacy service), or BuildKit failed the build on a cache export it was told to ignore (one
+ * older than 0.11 does not know `ignore-error`). The gha exporter's failures read `error writing
+ * layer blob: …` (a reservation refused, `Cache already exists`, a 429), `maximum timeout reached`
+ * (go-actions-cache's limit), or carry the service's own words. Whatever the words, a build whose
+ * error is that of one of its cache steps (`problems`, from {@link cacheProblems}) failed on its cache.
+ */
+function isCacheFailure(error, problems = []) {
+    return (problems.some((p) => p !== '' && error.endsWith(p)) ||
+        /failed to configure \S+ cache (exporter|importer)|cache (exporter|importer).*(token|url|unauthori[sz]ed|forbidden)/i.test(error) ||
+        /This legacy service is shutting down|gha-cache-sunset/i.test(error) ||
+        /error writing layer blob|Cache already exists|failed to reserve cache|maximum timeout reached/i.test(error) ||
+        /cache write denied|no writable scopes/i.test(error));
+}
+/**
+ * A registry that is overloaded or limiting pulls while an image is resolved or fetched (`FROM`):
+ * Docker Hub's `toomanyrequests` or a 429, or a 500, 502, 503 or 504 from a registry (RELIABILITY
+ * row 17). Worth a bounded retry; anything else (not found, unauthorized, a failing RUN step, a
+ * cache backend's own 429) is not.
+ */
+function isTransientRegistryError(error) {
+    if (isCacheFailure(error) || /did not complete successfully/.test(error))
+        return false;
+    if (/\btoomanyrequests\b/i.test(error))
+        return true;
+    const registry = /failed to resolve source metadata|httpReadSeeker|unexpected status (code|from (HEAD|GET) request)|failed to fetch (oauth|anonymous) token|received unexpected HTTP status/i;
+    const status = /\b(429 Too Many Requests|500 Internal Server Error|502 Bad Gateway|503 Service Unavailable|504 Gateway Time-?out)\b/i;
+    return registry.test(error) && status.test(error);
+}
+/** Which way on a failed build's error line leads: without cache, a retry later, or none. */
+function classifyBuildFailure(error) {
+    if (isCacheFailure(error))
+        return 'cache';
+    if (isTransientRegistryError(error))
+        return 'transient-registry';
+    return 'other';
+}
+/**
+ * What to do about a cache problem, when there is more to say than buildx did: the retired legacy
+ * cache service means a BuildKit and buildx too old for the new one (RELIABILITY row 12).
+ */
+function cacheHint(problem) {
+    if (/This legacy service is shutting down|gha-cache-sunset/i.test(problem)) {
+        return ("GitHub's new cache service needs BuildKit ≥ 0.20 / Buildx ≥ 0.21: update Docker, or set up a builder " +
+            'with docker/setup-buildx-action (driver docker-container) before this step');
+    }
+    return undefined;
+}
+/** `problem`, followed by its {@link cacheHint} when there is one. */
+function withCacheHint(problem) {
+    const hint = cacheHint(problem);
+    return hint ? `${problem} (${hint})` : problem;
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/masks.ts
 // The values that no text the action writes may show, in one place. Pure.
 //
@@ -7235,6 +7458,7 @@ function unique(xs) {
 // actions/checkout (`persist-credentials: true`, its default) leaves the token in `.git/config` as
 //   http.https://github.com/.extraheader = AUTHORIZATION: basic base64("x-access-token:" + token)
 // and `COPY . .` puts that file in the build context, where a `RUN cat .git/config` prints it.
+
 
 /** The environment variables that may hold a token of the job, besides the github-token input. */
 const TOKEN_VARIABLES = ['GITHUB_TOKEN', 'GH_TOKEN', 'ACTIONS_RUNTIME_TOKEN', 'ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
@@ -7317,6 +7541,13 @@ function maskStrings(value, masks) {
         return v;
     };
     return walk(value);
+}
+/** A measured image with its file paths masked for `secrets` (a path can carry a build-arg value); the same image when none is. */
+function maskImagePaths(image, secrets) {
+    if (!image.files)
+        return image;
+    const files = maskFilePaths(image.files, failure_secretMask(secrets));
+    return files === image.files ? image : { ...image, files };
 }
 const SECRET_NAME = /TOKEN|SECRET|PASS|PWD|KEY|AUTH|CRED|PRIVATE|CERT|SESSION|COOKIE|SIGNATURE/i;
 const TOKEN_LIKE = /^(gh[pousr]_|github_pat_|AKIA|xox[abp]-|glpat-|sk-)/;
@@ -7885,224 +8116,6 @@ function headTargetNames(stages, requested, fileLabel) {
         return planTargets(stages, undefined, [], fileLabel).head.map((t) => t.name);
     const names = new Set(stages.flatMap((s) => (s.name ? [s.name] : [])));
     return requested.map((t) => t.toLowerCase()).filter((t) => names.has(t));
-}
-
-;// CONCATENATED MODULE: ./src/buildx/failure.ts
-// Pure: the part of a failed build's log a reader needs (the failing step's output and buildx's ERROR
-// line), with secret values masked.
-const MAX_LINES = 20;
-/** Replace every known secret value (3+ characters) in `text` with `***`. */
-function maskSecrets(text, secrets) {
-    return failure_secretMask(secrets)(text);
-}
-/**
- * {@link maskSecrets} for many texts (every path of an image, every string of a report): the values
- * are sorted once, longest first, and a text that holds none of them comes back as it is, not a copy.
- */
-function failure_secretMask(secrets) {
-    const values = [...new Set(secrets)].filter((v) => v.length >= 3).sort((a, b) => b.length - a.length);
-    return (text) => {
-        let out = text;
-        for (const s of values)
-            if (out.includes(s))
-                out = out.split(s).join('***');
-        return out;
-    };
-}
-/** Longest unfinished line held back by {@link secretMasker} before it is passed on anyway. */
-const MAX_HELD_LINE = 64 * 1024;
-/** Where the known secrets occur in `text`: non-overlapping [start, end) pairs, longest secret first. */
-function occurrences(text, secrets) {
-    const found = [];
-    for (const s of secrets) {
-        for (let at = text.indexOf(s); at !== -1; at = text.indexOf(s, at + 1)) {
-            const end = at + s.length;
-            if (!found.some(([a, b]) => at < b && end > a))
-                found.push([at, end]);
-        }
-    }
-    return found.sort((x, y) => x[0] - y[0]);
-}
-/**
- * Masks known secrets (3+ characters) in a log that arrives in chunks, such as a live build log: a
- * value split across two chunks is masked all the same. Whole lines are passed on as soon as they
- * end; an unfinished line is held until its end comes (or until it is longer than
- * {@link MAX_HELD_LINE}, when all but what could start a secret goes, never ending in `#` or `:`, so
- * that no `##[` or `::` of a workflow command is cut in two). `end()` passes on the rest.
- */
-function secretMasker(secrets, emit) {
-    const values = [...new Set(secrets)].filter((v) => v.length >= 3).sort((a, b) => b.length - a.length);
-    // A value with a line break in it can straddle a line end: then the tail that could start one is held too.
-    const hold = values.length ? Math.max(...values.map((v) => v.length)) - 1 : 0;
-    const multiLine = values.some((v) => /[\r\n]/.test(v));
-    let pending = '';
-    const pass = (upTo) => {
-        const found = occurrences(pending, values);
-        // A secret that starts before the cut ends inside `pending` (the cut leaves room for it): take it whole.
-        for (const [a, b] of found)
-            if (a < upTo && b > upTo)
-                upTo = b;
-        let out = '';
-        let from = 0;
-        for (const [a, b] of found) {
-            if (a >= upTo)
-                break;
-            out += `${pending.slice(from, a)}***`;
-            from = b;
-        }
-        out += pending.slice(from, upTo);
-        pending = pending.slice(upTo);
-        if (out !== '')
-            emit(out);
-    };
-    return {
-        write(chunk) {
-            pending += chunk;
-            const lineCut = Math.max(pending.lastIndexOf('\n'), pending.lastIndexOf('\r')) + 1;
-            let cut = lineCut;
-            const room = pending.length - hold;
-            if ((multiLine && room < lineCut) || pending.length - lineCut > MAX_HELD_LINE) {
-                // A cut inside a line.
-                cut = Math.max(0, room);
-                while (cut > 0 && (pending[cut - 1] === '#' || pending[cut - 1] === ':'))
-                    cut--;
-            }
-            if (cut > 0)
-                pass(cut);
-        },
-        end() {
-            pass(pending.length);
-        }
-    };
-}
-/**
- * `docker buildx build` prints the failing step's last output between `------` rulers, then
- * `ERROR: failed to solve: …`. Keep that block and the ERROR line; else the last lines.
- */
-function summarizeBuildFailure(log, secrets) {
-    const lines = log.split('\n').map((l) => l.replace(/\s+$/, ''));
-    let end = -1;
-    for (let i = lines.length - 1; i >= 0; i--) {
-        if (/^(ERROR|error):/.test(lines[i] ?? '')) {
-            end = i;
-            break;
-        }
-    }
-    let picked;
-    if (end === -1) {
-        picked = lines.filter(Boolean).slice(-MAX_LINES);
-    }
-    else {
-        let start = end;
-        const rulers = [];
-        for (let i = end - 1; i >= 0 && rulers.length < 2; i--)
-            if (lines[i] === '------')
-                rulers.push(i);
-        if (rulers.length === 2)
-            start = rulers[1];
-        picked = lines.slice(start, end + 1).filter((l) => l !== '');
-        if (picked.length > MAX_LINES)
-            picked = [...picked.slice(0, 2), '…', ...picked.slice(-(MAX_LINES - 3))];
-    }
-    return maskSecrets(picked.join('\n'), secrets);
-}
-/** The last ERROR line alone, for one-line messages and annotations. */
-function lastErrorLine(log, secrets) {
-    const lines = log.split('\n').map((l) => l.trim()).filter(Boolean);
-    const err = [...lines].reverse().find((l) => /^(ERROR|error):/.test(l)) ?? lines[lines.length - 1] ?? '';
-    return maskSecrets(err.replace(/^(ERROR|error):\s*/, ''), secrets);
-}
-/**
- * The build steps that import or export cache, as BuildKit names them: `importing cache manifest
- * from gha:…`, `exporting cache` (BuildKit < 0.10), `exporting cache to registry`, `exporting to
- * GitHub Actions Cache` (the gha exporter's own name, without the word `cache` after `exporting`).
- */
-const CACHE_STEP = /^(importing|exporting) cache\b|^exporting to\b.*\bcache\b/i;
-/** BuildKit's words for a cache reference that does not exist yet. */
-const NOT_WRITTEN_YET = /^failed to configure registry cache importer: \S+: not found$/;
-/**
- * Cache trouble that did not fail the build (RELIABILITY rows 11, 12, 14): buildx's `WARNING:` lines
- * about a cache, and `ERROR` lines of the build steps that import or export cache (with
- * `ignore-error=true` BuildKit reports a failed export there and the build succeeds). Each once, in order.
- */
-function cacheProblems(log, secrets) {
-    const lines = log.split('\n').map((l) => l.trim());
-    const cacheSteps = new Set();
-    const out = [];
-    for (const line of lines) {
-        const step = /^#(\d+) (.*)$/.exec(line);
-        if (step && CACHE_STEP.test(step[2] ?? ''))
-            cacheSteps.add(step[1]);
-    }
-    for (const line of lines) {
-        let problem;
-        if (/^WARNING:.*cache/i.test(line))
-            problem = line.replace(/^WARNING:\s*/, '');
-        const step = /^#(\d+) ERROR:\s*(.*)$/.exec(line);
-        if (step && cacheSteps.has(step[1]))
-            problem = step[2];
-        // A registry cache that was never written (the first build of a scope) is not found: nothing is wrong.
-        if (problem && NOT_WRITTEN_YET.test(problem))
-            continue;
-        if (problem && !out.includes(problem))
-            out.push(problem);
-    }
-    return out.map((p) => maskSecrets(p, secrets));
-}
-/**
- * A build that failed only because of its cache backend, so that building again without cache is
- * the way on (RELIABILITY rows 11, 12, 14): the backend could not be set up (a bad token or URL, the
- * retired legacy service), or BuildKit failed the build on a cache export it was told to ignore (one
- * older than 0.11 does not know `ignore-error`). The gha exporter's failures read `error writing
- * layer blob: …` (a reservation refused, `Cache already exists`, a 429), `maximum timeout reached`
- * (go-actions-cache's limit), or carry the service's own words. Whatever the words, a build whose
- * error is that of one of its cache steps (`problems`, from {@link cacheProblems}) failed on its cache.
- */
-function isCacheFailure(error, problems = []) {
-    return (problems.some((p) => p !== '' && error.endsWith(p)) ||
-        /failed to configure \S+ cache (exporter|importer)|cache (exporter|importer).*(token|url|unauthori[sz]ed|forbidden)/i.test(error) ||
-        /This legacy service is shutting down|gha-cache-sunset/i.test(error) ||
-        /error writing layer blob|Cache already exists|failed to reserve cache|maximum timeout reached/i.test(error) ||
-        /cache write denied|no writable scopes/i.test(error));
-}
-/**
- * A registry that is overloaded or limiting pulls while an image is resolved or fetched (`FROM`):
- * Docker Hub's `toomanyrequests` or a 429, or a 500, 502, 503 or 504 from a registry (RELIABILITY
- * row 17). Worth a bounded retry; anything else (not found, unauthorized, a failing RUN step, a
- * cache backend's own 429) is not.
- */
-function isTransientRegistryError(error) {
-    if (isCacheFailure(error) || /did not complete successfully/.test(error))
-        return false;
-    if (/\btoomanyrequests\b/i.test(error))
-        return true;
-    const registry = /failed to resolve source metadata|httpReadSeeker|unexpected status (code|from (HEAD|GET) request)|failed to fetch (oauth|anonymous) token|received unexpected HTTP status/i;
-    const status = /\b(429 Too Many Requests|500 Internal Server Error|502 Bad Gateway|503 Service Unavailable|504 Gateway Time-?out)\b/i;
-    return registry.test(error) && status.test(error);
-}
-/** Which way on a failed build's error line leads: without cache, a retry later, or none. */
-function classifyBuildFailure(error) {
-    if (isCacheFailure(error))
-        return 'cache';
-    if (isTransientRegistryError(error))
-        return 'transient-registry';
-    return 'other';
-}
-/**
- * What to do about a cache problem, when there is more to say than buildx did: the retired legacy
- * cache service means a BuildKit and buildx too old for the new one (RELIABILITY row 12).
- */
-function cacheHint(problem) {
-    if (/This legacy service is shutting down|gha-cache-sunset/i.test(problem)) {
-        return ("GitHub's new cache service needs BuildKit ≥ 0.20 / Buildx ≥ 0.21: update Docker, or set up a builder " +
-            'with docker/setup-buildx-action (driver docker-container) before this step');
-    }
-    return undefined;
-}
-/** `problem`, followed by its {@link cacheHint} when there is one. */
-function withCacheHint(problem) {
-    const hint = cacheHint(problem);
-    return hint ? `${problem} (${hint})` : problem;
 }
 
 ;// CONCATENATED MODULE: external "node:events"
@@ -9844,11 +9857,7 @@ async function buildAndMeasure(deps, req, target, plan) {
             : built.streamed
                 ? await (exported ?? Promise.reject(new Error('buildx wrote no image to the export stream')))
                 : await measureOciLayout(built.layoutDir, measureOptions, follower);
-        const mask = failure_secretMask(req.secrets);
-        return images.map((image) => {
-            const masked = image.files ? { ...image, files: maskFilePaths(image.files, mask) } : image;
-            return { platform: image.platform, result: { state: 'measured', image: masked } };
-        });
+        return images.map((image) => ({ platform: image.platform, result: { state: 'measured', image: maskImagePaths(image, req.secrets) } }));
     }
     catch (e) {
         const message = maskSecrets(errorMessage(e), req.secrets);
@@ -10021,8 +10030,7 @@ async function measureGivenImages(deps, req) {
     return out;
 }
 function measured(image, secrets) {
-    const masked = image.files ? { ...image, files: maskFilePaths(image.files, failure_secretMask(secrets)) } : image;
-    return { state: 'measured', image: masked };
+    return { state: 'measured', image: maskImagePaths(image, secrets) };
 }
 /** An image of the engine when docker knows it, else one of its registry. */
 async function measureOne(deps, image, options, platforms) {
