@@ -237,7 +237,8 @@ async function buildAndMeasure(deps: SideDeps, req: SideRequest, target: string,
   const options: BuildOptions = {
     secrets: req.secrets,
     env: deps.env,
-    ...(output ? { onLog: (chunk: string) => output(maskSecrets(chunk, req.secrets)) } : {}),
+    // buildx/build.ts masks the log (secretMasker, a value split across chunks too) before onLog.
+    ...(output ? { onLog: output } : {}),
     onExport: (stream) => {
       exported = measureExport(stream, measureOptions);
       // A failed attempt's export is cut short: its measurement's failure is not this target's.
