@@ -9827,7 +9827,8 @@ async function buildAndMeasure(deps, req, target, plan) {
     const options = {
         secrets: req.secrets,
         env: deps.env,
-        ...(output ? { onLog: (chunk) => output(maskSecrets(chunk, req.secrets)) } : {}),
+        // buildx/build.ts masks the log (secretMasker, a value split across chunks too) before onLog.
+        ...(output ? { onLog: output } : {}),
         onExport: (stream) => {
             exported = measureExport(stream, measureOptions);
             // A failed attempt's export is cut short: its measurement's failure is not this target's.
