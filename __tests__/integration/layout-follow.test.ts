@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { FOLLOWED_AT_ONCE, LayoutFollower } from '../../src/image/layout-follow.js';
 import { measureOciLayout, type MeasureOptions } from '../../src/image/measure.js';
+import { SharedLayers } from '../../src/image/shared-layers.js';
 import { tarMember, tarOf } from '../support/tar-writer.js';
 
 const hex = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
@@ -110,6 +111,36 @@ describe('LayoutFollower: layers measured as they are written', () => {
     writeFileSync(join(dir, 'blobs', 'sha256', hex(a.blob)), Buffer.alloc(a.blob.length));
     await expect(measureOciLayout(dir, opts)).rejects.toThrow(/does not match|cannot read/);
     expect(await measureOciLayout(dir, opts, follower)).toEqual(expected);
+  });
+
+  it('a layer the run measured or is measuring elsewhere is not followed; what it follows, the run shares', async () => {
+    const first = folder('shared-first');
+    const second = folder('shared-second');
+    const x = gz(files(20, 4000));
+    const y = gz(files(3, 900));
+    const z = gz(files(4, 800));
+    // The first image, as a pull request's head: followed, its layers shared with the run.
+    const shared = new SharedLayers();
+    const withShared: MeasureOptions = { ...opts, shared };
+    const head = new LayoutFollower(first, withShared);
+    head.start();
+    await Promise.all([ingest(first, '1', `layer-sha256:${hex(x.blob)}`, x.blob), ingest(first, '2', `layer-sha256:${hex(y.blob)}`, y.blob)]);
+    finish(first, [x, y]);
+    await head.end();
+    expect(shared.find(`sha256:${hex(x.blob)}`, x.blob.length, true, 'gzip')).toBe(head.early(`sha256:${hex(x.blob)}`)?.sizes);
+    expect(await measureOciLayout(first, withShared, head)).toEqual(await measureOciLayout(first, opts));
+    // The second, as its base: x is not followed (nor read: spoiled on disk, it would fail its digest), z is.
+    const base = new LayoutFollower(second, withShared);
+    base.start();
+    await Promise.all([ingest(second, '1', `layer-sha256:${hex(x.blob)}`, x.blob), ingest(second, '2', `layer-sha256:${hex(z.blob)}`, z.blob)]);
+    finish(second, [x, z]);
+    await base.end();
+    expect(base.early(`sha256:${hex(x.blob)}`)).toBeUndefined();
+    expect(base.early(`sha256:${hex(z.blob)}`)).toMatchObject({ compression: 'gzip' });
+    const alone = await measureOciLayout(second, opts);
+    writeFileSync(join(second, 'blobs', 'sha256', hex(x.blob)), Buffer.alloc(x.blob.length));
+    await expect(measureOciLayout(second, opts)).rejects.toThrow(/does not match|cannot read/);
+    expect(await measureOciLayout(second, withShared, base)).toEqual(alone);
   });
 
   it(`buildx writing many blobs at once: ${FOLLOWED_AT_ONCE} are read at a time, the others in turn, and every one counts`, async () => {

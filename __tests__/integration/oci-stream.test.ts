@@ -2,7 +2,8 @@
 // directory (measureOciLayout): generated layouts of every layer kind, archived the way buildx
 // streams them (blobs first, by digest, then index.json and oci-layout), in small and large chunks.
 // The numbers must be the same to the byte, files included; a stream that lies about a blob, ends
-// early or holds a bomb must fail as the directory does.
+// early or holds a bomb must fail as the directory does. A blob the run measured already
+// (SharedLayers) is not read again, by a stream or a directory.
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,9 @@ import { gzipSync } from 'node:zlib';
 import { ArchiveError } from '../../src/image/archive-reader.js';
 import { DEFAULT_LIMITS } from '../../src/image/limits.js';
 import { measureOciLayout, type MeasureOptions } from '../../src/image/measure.js';
+import type { LayerSizes } from '../../src/image/layer-stream.js';
 import { measureOciStream } from '../../src/image/oci-stream.js';
+import { SharedLayers } from '../../src/image/shared-layers.js';
 import { tarMember, tarOf, ustarHeader } from '../support/tar-writer.js';
 
 const sha256 = (b: Buffer | string): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
@@ -175,4 +178,98 @@ describe('measureOciStream refuses what does not hold', () => {
       new RegExp(`^app: measurement stopped at layer ${sha256(bomb)}: the layer inflates to more than 100 times its compressed size`)
     );
   }, 60_000);
+});
+
+describe('layers the run measured already (SharedLayers): each blob read once per run', () => {
+  const opts = (shared?: SharedLayers): MeasureOptions => ({ target: 'app', secrets: [], files: true, ...(shared ? { shared } : {}) });
+  /** Two layouts, as a pull request's head and base: `x` in both, `y` only in the first, `z` only in the second. */
+  function headAndBase(name: string, xFiles = 30): { first: string; second: string; x: Layer } {
+    const x = gz(files(xFiles, 2000));
+    const h = new LayoutWriter(`${name}-head`);
+    const first = h.finish([h.image([x, gz(files(5, 900))])]);
+    const b = new LayoutWriter(`${name}-base`);
+    const second = b.finish([b.image([x, gz(files(4, 800))])]);
+    return { first, second, x };
+  }
+  /**
+   * The layout's archive with the blob of `layer` replaced by as many other bytes after its gzip
+   * header: still recognised as a gzip layer, but reading it would fail.
+   */
+  const withBlobReplaced = (dir: string, layer: Layer): Buffer => {
+    const bytes = Buffer.from(archive(dir));
+    const at = bytes.indexOf(layer.blob);
+    expect(at).toBeGreaterThan(0);
+    randomBytes(layer.blob.length - 10).copy(bytes, at + 10);
+    return bytes;
+  };
+  /** `bytes` in chunks of `size`, counting in `read` what the measurement took so far. */
+  const counted = (bytes: Buffer, size: number, read: { bytes: number }): Readable =>
+    Readable.from(
+      (function* () {
+        for (let at = 0; at < bytes.length; at += size) {
+          read.bytes = Math.min(at + size, bytes.length);
+          yield bytes.subarray(at, at + size);
+        }
+      })()
+    );
+
+  it('a second layout reads only the blobs the first did not hold: a shared blob removed from it is not missed', async () => {
+    const { first, second, x } = headAndBase('dirs');
+    const alone = await measureOciLayout(second, opts());
+    const shared = new SharedLayers();
+    expect(await measureOciLayout(first, opts(shared))).toEqual(await measureOciLayout(first, opts()));
+    rmSync(join(second, 'blobs', 'sha256', sha256(x.blob).slice(7)));
+    await expect(measureOciLayout(second, opts())).rejects.toThrow(/missing/);
+    expect(await measureOciLayout(second, opts(shared))).toEqual(alone);
+  });
+
+  it('an export stream waits while the run measures a blob it holds, then lets its bytes pass unread and takes those numbers', async () => {
+    // A blob larger than what the reader buffers ahead (1 MiB).
+    const { first, second, x } = headAndBase('wait', 1500);
+    const alone = await measureOciLayout(second, opts());
+    const measuredFirst = new SharedLayers();
+    await measureOciLayout(first, opts(measuredFirst));
+    const xSizes = await measuredFirst.find(sha256(x.blob), x.blob.length, true)!;
+    const shared = new SharedLayers();
+    let finish: () => void = () => undefined;
+    shared.add(sha256(x.blob), x.blob.length, 'gzip', true, new Promise<LayerSizes>((resolve) => (finish = () => resolve(xSizes))));
+    const bytes = withBlobReplaced(second, x);
+    const read = { bytes: 0 };
+    const streamed = measureOciStream(counted(bytes, 4096, read), opts(shared));
+    await new Promise((r) => setTimeout(r, 100));
+    // Held at that blob: not read to its end (the stream reads ahead at most its buffers' worth).
+    expect(read.bytes).toBeLessThan(bytes.indexOf(x.blob) + x.blob.length);
+    finish();
+    expect(await streamed).toEqual(alone);
+  });
+
+  it('when the run’s measurement of that blob fails, the stream measures it itself, from its first byte', async () => {
+    const { second, x } = headAndBase('fails');
+    const alone = await measureOciLayout(second, opts());
+    for (const size of [511, 4096, 1 << 20]) {
+      const shared = new SharedLayers();
+      shared.add(sha256(x.blob), x.blob.length, 'gzip', true, new Promise((_, reject) => setTimeout(() => reject(new Error('cut short')), 20)));
+      expect(await measureOciStream(chunked(archive(second), size), opts(shared))).toEqual(alone);
+      // And reads it: the same stream with other bytes in its place fails the blob's digest.
+      const again = new SharedLayers();
+      again.add(sha256(x.blob), x.blob.length, 'gzip', true, Promise.reject(new Error('cut short')));
+      await expect(measureOciStream(chunked(withBlobReplaced(second, x), size), opts(again))).rejects.toThrow(/cannot read it as gzip data|does not match its digest/);
+    }
+  });
+
+  it('a stream shares what it measured with the layouts measured after it', async () => {
+    const { first, second, x } = headAndBase('streams');
+    const alone = await measureOciLayout(second, opts());
+    const shared = new SharedLayers();
+    expect(await measureOciStream(chunked(archive(first), 4096), opts(shared))).toEqual(await measureOciLayout(first, opts()));
+    expect(await measureOciStream(chunked(withBlobReplaced(second, x), 4096), opts(shared))).toEqual(alone);
+  });
+
+  it('a measurement without files is not taken where files are asked for', async () => {
+    const { first, second, x } = headAndBase('nofiles');
+    const shared = new SharedLayers();
+    await measureOciLayout(first, { ...opts(shared), files: false });
+    rmSync(join(second, 'blobs', 'sha256', sha256(x.blob).slice(7)));
+    await expect(measureOciLayout(second, opts(shared))).rejects.toThrow(/missing/);
+  });
 });

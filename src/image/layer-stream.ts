@@ -10,6 +10,7 @@ import * as zlib from 'node:zlib';
 import { LimitError, isAbortError, limitMessage, timeoutError, type MeasureBudget } from './limits.js';
 import { MediaType, layerCompression, type Compression, type Descriptor } from './oci.js';
 import { TarError, createTarTap, type TarEntry } from './tar.js';
+import type { SharedLayers } from './shared-layers.js';
 import { readBytes } from './stream-garbage.js';
 
 /** Output chunk size of the gunzip stream. */
@@ -27,6 +28,8 @@ export interface LayerContext {
   readonly files: boolean;
   readonly budget: MeasureBudget;
   readonly target: string;
+  /** The run's layers measured so far, where a blob streamed past is looked up and its measurement shared. */
+  readonly shared?: SharedLayers;
 }
 
 /**

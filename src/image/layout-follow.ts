@@ -7,7 +7,8 @@
 //
 // What the follower measured is a head start, never an authority: DirLayout uses it only for a layer
 // whose descriptor has the same digest, size and compression, and measures the file itself whenever
-// the head start failed (a blob rewritten, a layout written some other way). The measurement's
+// the head start failed (a blob rewritten, a layout written some other way). A layer the run has
+// measured elsewhere, or is measuring (shared-layers.ts), is not followed: measure.ts takes its numbers. The measurement's
 // budget, and so its deadline, starts with the first blob seen, as the stream's starts with its first byte.
 import { constants as fsConstants } from 'node:fs';
 import { open, readdir, readFile, type FileHandle } from 'node:fs/promises';
@@ -16,6 +17,7 @@ import { Readable } from 'node:stream';
 import { LAYER_MEDIA_TYPE, SNIFF, layerCompressionOf, measureLayerStream, type LayerContext, type LayerSizes } from './layer-stream.js';
 import { MeasureBudget, type MeasureLimits } from './limits.js';
 import type { Compression } from './oci.js';
+import type { SharedLayers } from './shared-layers.js';
 
 /** A layer measured while it was written. */
 export interface EarlyLayer {
@@ -41,6 +43,8 @@ export interface FollowOptions {
   readonly target: string;
   readonly files?: boolean;
   readonly limits?: MeasureLimits;
+  /** The run's layers: one measured or being measured there is not followed, and one followed here is shared. */
+  readonly shared?: SharedLayers;
 }
 
 export class LayoutFollower {
@@ -99,6 +103,7 @@ export class LayoutFollower {
       const digest = LAYER_REF.exec(ref.trim())?.[1];
       const size = Number(total.trim());
       if (!digest || !Number.isSafeInteger(size) || size <= 0) continue;
+      if (this.opts.shared?.find(`sha256:${digest}`, size, this.opts.files === true)) continue;
       const handle = await open(join(ingest, id, 'data'), fsConstants.O_RDONLY | (fsConstants.O_NOFOLLOW ?? 0)).catch(() => undefined);
       if (handle) this.follow(handle, `sha256:${digest}`, size);
     }
@@ -119,6 +124,7 @@ export class LayoutFollower {
         sizes.catch(() => undefined);
         const layer: EarlyLayer = { size, compression, sizes };
         this.layers.set(digest, layer);
+        this.opts.shared?.add(digest, size, compression, ctx.files, sizes);
         await sizes.catch(() => undefined);
         return layer;
       } finally {

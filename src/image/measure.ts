@@ -4,7 +4,8 @@
 // measureImages: compressed sizes from the manifest's descriptors, uncompressed sizes and files from
 // streaming each layer blob once (layer-stream.ts), never holding one in memory.
 // With `files`, the same pass also parses the uncompressed bytes as tar and applies each image's
-// layers to a FileSystemModel.
+// layers to a FileSystemModel. A blob the run measured already, for another image (shared-layers.ts),
+// is not read again.
 // Limits (limits.ts) bound what a hostile layer costs: its inflation ratio, the inflated total,
 // entries, paths and the time of the whole measurement; the first one reached stops it with an
 // error naming the target, the layer and the limit.
@@ -13,10 +14,11 @@ import { FileSystemModel } from './file-tree.js';
 import { LimitError, MeasureBudget, limitMessage, type MeasureLimits } from './limits.js';
 import { UNKNOWN_INSTRUCTION, layerInstructions } from './history.js';
 import { checkLayerCount, collectManifests, historyWarning, imagePlatform, sum } from './image-rules.js';
-import type { LayerContext, LayerSizes } from './layer-stream.js';
+import { checkDiffId, compressionOf, type LayerContext, type LayerSizes } from './layer-stream.js';
 import { DirLayout } from './layout-dir.js';
 import type { LayoutFollower } from './layout-follow.js';
 import { isConfigMediaType, parseConfig, parseManifest, type Descriptor } from './oci.js';
+import type { SharedLayers } from './shared-layers.js';
 
 export { GUNZIP_CHUNK, countStream } from './layer-stream.js';
 
@@ -34,6 +36,8 @@ export interface MeasureOptions {
   readonly files?: boolean;
   /** The limits of limits.ts; DEFAULT_LIMITS when not given (tests give smaller ones). */
   readonly limits?: MeasureLimits;
+  /** The layers the run measured so far (shared-layers.ts): a blob measured there is not read again. */
+  readonly shared?: SharedLayers;
 }
 
 /** Where the blobs of an image are. Every blob it gives is checked against its descriptor's size and digest. */
@@ -166,9 +170,23 @@ class ImageMeasurer {
     // the same for every layer of one measurement, so a cached entry always has what is asked.
     let sizes = this.layers.get(layer.digest);
     if (!sizes) {
-      sizes = this.source.layer(layer, diffId, this.ctx);
+      sizes = this.measured(layer, diffId);
       this.layers.set(layer.digest, sizes);
     }
+    return sizes;
+  }
+
+  /** The run's numbers of this blob when it has them (a failed measurement there: read here), else the source's, shared. */
+  private async measured(layer: Descriptor, diffId: string): Promise<LayerSizes> {
+    const shared = this.opts.shared;
+    const compression = compressionOf(layer);
+    const found = await shared?.find(layer.digest, layer.size, this.ctx.files, compression)?.catch(() => undefined);
+    if (found) {
+      checkDiffId(layer, compression, diffId);
+      return found;
+    }
+    const sizes = this.source.layer(layer, diffId, this.ctx);
+    shared?.add(layer.digest, layer.size, compression, this.ctx.files, sizes);
     return sizes;
   }
 }

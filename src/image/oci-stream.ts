@@ -6,7 +6,9 @@
 // a small JSON document is kept. Once the archive has ended, measure.ts assembles the images from
 // the kept documents and the layers' numbers: the same numbers, to the byte, as measuring the same
 // export written to a directory. A layer a manifest names must have been recognised as what its
-// media type says, and every blob is checked against its descriptor's size and digest.
+// media type says, and every blob is checked against its descriptor's size and digest. A layer blob
+// the run measured already (shared-layers.ts) passes unread; one it is measuring elsewhere holds the
+// export until that measurement ends, and is read here if it failed.
 import { createHash, type Hash } from 'node:crypto';
 import { once } from 'node:events';
 import { PassThrough, type Readable } from 'node:stream';
@@ -23,7 +25,7 @@ const LABEL = 'the OCI export';
 /** One ImageStats per platform image of the OCI layout tar `stream`, read once, as measureOciLayout would give. */
 export async function measureOciStream(stream: Readable, opts: MeasureOptions): Promise<ImageStats[]> {
   const budget = new MeasureBudget(opts.limits);
-  const ctx: LayerContext = { files: opts.files === true, budget, target: opts.target };
+  const ctx: LayerContext = { files: opts.files === true, budget, target: opts.target, ...(opts.shared ? { shared: opts.shared } : {}) };
   let contents: ArchiveContents<StreamedBlob>;
   try {
     contents = await readArchive(stream, { label: LABEL, budget, summarize: (size, name) => new BlobSummary(size, name, ctx) });
@@ -61,6 +63,10 @@ class BlobSummary implements FileSummarizer<StreamedBlob> {
   private kind: Kind | undefined;
   private json: { readonly chunks: Buffer[]; readonly hash: Hash } | undefined;
   private layer: { readonly feed: PassThrough; readonly compression: Compression; readonly sizes: Promise<LayerSizes> } | undefined;
+  /** A layer the run is measuring elsewhere: its bytes held here (copies) until that measurement ends. */
+  private waiting: { readonly compression: Compression; readonly other: Promise<LayerSizes>; readonly held: Buffer[] } | undefined;
+  /** A layer the run measured elsewhere: its bytes pass unread. */
+  private reused: { readonly compression: Compression; readonly sizes: LayerSizes } | undefined;
   private failure: unknown;
   private full = false;
 
@@ -86,8 +92,25 @@ class BlobSummary implements FileSummarizer<StreamedBlob> {
 
   async drained(): Promise<void> {
     if (this.failure !== undefined) throw this.failure;
+    if (this.waiting) await this.afterOther();
     if (this.full && this.layer) await Promise.race([once(this.layer.feed, 'drain'), this.layer.sizes]);
     this.full = false;
+  }
+
+  /**
+   * The export waits while the run measures this blob elsewhere: its numbers stand when that
+   * measurement succeeds, else the blob is measured here from its first byte.
+   */
+  private async afterOther(): Promise<void> {
+    const { compression, other, held } = this.waiting!;
+    const sizes = await other.catch(() => undefined);
+    this.waiting = undefined;
+    if (sizes) {
+      this.reused = { compression, sizes };
+      return;
+    }
+    this.measure(compression);
+    for (const data of held) this.take(data);
   }
 
   destroy(): void {
@@ -96,6 +119,8 @@ class BlobSummary implements FileSummarizer<StreamedBlob> {
 
   async end(): Promise<StreamedBlob> {
     if (this.head) this.decide();
+    if (this.waiting) await this.afterOther();
+    if (this.reused) return { size: this.size, layer: this.reused };
     if (this.layer) {
       this.layer.feed.end();
       const sizes = await this.layer.sizes;
@@ -110,22 +135,35 @@ class BlobSummary implements FileSummarizer<StreamedBlob> {
     this.head = undefined;
     this.kind = sniff(head, this.declaredSize, this.name.startsWith('sha256:'));
     if (this.kind.is === 'layer') {
-      const feed = new PassThrough({ highWaterMark: 256 * 1024 });
-      const desc: Descriptor = { mediaType: LAYER_MEDIA_TYPE[this.kind.compression], digest: this.name, size: this.declaredSize, annotations: {} };
-      const sizes = measureLayerStream(feed, desc, '', this.ctx);
-      // Kept until written to or ended: a layer that fails stops the read there.
-      sizes.catch((e: unknown) => {
-        this.failure = e;
-      });
-      this.layer = { feed, compression: this.kind.compression, sizes };
+      const { compression } = this.kind;
+      const other = this.ctx.shared?.find(this.name, this.declaredSize, this.ctx.files, compression);
+      if (other) this.waiting = { compression, other, held: [] };
+      else this.measure(compression);
     } else if (this.kind.is === 'json') {
       this.json = { chunks: [], hash: createHash('sha256') };
     }
     if (head.length > 0) this.take(head);
   }
 
+  /** Measures this blob as a layer from the bytes taken from now on, and shares the measurement with the run. */
+  private measure(compression: Compression): void {
+    const feed = new PassThrough({ highWaterMark: 256 * 1024 });
+    const desc: Descriptor = { mediaType: LAYER_MEDIA_TYPE[compression], digest: this.name, size: this.declaredSize, annotations: {} };
+    const sizes = measureLayerStream(feed, desc, '', this.ctx);
+    // Kept until written to or ended: a layer that fails stops the read there.
+    sizes.catch((e: unknown) => {
+      this.failure = e;
+    });
+    this.layer = { feed, compression, sizes };
+    if (isSha256Digest(this.name)) this.ctx.shared?.add(this.name, this.declaredSize, compression, this.ctx.files, sizes);
+  }
+
   private take(data: Buffer): void {
-    if (this.layer) {
+    if (this.reused) return;
+    if (this.waiting) {
+      // Copied: the chunk is a view of a buffer the stream may reuse.
+      this.waiting.held.push(Buffer.from(data));
+    } else if (this.layer) {
       if (!this.layer.feed.write(data)) this.full = true;
     } else if (this.json) {
       this.json.chunks.push(Buffer.from(data));

@@ -27,7 +27,13 @@ export async function measureGivenImages(deps: SideDeps, req: GivenImagesRequest
   const out: TargetResults[] = [];
   for (const [target, image] of req.images) {
     const results = await deps.log.group(`Measure head target ${target}: ${image} (not built)`, async () => {
-      const options: MeasureOptions = { target, secrets: req.secrets, onWarning: (m) => deps.log.warning(m), files: req.files };
+      const options: MeasureOptions = {
+        target,
+        secrets: req.secrets,
+        onWarning: (m) => deps.log.warning(m),
+        files: req.files,
+        ...(deps.layers ? { shared: deps.layers } : {})
+      };
       try {
         const images = await measureOne(deps, image, options, req.platforms);
         deps.log.info(`${target}: ${image} measured (${images.map((i) => `${i.platform} ${i.digest}`).join(', ')}).`);

@@ -16,6 +16,7 @@ import { probeBuilder, type Capabilities } from '../buildx/probe.js';
 import type { Exec } from '../exec.js';
 import type { EventContext } from '../github/event.js';
 import { isFullSha } from '../git/git.js';
+import { SharedLayers } from '../image/shared-layers.js';
 import { imagesPerTarget } from '../inputs/inputs.js';
 import { INPUT } from '../inputs/names.js';
 import { DeferredLog, type Log } from '../log.js';
@@ -147,7 +148,8 @@ export async function measureAndCompare(
   const targets = planTargets(plan.headStages, base?.stages, inputs.targets, plan.fileLabel);
 
   // 3. Engine: the builder probed once, the measurement method and the cache decided.
-  const { request, sideDeps } = await engine(deps, plan, event, tmpDir, notes);
+  const { request, sideDeps: engineDeps } = await engine(deps, plan, event, tmpDir, notes);
+  const sideDeps = sharingLayers(engineDeps, targets.head.length + (base ? targets.head.length + targets.removed.length : 0));
 
   // 4. Build and measure the head and, when the base must be built, the base beside it: one
   // BuildKit solves both, each side's log kept in its groups (the base's shown after the head's).
@@ -218,6 +220,15 @@ async function baseSide(plan: Plan, dir: string): Promise<BaseSide> {
 
 type SideDeps = Parameters<typeof buildSide>[0];
 type CommonRequest = Omit<SideRequest, 'side' | 'context' | 'dockerfile' | 'targets'>;
+
+/**
+ * A layer blob is read once per run when the run measures more than one image (`images`, about):
+ * they share one SharedLayers. With one, there is nothing to share, and its layers' file lists need
+ * not outlive its measurement.
+ */
+function sharingLayers(sideDeps: SideDeps, images: number): SideDeps {
+  return images > 1 ? { ...sideDeps, layers: new SharedLayers() } : sideDeps;
+}
 
 /** Probes the builder, picks the measurement method and the cache; notes what the comment must say. */
 async function engine(

@@ -24,6 +24,7 @@ import { spawnStream, type Exec, type StreamExec } from '../exec.js';
 import { ArchiveError } from '../image/archive-reader.js';
 import { measureDockerSave, type DockerSaveOptions } from '../image/docker-save.js';
 import type { MeasureOptions } from '../image/measure.js';
+import type { SharedLayers } from '../image/shared-layers.js';
 import { measureOciStream } from '../image/oci-stream.js';
 import { measureOciLayout } from '../image/measure.js';
 import { LayoutFollower } from '../image/layout-follow.js';
@@ -86,6 +87,8 @@ export interface SideDeps {
   readonly gate?: Gate;
   /** Where images are exported (directory or stream), shared by head and base; one per side, reading tmpDir's free space, by default. */
   readonly exports?: ExportRoom;
+  /** The layers the run measured, shared by head and base: a blob is read once per run. None: each image reads its own. */
+  readonly layers?: SharedLayers;
 }
 
 /** Two retries: Docker Hub's limits and a registry's 5xx often pass within a minute. */
@@ -231,7 +234,7 @@ type Results = TargetResults['results'];
 async function buildAndMeasure(deps: SideDeps, req: SideRequest, target: string, plan: BuildPlan): Promise<Results> {
   const output = deps.log.output?.bind(deps.log);
   const onWarning = (m: string): void => deps.log.warning(m);
-  const measureOptions: MeasureOptions = { target, secrets: req.secrets, onWarning, files: req.files === true };
+  const measureOptions: MeasureOptions = { target, secrets: req.secrets, onWarning, files: req.files === true, ...(deps.layers ? { shared: deps.layers } : {}) };
   // The export of the last build attempt that streamed, measured while buildx writes it.
   let exported: Promise<ImageStats[]> | undefined;
   const options: BuildOptions = {

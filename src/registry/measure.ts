@@ -13,6 +13,7 @@ import { compressionOf, measureLayerStream, type LayerContext, type LayerSizes }
 import type { MeasureLimits } from '../image/limits.js';
 import { measureImages, type BlobSource } from '../image/measure.js';
 import { isIndexMediaType, isManifestMediaType, parseIndex, type Descriptor } from '../image/oci.js';
+import type { SharedLayers } from '../image/shared-layers.js';
 import { errorMessage } from '../errors.js';
 import type { ImageStats } from '../model.js';
 import { RegistryClient, type FetchedManifest, type RegistryClientOptions } from './client.js';
@@ -32,6 +33,8 @@ export interface RegistryMeasureOptions {
   /** Told when a number stands but something about it is doubtful (history not matching the layers). */
   readonly onWarning?: (message: string) => void;
   readonly limits?: MeasureLimits;
+  /** The layers the run measured so far: a blob measured there is not fetched again. */
+  readonly shared?: SharedLayers;
   /** Credentials, trust and timeouts of the registry client. */
   readonly client?: RegistryClientOptions;
 }
@@ -66,7 +69,8 @@ async function measureStreamed(source: RegistrySource, opts: RegistryMeasureOpti
     secrets: opts.secrets,
     files: opts.files,
     ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),
-    ...(opts.limits ? { limits: opts.limits } : {})
+    ...(opts.limits ? { limits: opts.limits } : {}),
+    ...(opts.shared ? { shared: opts.shared } : {})
   });
   // One root, one manifest: measureImages gives one image or throws.
   return images[0]!;
