@@ -4385,6 +4385,7 @@ function layout_dir_errorCode(e) {
 
 
 
+
 /**
  * One ImageStats per platform image manifest of the layout, in index order (nested indexes
  * depth-first). Skipped: attestation manifests, manifests whose config is not an image config
@@ -4507,9 +4508,22 @@ class ImageMeasurer {
         // the same for every layer of one measurement, so a cached entry always has what is asked.
         let sizes = this.layers.get(layer.digest);
         if (!sizes) {
-            sizes = this.source.layer(layer, diffId, this.ctx);
+            sizes = this.measured(layer, diffId);
             this.layers.set(layer.digest, sizes);
         }
+        return sizes;
+    }
+    /** The run's numbers of this blob when it has them (a failed measurement there: read here), else the source's, shared. */
+    async measured(layer, diffId) {
+        const shared = this.opts.shared;
+        const compression = compressionOf(layer);
+        const found = await shared?.find(layer.digest, layer.size, this.ctx.files, compression)?.catch(() => undefined);
+        if (found) {
+            checkDiffId(layer, compression, diffId);
+            return found;
+        }
+        const sizes = this.source.layer(layer, diffId, this.ctx);
+        shared?.add(layer.digest, layer.size, compression, this.ctx.files, sizes);
         return sizes;
     }
 }
@@ -5438,7 +5452,8 @@ async function measureStreamed(source, opts) {
         secrets: opts.secrets,
         files: opts.files,
         ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),
-        ...(opts.limits ? { limits: opts.limits } : {})
+        ...(opts.limits ? { limits: opts.limits } : {}),
+        ...(opts.shared ? { shared: opts.shared } : {})
     });
     // One root, one manifest: measureImages gives one image or throws.
     return images[0];
@@ -6552,6 +6567,35 @@ async function probeImageStore(exec, env) {
         throw new EngineError(`The Docker daemon is not reachable: ${probe_lastLine(info.stderr) || `exit code ${info.code}`}`);
     }
     return parseImageStore(info.stdout);
+}
+
+;// CONCATENATED MODULE: ./src/image/shared-layers.ts
+class SharedLayers {
+    byDigest = new Map();
+    /**
+     * The run's measurement of the blob `digest` of `size` bytes, done or under way, when one has its
+     * entries or none are asked for, and its compression is `compression` (any, when not known yet).
+     */
+    find(digest, size, files, compression) {
+        const shared = this.byDigest.get(digest);
+        if (!shared || shared.size !== size || (files && !shared.files))
+            return undefined;
+        if (compression !== undefined && shared.compression !== compression)
+            return undefined;
+        return shared.sizes;
+    }
+    /** Shares a measurement of the blob `digest`; the first one of a digest stays, and is forgotten if it fails. */
+    add(digest, size, compression, files, sizes) {
+        const now = this.byDigest.get(digest);
+        if (now && (now.files || !files))
+            return;
+        const shared = { size, compression, files, sizes };
+        this.byDigest.set(digest, shared);
+        sizes.catch(() => {
+            if (this.byDigest.get(digest) === shared)
+                this.byDigest.delete(digest);
+        });
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/model.ts
@@ -8280,7 +8324,9 @@ class ArchiveReader {
 // a small JSON document is kept. Once the archive has ended, measure.ts assembles the images from
 // the kept documents and the layers' numbers: the same numbers, to the byte, as measuring the same
 // export written to a directory. A layer a manifest names must have been recognised as what its
-// media type says, and every blob is checked against its descriptor's size and digest.
+// media type says, and every blob is checked against its descriptor's size and digest. A layer blob
+// the run measured already (shared-layers.ts) passes unread; one it is measuring elsewhere holds the
+// export until that measurement ends, and is read here if it failed.
 
 
 
@@ -8294,7 +8340,7 @@ const LABEL = 'the OCI export';
 /** One ImageStats per platform image of the OCI layout tar `stream`, read once, as measureOciLayout would give. */
 async function measureOciStream(stream, opts) {
     const budget = new MeasureBudget(opts.limits);
-    const ctx = { files: opts.files === true, budget, target: opts.target };
+    const ctx = { files: opts.files === true, budget, target: opts.target, ...(opts.shared ? { shared: opts.shared } : {}) };
     let contents;
     try {
         contents = await readArchive(stream, { label: LABEL, budget, summarize: (size, name) => new BlobSummary(size, name, ctx) });
@@ -8326,6 +8372,10 @@ class BlobSummary {
     kind;
     json;
     layer;
+    /** A layer the run is measuring elsewhere: its bytes held here (copies) until that measurement ends. */
+    waiting;
+    /** A layer the run measured elsewhere: its bytes pass unread. */
+    reused;
     failure;
     full = false;
     constructor(declaredSize, 
@@ -8352,9 +8402,27 @@ class BlobSummary {
     async drained() {
         if (this.failure !== undefined)
             throw this.failure;
+        if (this.waiting)
+            await this.afterOther();
         if (this.full && this.layer)
             await Promise.race([(0,external_node_events_namespaceObject.once)(this.layer.feed, 'drain'), this.layer.sizes]);
         this.full = false;
+    }
+    /**
+     * The export waits while the run measures this blob elsewhere: its numbers stand when that
+     * measurement succeeds, else the blob is measured here from its first byte.
+     */
+    async afterOther() {
+        const { compression, other, held } = this.waiting;
+        const sizes = await other.catch(() => undefined);
+        this.waiting = undefined;
+        if (sizes) {
+            this.reused = { compression, sizes };
+            return;
+        }
+        this.measure(compression);
+        for (const data of held)
+            this.take(data);
     }
     destroy() {
         this.layer?.feed.destroy();
@@ -8362,6 +8430,10 @@ class BlobSummary {
     async end() {
         if (this.head)
             this.decide();
+        if (this.waiting)
+            await this.afterOther();
+        if (this.reused)
+            return { size: this.size, layer: this.reused };
         if (this.layer) {
             this.layer.feed.end();
             const sizes = await this.layer.sizes;
@@ -8376,14 +8448,12 @@ class BlobSummary {
         this.head = undefined;
         this.kind = sniff(head, this.declaredSize, this.name.startsWith('sha256:'));
         if (this.kind.is === 'layer') {
-            const feed = new external_node_stream_namespaceObject.PassThrough({ highWaterMark: 256 * 1024 });
-            const desc = { mediaType: LAYER_MEDIA_TYPE[this.kind.compression], digest: this.name, size: this.declaredSize, annotations: {} };
-            const sizes = measureLayerStream(feed, desc, '', this.ctx);
-            // Kept until written to or ended: a layer that fails stops the read there.
-            sizes.catch((e) => {
-                this.failure = e;
-            });
-            this.layer = { feed, compression: this.kind.compression, sizes };
+            const { compression } = this.kind;
+            const other = this.ctx.shared?.find(this.name, this.declaredSize, this.ctx.files, compression);
+            if (other)
+                this.waiting = { compression, other, held: [] };
+            else
+                this.measure(compression);
         }
         else if (this.kind.is === 'json') {
             this.json = { chunks: [], hash: (0,external_node_crypto_namespaceObject.createHash)('sha256') };
@@ -8391,8 +8461,27 @@ class BlobSummary {
         if (head.length > 0)
             this.take(head);
     }
+    /** Measures this blob as a layer from the bytes taken from now on, and shares the measurement with the run. */
+    measure(compression) {
+        const feed = new external_node_stream_namespaceObject.PassThrough({ highWaterMark: 256 * 1024 });
+        const desc = { mediaType: LAYER_MEDIA_TYPE[compression], digest: this.name, size: this.declaredSize, annotations: {} };
+        const sizes = measureLayerStream(feed, desc, '', this.ctx);
+        // Kept until written to or ended: a layer that fails stops the read there.
+        sizes.catch((e) => {
+            this.failure = e;
+        });
+        this.layer = { feed, compression, sizes };
+        if (isSha256Digest(this.name))
+            this.ctx.shared?.add(this.name, this.declaredSize, compression, this.ctx.files, sizes);
+    }
     take(data) {
-        if (this.layer) {
+        if (this.reused)
+            return;
+        if (this.waiting) {
+            // Copied: the chunk is a view of a buffer the stream may reuse.
+            this.waiting.held.push(Buffer.from(data));
+        }
+        else if (this.layer) {
             if (!this.layer.feed.write(data))
                 this.full = true;
         }
@@ -9448,7 +9537,8 @@ class FileSummary {
 //
 // What the follower measured is a head start, never an authority: DirLayout uses it only for a layer
 // whose descriptor has the same digest, size and compression, and measures the file itself whenever
-// the head start failed (a blob rewritten, a layout written some other way). The measurement's
+// the head start failed (a blob rewritten, a layout written some other way). A layer the run has
+// measured elsewhere, or is measuring (shared-layers.ts), is not followed: measure.ts takes its numbers. The measurement's
 // budget, and so its deadline, starts with the first blob seen, as the stream's starts with its first byte.
 
 
@@ -9522,6 +9612,8 @@ class LayoutFollower {
             const size = Number(total.trim());
             if (!digest || !Number.isSafeInteger(size) || size <= 0)
                 continue;
+            if (this.opts.shared?.find(`sha256:${digest}`, size, this.opts.files === true))
+                continue;
             const handle = await (0,promises_namespaceObject.open)((0,external_node_path_namespaceObject.join)(ingest, id, 'data'), external_node_fs_namespaceObject.constants.O_RDONLY | (external_node_fs_namespaceObject.constants.O_NOFOLLOW ?? 0)).catch(() => undefined);
             if (handle)
                 this.follow(handle, `sha256:${digest}`, size);
@@ -9543,6 +9635,7 @@ class LayoutFollower {
                 sizes.catch(() => undefined);
                 const layer = { size, compression, sizes };
                 this.layers.set(digest, layer);
+                this.opts.shared?.add(digest, size, compression, ctx.files, sizes);
                 await sizes.catch(() => undefined);
                 return layer;
             }
@@ -9821,7 +9914,7 @@ const readScopes = (scopes, read) => (read ? scopes : { ...scopes, from: [] });
 async function buildAndMeasure(deps, req, target, plan) {
     const output = deps.log.output?.bind(deps.log);
     const onWarning = (m) => deps.log.warning(m);
-    const measureOptions = { target, secrets: req.secrets, onWarning, files: req.files === true };
+    const measureOptions = { target, secrets: req.secrets, onWarning, files: req.files === true, ...(deps.layers ? { shared: deps.layers } : {}) };
     // The export of the last build attempt that streamed, measured while buildx writes it.
     let exported;
     const options = {
@@ -10014,7 +10107,13 @@ async function measureGivenImages(deps, req) {
     const out = [];
     for (const [target, image] of req.images) {
         const results = await deps.log.group(`Measure head target ${target}: ${image} (not built)`, async () => {
-            const options = { target, secrets: req.secrets, onWarning: (m) => deps.log.warning(m), files: req.files };
+            const options = {
+                target,
+                secrets: req.secrets,
+                onWarning: (m) => deps.log.warning(m),
+                files: req.files,
+                ...(deps.layers ? { shared: deps.layers } : {})
+            };
             try {
                 const images = await measureOne(deps, image, options, req.platforms);
                 deps.log.info(`${target}: ${image} measured (${images.map((i) => `${i.platform} ${i.digest}`).join(', ')}).`);
@@ -10062,6 +10161,7 @@ async function measureEngineImage(deps, image, options) {
 //   (buildx/probe.ts, buildx/cache.ts) ─► 4. build and measure head and base, side by side (side.ts)
 //   ─► 5. compare and judge (report/compare.ts, report/policy.ts): an Outcome
 // Inputs arrive parsed and the event read; publishing (comment, summary, outputs) is the caller's.
+
 
 
 
@@ -10157,7 +10257,8 @@ async function measureAndCompare(deps, inputs, event, cleanups, made) {
     const base = baseline.kind === 'checkout' ? await baseSide(plan, baseline.checkout.dir) : undefined;
     const targets = planTargets(plan.headStages, base?.stages, inputs.targets, plan.fileLabel);
     // 3. Engine: the builder probed once, the measurement method and the cache decided.
-    const { request, sideDeps } = await engine(deps, plan, event, tmpDir, notes);
+    const { request, sideDeps: engineDeps } = await engine(deps, plan, event, tmpDir, notes);
+    const sideDeps = sharingLayers(engineDeps, targets.head.length + (base ? targets.head.length + targets.removed.length : 0));
     // 4. Build and measure the head and, when the base must be built, the base beside it: one
     // BuildKit solves both, each side's log kept in its groups (the base's shown after the head's).
     // With `images`, the head was built by an earlier step: measured, not built.
@@ -10206,6 +10307,14 @@ async function baseSide(plan, dir) {
     const dockerfile = await resolveInsideIfExists(dir, plan.fileRel, INPUT.file, 'file');
     const stages = dockerfile ? await readStages(dockerfile) : undefined;
     return { context, dockerfile, stages, build: context && dockerfile ? (await plan.settingsAt(dir, 'base')).plan : undefined };
+}
+/**
+ * A layer blob is read once per run when the run measures more than one image (`images`, about):
+ * they share one SharedLayers. With one, there is nothing to share, and its layers' file lists need
+ * not outlive its measurement.
+ */
+function sharingLayers(sideDeps, images) {
+    return images > 1 ? { ...sideDeps, layers: new SharedLayers() } : sideDeps;
 }
 /** Probes the builder, picks the measurement method and the cache; notes what the comment must say. */
 async function engine(deps, plan, event, tmpDir, notes) {
