@@ -9,7 +9,9 @@
 //   targets exporting OCI tars. Target: ≤ 1.05× bake.
 // - warm: the same two targets on a warm engine (every step cached), against a script that builds
 //   and exports them one after the other (`docker buildx build --output type=oci,dest=DIR,tar=false`
-//   per target). Target: ≤ 1.0×.
+//   per target). Target: ≤ 1.0×. Then the same as a pull request whose base is built (no stored
+//   baseline: `baseline: auto`, the base commit checked out by the action), against a script that
+//   checks the base out (`git worktree add`) and builds the four images one after the other.
 // - memory and disk: a Dockerfile that is only `FROM` one of the bench's images (loaded in the engine:
 //   nothing to build, the action exports and measures it) with every detail on. The peak RSS of the
 //   action's process (target ≤ 100 MB), and the most bytes under its RUNNER_TEMP at any moment, read
@@ -75,6 +77,7 @@ const GNU_TIME = '/usr/bin/time';
 export interface ActionBenchResults {
   readonly cold?: ActionResults['cold'];
   readonly warm?: ActionResults['warm'];
+  readonly warmPullRequest?: ActionResults['warmPullRequest'];
   readonly startup?: Summary;
   readonly memory?: readonly ActionMemoryRow[];
 }
@@ -111,7 +114,10 @@ async function sections(o: ActionBenchOptions, work: string): Promise<ActionBenc
     await mkdir(ws);
     await writeFile(join(ws, 'Dockerfile'), DOCKERFILE);
     if (o.sections.has('cold')) out.cold = await cold(o, ws, work);
-    if (o.sections.has('warm')) out.warm = await warm(o, ws, work);
+    if (o.sections.has('warm')) {
+      out.warm = await warm(o, ws, work);
+      out.warmPullRequest = await warmPullRequest(o, work);
+    }
   }
   if (o.sections.has('memory')) {
     out.startup = await startupRss(o, work);
@@ -144,6 +150,85 @@ async function warm(o: ActionBenchOptions, ws: string, work: string): Promise<No
   // One build argument for every run: after the warm-up runs, every step is a cache hit.
   const times = await interleaved(o, 'warm', contenders, async () => 'warm');
   return { action: times[0]!, script: times[1]!, burnMb: BURN_MB };
+}
+
+async function warmPullRequest(o: ActionBenchOptions, work: string): Promise<NonNullable<ActionResults['warmPullRequest']>> {
+  o.log(`bench: action, warm pull request: ${o.runs} rounds of the action (head and base built) and four builds after the other, every step cached`);
+  const ws = join(work, 'pull-request');
+  const commits = await pullRequestRepository(ws);
+  const contenders = [
+    { name: 'action', run: (bust: string) => actionPullRequest(ws, commits, bust) },
+    { name: 'four by one', run: (bust: string) => fourByOne(ws, work, commits.base, bust) }
+  ];
+  const times = await interleaved(o, 'warm pull request', contenders, async () => 'warm');
+  return { action: times[0]!, script: times[1]!, burnMb: BURN_MB };
+}
+
+/**
+ * The two targets' repository with two commits, checked out at the second as actions/checkout leaves
+ * a pull request's merge commit: the base has the Dockerfile, the head a README more (no build reads it).
+ */
+async function pullRequestRepository(ws: string): Promise<{ readonly base: string; readonly head: string }> {
+  await mkdir(ws);
+  const git = async (...args: string[]): Promise<string> => {
+    const r = await exec('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@localhost', ...args], { cwd: ws });
+    if (r.code !== 0) throw new Error(`git ${args[0]} failed: ${r.stderr.trim()}`);
+    return r.stdout.trim();
+  };
+  await git('init', '--quiet', '--initial-branch=main');
+  await writeFile(join(ws, 'Dockerfile'), DOCKERFILE);
+  await git('add', 'Dockerfile');
+  await git('commit', '--quiet', '-m', 'base');
+  const base = await git('rev-parse', 'HEAD');
+  await writeFile(join(ws, 'README.md'), '# two targets\n');
+  await git('add', 'README.md');
+  await git('commit', '--quiet', '-m', 'head');
+  return { base, head: await git('rev-parse', 'HEAD') };
+}
+
+/** The action on a pull request with no stored baseline: it checks the base out and builds it beside the head. */
+async function actionPullRequest(ws: string, commits: { readonly base: string; readonly head: string }, bust: string): Promise<number> {
+  const r = await runBundled({
+    workspace: ws,
+    sha: commits.head,
+    pullRequestBase: commits.base,
+    inputs: { ...BASE_INPUTS, baseline: 'auto', targets: TARGETS.join(', '), 'build-args': `BUST=${bust}` }
+  });
+  for (const side of ['head', 'base'] as const) {
+    const sizes = measured(r, side);
+    for (const t of TARGETS) {
+      if (!sizes.some((s) => s.target === t && s.compressedBytes > BURN_MB * 1_000_000)) {
+        throw new Error(`the action did not measure the ${side}'s target ${t} (${BURN_MB} MB or more); it measured ${JSON.stringify(sizes)}\n${r.stdout.slice(-3000)}`);
+      }
+    }
+  }
+  return r.seconds;
+}
+
+/** What a script does for the same numbers: the base checked out beside the workspace, then head and base built one target after the other. */
+async function fourByOne(ws: string, work: string, base: string, bust: string): Promise<number> {
+  const dir = await mkdtemp(join(work, 'script-pr-'));
+  try {
+    const t0 = process.hrtime.bigint();
+    const worktree = join(dir, 'base');
+    const added = await exec('git', ['worktree', 'add', '--quiet', '--detach', worktree, base], { cwd: ws });
+    if (added.code !== 0) throw new Error(`git worktree add failed: ${added.stderr.trim()}`);
+    for (const [side, context] of [['head', ws], ['base', worktree]] as const) {
+      for (const t of TARGETS) {
+        const out = join(dir, `${side}-${t}`);
+        await docker([
+          'buildx', 'build', '--network', 'none', '--progress', 'plain', '--target', t, '--build-arg', `BUST=${bust}`,
+          '--output', `type=oci,dest=${out},tar=false`, '-f', join(context, 'Dockerfile'), '--', context
+        ]);
+        if (!existsSync(join(out, 'index.json'))) throw new Error(`docker buildx build wrote no layout of the ${side}'s ${t}`);
+      }
+    }
+    const removed = await exec('git', ['worktree', 'remove', '--force', worktree], { cwd: ws });
+    if (removed.code !== 0) throw new Error(`git worktree remove failed: ${removed.stderr.trim()}`);
+    return Number(process.hrtime.bigint() - t0) / 1e9;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -472,13 +557,17 @@ async function treeBytes(dir: string): Promise<number> {
 }
 
 /** The sizes the action's report gives for each target it measured. */
-function measured(r: BundledRun): Array<{ target: string; compressedBytes: number; uncompressedBytes: number }> {
-  const report = r.report as { targets?: Array<{ target?: string; head?: { state?: string; compressedBytes?: number; uncompressedBytes?: number } }> } | undefined;
-  return (report?.targets ?? []).flatMap((t) =>
-    t.head?.state === 'measured' && typeof t.target === 'string' && typeof t.head.compressedBytes === 'number' && typeof t.head.uncompressedBytes === 'number'
-      ? [{ target: t.target, compressedBytes: t.head.compressedBytes, uncompressedBytes: t.head.uncompressedBytes }]
-      : []
-  );
+type Measured = { state?: string; compressedBytes?: number; uncompressedBytes?: number };
+
+/** The targets the run's report measured on one side, the head by default. */
+function measured(r: BundledRun, side: 'head' | 'base' = 'head'): Array<{ target: string; compressedBytes: number; uncompressedBytes: number }> {
+  const report = r.report as { targets?: Array<{ target?: string; head?: Measured; base?: Measured }> } | undefined;
+  return (report?.targets ?? []).flatMap((t) => {
+    const m = t[side];
+    return m?.state === 'measured' && typeof t.target === 'string' && typeof m.compressedBytes === 'number' && typeof m.uncompressedBytes === 'number'
+      ? [{ target: t.target, compressedBytes: m.compressedBytes, uncompressedBytes: m.uncompressedBytes }]
+      : [];
+  });
 }
 
 async function docker(args: readonly string[]): Promise<void> {

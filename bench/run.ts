@@ -46,7 +46,8 @@ const HELP = `usage: npm run bench -- [options]
                       cold     the action against \`docker buildx bake\` of the same two CPU-bound
                                targets, BuildKit cache pruned before each run (target ≤ 1.05×)
                       warm     the action against one \`docker buildx build\` after the other, every
-                               step cached (target ≤ 1.0×)
+                               step cached, on a push and on a pull request whose base is built
+                               (target ≤ 1.0×)
                       memory   peak RSS of the action's process on the 2gb and go-650mb images,
                       disk     and the most bytes under its RUNNER_TEMP (one set of runs for both)
                     The action's sections run dist/index.js: \`npm run build\` first.
