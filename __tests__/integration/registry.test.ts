@@ -12,6 +12,7 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import os from 'node:os';
 import path from 'node:path';
 import { MediaType } from '../../src/image/oci.js';
+import { SharedLayers } from '../../src/image/shared-layers.js';
 import { RegistryError } from '../../src/registry/errors.js';
 import { measureRegistryImage, type RegistryMeasureOptions } from '../../src/registry/measure.js';
 import {
@@ -175,6 +176,17 @@ describe('a plain HTTP registry on loopback', () => {
     expect(stats.layers.map((l) => l.instruction)).toEqual(['COPY app /', 'RUN echo *** > /etc/token']);
     expect(stats.files?.final.get('app/main.js')).toBe(15 * 500);
     expect(stats.files?.wasted).toEqual([{ path: 'app/readme', bytes: 1 }]);
+  });
+
+  test('a layer the run measured already (SharedLayers) takes those numbers instead of its blob; one measured without files does not serve files', async () => {
+    const top = image.layers[1]!;
+    const shared = new SharedLayers();
+    // Numbers no read of the blob would give: where they show, the blob was not read.
+    shared.add(sha256(top.gz), top.gz.length, 'gzip', false, Promise.resolve({ uncompressedBytes: 12_345 }));
+    const stats = await measureRegistryImage(`${plain.host}/app:v1`, options({ shared }));
+    expect(stats.layers.map((l) => l.uncompressedBytes)).toEqual([image.layers[0]!.tarBytes, 12_345]);
+    const withFiles = await measureRegistryImage(`${plain.host}/app:v1`, options({ shared, files: true }));
+    expect(withFiles.layers.map((l) => l.uncompressedBytes)).toEqual(image.layers.map((l) => l.tarBytes));
   });
 
   test('an index: the platform asked for, else the runner\'s; attestations never; a platform it lacks is named with those it has', async () => {
