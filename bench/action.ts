@@ -47,7 +47,7 @@ export interface ActionBenchOptions {
 /** The images the memory and disk runs build FROM. */
 export const MEMORY_IMAGES = ['2gb', 'go-650mb'] as const;
 
-/** RUNNER_TEMP's size in the short-of-disk run: far below the 16 GiB a folder export asks for. */
+/** RUNNER_TEMP's size in the short-of-disk run: below the 4 GiB a folder export asks for. */
 const SHORT_DISK_BYTES = 1024 * 2 ** 20;
 
 /** CPU burnt by each final stage: 64 MB of /dev/urandom through `gzip -9` (about 3 s on one core here). */

@@ -24,6 +24,8 @@ export interface ExecOptions {
    * read to its end, or the program blocks once the pipe is full.
    */
   readonly takeStdout?: (stream: Readable) => void;
+  /** Ends the program (SIGTERM) once aborted; the result is then its exit, as for any other end. */
+  readonly signal?: AbortSignal;
 }
 
 export interface ExecResult {
@@ -97,8 +99,14 @@ export const exec: Exec = (file, args, options = {}) =>
       err.push(c);
       options.onStderr?.(c);
     });
+    const stop = (): void => {
+      if (child.exitCode === null && child.signalCode === null) child.kill();
+    };
+    if (options.signal?.aborted) stop();
+    else options.signal?.addEventListener('abort', stop, { once: true });
     child.on('error', (e: NodeJS.ErrnoException) => reject(startError(file, options.cwd, e)));
     child.on('close', (code, signal) => {
+      options.signal?.removeEventListener('abort', stop);
       resolve({ code: code ?? (signal ? 128 : 1), stdout: out.toString(), stderr: err.toString() });
     });
   });

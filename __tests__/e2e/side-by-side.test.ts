@@ -13,7 +13,7 @@ import { LayoutFollower } from '../../src/image/layout-follow.js';
 import { measureOciLayout } from '../../src/image/measure.js';
 import type { Log } from '../../src/log.js';
 import type { ImageStats } from '../../src/model.js';
-import { ExportRoom } from '../../src/pipeline/export-room.js';
+import { ExportRoom, ROOM_LIMITS } from '../../src/pipeline/export-room.js';
 import { buildSide, type SideRequest } from '../../src/pipeline/side.js';
 import { ensureEngine } from '../support/engine.js';
 
@@ -192,4 +192,46 @@ describe('a layout folder followed while buildx writes it', () => {
     expect((await early!.sizes).uncompressedBytes).toBe(big.uncompressedBytes);
     expect(await measureOciLayout(dir, { target: 'follow', secrets: [], files: true }, follower)).toEqual([image]);
   }, 120_000);
+});
+
+describe('a directory export stopped because the disk runs short', () => {
+  it('buildx is ended (SIGTERM through docker), the folder removed, the target built again as a stream: the same numbers', async () => {
+    const context = path.join(work, 'short');
+    await mkdir(context, { recursive: true });
+    await writeFile(path.join(context, 'Dockerfile'), `FROM image-budget/busybox AS big\nARG SALT\nRUN echo "$SALT" > /salt && head -c 64000000 /dev/urandom > /big.bin\n`);
+    const tmpDir = await mkdtemp(path.join(work, 'tmp-short-'));
+    // Room to start; short of it once buildx has begun writing the folder's blobs.
+    const writing = async (): Promise<boolean> => (await readdir(tmpDir, { recursive: true })).some((p) => /(^|\/)ingest\//.test(p));
+    const room = new ExportRoom(async () => ((await writing()) ? ROOM_LIMITS.keepFree - 1 : ROOM_LIMITS.startFree), { ...ROOM_LIMITS, watchMs: 10 });
+    const events: Event[] = [];
+    const lines: string[] = [];
+    const log: Log = { info: (m) => lines.push(m), warning: (m) => lines.push(`warning ${m}`), group: (_t, fn) => fn() };
+    const request: SideRequest = {
+      side: 'head',
+      context,
+      dockerfile: path.join(context, 'Dockerfile'),
+      targets: [{ name: 'big', stage: 'big' }],
+      platforms: [],
+      buildArgs: [['SALT', SALT]],
+      network: 'none',
+      builder: undefined,
+      cache: { type: 'none' },
+      cacheExport: false,
+      commentKey: 'side-by-side',
+      secrets: [],
+      measure: 'oci-layout',
+      files: true
+    };
+    const [result] = await buildSide({ exec: recording(events), log, tmpDir, env, exports: room }, request);
+    const outputs = events.flatMap((e) => (e.at === 'start' ? [e.output] : []));
+    expect(outputs).toEqual([expect.stringMatching(/^type=oci,dest=\/.*\/head-0\/layout,tar=false$/), 'type=oci,dest=-']);
+    expect(lines.join('\n')).toMatch(/head build of big: the disk ran short of free space while the image was written to .*; building again/);
+    expect(await readdir(tmpDir)).toEqual([]);
+    const measured = result?.results[0]?.result;
+    if (measured?.state !== 'measured') throw new Error(JSON.stringify(measured));
+    const dir = path.join(work, 'short-independent');
+    const built = await exec('docker', ['buildx', 'build', '--network', 'none', '--build-arg', `SALT=${SALT}`, '--output', `type=oci,dest=${dir},tar=false`, '--', context], { env });
+    expect(built.code).toBe(0);
+    expect([measured.image]).toEqual(await measureOciLayout(dir, { target: 'big', secrets: [], files: true }));
+  }, 180_000);
 });

@@ -19,7 +19,7 @@ import { EngineError, probeBuilder } from '../../src/buildx/probe.js';
 import { exec as realExec } from '../../src/exec.js';
 import type { Log } from '../../src/log.js';
 import type { CacheSpec, SideResult } from '../../src/model.js';
-import { DIRECTORY_EXPORT_FREE_BYTES, ExportRoom } from '../../src/pipeline/export-room.js';
+import { ExportRoom, ROOM_LIMITS } from '../../src/pipeline/export-room.js';
 import { buildSide, type SideDeps, type SideRequest } from '../../src/pipeline/side.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/buildx/', import.meta.url));
@@ -216,6 +216,8 @@ async function side(
     side?: 'head' | 'base';
     /** Free bytes the export room reads: none (a stream) unless given. */
     free?: number;
+    /** The export room itself, instead of one reading `free`. */
+    room?: ExportRoom;
   } = {}
 ): Promise<{ results: SideResult[]; warnings: string[]; builds: string[][] }> {
   const context = await temp('ib-context-');
@@ -226,7 +228,7 @@ async function side(
     log,
     tmpDir: await temp('ib-side-'),
     env: fake.env,
-    exports: new ExportRoom(async () => options.free ?? 0),
+    exports: options.room ?? new ExportRoom(async () => options.free ?? 0),
     ...(options.sleep ? { sleep: options.sleep } : {}),
     ...(options.delays ? { registryRetryDelaysMs: options.delays } : {})
   };
@@ -434,7 +436,7 @@ describe('where the image is exported: a directory when the disk has room, else 
 
   test('room for a directory: exported with tar=false into the run temp folder, measured there, the same numbers', async () => {
     const fake = await fakeDocker(succeed(layout));
-    const { results, warnings, builds } = await side(fake, { free: DIRECTORY_EXPORT_FREE_BYTES, cache: { type: 'none' } });
+    const { results, warnings, builds } = await side(fake, { free: ROOM_LIMITS.startFree, cache: { type: 'none' } });
     expect(builds).toHaveLength(1);
     expect(outputOf(builds[0]!)).toMatch(/^type=oci,dest=\/.*\/head-0\/layout,tar=false$/);
     expect(measuredDigest(results[0])).toBe(layout.manifestDigest);
@@ -462,7 +464,7 @@ for f in ${sh(layout.dir)}/blobs/sha256/*; do [ "$(basename "$f")" = ${hex} ] ||
 cp ${sh(layout.dir)}/index.json ${sh(layout.dir)}/oci-layout "$dest/"
 head -c ${layout.layerBytes} /dev/zero > "$dest/blobs/sha256/${hex}"
 exit 0`);
-    const { results, builds } = await side(fake, { free: DIRECTORY_EXPORT_FREE_BYTES, cache: { type: 'none' } });
+    const { results, builds } = await side(fake, { free: ROOM_LIMITS.startFree, cache: { type: 'none' } });
     expect(outputOf(builds[0]!)).toMatch(/tar=false$/);
     expect(measuredDigest(results[0])).toBe(layout.manifestDigest);
     expect(results[0]?.state === 'measured' && results[0].image.uncompressedBytes).toBeGreaterThan(5000);
@@ -470,18 +472,32 @@ exit 0`);
 
   test('short of room: streamed (dest=-), the same numbers', async () => {
     const fake = await fakeDocker(succeed(layout));
-    const { results, builds } = await side(fake, { free: DIRECTORY_EXPORT_FREE_BYTES - 1, cache: { type: 'none' } });
+    const { results, builds } = await side(fake, { free: ROOM_LIMITS.startFree - 1, cache: { type: 'none' } });
     expect(builds.map(outputOf)).toEqual(['type=oci,dest=-']);
     expect(measuredDigest(results[0])).toBe(layout.manifestDigest);
   });
 
   test('a directory export that fills the disk (recorded) is built again as a stream, and measured', async () => {
     const fake = await fakeDocker(`if [ "$builds" -lt 1 ]; then ${fail('build-export-dir-no-space.log')}; fi\n${succeed(layout)}`);
-    const { results, warnings, builds } = await side(fake, { free: DIRECTORY_EXPORT_FREE_BYTES, cache: { type: 'none' } });
+    const { results, warnings, builds } = await side(fake, { free: ROOM_LIMITS.startFree, cache: { type: 'none' } });
     expect(builds.map(outputOf)).toEqual([expect.stringMatching(/tar=false$/), 'type=oci,dest=-']);
     expect(measuredDigest(results[0])).toBe(layout.manifestDigest);
     expect(warnings).toEqual([]);
   });
+
+  test('a directory export stopped because the disk runs short while it is written is built again as a stream, and measured', async () => {
+    // The first build writes into its folder and would go on for 30 s; the room reads less free
+    // space than it keeps once the build has started, and the build is stopped (SIGTERM).
+    const fake = await fakeDocker(`if [ "$builds" -lt 1 ]; then cat ${sh(fixturePath('build-ok.log'))} >&2; mkdir -p "$dest/ingest"; exec sleep 30; fi\n${succeed(layout)}`);
+    let reads = 0;
+    const room = new ExportRoom(async () => (reads++ === 0 ? ROOM_LIMITS.startFree : ROOM_LIMITS.keepFree - 1), { ...ROOM_LIMITS, watchMs: 20 });
+    const started = Date.now();
+    const { results, warnings, builds } = await side(fake, { room, cache: { type: 'none' } });
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(builds.map(outputOf)).toEqual([expect.stringMatching(/tar=false$/), 'type=oci,dest=-']);
+    expect(measuredDigest(results[0])).toBe(layout.manifestDigest);
+    expect(warnings).toEqual([]);
+  }, 40_000);
 
   test('a stream that fails is not built again', async () => {
     const fake = await fakeDocker(fail('build-export-dir-no-space.log'));

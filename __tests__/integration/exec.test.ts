@@ -38,6 +38,25 @@ describe('exec', () => {
   });
 });
 
+describe('exec: a signal ends the program', () => {
+  test('aborted while it runs: ended at once (SIGTERM), the result is its exit with what it wrote', async () => {
+    const stop = new AbortController();
+    const started = Date.now();
+    const run = exec('sh', ['-c', 'echo started; exec sleep 30'], { signal: stop.signal, onStdout: () => stop.abort() });
+    const r = await run;
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(r.code).toBe(128);
+    expect(r.stdout).toBe('started\n');
+  });
+
+  test('aborted before it starts: ended at once; a signal never aborted changes nothing', async () => {
+    const started = Date.now();
+    expect((await exec('sleep', ['30'], { signal: AbortSignal.abort() })).code).toBe(128);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(await exec('sh', ['-c', 'echo done'], { signal: new AbortController().signal })).toEqual({ code: 0, stdout: 'done\n', stderr: '' });
+  });
+});
+
 describe('spawnStream', () => {
   test('arguments reach the program verbatim, shell characters and all; stdout is a byte stream', async () => {
     const run = spawnStream('printf', ['%s\\n', ...SHELL_SYNTAX]);

@@ -27,6 +27,8 @@ export interface BuildOptions {
    * must be read to its end (a failed build ends it early), or buildx blocks.
    */
   readonly onExport?: (stream: Readable) => void;
+  /** Stops the build once aborted (buildx ends on SIGTERM); the outcome is then a failed build. */
+  readonly signal?: AbortSignal;
 }
 
 /** Where buildx writes a streamed export: its stdout (`dest=-`), which runBuild hands to `onExport`. */
@@ -57,6 +59,7 @@ export async function runBuild(exec: Exec, plan: BuildPlan, options: BuildOption
       ...(out ? { onStdout: (c: string) => out.write(c) } : {}),
       ...(err ? { onStderr: (c: string) => err.write(c) } : {}),
       ...(plan.stream === EXPORT_STDOUT && options.onExport ? { takeStdout: options.onExport } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
       maxCapture: MAX_CAPTURE
     });
   } finally {

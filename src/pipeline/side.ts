@@ -218,7 +218,7 @@ async function oneTarget(deps: SideDeps, req: SideRequest, allowed: Allowed, i: 
     ...(slot?.kind === 'stream' ? { stream: EXPORT_STDOUT } : {})
   };
   try {
-    return await buildAndMeasure(deps, req, target.name, plan);
+    return await buildAndMeasure(deps, req, target.name, plan, slot?.low);
   } finally {
     // A loaded image goes, even when the build or the measurement failed; so does the build's folder.
     if (plan.load) await removeImage(deps, plan.load.tag, req.secrets);
@@ -231,7 +231,8 @@ const readScopes = (scopes: BuildPlan['cacheScopes'], read: boolean): BuildPlan[
 
 type Results = TargetResults['results'];
 
-async function buildAndMeasure(deps: SideDeps, req: SideRequest, target: string, plan: BuildPlan): Promise<Results> {
+/** `low`: aborted when the disk runs short during a directory export (export-room.ts), which then streams. */
+async function buildAndMeasure(deps: SideDeps, req: SideRequest, target: string, plan: BuildPlan, low?: AbortSignal): Promise<Results> {
   const output = deps.log.output?.bind(deps.log);
   const onWarning = (m: string): void => deps.log.warning(m);
   const measureOptions: MeasureOptions = { target, secrets: req.secrets, onWarning, files: req.files === true, ...(deps.layers ? { shared: deps.layers } : {}) };
@@ -242,6 +243,7 @@ async function buildAndMeasure(deps: SideDeps, req: SideRequest, target: string,
     env: deps.env,
     // buildx/build.ts masks the log (secretMasker, a value split across chunks too) before onLog.
     ...(output ? { onLog: output } : {}),
+    ...(low ? { signal: low } : {}),
     onExport: (stream) => {
       exported = measureExport(stream, measureOptions);
       // A failed attempt's export is cut short: its measurement's failure is not this target's.
@@ -253,7 +255,7 @@ async function buildAndMeasure(deps: SideDeps, req: SideRequest, target: string,
   follower?.start();
   let built: Awaited<ReturnType<typeof buildTarget>>;
   try {
-    built = await buildTarget(deps, req, target, plan, options);
+    built = await buildTarget(deps, req, target, plan, options, follower);
   } finally {
     await follower?.end();
   }
@@ -281,15 +283,16 @@ const NO_SPACE = /no space left on device/i;
 
 /**
  * The build, and the builds again that some failures call for: without cache when only the cache
- * failed it; as a stream when its export to a directory filled the disk. `streamed` says whether the
- * last attempt exported to the stream.
+ * failed it; as a stream when its export to a directory filled the disk, or was stopped because the
+ * disk ran short (options.signal). `streamed` says whether the last attempt exported to the stream.
  */
 async function buildTarget(
   deps: SideDeps,
   req: SideRequest,
   target: string,
   plan: BuildPlan,
-  options: BuildOptions
+  options: BuildOptions,
+  follower: LayoutFollower | undefined
 ): Promise<BuildOutcome & { readonly streamed: boolean }> {
   const what = `${req.side} build of ${target}`;
   let built = await buildRetryingRegistry(deps, what, plan, options);
@@ -301,11 +304,17 @@ async function buildTarget(
     built = await buildRetryingRegistry(deps, what, plan, options);
   }
   const toDirectory = plan.load === undefined && plan.stream === undefined;
-  if (!built.ok && toDirectory && NO_SPACE.test(`${built.error}\n${built.detail}`)) {
-    deps.log.info(`${what}: the disk filled up while the image was written to ${plan.outputDir}; building again, measured as it is exported (nothing written to disk).`);
+  const stopped = options.signal?.aborted === true;
+  if (!built.ok && toDirectory && (stopped || NO_SPACE.test(`${built.error}\n${built.detail}`))) {
+    const why = stopped ? 'the disk ran short of free space' : 'the disk filled up';
+    deps.log.info(`${what}: ${why} while the image was written to ${plan.outputDir}; building again, measured as it is exported (nothing written to disk).`);
+    // The layers followed in the folder will not be finished: their measurements end (and are
+    // forgotten by the run's SharedLayers) before the stream, which could otherwise wait for them.
+    await follower?.end();
     await rm(plan.outputDir, { recursive: true, force: true });
     plan = { ...plan, stream: EXPORT_STDOUT };
-    built = await buildRetryingRegistry(deps, what, plan, options);
+    const { signal: _stopped, ...again } = options;
+    built = await buildRetryingRegistry(deps, what, plan, again);
   }
   return { ...built, streamed: plan.stream !== undefined };
 }
