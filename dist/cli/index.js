@@ -207,8 +207,17 @@ const exec = (file, args, options = {}) => new Promise((resolve, reject) => {
         err.push(c);
         options.onStderr?.(c);
     });
+    const stop = () => {
+        if (child.exitCode === null && child.signalCode === null)
+            child.kill();
+    };
+    if (options.signal?.aborted)
+        stop();
+    else
+        options.signal?.addEventListener('abort', stop, { once: true });
     child.on('error', (e) => reject(startError(file, options.cwd, e)));
     child.on('close', (code, signal) => {
+        options.signal?.removeEventListener('abort', stop);
         resolve({ code: code ?? (signal ? 128 : 1), stdout: out.toString(), stderr: err.toString() });
     });
 });
@@ -8847,6 +8856,7 @@ async function runBuild(exec, plan, options) {
             ...(out ? { onStdout: (c) => out.write(c) } : {}),
             ...(err ? { onStderr: (c) => err.write(c) } : {}),
             ...(plan.stream === EXPORT_STDOUT && options.onExport ? { takeStdout: options.onExport } : {}),
+            ...(options.signal ? { signal: options.signal } : {}),
             maxCapture: MAX_CAPTURE
         });
     }
@@ -9695,15 +9705,19 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 // under the run's temp folder when the disk has room: buildx writes a directory about twice as fast
 // as a tar (BuildKit's tar export costs twice the CPU, in the engine and in buildx), and the folder is
 // removed as soon as the image is measured. Otherwise as a tar on buildx's stdout, measured while it
-// is written, which needs no disk at all. "Room" is DIRECTORY_EXPORT_FREE_BYTES of free space on the
-// temp folder's file system for every directory export running at once, this one included: a 6 GB
-// image on a runner with 14 GB free streams, head and base alike.
+// is written, which needs no disk at all.
+// "Room" is START_FREE of free space on the temp folder's file system for every directory export
+// running at once, this one included (most images are far smaller). The size of an image is not known
+// before its export, so the room is watched while directory exports run: when the free space falls
+// under KEEP_FREE (a large image, or other writers on the same disk), every directory export running
+// is told to stop (its slot's `low` signal), and side.ts builds it again as a stream. The disk is never
+// filled by a folder of ours, which would fail other writers (BuildKit's own steps share that disk on
+// GitHub-hosted runners).
 
-/** Free bytes the temp folder's file system must have per directory export running at once. */
-const DIRECTORY_EXPORT_FREE_BYTES = 16 * 1024 ** 3;
+const ROOM_LIMITS = { startFree: 4 * 1024 ** 3, keepFree: 2 * 1024 ** 3, watchMs: 200 };
 /** The decision alone: `free` bytes on the file system, `running` directory exports already under way. */
-function exportKind(free, running) {
-    return free >= DIRECTORY_EXPORT_FREE_BYTES * (running + 1) ? 'directory' : 'stream';
+function exportKind(free, running, startFree = ROOM_LIMITS.startFree) {
+    return free >= startFree * (running + 1) ? 'directory' : 'stream';
 }
 /** Free bytes for an unprivileged writer of the file system holding `dir`. */
 async function freeBytes(dir) {
@@ -9716,25 +9730,48 @@ async function freeBytes(dir) {
  */
 class ExportRoom {
     free;
-    running = 0;
-    constructor(free) {
+    limits;
+    running = new Set();
+    timer;
+    checking = false;
+    constructor(free, limits = ROOM_LIMITS) {
         this.free = free;
+        this.limits = limits;
     }
     async take() {
         const free = await this.free().catch(() => 0);
-        const kind = exportKind(free, this.running);
+        const kind = exportKind(free, this.running.size, this.limits.startFree);
         if (kind === 'stream')
             return { kind, release: () => undefined };
-        this.running++;
-        let released = false;
+        const low = new AbortController();
+        this.running.add(low);
+        this.timer ??= setInterval(() => void this.check(), this.limits.watchMs).unref();
         return {
             kind,
+            low: low.signal,
             release: () => {
-                if (!released)
-                    this.running--;
-                released = true;
+                this.running.delete(low);
+                if (this.running.size === 0 && this.timer) {
+                    clearInterval(this.timer);
+                    this.timer = undefined;
+                }
             }
         };
+    }
+    /** Short of free space: every directory export running is told to stop. A reading that fails changes nothing. */
+    async check() {
+        if (this.checking)
+            return;
+        this.checking = true;
+        try {
+            const free = await this.free().catch(() => undefined);
+            if (free !== undefined && free < this.limits.keepFree)
+                for (const low of this.running)
+                    low.abort();
+        }
+        finally {
+            this.checking = false;
+        }
     }
 }
 
@@ -9900,7 +9937,7 @@ async function oneTarget(deps, req, allowed, i) {
         ...(slot?.kind === 'stream' ? { stream: EXPORT_STDOUT } : {})
     };
     try {
-        return await buildAndMeasure(deps, req, target.name, plan);
+        return await buildAndMeasure(deps, req, target.name, plan, slot?.low);
     }
     finally {
         // A loaded image goes, even when the build or the measurement failed; so does the build's folder.
@@ -9911,7 +9948,8 @@ async function oneTarget(deps, req, allowed, i) {
     }
 }
 const readScopes = (scopes, read) => (read ? scopes : { ...scopes, from: [] });
-async function buildAndMeasure(deps, req, target, plan) {
+/** `low`: aborted when the disk runs short during a directory export (export-room.ts), which then streams. */
+async function buildAndMeasure(deps, req, target, plan, low) {
     const output = deps.log.output?.bind(deps.log);
     const onWarning = (m) => deps.log.warning(m);
     const measureOptions = { target, secrets: req.secrets, onWarning, files: req.files === true, ...(deps.layers ? { shared: deps.layers } : {}) };
@@ -9922,6 +9960,7 @@ async function buildAndMeasure(deps, req, target, plan) {
         env: deps.env,
         // buildx/build.ts masks the log (secretMasker, a value split across chunks too) before onLog.
         ...(output ? { onLog: output } : {}),
+        ...(low ? { signal: low } : {}),
         onExport: (stream) => {
             exported = measureExport(stream, measureOptions);
             // A failed attempt's export is cut short: its measurement's failure is not this target's.
@@ -9933,7 +9972,7 @@ async function buildAndMeasure(deps, req, target, plan) {
     follower?.start();
     let built;
     try {
-        built = await buildTarget(deps, req, target, plan, options);
+        built = await buildTarget(deps, req, target, plan, options, follower);
     }
     finally {
         await follower?.end();
@@ -9962,10 +10001,10 @@ async function buildAndMeasure(deps, req, target, plan) {
 const NO_SPACE = /no space left on device/i;
 /**
  * The build, and the builds again that some failures call for: without cache when only the cache
- * failed it; as a stream when its export to a directory filled the disk. `streamed` says whether the
- * last attempt exported to the stream.
+ * failed it; as a stream when its export to a directory filled the disk, or was stopped because the
+ * disk ran short (options.signal). `streamed` says whether the last attempt exported to the stream.
  */
-async function buildTarget(deps, req, target, plan, options) {
+async function buildTarget(deps, req, target, plan, options, follower) {
     const what = `${req.side} build of ${target}`;
     let built = await buildRetryingRegistry(deps, what, plan, options);
     if (!built.ok && plan.cache.type !== 'none' && isCacheFailure(built.error, built.cacheProblems)) {
@@ -9976,11 +10015,17 @@ async function buildTarget(deps, req, target, plan, options) {
         built = await buildRetryingRegistry(deps, what, plan, options);
     }
     const toDirectory = plan.load === undefined && plan.stream === undefined;
-    if (!built.ok && toDirectory && NO_SPACE.test(`${built.error}\n${built.detail}`)) {
-        deps.log.info(`${what}: the disk filled up while the image was written to ${plan.outputDir}; building again, measured as it is exported (nothing written to disk).`);
+    const stopped = options.signal?.aborted === true;
+    if (!built.ok && toDirectory && (stopped || NO_SPACE.test(`${built.error}\n${built.detail}`))) {
+        const why = stopped ? 'the disk ran short of free space' : 'the disk filled up';
+        deps.log.info(`${what}: ${why} while the image was written to ${plan.outputDir}; building again, measured as it is exported (nothing written to disk).`);
+        // The layers followed in the folder will not be finished: their measurements end (and are
+        // forgotten by the run's SharedLayers) before the stream, which could otherwise wait for them.
+        await follower?.end();
         await (0,promises_namespaceObject.rm)(plan.outputDir, { recursive: true, force: true });
         plan = { ...plan, stream: EXPORT_STDOUT };
-        built = await buildRetryingRegistry(deps, what, plan, options);
+        const { signal: _stopped, ...again } = options;
+        built = await buildRetryingRegistry(deps, what, plan, again);
     }
     return { ...built, streamed: plan.stream !== undefined };
 }
