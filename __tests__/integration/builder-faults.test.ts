@@ -8,7 +8,7 @@
 // - Row 17: a registry's pull limit or 5xx during FROM is retried twice with growing waits, then
 //   fails as a "transient registry error"; other failures are not retried.
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +19,7 @@ import { EngineError, probeBuilder } from '../../src/buildx/probe.js';
 import { exec as realExec } from '../../src/exec.js';
 import type { Log } from '../../src/log.js';
 import type { CacheSpec, SideResult } from '../../src/model.js';
+import { SharedLayers } from '../../src/image/shared-layers.js';
 import { ExportRoom, ROOM_LIMITS } from '../../src/pipeline/export-room.js';
 import { buildSide, type SideDeps, type SideRequest } from '../../src/pipeline/side.js';
 
@@ -146,12 +147,13 @@ interface Layout {
 }
 
 /** A one-layer OCI image layout, as `buildx build --output type=oci,tar=false` writes one. */
-async function makeLayout(): Promise<Layout> {
+/** A layout of one image of one layer: app.txt, 5000 x's unless `content` is given. */
+async function makeLayout(content: Buffer | string = 'x'.repeat(5000)): Promise<Layout> {
   const root = await temp('ib-layout-');
   const files = path.join(root, 'files');
   await mkdir(files);
-  await writeFile(path.join(files, 'app.txt'), 'x'.repeat(5000));
-  const { stdout } = await promisify(execFile)('tar', ['-cf', '-', '-C', files, 'app.txt'], { encoding: 'buffer' });
+  await writeFile(path.join(files, 'app.txt'), content);
+  const { stdout } = await promisify(execFile)('tar', ['-cf', '-', '-C', files, 'app.txt'], { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 });
   const tar = stdout as Buffer;
   const layer = gzipSync(tar);
   const dir = path.join(root, 'layout');
@@ -218,6 +220,8 @@ async function side(
     free?: number;
     /** The export room itself, instead of one reading `free`. */
     room?: ExportRoom;
+    /** The run's shared layers, as a run of more than one image has. */
+    layers?: SharedLayers;
   } = {}
 ): Promise<{ results: SideResult[]; warnings: string[]; builds: string[][] }> {
   const context = await temp('ib-context-');
@@ -229,6 +233,7 @@ async function side(
     tmpDir: await temp('ib-side-'),
     env: fake.env,
     exports: options.room ?? new ExportRoom(async () => options.free ?? 0),
+    ...(options.layers ? { layers: options.layers } : {}),
     ...(options.sleep ? { sleep: options.sleep } : {}),
     ...(options.delays ? { registryRetryDelaysMs: options.delays } : {})
   };
@@ -485,19 +490,47 @@ exit 0`);
     expect(warnings).toEqual([]);
   });
 
-  test('a directory export stopped because the disk runs short while it is written is built again as a stream, and measured', async () => {
-    // The first build writes into its folder and would go on for 30 s; the room reads less free
-    // space than it keeps once the build has started, and the build is stopped (SIGTERM).
-    const fake = await fakeDocker(`if [ "$builds" -lt 1 ]; then cat ${sh(fixturePath('build-ok.log'))} >&2; mkdir -p "$dest/ingest"; exec sleep 30; fi\n${succeed(layout)}`);
+  test('a directory export stopped because the disk runs short while it writes its folder is built again as a stream, and measured', async () => {
+    // The first build writes part of the layer (more than the follower's first look takes) into its
+    // folder's ingest/ and would go on for 30 s; the room reads less free space than it keeps, and
+    // the build is stopped (SIGTERM). The run shares its layers: the half-followed layer must not
+    // hold the stream that measures it again.
+    // Larger than the pipe and the reader's buffers hold, so that the build cannot end while the
+    // stream waits (as with a real image).
+    const layout = await makeLayout(randomBytes(4_000_000));
+    const manifest = JSON.parse(await readFile(path.join(layout.dir, 'blobs', 'sha256', layout.manifestDigest.slice(7)), 'utf8')) as {
+      layers: Array<{ digest: string }>;
+    };
+    const hex = manifest.layers[0]!.digest.slice(7);
+    expect(layout.layerBytes).toBeGreaterThan(3_000_000);
+    const fake = await fakeDocker(`if [ "$builds" -lt 1 ]; then
+cat ${sh(fixturePath('build-ok.log'))} >&2
+mkdir -p "$dest/ingest/1"
+printf 'layer-sha256:${hex}' > "$dest/ingest/1/ref"; printf '${layout.layerBytes}' > "$dest/ingest/1/total"
+head -c 4000 ${sh(path.join(layout.dir, 'blobs', 'sha256', hex))} > "$dest/ingest/1/data"
+exec sleep 30
+fi
+${succeed(layout)}`);
+    // Short of room after about 200 ms: the layer is being followed by then (the follower looks every 20 ms).
     let reads = 0;
-    const room = new ExportRoom(async () => (reads++ === 0 ? ROOM_LIMITS.startFree : ROOM_LIMITS.keepFree - 1), { ...ROOM_LIMITS, watchMs: 20 });
+    const room = new ExportRoom(async () => (reads++ < 10 ? ROOM_LIMITS.startFree : ROOM_LIMITS.keepFree - 1), { ...ROOM_LIMITS, watchMs: 20 });
     const started = Date.now();
-    const { results, warnings, builds } = await side(fake, { room, cache: { type: 'none' } });
+    const { results, warnings, builds } = await side(fake, { room, layers: new SharedLayers(), cache: { type: 'none' } });
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(builds.map(outputOf)).toEqual([expect.stringMatching(/tar=false$/), 'type=oci,dest=-']);
     expect(measuredDigest(results[0])).toBe(layout.manifestDigest);
     expect(warnings).toEqual([]);
   }, 40_000);
+
+  test('short of room, a directory export that is not writing its folder (still solving) is not stopped', async () => {
+    const fake = await fakeDocker(`cat ${sh(fixturePath('build-ok.log'))} >&2; sleep 0.3; ${succeed(layout)}`);
+    let reads = 0;
+    const room = new ExportRoom(async () => (reads++ === 0 ? ROOM_LIMITS.startFree : ROOM_LIMITS.keepFree - 1), { ...ROOM_LIMITS, watchMs: 20 });
+    const { results, builds } = await side(fake, { room, cache: { type: 'none' } });
+    expect(reads).toBeGreaterThan(3);
+    expect(builds.map(outputOf)).toEqual([expect.stringMatching(/tar=false$/)]);
+    expect(measuredDigest(results[0])).toBe(layout.manifestDigest);
+  });
 
   test('a stream that fails is not built again', async () => {
     const fake = await fakeDocker(fail('build-export-dir-no-space.log'));

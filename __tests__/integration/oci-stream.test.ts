@@ -14,6 +14,7 @@ import { ArchiveError } from '../../src/image/archive-reader.js';
 import { DEFAULT_LIMITS } from '../../src/image/limits.js';
 import { measureOciLayout, type MeasureOptions } from '../../src/image/measure.js';
 import type { LayerSizes } from '../../src/image/layer-stream.js';
+import type { ImageStats } from '../../src/model.js';
 import { measureOciStream } from '../../src/image/oci-stream.js';
 import { SharedLayers } from '../../src/image/shared-layers.js';
 import { tarMember, tarOf, ustarHeader } from '../support/tar-writer.js';
@@ -243,17 +244,26 @@ describe('layers the run measured already (SharedLayers): each blob read once pe
     expect(await streamed).toEqual(alone);
   });
 
-  it('when the run’s measurement of that blob fails, the stream measures it itself, from its first byte', async () => {
-    const { second, x } = headAndBase('fails');
+  it('when the run’s measurement of that blob fails while the stream waits, the stream measures it itself, from its first byte', async () => {
+    const { second, x } = headAndBase('fails', 1500);
     const alone = await measureOciLayout(second, opts());
-    for (const size of [511, 4096, 1 << 20]) {
+    /** The stream of `bytes`, held at x by a measurement under way that then fails. */
+    const heldThenFailed = async (bytes: Buffer, size: number): Promise<ImageStats[]> => {
       const shared = new SharedLayers();
-      shared.add(sha256(x.blob), x.blob.length, 'gzip', true, new Promise((_, reject) => setTimeout(() => reject(new Error('cut short')), 20)));
-      expect(await measureOciStream(chunked(archive(second), size), opts(shared))).toEqual(alone);
-      // And reads it: the same stream with other bytes in its place fails the blob's digest.
-      const again = new SharedLayers();
-      again.add(sha256(x.blob), x.blob.length, 'gzip', true, Promise.reject(new Error('cut short')));
-      await expect(measureOciStream(chunked(withBlobReplaced(second, x), size), opts(again))).rejects.toThrow(/cannot read it as gzip data|does not match its digest/);
+      let fail: () => void = () => undefined;
+      shared.add(sha256(x.blob), x.blob.length, 'gzip', true, new Promise<LayerSizes>((_, reject) => (fail = () => reject(new Error('cut short')))));
+      const read = { bytes: 0 };
+      const streamed = measureOciStream(counted(bytes, size, read), opts(shared));
+      streamed.catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(read.bytes).toBeLessThan(bytes.indexOf(x.blob) + x.blob.length);
+      fail();
+      return streamed;
+    };
+    for (const size of [511, 4096, 1 << 20]) {
+      expect(await heldThenFailed(archive(second), size)).toEqual(alone);
+      // And reads it: the same stream with other bytes in its place fails.
+      await expect(heldThenFailed(withBlobReplaced(second, x), size)).rejects.toThrow(/cannot read it as gzip data|does not match its digest/);
     }
   });
 

@@ -176,17 +176,24 @@ class ImageMeasurer {
     return sizes;
   }
 
-  /** The run's numbers of this blob when it has them (a failed measurement there: read here), else the source's, shared. */
+  /**
+   * The run's numbers of this blob when it has them (a failed measurement there: read here), else
+   * the source's, shared. Looked up and shared before the first await, so that two measurements
+   * asking at once do not both read the blob.
+   */
   private async measured(layer: Descriptor, diffId: string): Promise<LayerSizes> {
     const shared = this.opts.shared;
     const compression = compressionOf(layer);
-    const found = await shared?.find(layer.digest, layer.size, this.ctx.files, compression)?.catch(() => undefined);
-    if (found) {
-      checkDiffId(layer, compression, diffId);
-      return found;
-    }
-    const sizes = this.source.layer(layer, diffId, this.ctx);
-    shared?.add(layer.digest, layer.size, compression, this.ctx.files, sizes);
+    const read = (): Promise<LayerSizes> => {
+      const sizes = this.source.layer(layer, diffId, this.ctx);
+      shared?.add(layer.digest, layer.size, compression, this.ctx.files, sizes);
+      return sizes;
+    };
+    const found = shared?.find(layer.digest, layer.size, this.ctx.files, compression);
+    if (!found) return read();
+    const sizes = await found.catch(() => undefined);
+    if (!sizes) return read();
+    checkDiffId(layer, compression, diffId);
     return sizes;
   }
 }

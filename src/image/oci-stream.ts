@@ -6,9 +6,10 @@
 // a small JSON document is kept. Once the archive has ended, measure.ts assembles the images from
 // the kept documents and the layers' numbers: the same numbers, to the byte, as measuring the same
 // export written to a directory. A layer a manifest names must have been recognised as what its
-// media type says, and every blob is checked against its descriptor's size and digest. A layer blob
-// the run measured already (shared-layers.ts) passes unread; one it is measuring elsewhere holds the
-// export until that measurement ends, and is read here if it failed.
+// media type says, and every blob read is checked against its descriptor's size and digest. A layer
+// blob the run measured already (shared-layers.ts) passes unread: its numbers are those of its
+// digest, checked when it was read. One the run is measuring elsewhere holds the export until that
+// measurement ends, and is read here if it failed.
 import { createHash, type Hash } from 'node:crypto';
 import { once } from 'node:events';
 import { PassThrough, type Readable } from 'node:stream';
@@ -93,7 +94,9 @@ class BlobSummary implements FileSummarizer<StreamedBlob> {
   async drained(): Promise<void> {
     if (this.failure !== undefined) throw this.failure;
     if (this.waiting) await this.afterOther();
-    if (this.full && this.layer) await Promise.race([once(this.layer.feed, 'drain'), this.layer.sizes]);
+    const layer = this.layer;
+    // A feed destroyed by the measurement's failure: that failure, which names the layer, not the feed's bare error.
+    if (this.full && layer) await Promise.race([once(layer.feed, 'drain').catch(() => layer.sizes), layer.sizes]);
     this.full = false;
   }
 

@@ -6,10 +6,11 @@
 // "Room" is START_FREE of free space on the temp folder's file system for every directory export
 // running at once, this one included (most images are far smaller). The size of an image is not known
 // before its export, so the room is watched while directory exports run: when the free space falls
-// under KEEP_FREE (a large image, or other writers on the same disk), every directory export running
-// is told to stop (its slot's `low` signal), and side.ts builds it again as a stream. The disk is never
-// filled by a folder of ours, which would fail other writers (BuildKit's own steps share that disk on
-// GitHub-hosted runners).
+// under KEEP_FREE (a large image, or other writers on the same disk), every directory export that is
+// writing its folder at that moment is told to stop (its slot's `low` signal), and side.ts builds it
+// again as a stream. A build still solving, or whose folder is complete, is left alone: it adds
+// nothing to the disk, and stopping it would cost its steps. No folder of ours fills the disk, which
+// would fail other writers (BuildKit's own steps share that disk on GitHub-hosted runners).
 import { statfs } from 'node:fs/promises';
 
 export interface RoomLimits {
@@ -39,7 +40,7 @@ export async function freeBytes(dir: string): Promise<number> {
 /** One export's place: its kind, and `release` once its folder is gone (a no-op for a stream). */
 export interface ExportSlot {
   readonly kind: ExportKind;
-  /** A directory export's: aborted when the disk runs short while it runs (build it again as a stream). */
+  /** A directory export's: aborted when the disk runs short while it writes its folder (build it again as a stream). */
   readonly low?: AbortSignal;
   release(): void;
 }
@@ -49,7 +50,8 @@ export interface ExportSlot {
  * temp folder in production); a file system that cannot say streams.
  */
 export class ExportRoom {
-  private readonly running = new Set<AbortController>();
+  /** Each directory export running: its `low` signal, and whether it is writing its folder now. */
+  private readonly running = new Map<AbortController, () => Promise<boolean>>();
   private timer: NodeJS.Timeout | undefined;
   private checking = false;
 
@@ -58,12 +60,13 @@ export class ExportRoom {
     private readonly limits: RoomLimits = ROOM_LIMITS
   ) {}
 
-  async take(): Promise<ExportSlot> {
+  /** `writing` says whether a directory export is writing its folder now (only those are stopped when short of room). */
+  async take(writing: () => Promise<boolean> = async () => true): Promise<ExportSlot> {
     const free = await this.free().catch(() => 0);
     const kind = exportKind(free, this.running.size, this.limits.startFree);
     if (kind === 'stream') return { kind, release: () => undefined };
     const low = new AbortController();
-    this.running.add(low);
+    this.running.set(low, writing);
     this.timer ??= setInterval(() => void this.check(), this.limits.watchMs).unref();
     return {
       kind,
@@ -78,13 +81,16 @@ export class ExportRoom {
     };
   }
 
-  /** Short of free space: every directory export running is told to stop. A reading that fails changes nothing. */
+  /** Short of free space: every directory export writing its folder is told to stop. A reading that fails changes nothing. */
   private async check(): Promise<void> {
     if (this.checking) return;
     this.checking = true;
     try {
       const free = await this.free().catch(() => undefined);
-      if (free !== undefined && free < this.limits.keepFree) for (const low of this.running) low.abort();
+      if (free === undefined || free >= this.limits.keepFree) return;
+      for (const [low, writing] of this.running) {
+        if (!low.signal.aborted && (await writing().catch(() => false))) low.abort();
+      }
     } finally {
       this.checking = false;
     }

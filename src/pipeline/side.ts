@@ -12,7 +12,7 @@
 // built again without cache; one that met a registry's pull limit or a 5xx is retried, a bounded
 // number of times, with growing waits.
 import { randomBytes } from 'node:crypto';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { cacheScopesFor, loadTag, type BuildPlan, type PlanSettings } from '../buildx/argv.js';
@@ -197,7 +197,7 @@ async function oneTarget(deps: SideDeps, req: SideRequest, allowed: Allowed, i: 
   const load = req.measure === 'docker-save';
   const dir = path.join(deps.tmpDir, `${req.side}-${i}`);
   await mkdir(dir, { recursive: true });
-  const slot: ExportSlot | undefined = load ? undefined : await (deps.exports as ExportRoom).take();
+  const slot: ExportSlot | undefined = load ? undefined : await (deps.exports as ExportRoom).take(() => writingFolder(path.join(dir, 'layout')));
   const plan: BuildPlan = {
     context: req.context,
     file: req.dockerfile,
@@ -225,6 +225,11 @@ async function oneTarget(deps: SideDeps, req: SideRequest, allowed: Allowed, i: 
     await rm(dir, { recursive: true, force: true });
     slot?.release();
   }
+}
+
+/** Whether buildx is writing blobs into a layout folder now: its content store's ingest/ holds one. */
+async function writingFolder(layout: string): Promise<boolean> {
+  return (await readdir(path.join(layout, 'ingest')).catch(() => [])).length > 0;
 }
 
 const readScopes = (scopes: BuildPlan['cacheScopes'], read: boolean): BuildPlan['cacheScopes'] => (read ? scopes : { ...scopes, from: [] });
@@ -296,7 +301,9 @@ async function buildTarget(
 ): Promise<BuildOutcome & { readonly streamed: boolean }> {
   const what = `${req.side} build of ${target}`;
   let built = await buildRetryingRegistry(deps, what, plan, options);
-  if (!built.ok && plan.cache.type !== 'none' && isCacheFailure(built.error, built.cacheProblems)) {
+  // A build stopped for room (below) may read like a cache failure; it is not one.
+  const stopped = (): boolean => options.signal?.aborted === true;
+  if (!built.ok && !stopped() && plan.cache.type !== 'none' && isCacheFailure(built.error, built.cacheProblems)) {
     // A cache backend that cannot be set up, or a BuildKit that failed the build on a cache export it
     // was told to ignore, must not cost the build (RELIABILITY rows 11, 12, 14).
     deps.log.warning(`cache: ${withCacheHint(built.error)}; building ${target} again without cache.`);
@@ -304,9 +311,8 @@ async function buildTarget(
     built = await buildRetryingRegistry(deps, what, plan, options);
   }
   const toDirectory = plan.load === undefined && plan.stream === undefined;
-  const stopped = options.signal?.aborted === true;
-  if (!built.ok && toDirectory && (stopped || NO_SPACE.test(`${built.error}\n${built.detail}`))) {
-    const why = stopped ? 'the disk ran short of free space' : 'the disk filled up';
+  if (!built.ok && toDirectory && (stopped() || NO_SPACE.test(`${built.error}\n${built.detail}`))) {
+    const why = stopped() ? 'the disk ran short of free space' : 'the disk filled up';
     deps.log.info(`${what}: ${why} while the image was written to ${plan.outputDir}; building again, measured as it is exported (nothing written to disk).`);
     // The layers followed in the folder will not be finished: their measurements end (and are
     // forgotten by the run's SharedLayers) before the stream, which could otherwise wait for them.
