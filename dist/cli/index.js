@@ -4522,17 +4522,26 @@ class ImageMeasurer {
         }
         return sizes;
     }
-    /** The run's numbers of this blob when it has them (a failed measurement there: read here), else the source's, shared. */
+    /**
+     * The run's numbers of this blob when it has them (a failed measurement there: read here), else
+     * the source's, shared. Looked up and shared before the first await, so that two measurements
+     * asking at once do not both read the blob.
+     */
     async measured(layer, diffId) {
         const shared = this.opts.shared;
         const compression = compressionOf(layer);
-        const found = await shared?.find(layer.digest, layer.size, this.ctx.files, compression)?.catch(() => undefined);
-        if (found) {
-            checkDiffId(layer, compression, diffId);
-            return found;
-        }
-        const sizes = this.source.layer(layer, diffId, this.ctx);
-        shared?.add(layer.digest, layer.size, compression, this.ctx.files, sizes);
+        const read = () => {
+            const sizes = this.source.layer(layer, diffId, this.ctx);
+            shared?.add(layer.digest, layer.size, compression, this.ctx.files, sizes);
+            return sizes;
+        };
+        const found = shared?.find(layer.digest, layer.size, this.ctx.files, compression);
+        if (!found)
+            return read();
+        const sizes = await found.catch(() => undefined);
+        if (!sizes)
+            return read();
+        checkDiffId(layer, compression, diffId);
         return sizes;
     }
 }
@@ -8333,9 +8342,10 @@ class ArchiveReader {
 // a small JSON document is kept. Once the archive has ended, measure.ts assembles the images from
 // the kept documents and the layers' numbers: the same numbers, to the byte, as measuring the same
 // export written to a directory. A layer a manifest names must have been recognised as what its
-// media type says, and every blob is checked against its descriptor's size and digest. A layer blob
-// the run measured already (shared-layers.ts) passes unread; one it is measuring elsewhere holds the
-// export until that measurement ends, and is read here if it failed.
+// media type says, and every blob read is checked against its descriptor's size and digest. A layer
+// blob the run measured already (shared-layers.ts) passes unread: its numbers are those of its
+// digest, checked when it was read. One the run is measuring elsewhere holds the export until that
+// measurement ends, and is read here if it failed.
 
 
 
@@ -8413,8 +8423,10 @@ class BlobSummary {
             throw this.failure;
         if (this.waiting)
             await this.afterOther();
-        if (this.full && this.layer)
-            await Promise.race([(0,external_node_events_namespaceObject.once)(this.layer.feed, 'drain'), this.layer.sizes]);
+        const layer = this.layer;
+        // A feed destroyed by the measurement's failure: that failure, which names the layer, not the feed's bare error.
+        if (this.full && layer)
+            await Promise.race([(0,external_node_events_namespaceObject.once)(layer.feed, 'drain').catch(() => layer.sizes), layer.sizes]);
         this.full = false;
     }
     /**
@@ -9709,10 +9721,11 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 // "Room" is START_FREE of free space on the temp folder's file system for every directory export
 // running at once, this one included (most images are far smaller). The size of an image is not known
 // before its export, so the room is watched while directory exports run: when the free space falls
-// under KEEP_FREE (a large image, or other writers on the same disk), every directory export running
-// is told to stop (its slot's `low` signal), and side.ts builds it again as a stream. The disk is never
-// filled by a folder of ours, which would fail other writers (BuildKit's own steps share that disk on
-// GitHub-hosted runners).
+// under KEEP_FREE (a large image, or other writers on the same disk), every directory export that is
+// writing its folder at that moment is told to stop (its slot's `low` signal), and side.ts builds it
+// again as a stream. A build still solving, or whose folder is complete, is left alone: it adds
+// nothing to the disk, and stopping it would cost its steps. No folder of ours fills the disk, which
+// would fail other writers (BuildKit's own steps share that disk on GitHub-hosted runners).
 
 const ROOM_LIMITS = { startFree: 4 * 1024 ** 3, keepFree: 2 * 1024 ** 3, watchMs: 200 };
 /** The decision alone: `free` bytes on the file system, `running` directory exports already under way. */
@@ -9731,20 +9744,22 @@ async function freeBytes(dir) {
 class ExportRoom {
     free;
     limits;
-    running = new Set();
+    /** Each directory export running: its `low` signal, and whether it is writing its folder now. */
+    running = new Map();
     timer;
     checking = false;
     constructor(free, limits = ROOM_LIMITS) {
         this.free = free;
         this.limits = limits;
     }
-    async take() {
+    /** `writing` says whether a directory export is writing its folder now (only those are stopped when short of room). */
+    async take(writing = async () => true) {
         const free = await this.free().catch(() => 0);
         const kind = exportKind(free, this.running.size, this.limits.startFree);
         if (kind === 'stream')
             return { kind, release: () => undefined };
         const low = new AbortController();
-        this.running.add(low);
+        this.running.set(low, writing);
         this.timer ??= setInterval(() => void this.check(), this.limits.watchMs).unref();
         return {
             kind,
@@ -9758,16 +9773,19 @@ class ExportRoom {
             }
         };
     }
-    /** Short of free space: every directory export running is told to stop. A reading that fails changes nothing. */
+    /** Short of free space: every directory export writing its folder is told to stop. A reading that fails changes nothing. */
     async check() {
         if (this.checking)
             return;
         this.checking = true;
         try {
             const free = await this.free().catch(() => undefined);
-            if (free !== undefined && free < this.limits.keepFree)
-                for (const low of this.running)
+            if (free === undefined || free >= this.limits.keepFree)
+                return;
+            for (const [low, writing] of this.running) {
+                if (!low.signal.aborted && (await writing().catch(() => false)))
                     low.abort();
+            }
         }
         finally {
             this.checking = false;
@@ -9916,7 +9934,7 @@ async function oneTarget(deps, req, allowed, i) {
     const load = req.measure === 'docker-save';
     const dir = external_node_path_default().join(deps.tmpDir, `${req.side}-${i}`);
     await (0,promises_namespaceObject.mkdir)(dir, { recursive: true });
-    const slot = load ? undefined : await deps.exports.take();
+    const slot = load ? undefined : await deps.exports.take(() => writingFolder(external_node_path_default().join(dir, 'layout')));
     const plan = {
         context: req.context,
         file: req.dockerfile,
@@ -9946,6 +9964,10 @@ async function oneTarget(deps, req, allowed, i) {
         await (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
         slot?.release();
     }
+}
+/** Whether buildx is writing blobs into a layout folder now: its content store's ingest/ holds one. */
+async function writingFolder(layout) {
+    return (await (0,promises_namespaceObject.readdir)(external_node_path_default().join(layout, 'ingest')).catch(() => [])).length > 0;
 }
 const readScopes = (scopes, read) => (read ? scopes : { ...scopes, from: [] });
 /** `low`: aborted when the disk runs short during a directory export (export-room.ts), which then streams. */
@@ -10007,7 +10029,9 @@ const NO_SPACE = /no space left on device/i;
 async function buildTarget(deps, req, target, plan, options, follower) {
     const what = `${req.side} build of ${target}`;
     let built = await buildRetryingRegistry(deps, what, plan, options);
-    if (!built.ok && plan.cache.type !== 'none' && isCacheFailure(built.error, built.cacheProblems)) {
+    // A build stopped for room (below) may read like a cache failure; it is not one.
+    const stopped = () => options.signal?.aborted === true;
+    if (!built.ok && !stopped() && plan.cache.type !== 'none' && isCacheFailure(built.error, built.cacheProblems)) {
         // A cache backend that cannot be set up, or a BuildKit that failed the build on a cache export it
         // was told to ignore, must not cost the build (RELIABILITY rows 11, 12, 14).
         deps.log.warning(`cache: ${withCacheHint(built.error)}; building ${target} again without cache.`);
@@ -10015,9 +10039,8 @@ async function buildTarget(deps, req, target, plan, options, follower) {
         built = await buildRetryingRegistry(deps, what, plan, options);
     }
     const toDirectory = plan.load === undefined && plan.stream === undefined;
-    const stopped = options.signal?.aborted === true;
-    if (!built.ok && toDirectory && (stopped || NO_SPACE.test(`${built.error}\n${built.detail}`))) {
-        const why = stopped ? 'the disk ran short of free space' : 'the disk filled up';
+    if (!built.ok && toDirectory && (stopped() || NO_SPACE.test(`${built.error}\n${built.detail}`))) {
+        const why = stopped() ? 'the disk ran short of free space' : 'the disk filled up';
         deps.log.info(`${what}: ${why} while the image was written to ${plan.outputDir}; building again, measured as it is exported (nothing written to disk).`);
         // The layers followed in the folder will not be finished: their measurements end (and are
         // forgotten by the run's SharedLayers) before the stream, which could otherwise wait for them.
