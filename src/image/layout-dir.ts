@@ -1,28 +1,24 @@
 // An OCI image layout directory as a BlobSource (measure.ts): what
 // `docker buildx build --output type=oci,dest=<dir>,tar=false` writes. Blobs are addressed only by
 // validated sha256 digests, never followed through symlinks (lstat, then O_NOFOLLOW), and checked
-// against the size and digest their descriptor gives. Layers stream from disk (layer-stream.ts),
-// unless the layout was followed while it was written (layout-follow.ts) and the layer was measured then.
+// against the size and digest their descriptor gives. Layers stream from disk (layer-stream.ts); one
+// measured while the layout was written (layout-follow.ts) is taken by measure.ts from the run's
+// shared layers and never asked of this source.
 import { createHash } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import { lstat, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MeasureMethod } from '../model.js';
 import { MAX_JSON_BLOB, capitalize } from './image-rules.js';
-import { checkDiffId, checkDigest, compressionOf, measureLayerStream, type LayerContext, type LayerSizes } from './layer-stream.js';
+import { checkDigest, compressionOf, measureLayerStream, type LayerContext, type LayerSizes } from './layer-stream.js';
 import { isForeignLayer, isSha256Digest, parseIndex, parseLayoutFile, type Descriptor } from './oci.js';
 import type { BlobSource } from './measure.js';
-import type { LayoutFollower } from './layout-follow.js';
 
 export class DirLayout implements BlobSource {
   readonly method: MeasureMethod = 'oci-layout';
   readonly label: string;
 
-  constructor(
-    private readonly dir: string,
-    /** What followed the layout while buildx wrote it, when something did. */
-    private readonly followed?: Pick<LayoutFollower, 'early'>
-  ) {
+  constructor(private readonly dir: string) {
     this.label = `OCI layout ${dir}`;
   }
 
@@ -55,16 +51,7 @@ export class DirLayout implements BlobSource {
   }
 
   async layer(desc: Descriptor, diffId: string, ctx: LayerContext): Promise<LayerSizes> {
-    const compression = compressionOf(desc);
-    const early = this.followed?.early(desc.digest);
-    if (early && early.size === desc.size && early.compression === compression && isSha256Digest(desc.digest)) {
-      // Measured while written, its digest checked; the file's own measurement stands in for a failed one.
-      const sizes = await early.sizes.catch(() => undefined);
-      if (sizes) {
-        checkDiffId(desc, compression, diffId);
-        return sizes;
-      }
-    }
+    compressionOf(desc);
     const handle = await this.openBlob(desc, 'layer').catch((e: unknown) => {
       if (isForeignLayer(desc.mediaType) && errorCode(e) === 'ENOENT') {
         throw new Error(`Layer ${desc.digest} is a foreign (non-distributable) layer and is not in the layout: its uncompressed size cannot be measured`);

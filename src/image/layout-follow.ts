@@ -5,11 +5,12 @@
 // layer seen there is read as it grows, through a handle that outlives the rename, and measured by
 // layer-stream.ts, which checks the digest of the bytes it read.
 //
-// What the follower measured is a head start, never an authority: DirLayout uses it only for a layer
-// whose descriptor has the same digest, size and compression, and measures the file itself whenever
-// the head start failed (a blob rewritten, a layout written some other way). A layer the run has
-// measured elsewhere, or is measuring (shared-layers.ts), is not followed: measure.ts takes its numbers. The measurement's
-// budget, and so its deadline, starts with the first blob seen, as the stream's starts with its first byte.
+// What the follower measured is a head start, never an authority: it goes into the shared layers
+// (shared-layers.ts: the run's, or the follower's own), from which measure.ts takes it only for a
+// layer whose descriptor has the same digest, size and compression, and measures the file itself
+// whenever the head start failed (a blob rewritten, a layout written some other way). A layer the run
+// has measured elsewhere, or is measuring, is not followed. The measurement's budget, and so its
+// deadline, starts with the first blob seen, as the stream's starts with its first byte.
 import { constants as fsConstants } from 'node:fs';
 import { open, readdir, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -17,7 +18,7 @@ import { Readable } from 'node:stream';
 import { LAYER_MEDIA_TYPE, SNIFF, layerCompressionOf, measureLayerStream, type LayerContext, type LayerSizes } from './layer-stream.js';
 import { MeasureBudget, type MeasureLimits } from './limits.js';
 import type { Compression } from './oci.js';
-import type { SharedLayers } from './shared-layers.js';
+import { SharedLayers } from './shared-layers.js';
 
 /** A layer measured while it was written. */
 export interface EarlyLayer {
@@ -43,13 +44,15 @@ export interface FollowOptions {
   readonly target: string;
   readonly files?: boolean;
   readonly limits?: MeasureLimits;
-  /** The run's layers: one measured or being measured there is not followed, and one followed here is shared. */
+  /** The run's layers: one measured or being measured there is not followed, and one followed here is shared. Default: the follower's own. */
   readonly shared?: SharedLayers;
 }
 
 export class LayoutFollower {
   /** The measurement's costs, from the first blob on; undefined until one was seen. */
   budget: MeasureBudget | undefined;
+  /** Where what it follows is shared, and what is measured elsewhere is found: the run's, or its own. */
+  readonly shared: SharedLayers;
   private readonly layers = new Map<string, EarlyLayer>();
   private readonly seen = new Set<string>();
   private readonly reading: Array<Promise<unknown>> = [];
@@ -62,7 +65,9 @@ export class LayoutFollower {
   constructor(
     private readonly dir: string,
     private readonly opts: FollowOptions
-  ) {}
+  ) {
+    this.shared = opts.shared ?? new SharedLayers();
+  }
 
   /** Starts looking for blobs being written. */
   start(): void {
@@ -103,7 +108,7 @@ export class LayoutFollower {
       const digest = LAYER_REF.exec(ref.trim())?.[1];
       const size = Number(total.trim());
       if (!digest || !Number.isSafeInteger(size) || size <= 0) continue;
-      if (this.opts.shared?.find(`sha256:${digest}`, size, this.opts.files === true)) continue;
+      if (this.shared.find(`sha256:${digest}`, size, this.opts.files === true)) continue;
       const handle = await open(join(ingest, id, 'data'), fsConstants.O_RDONLY | (fsConstants.O_NOFOLLOW ?? 0)).catch(() => undefined);
       if (handle) this.follow(handle, `sha256:${digest}`, size);
     }
@@ -124,7 +129,7 @@ export class LayoutFollower {
         sizes.catch(() => undefined);
         const layer: EarlyLayer = { size, compression, sizes };
         this.layers.set(digest, layer);
-        this.opts.shared?.add(digest, size, compression, ctx.files, sizes);
+        this.shared.add(digest, size, compression, ctx.files, sizes);
         await sizes.catch(() => undefined);
         return layer;
       } finally {

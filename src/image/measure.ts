@@ -65,8 +65,10 @@ export interface BlobSource {
  * blob is still only read once.
  */
 export function measureOciLayout(dir: string, opts: MeasureOptions, followed?: LayoutFollower): Promise<ImageStats[]> {
-  // A followed layout's measurement began with its first blob: its budget and deadline too.
-  return measureImages(new DirLayout(dir, followed), opts, followed?.budget ?? new MeasureBudget(opts.limits));
+  // A followed layout's measurement began with its first blob: its budget and deadline too. The
+  // layers it measured on the way are in the shared layers it was given, or in its own.
+  const shared = opts.shared ?? followed?.shared;
+  return measureImages(new DirLayout(dir), { ...opts, ...(shared ? { shared } : {}) }, followed?.budget ?? new MeasureBudget(opts.limits));
 }
 
 /** measureOciLayout's rules, for the images of any source; `budget` is the measurement's, when the source already spent some of it. */
