@@ -95,27 +95,21 @@ export function renderBuilds(r: ActionResults): string | undefined {
       `≤ ${ACTION_TARGETS.coldRatio.toFixed(2)}×`
     ]);
   }
+  const warmRow = (run: string, against: string, pair: { readonly action: Summary; readonly script: Summary }): string[] => {
+    const ratio = pair.action.median / pair.script.median;
+    return [run, against, fmtSummary(pair.action, seconds), fmtSummary(pair.script, seconds), `${fmtRatio(ratio)} ${verdict(ratio <= ACTION_TARGETS.warmRatio)}`, `≤ ${ACTION_TARGETS.warmRatio.toFixed(2)}×`];
+  };
   if (r.warm) {
-    const ratio = r.warm.action.median / r.warm.script.median;
-    rows.push([
-      'warm: the same two targets, every step cached',
-      '`docker buildx build --output type=oci,dest=DIR,tar=false`, one target after the other',
-      fmtSummary(r.warm.action, seconds),
-      fmtSummary(r.warm.script, seconds),
-      `${fmtRatio(ratio)} ${verdict(ratio <= ACTION_TARGETS.warmRatio)}`,
-      `≤ ${ACTION_TARGETS.warmRatio.toFixed(2)}×`
-    ]);
+    rows.push(warmRow('warm: the same two targets, every step cached', '`docker buildx build --output type=oci,dest=DIR,tar=false`, one target after the other', r.warm));
   }
   if (r.warmPullRequest) {
-    const ratio = r.warmPullRequest.action.median / r.warmPullRequest.script.median;
-    rows.push([
-      'warm pull request: the same two targets on head and base (no stored baseline: the base commit checked out and built), every step cached',
-      'the base checked out (`git worktree add`), then the four images built and exported one after the other, as above',
-      fmtSummary(r.warmPullRequest.action, seconds),
-      fmtSummary(r.warmPullRequest.script, seconds),
-      `${fmtRatio(ratio)} ${verdict(ratio <= ACTION_TARGETS.warmRatio)}`,
-      `≤ ${ACTION_TARGETS.warmRatio.toFixed(2)}×`
-    ]);
+    rows.push(
+      warmRow(
+        'warm pull request: the same two targets on head and base (no stored baseline: the base commit checked out and built), every step cached',
+        'the base checked out (`git worktree add`), then the four images built and exported one after the other, as above',
+        r.warmPullRequest
+      )
+    );
   }
   if (rows.length === 0) return undefined;
   return [

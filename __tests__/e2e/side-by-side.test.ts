@@ -63,6 +63,26 @@ function recording(events: Event[]): Exec {
   };
 }
 
+/** The head's build of `targets` (stages of the same name) in `context`, with SALT, files listed, no cache. */
+function headRequest(context: string, targets: readonly string[]): SideRequest {
+  return {
+    side: 'head',
+    context,
+    dockerfile: path.join(context, 'Dockerfile'),
+    targets: targets.map((name) => ({ name, stage: name })),
+    platforms: [],
+    buildArgs: [['SALT', SALT]],
+    network: 'none',
+    builder: undefined,
+    cache: { type: 'none' },
+    cacheExport: false,
+    commentKey: 'side-by-side',
+    secrets: [],
+    measure: 'oci-layout',
+    files: true
+  };
+}
+
 describe.each([
   ['the export stream', 'stream', 0],
   ['a layout directory, the disk having room', 'directory', Number.MAX_SAFE_INTEGER]
@@ -94,22 +114,7 @@ describe.each([
         }
       }
     };
-    const request: SideRequest = {
-      side: 'head',
-      context,
-      dockerfile: path.join(context, 'Dockerfile'),
-      targets: ['one', 'two', 'broken'].map((name) => ({ name, stage: name })),
-      platforms: [],
-      buildArgs: [['SALT', SALT]],
-      network: 'none',
-      builder: undefined,
-      cache: { type: 'none' },
-      cacheExport: false,
-      commentKey: 'side-by-side',
-      secrets: [],
-      measure: 'oci-layout',
-      files: true
-    };
+    const request = headRequest(context, ['one', 'two', 'broken']);
     const exports = new ExportRoom(async () => free);
     results = await buildSide({ exec: recording(events), log, tmpDir, env, exports }, request);
   }, 300_000);
@@ -206,22 +211,7 @@ describe('a directory export stopped because the disk runs short', () => {
     const events: Event[] = [];
     const lines: string[] = [];
     const log: Log = { info: (m) => lines.push(m), warning: (m) => lines.push(`warning ${m}`), group: (_t, fn) => fn() };
-    const request: SideRequest = {
-      side: 'head',
-      context,
-      dockerfile: path.join(context, 'Dockerfile'),
-      targets: [{ name: 'big', stage: 'big' }],
-      platforms: [],
-      buildArgs: [['SALT', SALT]],
-      network: 'none',
-      builder: undefined,
-      cache: { type: 'none' },
-      cacheExport: false,
-      commentKey: 'side-by-side',
-      secrets: [],
-      measure: 'oci-layout',
-      files: true
-    };
+    const request = headRequest(context, ['big']);
     const [result] = await buildSide({ exec: recording(events), log, tmpDir, env, exports: room }, request);
     const outputs = events.flatMap((e) => (e.at === 'start' ? [e.output] : []));
     expect(outputs).toEqual([expect.stringMatching(/^type=oci,dest=\/.*\/head-0\/layout,tar=false$/), 'type=oci,dest=-']);
