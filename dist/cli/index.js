@@ -4251,8 +4251,9 @@ function maskFilePaths(files, mask) {
 // An OCI image layout directory as a BlobSource (measure.ts): what
 // `docker buildx build --output type=oci,dest=<dir>,tar=false` writes. Blobs are addressed only by
 // validated sha256 digests, never followed through symlinks (lstat, then O_NOFOLLOW), and checked
-// against the size and digest their descriptor gives. Layers stream from disk (layer-stream.ts),
-// unless the layout was followed while it was written (layout-follow.ts) and the layer was measured then.
+// against the size and digest their descriptor gives. Layers stream from disk (layer-stream.ts); one
+// measured while the layout was written (layout-follow.ts) is taken by measure.ts from the run's
+// shared layers and never asked of this source.
 
 
 
@@ -4262,14 +4263,10 @@ function maskFilePaths(files, mask) {
 
 class DirLayout {
     dir;
-    followed;
     method = 'oci-layout';
     label;
-    constructor(dir, 
-    /** What followed the layout while buildx wrote it, when something did. */
-    followed) {
+    constructor(dir) {
         this.dir = dir;
-        this.followed = followed;
         this.label = `OCI layout ${dir}`;
     }
     /** The index's descriptors, once `oci-layout` and `blobs/sha256/` are checked. */
@@ -4302,16 +4299,7 @@ class DirLayout {
         return buf.toString('utf8');
     }
     async layer(desc, diffId, ctx) {
-        const compression = compressionOf(desc);
-        const early = this.followed?.early(desc.digest);
-        if (early && early.size === desc.size && early.compression === compression && isSha256Digest(desc.digest)) {
-            // Measured while written, its digest checked; the file's own measurement stands in for a failed one.
-            const sizes = await early.sizes.catch(() => undefined);
-            if (sizes) {
-                checkDiffId(desc, compression, diffId);
-                return sizes;
-            }
-        }
+        compressionOf(desc);
         const handle = await this.openBlob(desc, 'layer').catch((e) => {
             if (isForeignLayer(desc.mediaType) && layout_dir_errorCode(e) === 'ENOENT') {
                 throw new Error(`Layer ${desc.digest} is a foreign (non-distributable) layer and is not in the layout: its uncompressed size cannot be measured`);
@@ -4407,8 +4395,10 @@ function layout_dir_errorCode(e) {
  * blob is still only read once.
  */
 function measureOciLayout(dir, opts, followed) {
-    // A followed layout's measurement began with its first blob: its budget and deadline too.
-    return measureImages(new DirLayout(dir, followed), opts, followed?.budget ?? new MeasureBudget(opts.limits));
+    // A followed layout's measurement began with its first blob: its budget and deadline too. The
+    // layers it measured on the way are in the shared layers it was given, or in its own.
+    const shared = opts.shared ?? followed?.shared;
+    return measureImages(new DirLayout(dir), { ...opts, ...(shared ? { shared } : {}) }, followed?.budget ?? new MeasureBudget(opts.limits));
 }
 /** measureOciLayout's rules, for the images of any source; `budget` is the measurement's, when the source already spent some of it. */
 async function measureImages(source, opts, budget = new MeasureBudget(opts.limits)) {
@@ -9557,11 +9547,13 @@ class FileSummary {
 // layer seen there is read as it grows, through a handle that outlives the rename, and measured by
 // layer-stream.ts, which checks the digest of the bytes it read.
 //
-// What the follower measured is a head start, never an authority: DirLayout uses it only for a layer
-// whose descriptor has the same digest, size and compression, and measures the file itself whenever
-// the head start failed (a blob rewritten, a layout written some other way). A layer the run has
-// measured elsewhere, or is measuring (shared-layers.ts), is not followed: measure.ts takes its numbers. The measurement's
-// budget, and so its deadline, starts with the first blob seen, as the stream's starts with its first byte.
+// What the follower measured is a head start, never an authority: it goes into the shared layers
+// (shared-layers.ts: the run's, or the follower's own), from which measure.ts takes it only for a
+// layer whose descriptor has the same digest, size and compression, and measures the file itself
+// whenever the head start failed (a blob rewritten, a layout written some other way). A layer the run
+// has measured elsewhere, or is measuring, is not followed. The measurement's budget, and so its
+// deadline, starts with the first blob seen, as the stream's starts with its first byte.
+
 
 
 
@@ -9583,6 +9575,8 @@ class LayoutFollower {
     opts;
     /** The measurement's costs, from the first blob on; undefined until one was seen. */
     budget;
+    /** Where what it follows is shared, and what is measured elsewhere is found: the run's, or its own. */
+    shared;
     layers = new Map();
     seen = new Set();
     reading = [];
@@ -9594,6 +9588,7 @@ class LayoutFollower {
     constructor(dir, opts) {
         this.dir = dir;
         this.opts = opts;
+        this.shared = opts.shared ?? new SharedLayers();
     }
     /** Starts looking for blobs being written. */
     start() {
@@ -9634,7 +9629,7 @@ class LayoutFollower {
             const size = Number(total.trim());
             if (!digest || !Number.isSafeInteger(size) || size <= 0)
                 continue;
-            if (this.opts.shared?.find(`sha256:${digest}`, size, this.opts.files === true))
+            if (this.shared.find(`sha256:${digest}`, size, this.opts.files === true))
                 continue;
             const handle = await (0,promises_namespaceObject.open)((0,external_node_path_namespaceObject.join)(ingest, id, 'data'), external_node_fs_namespaceObject.constants.O_RDONLY | (external_node_fs_namespaceObject.constants.O_NOFOLLOW ?? 0)).catch(() => undefined);
             if (handle)
@@ -9657,7 +9652,7 @@ class LayoutFollower {
                 sizes.catch(() => undefined);
                 const layer = { size, compression, sizes };
                 this.layers.set(digest, layer);
-                this.opts.shared?.add(digest, size, compression, ctx.files, sizes);
+                this.shared.add(digest, size, compression, ctx.files, sizes);
                 await sizes.catch(() => undefined);
                 return layer;
             }
