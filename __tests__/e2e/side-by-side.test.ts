@@ -5,7 +5,7 @@
 // ends); a failing target does not cost the others their numbers; each target's log stays in its own
 // group, in target order; the temp folder is emptied; and the numbers equal the same image exported
 // to a directory by hand and measured there (measureOciLayout), files included, to the byte.
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { exec, type Exec } from '../../src/exec.js';
@@ -217,6 +217,11 @@ describe('a directory export stopped because the disk runs short', () => {
     expect(outputs).toEqual([expect.stringMatching(/^type=oci,dest=\/.*\/head-0\/layout,tar=false$/), 'type=oci,dest=-']);
     expect(lines.join('\n')).toMatch(/head build of big: the disk ran short of free space while the image was written to .*; building again/);
     expect(await readdir(tmpDir)).toEqual([]);
+    // Nothing of the stopped build goes on: no docker or buildx process names this context any more.
+    const commandLines = await Promise.all(
+      (await readdir('/proc')).filter((p) => /^\d+$/.test(p)).map((p) => readFile(`/proc/${p}/cmdline`, 'utf8').catch(() => ''))
+    );
+    expect(commandLines.filter((c) => c.includes(context))).toEqual([]);
     const measured = result?.results[0]?.result;
     if (measured?.state !== 'measured') throw new Error(JSON.stringify(measured));
     const dir = path.join(work, 'short-independent');
